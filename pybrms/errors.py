@@ -1,0 +1,35 @@
+"""All exceptions raised by pybrms, in one hierarchy.
+
+Every error derives from :class:`PybrmsError`, so ``except PybrmsError`` catches
+anything the package raises on purpose.
+"""
+
+from __future__ import annotations
+
+
+class PybrmsError(Exception):
+    """Base class of every pybrms error."""
+
+
+class FormulaSyntaxError(PybrmsError, ValueError):
+    """A formula string is not valid brms syntax; the message marks the offending part."""
+
+
+class SpecError(PybrmsError, ValueError):
+    """The formula, data, family or priors do not make a valid model."""
+
+
+class DataError(PybrmsError, ValueError):
+    """Data passed to a Stan program do not match its declarations."""
+
+
+class CompileError(PybrmsError, RuntimeError):
+    """stanc or the C++ compiler failed; the message carries their output."""
+
+
+class ToolchainError(PybrmsError, RuntimeError):
+    """The Stan toolchain (httpstan wheel or CmdStan) is missing or has an unexpected layout."""
+
+
+class SamplingError(PybrmsError, RuntimeError):
+    """The sampler process failed; the message carries its output."""

@@ -1,0 +1,1 @@
+"""Jinja templates of the Stan programs pybrms generates (a data package)."""
