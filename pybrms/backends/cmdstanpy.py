@@ -1,0 +1,163 @@
+"""The cmdstanpy backend: used where a CmdStan installation exists.
+
+This is the only module that imports cmdstanpy, and only when a CmdStan
+installation is found, so pybrms works without either.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import stanio
+
+from pybrms.backends.base import Init, LogProb, Parallel
+from pybrms.backends.cache import cache_root, cached_build, content_key
+from pybrms.backends.datacheck import check_data
+from pybrms.backends.sample_args import make_sample_args
+from pybrms.draws import Draws, read_stan_csv
+from pybrms.errors import CompileError, SamplingError, ToolchainError
+from pybrms.scheduler import Threading
+
+
+def cmdstan_available() -> bool:
+    """True when cmdstanpy is importable and finds a CmdStan installation.
+
+    Examples
+    --------
+    >>> isinstance(cmdstan_available(), bool)
+    True
+    """
+    try:
+        import cmdstanpy
+
+        cmdstanpy.cmdstan_path()
+    except (ImportError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+class CmdStanPyBackend:
+    """Compiles with CmdStan (``STAN_THREADS``) through cmdstanpy."""
+
+    name = "cmdstanpy"
+
+    def compile(self, stan_code: str, *, show_progress: bool = True) -> CmdStanPyModel:
+        """Compile ``stan_code`` into the pybrms cache (keyed by code and CmdStan version)."""
+        if not cmdstan_available():
+            raise ToolchainError(
+                "backend='cmdstanpy' needs cmdstanpy and a CmdStan installation "
+                "(pip install cmdstanpy; python -m cmdstanpy.install_cmdstan), "
+                "or use backend='embedded'"
+            )
+        import cmdstanpy
+
+        version = cmdstanpy.cmdstan_path()
+
+        def build(directory: Path) -> None:
+            (directory / "model.stan").write_text(stan_code)
+            try:
+                cmdstanpy.CmdStanModel(
+                    stan_file=directory / "model.stan",
+                    cpp_options={"STAN_THREADS": True},
+                )
+            except (ValueError, RuntimeError) as error:
+                raise CompileError(f"CmdStan could not compile the program:\n{error}") from error
+
+        entry, _ = cached_build(cache_root() / "cmdstan" / "models",
+                                content_key(version, stan_code), build)
+        return CmdStanPyModel(entry)
+
+
+class CmdStanPyModel:
+    """A Stan program compiled by CmdStan; same interface as the embedded model."""
+
+    def __init__(self, directory: Path) -> None:
+        import cmdstanpy
+
+        self.directory = directory
+        self.stan_code = (directory / "model.stan").read_text()
+        self._model = cmdstanpy.CmdStanModel(
+            stan_file=directory / "model.stan", exe_file=directory / "model",
+            cpp_options={"STAN_THREADS": True}, compile=False,
+        )
+
+    def data_inputs(self) -> dict[str, dict[str, Any]]:
+        """Declared data variables (stanc ``--info``)."""
+        return dict(self._model.src_info()["inputs"])
+
+    def sample(
+        self,
+        data: Mapping[str, Any],
+        *,
+        chains: int = 4,
+        threads: Threading | int = 1,
+        seed: int | None = None,
+        iter_warmup: int = 1000,
+        iter_sampling: int = 1000,
+        thin: int = 1,
+        adapt_delta: float = 0.8,
+        max_treedepth: int = 10,
+        init: Init = None,
+        step_size: float | Sequence[float] | None = None,
+        inv_metric: np.ndarray | None = None,
+        adapt_engaged: bool = True,
+        save_warmup: bool = False,
+        parallel: Parallel = "threads",
+        show_progress: bool = True,
+    ) -> Draws:
+        """Sample with CmdStan's NUTS; ``threads_per_chain`` and ``parallel_chains`` as given."""
+        args = make_sample_args(
+            chains=chains, threads=threads, seed=seed, iter_warmup=iter_warmup,
+            iter_sampling=iter_sampling, thin=thin, adapt_delta=adapt_delta,
+            max_treedepth=max_treedepth, init=init, step_size=step_size,
+            inv_metric=inv_metric, adapt_engaged=adapt_engaged, save_warmup=save_warmup,
+            parallel=parallel,
+        )
+        check_data(data, self.data_inputs())
+        metric = (None if args.inv_metric is None
+                  else [{"inv_metric": row.tolist()} for row in args.inv_metric])
+        try:
+            fit = self._model.sample(
+                data={k: data[k] for k in self.data_inputs()}, chains=args.chains,
+                parallel_chains=args.chains, threads_per_chain=args.threads.threads,
+                seed=args.seed, iter_warmup=args.iter_warmup, iter_sampling=args.iter_sampling,
+                thin=args.thin, adapt_delta=args.adapt_delta, max_treedepth=args.max_treedepth,
+                inits=list(args.inits) if args.inits is not None else args.init_radius,
+                step_size=list(args.step_size), metric=metric, adapt_engaged=args.adapt_engaged,
+                save_warmup=args.save_warmup, show_progress=show_progress,
+                force_one_process_per_chain=args.parallel == "processes",
+            )
+        except RuntimeError as error:
+            raise SamplingError(str(error)) from error
+        return read_stan_csv([Path(p) for p in fit.runset.csv_files],
+                             num_warmup_saved=args.num_warmup_saved)
+
+    def log_prob(
+        self, data: Mapping[str, Any], unconstrained: np.ndarray, *, jacobian: bool = True
+    ) -> LogProb:
+        """Log density and gradient at unconstrained points (CmdStan's ``log_prob`` method)."""
+        points = np.atleast_2d(np.asarray(unconstrained, dtype=float))
+        check_data(data, self.data_inputs())
+        with tempfile.TemporaryDirectory(prefix="pybrms-lp-") as name:
+            workdir = Path(name)
+            stanio.write_stan_json(str(workdir / "data.json"),
+                                   {k: data[k] for k in self.data_inputs()})
+            (workdir / "params.json").write_text(json.dumps({"params_r": points.tolist()}))
+            result = subprocess.run(
+                [str(self._model.exe_file), "log_prob",
+                 f"unconstrained_params={workdir / 'params.json'}", f"jacobian={int(jacobian)}",
+                 "data", f"file={workdir / 'data.json'}",
+                 "output", f"file={workdir / 'lp.csv'}"],
+                capture_output=True, text=True,
+            )
+            if result.returncode != 0:
+                raise SamplingError(f"CmdStan log_prob failed:\n{result.stderr or result.stdout}")
+            table = np.loadtxt(workdir / "lp.csv", delimiter=",", comments="#", skiprows=1,
+                               ndmin=2)
+        return LogProb(lp=table[:, 0], grad=table[:, 1:])

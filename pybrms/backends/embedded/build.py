@@ -1,0 +1,131 @@
+"""Build a model executable: stanc, one C++ translation unit, link with the driver.
+
+The driver object and a precompiled Stan model header are built once per
+toolchain and cached; each model then compiles only its own translation unit.
+Both caches are content-addressed (see :mod:`pybrms.backends.cache`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from pybrms.backends.cache import cache_root, cached_build, content_key
+from pybrms.backends.embedded.toolchain import COMPILE_FLAGS, Toolchain
+from pybrms.errors import CompileError
+from pybrms.progress import elapsed_bar
+
+logger = logging.getLogger(__name__)
+
+EXECUTABLE = "model"
+INFO = "info.json"
+STAN_FILE = "model.stan"
+PRECOMPILED = "stan_model.hpp"
+# What every stanc-generated model includes first; precompiled once.
+PRECOMPILED_TEXT = "#include <stan/model/model_header.hpp>\n"
+
+
+def driver_source() -> str:
+    """The C++ driver's source text."""
+    return resources.files("pybrms.backends.embedded").joinpath("driver.cpp").read_text()
+
+
+def support_key(toolchain: Toolchain) -> str:
+    """Content key of the driver object and precompiled header."""
+    return content_key(toolchain.key, driver_source(), PRECOMPILED_TEXT)
+
+
+def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
+    """Driver object and precompiled header for this toolchain (cached)."""
+
+    def build(directory: Path) -> None:
+        (directory / "driver.cpp").write_text(driver_source())
+        (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
+        with elapsed_bar("Compiling the Stan driver (once)", show_progress):
+            _run_compiler(
+                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
+                 "-c", "driver.cpp", "-o", "driver.o"],
+                directory,
+                "the pybrms driver",
+            )
+            _run_compiler(
+                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
+                 "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                directory,
+                "the precompiled Stan header",
+            )
+
+    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain),
+                            build)
+    return entry
+
+
+def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tuple[Path, bool]:
+    """Translate, compile and link ``stan_code``; return the cache entry and whether it was a hit.
+
+    The entry holds the executable, the Stan code and stanc's ``--info`` JSON.
+
+    Raises
+    ------
+    CompileError
+        stanc rejected the program (its message names the line), or the C++
+        compiler or linker failed.
+    """
+    # The support entry (hundreds of MB, slow to verify) is only opened on a miss.
+    key = content_key(toolchain.key, support_key(toolchain), stan_code)
+
+    def build(directory: Path) -> None:
+        support = build_support(toolchain, show_progress)
+        (directory / STAN_FILE).write_text(stan_code)
+        _run_stanc(toolchain, directory)
+        with elapsed_bar("Compiling Stan model", show_progress):
+            _run_compiler(
+                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
+                 f"-I{support}", "-include", PRECOMPILED,
+                 "-x", "c++", "model.hpp", "-c", "-o", "model.o"],
+                directory,
+                "the model",
+            )
+            _run_compiler(
+                [toolchain.compiler, "model.o", str(support / "driver.o"),
+                 "-o", EXECUTABLE, *toolchain.link_flags],
+                directory,
+                "the model executable (link)",
+            )
+        for intermediate in ("model.hpp", "model.o"):
+            (directory / intermediate).unlink()
+
+    return cached_build(cache_root() / toolchain.key / "models", key, build)
+
+
+def read_info(entry: Path) -> dict:
+    """stanc's ``--info`` JSON of a built model."""
+    return json.loads((entry / INFO).read_text())
+
+
+def _run_stanc(toolchain: Toolchain, directory: Path) -> None:
+    stanc = str(toolchain.stanc)
+    translate = subprocess.run(
+        [stanc, "--o", "model.hpp", STAN_FILE], cwd=directory, capture_output=True, text=True
+    )
+    if translate.returncode != 0:
+        raise CompileError(
+            "stanc could not translate the Stan program:\n"
+            + (translate.stderr or translate.stdout).strip()
+        )
+    info = subprocess.run([stanc, "--info", STAN_FILE], cwd=directory, capture_output=True,
+                          text=True, check=True)
+    (directory / INFO).write_text(info.stdout)
+
+
+def _run_compiler(command: list[str], directory: Path, what: str) -> None:
+    logger.debug("compiling %s: %s", what, " ".join(command))
+    result = subprocess.run(command, cwd=directory, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CompileError(
+            f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
+            f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
+        )

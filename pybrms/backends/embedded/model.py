@@ -1,0 +1,216 @@
+"""A compiled model of the embedded backend: sampling and log density via the driver."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import stanio
+
+from pybrms.backends.base import Init, LogProb, Parallel
+from pybrms.backends.datacheck import check_data
+from pybrms.backends.embedded.build import EXECUTABLE, STAN_FILE, read_info
+from pybrms.backends.embedded.process import ProcessOutput, run_once, run_processes
+from pybrms.backends.sample_args import SampleArgs, make_sample_args
+from pybrms.draws import Draws, read_stan_csv
+from pybrms.errors import DataError, SamplingError
+from pybrms.scheduler import Threading
+
+DATA_ERROR_EXIT = 2
+
+
+class EmbeddedModel:
+    """A Stan program built by the embedded backend (see :func:`pybrms.backends.compile_model`).
+
+    Attributes
+    ----------
+    stan_code
+        The program's source.
+    directory
+        The cache entry holding the executable.
+    """
+
+    def __init__(self, directory: Path, from_cache: bool) -> None:
+        self.directory = directory
+        self.from_cache = from_cache
+        self.stan_code = (directory / STAN_FILE).read_text()
+        self._info = read_info(directory)
+
+    def __repr__(self) -> str:
+        return f"EmbeddedModel({self.directory})"
+
+    @property
+    def executable(self) -> Path:
+        """The model executable."""
+        return self.directory / EXECUTABLE
+
+    def data_inputs(self) -> dict[str, dict[str, Any]]:
+        """Declared data variables (stanc ``--info``)."""
+        return dict(self._info["inputs"])
+
+    def num_unconstrained(self, data: Mapping[str, Any]) -> int:
+        """Number of unconstrained parameters given ``data``."""
+        with _workdir() as workdir:
+            data_file = self._write_data(data, workdir)
+            output = self._run_checked(run_once([str(self.executable), "info", data_file],
+                                                workdir))
+        return int(json.loads(output.stdout[-1])["num_params_r"])
+
+    def sample(
+        self,
+        data: Mapping[str, Any],
+        *,
+        chains: int = 4,
+        threads: Threading | int = 1,
+        seed: int | None = None,
+        iter_warmup: int = 1000,
+        iter_sampling: int = 1000,
+        thin: int = 1,
+        adapt_delta: float = 0.8,
+        max_treedepth: int = 10,
+        init: Init = None,
+        step_size: float | Sequence[float] | None = None,
+        inv_metric: np.ndarray | None = None,
+        adapt_engaged: bool = True,
+        save_warmup: bool = False,
+        parallel: Parallel = "threads",
+        show_progress: bool = True,
+    ) -> Draws:
+        """Sample with NUTS (diagonal metric); all chains share a TBB pool of ``chains * threads``.
+
+        With ``parallel="processes"`` each chain runs in its own process with a pool
+        of ``threads``; chain ids and seeds are the same, so the draws are too.
+
+        Examples
+        --------
+        >>> draws = model.sample({"N": 3, "y": [1, 2, 3]}, chains=2, threads=2)  # doctest: +SKIP
+        >>> draws.variables()["mu"].shape  # doctest: +SKIP
+        (2, 1000)
+        """
+        args = make_sample_args(
+            chains=chains, threads=threads, seed=seed, iter_warmup=iter_warmup,
+            iter_sampling=iter_sampling, thin=thin, adapt_delta=adapt_delta,
+            max_treedepth=max_treedepth, init=init, step_size=step_size,
+            inv_metric=inv_metric, adapt_engaged=adapt_engaged, save_warmup=save_warmup,
+            parallel=parallel,
+        )
+        with _workdir() as workdir:
+            data_file = self._write_data(data, workdir)
+            commands = self._sample_commands(args, data_file, workdir)
+            outputs = run_processes(
+                commands, workdir, chain_ids=range(1, args.chains + 1),
+                iterations=args.iter_warmup + args.iter_sampling, show_progress=show_progress,
+            )
+            for output in outputs:
+                self._run_checked(output)
+            csv_files = [workdir / f"output-{chain}.csv" for chain in range(1, args.chains + 1)]
+            return read_stan_csv(csv_files, num_warmup_saved=args.num_warmup_saved)
+
+    def log_prob(
+        self, data: Mapping[str, Any], unconstrained: np.ndarray, *, jacobian: bool = True
+    ) -> LogProb:
+        """Log density (all constants kept) and gradient at unconstrained points.
+
+        Parameters
+        ----------
+        data
+            Data of the program.
+        unconstrained
+            One point ``(dim,)`` or many ``(n_points, dim)``.
+        jacobian
+            Include the Jacobian of the constraining transforms.
+
+        Examples
+        --------
+        >>> model.log_prob({"N": 0, "y": []}, np.zeros(1)).lp  # doctest: +SKIP
+        array([-0.91893853])
+        """
+        points = np.atleast_2d(np.asarray(unconstrained, dtype=float))
+        with _workdir() as workdir:
+            data_file = self._write_data(data, workdir)
+            stanio.write_stan_json(
+                str(workdir / "points.json"),
+                {"n": points.shape[0], "dim": points.shape[1], "jacobian": int(jacobian),
+                 "points": points.ravel()},
+            )
+            output = self._run_checked(
+                run_once([str(self.executable), "log_prob", data_file, "points.json"], workdir)
+            )
+        rows = [json.loads(line) for line in output.stdout if line.startswith("{")]
+        return LogProb(
+            lp=np.array([row["lp"] for row in rows]),
+            grad=np.array([row["grad"] for row in rows]).reshape(len(rows), points.shape[1]),
+        )
+
+    def _write_data(self, data: Mapping[str, Any], workdir: Path) -> str:
+        check_data(data, self._info["inputs"])
+        declared = {name: data[name] for name in self._info["inputs"]}
+        stanio.write_stan_json(str(workdir / "data.json"), declared)
+        return "data.json"
+
+    def _sample_commands(self, args: SampleArgs, data_file: str, workdir: Path) -> list[list[str]]:
+        init_prefix = metric_prefix = ""  # the driver reads "" as "none given"
+        if args.inits is not None:
+            init_prefix = "init"
+            for chain, values in enumerate(args.inits, start=1):
+                stanio.write_stan_json(str(workdir / f"init-{chain}.json"), values)
+        if args.inv_metric is not None:
+            metric_prefix = "metric"
+            for chain, diagonal in enumerate(args.inv_metric, start=1):
+                stanio.write_stan_json(str(workdir / f"metric-{chain}.json"),
+                                       {"inv_metric": diagonal})
+        groups = ([list(range(1, args.chains + 1))] if args.parallel == "threads"
+                  else [[chain] for chain in range(1, args.chains + 1)])
+        commands = []
+        for group in groups:
+            config_file = f"config-{group[0]}.json"
+            stanio.write_stan_json(str(workdir / config_file), _config(args, group))
+            commands.append([str(self.executable), "sample", data_file, config_file, "output",
+                             init_prefix, metric_prefix])
+        return commands
+
+    def _run_checked(self, output: ProcessOutput) -> ProcessOutput:
+        if output.returncode == 0:
+            return output
+        message = "\n".join(output.stderr[-40:]).strip()
+        if output.returncode == DATA_ERROR_EXIT and message.startswith("data error"):
+            raise DataError(f"the Stan program rejected the data: {message}")
+        if output.returncode < 0:
+            message = f"killed by signal {-output.returncode}\n{message}"
+        raise SamplingError(
+            f"the sampler failed (exit code {output.returncode}).\n{message}\n"
+            f"command: {' '.join(output.command)}\n"
+            "Try other inits (init=0.5), a smaller step size (adapt_delta=0.95), or check "
+            "the model's constraints."
+        )
+
+
+def _config(args: SampleArgs, chains: list[int]) -> dict[str, Any]:
+    return {
+        "chains": len(chains),
+        "first_chain": chains[0],
+        "threads": args.threads.threads,
+        "seed": args.seed,
+        "num_warmup": args.iter_warmup,
+        "num_samples": args.iter_sampling,
+        "num_thin": args.thin,
+        "save_warmup": int(args.save_warmup),
+        "refresh": args.refresh,
+        "max_depth": args.max_treedepth,
+        "adapt_engaged": int(args.adapt_engaged),
+        "adapt_delta": args.adapt_delta,
+        "init_radius": args.init_radius,
+        "stepsize_jitter": 0.0,
+        "stepsize": [args.step_size[c - 1] for c in chains],
+    }
+
+
+@contextmanager
+def _workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="pybrms-run-") as name:
+        yield Path(name)
