@@ -1,14 +1,43 @@
-"""pybrms: brms-style Bayesian regression models in Python, sampled with threaded Stan NUTS."""
+"""pybrms: brms-style Bayesian regression models in Python, sampled with threaded Stan NUTS.
+
+Examples
+--------
+>>> import pybrms as bm
+>>> df = bm.datasets.load_epilepsy()
+>>> code = bm.stancode("count ~ zAge + zBase * Trt + (1|patient)", df, family="poisson")
+>>> "poisson_log_lpmf" in code
+True
+"""
 
 from __future__ import annotations
 
 import logging
 
+from pybrms import datasets
+from pybrms._version import __version__
+from pybrms.brm import brm
+from pybrms.codegen import stancode
+from pybrms.fit.brmsfit import BrmsFit
+from pybrms.formula import bf
+from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
-
-__version__ = "0.1.0"
+from pybrms.spec import family, get_prior
+from pybrms.standata import standata
 
 # A library never configures logging output; applications do.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["Threading", "__version__", "threading"]
+__all__ = [
+    "BrmsFit",
+    "Threading",
+    "__version__",
+    "bf",
+    "brm",
+    "datasets",
+    "family",
+    "get_prior",
+    "prior",
+    "stancode",
+    "standata",
+    "threading",
+]

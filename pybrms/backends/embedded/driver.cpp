@@ -167,6 +167,11 @@ int command_sample(stan::model::model_base& model, const std::vector<std::string
   const std::string init_prefix = args.size() > 5 ? args[5] : "";
   const std::string metric_prefix = args.size() > 6 ? args[6] : "";
   stan::math::init_threadpool_tbb(config.chains * config.threads);
+  if (config.chains == 1)  // on the main thread, as CmdStan runs a single chain
+    return run_chain(model, config, config.first_chain, args[4], init_prefix, metric_prefix)
+                   == 0
+               ? 0
+               : 3;
   std::vector<int> codes(config.chains, 0);
   // One task per chain on the shared pool; reduce_sum inside a chain draws
   // from the same pool, as CmdStan does with --num_chains.

@@ -1,0 +1,77 @@
+"""BrmsFit -> ArviZ InferenceData; the only module that builds ArviZ objects.
+
+Posterior variables carry brms's names (``b_Intercept``, ``sd_patient__Intercept``,
+``sigma``); group-level effects become one array per grouping,
+``r_patient[chain, draw, patient, coef]``, with the levels and coefficient
+names as coordinates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import arviz as az
+import numpy as np
+
+from pybrms.draws import Draws
+from pybrms.spec.model_spec import ModelSpec
+
+if TYPE_CHECKING:
+    from pybrms.fit.brmsfit import BrmsFit
+
+# Stan's sampler columns -> ArviZ's sample_stats names.
+SAMPLE_STATS = {
+    "lp__": "lp",
+    "accept_stat__": "acceptance_rate",
+    "stepsize__": "step_size",
+    "treedepth__": "tree_depth",
+    "n_leapfrog__": "n_steps",
+    "divergent__": "diverging",
+    "energy__": "energy",
+}
+
+
+def to_inference_data(fit: BrmsFit) -> az.InferenceData:
+    """Posterior, sample_stats and observed_data of a fit as ``arviz.InferenceData``.
+
+    Examples
+    --------
+    >>> idata = to_inference_data(fit)  # doctest: +SKIP
+    >>> idata.posterior["b_Intercept"].dims  # doctest: +SKIP
+    ('chain', 'draw')
+    """
+    posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
+    stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
+    stats["diverging"] = stats["diverging"].astype(bool)
+    observed = {"y": np.asarray(fit.spec.response.values)}
+    coords["obs_id"] = np.asarray(fit.spec.data.index)
+    return az.from_dict(
+        posterior=posterior,
+        sample_stats=stats,
+        observed_data=observed,
+        coords=coords,
+        dims={**dims, "y": ["obs_id"]},
+        attrs={"inference_library": "pybrms", "formula": fit.spec.formula.mu.source},
+    )
+
+
+def posterior_arrays(
+    spec: ModelSpec, draws: Draws
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]], dict[str, np.ndarray]]:
+    """brms-named posterior arrays ``(chain, draw, ...)`` with their dims and coords."""
+    posterior = {p.name: draws.column(p.column) for p in spec.names if p.cls != "r"}
+    dims: dict[str, list[str]] = {}
+    coords: dict[str, np.ndarray] = {}
+    for effects in spec.groups:
+        suffix = "" if effects.dpar == "mu" else f"__{effects.dpar}"
+        name = f"r_{effects.group}{suffix}"
+        level_dim, coef_dim = effects.group, f"{name}_coef"
+        posterior[name] = np.stack(
+            [np.stack([draws.column(f"{r}.{j}") for j in range(1, len(effects.levels) + 1)],
+                      axis=-1) for r in effects.r],
+            axis=-1,
+        )
+        dims[name] = [level_dim, coef_dim]
+        coords[level_dim] = np.asarray(effects.levels)
+        coords[coef_dim] = np.asarray(effects.coefs)
+    return posterior, dims, coords
