@@ -46,6 +46,10 @@ class CompiledModel(Protocol):
         """Declared data variables as stanc reports them (``type``, ``dimensions``)."""
         ...
 
+    def num_unconstrained(self, data: Mapping[str, Any]) -> int:
+        """Number of unconstrained parameters given ``data`` (the length of a ``log_prob`` point)."""
+        ...
+
     def sample(
         self,
         data: Mapping[str, Any],

@@ -91,6 +91,20 @@ class CmdStanPyModel:
         """Declared data variables (stanc ``--info``)."""
         return dict(self._model.src_info()["inputs"])
 
+    def num_unconstrained(self, data: Mapping[str, Any]) -> int:
+        """Number of unconstrained parameters, read off a one-draw diagnostic file."""
+        check_data(data, self.data_inputs())
+        with tempfile.TemporaryDirectory(prefix="pybrms-dim-") as name:
+            fit = self._model.sample(
+                data={k: data[k] for k in self.data_inputs()}, chains=1, iter_warmup=0,
+                iter_sampling=1, adapt_engaged=False, save_diagnostics=True, output_dir=name,
+                show_progress=False,
+            )
+            with open(fit.runset.diagnostic_files[0]) as handle:
+                header = next(line for line in handle if not line.startswith("#"))
+        # lp__ and six sampler columns, then values, momenta and gradients.
+        return (len(header.split(",")) - 7) // 3
+
     def sample(
         self,
         data: Mapping[str, Any],

@@ -1,0 +1,47 @@
+"""ModelSpec -> Stan code, rendered from the Jinja templates in :mod:`pybrms.templates`."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pybrms.codegen.render import render
+from pybrms.priors import Priors
+from pybrms.scheduler import Threading
+from pybrms.spec import build_spec
+from pybrms.spec.build import FamilyLike, FormulaLike
+
+__all__ = ["render", "stancode"]
+
+
+def stancode(
+    formula: FormulaLike,
+    data: pd.DataFrame,
+    family: FamilyLike = "gaussian",
+    prior: Priors | None = None,
+    threads: Threading | None = None,
+) -> str:
+    """The Stan program :func:`pybrms.brm` would compile, as brms's ``stancode()``.
+
+    Parameters
+    ----------
+    formula, data, family, prior
+        As for :func:`pybrms.spec.build_spec`.
+    threads
+        A :func:`pybrms.threading` value for the ``reduce_sum`` program, or None.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1.0, 2.5, 2.0, 4.1], "x": [1.0, 2.0, 3.0, 4.0]})
+    >>> print(stancode("y ~ x", df).split("model {")[1].split("}")[0].strip())
+    // likelihood including constants
+      if (!prior_only) {
+        vector[N] mu = rep_vector(0.0, N);
+        mu += Intercept + Xc * b;
+        target += normal_lpdf(Y | mu, sigma);
+    """
+    return render(build_spec(formula, data, family, prior), threads)

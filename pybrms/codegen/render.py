@@ -1,0 +1,72 @@
+"""Render the Stan program of a ModelSpec, plain or threaded, from one Jinja environment."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from pybrms.codegen.context import render_context
+from pybrms.scheduler import Threading
+from pybrms.spec.model_spec import ModelSpec
+
+__all__ = ["environment", "render"]
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The one Jinja environment: package templates, StrictUndefined, trimmed blocks.
+
+    Examples
+    --------
+    >>> environment().undefined is jinja2.StrictUndefined
+    True
+    """
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pybrms", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.globals["zip"] = zip
+    return env
+
+
+def render(spec: ModelSpec, threading: Threading | None = None) -> str:
+    """The Stan program for ``spec``.
+
+    Parameters
+    ----------
+    spec
+        The model, from :func:`pybrms.spec.build_spec`.
+    threading
+        None for the plain program. With a :class:`~pybrms.scheduler.Threading`
+        (one thread included, so that the thread count can change without a
+        recompile) the likelihood is a ``partial_log_lik`` summed with
+        ``reduce_sum`` (``reduce_sum_static`` if ``threading.static``). Threads
+        and grainsize are run-time settings and data, so they do not change the
+        program.
+
+    Returns
+    -------
+    str
+        Stan code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pybrms import threading
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3]})
+    >>> spec = build_spec("y ~ x", df, family="poisson")
+    >>> "reduce_sum(partial_log_lik_lpmf" in render(spec, threading(2))
+    True
+    >>> "partial_log_lik" in render(spec)
+    False
+    """
+    if threading is None:
+        return environment().get_template("program.stan.j2").render(render_context(spec))
+    context = render_context(spec, static=threading.static)
+    return environment().get_template("program_threaded.stan.j2").render(context)

@@ -1,0 +1,572 @@
+"""Typed terms of a brms formula: the contract between parsing and the model spec.
+
+The dataclasses here describe a formula without looking at data. The spec stage
+(:mod:`pybrms.spec`) reads them; nothing downstream reparses the formula string.
+Population-level parts stay formulaic strings (``fixed``, ``GroupTerm.expr``) so
+that formulaic builds the design matrices, contrasts and transforms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import formulaic
+from formulaic.errors import FormulaicError
+from formulaic.parser.types import Factor
+from formulaic.transforms import TRANSFORMS
+from formulaic.utils.variables import Variable, get_required_variables
+
+from pybrms.formula.ast import SYMBOLS, Atom, Call, Node, Operation, Paren, render, tokens_to_ast
+from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
+
+__all__ = [
+    "ADDITIONS",
+    "Addition",
+    "BrmsFormula",
+    "FormulaTerms",
+    "GroupTerm",
+    "ResponseTerm",
+    "terms_from_ast",
+]
+
+
+@dataclass(frozen=True)
+class Addition:
+    """One addition term on the response, e.g. ``trials(n)`` in ``y | trials(n) ~ x``.
+
+    Attributes
+    ----------
+    name : str
+        The addition function, a key of :data:`ADDITIONS`
+        (``"trials"``, ``"weights"``).
+    args : tuple of str
+        The arguments as written (a column name or a number), e.g. ``("n",)``.
+    span : Span or None
+        Where the term sits in the formula, for error messages; not compared.
+    """
+
+    name: str
+    args: tuple[str, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ResponseTerm:
+    """The left-hand side of the main formula.
+
+    Attributes
+    ----------
+    expr : str
+        The response as a formulaic expression, e.g. ``"count"`` or ``"log(y)"``.
+    additions : tuple of Addition
+        Addition terms after ``|``, in the order written.
+    span : Span or None
+        Where the response expression sits in the formula; not compared.
+    """
+
+    expr: str
+    additions: tuple[Addition, ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    def addition(self, name: str) -> Addition | None:
+        """Return the addition term called `name`, or None if it was not given.
+
+        Examples
+        --------
+        >>> from pybrms.formula import parse
+        >>> parse("y | trials(n) ~ x").response.addition("trials").args
+        ('n',)
+        """
+        return next((a for a in self.additions if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class GroupTerm:
+    """One group-level (varying effects) term such as ``(1 + x | g)``.
+
+    Nested groupings are already expanded: ``(1 | g1/g2)`` yields two terms with
+    ``group`` ``"g1"`` and ``"g1:g2"``.
+
+    Attributes
+    ----------
+    expr : str
+        Formulaic right-hand side of the group-level design with the intercept
+        spelled out: ``"1 + x"``, or ``"0 + x"`` for ``(0 + x | g)``.
+    intercept : bool
+        Whether the term has a varying intercept.
+    group : str
+        The brms name of the grouping, used in parameter names
+        (``sd_g1:g2__Intercept``): ``"g"`` or ``"g1:g2"``.
+    factors : tuple of str
+        Data columns whose combination defines the levels, e.g. ``("g1", "g2")``.
+    correlated : bool
+        False for ``||`` or ``gr(g, cor = FALSE)``: no correlations are modelled.
+    id : str or None
+        Shared correlation id from ``(1 | ID | g)`` or ``gr(g, id = "ID")``.
+    span : Span or None
+        Where the parenthesized term sits in the formula; not compared.
+    """
+
+    expr: str
+    intercept: bool
+    group: str
+    factors: tuple[str, ...]
+    correlated: bool = True
+    id: str | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FormulaTerms:
+    """A parsed brms formula (one linear predictor), without data.
+
+    Attributes
+    ----------
+    source : str
+        The formula as the user wrote it.
+    response : ResponseTerm or None
+        The left-hand side; None for a distributional-parameter formula
+        such as ``sigma ~ x``.
+    fixed : str
+        Formulaic right-hand side of the population-level part with the
+        intercept spelled out: ``"1 + zAge + zBase * Trt"``, or ``"0 + x"``.
+    intercept : bool
+        Whether the population-level part has an intercept.
+    offsets : tuple of str
+        Formulaic expressions inside ``offset(...)``, e.g. ``("log(t)",)``.
+    groups : tuple of GroupTerm
+        Group-level terms, nested groupings expanded, in the order written.
+    variables : frozenset of str
+        Every data column the formula refers to (response, additions, fixed,
+        groups, offsets), for missing-value handling and unknown-column errors.
+    """
+
+    source: str
+    response: ResponseTerm | None
+    fixed: str
+    intercept: bool
+    offsets: tuple[str, ...] = ()
+    groups: tuple[GroupTerm, ...] = ()
+    variables: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class BrmsFormula:
+    """A full brms model formula: the mean formula and distributional-parameter formulas.
+
+    Attributes
+    ----------
+    mu : FormulaTerms
+        The main formula, with a response.
+    dpars : Mapping of str to FormulaTerms
+        Formulas of distributional parameters keyed by name, e.g. ``{"sigma": ...}``;
+        their ``response`` is None. Empty when only the mean is modelled.
+    """
+
+    mu: FormulaTerms
+    dpars: Mapping[str, FormulaTerms] = field(default_factory=dict, hash=False)
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """All data columns referenced by the mean and distributional formulas.
+
+        Examples
+        --------
+        >>> from pybrms.formula import bf
+        >>> sorted(bf("y ~ x", sigma="~ z").variables)
+        ['x', 'y', 'z']
+        """
+        return self.mu.variables.union(*(d.variables for d in self.dpars.values()))
+
+
+# ---------------------------------------------------------------------------
+# Building terms from the syntax tree
+# ---------------------------------------------------------------------------
+
+#: Addition terms allowed on the response, with their number of arguments.
+ADDITIONS: Mapping[str, int] = {"trials": 1, "weights": 1}
+
+# Operators that carry brms structure rather than formulaic design: valid only
+# where this module looks for them (the root, a group term, the response).
+_STRUCTURAL_SYMBOLS = frozenset({"~", "|", "||"})
+_GROUP_BARS = frozenset({"|", "||"})
+
+# Intercept given by a signed 0 or 1 on a right-hand side, as in R.
+_INTERCEPT = {("+", "1"): True, ("+", "0"): False, ("-", "1"): False, ("-", "0"): True}
+_SIGNS = {("+", "+"): "+", ("+", "-"): "-", ("-", "+"): "-", ("-", "-"): "+"}
+
+# What a right-hand-side term is, by call name; other calls are formulaic transforms.
+_CALL_KINDS = {"offset": "offset", "gr": "gr", **dict.fromkeys(ADDITIONS, "addition")}
+
+# Where each kind of term belongs, for "not allowed here" errors.
+_KIND_USAGE = {
+    "group": "group-level terms are added to the main formula, e.g. y ~ x + (1 | g)",
+    "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
+    "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
+    "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
+}
+
+_CORRELATION_VALUES = {
+    "TRUE": True,
+    "True": True,
+    "T": True,
+    "FALSE": False,
+    "False": False,
+    "F": False,
+}
+_ID_VALUE = re.compile(r"""(?:"([^"]*)"|'([^']*)'|([\w.]+))""")
+
+
+def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaTerms:
+    """Interpret a formula syntax tree as brms terms.
+
+    Parameters
+    ----------
+    tree : Node
+        Output of :func:`~pybrms.formula.ast.tokens_to_ast`.
+    source : str
+        The formula, for error messages.
+    dpar : str, optional
+        For the formula of a distributional parameter: its name, which may be the
+        only thing left of ``~`` (``sigma ~ x`` or ``~ x``). The result then has
+        no response.
+
+    Returns
+    -------
+    FormulaTerms
+
+    Raises
+    ------
+    FormulaSyntaxError
+        If the tree is not a brms formula; the message marks the offending part.
+
+    Examples
+    --------
+    >>> from pybrms.formula.parse import parse
+    >>> t = terms_from_ast(parse("y ~ x + (1 | g)", target="ast"), "y ~ x + (1 | g)")
+    >>> t.fixed, t.groups[0].group
+    ('1 + x', 'g')
+    """
+    if not (isinstance(tree, Operation) and tree.symbol == "~"):
+        raise syntax_error(source, tree.span, "missing '~'; a formula is written response ~ terms")
+    *lhs, rhs = tree.operands
+    response, variables = None, set()
+    if dpar is not None:
+        _check_dpar_lhs(lhs, dpar, source)
+    elif lhs:
+        response, variables = _response(lhs[0], source)
+    predictor = _Predictor(source, frozenset({"number", "fixed", "group", "offset"}))
+    predictor.add(rhs)
+    return FormulaTerms(
+        source=source,
+        response=response,
+        fixed=predictor.text(),
+        intercept=predictor.intercept,
+        offsets=tuple(predictor.offsets),
+        groups=tuple(predictor.groups),
+        variables=frozenset(variables | predictor.variables),
+    )
+
+
+def _check_dpar_lhs(lhs: list[Node], dpar: str, source: str) -> None:
+    if lhs and not (isinstance(lhs[0], Atom) and lhs[0].token.text == dpar):
+        raise syntax_error(
+            source,
+            lhs[0].span,
+            f"the formula of {dpar!r} may only have {dpar!r} left of '~', e.g. {dpar} ~ x",
+        )
+
+
+def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
+    """The response and its additions, with the data columns they use."""
+    calls: list[Call] = []
+    if isinstance(node, Operation) and node.symbol == "|":
+        node, written = node.operands
+        calls = [_addition_call(sign, term, source) for sign, term in _signed_terms(written)]
+    _check_plain(node, source)
+    expr = render(node)
+    additions = tuple(
+        Addition(call.name, tuple(arg.text for arg in call.token.args), call.span) for call in calls
+    )
+    variables = _formulaic_variables(expr, node.span, source).union(
+        *(
+            _python_variables(arg.text, arg.span, source)
+            for call in calls
+            for arg in call.token.args
+        )
+    )
+    return ResponseTerm(expr, additions, node.span), variables
+
+
+def _addition_call(sign: str, node: Node, source: str) -> Call:
+    """Check one addition term written after ``|`` on the response."""
+    if not isinstance(node, Call) or node.name not in ADDITIONS:
+        written = node.name if isinstance(node, Call) else node.span.text(source)
+        raise syntax_error(
+            source,
+            node.span,
+            f"unknown addition term {written!r}; valid addition terms: "
+            f"{', '.join(ADDITIONS)}, e.g. y | trials(n) ~ x",
+        )
+    _require_plus(sign, node, "an addition term", source)
+    arity = ADDITIONS[node.name]
+    args = node.token.args
+    if len(args) != arity or any(arg.keyword for arg in args):
+        raise syntax_error(
+            source, node.span, f"{node.name}() takes {arity} unnamed argument{'s' * (arity > 1)}"
+        )
+    return node
+
+
+def _signed_terms(node: Node, sign: str = "+") -> list[tuple[str, Node]]:
+    """Flatten a chain of ``+`` and ``-`` into (sign, term) pairs, in order."""
+    if isinstance(node, Operation) and node.symbol in ("+", "-"):
+        *left, right = node.operands
+        head = _signed_terms(left[0], sign) if left else []
+        return head + _signed_terms(right, _SIGNS[sign, node.symbol])
+    return [(sign, node)]
+
+
+def _kind(node: Node) -> str:
+    match node:
+        case Atom(token) if token.kind is TokenKind.NUMBER:
+            return "number"
+        case Paren(Operation() as inner) if inner.symbol in _GROUP_BARS:
+            return "group"
+        case Call():
+            return _CALL_KINDS.get(node.name, "fixed")
+    return "fixed"
+
+
+def _require_plus(sign: str, node: Node, what: str, source: str) -> None:
+    if sign != "+":
+        raise syntax_error(source, node.span, f"{what} can only be added with '+', not removed")
+
+
+def _check_plain(node: Node, source: str) -> None:
+    """Reject brms structure (``~``, ``|``, ``||``, offset(), gr(), ...) inside a term."""
+    kind = _kind(node)
+    if kind in _KIND_USAGE:
+        raise _misplaced(node, kind, source)
+    match node:
+        case Operation(operator) if operator.symbol in _STRUCTURAL_SYMBOLS:
+            raise syntax_error(
+                source, node.op_span, f"{operator.symbol!r} is not allowed here; {operator.usage}"
+            )
+        case Operation(_, operands):
+            for operand in operands:
+                _check_plain(operand, source)
+        case Paren(inner):
+            _check_plain(inner, source)
+
+
+def _misplaced(node: Node, kind: str, source: str) -> Exception:
+    return syntax_error(
+        source, node.span, f"{node.span.text(source)} is not allowed here; {_KIND_USAGE[kind]}"
+    )
+
+
+def _formulaic_variables(text: str, span: Span, source: str) -> set[str]:
+    """Data columns that formulaic needs to evaluate the formula part `text`.
+
+    formulaic 1.2 reports no variables for stateful transforms such as
+    ``poly(x, 2)`` or ``center(x)`` (it evaluates their arguments to ask them), so
+    Python factors are read without the transform namespace and only value
+    names that are not transforms are kept.
+    """
+    try:
+        formula = formulaic.Formula(text)
+    except (FormulaicError, SyntaxError) as exc:  # formulaic lets Python's SyntaxError through
+        message = exc.msg if isinstance(exc, SyntaxError) else str(exc).splitlines()[0]
+        raise syntax_error(source, span, f"formulaic cannot parse {text!r}: {message}") from None
+    factors = {factor for term in formula for factor in term.factors}
+    return set().union(
+        *(
+            _python_variables(factor.expr, span, source)
+            if factor.eval_method is Factor.EvalMethod.PYTHON
+            else set(map(str, factor.required_variables))
+            for factor in factors
+        )
+    )
+
+
+def _python_variables(expr: str, span: Span, source: str) -> set[str]:
+    """Data columns read by a Python expression such as ``log(t)`` or ``10``."""
+    try:
+        variables = get_required_variables(expr)
+    except SyntaxError as exc:
+        raise syntax_error(source, span, f"{expr!r} is not valid Python: {exc.msg}") from None
+    return {
+        str(variable.root)
+        for variable in variables
+        if Variable.Role.VALUE in variable.roles and variable.root not in TRANSFORMS
+    }
+
+
+class _Predictor:
+    """Collects the terms of one linear predictor (a right-hand side or a group's terms)."""
+
+    def __init__(self, source: str, allowed: frozenset[str]) -> None:
+        self.source = source
+        self.allowed = allowed
+        self.intercept = True
+        self.parts: list[str] = []
+        self.offsets: list[str] = []
+        self.groups: list[GroupTerm] = []
+        self.variables: set[str] = set()
+
+    def add(self, node: Node) -> None:
+        for sign, term in _signed_terms(node):
+            kind = _kind(term)
+            if kind not in self.allowed:
+                raise _misplaced(term, kind, self.source)
+            _TERM_HANDLERS[kind](self, sign, term)
+
+    def text(self) -> str:
+        return " ".join(["1" if self.intercept else "0", *self.parts])
+
+    def add_number(self, sign: str, node: Node) -> None:
+        key = (sign, node.span.text(self.source))
+        if key not in _INTERCEPT:
+            raise syntax_error(
+                self.source,
+                node.span,
+                "a number alone must be 0 or 1 (the intercept), e.g. y ~ 0 + x",
+            )
+        self.intercept = _INTERCEPT[key]
+
+    def add_fixed(self, sign: str, node: Node) -> None:
+        _check_plain(node, self.source)
+        text = render(node)
+        self.parts.append(f"{sign} {text}")
+        self.variables |= _formulaic_variables(text, node.span, self.source)
+
+    def add_offset(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "offset()", self.source)
+        args = node.token.args
+        if len(args) != 1 or args[0].keyword:
+            raise syntax_error(self.source, node.span, "offset() takes one unnamed argument")
+        self.offsets.append(args[0].text)
+        self.variables |= _formulaic_variables(args[0].text, args[0].span, self.source)
+
+    def add_group(self, sign: str, node: Paren) -> None:
+        _require_plus(sign, node, "a group-level term", self.source)
+        terms, variables = _group_terms(node, self.source)
+        self.groups.extend(terms)
+        self.variables |= variables
+
+
+# Handlers receive the node type that `_kind` guarantees for their kind.
+_TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
+    "number": _Predictor.add_number,
+    "fixed": _Predictor.add_fixed,
+    "offset": _Predictor.add_offset,
+    "group": _Predictor.add_group,
+}
+
+
+def _group_terms(node: Paren, source: str) -> tuple[list[GroupTerm], set[str]]:
+    """Expand ``(terms | group)``, ``(terms || group)`` or ``(terms | ID | group)``."""
+    bar = cast(Operation, node.inner)  # `_kind` only calls this for (... | ...)
+    design, grouping = bar.operands
+    group_id = None
+    if bar.symbol == "|" and isinstance(design, Operation) and design.symbol == "|":
+        design, id_node = design.operands
+        group_id = _id_value(id_node.span.text(source), id_node.span, source)
+    predictor = _Predictor(source, frozenset({"number", "fixed"}))
+    predictor.add(design)
+    if not (predictor.intercept or predictor.parts):
+        raise syntax_error(
+            source, design.span, "a group-level term needs an intercept or a variable, e.g. (1 | g)"
+        )
+    factor_sets, options = _grouping(grouping, source)
+    if group_id is not None and options.get("id") is not None:
+        raise syntax_error(source, node.span, "the id is given twice, by |ID| and by gr(id = )")
+    terms = [
+        GroupTerm(
+            expr=predictor.text(),
+            intercept=predictor.intercept,
+            group=":".join(factors),
+            factors=factors,
+            correlated=bar.symbol == "|" and options.get("cor", True),
+            id=group_id if group_id is not None else options.get("id"),
+            span=node.span,
+        )
+        for factors in factor_sets
+    ]
+    variables = predictor.variables.union(*(term.factors for term in terms))
+    return terms, variables
+
+
+def _grouping(node: Node, source: str) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
+    """The factor combinations of a grouping and the options given by gr()."""
+    if not (isinstance(node, Call) and node.name == "gr"):
+        return _factor_sets(node, source), {}
+    positional = [arg for arg in node.token.args if arg.keyword is None]
+    if len(positional) != 1:
+        raise syntax_error(source, node.span, "gr() takes one grouping, e.g. gr(g) or gr(g1:g2)")
+    arg = positional[0]
+    tree = tokens_to_ast(tokenize(source, SYMBOLS, arg.span.start, arg.span.end), source)
+    options = {}
+    for option in node.token.args:
+        if option.keyword is None:
+            continue
+        if option.keyword not in _GR_OPTIONS:
+            valid = ", ".join(_GR_OPTIONS)
+            raise syntax_error(
+                source,
+                option.span,
+                f"unknown gr() argument {option.keyword!r}; valid arguments: {valid}",
+            )
+        options[option.keyword] = _GR_OPTIONS[option.keyword](option.text, option.span, source)
+    return _factor_sets(tree, source), options
+
+
+def _factor_sets(node: Node, source: str) -> list[tuple[str, ...]]:
+    """Factor combinations of a grouping: ``g`` -> [(g,)], ``g1/g2`` -> [(g1,), (g1, g2)]."""
+    match node:
+        case Atom(token) if token.kind is TokenKind.NAME:
+            return [(token.text.strip("`"),)]
+        case Paren(inner):
+            return _factor_sets(inner, source)
+        case Operation(operator, (left, right)) if operator.symbol in _GROUPING_OPERATORS:
+            combine = _GROUPING_OPERATORS[operator.symbol]
+            return combine(_factor_sets(left, source), _factor_sets(right, source))
+    raise syntax_error(
+        source, node.span, "a grouping is a column name, g1:g2 (interaction) or g1/g2 (nested)"
+    )
+
+
+def _interaction(
+    left: list[tuple[str, ...]], right: list[tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    return [a + b for a in left for b in right]
+
+
+def _nesting(left: list[tuple[str, ...]], right: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return left + [left[-1] + b for b in right]
+
+
+_GROUPING_OPERATORS = {":": _interaction, "/": _nesting}
+
+
+def _id_value(text: str, span: Span, source: str) -> str:
+    match = _ID_VALUE.fullmatch(text)
+    if match is None:
+        raise syntax_error(source, span, "an id is a name, a number or a quoted string")
+    return next(group for group in match.groups() if group is not None)
+
+
+def _correlation_value(text: str, span: Span, source: str) -> bool:
+    if text not in _CORRELATION_VALUES:
+        raise syntax_error(source, span, "cor must be TRUE or FALSE")
+    return _CORRELATION_VALUES[text]
+
+
+_GR_OPTIONS: dict[str, Callable[[str, Span, str], Any]] = {
+    "id": _id_value,
+    "cor": _correlation_value,
+}

@@ -1,0 +1,384 @@
+"""User priors, as brms's ``prior()``: validated rows that ``+`` combines into a table.
+
+A prior string ends up in Stan code, so it is parsed strictly before anything
+else: a distribution from :data:`DISTRIBUTIONS` called with numeric literals
+(``"normal(0, 1)"``, ``"student_t(3, 0, 2.5)"``, ``"constant(1)"``), or ``""``
+for a flat prior. Nothing else gets through, and code generation renders the
+parsed :class:`Dist`, never the user's text. Default priors are built by
+:mod:`pybrms.spec`; this module is the user-facing syntax side.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from numbers import Real
+
+import pandas as pd
+
+from pybrms.errors import SpecError
+
+__all__ = [
+    "CLASSES",
+    "DISTRIBUTIONS",
+    "Dist",
+    "Prior",
+    "Priors",
+    "parse_prior",
+    "prior",
+]
+
+#: Stan distributions allowed in a prior string, with their number of arguments.
+#: ``constant(x)`` is brms's way to fix a parameter at ``x``.
+DISTRIBUTIONS: Mapping[str, int] = {
+    "beta": 2,
+    "beta_proportion": 2,
+    "cauchy": 2,
+    "chi_square": 1,
+    "constant": 1,
+    "double_exponential": 2,
+    "exp_mod_normal": 3,
+    "exponential": 1,
+    "frechet": 2,
+    "gamma": 2,
+    "gumbel": 2,
+    "inv_chi_square": 1,
+    "inv_gamma": 2,
+    "lkj": 1,
+    "lkj_corr_cholesky": 1,
+    "logistic": 2,
+    "lognormal": 2,
+    "normal": 2,
+    "pareto": 2,
+    "pareto_type_2": 3,
+    "rayleigh": 1,
+    "scaled_inv_chi_square": 2,
+    "skew_double_exponential": 3,
+    "skew_normal": 3,
+    "std_normal": 0,
+    "student_t": 3,
+    "uniform": 2,
+    "von_mises": 2,
+    "weibull": 2,
+}
+
+#: Parameter classes a prior can be set on, as in brms.
+CLASSES: tuple[str, ...] = (
+    "b",
+    "Intercept",
+    "sd",
+    "cor",
+    "L",
+    "sigma",
+    "shape",
+    "nu",
+    "phi",
+    "disc",
+)
+
+# Correlation priors and the classes they belong to: each needs the other.
+_CORRELATION_DISTRIBUTIONS = frozenset({"lkj", "lkj_corr_cholesky"})
+_CORRELATION_CLASSES = frozenset({"cor", "L"})
+
+_CALL = re.compile(r"\s*(\w+)\s*\((.*)\)\s*", re.DOTALL)
+_NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*")
+_EXPECTED = (
+    "expected a distribution call with numeric arguments, such as 'normal(0, 1)', "
+    "'student_t(3, 0, 2.5)' or 'constant(1)', or '' for a flat prior"
+)
+
+
+def _format_number(value: float) -> str:
+    """Print a number as brms does in prior strings (``3``, ``1.4``, ``-0.5``)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A prior distribution: a name from :data:`DISTRIBUTIONS` and numeric arguments.
+
+    The name, the number of arguments and their finiteness are checked on
+    construction, so a Dist is always safe to render into Stan code.
+
+    Attributes
+    ----------
+    name : str
+        Stan distribution name, or ``"constant"``.
+    args : tuple of float
+        The arguments.
+
+    Examples
+    --------
+    >>> str(Dist("student_t", (3, 0, 2.5)))
+    'student_t(3, 0, 2.5)'
+    >>> Dist("constant", (1,)).is_constant
+    True
+    """
+
+    name: str
+    args: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if self.name not in DISTRIBUTIONS:
+            raise SpecError(
+                f"unknown prior distribution {self.name!r}; allowed: {', '.join(DISTRIBUTIONS)}"
+            )
+        arity = DISTRIBUTIONS[self.name]
+        if len(self.args) != arity:
+            raise SpecError(
+                f"{self.name}() takes {arity} argument{'s' * (arity != 1)}, got {len(self.args)}"
+            )
+        if not all(_is_finite_number(a) for a in self.args):
+            raise SpecError(
+                f"the arguments of {self.name}() must be finite numbers, got {self.args}"
+            )
+        object.__setattr__(self, "args", tuple(float(a) for a in self.args))
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(_format_number(a) for a in self.args)})"
+
+    @property
+    def is_constant(self) -> bool:
+        """Whether the prior fixes the parameter (``constant(x)``)."""
+        return self.name == "constant"
+
+
+def parse_prior(text: str) -> Dist | None:
+    """Parse a prior string strictly: ``name(number, ...)``, or ``""`` for flat (None).
+
+    Parameters
+    ----------
+    text : str
+        The prior as the user wrote it.
+
+    Returns
+    -------
+    Dist or None
+        None for the flat prior ``""``.
+
+    Raises
+    ------
+    SpecError
+        If `text` is anything but an allowed distribution called with numeric
+        literals; the message names `text` and what is expected.
+
+    Examples
+    --------
+    >>> parse_prior("normal(0, 2.5)")
+    Dist(name='normal', args=(0.0, 2.5))
+    >>> parse_prior("") is None
+    True
+    """
+    if not isinstance(text, str):
+        raise SpecError(f"a prior must be a string, got {type(text).__name__}; {_EXPECTED}")
+    if not text.strip():
+        return None
+    call = _CALL.fullmatch(text)
+    if call is None:
+        raise SpecError(f"invalid prior {text!r}: {_EXPECTED}")
+    name, inner = call.groups()
+    written = inner.split(",") if inner.strip() else []
+    numbers = [_NUMBER.fullmatch(arg) for arg in written]
+    for arg, number in zip(written, numbers, strict=True):
+        if number is None:
+            raise SpecError(
+                f"invalid prior {text!r}: argument {arg.strip()!r} is not a number; {_EXPECTED}"
+            )
+    try:
+        return Dist(name, tuple(float(n.group(1)) for n in numbers if n is not None))
+    except SpecError as exc:
+        raise SpecError(f"invalid prior {text!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Prior:
+    """One user prior: a row of brms's prior table.
+
+    Attributes
+    ----------
+    prior : str
+        The prior as written, e.g. ``"normal(0, 1)"``; ``""`` is flat.
+    class_ : str
+        Parameter class, one of :data:`CLASSES`.
+    coef : str
+        Coefficient name within the class (``"x"`` for ``b_x``), or ``""`` for all.
+    group : str
+        Grouping factor for ``sd``/``cor``/``L`` priors, or ``""``.
+    dpar : str
+        Distributional parameter whose formula the prior belongs to, or ``""`` for mu.
+    lb, ub : float or None
+        Bounds of the parameter; only for class ``b`` without ``coef``, as in brms.
+    source : str
+        ``"user"``.
+    dist : Dist or None
+        The parsed prior (None when flat); set from `prior`, not compared.
+    """
+
+    prior: str
+    class_: str = "b"
+    coef: str = ""
+    group: str = ""
+    dpar: str = ""
+    lb: float | None = None
+    ub: float | None = None
+    source: str = "user"
+    dist: Dist | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dist", parse_prior(self.prior))
+        _check_class(self.class_, self.dist)
+        _check_bounds(self.class_, self.coef, self.lb, self.ub)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The row's key in the prior table: ``(class, coef, group, dpar)``."""
+        return (self.class_, self.coef, self.group, self.dpar)
+
+
+def _check_class(class_: str, dist: Dist | None) -> None:
+    if class_ not in CLASSES:
+        raise SpecError(f"unknown prior class {class_!r}; valid classes: {', '.join(CLASSES)}")
+    if dist is None or dist.is_constant:
+        return
+    if (dist.name in _CORRELATION_DISTRIBUTIONS) != (class_ in _CORRELATION_CLASSES):
+        raise SpecError(
+            f"prior {str(dist)!r} on class {class_!r}: lkj priors are for the classes "
+            "cor and L, and those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
+        )
+
+
+def _check_bounds(class_: str, coef: str, lb: float | None, ub: float | None) -> None:
+    if lb is None and ub is None:
+        return
+    if class_ != "b" or coef:
+        raise SpecError(
+            "bounds (lb, ub) can only be set on the whole class 'b' (coef=''), as in brms"
+        )
+    if lb is not None and ub is not None and not lb < ub:
+        raise SpecError(f"the lower bound lb={lb} must be below the upper bound ub={ub}")
+
+
+_FRAME_COLUMNS = ("prior", "class", "coef", "group", "resp", "dpar", "nlpar", "lb", "ub", "source")
+
+
+@dataclass(frozen=True)
+class Priors:
+    """An ordered collection of user priors; ``+`` concatenates two collections.
+
+    Each ``(class, coef, group, dpar)`` key may appear once.
+
+    Examples
+    --------
+    >>> p = prior("normal(0, 1)") + prior("exponential(1)", class_="sd", group="g")
+    >>> len(p), [r.class_ for r in p]
+    (2, ['b', 'sd'])
+    """
+
+    rows: tuple[Prior, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[tuple[str, str, str, str]] = set()
+        for row in self.rows:
+            if row.key in seen:
+                class_, coef, group, dpar = row.key
+                raise SpecError(
+                    f"duplicated prior for class_={class_!r}, coef={coef!r}, "
+                    f"group={group!r}, dpar={dpar!r}"
+                )
+            seen.add(row.key)
+
+    def __add__(self, other: Priors) -> Priors:
+        if not isinstance(other, Priors):
+            return NotImplemented
+        return Priors(self.rows + other.rows)
+
+    def __iter__(self) -> Iterator[Prior]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the priors as a DataFrame with brms's columns.
+
+        ``resp`` and ``nlpar`` are always empty (no multivariate or non-linear
+        models yet); missing bounds are empty strings, as brms prints them.
+
+        Examples
+        --------
+        >>> prior("normal(0, 1)", coef="x").to_frame().iloc[0].to_dict()["coef"]
+        'x'
+        """
+        records = [
+            (
+                row.prior,
+                row.class_,
+                row.coef,
+                row.group,
+                "",
+                row.dpar,
+                "",
+                "" if row.lb is None else row.lb,
+                "" if row.ub is None else row.ub,
+                row.source,
+            )
+            for row in self.rows
+        ]
+        return pd.DataFrame.from_records(records, columns=list(_FRAME_COLUMNS))
+
+
+def prior(
+    prior: str,
+    class_: str = "b",
+    coef: str = "",
+    group: str = "",
+    dpar: str = "",
+    lb: float | None = None,
+    ub: float | None = None,
+) -> Priors:
+    """Set a prior, as brms's ``prior()``; combine several with ``+``.
+
+    Parameters
+    ----------
+    prior : str
+        A distribution call with numeric arguments (see :data:`DISTRIBUTIONS`),
+        ``"constant(x)"`` to fix the parameter, or ``""`` for a flat prior.
+    class_ : str, default "b"
+        Parameter class, one of :data:`CLASSES`.
+    coef : str, optional
+        A single coefficient of the class, e.g. ``"zAge"``.
+    group : str, optional
+        Grouping factor for ``sd``, ``cor`` and ``L`` priors.
+    dpar : str, optional
+        Distributional parameter whose formula the prior belongs to (``"sigma"``).
+    lb, ub : float, optional
+        Bounds for the population-level effects (class ``b``).
+
+    Returns
+    -------
+    Priors
+        A one-row collection.
+
+    Raises
+    ------
+    SpecError
+        If the prior string is not a safe distribution call, the class is unknown,
+        or the bounds are invalid.
+
+    Examples
+    --------
+    >>> p = prior("normal(0, 1)", class_="b") + prior("student_t(3, 0, 2.5)", class_="sd")
+    >>> p.to_frame()[["prior", "class"]]
+                      prior class
+    0          normal(0, 1)     b
+    1  student_t(3, 0, 2.5)    sd
+    >>> next(iter(prior("constant(1)", class_="sigma"))).dist.is_constant
+    True
+    """
+    return Priors((Prior(prior, class_, coef, group, dpar, lb, ub),))

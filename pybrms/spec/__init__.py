@@ -1,0 +1,9 @@
+"""Terms + data -> frozen ModelSpec, the only input of code generation and Stan data."""
+
+from __future__ import annotations
+
+from pybrms.spec.build import build_spec, get_prior
+from pybrms.spec.families import FAMILIES, family
+from pybrms.spec.model_spec import ModelSpec
+
+__all__ = ["FAMILIES", "ModelSpec", "build_spec", "family", "get_prior"]

@@ -1,0 +1,324 @@
+"""The prior table: brms's default priors, user priors merged in by key, Stan statements.
+
+As ``brmsprior`` in brms, one table lists every prior that can be set, keyed by
+``(class, coef, group, dpar)``. Terms say which rows they contribute
+(:class:`PriorRow`) and which Stan variables the rows govern
+(:class:`PriorTarget`); :func:`prior_statements` resolves each element to its
+most specific prior and groups elements with the same prior into one
+vectorized statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from pybrms.errors import SpecError
+from pybrms.priors import Dist
+from pybrms.spec.families import LINKS, BoundFamily
+
+__all__ = [
+    "format_number",
+    "PriorKey",
+    "PriorRow",
+    "PriorStatement",
+    "PriorTable",
+    "PriorTarget",
+    "prior_statements",
+    "scale_prior",
+]
+
+PriorKey = tuple[str, str, str, str]
+"""``(class, coef, group, dpar)``; ``""`` for "any" and for ``mu``."""
+
+# Distributions whose support starts at 0, so a lower bound of 0 needs no
+# truncation correction (brms writes ``gamma_lpdf(shape | 0.01, 0.01)`` bare).
+_POSITIVE_SUPPORT = frozenset(
+    {
+        "gamma",
+        "inv_gamma",
+        "lognormal",
+        "exponential",
+        "chi_square",
+        "inv_chi_square",
+        "scaled_inv_chi_square",
+        "weibull",
+        "frechet",
+        "rayleigh",
+        "pareto",
+        "pareto_type_2",
+    }
+)
+# Distributions whose support is bounded on both sides; brms refuses them where
+# the parameter has no matching bound, and so do we.
+_BOUNDED_SUPPORT = frozenset({"beta", "uniform", "von_mises", "beta_proportion"})
+
+
+def format_number(value: float) -> str:
+    """Print a number as R prints it in brms's prior strings (15 significant digits).
+
+    Examples
+    --------
+    >>> format_number(3.0), format_number(1.4 - 1.0), format_number(-0.5)
+    ('3', '0.4', '-0.5')
+    """
+    return f"{float(value):.15g}"
+
+
+@dataclass(frozen=True)
+class PriorRow:
+    """One row of the prior table; ``prior`` None is brms's flat (improper) prior.
+
+    ``source`` is ``"default"``, ``"user"`` or ``"(vectorized)"`` (a coefficient
+    row that inherits the prior of its class), as in brms's printout.
+    """
+
+    prior: Dist | None
+    cls: str
+    coef: str = ""
+    group: str = ""
+    dpar: str = ""
+    lb: float | None = None
+    ub: float | None = None
+    source: str = "default"
+
+    @property
+    def key(self) -> PriorKey:
+        """The row's key, ``(class, coef, group, dpar)``."""
+        return (self.cls, self.coef, self.group, self.dpar)
+
+
+@dataclass(frozen=True)
+class PriorTarget:
+    """The Stan variable a set of table rows governs.
+
+    Attributes
+    ----------
+    stan
+        Stan variable, e.g. ``"b"``, ``"sd_1"``, ``"L_1"``, ``"sigma"``.
+    chains
+        One lookup chain per element, most specific key first; a scalar
+        variable has one element and no index.
+    lb
+        Lower bound of the parameter (for the truncation correction of priors
+        that are not naturally bounded there).
+    scalar
+        Whether the variable is a scalar (``real``) rather than a vector.
+    """
+
+    stan: str
+    chains: tuple[tuple[PriorKey, ...], ...]
+    lb: float | None = None
+    scalar: bool = False
+
+
+@dataclass(frozen=True)
+class PriorStatement:
+    """One ``lprior +=`` statement: ``target`` gets ``dist``; ``n`` elements.
+
+    ``truncation`` is the lower bound whose ``lccdf`` is subtracted ``n`` times,
+    or None when the distribution is already bounded there.
+    """
+
+    target: str
+    dist: Dist
+    n: int
+    truncation: float | None
+
+    @property
+    def args(self) -> str:
+        """The distribution's arguments as Stan code."""
+        return ", ".join(format_number(a) for a in self.dist.args)
+
+    @property
+    def truncation_code(self) -> str:
+        """The truncation bound as Stan code."""
+        return "" if self.truncation is None else format_number(self.truncation)
+
+
+@dataclass(frozen=True)
+class PriorTable:
+    """Every prior that can be set for one model, with defaults or user choices.
+
+    Examples
+    --------
+    >>> t = PriorTable((PriorRow(None, "b"), PriorRow(None, "b", "x", source="(vectorized)")))
+    >>> t.merge([PriorRow(Dist("normal", (0, 1)), "b", source="user")]).resolve(
+    ...     (("b", "x", "", ""), ("b", "", "", "")))
+    Dist(name='normal', args=(0.0, 1.0))
+    """
+
+    rows: tuple[PriorRow, ...]
+
+    def by_key(self) -> dict[PriorKey, PriorRow]:
+        """Rows indexed by key."""
+        return {row.key: row for row in self.rows}
+
+    def merge(self, user: Iterable[PriorRow]) -> PriorTable:
+        """Replace rows by user rows with the same key; unknown keys are a SpecError.
+
+        The error lists the keys the model has, so a misspelled class, coefficient
+        or group is easy to fix.
+        """
+        rows = self.by_key()
+        for row in user:
+            if row.key not in rows:
+                raise SpecError(
+                    f"Prior {row.prior} on {_describe(row.key)} does not correspond to any "
+                    f"model parameter. Priors can be set on:\n{self._listing()}"
+                )
+            _check_support(row, rows[row.key])
+            default = rows[row.key]
+            bounds = (
+                (row.lb, row.ub)
+                if row.lb is not None or row.ub is not None
+                else (default.lb, default.ub)
+            )
+            rows[row.key] = replace(row, lb=bounds[0], ub=bounds[1], source="user")
+        return PriorTable(tuple(rows.values()))
+
+    def resolve(self, chain: Sequence[PriorKey]) -> Dist | None:
+        """The prior of the first row in ``chain`` that sets one (None: flat)."""
+        rows = self.by_key()
+        for key in chain:
+            row = rows.get(key)
+            if row is not None and row.prior is not None:
+                return row.prior
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """brms's ``default_prior`` table.
+
+        Columns prior, class, coef, group, resp, dpar, nlpar, lb, ub, source;
+        ``(flat)`` is the improper flat prior.
+        """
+        records = [
+            {
+                "prior": "(flat)" if row.prior is None else str(row.prior),
+                "class": row.cls,
+                "coef": row.coef,
+                "group": row.group,
+                "resp": "",
+                "dpar": row.dpar,
+                "nlpar": "",
+                "lb": "" if row.lb is None else format_number(row.lb),
+                "ub": "" if row.ub is None else format_number(row.ub),
+                "source": row.source,
+            }
+            for row in self.rows
+        ]
+        return pd.DataFrame.from_records(records)
+
+    def _listing(self) -> str:
+        return "\n".join(f"  {_describe(row.key)}" for row in self.rows)
+
+
+def _describe(key: PriorKey) -> str:
+    names = ("class", "coef", "group", "dpar")
+    return ", ".join(f"{n}={v!r}" for n, v in zip(names, key, strict=True) if v or n == "class")
+
+
+def _check_support(user: PriorRow, default: PriorRow) -> None:
+    prior = user.prior
+    if prior is None or prior.is_constant:
+        return
+    if user.cls == "cor" and prior.name != "lkj_corr_cholesky":
+        raise SpecError(f"The only prior for correlations (class 'cor') is lkj(eta), got {prior}.")
+    if user.cls != "cor" and prior.name == "lkj_corr_cholesky":
+        raise SpecError(f"lkj priors are only for class 'cor', not {_describe(user.key)}.")
+    needs_lb = prior.name in _POSITIVE_SUPPORT or prior.name in _BOUNDED_SUPPORT
+    if needs_lb and default.lb is None:
+        raise SpecError(
+            f"Prior {prior} is bounded below but {_describe(user.key)} is not; "
+            "choose a prior defined on the whole real line."
+        )
+    if prior.name in _BOUNDED_SUPPORT and default.ub is None:
+        raise SpecError(
+            f"Prior {prior} is bounded above but {_describe(user.key)} is not; "
+            "choose a prior defined on the whole real line."
+        )
+
+
+def scale_prior(
+    y: np.ndarray,
+    bound: BoundFamily,
+    link: str,
+    *,
+    center: bool = True,
+    offset_mean: float = 0.0,
+) -> Dist:
+    """brms's ``def_scale_prior``: a student-t scaled to the link-transformed response.
+
+    ``student_t(3, location, max(2.5, round(mad(link(y)), 1)))``; the location is
+    0 when ``center`` is true, else ``round(median(link(y)), 1)`` minus the mean
+    offset. Responses are transformed only for the links identity, log,
+    inverse and sqrt (log-scale families such as lognormal always use log);
+    zeros become 0.1 before log and inverse.
+
+    Examples
+    --------
+    >>> from pybrms.spec.families import family
+    >>> y = np.array([0, 1, 2, 5, 9, 30])
+    >>> str(scale_prior(y, family("poisson"), "log", center=False))
+    'student_t(3, 1.2, 2.5)'
+    """
+    location, scale = 0.0, 2.5
+    link = "log" if bound.family.log_scale else link
+    transform = LINKS[link].transform
+    if transform is not None and np.issubdtype(np.asarray(y).dtype, np.number):
+        values = np.asarray(y, dtype=float)
+        if link in ("log", "inverse"):
+            values = np.where(values == 0, 0.1, values)
+        with np.errstate(all="ignore"):
+            y_link = transform(values)
+        scale_y = round(_mad(y_link), 1)
+        if np.isfinite(scale_y):
+            scale = max(scale, scale_y)
+        if not center:
+            location_y = round(float(np.median(y_link)), 1)
+            if np.isfinite(location_y):
+                # R prints 15 significant digits: 1.4 - 1 shows as 0.4
+                location = float(format_number(location_y - offset_mean))
+    return Dist("student_t", (3, location, scale))
+
+
+def _mad(x: np.ndarray) -> float:
+    """R's ``mad``: median absolute deviation times 1.4826 (NaN if any value is NaN)."""
+    if np.isnan(x).any():
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[PriorStatement]:
+    """``lprior`` statements for all targets, in order, vectorized where brms would.
+
+    A vector whose elements all resolve to the same prior gets one statement on
+    the whole vector; otherwise each element with a (non-flat) prior gets its own.
+    Constant priors produce no statement (the parameter is fixed instead).
+
+    Examples
+    --------
+    >>> table = PriorTable((PriorRow(Dist("student_t", (3, 0, 2.5)), "sd", lb=0.0),))
+    >>> target = PriorTarget("sd_1", ((("sd", "", "", ""),),) * 2, lb=0.0)
+    >>> [(s.target, str(s.dist), s.n, s.truncation) for s in prior_statements(table, [target])]
+    [('sd_1', 'student_t(3, 0, 2.5)', 2, 0.0)]
+    """
+    out: list[PriorStatement] = []
+    for target in targets:
+        dists = [table.resolve(chain) for chain in target.chains]
+        if len(set(dists)) == 1:
+            groups = [(target.stan, dists[0], len(dists))]
+        else:
+            groups = [(f"{target.stan}[{k}]", d, 1) for k, d in enumerate(dists, start=1)]
+        for stan, dist, n in groups:
+            if dist is None or dist.is_constant:
+                continue
+            needs = target.lb is not None and not (
+                target.lb == 0 and dist.name in _POSITIVE_SUPPORT
+            )
+            truncation = target.lb if needs and dist.name != "lkj_corr_cholesky" else None
+            out.append(PriorStatement(stan, dist, n, truncation))
+    return out

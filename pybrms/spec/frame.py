@@ -1,0 +1,163 @@
+"""Data-dependent facts: checked columns, complete rows, design matrices, group indices.
+
+Everything that looks at data before the spec is frozen lives here; each
+function is pure and returns new objects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import formulaic
+import numpy as np
+import pandas as pd
+
+from pybrms.errors import SpecError
+from pybrms.spec.names import brms_column_names
+
+__all__ = [
+    "Design",
+    "check_columns",
+    "complete_rows",
+    "design_matrix",
+    "evaluate",
+    "group_levels",
+]
+
+
+def check_columns(data: pd.DataFrame, variables: Iterable[str]) -> None:
+    """Raise a SpecError naming every variable that is not a column of ``data``.
+
+    Examples
+    --------
+    >>> check_columns(pd.DataFrame({"count": [1]}), ["cont"])
+    Traceback (most recent call last):
+    ...
+    pybrms.errors.SpecError: Column 'cont' is not in the data (did you mean 'count'?).
+    """
+    columns = [str(c) for c in data.columns]
+    problems = []
+    for name in sorted(set(variables) - set(columns)):
+        close = difflib.get_close_matches(name, columns, n=3)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        problems.append(f"Column {name!r} is not in the data{hint}.")
+    if problems:
+        raise SpecError(" ".join(problems))
+
+
+def complete_rows(data: pd.DataFrame, variables: Iterable[str]) -> pd.DataFrame:
+    """Keep the rows without missing values in ``variables``, warning if any are dropped.
+
+    The index is kept, so that error messages can name rows as the user knows them.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     out = complete_rows(pd.DataFrame({"y": [1.0, None, 3.0]}), ["y"])
+    >>> len(out), str(caught[0].message)
+    (2, 'Dropped 1 of 3 rows with missing values in the variables used by the model.')
+    """
+    used = sorted(set(variables))
+    keep = data[used].notna().all(axis=1).to_numpy() if used else np.ones(len(data), bool)
+    dropped = int((~keep).sum())
+    if dropped:
+        warnings.warn(
+            f"Dropped {dropped} of {len(data)} rows with missing values "
+            "in the variables used by the model.",
+            stacklevel=3,
+        )
+    out = data.loc[keep]
+    if out.empty:
+        raise SpecError("No rows are left after dropping rows with missing values.")
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """A materialized design matrix with brms's column names.
+
+    Attributes
+    ----------
+    matrix
+        Array ``(N, K)``.
+    names
+        brms's column names (``Intercept``, ``zAge``, ``Trt1``, ...).
+    model_spec
+        formulaic's ModelSpec, which keeps the encoding (levels, contrasts,
+        transform state) so that new data can be materialized the same way.
+    """
+
+    matrix: np.ndarray
+    names: tuple[str, ...]
+    model_spec: formulaic.ModelSpec
+
+
+def design_matrix(rhs: str, data: pd.DataFrame) -> Design:
+    """Materialize a formulaic right-hand side with treatment contrasts, as R does.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [0.5, 1.0, 2.0], "g": ["a", "b", "a"]})
+    >>> d = design_matrix("1 + x + g", df)
+    >>> d.names, d.matrix.shape
+    (('Intercept', 'x', 'gb'), (3, 3))
+    """
+    try:
+        mm = formulaic.model_matrix(rhs, data, na_action="raise")
+    except Exception as exc:  # formulaic raises many types; report them as one
+        raise SpecError(f"Cannot build the design matrix of '{rhs}': {exc}") from exc
+    model_spec = mm.model_spec
+    return Design(np.asarray(mm, dtype=float), brms_column_names(model_spec), model_spec)
+
+
+def evaluate(expr: str, data: pd.DataFrame) -> np.ndarray:
+    """Values of a column or of a formulaic expression such as ``log(t)``.
+
+    Examples
+    --------
+    >>> evaluate("log(t)", pd.DataFrame({"t": [1.0, np.e]})).round(6).tolist()
+    [0.0, 1.0]
+    """
+    if expr in data.columns:
+        return data[expr].values
+    design = design_matrix(f"0 + {expr}", data)
+    if design.matrix.shape[1] != 1:
+        raise SpecError(f"Expression '{expr}' must give one numeric column.")
+    return design.matrix[:, 0]
+
+
+def group_levels(
+    data: pd.DataFrame, factors: tuple[str, ...]
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Levels of a grouping factor and the 1-based level index of every row.
+
+    One factor keeps its natural order (categories of a pandas Categorical,
+    numeric order for numbers, sorted strings otherwise); a combination such as
+    ``g1:g2`` joins the values with ``_`` and sorts the results, as brms does.
+
+    Examples
+    --------
+    >>> levels, J = group_levels(pd.DataFrame({"g": [3, 1, 3, 10]}), ("g",))
+    >>> levels, J.tolist()
+    (('1', '3', '10'), [2, 1, 2, 3])
+    """
+    if len(factors) == 1:
+        column = data[factors[0]]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            present = set(column)
+            ordered = [c for c in column.cat.categories if c in present]
+        else:
+            ordered = sorted(set(column))
+        labels = [str(v) for v in ordered]
+        codes = {v: i for i, v in enumerate(ordered)}
+        index = np.array([codes[v] for v in column], dtype=np.int64) + 1
+        return tuple(labels), index
+    joined = data[list(factors)].astype(str).agg("_".join, axis=1)
+    labels = sorted(set(joined))
+    codes = {v: i for i, v in enumerate(labels)}
+    return tuple(labels), np.array([codes[v] for v in joined], dtype=np.int64) + 1

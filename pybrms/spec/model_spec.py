@@ -1,0 +1,161 @@
+"""The frozen description of one model that everything downstream reads.
+
+:class:`ModelSpec` is built once by :func:`pybrms.spec.build_spec` (like brms's
+``brmsterms`` plus ``brmsframe``) and never mutated: Stan code, Stan data, the
+prior table and the names of the outputs all come from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pybrms.formula import BrmsFormula
+from pybrms.spec.default_priors import PriorTable, PriorTarget
+from pybrms.spec.families import BoundFamily, Link
+from pybrms.spec.names import ParName
+from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, StanArg, Term
+
+__all__ = ["ModelSpec", "Predictor", "Response", "ScalarDpar"]
+
+
+@dataclass(frozen=True, eq=False)
+class Response:
+    """The response and its addition terms.
+
+    Attributes
+    ----------
+    expr
+        The response expression as written (``"count"``).
+    values
+        Response values: integers for discrete families, floats otherwise;
+        ordinal responses are coded 1..K.
+    trials
+        Number of trials per observation (binomial), else None.
+    weights
+        Observation weights, else None.
+    nthres
+        Number of thresholds (ordinal families), else 0.
+    """
+
+    expr: str
+    values: np.ndarray
+    trials: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    nthres: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Predictor:
+    """The linear predictor of one distributional parameter.
+
+    Attributes
+    ----------
+    dpar
+        ``"mu"`` or a distributional parameter (``"sigma"``).
+    link
+        The link of this parameter.
+    inverse_link
+        Stan function applied to the linear predictor before the likelihood,
+        or None when the likelihood takes the linear predictor itself
+        (identity link, or a ``*_log``/``*_logit`` distribution).
+    fixed, offset, groups
+        The terms, any of which may be absent.
+    """
+
+    dpar: str
+    link: Link
+    inverse_link: str | None
+    fixed: FixedEffects | None
+    offset: Offset | None
+    groups: tuple[GroupEffects, ...]
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """All terms: fixed effects, offset, then group-level terms."""
+        head: tuple[Term, ...] = tuple(t for t in (self.fixed, self.offset) if t is not None)
+        return head + self.groups
+
+
+@dataclass(frozen=True)
+class ScalarDpar:
+    """A distributional parameter estimated as one value (``sigma``, ``shape``, ``nu``, ``phi``)."""
+
+    name: str
+    lb: float
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    """Everything about one model: formula, family, data-dependent terms, priors, names.
+
+    Attributes
+    ----------
+    formula
+        The parsed formula.
+    family
+        Family and link of ``mu``.
+    data
+        The complete rows the model uses (original index kept).
+    response
+        Response values and addition terms.
+    predictors
+        Linear predictors, ``mu`` first, then predicted distributional parameters.
+    scalar_dpars
+        Distributional parameters without a formula.
+    priors
+        The prior table: defaults merged with user priors.
+    names
+        Stan variable elements and their brms output names, built once here.
+    """
+
+    formula: BrmsFormula
+    family: BoundFamily
+    data: pd.DataFrame
+    response: Response
+    predictors: tuple[Predictor, ...]
+    scalar_dpars: tuple[ScalarDpar, ...]
+    priors: PriorTable
+    names: tuple[ParName, ...]
+
+    @property
+    def N(self) -> int:
+        """Number of observations."""
+        return len(self.response.values)
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The terms of all predictors."""
+        return tuple(t for p in self.predictors for t in p.terms)
+
+    @property
+    def groups(self) -> tuple[GroupEffects, ...]:
+        """All group-level terms, by id."""
+        return tuple(g for p in self.predictors for g in p.groups)
+
+    def prior_targets(self) -> tuple[PriorTarget, ...]:
+        """Stan variables governed by the prior table, in brms's statement order."""
+        out = [
+            t for term in self.terms if isinstance(term, FixedEffects) for t in term.prior_targets()
+        ]
+        out += [
+            PriorTarget(d.name, (((d.name, "", "", ""),),), lb=d.lb, scalar=True)
+            for d in self.scalar_dpars
+        ]
+        out += [t for g in self.groups for t in g.prior_targets()]
+        return tuple(out)
+
+    def likelihood_args(self) -> tuple[StanArg, ...]:
+        """Arguments of ``partial_log_lik`` after ``seq, start, end``: everything the
+        likelihood reads, derived from the terms, the family and the additions."""
+        args = [StanArg("Y", "array[] int" if self.family.family.discrete else "vector", True)]
+        if self.response.trials is not None:
+            args.append(StanArg("trials", "array[] int", True))
+        if self.response.weights is not None:
+            args.append(StanArg("weights", "vector", True))
+        args += [a for term in self.terms for a in term.likelihood_vars()]
+        args += [StanArg(d.name, "real", False) for d in self.scalar_dpars]
+        unique = {a.name: a for a in args}
+        return tuple(unique.values())

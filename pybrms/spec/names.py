@@ -1,0 +1,135 @@
+"""brms's names for coefficients and parameters, decided once, in the spec.
+
+Two things live here: the spelling of design-matrix columns as R and brms
+write them (``Trt1``, ``zBase:Trt1``, ``logBase``), and :class:`ParName`, one row
+of the table that maps a Stan variable element (``r_1_1[3]``) to its brms output
+name (``r_patient[3,Intercept]``). Post-processing reads that table and never
+re-derives a name.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import formulaic
+
+from pybrms.errors import SpecError
+
+__all__ = ["ParName", "brms_column_names", "rename"]
+
+# brms's rename(): special characters in coefficient names, replaced literally.
+_RENAME: dict[str, str] = {
+    " ": "",
+    "(": "",
+    ")": "",
+    "[": "",
+    "]": "",
+    ",": "",
+    '"': "",
+    "'": "",
+    "?": "",
+    "+": "P",
+    "-": "M",
+    "*": "MU",
+    "/": "D",
+    "^": "E",
+    "=": "EQ",
+    "$": "USD",
+}
+
+
+def rename(name: str) -> str:
+    """Remove or replace special characters as brms's ``rename()`` does.
+
+    Examples
+    --------
+    >>> rename("log(Base)")
+    'logBase'
+    >>> rename("I(x^2)")
+    'IxE2'
+    """
+    for old, new in _RENAME.items():
+        name = name.replace(old, new)
+    return name
+
+
+@dataclass(frozen=True)
+class ParName:
+    """One Stan variable element and its brms output name.
+
+    Attributes
+    ----------
+    stan
+        Stan variable, e.g. ``"r_1_1"``.
+    index
+        1-based index into the variable, ``()`` for scalars.
+    name
+        brms's name, e.g. ``"r_patient[3,Intercept]"``.
+    cls
+        brms parameter class: ``"b"``, ``"Intercept"``, ``"sd"``, ``"cor"``,
+        ``"r"``, or a distributional parameter (``"sigma"``).
+    dpar
+        Distributional parameter the element belongs to (``"mu"``, ``"sigma"``, ...).
+    """
+
+    stan: str
+    index: tuple[int, ...]
+    name: str
+    cls: str
+    dpar: str = "mu"
+
+    @property
+    def column(self) -> str:
+        """The Stan CSV column, e.g. ``"r_1_1.3"``.
+
+        Examples
+        --------
+        >>> ParName("b", (2,), "b_x", "b").column
+        'b.2'
+        """
+        return ".".join((self.stan, *map(str, self.index)))
+
+
+def brms_column_names(model_spec: formulaic.ModelSpec) -> tuple[str, ...]:
+    """brms's names of the columns of a formulaic design matrix, in column order.
+
+    Categorical factors are spelled as in R (variable name followed by the
+    level, ``Trt1``), the intercept is ``Intercept``, and special characters are
+    replaced by :func:`rename`.
+
+    Examples
+    --------
+    >>> import pandas as pd, formulaic
+    >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "g": ["a", "b", "c"]})
+    >>> mm = formulaic.model_matrix("1 + log(x) * g", df)
+    >>> brms_column_names(mm.model_spec)
+    ('Intercept', 'logx', 'gb', 'gc', 'logx:gb', 'logx:gc')
+    """
+    by_formulaic: dict[str, str] = {"Intercept": "Intercept"}
+    for structure in model_spec.structure:
+        for scoped in structure.scoped_terms:
+            parts = [_factor_names(model_spec, sf.factor.expr, sf.reduced) for sf in scoped.factors]
+            for combo in itertools.product(*parts):
+                by_formulaic[":".join(c[0] for c in combo)] = ":".join(c[1] for c in combo)
+    names = []
+    for column in model_spec.column_names:
+        if column not in by_formulaic:
+            raise SpecError(f"Cannot name design-matrix column {column!r} the way brms does.")
+        names.append(rename(by_formulaic[column]))
+    if len(set(names)) != len(names):
+        raise SpecError(f"Design-matrix columns {names} are not unique after renaming.")
+    return tuple(names)
+
+
+def _factor_names(
+    model_spec: formulaic.ModelSpec, expr: str, reduced: bool
+) -> list[tuple[str, str]]:
+    """(formulaic name, R name) of the columns one factor contributes."""
+    state = model_spec.encoder_state.get(expr)
+    if state is None or "contrasts" not in state[1]:
+        return [(expr, expr)]
+    contrasts = state[1]["contrasts"]
+    levels = contrasts.levels
+    fmt = contrasts.contrasts.get_factor_format(levels, reduced_rank=reduced)
+    return [(fmt.format(name=expr, field=level), f"{expr}{level}") for level in levels]

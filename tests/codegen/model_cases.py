@@ -1,0 +1,104 @@
+"""Shared model cases: every family with every term kind, on one synthetic data set.
+
+Used by the codegen tests (render + stanc), the golden files and the
+plain-vs-threaded log density tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pybrms.formula import bf
+from pybrms.spec import family
+
+
+def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
+    """One data set with a response column for every family."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    trials = rng.integers(5, 15, size=n)
+    return pd.DataFrame(
+        {
+            "x": x,
+            "z": rng.normal(size=n),
+            "f": pd.Categorical(rng.choice(["a", "b", "c"], size=n)),
+            "g": rng.choice(["g1", "g2", "g3", "g4"], size=n),
+            "h": rng.choice(["h1", "h2"], size=n),
+            "o": rng.uniform(0.0, 0.5, size=n),
+            "w": rng.uniform(0.5, 2.0, size=n),
+            "y": 1.0 + x + rng.normal(size=n),
+            "count": rng.poisson(3.0, size=n),
+            "bin": rng.integers(0, 2, size=n),
+            "succ": rng.binomial(trials, 0.4),
+            "n": trials,
+            "pos": rng.gamma(2.0, 1.5, size=n),
+            "prop": rng.beta(2.0, 3.0, size=n),
+            "ord": rng.integers(1, 5, size=n),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    """A model: an id for test names, the formula and the family."""
+
+    id: str
+    formula: Any
+    family: Any
+
+
+CASES: tuple[Case, ...] = (
+    Case("gaussian_fixed_offset_cor", "y ~ x + f + offset(o) + (1 + x | g)", "gaussian"),
+    Case(
+        "gaussian_sigma_weights",
+        bf("y | weights(w) ~ x + (1 | g)", sigma="~ z + (1 | h)"),
+        "gaussian",
+    ),
+    Case("gaussian_intercept_only", "y ~ 1", "gaussian"),
+    Case("gaussian_group_only", "y ~ 0 + (1 | g) + offset(o)", "gaussian"),
+    Case("student_uncorrelated", "y ~ x + (1 + x || g)", "student"),
+    Case("poisson_interaction_nested", "count ~ x * f + (1 | g/h)", "poisson"),
+    Case("poisson_no_intercept", "count ~ 0 + x + f + (0 + x | g) + offset(o)", "poisson"),
+    Case("negbinomial_weights", "count | weights(w) ~ x + (1 | g) + (1 | h)", "negbinomial"),
+    Case(
+        "negbinomial_identity_shape",
+        bf("count ~ x", shape="~ z"),
+        family("negbinomial", link="identity"),
+    ),
+    Case("bernoulli_slopes", "bin ~ x + (1 + x + z | g)", "bernoulli"),
+    Case("binomial_trials", "succ | trials(n) ~ x + (1 | g:h)", "binomial"),
+    Case("lognormal_sigma", bf("pos ~ x + (1 | g)", sigma="~ x"), "lognormal"),
+    Case("gamma_inverse", "pos ~ x + (1 | g)", "Gamma"),
+    Case("gamma_log_weights", "pos | weights(w) ~ x + (1 | g)", family("Gamma", link="log")),
+    Case("beta_phi", bf("prop ~ x + (1 | g)", phi="~ z"), "beta"),
+    Case("cumulative_logit", "ord ~ x + f + (1 | g)", "cumulative"),
+    Case(
+        "cumulative_probit_weights",
+        "ord | weights(w) ~ 1 + (1 | g)",
+        family("cumulative", link="probit"),
+    ),
+)
+
+
+# One model per family combining its term kinds, for the compiled
+# plain-versus-threaded log density test (each costs two compiles).
+FAMILY_MODELS: tuple[Case, ...] = (
+    Case(
+        "gaussian",
+        bf("y | weights(w) ~ x + f + offset(o) + (1 + x | g)", sigma="~ z + (1 | h)"),
+        "gaussian",
+    ),
+    Case("student", "y ~ x + (1 + x || g) + (1 | g:h)", "student"),
+    Case("poisson", "count ~ x * f + (1 | g/h) + offset(o)", "poisson"),
+    Case("negbinomial", bf("count | weights(w) ~ x + (1 | g)", shape="~ z"), "negbinomial"),
+    Case("bernoulli", "bin ~ x + (1 + x + z | g)", "bernoulli"),
+    Case("binomial", "succ | trials(n) ~ x + (1 | g:h)", "binomial"),
+    Case("lognormal", bf("pos ~ x + (1 | g)", sigma="~ x"), "lognormal"),
+    Case("gamma", "pos | weights(w) ~ x + (1 | g)", family("Gamma", link="log")),
+    Case("beta", bf("prop ~ x + (1 | g)", phi="~ z"), "beta"),
+    Case("cumulative", "ord | weights(w) ~ x + f + (1 | g)", "cumulative"),
+)

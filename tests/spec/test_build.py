@@ -1,0 +1,264 @@
+"""ModelSpec construction: terms, names table and every input check."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pybrms.errors import SpecError
+from pybrms.formula import bf
+from pybrms.spec import FAMILIES, build_spec, family
+from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
+
+
+def _df(**columns) -> pd.DataFrame:
+    base = {"x": [0.1, 0.5, 0.9, 1.3, 1.7, 2.0], "g": list("aabbcc"), "h": list("uvuvuv")}
+    return pd.DataFrame({**base, **columns})
+
+
+Y = [0.5, 1.2, 0.3, 2.2, 1.9, 0.8]
+
+
+def test_epilepsy_spec(epilepsy):
+    spec = build_spec("count ~ zAge + zBase * Trt + (1|patient)", epilepsy, "poisson")
+    (mu,) = spec.predictors
+    assert mu.dpar == "mu" and mu.inverse_link is None  # poisson_log takes the predictor
+    assert isinstance(mu.fixed, FixedEffects)
+    assert mu.fixed.coefs == ("zAge", "zBase", "Trt1", "zBase:Trt1")
+    (g,) = mu.groups
+    assert (g.id, g.group, g.M, len(g.levels), g.has_cor) == (1, "patient", 1, 59, False)
+    assert g.levels[:3] == ("1", "2", "3") and g.J.min() == 1 and g.J.max() == 59
+    assert spec.scalar_dpars == ()
+    assert spec.N == 236
+
+
+@pytest.mark.parametrize(
+    ("formula", "fam", "expected"),
+    [
+        (
+            "y ~ x + (1 | g)",
+            "gaussian",
+            [
+                ("b_Intercept", "b_Intercept"),
+                ("b.1", "b_x"),
+                ("sd_1.1", "sd_g__Intercept"),
+                ("sigma", "sigma"),
+                ("Intercept", "Intercept"),
+                ("r_1_1.1", "r_g[a,Intercept]"),
+                ("r_1_1.2", "r_g[b,Intercept]"),
+                ("r_1_1.3", "r_g[c,Intercept]"),
+            ],
+        ),
+        (
+            "y ~ 0 + x + (0 + x | g:h)",
+            "gaussian",
+            [
+                ("b.1", "b_x"),
+                ("sd_1.1", "sd_g:h__x"),
+                ("sigma", "sigma"),
+                *[
+                    (f"r_1_1.{k}", f"r_g:h[{lvl},x]")
+                    for k, lvl in enumerate(["a_u", "a_v", "b_u", "b_v", "c_u", "c_v"], start=1)
+                ],
+            ],
+        ),
+        (
+            "y ~ 1 + (1 + x | g)",
+            "gaussian",
+            [
+                ("b_Intercept", "b_Intercept"),
+                ("sd_1.1", "sd_g__Intercept"),
+                ("sd_1.2", "sd_g__x"),
+                ("cor_1.1", "cor_g__Intercept__x"),
+                ("sigma", "sigma"),
+                ("Intercept", "Intercept"),
+                *[(f"r_1_1.{k}", f"r_g[{lvl},Intercept]") for k, lvl in enumerate("abc", start=1)],
+                *[(f"r_1_2.{k}", f"r_g[{lvl},x]") for k, lvl in enumerate("abc", start=1)],
+            ],
+        ),
+        (
+            bf("y ~ x", sigma="~ x + (1 | g)"),
+            "gaussian",
+            [
+                ("b_Intercept", "b_Intercept"),
+                ("b.1", "b_x"),
+                ("b_sigma_Intercept", "b_sigma_Intercept"),
+                ("b_sigma.1", "b_sigma_x"),
+                ("sd_1.1", "sd_g__sigma_Intercept"),
+                ("Intercept", "Intercept"),
+                ("Intercept_sigma", "Intercept_sigma"),
+                *[
+                    (f"r_1_sigma_1.{k}", f"r_g__sigma[{lvl},Intercept]")
+                    for k, lvl in enumerate("abc", start=1)
+                ],
+            ],
+        ),
+        (
+            "y ~ x",
+            "cumulative",
+            [
+                ("b_Intercept.1", "b_Intercept[1]"),
+                ("b_Intercept.2", "b_Intercept[2]"),
+                ("b.1", "b_x"),
+                ("Intercept.1", "Intercept[1]"),
+                ("Intercept.2", "Intercept[2]"),
+            ],
+        ),
+    ],
+    ids=["gaussian", "interaction_group", "correlated", "sigma", "cumulative"],
+)
+def test_names_table(formula, fam, expected):
+    y = [1, 2, 3, 1, 2, 3] if fam == "cumulative" else Y
+    spec = build_spec(formula, _df(y=y), fam)
+    assert [(n.column, n.name) for n in spec.names] == expected
+
+
+def test_term_kinds_and_ids():
+    spec = build_spec(
+        bf("y ~ x + offset(x) + (1 | g) + (1 | g:h)", sigma="~ (1 | h)"), _df(y=Y), "gaussian"
+    )
+    mu, sigma = spec.predictors
+    assert [type(t) for t in mu.terms] == [FixedEffects, Offset, GroupEffects, GroupEffects]
+    assert [g.id for g in spec.groups] == [1, 2, 3]
+    assert sigma.inverse_link == "exp" and sigma.fixed is not None and sigma.fixed.coefs == ()
+    assert [g.r for g in spec.groups] == [("r_1_1",), ("r_2_1",), ("r_3_sigma_1",)]
+
+
+def test_spec_is_frozen(epilepsy):
+    spec = build_spec("count ~ zAge", epilepsy, "poisson")
+    with pytest.raises(AttributeError):
+        spec.priors = None  # type: ignore[misc]
+
+
+def test_categorical_levels_in_order():
+    df = _df(y=Y, f=pd.Categorical(list("zzyyxx"), categories=["z", "y", "x"]))
+    spec = build_spec("y ~ f", df)
+    assert spec.predictors[0].fixed.coefs == ("fy", "fx")  # first level is the reference
+
+
+def test_missing_rows_are_dropped_with_warning():
+    df = _df(y=[0.5, np.nan, 0.3, 2.2, 1.9, 0.8], unused=[np.nan] * 6)
+    with pytest.warns(UserWarning, match="Dropped 1 of 6 rows"):
+        spec = build_spec("y ~ x", df)
+    assert spec.N == 5
+
+
+def test_no_warning_without_missing_values():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_spec("y ~ x", _df(y=Y))
+
+
+def _error(formula, fam="gaussian", **columns) -> str:
+    with pytest.raises(SpecError) as err:
+        build_spec(formula, _df(**columns), fam)
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("formula", "fam", "columns", "message"),
+    [
+        ("y ~ xx", "gaussian", {"y": Y}, "Column 'xx' is not in the data (did you mean 'x'?)"),
+        ("y ~ x", "gausian", {"y": Y}, "Unknown family 'gausian'. Valid families: bernoulli"),
+        (
+            "count ~ x",
+            "poisson",
+            {"count": [1, 2, -1, 0, 1, 2]},
+            "Response 'count' of family 'poisson' must be a non-negative integer; row 2 has -1",
+        ),
+        (
+            "count ~ x",
+            "negbinomial",
+            {"count": [1, 2, 1.5, 0, 1, 2]},
+            "must be a non-negative integer; row 2 has 1.5",
+        ),
+        ("y ~ x", "bernoulli", {"y": [0, 1, 2, 0, 1, 0]}, "must be 0 or 1; row 2 has 2"),
+        (
+            "y | trials(n) ~ x",
+            "binomial",
+            {"y": [1, 2, 7, 0, 1, 2], "n": [5] * 6},
+            "must not exceed trials(); row 2 has 7 > 5 trials",
+        ),
+        ("y ~ x", "binomial", {"y": [1, 2, 3, 0, 1, 2]}, "needs the addition term trials()"),
+        (
+            "y | trials(n) ~ x",
+            "poisson",
+            {"y": [1, 2, 3, 0, 1, 2], "n": [5] * 6},
+            "Addition term trials() is not allowed for family 'poisson'",
+        ),
+        (
+            "y ~ x",
+            "lognormal",
+            {"y": [1.0, 2.0, 0.0, 1.0, 2.0, 3.0]},
+            "must be positive; row 2 has 0",
+        ),
+        (
+            "y ~ x",
+            "Gamma",
+            {"y": [1.0, -2.0, 1.0, 1.0, 2.0, 3.0]},
+            "must be positive; row 1 has -2",
+        ),
+        (
+            "y ~ x",
+            "beta",
+            {"y": [0.5, 0.2, 1.0, 0.1, 0.2, 0.3]},
+            "must be strictly between 0 and 1; row 2 has 1",
+        ),
+        ("y ~ x", "cumulative", {"y": [1, 2, 0, 1, 2, 3]}, "must be an integer 1..K; row 2 has 0"),
+        ("y ~ x", "cumulative", {"y": [1, 2, 2.5, 1, 2, 3]}, "row 2 has 2.5"),
+        (
+            "y ~ x + (1 | k)",
+            "gaussian",
+            {"y": Y, "k": ["one"] * 6},
+            "Grouping factor 'k' has only one level ('one')",
+        ),
+        (
+            "y | weights(v) ~ x",
+            "gaussian",
+            {"y": Y, "v": [1, 1, -1, 1, 1, 1]},
+            "Weights must be non-negative; row 2 has -1",
+        ),
+        ("y ~ x", "gaussian", {"y": ["a", "b", "c", "d", "e", "f"]}, "must be numeric"),
+        ("y ~ 0 + x", "cumulative", {"y": [1, 2, 3, 1, 2, 3]}, "always has thresholds"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
+)
+def test_input_errors(formula, fam, columns, message):
+    assert message in _error(formula, fam, **columns)
+
+
+def test_unknown_link_lists_valid_ones():
+    with pytest.raises(SpecError, match="Valid links: log, identity, sqrt"):
+        family("poisson", link="logit")
+
+
+def test_unknown_dpar_lists_valid_ones():
+    with pytest.raises(SpecError, match="has no distributional parameter 'sigma'.*none"):
+        build_spec(bf("y ~ x", sigma="~ x"), _df(y=[1, 2, 3, 0, 1, 2]), "poisson")
+
+
+def test_nu_cannot_be_predicted_yet():
+    with pytest.raises(SpecError, match="'nu' cannot have its own formula yet"):
+        build_spec(bf("y ~ x", nu="~ x"), _df(y=Y), "student")
+
+
+def test_unknown_columns_listed_with_close_matches(epilepsy):
+    with pytest.raises(SpecError, match=r"Column 'zage' .*'zAge'.*Column 'zbase' .*'zBase'"):
+        build_spec("count ~ zage + zbase", epilepsy, "poisson")
+
+
+def test_ordered_categorical_response():
+    y = pd.Categorical(list("lmhlmh"), categories=["l", "m", "h"], ordered=True)
+    spec = build_spec("y ~ x", _df(y=y), "cumulative")
+    assert spec.response.values.tolist() == [1, 2, 3, 1, 2, 3] and spec.response.nthres == 2
+
+
+def test_every_family_has_its_template():
+    from importlib.resources import files
+
+    for fam in FAMILIES.values():
+        assert (files("pybrms") / "templates" / "families" / f"{fam.template}.stan.j2").is_file()
+        assert set(fam.dist) == set(fam.links)

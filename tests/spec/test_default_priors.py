@@ -1,0 +1,227 @@
+"""brms's default priors (R/priors.R: def_scale_prior, def_dpar_prior) on the epilepsy data.
+
+count has median 4 and mad 4.4478; log(count) (zeros as 0.1) has median 1.386
+and mad 1.03, so with brms's rounding to one decimal and the 2.5 floor:
+log links give student_t(3, 1.4, 2.5), identity links student_t(3, 4, 4.4).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pybrms.errors import SpecError
+from pybrms.formula import bf
+from pybrms.priors import prior
+from pybrms.spec import build_spec, family, get_prior
+
+FORMULA = "count ~ zAge + zBase * Trt + (1|patient)"
+
+
+def _set(table: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    rows = table[table["prior"] != "(flat)"]
+    return [tuple(r) for r in rows[["prior", "class", "dpar", "lb"]].to_numpy()]
+
+
+@pytest.mark.parametrize(
+    ("fam", "expected"),
+    [
+        (
+            "poisson",
+            [
+                ("student_t(3, 1.4, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "sd", "", "0"),
+            ],
+        ),
+        (
+            "gaussian",
+            [
+                ("student_t(3, 4, 4.4)", "Intercept", "", ""),
+                ("student_t(3, 0, 4.4)", "sigma", "", "0"),
+                ("student_t(3, 0, 4.4)", "sd", "", "0"),
+            ],
+        ),
+        (
+            "negbinomial",
+            [
+                ("student_t(3, 1.4, 2.5)", "Intercept", "", ""),
+                ("gamma(0.01, 0.01)", "shape", "", "0"),
+                ("student_t(3, 0, 2.5)", "sd", "", "0"),
+            ],
+        ),
+        (
+            "student",
+            [
+                ("student_t(3, 4, 4.4)", "Intercept", "", ""),
+                ("student_t(3, 0, 4.4)", "sigma", "", "0"),
+                ("gamma(2, 0.1)", "nu", "", "1"),
+                ("student_t(3, 0, 4.4)", "sd", "", "0"),
+            ],
+        ),
+        (
+            family("poisson", link="sqrt"),
+            [
+                ("student_t(3, 2, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "sd", "", "0"),
+            ],
+        ),
+    ],
+    ids=["poisson", "gaussian", "negbinomial", "student", "poisson_sqrt"],
+)
+def test_epilepsy_defaults(epilepsy, fam, expected):
+    assert _set(get_prior(FORMULA, epilepsy, fam)) == expected
+
+
+def test_epilepsy_table_lists_every_settable_prior(epilepsy):
+    table = get_prior(FORMULA, epilepsy, "poisson")
+    assert list(table.columns) == [
+        "prior",
+        "class",
+        "coef",
+        "group",
+        "resp",
+        "dpar",
+        "nlpar",
+        "lb",
+        "ub",
+        "source",
+    ]
+    assert list(zip(table["class"], table["coef"], table["group"], strict=True)) == [
+        ("b", "", ""),
+        ("b", "zAge", ""),
+        ("b", "zBase", ""),
+        ("b", "Trt1", ""),
+        ("b", "zBase:Trt1", ""),
+        ("Intercept", "", ""),
+        ("sd", "", ""),
+        ("sd", "", "patient"),
+        ("sd", "Intercept", "patient"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("formula", "data", "fam", "expected"),
+    [
+        # logit links are not transformed: location 0, scale 2.5
+        (
+            "y ~ x",
+            {"y": [0, 1, 1, 0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "bernoulli",
+            [("student_t(3, 0, 2.5)", "Intercept", "", "")],
+        ),
+        # beta: phi gets gamma(0.01, 0.01)
+        (
+            "y ~ x",
+            {"y": [0.2, 0.5, 0.7, 0.4], "x": [1.0, 2.0, 3.0, 4.0]},
+            "beta",
+            [("student_t(3, 0, 2.5)", "Intercept", "", ""), ("gamma(0.01, 0.01)", "phi", "", "0")],
+        ),
+        # Gamma's inverse link: median(1/y) = 0.375, mad small -> 2.5
+        (
+            "y ~ x",
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "Gamma",
+            [
+                ("student_t(3, 0.4, 2.5)", "Intercept", "", ""),
+                ("gamma(0.01, 0.01)", "shape", "", "0"),
+            ],
+        ),
+        # lognormal: log scale, whatever the link
+        (
+            "y ~ x",
+            {"y": [1.0, 10.0, 100.0, 1000.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "lognormal",
+            [
+                ("student_t(3, 3.5, 3.4)", "Intercept", "", ""),
+                ("student_t(3, 0, 3.4)", "sigma", "", "0"),
+            ],
+        ),
+        # offsets shift the intercept location by their mean
+        (
+            "y ~ x + offset(o)",
+            {"y": [1, 3, 5, 8], "x": [1.0, 2.0, 3.0, 4.0], "o": [1.0] * 4},
+            "poisson",
+            [("student_t(3, 0.4, 2.5)", "Intercept", "", "")],
+        ),
+        # cumulative: thresholds student_t(3, 0, 2.5), one row per threshold
+        (
+            "y ~ x",
+            {"y": [1, 2, 3, 2], "x": [1.0, 2.0, 3.0, 4.0]},
+            "cumulative",
+            [("student_t(3, 0, 2.5)", "Intercept", "", "")],
+        ),
+        # a predicted sigma: Intercept_sigma on the log scale of y
+        (
+            bf("y ~ 1", sigma="~ x"),
+            {"y": [1.0, 10.0, 100.0, 1000.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "gaussian",
+            [
+                ("student_t(3, 55, 73.4)", "Intercept", "", ""),
+                ("student_t(3, 0, 3.4)", "Intercept", "sigma", ""),
+            ],
+        ),
+    ],
+    ids=["bernoulli", "beta", "gamma", "lognormal", "offset", "cumulative", "sigma"],
+)
+def test_family_defaults(formula, data, fam, expected):
+    assert _set(get_prior(formula, pd.DataFrame(data), fam)) == expected
+
+
+def test_cumulative_threshold_rows():
+    df = pd.DataFrame({"y": [1, 2, 3, 2], "x": [1.0, 2.0, 3.0, 4.0]})
+    table = get_prior("y ~ x", df, "cumulative")
+    assert table[table["class"] == "Intercept"]["coef"].tolist() == ["", "1", "2"]
+
+
+def test_correlated_terms_get_lkj(epilepsy):
+    table = get_prior("count ~ zAge + (1 + zAge | patient)", epilepsy, "poisson")
+    cor = table[table["class"] == "cor"]
+    assert cor[["prior", "group"]].to_numpy().tolist() == [
+        ["lkj_corr_cholesky(1)", ""],
+        ["(flat)", "patient"],
+    ]
+
+
+def test_user_priors_are_merged_by_key(epilepsy):
+    user = (
+        prior("normal(0, 1)", class_="b")
+        + prior("normal(0, 5)", class_="b", coef="zAge")
+        + prior("exponential(1)", class_="sd", group="patient")
+    )
+    spec = build_spec(FORMULA, epilepsy, "poisson", user)
+    resolve = spec.priors.resolve
+    assert str(resolve([("b", "zAge", "", ""), ("b", "", "", "")])) == "normal(0, 5)"
+    assert str(resolve([("b", "Trt1", "", ""), ("b", "", "", "")])) == "normal(0, 1)"
+    assert str(resolve([("sd", "Intercept", "patient", ""), ("sd", "", "patient", "")])) == (
+        "exponential(1)"
+    )
+    assert spec.priors.to_frame().query("source == 'user'").shape[0] == 3
+
+
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        (prior("normal(0, 1)", class_="b", coef="zage"), "coef='zage'"),
+        (prior("normal(0, 1)", class_="sd", group="visit"), "group='visit'"),
+        (prior("normal(0, 1)", class_="sigma"), "class='sigma'"),
+        (prior("lkj(2)", class_="cor"), "class='cor'"),
+        (prior("normal(0, 1)", class_="b", dpar="sigma"), "dpar='sigma'"),
+    ],
+    ids=["coef", "group", "sigma", "cor", "dpar"],
+)
+def test_prior_on_missing_parameter_lists_what_exists(epilepsy, user, message):
+    with pytest.raises(SpecError, match="does not correspond to any model parameter") as err:
+        build_spec(FORMULA, epilepsy, "poisson", user)
+    assert message in str(err.value)
+    assert "class='b', coef='zBase:Trt1'" in str(err.value)
+    assert "class='sd', group='patient'" in str(err.value)
+
+
+def test_lower_bounded_prior_on_unbounded_class(epilepsy):
+    with pytest.raises(SpecError, match="bounded below"):
+        build_spec(FORMULA, epilepsy, "poisson", prior("gamma(2, 1)", class_="Intercept"))
+
+
+def test_constant_on_vector_is_refused_for_now(epilepsy):
+    with pytest.raises(SpecError, match="constant"):
+        build_spec(FORMULA, epilepsy, "poisson", prior("constant(1)", class_="b", coef="zAge"))
