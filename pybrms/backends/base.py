@@ -47,7 +47,7 @@ class CompiledModel(Protocol):
         ...
 
     def num_unconstrained(self, data: Mapping[str, Any]) -> int:
-        """Number of unconstrained parameters given ``data`` (the length of a ``log_prob`` point)."""
+        """Number of unconstrained parameters given ``data`` (a ``log_prob`` point's length)."""
         ...
 
     def sample(

@@ -43,12 +43,15 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
     stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
     stats["diverging"] = stats["diverging"].astype(bool)
-    observed = {"y": np.asarray(fit.spec.response.values)}
+    per_draw = (fit.draws.num_chains, fit.draws.num_draws, -1)
+    observed = np.asarray(fit.spec.response.values)
     coords["obs_id"] = np.asarray(fit.spec.data.index)
     return az.from_dict(
         posterior=posterior,
+        log_likelihood={"y": fit.log_lik().reshape(per_draw)},
+        posterior_predictive={"y": fit.posterior_predict().reshape(per_draw)},
         sample_stats=stats,
-        observed_data=observed,
+        observed_data={"y": observed},
         coords=coords,
         dims={**dims, "y": ["obs_id"]},
         attrs={"inference_library": "pybrms", "formula": fit.spec.formula.mu.source},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import arviz as az
@@ -13,6 +14,7 @@ from pybrms.backends import CompiledModel, compile_model
 from pybrms.backends.sample_args import make_sample_args
 from pybrms.codegen import render
 from pybrms.draws import Draws
+from pybrms.fit import predict
 from pybrms.fit.arviz import to_inference_data
 from pybrms.fit.summary import Summary, summarize
 from pybrms.scheduler import Threading
@@ -113,8 +115,39 @@ class BrmsFit:
         return frame
 
     def to_inference_data(self) -> az.InferenceData:
-        """ArviZ InferenceData (posterior with brms names, sample_stats, observed_data)."""
+        """ArviZ InferenceData: posterior (brms names), log_likelihood, posterior_predictive,
+        observed_data and sample_stats."""
         return to_inference_data(self)
+
+    def log_lik(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
+        """Pointwise log-likelihood, draws x observations (brms's ``log_lik``).
+
+        Examples
+        --------
+        >>> fit.log_lik().shape  # doctest: +SKIP
+        (4000, 236)
+        """
+        return predict.log_lik(self.spec, self._variables, newdata, **kwargs)
+
+    def posterior_epred(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
+        """Expected value of the response per draw (brms's ``posterior_epred``)."""
+        return predict.posterior_epred(self.spec, self._variables, newdata, **kwargs)
+
+    def posterior_predict(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
+        """Draws from the posterior predictive distribution (brms's ``posterior_predict``)."""
+        return predict.posterior_predict(self.spec, self._variables, newdata, **kwargs)
+
+    def posterior_linpred(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
+        """Linear predictor per draw (brms's ``posterior_linpred``)."""
+        return predict.posterior_linpred(self.spec, self._variables, newdata, **kwargs)
+
+    def loo(self) -> az.ELPDData:
+        """PSIS leave-one-out cross-validation (ArviZ's ``loo``), as brms's ``loo()``."""
+        return az.loo(self.to_inference_data())
+
+    @cached_property
+    def _variables(self) -> dict[str, np.ndarray]:
+        return self.draws.variables()
 
     def update(self, *, show_progress: bool = True, **settings: Any) -> BrmsFit:
         """Sample again with other sampler settings, reusing the compiled program.

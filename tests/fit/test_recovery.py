@@ -26,13 +26,15 @@ G = 20
 
 def base(seed: int, n: int = N, groups: int = G) -> tuple[np.random.Generator, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "x": rng.normal(size=n),
-        "z": rng.normal(size=n),
-        "c": pd.Categorical(rng.choice(["a", "b", "c"], size=n)),
-        "g": pd.Categorical(rng.integers(1, groups + 1, size=n)),
-        "h": pd.Categorical(rng.integers(1, 5, size=n)),
-    })
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "c": pd.Categorical(rng.choice(["a", "b", "c"], size=n)),
+            "g": pd.Categorical(rng.integers(1, groups + 1, size=n)),
+            "h": pd.Categorical(rng.integers(1, 5, size=n)),
+        }
+    )
     return rng, frame
 
 
@@ -64,10 +66,21 @@ def gaussian_correlated() -> Case:
     c_effect = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.5], 0.0)
     mu = 1.0 + 0.8 * df["x"] + c_effect + r[g, 0] + r[g, 1] * df["x"]
     df["y"] = mu + rng.normal(0, 0.6, size=N)
-    return Case("y ~ x + c + (1 + x | g)", "gaussian", df, {
-        "b_Intercept": 1.0, "b_x": 0.8, "b_cb": 0.5, "b_cc": -0.5, "sigma": 0.6,
-        "sd_g__Intercept": 0.7, "sd_g__x": 0.4, "cor_g__Intercept__x": 0.5,
-    })
+    return Case(
+        "y ~ x + c + (1 + x | g)",
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.8,
+            "b_cb": 0.5,
+            "b_cc": -0.5,
+            "sigma": 0.6,
+            "sd_g__Intercept": 0.7,
+            "sd_g__x": 0.4,
+            "cor_g__Intercept__x": 0.5,
+        },
+    )
 
 
 def student_fixed() -> Case:
@@ -84,9 +97,17 @@ def poisson_nested_offset() -> Case:
     r2 = effects(rng, (G, 4), 0.3)
     eta = 0.3 + 0.4 * df["x"] + np.log(df["t"]) + r1[g] + r2[g, h]
     df["y"] = rng.poisson(np.exp(eta))
-    return Case("y ~ x + offset(log(t)) + (1 | g/h)", "poisson", df, {
-        "b_Intercept": 0.3, "b_x": 0.4, "sd_g__Intercept": 0.5, "sd_g:h__Intercept": 0.3,
-    })
+    return Case(
+        "y ~ x + offset(log(t)) + (1 | g/h)",
+        "poisson",
+        df,
+        {
+            "b_Intercept": 0.3,
+            "b_x": 0.4,
+            "sd_g__Intercept": 0.5,
+            "sd_g:h__Intercept": 0.3,
+        },
+    )
 
 
 def negbinomial_crossed() -> Case:
@@ -96,9 +117,16 @@ def negbinomial_crossed() -> Case:
     mu = np.exp(1.0 + 0.5 * df["x"] + rg[g] + rh[h])
     shape = 3.0
     df["y"] = rng.negative_binomial(shape, shape / (shape + mu))
-    return Case("y ~ x + (1 | g) + (1 | h)", "negbinomial", df, {
-        "b_x": 0.5, "shape": 3.0, "sd_g__Intercept": 0.4,
-    })
+    return Case(
+        "y ~ x + (1 | g) + (1 | h)",
+        "negbinomial",
+        df,
+        {
+            "b_x": 0.5,
+            "shape": 3.0,
+            "sd_g__Intercept": 0.4,
+        },
+    )
 
 
 def bernoulli_uncorrelated() -> Case:
@@ -107,9 +135,17 @@ def bernoulli_uncorrelated() -> Case:
     r0, r1 = effects(rng, G, 0.8), effects(rng, G, 0.5)
     p = expit(-0.3 + 1.0 * df["x"] + r0[g] + r1[g] * df["x"])
     df["y"] = rng.binomial(1, p)
-    return Case("y ~ x + (1 + x || g)", "bernoulli", df, {
-        "b_Intercept": -0.3, "b_x": 1.0, "sd_g__Intercept": 0.8, "sd_g__x": 0.5,
-    })
+    return Case(
+        "y ~ x + (1 + x || g)",
+        "bernoulli",
+        df,
+        {
+            "b_Intercept": -0.3,
+            "b_x": 1.0,
+            "sd_g__Intercept": 0.8,
+            "sd_g__x": 0.5,
+        },
+    )
 
 
 def binomial_no_intercept_group() -> Case:
@@ -118,28 +154,46 @@ def binomial_no_intercept_group() -> Case:
     r = effects(rng, G, 0.6)
     df["n"] = rng.integers(5, 15, size=N)
     df["y"] = rng.binomial(df["n"], expit(0.2 + 0.7 * df["x"] + r[g] * df["z"]))
-    return Case("y | trials(n) ~ x + (0 + z | g)", "binomial", df, {
-        "b_Intercept": 0.2, "b_x": 0.7, "sd_g__z": 0.6,
-    })
+    return Case(
+        "y | trials(n) ~ x + (0 + z | g)",
+        "binomial",
+        df,
+        {
+            "b_Intercept": 0.2,
+            "b_x": 0.7,
+            "sd_g__z": 0.6,
+        },
+    )
 
 
 def lognormal_interaction_group() -> Case:
     rng, df = base(7)
     h, g = codes(df["h"]), codes(df["g"])
     r = effects(rng, (G, 4), 0.5)
-    df["y"] = np.exp(0.5 + 0.3 * df["x"] - 0.2 * df["x"] * df["z"] + r[g, h]
-                     + rng.normal(0, 0.4, size=N))
-    return Case("y ~ x * z + (1 | g:h)", "lognormal", df, {
-        "b_Intercept": 0.5, "b_x": 0.3, "b_x:z": -0.2, "sigma": 0.4, "sd_g:h__Intercept": 0.5,
-    })
+    df["y"] = np.exp(
+        0.5 + 0.3 * df["x"] - 0.2 * df["x"] * df["z"] + r[g, h] + rng.normal(0, 0.4, size=N)
+    )
+    return Case(
+        "y ~ x * z + (1 | g:h)",
+        "lognormal",
+        df,
+        {
+            "b_Intercept": 0.5,
+            "b_x": 0.3,
+            "b_x:z": -0.2,
+            "sigma": 0.4,
+            "sd_g:h__Intercept": 0.5,
+        },
+    )
 
 
 def gamma_log() -> Case:
     rng, df = base(8)
     mu, shape = np.exp(1.0 + 0.5 * df["x"]), 4.0
     df["y"] = rng.gamma(shape, mu / shape)
-    return Case("y ~ x", bm.family("Gamma", link="log"), df,
-                {"b_Intercept": 1.0, "b_x": 0.5, "shape": 4.0})
+    return Case(
+        "y ~ x", bm.family("Gamma", link="log"), df, {"b_Intercept": 1.0, "b_x": 0.5, "shape": 4.0}
+    )
 
 
 def gamma_inverse() -> Case:
@@ -163,24 +217,50 @@ def cumulative_thresholds() -> Case:
     thresholds = np.array([-1.0, 0.2, 1.5])
     latent = 0.9 * df["x"] + rng.logistic(size=len(df))
     df["y"] = 1 + (latent.to_numpy()[:, None] > thresholds).sum(axis=1)
-    return Case("y ~ x", "cumulative", df, {
-        "b_x": 0.9, "b_Intercept[1]": -1.0, "b_Intercept[2]": 0.2, "b_Intercept[3]": 1.5,
-    })
+    return Case(
+        "y ~ x",
+        "cumulative",
+        df,
+        {
+            "b_x": 0.9,
+            "b_Intercept[1]": -1.0,
+            "b_Intercept[2]": 0.2,
+            "b_Intercept[3]": 1.5,
+        },
+    )
 
 
 def distributional_sigma() -> Case:
     rng, df = base(12)
     df["y"] = 1.0 + 0.5 * df["x"] + np.exp(-0.5 + 0.4 * df["z"]) * rng.normal(size=N)
-    return Case(bm.bf("y ~ x", sigma="~ z"), "gaussian", df, {
-        "b_Intercept": 1.0, "b_x": 0.5, "b_sigma_Intercept": -0.5, "b_sigma_z": 0.4,
-    })
+    return Case(
+        bm.bf("y ~ x", sigma="~ z"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.5,
+            "b_sigma_Intercept": -0.5,
+            "b_sigma_z": 0.4,
+        },
+    )
 
 
 CASES = {
-    f.__name__: f for f in (
-        gaussian_correlated, student_fixed, poisson_nested_offset, negbinomial_crossed,
-        bernoulli_uncorrelated, binomial_no_intercept_group, lognormal_interaction_group,
-        gamma_log, gamma_inverse, beta_weights, cumulative_thresholds, distributional_sigma,
+    f.__name__: f
+    for f in (
+        gaussian_correlated,
+        student_fixed,
+        poisson_nested_offset,
+        negbinomial_crossed,
+        bernoulli_uncorrelated,
+        binomial_no_intercept_group,
+        lognormal_interaction_group,
+        gamma_log,
+        gamma_inverse,
+        beta_weights,
+        cumulative_thresholds,
+        distributional_sigma,
     )
 }
 
@@ -188,8 +268,15 @@ CASES = {
 @pytest.mark.parametrize("name", CASES)
 def test_truth_lies_in_99_percent_interval(name):
     case = CASES[name]()
-    fit = bm.brm(case.formula, data=case.data, family=case.family, chains=2, iter=800,
-                 seed=2026, show_progress=False)
+    fit = bm.brm(
+        case.formula,
+        data=case.data,
+        family=case.family,
+        chains=2,
+        iter=800,
+        seed=2026,
+        show_progress=False,
+    )
     draws = fit.draws_frame()
     missing = set(case.truth) - set(draws.columns)
     assert not missing, f"parameters {missing} not in {list(draws.columns)[:30]}"

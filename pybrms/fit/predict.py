@@ -1,0 +1,547 @@
+"""Post-processing over posterior draws: linear predictors, log-likelihood, predictions.
+
+Every function takes the fitted :class:`~pybrms.spec.model_spec.ModelSpec` and
+the Stan variables of a fit (:meth:`pybrms.draws.Draws.variables`: name ->
+array ``(chains, draws, *dims)``) and works on all draws at once, as brms's
+``prepare_predictions`` does: draws are flattened chain by chain to
+``S = chains * draws`` rows, and results are arrays ``(S, N)``.
+
+Linear predictors are built from the spec's terms (population-level design and
+coefficients, offsets, group-level effects indexed by level), so the same code
+serves the fitted rows and new data. Each family is one record of
+:data:`FAMILY_FUNCTIONS` (log-likelihood, expected value, random draws) keyed
+by the family's name, following brms's ``log_lik_<family>``,
+``posterior_epred_<family>`` and ``posterior_predict_<family>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from pybrms.errors import SpecError
+from pybrms.fit.newdata import (
+    GroupData,
+    PredictionData,
+    PredictorData,
+    prediction_data,
+    response_data,
+)
+from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.terms import GroupEffects
+
+__all__ = [
+    "FAMILY_FUNCTIONS",
+    "INVERSE_LINKS",
+    "DparDraws",
+    "FamilyFunctions",
+    "linear_predictors",
+    "log_lik",
+    "posterior_epred",
+    "posterior_linpred",
+    "posterior_predict",
+]
+
+Variables = Mapping[str, np.ndarray]
+RngLike = np.random.Generator | int | None
+
+#: Inverse link functions on numpy arrays, keyed by brms's link name.
+INVERSE_LINKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": lambda eta: eta,
+    "log": np.exp,
+    "inverse": np.reciprocal,
+    "sqrt": np.square,
+    "logit": special.expit,
+    "probit": special.ndtr,
+    "cloglog": lambda eta: -np.expm1(-np.exp(eta)),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class DparDraws:
+    """Draws of the distributional parameters at N rows: what a family function reads.
+
+    Attributes
+    ----------
+    dpars
+        ``"mu"`` and the family's other parameters on the response scale,
+        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value.
+    eta
+        Linear predictor of ``mu``, ``(S, N)``.
+    inverse_link
+        Inverse link of ``mu``.
+    thres
+        Ordinal thresholds ``(S, nthres)`` on the scale of ``eta``, else None.
+    trials
+        Number of trials per row, else None.
+    """
+
+    dpars: dict[str, np.ndarray]
+    eta: np.ndarray
+    inverse_link: Callable[[np.ndarray], np.ndarray]
+    thres: np.ndarray | None
+    trials: np.ndarray | None
+
+    def __getitem__(self, dpar: str) -> np.ndarray:
+        return self.dpars[dpar]
+
+
+@dataclass(frozen=True)
+class FamilyFunctions:
+    """The post-processing of one family.
+
+    Attributes
+    ----------
+    log_lik
+        ``(draws, y) -> (S, N)`` pointwise log density of the responses ``y``.
+    epred
+        ``draws -> (S, N)`` expected value of the response (``(S, N, K)``
+        category probabilities for ordinal families).
+    predict
+        ``(draws, rng) -> (S, N)`` one response per draw and row.
+    """
+
+    log_lik: Callable[[DparDraws, np.ndarray], np.ndarray]
+    epred: Callable[[DparDraws], np.ndarray]
+    predict: Callable[[DparDraws, np.random.Generator], np.ndarray]
+
+
+def _shape(d: DparDraws) -> tuple[int, int]:
+    return d.eta.shape
+
+
+def _mean(d: DparDraws) -> np.ndarray:
+    return d["mu"]
+
+
+def _binomial_trials(d: DparDraws) -> np.ndarray | int:
+    return 1 if d.trials is None else d.trials
+
+
+def _binomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.binom.logpmf(y, _binomial_trials(d), d["mu"])
+
+
+def _binomial_epred(d: DparDraws) -> np.ndarray:
+    return d["mu"] * _binomial_trials(d)
+
+
+def _binomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.binomial(_binomial_trials(d), d["mu"], size=_shape(d))
+
+
+def _negbinomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    """Log density of brms's mean/shape parametrization, accurate for any shape.
+
+    Written with ``betaln`` as Stan's ``neg_binomial_2_lpmf``; the textbook form
+    (and ``scipy.stats.nbinom``) loses all digits once the shape exceeds ~1e12,
+    where the distribution tends to the Poisson.
+    """
+    mu, shape = d["mu"], d["shape"]
+    return (
+        -np.log(y + shape)
+        - special.betaln(shape, y + 1)
+        + special.xlogy(y, mu)
+        - shape * np.log1p(mu / shape)
+        - y * np.log(mu + shape)
+    )
+
+
+def _negbinomial_p(d: DparDraws) -> np.ndarray:
+    """numpy's success probability of brms's mean/shape parametrization."""
+    return d["shape"] / (d["shape"] + d["mu"])
+
+
+def _gamma_scale(d: DparDraws) -> np.ndarray:
+    """Scale of brms's mean/shape parametrization (Stan: rate ``shape / mu``)."""
+    return d["mu"] / d["shape"]
+
+
+def _beta_shapes(d: DparDraws) -> tuple[np.ndarray, np.ndarray]:
+    """Shapes of brms's mean/precision parametrization."""
+    return d["mu"] * d["phi"], (1 - d["mu"]) * d["phi"]
+
+
+def _ordinal_cdf(d: DparDraws) -> np.ndarray:
+    """``P(Y <= k) = F(thres_k - eta)``, ``(S, N, nthres)``."""
+    assert d.thres is not None  # set for ordinal families
+    return d.inverse_link(d.thres[:, np.newaxis, :] - d.eta[:, :, np.newaxis])
+
+
+def _ordinal_epred(d: DparDraws) -> np.ndarray:
+    cdf = _ordinal_cdf(d)
+    edges = np.zeros((*cdf.shape[:2], 1))
+    return np.diff(np.concatenate([edges, cdf, edges + 1.0], axis=-1), axis=-1)
+
+
+def _ordinal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    probs = _ordinal_epred(d)
+    if y.max() > probs.shape[-1]:
+        raise SpecError(
+            f"Ordinal responses must be 1..{probs.shape[-1]} as in the fit; got {int(y.max())}."
+        )
+    index = np.broadcast_to((y - 1)[np.newaxis, :, np.newaxis], (*probs.shape[:2], 1))
+    return np.log(np.take_along_axis(probs, index, axis=-1)[..., 0])
+
+
+def _ordinal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    cdf = _ordinal_cdf(d)
+    u = rng.random((*cdf.shape[:2], 1))
+    return 1 + (cdf < u).sum(axis=-1)
+
+
+#: Post-processing of every family, keyed by :attr:`pybrms.spec.families.Family.name`.
+FAMILY_FUNCTIONS: dict[str, FamilyFunctions] = {
+    "gaussian": FamilyFunctions(
+        log_lik=lambda d, y: stats.norm.logpdf(y, d["mu"], d["sigma"]),
+        epred=_mean,
+        predict=lambda d, rng: rng.normal(d["mu"], d["sigma"], size=_shape(d)),
+    ),
+    "student": FamilyFunctions(
+        log_lik=lambda d, y: stats.t.logpdf(y, d["nu"], d["mu"], d["sigma"]),
+        epred=_mean,
+        predict=lambda d, rng: (
+            d["mu"] + d["sigma"] * rng.standard_t(np.broadcast_to(d["nu"], _shape(d)))
+        ),
+    ),
+    "poisson": FamilyFunctions(
+        log_lik=lambda d, y: stats.poisson.logpmf(y, d["mu"]),
+        epred=_mean,
+        predict=lambda d, rng: rng.poisson(d["mu"], size=_shape(d)),
+    ),
+    "negbinomial": FamilyFunctions(
+        log_lik=_negbinomial_log_lik,
+        epred=_mean,
+        predict=lambda d, rng: rng.negative_binomial(d["shape"], _negbinomial_p(d), _shape(d)),
+    ),
+    "bernoulli": FamilyFunctions(_binomial_log_lik, _binomial_epred, _binomial_predict),
+    "binomial": FamilyFunctions(_binomial_log_lik, _binomial_epred, _binomial_predict),
+    "lognormal": FamilyFunctions(
+        log_lik=lambda d, y: stats.lognorm.logpdf(y, d["sigma"], scale=np.exp(d["mu"])),
+        epred=lambda d: np.exp(d["mu"] + d["sigma"] ** 2 / 2),
+        predict=lambda d, rng: rng.lognormal(d["mu"], d["sigma"], size=_shape(d)),
+    ),
+    "gamma": FamilyFunctions(
+        log_lik=lambda d, y: stats.gamma.logpdf(y, d["shape"], scale=_gamma_scale(d)),
+        epred=_mean,
+        predict=lambda d, rng: rng.gamma(d["shape"], _gamma_scale(d), size=_shape(d)),
+    ),
+    "beta": FamilyFunctions(
+        log_lik=lambda d, y: stats.beta.logpdf(y, *_beta_shapes(d)),
+        epred=_mean,
+        predict=lambda d, rng: rng.beta(*_beta_shapes(d), size=_shape(d)),
+    ),
+    "cumulative": FamilyFunctions(_ordinal_log_lik, _ordinal_epred, _ordinal_predict),
+}
+
+
+def linear_predictors(
+    spec: ModelSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    allow_new_levels: bool = False,
+    rng: RngLike = None,
+) -> dict[str, np.ndarray]:
+    """Draws of the linear predictor of ``mu`` and of every predicted parameter.
+
+    As brms, the linear predictor of an ordinal model excludes the thresholds.
+
+    Parameters
+    ----------
+    spec
+        The fitted model.
+    variables
+        Stan variables of the fit, name -> ``(chains, draws, *dims)``
+        (:meth:`pybrms.draws.Draws.variables`).
+    newdata
+        Rows to predict; None uses the rows of the fit. Categorical encodings,
+        centering and grouping levels are those of the fit.
+    allow_new_levels
+        Accept grouping levels that are not in the fit. Their effects are drawn
+        from the fitted group-level distribution, a multivariate normal with the
+        draws of the standard deviations and correlations (brms's
+        ``sample_new_levels = "gaussian"``); each new level gets its own draws.
+    rng
+        Random generator (or seed) for the effects of new levels.
+
+    Returns
+    -------
+    dict
+        Parameter name (``"mu"``, ``"sigma"``, ...) -> array ``(S, N)``.
+
+    Raises
+    ------
+    SpecError
+        For new data that cannot be encoded as in the fit, e.g. an unknown
+        grouping level without ``allow_new_levels``.
+    KeyError
+        When ``variables`` lacks a variable the model needs.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> spec = build_spec("y ~ x", df, family="poisson")
+    >>> variables = {"b": np.array([[[0.5], [1.0]]]), "b_Intercept": np.array([[0.0, 1.0]])}
+    >>> linear_predictors(spec, variables)["mu"]
+    array([[0. , 0.5, 1. , 1.5],
+           [1. , 2. , 3. , 4. ]])
+    >>> linear_predictors(spec, variables, pd.DataFrame({"x": [10.0]}))["mu"]
+    array([[ 5.],
+           [11.]])
+    """
+    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
+    return _linear_predictors(data, variables, np.random.default_rng(rng))
+
+
+def posterior_linpred(
+    spec: ModelSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    transform: bool = False,
+    dpar: str = "mu",
+    allow_new_levels: bool = False,
+    rng: RngLike = None,
+) -> np.ndarray:
+    """Draws of one linear predictor, as brms's ``posterior_linpred()``.
+
+    Parameters
+    ----------
+    spec, variables, newdata, allow_new_levels, rng
+        As in :func:`linear_predictors`.
+    transform
+        Apply the inverse link of the parameter.
+    dpar
+        ``"mu"`` or a parameter with its own formula.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array ``(S, N)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> spec = build_spec("y ~ x", df, family="poisson")
+    >>> variables = {"b": np.array([[[0.5]]]), "b_Intercept": np.array([[0.0]])}
+    >>> posterior_linpred(spec, variables, transform=True).round(3)
+    array([[1.   , 1.649, 2.718, 4.482]])
+    """
+    etas = linear_predictors(spec, variables, newdata, allow_new_levels=allow_new_levels, rng=rng)
+    if dpar not in etas:
+        raise SpecError(
+            f"{dpar!r} has no linear predictor; predicted parameters: {', '.join(etas)}."
+        )
+    if not transform:
+        return etas[dpar]
+    link = next(p.link for p in spec.predictors if p.dpar == dpar)
+    return INVERSE_LINKS[link.name](etas[dpar])
+
+
+def posterior_epred(
+    spec: ModelSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    allow_new_levels: bool = False,
+    rng: RngLike = None,
+) -> np.ndarray:
+    """Draws of the expected value of the response, as brms's ``posterior_epred()``.
+
+    ``mu`` for most families, ``trials * mu`` for binomial,
+    ``exp(mu + sigma^2 / 2)`` for lognormal, and for ordinal families the
+    probability of every category, ``(S, N, K)``.
+
+    Parameters
+    ----------
+    spec, variables, newdata, allow_new_levels, rng
+        As in :func:`linear_predictors`; ``newdata`` needs no response column.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array ``(S, N)``, or ``(S, N, K)`` for ordinal families.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"s": [1, 0, 3, 2], "n": [4, 4, 5, 5], "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> spec = build_spec("s | trials(n) ~ x", df, family="binomial")
+    >>> variables = {"b": np.array([[[0.0]]]), "b_Intercept": np.array([[0.0]])}
+    >>> posterior_epred(spec, variables)
+    array([[2. , 2. , 2.5, 2.5]])
+    """
+    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
+    draws = _dpar_draws(spec, data, variables, np.random.default_rng(rng))
+    return FAMILY_FUNCTIONS[spec.family.name].epred(draws)
+
+
+def posterior_predict(
+    spec: ModelSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    allow_new_levels: bool = False,
+    rng: RngLike = None,
+) -> np.ndarray:
+    """Draws from the posterior predictive distribution, as brms's ``posterior_predict()``.
+
+    One response per posterior draw and row, drawn from the family with that
+    draw's parameters; ordinal responses are categories ``1..K``.
+
+    Parameters
+    ----------
+    spec, variables, newdata, allow_new_levels
+        As in :func:`linear_predictors`; ``newdata`` needs no response column.
+    rng
+        Random generator (or seed) for the responses and any new levels.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array ``(S, N)``; integers for discrete families.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [1.0, 0.2, 3.1, 2.4], "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> spec = build_spec("y ~ x", df)
+    >>> variables = {"b": np.ones((2, 50, 1)), "b_Intercept": np.zeros((2, 50)),
+    ...              "sigma": np.full((2, 50), 1e-9)}
+    >>> posterior_predict(spec, variables, rng=1).shape
+    (100, 4)
+    >>> bool(np.allclose(posterior_predict(spec, variables, rng=1), [0, 1, 2, 3], atol=1e-6))
+    True
+    """
+    generator = np.random.default_rng(rng)
+    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
+    draws = _dpar_draws(spec, data, variables, generator)
+    return FAMILY_FUNCTIONS[spec.family.name].predict(draws, generator)
+
+
+def log_lik(
+    spec: ModelSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    allow_new_levels: bool = False,
+    rng: RngLike = None,
+) -> np.ndarray:
+    """Pointwise log-likelihood of every draw, as brms's ``log_lik()``.
+
+    With ``weights()``, each row's log density is multiplied by its weight,
+    as in the Stan program. Summed over rows, the result is the log-likelihood
+    term of the model's log density.
+
+    Parameters
+    ----------
+    spec, variables, newdata, allow_new_levels, rng
+        As in :func:`linear_predictors`; ``newdata`` must hold the response and
+        the columns of its addition terms.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array ``(S, N)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [0, 1, 1, 1], "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> spec = build_spec("y ~ x", df, family="bernoulli")
+    >>> variables = {"b": np.zeros((1, 1, 1)), "b_Intercept": np.zeros((1, 1))}
+    >>> log_lik(spec, variables).round(4)
+    array([[-0.6931, -0.6931, -0.6931, -0.6931]])
+    """
+    response = response_data(spec, newdata)
+    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
+    draws = _dpar_draws(spec, data, variables, np.random.default_rng(rng))
+    out = FAMILY_FUNCTIONS[spec.family.name].log_lik(draws, response.values)
+    return out if response.weights is None else out * response.weights
+
+
+def _draws(variables: Variables, name: str) -> np.ndarray:
+    """The draws of one Stan variable, chains flattened: ``(S, *dims)``."""
+    try:
+        value = np.asarray(variables[name])
+    except KeyError:
+        raise KeyError(
+            f"The draws have no Stan variable {name!r}, which this model needs; "
+            "pass all variables of the fit (Draws.variables())."
+        ) from None
+    if value.ndim < 2:
+        raise ValueError(
+            f"Stan variable {name!r} must be shaped (chains, draws, ...); got {value.shape}."
+        )
+    return value.reshape(-1, *value.shape[2:])
+
+
+def _linear_predictors(
+    data: PredictionData, variables: Variables, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    first = np.shape(next(iter(variables.values())))
+    start = np.zeros((first[0] * first[1], data.N))
+    return {p.predictor.dpar: _linear_predictor(p, variables, start, rng) for p in data.predictors}
+
+
+def _linear_predictor(
+    data: PredictorData, variables: Variables, start: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``start`` plus every term of one predictor."""
+    fixed = data.predictor.fixed
+    terms: list[np.ndarray] = []
+    if fixed is not None and fixed.intercept and not fixed.thresholds:
+        terms.append(_draws(variables, fixed.b_intercept)[:, np.newaxis])
+    if fixed is not None and data.X is not None:
+        terms.append(_draws(variables, fixed.stan("b")) @ data.X.T)
+    if data.offset is not None:
+        terms.append(data.offset[np.newaxis, :])
+    terms += [_group_term(g, variables, rng) for g in data.groups]
+    return sum(terms, start=start)
+
+
+def _group_term(group: GroupData, variables: Variables, rng: np.random.Generator) -> np.ndarray:
+    """Contribution of one group-level term, ``sum_k r_k[level] * Z_k``."""
+    r = np.stack([_draws(variables, name) for name in group.term.r], axis=-1)
+    if group.new_levels:
+        new = _new_level_effects(group.term, variables, len(group.new_levels), rng)
+        r = np.concatenate([r, new], axis=1)
+    return np.einsum("snm,nm->sn", r[:, group.index, :], group.Z)
+
+
+def _new_level_effects(
+    term: GroupEffects, variables: Variables, n_new: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Effects ``(S, n_new, M)`` of unseen levels: ``diag(sd) L z`` with ``z ~ N(0, I)``."""
+    sd = _draws(variables, term.stan("sd"))
+    if term.has_cor:
+        cholesky = _draws(variables, term.stan("L"))
+    else:
+        cholesky = np.broadcast_to(np.eye(term.M), (sd.shape[0], term.M, term.M))
+    z = rng.standard_normal((sd.shape[0], n_new, term.M))
+    return np.einsum("sij,slj->sli", sd[:, :, np.newaxis] * cholesky, z)
+
+
+def _dpar_draws(
+    spec: ModelSpec, data: PredictionData, variables: Variables, rng: np.random.Generator
+) -> DparDraws:
+    etas = _linear_predictors(data, variables, rng)
+    dpars = {p.dpar: INVERSE_LINKS[p.link.name](etas[p.dpar]) for p in spec.predictors}
+    dpars |= {d.name: _draws(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
+    mu = spec.predictors[0]
+    thres = None
+    if mu.fixed is not None and mu.fixed.thresholds:
+        thres = _draws(variables, mu.fixed.b_intercept)
+    return DparDraws(dpars, etas["mu"], INVERSE_LINKS[mu.link.name], thres, data.trials)

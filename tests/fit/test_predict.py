@@ -1,0 +1,387 @@
+"""Post-processing over draws: log-likelihood, linear predictors, predictions, new data.
+
+The strong check: for one model per family (the shared cases of
+``tests/codegen/model_cases.py``), the sum over rows of :func:`log_lik` equals the
+likelihood term of the compiled Stan program, ``log_prob`` with
+``prior_only = 0`` minus ``log_prob`` with ``prior_only = 1``, at unconstrained
+points obtained from posterior draws. The unconstraining transform used for that
+is itself checked against the sampler's ``lp__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from model_cases import FAMILY_MODELS, Case, synthetic_data
+from scipy import special, stats
+
+from pybrms.backends import CompiledModel, compile_model
+from pybrms.codegen import render
+from pybrms.draws import Draws
+from pybrms.errors import SpecError
+from pybrms.fit.predict import (
+    FAMILY_FUNCTIONS,
+    INVERSE_LINKS,
+    linear_predictors,
+    log_lik,
+    posterior_epred,
+    posterior_linpred,
+    posterior_predict,
+)
+from pybrms.spec import FAMILIES, build_spec
+from pybrms.spec.families import LINKS
+from pybrms.spec.model_spec import ModelSpec, Predictor
+from pybrms.spec.terms import FixedEffects, GroupEffects
+from pybrms.standata import make_standata
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A tiny real fit of one shared model case."""
+
+    case: Case
+    spec: ModelSpec
+    model: CompiledModel
+    standata: dict[str, Any]
+    draws: Draws
+
+    @property
+    def variables(self) -> dict[str, np.ndarray]:
+        return self.draws.variables()
+
+
+@pytest.fixture(scope="module", params=FAMILY_MODELS, ids=lambda c: c.id)
+def fit(request: pytest.FixtureRequest) -> Fit:
+    case = request.param
+    spec = build_spec(case.formula, synthetic_data(), case.family)
+    model = compile_model(render(spec), show_progress=False)
+    standata = make_standata(spec)
+    draws = model.sample(
+        standata, chains=1, iter_warmup=200, iter_sampling=100, seed=3, show_progress=False
+    )
+    return Fit(case, spec, model, standata, draws)
+
+
+def flat(variables: dict[str, np.ndarray], name: str) -> np.ndarray:
+    value = variables[name]
+    return value.reshape(-1, *value.shape[2:])
+
+
+# ---------------------------------------------------------------------------
+# Constrained draws -> Stan's unconstrained parameter vector (declaration order)
+# ---------------------------------------------------------------------------
+
+
+def cholesky_corr_free(L: np.ndarray) -> np.ndarray:
+    """Stan's inverse transform of ``cholesky_factor_corr``, ``(S, K, K) -> (S, K(K-1)/2)``."""
+    out = []
+    for i in range(1, L.shape[1]):
+        sum_sqs = np.zeros(L.shape[0])
+        for j in range(i):
+            out.append(np.arctanh(L[:, i, j] / np.sqrt(1.0 - sum_sqs)))
+            sum_sqs = sum_sqs + L[:, i, j] ** 2
+    return np.stack(out, axis=1)
+
+
+def unconstrain(spec: ModelSpec, variables: dict[str, np.ndarray]) -> np.ndarray:
+    """Unconstrained points ``(S, dim)``, following the parameters block of the templates."""
+    parts = []
+    for term in spec.terms:
+        if isinstance(term, FixedEffects):
+            if term.coefs:
+                parts.append(flat(variables, term.stan("b")))
+            if term.thresholds:
+                x = flat(variables, term.stan("Intercept"))
+                parts.append(np.concatenate([x[:, :1], np.log(np.diff(x, axis=1))], axis=1))
+            elif term.intercept:
+                parts.append(flat(variables, term.stan("Intercept"))[:, np.newaxis])
+        elif isinstance(term, GroupEffects):
+            parts.append(np.log(flat(variables, term.stan("sd"))))
+            z = flat(variables, term.stan("z"))
+            if term.has_cor:  # matrix[M, N]: column-major
+                parts.append(np.swapaxes(z, 1, 2).reshape(len(z), -1))
+                parts.append(cholesky_corr_free(flat(variables, term.stan("L"))))
+            else:  # array[M] vector[N]
+                parts.append(z.reshape(len(z), -1))
+    for d in spec.scalar_dpars:
+        parts.append(np.log(flat(variables, d.name) - d.lb)[:, np.newaxis])
+    return np.concatenate(parts, axis=1)
+
+
+def subset(variables: dict[str, np.ndarray], draws: slice) -> dict[str, np.ndarray]:
+    return {name: value[:, draws] for name, value in variables.items()}
+
+
+@pytest.mark.stan
+def test_unconstrain_reproduces_lp(fit: Fit):
+    """The test's own transform is right: log_prob at the draws' points equals lp__."""
+    some = slice(0, 100, 25)
+    points = unconstrain(fit.spec, subset(fit.variables, some))
+    assert points.shape[1] == fit.model.num_unconstrained(fit.standata)
+    lp = fit.model.log_prob(fit.standata, points, jacobian=True).lp
+    np.testing.assert_allclose(lp, fit.draws.column("lp__")[0, some], rtol=1e-7)
+
+
+@pytest.mark.stan
+def test_log_lik_sums_to_stan_likelihood(fit: Fit):
+    some = slice(0, 100, 5)
+    variables = subset(fit.variables, some)
+    points = unconstrain(fit.spec, variables)
+    with_lik = fit.model.log_prob(fit.standata, points, jacobian=False).lp
+    prior_only = fit.model.log_prob({**fit.standata, "prior_only": 1}, points, jacobian=False).lp
+    got = log_lik(fit.spec, variables).sum(axis=1)
+    np.testing.assert_allclose(got, with_lik - prior_only, rtol=1e-6, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# An independent log-likelihood: Stan's centered predictors and parametrizations
+# ---------------------------------------------------------------------------
+
+
+def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.ndarray:
+    """The linear predictor as the Stan program computes it (centered X, Intercept, r[J])."""
+    eta = np.zeros((len(v["lprior"].ravel()), sd["N"]))
+    f = p.fixed
+    if f is not None and f.coefs:
+        X = sd[f.stan("X")][:, 1:] if f.intercept_column else sd[f.stan("X")]
+        Xc = X - X.mean(axis=0) if f.intercept else X
+        eta += flat(v, f.stan("b")) @ Xc.T
+    if f is not None and f.intercept and not f.thresholds:
+        eta += flat(v, f.stan("Intercept"))[:, np.newaxis]
+    if p.offset is not None:
+        eta += sd[p.offset.stan("offsets")]
+    for g in p.groups:
+        J = sd[g.stan("J")] - 1
+        for r, z in zip(g.r, g.Z, strict=True):
+            eta += flat(v, r)[:, J] * sd[z]
+    return eta
+
+
+def neg_binomial_2_log(y: np.ndarray, eta: np.ndarray, log_phi: np.ndarray) -> np.ndarray:
+    """Stan's ``neg_binomial_2_log_lpmf``, with ``lgamma(y + phi) - lgamma(phi)`` written
+    as ``sum(log(phi + k), k < y)``: exact for the shapes of up to 1e12 seen here."""
+    mu, phi = np.exp(eta), np.exp(log_phi)
+    rising = sum(np.where(k < y, np.log(phi + k), 0.0) for k in range(int(y.max())))
+    return rising - special.gammaln(y + 1) - phi * np.log1p(mu / phi) + y * (eta - np.log(mu + phi))
+
+
+def ordered_logistic(y: np.ndarray, eta: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Stan's ``ordered_logistic_lpmf`` per row."""
+    cuts = np.concatenate([np.full((len(cut), 1), -np.inf), cut, np.full((len(cut), 1), np.inf)], 1)
+    upper = stats.logistic.cdf(cuts[:, y] - eta)
+    lower = stats.logistic.cdf(cuts[:, y - 1] - eta)
+    return np.log(upper - lower)
+
+
+ORACLES: dict[str, Callable[..., np.ndarray]] = {
+    "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
+    "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
+    "poisson": lambda y, d, sd: stats.poisson(np.exp(d["mu"])).logpmf(y),
+    "negbinomial": lambda y, d, sd: neg_binomial_2_log(y, d["mu"], d["shape"]),
+    "bernoulli": lambda y, d, sd: (
+        y * special.log_expit(d["mu"]) + (1 - y) * special.log_expit(-d["mu"])
+    ),
+    "binomial": lambda y, d, sd: stats.binom(sd["trials"], special.expit(d["mu"])).logpmf(y),
+    "lognormal": lambda y, d, sd: (
+        stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(np.log(y)) - np.log(y)
+    ),
+    "gamma": lambda y, d, sd: stats.gamma(d["shape"], scale=np.exp(d["mu"]) / d["shape"]).logpdf(y),
+    "beta": lambda y, d, sd: stats.beta(
+        special.expit(d["mu"]) * np.exp(d["phi"]), (1 - special.expit(d["mu"])) * np.exp(d["phi"])
+    ).logpdf(y),
+    "cumulative": lambda y, d, sd: ordered_logistic(y, d["mu"], d["Intercept"]),
+}
+
+
+@pytest.mark.stan
+def test_log_lik_matches_scipy_at_draws(fit: Fit):
+    """Stan-style predictors (links spelled out per case) with scipy densities.
+
+    Tolerances allow for the 9 significant digits of the draws in the Stan CSV.
+    """
+    v, sd = fit.variables, fit.standata
+    d = {p.dpar: stan_eta(p, sd, v) for p in fit.spec.predictors}
+    d |= {s.name: flat(v, s.name)[:, np.newaxis] for s in fit.spec.scalar_dpars}
+    if fit.spec.response.nthres:
+        d["Intercept"] = flat(v, "Intercept")
+    expected = ORACLES[fit.spec.family.name](sd["Y"], d, sd) * sd.get("weights", 1.0)
+    np.testing.assert_allclose(log_lik(fit.spec, v), expected, rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------
+# Expected values, new data, predictions
+# ---------------------------------------------------------------------------
+
+
+# Expected value of each family as a function of the linear predictors (eta, dpar etas).
+MEANS: dict[str, Callable[[np.ndarray, dict[str, np.ndarray], dict[str, Any]], np.ndarray]] = {
+    "gaussian": lambda eta, etas, sd: eta,
+    "student": lambda eta, etas, sd: eta,
+    "poisson": lambda eta, etas, sd: np.exp(eta),
+    "negbinomial": lambda eta, etas, sd: np.exp(eta),
+    "bernoulli": lambda eta, etas, sd: special.expit(eta),
+    "binomial": lambda eta, etas, sd: sd["trials"] * special.expit(eta),
+    "lognormal": lambda eta, etas, sd: np.exp(eta + np.exp(etas["sigma"]) ** 2 / 2),
+    "gamma": lambda eta, etas, sd: np.exp(eta),
+    "beta": lambda eta, etas, sd: special.expit(eta),
+}
+
+
+def test_every_family_has_post_processing():
+    assert set(FAMILY_FUNCTIONS) == set(FAMILIES)
+    assert set(INVERSE_LINKS) == set(LINKS)
+
+
+@pytest.mark.stan
+def test_epred_is_the_mean_of_the_family(fit: Fit):
+    spec, v = fit.spec, fit.variables
+    eta = posterior_linpred(spec, v)
+    epred = posterior_epred(spec, v)
+    if spec.family.family.ordinal:
+        assert epred.shape == (100, spec.N, spec.response.nthres + 1)
+        np.testing.assert_allclose(epred.sum(axis=-1), 1.0)
+        return
+    expected = MEANS[spec.family.name](eta, linear_predictors(spec, v), fit.standata)
+    np.testing.assert_allclose(epred, expected, rtol=1e-12)
+    if spec.family.name not in ("binomial", "lognormal"):  # mean = inverse link of eta
+        np.testing.assert_allclose(posterior_linpred(spec, v, transform=True), epred, rtol=1e-12)
+
+
+@pytest.mark.stan
+def test_newdata_equal_to_the_data_reproduces_the_fit(fit: Fit):
+    spec, v = fit.spec, fit.variables
+    newdata = synthetic_data()
+    for name, value in linear_predictors(spec, v).items():
+        np.testing.assert_array_equal(linear_predictors(spec, v, newdata)[name], value)
+    np.testing.assert_array_equal(log_lik(spec, v, newdata), log_lik(spec, v))
+    np.testing.assert_array_equal(posterior_epred(spec, v, newdata), posterior_epred(spec, v))
+    np.testing.assert_array_equal(
+        posterior_predict(spec, v, newdata, rng=5), posterior_predict(spec, v, rng=5)
+    )
+
+
+def repeat_draws(variables: dict[str, np.ndarray], times: int) -> dict[str, np.ndarray]:
+    return {name: np.repeat(value, times, axis=1) for name, value in variables.items()}
+
+
+@pytest.mark.stan
+def test_predict_means_match_epred(fit: Fit):
+    """Averaged over 20000 draws (each posterior draw repeated), within 5 MC standard errors."""
+    spec = fit.spec
+    v = repeat_draws(fit.variables, 200)
+    draws = posterior_predict(spec, v, rng=11)
+    epred = posterior_epred(spec, v)
+    if spec.family.family.ordinal:
+        epred = epred @ np.arange(1, epred.shape[-1] + 1)
+    assert draws.shape == epred.shape
+    se = draws.std(axis=0) / np.sqrt(len(draws))
+    np.testing.assert_array_less(np.abs(draws.mean(axis=0) - epred.mean(axis=0)), 5 * se + 1e-9)
+
+
+@pytest.mark.stan
+def test_rng_seeds_are_reproducible(fit: Fit):
+    a = posterior_predict(fit.spec, fit.variables, rng=1)
+    b = posterior_predict(fit.spec, fit.variables, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------
+# Group levels of new data (no Stan run: hand-made draws of a correlated term)
+# ---------------------------------------------------------------------------
+
+SD = np.array([0.7, 1.9])
+COR = -0.6
+
+
+@pytest.fixture(scope="module")
+def slopes() -> tuple[ModelSpec, dict[str, np.ndarray]]:
+    """``y ~ x + (1 + x | g)`` with fixed sd and cor; S = 40000 draws in 2 chains."""
+    spec = build_spec("y ~ x + (1 + x | g)", synthetic_data(), "gaussian")
+    S, levels = 20000, len(spec.groups[0].levels)
+    L = np.array([[1.0, 0.0], [COR, np.sqrt(1 - COR**2)]])
+    rng = np.random.default_rng(0)
+    r = rng.normal(size=(2, S, levels, 2))
+    variables = {
+        "b": np.full((2, S, 1), 0.5),
+        "b_Intercept": np.full((2, S), 1.0),
+        "sigma": np.ones((2, S)),
+        "sd_1": np.broadcast_to(SD, (2, S, 2)),
+        "L_1": np.broadcast_to(L, (2, S, 2, 2)),
+        "r_1_1": r[..., 0],
+        "r_1_2": r[..., 1],
+    }
+    return spec, variables
+
+
+def test_unknown_level_raises_naming_group_and_level(slopes):
+    spec, variables = slopes
+    newdata = pd.DataFrame({"x": [0.0, 1.0], "g": ["g1", "new_one"]})
+    with pytest.raises(SpecError, match=r"'new_one' of group 'g'.*allow_new_levels=True"):
+        linear_predictors(spec, variables, newdata)
+
+
+def test_new_levels_are_drawn_from_the_group_distribution(slopes):
+    spec, variables = slopes
+    newdata = pd.DataFrame({"x": [0.0, 1.0, 0.0, 0.0], "g": ["n1", "n1", "n2", "g1"]})
+    eta = linear_predictors(spec, variables, newdata, allow_new_levels=True, rng=1)["mu"]
+    intercept = eta[:, 0] - 1.0
+    slope = eta[:, 1] - eta[:, 0] - 0.5
+    assert abs(intercept.mean()) < 5 * SD[0] / np.sqrt(len(eta))
+    assert abs(slope.mean()) < 5 * SD[1] / np.sqrt(len(eta))
+    np.testing.assert_allclose([intercept.std(), slope.std()], SD, rtol=0.03)
+    assert np.corrcoef(intercept, slope)[0, 1] == pytest.approx(COR, abs=0.03)
+    # another new level gets its own draws; a fitted level keeps its effects
+    assert abs(np.corrcoef(intercept, eta[:, 2])[0, 1]) < 0.03
+    level = spec.groups[0].levels.index("g1")
+    np.testing.assert_allclose(eta[:, 3], 1.0 + flat(variables, "r_1_1")[:, level])
+
+
+def test_new_levels_of_an_uncorrelated_term_need_no_cholesky_factor():
+    spec = build_spec("y ~ 1 + (1 | g)", synthetic_data(), "gaussian")
+    S = 30000
+    variables = {
+        "b_Intercept": np.zeros((1, S)),
+        "sigma": np.ones((1, S)),
+        "sd_1": np.full((1, S, 1), 2.5),
+        "r_1_1": np.zeros((1, S, 4)),
+    }
+    newdata = pd.DataFrame({"g": ["elsewhere"]})
+    eta = linear_predictors(spec, variables, newdata, allow_new_levels=True, rng=2)["mu"][:, 0]
+    assert eta.std() == pytest.approx(2.5, rel=0.03)
+
+
+def test_newdata_category_not_in_the_fit_raises():
+    spec = build_spec("y ~ x + f", synthetic_data(), "gaussian")
+    variables = {
+        "b": np.zeros((1, 2, 3)),
+        "b_Intercept": np.zeros((1, 2)),
+        "sigma": np.ones((1, 2)),
+    }
+    newdata = pd.DataFrame({"x": [0.0], "f": ["zz"]})
+    with pytest.raises(SpecError, match="not seen in the fit"):
+        posterior_epred(spec, variables, newdata)
+
+
+def test_newdata_without_response_predicts_but_has_no_log_lik():
+    spec = build_spec("succ | trials(n) ~ x", synthetic_data(), "binomial")
+    variables = {"b": np.zeros((1, 2, 1)), "b_Intercept": np.zeros((1, 2))}
+    newdata = pd.DataFrame({"x": [0.0, 1.0], "n": [10, 4]})
+    np.testing.assert_allclose(posterior_epred(spec, variables, newdata), [[5.0, 2.0]] * 2)
+    with pytest.raises(SpecError, match="'succ'"):
+        log_lik(spec, variables, newdata)
+    with pytest.raises(SpecError, match="'n'"):
+        posterior_predict(spec, variables, newdata.drop(columns="n"))
+
+
+def test_missing_variable_and_unknown_dpar_are_reported():
+    spec = build_spec("y ~ x", synthetic_data(), "gaussian")
+    with pytest.raises(KeyError, match="'sigma'"):
+        log_lik(spec, {"b": np.zeros((1, 2, 1)), "b_Intercept": np.zeros((1, 2))})
+    variables = {"b": np.zeros((1, 2, 1)), "b_Intercept": np.zeros((1, 2))}
+    with pytest.raises(SpecError, match="'sigma' has no linear predictor"):
+        posterior_linpred(spec, variables, dpar="sigma")
