@@ -18,7 +18,7 @@ from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
 from pybrms.formula import FormulaTerms
-from pybrms.spec.build import _addition_values, _response
+from pybrms.spec.build import addition_values, response_from_data
 from pybrms.spec.frame import Design, check_columns, evaluate, group_levels
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
 from pybrms.spec.names import brms_column_names
@@ -135,7 +135,7 @@ def prediction_data(
         raise SpecError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}.")
     predictors = tuple(_new_predictor(spec, p, newdata, allow_new_levels) for p in spec.predictors)
     check_columns(newdata, _lhs_variables(spec, "trials"))
-    trials = _addition_values(spec.formula.mu, "trials", newdata)
+    trials = addition_values(spec.formula.mu, "trials", newdata)
     if trials is not None:
         trials = np.asarray(trials, dtype=np.int64)
     return PredictionData(len(newdata), predictors, trials)
@@ -158,7 +158,8 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     if newdata is None:
         return spec.response
     check_columns(newdata, _lhs_variables(spec, "response", "trials", "weights"))
-    return _response(spec.formula.mu, newdata, spec.family.family)
+    return response_from_data(spec.formula.mu, newdata, spec.family.family,
+                              nthres=spec.response.nthres or None)
 
 
 def _lhs_variables(spec: ModelSpec, *parts: str) -> frozenset[str]:

@@ -88,7 +88,7 @@ def build_spec(
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     check_columns(data, bform.variables)
     data = complete_rows(data, bform.variables)
-    response = _response(bform.mu, data, bound.family)
+    response = response_from_data(bform.mu, data, bound.family)
 
     predictors: list[Predictor] = []
     n_groups = 0
@@ -165,7 +165,8 @@ def _check_additions(terms: FormulaTerms, family: Family) -> None:
         )
 
 
-def _addition_values(terms: FormulaTerms, name: str, data: pd.DataFrame) -> np.ndarray | None:
+def addition_values(terms: FormulaTerms, name: str, data: pd.DataFrame) -> np.ndarray | None:
+    """Values of the addition term ``name`` (``trials``, ``weights``) in ``data``, or None."""
     assert terms.response is not None
     addition = terms.response.addition(name)
     if addition is None:
@@ -185,12 +186,19 @@ def _first_bad(values: np.ndarray, bad: np.ndarray, index: pd.Index) -> str:
     return f"row {index[pos]!r} has {int(value) if value.is_integer() else value!r}"
 
 
-def _response(terms: FormulaTerms, data: pd.DataFrame, family: Family) -> Response:
+def response_from_data(
+    terms: FormulaTerms, data: pd.DataFrame, family: Family, nthres: int | None = None
+) -> Response:
+    """The checked response and addition terms of ``data``.
+
+    ``nthres`` is the fitted number of ordinal thresholds, for new data: then a
+    single observed category is fine, and categories beyond the fitted ones are not.
+    """
     assert terms.response is not None
     expr = terms.response.expr
     raw = evaluate(expr, data)
-    trials = _addition_values(terms, "trials", data)
-    weights = _addition_values(terms, "weights", data)
+    trials = addition_values(terms, "trials", data)
+    weights = addition_values(terms, "weights", data)
     where = f"Response {expr!r} of family {family.name!r}"
     if weights is not None:
         weights = _numeric(weights, "weights")
@@ -199,8 +207,9 @@ def _response(terms: FormulaTerms, data: pd.DataFrame, family: Family) -> Respon
                 f"Weights must be non-negative; {_first_bad(weights, weights < 0, data.index)}."
             )
     if family.ordinal:
-        values = _ordinal_codes(raw, where, data.index)
-        return Response(expr, values, weights=weights, nthres=int(values.max()) - 1)
+        values = _ordinal_codes(raw, where, data.index, nthres)
+        nthres = int(values.max()) - 1 if nthres is None else nthres
+        return Response(expr, values, weights=weights, nthres=nthres)
     y = _numeric(raw, f"response {expr!r}")
     check = _RESPONSE_CHECKS[family.response]
     bad, rule = check(y)
@@ -246,7 +255,9 @@ _RESPONSE_CHECKS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, str]]] = {
 }
 
 
-def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index) -> np.ndarray:
+def _ordinal_codes(
+    raw: np.ndarray, where: str, index: pd.Index, nthres: int | None
+) -> np.ndarray:
     if isinstance(raw, pd.Categorical) or not np.issubdtype(np.asarray(raw).dtype, np.number):
         if not isinstance(raw, pd.Categorical) or not raw.ordered:
             raise SpecError(
@@ -260,8 +271,12 @@ def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index) -> np.ndarray:
         if bad.any():
             raise SpecError(f"{where} must be an integer 1..K; {_first_bad(y, bad, index)}.")
         values = y.astype(np.int64)
-    if values.max() < 2:
+    if nthres is None and values.max() < 2:
         raise SpecError(f"{where} needs at least two categories.")
+    if nthres is not None and values.max() > nthres + 1:
+        raise SpecError(
+            f"{where} has category {values.max()}, but the fitted model has {nthres + 1}."
+        )
     return values
 
 
