@@ -1,0 +1,96 @@
+"""The Laplace slab: family ``point_laplace``.
+
+g = pi0 delta_mu + (1 - pi0) Laplace(mu, scale b), rate a = 1 / b, density
+(a / 2) exp(-a |theta - mu|). With y = x - mu, the convolved slab is
+
+    (a / 2) exp(a^2 s^2 / 2) [exp(-a y) Phi(y / s - a s) + exp(a y) Phi(-y / s - a s)],
+
+computed in logs as (a / 2) phi(y / s) [R(-y / s + a s) + R(y / s + a s)], with R the
+Mills ratio, which avoids cancelling exp(a^2 s^2 / 2) against Phi when a s is large.
+The slab posterior of theta - mu is a two-piece truncated normal:
+N(y - a s^2, s^2) on (0, inf) with probability lambda (the share of the first term
+above) and N(y + a s^2, s^2) on (-inf, 0) otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pybrms.flash.ebnm.numerics import (
+    inverse_mills,
+    log_mills,
+    log_normal_pdf,
+    truncnorm_positive_moments,
+    truncnorm_positive_tail,
+)
+from pybrms.flash.ebnm.parametric import ParametricFamily, Slab, SlabPosterior
+
+
+def _pieces(y: np.ndarray, s: np.ndarray, a: float) -> tuple[np.ndarray, ...]:
+    """Standardized truncation points, log of the two terms (less log phi(y / s)),
+    and their log sum."""
+    z_pos = y / s - a * s
+    z_neg = -y / s - a * s
+    log_pos = log_mills(-z_pos)
+    log_neg = log_mills(-z_neg)
+    return z_pos, z_neg, log_pos, log_neg, np.logaddexp(log_pos, log_neg)
+
+
+class LaplaceSlab(Slab):
+    """Laplace(0, scale); the optimizer's beta is log(scale)."""
+
+    def log_conv(
+        self, y: np.ndarray, s: np.ndarray, scale: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a = 1.0 / scale
+        z_pos, z_neg, log_pos, _, log_sum = _pieces(y, s, a)
+        lam = np.exp(log_pos - log_sum)
+        mills_pos, mills_neg = inverse_mills(z_pos), inverse_mills(z_neg)
+        value = np.log(a / 2.0) + log_normal_pdf(y / s, 0.0, 1.0) + log_sum
+        d_a = 1.0 / a + a * s**2 - lam * (y + s * mills_pos) + (1.0 - lam) * (y - s * mills_neg)
+        d_y = lam * (mills_pos / s - a) + (1.0 - lam) * (a - mills_neg / s)
+        return value, -a * d_a, d_y
+
+    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+        a = 1.0 / scale
+        return np.log(a / 2.0) - a * np.abs(y), a * np.abs(y) - 1.0
+
+    def posterior(
+        self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
+    ) -> SlabPosterior:
+        a = 1.0 / scale
+        _, _, log_pos, _, log_sum = _pieces(y, s, a)
+        lam = np.exp(log_pos - log_sum)
+        mean_pos = y - a * s**2  # mean of the untruncated positive piece
+        mean_neg = -y - a * s**2  # same for -W on the negative piece
+        first_pos, second_pos = truncnorm_positive_moments(mean_pos, s)
+        first_neg, second_neg = truncnorm_positive_moments(mean_neg, s)
+        first = lam * first_pos - (1.0 - lam) * first_neg
+        second = lam * second_pos + (1.0 - lam) * second_neg
+        if not lfsr:
+            return SlabPosterior(first, second)
+        below_pos, above_pos = truncnorm_positive_tail(mean_pos, s, cut)
+        # On the negative piece W < cut  <=>  -W > -cut.
+        above_neg, below_neg = truncnorm_positive_tail(mean_neg, s, -cut)
+        below = lam * below_pos + (1.0 - lam) * below_neg
+        above = lam * above_pos + (1.0 - lam) * above_neg
+        return SlabPosterior(first, second, below, above)
+
+    def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
+        first, second = np.asarray(0.0), np.asarray(2.0 * scale**2)
+        if not lfsr:
+            return SlabPosterior(first, second)
+        near = 0.5 * np.exp(-abs(cut) / scale)  # P(W beyond cut, away from 0)
+        far = 1.0 - near
+        if cut >= 0.0:
+            return SlabPosterior(first, second, far, near)
+        return SlabPosterior(first, second, near, far)
+
+    def start_scale(self, y: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(y**2) / 2.0))
+
+    def start_mode(self, x: np.ndarray) -> float:
+        return float(np.mean(x))
+
+
+POINT_LAPLACE = ParametricFamily("point_laplace", LaplaceSlab(), pointmass=True)
