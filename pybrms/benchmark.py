@@ -1,0 +1,147 @@
+"""Does threading pay off? Re-run a fit with fixed sampler state and time it.
+
+As in brms's threading vignette: the model is re-sampled on one chain from the
+same inits with the step size and diagonal metric adapted by the fit, and with
+adaptation off, so that every run follows the same trajectory. The runtime per
+leapfrog step then compares programs, grainsizes and thread counts fairly.
+
+* :func:`benchmark_threading` varies cores and grainsize for the ``reduce_sum``
+  program (speedup vs cores, slowdown vs chunks);
+* :func:`benchmark_reference` times the plain program, the baseline that
+  threading has to beat.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from pybrms.backends import compile_model
+from pybrms.codegen import render
+from pybrms.fit.brmsfit import BrmsFit
+from pybrms.scheduler import Threading
+from pybrms.standata import make_standata
+
+
+def benchmark_threading(
+    fit: BrmsFit,
+    cores: Sequence[int] = (1, 2),
+    grainsize: Sequence[int | None] = (None,),
+    iter: Sequence[int] = (100,),
+    static: bool = False,
+    repeats: int = 1,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Time the ``reduce_sum`` program of ``fit`` over cores x grainsize x iterations.
+
+    Parameters
+    ----------
+    fit
+        A fitted model (plain or threaded); its first chain's step size, metric
+        and last draw fix the sampler state.
+    cores
+        Threads per chain to try.
+    grainsize
+        Grainsizes to try; None is brms's default for each thread count.
+    iter
+        Numbers of sampling iterations.
+    static
+        Use ``reduce_sum_static``.
+    repeats
+        Runs per setting (runtimes of repeats are reported as separate rows).
+    seed
+        Seed of every run (the same trajectory each time).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: cores, grainsize, iter, runtime (seconds of sampling),
+        leapfrogs, runtime_per_leapfrog, and speedup (mean runtime per leapfrog
+        at one core divided by this one, for the same grainsize and iter).
+
+    Examples
+    --------
+    >>> table = benchmark_threading(fit, cores=[1, 2], grainsize=[100, 400])  # doctest: +SKIP
+    >>> plot_speedup(table)  # doctest: +SKIP
+    """
+    settings = [(c, g) for c, g in itertools.product(cores, grainsize)]
+    rows = []
+    model = compile_model(render(fit.spec, Threading(1, static=static)), show_progress=False)
+    for n_iter, _, (threads, size) in itertools.product(iter, range(repeats), settings):
+        threading = Threading(threads, grainsize=size, static=static)
+        data = make_standata(fit.spec, threading)
+        row = _timed_run(model, data, fit, n_iter, seed, threads=threading)
+        rows.append({"cores": threads, "grainsize": data["grainsize"], "iter": n_iter, **row})
+    table = pd.DataFrame(rows)
+    base = (table[table["cores"] == 1].groupby(["grainsize", "iter"])["runtime_per_leapfrog"]
+            .mean().rename("base"))
+    table = table.join(base, on=["grainsize", "iter"])
+    table["speedup"] = table.pop("base") / table["runtime_per_leapfrog"]
+    table.attrs["N"] = fit.spec.N  # for the chunks axis of plot_slowdown
+    return table
+
+
+def benchmark_reference(
+    fit: BrmsFit, iter: Iterable[int] = (100,), repeats: int = 1, seed: int = 1
+) -> pd.DataFrame:
+    """Time the plain (unthreaded) program of ``fit`` with the same fixed sampler state.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: iter, runtime, leapfrogs, runtime_per_leapfrog.
+
+    Examples
+    --------
+    >>> benchmark_reference(fit, iter=[100])  # doctest: +SKIP
+    """
+    model = compile_model(render(fit.spec, None), show_progress=False)
+    data = make_standata(fit.spec, None)
+    rows = [{"iter": n, **_timed_run(model, data, fit, n, seed, threads=Threading(1))}
+            for n in iter for _ in range(repeats)]
+    return pd.DataFrame(rows)
+
+
+def plot_speedup(table: pd.DataFrame) -> plt.Axes:
+    """Speedup vs cores, one line per grainsize, with the ideal diagonal."""
+    _, ax = plt.subplots(figsize=(5, 4))
+    mean = table.groupby(["grainsize", "cores"])["speedup"].mean().reset_index()
+    for size, part in mean.groupby("grainsize"):
+        ax.plot(part["cores"], part["speedup"], marker="o", label=f"grainsize {size}")
+    top = table["cores"].max()
+    ax.plot([1, top], [1, top], color="grey", linestyle="--", label="ideal")
+    ax.set(xlabel="threads per chain", ylabel="speedup per leapfrog step")
+    ax.legend()
+    return ax
+
+
+def plot_slowdown(table: pd.DataFrame, reference: pd.DataFrame) -> plt.Axes:
+    """Runtime per leapfrog step of the one-thread reduce_sum program relative to the
+    plain program, against the number of chunks (``N / grainsize``)."""
+    one = table[table["cores"] == 1].groupby("grainsize")["runtime_per_leapfrog"].mean()
+    plain = reference["runtime_per_leapfrog"].mean()
+    chunks = -(-table.attrs["N"] // one.index.to_numpy())
+    _, ax = plt.subplots(figsize=(5, 4))
+    ax.plot(chunks, one.to_numpy() / plain, marker="o")
+    ax.axhline(1, color="grey", linestyle="--")
+    ax.set(xscale="log", xlabel="chunks (N / grainsize)", ylabel="slowdown vs plain program")
+    return ax
+
+
+def _timed_run(model: Any, data: dict, fit: BrmsFit, n_iter: int, seed: int,
+               threads: Threading) -> dict[str, float]:
+    draws = fit.draws
+    init = {name: values[0, -1] for name, values in draws.variables().items()}
+    run = model.sample(
+        data, chains=1, threads=threads, seed=seed, iter_warmup=0, iter_sampling=n_iter,
+        adapt_engaged=False, step_size=float(draws.step_size[0]), inv_metric=draws.inv_metric[0],
+        init=init, show_progress=False,
+    )
+    runtime = float(run.elapsed["sampling"].iloc[0])
+    leapfrogs = int(run.sampler_diagnostics()["n_leapfrog__"].sum())
+    return {"runtime": runtime, "leapfrogs": leapfrogs,
+            "runtime_per_leapfrog": runtime / leapfrogs}
