@@ -15,6 +15,7 @@ import logging
 
 from pybrms import datasets
 from pybrms._version import __version__
+from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
 from pybrms.fit.brmsfit import BrmsFit
@@ -31,6 +32,8 @@ __all__ = [
     "BrmsFit",
     "Threading",
     "__version__",
+    "benchmark_reference",
+    "benchmark_threading",
     "bf",
     "brm",
     "datasets",
