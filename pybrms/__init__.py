@@ -19,6 +19,7 @@ from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
 from pybrms.fit.brmsfit import BrmsFit
+from pybrms.flash import FlashFit, flash, flash_init
 from pybrms.formula import bf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
@@ -30,6 +31,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "BrmsFit",
+    "FlashFit",
     "Threading",
     "__version__",
     "benchmark_reference",
@@ -38,6 +40,8 @@ __all__ = [
     "brm",
     "datasets",
     "family",
+    "flash",
+    "flash_init",
     "get_prior",
     "prior",
     "stancode",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from importlib import resources
 
 import pandas as pd
+import scipy.sparse as sp
 
-__all__ = ["load_epilepsy", "load_inhaler", "load_kidney"]
+__all__ = ["load_epilepsy", "load_inhaler", "load_kidney", "load_pbmc"]
 
 
 def _read_csv(name: str) -> pd.DataFrame:
@@ -36,7 +37,7 @@ def load_inhaler() -> pd.DataFrame:
 
     Examples
     --------
-    >>> sorted(load_inhaler()["rating"].unique())
+    >>> sorted(load_inhaler()["rating"].unique().tolist())
     [1, 2, 3, 4]
     """
     return _read_csv("inhaler.csv")
@@ -51,3 +52,28 @@ def load_kidney() -> pd.DataFrame:
     76
     """
     return _read_csv("kidney.csv")
+
+
+def load_pbmc() -> tuple[sp.csr_matrix, pd.DataFrame, pd.Series]:
+    """scanpy's ``pbmc68k_reduced``: log-normalized expression of 700 cells x 765 genes.
+
+    Returns
+    -------
+    matrix : scipy.sparse.csr_matrix
+        700 x 765 log-normalized counts (cells by genes), about 33% nonzero.
+    cells : pandas.DataFrame
+        One row per cell: ``cell`` (barcode) and ``bulk_label`` (cell type).
+    genes : pandas.Series
+        Gene symbol of each column.
+
+    Examples
+    --------
+    >>> X, cells, genes = load_pbmc()
+    >>> X.shape, cells.shape[0], genes.size
+    ((700, 765), 700, 765)
+    """
+    with resources.files(__name__).joinpath("pbmc68k_reduced_lognorm.npz").open("rb") as handle:
+        matrix = sp.csr_matrix(sp.load_npz(handle))
+    cells = _read_csv("pbmc68k_reduced_cells.csv")
+    genes = _read_csv("pbmc68k_reduced_genes.csv")["gene"]
+    return matrix, cells, genes

@@ -1,0 +1,251 @@
+"""The data protocol of flash: the few operations the algorithm needs from ``Y``.
+
+EBMF never forms the residual matrix.  Every use of the data goes through
+products of ``Y`` (with zeros at missing entries) or of the observation mask
+``Z`` with a vector or a thin matrix, plus sums of squares by row and column
+(FLASH.md, section 3).  :class:`FlashData` provides them for dense arrays,
+``scipy.sparse`` matrices and :class:`LowRankMatrix`, so a sparse ``Y`` stays
+sparse.  Missing entries are kept as a sparse indicator ``M = 1 - Z``, so
+``Z @ V = 1 (1ᵀ V) - M @ V`` costs one pass over the missing entries.
+
+Modes: ``mode=0`` indexes rows (length ``n``), ``mode=1`` columns (length ``p``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class LowRankMatrix:
+    """A matrix stored as ``U @ V.T``; products with it never form it.
+
+    Parameters
+    ----------
+    U
+        ``n x r`` left factor.
+    V
+        ``p x r`` right factor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Y = LowRankMatrix(np.ones((3, 1)), np.arange(2.0)[:, None])
+    >>> Y.shape
+    (3, 2)
+    """
+
+    U: np.ndarray
+    V: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.U.ndim != 2 or self.V.ndim != 2 or self.U.shape[1] != self.V.shape[1]:
+            raise ValueError(
+                "LowRankMatrix(U, V) needs 2-d U (n x r) and V (p x r) with the same r, "
+                f"got shapes {self.U.shape} and {self.V.shape}"
+            )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.U.shape[0], self.V.shape[0])
+
+    @property
+    def T(self) -> LowRankMatrix:  # noqa: N802 - mirrors numpy's .T
+        return LowRankMatrix(self.V, self.U)
+
+    def __matmul__(self, other: np.ndarray) -> np.ndarray:
+        return self.U @ (self.V.T @ other)
+
+    def sum_squares(self, mode: int) -> np.ndarray:
+        """Sums of squared entries of each row (``mode=0``) or column (``mode=1``)."""
+        A, B = (self.U, self.V) if mode == 0 else (self.V, self.U)
+        return np.einsum("ik,ik->i", A @ (B.T @ B), A)
+
+    def multiply(self, W: np.ndarray) -> np.ndarray:
+        """Elementwise product with a dense matrix (dense result)."""
+        return (self.U @ self.V.T) * W
+
+    def toarray(self) -> np.ndarray:
+        return self.U @ self.V.T
+
+
+class FlashData:
+    """Observed data ``Y`` (zeros at missing entries) and its missing-entry indicator.
+
+    Build it with :func:`as_flash_data`.
+
+    Parameters
+    ----------
+    Y
+        Dense array, ``scipy.sparse`` matrix or :class:`LowRankMatrix`, with no NaN.
+    missing_rows, missing_cols
+        Coordinates of the missing entries (empty when nothing is missing).
+    """
+
+    def __init__(
+        self,
+        Y: np.ndarray | sp.csr_matrix | LowRankMatrix,
+        missing_rows: np.ndarray,
+        missing_cols: np.ndarray,
+    ) -> None:
+        self.Y = Y
+        self.shape: tuple[int, int] = Y.shape
+        self.missing_rows = np.asarray(missing_rows, dtype=np.int64)
+        self.missing_cols = np.asarray(missing_cols, dtype=np.int64)
+        n, p = self.shape
+        self._missing = sp.csr_matrix(
+            (np.ones(self.missing_rows.size), (self.missing_rows, self.missing_cols)),
+            shape=(n, p),
+        )
+
+    @property
+    def has_missing(self) -> bool:
+        """True when some entries of ``Y`` are unobserved."""
+        return self.missing_rows.size > 0
+
+    @property
+    def is_sparse(self) -> bool:
+        """True for ``scipy.sparse`` data."""
+        return sp.issparse(self.Y)
+
+    @cached_property
+    def n_obs(self) -> int:
+        """Number of observed entries ``N = ΣZ``."""
+        n, p = self.shape
+        return n * p - self.missing_rows.size
+
+    def counts(self, mode: int) -> np.ndarray:
+        """Observed entries per row (``mode=0``) or per column (``mode=1``)."""
+        idx = self.missing_rows if mode == 0 else self.missing_cols
+        return self.shape[1 - mode] - np.bincount(idx, minlength=self.shape[mode])
+
+    def sum_squares(self, mode: int) -> np.ndarray:
+        """``Σ Z Y²`` by row (``mode=0``) or column (``mode=1``)."""
+        return self._sum_squares[mode]
+
+    @cached_property
+    def _sum_squares(self) -> tuple[np.ndarray, np.ndarray]:
+        Y = self.Y
+        if isinstance(Y, LowRankMatrix):
+            return (Y.sum_squares(0), Y.sum_squares(1))
+        if sp.issparse(Y):
+            Y2 = Y.multiply(Y)
+            return (np.asarray(Y2.sum(axis=1)).ravel(), np.asarray(Y2.sum(axis=0)).ravel())
+        return (np.einsum("ij,ij->i", Y, Y), np.einsum("ij,ij->j", Y, Y))
+
+    def weighted_sum_squares(self, W: np.ndarray) -> float:
+        """``Σ W_ij Y_ij²`` for a dense weight matrix ``W``."""
+        Y = self.Y
+        if sp.issparse(Y):
+            return float(Y.multiply(Y).multiply(W).sum())
+        dense = Y.toarray() if isinstance(Y, LowRankMatrix) else Y
+        return float(np.sum(W * dense**2))
+
+    def project(self, V: np.ndarray, mode: int) -> np.ndarray:
+        """``Y @ V`` (``mode=0``, V has p rows) or ``Yᵀ @ V`` (``mode=1``, V has n rows)."""
+        out = self.Y @ V if mode == 0 else self.Y.T @ V
+        return np.asarray(out)
+
+    def mask_times(self, V: np.ndarray, mode: int) -> np.ndarray:
+        """``Z @ V`` (``mode=0``) or ``Zᵀ @ V`` (``mode=1``) for 1-d or 2-d ``V``."""
+        full = np.broadcast_to(V.sum(axis=0), (self.shape[mode], *V.shape[1:]))
+        if not self.has_missing:
+            return full
+        M = self._missing if mode == 0 else self._missing.T
+        return full - M @ V
+
+    def masked_square_norm(self, A: np.ndarray, B: np.ndarray, mode: int) -> np.ndarray:
+        """``Σ Z_ij ((A Bᵀ)_ij)²`` by row (``mode=0``) or column (``mode=1``).
+
+        ``A`` is ``n x K`` and ``B`` is ``p x K``.
+        """
+        own, other = (A, B) if mode == 0 else (B, A)
+        out = np.einsum("ik,ik->i", own @ (other.T @ other), own)
+        if self.has_missing:
+            at_missing = np.einsum("ik,ik->i", A[self.missing_rows], B[self.missing_cols])
+            idx = self.missing_rows if mode == 0 else self.missing_cols
+            out = out - np.bincount(idx, weights=at_missing**2, minlength=self.shape[mode])
+        return out
+
+    def multiply(self, W: np.ndarray) -> FlashData:
+        """Data ``W ∘ Y`` with the same missing entries (sparse stays sparse)."""
+        Y = self.Y
+        if sp.issparse(Y):
+            WY = sp.csr_matrix(Y.multiply(W))
+        elif isinstance(Y, LowRankMatrix):
+            WY = Y.multiply(W)
+        else:
+            WY = Y * W
+        return FlashData(WY, self.missing_rows, self.missing_cols)
+
+    def to_dense(self) -> np.ndarray:
+        """``Y`` as a dense array with NaN at missing entries (small data only)."""
+        Y = self.Y
+        dense = np.array(Y.toarray() if not isinstance(Y, np.ndarray) else Y, dtype=float)
+        dense[self.missing_rows, self.missing_cols] = np.nan
+        return dense
+
+
+def as_flash_data(Y: object) -> FlashData:
+    """Wrap a data matrix for flash; NaN entries become missing.
+
+    Parameters
+    ----------
+    Y
+        2-d numpy array (NaN = missing), ``scipy.sparse`` matrix or array (implicit
+        zeros are observed zeros, explicit NaN are missing) or :class:`LowRankMatrix`.
+
+    Returns
+    -------
+    FlashData
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = as_flash_data(np.array([[1.0, np.nan], [3.0, 4.0]]))
+    >>> d.n_obs, d.counts(0).tolist()
+    (3, [1, 2])
+    """
+    if isinstance(Y, LowRankMatrix):
+        return FlashData(Y, np.empty(0), np.empty(0))
+    if sp.issparse(Y):
+        return _sparse_data(Y)
+    if isinstance(Y, np.ndarray | list) or hasattr(Y, "__array__"):
+        return _dense_data(np.asarray(Y, dtype=float))
+    raise ValueError(
+        "Y must be a 2-d numpy array, a scipy.sparse matrix or a LowRankMatrix, "
+        f"got {type(Y).__name__}"
+    )
+
+
+def _dense_data(Y: np.ndarray) -> FlashData:
+    _check_matrix_shape(Y.shape, Y.ndim)
+    if np.isinf(Y).any():
+        raise ValueError("Y must not contain infinite values; use NaN for missing entries")
+    missing = np.isnan(Y)
+    rows, cols = np.nonzero(missing)
+    return FlashData(np.where(missing, 0.0, Y), rows, cols)
+
+
+def _sparse_data(Y: sp.spmatrix | sp.sparray) -> FlashData:
+    _check_matrix_shape(Y.shape, len(Y.shape))
+    Y = sp.csr_matrix(Y, dtype=float, copy=True)
+    if np.isinf(Y.data).any():
+        raise ValueError("Y must not contain infinite values; use NaN for missing entries")
+    coo = Y.tocoo(copy=True)
+    nan = np.isnan(coo.data)
+    if nan.any():
+        Y.data[np.isnan(Y.data)] = 0.0
+        Y.eliminate_zeros()
+    return FlashData(Y, coo.row[nan].copy(), coo.col[nan].copy())
+
+
+def _check_matrix_shape(shape: tuple[int, ...], ndim: int) -> None:
+    if ndim != 2 or min(shape) < 2:
+        raise ValueError(
+            f"Y must be a matrix with at least 2 rows and 2 columns, got shape {shape}"
+        )

@@ -1,0 +1,181 @@
+"""Updating one mode of one factor: build its normal-means problem, solve it, write it back.
+
+This is FLASH.md section 5. Loadings of factor ``k`` (``mode=0``) see the
+observations ``x_i = s_i² Σ_j W_ij R^(k)_ij f̄_jk`` with ``s_i² = 1 / Σ_j W_ij f̃_jk``,
+where ``W = Z ∘ τ`` and ``R^(k)`` is the residual without factor ``k``; factors
+(``mode=1``) are the transpose.  The three pieces (:func:`make_task`,
+:func:`solve_task`, :func:`apply_outcome`) are separate so that the parallel
+backfit can build every task from one state, solve them on workers and write
+them back together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pybrms.flash.ebnm import ebnm, warm_start_ok
+from pybrms.flash.state import FlashState, Problem, refresh, with_column
+from pybrms.flash.tau import LOG_2PI, Precision, rowdot
+
+
+@dataclass(frozen=True)
+class EbnmTask:
+    """One normal-means problem: observations of the free entries and the prior to fit."""
+
+    x: np.ndarray
+    s: np.ndarray
+    family: str
+    g_init: Any = None
+
+
+@dataclass(frozen=True)
+class EbnmOutcome:
+    """Posterior moments of the free entries, the stored "KL" (≤ 0) and the fitted prior."""
+
+    mean: np.ndarray
+    second: np.ndarray
+    kl: float
+    prior: Any
+
+
+def residual_times(
+    problem: Problem,
+    precision: Precision,
+    EF: tuple[np.ndarray, np.ndarray],
+    v: np.ndarray,
+    mode: int,
+    cached: np.ndarray | None = None,
+) -> np.ndarray:
+    """``(W ∘ (Y - L̄F̄ᵀ)) v`` (mode 0) or its transpose (mode 1), without forming it.
+
+    Parameters
+    ----------
+    problem
+        The data.
+    precision
+        τ, giving the weights ``W = Z ∘ τ``.
+    EF
+        Posterior means ``(L̄, F̄)`` of the factors making up the fitted part.
+    v
+        Vector along the contracted mode.
+    mode
+        0 for a product over columns, 1 for a product over rows.
+    cached
+        ``Y v`` (or ``Yᵀ v``) when already known.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    data = problem.data
+    own, other = EF[mode], EF[1 - mode]
+    fitted_part = rowdot(own, precision.times(data, other * v[:, None], mode))
+    return precision.y_times(data, v, mode, cached) - fitted_part
+
+
+def ebnm_inputs(
+    state: FlashState, problem: Problem, k: int, mode: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Observations ``x`` and standard errors ``s`` for mode ``mode`` of factor ``k``.
+
+    Entries with no information (``Σ W f̃ = 0``) get ``s = inf`` and ``x = 0``.
+    """
+    other = 1 - mode
+    fbar, f2 = state.EF[other][:, k], state.EF2[other][:, k]
+    rest = [j for j in range(state.n_factors) if j != k]
+    EF_rest = (state.EF[0][:, rest], state.EF[1][:, rest])
+    precision = state.precision
+    numer = residual_times(problem, precision, EF_rest, fbar, mode, cached=state.YP[mode][:, k])
+    denom = precision.times(problem.data, f2[:, None], mode)[:, 0]
+    informative = denom > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(informative, numer / denom, 0.0)
+        s = np.where(informative, 1.0 / np.sqrt(denom), np.inf)
+    return x, s
+
+
+def make_task(state: FlashState, problem: Problem, k: int, mode: int, warmstart: bool) -> EbnmTask:
+    """The normal-means problem for the free entries of factor ``k``, mode ``mode``.
+
+    With ``warmstart``, the factor's previous prior starts the fit unless the
+    sanity check of FLASH.md 8.5 fails.
+    """
+    x, s = ebnm_inputs(state, problem, k, mode)
+    free = state.free(k, mode)
+    x, s = x[free], s[free]
+    g_old = state.g[k][mode]
+    g_init = g_old if warmstart and g_old is not None and warm_start_ok(g_old, x, s) else None
+    return EbnmTask(x, s, state.families[k][mode], g_init)
+
+
+def solve_task(task: EbnmTask) -> EbnmOutcome:
+    """Solve one EBNM problem; a failed warm start is retried once from scratch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = solve_task(EbnmTask(np.array([3.0, 0.1, -2.0]), np.ones(3), "normal"))
+    >>> out.kl <= 0
+    True
+    """
+    try:
+        res = ebnm(task.x, task.s, task.family, g_init=task.g_init)
+    except (ValueError, ArithmeticError, RuntimeError):
+        if task.g_init is None:
+            raise
+        res = ebnm(task.x, task.s, task.family)
+    mean, second = res.posterior_mean, res.posterior_second_moment
+    kl = res.log_likelihood + _expected_normal_loglik_gap(task.x, task.s, mean, second)
+    return EbnmOutcome(mean, second, float(kl), res.prior)
+
+
+def solve_tasks(tasks: list[EbnmTask]) -> list[EbnmOutcome]:
+    """Solve a chunk of EBNM problems in order (the unit of work of a parallel backfit)."""
+    return [solve_task(task) for task in tasks]
+
+
+def apply_outcome(
+    state: FlashState, problem: Problem, k: int, mode: int, outcome: EbnmOutcome
+) -> FlashState:
+    """Write the posterior of the free entries of factor ``k``, mode ``mode``, into the state."""
+    free = state.free(k, mode)
+    mean, second = state.EF[mode][:, k].copy(), state.EF2[mode][:, k].copy()
+    mean[free], second[free] = outcome.mean, outcome.second
+    return with_column(state, problem, k, mode, mean, second, outcome.kl, outcome.prior)
+
+
+def update_mode(
+    state: FlashState, problem: Problem, k: int, mode: int, warmstart: bool
+) -> FlashState:
+    """Coordinate-ascent update of one mode of factor ``k``, τ held fixed."""
+    outcome = solve_task(make_task(state, problem, k, mode, warmstart))
+    return apply_outcome(state, problem, k, mode, outcome)
+
+
+def update_factor(state: FlashState, problem: Problem, k: int, warmstart: bool) -> FlashState:
+    """Update loadings, then factor (skipping fully fixed modes), then τ and the ELBO.
+
+    Each block maximizes the ELBO given the others, so the ELBO never decreases
+    (up to optimizer error inside ebnm).
+    """
+    for mode in (0, 1):
+        if state.is_zero[k]:
+            break
+        if not state.fully_fixed(k, mode):
+            state = update_mode(state, problem, k, mode, warmstart)
+    return refresh(state, problem)
+
+
+def _expected_normal_loglik_gap(
+    x: np.ndarray, s: np.ndarray, mean: np.ndarray, second: np.ndarray
+) -> float:
+    """``-E_q Σ log N(x_i; θ_i, s_i²)`` over ``0 < s < inf`` (FLASH.md section 2).
+
+    Added to the marginal log-likelihood it gives ``-KL(q ‖ g)``.
+    """
+    ok = np.isfinite(s) & (s > 0)
+    x, s2, m, m2 = x[ok], s[ok] ** 2, mean[ok], second[ok]
+    return 0.5 * float(np.sum(LOG_2PI + np.log(s2) + (m2 - 2 * x * m + x**2) / s2))

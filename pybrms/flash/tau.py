@@ -1,0 +1,261 @@
+"""Residual precision τ: its structures, its closed-form M-step and its log-likelihood term.
+
+Everything here works from sufficient statistics (FLASH.md, sections 2-4): the
+expected squared residuals ``Σ_j Z_ij E[R_ij²]`` are assembled from products of
+``Y`` with the posterior means (kept in the fit state as ``YP``), Gram matrices
+and mask products, never from a residual matrix.
+
+Two structures cover flashier's basic variance types:
+
+* :class:`RankOnePrecision` ``τ_ij = row_i · col_j``: constant (``var_type=0``),
+  by row (``1``), by column (``2``) and a known scalar ``S`` (``var_type=None``).
+* :class:`FullPrecision` ``τ_ij = 1/S_ij²``: a known matrix of standard errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import xlogy
+
+from pybrms.flash.data import FlashData
+
+EPS = float(np.finfo(float).eps)
+LOG_2PI = float(np.log(2 * np.pi))
+
+Moments = tuple[np.ndarray, np.ndarray]
+
+
+def rowdot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Row-wise inner products ``Σ_k A_ik B_ik``."""
+    return np.einsum("ik,ik->i", A, B)
+
+
+def expected_sq_residuals(
+    data: FlashData, EF: Moments, EF2: Moments, YP: Moments, mode: int
+) -> np.ndarray:
+    """``Σ Z_ij E_q[R_ij²]`` by row (``mode=0``) or by column (``mode=1``).
+
+    Parameters
+    ----------
+    data
+        The observed data.
+    EF, EF2
+        First and second posterior moments ``(L̄, F̄)`` and ``(L̃, F̃)``.
+    YP
+        ``(Y F̄, Yᵀ L̄)``.
+    mode
+        0 for a vector over rows, 1 for a vector over columns.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pybrms.flash.data import as_flash_data
+    >>> Y = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> L, F = np.zeros((2, 1)), np.zeros((2, 1))
+    >>> expected_sq_residuals(as_flash_data(Y), (L, F), (L, F), (L, F), 0).tolist()
+    [5.0, 25.0]
+    """
+    own, other = EF[mode], EF[1 - mode]
+    own2, other2 = EF2[mode], EF2[1 - mode]
+    cross = rowdot(own, YP[mode])
+    quad = data.masked_square_norm(EF[0], EF[1], mode)
+    second = rowdot(own2, data.mask_times(other2, mode))
+    var = second - rowdot(own**2, data.mask_times(other**2, mode))
+    return data.sum_squares(mode) - 2 * cross + quad + var
+
+
+@dataclass(frozen=True)
+class RankOnePrecision:
+    """Precision ``τ_ij = row_i · col_j`` on the observed entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> RankOnePrecision(np.full(3, 4.0), np.ones(2)).residuals_sd()
+    0.5
+    """
+
+    row: np.ndarray
+    col: np.ndarray
+
+    def side(self, mode: int) -> np.ndarray:
+        """The factor of τ along ``mode``."""
+        return self.row if mode == 0 else self.col
+
+    def _uniform(self, mode: int) -> bool:
+        v = self.side(mode)
+        return bool(np.all(v == v[0]))
+
+    def times(self, data: FlashData, V: np.ndarray, mode: int) -> np.ndarray:
+        """``Σ_other W V`` with ``W = Z ∘ τ``: ``W @ V`` (mode 0) or ``Wᵀ @ V`` (mode 1)."""
+        a, b = self.side(mode), self.side(1 - mode)
+        return a[:, None] * data.mask_times(b[:, None] * V, mode)
+
+    def y_times(
+        self, data: FlashData, v: np.ndarray, mode: int, cached: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``(W ∘ Y) v`` (mode 0) or ``(W ∘ Y)ᵀ v`` (mode 1).
+
+        ``cached`` is the unweighted product ``Y v`` (resp. ``Yᵀ v``) if known; it is
+        used when τ does not vary along the contracted mode.
+        """
+        a, b = self.side(mode), self.side(1 - mode)
+        if cached is not None and self._uniform(1 - mode):
+            return a * (b[0] * cached)
+        return a * data.project(b * v, mode)
+
+    def loglik(self, data: FlashData, EF: Moments, EF2: Moments, YP: Moments) -> float:
+        """``E_q log p(Y | L, F, τ)``."""
+        mode = 0 if self._uniform(1) else 1
+        # ≥ 0 by definition; cancellation can leave a tiny negative value for a column
+        # (or row) fitted exactly, which τ ~ n/eps would turn into a huge bonus.
+        r2 = np.maximum(expected_sq_residuals(data, EF, EF2, YP, mode), 0.0)
+        weighted = float(np.sum(self.side(mode) * self.side(1 - mode)[0] * r2))
+        logdet = float(
+            np.sum(xlogy(data.counts(0), self.row)) + np.sum(xlogy(data.counts(1), self.col))
+        )
+        return -0.5 * (data.n_obs * LOG_2PI - logdet + weighted)
+
+    def noise_variance_sum(self, data: FlashData) -> float:
+        """``Σ Z_ij / τ_ij``, the residual part of the total variance (for the PVE)."""
+        inv_col = data.mask_times(1.0 / self.col, 0)
+        return float(np.sum(inv_col / self.row))
+
+    def residuals_sd(self) -> float | np.ndarray:
+        """``1/sqrt(τ)``: a scalar when τ is constant, else a vector over the varying mode."""
+        if self._uniform(0) and self._uniform(1):
+            return float(1.0 / np.sqrt(self.row[0] * self.col[0]))
+        mode = 0 if self._uniform(1) else 1
+        return 1.0 / np.sqrt(self.side(mode) * self.side(1 - mode)[0])
+
+    def extrapolate(self, previous: RankOnePrecision, beta: float) -> RankOnePrecision:
+        """``τ + β (τ - τ_prev)``, kept above 1e-10 (FLASH.md 8.2)."""
+        return RankOnePrecision(
+            np.maximum(self.row + beta * (self.row - previous.row), 1e-10),
+            np.maximum(self.col + beta * (self.col - previous.col), 1e-10),
+        )
+
+
+@dataclass(frozen=True)
+class FullPrecision:
+    """Known precision ``τ_ij = 1/S_ij²`` given entry by entry (``var_type=None``).
+
+    Parameters
+    ----------
+    W
+        Dense ``n x p`` weights ``Z / S²`` (zero at missing entries).
+    WY
+        The data multiplied elementwise by ``W``.
+    wy2
+        ``Σ W Y²``.
+    """
+
+    W: np.ndarray
+    WY: FlashData
+    wy2: float
+
+    @classmethod
+    def from_sd(cls, data: FlashData, S: np.ndarray) -> FullPrecision:
+        """Build from a matrix of standard errors.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pybrms.flash.data import as_flash_data
+        >>> d = as_flash_data(np.ones((2, 2)))
+        >>> FullPrecision.from_sd(d, np.full((2, 2), 0.5)).wy2
+        16.0
+        """
+        W = 1.0 / np.asarray(S, dtype=float) ** 2
+        W[data.missing_rows, data.missing_cols] = 0.0
+        return cls(W, data.multiply(W), data.weighted_sum_squares(W))
+
+    def times(self, data: FlashData, V: np.ndarray, mode: int) -> np.ndarray:
+        """``W @ V`` (mode 0) or ``Wᵀ @ V`` (mode 1)."""
+        return self.W @ V if mode == 0 else self.W.T @ V
+
+    def y_times(
+        self, data: FlashData, v: np.ndarray, mode: int, cached: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``(W ∘ Y) v`` (mode 0) or ``(W ∘ Y)ᵀ v`` (mode 1); ``cached`` is not used."""
+        return self.WY.project(v, mode)
+
+    def loglik(self, data: FlashData, EF: Moments, EF2: Moments, YP: Moments) -> float:
+        """``E_q log p(Y | L, F, τ)`` with the weighted sum formed densely (W is dense)."""
+        (L, F), (L2, F2) = EF, EF2
+        cross = float(np.sum(L * self.WY.project(F, 0)))
+        fitted = L @ F.T
+        quad = float(np.sum(self.W * fitted**2))
+        var = float(np.sum(L2 * (self.W @ F2)) - np.sum(L**2 * (self.W @ F**2)))
+        weighted = max(self.wy2 - 2 * cross + quad + var, 0.0)
+        logdet = float(np.sum(np.log(self.W[self.W > 0])))
+        return -0.5 * (data.n_obs * LOG_2PI - logdet + weighted)
+
+    def noise_variance_sum(self, data: FlashData) -> float:
+        """``Σ Z_ij / τ_ij``."""
+        return float(np.sum(1.0 / self.W[self.W > 0]))
+
+    def residuals_sd(self) -> np.ndarray:
+        """The given standard errors (NaN at missing entries)."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.W > 0, 1.0 / np.sqrt(self.W), np.nan)
+
+    def extrapolate(self, previous: FullPrecision, beta: float) -> FullPrecision:
+        """A known precision is never extrapolated."""
+        return self
+
+
+Precision = RankOnePrecision | FullPrecision
+
+
+def estimate_precision(
+    var_type: int,
+    data: FlashData,
+    EF: Moments,
+    EF2: Moments,
+    YP: Moments,
+    tau_max: float = np.inf,
+) -> RankOnePrecision:
+    """Closed-form M-step for τ (FLASH.md, section 4), capped at ``tau_max``.
+
+    Parameters
+    ----------
+    var_type
+        0 (constant), 1 (by row) or 2 (by column).
+    data, EF, EF2, YP
+        As for :func:`expected_sq_residuals`.
+    tau_max
+        Upper bound on τ, ``1/S²`` for a floor ``S`` on the residual sd
+        (FLASH.md section 1: ``τ = min(1/S², τ̂)``).
+
+    Returns
+    -------
+    RankOnePrecision
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pybrms.flash.data import as_flash_data
+    >>> Y = np.array([[1.0, -1.0], [2.0, -2.0]])
+    >>> Z = (np.zeros((2, 0)),) * 2
+    >>> estimate_precision(2, as_flash_data(Y), Z, Z, Z).col.tolist()
+    [0.4, 0.4]
+    >>> estimate_precision(2, as_flash_data(Y), Z, Z, Z, tau_max=0.25).col.tolist()
+    [0.25, 0.25]
+    """
+    n, p = data.shape
+    if var_type == 0:
+        r2 = float(np.sum(expected_sq_residuals(data, EF, EF2, YP, 0)))
+        tau = min(data.n_obs / max(r2, EPS), tau_max)
+        return RankOnePrecision(np.full(n, tau), np.ones(p))
+    mode = var_type - 1
+    r2 = expected_sq_residuals(data, EF, EF2, YP, mode)
+    tau = np.minimum(data.counts(mode) / np.maximum(r2, EPS), tau_max)
+    ones = np.ones(data.shape[1 - mode])
+    return RankOnePrecision(tau, ones) if mode == 0 else RankOnePrecision(ones, tau)

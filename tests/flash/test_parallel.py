@@ -1,0 +1,75 @@
+"""Parallel backfit: the same result in process, on threads, on worker processes and on Dask."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import pybrms as bm
+from pybrms.flash import FlashFit, flash, flash_init
+
+MAXITER = 15
+
+
+@pytest.fixture(scope="module")
+def greedy_fit(simulate) -> FlashFit:
+    sim = simulate(n=100, p=60, K=4, seed=21)
+    return flash(sim.Y, greedy_Kmax=4, nullcheck=False, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def in_process(greedy_fit: FlashFit) -> FlashFit:
+    return greedy_fit.backfit(order="parallel", maxiter=MAXITER)
+
+
+def _assert_same(a: FlashFit, b: FlashFit) -> None:
+    assert a.n_factors == b.n_factors
+    assert a.elbo == pytest.approx(b.elbo, rel=1e-12)
+    np.testing.assert_allclose(a.L_pm, b.L_pm, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a.F_pm, b.F_pm, rtol=1e-10, atol=1e-12)
+
+
+def test_parallel_backfit_improves_greedy_fit(greedy_fit: FlashFit, in_process: FlashFit) -> None:
+    assert greedy_fit.n_factors == 4
+    assert in_process.elbo > greedy_fit.elbo
+    steps = in_process.trace["step"]
+    assert (steps == "backfit (parallel)").sum() <= MAXITER
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes", "spawn"])
+def test_named_executors_match_in_process(greedy_fit, in_process, executor: str) -> None:
+    threads = bm.threading(2, grainsize=1 if executor == "spawn" else None)
+    fit = greedy_fit.backfit(order="parallel", maxiter=MAXITER, threads=threads, executor=executor)
+    _assert_same(fit, in_process)
+
+
+def test_caller_owned_executor_stays_open(greedy_fit, in_process) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fit = greedy_fit.backfit(order="parallel", maxiter=MAXITER, threads=2, executor=pool)
+        assert pool.submit(int, "3").result() == 3
+    _assert_same(fit, in_process)
+
+
+def test_dask_local_cluster_matches_in_process(greedy_fit, in_process) -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        fit = greedy_fit.backfit(
+            order="parallel", maxiter=MAXITER, threads=bm.threading(2), executor=client
+        )
+    _assert_same(fit, in_process)
+
+
+def test_parallel_backfit_leaves_fixed_factors_alone(simulate) -> None:
+    sim = simulate(n=80, p=50, K=2, seed=22)
+    fit = flash_init(sim.Y + np.linspace(-2, 2, 50), verbose=0).add_intercept().greedy(Kmax=2)
+    par = fit.backfit(order="parallel", maxiter=5)
+    np.testing.assert_array_equal(par.L_pm[:, 0], fit.L_pm[:, 0])
+    np.testing.assert_array_equal(par.F_pm[:, 0], fit.F_pm[:, 0])
+    assert not np.array_equal(par.F_pm[:, 1:], fit.F_pm[:, 1:])
