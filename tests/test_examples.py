@@ -1,0 +1,23 @@
+"""The example notebooks run from top to bottom (executed on a copy; the files are untouched)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+@pytest.mark.slow
+@pytest.mark.stan
+@pytest.mark.parametrize("name", ["epilepsy.ipynb", "flash_pbmc.ipynb"])
+def test_notebook_runs(name):
+    notebook = nbformat.read(EXAMPLES / name, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(EXAMPLES)}}).execute()
+    errors = [o for cell in notebook.cells for o in cell.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
