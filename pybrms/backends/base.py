@@ -8,17 +8,16 @@ exactly one return type, whatever the options.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from pybrms.backends.sample_args import Init, Parallel, SampleArgs, make_sample_args
 from pybrms.draws import Draws
 from pybrms.scheduler import Threading
-
-Init = float | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-Parallel = Literal["threads", "processes"]
 
 
 @dataclass(frozen=True)
@@ -37,18 +36,29 @@ class LogProb:
     grad: np.ndarray
 
 
-class CompiledModel(Protocol):
-    """A Stan program ready to run; obtained from :func:`pybrms.backends.compile_model`."""
+class CompiledModel(ABC):
+    """A Stan program ready to run; obtained from :func:`pybrms.backends.compile_model`.
+
+    :meth:`sample` checks its arguments once, here, and hands them to the
+    backend's :meth:`_sample` as :class:`~pybrms.backends.sample_args.SampleArgs`.
+    """
 
     stan_code: str
 
+    @abstractmethod
     def data_inputs(self) -> dict[str, dict[str, Any]]:
         """Declared data variables as stanc reports them (``type``, ``dimensions``)."""
-        ...
 
+    @abstractmethod
     def num_unconstrained(self, data: Mapping[str, Any]) -> int:
         """Number of unconstrained parameters given ``data`` (a ``log_prob`` point's length)."""
-        ...
+
+    @abstractmethod
+    def log_prob(
+        self, data: Mapping[str, Any], unconstrained: np.ndarray, *, jacobian: bool = True
+    ) -> LogProb:
+        """Log density (all constants kept) and gradient at one point ``(dim,)`` or many
+        ``(n_points, dim)`` of unconstrained parameters."""
 
     def sample(
         self,
@@ -70,18 +80,31 @@ class CompiledModel(Protocol):
         parallel: Parallel = "threads",
         show_progress: bool = True,
     ) -> Draws:
-        """Run NUTS (diagonal metric) on ``chains`` chains with ``threads`` threads each."""
-        ...
+        """Run NUTS (diagonal metric) on ``chains`` chains with ``threads`` threads each.
 
-    def log_prob(
-        self,
-        data: Mapping[str, Any],
-        unconstrained: np.ndarray,
-        *,
-        jacobian: bool = True,
-    ) -> LogProb:
-        """Log density and gradient at one point ``(dim,)`` or many ``(n_points, dim)``."""
-        ...
+        All chains share one pool of ``chains * threads`` threads; with
+        ``parallel="processes"`` each chain runs in a process of its own. A fixed
+        ``step_size`` and ``inv_metric`` with ``adapt_engaged=False`` make runs
+        follow the same trajectory (see :mod:`pybrms.benchmark`).
+
+        Examples
+        --------
+        >>> draws = model.sample({"N": 3, "y": [1, 2, 3]}, chains=2, threads=2)  # doctest: +SKIP
+        >>> draws.variables()["mu"].shape  # doctest: +SKIP
+        (2, 1000)
+        """
+        args = make_sample_args(
+            chains=chains, threads=threads, seed=seed, iter_warmup=iter_warmup,
+            iter_sampling=iter_sampling, thin=thin, adapt_delta=adapt_delta,
+            max_treedepth=max_treedepth, init=init, step_size=step_size,
+            inv_metric=inv_metric, adapt_engaged=adapt_engaged, save_warmup=save_warmup,
+            parallel=parallel,
+        )
+        return self._sample(data, args, show_progress)
+
+    @abstractmethod
+    def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
+        """Run the sampler with checked arguments."""
 
 
 class Backend(Protocol):

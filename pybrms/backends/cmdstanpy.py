@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import stanio
 
-from pybrms.backends.base import Init, LogProb, Parallel
+from pybrms.backends.base import CompiledModel, LogProb
 from pybrms.backends.cache import cache_root, cached_build, content_key
 from pybrms.backends.datacheck import check_data
-from pybrms.backends.sample_args import make_sample_args
+from pybrms.backends.sample_args import SampleArgs
 from pybrms.draws import Draws, read_stan_csv
 from pybrms.errors import CompileError, SamplingError, ToolchainError
-from pybrms.scheduler import Threading
 
 
 def cmdstan_available() -> bool:
@@ -74,7 +73,7 @@ class CmdStanPyBackend:
         return CmdStanPyModel(entry)
 
 
-class CmdStanPyModel:
+class CmdStanPyModel(CompiledModel):
     """A Stan program compiled by CmdStan; same interface as the embedded model."""
 
     def __init__(self, directory: Path) -> None:
@@ -105,34 +104,8 @@ class CmdStanPyModel:
         # lp__ and six sampler columns, then values, momenta and gradients.
         return (len(header.split(",")) - 7) // 3
 
-    def sample(
-        self,
-        data: Mapping[str, Any],
-        *,
-        chains: int = 4,
-        threads: Threading | int = 1,
-        seed: int | None = None,
-        iter_warmup: int = 1000,
-        iter_sampling: int = 1000,
-        thin: int = 1,
-        adapt_delta: float = 0.8,
-        max_treedepth: int = 10,
-        init: Init = None,
-        step_size: float | Sequence[float] | None = None,
-        inv_metric: np.ndarray | None = None,
-        adapt_engaged: bool = True,
-        save_warmup: bool = False,
-        parallel: Parallel = "threads",
-        show_progress: bool = True,
-    ) -> Draws:
-        """Sample with CmdStan's NUTS; ``threads_per_chain`` and ``parallel_chains`` as given."""
-        args = make_sample_args(
-            chains=chains, threads=threads, seed=seed, iter_warmup=iter_warmup,
-            iter_sampling=iter_sampling, thin=thin, adapt_delta=adapt_delta,
-            max_treedepth=max_treedepth, init=init, step_size=step_size,
-            inv_metric=inv_metric, adapt_engaged=adapt_engaged, save_warmup=save_warmup,
-            parallel=parallel,
-        )
+    def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
+        """CmdStan's NUTS through cmdstanpy: ``threads_per_chain``, ``parallel_chains``."""
         check_data(data, self.data_inputs())
         metric = (None if args.inv_metric is None
                   else [{"inv_metric": row.tolist()} for row in args.inv_metric])

@@ -10,13 +10,16 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from pybrms.scheduler import Threading
 
 DEFAULT_INIT_RADIUS = 2.0
+
+Init = float | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Parallel = Literal["threads", "processes"]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,19 +12,18 @@ from typing import Any
 import numpy as np
 import stanio
 
-from pybrms.backends.base import Init, LogProb, Parallel
+from pybrms.backends.base import CompiledModel, LogProb
 from pybrms.backends.datacheck import check_data
 from pybrms.backends.embedded.build import EXECUTABLE, STAN_FILE, read_info
 from pybrms.backends.embedded.process import ProcessOutput, run_once, run_processes
-from pybrms.backends.sample_args import SampleArgs, make_sample_args
+from pybrms.backends.sample_args import SampleArgs
 from pybrms.draws import Draws, read_stan_csv
 from pybrms.errors import DataError, SamplingError
-from pybrms.scheduler import Threading
 
 DATA_ERROR_EXIT = 2
 
 
-class EmbeddedModel:
+class EmbeddedModel(CompiledModel):
     """A Stan program built by the embedded backend (see :func:`pybrms.backends.compile_model`).
 
     Attributes
@@ -61,44 +60,8 @@ class EmbeddedModel:
                                                 workdir))
         return int(json.loads(output.stdout[-1])["num_params_r"])
 
-    def sample(
-        self,
-        data: Mapping[str, Any],
-        *,
-        chains: int = 4,
-        threads: Threading | int = 1,
-        seed: int | None = None,
-        iter_warmup: int = 1000,
-        iter_sampling: int = 1000,
-        thin: int = 1,
-        adapt_delta: float = 0.8,
-        max_treedepth: int = 10,
-        init: Init = None,
-        step_size: float | Sequence[float] | None = None,
-        inv_metric: np.ndarray | None = None,
-        adapt_engaged: bool = True,
-        save_warmup: bool = False,
-        parallel: Parallel = "threads",
-        show_progress: bool = True,
-    ) -> Draws:
-        """Sample with NUTS (diagonal metric); all chains share a TBB pool of ``chains * threads``.
-
-        With ``parallel="processes"`` each chain runs in its own process with a pool
-        of ``threads``; chain ids and seeds are the same, so the draws are too.
-
-        Examples
-        --------
-        >>> draws = model.sample({"N": 3, "y": [1, 2, 3]}, chains=2, threads=2)  # doctest: +SKIP
-        >>> draws.variables()["mu"].shape  # doctest: +SKIP
-        (2, 1000)
-        """
-        args = make_sample_args(
-            chains=chains, threads=threads, seed=seed, iter_warmup=iter_warmup,
-            iter_sampling=iter_sampling, thin=thin, adapt_delta=adapt_delta,
-            max_treedepth=max_treedepth, init=init, step_size=step_size,
-            inv_metric=inv_metric, adapt_engaged=adapt_engaged, save_warmup=save_warmup,
-            parallel=parallel,
-        )
+    def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
+        """Run the driver (one process, or one per chain) and read its CSV files."""
         with _workdir() as workdir:
             data_file = self._write_data(data, workdir)
             commands = self._sample_commands(args, data_file, workdir)
