@@ -61,6 +61,10 @@ class Draws:
     chains: tuple[ChainInfo, ...]
     num_warmup_saved: int = 0
 
+    def __repr__(self) -> str:
+        return (f"Draws({self.num_chains} chains x {self.num_draws} draws, "
+                f"{len(self.columns)} columns)")
+
     @property
     def num_chains(self) -> int:
         """Number of chains."""

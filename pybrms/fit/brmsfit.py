@@ -76,6 +76,10 @@ class BrmsFit:
     settings: SamplerSettings
     data_name: str = "data"
 
+    def __repr__(self) -> str:
+        # As brms's print(fit): the summary, not the arrays behind it.
+        return str(self.summary())
+
     @property
     def stan_code(self) -> str:
         """The Stan program that was sampled."""

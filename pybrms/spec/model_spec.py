@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.formula import BrmsFormula
-from pybrms.spec.default_priors import PriorTable, PriorTarget
+from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link
 from pybrms.spec.names import ParName
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, StanArg, Term
@@ -120,6 +120,10 @@ class ModelSpec:
     priors: PriorTable
     names: tuple[ParName, ...]
 
+    def __repr__(self) -> str:
+        return (f"ModelSpec({self.formula.mu.source!r}, family={self.family.name}"
+                f"({self.family.link.name}), N={self.N})")
+
     @property
     def N(self) -> int:
         """Number of observations."""
@@ -146,6 +150,17 @@ class ModelSpec:
         ]
         out += [t for g in self.groups for t in g.prior_targets()]
         return tuple(out)
+
+    def constants(self) -> tuple[Constants, ...]:
+        """Stan variables that ``constant(x)`` priors fix, in whole or in part.
+
+        Raises
+        ------
+        SpecError
+            If a constant prior cannot fix its parameter (see
+            :func:`pybrms.spec.default_priors.constants`).
+        """
+        return tuple(constants(self.priors, self.prior_targets()))
 
     def likelihood_args(self) -> tuple[StanArg, ...]:
         """Arguments of ``partial_log_lik`` after ``seq, start, end``: everything the
