@@ -244,7 +244,14 @@ class Prior:
 def _check_class(class_: str, dist: Dist | None) -> None:
     if class_ not in CLASSES:
         raise SpecError(f"unknown prior class {class_!r}; valid classes: {', '.join(CLASSES)}")
-    if dist is None or dist.is_constant:
+    if dist is None:
+        return
+    if dist.is_constant:
+        if class_ in _CORRELATION_CLASSES:
+            raise SpecError(
+                f"prior {str(dist)!r} on class {class_!r}: correlations cannot be fixed with "
+                "constant(); constant() fixes b, Intercept, sd and family parameters"
+            )
         return
     if (dist.name in _CORRELATION_DISTRIBUTIONS) != (class_ in _CORRELATION_CLASSES):
         raise SpecError(

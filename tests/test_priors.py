@@ -122,6 +122,10 @@ CLASS_ERRORS = {
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor and L, and "
         "those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
     ),
+    ("constant(0)", "cor"): (
+        "prior 'constant(0)' on class 'cor': correlations cannot be fixed with constant(); "
+        "constant() fixes b, Intercept, sd and family parameters"
+    ),
     ("lkj(2)", "b"): (
         "prior 'lkj(2)' on class 'b': lkj priors are for the classes cor and L, and "
         "those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"

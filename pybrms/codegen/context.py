@@ -92,17 +92,6 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     )
 
 
-def _constants(spec: ModelSpec) -> dict[str, str]:
-    """Scalar parameters fixed by ``constant(x)``, Stan name -> value."""
-    out = {}
-    for target in spec.prior_targets():
-        if target.scalar:
-            dist = spec.priors.resolve(target.chains[0])
-            if dist is not None and dist.is_constant:
-                out[target.stan] = format_number(dist.args[0])
-    return out
-
-
 def _bounds(spec: ModelSpec) -> dict[str, str]:
     """Bounds set by the user on class ``b``, Stan name -> ``<lower=.., upper=..>``."""
     out = {}
@@ -158,7 +147,6 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
     'Y, Xc, b, Intercept, J_1, Z_1_1, r_1_1'
     """
     family = spec.family.family
-    constants = _constants(spec)
     args = spec.likelihood_args()
     ctx: dict[str, Any] = {
         "version": __version__,
@@ -171,7 +159,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
             {"name": d.name, "lb": format_number(d.lb), "comment": _DPAR_COMMENTS[d.name]}
             for d in spec.scalar_dpars
         ],
-        "constants": constants,
+        "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),
         "functions": ["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else [],

@@ -111,7 +111,7 @@ def build_spec(
         priors=table,
         names=_names(predictors, scalar_dpars),
     )
-    _check_constants(spec)
+    spec.constants()  # refuses constant() priors that cannot fix their parameters
     return spec
 
 
@@ -383,17 +383,3 @@ def _names(
     names += [ParName(d.name, (), d.name, d.name, d.name) for d in scalar_dpars]
     return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 3)))
 
-
-def _check_constants(spec: ModelSpec) -> None:
-    """constant() fixes single parameters; vectors must be all free for now."""
-    for target in spec.prior_targets():
-        if target.scalar:
-            continue
-        if any(
-            (d := spec.priors.resolve(chain)) is not None and d.is_constant
-            for chain in target.chains
-        ):
-            raise SpecError(
-                f"constant() priors on {target.stan!r} are not supported yet; "
-                "they work on Intercept, sigma, shape, nu and phi."
-            )

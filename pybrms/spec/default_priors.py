@@ -5,11 +5,13 @@ As ``brmsprior`` in brms, one table lists every prior that can be set, keyed by
 (:class:`PriorRow`) and which Stan variables the rows govern
 (:class:`PriorTarget`); :func:`prior_statements` resolves each element to its
 most specific prior and groups elements with the same prior into one
-vectorized statement.
+vectorized statement, and :func:`constants` lists the elements that
+``constant(x)`` priors fix instead (:class:`Constants`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -21,6 +23,8 @@ from pybrms.priors import Dist
 from pybrms.spec.families import LINKS, BoundFamily
 
 __all__ = [
+    "Constants",
+    "constants",
     "format_number",
     "PriorKey",
     "PriorRow",
@@ -107,12 +111,16 @@ class PriorTarget:
         that are not naturally bounded there).
     scalar
         Whether the variable is a scalar (``real``) rather than a vector.
+    ordered
+        Whether the vector is ``ordered`` (ordinal thresholds): constant priors
+        must then fix all of its elements, in increasing order, or none.
     """
 
     stan: str
     chains: tuple[tuple[PriorKey, ...], ...]
     lb: float | None = None
     scalar: bool = False
+    ordered: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,11 +190,16 @@ class PriorTable:
 
     def resolve(self, chain: Sequence[PriorKey]) -> Dist | None:
         """The prior of the first row in ``chain`` that sets one (None: flat)."""
+        row = self.resolve_row(chain)
+        return None if row is None else row.prior
+
+    def resolve_row(self, chain: Sequence[PriorKey]) -> PriorRow | None:
+        """The first row in ``chain`` that sets a prior (None: flat)."""
         rows = self.by_key()
         for key in chain:
             row = rows.get(key)
             if row is not None and row.prior is not None:
-                return row.prior
+                return row
         return None
 
     def to_frame(self) -> pd.DataFrame:
@@ -322,3 +335,138 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
             truncation = target.lb if needs and dist.name != "lkj_corr_cholesky" else None
             out.append(PriorStatement(stan, dist, n, truncation))
     return out
+
+
+@dataclass(frozen=True)
+class Constants:
+    """The elements of one Stan variable that ``constant(x)`` priors fix.
+
+    As in brms (``stan_prior`` in ``R/stan-prior.R``), the variable is then
+    declared in transformed parameters; each estimated element ``k`` of a vector
+    becomes the parameter ``par_<variable>_<k>``, and the vector is assembled
+    from those parameters and the constants.
+
+    Attributes
+    ----------
+    target
+        The variable.
+    values
+        Per element, its constant, or None when the element is estimated.
+
+    Examples
+    --------
+    >>> c = Constants(PriorTarget("b", ((),) * 3), (None, 0.5, None))
+    >>> c.estimated
+    ('par_b_1', 'par_b_3')
+    >>> c.assignments
+    ('b[1] = par_b_1', 'b[2] = 0.5', 'b[3] = par_b_3')
+    >>> Constants(PriorTarget("sd_1", ((),) * 2), (1.0, 1.0)).assignments
+    ('sd_1 = rep_vector(1, rows(sd_1))',)
+    """
+
+    target: PriorTarget
+    values: tuple[float | None, ...]
+
+    @property
+    def stan(self) -> str:
+        """The Stan variable."""
+        return self.target.stan
+
+    @property
+    def value(self) -> str:
+        """The constant of a scalar variable, as Stan code."""
+        return self._element(0)
+
+    @property
+    def estimated(self) -> tuple[str, ...]:
+        """The parameters of the estimated elements, in order."""
+        return tuple(self._element(k) for k, v in enumerate(self.values) if v is None)
+
+    @property
+    def assignments(self) -> tuple[str, ...]:
+        """Stan statements assembling the vector (one ``rep_vector`` when a single
+        constant fixes every element, as brms broadcasts a class prior)."""
+        if len(set(self.values)) == 1 and self.values[0] is not None:
+            return (f"{self.stan} = rep_vector({self._element(0)}, rows({self.stan}))",)
+        return tuple(f"{self.stan}[{k + 1}] = {self._element(k)}" for k in range(len(self.values)))
+
+    def _element(self, k: int) -> str:
+        value = self.values[k]
+        return f"par_{self.stan}_{k + 1}" if value is None else format_number(value)
+
+
+def constants(table: PriorTable, targets: Iterable[PriorTarget]) -> list[Constants]:
+    """The variables that ``constant(x)`` priors fix, in whole or in part, in order.
+
+    Raises
+    ------
+    SpecError
+        If a constant lies outside the bounds of its parameter, or constants fix
+        only some ordered thresholds, or fix them in a not strictly increasing
+        order; the message names the priors.
+
+    Examples
+    --------
+    >>> table = PriorTable((PriorRow(None, "b"), PriorRow(Dist("constant", (0.5,)), "b", "x")))
+    >>> chains = ((("b", "z", "", ""), ("b", "", "", "")), (("b", "x", "", ""), ("b", "", "", "")))
+    >>> [c.values for c in constants(table, [PriorTarget("b", chains)])]
+    [(None, 0.5)]
+    """
+    rows = table.by_key()
+    out = []
+    for target in targets:
+        resolved = [table.resolve_row(chain) for chain in target.chains]
+        values = tuple(_constant(row) for row in resolved)
+        fixing = [
+            (row, value)
+            for row, value in zip(resolved, values, strict=True)
+            if row is not None and value is not None
+        ]
+        if not fixing:
+            continue
+        class_row = rows[target.chains[0][-1]]
+        for row, value in fixing:
+            _check_within_bounds(row, value, class_row)
+        if target.ordered:
+            _check_ordered(target, [row for row, _ in fixing], values)
+        out.append(Constants(target, values))
+    return out
+
+
+def _constant(row: PriorRow | None) -> float | None:
+    if row is None or row.prior is None or not row.prior.is_constant:
+        return None
+    return row.prior.args[0]
+
+
+def _check_within_bounds(row: PriorRow, value: float, class_row: PriorRow) -> None:
+    lb, ub = class_row.lb, class_row.ub
+    if (lb is None or value >= lb) and (ub is None or value <= ub):
+        return
+    bounds = ", ".join(
+        f"{side}={format_number(v)}" for side, v in (("lower", lb), ("upper", ub)) if v is not None
+    )
+    raise SpecError(
+        f"Prior {row.prior} on {_describe(row.key)} lies outside the bounds of the "
+        f"parameter ({bounds}); choose a constant within them."
+    )
+
+
+def _check_ordered(
+    target: PriorTarget, fixing: Sequence[PriorRow], values: Sequence[float | None]
+) -> None:
+    named = ", ".join(dict.fromkeys(f"{row.prior} on {_describe(row.key)}" for row in fixing))
+    if None in values:
+        raise SpecError(
+            f"Prior {named} fixes only some of the ordered thresholds {target.stan!r}, so the "
+            "others could no longer be kept in order. Fix all thresholds or none: one "
+            "constant() per threshold (coef='1', coef='2', ...), in increasing order."
+        )
+    fixed = [v for v in values if v is not None]
+    if any(a >= b for a, b in itertools.pairwise(fixed)):
+        shown = ", ".join(format_number(v) for v in fixed)
+        raise SpecError(
+            f"Prior {named} fixes the ordered thresholds {target.stan!r} at {shown}, which do "
+            "not increase strictly. Give each threshold its own constant() "
+            "(coef='1', coef='2', ...), in increasing order."
+        )

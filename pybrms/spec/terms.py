@@ -149,7 +149,7 @@ class FixedEffects:
                     (("Intercept", str(k), "", d), ("Intercept", "", "", d))
                     for k in range(1, self.thresholds + 1)
                 )
-                out.append(PriorTarget(self.stan("Intercept"), chains))
+                out.append(PriorTarget(self.stan("Intercept"), chains, ordered=True))
             else:
                 chain = (("Intercept", "", "", d),)
                 out.append(PriorTarget(self.stan("Intercept"), (chain,), scalar=True))

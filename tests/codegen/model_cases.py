@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.formula import bf
+from pybrms.priors import Priors, prior
 from pybrms.spec import family
 
 
@@ -44,11 +45,12 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Case:
-    """A model: an id for test names, the formula and the family."""
+    """A model: an id for test names, the formula, the family and user priors."""
 
     id: str
     formula: Any
     family: Any
+    prior: Priors | None = None
 
 
 CASES: tuple[Case, ...] = (
@@ -101,4 +103,17 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("gamma", "pos | weights(w) ~ x + (1 | g)", family("Gamma", link="log")),
     Case("beta", bf("prop ~ x + (1 | g)", phi="~ z"), "beta"),
     Case("cumulative", "ord | weights(w) ~ x + f + (1 | g)", "cumulative"),
+)
+
+
+# constant() priors fixing part of b (mu and sigma) and of sd, for the compiled
+# plain-versus-threaded test and the fit whose b_x draws all equal 0.5.
+CONSTANT_MODEL = Case(
+    "gaussian_constants",
+    bf("y ~ x + z + (1 + x | g)", sigma="~ z"),
+    "gaussian",
+    prior("normal(0, 2)")
+    + prior("constant(0.5)", coef="x")
+    + prior("constant(0.2)", dpar="sigma")
+    + prior("constant(1)", class_="sd", group="g", coef="x"),
 )

@@ -14,11 +14,12 @@ from pathlib import Path
 import httpstan
 import pandas as pd
 import pytest
-from model_cases import CASES, FAMILY_MODELS, Case, synthetic_data
+from model_cases import CASES, CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
 
 from pybrms import threading
 from pybrms.codegen import render, stancode
 from pybrms.codegen.context import render_context
+from pybrms.formula import bf
 from pybrms.priors import prior
 from pybrms.spec import build_spec
 
@@ -45,9 +46,10 @@ def _stanc(code: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", ["plain", "threaded"])
-@pytest.mark.parametrize("case", CASES + FAMILY_MODELS, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):
-    _stanc(stancode(case.formula, data, case.family, threads=VARIANTS[variant]), tmp_path)
+    code = stancode(case.formula, data, case.family, case.prior, threads=VARIANTS[variant])
+    _stanc(code, tmp_path)
 
 
 def test_priors_and_constants_pass_stanc(data, tmp_path):
@@ -59,8 +61,6 @@ def test_priors_and_constants_pass_stanc(data, tmp_path):
         + prior("lkj(2)", class_="cor")
     )
     formula = "y ~ x + f + (1 + x | g)"
-    from pybrms.formula import bf
-
     code = stancode(bf(formula, sigma="~ x"), data, "gaussian", prior=user)
     assert "real Intercept = 0.5;" in code
     assert "vector<lower=-10, upper=10>[Kc] b;" in code
@@ -69,6 +69,131 @@ def test_priors_and_constants_pass_stanc(data, tmp_path):
     assert "lprior += exponential_lpdf(sd_1 | 1);" in code
     assert "lprior += lkj_corr_cholesky_lpdf(L_1 | 2);" in code
     _stanc(code, tmp_path)
+
+
+B = "vector[Kc] b;  // regression coefficients"
+INTERCEPT = "real Intercept;  // temporary intercept for centered predictors"
+SIGMA = "real<lower=0> sigma;  // dispersion parameter"
+SD_1 = "vector<lower=0>[M_1] sd_1;  // group-level standard deviations"
+Z_1 = "array[M_1] vector[N_1] z_1;  // standardized group-level effects"
+THRESHOLDS = (
+    prior("constant(-1)", class_="Intercept", coef="1")
+    + prior("constant(0)", class_="Intercept", coef="2")
+    + prior("constant(1.5)", class_="Intercept", coef="3")
+)
+
+# id: (formula, family, priors, the lines of the parameters block,
+#      lines of the transformed parameters block, in this order)
+CONSTANT_CODE = {
+    "b_coef": (
+        "y ~ x + z", "gaussian", prior("constant(0.5)", coef="x"),
+        ("real par_b_2;", INTERCEPT, SIGMA),
+        (B, "b[1] = 0.5;", "b[2] = par_b_2;"),
+    ),
+    "b_class_no_intercept": (
+        "count ~ 0 + x + z + (1 | g)", "poisson", prior("constant(0)"),
+        (SD_1, Z_1),
+        ("vector[K] b;  // regression coefficients", "b = rep_vector(0, rows(b));"),
+    ),
+    "b_bounds": (
+        "y ~ x + z", "gaussian",
+        prior("normal(0, 2)", lb=-1, ub=1) + prior("constant(0.5)", coef="z"),
+        ("real<lower=-1, upper=1> par_b_1;", INTERCEPT, SIGMA),
+        (
+            "vector<lower=-1, upper=1>[Kc] b;  // regression coefficients",
+            "b[1] = par_b_1;",
+            "b[2] = 0.5;",
+            "lprior += normal_lpdf(b[1] | 0, 2);",
+        ),
+    ),
+    "b_sigma": (
+        bf("y ~ x", sigma="~ x + z"), "gaussian", prior("constant(0.2)", coef="z", dpar="sigma"),
+        (
+            B,
+            INTERCEPT,
+            "real par_b_sigma_1;",
+            "real Intercept_sigma;  // temporary intercept for centered predictors",
+        ),
+        (
+            "vector[Kc_sigma] b_sigma;  // regression coefficients",
+            "b_sigma[1] = par_b_sigma_1;",
+            "b_sigma[2] = 0.2;",
+        ),
+    ),
+    "sd_coef": (
+        "y ~ x + (1 + x || g) + (1 | h)", "gaussian",
+        prior("constant(0.5)", class_="sd", group="g", coef="x"),
+        (
+            B,
+            INTERCEPT,
+            "real<lower=0> par_sd_1_1;",
+            Z_1,
+            "vector<lower=0>[M_2] sd_2;  // group-level standard deviations",
+            "array[M_2] vector[N_2] z_2;  // standardized group-level effects",
+            SIGMA,
+        ),
+        (
+            SD_1,
+            "sd_1[1] = par_sd_1_1;",
+            "sd_1[2] = 0.5;",
+            "vector[N_1] r_1_1 = sd_1[1] * z_1[1];  // actual group-level effects",
+            "lprior += student_t_lpdf(sd_1[1] | 3, 0, 2.5)",
+            "lprior += student_t_lpdf(sd_2 | 3, 0, 2.5)",
+        ),
+    ),
+    "sd_group_cor": (
+        "y ~ x + (1 + x | g)", "gaussian", prior("constant(1)", class_="sd", group="g"),
+        (
+            B,
+            INTERCEPT,
+            "matrix[M_1, N_1] z_1;  // standardized group-level effects",
+            "cholesky_factor_corr[M_1] L_1;  // cholesky factor of correlation matrix",
+            SIGMA,
+        ),
+        (
+            SD_1,
+            "sd_1 = rep_vector(1, rows(sd_1));",
+            "matrix[N_1, M_1] r_1 = scale_r_cor(z_1, sd_1, L_1);",
+        ),
+    ),
+    "thresholds": (
+        "ord ~ x", "cumulative", THRESHOLDS,
+        (B,),
+        (
+            "ordered[nthres] Intercept;  // temporary thresholds for centered predictors",
+            "Intercept[1] = -1;",
+            "Intercept[2] = 0;",
+            "Intercept[3] = 1.5;",
+        ),
+    ),
+    "scalars": (
+        "y ~ x", "gaussian",
+        prior("constant(1)", class_="Intercept") + prior("constant(2)", class_="sigma"),
+        (B,),
+        (
+            "real sigma = 2;  // dispersion parameter",
+            "real Intercept = 1;  // temporary intercept for centered predictors",
+        ),
+    ),
+}
+
+
+def _block(code: str, name: str) -> list[str]:
+    """The stripped lines of a top-level block of a Stan program."""
+    start = code.index(f"\n{name} {{\n") + len(name) + 4
+    return [line.strip() for line in code[start : code.index("\n}\n", start)].splitlines()]
+
+
+@pytest.mark.parametrize("case", CONSTANT_CODE.values(), ids=CONSTANT_CODE.keys())
+def test_constant_priors_move_fixed_elements_to_transformed_parameters(case, data, tmp_path):
+    formula, fam, user, parameters, tparameters = case
+    code = stancode(formula, data, fam, user)
+    assert tuple(_block(code, "parameters")) == parameters
+    tpar = _block(code, "transformed parameters")
+    positions = [tpar.index(line) for line in tparameters]
+    assert positions == sorted(positions)
+    _stanc(code, tmp_path)
+    _stanc(stancode(formula, data, fam, user, threads=threading(2)), tmp_path)
 
 
 def test_student_nu_truncation(data):

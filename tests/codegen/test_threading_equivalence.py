@@ -1,15 +1,16 @@
 """The plain and the threaded program define the same log density.
 
-For one model per family (combining its term kinds), both programs are compiled
-and evaluated at random unconstrained points; log density and gradient must
-agree to a relative 1e-8, whatever the grainsize and chunking mode.
+For one model per family (combining its term kinds), and for one with
+constant() priors fixing parts of vectors, both programs are compiled and
+evaluated at random unconstrained points; log density and gradient must agree
+to a relative 1e-8, whatever the grainsize and chunking mode.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from model_cases import FAMILY_MODELS, Case, synthetic_data
+from model_cases import CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
 
 from pybrms import threading
 from pybrms.backends import compile_model
@@ -20,9 +21,9 @@ from pybrms.standata import make_standata
 pytestmark = pytest.mark.stan
 
 
-@pytest.mark.parametrize("case", FAMILY_MODELS, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", (*FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
 def test_plain_and_threaded_log_density_agree(case: Case):
-    spec = build_spec(case.formula, synthetic_data(), case.family)
+    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
     plain = compile_model(render(spec), show_progress=False)
     threaded = compile_model(render(spec, threading(2)), show_progress=False)
     plain_data = make_standata(spec)

@@ -14,3 +14,9 @@ def epilepsy() -> pd.DataFrame:
     df = pd.read_csv(files("pybrms") / "datasets" / "epilepsy.csv")
     df["Trt"] = df["Trt"].astype("category")
     return df
+
+
+@pytest.fixture(scope="session")
+def inhaler() -> pd.DataFrame:
+    """brms's inhaler data: an ordinal rating 1..4 (three thresholds)."""
+    return pd.read_csv(files("pybrms") / "datasets" / "inhaler.csv")
