@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 
-from pybrms import datasets
+# The flash module, not its flash() function, so that `import pybrms.flash as fl` works.
+from pybrms import datasets, flash
 from pybrms._version import __version__
 from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
 from pybrms.fit.brmsfit import BrmsFit
-from pybrms.flash import FlashFit, flash, flash_init
 from pybrms.formula import bf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
@@ -31,7 +31,6 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "BrmsFit",
-    "FlashFit",
     "Threading",
     "__version__",
     "benchmark_reference",
@@ -41,7 +40,6 @@ __all__ = [
     "datasets",
     "family",
     "flash",
-    "flash_init",
     "get_prior",
     "prior",
     "stancode",
