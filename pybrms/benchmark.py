@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from pybrms.backends import compile_model
@@ -25,6 +24,9 @@ from pybrms.codegen import render
 from pybrms.fit.brmsfit import BrmsFit
 from pybrms.scheduler import Threading
 from pybrms.standata import make_standata
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def benchmark_threading(
@@ -106,8 +108,10 @@ def benchmark_reference(
     return pd.DataFrame(rows)
 
 
-def plot_speedup(table: pd.DataFrame) -> plt.Axes:
+def plot_speedup(table: pd.DataFrame) -> Axes:
     """Speedup vs cores, one line per grainsize, with the ideal diagonal."""
+    import matplotlib.pyplot as plt  # plotting only when asked for
+
     _, ax = plt.subplots(figsize=(5, 4))
     mean = table.groupby(["grainsize", "cores"])["speedup"].mean().reset_index()
     for size, part in mean.groupby("grainsize"):
@@ -119,9 +123,11 @@ def plot_speedup(table: pd.DataFrame) -> plt.Axes:
     return ax
 
 
-def plot_slowdown(table: pd.DataFrame, reference: pd.DataFrame) -> plt.Axes:
+def plot_slowdown(table: pd.DataFrame, reference: pd.DataFrame) -> Axes:
     """Runtime per leapfrog step of the one-thread reduce_sum program relative to the
     plain program, against the number of chunks (``N / grainsize``)."""
+    import matplotlib.pyplot as plt
+
     one = table[table["cores"] == 1].groupby("grainsize")["runtime_per_leapfrog"].mean()
     plain = reference["runtime_per_leapfrog"].mean()
     chunks = -(-table.attrs["N"] // one.index.to_numpy())

@@ -1,4 +1,6 @@
-"""BrmsFit -> ArviZ InferenceData; the only module that builds ArviZ objects.
+"""BrmsFit -> ArviZ InferenceData, and the ArviZ diagnostics pybrms uses.
+
+The only module that imports ArviZ.
 
 Posterior variables carry brms's names (``b_Intercept``, ``sd_patient__Intercept``,
 ``sigma``); group-level effects become one array per grouping,
@@ -78,3 +80,23 @@ def posterior_arrays(
         coords[level_dim] = np.asarray(effects.levels)
         coords[coef_dim] = np.asarray(effects.coefs)
     return posterior, dims, coords
+
+
+def convergence(values: np.ndarray) -> tuple[float, float, float]:
+    """Rank-normalized split Rhat, bulk ESS and tail ESS of ``(chains, draws)`` values;
+    NaN for a constant (fixed) parameter, which has no mixing to diagnose.
+
+    Examples
+    --------
+    >>> convergence(np.ones((2, 10)))
+    (nan, nan, nan)
+    """
+    if np.ptp(values) == 0:
+        return (float("nan"),) * 3
+    return (float(az.rhat(values)), float(az.ess(values, method="bulk")),
+            float(az.ess(values, method="tail")))
+
+
+def loo(fit: BrmsFit) -> az.ELPDData:
+    """PSIS-LOO of a fit from its pointwise log-likelihood."""
+    return az.loo(to_inference_data(fit))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
@@ -15,11 +14,14 @@ from pybrms.backends.sample_args import make_sample_args
 from pybrms.codegen import render
 from pybrms.draws import Draws
 from pybrms.fit import predict
-from pybrms.fit.arviz import to_inference_data
+from pybrms.fit.arviz import loo, to_inference_data
 from pybrms.fit.summary import Summary, summarize
 from pybrms.scheduler import Threading
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.standata import make_standata
+
+if TYPE_CHECKING:
+    from arviz import ELPDData, InferenceData
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class BrmsFit:
         frame[".draw"] = np.arange(1, chains * draws + 1)
         return frame
 
-    def to_inference_data(self) -> az.InferenceData:
+    def to_inference_data(self) -> InferenceData:
         """ArviZ InferenceData: posterior (brms names), log_likelihood, posterior_predictive,
         observed_data and sample_stats."""
         return to_inference_data(self)
@@ -145,9 +147,9 @@ class BrmsFit:
         """Linear predictor per draw (brms's ``posterior_linpred``)."""
         return predict.posterior_linpred(self.spec, self._variables, newdata, **kwargs)
 
-    def loo(self) -> az.ELPDData:
+    def loo(self) -> ELPDData:
         """PSIS leave-one-out cross-validation (ArviZ's ``loo``), as brms's ``loo()``."""
-        return az.loo(self.to_inference_data())
+        return loo(self)
 
     @cached_property
     def _variables(self) -> dict[str, np.ndarray]:

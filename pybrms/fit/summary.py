@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
 from pybrms.draws import Draws
+from pybrms.fit.arviz import convergence
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.names import ParName
 
@@ -146,17 +146,10 @@ def _table(
     for _, values in rows:
         records.append([
             values.mean(), values.std(ddof=1), np.quantile(values, low), np.quantile(values, high),
-            _diagnostic(az.rhat, values), _diagnostic(az.ess, values, method="bulk"),
-            _diagnostic(az.ess, values, method="tail"),
+            *convergence(values),
         ])
     return pd.DataFrame(records, index=[label for label, _ in rows], columns=columns,
                         dtype=float)
-
-
-def _diagnostic(function, values: np.ndarray, **kwargs) -> float:
-    if np.ptp(values) == 0:  # a constant (fixed) parameter has no mixing to diagnose
-        return float("nan")
-    return float(function(values, **kwargs))
 
 
 def _header(spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int,
