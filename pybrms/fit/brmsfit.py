@@ -40,15 +40,21 @@ class SamplerSettings:
     parallel: str = "threads"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def sample_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``CompiledModel.sample`` these settings stand for."""
+        return {
+            "chains": self.chains, "threads": self.threads or 1, "seed": self.seed,
+            "iter_warmup": self.iter_warmup, "iter_sampling": self.iter_sampling,
+            "thin": self.thin, "adapt_delta": self.adapt_delta,
+            "max_treedepth": self.max_treedepth, "init": self.init, "parallel": self.parallel,
+            **self.extra,
+        }
+
     def check(self) -> None:
         """Raise ValueError for an invalid setting, naming it (nothing is run)."""
-        make_sample_args(
-            chains=self.chains, threads=self.threads or 1, seed=self.seed,
-            iter_warmup=self.iter_warmup, iter_sampling=self.iter_sampling, thin=self.thin,
-            adapt_delta=self.adapt_delta, max_treedepth=self.max_treedepth, init=self.init,
-            step_size=None, inv_metric=None, adapt_engaged=True, save_warmup=False,
-            parallel=self.parallel,
-        )
+        defaults = {"step_size": None, "inv_metric": None, "adapt_engaged": True,
+                    "save_warmup": False}
+        make_sample_args(**{**defaults, **self.sample_kwargs()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,12 +192,6 @@ def run(spec: ModelSpec, model: CompiledModel, settings: SamplerSettings, *, dat
         show_progress: bool) -> BrmsFit:
     """Sample ``model`` for ``spec`` with ``settings`` and wrap the result."""
     standata = make_standata(spec, settings.threads)
-    draws = model.sample(
-        standata, chains=settings.chains, threads=settings.threads or 1, seed=settings.seed,
-        iter_warmup=settings.iter_warmup, iter_sampling=settings.iter_sampling,
-        thin=settings.thin, adapt_delta=settings.adapt_delta,
-        max_treedepth=settings.max_treedepth, init=settings.init, parallel=settings.parallel,
-        show_progress=show_progress, **settings.extra,
-    )
+    draws = model.sample(standata, show_progress=show_progress, **settings.sample_kwargs())
     return BrmsFit(spec=spec, standata=standata, draws=draws, model=model, settings=settings,
                    data_name=data_name)
