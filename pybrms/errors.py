@@ -33,3 +33,15 @@ class ToolchainError(PybrmsError, RuntimeError):
 
 class SamplingError(PybrmsError, RuntimeError):
     """The sampler process failed; the message carries its output."""
+
+
+class SettingsError(PybrmsError, ValueError):
+    """A sampler, threading or executor setting is invalid; the message names it and its rule."""
+
+
+class CacheError(PybrmsError, OSError):
+    """The build cache (``$PYBRMS_CACHE_DIR``) cannot be created, read or written."""
+
+
+class FlashError(PybrmsError, ValueError):
+    """An input to :func:`pybrms.flash.flash` cannot be fitted; the message says which and why."""
