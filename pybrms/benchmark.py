@@ -109,16 +109,36 @@ def benchmark_reference(
 
 
 def plot_speedup(table: pd.DataFrame) -> Axes:
-    """Speedup vs cores, one line per grainsize, with the ideal diagonal."""
-    import matplotlib.pyplot as plt  # plotting only when asked for
+    """Speedup per leapfrog step vs threads per chain, one line per grainsize, with the
+    unity line (perfect scaling).
 
-    _, ax = plt.subplots(figsize=(5, 4))
+    Examples
+    --------
+    >>> table = pd.DataFrame({"grainsize": [50, 50], "cores": [1, 2], "speedup": [1.0, 1.8]})
+    >>> [t.get_text() for t in plot_speedup(table).get_xticklabels()]
+    ['1', '2']
+    """
+    ax = _axes()
     mean = table.groupby(["grainsize", "cores"])["speedup"].mean().reset_index()
     for size, part in mean.groupby("grainsize"):
         ax.plot(part["cores"], part["speedup"], marker="o", label=f"grainsize {size}")
     top = table["cores"].max()
     ax.plot([1, top], [1, top], color="grey", linestyle="--", label="ideal")
     ax.set(xlabel="threads per chain", ylabel="speedup per leapfrog step")
+    _whole_thread_ticks(ax, table["cores"])
+    ax.legend()
+    return ax
+
+
+def plot_runtime(table: pd.DataFrame) -> Axes:
+    """Runtime per leapfrog step vs threads per chain, one line per grainsize."""
+    ax = _axes()
+    mean = table.groupby(["grainsize", "cores"])["runtime_per_leapfrog"].mean().reset_index()
+    for size, part in mean.groupby("grainsize"):
+        ax.plot(part["cores"], part["runtime_per_leapfrog"] * 1e3, marker="o",
+                label=f"grainsize {size}")
+    ax.set(xlabel="threads per chain", ylabel="ms per leapfrog step")
+    _whole_thread_ticks(ax, table["cores"])
     ax.legend()
     return ax
 
@@ -126,16 +146,41 @@ def plot_speedup(table: pd.DataFrame) -> Axes:
 def plot_slowdown(table: pd.DataFrame, reference: pd.DataFrame) -> Axes:
     """Runtime per leapfrog step of the one-thread reduce_sum program relative to the
     plain program, against the number of chunks (``N / grainsize``)."""
-    import matplotlib.pyplot as plt
-
-    one = table[table["cores"] == 1].groupby("grainsize")["runtime_per_leapfrog"].mean()
-    plain = reference["runtime_per_leapfrog"].mean()
-    chunks = -(-table.attrs["N"] // one.index.to_numpy())
-    _, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(chunks, one.to_numpy() / plain, marker="o")
+    chunks, one = _one_thread_by_chunks(table)
+    ax = _axes()
+    ax.plot(chunks, one / reference["runtime_per_leapfrog"].mean(), marker="o")
     ax.axhline(1, color="grey", linestyle="--")
     ax.set(xscale="log", xlabel="chunks (N / grainsize)", ylabel="slowdown vs plain program")
     return ax
+
+
+def plot_chunks(table: pd.DataFrame, reference: pd.DataFrame) -> Axes:
+    """Runtime per leapfrog step of the one-thread reduce_sum program against the number
+    of chunks, with the plain program as a dashed line."""
+    chunks, one = _one_thread_by_chunks(table)
+    ax = _axes()
+    ax.plot(chunks, one * 1e3, marker="o", label="reduce_sum, 1 thread")
+    ax.axhline(reference["runtime_per_leapfrog"].mean() * 1e3, color="grey", linestyle="--",
+               label="plain program")
+    ax.set(xscale="log", xlabel="chunks (N / grainsize)", ylabel="ms per leapfrog step")
+    ax.legend()
+    return ax
+
+
+def _axes() -> Axes:
+    import matplotlib.pyplot as plt  # plotting only when asked for
+
+    return plt.subplots(figsize=(5, 4))[1]
+
+
+def _whole_thread_ticks(ax: Axes, cores: pd.Series) -> None:
+    # Thread counts are whole numbers: no ticks at 1.2, 1.4, ...
+    ax.set_xticks(sorted(int(c) for c in cores.unique()))
+
+
+def _one_thread_by_chunks(table: pd.DataFrame) -> tuple[Any, Any]:
+    one = table[table["cores"] == 1].groupby("grainsize")["runtime_per_leapfrog"].mean()
+    return -(-table.attrs["N"] // one.index.to_numpy()), one.to_numpy()
 
 
 def _timed_run(model: Any, data: dict, fit: BrmsFit, n_iter: int, seed: int,

@@ -14,6 +14,8 @@ import pybrms as bm  # noqa: E402
 from pybrms.benchmark import (  # noqa: E402
     benchmark_reference,
     benchmark_threading,
+    plot_chunks,
+    plot_runtime,
     plot_slowdown,
     plot_speedup,
 )
@@ -42,5 +44,12 @@ def test_threading_runs_follow_one_trajectory(fit):
 
     reference = benchmark_reference(fit, iter=[15])
     assert reference["leapfrogs"].iloc[0] > 0 and len(reference) == 1
-    assert plot_speedup(table).get_xlabel() == "threads per chain"
+    speedup = plot_speedup(table)
+    assert speedup.get_xlabel() == "threads per chain"
+    assert list(speedup.get_xticks()) == [1, 2]  # whole thread counts only
+    assert list(plot_runtime(table).get_xticks()) == [1, 2]
     assert plot_slowdown(table, reference).get_ylabel() == "slowdown vs plain program"
+    chunks = plot_chunks(table, reference)
+    assert chunks.lines[1].get_linestyle() == "--"  # the plain program
+    np.testing.assert_allclose(chunks.lines[1].get_ydata()[0],
+                               reference["runtime_per_leapfrog"].mean() * 1e3)
