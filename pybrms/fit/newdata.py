@@ -170,14 +170,15 @@ def _check_finite(newdata: pd.DataFrame, variables: frozenset[str]) -> None:
         values = newdata[column]
         if column not in variables or not pd.api.types.is_numeric_dtype(values):
             continue
-        bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
-        if bad.any():
-            row = newdata.index[int(np.flatnonzero(bad)[0])]
+        bad = np.flatnonzero(~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)))
+        if bad.size:
+            row = newdata.index[bad[0]]
+            row = row.item() if isinstance(row, np.generic) else row
+            more = f" (and {bad.size - 1} more rows)" if bad.size > 1 else ""
             raise SpecError(
-                f"newdata column {column!r} has the non-finite value "
-                f"{values.iloc[int(np.flatnonzero(bad)[0])]!r} in row {row!r}"
-                f"{f' (and {int(bad.sum()) - 1} more rows)' if bad.sum() > 1 else ''}; "
-                "predictors must be finite numbers."
+                f"newdata column {column!r} has the non-finite value {values.iloc[bad[0]]} in "
+                f"row {row!r}{more}; predictors must be finite "
+                "numbers."
             )
 
 

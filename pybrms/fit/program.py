@@ -90,7 +90,8 @@ class StanProgram:
             raise SettingsError(
                 f"init gives values for {_quoted(unknown)}, which "
                 f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of "
-                f"the model; its parameters are {_quoted(parameters)} (see fit.stan_code)"
+                f"the model; its parameters are {_quoted(parameters)} (the parameters block of the "
+                "Stan program, see pybrms.stancode())"
             )
 
 
