@@ -65,7 +65,9 @@ class StanProgram:
         """The compiled model: from the compile cache, or compiled now."""
         if self._model is None:
             self._model = compile_model(
-                self.stan_code, self.backend, show_progress=show_progress  # type: ignore[arg-type]
+                self.stan_code,
+                self.backend,
+                show_progress=show_progress,  # type: ignore[arg-type]
             )
         return self._model
 
@@ -99,8 +101,12 @@ class StanProgram:
 def _stanc_parameters(stan_code: str) -> tuple[str, ...]:
     with tempfile.TemporaryDirectory(prefix="pybrms-info-") as name:
         (Path(name) / "model.stan").write_text(stan_code)
-        result = subprocess.run([str(find_toolchain().stanc), "--info", "model.stan"],
-                                cwd=name, capture_output=True, text=True)
+        result = subprocess.run(
+            [str(find_toolchain().stanc), "--info", "model.stan"],
+            cwd=name,
+            capture_output=True,
+            text=True,
+        )
     if result.returncode != 0:
         raise CompileError(f"stanc could not read the Stan program:\n{result.stderr.strip()}")
     return tuple(json.loads(result.stdout)["parameters"])

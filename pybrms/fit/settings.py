@@ -27,7 +27,15 @@ from pybrms.scheduler import Threading
 
 #: The sampling arguments of :func:`pybrms.brm`, which ``update()`` takes too.
 SAMPLING_ARGUMENTS = (
-    "chains", "iter", "warmup", "thin", "threads", "seed", "init", "control", "parallel",
+    "chains",
+    "iter",
+    "warmup",
+    "thin",
+    "threads",
+    "seed",
+    "init",
+    "control",
+    "parallel",
 )
 CONTROL_KEYS = ("adapt_delta", "max_treedepth")
 
@@ -94,8 +102,14 @@ class SamplerSettings:
                 f"warmup must be an integer in [0, iter) = [0, {iter}), got {warmup!r}"
             )
         settings = cls(
-            chains=chains, iter_warmup=warmup, iter_sampling=iter - warmup, thin=thin,
-            seed=seed, init=init, threads=as_threading(threads), parallel=parallel,
+            chains=chains,
+            iter_warmup=warmup,
+            iter_sampling=iter - warmup,
+            thin=thin,
+            seed=seed,
+            init=init,
+            threads=as_threading(threads),
+            parallel=parallel,
             **_control(control),
         )
         settings.check()
@@ -136,8 +150,13 @@ class SamplerSettings:
                 f"argument; valid: {', '.join(SAMPLING_ARGUMENTS)}"
             )
         current: dict[str, Any] = {
-            "chains": self.chains, "iter": self.iter, "thin": self.thin, "threads": self.threads,
-            "seed": self.seed, "init": self.init, "parallel": self.parallel,
+            "chains": self.chains,
+            "iter": self.iter,
+            "thin": self.thin,
+            "threads": self.threads,
+            "seed": self.seed,
+            "init": self.init,
+            "parallel": self.parallel,
         }
         if "iter" not in changes:
             current["warmup"] = self.iter_warmup
@@ -147,16 +166,27 @@ class SamplerSettings:
     def sample_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of ``CompiledModel.sample`` these settings stand for."""
         return {
-            "chains": self.chains, "threads": self.threads or 1, "seed": self.seed,
-            "iter_warmup": self.iter_warmup, "iter_sampling": self.iter_sampling,
-            "thin": self.thin, "adapt_delta": self.adapt_delta,
-            "max_treedepth": self.max_treedepth, "init": self.init, "parallel": self.parallel,
+            "chains": self.chains,
+            "threads": self.threads or 1,
+            "seed": self.seed,
+            "iter_warmup": self.iter_warmup,
+            "iter_sampling": self.iter_sampling,
+            "thin": self.thin,
+            "adapt_delta": self.adapt_delta,
+            "max_treedepth": self.max_treedepth,
+            "init": self.init,
+            "parallel": self.parallel,
         }
 
     def check(self) -> None:
         """Raise :class:`~pybrms.errors.SettingsError` for an invalid setting (nothing runs)."""
-        make_sample_args(**self.sample_kwargs(), step_size=None, inv_metric=None,
-                         adapt_engaged=True, save_warmup=False)
+        make_sample_args(
+            **self.sample_kwargs(),
+            step_size=None,
+            inv_metric=None,
+            adapt_engaged=True,
+            save_warmup=False,
+        )
 
 
 def _control(control: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -56,13 +56,18 @@ def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False)
     if target.exists() and not overwrite:
         raise FitFileError(f"{str(target)!r} exists; pass overwrite=True to replace it")
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "pybrms_version": __version__,
-        "backend": fit.backend, "formula": fit.spec.formula.mu.source,
-        "family": fit.spec.family.name, "chains": fit.draws.num_chains,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "pybrms_version": __version__,
+        "backend": fit.backend,
+        "formula": fit.spec.formula.mu.source,
+        "family": fit.spec.family.name,
+        "chains": fit.draws.num_chains,
         "draws": fit.draws.num_draws,
     }
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
     try:
         with os.fdopen(handle, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -41,9 +41,15 @@ def ridge():
     data["y"] = 1 + data["x1"] + rng.normal(size=20)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        fit = bm.brm("y ~ x1 + x2", data, chains=2, iter=400, control={"max_treedepth": 1},
-                     init=[{"b": [100.0, -100.0]}, {"b": [-100.0, 100.0]}],
-                     show_progress=False)
+        fit = bm.brm(
+            "y ~ x1 + x2",
+            data,
+            chains=2,
+            iter=400,
+            control={"max_treedepth": 1},
+            init=[{"b": [100.0, -100.0]}, {"b": [-100.0, 100.0]}],
+            show_progress=False,
+        )
     return fit, record
 
 
@@ -52,8 +58,10 @@ def test_every_transition_at_max_treedepth_is_counted_and_warned(ridge):
     fit, record = ridge
     assert fit.diagnostics.treedepth_hits == 2 * 200
     messages = sampling_warnings(record)
-    assert ("There were 400 transitions after warmup that exceeded the maximum treedepth. "
-            "Increase max_treedepth above 1.") in "\n".join(messages)
+    assert (
+        "There were 400 transitions after warmup that exceeded the maximum treedepth. "
+        "Increase max_treedepth above 1."
+    ) in "\n".join(messages)
 
 
 @stan
@@ -63,10 +71,14 @@ def test_chains_that_have_not_mixed_warn_about_rhat_and_ess(ridge):
     assert fit.diagnostics.min_bulk_ess < 20
     text = "\n".join(sampling_warnings(record))
     assert "Parts of the model have not converged (some Rhats are > 1.05" in text
-    assert ("Bulk Effective Samples Size (ESS) is too low, indicating posterior means and "
-            "medians may be unreliable.") in text
-    assert ("Tail Effective Samples Size (ESS) is too low, indicating posterior variances and "
-            "tail quantiles may be unreliable.") in text
+    assert (
+        "Bulk Effective Samples Size (ESS) is too low, indicating posterior means and "
+        "medians may be unreliable."
+    ) in text
+    assert (
+        "Tail Effective Samples Size (ESS) is too low, indicating posterior variances and "
+        "tail quantiles may be unreliable."
+    ) in text
 
 
 @stan
@@ -92,12 +104,20 @@ def test_low_adapt_delta_gives_divergences_with_brms_advice(line_data):
     # posterior: most transitions diverge (60-80 of 100 in trials), so none is
     # practically impossible.
     with pytest.warns(SamplingWarning) as record:
-        fit = bm.brm("y ~ x", line_data, chains=1, iter=200, control={"adapt_delta": 0.05},
-                     show_progress=False)
+        fit = bm.brm(
+            "y ~ x",
+            line_data,
+            chains=1,
+            iter=200,
+            control={"adapt_delta": 0.05},
+            show_progress=False,
+        )
     divergent = int(fit.draws.sampler_diagnostics()["divergent__"].sum())
     assert fit.diagnostics.divergent == divergent > 10
-    assert (f"There were {divergent} divergent transitions after warmup. Increasing "
-            "adapt_delta above 0.05 may help.") in "\n".join(sampling_warnings(record.list))
+    assert (
+        f"There were {divergent} divergent transitions after warmup. Increasing "
+        "adapt_delta above 0.05 may help."
+    ) in "\n".join(sampling_warnings(record.list))
     assert {w.filename for w in ours(record.list)} == {__file__}
 
 
@@ -157,9 +177,17 @@ def test_low_bfmi_rule_and_wording():
     energy = np.stack([np.cumsum(rng.normal(size=1000)), rng.normal(size=1000)])
     low = bfmi(energy) < 0.2
     assert low.tolist() == [True, False]
-    diagnostics = Diagnostics(chains=2, divergent=0, adapt_delta=0.8, treedepth_hits=0,
-                              max_treedepth=10, low_bfmi_chains=int(low.sum()), max_rhat=1.0,
-                              min_bulk_ess=1000.0, min_tail_ess=1000.0)
+    diagnostics = Diagnostics(
+        chains=2,
+        divergent=0,
+        adapt_delta=0.8,
+        treedepth_hits=0,
+        max_treedepth=10,
+        low_bfmi_chains=int(low.sum()),
+        max_rhat=1.0,
+        min_bulk_ess=1000.0,
+        min_tail_ess=1000.0,
+    )
     assert diagnostics.messages() == (
         "There were 1 chains where the estimated Bayesian Fraction of Missing Information was "
         "low. See https://mc-stan.org/misc/warnings.html#bfmi-low",

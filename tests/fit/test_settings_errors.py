@@ -47,8 +47,9 @@ BAD_BRM_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), BAD_BRM_ARGUMENTS,
-                         ids=[str(k) for k, _ in BAD_BRM_ARGUMENTS])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"), BAD_BRM_ARGUMENTS, ids=[str(k) for k, _ in BAD_BRM_ARGUMENTS]
+)
 def test_bad_sampler_settings_raise_settings_error_before_compiling(
     line_data, no_compile, kwargs, pattern
 ):
@@ -79,8 +80,9 @@ def test_init_names_that_are_not_parameters_are_refused_before_compiling(line_da
     with pytest.raises(SettingsError, match=r"'nope'.*not a parameter.*'b', 'Intercept', 'sigma'"):
         bm.brm("y ~ x", line_data, init={"nope": 1.0}, show_progress=False)
     with pytest.raises(SettingsError, match=r"'b_x', 'nope'.*are not parameters"):
-        bm.brm("y ~ x", line_data, chains=2, init=[{"nope": 1.0}, {"b_x": 0.0}],
-               show_progress=False)
+        bm.brm(
+            "y ~ x", line_data, chains=2, init=[{"nope": 1.0}, {"b_x": 0.0}], show_progress=False
+        )
 
 
 @pytest.mark.stan

@@ -26,8 +26,9 @@ NEWDATA = pd.DataFrame({"x": [-1.0, 0.0, 2.5]})
 def assert_same_fit(a: bm.BrmsFit, b: bm.BrmsFit) -> None:
     assert str(a.summary()) == str(b.summary())
     np.testing.assert_array_equal(a.draws.values, b.draws.values)
-    np.testing.assert_array_equal(a.posterior_epred(newdata=NEWDATA),
-                                  b.posterior_epred(newdata=NEWDATA))
+    np.testing.assert_array_equal(
+        a.posterior_epred(newdata=NEWDATA), b.posterior_epred(newdata=NEWDATA)
+    )
     np.testing.assert_array_equal(a.posterior_predict(rng=3), b.posterior_predict(rng=3))
     np.testing.assert_array_equal(a.log_lik(), b.log_lik())
     assert a.settings == b.settings and a.backend == b.backend and a.stan_code == b.stan_code
@@ -86,12 +87,18 @@ def test_load_in_a_fresh_python(line_fit, tmp_path):
         "np.save(sys.argv[2], fit.posterior_epred(newdata=pd.DataFrame({'x': [-1.0, 0.0, 2.5]})))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(bm.__file__).parents[1])}
-    result = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "e.npy")],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(tmp_path / "e.npy")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(line_fit.summary()).strip()
-    np.testing.assert_array_equal(np.load(tmp_path / "e.npy"),
-                                  line_fit.posterior_epred(newdata=NEWDATA))
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "e.npy"), line_fit.posterior_epred(newdata=NEWDATA)
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,11 +107,21 @@ def test_load_in_a_fresh_python(line_fit, tmp_path):
         (None, "no saved fit at"),
         (b"not a zip file", "is not a fit saved by pybrms"),
         ({"manifest.json": json.dumps({"format": "other"})}, "is not a fit saved by pybrms"),
-        ({"manifest.json": json.dumps({"format": "pybrms-fit", "format_version": 99,
-                                       "pybrms_version": "9.0"})},
-         "has fit format 99 .*upgrade pybrms"),
-        ({"manifest.json": json.dumps({"format": "pybrms-fit", "format_version": 1}),
-          "fit.pickle": pickle.dumps([1, 2])}, "holds a list, not a BrmsFit"),
+        (
+            {
+                "manifest.json": json.dumps(
+                    {"format": "pybrms-fit", "format_version": 99, "pybrms_version": "9.0"}
+                )
+            },
+            "has fit format 99 .*upgrade pybrms",
+        ),
+        (
+            {
+                "manifest.json": json.dumps({"format": "pybrms-fit", "format_version": 1}),
+                "fit.pickle": pickle.dumps([1, 2]),
+            },
+            "holds a list, not a BrmsFit",
+        ),
     ],
     ids=["missing", "not-zip", "other-format", "newer-format", "not-a-fit"],
 )

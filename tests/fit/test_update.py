@@ -32,11 +32,23 @@ def test_iter_and_warmup_as_in_brm(line_fit):
 
 
 def test_every_other_sampling_argument(line_fit):
-    again = line_fit.update(chains=2, iter=400, thin=2, seed=11, init=0.5, parallel="processes",
-                            control={"adapt_delta": 0.95}, show_progress=False)
+    again = line_fit.update(
+        chains=2,
+        iter=400,
+        thin=2,
+        seed=11,
+        init=0.5,
+        parallel="processes",
+        control={"adapt_delta": 0.95},
+        show_progress=False,
+    )
     settings = again.settings
     assert (settings.thin, settings.seed, settings.init, settings.parallel) == (
-        2, 11, 0.5, "processes")
+        2,
+        11,
+        0.5,
+        "processes",
+    )
     assert (settings.adapt_delta, settings.max_treedepth) == (0.95, 10)  # control merged
     assert again.draws.num_draws == 100  # 200 sampling iterations, thinned by 2
     config = again.draws.chains[0].config
@@ -46,8 +58,9 @@ def test_every_other_sampling_argument(line_fit):
 
 
 def test_inits_by_parameter_name_reach_the_sampler(line_fit):
-    valid = line_fit.update(chains=2, iter=200, init={"Intercept": 1.0, "b": [0.5]},
-                            show_progress=False)
+    valid = line_fit.update(
+        chains=2, iter=200, init={"Intercept": 1.0, "b": [0.5]}, show_progress=False
+    )
     assert valid.draws.num_chains == 2
     # sigma has a lower bound of 0: Stan itself rejects this init, so it was passed on.
     with pytest.raises(SamplingError, match="Lower bounded variable is -1"):
@@ -57,7 +70,8 @@ def test_inits_by_parameter_name_reach_the_sampler(line_fit):
 def test_a_recompile_stays_on_the_fits_backend(line_fit, monkeypatch):
     # Even where backend="auto" would now pick CmdStan, update() keeps the fit's backend.
     monkeypatch.setattr(backends, "cmdstan_available", lambda: True)
-    again = line_fit.update(threads=bm.threading(2, static=True), chains=1, iter=200,
-                            show_progress=False)
+    again = line_fit.update(
+        threads=bm.threading(2, static=True), chains=1, iter=200, show_progress=False
+    )
     assert again.backend == "embedded" and "reduce_sum_static" in again.stan_code
     assert type(again.model).__name__ == "EmbeddedModel"
