@@ -19,7 +19,7 @@ from pybrms._version import __version__
 from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
-from pybrms.fit.brmsfit import BrmsFit
+from pybrms.fit import BrmsFit, SamplingWarning, load
 from pybrms.formula import bf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
@@ -41,7 +41,9 @@ __all__ = [
     "family",
     "flash",
     "get_prior",
+    "load",
     "prior",
+    "SamplingWarning",
     "stancode",
     "standata",
     "threading",

@@ -7,15 +7,16 @@ from typing import Any
 
 import pandas as pd
 
-from pybrms.backends import BackendName, compile_model
+from pybrms.backends import BackendName
+from pybrms.backends.sample_args import DEFAULT_CHAINS, DEFAULT_ITER, Init, Parallel
 from pybrms.codegen import render
-from pybrms.fit.brmsfit import BrmsFit, SamplerSettings, run
+from pybrms.fit.brmsfit import BrmsFit, sample
+from pybrms.fit.program import StanProgram
+from pybrms.fit.settings import SamplerSettings
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
-
-CONTROL_KEYS = ("adapt_delta", "max_treedepth")
 
 
 def brm(
@@ -24,16 +25,16 @@ def brm(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     *,
-    chains: int = 4,
-    iter: int = 2000,
+    chains: int = DEFAULT_CHAINS,
+    iter: int = DEFAULT_ITER,
     warmup: int | None = None,
     thin: int = 1,
     threads: Threading | int | None = None,
     seed: int | None = None,
-    init: Any = None,
-    control: Mapping[str, float] | None = None,
+    init: Init = None,
+    control: Mapping[str, Any] | None = None,
     backend: BackendName = "auto",
-    parallel: str = "threads",
+    parallel: Parallel = "threads",
     data_name: str | None = None,
     show_progress: bool = True,
 ) -> BrmsFit:
@@ -55,16 +56,20 @@ def brm(
         User priors, :func:`pybrms.prior` combined with ``+``; brms's defaults
         for everything else.
     chains, iter, warmup, thin
-        As in brms: ``iter`` counts warmup too; ``warmup`` defaults to ``iter // 2``.
+        As in brms: ``iter`` counts warmup too; ``warmup`` defaults to ``iter // 2``;
+        ``thin`` must not exceed ``iter - warmup``.
     threads
         :func:`pybrms.threading` (or an int) for within-chain parallelism with a
         ``reduce_sum`` likelihood; None samples the plain program.
     seed, init
-        Random seed; inits (a radius, a dict, or one dict per chain).
+        Random seed; inits: ``"random"`` (uniform on (-2, 2) on the unconstrained
+        scale), ``"0"``, a radius, a dict of parameter values, or one dict per chain.
+        Dicts may only name parameters of the Stan program (see ``stancode()``).
     control
         ``{"adapt_delta": ..., "max_treedepth": ...}``.
     backend
-        ``"auto"``, ``"embedded"`` or ``"cmdstanpy"``.
+        ``"auto"``, ``"embedded"`` or ``"cmdstanpy"``; ``"auto"`` is resolved once,
+        and ``update()`` stays on the fit's backend.
     parallel
         ``"threads"`` (all chains in one process) or ``"processes"`` (one per chain).
     data_name
@@ -76,6 +81,21 @@ def brm(
     -------
     BrmsFit
 
+    Raises
+    ------
+    pybrms.errors.SpecError
+        The formula, data, family or priors do not make a model.
+    pybrms.errors.SettingsError
+        A sampling argument is invalid (named with its value and rule); raised
+        before anything is compiled.
+
+    Warns
+    -----
+    pybrms.fit.diagnostics.SamplingWarning
+        One per problem the sampler diagnostics show, in brms's words:
+        divergent transitions, transitions at the maximum tree depth, chains with
+        low E-BFMI, R-hat above 1.05, low bulk or tail ESS.
+
     Examples
     --------
     >>> import pybrms as bm
@@ -84,27 +104,11 @@ def brm(
     ...              family="poisson", chains=2, threads=bm.threading(2))  # doctest: +SKIP
     >>> print(fit.summary())  # doctest: +SKIP
     """
-    control = dict(control or {})
-    unknown = set(control) - set(CONTROL_KEYS)
-    if unknown:
-        raise ValueError(
-            f"control has unknown key(s) {', '.join(sorted(unknown))}; valid: "
-            f"{', '.join(CONTROL_KEYS)}"
-        )
-    if isinstance(iter, bool) or not isinstance(iter, int) or iter < 2:
-        raise ValueError(f"iter must be an integer >= 2, got {iter!r}")
-    warmup = iter // 2 if warmup is None else warmup
-    if not 0 <= warmup < iter:
-        raise ValueError(f"warmup must lie in [0, iter) = [0, {iter}), got {warmup!r}")
-    if isinstance(threads, int) and not isinstance(threads, bool):
-        threads = Threading(threads)
+    settings = SamplerSettings.from_brm(
+        chains=chains, iter=iter, warmup=warmup, thin=thin, threads=threads, seed=seed,
+        init=init, control=control, parallel=parallel,
+    )  # sampler arguments fail here, before the compile
     spec = build_spec(formula, data, family, prior)
-    settings = SamplerSettings(
-        chains=chains, iter_warmup=warmup, iter_sampling=iter - warmup, thin=thin, seed=seed,
-        init=init, threads=threads, parallel=parallel, **control,
-    )
-    settings.check()  # sampler arguments fail here, before the compile
-    model = compile_model(render(spec, threads), backend, show_progress=show_progress)
-    return run(spec, model, settings, data_name=data_name or "data",
-               show_progress=show_progress)
-
+    program = StanProgram(render(spec, settings.threads), backend)
+    return sample(spec, program, settings, data_name=data_name or "data",
+                  show_progress=show_progress)

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from pybrms.errors import SettingsError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -46,7 +48,7 @@ class Threading:
         if self.grainsize is not None:
             _check_positive_int("grainsize", self.grainsize)
         if not isinstance(self.static, bool):
-            raise TypeError(f"threading(static=...) must be True or False, got {self.static!r}")
+            raise SettingsError(f"threading(static=...) must be True or False, got {self.static!r}")
 
     def resolved_grainsize(self, n_terms: int, min_grainsize: int = 100) -> int:
         """Terms per chunk for a sum of ``n_terms`` terms.
@@ -113,7 +115,7 @@ def threading(threads: int = 1, grainsize: int | None = None, static: bool = Fal
 
 def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"threading({name}=...) must be a positive integer, got {value!r}")
+        raise SettingsError(f"threading({name}=...) must be a positive integer, got {value!r}")
 
 
 class Submitter(Protocol):
@@ -163,7 +165,7 @@ def open_executor(executor: ExecutorSpec, workers: int) -> Iterator[Submitter | 
     elif callable(getattr(executor, "submit", None)):
         yield executor
     else:
-        raise ValueError(
+        raise SettingsError(
             f"executor must be None, one of {EXECUTOR_NAMES}, a concurrent.futures "
             f"executor or a dask.distributed.Client; got {executor!r}"
         )
@@ -205,4 +207,6 @@ def _named_pool(name: str, workers: int) -> Executor:
     if name in EXECUTOR_NAMES:
         context = multiprocessing.get_context(name)
         return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    raise ValueError(f"executor must be one of {EXECUTOR_NAMES} when given by name; got {name!r}")
+    raise SettingsError(
+        f"executor must be one of {EXECUTOR_NAMES} when given by name; got {name!r}"
+    )

@@ -2,7 +2,9 @@
 
 :class:`SampleArgs` validates every argument with a small check of its own that
 names the argument, the value found and the rule broken, before any process
-starts. Backends then turn it into their own configuration.
+starts (:class:`~pybrms.errors.SettingsError`). Backends then turn it into their
+own configuration. brms's sampler defaults and the int -> :class:`Threading`
+conversion live here and nowhere else.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from typing import Any, Literal
 
 import numpy as np
 
+from pybrms.errors import SettingsError
 from pybrms.scheduler import Threading
 
+# brms's defaults.
+DEFAULT_CHAINS = 4
+DEFAULT_ITER = 2000
+DEFAULT_ADAPT_DELTA = 0.8
+DEFAULT_MAX_TREEDEPTH = 10
 DEFAULT_INIT_RADIUS = 2.0
 
-Init = float | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Init = float | str | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Parallel = Literal["threads", "processes"]
 
 
@@ -53,6 +61,22 @@ class SampleArgs:
         return -(-self.iter_warmup // self.thin) if self.save_warmup else 0
 
 
+def as_threading(threads: Threading | int | None) -> Threading | None:
+    """``threads`` as brms's ``threading()``: an int ``n`` means ``threading(n)``; None stays None.
+
+    Examples
+    --------
+    >>> as_threading(2)
+    Threading(threads=2, grainsize=None, static=False)
+    >>> as_threading(None) is None
+    True
+    """
+    if threads is None or isinstance(threads, Threading):
+        return threads
+    _positive_int("threads", threads)
+    return Threading(int(threads))
+
+
 def make_sample_args(
     *,
     chains: int,
@@ -63,7 +87,7 @@ def make_sample_args(
     thin: int,
     adapt_delta: float,
     max_treedepth: int,
-    init: float | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
+    init: Init,
     step_size: float | Sequence[float] | None,
     inv_metric: np.ndarray | None,
     adapt_engaged: bool,
@@ -74,7 +98,7 @@ def make_sample_args(
 
     Raises
     ------
-    ValueError
+    pybrms.errors.SettingsError
         Naming the argument, the value and the rule.
 
     Examples
@@ -90,20 +114,28 @@ def make_sample_args(
     _nonnegative_int("iter_warmup", iter_warmup)
     _positive_int("iter_sampling", iter_sampling)
     _positive_int("thin", thin)
+    if thin > iter_sampling:
+        # A larger thin keeps only the first draw: a "posterior" of one draw per chain.
+        raise SettingsError(
+            f"thin must be <= the number of sampling iterations; got thin = {thin} with "
+            f"iter_sampling = {iter_sampling} (iter - warmup)"
+        )
     _positive_int("max_treedepth", max_treedepth)
-    if not 0 < adapt_delta < 1:
-        raise ValueError(f"adapt_delta must lie in (0, 1), got {adapt_delta!r}")
+    if (isinstance(adapt_delta, bool) or not isinstance(adapt_delta, int | float)
+            or not 0 < adapt_delta < 1):
+        raise SettingsError(f"adapt_delta must lie in (0, 1), got {adapt_delta!r}")
     if parallel not in ("threads", "processes"):
-        raise ValueError(f"parallel must be 'threads' or 'processes', got {parallel!r}")
+        raise SettingsError(f"parallel must be 'threads' or 'processes', got {parallel!r}")
     if seed is None:
         seed = random.randrange(2**31 - 1)
     _nonnegative_int("seed", seed)
     if seed >= 2**31:
-        raise ValueError(f"seed must be below 2**31, got {seed}")
+        raise SettingsError(f"seed must be below 2**31, got {seed}")
     init_radius, inits = _inits(init, chains)
+    threading = as_threading(threads)
     return SampleArgs(
         chains=chains,
-        threads=threads if isinstance(threads, Threading) else Threading(threads),
+        threads=threading if threading is not None else Threading(1),
         seed=seed,
         iter_warmup=iter_warmup,
         iter_sampling=iter_sampling,
@@ -122,32 +154,48 @@ def make_sample_args(
 
 def _positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise SettingsError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _nonnegative_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        raise SettingsError(f"{name} must be a non-negative integer, got {value!r}")
 
 
-def _inits(
-    init: float | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None, chains: int
-) -> tuple[float, tuple[Mapping[str, Any], ...] | None]:
-    if init is None:
+def _inits(init: Init, chains: int) -> tuple[float, tuple[Mapping[str, Any], ...] | None]:
+    if init is None or init == "random":
         return DEFAULT_INIT_RADIUS, None
+    if init == "0":  # brms's spelling of "all parameters start at zero"
+        return 0.0, None
     if isinstance(init, int | float) and not isinstance(init, bool):
-        if init < 0:
-            raise ValueError(f"init as a radius must be >= 0, got {init!r}")
+        if not 0 <= init < np.inf:
+            raise SettingsError(f"init as a radius must be a finite number >= 0, got {init!r}")
         return float(init), None
     if isinstance(init, Mapping):
         return DEFAULT_INIT_RADIUS, (init,) * chains
-    inits = tuple(init)
-    if len(inits) != chains or not all(isinstance(i, Mapping) for i in inits):
-        raise ValueError(
-            f"init must be a radius, one dict, or a list of {chains} dicts (one per chain); "
-            f"got {type(init).__name__} of length {len(inits)}"
+    inits = tuple(init) if isinstance(init, Sequence) and not isinstance(init, str) else None
+    if inits is None or len(inits) != chains or not all(isinstance(i, Mapping) for i in inits):
+        length = "" if inits is None else f" of length {len(inits)}"
+        raise SettingsError(
+            f"init must be a radius, 'random', '0', one dict, or a list of {chains} dicts "
+            f"(one per chain); got {type(init).__name__}{length}: {init!r}"
         )
     return DEFAULT_INIT_RADIUS, inits
+
+
+def init_names(init: Init) -> set[str]:
+    """Parameter names the inits give values for (none for a radius).
+
+    Examples
+    --------
+    >>> sorted(init_names([{"b": [0.1]}, {"sigma": 1.0}]))
+    ['b', 'sigma']
+    """
+    if isinstance(init, Mapping):
+        return set(init)
+    if isinstance(init, Sequence) and not isinstance(init, str):
+        return {name for values in init if isinstance(values, Mapping) for name in values}
+    return set()
 
 
 def _step_sizes(step_size: float | Sequence[float] | None, chains: int) -> tuple[float, ...]:
@@ -157,7 +205,7 @@ def _step_sizes(step_size: float | Sequence[float] | None, chains: int) -> tuple
     if values.size == 1:
         values = np.repeat(values, chains)
     if values.size != chains or not np.all(values > 0) or not np.all(np.isfinite(values)):
-        raise ValueError(
+        raise SettingsError(
             f"step_size must be a positive number or {chains} positive numbers, got {step_size!r}"
         )
     return tuple(float(v) for v in values)
@@ -170,10 +218,10 @@ def _inv_metric(inv_metric: np.ndarray | None, chains: int) -> np.ndarray | None
     if metric.ndim == 1:
         metric = np.tile(metric, (chains, 1))
     if metric.ndim != 2 or metric.shape[0] != chains:
-        raise ValueError(
+        raise SettingsError(
             "inv_metric must be a diagonal (dim,) or one diagonal per chain "
             f"({chains}, dim); got shape {metric.shape}"
         )
     if not np.all(metric > 0) or not np.all(np.isfinite(metric)):
-        raise ValueError("inv_metric must hold positive finite numbers")
+        raise SettingsError("inv_metric must hold positive finite numbers")
     return metric

@@ -1,7 +1,10 @@
-"""Fitted models: BrmsFit, its summary, predictions and ArviZ conversion."""
+"""Fitted models: BrmsFit, its summary, diagnostics, predictions, ArviZ conversion and files."""
 
 from __future__ import annotations
 
-from pybrms.fit.brmsfit import BrmsFit, SamplerSettings
+from pybrms.fit.brmsfit import BrmsFit
+from pybrms.fit.diagnostics import SamplingWarning
+from pybrms.fit.settings import SamplerSettings
+from pybrms.fit.storage import FitFileError, load
 
-__all__ = ["BrmsFit", "SamplerSettings"]
+__all__ = ["BrmsFit", "FitFileError", "SamplerSettings", "SamplingWarning", "load"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import arviz as az
 import numpy as np
+from scipy import stats
 
 from pybrms.draws import Draws
 from pybrms.spec.model_spec import ModelSpec
@@ -82,19 +83,80 @@ def posterior_arrays(
     return posterior, dims, coords
 
 
+# ArviZ's smallest chain for ESS; R-hat needs it in each half of a split chain.
+MIN_DRAWS = 4
+
+
 def convergence(values: np.ndarray) -> tuple[float, float, float]:
-    """Rank-normalized split Rhat, bulk ESS and tail ESS of ``(chains, draws)`` values;
-    NaN for a constant (fixed) parameter, which has no mixing to diagnose.
+    """Rank-normalized split R-hat, bulk ESS and tail ESS of ``(chains, draws)`` values.
+
+    NaN where a value cannot be computed: a constant (fixed) parameter has no
+    mixing to diagnose, and ArviZ needs at least 4 draws per chain (per half
+    chain for R-hat). Checked here, so ArviZ never logs a shape warning.
 
     Examples
     --------
     >>> convergence(np.ones((2, 10)))
     (nan, nan, nan)
+    >>> rhat, bulk, tail = convergence(np.random.default_rng(1).normal(size=(1, 400)))
+    >>> bool(rhat < 1.05 and bulk > 200)
+    True
     """
-    if np.ptp(values) == 0:
-        return (float("nan"),) * 3
-    return (float(az.rhat(values)), float(az.ess(values, method="bulk")),
+    nan = float("nan")
+    if np.ptp(values) == 0 or not np.all(np.isfinite(values)) or values.shape[1] < MIN_DRAWS:
+        return nan, nan, nan
+    return (split_rhat(values), float(az.ess(values, method="bulk")),
             float(az.ess(values, method="tail")))
+
+
+def split_rhat(values: np.ndarray) -> float:
+    """Rank-normalized split R-hat of ``(chains, draws)`` values, one chain included.
+
+    Each chain is split into halves (the middle draw of an odd chain is left
+    out), the halves are rank-normalized together, and ArviZ's R-hat of the
+    halves is taken as they are (``method="identity"``), for the bulk and for
+    the folded tail; the larger counts. For two or more chains this is
+    ``arviz.rhat(values, method="rank")``; unlike it, a single chain gets a
+    value too, from its two halves, as in Stan and brms.
+
+    Examples
+    --------
+    >>> values = np.random.default_rng(2).normal(size=(2, 100))
+    >>> bool(np.isclose(split_rhat(values), az.rhat(values, method="rank")))
+    True
+    """
+    half = values.shape[1] // 2
+    if half < MIN_DRAWS:
+        return float("nan")
+    halves = np.concatenate([values[:, :half], values[:, -half:]])
+    folded = np.abs(halves - np.median(halves))
+    return float(max(az.rhat(_rank_normalize(halves), method="identity"),
+                     az.rhat(_rank_normalize(folded), method="identity")))
+
+
+def _rank_normalize(values: np.ndarray) -> np.ndarray:
+    """Normal scores of the pooled ranks (Vehtari et al. 2021, eq. 14; Blom's offset 3/8)."""
+    ranks = stats.rankdata(values, method="average").reshape(values.shape)
+    return stats.norm.ppf((ranks - 3 / 8) / (values.size + 1 / 4))
+
+
+def bfmi(energy: np.ndarray) -> np.ndarray:
+    """Estimated Bayesian fraction of missing information of each chain (ArviZ's ``bfmi``).
+
+    Parameters
+    ----------
+    energy
+        The sampler's ``energy__``, ``(chains, draws)``.
+
+    Examples
+    --------
+    >>> walk = np.cumsum(np.random.default_rng(3).normal(size=(1, 500)), axis=1)
+    >>> bool(bfmi(walk)[0] < 0.2)  # energy that wanders like a random walk
+    True
+    """
+    if energy.shape[1] < 2:
+        return np.full(energy.shape[0], np.nan)
+    return np.asarray(az.bfmi(energy), dtype=float)
 
 
 def loo(fit: BrmsFit) -> az.ELPDData:

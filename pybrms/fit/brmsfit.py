@@ -2,59 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from pybrms.backends import CompiledModel, compile_model
-from pybrms.backends.sample_args import make_sample_args
+from pybrms.backends import CompiledModel
 from pybrms.codegen import render
 from pybrms.draws import Draws
-from pybrms.fit import predict
+from pybrms.fit import predict, storage
 from pybrms.fit.arviz import loo, to_inference_data
+from pybrms.fit.diagnostics import Diagnostics, diagnose, warn_user
+from pybrms.fit.program import StanProgram
+from pybrms.fit.settings import SamplerSettings
 from pybrms.fit.summary import Summary, summarize
-from pybrms.scheduler import Threading
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.standata import make_standata
 
 if TYPE_CHECKING:
     from arviz import ELPDData, InferenceData
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """How a fit was sampled; ``update()`` replaces some of them and samples again."""
-
-    chains: int = 4
-    iter_warmup: int = 1000
-    iter_sampling: int = 1000
-    thin: int = 1
-    adapt_delta: float = 0.8
-    max_treedepth: int = 10
-    seed: int | None = None
-    init: Any = None
-    threads: Threading | None = None
-    parallel: str = "threads"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def sample_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of ``CompiledModel.sample`` these settings stand for."""
-        return {
-            "chains": self.chains, "threads": self.threads or 1, "seed": self.seed,
-            "iter_warmup": self.iter_warmup, "iter_sampling": self.iter_sampling,
-            "thin": self.thin, "adapt_delta": self.adapt_delta,
-            "max_treedepth": self.max_treedepth, "init": self.init, "parallel": self.parallel,
-            **self.extra,
-        }
-
-    def check(self) -> None:
-        """Raise ValueError for an invalid setting, naming it (nothing is run)."""
-        defaults = {"step_size": None, "inv_metric": None, "adapt_engaged": True,
-                    "save_warmup": False}
-        make_sample_args(**{**defaults, **self.sample_kwargs()})
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,18 +38,22 @@ class BrmsFit:
         The data passed to Stan.
     draws
         Draws of every Stan variable and the sampler diagnostics.
-    model
-        The compiled program (reused by :meth:`update`).
+    program
+        The Stan program and its backend (reused by :meth:`update`).
     settings
         Sampler settings of this run.
     data_name
         How the data are called in the summary header.
+
+    A fit pickles (the compiled model as its code and backend, found again in
+    the compile cache or rebuilt when a run needs it); :meth:`save` and
+    :func:`pybrms.load` keep it in a file.
     """
 
     spec: ModelSpec
     standata: dict[str, Any]
     draws: Draws
-    model: CompiledModel
+    program: StanProgram
     settings: SamplerSettings
     data_name: str = "data"
 
@@ -88,10 +61,31 @@ class BrmsFit:
         # As brms's print(fit): the summary, not the arrays behind it.
         return str(self.summary())
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Cached views of the draws are rebuilt on demand, not stored.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_variables", "diagnostics")}
+
     @property
     def stan_code(self) -> str:
         """The Stan program that was sampled."""
-        return self.model.stan_code
+        return self.program.stan_code
+
+    @property
+    def backend(self) -> str:
+        """The backend that compiled and sampled the program (``"embedded"``, ``"cmdstanpy"``)."""
+        return self.program.backend
+
+    @property
+    def model(self) -> CompiledModel:
+        """The compiled program, from the compile cache (or compiled now after :func:`load`)."""
+        return self.program.model()
+
+    @cached_property
+    def diagnostics(self) -> Diagnostics:
+        """Divergences, tree depth, E-BFMI, R-hat and ESS of this run (see :meth:`summary`)."""
+        columns = [p.column for p in self.spec.names] + ["lp__"]
+        return diagnose(self.draws, columns, adapt_delta=self.settings.adapt_delta,
+                        max_treedepth=self.settings.max_treedepth)
 
     def summary(self, prob: float = 0.95) -> Summary:
         """brms's summary: header, group-level, population-level and family parameters.
@@ -106,7 +100,7 @@ class BrmsFit:
         return summarize(
             self.spec, self.draws, data_name=self.data_name, iter_warmup=self.settings.iter_warmup,
             iter_sampling=self.settings.iter_sampling, thin=self.settings.thin,
-            adapt_delta=self.settings.adapt_delta, prob=prob,
+            warnings=self.diagnostics.messages(), prob=prob,
         )
 
     def draws_frame(self) -> pd.DataFrame:
@@ -161,37 +155,75 @@ class BrmsFit:
     def _variables(self) -> dict[str, np.ndarray]:
         return self.draws.variables()
 
-    def update(self, *, show_progress: bool = True, **settings: Any) -> BrmsFit:
-        """Sample again with other sampler settings, reusing the compiled program.
+    def update(self, *, show_progress: bool = True, **changes: Any) -> BrmsFit:
+        """Sample again with other sampling arguments, on the same backend.
 
-        Changing ``chains``, ``iter_warmup``, ``iter_sampling``, ``seed``, ``threads``
-        (thread count or grainsize) never recompiles: the grainsize is data. Going
-        between the plain and the threaded program, or between ``static=False`` and
-        ``static=True``, renders another program, compiled once and then cached.
+        Takes every sampling argument of :func:`pybrms.brm`: ``chains``, ``iter``,
+        ``warmup``, ``thin``, ``threads`` (an int or :func:`pybrms.threading`),
+        ``seed``, ``init``, ``control`` and ``parallel``. Arguments not given keep
+        this fit's values; ``control`` changes only the keys it names; a new
+        ``iter`` without ``warmup`` sets ``warmup = iter // 2``.
+
+        Changing ``chains``, ``iter``, ``seed`` or the thread count or grainsize
+        never recompiles: the grainsize is data. Going between the plain and the
+        threaded program, or between ``static=False`` and ``static=True``,
+        renders another program, compiled once on this fit's backend and cached.
+
+        Raises
+        ------
+        pybrms.errors.SettingsError
+            For an argument that is not a sampling argument, or a bad value.
 
         Examples
         --------
         >>> import pybrms as bm
         >>> fit2 = fit.update(chains=1, threads=bm.threading(4, grainsize=250))  # doctest: +SKIP
+        >>> fit3 = fit.update(iter=4000, control={"adapt_delta": 0.95})  # doctest: +SKIP
         """
-        unknown = set(settings) - set(SamplerSettings.__dataclass_fields__) - {"extra"}
-        if unknown:
-            raise TypeError(
-                f"update() got unknown setting(s) {', '.join(sorted(unknown))}; valid: "
-                f"{', '.join(f for f in SamplerSettings.__dataclass_fields__ if f != 'extra')}"
-            )
-        new = replace(self.settings, **settings)
-        new.check()
-        code = render(self.spec, new.threads)
-        model = (self.model if code == self.model.stan_code
-                 else compile_model(code, show_progress=show_progress))
-        return run(self.spec, model, new, data_name=self.data_name, show_progress=show_progress)
+        settings = self.settings.updated(**changes)
+        code = render(self.spec, settings.threads)
+        program = self.program if code == self.stan_code else StanProgram(code, self.backend)
+        return sample(self.spec, program, settings, data_name=self.data_name,
+                      show_progress=show_progress)
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        """Write this fit to a file that :func:`pybrms.load` reads back.
+
+        See :mod:`pybrms.fit.storage` for the file format. The file is written
+        to a temporary name and renamed, so a failed write leaves nothing behind.
+
+        Parameters
+        ----------
+        path
+            The file to write (``.pybrms`` by convention).
+        overwrite
+            Replace an existing file; without it an existing file is an error.
+
+        Raises
+        ------
+        pybrms.fit.storage.FitFileError
+            ``path`` exists and ``overwrite`` is False, or cannot be written.
+
+        Examples
+        --------
+        >>> fit.save("epilepsy.pybrms")  # doctest: +SKIP
+        >>> fit = bm.load("epilepsy.pybrms")  # doctest: +SKIP
+        """
+        storage.save(self, path, overwrite=overwrite)
 
 
-def run(spec: ModelSpec, model: CompiledModel, settings: SamplerSettings, *, data_name: str,
-        show_progress: bool) -> BrmsFit:
-    """Sample ``model`` for ``spec`` with ``settings`` and wrap the result."""
+def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, data_name: str,
+           show_progress: bool) -> BrmsFit:
+    """Sample ``program`` for ``spec`` with ``settings``, warn about its diagnostics, wrap it.
+
+    Inits are checked against the program's parameters before anything compiles.
+    """
+    program.check_init(settings.init)
+    model = program.model(show_progress=show_progress)
     standata = make_standata(spec, settings.threads)
     draws = model.sample(standata, show_progress=show_progress, **settings.sample_kwargs())
-    return BrmsFit(spec=spec, standata=standata, draws=draws, model=model, settings=settings,
-                   data_name=data_name)
+    fit = BrmsFit(spec=spec, standata=standata, draws=draws, program=program, settings=settings,
+                  data_name=data_name)
+    for message in fit.diagnostics.messages():
+        warn_user(message)
+    return fit

@@ -114,8 +114,9 @@ def prediction_data(
     Raises
     ------
     SpecError
-        For a missing column, a missing value, a category or grouping level not
-        seen in the fit (naming the variable or group and the level).
+        For a missing column, a missing or infinite value of a predictor (naming
+        the column and the row), a category or grouping level not seen in the
+        fit (naming the variable or group and the level).
 
     Examples
     --------
@@ -133,6 +134,7 @@ def prediction_data(
         )
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}.")
+    _check_finite(newdata, spec.formula.variables - _lhs_variables(spec, "response"))
     predictors = tuple(_new_predictor(spec, p, newdata, allow_new_levels) for p in spec.predictors)
     check_columns(newdata, _lhs_variables(spec, "trials"))
     trials = addition_values(spec.formula.mu, "trials", newdata)
@@ -160,6 +162,24 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     check_columns(newdata, _lhs_variables(spec, "response", "trials", "weights"))
     return response_from_data(spec.formula.mu, newdata, spec.family.family,
                               nthres=spec.response.nthres or None)
+
+
+def _check_finite(newdata: pd.DataFrame, variables: frozenset[str]) -> None:
+    """Refuse NaN and infinite values in the numeric columns the predictors read."""
+    for column in newdata.columns:
+        values = newdata[column]
+        if column not in variables or not pd.api.types.is_numeric_dtype(values):
+            continue
+        bad = np.flatnonzero(~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)))
+        if bad.size:
+            row = newdata.index[bad[0]]
+            row = row.item() if isinstance(row, np.generic) else row
+            more = f" (and {bad.size - 1} more rows)" if bad.size > 1 else ""
+            raise SpecError(
+                f"newdata column {column!r} has the non-finite value {values.iloc[bad[0]]} in "
+                f"row {row!r}{more}; predictors must be finite "
+                "numbers."
+            )
 
 
 def _lhs_variables(spec: ModelSpec, *parts: str) -> frozenset[str]:

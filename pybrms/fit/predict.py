@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from pybrms.errors import SpecError
+from pybrms.errors import DataError, SpecError
 from pybrms.fit.newdata import (
     GroupData,
     PredictionData,
@@ -279,8 +279,9 @@ def linear_predictors(
     SpecError
         For new data that cannot be encoded as in the fit, e.g. an unknown
         grouping level without ``allow_new_levels``.
-    KeyError
-        When ``variables`` lacks a variable the model needs.
+    DataError
+        When ``variables`` lacks a variable the model needs, or one is not
+        shaped ``(chains, draws, ...)``.
 
     Examples
     --------
@@ -477,12 +478,12 @@ def _draws(variables: Variables, name: str) -> np.ndarray:
     try:
         value = np.asarray(variables[name])
     except KeyError:
-        raise KeyError(
+        raise DataError(
             f"The draws have no Stan variable {name!r}, which this model needs; "
             "pass all variables of the fit (Draws.variables())."
         ) from None
     if value.ndim < 2:
-        raise ValueError(
+        raise DataError(
             f"Stan variable {name!r} must be shaped (chains, draws, ...); got {value.shape}."
         )
     return value.reshape(-1, *value.shape[2:])

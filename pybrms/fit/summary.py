@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from pybrms.draws import Draws
+from pybrms.errors import SettingsError
 from pybrms.fit.arviz import convergence
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.names import ParName
 
-RHAT_WARNING = 1.05
 FOOTER = (
     "Draws were sampled using sampling(NUTS). For each parameter, Bulk_ESS\n"
     "and Tail_ESS are effective sample size measures, and Rhat is the potential\n"
@@ -41,7 +41,8 @@ class Summary:
     family_specific
         Distributional parameters without a formula (``sigma``, ``shape``, ...).
     warnings
-        Divergences and convergence problems, in brms's words.
+        Problems found by the sampler diagnostics (divergences, tree depth,
+        E-BFMI, R-hat, ESS), in brms's words.
     """
 
     header: tuple[str, ...]
@@ -75,7 +76,7 @@ def summarize(
     iter_warmup: int,
     iter_sampling: int,
     thin: int,
-    adapt_delta: float,
+    warnings: Sequence[str] = (),
     prob: float = 0.95,
 ) -> Summary:
     """Build the :class:`Summary` of a fit.
@@ -88,17 +89,25 @@ def summarize(
         Post-warmup draws of all chains.
     data_name
         How the data are called in the header.
-    iter_warmup, iter_sampling, thin, adapt_delta
-        Sampler settings, for the header and the warnings.
+    iter_warmup, iter_sampling, thin
+        Sampler settings, for the header.
+    warnings
+        The fit's diagnostic messages
+        (:meth:`pybrms.fit.diagnostics.Diagnostics.messages`), for the footer.
     prob
         Coverage of the central interval.
 
     Returns
     -------
     Summary
+
+    Raises
+    ------
+    pybrms.errors.SettingsError
+        ``prob`` is not a number in (0, 1).
     """
-    if not 0 < prob < 1:
-        raise ValueError(f"prob must lie in (0, 1), got {prob!r}")
+    if isinstance(prob, bool) or not isinstance(prob, int | float) or not 0 < prob < 1:
+        raise SettingsError(f"summary(prob=...) must lie in (0, 1), got {prob!r}")
     low, high = (1 - prob) / 2, 1 - (1 - prob) / 2
     interval = (f"l-{prob:.0%} CI", f"u-{prob:.0%} CI")
 
@@ -116,13 +125,12 @@ def summarize(
     population = table([(p.name.removeprefix("b_"), p) for p in names if p.cls == "b"])
     scalar = {d.name for d in spec.scalar_dpars}
     family_rows = table([(p.name, p) for p in names if p.cls in scalar])
-    every = pd.concat([population, family_rows, *group_level.values()])
     return Summary(
         header=_header(spec, draws, data_name, iter_warmup, iter_sampling, thin),
         group_level=group_level,
         population_level=population,
         family_specific=family_rows,
-        warnings=_warnings(draws, every, adapt_delta),
+        warnings=tuple(warnings),
     )
 
 
@@ -170,23 +178,6 @@ def _header(spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int,
         f"warmup = {iter_warmup}; thin = {thin};",
         f"         total post-warmup draws = {total}",
     )
-
-
-def _warnings(draws: Draws, table: pd.DataFrame, adapt_delta: float) -> tuple[str, ...]:
-    out = []
-    divergent = int(draws.sampler_diagnostics()["divergent__"].sum())
-    if divergent:
-        out.append(
-            f"There were {divergent} divergent transitions after warmup. Increasing "
-            f"adapt_delta above {adapt_delta} may help."
-        )
-    if (table["Rhat"] > RHAT_WARNING).any():
-        out.append(
-            "Parts of the model have not converged (some Rhats are > 1.05). Be careful when "
-            "analysing the results! We recommend running more iterations and/or setting "
-            "stronger priors."
-        )
-    return tuple(out)
 
 
 def _format(table: pd.DataFrame) -> str:

@@ -51,10 +51,19 @@ class Link:
     transform: Callable[[np.ndarray], np.ndarray] | None
 
 
+def _identity(y: np.ndarray) -> np.ndarray:
+    return y
+
+
+def _reciprocal(y: np.ndarray) -> np.ndarray:
+    return 1.0 / y
+
+
+# Module-level functions, not lambdas, so that a fitted model pickles.
 LINKS: dict[str, Link] = {
-    "identity": Link("identity", None, lambda y: y),
+    "identity": Link("identity", None, _identity),
     "log": Link("log", "exp", np.log),
-    "inverse": Link("inverse", "inv", lambda y: 1.0 / y),
+    "inverse": Link("inverse", "inv", _reciprocal),
     "sqrt": Link("sqrt", "square", np.sqrt),
     "logit": Link("logit", "inv_logit", None),
     "probit": Link("probit", "Phi", None),

@@ -23,7 +23,7 @@ from scipy import special, stats
 from pybrms.backends import CompiledModel, compile_model
 from pybrms.codegen import render
 from pybrms.draws import Draws
-from pybrms.errors import SpecError
+from pybrms.errors import DataError, SpecError
 from pybrms.fit.predict import (
     FAMILY_FUNCTIONS,
     INVERSE_LINKS,
@@ -380,7 +380,7 @@ def test_newdata_without_response_predicts_but_has_no_log_lik():
 
 def test_missing_variable_and_unknown_dpar_are_reported():
     spec = build_spec("y ~ x", synthetic_data(), "gaussian")
-    with pytest.raises(KeyError, match="'sigma'"):
+    with pytest.raises(DataError, match="'sigma'"):
         log_lik(spec, {"b": np.zeros((1, 2, 1)), "b_Intercept": np.zeros((1, 2))})
     variables = {"b": np.zeros((1, 2, 1)), "b_Intercept": np.zeros((1, 2))}
     with pytest.raises(SpecError, match="'sigma' has no linear predictor"):
