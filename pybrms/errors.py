@@ -45,3 +45,7 @@ class CacheError(PybrmsError, OSError):
 
 class FlashError(PybrmsError, ValueError):
     """An input to :func:`pybrms.flash.flash` cannot be fitted; the message says which and why."""
+
+
+class FitFileError(PybrmsError, OSError):
+    """A saved fit cannot be written (the file exists) or read (not a pybrms fit file)."""

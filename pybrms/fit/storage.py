@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pybrms._version import __version__
-from pybrms.errors import PybrmsError
+from pybrms.errors import FitFileError
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
 FORMAT = "pybrms-fit"
 FORMAT_VERSION = 1
 MANIFEST, STAN_FILE, PICKLE = "manifest.json", "model.stan", "fit.pickle"
-
-
-class FitFileError(PybrmsError, OSError):
-    """A saved fit cannot be written (the file exists) or read (not a pybrms fit file)."""
 
 
 def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
