@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import pybrms as bm
-from pybrms.errors import PybrmsError
-from pybrms.fit.storage import FORMAT_VERSION, FitFileError
+from pybrms.errors import FitFileError, PybrmsError
+from pybrms.fit.storage import FORMAT_VERSION
 
 pytestmark = pytest.mark.stan
 
