@@ -270,9 +270,9 @@ class BrmsFit:
         """Conditional effects: :func:`pybrms.fit.conditional_effects.conditional_effects`."""
         return conditional_effects.conditional_effects(self, effects, **kwargs)
 
-    def mcmc_plot(self, type: str = "intervals", **kwargs: Any) -> Figure:
+    def mcmc_plot(self, type: str = "intervals", variable: Any = None, **kwargs: Any) -> Figure:
         """Plots of the draws, brms's ``mcmc_plot()``: :func:`pybrms.fit.mcmc_plot.mcmc_plot`."""
-        return mcmc_plot.mcmc_plot(self, type, **kwargs)
+        return mcmc_plot.mcmc_plot(self, type, variable, **kwargs)
 
 
 def run(spec: ModelSpec, model: CompiledModel, settings: SamplerSettings, *, data_name: str,

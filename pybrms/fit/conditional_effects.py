@@ -109,15 +109,20 @@ def conditional_effects(
         # numeric effects first, as brms orders its default effects
         chosen = [tuple(sorted(v, key=lambda name: _is_factor(fit.spec.data[name]))) for v in valid]
     else:
+        # any predictor, or any pair of predictors, as brms's comb_all = TRUE
+        singles = [v for v in valid if len(v) == 1]
         requested = [effects] if isinstance(effects, str) else list(effects)
         chosen = []
         for effect in requested:
             parts = tuple(effect.split(":"))
-            match = next((v for v in valid if sorted(v) == sorted(parts)), None)
-            if match is None:
+            if (
+                len(parts) > 2
+                or len(set(parts)) != len(parts)
+                or any((p,) not in singles for p in parts)
+            ):
                 raise SpecError(
-                    f"Effect {effect!r} is invalid for this model. Valid effects are: "
-                    f"{', '.join(':'.join(v) for v in valid)}."
+                    f"Effect {effect!r} is invalid for this model. Valid effects are "
+                    f"(pairs of): {', '.join(v[0] for v in singles)}."
                 )
             chosen.append(parts)
     conditions = _conditions(fit.spec)

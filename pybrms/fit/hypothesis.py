@@ -179,6 +179,7 @@ def hypothesis(
         samples[f"H{k}"] = values
     table = pd.DataFrame(
         rows,
+        index=pd.RangeIndex(1, len(rows) + 1),
         columns=[
             "Hypothesis",
             "Estimate",

@@ -4,8 +4,8 @@ As brms, the default parameters are the population-level effects, the
 standard deviations and correlations of the group-level effects and the
 distributional parameters without a formula (no ``r_`` effects, no centered
 ``Intercept``, no ``lp__``). Each ``type`` is one ArviZ plot; ``"intervals"``
-shows medians with 50% (thick) and 90% (thin) central intervals, as
-bayesplot's ``mcmc_intervals``.
+shows 50% (thick) and 90% (thin) intervals, as bayesplot's ``mcmc_intervals``
+(ArviZ's forest plot: the outer interval is the highest density interval).
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ __all__ = ["MCMC_TYPES", "mcmc_plot"]
 
 
 def _intervals(az: Any, idata: Any) -> Any:
-    return az.plot_forest(
-        idata, combined=True, hdi_prob=0.9, quartiles=True, point_estimate="median"
-    )
+    return az.plot_forest(idata, combined=True, hdi_prob=0.9, quartiles=True)
 
 
 def _areas(az: Any, idata: Any) -> Any:
