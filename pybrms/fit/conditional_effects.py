@@ -153,7 +153,7 @@ def effect_candidates(spec: ModelSpec) -> list[tuple[str, ...]]:
     >>> import pandas as pd
     >>> from pybrms.spec import build_spec
     >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.0, 1, 2, 3], "f": list("abab")})
-    >>> effect_candidates(build_spec("y ~ log1p(x) * f", df))
+    >>> effect_candidates(build_spec("y ~ log(x + 1) * f", df))
     [('x',), ('f',), ('x', 'f')]
     """
     found: dict[tuple[str, ...], None] = {}

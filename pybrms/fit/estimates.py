@@ -68,7 +68,7 @@ def summarize_draws(
     Examples
     --------
     >>> summarize_draws(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]}), probs=(0.5,))
-       Estimate  Est.Error   Q50
+       Estimate  Est.Error  Q50
     a       2.5   1.290994  2.5
     """
     probs = _check_probs(probs)
