@@ -162,3 +162,23 @@ def bfmi(energy: np.ndarray) -> np.ndarray:
 def loo(fit: BrmsFit) -> az.ELPDData:
     """PSIS-LOO of a fit from its pointwise log-likelihood."""
     return az.loo(to_inference_data(fit))
+
+
+def psis_log_weights(log_lik: np.ndarray) -> np.ndarray:
+    """Normalized PSIS leave-one-out log weights ``(S, N)`` from a log-likelihood
+    ``(chains, draws, N)``, with one relative efficiency for all observations
+    (the mean over observations of the ESS of ``exp(log_lik)`` over draws), as
+    ``arviz.loo`` uses one.
+
+    Examples
+    --------
+    >>> lw = psis_log_weights(np.random.default_rng(1).normal(size=(2, 200, 3)))
+    >>> lw.shape, bool(np.allclose(np.exp(lw).sum(axis=0), 1.0))
+    ((400, 3), True)
+    """
+    chains, draws, n = log_lik.shape
+    likelihood = np.exp(log_lik - log_lik.max(axis=(0, 1)))
+    ess = az.ess(az.convert_to_dataset(likelihood), method="mean")["x"].values
+    reff = float(np.mean(ess)) / (chains * draws)
+    log_weights, _ = az.psislw(-log_lik.reshape(chains * draws, n).T, reff=reff)
+    return np.asarray(log_weights).T

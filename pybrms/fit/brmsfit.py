@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,18 @@ import pandas as pd
 from pybrms.backends import CompiledModel
 from pybrms.codegen import render
 from pybrms.draws import Draws
-from pybrms.fit import predict, storage
+from pybrms.fit import (
+    conditional_effects,
+    criteria,
+    estimates,
+    mcmc_plot,
+    pp_check,
+    predict,
+    prediction_summaries,
+    r2,
+    storage,
+)
+from pybrms.fit import hypothesis as hypotheses
 from pybrms.fit.arviz import loo, to_inference_data
 from pybrms.fit.diagnostics import Diagnostics, diagnose, warn_user
 from pybrms.fit.program import StanProgram
@@ -24,6 +36,7 @@ from pybrms.standata import make_standata
 
 if TYPE_CHECKING:
     from arviz import ELPDData, InferenceData
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,22 +116,18 @@ class BrmsFit:
             warnings=self.diagnostics.messages(), prob=prob,
         )
 
-    def draws_frame(self) -> pd.DataFrame:
-        """One row per draw and one column per parameter, named as brms's ``as_draws_df``.
+    def draws_frame(
+        self, variable: str | Sequence[str] | None = None, *, regex: bool = False
+    ) -> pd.DataFrame:
+        """One row per draw and one column per parameter, as brms's ``as_draws_df``;
+        ``variable`` selects names (regular expressions with ``regex=True``).
 
         Examples
         --------
-        >>> fit.draws_frame()[["b_Intercept", ".chain"]].head(2)  # doctest: +SKIP
+        >>> fit.draws_frame("^b_", regex=True).columns[:2].tolist()  # doctest: +SKIP
+        ['b_Intercept', 'b_x']
         """
-        chains, draws = self.draws.num_chains, self.draws.num_draws
-        frame = pd.DataFrame(
-            {p.name: self.draws.column(p.column).ravel() for p in self.spec.names}
-        )
-        frame["lp__"] = self.draws.column("lp__").ravel()
-        frame[".chain"] = np.repeat(np.arange(1, chains + 1), draws)
-        frame[".iteration"] = np.tile(np.arange(1, draws + 1), chains)
-        frame[".draw"] = np.arange(1, chains * draws + 1)
-        return frame
+        return estimates.draws_frame(self, variable, regex=regex)
 
     def to_inference_data(self) -> InferenceData:
         """ArviZ InferenceData: posterior (brms names), log_likelihood, posterior_predictive,
@@ -210,6 +219,85 @@ class BrmsFit:
         >>> fit = bm.load("epilepsy.pybrms")  # doctest: +SKIP
         """
         storage.save(self, path, overwrite=overwrite)
+
+    # brms's post-fit toolbox: each method delegates to its module in pybrms.fit.
+    def fixef(self, **kwargs: Any) -> pd.DataFrame:
+        """Population-level effects, brms's ``fixef()``: :func:`pybrms.fit.estimates.fixef`."""
+        return estimates.fixef(self, **kwargs)
+
+    def ranef(self, **kwargs: Any) -> dict[str, pd.DataFrame]:
+        """Group-level effects, brms's ``ranef()``: :func:`pybrms.fit.estimates.ranef`."""
+        return estimates.ranef(self, **kwargs)
+
+    def coef(self, **kwargs: Any) -> dict[str, pd.DataFrame]:
+        """Fixed plus group-level effects: :func:`pybrms.fit.estimates.coef`."""
+        return estimates.coef(self, **kwargs)
+
+    def VarCorr(self, **kwargs: Any) -> dict[str, dict[str, pd.DataFrame]]:
+        """Group-level SDs, correlations, covariances: :func:`pybrms.fit.estimates.VarCorr`."""
+        return estimates.VarCorr(self, **kwargs)
+
+    def posterior_summary(self, variable: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """brms's ``posterior_summary()``: :func:`pybrms.fit.estimates.posterior_summary`."""
+        return estimates.posterior_summary(self, variable, **kwargs)
+
+    def posterior_interval(self, variable: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """Central intervals (default 90%): :func:`pybrms.fit.estimates.posterior_interval`."""
+        return estimates.posterior_interval(self, variable, **kwargs)
+
+    def prior_summary(self) -> pd.DataFrame:
+        """The prior table of the model, as brms's ``prior_summary()``."""
+        return self.spec.priors.to_frame()
+
+    def fitted(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Expected values per row: :func:`pybrms.fit.prediction_summaries.fitted`."""
+        return prediction_summaries.fitted(self, newdata, **kwargs)
+
+    def predict(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Predictions per row: :func:`pybrms.fit.prediction_summaries.predict`."""
+        return prediction_summaries.predict(self, newdata, **kwargs)
+
+    def predictive_error(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Draws of ``y - yrep``: :func:`pybrms.fit.prediction_summaries.predictive_error`."""
+        return prediction_summaries.predictive_error(self, newdata, **kwargs)
+
+    def residuals(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
+        """Residuals per row: :func:`pybrms.fit.prediction_summaries.residuals`."""
+        return prediction_summaries.residuals(self, newdata, **kwargs)
+
+    def bayes_R2(self, **kwargs: Any) -> pd.DataFrame:
+        """Bayesian R², brms's ``bayes_R2()``: :func:`pybrms.fit.r2.bayes_R2`."""
+        return r2.bayes_R2(self, **kwargs)
+
+    def loo_R2(self, **kwargs: Any) -> pd.DataFrame:
+        """Leave-one-out R², brms's ``loo_R2()``: :func:`pybrms.fit.r2.loo_R2`."""
+        return r2.loo_R2(self, **kwargs)
+
+    def waic(self) -> criteria.Criterion:
+        """WAIC, brms's ``waic()``: :func:`pybrms.fit.criteria.waic`."""
+        return criteria.waic(self)
+
+    def loo_compare(self, *others: BrmsFit, **kwargs: Any) -> pd.DataFrame:
+        """This fit against ``others``: :func:`pybrms.fit.criteria.loo_compare`."""
+        return criteria.loo_compare(self, *others, **kwargs)
+
+    def hypothesis(self, hypothesis: Any, **kwargs: Any) -> hypotheses.Hypothesis:
+        """Test hypotheses, brms's ``hypothesis()``: :func:`pybrms.fit.hypothesis.hypothesis`."""
+        return hypotheses.hypothesis(self, hypothesis, **kwargs)
+
+    def pp_check(self, type: str = "dens_overlay", **kwargs: Any) -> Figure:
+        """Posterior predictive check: :func:`pybrms.fit.pp_check.pp_check`."""
+        return pp_check.pp_check(self, type, **kwargs)
+
+    def conditional_effects(
+        self, effects: Any = None, **kwargs: Any
+    ) -> conditional_effects.ConditionalEffects:
+        """Conditional effects: :func:`pybrms.fit.conditional_effects.conditional_effects`."""
+        return conditional_effects.conditional_effects(self, effects, **kwargs)
+
+    def mcmc_plot(self, type: str = "intervals", variable: Any = None, **kwargs: Any) -> Figure:
+        """Plots of the draws, brms's ``mcmc_plot()``: :func:`pybrms.fit.mcmc_plot.mcmc_plot`."""
+        return mcmc_plot.mcmc_plot(self, type, variable, **kwargs)
 
 
 def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, data_name: str,

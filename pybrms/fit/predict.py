@@ -16,7 +16,7 @@ by the family's name, following brms's ``log_lik_<family>``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,13 +24,14 @@ import pandas as pd
 from scipy import special, stats
 
 from pybrms.errors import DataError, SpecError
+from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import (
     GroupData,
     PredictionData,
     PredictorData,
-    prediction_data,
     response_data,
 )
+from pybrms.fit.re_formula import select_prediction_data
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.terms import GroupEffects
 
@@ -245,6 +246,9 @@ def linear_predictors(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    re_formula: str | None = None,
+    ndraws: int | None = None,
+    draw_ids: Sequence[int] | None = None,
     rng: RngLike = None,
 ) -> dict[str, np.ndarray]:
     """Draws of the linear predictor of ``mu`` and of every predicted parameter.
@@ -266,8 +270,14 @@ def linear_predictors(
         from the fitted group-level distribution, a multivariate normal with the
         draws of the standard deviations and correlations (brms's
         ``sample_new_levels = "gaussian"``); each new level gets its own draws.
+    re_formula
+        Group-level terms to include, as brms: None all, ``"NA"`` none, or a
+        formula such as ``"~ (1 | g)"`` for only those.
+    ndraws, draw_ids
+        Use ``ndraws`` draws picked at random, or the 1-based draws ``draw_ids``;
+        None for all draws.
     rng
-        Random generator (or seed) for the effects of new levels.
+        Random generator (or seed) for the effects of new levels and ``ndraws``.
 
     Returns
     -------
@@ -297,8 +307,10 @@ def linear_predictors(
     array([[ 5.],
            [11.]])
     """
-    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
-    return _linear_predictors(data, variables, np.random.default_rng(rng))
+    generator = np.random.default_rng(rng)
+    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
+                               draw_ids, generator)
+    return _linear_predictors(data, variables, generator)
 
 
 def posterior_linpred(
@@ -309,13 +321,16 @@ def posterior_linpred(
     transform: bool = False,
     dpar: str = "mu",
     allow_new_levels: bool = False,
+    re_formula: str | None = None,
+    ndraws: int | None = None,
+    draw_ids: Sequence[int] | None = None,
     rng: RngLike = None,
 ) -> np.ndarray:
     """Draws of one linear predictor, as brms's ``posterior_linpred()``.
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, rng
+    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, rng
         As in :func:`linear_predictors`.
     transform
         Apply the inverse link of the parameter.
@@ -337,7 +352,8 @@ def posterior_linpred(
     >>> posterior_linpred(spec, variables, transform=True).round(3)
     array([[1.   , 1.649, 2.718, 4.482]])
     """
-    etas = linear_predictors(spec, variables, newdata, allow_new_levels=allow_new_levels, rng=rng)
+    etas = linear_predictors(spec, variables, newdata, allow_new_levels=allow_new_levels,
+                             re_formula=re_formula, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
     if dpar not in etas:
         raise SpecError(
             f"{dpar!r} has no linear predictor; predicted parameters: {', '.join(etas)}."
@@ -354,6 +370,9 @@ def posterior_epred(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    re_formula: str | None = None,
+    ndraws: int | None = None,
+    draw_ids: Sequence[int] | None = None,
     rng: RngLike = None,
 ) -> np.ndarray:
     """Draws of the expected value of the response, as brms's ``posterior_epred()``.
@@ -364,7 +383,7 @@ def posterior_epred(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, rng
+    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, rng
         As in :func:`linear_predictors`; ``newdata`` needs no response column.
 
     Returns
@@ -382,8 +401,10 @@ def posterior_epred(
     >>> posterior_epred(spec, variables)
     array([[2. , 2. , 2.5, 2.5]])
     """
-    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
-    draws = _dpar_draws(spec, data, variables, np.random.default_rng(rng))
+    generator = np.random.default_rng(rng)
+    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
+                               draw_ids, generator)
+    draws = _dpar_draws(spec, data, variables, generator)
     return FAMILY_FUNCTIONS[spec.family.name].epred(draws)
 
 
@@ -393,6 +414,9 @@ def posterior_predict(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    re_formula: str | None = None,
+    ndraws: int | None = None,
+    draw_ids: Sequence[int] | None = None,
     rng: RngLike = None,
 ) -> np.ndarray:
     """Draws from the posterior predictive distribution, as brms's ``posterior_predict()``.
@@ -402,10 +426,10 @@ def posterior_predict(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels
+    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids
         As in :func:`linear_predictors`; ``newdata`` needs no response column.
     rng
-        Random generator (or seed) for the responses and any new levels.
+        Random generator (or seed) for the responses, any new levels and ``ndraws``.
 
     Returns
     -------
@@ -426,7 +450,8 @@ def posterior_predict(
     True
     """
     generator = np.random.default_rng(rng)
-    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
+    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
+                               draw_ids, generator)
     draws = _dpar_draws(spec, data, variables, generator)
     return FAMILY_FUNCTIONS[spec.family.name].predict(draws, generator)
 
@@ -437,6 +462,9 @@ def log_lik(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    re_formula: str | None = None,
+    ndraws: int | None = None,
+    draw_ids: Sequence[int] | None = None,
     rng: RngLike = None,
 ) -> np.ndarray:
     """Pointwise log-likelihood of every draw, as brms's ``log_lik()``.
@@ -447,7 +475,7 @@ def log_lik(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, rng
+    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, rng
         As in :func:`linear_predictors`; ``newdata`` must hold the response and
         the columns of its addition terms.
 
@@ -467,10 +495,28 @@ def log_lik(
     array([[-0.6931, -0.6931, -0.6931, -0.6931]])
     """
     response = response_data(spec, newdata)
-    data = prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
-    draws = _dpar_draws(spec, data, variables, np.random.default_rng(rng))
+    generator = np.random.default_rng(rng)
+    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
+                               draw_ids, generator)
+    draws = _dpar_draws(spec, data, variables, generator)
     out = FAMILY_FUNCTIONS[spec.family.name].log_lik(draws, response.values)
     return out if response.weights is None else out * response.weights
+
+
+def _prepare(
+    spec: ModelSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None,
+    allow_new_levels: bool,
+    re_formula: str | None,
+    ndraws: int | None,
+    draw_ids: Sequence[int] | None,
+    rng: np.random.Generator,
+) -> tuple[PredictionData, Variables]:
+    """The rows (with the group-level terms of ``re_formula``) and the draws to use."""
+    data = select_prediction_data(spec, newdata, allow_new_levels=allow_new_levels,
+                                  re_formula=re_formula)
+    return data, select_draws(variables, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
 
 
 def _draws(variables: Variables, name: str) -> np.ndarray:

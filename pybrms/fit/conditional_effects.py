@@ -1,0 +1,264 @@
+"""brms's ``conditional_effects()``: predictions along one predictor (or a pair), others fixed.
+
+As brms: numeric predictors vary over 100 values from their minimum to
+their maximum; factors over their levels. The other variables are held at
+their mean (numeric) or reference level (factors); ``trials`` are set to 1; the
+group-level effects are left out (``re_formula = NA``). Each row has
+brms's columns ``effect1__`` (and ``effect2__``), ``cond__``, and the median
+(``estimate__``), MAD (``se__``) and central interval (``lower__``,
+``upper__``) of the predictions. In a pair, a numeric second predictor takes
+its mean and mean +/- one sd, as brms.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from pybrms.errors import SpecError
+from pybrms.fit.estimates import summarize_draws
+from pybrms.fit.pp_check import DARK, LIGHT
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from pybrms.fit.brmsfit import BrmsFit
+    from pybrms.spec.model_spec import ModelSpec
+
+__all__ = ["ConditionalEffects", "conditional_effects", "effect_candidates"]
+
+RESOLUTION = 100
+SUMMARY_COLUMNS = ["estimate__", "se__", "lower__", "upper__"]
+
+
+class ConditionalEffects(dict[str, pd.DataFrame]):
+    """Effect (``"x"``, ``"x:f"``) -> table of conditional predictions; ``.plot()`` draws them."""
+
+    def plot(self) -> Figure:
+        """One panel per effect: a line and credible band for numeric predictors,
+        points and interval bars for factors, one colour per level of a second predictor.
+
+        Examples
+        --------
+        >>> conditional_effects(fit).plot()  # doctest: +SKIP
+        """
+        import matplotlib.pyplot as plt  # pyplot only when a plot is drawn
+
+        figure, axes = plt.subplots(1, len(self), figsize=(4 * len(self), 3.2), squeeze=False)
+        for ax, (name, table) in zip(axes[0], self.items(), strict=True):
+            _panel(ax, name, table)
+        figure.tight_layout()
+        return figure
+
+
+def conditional_effects(
+    fit: BrmsFit,
+    effects: str | Sequence[str] | None = None,
+    *,
+    prob: float = 0.95,
+    robust: bool = True,
+    method: Literal["posterior_epred", "posterior_predict", "posterior_linpred"] = (
+        "posterior_epred"
+    ),
+    resolution: int = RESOLUTION,
+    **kwargs: Any,
+) -> ConditionalEffects:
+    """Conditional effects of predictors, brms's ``conditional_effects()``.
+
+    Parameters
+    ----------
+    fit
+        The fitted model.
+    effects
+        ``"x"``, ``"x:f"`` or a list of them; None for every main effect and
+        two-way interaction of the model.
+    prob
+        Coverage of the interval.
+    robust
+        Median and MAD (brms's default) instead of mean and sd.
+    method
+        ``"posterior_epred"`` (default), ``"posterior_predict"`` or ``"posterior_linpred"``.
+    resolution
+        Number of values of a numeric predictor.
+    **kwargs
+        ``ndraws``, ``draw_ids``, ``rng`` for the predictions.
+
+    Returns
+    -------
+    ConditionalEffects
+
+    Raises
+    ------
+    SpecError
+        For an effect that is not a predictor (or a pair of predictors) of the
+        model, listing the valid ones.
+
+    Examples
+    --------
+    >>> ce = conditional_effects(fit, "x")  # doctest: +SKIP
+    >>> ce["x"][["x", "estimate__", "lower__", "upper__"]].head(2)  # doctest: +SKIP
+    """
+    if not 0 < prob < 1:
+        raise SpecError(f"prob must lie in (0, 1), got {prob!r}.")
+    valid = effect_candidates(fit.spec)
+    if effects is None:
+        # numeric effects first, as brms orders its default effects
+        chosen = [tuple(sorted(v, key=lambda name: _is_factor(fit.spec.data[name]))) for v in valid]
+    else:
+        # any predictor, or any pair of predictors, as brms's comb_all = TRUE
+        singles = [v for v in valid if len(v) == 1]
+        requested = [effects] if isinstance(effects, str) else list(effects)
+        chosen = []
+        for effect in requested:
+            parts = tuple(effect.split(":"))
+            if (
+                len(parts) > 2
+                or len(set(parts)) != len(parts)
+                or any((p,) not in singles for p in parts)
+            ):
+                raise SpecError(
+                    f"Effect {effect!r} is invalid for this model. Valid effects are "
+                    f"(pairs of): {', '.join(v[0] for v in singles)}."
+                )
+            chosen.append(parts)
+    conditions = _conditions(fit.spec)
+    tail = (1 - prob) / 2
+    out = ConditionalEffects()
+    for parts in chosen:
+        grid = _grid(fit.spec.data, parts, conditions, resolution)
+        draws = getattr(fit, method)(grid, re_formula="NA", **kwargs)
+        if draws.ndim == 3:
+            warnings.warn(
+                "Predictions are treated as continuous variables in 'conditional_effects' "
+                "which is likely invalid for ordinal families.",
+                stacklevel=3,
+            )
+            draws = draws @ np.arange(1, draws.shape[2] + 1)
+        table = summarize_draws(pd.DataFrame(draws), (tail, 1 - tail), robust)
+        table.columns = SUMMARY_COLUMNS
+        out[":".join(parts)] = pd.concat([grid, table.set_index(grid.index)], axis=1)
+    return out
+
+
+def effect_candidates(spec: ModelSpec) -> list[tuple[str, ...]]:
+    """Main effects and two-way interactions of the population-level terms, brms's
+    ``get_all_effects``: data variables of each term, in formula order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.0, 1, 2, 3], "f": list("abab")})
+    >>> effect_candidates(build_spec("y ~ log(x + 1) * f", df))
+    [('x',), ('f',), ('x', 'f')]
+    """
+    found: dict[tuple[str, ...], None] = {}
+    for predictor in spec.predictors:
+        if predictor.fixed is None:
+            continue
+        model_spec = predictor.fixed.design.model_spec
+        data_vars = model_spec.variables_by_source.get("data", set())
+        for term in model_spec.terms:
+            names = [f for f in model_spec.term_variables[term] if f in data_vars]
+            ordered = tuple(sorted(names, key=lambda v: str(term).find(v)))
+            if len(ordered) == 2:
+                for single in ordered:
+                    found.setdefault((single,), None)
+            if 1 <= len(ordered) <= 2:
+                found.setdefault(ordered, None)
+    return list(found)
+
+
+def _is_factor(column: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+
+
+def _levels(column: pd.Series) -> list[Any]:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [c for c in column.cat.categories if c in set(column)]
+    return sorted(set(column))
+
+
+def _conditions(spec: ModelSpec) -> dict[str, Any]:
+    """Values of every predictor not varied: mean, reference level, or 1 for trials."""
+    response = spec.formula.mu.response
+    assert response is not None  # the main formula always has a response
+    trials = {a for add in response.additions if add.name == "trials" for a in add.args}
+    skip = {response.expr} | {a for add in response.additions for a in add.args}
+    skip |= {f for g in spec.groups for f in g.factors}
+    out: dict[str, Any] = dict.fromkeys(trials & set(spec.data.columns), 1)
+    for name in sorted(spec.formula.variables - skip):
+        column = spec.data[name]
+        out[name] = _levels(column)[0] if _is_factor(column) else float(column.mean())
+    return out
+
+
+def _grid(
+    data: pd.DataFrame, parts: tuple[str, ...], conditions: dict[str, Any], resolution: int
+) -> pd.DataFrame:
+    """The rows to predict: the effect's values crossed, the other variables at their conditions."""
+    first = data[parts[0]]
+    values = [
+        _levels(first) if _is_factor(first) else np.linspace(first.min(), first.max(), resolution)
+    ]
+    if len(parts) == 2:
+        second = data[parts[1]]
+        if _is_factor(second):
+            values.append(_levels(second))
+        else:
+            mean, sd = second.mean(), second.std(ddof=1)
+            values.append([mean + sd, mean, mean - sd])
+    grid = pd.MultiIndex.from_product(values, names=list(parts)).to_frame(index=False)
+    for name, value in conditions.items():
+        if name not in parts:
+            grid[name] = (
+                pd.Categorical([value] * len(grid), categories=_levels(data[name]))
+                if isinstance(data[name].dtype, pd.CategoricalDtype)
+                else value
+            )
+    grid["cond__"] = 1
+    grid["effect1__"] = grid[parts[0]]
+    if len(parts) == 2:
+        second_values = grid[parts[1]]
+        grid["effect2__"] = (
+            second_values.round(2) if not _is_factor(data[parts[1]]) else second_values
+        )
+    return grid
+
+
+def _panel(ax: Any, name: str, table: pd.DataFrame) -> None:
+    effects = name.split(":")
+    numeric = not _is_factor(table["effect1__"])
+    groups = table.groupby("effect2__", sort=False) if "effect2__" in table else [(None, table)]
+    for k, (level, rows) in enumerate(groups):
+        color = DARK if level is None else f"C{k}"
+        label = None if level is None else f"{effects[1]} = {level}"
+        if numeric:
+            ax.plot(rows["effect1__"], rows["estimate__"], color=color, label=label)
+            ax.fill_between(
+                rows["effect1__"],
+                rows["lower__"],
+                rows["upper__"],
+                color=LIGHT if level is None else color,
+                alpha=0.4 if level else 1,
+            )
+        else:
+            positions = np.arange(len(rows)) + (0.1 * k if level is not None else 0)
+            ax.errorbar(
+                positions,
+                rows["estimate__"],
+                yerr=[rows["estimate__"] - rows["lower__"], rows["upper__"] - rows["estimate__"]],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=label,
+            )
+            ax.set_xticks(np.arange(len(rows)), [str(v) for v in rows["effect1__"]])
+    ax.set_xlabel(effects[0])
+    ax.set_ylabel("estimate__")
+    if "effect2__" in table:
+        ax.legend(frameon=False, fontsize="small")

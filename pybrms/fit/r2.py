@@ -1,0 +1,120 @@
+"""Bayesian R², brms's ``bayes_R2()`` and ``loo_R2()``.
+
+``bayes_R2``: per draw, ``var(epred) / (var(epred) + var(y - epred))`` over the
+observations (Gelman, Goodrich, Gabry and Vehtari, 2019), brms's residual-based
+definition. ``loo_R2``: ``1 - var(y - E_loo[epred]) / var(y)`` with PSIS
+leave-one-out expectations and Bayesian-bootstrap (Dirichlet) weights over the
+observations, clipped to [-1, 1], as brms and rstanarm. Both summarize to one
+row, ``R2``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pybrms.fit.arviz import psis_log_weights
+from pybrms.fit.estimates import PROBS, summarize_draws
+
+if TYPE_CHECKING:
+    from pybrms.fit.brmsfit import BrmsFit
+
+__all__ = ["bayes_R2", "loo_R2"]
+
+
+def bayes_R2(
+    fit: BrmsFit,
+    *,
+    summary: bool = True,
+    robust: bool = False,
+    probs: Sequence[float] = PROBS,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Bayesian R² of the fitted rows, brms's ``bayes_R2()``.
+
+    Parameters
+    ----------
+    fit
+        The fitted model.
+    summary, robust, probs
+        As :func:`pybrms.fit.estimates.summarize_draws`; ``summary=False``
+        returns the draws of R² (column ``R2``).
+    **kwargs
+        ``re_formula``, ``ndraws``, ``draw_ids``, ``rng`` for ``posterior_epred``.
+
+    Examples
+    --------
+    >>> bayes_R2(fit)  # doctest: +SKIP
+        Estimate  Est.Error  Q2.5  Q97.5
+    R2      0.83       0.02  0.79   0.86
+    """
+    y = _response(fit)
+    ypred = _expected(fit, "bayes_R2", **kwargs)
+    var_ypred = ypred.var(axis=1, ddof=1)
+    var_res = (y - ypred).var(axis=1, ddof=1)
+    return _result(var_ypred / (var_ypred + var_res), summary, robust, probs)
+
+
+def loo_R2(
+    fit: BrmsFit,
+    *,
+    summary: bool = True,
+    robust: bool = False,
+    probs: Sequence[float] = PROBS,
+    rng: np.random.Generator | int | None = None,
+) -> pd.DataFrame:
+    """Leave-one-out R², brms's ``loo_R2()``.
+
+    Parameters
+    ----------
+    fit
+        The fitted model.
+    summary, robust, probs
+        As :func:`bayes_R2`.
+    rng
+        Random generator (or seed) of the Dirichlet weights.
+
+    Examples
+    --------
+    >>> loo_R2(fit, rng=1)  # doctest: +SKIP
+    """
+    y = _response(fit)
+    ypred = _expected(fit, "loo_R2")
+    shape = (fit.draws.num_chains, fit.draws.num_draws, -1)
+    weights = np.exp(psis_log_weights(fit.log_lik().reshape(shape)))
+    err_loo = (weights * ypred).sum(axis=0) - y
+    S, N = ypred.shape
+    exp_draws = np.random.default_rng(rng).exponential(size=(S, N))
+    omega = exp_draws / exp_draws.sum(axis=1, keepdims=True)
+
+    def weighted_var(v: np.ndarray) -> np.ndarray:
+        return N / (N - 1) * (omega @ v**2 - (omega @ v) ** 2)
+
+    r2 = np.clip(1 - weighted_var(err_loo) / weighted_var(y), -1.0, 1.0)
+    return _result(r2, summary, robust, probs)
+
+
+def _response(fit: BrmsFit) -> np.ndarray:
+    return np.asarray(fit.spec.response.values, dtype=float)
+
+
+def _expected(fit: BrmsFit, what: str, **kwargs: Any) -> np.ndarray:
+    """``posterior_epred``; for ordinal models the expected category ``sum_k k P(Y = k)``."""
+    ypred = fit.posterior_epred(**kwargs)
+    if ypred.ndim == 3:
+        warnings.warn(
+            f"Predictions are treated as continuous variables in '{what}' which is likely "
+            "invalid for ordinal families.",
+            stacklevel=4,
+        )
+        ypred = ypred @ np.arange(1, ypred.shape[2] + 1)
+    return ypred
+
+
+def _result(r2: np.ndarray, summary: bool, robust: bool, probs: Sequence[float]) -> pd.DataFrame:
+    frame = pd.DataFrame({"R2": r2}, index=pd.RangeIndex(1, len(r2) + 1, name="draw"))
+    return summarize_draws(frame, probs, robust) if summary else frame

@@ -1,0 +1,58 @@
+"""Tiny real fits shared by the tests of brms's post-fit toolbox (compiled once, cached).
+
+The data (``simulated.py``) have known coefficients, so estimates can be checked
+against the truth as well as against the draws.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import pybrms as bm
+
+sys.path.insert(0, str(Path(__file__).parent))  # the tests import simulated.py
+from simulated import simulate  # noqa: E402
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def toolbox_data() -> pd.DataFrame:
+    return simulate()
+
+
+def _fit(formula: str, data: pd.DataFrame, family: str = "gaussian") -> bm.BrmsFit:
+    return bm.brm(
+        formula, data=data, family=family, chains=2, iter=600, seed=11, show_progress=False
+    )
+
+
+@pytest.fixture(scope="session")
+def gaussian_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
+    """Correlated varying intercept and slope, a numeric and a categorical predictor."""
+    return _fit("y ~ x + f + (1 + x | g)", toolbox_data)
+
+
+@pytest.fixture(scope="session")
+def intercept_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
+    """A smaller model of the same response, for comparisons."""
+    return _fit("y ~ x + (1 | g)", toolbox_data)
+
+
+@pytest.fixture(scope="session")
+def poisson_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
+    """A count model, for discrete predictive checks."""
+    return _fit("count ~ x + (1 | g)", toolbox_data, "poisson")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
