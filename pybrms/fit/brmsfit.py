@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 class BrmsFit:
     """A fitted brms-style model (returned by :func:`pybrms.brm`).
 
+    A fit pickles (the compiled model as its code and backend, found again in
+    the compile cache or rebuilt when a run needs it); :meth:`save` and
+    :func:`pybrms.load` keep it in a file.
+
     Attributes
     ----------
     spec
@@ -57,10 +61,6 @@ class BrmsFit:
         Sampler settings of this run.
     data_name
         How the data are called in the summary header.
-
-    A fit pickles (the compiled model as its code and backend, found again in
-    the compile cache or rebuilt when a run needs it); :meth:`save` and
-    :func:`pybrms.load` keep it in a file.
     """
 
     spec: ModelSpec
