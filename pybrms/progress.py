@@ -113,8 +113,9 @@ def elapsed_bar(description: str, enabled: bool = True) -> Iterator[None]:
     >>> with elapsed_bar("Compiling", enabled=False):
     ...     pass
     """
-    bar = SafeBar(enabled, desc=description, total=None, bar_format="{desc}: {elapsed}",
-                  leave=False)
+    bar = SafeBar(
+        enabled, desc=description, total=None, bar_format="{desc}: {elapsed}", leave=False
+    )
     done = threading.Event()
 
     def tick() -> None:

@@ -57,9 +57,7 @@ def content_key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def cached_build(
-    directory: Path, key: str, build: Callable[[Path], None]
-) -> tuple[Path, bool]:
+def cached_build(directory: Path, key: str, build: Callable[[Path], None]) -> tuple[Path, bool]:
     """Return the entry ``directory / key``, building it with ``build`` if needed.
 
     Parameters
@@ -121,8 +119,9 @@ def _lock_path(directory: Path, key: str) -> Path:
 
 def _sweep_staging(directory: Path) -> None:
     """Remove staging directories of builds that were killed (their key's lock is free)."""
-    for key in {path.name[len(STAGING):].rsplit("-", 1)[0]
-                for path in directory.glob(f"{STAGING}*-*")}:
+    for key in {
+        path.name[len(STAGING) :].rsplit("-", 1)[0] for path in directory.glob(f"{STAGING}*-*")
+    }:
         with _try_lock(_lock_path(directory, key)) as held:
             if held:  # nobody builds this key, so its staging directories are leftovers
                 for staging in directory.glob(f"{STAGING}{key}-*"):

@@ -70,8 +70,9 @@ class CmdStanPyBackend:
             except (ValueError, RuntimeError) as error:
                 raise CompileError(f"CmdStan could not compile the program:\n{error}") from error
 
-        entry, _ = cached_build(cache_root() / "cmdstan" / "models",
-                                content_key(version, stan_code), build)
+        entry, _ = cached_build(
+            cache_root() / "cmdstan" / "models", content_key(version, stan_code), build
+        )
         return CmdStanPyModel(entry)
 
 
@@ -84,8 +85,10 @@ class CmdStanPyModel(CompiledModel):
         self.directory = directory
         self.stan_code = (directory / "model.stan").read_text()
         self._model = cmdstanpy.CmdStanModel(
-            stan_file=directory / "model.stan", exe_file=directory / "model",
-            cpp_options={"STAN_THREADS": True}, compile=False,
+            stan_file=directory / "model.stan",
+            exe_file=directory / "model",
+            cpp_options={"STAN_THREADS": True},
+            compile=False,
         )
 
     def data_inputs(self) -> dict[str, dict[str, Any]]:
@@ -97,8 +100,13 @@ class CmdStanPyModel(CompiledModel):
         check_data(data, self.data_inputs())
         with run_directory() as workdir:
             fit = self._model.sample(
-                data={k: data[k] for k in self.data_inputs()}, chains=1, iter_warmup=0,
-                iter_sampling=1, adapt_engaged=False, save_diagnostics=True, output_dir=workdir,
+                data={k: data[k] for k in self.data_inputs()},
+                chains=1,
+                iter_warmup=0,
+                iter_sampling=1,
+                adapt_engaged=False,
+                save_diagnostics=True,
+                output_dir=workdir,
                 show_progress=False,
             )
             with open(fit.runset.diagnostic_files[0]) as handle:
@@ -109,26 +117,38 @@ class CmdStanPyModel(CompiledModel):
     def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
         """CmdStan's NUTS through cmdstanpy: ``threads_per_chain``, ``parallel_chains``."""
         check_data(data, self.data_inputs())
-        metric = (None if args.inv_metric is None
-                  else [{"inv_metric": row.tolist()} for row in args.inv_metric])
+        metric = (
+            None
+            if args.inv_metric is None
+            else [{"inv_metric": row.tolist()} for row in args.inv_metric]
+        )
         with run_directory() as workdir:
             try:
                 fit = self._model.sample(
-                    data={k: data[k] for k in self.data_inputs()}, chains=args.chains,
-                    parallel_chains=args.chains, threads_per_chain=args.threads.threads,
-                    seed=args.seed, iter_warmup=args.iter_warmup,
-                    iter_sampling=args.iter_sampling, thin=args.thin,
-                    adapt_delta=args.adapt_delta, max_treedepth=args.max_treedepth,
+                    data={k: data[k] for k in self.data_inputs()},
+                    chains=args.chains,
+                    parallel_chains=args.chains,
+                    threads_per_chain=args.threads.threads,
+                    seed=args.seed,
+                    iter_warmup=args.iter_warmup,
+                    iter_sampling=args.iter_sampling,
+                    thin=args.thin,
+                    adapt_delta=args.adapt_delta,
+                    max_treedepth=args.max_treedepth,
                     inits=list(args.inits) if args.inits is not None else args.init_radius,
-                    step_size=list(args.step_size), metric=metric,
-                    adapt_engaged=args.adapt_engaged, save_warmup=args.save_warmup,
-                    show_progress=show_progress, output_dir=workdir,
+                    step_size=list(args.step_size),
+                    metric=metric,
+                    adapt_engaged=args.adapt_engaged,
+                    save_warmup=args.save_warmup,
+                    show_progress=show_progress,
+                    output_dir=workdir,
                     force_one_process_per_chain=args.parallel == "processes",
                 )
             except RuntimeError as error:
                 raise SamplingError(str(error)) from error
-            return read_stan_csv([Path(p) for p in fit.runset.csv_files],
-                                 num_warmup_saved=args.num_warmup_saved)
+            return read_stan_csv(
+                [Path(p) for p in fit.runset.csv_files], num_warmup_saved=args.num_warmup_saved
+            )
 
     def log_prob(
         self, data: Mapping[str, Any], unconstrained: np.ndarray, *, jacobian: bool = True
@@ -137,18 +157,24 @@ class CmdStanPyModel(CompiledModel):
         points = np.atleast_2d(np.asarray(unconstrained, dtype=float))
         check_data(data, self.data_inputs())
         with run_directory() as workdir:
-            stanio.write_stan_json(str(workdir / "data.json"),
-                                   {k: data[k] for k in self.data_inputs()})
+            stanio.write_stan_json(
+                str(workdir / "data.json"), {k: data[k] for k in self.data_inputs()}
+            )
             (workdir / "params.json").write_text(json.dumps({"params_r": points.tolist()}))
             result = launch.run(
-                [str(self._model.exe_file), "log_prob",
-                 f"unconstrained_params={workdir / 'params.json'}", f"jacobian={int(jacobian)}",
-                 "data", f"file={workdir / 'data.json'}",
-                 "output", f"file={workdir / 'lp.csv'}"],
+                [
+                    str(self._model.exe_file),
+                    "log_prob",
+                    f"unconstrained_params={workdir / 'params.json'}",
+                    f"jacobian={int(jacobian)}",
+                    "data",
+                    f"file={workdir / 'data.json'}",
+                    "output",
+                    f"file={workdir / 'lp.csv'}",
+                ],
                 workdir,
             )
             if result.returncode != 0:
                 raise SamplingError(f"CmdStan log_prob failed:\n{result.stderr or result.stdout}")
-            table = np.loadtxt(workdir / "lp.csv", delimiter=",", comments="#", skiprows=1,
-                               ndmin=2)
+            table = np.loadtxt(workdir / "lp.csv", delimiter=",", comments="#", skiprows=1, ndmin=2)
         return LogProb(lp=table[:, 0], grad=table[:, 1:])

@@ -74,4 +74,3 @@ def _check_variable(name: str, value: np.ndarray, declaration: Mapping[str, Any]
                 f"data variable {name!r} is declared int but has value {int(outside.flat[0])}, "
                 f"outside Stan's 32-bit integer range [{INT_MIN}, {INT_MAX}]"
             )
-

@@ -95,8 +95,7 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
     >>> run(["echo", "hello"], Path(".")).stdout
     'hello\\n'
     """
-    process = start(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    text=True)
+    process = start(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         stdout, stderr = process.communicate()
     except BaseException:

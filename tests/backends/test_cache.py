@@ -56,8 +56,7 @@ def test_concurrent_requests_build_once(tmp_path):
         time.sleep(0.3)
         (directory / "artifact").write_text("x")
 
-    workers = [threading.Thread(target=cached_build, args=(tmp_path, "k", slow))
-               for _ in range(4)]
+    workers = [threading.Thread(target=cached_build, args=(tmp_path, "k", slow)) for _ in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -79,8 +78,9 @@ def test_model_compile_cache_hit_and_rebuild_of_corrupt_executable():
     again.executable.write_bytes(b"truncated")
     rebuilt = compile_model(code, backend="embedded", show_progress=False)
     assert not rebuilt.from_cache and rebuilt.directory == first.directory
-    draws = rebuilt.sample({}, chains=1, iter_warmup=50, iter_sampling=50, seed=1,
-                           show_progress=False)
+    draws = rebuilt.sample(
+        {}, chains=1, iter_warmup=50, iter_sampling=50, seed=1, show_progress=False
+    )
     assert draws.variables()["x"].shape == (1, 50)
 
 
@@ -159,8 +159,11 @@ def test_unusable_cache_raises_cache_error_before_any_compile(
 
     monkeypatch.setattr(launch, "start", no_compile)
     with pytest.raises(CacheError, match=problem) as info:
-        compile_model("parameters { real x; } model { x ~ normal(0, 1); }",
-                      backend="embedded", show_progress=False)
+        compile_model(
+            "parameters { real x; } model { x ~ normal(0, 1); }",
+            backend="embedded",
+            show_progress=False,
+        )
     assert isinstance(info.value, PybrmsError)
     message = str(info.value)
     assert "set by PYBRMS_CACHE_DIR" in message and str(path) in message

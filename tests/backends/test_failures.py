@@ -35,10 +35,16 @@ def model():
     [
         ({"y": 100.0, "sigma": 1.0, "width": 1.0}, {"chains": 1}, [LOG_ZERO]),
         ({"y": 100.0, "sigma": 1.0, "width": 1.0}, {"chains": 2}, [LOG_ZERO]),
-        ({"y": 100.0, "sigma": 1.0, "width": 1.0}, {"chains": 2, "parallel": "processes"},
-         [LOG_ZERO]),
-        ({"y": 0.0, "sigma": -1.0, "width": 1.0}, {"chains": 1},
-         ["normal_lpdf: Scale parameter is -1, but must be positive", "line 4"]),
+        (
+            {"y": 100.0, "sigma": 1.0, "width": 1.0},
+            {"chains": 2, "parallel": "processes"},
+            [LOG_ZERO],
+        ),
+        (
+            {"y": 0.0, "sigma": -1.0, "width": 1.0},
+            {"chains": 1},
+            ["normal_lpdf: Scale parameter is -1, but must be positive", "line 4"],
+        ),
     ],
 )
 def test_first_line_of_a_failed_run_is_stans_message(model, data, settings, expected):
@@ -65,8 +71,13 @@ def test_log_prob_reports_non_finite_values(model):
 def test_progress_written_to_a_log_is_a_few_lines_per_chain(model, monkeypatch):
     log = io.StringIO()  # not a terminal
     monkeypatch.setattr("sys.stderr", log)
-    model.sample({"y": 0.0, "sigma": 1.0, "width": 1.0}, chains=2, iter_warmup=1000,
-                 iter_sampling=1000, show_progress=True)
+    model.sample(
+        {"y": 0.0, "sigma": 1.0, "width": 1.0},
+        chains=2,
+        iter_warmup=1000,
+        iter_sampling=1000,
+        show_progress=True,
+    )
     written = [line for line in re.split(r"[\r\n]", log.getvalue()) if line.strip()]
     for chain in (1, 2):
         mine = [line for line in written if line.startswith(f"chain {chain}")]

@@ -30,8 +30,9 @@ def leave_run_directory(signum):
         "    print(directory, flush=True)\n"
         f"    os.kill(os.getpid(), {int(signum)})\n"
     )
-    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           env=os.environ.copy())
+    child = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
+    )
     assert child.returncode == -signum
     return child.stdout.strip()
 
@@ -56,8 +57,13 @@ def test_directory_in_use_is_never_swept(temp_dir):
             "    print(directory, flush=True)\n"
             "    sys.stdin.readline()\n"
         )
-        other = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+        other = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
         theirs = other.stdout.readline().strip()
         sweep()
         assert (mine / OWNER).exists() and os.path.exists(os.path.join(theirs, OWNER))

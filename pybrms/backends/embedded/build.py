@@ -54,20 +54,34 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         with elapsed_bar("Compiling the Stan driver (once)", show_progress):
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
-                 "-c", "driver.cpp", "-o", "driver.o"],
+                [
+                    toolchain.compiler,
+                    *COMPILE_FLAGS,
+                    *toolchain.include_flags,
+                    "-c",
+                    "driver.cpp",
+                    "-o",
+                    "driver.o",
+                ],
                 directory,
                 "the pybrms driver",
             )
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
-                 "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                [
+                    toolchain.compiler,
+                    *COMPILE_FLAGS,
+                    *toolchain.include_flags,
+                    "-x",
+                    "c++-header",
+                    PRECOMPILED,
+                    "-o",
+                    f"{PRECOMPILED}.gch",
+                ],
                 directory,
                 "the precompiled Stan header",
             )
 
-    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain),
-                            build)
+    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain), build)
     return entry
 
 
@@ -82,6 +96,7 @@ def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tu
         stanc rejected the program (its message names the line), or the C++
         compiler or linker failed.
     """
+
     def build(directory: Path) -> None:
         support = build_support(toolchain, show_progress)
         (directory / STAN_FILE).write_text(stan_code)
@@ -89,8 +104,14 @@ def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tu
         with elapsed_bar("Compiling Stan model", show_progress):
             _run_compiler(model_compile_command(toolchain, support), directory, "the model")
             _run_compiler(
-                [toolchain.compiler, "model.o", str(support / "driver.o"),
-                 "-o", EXECUTABLE, *toolchain.link_flags],
+                [
+                    toolchain.compiler,
+                    "model.o",
+                    str(support / "driver.o"),
+                    "-o",
+                    EXECUTABLE,
+                    *toolchain.link_flags,
+                ],
                 directory,
                 "the model executable (link)",
             )
@@ -98,14 +119,27 @@ def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tu
             (directory / intermediate).unlink()
 
     # The support entry (hundreds of MB, slow to verify) is only opened on a miss.
-    return cached_build(cache_root() / toolchain.key / "models", model_key(stan_code, toolchain),
-                        build)
+    return cached_build(
+        cache_root() / toolchain.key / "models", model_key(stan_code, toolchain), build
+    )
 
 
 def model_compile_command(toolchain: Toolchain, support: Path) -> list[str]:
     """The compiler command for ``model.hpp`` (stanc's output) with the precompiled header."""
-    return [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags, f"-I{support}",
-            "-include", PRECOMPILED, "-x", "c++", "model.hpp", "-c", "-o", "model.o"]
+    return [
+        toolchain.compiler,
+        *COMPILE_FLAGS,
+        *toolchain.include_flags,
+        f"-I{support}",
+        "-include",
+        PRECOMPILED,
+        "-x",
+        "c++",
+        "model.hpp",
+        "-c",
+        "-o",
+        "model.o",
+    ]
 
 
 def read_info(entry: Path) -> dict:

@@ -59,8 +59,13 @@ class EmbeddedModel(CompiledModel):
         """Number of unconstrained parameters given ``data``."""
         with run_directory() as workdir:
             data_file = self._write_data(data, workdir)
-            output = self._run_checked(run_once([str(self.executable), "info", data_file],
-                                                workdir, find_toolchain().runtime_env()))
+            output = self._run_checked(
+                run_once(
+                    [str(self.executable), "info", data_file],
+                    workdir,
+                    find_toolchain().runtime_env(),
+                )
+            )
         return int(json.loads(output.stdout[-1])["num_params_r"])
 
     def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
@@ -69,8 +74,11 @@ class EmbeddedModel(CompiledModel):
             data_file = self._write_data(data, workdir)
             commands = self._sample_commands(args, data_file, workdir)
             outputs = run_processes(
-                commands, workdir, chain_ids=range(1, args.chains + 1),
-                iterations=args.iter_warmup + args.iter_sampling, show_progress=show_progress,
+                commands,
+                workdir,
+                chain_ids=range(1, args.chains + 1),
+                iterations=args.iter_warmup + args.iter_sampling,
+                show_progress=show_progress,
                 env=find_toolchain().runtime_env(),
             )
             for output in outputs:
@@ -102,12 +110,19 @@ class EmbeddedModel(CompiledModel):
             data_file = self._write_data(data, workdir)
             stanio.write_stan_json(
                 str(workdir / "points.json"),
-                {"n": points.shape[0], "dim": points.shape[1], "jacobian": int(jacobian),
-                 "points": points.ravel()},
+                {
+                    "n": points.shape[0],
+                    "dim": points.shape[1],
+                    "jacobian": int(jacobian),
+                    "points": points.ravel(),
+                },
             )
             output = self._run_checked(
-                run_once([str(self.executable), "log_prob", data_file, "points.json"], workdir,
-                         find_toolchain().runtime_env())
+                run_once(
+                    [str(self.executable), "log_prob", data_file, "points.json"],
+                    workdir,
+                    find_toolchain().runtime_env(),
+                )
             )
         rows = [json.loads(line) for line in output.stdout if line.startswith("{")]
         return LogProb(
@@ -130,16 +145,29 @@ class EmbeddedModel(CompiledModel):
         if args.inv_metric is not None:
             metric_prefix = "metric"
             for chain, diagonal in enumerate(args.inv_metric, start=1):
-                stanio.write_stan_json(str(workdir / f"metric-{chain}.json"),
-                                       {"inv_metric": diagonal})
-        groups = ([list(range(1, args.chains + 1))] if args.parallel == "threads"
-                  else [[chain] for chain in range(1, args.chains + 1)])
+                stanio.write_stan_json(
+                    str(workdir / f"metric-{chain}.json"), {"inv_metric": diagonal}
+                )
+        groups = (
+            [list(range(1, args.chains + 1))]
+            if args.parallel == "threads"
+            else [[chain] for chain in range(1, args.chains + 1)]
+        )
         commands = []
         for group in groups:
             config_file = f"config-{group[0]}.json"
             stanio.write_stan_json(str(workdir / config_file), _config(args, group))
-            commands.append([str(self.executable), "sample", data_file, config_file, "output",
-                             init_prefix, metric_prefix])
+            commands.append(
+                [
+                    str(self.executable),
+                    "sample",
+                    data_file,
+                    config_file,
+                    "output",
+                    init_prefix,
+                    metric_prefix,
+                ]
+            )
         return commands
 
     def _run_checked(self, output: ProcessOutput) -> ProcessOutput:
@@ -151,8 +179,10 @@ class EmbeddedModel(CompiledModel):
         if code == DATA_ERROR:
             raise DataError(f"the Stan program rejected the data: {reason}")
         if code == SAMPLER_FAILED:
-            first = (f"{reason}\nTry other inits (init=0.5), a smaller step size "
-                     "(adapt_delta=0.95), or check the model's constraints and the data.")
+            first = (
+                f"{reason}\nTry other inits (init=0.5), a smaller step size "
+                "(adapt_delta=0.95), or check the model's constraints and the data."
+            )
         elif code == ARGUMENT_ERROR:
             first = f"the driver rejected its arguments: {reason}"
         elif code < 0:
@@ -184,4 +214,3 @@ def _config(args: SampleArgs, chains: list[int]) -> dict[str, Any]:
         "stepsize_jitter": 0.0,
         "stepsize": [args.step_size[c - 1] for c in chains],
     }
-

@@ -66,24 +66,35 @@ def run_processes(
         In the order of ``commands``.
     """
     bars = {
-        chain: SafeBar(show_progress, desc=f"chain {chain}", total=iterations, position=i,
-                       leave=False, unit="it")
+        chain: SafeBar(
+            show_progress,
+            desc=f"chain {chain}",
+            total=iterations,
+            position=i,
+            leave=False,
+            unit="it",
+        )
         for i, chain in enumerate(chain_ids)
     }
     outputs = [ProcessOutput(command=list(c), returncode=-1) for c in commands]
     processes = [
         launch.start(
-            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            bufsize=1, env=env,
+            command,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env=env,
         )
         for command in commands
     ]
     readers = []
     for process, output in zip(processes, outputs, strict=True):
-        readers.append(threading.Thread(target=_read_stdout, args=(process, output, bars),
-                                        daemon=True))
-        readers.append(threading.Thread(target=_read_stderr, args=(process, output),
-                                        daemon=True))
+        readers.append(
+            threading.Thread(target=_read_stdout, args=(process, output, bars), daemon=True)
+        )
+        readers.append(threading.Thread(target=_read_stderr, args=(process, output), daemon=True))
     for reader in readers:
         reader.start()
     try:
@@ -103,8 +114,9 @@ def run_processes(
 
 def run_once(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> ProcessOutput:
     """Run one short driver command (info, log_prob) and collect its output."""
-    outputs = run_processes([command], cwd, chain_ids=(), iterations=0, show_progress=False,
-                            env=env)
+    outputs = run_processes(
+        [command], cwd, chain_ids=(), iterations=0, show_progress=False, env=env
+    )
     return outputs[0]
 
 
@@ -122,4 +134,3 @@ def _read_stderr(process: subprocess.Popen, output: ProcessOutput) -> None:
     assert process.stderr is not None
     for line in process.stderr:
         output.stderr.append(line.rstrip("\n"))
-
