@@ -33,6 +33,7 @@
 #include <stan/services/util/create_unit_e_diag_inv_metric.hpp>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <fstream>
@@ -54,6 +55,12 @@ namespace {
 enum exit_code { OK = 0, ARGUMENT_ERROR = 2, SAMPLER_FAILED = 3, DATA_ERROR = 4 };
 
 std::mutex stdout_mutex;
+
+// The last stderr line says why the driver failed, so it must be one line.
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
 
 // Prefixes every message with its chain so the Python side can track progress,
 // and keeps the chain's latest warnings and errors: they say why it failed.
@@ -88,7 +95,7 @@ class chain_logger : public stan::callbacks::logger {
       const size_t last = message.find_last_not_of(" \n");
       if (first != std::string::npos) {
         if (recent_.size() == kRecent) recent_.pop_front();
-        recent_.push_back(message.substr(first, last - first + 1));
+        recent_.push_back(one_line(message.substr(first, last - first + 1)));
       }
     }
     std::lock_guard<std::mutex> lock(stdout_mutex);
@@ -295,7 +302,7 @@ int main(int argc, char** argv) {
     model = &new_model(*data, 0, &messages);
     if (!messages.str().empty()) std::cerr << messages.str();
   } catch (const std::exception& e) {
-    std::cerr << e.what() << std::endl;
+    std::cerr << one_line(e.what()) << std::endl;
     return DATA_ERROR;
   }
   try {
@@ -305,10 +312,10 @@ int main(int argc, char** argv) {
     std::cerr << "unknown command " << args[1] << std::endl;
     return ARGUMENT_ERROR;
   } catch (const std::invalid_argument& e) {
-    std::cerr << e.what() << std::endl;
+    std::cerr << one_line(e.what()) << std::endl;
     return ARGUMENT_ERROR;
   } catch (const std::exception& e) {
-    std::cerr << e.what() << std::endl;
+    std::cerr << one_line(e.what()) << std::endl;
     return SAMPLER_FAILED;
   }
 }

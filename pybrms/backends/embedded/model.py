@@ -59,13 +59,7 @@ class EmbeddedModel(CompiledModel):
         """Number of unconstrained parameters given ``data``."""
         with run_directory() as workdir:
             data_file = self._write_data(data, workdir)
-            output = self._run_checked(
-                run_once(
-                    [str(self.executable), "info", data_file],
-                    workdir,
-                    find_toolchain().runtime_env(),
-                )
-            )
+            output = self._run_once(["info", data_file], workdir)
         return int(json.loads(output.stdout[-1])["num_params_r"])
 
     def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
@@ -117,13 +111,7 @@ class EmbeddedModel(CompiledModel):
                     "points": points.ravel(),
                 },
             )
-            output = self._run_checked(
-                run_once(
-                    [str(self.executable), "log_prob", data_file, "points.json"],
-                    workdir,
-                    find_toolchain().runtime_env(),
-                )
-            )
+            output = self._run_once(["log_prob", data_file, "points.json"], workdir)
         rows = [json.loads(line) for line in output.stdout if line.startswith("{")]
         return LogProb(
             lp=np.array([row["lp"] for row in rows]),
@@ -169,6 +157,11 @@ class EmbeddedModel(CompiledModel):
                 ]
             )
         return commands
+
+    def _run_once(self, arguments: list[str], workdir: Path) -> ProcessOutput:
+        """Run a short driver command (info, log_prob); raise if it fails."""
+        command = [str(self.executable), *arguments]
+        return self._run_checked(run_once(command, workdir, find_toolchain().runtime_env()))
 
     def _run_checked(self, output: ProcessOutput) -> ProcessOutput:
         """Raise with the driver's reason (its last stderr line) first if it failed."""
