@@ -119,9 +119,8 @@ def _lock_path(directory: Path, key: str) -> Path:
 
 def _sweep_staging(directory: Path) -> None:
     """Remove staging directories of builds that were killed (their key's lock is free)."""
-    for key in {
-        path.name[len(STAGING) :].rsplit("-", 1)[0] for path in directory.glob(f"{STAGING}*-*")
-    }:
+    staged = directory.glob(f"{STAGING}*-*")  # ".<key>-<random>"
+    for key in {path.name[len(STAGING) :].rsplit("-", 1)[0] for path in staged}:
         with _try_lock(_lock_path(directory, key)) as held:
             if held:  # nobody builds this key, so its staging directories are leftovers
                 for staging in directory.glob(f"{STAGING}{key}-*"):
