@@ -62,8 +62,9 @@ class Draws:
     num_warmup_saved: int = 0
 
     def __repr__(self) -> str:
-        return (f"Draws({self.num_chains} chains x {self.num_draws} draws, "
-                f"{len(self.columns)} columns)")
+        return (
+            f"Draws({self.num_chains} chains x {self.num_draws} draws, {len(self.columns)} columns)"
+        )
 
     @property
     def num_chains(self) -> int:
@@ -99,8 +100,11 @@ class Draws:
     def sampler_diagnostics(self, *, include_warmup: bool = False) -> dict[str, np.ndarray]:
         """Sampler columns (``lp__``, ``divergent__``, ...) as ``(chains, draws)`` arrays."""
         block = self._block(include_warmup)
-        return {name: block[:, :, self.columns.index(name)] for name in SAMPLER_COLUMNS
-                if name in self.columns}
+        return {
+            name: block[:, :, self.columns.index(name)]
+            for name in SAMPLER_COLUMNS
+            if name in self.columns
+        }
 
     def variables(self, *, include_warmup: bool = False) -> dict[str, np.ndarray]:
         """Model variables shaped ``(chains, draws, *dims)``, via stanio.

@@ -94,10 +94,19 @@ class CompiledModel(ABC):
         (2, 1000)
         """
         args = make_sample_args(
-            chains=chains, threads=threads, seed=seed, iter_warmup=iter_warmup,
-            iter_sampling=iter_sampling, thin=thin, adapt_delta=adapt_delta,
-            max_treedepth=max_treedepth, init=init, step_size=step_size,
-            inv_metric=inv_metric, adapt_engaged=adapt_engaged, save_warmup=save_warmup,
+            chains=chains,
+            threads=threads,
+            seed=seed,
+            iter_warmup=iter_warmup,
+            iter_sampling=iter_sampling,
+            thin=thin,
+            adapt_delta=adapt_delta,
+            max_treedepth=max_treedepth,
+            init=init,
+            step_size=step_size,
+            inv_metric=inv_metric,
+            adapt_engaged=adapt_engaged,
+            save_warmup=save_warmup,
             parallel=parallel,
         )
         return self._sample(data, args, show_progress)

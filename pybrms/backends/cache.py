@@ -3,9 +3,11 @@
 An entry is a directory named by a content key (a hash of everything that goes
 into the build). It is built in a temporary sibling directory and renamed into
 place, so a killed or failed build never leaves a half-built entry. A file lock
-per key keeps two processes from building the same entry at once. Every entry
-carries a manifest of file checksums; an entry whose files no longer match is
-treated as missing and rebuilt.
+per key keeps two processes from building the same entry at once; a staging
+directory whose lock nobody holds was left by a killed build and is removed.
+Every entry carries a manifest of file checksums; an entry whose files no
+longer match is treated as missing and rebuilt. A cache directory that cannot
+be used raises :class:`~pybrms.errors.CacheError`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from pathlib import Path
 
 import platformdirs
 
+from pybrms.errors import CacheError
+
 logger = logging.getLogger(__name__)
 
 CACHE_ENV = "PYBRMS_CACHE_DIR"
 MANIFEST = "manifest.json"
+STAGING = "."  # staging directories are named ".<key>-<random>"
 
 
 def cache_root() -> Path:
@@ -34,10 +39,10 @@ def cache_root() -> Path:
 
     Examples
     --------
-    >>> import os
-    >>> os.environ["PYBRMS_CACHE_DIR"] = "/tmp/pybrms-doc-cache"
-    >>> str(cache_root())
-    '/tmp/pybrms-doc-cache'
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"PYBRMS_CACHE_DIR": "/data/pybrms-cache"}):
+    ...     str(cache_root())
+    '/data/pybrms-cache'
     """
     return Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("pybrms"))
 
@@ -52,9 +57,7 @@ def content_key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def cached_build(
-    directory: Path, key: str, build: Callable[[Path], None]
-) -> tuple[Path, bool]:
+def cached_build(directory: Path, key: str, build: Callable[[Path], None]) -> tuple[Path, bool]:
     """Return the entry ``directory / key``, building it with ``build`` if needed.
 
     Parameters
@@ -82,14 +85,21 @@ def cached_build(
     >>> cached_build(root, "k", lambda d: None)[1]
     True
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _cache_error(error) from error
     entry = directory / key
+    _sweep_staging(directory)
     if _is_valid(entry):
         return entry, True
-    with _locked(directory / f"{key}.lock"):
+    with _locked(_lock_path(directory, key)):
         if _is_valid(entry):  # built by another process while we waited
             return entry, True
-        staging = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=directory))
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{key}-", dir=directory))
+        except OSError as error:
+            raise _cache_error(error) from error
         try:
             build(staging)
             _write_manifest(staging)
@@ -101,6 +111,34 @@ def cached_build(
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return entry, False
+
+
+def _lock_path(directory: Path, key: str) -> Path:
+    return directory / f"{key}.lock"
+
+
+def _sweep_staging(directory: Path) -> None:
+    """Remove staging directories of builds that were killed (their key's lock is free)."""
+    staged = directory.glob(f"{STAGING}*-*")  # ".<key>-<random>"
+    for key in {path.name[len(STAGING) :].rsplit("-", 1)[0] for path in staged}:
+        with _try_lock(_lock_path(directory, key)) as held:
+            if held:  # nobody builds this key, so its staging directories are leftovers
+                for staging in directory.glob(f"{STAGING}{key}-*"):
+                    logger.info("removing %s, left by a killed build", staging)
+                    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _cache_error(error: OSError) -> CacheError:
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        problem = "a file stands where a directory should be"
+    else:
+        problem = (error.strerror or str(error)).lower()
+    source = f"set by {CACHE_ENV}" if os.environ.get(CACHE_ENV) else f"{CACHE_ENV} is not set"
+    return CacheError(
+        f"cannot use the pybrms build cache {cache_root()} ({source}): {problem} at "
+        f"{error.filename}. Set {CACHE_ENV} to a directory you can write to "
+        "(the embedded backend's build needs about 1 GB)."
+    )
 
 
 def _checksums(directory: Path) -> dict[str, str]:
@@ -128,9 +166,33 @@ def _is_valid(entry: Path) -> bool:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as handle:
+    try:
+        handle = open(path, "a")
+    except OSError as error:
+        raise _cache_error(error) from error
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _try_lock(path: Path) -> Iterator[bool]:
+    """Hold ``path``'s lock if nobody else does; yield whether we got it."""
+    try:
+        handle = open(path, "a")
+    except OSError:  # a read-only cache: nothing can be swept anyway
+        yield False
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -56,8 +56,7 @@ def test_concurrent_requests_build_once(tmp_path):
         time.sleep(0.3)
         (directory / "artifact").write_text("x")
 
-    workers = [threading.Thread(target=cached_build, args=(tmp_path, "k", slow))
-               for _ in range(4)]
+    workers = [threading.Thread(target=cached_build, args=(tmp_path, "k", slow)) for _ in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -79,6 +78,140 @@ def test_model_compile_cache_hit_and_rebuild_of_corrupt_executable():
     again.executable.write_bytes(b"truncated")
     rebuilt = compile_model(code, backend="embedded", show_progress=False)
     assert not rebuilt.from_cache and rebuilt.directory == first.directory
-    draws = rebuilt.sample({}, chains=1, iter_warmup=50, iter_sampling=50, seed=1,
-                           show_progress=False)
+    draws = rebuilt.sample(
+        {}, chains=1, iter_warmup=50, iter_sampling=50, seed=1, show_progress=False
+    )
     assert draws.variables()["x"].shape == (1, 50)
+
+
+def test_cache_doctests_leave_the_environment_alone():
+    import doctest
+    import os
+
+    import pybrms.backends.cache as cache_module
+
+    before = dict(os.environ)
+    assert doctest.testmod(cache_module).failed == 0
+    assert dict(os.environ) == before
+
+
+@pytest.fixture
+def make_read_only():
+    """Make a directory read-only in a way that also stops root (chmod does not)."""
+    import os
+    import subprocess
+
+    made = []
+
+    def make(directory):
+        if os.geteuid() != 0:
+            directory.chmod(0o555)
+        else:
+            try:
+                done = subprocess.run(["chattr", "+i", str(directory)], capture_output=True)
+            except FileNotFoundError:
+                done = None
+            if done is None or done.returncode != 0:
+                pytest.skip("root ignores permissions and chattr +i is unavailable here")
+        made.append(directory)
+        return directory
+
+    yield make
+    for directory in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(directory)], check=True)
+        else:
+            directory.chmod(0o755)
+
+
+def unusable_cache(kind, tmp_path, make_read_only):
+    if kind == "read-only directory":
+        (tmp_path / "cache").mkdir()
+        return make_read_only(tmp_path / "cache")
+    (tmp_path / "file").write_text("not a directory")
+    return tmp_path / "file" if kind == "file in its place" else tmp_path / "file" / "cache"
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("file in its place", "a file stands where a directory should be"),
+        ("path under a file", "a file stands where a directory should be"),
+        ("read-only directory", "not permitted|permission denied|read-only"),
+    ],
+)
+def test_unusable_cache_raises_cache_error_before_any_compile(
+    tmp_path, monkeypatch, make_read_only, kind, problem
+):
+    from pybrms.backends import launch
+    from pybrms.backends.embedded.toolchain import find_toolchain
+    from pybrms.errors import CacheError, PybrmsError, ToolchainError
+
+    try:
+        find_toolchain()
+    except ToolchainError as error:
+        pytest.skip(str(error))
+    path = unusable_cache(kind, tmp_path, make_read_only)
+    monkeypatch.setenv("PYBRMS_CACHE_DIR", str(path))
+
+    def no_compile(*args, **kwargs):
+        raise AssertionError("a compiler started although the cache cannot be used")
+
+    monkeypatch.setattr(launch, "start", no_compile)
+    with pytest.raises(CacheError, match=problem) as info:
+        compile_model(
+            "parameters { real x; } model { x ~ normal(0, 1); }",
+            backend="embedded",
+            show_progress=False,
+        )
+    assert isinstance(info.value, PybrmsError)
+    message = str(info.value)
+    assert "set by PYBRMS_CACHE_DIR" in message and str(path) in message
+    assert "Set PYBRMS_CACHE_DIR to a directory you can write to" in message
+
+
+def test_read_only_cache_still_serves_its_entries(tmp_path, make_read_only):
+    entry, _ = cached_build(tmp_path, "k", write_file("built"))
+    make_read_only(tmp_path)
+    assert cached_build(tmp_path, "k", write_file("never")) == (entry, True)
+
+
+def test_staging_left_by_a_killed_build_is_swept_by_the_next_one(tmp_path):
+    import subprocess
+    import sys
+
+    # A real process dies by SIGKILL in the middle of a build.
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from pybrms.backends.cache import cached_build\n"
+        "def build(d):\n"
+        "    (d / 'half').write_text('half-built')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "cached_build(Path(sys.argv[1]), 'killed', build)\n"
+    )
+    child = subprocess.run([sys.executable, "-c", script, str(tmp_path)])
+    assert child.returncode == -9
+    assert len(list(tmp_path.glob(".killed-*"))) == 1
+    cached_build(tmp_path, "other", write_file("x"))
+    assert not list(tmp_path.glob(".killed-*"))
+
+
+def test_staging_of_a_live_build_is_kept(tmp_path):
+    building, release = threading.Event(), threading.Event()
+
+    def slow(directory):
+        (directory / "artifact").write_text("x")
+        building.set()
+        release.wait(30)
+
+    worker = threading.Thread(target=cached_build, args=(tmp_path, "live", slow))
+    worker.start()
+    try:
+        assert building.wait(30)
+        cached_build(tmp_path, "other", write_file("y"))  # sweeps
+        assert len(list(tmp_path.glob(".live-*"))) == 1
+    finally:
+        release.set()
+        worker.join()
+    assert (tmp_path / "live" / "artifact").read_text() == "x"

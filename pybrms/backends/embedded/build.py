@@ -2,17 +2,20 @@
 
 The driver object and a precompiled Stan model header are built once per
 toolchain and cached; each model then compiles only its own translation unit.
-Both caches are content-addressed (see :mod:`pybrms.backends.cache`).
+Both caches are content-addressed (see :mod:`pybrms.backends.cache`) and keyed
+by versions and flags, not paths, so every environment shares them. Compilers
+run under :mod:`pybrms.backends.launch`: none outlives an interrupted or
+killed Python process.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import subprocess
 from importlib import resources
 from pathlib import Path
 
+from pybrms.backends import launch
 from pybrms.backends.cache import cache_root, cached_build, content_key
 from pybrms.backends.embedded.toolchain import COMPILE_FLAGS, Toolchain
 from pybrms.errors import CompileError
@@ -38,6 +41,11 @@ def support_key(toolchain: Toolchain) -> str:
     return content_key(toolchain.key, driver_source(), PRECOMPILED_TEXT)
 
 
+def model_key(stan_code: str, toolchain: Toolchain) -> str:
+    """Content key of a model's cache entry."""
+    return content_key(toolchain.key, support_key(toolchain), stan_code)
+
+
 def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
     """Driver object and precompiled header for this toolchain (cached)."""
 
@@ -46,20 +54,34 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         with elapsed_bar("Compiling the Stan driver (once)", show_progress):
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
-                 "-c", "driver.cpp", "-o", "driver.o"],
+                [
+                    toolchain.compiler,
+                    *COMPILE_FLAGS,
+                    *toolchain.include_flags,
+                    "-c",
+                    "driver.cpp",
+                    "-o",
+                    "driver.o",
+                ],
                 directory,
                 "the pybrms driver",
             )
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
-                 "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                [
+                    toolchain.compiler,
+                    *COMPILE_FLAGS,
+                    *toolchain.include_flags,
+                    "-x",
+                    "c++-header",
+                    PRECOMPILED,
+                    "-o",
+                    f"{PRECOMPILED}.gch",
+                ],
                 directory,
                 "the precompiled Stan header",
             )
 
-    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain),
-                            build)
+    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain), build)
     return entry
 
 
@@ -74,31 +96,50 @@ def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tu
         stanc rejected the program (its message names the line), or the C++
         compiler or linker failed.
     """
-    # The support entry (hundreds of MB, slow to verify) is only opened on a miss.
-    key = content_key(toolchain.key, support_key(toolchain), stan_code)
 
     def build(directory: Path) -> None:
         support = build_support(toolchain, show_progress)
         (directory / STAN_FILE).write_text(stan_code)
         _run_stanc(toolchain, directory)
         with elapsed_bar("Compiling Stan model", show_progress):
+            _run_compiler(model_compile_command(toolchain, support), directory, "the model")
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags,
-                 f"-I{support}", "-include", PRECOMPILED,
-                 "-x", "c++", "model.hpp", "-c", "-o", "model.o"],
-                directory,
-                "the model",
-            )
-            _run_compiler(
-                [toolchain.compiler, "model.o", str(support / "driver.o"),
-                 "-o", EXECUTABLE, *toolchain.link_flags],
+                [
+                    toolchain.compiler,
+                    "model.o",
+                    str(support / "driver.o"),
+                    "-o",
+                    EXECUTABLE,
+                    *toolchain.link_flags,
+                ],
                 directory,
                 "the model executable (link)",
             )
         for intermediate in ("model.hpp", "model.o"):
             (directory / intermediate).unlink()
 
-    return cached_build(cache_root() / toolchain.key / "models", key, build)
+    # The support entry (hundreds of MB, slow to verify) is only opened on a miss.
+    return cached_build(
+        cache_root() / toolchain.key / "models", model_key(stan_code, toolchain), build
+    )
+
+
+def model_compile_command(toolchain: Toolchain, support: Path) -> list[str]:
+    """The compiler command for ``model.hpp`` (stanc's output) with the precompiled header."""
+    return [
+        toolchain.compiler,
+        *COMPILE_FLAGS,
+        *toolchain.include_flags,
+        f"-I{support}",
+        "-include",
+        PRECOMPILED,
+        "-x",
+        "c++",
+        "model.hpp",
+        "-c",
+        "-o",
+        "model.o",
+    ]
 
 
 def read_info(entry: Path) -> dict:
@@ -107,23 +148,23 @@ def read_info(entry: Path) -> dict:
 
 
 def _run_stanc(toolchain: Toolchain, directory: Path) -> None:
-    stanc = str(toolchain.stanc)
-    translate = subprocess.run(
-        [stanc, "--o", "model.hpp", STAN_FILE], cwd=directory, capture_output=True, text=True
-    )
-    if translate.returncode != 0:
+    _stanc(toolchain, ["--o", "model.hpp"], directory)
+    (directory / INFO).write_text(_stanc(toolchain, ["--info"], directory))
+
+
+def _stanc(toolchain: Toolchain, arguments: list[str], directory: Path) -> str:
+    result = launch.run([str(toolchain.stanc), *arguments, STAN_FILE], directory)
+    if result.returncode != 0:
         raise CompileError(
             "stanc could not translate the Stan program:\n"
-            + (translate.stderr or translate.stdout).strip()
+            + (result.stderr or result.stdout).strip()
         )
-    info = subprocess.run([stanc, "--info", STAN_FILE], cwd=directory, capture_output=True,
-                          text=True, check=True)
-    (directory / INFO).write_text(info.stdout)
+    return result.stdout
 
 
 def _run_compiler(command: list[str], directory: Path, what: str) -> None:
     logger.debug("compiling %s: %s", what, " ".join(command))
-    result = subprocess.run(command, cwd=directory, capture_output=True, text=True)
+    result = launch.run(command, directory)
     if result.returncode != 0:
         raise CompileError(
             f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"

@@ -12,8 +12,11 @@
 // name follow the number, so one process per chain gives the same draws). Chain
 // k writes OUTPUT_PREFIX-k.csv; per-chain inits and metrics are read from
 // INIT_PREFIX-k.json and METRIC_PREFIX-k.json when those prefixes are given.
-// Progress lines go to stdout as "chain K: <message>"; errors go to stderr
-// and set a non-zero exit code (2: bad data or arguments, 3: sampler failure).
+// Progress lines go to stdout as "chain K: <message>"; warnings and errors go
+// to stderr. A non-zero exit code says what went wrong (see exit_code), and the
+// last stderr line then says why: Stan's own message ("chain K failed: ..."),
+// or the rejected data or argument. Numbers in JSON output may be NaN,
+// Infinity or -Infinity, as Python's json module reads them.
 
 #include <stan/callbacks/interrupt.hpp>
 #include <stan/callbacks/logger.hpp>
@@ -30,6 +33,9 @@
 #include <stan/services/util/create_unit_e_diag_inv_metric.hpp>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+#include <cmath>
+#include <deque>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -45,29 +51,68 @@ stan::model::model_base& new_model(stan::io::var_context& data_context,
 
 namespace {
 
+// Exit codes of the driver (pybrms/backends/embedded/model.py reads them).
+enum exit_code { OK = 0, ARGUMENT_ERROR = 2, SAMPLER_FAILED = 3, DATA_ERROR = 4 };
+
 std::mutex stdout_mutex;
 
-// Prefixes every message with its chain so the Python side can track progress.
+// The last stderr line says why the driver failed, so it must be one line.
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+// Prefixes every message with its chain so the Python side can track progress,
+// and keeps the chain's latest warnings and errors: they say why it failed.
 class chain_logger : public stan::callbacks::logger {
  public:
   explicit chain_logger(int chain) : chain_(chain) {}
   void info(const std::string& message) override { emit(std::cout, message); }
   void info(const std::stringstream& message) override { emit(std::cout, message.str()); }
-  void warn(const std::string& message) override { emit(std::cerr, message); }
-  void warn(const std::stringstream& message) override { emit(std::cerr, message.str()); }
-  void error(const std::string& message) override { emit(std::cerr, message); }
-  void error(const std::stringstream& message) override { emit(std::cerr, message.str()); }
-  void fatal(const std::string& message) override { emit(std::cerr, message); }
-  void fatal(const std::stringstream& message) override { emit(std::cerr, message.str()); }
+  void warn(const std::string& message) override { emit(std::cerr, message, true); }
+  void warn(const std::stringstream& message) override { warn(message.str()); }
+  void error(const std::string& message) override { emit(std::cerr, message, true); }
+  void error(const std::stringstream& message) override { error(message.str()); }
+  void fatal(const std::string& message) override { emit(std::cerr, message, true); }
+  void fatal(const std::stringstream& message) override { fatal(message.str()); }
+
+  // The latest warnings and errors on one line, the last one (what failed) first:
+  // "Initialization failed. Rejecting initial value: Log probability evaluates ...".
+  std::string summary() const {
+    if (recent_.empty()) return "the sampler stopped without a message";
+    std::string text = recent_.back();
+    for (size_t i = 0; i + 1 < recent_.size(); ++i) text += " " + recent_[i];
+    return text;
+  }
 
  private:
-  void emit(std::ostream& stream, const std::string& message) {
+  static constexpr size_t kRecent = 6;  // a rejected init's reason and the final verdict
+
+  void emit(std::ostream& stream, const std::string& message, bool remember = false) {
     if (message.empty()) return;
+    if (remember) {
+      const size_t first = message.find_first_not_of(" \n");
+      const size_t last = message.find_last_not_of(" \n");
+      if (first != std::string::npos) {
+        if (recent_.size() == kRecent) recent_.pop_front();
+        recent_.push_back(one_line(message.substr(first, last - first + 1)));
+      }
+    }
     std::lock_guard<std::mutex> lock(stdout_mutex);
     stream << "chain " << chain_ << ": " << message << std::endl;
   }
   int chain_;
+  std::deque<std::string> recent_;
 };
+
+// JSON has no inf or nan; Python's json module reads these spellings.
+std::string json_number(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  std::ostringstream text;
+  text << std::setprecision(17) << value;
+  return text.str();
+}
 
 struct sampler_config {
   int chains, first_chain, threads, seed, num_warmup, num_samples, num_thin, save_warmup, refresh;
@@ -120,9 +165,9 @@ std::unique_ptr<stan::io::var_context> optional_context(const std::string& prefi
   return read_json(prefix + "-" + std::to_string(chain) + ".json");
 }
 
-int run_chain(stan::model::model_base& model, const sampler_config& config, int chain,
-              const std::string& output_prefix, const std::string& init_prefix,
-              const std::string& metric_prefix) {
+int run_services(stan::model::model_base& model, const sampler_config& config, int chain,
+                 const std::string& output_prefix, const std::string& init_prefix,
+                 const std::string& metric_prefix, chain_logger& logger) {
   auto init = optional_context(init_prefix, chain);
   std::unique_ptr<stan::io::var_context> metric
       = metric_prefix.empty()
@@ -145,7 +190,6 @@ int run_chain(stan::model::model_base& model, const sampler_config& config, int 
   stan::callbacks::writer init_writer;
   stan::callbacks::writer diagnostic_writer;
   stan::callbacks::interrupt interrupt;
-  chain_logger logger(chain);
   const double stepsize = config.stepsize[chain - config.first_chain];
   if (config.adapt_engaged) {
     return stan::services::sample::hmc_nuts_diag_e_adapt(
@@ -161,37 +205,48 @@ int run_chain(stan::model::model_base& model, const sampler_config& config, int 
       diagnostic_writer);
 }
 
+// Runs one chain; returns "" on success, otherwise why it failed.
+std::string run_chain(stan::model::model_base& model, const sampler_config& config, int chain,
+                      const std::string& output_prefix, const std::string& init_prefix,
+                      const std::string& metric_prefix) {
+  chain_logger logger(chain);
+  try {
+    const int code = run_services(model, config, chain, output_prefix, init_prefix,
+                                  metric_prefix, logger);
+    if (code == 0) return "";
+  } catch (const std::exception& e) {
+    logger.error(e.what());
+  }
+  return logger.summary();
+}
+
 int command_sample(stan::model::model_base& model, const std::vector<std::string>& args) {
   if (args.size() < 5) throw std::invalid_argument("sample needs DATA CONFIG OUTPUT_PREFIX");
   const sampler_config config = read_config(args[3]);
   const std::string init_prefix = args.size() > 5 ? args[5] : "";
   const std::string metric_prefix = args.size() > 6 ? args[6] : "";
   stan::math::init_threadpool_tbb(config.chains * config.threads);
-  if (config.chains == 1)  // on the main thread, as CmdStan runs a single chain
-    return run_chain(model, config, config.first_chain, args[4], init_prefix, metric_prefix)
-                   == 0
-               ? 0
-               : 3;
-  std::vector<int> codes(config.chains, 0);
-  // One task per chain on the shared pool; reduce_sum inside a chain draws
-  // from the same pool, as CmdStan does with --num_chains.
-  tbb::parallel_for(tbb::blocked_range<int>(0, config.chains, 1),
-                    [&](const tbb::blocked_range<int>& range) {
-                      for (int i = range.begin(); i != range.end(); ++i) {
-                        try {
-                          codes[i] = run_chain(model, config, config.first_chain + i, args[4],
-                                               init_prefix, metric_prefix);
-                        } catch (const std::exception& e) {
-                          std::lock_guard<std::mutex> lock(stdout_mutex);
-                          std::cerr << "chain " << config.first_chain + i << ": " << e.what()
-                                    << std::endl;
-                          codes[i] = 3;
-                        }
-                      }
-                    });
-  for (int code : codes)
-    if (code != 0) return 3;
-  return 0;
+  std::vector<std::string> failures(config.chains);
+  if (config.chains == 1) {  // on the main thread, as CmdStan runs a single chain
+    failures[0] = run_chain(model, config, config.first_chain, args[4], init_prefix,
+                            metric_prefix);
+  } else {
+    // One task per chain on the shared pool; reduce_sum inside a chain draws
+    // from the same pool, as CmdStan does with --num_chains.
+    tbb::parallel_for(tbb::blocked_range<int>(0, config.chains, 1),
+                      [&](const tbb::blocked_range<int>& range) {
+                        for (int i = range.begin(); i != range.end(); ++i)
+                          failures[i] = run_chain(model, config, config.first_chain + i,
+                                                  args[4], init_prefix, metric_prefix);
+                      });
+  }
+  int code = OK;
+  for (int i = 0; i < config.chains; ++i) {
+    if (failures[i].empty()) continue;
+    std::cerr << "chain " << config.first_chain + i << " failed: " << failures[i] << std::endl;
+    code = SAMPLER_FAILED;
+  }
+  return code;
 }
 
 int command_info(stan::model::model_base& model) {
@@ -218,15 +273,14 @@ int command_log_prob(stan::model::model_base& model, const std::vector<std::stri
                                 + std::to_string(model.num_params_r())
                                 + " unconstrained parameters");
   std::vector<int> params_i;
-  std::cout << std::setprecision(17);
   for (int k = 0; k < n; ++k) {
     std::vector<double> params(flat.begin() + k * dim, flat.begin() + (k + 1) * dim);
     std::vector<double> gradient;
     const double lp
         = jacobian ? stan::model::log_prob_grad<false, true>(model, params, params_i, gradient)
                    : stan::model::log_prob_grad<false, false>(model, params, params_i, gradient);
-    std::cout << "{\"lp\": " << lp << ", \"grad\": [";
-    for (int j = 0; j < dim; ++j) std::cout << (j ? ", " : "") << gradient[j];
+    std::cout << "{\"lp\": " << json_number(lp) << ", \"grad\": [";
+    for (int j = 0; j < dim; ++j) std::cout << (j ? ", " : "") << json_number(gradient[j]);
     std::cout << "]}\n";
   }
   std::cout.flush();
@@ -239,7 +293,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   if (args.size() < 3) {
     std::cerr << "usage: " << args[0] << " info|sample|log_prob DATA ..." << std::endl;
-    return 2;
+    return ARGUMENT_ERROR;
   }
   stan::model::model_base* model = nullptr;
   try {
@@ -248,20 +302,20 @@ int main(int argc, char** argv) {
     model = &new_model(*data, 0, &messages);
     if (!messages.str().empty()) std::cerr << messages.str();
   } catch (const std::exception& e) {
-    std::cerr << "data error: " << e.what() << std::endl;
-    return 2;
+    std::cerr << one_line(e.what()) << std::endl;
+    return DATA_ERROR;
   }
   try {
     if (args[1] == "info") return command_info(*model);
     if (args[1] == "sample") return command_sample(*model, args);
     if (args[1] == "log_prob") return command_log_prob(*model, args);
     std::cerr << "unknown command " << args[1] << std::endl;
-    return 2;
+    return ARGUMENT_ERROR;
   } catch (const std::invalid_argument& e) {
-    std::cerr << "argument error: " << e.what() << std::endl;
-    return 2;
+    std::cerr << one_line(e.what()) << std::endl;
+    return ARGUMENT_ERROR;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << std::endl;
-    return 3;
+    std::cerr << one_line(e.what()) << std::endl;
+    return SAMPLER_FAILED;
   }
 }

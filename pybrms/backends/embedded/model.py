@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +14,16 @@ from pybrms.backends.base import CompiledModel, LogProb
 from pybrms.backends.datacheck import check_data
 from pybrms.backends.embedded.build import EXECUTABLE, STAN_FILE, read_info
 from pybrms.backends.embedded.process import ProcessOutput, run_once, run_processes
+from pybrms.backends.embedded.toolchain import find_toolchain
 from pybrms.backends.sample_args import SampleArgs
+from pybrms.backends.scratch import run_directory
 from pybrms.draws import Draws, read_stan_csv
 from pybrms.errors import DataError, SamplingError
 
-DATA_ERROR_EXIT = 2
+# Exit codes of the driver (see exit_code in driver.cpp); its last stderr line says why.
+ARGUMENT_ERROR = 2
+SAMPLER_FAILED = 3
+DATA_ERROR = 4
 
 
 class EmbeddedModel(CompiledModel):
@@ -54,20 +57,23 @@ class EmbeddedModel(CompiledModel):
 
     def num_unconstrained(self, data: Mapping[str, Any]) -> int:
         """Number of unconstrained parameters given ``data``."""
-        with _workdir() as workdir:
+        with run_directory() as workdir:
             data_file = self._write_data(data, workdir)
-            output = self._run_checked(run_once([str(self.executable), "info", data_file],
-                                                workdir))
+            output = self._run_once(["info", data_file], workdir)
         return int(json.loads(output.stdout[-1])["num_params_r"])
 
     def _sample(self, data: Mapping[str, Any], args: SampleArgs, show_progress: bool) -> Draws:
         """Run the driver (one process, or one per chain) and read its CSV files."""
-        with _workdir() as workdir:
+        with run_directory() as workdir:
             data_file = self._write_data(data, workdir)
             commands = self._sample_commands(args, data_file, workdir)
             outputs = run_processes(
-                commands, workdir, chain_ids=range(1, args.chains + 1),
-                iterations=args.iter_warmup + args.iter_sampling, show_progress=show_progress,
+                commands,
+                workdir,
+                chain_ids=range(1, args.chains + 1),
+                iterations=args.iter_warmup + args.iter_sampling,
+                show_progress=show_progress,
+                env=find_toolchain().runtime_env(),
             )
             for output in outputs:
                 self._run_checked(output)
@@ -94,16 +100,18 @@ class EmbeddedModel(CompiledModel):
         array([-0.91893853])
         """
         points = np.atleast_2d(np.asarray(unconstrained, dtype=float))
-        with _workdir() as workdir:
+        with run_directory() as workdir:
             data_file = self._write_data(data, workdir)
             stanio.write_stan_json(
                 str(workdir / "points.json"),
-                {"n": points.shape[0], "dim": points.shape[1], "jacobian": int(jacobian),
-                 "points": points.ravel()},
+                {
+                    "n": points.shape[0],
+                    "dim": points.shape[1],
+                    "jacobian": int(jacobian),
+                    "points": points.ravel(),
+                },
             )
-            output = self._run_checked(
-                run_once([str(self.executable), "log_prob", data_file, "points.json"], workdir)
-            )
+            output = self._run_once(["log_prob", data_file, "points.json"], workdir)
         rows = [json.loads(line) for line in output.stdout if line.startswith("{")]
         return LogProb(
             lp=np.array([row["lp"] for row in rows]),
@@ -125,31 +133,59 @@ class EmbeddedModel(CompiledModel):
         if args.inv_metric is not None:
             metric_prefix = "metric"
             for chain, diagonal in enumerate(args.inv_metric, start=1):
-                stanio.write_stan_json(str(workdir / f"metric-{chain}.json"),
-                                       {"inv_metric": diagonal})
-        groups = ([list(range(1, args.chains + 1))] if args.parallel == "threads"
-                  else [[chain] for chain in range(1, args.chains + 1)])
+                stanio.write_stan_json(
+                    str(workdir / f"metric-{chain}.json"), {"inv_metric": diagonal}
+                )
+        groups = (
+            [list(range(1, args.chains + 1))]
+            if args.parallel == "threads"
+            else [[chain] for chain in range(1, args.chains + 1)]
+        )
         commands = []
         for group in groups:
             config_file = f"config-{group[0]}.json"
             stanio.write_stan_json(str(workdir / config_file), _config(args, group))
-            commands.append([str(self.executable), "sample", data_file, config_file, "output",
-                             init_prefix, metric_prefix])
+            commands.append(
+                [
+                    str(self.executable),
+                    "sample",
+                    data_file,
+                    config_file,
+                    "output",
+                    init_prefix,
+                    metric_prefix,
+                ]
+            )
         return commands
 
+    def _run_once(self, arguments: list[str], workdir: Path) -> ProcessOutput:
+        """Run a short driver command (info, log_prob); raise if it fails."""
+        command = [str(self.executable), *arguments]
+        return self._run_checked(run_once(command, workdir, find_toolchain().runtime_env()))
+
     def _run_checked(self, output: ProcessOutput) -> ProcessOutput:
-        if output.returncode == 0:
+        """Raise with the driver's reason (its last stderr line) first if it failed."""
+        code = output.returncode
+        if code == 0:
             return output
-        message = "\n".join(output.stderr[-40:]).strip()
-        if output.returncode == DATA_ERROR_EXIT and message.startswith("data error"):
-            raise DataError(f"the Stan program rejected the data: {message}")
-        if output.returncode < 0:
-            message = f"killed by signal {-output.returncode}\n{message}"
+        reason = output.stderr[-1] if output.stderr else "(no message)"
+        if code == DATA_ERROR:
+            raise DataError(f"the Stan program rejected the data: {reason}")
+        if code == SAMPLER_FAILED:
+            first = (
+                f"{reason}\nTry other inits (init=0.5), a smaller step size "
+                "(adapt_delta=0.95), or check the model's constraints and the data."
+            )
+        elif code == ARGUMENT_ERROR:
+            first = f"the driver rejected its arguments: {reason}"
+        elif code < 0:
+            first = f"the sampler was killed by signal {-code}"
+        else:
+            first = f"the sampler failed with exit code {code}: {reason}"
+        # Failed inits repeat the same lines a hundred times; show each once.
+        messages = "\n".join(list(dict.fromkeys(output.stderr[-300:]))[-20:])
         raise SamplingError(
-            f"the sampler failed (exit code {output.returncode}).\n{message}\n"
-            f"command: {' '.join(output.command)}\n"
-            "Try other inits (init=0.5), a smaller step size (adapt_delta=0.95), or check "
-            "the model's constraints."
+            f"{first}\ncommand: {' '.join(output.command)}\nlast messages:\n{messages}"
         )
 
 
@@ -171,9 +207,3 @@ def _config(args: SampleArgs, chains: list[int]) -> dict[str, Any]:
         "stepsize_jitter": 0.0,
         "stepsize": [args.step_size[c - 1] for c in chains],
     }
-
-
-@contextmanager
-def _workdir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="pybrms-run-") as name:
-        yield Path(name)

@@ -2,8 +2,9 @@
 
 The driver prints ``chain K: Iteration: i / n [ p%] (Warmup)`` lines on stdout.
 Reader threads parse them into progress bars and collect stderr; the calling
-thread only waits, so a KeyboardInterrupt always reaches it and terminates
-every child before it propagates.
+thread only waits, so a KeyboardInterrupt always reaches it and kills every
+child before it propagates. The children die with the Python process too
+(see :mod:`pybrms.backends.launch`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import logging
 import re
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pybrms.backends import launch
 from pybrms.progress import SafeBar
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ def run_processes(
     chain_ids: Sequence[int],
     iterations: int,
     show_progress: bool,
+    env: Mapping[str, str] | None = None,
 ) -> list[ProcessOutput]:
     """Run ``commands`` concurrently and wait for all of them.
 
@@ -54,6 +57,8 @@ def run_processes(
         Warmup plus sampling iterations of one chain (the bars' total).
     show_progress
         Show one tqdm bar per chain.
+    env
+        Environment of the processes (default: this process's).
 
     Returns
     -------
@@ -61,33 +66,45 @@ def run_processes(
         In the order of ``commands``.
     """
     bars = {
-        chain: SafeBar(show_progress, desc=f"chain {chain}", total=iterations, position=i,
-                       leave=False, unit="it")
+        chain: SafeBar(
+            show_progress,
+            desc=f"chain {chain}",
+            total=iterations,
+            position=i,
+            leave=False,
+            unit="it",
+        )
         for i, chain in enumerate(chain_ids)
     }
     outputs = [ProcessOutput(command=list(c), returncode=-1) for c in commands]
     processes = [
-        subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        launch.start(
+            command,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             bufsize=1,
+            env=env,
         )
         for command in commands
     ]
     readers = []
     for process, output in zip(processes, outputs, strict=True):
-        readers.append(threading.Thread(target=_read_stdout, args=(process, output, bars),
-                                        daemon=True))
-        readers.append(threading.Thread(target=_read_stderr, args=(process, output),
-                                        daemon=True))
+        readers.append(
+            threading.Thread(target=_read_stdout, args=(process, output, bars), daemon=True)
+        )
+        readers.append(threading.Thread(target=_read_stderr, args=(process, output), daemon=True))
     for reader in readers:
         reader.start()
     try:
         for process, output in zip(processes, outputs, strict=True):
-            output.returncode = process.wait()
+            output.returncode = launch.wait(process)
         for reader in readers:
             reader.join()
     except BaseException:
-        _stop(processes)
+        for process in processes:
+            launch.stop(process)
         raise
     finally:
         for bar in bars.values():
@@ -95,9 +112,11 @@ def run_processes(
     return outputs
 
 
-def run_once(command: list[str], cwd: Path) -> ProcessOutput:
+def run_once(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> ProcessOutput:
     """Run one short driver command (info, log_prob) and collect its output."""
-    outputs = run_processes([command], cwd, chain_ids=(), iterations=0, show_progress=False)
+    outputs = run_processes(
+        [command], cwd, chain_ids=(), iterations=0, show_progress=False, env=env
+    )
     return outputs[0]
 
 
@@ -115,15 +134,3 @@ def _read_stderr(process: subprocess.Popen, output: ProcessOutput) -> None:
     assert process.stderr is not None
     for line in process.stderr:
         output.stderr.append(line.rstrip("\n"))
-
-
-def _stop(processes: Sequence[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -82,17 +83,33 @@ class Toolchain:
 
     @property
     def key(self) -> str:
-        """Content key of everything that changes the compiled output."""
+        """Content key of everything that changes the compiled output.
+
+        Versions and flags only, never the wheel's path: every environment with
+        the same httpstan and compiler shares one driver, precompiled header and
+        set of models (GCC uses a precompiled header built under another
+        ``-I`` path, and models find ``libtbb`` through :attr:`runtime_env`).
+        """
         text = "\n".join(
             [
                 self.httpstan_version,
                 self.stanc_version,
                 self.compiler_version,
                 " ".join(COMPILE_FLAGS),
-                " ".join(self.link_flags),
+                " ".join(LINK_LIBRARIES),
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def runtime_env(self) -> dict[str, str]:
+        """Environment for running a model: this wheel's ``lib`` first on the library path.
+
+        A model linked in another environment has that environment's ``lib`` as
+        its runpath; ``LD_LIBRARY_PATH`` goes before it, so the model runs even
+        after that environment is gone.
+        """
+        search = [str(self.root / "lib"), os.environ.get("LD_LIBRARY_PATH", "")]
+        return {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(filter(None, search))}
 
 
 @functools.cache
