@@ -183,6 +183,16 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("Duplicated group-level effects", "effect 'x'", "group 'g'"),
     ),
+    "family_not_a_name": (
+        lambda: dict(formula="y ~ x", data=frame(), family=bm.family(1)),
+        SpecError,
+        ("family()", "1"),
+    ),
+    "link_not_a_name": (
+        lambda: dict(formula="y ~ x", data=frame(), family=bm.family("gaussian", link=2)),
+        SpecError,
+        ("family()", "2"),
+    ),
     "formula_not_a_string": (
         lambda: dict(formula=["y ~ x"], data=frame()),
         SpecError,
