@@ -325,11 +325,12 @@ def _addition_call(sign: str, node: Node, source: str) -> Call:
 def _signed_terms(node: Node, source: str, sign: str = "+") -> list[tuple[str, Node]]:
     """Flatten a chain of ``+`` and ``-`` into (sign, term) pairs, in order.
 
-    Two signs in a row (``1 + + x``) leave an empty term between them: refused.
+    A unary ``+`` right after ``+`` or ``-`` (``1 + + x``) leaves an empty term
+    between them: refused. A unary ``-`` there removes its term, as in R (``x + -1``).
     """
     if _is_additive(node):
         *left, right = node.operands
-        if left and _is_additive(right) and right.operator.arity == 1:
+        if left and _is_additive(right) and right.operator.arity == 1 and right.symbol == "+":
             span = Span(node.op_span.start, right.op_span.end)
             raise syntax_error(
                 source,
