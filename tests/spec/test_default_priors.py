@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
 from pybrms.formula import bf
 from pybrms.priors import prior
@@ -357,3 +358,23 @@ def test_constant_priors_that_cannot_fix_their_parameter(case, request):
     with pytest.raises(SpecError) as err:
         build_spec(formula, request.getfixturevalue(data), fam, user)
     assert message in str(err.value)
+
+
+# id: (user prior on class b, (lb, ub) at which the lprior statement of b truncates)
+TRUNCATIONS = {
+    "both": (prior("normal(0, 1)", lb=-1, ub=1), (-1.0, 1.0)),
+    "lower": (prior("normal(0, 1)", lb=0), (0.0, None)),
+    "upper": (prior("normal(0, 1)", ub=0.5), (None, 0.5)),
+    "support_starts_at_bound": (prior("exponential(1)", lb=0), (None, None)),
+    "support_inside_bound": (prior("exponential(1)", lb=0.5), (0.5, None)),
+    "support_equals_bounds": (prior("uniform(0, 1)", lb=0, ub=1), (None, None)),
+    "beta_upper_only": (prior("beta(2, 2)", lb=0, ub=0.5), (None, 0.5)),
+}
+
+
+@pytest.mark.parametrize("case", TRUNCATIONS.values(), ids=TRUNCATIONS.keys())
+def test_bounded_b_priors_truncate_where_the_bound_cuts_the_support(epilepsy, case):
+    user, bounds = case
+    spec = build_spec("count ~ zAge + zBase", epilepsy, "poisson", user)
+    (b,) = [s for s in lprior_statements(spec) if s.target == "b"]
+    assert (b.lb, b.ub, b.n) == (*bounds, 2)
