@@ -30,39 +30,49 @@ __all__ = [
     "prior",
 ]
 
+_REAL, _POSITIVE, _UNIT = "real", "positive", "between 0 and 1"
+
+# Each distribution's arguments, by Stan's names, with the values Stan accepts.
+_ARGUMENTS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "beta": (("alpha", _POSITIVE), ("beta", _POSITIVE)),
+    "beta_proportion": (("mu", _UNIT), ("kappa", _POSITIVE)),
+    "cauchy": (("mu", _REAL), ("sigma", _POSITIVE)),
+    "chi_square": (("nu", _POSITIVE),),
+    "constant": (("value", _REAL),),
+    "double_exponential": (("mu", _REAL), ("sigma", _POSITIVE)),
+    "exp_mod_normal": (("mu", _REAL), ("sigma", _POSITIVE), ("lambda", _POSITIVE)),
+    "exponential": (("beta", _POSITIVE),),
+    "frechet": (("alpha", _POSITIVE), ("sigma", _POSITIVE)),
+    "gamma": (("alpha", _POSITIVE), ("beta", _POSITIVE)),
+    "gumbel": (("mu", _REAL), ("beta", _POSITIVE)),
+    "inv_chi_square": (("nu", _POSITIVE),),
+    "inv_gamma": (("alpha", _POSITIVE), ("beta", _POSITIVE)),
+    "lkj": (("eta", _POSITIVE),),
+    "lkj_corr_cholesky": (("eta", _POSITIVE),),
+    "logistic": (("mu", _REAL), ("sigma", _POSITIVE)),
+    "lognormal": (("mu", _REAL), ("sigma", _POSITIVE)),
+    "normal": (("mu", _REAL), ("sigma", _POSITIVE)),
+    "pareto": (("y_min", _POSITIVE), ("alpha", _POSITIVE)),
+    "pareto_type_2": (("mu", _REAL), ("lambda", _POSITIVE), ("alpha", _POSITIVE)),
+    "rayleigh": (("sigma", _POSITIVE),),
+    "scaled_inv_chi_square": (("nu", _POSITIVE), ("sigma", _POSITIVE)),
+    "skew_double_exponential": (("mu", _REAL), ("sigma", _POSITIVE), ("tau", _UNIT)),
+    "skew_normal": (("xi", _REAL), ("omega", _POSITIVE), ("alpha", _REAL)),
+    "std_normal": (),
+    "student_t": (("nu", _POSITIVE), ("mu", _REAL), ("sigma", _POSITIVE)),
+    "uniform": (("alpha", _REAL), ("beta", _REAL)),
+    "von_mises": (("mu", _REAL), ("kappa", _POSITIVE)),
+    "weibull": (("alpha", _POSITIVE), ("sigma", _POSITIVE)),
+}
+_RULES = {
+    _REAL: lambda v: True,
+    _POSITIVE: lambda v: v > 0,
+    _UNIT: lambda v: 0 < v < 1,
+}
+
 #: Stan distributions allowed in a prior string, with their number of arguments.
 #: ``constant(x)`` is brms's way to fix a parameter at ``x``.
-DISTRIBUTIONS: Mapping[str, int] = {
-    "beta": 2,
-    "beta_proportion": 2,
-    "cauchy": 2,
-    "chi_square": 1,
-    "constant": 1,
-    "double_exponential": 2,
-    "exp_mod_normal": 3,
-    "exponential": 1,
-    "frechet": 2,
-    "gamma": 2,
-    "gumbel": 2,
-    "inv_chi_square": 1,
-    "inv_gamma": 2,
-    "lkj": 1,
-    "lkj_corr_cholesky": 1,
-    "logistic": 2,
-    "lognormal": 2,
-    "normal": 2,
-    "pareto": 2,
-    "pareto_type_2": 3,
-    "rayleigh": 1,
-    "scaled_inv_chi_square": 2,
-    "skew_double_exponential": 3,
-    "skew_normal": 3,
-    "std_normal": 0,
-    "student_t": 3,
-    "uniform": 2,
-    "von_mises": 2,
-    "weibull": 2,
-}
+DISTRIBUTIONS: Mapping[str, int] = {name: len(args) for name, args in _ARGUMENTS.items()}
 
 #: Parameter classes a prior can be set on, as in brms.
 CLASSES: tuple[str, ...] = (
@@ -139,6 +149,16 @@ class Dist:
                 f"the arguments of {self.name}() must be finite numbers, got {self.args}"
             )
         object.__setattr__(self, "args", tuple(float(a) for a in self.args))
+        for (arg, rule), value in zip(_ARGUMENTS[self.name], self.args, strict=True):
+            if not _RULES[rule](value):
+                raise SpecError(
+                    f"argument {arg} of {self.name}() must be {rule}, got {_format_number(value)}"
+                )
+        if self.name == "uniform" and not self.args[0] < self.args[1]:
+            raise SpecError(
+                f"the lower limit alpha={_format_number(self.args[0])} of uniform() must be "
+                f"below its upper limit beta={_format_number(self.args[1])}"
+            )
 
     def __str__(self) -> str:
         return f"{self.name}({', '.join(_format_number(a) for a in self.args)})"
@@ -263,6 +283,9 @@ def _check_class(class_: str, dist: Dist | None) -> None:
 def _check_bounds(class_: str, coef: str, lb: float | None, ub: float | None) -> None:
     if lb is None and ub is None:
         return
+    for side, value in (("lb", lb), ("ub", ub)):
+        if value is not None and not _is_finite_number(value):
+            raise SpecError(f"the bound {side} must be a finite number or None, got {value!r}")
     if class_ != "b" or coef:
         raise SpecError(
             "bounds (lb, ub) can only be set on the whole class 'b' (coef=''), as in brms"

@@ -18,6 +18,7 @@ from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
 from pybrms.formula import FormulaTerms
+from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.build import addition_values, response_from_data
 from pybrms.spec.frame import Design, check_columns, evaluate, group_levels
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
@@ -246,7 +247,9 @@ def _materialize(design: Design, columns: tuple[str, ...], newdata: pd.DataFrame
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", DataMismatchWarning)
-            matrix = design.model_spec.get_model_matrix(newdata, na_action="raise")
+            matrix = design.model_spec.get_model_matrix(
+                newdata, context=NAMESPACE, na_action="raise"
+            )
     except DataMismatchWarning as exc:
         raise SpecError(f"newdata has values not seen in the fit: {exc}") from None
     except Exception as exc:  # formulaic raises many types; report them as one

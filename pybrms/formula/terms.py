@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import formulaic
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
-from formulaic.transforms import TRANSFORMS
-from formulaic.utils.variables import Variable, get_required_variables
 
+from pybrms.errors import FormulaSyntaxError, SpecError
 from pybrms.formula.ast import SYMBOLS, Atom, Call, Node, Operation, Paren, render, tokens_to_ast
+from pybrms.formula.expressions import expression_columns
 from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
 
 __all__ = [
@@ -285,7 +285,8 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
     calls: list[Call] = []
     if isinstance(node, Operation) and node.symbol == "|":
         node, written = node.operands
-        calls = [_addition_call(sign, term, source) for sign, term in _signed_terms(written)]
+        signed = _signed_terms(written, source)
+        calls = [_addition_call(sign, term, source) for sign, term in signed]
     _check_plain(node, source)
     expr = render(node)
     additions = tuple(
@@ -321,13 +322,28 @@ def _addition_call(sign: str, node: Node, source: str) -> Call:
     return node
 
 
-def _signed_terms(node: Node, sign: str = "+") -> list[tuple[str, Node]]:
-    """Flatten a chain of ``+`` and ``-`` into (sign, term) pairs, in order."""
-    if isinstance(node, Operation) and node.symbol in ("+", "-"):
+def _signed_terms(node: Node, source: str, sign: str = "+") -> list[tuple[str, Node]]:
+    """Flatten a chain of ``+`` and ``-`` into (sign, term) pairs, in order.
+
+    A unary ``+`` right after ``+`` or ``-`` (``1 + + x``) leaves an empty term
+    between them: refused. A unary ``-`` there removes its term, as in R (``x + -1``).
+    """
+    if _is_additive(node):
         *left, right = node.operands
-        head = _signed_terms(left[0], sign) if left else []
-        return head + _signed_terms(right, _SIGNS[sign, node.symbol])
+        if left and _is_additive(right) and right.operator.arity == 1 and right.symbol == "+":
+            span = Span(node.op_span.start, right.op_span.end)
+            raise syntax_error(
+                source,
+                span,
+                f"empty term between {node.symbol!r} and {right.symbol!r}; remove one of them",
+            )
+        head = _signed_terms(left[0], source, sign) if left else []
+        return head + _signed_terms(right, source, _SIGNS[sign, node.symbol])
     return [(sign, node)]
+
+
+def _is_additive(node: Node) -> TypeGuard[Operation]:
+    return isinstance(node, Operation) and node.symbol in ("+", "-")
 
 
 def _kind(node: Node) -> str:
@@ -372,10 +388,9 @@ def _misplaced(node: Node, kind: str, source: str) -> Exception:
 def _formulaic_variables(text: str, span: Span, source: str) -> set[str]:
     """Data columns that formulaic needs to evaluate the formula part `text`.
 
-    formulaic 1.2 reports no variables for stateful transforms such as
-    ``poly(x, 2)`` or ``center(x)`` (it evaluates their arguments to ask them), so
-    Python factors are read without the transform namespace and only value
-    names that are not transforms are kept.
+    Python factors (``log(t)``, ``I(x**2)``, ``poly(x, 2)``) are checked by
+    :func:`~pybrms.formula.expressions.expression_columns`, which also reads the
+    columns of stateful transforms (formulaic 1.2 reports none for them).
     """
     try:
         formula = formulaic.Formula(text)
@@ -394,16 +409,17 @@ def _formulaic_variables(text: str, span: Span, source: str) -> set[str]:
 
 
 def _python_variables(expr: str, span: Span, source: str) -> set[str]:
-    """Data columns read by a Python expression such as ``log(t)`` or ``10``."""
+    """Data columns read by a Python expression such as ``log(t)`` or ``10``.
+
+    Refuses, with the formula marked, anything but the small language of
+    :mod:`pybrms.formula.expressions` (formulas are code).
+    """
     try:
-        variables = get_required_variables(expr)
-    except SyntaxError as exc:
-        raise syntax_error(source, span, f"{expr!r} is not valid Python: {exc.msg}") from None
-    return {
-        str(variable.root)
-        for variable in variables
-        if Variable.Role.VALUE in variable.roles and variable.root not in TRANSFORMS
-    }
+        return expression_columns(expr)
+    except FormulaSyntaxError as exc:
+        raise syntax_error(source, span, str(exc)) from None
+    except SpecError as exc:
+        raise SpecError(f"{exc}\n{span.mark(source)}") from None
 
 
 class _Predictor:
@@ -419,7 +435,7 @@ class _Predictor:
         self.variables: set[str] = set()
 
     def add(self, node: Node) -> None:
-        for sign, term in _signed_terms(node):
+        for sign, term in _signed_terms(node, self.source):
             kind = _kind(term)
             if kind not in self.allowed:
                 raise _misplaced(term, kind, self.source)

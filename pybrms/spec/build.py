@@ -20,10 +20,12 @@ from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import DPARS, LINKS, BoundFamily, Family, resolve_family
 from pybrms.spec.frame import (
     check_columns,
+    check_finite,
     complete_rows,
     design_matrix,
     evaluate,
     group_levels,
+    row_label,
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import ParName
@@ -37,6 +39,9 @@ FamilyLike = str | BoundFamily
 
 # brms's order of variables in a fit: b_, sd_, cor_, family parameters, Intercept, r_.
 _NAME_ORDER = {"b": 0, "sd": 1, "cor": 2, "Intercept": 4, "r": 5}
+
+# Stan's int is a 32-bit signed integer.
+_STAN_INT_MAX = 2**31 - 1
 
 
 def build_spec(
@@ -80,7 +85,12 @@ def build_spec(
     >>> str(spec.priors.resolve([("Intercept", "", "", "")]))
     'student_t(3, 0.3, 2.5)'
     """
-    bform = as_brms_formula(formula) if isinstance(formula, str) else formula
+    if not isinstance(formula, str | BrmsFormula):
+        raise SpecError(
+            f"formula must be a string such as 'y ~ x' or pybrms.bf(...), "
+            f"got {type(formula).__name__}."
+        )
+    bform = as_brms_formula(formula)
     bound = resolve_family(family)
     _check_dpars(bform, bound.family)
     _check_additions(bform.mu, bound.family)
@@ -180,10 +190,16 @@ def addition_values(terms: FormulaTerms, name: str, data: pd.DataFrame) -> np.nd
         return evaluate(arg, data)
 
 
+def _addition_label(terms: FormulaTerms, name: str) -> str:
+    """The addition term as written, e.g. ``trials(n)``."""
+    assert terms.response is not None
+    return f"{name}({', '.join(terms.response.addition(name).args)})"
+
+
 def _first_bad(values: np.ndarray, bad: np.ndarray, index: pd.Index) -> str:
     pos = int(np.flatnonzero(bad)[0])
     value = float(values[pos])
-    return f"row {index[pos]!r} has {int(value) if value.is_integer() else value!r}"
+    return f"{row_label(index, pos)} has {int(value) if value.is_integer() else value!r}"
 
 
 def response_from_data(
@@ -202,6 +218,7 @@ def response_from_data(
     where = f"Response {expr!r} of family {family.name!r}"
     if weights is not None:
         weights = _numeric(weights, "weights")
+        check_finite(weights, _addition_label(terms, "weights"), data.index)
         if (weights < 0).any():
             raise SpecError(
                 f"Weights must be non-negative; {_first_bad(weights, weights < 0, data.index)}."
@@ -211,21 +228,27 @@ def response_from_data(
         nthres = int(values.max()) - 1 if nthres is None else nthres
         return Response(expr, values, weights=weights, nthres=nthres)
     y = _numeric(raw, f"response {expr!r}")
+    check_finite(y, where, data.index)
     check = _RESPONSE_CHECKS[family.response]
     bad, rule = check(y)
     if bad.any():
         raise SpecError(f"{where} must be {rule}; {_first_bad(y, bad, data.index)}.")
+    if family.discrete:
+        _check_stan_int(y, where, data.index)
     if trials is not None:
         trials = _numeric(trials, "trials")
+        what = _addition_label(terms, "trials")
+        check_finite(trials, what, data.index)
         bad_trials = (trials < 0) | (trials != np.round(trials))
         if bad_trials.any():
             first = _first_bad(trials, bad_trials, data.index)
-            raise SpecError(f"trials() must be non-negative integers; {first}.")
+            raise SpecError(f"{what} must be non-negative integers; {first}.")
+        _check_stan_int(trials, what, data.index)
         over = y > trials
         if over.any():
             pos = int(np.flatnonzero(over)[0])
             raise SpecError(
-                f"{where} must not exceed trials(); row {data.index[pos]!r} has "
+                f"{where} must not exceed trials(); {row_label(data.index, pos)} has "
                 f"{int(y[pos])} > {int(trials[pos])} trials."
             )
         trials = trials.astype(np.int64)
@@ -242,22 +265,31 @@ def _numeric(values: np.ndarray, what: str) -> np.ndarray:
         raise SpecError(f"The {what} must be numeric; got values such as {values[0]!r}.") from exc
 
 
+def _check_stan_int(values: np.ndarray, what: str, index: pd.Index) -> None:
+    """Refuse integers that Stan's ``int`` (32-bit signed) cannot hold."""
+    over = np.abs(values) > _STAN_INT_MAX
+    if over.any():
+        raise SpecError(
+            f"{what} exceeds Stan's integer range (32-bit signed int, at most "
+            f"{_STAN_INT_MAX}); {_first_bad(values, over, index)}."
+        )
+
+
 def _not_integer(y: np.ndarray) -> np.ndarray:
     return y != np.round(y)
 
 
+# Values are already known to be finite here.
 _RESPONSE_CHECKS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, str]]] = {
-    "real": lambda y: (~np.isfinite(y), "finite"),
+    "real": lambda y: (np.zeros(y.shape, bool), "real"),
     "count": lambda y: ((y < 0) | _not_integer(y), "a non-negative integer"),
     "binary": lambda y: (~np.isin(y, (0, 1)), "0 or 1"),
-    "positive": lambda y: (~(y > 0) | ~np.isfinite(y), "positive"),
+    "positive": lambda y: (~(y > 0), "positive"),
     "proportion": lambda y: (~((y > 0) & (y < 1)), "strictly between 0 and 1"),
 }
 
 
-def _ordinal_codes(
-    raw: np.ndarray, where: str, index: pd.Index, nthres: int | None
-) -> np.ndarray:
+def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index, nthres: int | None) -> np.ndarray:
     if isinstance(raw, pd.Categorical) or not np.issubdtype(np.asarray(raw).dtype, np.number):
         if not isinstance(raw, pd.Categorical) or not raw.ordered:
             raise SpecError(
@@ -267,6 +299,8 @@ def _ordinal_codes(
         values = raw.codes.astype(np.int64) + 1
     else:
         y = np.asarray(raw, dtype=float)
+        check_finite(y, where, index)
+        _check_stan_int(y, where, index)
         bad = (y < 1) | _not_integer(y)
         if bad.any():
             raise SpecError(f"{where} must be an integer 1..K; {_first_bad(y, bad, index)}.")
@@ -306,10 +340,9 @@ def _predictor(
         fixed = FixedEffects(dpar, design, terms.intercept, response.nthres if ordinal else 0)
     offset = None
     if terms.offsets:
-        offset = Offset(
-            dpar, sum(np.asarray(evaluate(e, data), dtype=float) for e in terms.offsets)
-        )
+        offset = Offset(dpar, sum(_offset_values(e, data) for e in terms.offsets))
     groups = tuple(_group(first_id + k, dpar, g, data) for k, g in enumerate(terms.groups))
+    _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
         link = bound.link
         applies_inverse = bound.family.dist[link.name][1]
@@ -318,6 +351,29 @@ def _predictor(
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
     return Predictor(dpar, link, inverse, fixed, offset, groups)
+
+
+def _offset_values(expr: str, data: pd.DataFrame) -> np.ndarray:
+    values = _numeric(evaluate(expr, data), f"offset {expr!r}")
+    check_finite(values, f"Offset {expr!r}", data.index)
+    return values
+
+
+def _check_duplicated_effects(
+    terms: tuple[GroupTerm, ...], groups: tuple[GroupEffects, ...]
+) -> None:
+    """Refuse one coefficient varying twice over the same grouping, as brms does."""
+    seen: dict[tuple[str, str], GroupTerm] = {}
+    for term, group in zip(terms, groups, strict=True):
+        for coef in group.coefs:
+            first = seen.setdefault((group.group, coef), term)
+            if first is not term:
+                raise SpecError(
+                    f"Duplicated group-level effects are not allowed: effect {coef!r} of "
+                    f"group {group.group!r} appears in ({first.expr} | {first.group}) and "
+                    f"in ({term.expr} | {term.group}); let each effect vary in one term per "
+                    "grouping."
+                )
 
 
 def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEffects:
@@ -382,4 +438,3 @@ def _names(
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
     names += [ParName(d.name, (), d.name, d.name, d.name) for d in scalar_dpars]
     return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 3)))
-

@@ -12,6 +12,7 @@ vectorized statement, and :func:`constants` lists the elements that
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -38,8 +39,8 @@ __all__ = [
 PriorKey = tuple[str, str, str, str]
 """``(class, coef, group, dpar)``; ``""`` for "any" and for ``mu``."""
 
-# Distributions whose support starts at 0, so a lower bound of 0 needs no
-# truncation correction (brms writes ``gamma_lpdf(shape | 0.01, 0.01)`` bare).
+# Distributions whose support starts at 0 (brms writes ``gamma_lpdf(shape | 0.01, 0.01)``
+# bare, with no truncation at the parameter's lower bound 0).
 _POSITIVE_SUPPORT = frozenset(
     {
         "gamma",
@@ -52,13 +53,23 @@ _POSITIVE_SUPPORT = frozenset(
         "weibull",
         "frechet",
         "rayleigh",
-        "pareto",
-        "pareto_type_2",
     }
 )
-# Distributions whose support is bounded on both sides; brms refuses them where
-# the parameter has no matching bound, and so do we.
-_BOUNDED_SUPPORT = frozenset({"beta", "uniform", "von_mises", "beta_proportion"})
+
+
+def _support(dist: Dist) -> tuple[float, float]:
+    """The interval where ``dist`` has positive density."""
+    if dist.name == "uniform":
+        return dist.args[0], dist.args[1]
+    if dist.name in ("pareto", "pareto_type_2"):  # y_min or mu, upwards
+        return dist.args[0], math.inf
+    if dist.name in ("beta", "beta_proportion"):
+        return 0.0, 1.0
+    if dist.name == "von_mises":
+        return -math.pi, math.pi
+    if dist.name in _POSITIVE_SUPPORT:
+        return 0.0, math.inf
+    return -math.inf, math.inf
 
 
 def format_number(value: float) -> str:
@@ -99,6 +110,8 @@ class PriorRow:
 class PriorTarget:
     """The Stan variable a set of table rows governs.
 
+    Its bounds are those of its class row (the last key of each chain).
+
     Attributes
     ----------
     stan
@@ -106,9 +119,6 @@ class PriorTarget:
     chains
         One lookup chain per element, most specific key first; a scalar
         variable has one element and no index.
-    lb
-        Lower bound of the parameter (for the truncation correction of priors
-        that are not naturally bounded there).
     scalar
         Whether the variable is a scalar (``real``) rather than a vector.
     ordered
@@ -118,7 +128,6 @@ class PriorTarget:
 
     stan: str
     chains: tuple[tuple[PriorKey, ...], ...]
-    lb: float | None = None
     scalar: bool = False
     ordered: bool = False
 
@@ -127,14 +136,18 @@ class PriorTarget:
 class PriorStatement:
     """One ``lprior +=`` statement: ``target`` gets ``dist``; ``n`` elements.
 
-    ``truncation`` is the lower bound whose ``lccdf`` is subtracted ``n`` times,
-    or None when the distribution is already bounded there.
+    ``lb`` and ``ub`` are the bounds at which the prior is truncated: the
+    parameter's bounds where they lie inside the support of ``dist`` (None
+    otherwise). As brms, the statement then subtracts ``n`` times the log of the
+    prior mass between them (``lccdf(lb)``, ``lcdf(ub)`` or
+    ``log_diff_exp(lcdf(ub), lcdf(lb))``), so that ``lprior`` is a normalized density.
     """
 
     target: str
     dist: Dist
     n: int
-    truncation: float | None
+    lb: float | None = None
+    ub: float | None = None
 
     @property
     def args(self) -> str:
@@ -142,9 +155,14 @@ class PriorStatement:
         return ", ".join(format_number(a) for a in self.dist.args)
 
     @property
-    def truncation_code(self) -> str:
-        """The truncation bound as Stan code."""
-        return "" if self.truncation is None else format_number(self.truncation)
+    def lb_code(self) -> str:
+        """The lower truncation bound as Stan code."""
+        return "" if self.lb is None else format_number(self.lb)
+
+    @property
+    def ub_code(self) -> str:
+        """The upper truncation bound as Stan code."""
+        return "" if self.ub is None else format_number(self.ub)
 
 
 @dataclass(frozen=True)
@@ -172,13 +190,13 @@ class PriorTable:
         or group is easy to fix.
         """
         rows = self.by_key()
+        user = list(user)
         for row in user:
             if row.key not in rows:
                 raise SpecError(
                     f"Prior {row.prior} on {_describe(row.key)} does not correspond to any "
                     f"model parameter. Priors can be set on:\n{self._listing()}"
                 )
-            _check_support(row, rows[row.key])
             default = rows[row.key]
             bounds = (
                 (row.lb, row.ub)
@@ -186,7 +204,16 @@ class PriorTable:
                 else (default.lb, default.ub)
             )
             rows[row.key] = replace(row, lb=bounds[0], ub=bounds[1], source="user")
-        return PriorTable(tuple(rows.values()))
+        merged = PriorTable(tuple(rows.values()))
+        for row in user:
+            _check_support(row, merged.class_row(row.key))
+        return merged
+
+    def class_row(self, key: PriorKey) -> PriorRow:
+        """The row of the whole class of ``key`` (``dpar`` kept), which holds its bounds."""
+        cls, _, _, dpar = key
+        rows = self.by_key()
+        return rows.get((cls, "", "", dpar), rows[key])
 
     def resolve(self, chain: Sequence[PriorKey]) -> Dist | None:
         """The prior of the first row in ``chain`` that sets one (None: flat)."""
@@ -234,7 +261,13 @@ def _describe(key: PriorKey) -> str:
     return ", ".join(f"{n}={v!r}" for n, v in zip(names, key, strict=True) if v or n == "class")
 
 
-def _check_support(user: PriorRow, default: PriorRow) -> None:
+def _check_support(user: PriorRow, class_row: PriorRow) -> None:
+    """Refuse a prior whose support does not cover the parameter's range.
+
+    A prior bounded where the parameter is not (``gamma`` on an unbounded
+    ``Intercept``, ``uniform(0, 1)`` on ``b`` bounded at -1) has zero density
+    where the sampler may go.
+    """
     prior = user.prior
     if prior is None or prior.is_constant:
         return
@@ -242,17 +275,26 @@ def _check_support(user: PriorRow, default: PriorRow) -> None:
         raise SpecError(f"The only prior for correlations (class 'cor') is lkj(eta), got {prior}.")
     if user.cls != "cor" and prior.name == "lkj_corr_cholesky":
         raise SpecError(f"lkj priors are only for class 'cor', not {_describe(user.key)}.")
-    needs_lb = prior.name in _POSITIVE_SUPPORT or prior.name in _BOUNDED_SUPPORT
-    if needs_lb and default.lb is None:
-        raise SpecError(
-            f"Prior {prior} is bounded below but {_describe(user.key)} is not; "
-            "choose a prior defined on the whole real line."
-        )
-    if prior.name in _BOUNDED_SUPPORT and default.ub is None:
-        raise SpecError(
-            f"Prior {prior} is bounded above but {_describe(user.key)} is not; "
-            "choose a prior defined on the whole real line."
-        )
+    low, high = _support(prior)
+    where = _describe(user.key)
+    for side, limit, bound, outside in (
+        ("below", low, class_row.lb, lambda b: b < low),
+        ("above", high, class_row.ub, lambda b: b > high),
+    ):
+        if math.isinf(limit):
+            continue
+        if bound is None:
+            raise SpecError(
+                f"Prior {prior} is bounded {side} (at {format_number(limit)}) but {where} is "
+                "not; choose a prior defined on the whole real line, or bound the parameter "
+                "(lb, ub on class 'b')."
+            )
+        if outside(bound):
+            raise SpecError(
+                f"Prior {prior} is bounded {side} at {format_number(limit)}, beyond which "
+                f"{where} may go (its bound is {format_number(bound)}); choose bounds within "
+                "the support of the prior."
+            )
 
 
 def scale_prior(
@@ -310,14 +352,15 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
 
     A vector whose elements all resolve to the same prior gets one statement on
     the whole vector; otherwise each element with a (non-flat) prior gets its own.
+    Priors are truncated at the bounds of the class (:class:`PriorStatement`).
     Constant priors produce no statement (the parameter is fixed instead).
 
     Examples
     --------
     >>> table = PriorTable((PriorRow(Dist("student_t", (3, 0, 2.5)), "sd", lb=0.0),))
-    >>> target = PriorTarget("sd_1", ((("sd", "", "", ""),),) * 2, lb=0.0)
-    >>> [(s.target, str(s.dist), s.n, s.truncation) for s in prior_statements(table, [target])]
-    [('sd_1', 'student_t(3, 0, 2.5)', 2, 0.0)]
+    >>> target = PriorTarget("sd_1", ((("sd", "", "", ""),),) * 2)
+    >>> [(s.target, str(s.dist), s.n, s.lb, s.ub) for s in prior_statements(table, [target])]
+    [('sd_1', 'student_t(3, 0, 2.5)', 2, 0.0, None)]
     """
     out: list[PriorStatement] = []
     for target in targets:
@@ -326,14 +369,14 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
             groups = [(target.stan, dists[0], len(dists))]
         else:
             groups = [(f"{target.stan}[{k}]", d, 1) for k, d in enumerate(dists, start=1)]
+        class_row = table.class_row(target.chains[0][-1])
         for stan, dist, n in groups:
             if dist is None or dist.is_constant:
                 continue
-            needs = target.lb is not None and not (
-                target.lb == 0 and dist.name in _POSITIVE_SUPPORT
-            )
-            truncation = target.lb if needs and dist.name != "lkj_corr_cholesky" else None
-            out.append(PriorStatement(stan, dist, n, truncation))
+            low, high = _support(dist)
+            lb = class_row.lb if class_row.lb is not None and class_row.lb > low else None
+            ub = class_row.ub if class_row.ub is not None and class_row.ub < high else None
+            out.append(PriorStatement(stan, dist, n, lb, ub))
     return out
 
 
@@ -412,7 +455,6 @@ def constants(table: PriorTable, targets: Iterable[PriorTarget]) -> list[Constan
     >>> [c.values for c in constants(table, [PriorTarget("b", chains)])]
     [(None, 0.5)]
     """
-    rows = table.by_key()
     out = []
     for target in targets:
         resolved = [table.resolve_row(chain) for chain in target.chains]
@@ -424,7 +466,7 @@ def constants(table: PriorTable, targets: Iterable[PriorTarget]) -> list[Constan
         ]
         if not fixing:
             continue
-        class_row = rows[target.chains[0][-1]]
+        class_row = table.class_row(target.chains[0][-1])
         for row, value in fixing:
             _check_within_bounds(row, value, class_row)
         if target.ordered:

@@ -314,6 +314,8 @@ def family(name: str, link: str | None = None) -> BoundFamily:
     >>> family("bernoulli", link="probit").link.stan_inverse
     'Phi'
     """
+    if not isinstance(name, str) or not isinstance(link, str | None):
+        raise SpecError(f"family() takes a family name and a link name, got {name!r} and {link!r}.")
     key = name.lower()
     if key not in FAMILIES:
         raise SpecError(f"Unknown family {name!r}. Valid families: {', '.join(sorted(FAMILIES))}.")

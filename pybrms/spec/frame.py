@@ -16,15 +16,18 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
+from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.names import brms_column_names
 
 __all__ = [
     "Design",
     "check_columns",
+    "check_finite",
     "complete_rows",
     "design_matrix",
     "evaluate",
     "group_levels",
+    "row_label",
 ]
 
 
@@ -39,6 +42,12 @@ def check_columns(data: pd.DataFrame, variables: Iterable[str]) -> None:
     pybrms.errors.SpecError: Column 'cont' is not in the data (did you mean 'count'?).
     """
     columns = [str(c) for c in data.columns]
+    duplicated = sorted(set(data.columns[data.columns.duplicated()].map(str)))
+    if duplicated:
+        raise SpecError(
+            f"The data have more than one column named {', '.join(map(repr, duplicated))}; "
+            "column names must be unique (rename or drop the copies)."
+        )
     problems = []
     for name in sorted(set(variables) - set(columns)):
         close = difflib.get_close_matches(name, columns, n=3)
@@ -97,8 +106,44 @@ class Design:
     model_spec: formulaic.ModelSpec
 
 
+def check_finite(values: np.ndarray, what: str, index: pd.Index) -> None:
+    """Raise a SpecError naming ``what`` and the first row whose value is not finite.
+
+    Stan rejects infinite data only when sampling starts, after the compile, and
+    without saying which column is to blame; this says it first.
+
+    Examples
+    --------
+    >>> check_finite(np.array([1.0, np.inf]), "Offset 'log(t)'", pd.Index([10, 11]))
+    Traceback (most recent call last):
+    ...
+    pybrms.errors.SpecError: Offset 'log(t)' must be finite; row 11 has inf.
+    """
+    bad = ~np.isfinite(values)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        value = float(values[pos])
+        raise SpecError(f"{what} must be finite; {row_label(index, pos)} has {value!r}.")
+
+
+def row_label(index: pd.Index, pos: int) -> str:
+    """``row <label>`` of position ``pos``, with the label as the user's index shows it.
+
+    Examples
+    --------
+    >>> row_label(pd.Index([10, 11]), 1), row_label(pd.Index(["a", "b"]), 0)
+    ('row 11', "row 'a'")
+    """
+    label = index[pos]
+    return f"row {(label.item() if isinstance(label, np.generic) else label)!r}"
+
+
 def design_matrix(rhs: str, data: pd.DataFrame) -> Design:
     """Materialize a formulaic right-hand side with treatment contrasts, as R does.
+
+    Python factors are evaluated in :data:`~pybrms.formula.expressions.NAMESPACE`
+    (data columns, formulaic's transforms and numpy math; the formula stage has
+    already refused anything else). Every column must be finite.
 
     Examples
     --------
@@ -107,16 +152,27 @@ def design_matrix(rhs: str, data: pd.DataFrame) -> Design:
     >>> d.names, d.matrix.shape
     (('Intercept', 'x', 'gb'), (3, 3))
     """
+    mm = _model_matrix(rhs, data)
+    model_spec = mm.model_spec
+    matrix = np.asarray(mm, dtype=float)
+    for column, values in zip(model_spec.column_names, matrix.T, strict=True):
+        check_finite(values, f"Predictor {column!r} (from '{rhs}')", data.index)
+    return Design(matrix, brms_column_names(model_spec), model_spec)
+
+
+def _model_matrix(rhs: str, data: pd.DataFrame) -> formulaic.ModelMatrix:
     try:
-        mm = formulaic.model_matrix(rhs, data, na_action="raise")
+        # log(0) and the like are reported by check_finite, naming the row
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return formulaic.model_matrix(rhs, data, context=NAMESPACE, na_action="raise")
     except Exception as exc:  # formulaic raises many types; report them as one
         raise SpecError(f"Cannot build the design matrix of '{rhs}': {exc}") from exc
-    model_spec = mm.model_spec
-    return Design(np.asarray(mm, dtype=float), brms_column_names(model_spec), model_spec)
 
 
 def evaluate(expr: str, data: pd.DataFrame) -> np.ndarray:
     """Values of a column or of a formulaic expression such as ``log(t)``.
+
+    The caller checks the values (finite, in range) and names them in errors.
 
     Examples
     --------
@@ -125,10 +181,10 @@ def evaluate(expr: str, data: pd.DataFrame) -> np.ndarray:
     """
     if expr in data.columns:
         return data[expr].values
-    design = design_matrix(f"0 + {expr}", data)
-    if design.matrix.shape[1] != 1:
+    mm = _model_matrix(f"0 + {expr}", data)
+    if mm.shape[1] != 1:
         raise SpecError(f"Expression '{expr}' must give one numeric column.")
-    return design.matrix[:, 0]
+    return np.asarray(mm, dtype=float)[:, 0]
 
 
 def group_levels(

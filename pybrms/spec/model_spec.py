@@ -121,8 +121,10 @@ class ModelSpec:
     names: tuple[ParName, ...]
 
     def __repr__(self) -> str:
-        return (f"ModelSpec({self.formula.mu.source!r}, family={self.family.name}"
-                f"({self.family.link.name}), N={self.N})")
+        return (
+            f"ModelSpec({self.formula.mu.source!r}, family={self.family.name}"
+            f"({self.family.link.name}), N={self.N})"
+        )
 
     @property
     def N(self) -> int:
@@ -145,8 +147,7 @@ class ModelSpec:
             t for term in self.terms if isinstance(term, FixedEffects) for t in term.prior_targets()
         ]
         out += [
-            PriorTarget(d.name, (((d.name, "", "", ""),),), lb=d.lb, scalar=True)
-            for d in self.scalar_dpars
+            PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
         out += [t for g in self.groups for t in g.prior_targets()]
         return tuple(out)

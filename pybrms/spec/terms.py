@@ -299,7 +299,7 @@ class GroupEffects:
             (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
             for c in self.coefs
         )
-        out = [PriorTarget(self.stan("sd"), chains, lb=0.0)]
+        out = [PriorTarget(self.stan("sd"), chains)]
         if self.has_cor:
             chain = (("cor", "", self.group, ""), ("cor", "", "", ""))
             out.append(PriorTarget(self.stan("L"), (chain,)))

@@ -64,7 +64,10 @@ def test_priors_and_constants_pass_stanc(data, tmp_path):
     code = stancode(bf(formula, sigma="~ x"), data, "gaussian", prior=user)
     assert "real Intercept = 0.5;" in code
     assert "vector<lower=-10, upper=10>[Kc] b;" in code
-    assert "lprior += normal_lpdf(b | 0, 2);" in code
+    assert (
+        "lprior += normal_lpdf(b | 0, 2)\n"
+        "    - 3 * log_diff_exp(normal_lcdf(10 | 0, 2), normal_lcdf(-10 | 0, 2));"
+    ) in code
     assert "lprior += normal_lpdf(b_sigma | 0, 1);" in code
     assert "lprior += exponential_lpdf(sd_1 | 1);" in code
     assert "lprior += lkj_corr_cholesky_lpdf(L_1 | 2);" in code
@@ -103,7 +106,8 @@ CONSTANT_CODE = {
             "vector<lower=-1, upper=1>[Kc] b;  // regression coefficients",
             "b[1] = par_b_1;",
             "b[2] = 0.5;",
-            "lprior += normal_lpdf(b[1] | 0, 2);",
+            "lprior += normal_lpdf(b[1] | 0, 2)",
+            "- 1 * log_diff_exp(normal_lcdf(1 | 0, 2), normal_lcdf(-1 | 0, 2));",
         ),
     ),
     "b_sigma": (

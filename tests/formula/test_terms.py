@@ -240,3 +240,13 @@ def test_terms_errors(formula: str, message: str) -> None:
     with pytest.raises(FormulaSyntaxError) as info:
         parse(formula)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("formula", ["y ~ 1 + + x", "y ~ x - + z", "y ~ (1 + + x | g)"])
+def test_unary_plus_after_a_sign_is_an_empty_term(formula: str) -> None:
+    with pytest.raises(FormulaSyntaxError, match="empty term between"):
+        parse(formula)
+
+
+def test_unary_minus_after_a_sign_removes_the_term_as_in_r() -> None:
+    assert parse("y ~ x + -1").fixed == "0 + x"

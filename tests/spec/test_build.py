@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pybrms.codegen import render
 from pybrms.errors import SpecError
 from pybrms.formula import bf
 from pybrms.spec import FAMILIES, build_spec, family
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
+from pybrms.standata import make_standata
 
 
 def _df(**columns) -> pd.DataFrame:
@@ -262,3 +264,14 @@ def test_every_family_has_its_template():
     for fam in FAMILIES.values():
         assert (files("pybrms") / "templates" / "families" / f"{fam.template}.stan.j2").is_file()
         assert set(fam.dist) == set(fam.links)
+
+
+def test_one_observation_makes_a_model() -> None:
+    """As brms, a single row fits (priors carry the model); nothing divides by N - 1."""
+    df = pd.DataFrame({"y": [1.5], "x": [0.3]})
+    spec = build_spec("y ~ x", df)
+    assert spec.N == 1
+    assert str(spec.priors.resolve([("Intercept", "", "", "")])) == "student_t(3, 1.5, 2.5)"
+    data = make_standata(spec)
+    assert data["N"] == 1 and data["X"].shape == (1, 2)
+    assert "vector[N] Y;" in render(spec)

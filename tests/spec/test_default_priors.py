@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
 from pybrms.formula import bf
 from pybrms.priors import prior
@@ -232,37 +233,61 @@ THRESHOLDS = (
 # id: (data set, formula, family, priors, {Stan variable: value per element, None if estimated})
 CONSTANTS = {
     "b_coef": (
-        "epilepsy", FORMULA, "poisson", prior("constant(0.5)", coef="zAge"),
+        "epilepsy",
+        FORMULA,
+        "poisson",
+        prior("constant(0.5)", coef="zAge"),
         {"b": (0.5, None, None, None)},
     ),
     "b_class": ("epilepsy", FORMULA, "poisson", prior("constant(0)"), {"b": (0.0,) * 4}),
     "b_coef_over_class": (
-        "epilepsy", FORMULA, "poisson", prior("constant(0)") + prior("constant(1)", coef="Trt1"),
+        "epilepsy",
+        FORMULA,
+        "poisson",
+        prior("constant(0)") + prior("constant(1)", coef="Trt1"),
         {"b": (0.0, 0.0, 1.0, 0.0)},
     ),
     "b_dpar": (
-        "epilepsy", bf("count ~ zAge", shape="~ zBase + Trt"), "negbinomial",
-        prior("constant(-1)", coef="Trt1", dpar="shape"), {"b_shape": (None, -1.0)},
+        "epilepsy",
+        bf("count ~ zAge", shape="~ zBase + Trt"),
+        "negbinomial",
+        prior("constant(-1)", coef="Trt1", dpar="shape"),
+        {"b_shape": (None, -1.0)},
     ),
     "sd_group": (
-        "epilepsy", FORMULA, "poisson", prior("constant(1)", class_="sd", group="patient"),
+        "epilepsy",
+        FORMULA,
+        "poisson",
+        prior("constant(1)", class_="sd", group="patient"),
         {"sd_1": (1.0,)},
     ),
     "sd_coef": (
-        "epilepsy", SLOPES, "poisson",
+        "epilepsy",
+        SLOPES,
+        "poisson",
         prior("constant(0.5)", class_="sd", group="patient", coef="zAge"),
         {"sd_1": (None, 0.5)},
     ),
     "sd_class": (
-        "epilepsy", SLOPES, "poisson", prior("constant(2)", class_="sd"),
+        "epilepsy",
+        SLOPES,
+        "poisson",
+        prior("constant(2)", class_="sd"),
         {"sd_1": (2.0, 2.0), "sd_2": (2.0,)},
     ),
     "shape": (
-        "epilepsy", FORMULA, "negbinomial", prior("constant(3)", class_="shape"),
+        "epilepsy",
+        FORMULA,
+        "negbinomial",
+        prior("constant(3)", class_="shape"),
         {"shape": (3.0,)},
     ),
     "thresholds": (
-        "inhaler", "rating ~ treat", "cumulative", THRESHOLDS, {"Intercept": (-1.0, 0.0, 1.5)},
+        "inhaler",
+        "rating ~ treat",
+        "cumulative",
+        THRESHOLDS,
+        {"Intercept": (-1.0, 0.0, 1.5)},
     ),
 }
 
@@ -277,36 +302,51 @@ def test_constant_priors_fix_elements(case, request):
 # id: (data set, formula, family, priors, expected message)
 CONSTANT_ERRORS = {
     "some_thresholds": (
-        "inhaler", "rating ~ treat", "cumulative",
+        "inhaler",
+        "rating ~ treat",
+        "cumulative",
         prior("constant(0)", class_="Intercept", coef="2"),
         "Prior constant(0) on class='Intercept', coef='2' fixes only some of the ordered "
         "thresholds 'Intercept'",
     ),
     "thresholds_class": (
-        "inhaler", "rating ~ treat", "cumulative", prior("constant(0)", class_="Intercept"),
+        "inhaler",
+        "rating ~ treat",
+        "cumulative",
+        prior("constant(0)", class_="Intercept"),
         "Prior constant(0) on class='Intercept' fixes the ordered thresholds 'Intercept' at "
         "0, 0, 0, which do not increase strictly",
     ),
     "thresholds_decreasing": (
-        "inhaler", "rating ~ treat", "cumulative",
+        "inhaler",
+        "rating ~ treat",
+        "cumulative",
         prior("constant(1)", class_="Intercept", coef="1")
         + prior("constant(0)", class_="Intercept"),
         "Prior constant(1) on class='Intercept', coef='1', constant(0) on class='Intercept' "
         "fixes the ordered thresholds 'Intercept' at 1, 0, 0",
     ),
     "negative_sd": (
-        "epilepsy", FORMULA, "poisson", prior("constant(-1)", class_="sd", coef="Intercept",
-                                              group="patient"),
+        "epilepsy",
+        FORMULA,
+        "poisson",
+        prior("constant(-1)", class_="sd", coef="Intercept", group="patient"),
         "Prior constant(-1) on class='sd', coef='Intercept', group='patient' lies outside the "
         "bounds of the parameter (lower=0)",
     ),
     "b_outside_bounds": (
-        "epilepsy", FORMULA, "poisson", prior("", lb=0, ub=1) + prior("constant(2)", coef="zAge"),
+        "epilepsy",
+        FORMULA,
+        "poisson",
+        prior("", lb=0, ub=1) + prior("constant(2)", coef="zAge"),
         "Prior constant(2) on class='b', coef='zAge' lies outside the bounds of the parameter "
         "(lower=0, upper=1)",
     ),
     "negative_shape": (
-        "epilepsy", FORMULA, "negbinomial", prior("constant(-2)", class_="shape"),
+        "epilepsy",
+        FORMULA,
+        "negbinomial",
+        prior("constant(-2)", class_="shape"),
         "Prior constant(-2) on class='shape' lies outside the bounds of the parameter (lower=0)",
     ),
 }
@@ -318,3 +358,23 @@ def test_constant_priors_that_cannot_fix_their_parameter(case, request):
     with pytest.raises(SpecError) as err:
         build_spec(formula, request.getfixturevalue(data), fam, user)
     assert message in str(err.value)
+
+
+# id: (user prior on class b, (lb, ub) at which the lprior statement of b truncates)
+TRUNCATIONS = {
+    "both": (prior("normal(0, 1)", lb=-1, ub=1), (-1.0, 1.0)),
+    "lower": (prior("normal(0, 1)", lb=0), (0.0, None)),
+    "upper": (prior("normal(0, 1)", ub=0.5), (None, 0.5)),
+    "support_starts_at_bound": (prior("exponential(1)", lb=0), (None, None)),
+    "support_inside_bound": (prior("exponential(1)", lb=0.5), (0.5, None)),
+    "support_equals_bounds": (prior("uniform(0, 1)", lb=0, ub=1), (None, None)),
+    "beta_upper_only": (prior("beta(2, 2)", lb=0, ub=0.5), (None, 0.5)),
+}
+
+
+@pytest.mark.parametrize("case", TRUNCATIONS.values(), ids=TRUNCATIONS.keys())
+def test_bounded_b_priors_truncate_where_the_bound_cuts_the_support(epilepsy, case):
+    user, bounds = case
+    spec = build_spec("count ~ zAge + zBase", epilepsy, "poisson", user)
+    (b,) = [s for s in lprior_statements(spec) if s.target == "b"]
+    assert (b.lb, b.ub, b.n) == (*bounds, 2)

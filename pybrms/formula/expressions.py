@@ -1,0 +1,217 @@
+"""Python expressions inside formulas, checked before anything evaluates them.
+
+A formula is code: formulaic evaluates ``I(x**2)``, ``log(t)`` or ``{x + 1}``
+with Python's ``eval``, where the builtins (``__import__``, ``open``) are in
+reach. So every Python expression of a formula (terms, response, offsets,
+addition arguments) is read here first, as a syntax tree, and only a small
+language gets through: data columns, numbers and strings, arithmetic and
+comparisons, subscripts, and calls of :data:`FUNCTIONS` (formulaic's transforms
+and numpy's elementwise math, also as ``np.<name>``). Names starting with ``_``,
+attribute access other than ``np.<name>`` and ``contr.<name>``, lambdas and
+comprehensions are refused with a :class:`~pybrms.errors.SpecError`.
+:data:`NAMESPACE` is what formulaic then evaluates in.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from collections.abc import Mapping
+from types import MappingProxyType, SimpleNamespace
+
+import numpy as np
+from formulaic.transforms import TRANSFORMS
+
+from pybrms.errors import FormulaSyntaxError, SpecError
+
+__all__ = ["FUNCTIONS", "NAMESPACE", "expression_columns"]
+
+# numpy's elementwise math, callable by name (``sqrt(x)``) or as ``np.sqrt(x)``.
+_NUMPY_MATH = (
+    "abs",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "ceil",
+    "cos",
+    "cosh",
+    "exp",
+    "exp2",
+    "expm1",
+    "floor",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "maximum",
+    "minimum",
+    "round",
+    "sign",
+    "sin",
+    "sinh",
+    "sqrt",
+    "square",
+    "tan",
+    "tanh",
+    "where",
+)
+
+#: Functions a formula may call: formulaic's transforms (``I``, ``C``, ``Q``,
+#: ``center``, ``scale``, ``poly``, ``bs``, ...) and numpy's elementwise math.
+FUNCTIONS: Mapping[str, object] = MappingProxyType(
+    {
+        **{name: getattr(np, name) for name in _NUMPY_MATH},
+        **{name: f for name, f in TRANSFORMS.items() if name != "np"},
+    }
+)
+
+# The only names whose attributes may be read: ``np.sqrt``, ``contr.treatment``.
+_NAMESPACES: Mapping[str, frozenset[str]] = {
+    "np": frozenset((*_NUMPY_MATH, "pi", "e")),
+    "contr": frozenset(("treatment", "sum", "helmert", "diff", "poly", "custom", "SAS")),
+}
+
+#: The evaluation context handed to formulaic: the functions and a restricted ``np``.
+#: formulaic's ``eval`` would fall back on Python's builtins; every builtin name is
+#: shadowed by None here, so an expression finds none of them even past the check.
+NAMESPACE: Mapping[str, object] = MappingProxyType(
+    {
+        **dict.fromkeys(dir(builtins)),
+        **FUNCTIONS,
+        "np": SimpleNamespace(**{n: getattr(np, n) for n in _NAMESPACES["np"]}),
+    }
+)
+
+# Syntax that may appear at all; everything else (lambda, comprehensions, f-strings,
+# walrus, starred arguments) is refused.
+_ALLOWED_NODES = (
+    ast.Expression,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.keyword,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Slice,
+    ast.Tuple,
+    ast.List,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
+)
+_BACKTICKED = re.compile(r"`([^`]*)`")
+
+
+def expression_columns(expr: str) -> set[str]:
+    """The data columns a formula's Python expression reads, after checking that it is safe.
+
+    Parameters
+    ----------
+    expr : str
+        A Python expression as formulaic evaluates it, e.g. ``"log(t)"`` or
+        ``"I(x ** 2)"``; backticks quote column names (```my col```).
+
+    Returns
+    -------
+    set of str
+        Names read as values (data columns), plus the columns named by ``Q("...")``.
+
+    Raises
+    ------
+    FormulaSyntaxError
+        If the expression is not valid Python.
+    SpecError
+        If the expression uses anything beyond data columns,
+        literals, operators and :data:`FUNCTIONS`; the message names the expression
+        and the refused part.
+
+    Examples
+    --------
+    >>> sorted(expression_columns("poly(x, 2) + np.log(t) + Q('a b')"))
+    ['a b', 't', 'x']
+    >>> expression_columns("open('f', 'w')")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pybrms.errors.SpecError: Formula expression "open('f', 'w')" uses the function 'open': ...
+    """
+    quoted: dict[str, str] = {}
+
+    def placeholder(match: re.Match[str]) -> str:
+        name = f"backticked{len(quoted)}x"
+        quoted[name] = match.group(1)
+        return name
+
+    code = _BACKTICKED.sub(placeholder, expr)
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise FormulaSyntaxError(f"{expr!r} is not valid Python: {exc.msg}") from None
+    checker = _Checker(expr)
+    checker.visit(tree)
+    return {quoted.get(name, name) for name in checker.columns}
+
+
+class _Checker(ast.NodeVisitor):
+    """Walks one expression, refusing what is not allowed and collecting column names."""
+
+    def __init__(self, expr: str) -> None:
+        self.expr = expr
+        self.columns: set[str] = set()
+
+    def refuse(self, what: str, why: str) -> SpecError:
+        return SpecError(f"Formula expression {self.expr!r} uses {what}: {why}.")
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if not isinstance(node, _ALLOWED_NODES):
+            raise self.refuse(
+                f"{type(node).__name__} syntax",
+                "formulas allow data columns, numbers, strings, operators and function calls",
+            )
+        super().generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self._check_name(node.id)
+        self.columns.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        base = node.value
+        if not isinstance(base, ast.Name):
+            self.visit(base)  # report what the attribute is read from first
+        allowed = _NAMESPACES.get(base.id) if isinstance(base, ast.Name) else None
+        if allowed is None or node.attr not in allowed:
+            raise self.refuse(
+                f"the attribute '.{node.attr}'",
+                "only np.<function> (numpy math) and contr.<name> (contrasts) are allowed",
+            )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            self._check_name(func.id)
+            if func.id not in FUNCTIONS:
+                raise self.refuse(
+                    f"the function {func.id!r}",
+                    f"formulas may call {', '.join(sorted(FUNCTIONS))} (and np.<name>)",
+                )
+            if func.id == "Q":
+                self.columns |= {
+                    a.value for a in node.args if isinstance(a, ast.Constant) and a.value
+                }
+        elif isinstance(func, ast.Attribute):
+            self.visit_Attribute(func)
+        else:
+            raise self.refuse("a call of a computed value", "only named functions can be called")
+        for child in (*node.args, *node.keywords):
+            self.visit(child)
+
+    def _check_name(self, name: str) -> None:
+        if name.startswith("_"):
+            raise self.refuse(repr(name), "names starting with '_' are not allowed in formulas")
