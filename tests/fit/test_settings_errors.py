@@ -8,19 +8,7 @@ import pytest
 
 import pybrms as bm
 from pybrms.errors import PybrmsError, SettingsError, SpecError
-from pybrms.fit import program
 from pybrms.scheduler import open_executor
-
-
-@pytest.fixture
-def no_compile(monkeypatch):
-    """Fail the test if anything is compiled."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("compiled although the settings are invalid")
-
-    monkeypatch.setattr(program, "compile_model", refuse)
-
 
 BAD_BRM_ARGUMENTS = [
     ({"control": {"adapt_dleta": 0.9}}, "unknown key.*'adapt_dleta'.*adapt_delta, max_treedepth"),
