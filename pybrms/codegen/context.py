@@ -95,38 +95,44 @@ class Likelihood:
     reads: tuple[StanArg, ...]
 
 
-def _folds(spec: ModelSpec) -> dict[str, tuple[GroupEffects, int]]:
+@dataclass(frozen=True)
+class _Fold:
+    """The intercept of one dpar added to its ``k``-th group-level effects of ``group``."""
+
+    intercept: str
+    group: GroupEffects
+    k: int
+
+    @property
+    def r(self) -> str:
+        return self.group.r[self.k]
+
+    @property
+    def local(self) -> LocalVector:
+        return LocalVector(
+            f"{self.intercept}_{self.r}", self.group.stan("N"), f"{self.intercept} + {self.r}"
+        )
+
+
+def _folds(spec: ModelSpec) -> dict[str, _Fold]:
     """Per dpar with an intercept and a group-level effect whose ``Z`` is all ones
-    (``(1 | g)``): that term and coefficient. The intercept is then added to the
-    ``N_id`` group-level effects once, not to each of the N rows; the GLM
-    functions take the sum, indexed by row, as their intercept vector."""
+    (``(1 | g)``): the first such effect. The intercept is then added to the
+    ``N_id`` effects once, not to each of the N rows, and the GLM functions take
+    the sum, indexed by row, as their intercept vector."""
     out = {}
     for p in spec.predictors:
         if p.fixed is None or not p.fixed.intercept or p.fixed.thresholds:
             continue
         units = [(g, k) for g in p.groups for k, unit in enumerate(g.unit_Z) if unit]
         if units:
-            out[p.dpar] = units[0]
+            out[p.dpar] = _Fold(p.fixed.stan("Intercept"), *units[0])
     return out
-
-
-def _fold_name(p: Predictor, g: GroupEffects, k: int) -> str:
-    return f"{p.fixed.stan('Intercept')}_{g.r[k]}"
 
 
 def shared_locals(spec: ModelSpec) -> tuple[LocalVector, ...]:
     """Vectors of parameters the likelihood reads, computed once in the model block
     (and passed to ``partial_log_lik`` in the threaded program): the folded intercepts."""
-    folds = _folds(spec)
-    return tuple(
-        LocalVector(
-            _fold_name(p, *folds[p.dpar]),
-            folds[p.dpar][0].stan("N"),
-            f"{p.fixed.stan('Intercept')} + {folds[p.dpar][0].r[folds[p.dpar][1]]}",
-        )
-        for p in spec.predictors
-        if p.dpar in folds
-    )
+    return tuple(fold.local for fold in _folds(spec).values())
 
 
 def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
@@ -135,14 +141,13 @@ def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
     fold = _folds(spec).get(p.dpar)
     if fold is None:
         return parts
-    g, k = fold
     folded = EtaPart(
         "group",
-        StanArg(_fold_name(p, g, k), "vector", False),
-        StanArg(g.stan("J"), "array[] int", True),
+        StanArg(fold.local.name, "vector", False),
+        StanArg(fold.group.stan("J"), "array[] int", True),
     )
     return [
-        folded if part.value.name == g.r[k] else part for part in parts if part.kind != "intercept"
+        folded if part.value.name == fold.r else part for part in parts if part.kind != "intercept"
     ]
 
 
@@ -296,7 +301,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
     >>> from pybrms.spec import build_spec
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> render_context(build_spec("y ~ x + (1 | g)", df, "poisson"))["pll_call"]
-    'J_1, Intercept_r_1_1, Xc, b'
+    'Xc, b, J_1, Intercept_r_1_1'
     """
     family = spec.family.family
     sliced = sliced_variable(spec)
