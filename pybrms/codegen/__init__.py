@@ -40,8 +40,6 @@ def stancode(
     >>> print(stancode("y ~ x", df).split("model {")[1].split("}")[0].strip())
     // likelihood including constants
       if (!prior_only) {
-        vector[N] mu = rep_vector(0.0, N);
-        mu += Intercept + Xc * b;
-        target += normal_lpdf(Y | mu, sigma);
+        target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
     return render(build_spec(formula, data, family, prior), threads)

@@ -14,8 +14,9 @@ from typing import Any
 from pybrms._version import __version__
 from pybrms.spec.default_priors import PriorStatement, format_number, prior_statements
 from pybrms.spec.model_spec import ModelSpec, Predictor
+from pybrms.spec.terms import EtaPart, GroupEffects, StanArg
 
-__all__ = ["Likelihood", "Position", "render_context"]
+__all__ = ["Likelihood", "LocalVector", "Position", "render_context"]
 
 # brms's comments on the declarations of family parameters.
 _DPAR_COMMENTS = {
@@ -28,67 +29,223 @@ _DPAR_COMMENTS = {
 
 @dataclass(frozen=True)
 class Position:
-    """Where the likelihood is evaluated: all observations, or ``start:end`` only.
+    """Where the likelihood is evaluated: all rows, or rows ``start:end`` of a partial sum.
 
     Attributes
     ----------
-    slice
-        Appended to observation-indexed data in vectorized code (``"[start:end]"``).
-    n
-        Index of the current observation inside loops over ``1:N`` (``"nn"`` in
-        the partial sum, where ``nn = n + start - 1``).
     threaded
         Whether this is the partial sum of the threaded program.
+    sliced
+        The data array ``reduce_sum`` slices (threaded program only): inside the
+        partial sum it holds rows ``start:end`` already, so it is read unsliced.
     """
 
-    slice: str
-    n: str
     threaded: bool
+    sliced: str = ""
+
+    def rows(self, name: str) -> str:
+        """All rows of the observation-indexed data ``name`` at this position."""
+        return f"{name}[start:end]" if self.threaded and name != self.sliced else name
+
+    def row(self, name: str) -> str:
+        """Row ``n`` of the loop over this position's rows (``nn`` counts all rows)."""
+        return f"{name}[nn]" if self.threaded and name != self.sliced else f"{name}[n]"
 
 
-PLAIN = Position(slice="", n="n", threaded=False)
-THREADED = Position(slice="[start:end]", n="nn", threaded=True)
+@dataclass(frozen=True)
+class LocalVector:
+    """A local ``vector[size] name = value;`` computed before the likelihood."""
+
+    name: str
+    size: str
+    value: str
 
 
 @dataclass(frozen=True)
 class Likelihood:
     """Everything the shared ``likelihood`` macro renders at one position.
 
-    ``vectorized`` and ``pointwise`` are the arguments of the family's ``lpdf``
-    macro for one call over all observations and for observation ``n``;
-    ``weights`` is the weight of observation ``n`` (empty without weights).
+    Attributes
+    ----------
+    pos
+        Where it is evaluated.
+    family_template
+        The family's template; its ``lpdf`` macro (or ``glm`` when ``glm``)
+        renders the density call from ``args``.
+    glm
+        Call the family's GLM function with the design matrix and coefficients.
+    args
+        Arguments of the family macro (of row ``n`` when there are weights).
+    dpars
+        Linear predictors computed as vectors first (those the GLM call does not take).
+    weights
+        Weight of row ``n`` (empty without weights): then the density is summed
+        row by row.
+    reads
+        Every variable the likelihood reads, in order of first use: the
+        ``partial_log_lik`` arguments.
     """
 
     pos: Position
     family_template: str
-    predictors: tuple[Predictor, ...]
-    vectorized: dict[str, str]
-    pointwise: dict[str, str]
+    glm: bool
+    args: dict[str, str]
+    dpars: tuple[LocalVector, ...]
     weights: str
+    reads: tuple[StanArg, ...]
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """The intercept of one dpar added to its ``k``-th group-level effects of ``group``."""
+
+    intercept: str
+    group: GroupEffects
+    k: int
+
+    @property
+    def r(self) -> str:
+        return self.group.r[self.k]
+
+    @property
+    def local(self) -> LocalVector:
+        return LocalVector(
+            f"{self.intercept}_{self.r}", self.group.stan("N"), f"{self.intercept} + {self.r}"
+        )
+
+
+def _folds(spec: ModelSpec) -> dict[str, _Fold]:
+    """Per dpar with an intercept and a group-level effect whose ``Z`` is all ones
+    (``(1 | g)``): the first such effect. The intercept is then added to the
+    ``N_id`` effects once, not to each of the N rows, and the GLM functions take
+    the sum, indexed by row, as their intercept vector."""
+    out = {}
+    for p in spec.predictors:
+        if p.fixed is None or not p.fixed.intercept or p.fixed.thresholds:
+            continue
+        units = [(g, k) for g in p.groups for k, unit in enumerate(g.unit_Z) if unit]
+        if units:
+            out[p.dpar] = _Fold(p.fixed.stan("Intercept"), *units[0])
+    return out
+
+
+def shared_locals(spec: ModelSpec) -> tuple[LocalVector, ...]:
+    """Vectors of parameters the likelihood reads, computed once in the model block
+    (and passed to ``partial_log_lik`` in the threaded program): the folded intercepts."""
+    return tuple(fold.local for fold in _folds(spec).values())
+
+
+def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
+    """The additive parts of ``p``'s linear predictor, the intercept folded (see :func:`_folds`)."""
+    parts = [part for t in p.terms for part in t.eta_parts()]
+    fold = _folds(spec).get(p.dpar)
+    if fold is None:
+        return parts
+    folded = EtaPart(
+        "group",
+        StanArg(fold.local.name, "vector", False),
+        StanArg(fold.group.stan("J"), "array[] int", True),
+    )
+    return [
+        folded if part.value.name == fold.r else part for part in parts if part.kind != "intercept"
+    ]
+
+
+def _format(part: EtaPart, pos: Position) -> str:
+    if part.kind == "intercept":
+        return part.value.name
+    if part.kind == "design":
+        return f"{pos.rows(part.data.name)} * {part.value.name}"
+    if part.kind == "offset":
+        return pos.rows(part.value.name)
+    code = f"{part.value.name}[{pos.rows(part.data.name)}]"
+    return code if part.weight is None else f"{code} .* {pos.rows(part.weight.name)}"
+
+
+def _part_reads(part: EtaPart) -> list[StanArg]:
+    return [a for a in (part.data, part.weight, part.value) if a is not None]
+
+
+def sliced_variable(spec: ModelSpec) -> StanArg:
+    """What ``reduce_sum`` slices: an integer array the likelihood reads anyway (the
+    response of discrete families, else the level index of a group-level term), so
+    that the partial sum copies no extra data; brms's ``seq`` only when there is none."""
+    if spec.family.family.discrete:
+        return StanArg("Y", "array[] int", True)
+    if spec.groups:
+        return StanArg(spec.groups[0].stan("J"), "array[] int", True)
+    return StanArg("seq", "array[] int", False)
+
+
+def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
+    """Whether mu goes through Stan's GLM function: as brms, when the family and link
+    have one, mu has population-level coefficients and there are no weights; and when
+    the function takes mu's other parts and the other dpars as they are."""
+    glm = spec.family.family.glm.get(spec.family.link.name)
+    if glm is None or spec.response.weights is not None:
+        return False
+    if not any(part.kind == "design" for part in parts):
+        return False
+    if not glm.alpha and any(part.kind != "design" for part in parts):
+        return False
+    return glm.vector_dpars or len(spec.predictors) == 1
 
 
 def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     family = spec.family.family
-    dist = family.dist[spec.family.link.name][0]
-    predicted = {p.dpar for p in spec.predictors}
+    reads: dict[str, StanArg] = {}
 
-    def args(pointwise: bool) -> dict[str, str]:
-        data_index = f"[{pos.n}]" if pointwise else pos.slice
-        local_index = "[n]" if pointwise else ""
-        out = {"dist": dist, "y": f"Y{data_index}", "trials": f"trials{data_index}"}
-        out["thres"] = "Intercept"
-        for dpar in ("mu", *family.dpars):
-            out[dpar] = f"{dpar}{local_index}" if dpar in predicted else dpar
-        return out
+    def use(arg: StanArg) -> str:
+        reads.setdefault(arg.name, arg)
+        return arg.name
 
-    weights = f"weights[{pos.n}]" if spec.response.weights is not None else ""
+    pointwise = spec.response.weights is not None
+    rows = pos.row if pointwise else pos.rows
+    args = {"y": rows(use(StanArg("Y", "array[] int" if family.discrete else "vector", True)))}
+    if spec.response.trials is not None:
+        args["trials"] = rows(use(StanArg("trials", "array[] int", True)))
+    weights = pos.row(use(StanArg("weights", "vector", True))) if pointwise else ""
+
+    mu_parts = _eta_parts(spec, spec.predictors[0])
+    glm = _use_glm(spec, mu_parts)
+    dpars = []
+    for p in spec.predictors:
+        parts = mu_parts if p.dpar == "mu" else _eta_parts(spec, p)
+        for part in parts:
+            for arg in _part_reads(part):
+                use(arg)
+        if p.dpar == "mu" and glm:
+            design = next(part for part in parts if part.kind == "design")
+            rest = [_format(part, pos) for part in parts if part is not design]
+            args |= {
+                "x": pos.rows(design.data.name),
+                "beta": design.value.name,
+                "alpha": " + ".join(rest) or "0",
+            }
+            continue
+        value = " + ".join(_format(part, pos) for part in parts) or "0"
+        if p.inverse_link:
+            value = f"{p.inverse_link}({value})"
+        if all(part.kind == "intercept" for part in parts):
+            value = f"rep_vector({value}, N)"
+        dpars.append(LocalVector(p.dpar, "N", value))
+        args[p.dpar] = f"{p.dpar}[n]" if pointwise else p.dpar
+
+    if spec.response.nthres:
+        fixed = spec.predictors[0].fixed
+        args["thres"] = use(fixed.threshold_arg)
+    for d in spec.scalar_dpars:
+        args[d.name] = use(StanArg(d.name, "real", False))
+    link = spec.family.link.name
+    args["dist"] = family.glm[link].name if glm else family.dist[link][0]
     return Likelihood(
         pos=pos,
         family_template=f"families/{family.template}.stan.j2",
-        predictors=spec.predictors,
-        vectorized=args(pointwise=False),
-        pointwise=args(pointwise=True),
+        glm=glm,
+        args=args,
+        dpars=tuple(dpars),
         weights=weights,
+        reads=tuple(reads.values()),
     )
 
 
@@ -144,10 +301,12 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
     >>> from pybrms.spec import build_spec
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> render_context(build_spec("y ~ x + (1 | g)", df, "poisson"))["pll_call"]
-    'Y, Xc, b, Intercept, J_1, Z_1_1, r_1_1'
+    'Xc, b, J_1, Intercept_r_1_1'
     """
     family = spec.family.family
-    args = spec.likelihood_args()
+    sliced = sliced_variable(spec)
+    threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name))
+    shared = [a for a in threaded.reads if a.name != sliced.name]
     ctx: dict[str, Any] = {
         "version": __version__,
         "response_decl": "array[N] int Y;" if family.discrete else "vector[N] Y;",
@@ -163,10 +322,12 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),
         "functions": ["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else [],
-        "plain": _likelihood(spec, PLAIN),
-        "threaded": _likelihood(spec, THREADED),
-        "pll_signature": ", ".join(a.signature for a in args),
-        "pll_call": ", ".join(a.name for a in args),
+        "shared_locals": shared_locals(spec),
+        "plain": _likelihood(spec, Position(threaded=False)),
+        "threaded": threaded,
+        "sliced": sliced,
+        "pll_signature": ", ".join(a.signature for a in shared),
+        "pll_call": ", ".join(a.name for a in shared),
         "reduce": "reduce_sum_static" if static else "reduce_sum",
     }
     ctx["ctx"] = ctx

@@ -10,7 +10,7 @@ and distributional parameters are records in their own registries
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -24,6 +24,7 @@ __all__ = [
     "BoundFamily",
     "DparInfo",
     "Family",
+    "Glm",
     "Link",
     "family",
     "resolve_family",
@@ -102,6 +103,29 @@ DPARS: dict[str, DparInfo] = {
     "phi": DparInfo("phi", 0.0, "log", ("gamma", (0.01, 0.01))),
 }
 
+
+@dataclass(frozen=True)
+class Glm:
+    """Stan's GLM distribution of a family and link: design matrix times coefficients
+    computed inside the density, with analytic gradients.
+
+    Attributes
+    ----------
+    name
+        The distribution (``"poisson_log_glm"``).
+    alpha
+        Whether it takes an intercept, real or one per row (``ordered_logistic_glm``
+        does not, so it cannot take offsets or group-level effects).
+    vector_dpars
+        Whether its other distributional parameters may vary by row
+        (``neg_binomial_2_log_glm`` takes one real ``phi``).
+    """
+
+    name: str
+    alpha: bool = True
+    vector_dpars: bool = True
+
+
 ResponseKind = Literal["real", "count", "binary", "proportion", "positive", "ordinal"]
 
 
@@ -131,6 +155,8 @@ class Family:
     log_scale
         The density is on ``log(y)`` (lognormal), so default prior scales use
         ``log(y)`` whatever the link.
+    glm
+        Stan's GLM distribution per link, where there is one.
     """
 
     name: str
@@ -142,6 +168,7 @@ class Family:
     dist: dict[str, tuple[str, bool]]
     required_additions: frozenset[str] = frozenset()
     log_scale: bool = False
+    glm: dict[str, Glm] = field(default_factory=dict)
 
     @property
     def ordinal(self) -> bool:
@@ -169,6 +196,7 @@ FAMILIES: dict[str, Family] = {
         _W,
         "gaussian",
         _same_dist("normal", ("identity", "log", "inverse")),
+        glm={"identity": Glm("normal_id_glm")},
     ),
     "student": Family(
         "student",
@@ -187,6 +215,7 @@ FAMILIES: dict[str, Family] = {
         _W,
         "poisson",
         {"log": ("poisson_log", False), "identity": ("poisson", True), "sqrt": ("poisson", True)},
+        glm={"log": Glm("poisson_log_glm")},
     ),
     "negbinomial": Family(
         "negbinomial",
@@ -200,6 +229,7 @@ FAMILIES: dict[str, Family] = {
             "identity": ("neg_binomial_2", True),
             "sqrt": ("neg_binomial_2", True),
         },
+        glm={"log": Glm("neg_binomial_2_log_glm", vector_dpars=False)},
     ),
     "bernoulli": Family(
         "bernoulli",
@@ -213,6 +243,7 @@ FAMILIES: dict[str, Family] = {
             "probit": ("bernoulli", True),
             "cloglog": ("bernoulli", True),
         },
+        glm={"logit": Glm("bernoulli_logit_glm")},
     ),
     "binomial": Family(
         "binomial",
@@ -227,6 +258,7 @@ FAMILIES: dict[str, Family] = {
             "cloglog": ("binomial", True),
         },
         required_additions=frozenset({"trials"}),
+        glm={"logit": Glm("binomial_logit_glm")},
     ),
     "lognormal": Family(
         "lognormal",
@@ -264,6 +296,7 @@ FAMILIES: dict[str, Family] = {
         _W,
         "cumulative",
         {"logit": ("ordered_logistic", False), "probit": ("ordered_probit", False)},
+        glm={"logit": Glm("ordered_logistic_glm", alpha=False)},
     ),
 }
 

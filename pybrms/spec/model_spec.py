@@ -16,7 +16,7 @@ from pybrms.formula import BrmsFormula
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link
 from pybrms.spec.names import ParName
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, StanArg, Term
+from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, Term
 
 __all__ = ["ModelSpec", "Predictor", "Response", "ScalarDpar"]
 
@@ -162,16 +162,3 @@ class ModelSpec:
             :func:`pybrms.spec.default_priors.constants`).
         """
         return tuple(constants(self.priors, self.prior_targets()))
-
-    def likelihood_args(self) -> tuple[StanArg, ...]:
-        """Arguments of ``partial_log_lik`` after ``seq, start, end``: everything the
-        likelihood reads, derived from the terms, the family and the additions."""
-        args = [StanArg("Y", "array[] int" if self.family.family.discrete else "vector", True)]
-        if self.response.trials is not None:
-            args.append(StanArg("trials", "array[] int", True))
-        if self.response.weights is not None:
-            args.append(StanArg("weights", "vector", True))
-        args += [a for term in self.terms for a in term.likelihood_vars()]
-        args += [StanArg(d.name, "real", False) for d in self.scalar_dpars]
-        unique = {a.name: a for a in args}
-        return tuple(unique.values())

@@ -1,18 +1,19 @@
 """One class per term kind: population-level effects, group-level effects, offsets.
 
 Each term knows, for its part of one linear predictor: the Stan names it
-declares, its Stan data (:meth:`standata`), the variables the likelihood reads
-(:meth:`likelihood_vars`, from which the ``partial_log_lik`` signature is
-derived), its rows of the prior table (:meth:`prior_rows`), the Stan variables
-those rows govern (:meth:`prior_targets`) and its brms output names
-(:meth:`par_names`). Its template (``templates/terms/<kind>.stan.j2``) exports
-the same macros as every other term template.
+declares, its Stan data (:meth:`standata`), what it adds to the linear
+predictor (:meth:`eta_parts`, Stan variables from which codegen writes the
+likelihood and derives the ``partial_log_lik`` signature), its rows of the
+prior table (:meth:`prior_rows`), the Stan variables those rows govern
+(:meth:`prior_targets`) and its brms output names (:meth:`par_names`). Its
+template (``templates/terms/<kind>.stan.j2``) exports the same macros as every
+other term template.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import Design
 from pybrms.spec.names import ParName
 
-__all__ = ["FixedEffects", "GroupEffects", "Offset", "StanArg", "Term"]
+__all__ = ["EtaPart", "FixedEffects", "GroupEffects", "Offset", "StanArg", "Term"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,28 @@ class StanArg:
     def signature(self) -> str:
         """The argument as written in the function signature, e.g. ``data matrix Xc``."""
         return f"{'data ' if self.data else ''}{self.type} {self.name}"
+
+
+@dataclass(frozen=True)
+class EtaPart:
+    """One additive part of a linear predictor, as Stan variables.
+
+    Attributes
+    ----------
+    kind
+        ``"intercept"``: the real ``value``, the same for every row;
+        ``"design"``: data matrix ``data`` times coefficients ``value``;
+        ``"offset"``: the data vector ``value``, one entry per row;
+        ``"group"``: group-level effects ``value`` at the level index ``data`` of
+        each row, times the data vector ``weight`` (None when that is all ones).
+    value, data, weight
+        The variables the part reads.
+    """
+
+    kind: Literal["intercept", "design", "offset", "group"]
+    value: StanArg
+    data: StanArg | None = None
+    weight: StanArg | None = None
 
 
 def _dpar_label(dpar: str) -> str:
@@ -107,19 +130,20 @@ class FixedEffects:
             out[self.stan("Kc")] = len(self.coefs)
         return out
 
-    def likelihood_vars(self) -> tuple[StanArg, ...]:
-        """Design and coefficients, and the intercept or thresholds."""
+    def eta_parts(self) -> tuple[EtaPart, ...]:
+        """The intercept (not the thresholds, which the likelihood reads), then design x b."""
         out = []
+        if self.intercept and not self.thresholds:
+            out.append(EtaPart("intercept", StanArg(self.stan("Intercept"), "real", False)))
         if self.coefs:
-            out += [
-                StanArg(self.stan("Xc" if self.intercept else "X"), "matrix", True),
-                StanArg(self.stan("b"), "vector", False),
-            ]
-        if self.intercept:
-            out.append(
-                StanArg(self.stan("Intercept"), "vector" if self.thresholds else "real", False)
-            )
+            X = StanArg(self.stan("Xc" if self.intercept else "X"), "matrix", True)
+            out.append(EtaPart("design", StanArg(self.stan("b"), "vector", False), X))
         return tuple(out)
+
+    @property
+    def threshold_arg(self) -> StanArg:
+        """The ordered thresholds, an argument of ordinal likelihoods."""
+        return StanArg(self.stan("Intercept"), "vector", False)
 
     def prior_rows(self, intercept_prior: Dist | None) -> tuple[PriorRow, ...]:
         """``b`` (flat) with one row per coefficient, and ``Intercept``."""
@@ -273,12 +297,24 @@ class GroupEffects:
             out[self.stan("NC")] = self.M * (self.M - 1) // 2
         return out
 
-    def likelihood_vars(self) -> tuple[StanArg, ...]:
-        """The level index, the predictor columns and the effects."""
-        out = [StanArg(self.stan("J"), "array[] int", True)]
-        out += [StanArg(z, "vector", True) for z in self.Z]
-        out += [StanArg(r, "vector", False) for r in self.r]
-        return tuple(out)
+    @property
+    def unit_Z(self) -> tuple[bool, ...]:
+        """Per coefficient, whether its ``Z`` column is all ones (as for ``(1 | g)``), so
+        that the likelihood adds the effect without multiplying by ``Z``."""
+        return tuple(bool(np.all(column == 1.0)) for column in self.design.matrix.T)
+
+    def eta_parts(self) -> tuple[EtaPart, ...]:
+        """Per coefficient: the effects at each row's level, times ``Z`` unless all ones."""
+        J = StanArg(self.stan("J"), "array[] int", True)
+        return tuple(
+            EtaPart(
+                "group",
+                StanArg(r, "vector", False),
+                J,
+                None if unit else StanArg(z, "vector", True),
+            )
+            for r, z, unit in zip(self.r, self.Z, self.unit_Z, strict=True)
+        )
 
     def prior_rows(self, sd_prior: Dist) -> tuple[PriorRow, ...]:
         """``sd`` of the group and of each coefficient, and ``cor`` of the group."""
@@ -345,9 +381,9 @@ class Offset:
         """The offsets vector."""
         return {self.stan("offsets"): self.values}
 
-    def likelihood_vars(self) -> tuple[StanArg, ...]:
+    def eta_parts(self) -> tuple[EtaPart, ...]:
         """The offsets vector."""
-        return (StanArg(self.stan("offsets"), "vector", True),)
+        return (EtaPart("offset", StanArg(self.stan("offsets"), "vector", True)),)
 
     def prior_rows(self) -> tuple[PriorRow, ...]:
         """Offsets have no parameters."""

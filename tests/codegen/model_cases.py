@@ -86,23 +86,33 @@ CASES: tuple[Case, ...] = (
 )
 
 
-# One model per family combining its term kinds, for the compiled
-# plain-versus-threaded log density test (each costs two compiles).
+# One model per family combining its term kinds, and one per way the likelihood
+# is written (GLM function, vectorized density, loop over weighted rows; sliced
+# response, level index or seq), for the compiled plain-versus-threaded log
+# density test (each costs two compiles).
 FAMILY_MODELS: tuple[Case, ...] = (
     Case(
         "gaussian",
         bf("y | weights(w) ~ x + f + offset(o) + (1 + x | g)", sigma="~ z + (1 | h)"),
         "gaussian",
     ),
+    Case(
+        "gaussian_glm",
+        bf("y ~ x + f + offset(o) + (1 + x | g)", sigma="~ z + (1 | h)"),
+        "gaussian",
+    ),
+    Case("gaussian_seq", bf("y ~ 1", sigma="~ x"), "gaussian"),
     Case("student", "y ~ x + (1 + x || g) + (1 | g:h)", "student"),
     Case("poisson", "count ~ x * f + (1 | g/h) + offset(o)", "poisson"),
     Case("negbinomial", bf("count | weights(w) ~ x + (1 | g)", shape="~ z"), "negbinomial"),
+    Case("negbinomial_glm", "count ~ x + (1 | g) + offset(o)", "negbinomial"),
     Case("bernoulli", "bin ~ x + (1 + x + z | g)", "bernoulli"),
     Case("binomial", "succ | trials(n) ~ x + (1 | g:h)", "binomial"),
     Case("lognormal", bf("pos ~ x + (1 | g)", sigma="~ x"), "lognormal"),
     Case("gamma", "pos | weights(w) ~ x + (1 | g)", family("Gamma", link="log")),
     Case("beta", bf("prop ~ x + (1 | g)", phi="~ z"), "beta"),
     Case("cumulative", "ord | weights(w) ~ x + f + (1 | g)", "cumulative"),
+    Case("cumulative_glm", "ord ~ x + f", "cumulative"),
 )
 
 

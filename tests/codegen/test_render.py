@@ -21,7 +21,7 @@ from pybrms.codegen import render, stancode
 from pybrms.codegen.context import render_context
 from pybrms.formula import bf
 from pybrms.priors import prior
-from pybrms.spec import build_spec
+from pybrms.spec import build_spec, family
 
 STANC = Path(httpstan.__file__).parent / "stanc"
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -209,8 +209,209 @@ def test_student_nu_truncation(data):
 def test_threaded_signature_is_derived_from_the_spec(data):
     spec = build_spec("succ | trials(n) ~ x + (1 | g:h)", data, "binomial")
     ctx = render_context(spec)
-    assert ctx["pll_call"] == "Y, trials, Xc, b, Intercept, J_1, Z_1_1, r_1_1"
-    assert ctx["pll_signature"].startswith("data array[] int Y, data array[] int trials,")
+    assert ctx["sliced"].signature == "data array[] int Y"
+    assert ctx["pll_call"] == "trials, Xc, b, J_1, Intercept_r_1_1"
+    assert ctx["pll_signature"] == (
+        "data array[] int trials, data matrix Xc, vector b, data array[] int J_1, "
+        "vector Intercept_r_1_1"
+    )
+
+
+FOLD = "vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;"
+
+# id: (formula, family, lines of the plain model block, lines of the partial sum
+#      (its signature first), the reduce_sum call); no case has a per-row loop
+#      unless it has weights.
+LIKELIHOOD_CODE = {
+    "poisson_glm": (
+        "count ~ x + (1 | g)", "poisson",
+        (FOLD, "target += poisson_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b);"),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
+            "vector b, data array[] int J_1, vector Intercept_r_1_1) {",
+            "ptarget += poisson_log_glm_lpmf(Y | Xc[start:end], "
+            "Intercept_r_1_1[J_1[start:end]], b);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1);",
+    ),
+    "gaussian_glm_slopes_offset": (
+        "y ~ x + offset(o) + (1 + x | g)", "gaussian",
+        (FOLD, "target += normal_id_glm_lpdf(Y | Xc, offsets + Intercept_r_1_1[J_1] "
+               "+ r_1_2[J_1] .* Z_1_2, b, sigma);"),
+        (
+            "real partial_log_lik_lpmf(data array[] int J_1, int start, int end, data vector Y, "
+            "data matrix Xc, vector b, data vector offsets, vector Intercept_r_1_1, "
+            "data vector Z_1_2, vector r_1_2, real sigma) {",
+            "ptarget += normal_id_glm_lpdf(Y[start:end] | Xc[start:end], offsets[start:end] "
+            "+ Intercept_r_1_1[J_1] + r_1_2[J_1] .* Z_1_2[start:end], b, sigma);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, J_1, grainsize, Y, Xc, b, offsets, Intercept_r_1_1, "
+        "Z_1_2, r_1_2, sigma);",
+    ),
+    "gaussian_glm_seq": (
+        "y ~ x", "gaussian",
+        ("target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);",),
+        (
+            "real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, "
+            "real Intercept, data matrix Xc, vector b, real sigma) {",
+            "ptarget += normal_id_glm_lpdf(Y[start:end] | Xc[start:end], Intercept, b, sigma);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Intercept, Xc, b, sigma);",
+    ),
+    "negbinomial_glm": (
+        "count ~ x + (1 | g)", "negbinomial",
+        (FOLD, "target += neg_binomial_2_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b, shape);"),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
+            "vector b, data array[] int J_1, vector Intercept_r_1_1, real shape) {",
+            "ptarget += neg_binomial_2_log_glm_lpmf(Y | Xc[start:end], "
+            "Intercept_r_1_1[J_1[start:end]], b, shape);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1, shape);",
+    ),
+    "negbinomial_shape_no_glm": (
+        bf("count ~ x", shape="~ z"), "negbinomial",
+        (
+            "vector[N] mu = Intercept + Xc * b;",
+            "vector[N] shape = exp(Intercept_shape + Xc_shape * b_shape);",
+            "target += neg_binomial_2_log_lpmf(Y | mu, shape);",
+        ),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, real Intercept, "
+            "data matrix Xc, vector b, real Intercept_shape, data matrix Xc_shape, "
+            "vector b_shape) {",
+            "int N = end - start + 1;",
+            "vector[N] mu = Intercept + Xc[start:end] * b;",
+            "ptarget += neg_binomial_2_log_lpmf(Y | mu, shape);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Intercept, Xc, b, Intercept_shape, "
+        "Xc_shape, b_shape);",
+    ),
+    "gaussian_glm_sigma": (
+        bf("y ~ x", sigma="~ z"), "gaussian",
+        (
+            "vector[N] sigma = exp(Intercept_sigma + Xc_sigma * b_sigma);",
+            "target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);",
+        ),
+        (
+            "real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, "
+            "real Intercept, data matrix Xc, vector b, real Intercept_sigma, "
+            "data matrix Xc_sigma, vector b_sigma) {",
+            "ptarget += normal_id_glm_lpdf(Y[start:end] | Xc[start:end], Intercept, b, sigma);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Intercept, Xc, b, Intercept_sigma, "
+        "Xc_sigma, b_sigma);",
+    ),
+    "bernoulli_no_intercept": (
+        "bin ~ 0 + x + (0 + x | g)", "bernoulli",
+        ("target += bernoulli_logit_glm_lpmf(Y | X, r_1_1[J_1] .* Z_1_1, b);",),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix X, "
+            "vector b, data array[] int J_1, data vector Z_1_1, vector r_1_1) {",
+            "ptarget += bernoulli_logit_glm_lpmf(Y | X[start:end], "
+            "r_1_1[J_1[start:end]] .* Z_1_1[start:end], b);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, X, b, J_1, Z_1_1, r_1_1);",
+    ),
+    "binomial_glm": (
+        "succ | trials(n) ~ x", "binomial",
+        ("target += binomial_logit_glm_lpmf(Y | trials, Xc, Intercept, b);",),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, "
+            "data array[] int trials, real Intercept, data matrix Xc, vector b) {",
+            "ptarget += binomial_logit_glm_lpmf(Y | trials[start:end], Xc[start:end], "
+            "Intercept, b);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, trials, Intercept, Xc, b);",
+    ),
+    "cumulative_glm": (
+        "ord ~ x + f", "cumulative",
+        ("target += ordered_logistic_glm_lpmf(Y | Xc, b, Intercept);",),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
+            "vector b, vector Intercept) {",
+            "ptarget += ordered_logistic_glm_lpmf(Y | Xc[start:end], b, Intercept);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, Intercept);",
+    ),
+    "cumulative_groups_vectorized": (
+        "ord ~ x + (1 | g)", "cumulative",
+        (
+            "vector[N] mu = Xc * b + r_1_1[J_1];",
+            "target += ordered_logistic_lpmf(Y | mu, Intercept);",
+        ),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
+            "vector b, data array[] int J_1, vector r_1_1, vector Intercept) {",
+            "vector[N] mu = Xc[start:end] * b + r_1_1[J_1[start:end]];",
+            "ptarget += ordered_logistic_lpmf(Y | mu, Intercept);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, r_1_1, Intercept);",
+    ),
+    "probit_inverse_link": (
+        "bin ~ x + (1 | g)", family("bernoulli", link="probit"),
+        (FOLD, "vector[N] mu = Phi(Xc * b + Intercept_r_1_1[J_1]);",
+         "target += bernoulli_lpmf(Y | mu);"),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
+            "vector b, data array[] int J_1, vector Intercept_r_1_1) {",
+            "vector[N] mu = Phi(Xc[start:end] * b + Intercept_r_1_1[J_1[start:end]]);",
+            "ptarget += bernoulli_lpmf(Y | mu);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1);",
+    ),
+    "intercept_only": (
+        "y ~ 1", "gaussian",
+        ("vector[N] mu = rep_vector(Intercept, N);", "target += normal_lpdf(Y | mu, sigma);"),
+        (
+            "real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, "
+            "real Intercept, real sigma) {",
+            "vector[N] mu = rep_vector(Intercept, N);",
+            "ptarget += normal_lpdf(Y[start:end] | mu, sigma);",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Intercept, sigma);",
+    ),
+    "weights_loop": (
+        "count | weights(w) ~ x + (1 | g)", "poisson",
+        (
+            FOLD,
+            "vector[N] mu = Xc * b + Intercept_r_1_1[J_1];",
+            "for (n in 1:N) {",
+            "target += weights[n] * (poisson_log_lpmf(Y[n] | mu[n]));",
+        ),
+        (
+            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, "
+            "data vector weights, data matrix Xc, vector b, data array[] int J_1, "
+            "vector Intercept_r_1_1) {",
+            "vector[N] mu = Xc[start:end] * b + Intercept_r_1_1[J_1[start:end]];",
+            "for (n in 1:N) {",
+            "int nn = n + start - 1;",
+            "ptarget += weights[nn] * (poisson_log_lpmf(Y[n] | mu[n]));",
+        ),
+        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, weights, Xc, b, J_1, Intercept_r_1_1);",
+    ),
+}
+
+
+def _in_order(lines: list[str], expected: tuple[str, ...]) -> None:
+    positions = [lines.index(line) for line in expected]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("case", LIKELIHOOD_CODE.values(), ids=LIKELIHOOD_CODE.keys())
+def test_likelihood_is_vectorized(case, data, tmp_path):
+    formula, fam, model, partial_sum, call = case
+    plain = stancode(formula, data, fam)
+    lines = _block(plain, "model")
+    _in_order(lines, model)
+    assert ("for (n in 1:N) {" in lines) == ("weights" in str(formula))
+    threaded = stancode(formula, data, fam, threads=threading(2))
+    functions = _block(threaded, "functions")
+    _in_order(functions, partial_sum)
+    assert f"target += {call}" in _block(threaded, "model")
+    assert ("seq" in threaded) == ("seq" in call)
+    _stanc(plain, tmp_path)
+    _stanc(threaded, tmp_path)
 
 
 @pytest.mark.parametrize("variant", ["threaded", "static"])
@@ -221,7 +422,7 @@ def test_threading_settings_do_not_change_the_program(data, variant):
     for other in (threading(1, static=static), threading(8, grainsize=3, static=static)):
         assert render(spec, other) == base
     reduce = "reduce_sum_static" if static else "reduce_sum"
-    assert f"target += {reduce}(partial_log_lik_lpmf, seq, grainsize," in base
+    assert f"target += {reduce}(partial_log_lik_lpmf, Y, grainsize," in base
 
 
 GOLDEN_CASES = {

@@ -40,12 +40,9 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Intercept + Xc * b;
-    for (n in 1:N) {
-      mu[n] += r_1_1[J_1[n]] * Z_1_1[n];
-    }
-    target += binomial_logit_lpmf(Y | trials, mu);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    target += binomial_logit_glm_lpmf(Y | trials, Xc, Intercept_r_1_1[J_1], b);
   }
   // priors including constants
   target += lprior;

@@ -1,16 +1,9 @@
 // generated with pybrms 0.1.0
 functions {
   // compute partial sums of the log-likelihood
-  real partial_log_lik_lpmf(array[] int seq, int start, int end, data array[] int Y, data array[] int trials, data matrix Xc, vector b, real Intercept, data array[] int J_1, data vector Z_1_1, vector r_1_1) {
+  real partial_log_lik_lpmf(data array[] int Y, int start, int end, data array[] int trials, data matrix Xc, vector b, data array[] int J_1, vector Intercept_r_1_1) {
     real ptarget = 0;
-    int N = end - start + 1;
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Intercept + Xc[start:end] * b;
-    for (n in 1:N) {
-      int nn = n + start - 1;
-      mu[n] += r_1_1[J_1[nn]] * Z_1_1[nn];
-    }
-    ptarget += binomial_logit_lpmf(Y[start:end] | trials[start:end], mu);
+    ptarget += binomial_logit_glm_lpmf(Y | trials[start:end], Xc[start:end], Intercept_r_1_1[J_1[start:end]], b);
     return ptarget;
   }
 }
@@ -37,7 +30,6 @@ transformed data {
     means_X[i - 1] = mean(X[, i]);
     Xc[, i - 1] = X[, i] - means_X[i - 1];
   }
-  array[N] int seq = linspaced_int_array(N, 1, N);
 }
 parameters {
   vector[Kc] b;  // regression coefficients
@@ -55,7 +47,9 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    target += reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, trials, Xc, b, Intercept, J_1, Z_1_1, r_1_1);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    target += reduce_sum(partial_log_lik_lpmf, Y, grainsize, trials, Xc, b, J_1, Intercept_r_1_1);
   }
   // priors including constants
   target += lprior;

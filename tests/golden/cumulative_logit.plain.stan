@@ -40,11 +40,7 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Xc * b;
-    for (n in 1:N) {
-      mu[n] += r_1_1[J_1[n]] * Z_1_1[n];
-    }
+    vector[N] mu = Xc * b + r_1_1[J_1];
     target += ordered_logistic_lpmf(Y | mu, Intercept);
   }
   // priors including constants

@@ -1,16 +1,11 @@
 // generated with pybrms 0.1.0
 functions {
   // compute partial sums of the log-likelihood
-  real partial_log_lik_lpmf(array[] int seq, int start, int end, data array[] int Y, data matrix Xc, vector b, vector Intercept, data array[] int J_1, data vector Z_1_1, vector r_1_1) {
+  real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, vector b, data array[] int J_1, vector r_1_1, vector Intercept) {
     real ptarget = 0;
     int N = end - start + 1;
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Xc[start:end] * b;
-    for (n in 1:N) {
-      int nn = n + start - 1;
-      mu[n] += r_1_1[J_1[nn]] * Z_1_1[nn];
-    }
-    ptarget += ordered_logistic_lpmf(Y[start:end] | mu, Intercept);
+    vector[N] mu = Xc[start:end] * b + r_1_1[J_1[start:end]];
+    ptarget += ordered_logistic_lpmf(Y | mu, Intercept);
     return ptarget;
   }
 }
@@ -37,7 +32,6 @@ transformed data {
     means_X[i] = mean(X[, i]);
     Xc[, i] = X[, i] - means_X[i];
   }
-  array[N] int seq = linspaced_int_array(N, 1, N);
 }
 parameters {
   vector[Kc] b;  // regression coefficients
@@ -55,7 +49,7 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    target += reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Xc, b, Intercept, J_1, Z_1_1, r_1_1);
+    target += reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, r_1_1, Intercept);
   }
   // priors including constants
   target += lprior;

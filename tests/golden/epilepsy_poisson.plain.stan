@@ -39,12 +39,9 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Intercept + Xc * b;
-    for (n in 1:N) {
-      mu[n] += r_1_1[J_1[n]] * Z_1_1[n];
-    }
-    target += poisson_log_lpmf(Y | mu);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    target += poisson_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b);
   }
   // priors including constants
   target += lprior;

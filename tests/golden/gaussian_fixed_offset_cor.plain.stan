@@ -62,13 +62,9 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Intercept + Xc * b;
-    mu += offsets;
-    for (n in 1:N) {
-      mu[n] += r_1_1[J_1[n]] * Z_1_1[n] + r_1_2[J_1[n]] * Z_1_2[n];
-    }
-    target += normal_lpdf(Y | mu, sigma);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    target += normal_id_glm_lpdf(Y | Xc, offsets + Intercept_r_1_1[J_1] + r_1_2[J_1] .* Z_1_2, b, sigma);
   }
   // priors including constants
   target += lprior;

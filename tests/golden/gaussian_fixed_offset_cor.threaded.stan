@@ -13,17 +13,9 @@ functions {
     return transpose(diag_pre_multiply(SD, L) * z);
   }
   // compute partial sums of the log-likelihood
-  real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, data matrix Xc, vector b, real Intercept, data vector offsets, data array[] int J_1, data vector Z_1_1, data vector Z_1_2, vector r_1_1, vector r_1_2, real sigma) {
+  real partial_log_lik_lpmf(data array[] int J_1, int start, int end, data vector Y, data matrix Xc, vector b, data vector offsets, vector Intercept_r_1_1, data vector Z_1_2, vector r_1_2, real sigma) {
     real ptarget = 0;
-    int N = end - start + 1;
-    vector[N] mu = rep_vector(0.0, N);
-    mu += Intercept + Xc[start:end] * b;
-    mu += offsets[start:end];
-    for (n in 1:N) {
-      int nn = n + start - 1;
-      mu[n] += r_1_1[J_1[nn]] * Z_1_1[nn] + r_1_2[J_1[nn]] * Z_1_2[nn];
-    }
-    ptarget += normal_lpdf(Y[start:end] | mu, sigma);
+    ptarget += normal_id_glm_lpdf(Y[start:end] | Xc[start:end], offsets[start:end] + Intercept_r_1_1[J_1] + r_1_2[J_1] .* Z_1_2[start:end], b, sigma);
     return ptarget;
   }
 }
@@ -52,7 +44,6 @@ transformed data {
     means_X[i - 1] = mean(X[, i]);
     Xc[, i - 1] = X[, i] - means_X[i - 1];
   }
-  array[N] int seq = linspaced_int_array(N, 1, N);
 }
 parameters {
   vector[Kc] b;  // regression coefficients
@@ -78,7 +69,9 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    target += reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Xc, b, Intercept, offsets, J_1, Z_1_1, Z_1_2, r_1_1, r_1_2, sigma);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    target += reduce_sum(partial_log_lik_lpmf, J_1, grainsize, Y, Xc, b, offsets, Intercept_r_1_1, Z_1_2, r_1_2, sigma);
   }
   // priors including constants
   target += lprior;

@@ -63,17 +63,11 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    vector[N] mu = rep_vector(0.0, N);
-    vector[N] sigma = rep_vector(0.0, N);
-    mu += Intercept + Xc * b;
-    for (n in 1:N) {
-      mu[n] += r_1_1[J_1[n]] * Z_1_1[n];
-    }
-    sigma += Intercept_sigma + Xc_sigma * b_sigma;
-    for (n in 1:N) {
-      sigma[n] += r_2_sigma_1[J_2[n]] * Z_2_sigma_1[n];
-    }
-    sigma = exp(sigma);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    vector[N_2] Intercept_sigma_r_2_sigma_1 = Intercept_sigma + r_2_sigma_1;
+    vector[N] mu = Xc * b + Intercept_r_1_1[J_1];
+    vector[N] sigma = exp(Xc_sigma * b_sigma + Intercept_sigma_r_2_sigma_1[J_2]);
     for (n in 1:N) {
       target += weights[n] * (normal_lpdf(Y[n] | mu[n], sigma[n]));
     }

@@ -1,22 +1,11 @@
 // generated with pybrms 0.1.0
 functions {
   // compute partial sums of the log-likelihood
-  real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, data vector weights, data matrix Xc, vector b, real Intercept, data array[] int J_1, data vector Z_1_1, vector r_1_1, data matrix Xc_sigma, vector b_sigma, real Intercept_sigma, data array[] int J_2, data vector Z_2_sigma_1, vector r_2_sigma_1) {
+  real partial_log_lik_lpmf(data array[] int J_1, int start, int end, data vector Y, data vector weights, data matrix Xc, vector b, vector Intercept_r_1_1, data matrix Xc_sigma, vector b_sigma, data array[] int J_2, vector Intercept_sigma_r_2_sigma_1) {
     real ptarget = 0;
     int N = end - start + 1;
-    vector[N] mu = rep_vector(0.0, N);
-    vector[N] sigma = rep_vector(0.0, N);
-    mu += Intercept + Xc[start:end] * b;
-    for (n in 1:N) {
-      int nn = n + start - 1;
-      mu[n] += r_1_1[J_1[nn]] * Z_1_1[nn];
-    }
-    sigma += Intercept_sigma + Xc_sigma[start:end] * b_sigma;
-    for (n in 1:N) {
-      int nn = n + start - 1;
-      sigma[n] += r_2_sigma_1[J_2[nn]] * Z_2_sigma_1[nn];
-    }
-    sigma = exp(sigma);
+    vector[N] mu = Xc[start:end] * b + Intercept_r_1_1[J_1];
+    vector[N] sigma = exp(Xc_sigma[start:end] * b_sigma + Intercept_sigma_r_2_sigma_1[J_2[start:end]]);
     for (n in 1:N) {
       int nn = n + start - 1;
       ptarget += weights[nn] * (normal_lpdf(Y[nn] | mu[n], sigma[n]));
@@ -62,7 +51,6 @@ transformed data {
     means_X_sigma[i - 1] = mean(X_sigma[, i]);
     Xc_sigma[, i - 1] = X_sigma[, i] - means_X_sigma[i - 1];
   }
-  array[N] int seq = linspaced_int_array(N, 1, N);
 }
 parameters {
   vector[Kc] b;  // regression coefficients
@@ -88,7 +76,10 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    target += reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, weights, Xc, b, Intercept, J_1, Z_1_1, r_1_1, Xc_sigma, b_sigma, Intercept_sigma, J_2, Z_2_sigma_1, r_2_sigma_1);
+    // intercepts added to group-level effects once per level, not once per row
+    vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;
+    vector[N_2] Intercept_sigma_r_2_sigma_1 = Intercept_sigma + r_2_sigma_1;
+    target += reduce_sum(partial_log_lik_lpmf, J_1, grainsize, Y, weights, Xc, b, Intercept_r_1_1, Xc_sigma, b_sigma, J_2, Intercept_sigma_r_2_sigma_1);
   }
   // priors including constants
   target += lprior;
