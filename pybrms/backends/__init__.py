@@ -14,6 +14,7 @@ from typing import Literal
 from pybrms.backends.base import Backend, CompiledModel, LogProb
 from pybrms.backends.cmdstanpy import CmdStanPyBackend, cmdstan_available
 from pybrms.backends.embedded import EmbeddedBackend
+from pybrms.errors import SettingsError
 
 BackendName = Literal["auto", "embedded", "cmdstanpy"]
 
@@ -33,7 +34,7 @@ def get_backend(name: BackendName = "auto") -> Backend:
     try:
         return BACKENDS[name]()
     except KeyError:
-        raise ValueError(
+        raise SettingsError(
             f"unknown backend {name!r}; choose one of 'auto', {', '.join(map(repr, BACKENDS))}"
         ) from None
 
