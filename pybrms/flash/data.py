@@ -19,6 +19,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from pybrms.errors import FlashError
+
 
 @dataclass(frozen=True)
 class LowRankMatrix:
@@ -44,7 +46,7 @@ class LowRankMatrix:
 
     def __post_init__(self) -> None:
         if self.U.ndim != 2 or self.V.ndim != 2 or self.U.shape[1] != self.V.shape[1]:
-            raise ValueError(
+            raise FlashError(
                 "LowRankMatrix(U, V) needs 2-d U (n x r) and V (p x r) with the same r, "
                 f"got shapes {self.U.shape} and {self.V.shape}"
             )
@@ -215,17 +217,31 @@ def as_flash_data(Y: object) -> FlashData:
     if sp.issparse(Y):
         return _sparse_data(Y)
     if isinstance(Y, np.ndarray | list) or hasattr(Y, "__array__"):
-        return _dense_data(np.asarray(Y, dtype=float))
-    raise ValueError(
+        return _dense_data(as_float_array("Y", Y))
+    raise FlashError(
         "Y must be a 2-d numpy array, a scipy.sparse matrix or a LowRankMatrix, "
         f"got {type(Y).__name__}"
     )
 
 
+def as_float_array(name: str, value: object) -> np.ndarray:
+    """``value`` as a float array; a :class:`FlashError` naming ``name`` if it is not numeric.
+
+    Examples
+    --------
+    >>> as_float_array("S", [1, 2]).tolist()
+    [1.0, 2.0]
+    """
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise FlashError(f"{name} must be numeric, got {value!r:.60}") from None
+
+
 def _dense_data(Y: np.ndarray) -> FlashData:
     _check_matrix_shape(Y.shape, Y.ndim)
     if np.isinf(Y).any():
-        raise ValueError("Y must not contain infinite values; use NaN for missing entries")
+        raise FlashError("Y must not contain infinite values; use NaN for missing entries")
     missing = np.isnan(Y)
     rows, cols = np.nonzero(missing)
     return FlashData(np.where(missing, 0.0, Y), rows, cols)
@@ -235,7 +251,7 @@ def _sparse_data(Y: sp.spmatrix | sp.sparray) -> FlashData:
     _check_matrix_shape(Y.shape, len(Y.shape))
     Y = sp.csr_matrix(Y, dtype=float, copy=True)
     if np.isinf(Y.data).any():
-        raise ValueError("Y must not contain infinite values; use NaN for missing entries")
+        raise FlashError("Y must not contain infinite values; use NaN for missing entries")
     coo = Y.tocoo(copy=True)
     nan = np.isnan(coo.data)
     if nan.any():
@@ -246,6 +262,6 @@ def _sparse_data(Y: sp.spmatrix | sp.sparray) -> FlashData:
 
 def _check_matrix_shape(shape: tuple[int, ...], ndim: int) -> None:
     if ndim != 2 or min(shape) < 2:
-        raise ValueError(
+        raise FlashError(
             f"Y must be a matrix with at least 2 rows and 2 columns, got shape {shape}"
         )

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from pybrms.errors import FlashError, PybrmsError
 from pybrms.flash.ebnm import FAMILIES, EbnmResult, Prior, ebnm, get_family, warm_start_ok
 
 PARAMETRIC = ["normal", "point_normal", "point_laplace", "point_exponential"]
@@ -363,5 +364,6 @@ def test_warm_start_check() -> None:
 )
 def test_bad_input_raises(kwargs: dict, message: str) -> None:
     args = {"x": np.array([0.0, 1.0, -2.0, 3.0]), "s": 1.0, **kwargs}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(FlashError, match=message) as info:
         ebnm(args.pop("x"), args.pop("s"), **args)
+    assert isinstance(info.value, PybrmsError)

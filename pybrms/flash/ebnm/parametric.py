@@ -22,6 +22,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logit
 
+from pybrms.errors import FlashError
 from pybrms.flash.ebnm.data import NormalMeans
 from pybrms.flash.ebnm.family import Family, PosteriorSummary
 from pybrms.flash.ebnm.numerics import log_normal_pdf
@@ -192,7 +193,7 @@ class ParametricFamily(Family):
         """Maximum marginal likelihood g, then ebnm's check of the all-null g."""
         estimate_mode = mode == "estimate"
         if estimate_mode and np.any(data.exact):
-            raise ValueError("mode='estimate' needs every s > 0 (the likelihood has no gradient).")
+            raise FlashError("mode='estimate' needs every s > 0 (the likelihood has no gradient).")
         unit = data.typical_scale()
         scaled = data.scaled(unit)
         if not np.any(scaled.informative):
