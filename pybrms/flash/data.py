@@ -135,8 +135,11 @@ class FlashData:
         if isinstance(Y, LowRankMatrix):
             return (Y.sum_squares(0), Y.sum_squares(1))
         if sp.issparse(Y):
-            Y2 = Y.multiply(Y)
-            return (np.asarray(Y2.sum(axis=1)).ravel(), np.asarray(Y2.sum(axis=0)).ravel())
+            # Squares of the stored values only, sharing Y's index arrays.
+            squares = Y.data**2
+            Y2 = sp.csr_matrix((squares, Y.indices, Y.indptr), shape=Y.shape, copy=False)
+            by_col = np.bincount(Y.indices, weights=squares, minlength=Y.shape[1])
+            return (np.asarray(Y2.sum(axis=1)).ravel(), by_col)
         return (np.einsum("ij,ij->i", Y, Y), np.einsum("ij,ij->j", Y, Y))
 
     def weighted_sum_squares(self, W: np.ndarray) -> float:
@@ -248,16 +251,22 @@ def _dense_data(Y: np.ndarray) -> FlashData:
 
 
 def _sparse_data(Y: sp.spmatrix | sp.sparray) -> FlashData:
+    """CSR copy of ``Y`` with explicit NaN entries removed and recorded as missing.
+
+    Only the NaN entries get coordinates, so nothing of the size of ``Y`` is
+    allocated besides the copy itself.
+    """
     _check_matrix_shape(Y.shape, len(Y.shape))
     Y = sp.csr_matrix(Y, dtype=float, copy=True)
     if np.isinf(Y.data).any():
         raise FlashError("Y must not contain infinite values; use NaN for missing entries")
-    coo = Y.tocoo(copy=True)
-    nan = np.isnan(coo.data)
-    if nan.any():
-        Y.data[np.isnan(Y.data)] = 0.0
+    nan = np.flatnonzero(np.isnan(Y.data))
+    rows = np.searchsorted(Y.indptr, nan, side="right") - 1
+    cols = Y.indices[nan].astype(np.int64)
+    if nan.size:
+        Y.data[nan] = 0.0
         Y.eliminate_zeros()
-    return FlashData(Y, coo.row[nan].copy(), coo.col[nan].copy())
+    return FlashData(Y, rows, cols)
 
 
 def _check_matrix_shape(shape: tuple[int, ...], ndim: int) -> None:
