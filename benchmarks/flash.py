@@ -12,18 +12,17 @@ each matrix product take the cores away from the workers (on a 2-core machine
 this made the process pool 2x slower than serial; with one BLAS thread it is
 faster than serial).
 
-Two problems, each with a rank-5 signal plus Gaussian noise: a dense 500 x 300
-matrix and a 20,000 x 2,000 ``scipy.sparse`` matrix with 5% of its entries
-observed as nonzeros (never densified). Each problem is initialized greedily
-once; then every backfit order runs a fixed number of iterations from the same
-start, in one process, so the timings are side by side. ``s/iter`` is the median
-time of one backfit iteration (from the fit's trace); ``wall s`` is the whole
-backfit call, including opening and closing a worker pool. Peak memory is the
-tracemalloc peak of the allocations made during the backfit (numpy
-buffers included; the data themselves were allocated before); the process's
-maximum RSS is printed after each problem. The parallel
-backfit runs in process, on 2 threads and on 2 forked worker processes.
-"""
+Two problems with a rank-5 signal: a dense 500 x 300 matrix with Gaussian noise and
+a 20,000 x 2,000 ``scipy.sparse`` count matrix with about 5% nonzeros (built row
+block by row block by ``flash_memory.sparse_counts``, never densified). Each problem
+is initialized greedily once; then every backfit order runs a fixed number of
+iterations from the same start, in one process, so the timings are side by side.
+``s/iter`` is the median time of one backfit iteration (from the fit's trace);
+``wall s`` is the whole backfit call, including opening and closing a worker pool.
+Peak memory is the tracemalloc peak of the allocations made during the backfit
+(numpy buffers included; the data themselves were allocated before); the process's
+maximum RSS is printed after each problem. The parallel backfit runs in process, on
+2 threads and on 2 forked worker processes."""
 
 from __future__ import annotations
 
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from flash_memory import sparse_counts  # sibling script in benchmarks/
 
 import pybrms as bm
 from pybrms.flash import FlashFit, flash_init
@@ -61,14 +61,8 @@ def dense_problem(rng: np.random.Generator) -> np.ndarray:
 
 
 def sparse_problem(rng: np.random.Generator) -> sp.csr_matrix:
-    n, p, density = 20_000, 2_000, 0.05
-    L = rng.exponential(size=(n, K_TRUE)) * (rng.random((n, K_TRUE)) < 0.3)
-    F = rng.exponential(size=(p, K_TRUE))
-    nnz = int(n * p * density)
-    flat = rng.choice(n * p, size=nnz, replace=False)
-    rows, cols = np.divmod(flat, p)
-    values = np.einsum("ik,ik->i", L[rows], F[cols]) + rng.normal(size=nnz)
-    return sp.csr_matrix((values, (rows, cols)), shape=(n, p))
+    """A 20,000 x 2,000 count matrix with about 5% nonzeros, built without densifying."""
+    return sparse_counts(20_000, 2_000, 0.05, rng)
 
 
 def timed_backfit(fit: FlashFit, label: str, **kwargs: object) -> Run:

@@ -44,7 +44,7 @@ def flash_init(Y: object, S: object = None, var_type: int | None = 0, verbose: i
 
     Raises
     ------
-    ValueError
+    FlashError
         For a bad ``Y``, ``S`` or ``var_type``.
 
     Examples

@@ -19,6 +19,8 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from pybrms.errors import FlashError
+
 
 @dataclass(frozen=True)
 class LowRankMatrix:
@@ -44,7 +46,7 @@ class LowRankMatrix:
 
     def __post_init__(self) -> None:
         if self.U.ndim != 2 or self.V.ndim != 2 or self.U.shape[1] != self.V.shape[1]:
-            raise ValueError(
+            raise FlashError(
                 "LowRankMatrix(U, V) needs 2-d U (n x r) and V (p x r) with the same r, "
                 f"got shapes {self.U.shape} and {self.V.shape}"
             )
@@ -133,8 +135,11 @@ class FlashData:
         if isinstance(Y, LowRankMatrix):
             return (Y.sum_squares(0), Y.sum_squares(1))
         if sp.issparse(Y):
-            Y2 = Y.multiply(Y)
-            return (np.asarray(Y2.sum(axis=1)).ravel(), np.asarray(Y2.sum(axis=0)).ravel())
+            # Squares of the stored values only, sharing Y's index arrays.
+            squares = Y.data**2
+            Y2 = sp.csr_matrix((squares, Y.indices, Y.indptr), shape=Y.shape, copy=False)
+            by_col = np.bincount(Y.indices, weights=squares, minlength=Y.shape[1])
+            return (np.asarray(Y2.sum(axis=1)).ravel(), by_col)
         return (np.einsum("ij,ij->i", Y, Y), np.einsum("ij,ij->j", Y, Y))
 
     def weighted_sum_squares(self, W: np.ndarray) -> float:
@@ -215,37 +220,57 @@ def as_flash_data(Y: object) -> FlashData:
     if sp.issparse(Y):
         return _sparse_data(Y)
     if isinstance(Y, np.ndarray | list) or hasattr(Y, "__array__"):
-        return _dense_data(np.asarray(Y, dtype=float))
-    raise ValueError(
+        return _dense_data(as_float_array("Y", Y))
+    raise FlashError(
         "Y must be a 2-d numpy array, a scipy.sparse matrix or a LowRankMatrix, "
         f"got {type(Y).__name__}"
     )
 
 
+def as_float_array(name: str, value: object) -> np.ndarray:
+    """``value`` as a float array; a :class:`FlashError` naming ``name`` if it is not numeric.
+
+    Examples
+    --------
+    >>> as_float_array("S", [1, 2]).tolist()
+    [1.0, 2.0]
+    """
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise FlashError(f"{name} must be numeric, got {value!r:.60}") from None
+
+
 def _dense_data(Y: np.ndarray) -> FlashData:
     _check_matrix_shape(Y.shape, Y.ndim)
     if np.isinf(Y).any():
-        raise ValueError("Y must not contain infinite values; use NaN for missing entries")
+        raise FlashError("Y must not contain infinite values; use NaN for missing entries")
     missing = np.isnan(Y)
     rows, cols = np.nonzero(missing)
     return FlashData(np.where(missing, 0.0, Y), rows, cols)
 
 
 def _sparse_data(Y: sp.spmatrix | sp.sparray) -> FlashData:
+    """CSR copy of ``Y`` with explicit NaN entries removed and recorded as missing.
+
+    Only the NaN entries get coordinates, so nothing of the size of ``Y`` is
+    allocated besides the copy itself.
+    """
     _check_matrix_shape(Y.shape, len(Y.shape))
     Y = sp.csr_matrix(Y, dtype=float, copy=True)
     if np.isinf(Y.data).any():
-        raise ValueError("Y must not contain infinite values; use NaN for missing entries")
-    coo = Y.tocoo(copy=True)
-    nan = np.isnan(coo.data)
-    if nan.any():
-        Y.data[np.isnan(Y.data)] = 0.0
+        raise FlashError("Y must not contain infinite values; use NaN for missing entries")
+    nan = np.flatnonzero(np.isnan(Y.data))
+    rows = np.searchsorted(Y.indptr, nan, side="right") - 1
+    cols = Y.indices[nan].astype(np.int64)
+    if nan.size:
+        Y.data[nan] = 0.0
         Y.eliminate_zeros()
-    return FlashData(Y, coo.row[nan].copy(), coo.col[nan].copy())
+    return FlashData(Y, rows, cols)
 
 
 def _check_matrix_shape(shape: tuple[int, ...], ndim: int) -> None:
     if ndim != 2 or min(shape) < 2:
-        raise ValueError(
+        raise FlashError(
             f"Y must be a matrix with at least 2 rows and 2 columns, got shape {shape}"
         )

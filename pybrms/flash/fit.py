@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pybrms.errors import FlashError
 from pybrms.flash import plots
 from pybrms.flash.backfit import (
     ORDERS,
@@ -20,7 +21,7 @@ from pybrms.flash.backfit import (
 )
 from pybrms.flash.ebnm import FAMILIES, ebnm, get_family
 from pybrms.flash.factor import ebnm_inputs
-from pybrms.flash.fixed import factors_fix, factors_init, intercept_factor
+from pybrms.flash.fixed import check_kset, factors_fix, factors_init, intercept_factor
 from pybrms.flash.greedy import greedy
 from pybrms.flash.nullcheck import nullcheck
 from pybrms.flash.state import FlashState, Problem
@@ -126,7 +127,10 @@ class FlashFit:
         families = _parse_prior(prior)
         nonnegative = (get_family(families[0]).nonnegative, get_family(families[1]).nonnegative)
         recorder = self._recorder("greedy")
-        state = greedy(self._state, self._problem, Kmax, families, nonnegative, maxiter, recorder)
+        state, stopped = greedy(
+            self._state, self._problem, Kmax, families, nonnegative, maxiter, recorder
+        )
+        recorder.note(f"stopped: {stopped}")
         return self._next(state, recorder.records)
 
     def backfit(
@@ -178,9 +182,9 @@ class FlashFit:
         True
         """
         if order not in ORDERS:
-            raise ValueError(f"backfit: order must be one of {ORDERS}, got {order!r}")
+            raise FlashError(f"backfit: order must be one of {ORDERS}, got {order!r}")
         _check_positive_int("maxiter", maxiter)
-        tol = self._problem.tol if tol is None else float(tol)
+        tol = _tol(tol, self._problem.tol)
         chosen = self._kset(kset)
         recorder = self._recorder(f"backfit ({order})")
         if order == "parallel":
@@ -203,7 +207,7 @@ class FlashFit:
         >>> fit.factors_init(rng.normal(size=30), rng.normal(size=20)).nullcheck().n_factors
         1
         """
-        tol = self._problem.tol if tol is None else float(tol)
+        tol = _tol(tol, self._problem.tol)
         recorder = self._recorder("nullcheck")
         state = nullcheck(self._state, self._problem, tol)
         recorder(state, 1)
@@ -411,13 +415,8 @@ class FlashFit:
         updatable = self._state.updatable()
         if kset is None:
             return updatable
-        bad = [k for k in kset if not 0 <= k < self.n_factors]
-        if bad:
-            raise ValueError(
-                f"backfit: kset holds {bad}, but the fit has {self.n_factors} factors "
-                f"(0 to {self.n_factors - 1})"
-            )
-        return [k for k in updatable if k in set(kset)]
+        chosen = set(check_kset(kset, self.n_factors, "backfit"))
+        return [k for k in updatable if k in chosen]
 
     def _run_parallel(
         self,
@@ -430,13 +429,13 @@ class FlashFit:
     ) -> FlashState:
         problem = self._problem
         if problem.var_type != 0:
-            raise ValueError(
+            raise FlashError(
                 "backfit(order='parallel') needs a constant residual variance (var_type=0); "
                 f"this fit has var_type={problem.var_type!r}. Use order='extrapolate' or "
                 "'sequential'"
             )
         if problem.data.has_missing:
-            raise ValueError(
+            raise FlashError(
                 "backfit(order='parallel') needs data without missing values; "
                 "use order='extrapolate' or 'sequential'"
             )
@@ -454,7 +453,7 @@ class FlashFit:
 
     def _mode_pm(self, which: str) -> np.ndarray:
         if which not in ("loadings", "factors"):
-            raise ValueError(f"which must be 'loadings' or 'factors', got {which!r}")
+            raise FlashError(f"which must be 'loadings' or 'factors', got {which!r}")
         return self.L_pm if which == "loadings" else self.F_pm
 
     @cached_property
@@ -505,18 +504,28 @@ class _Recorder:
         if self.verbose == 1 and self.step.startswith("backfit"):
             self._print(f"{len(self.records)} iterations", state)
 
+    def note(self, message: str) -> None:
+        """Print a remark about this step (verbose >= 1)."""
+        if self.verbose >= 1:
+            print(f"flash {self.step}: {message}")
+
     def _print(self, what: str, state: FlashState) -> None:
         print(f"flash {self.step}: {what}, {state.n_factors} factors, ELBO {state.elbo:.6f}")
 
 
 def _parse_prior(prior: PriorSpec) -> tuple[str, str]:
-    pair = (prior, prior) if isinstance(prior, str) else tuple(prior)
-    if len(pair) != 2 or any(not isinstance(f, str) or f not in FAMILIES for f in pair):
-        raise ValueError(
+    pair = (prior, prior) if isinstance(prior, str) else prior
+    valid = (
+        isinstance(pair, Sequence)
+        and len(pair) == 2
+        and all(isinstance(f, str) and f in FAMILIES for f in pair)
+    )
+    if not valid:
+        raise FlashError(
             f"prior must be a family name or a pair (loadings, factors) of names from "
             f"{tuple(FAMILIES)}; got {prior!r}"
         )
-    return pair  # type: ignore[return-value]
+    return (pair[0], pair[1])
 
 
 def _as_threading(threads: Threading | int | None) -> Threading:
@@ -527,6 +536,14 @@ def _as_threading(threads: Threading | int | None) -> Threading:
     return Threading(threads=threads)
 
 
+def _tol(tol: object, default: float) -> float:
+    if tol is None:
+        return default
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0:
+        raise FlashError(f"tol must be a nonnegative number, got {tol!r}")
+    return float(tol)
+
+
 def _check_positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise FlashError(f"{name} must be a positive integer, got {value!r}")

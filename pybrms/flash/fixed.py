@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pybrms.errors import FlashError
+from pybrms.flash.data import as_float_array
 from pybrms.flash.factor import residual_times
 from pybrms.flash.state import FlashState, Problem, append_factors, with_fixed
 from pybrms.flash.tau import RankOnePrecision
@@ -24,7 +26,7 @@ def factors_init(
     n, p = problem.data.shape
     L, F = _as_columns("L", L, n), _as_columns("F", F, p)
     if L.shape[1] != F.shape[1]:
-        raise ValueError(
+        raise FlashError(
             f"factors_init: L and F must have the same number of columns, got {L.shape[1]} and "
             f"{F.shape[1]}"
         )
@@ -36,20 +38,36 @@ def factors_fix(
 ) -> FlashState:
     """Fix the entries ``idx`` (all when ``None``) of the loadings or factors of ``kset``."""
     if which not in MODE_NAMES:
-        raise ValueError(f"factors_fix: which must be one of {MODE_NAMES}, got {which!r}")
+        raise FlashError(f"factors_fix: which must be one of {MODE_NAMES}, got {which!r}")
     mode = MODE_NAMES.index(which)
     size = state.EF[mode].shape[0]
     mask = np.ones(size, dtype=bool)
     if idx is not None:
         mask = _index_mask(idx, size, which)
-    for k in kset:
-        if not 0 <= k < state.n_factors:
-            raise ValueError(
-                f"factors_fix: kset holds factor {k}, but the fit has {state.n_factors} factors "
-                f"(0 to {state.n_factors - 1})"
-            )
+    for k in check_kset(kset, state.n_factors, "factors_fix"):
         state = with_fixed(state, k, mode, mask)
     return state
+
+
+def check_kset(kset: Sequence[int], n_factors: int, where: str) -> list[int]:
+    """The factor indices ``kset`` as a list; a :class:`FlashError` if one is not a factor.
+
+    Examples
+    --------
+    >>> check_kset((0, 2), 3, "backfit")
+    [0, 2]
+    """
+    ks = list(kset) if isinstance(kset, Sequence | np.ndarray) else [kset]
+    bad = [k for k in ks if not _is_index(k) or not 0 <= k < n_factors]
+    if bad:
+        raise FlashError(
+            f"{where}: kset holds {bad}, but the fit has {n_factors} factors (0 to {n_factors - 1})"
+        )
+    return [int(k) for k in ks]
+
+
+def _is_index(k: object) -> bool:
+    return isinstance(k, int | np.integer) and not isinstance(k, bool)
 
 
 def intercept_factor(
@@ -73,11 +91,11 @@ def intercept_factor(
 
 
 def _as_columns(name: str, A: np.ndarray, size: int) -> np.ndarray:
-    A = np.asarray(A, dtype=float)
+    A = as_float_array(f"factors_init: {name}", A)
     if A.ndim == 1:
         A = A[:, None]
     if A.ndim != 2 or A.shape[0] != size or not np.all(np.isfinite(A)):
-        raise ValueError(
+        raise FlashError(
             f"factors_init: {name} must be a finite array with {size} rows (1-d or 2-d), "
             f"got shape {A.shape}"
         )
@@ -86,15 +104,20 @@ def _as_columns(name: str, A: np.ndarray, size: int) -> np.ndarray:
 
 def _index_mask(idx: Sequence[int] | np.ndarray, size: int, which: str) -> np.ndarray:
     idx = np.asarray(idx)
+    if idx.dtype != bool and not np.issubdtype(idx.dtype, np.integer):
+        raise FlashError(
+            f"factors_fix: idx for the {which} must hold integer indices or booleans, "
+            f"got dtype {idx.dtype}"
+        )
     if idx.dtype == bool:
         if idx.shape != (size,):
-            raise ValueError(
+            raise FlashError(
                 f"factors_fix: a boolean idx for the {which} must have length {size}, "
                 f"got shape {idx.shape}"
             )
         return idx.copy()
     if idx.size and (idx.min() < 0 or idx.max() >= size):
-        raise ValueError(f"factors_fix: idx for the {which} must lie in 0..{size - 1}")
+        raise FlashError(f"factors_fix: idx for the {which} must lie in 0..{size - 1}")
     mask = np.zeros(size, dtype=bool)
     mask[idx.astype(int)] = True
     return mask

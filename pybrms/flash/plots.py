@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pybrms.errors import FlashError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -161,7 +163,7 @@ def _grouped(
     """Scaled loadings with rows sorted by group, and (group, start row, stop row)."""
     labels = pd.Series(np.asarray(labels))
     if labels.size != loadings.shape[0]:
-        raise ValueError(
+        raise FlashError(
             f"labels must have one entry per row of the loadings ({loadings.shape[0]}), "
             f"got {labels.size}"
         )

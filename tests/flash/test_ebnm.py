@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from pybrms.errors import FlashError, PybrmsError
 from pybrms.flash.ebnm import FAMILIES, EbnmResult, Prior, ebnm, get_family, warm_start_ok
+from pybrms.flash.ebnm.data import NormalMeans
+from pybrms.flash.ebnm.numerics import log_mills
+from pybrms.flash.ebnm.parametric import _Objective
 
 PARAMETRIC = ["normal", "point_normal", "point_laplace", "point_exponential"]
 
@@ -199,6 +203,44 @@ def test_fit_is_a_local_maximum(family: str, mode: float | str) -> None:
         assert res.log_likelihood > null.log_likelihood(x, s)
 
 
+@pytest.mark.parametrize("family", PARAMETRIC)
+@pytest.mark.parametrize(("estimate_mode", "exact"), [(False, False), (True, False), (False, True)])
+def test_closed_form_gradient_and_hessian_match_finite_differences(
+    family: str, estimate_mode: bool, exact: bool
+) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=60) * 2.0
+    x = np.abs(x) if family == "point_exponential" else x
+    s = rng.uniform(0.5, 2.0, 60)
+    if exact:  # s = 0: theta known; one at the mode, where only the point mass counts
+        s[:3], x[0] = 0.0, 0.0
+    fam = get_family(family)
+    objective = _Objective(
+        fam.slab, NormalMeans.from_arrays(x, s), fam.pointmass, None if estimate_mode else 0.0
+    )
+    p = np.array([0.4] * fam.pointmass + [0.3] + [0.2] * estimate_mode)
+    value, grad, hess = objective.derivatives(p)
+    h = 1e-5
+    unit = np.eye(p.size)
+    num_grad = [(objective.value(p + h * e) - objective.value(p - h * e)) / (2 * h) for e in unit]
+    num_hess = [
+        (objective.derivatives(p + h * e)[1] - objective.derivatives(p - h * e)[1]) / (2 * h)
+        for e in unit
+    ]
+    # central differences: truncation O(h^2) ~ 1e-10 times third derivatives of order one
+    assert value == pytest.approx(objective.value(p), rel=1e-14)
+    np.testing.assert_allclose(grad, num_grad, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hess, num_hess, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("t", [-60.0, -37.5, -36.0, -8.0, -1.0, 0.0, 0.5, 4.9, 5.1, 30.0, 1e3, 1e6])
+def test_log_mills_matches_high_precision(t: float) -> None:
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    exact = mpmath.log(mpmath.ncdf(-t) / mpmath.npdf(t))
+    assert float(log_mills(np.array(t))) == pytest.approx(float(exact), rel=1e-13, abs=1e-14)
+
+
 # Standard errors at n = 5000 (from the observed information, checked over 20 seeds):
 # pi0 about 0.012-0.02, scale about 4 %, mode about 0.02. Tolerances are ~4 of them.
 @pytest.mark.parametrize("family", list(TRUTH))
@@ -363,5 +405,6 @@ def test_warm_start_check() -> None:
 )
 def test_bad_input_raises(kwargs: dict, message: str) -> None:
     args = {"x": np.array([0.0, 1.0, -2.0, 3.0]), "s": 1.0, **kwargs}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(FlashError, match=message) as info:
         ebnm(args.pop("x"), args.pop("s"), **args)
+    assert isinstance(info.value, PybrmsError)

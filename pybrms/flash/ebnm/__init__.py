@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pybrms.errors import FlashError
 from pybrms.flash.ebnm.data import NormalMeans
 from pybrms.flash.ebnm.families import FAMILIES, get_family
 from pybrms.flash.ebnm.family import Family
@@ -128,7 +129,7 @@ def _check_output(output: Iterable[str]) -> frozenset[str]:
     requested = frozenset([output] if isinstance(output, str) else output)
     unknown = requested - OUTPUTS
     if unknown:
-        raise ValueError(
+        raise FlashError(
             f"Unknown ebnm output(s) {sorted(unknown)}; choose from {sorted(OUTPUTS)}."
         )
     return requested
@@ -136,15 +137,15 @@ def _check_output(output: Iterable[str]) -> frozenset[str]:
 
 def _check_g_init(fam: Family, g_init: Prior | None, fix_g: bool, mode: float | str) -> None:
     if isinstance(mode, str) and mode != "estimate":
-        raise ValueError(f"mode must be a number or 'estimate'; got {mode!r}.")
+        raise FlashError(f"mode must be a number or 'estimate'; got {mode!r}.")
     if g_init is None:
         if fix_g:
-            raise ValueError("fix_g=True needs g_init, the prior to evaluate.")
+            raise FlashError("fix_g=True needs g_init, the prior to evaluate.")
         return
     if g_init.family != fam.name:
-        raise ValueError(f"g_init is a {g_init.family} prior but the family is {fam.name}.")
+        raise FlashError(f"g_init is a {g_init.family} prior but the family is {fam.name}.")
     if not fix_g and mode != "estimate" and not np.isclose(g_init.mode, mode, rtol=1e-12):
-        raise ValueError(
+        raise FlashError(
             f"g_init has mode {g_init.mode} but mode={mode} is fixed; pass mode='estimate' "
             "or a g_init with the same mode."
         )

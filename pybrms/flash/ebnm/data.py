@@ -7,6 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
+from pybrms.errors import FlashError
+
 
 @dataclass(frozen=True)
 class NormalMeans:
@@ -33,7 +35,7 @@ class NormalMeans:
 
     @classmethod
     def from_arrays(cls, x: np.ndarray, s: np.ndarray | float) -> NormalMeans:
-        """Check and broadcast user input; raise ValueError naming the problem.
+        """Check and broadcast user input; raise FlashError naming the problem.
 
         Examples
         --------
@@ -43,15 +45,15 @@ class NormalMeans:
         x = np.asarray(x, dtype=float)
         s = np.asarray(s, dtype=float)
         if x.ndim != 1:
-            raise ValueError(f"x must be a 1-d array; got shape {x.shape}.")
+            raise FlashError(f"x must be a 1-d array; got shape {x.shape}.")
         if s.ndim == 0:
             s = np.full_like(x, float(s))
         if s.shape != x.shape:
-            raise ValueError(f"x and s must have the same length; got {x.size} and {s.size}.")
+            raise FlashError(f"x and s must have the same length; got {x.size} and {s.size}.")
         if not np.all(np.isfinite(x)):
-            raise ValueError("x must be finite; it contains NaN or infinite values.")
+            raise FlashError("x must be finite; it contains NaN or infinite values.")
         if np.any(np.isnan(s)) or np.any(s < 0.0):
-            raise ValueError("s must be nonnegative (np.inf allowed); it contains NaN or s < 0.")
+            raise FlashError("s must be nonnegative (np.inf allowed); it contains NaN or s < 0.")
         return cls(x, s)
 
     @cached_property

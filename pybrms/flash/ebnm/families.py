@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pybrms.errors import FlashError
 from pybrms.flash.ebnm.family import Family
 from pybrms.flash.ebnm.point_exponential import POINT_EXPONENTIAL
 from pybrms.flash.ebnm.point_laplace import POINT_LAPLACE
@@ -27,7 +28,7 @@ def get_family(family: str | Family) -> Family:
     >>> get_family("cauchy")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: Unknown EBNM family 'cauchy'; choose one of: normal, ...
+    pybrms.errors.FlashError: Unknown EBNM family 'cauchy'; choose one of: normal, ...
     """
     if isinstance(family, Family):
         return family
@@ -35,4 +36,4 @@ def get_family(family: str | Family) -> Family:
         return FAMILIES[family]
     except (KeyError, TypeError):
         valid = ", ".join(FAMILIES)
-        raise ValueError(f"Unknown EBNM family {family!r}; choose one of: {valid}.") from None
+        raise FlashError(f"Unknown EBNM family {family!r}; choose one of: {valid}.") from None

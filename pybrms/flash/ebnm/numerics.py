@@ -8,15 +8,20 @@ all their digits to cancellation or underflow.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_ndtr
+from scipy.special import erfcx, log_ndtr
 
 LOG_2PI = float(np.log(2.0 * np.pi))
+_LOG_SQRT_HALF_PI = float(0.5 * np.log(np.pi / 2.0))
+_SQRT_HALF = float(np.sqrt(0.5))
+# Below t = -37, Phi(-t) = 1 to double precision and erfcx(t / sqrt 2) would overflow.
+_MILLS_FLOOR = -37.0
 
-# Below this z the Mills-ratio continued fraction replaces the direct formula. At
-# z = -5 the direct formula loses about one digit; the continued fraction with
-# _CF_TERMS terms is accurate to machine precision for every t = -z >= 5.
+# Below this z the Mills-ratio continued fraction replaces the direct formula for the
+# truncated-normal moments. At z = -5 the direct formula loses about one digit; the
+# continued fraction with _CF_TERMS terms is accurate to machine precision for every
+# t = -z >= 5.
 _CF_SWITCH = -5.0
-_CF_TERMS = 120
+_CF_TERMS = 40
 
 
 def log_normal_pdf(x: np.ndarray, mean: np.ndarray | float, var: np.ndarray | float) -> np.ndarray:
@@ -30,11 +35,23 @@ def log_normal_pdf(x: np.ndarray, mean: np.ndarray | float, var: np.ndarray | fl
     return -0.5 * (LOG_2PI + np.log(var) + (x - mean) ** 2 / var)
 
 
+def log_std_normal_pdf(z: np.ndarray) -> np.ndarray:
+    """log phi(z), the standard normal log density.
+
+    Examples
+    --------
+    >>> float(log_std_normal_pdf(np.array(0.0)))  # doctest: +ELLIPSIS
+    -0.918938533...
+    """
+    return -0.5 * (LOG_2PI + z * z)
+
+
 def log_mills(t: np.ndarray) -> np.ndarray:
     """log of the Mills ratio Phi(-t) / phi(t), accurate for every t.
 
-    For t > 5 it comes from Laplace's continued fraction, so it never subtracts two
-    huge numbers (log Phi(-t) and log phi(t) both behave like -t^2 / 2).
+    The Mills ratio is ``sqrt(pi / 2) erfcx(t / sqrt 2)``; the scaled complementary
+    error function never subtracts two huge numbers (log Phi(-t) and log phi(t) both
+    behave like -t^2 / 2), and one call covers the whole range.
 
     Examples
     --------
@@ -42,13 +59,8 @@ def log_mills(t: np.ndarray) -> np.ndarray:
     [1.253314, 1.0]
     """
     t = np.asarray(t, dtype=float)
-    tail = t > -_CF_SWITCH
-    out = np.empty_like(t)
-    td = t[~tail]
-    out[~tail] = log_ndtr(-td) + 0.5 * (LOG_2PI + td**2)
-    d, _ = _mills_fractions(t[tail])
-    out[tail] = -np.log(t[tail] + d)
-    return out
+    out = _LOG_SQRT_HALF_PI + np.log(erfcx(np.maximum(t, _MILLS_FLOOR) * _SQRT_HALF))
+    return np.where(t < _MILLS_FLOOR, 0.5 * (LOG_2PI + t * t), out)
 
 
 def inverse_mills(z: np.ndarray) -> np.ndarray:
@@ -70,6 +82,8 @@ def _mills_fractions(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ratio over t without the cancellation of subtracting two nearly equal numbers.
     """
     e = np.zeros_like(t)
+    if not t.size:
+        return e, e
     for k in range(_CF_TERMS, 1, -1):
         e = k / (t + e)
     return 1.0 / (t + e), e

@@ -6,7 +6,8 @@ by a :class:`Slab` (see ``point_normal.py``, ``point_laplace.py`` and
 ``point_exponential.py``) and everything else lives here:
 
 * the optimizer parameters ``alpha = logit(1 - pi0)``, ``beta = log(scale)`` and
-  (with ``mode="estimate"``) ``mu``, with the analytic gradient;
+  (with ``mode="estimate"``) ``mu``, with the analytic gradient and Hessian, and a
+  Newton method (:mod:`pybrms.flash.ebnm.newton`);
 * ebnm's rescaling of x and s by median(s) before optimizing;
 * ebnm's final comparison with the all-null solution pi0 = 1;
 * warm starts from a previous g, and the combination of slab and point mass in the
@@ -16,14 +17,15 @@ by a :class:`Slab` (see ``point_normal.py``, ``point_laplace.py`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logit
 
+from pybrms.errors import FlashError
 from pybrms.flash.ebnm.data import NormalMeans
 from pybrms.flash.ebnm.family import Family, PosteriorSummary
+from pybrms.flash.ebnm.newton import minimize_newton
 from pybrms.flash.ebnm.numerics import log_normal_pdf
 from pybrms.flash.ebnm.prior import Prior
 
@@ -32,7 +34,6 @@ from pybrms.flash.ebnm.prior import Prior
 _ALPHA_BOUND = 40.0
 _MIN_SCALE = 1e-12
 _LOG_SCALE_BOUNDS = (np.log(_MIN_SCALE), -np.log(_MIN_SCALE))
-_OPTIONS = {"maxiter": 500, "ftol": 1e-15, "gtol": 1e-10}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,31 @@ class SlabPosterior:
     above: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class SlabTerms:
+    """log (h * N(0, s^2))(y) and its derivatives in beta = log(scale) and in y."""
+
+    value: np.ndarray
+    d_beta: np.ndarray
+    d_y: np.ndarray
+    d_beta2: np.ndarray
+    d_beta_y: np.ndarray
+    d_y2: np.ndarray
+
+
+def rate_terms(
+    a: float,
+    value: np.ndarray,
+    g_a: np.ndarray,
+    g_y: np.ndarray,
+    h_aa: np.ndarray,
+    h_ay: np.ndarray,
+    h_yy: np.ndarray,
+) -> SlabTerms:
+    """Derivatives in the rate ``a`` turned into derivatives in ``beta = log(1 / a)``."""
+    return SlabTerms(value, -a * g_a, g_y, a * g_a + a * a * h_aa, -a * h_ay, h_yy)
+
+
 class Slab(ABC):
     """The continuous part h of a spike-and-slab prior, centred at 0.
 
@@ -60,14 +86,16 @@ class Slab(ABC):
     nonnegative: bool = False
 
     @abstractmethod
-    def log_conv(
-        self, y: np.ndarray, s: np.ndarray, scale: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """log of (h * N(0, s^2))(y) for 0 < s < inf, and its derivatives."""
+    def log_conv(self, y: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
+        """log of (h * N(0, s^2))(y) for 0 < s < inf."""
 
     @abstractmethod
-    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-        """log h(y) and its derivative with respect to log(scale)."""
+    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+        """:meth:`log_conv` with its first and second derivatives."""
+
+    @abstractmethod
+    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """log h(y) and its first and second derivatives with respect to log(scale)."""
 
     @abstractmethod
     def posterior(
@@ -92,31 +120,68 @@ class Slab(ABC):
         return True
 
 
-def _exact_terms(
-    slab: Slab, y: np.ndarray, scale: float, pointmass: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Point-mass and slab log densities (and slab d/d log scale) where s == 0.
+def _exact_terms(slab: Slab, y: np.ndarray, scale: float, pointmass: bool) -> _Terms:
+    """Point-mass and slab log densities (and derivatives) where s == 0.
 
     With a point mass, densities are with respect to Lebesgue measure plus a unit atom
     at the mode, so at y == 0 only the point mass counts and elsewhere only the slab.
-    Without one they are plain Lebesgue densities.
+    Without one they are plain Lebesgue densities. The mode is fixed here (estimating
+    it needs every s > 0), so the derivatives in y are zero.
     """
     at_mode = (y == 0.0) & pointmass
-    log_slab, d_beta = slab.log_density(y, scale)
-    log_null = np.where(at_mode, 0.0, -np.inf)
-    return log_null, np.where(at_mode, -np.inf, log_slab), np.where(at_mode, 0.0, d_beta)
+    log_slab, d_beta, d_beta2 = slab.log_density(y, scale)
+    zero = np.zeros_like(y)
+    return _Terms(
+        log_null=np.where(at_mode, 0.0, -np.inf),
+        d_null_y=zero,
+        d_null_y2=zero,
+        slab=SlabTerms(
+            np.where(at_mode, -np.inf, log_slab),
+            np.where(at_mode, 0.0, d_beta),
+            zero,
+            np.where(at_mode, 0.0, d_beta2),
+            zero,
+            zero,
+        ),
+    )
 
 
-def _scatter(mask: np.ndarray, values: np.ndarray, rest: np.ndarray) -> np.ndarray:
-    """Array with ``values`` where ``mask`` holds and ``rest`` elsewhere."""
-    out = np.empty(mask.shape)
-    out[mask] = values
-    out[~mask] = rest
-    return out
+@dataclass(frozen=True)
+class _Terms:
+    """Per-observation log densities of the point mass and the slab, with derivatives."""
+
+    log_null: np.ndarray
+    d_null_y: np.ndarray
+    d_null_y2: np.ndarray
+    slab: SlabTerms
+
+
+def _regular_terms(slab: Slab, y: np.ndarray, s: np.ndarray, scale: float) -> _Terms:
+    s2 = s * s
+    return _Terms(log_normal_pdf(y, 0.0, s2), -y / s2, -1.0 / s2, slab.log_conv_terms(y, s, scale))
+
+
+def _scatter_terms(mask: np.ndarray, inside: _Terms, outside: _Terms) -> _Terms:
+    """Terms of ``inside`` where ``mask`` holds and of ``outside`` elsewhere."""
+
+    def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.empty(mask.shape)
+        out[mask] = a
+        out[~mask] = b
+        return out
+
+    names = [f.name for f in fields(SlabTerms)]
+    slab = SlabTerms(*(both(getattr(inside.slab, f), getattr(outside.slab, f)) for f in names))
+    return _Terms(
+        both(inside.log_null, outside.log_null),
+        both(inside.d_null_y, outside.d_null_y),
+        both(inside.d_null_y2, outside.d_null_y2),
+        slab,
+    )
 
 
 class _Objective:
-    """Mean negative log marginal likelihood and its gradient in (alpha, beta, mu).
+    """Mean negative log marginal likelihood in (alpha, beta, mu), with derivatives.
 
     Parameters missing from the optimizer vector (pi0 for a family without point mass,
     mu when the mode is fixed) are held at the values given here.
@@ -129,6 +194,7 @@ class _Objective:
         keep = data.informative
         self.x, self.s = data.x[keep], data.s[keep]
         self.regular = data.regular[keep]
+        self.all_regular = bool(self.regular.all())
 
     def unpack(self, p: np.ndarray) -> tuple[float, float, float]:
         """(alpha, scale, mode) from the optimizer vector."""
@@ -137,35 +203,67 @@ class _Objective:
         mode = p[-1] if self.fixed_mode is None else self.fixed_mode
         return alpha, float(np.exp(beta)), mode
 
-    def __call__(self, p: np.ndarray) -> tuple[float, np.ndarray]:
+    def value(self, p: np.ndarray) -> float:
+        """The objective alone: the slab's log convolution without derivatives."""
         alpha, scale, mode = self.unpack(p)
-        reg = self.regular
-        y, s = self.x - mode, self.s[reg]
-        conv, d_beta_reg, d_y_reg = self.slab.log_conv(y[reg], s, scale)
-        null_exact, slab_exact, d_beta_exact = _exact_terms(
-            self.slab, y[~reg], scale, self.pointmass
-        )
-        log_slab = _scatter(reg, conv, slab_exact)
-        d_beta = _scatter(reg, d_beta_reg, d_beta_exact)
-        d_y = _scatter(reg, d_y_reg, 0.0)
-        grads = []
+        if not self.all_regular:
+            with np.errstate(invalid="ignore"):  # NaN derivatives where a density is 0
+                return self.derivatives(p)[0]
+        y, s = self.x - mode, self.s
+        log_slab = self.slab.log_conv(y, s, scale)
+        if not self.pointmass:
+            return -float(log_slab.sum()) / log_slab.size
+        log_null = log_normal_pdf(y, 0.0, s * s)
+        ll = np.logaddexp(log_expit(-alpha) + log_null, log_expit(alpha) + log_slab)
+        return -float(ll.sum()) / ll.size
+
+    def derivatives(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """The objective, its gradient and its Hessian in the optimizer's parameters."""
+        alpha, scale, mode = self.unpack(p)
+        t = self._terms(self.x - mode, scale)
+        sl = t.slab
+        estimate_mode = self.fixed_mode is None
         if self.pointmass:
-            log_null = _scatter(reg, log_normal_pdf(y[reg], 0.0, s**2), null_exact)
-            a = log_expit(-alpha) + log_null
-            ll = np.logaddexp(a, log_expit(alpha) + log_slab)
-            post_null = np.exp(a - ll)
-            post_slab = 1.0 - post_null
-            w = expit(alpha)
-            grads.append(np.sum((1.0 - w) * post_slab - w * post_null))
-            d_null_mu = post_null * _scatter(reg, y[reg] / s**2, 0.0)
+            w = float(expit(alpha))
+            c_slab = log_expit(alpha) + sl.value
+            ll = np.logaddexp(log_expit(-alpha) + t.log_null, c_slab)
+            post = np.exp(c_slab - ll)  # posterior probability of the slab
         else:
-            ll = log_slab
-            post_slab = 1.0
-            d_null_mu = 0.0
-        grads.append(np.sum(post_slab * d_beta))
-        if self.fixed_mode is None:
-            grads.append(np.sum(d_null_mu - post_slab * d_y))
-        return -float(np.mean(ll)), -np.asarray(grads) / y.size
+            ll, post = sl.value, np.ones_like(sl.value)
+        q = post * (1.0 - post)
+        # d/d(alpha, beta, mu) of each component's log density; their mixture's
+        # Hessian is the posterior-weighted Hessians plus q times the outer product
+        # of the difference of the component gradients.
+        grads = [np.sum(post * sl.d_beta)]
+        hess = {("b", "b"): np.sum(post * sl.d_beta2 + q * sl.d_beta**2)}
+        if estimate_mode:
+            diff_mu = t.d_null_y - sl.d_y
+            grads.append(-np.sum(post * sl.d_y + (1.0 - post) * t.d_null_y))
+            hess["m", "m"] = np.sum(post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2)
+            hess["b", "m"] = np.sum(q * sl.d_beta * diff_mu - post * sl.d_beta_y)
+        names = ["b", "m"] if estimate_mode else ["b"]
+        if self.pointmass:
+            grads.insert(0, np.sum(post) - w * post.size)
+            hess["a", "a"] = np.sum(q) - post.size * w * (1.0 - w)
+            hess["a", "b"] = np.sum(q * sl.d_beta)
+            if estimate_mode:
+                hess["a", "m"] = np.sum(q * diff_mu)
+            names.insert(0, "a")
+        k = len(names)
+        H = np.empty((k, k))
+        for i, a in enumerate(names):
+            for j, b in enumerate(names[i:], start=i):
+                H[i, j] = H[j, i] = hess[a, b]
+        n = ll.size
+        return -float(ll.sum()) / n, -np.asarray(grads) / n, -H / n
+
+    def _terms(self, y: np.ndarray, scale: float) -> _Terms:
+        reg = self.regular
+        if self.all_regular:
+            return _regular_terms(self.slab, y, self.s, scale)
+        regular = _regular_terms(self.slab, y[reg], self.s[reg], scale)
+        exact = _exact_terms(self.slab, y[~reg], scale, self.pointmass)
+        return _scatter_terms(reg, regular, exact)
 
 
 class ParametricFamily(Family):
@@ -192,7 +290,7 @@ class ParametricFamily(Family):
         """Maximum marginal likelihood g, then ebnm's check of the all-null g."""
         estimate_mode = mode == "estimate"
         if estimate_mode and np.any(data.exact):
-            raise ValueError("mode='estimate' needs every s > 0 (the likelihood has no gradient).")
+            raise FlashError("mode='estimate' needs every s > 0 (the likelihood has no gradient).")
         unit = data.typical_scale()
         scaled = data.scaled(unit)
         if not np.any(scaled.informative):
@@ -208,20 +306,21 @@ class ParametricFamily(Family):
             None if estimate_mode else self._fixed_mode(mode) / unit,
         )
         start = self._start(objective, g_init, unit)
-        bounds = [(-_ALPHA_BOUND, _ALPHA_BOUND)] * self.pointmass + [_LOG_SCALE_BOUNDS]
-        bounds += [(None, None)] * estimate_mode
-        result = minimize(
-            objective, start, jac=True, method="L-BFGS-B", bounds=bounds, options=_OPTIONS
-        )
-        alpha, scale, fitted_mode = objective.unpack(result.x)
+        lower = np.array([-_ALPHA_BOUND] * self.pointmass + [_LOG_SCALE_BOUNDS[0]])
+        upper = np.array([_ALPHA_BOUND] * self.pointmass + [_LOG_SCALE_BOUNDS[1]])
+        if estimate_mode:
+            lower, upper = np.append(lower, -np.inf), np.append(upper, np.inf)
+        best = minimize_newton(objective.value, objective.derivatives, start, lower, upper)
+        alpha, scale, fitted_mode = objective.unpack(best)
         fitted = self._prior(alpha, scale * unit, fitted_mode * unit)
         if not self.pointmass or estimate_mode:
             return fitted
-        null = self._prior(-np.inf, fitted.scale, fitted.mode)
+        null = best.copy()
+        null[0] = -np.inf
         # Ties go to the null: a slab shrunk to nothing is the null, and exact zeros are
-        # what let flash drop a factor.
-        if self.log_marginal(null, data).sum() >= self.log_marginal(fitted, data).sum():
-            return null
+        # what let flash drop a factor. (Both values are in median(s) units.)
+        if objective.value(null) <= objective.value(best):
+            return self._prior(-np.inf, fitted.scale, fitted.mode)
         return fitted
 
     def _fixed_mode(self, mode: float | str) -> float:
@@ -253,13 +352,13 @@ class ParametricFamily(Family):
     def log_marginal_regular(self, prior: Prior, x: np.ndarray, s: np.ndarray) -> np.ndarray:
         """log[pi0 N(x; mode, s^2) + (1 - pi0) (h * N(0, s^2))(x - mode)]."""
         y = x - prior.mode
-        log_slab = self.slab.log_conv(y, s, prior.scale)[0]
+        log_slab = self.slab.log_conv(y, s, prior.scale)
         return self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab)
 
     def log_density(self, prior: Prior, x: np.ndarray) -> np.ndarray:
         """log pi0 at x = mode, log[(1 - pi0) h(x - mode)] elsewhere."""
-        log_null, log_slab, _ = _exact_terms(self.slab, x - prior.mode, prior.scale, self.pointmass)
-        return self._mix(prior, log_null, log_slab)
+        terms = _exact_terms(self.slab, x - prior.mode, prior.scale, self.pointmass)
+        return self._mix(prior, terms.log_null, terms.slab.value)
 
     def _mix(self, prior: Prior, log_null: np.ndarray, log_slab: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
@@ -270,7 +369,7 @@ class ParametricFamily(Family):
     ) -> PosteriorSummary:
         """Mix the slab posterior with the point mass by the posterior slab weight."""
         y = x - prior.mode
-        log_slab = self.slab.log_conv(y, s, prior.scale)[0]
+        log_slab = self.slab.log_conv(y, s, prior.scale)
         with np.errstate(divide="ignore"):
             log_w = np.log1p(-prior.pi0) + log_slab
         weight = np.exp(log_w - self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab))

@@ -12,13 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from pybrms.flash.ebnm.numerics import (
-    inverse_mills,
     log_mills,
-    log_normal_pdf,
+    log_std_normal_pdf,
     truncnorm_positive_moments,
     truncnorm_positive_tail,
 )
-from pybrms.flash.ebnm.parametric import ParametricFamily, Slab, SlabPosterior
+from pybrms.flash.ebnm.parametric import (
+    ParametricFamily,
+    Slab,
+    SlabPosterior,
+    SlabTerms,
+    rate_terms,
+)
 
 
 class ExponentialSlab(Slab):
@@ -26,21 +31,33 @@ class ExponentialSlab(Slab):
 
     nonnegative = True
 
-    def log_conv(
-        self, y: np.ndarray, s: np.ndarray, scale: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def log_conv(self, y: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
+        a = 1.0 / scale
+        return np.log(a) + log_std_normal_pdf(y / s) + log_mills(a * s - y / s)
+
+    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+        # r = phi(z)/Phi(z) and q = r (z + r) give the derivatives of log Phi(z).
         a = 1.0 / scale
         z = y / s - a * s
-        mills = inverse_mills(z)
-        value = np.log(a) + log_normal_pdf(y / s, 0.0, 1.0) + log_mills(-z)
-        d_beta = -1.0 - (a * s) ** 2 + a * y + a * s * mills
-        return value, d_beta, mills / s - a
+        log_m = log_mills(-z)
+        r = np.exp(-log_m)
+        q = r * (z + r)
+        s2 = s * s
+        return rate_terms(
+            a,
+            value=np.log(a) + log_std_normal_pdf(y / s) + log_m,
+            g_a=1.0 / a + a * s2 - y - s * r,
+            g_y=r / s - a,
+            h_aa=s2 * (1.0 - q) - 1.0 / a**2,
+            h_ay=q - 1.0,
+            h_yy=-q / s2,
+        )
 
-    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-        a = 1.0 / scale
+    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a_y = y / scale
         inside = y >= 0.0
-        value = np.where(inside, np.log(a) - a * y, -np.inf)
-        return value, np.where(inside, a * y - 1.0, 0.0)
+        value = np.where(inside, -np.log(scale) - a_y, -np.inf)
+        return value, np.where(inside, a_y - 1.0, 0.0), np.where(inside, -a_y, 0.0)
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool

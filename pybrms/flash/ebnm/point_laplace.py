@@ -17,13 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 from pybrms.flash.ebnm.numerics import (
-    inverse_mills,
     log_mills,
-    log_normal_pdf,
+    log_std_normal_pdf,
     truncnorm_positive_moments,
     truncnorm_positive_tail,
 )
-from pybrms.flash.ebnm.parametric import ParametricFamily, Slab, SlabPosterior
+from pybrms.flash.ebnm.parametric import (
+    ParametricFamily,
+    Slab,
+    SlabPosterior,
+    SlabTerms,
+    rate_terms,
+)
 
 
 def _pieces(y: np.ndarray, s: np.ndarray, a: float) -> tuple[np.ndarray, ...]:
@@ -39,21 +44,39 @@ def _pieces(y: np.ndarray, s: np.ndarray, a: float) -> tuple[np.ndarray, ...]:
 class LaplaceSlab(Slab):
     """Laplace(0, scale); the optimizer's beta is log(scale)."""
 
-    def log_conv(
-        self, y: np.ndarray, s: np.ndarray, scale: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def log_conv(self, y: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
         a = 1.0 / scale
-        z_pos, z_neg, log_pos, _, log_sum = _pieces(y, s, a)
-        lam = np.exp(log_pos - log_sum)
-        mills_pos, mills_neg = inverse_mills(z_pos), inverse_mills(z_neg)
-        value = np.log(a / 2.0) + log_normal_pdf(y / s, 0.0, 1.0) + log_sum
-        d_a = 1.0 / a + a * s**2 - lam * (y + s * mills_pos) + (1.0 - lam) * (y - s * mills_neg)
-        d_y = lam * (mills_pos / s - a) + (1.0 - lam) * (a - mills_neg / s)
-        return value, -a * d_a, d_y
+        log_sum = _pieces(y, s, a)[4]
+        return np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum
 
-    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+        # Each piece is log(e^{-+a y} Phi(z)); r = phi(z)/Phi(z) and q = r (z + r) give
+        # its derivatives (dr/dz = -q); the two pieces mix with weights lam, 1 - lam.
         a = 1.0 / scale
-        return np.log(a / 2.0) - a * np.abs(y), a * np.abs(y) - 1.0
+        z_pos, z_neg, log_pos, log_neg, log_sum = _pieces(y, s, a)
+        lam = np.exp(log_pos - log_sum)
+        mu = 1.0 - lam
+        r_pos, r_neg = np.exp(-log_pos), np.exp(-log_neg)
+        q_pos, q_neg = r_pos * (z_pos + r_pos), r_neg * (z_neg + r_neg)
+        s2 = s * s
+        g_a_pos, g_a_neg = -y - s * r_pos, y - s * r_neg
+        g_y_pos, g_y_neg = r_pos / s - a, a - r_neg / s
+        diff_a, diff_y = g_a_pos - g_a_neg, g_y_pos - g_y_neg
+        mixed_q = lam * q_pos + mu * q_neg
+        both = lam * mu
+        return rate_terms(
+            a,
+            value=np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum,
+            g_a=lam * g_a_pos + mu * g_a_neg + 1.0 / a + a * s2,
+            g_y=lam * g_y_pos + mu * g_y_neg,
+            h_aa=s2 * (1.0 - mixed_q) + both * diff_a**2 - 1.0 / a**2,
+            h_ay=lam * (q_pos - 1.0) + mu * (1.0 - q_neg) + both * diff_a * diff_y,
+            h_yy=both * diff_y**2 - mixed_q / s2,
+        )
+
+    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        a_y = np.abs(y) / scale
+        return np.log(0.5 / scale) - a_y, a_y - 1.0, -a_y
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool

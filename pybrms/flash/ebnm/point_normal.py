@@ -13,22 +13,29 @@ from scipy.special import ndtr
 from pybrms.flash.ebnm.data import NormalMeans
 from pybrms.flash.ebnm.family import normalmix_warm_start_ok
 from pybrms.flash.ebnm.numerics import log_normal_pdf
-from pybrms.flash.ebnm.parametric import ParametricFamily, Slab, SlabPosterior
+from pybrms.flash.ebnm.parametric import ParametricFamily, Slab, SlabPosterior, SlabTerms
 from pybrms.flash.ebnm.prior import Prior
 
 
 class NormalSlab(Slab):
     """N(0, scale^2); the optimizer's beta is log(scale) (the sd, not the variance)."""
 
-    def log_conv(
-        self, y: np.ndarray, s: np.ndarray, scale: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        var = s**2 + scale**2
-        d_beta = scale**2 * (y**2 / var - 1.0) / var
-        return log_normal_pdf(y, 0.0, var), d_beta, -y / var
+    def log_conv(self, y: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
+        return log_normal_pdf(y, 0.0, s * s + scale * scale)
 
-    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-        return log_normal_pdf(y, 0.0, scale**2), y**2 / scale**2 - 1.0
+    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+        u = scale * scale
+        var = s * s + u
+        excess = (y * y - var) / var**2  # d log N / d var, times 2
+        d_beta = u * excess
+        d_beta2 = 2.0 * d_beta - 2.0 * u * u / var**2 - 4.0 * u * d_beta / var
+        return SlabTerms(
+            log_normal_pdf(y, 0.0, var), d_beta, -y / var, d_beta2, 2.0 * u * y / var**2, -1.0 / var
+        )
+
+    def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        z2 = (y / scale) ** 2
+        return log_normal_pdf(y, 0.0, scale**2), z2 - 1.0, -2.0 * z2
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool

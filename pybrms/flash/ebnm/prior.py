@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pybrms.errors import FlashError
 from pybrms.flash.ebnm.data import NormalMeans
 
 
@@ -50,18 +51,18 @@ class Prior:
         object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
         object.__setattr__(self, "sds", tuple(float(v) for v in self.sds))
         if not 0.0 <= self.pi0 <= 1.0:
-            raise ValueError(f"Prior.pi0 must lie in [0, 1]; got {self.pi0}.")
+            raise FlashError(f"Prior.pi0 must lie in [0, 1]; got {self.pi0}.")
         if self.scale is not None and not 0.0 < self.scale < math.inf:
-            raise ValueError(f"Prior.scale must be positive and finite; got {self.scale}.")
+            raise FlashError(f"Prior.scale must be positive and finite; got {self.scale}.")
         if not math.isfinite(self.mode):
-            raise ValueError(f"Prior.mode must be finite; got {self.mode}.")
+            raise FlashError(f"Prior.mode must be finite; got {self.mode}.")
         if len(self.weights) != len(self.sds):
-            raise ValueError(
+            raise FlashError(
                 f"Prior.weights and Prior.sds differ in length "
                 f"({len(self.weights)} != {len(self.sds)})."
             )
         if any(w < 0.0 for w in self.weights) or any(v < 0.0 for v in self.sds):
-            raise ValueError("Prior.weights and Prior.sds must be nonnegative.")
+            raise FlashError("Prior.weights and Prior.sds must be nonnegative.")
 
     @property
     def rate(self) -> float:
@@ -73,7 +74,7 @@ class Prior:
         0.25
         """
         if self.scale is None:
-            raise ValueError(f"A {self.family} prior has no single scale, hence no rate.")
+            raise FlashError(f"A {self.family} prior has no single scale, hence no rate.")
         return 1.0 / self.scale
 
     def log_marginal(self, x: np.ndarray, s: np.ndarray | float) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp, ndtr
 
+from pybrms.errors import FlashError
 from pybrms.flash.ebnm.ash_grid import scale_mixture_grid
 from pybrms.flash.ebnm.data import NormalMeans
 from pybrms.flash.ebnm.family import Family, PosteriorSummary, normalmix_warm_start_ok
@@ -53,7 +54,7 @@ class NormalScaleMixture(Family):
     def fit(self, data: NormalMeans, mode: float | str, g_init: Prior | None) -> Prior:
         """mix-SQP weights on ebnm's default grid (or on g_init's grid, from its weights)."""
         if mode == "estimate":
-            raise ValueError("normal_scale_mixture supports a fixed mode only.")
+            raise FlashError("normal_scale_mixture supports a fixed mode only.")
         keep = data.informative
         y, s = data.x[keep] - mode, data.s[keep]
         if not y.size:
