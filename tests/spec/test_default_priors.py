@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pybrms.codegen import stancode
 from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
 from pybrms.formula import bf
@@ -404,3 +405,20 @@ def test_own_bounds_of_a_parameter_are_literals(epilepsy, case):
     spec = build_spec(formula, epilepsy, fam, user)
     (s,) = [s for s in lprior_statements(spec) if s.target == target]
     assert (s.lb_code, s.ub_code) == (lb, ub)
+
+
+def test_statements_depend_on_which_rows_set_priors_not_on_their_values(epilepsy):
+    """A coefficient prior equal to its class prior still gets its own statement, so
+    that changing a number never changes the program (its arguments are data)."""
+    codes = [
+        stancode(
+            "count ~ zAge + zBase",
+            epilepsy,
+            "poisson",
+            prior(f"normal(0, {s})", coef="zAge") + prior("normal(0, 1)"),
+        )
+        for s in (1, 2)
+    ]
+    assert codes[0] == codes[1]
+    assert "lprior += normal_lpdf(b[1] | b_1_prior_mu, b_1_prior_sigma);" in codes[0]
+    assert "lprior += normal_lpdf(b[2] | b_2_prior_mu, b_2_prior_sigma);" in codes[0]
