@@ -164,6 +164,11 @@ class Dist:
         return f"{self.name}({', '.join(_format_number(a) for a in self.args)})"
 
     @property
+    def arg_names(self) -> tuple[str, ...]:
+        """Stan's names of the arguments (``("nu", "mu", "sigma")`` for student_t)."""
+        return tuple(name for name, _ in _ARGUMENTS[self.name])
+
+    @property
     def is_constant(self) -> bool:
         """Whether the prior fixes the parameter (``constant(x)``)."""
         return self.name == "constant"

@@ -3,7 +3,10 @@
 Names follow brms (``N``, ``Y``, ``K``, ``X``, ``Kc``, ``N_1``, ``M_1``,
 ``J_1``, ``Z_1_1``, ``NC_1``, ``trials``, ``weights``, ``offsets``,
 ``nthres``, ``prior_only``). The threaded program also reads ``grainsize``,
-so that changing threads or grainsize never recompiles.
+so that changing threads or grainsize never recompiles, and every program
+reads the arguments of its priors and the bounds set on ``b``
+(:func:`pybrms.spec.default_priors.prior_data`), so that new data or new
+prior values never recompile either.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec.default_priors import prior_data
 from pybrms.spec.model_spec import ModelSpec
 
 __all__ = ["make_standata", "standata"]
@@ -48,10 +52,10 @@ def make_standata(
     >>> from pybrms import threading
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> sd = make_standata(build_spec("y ~ x + (1 | g)", df, "poisson"), threading(2))
-    >>> sorted(sd)
-    ['J_1', 'K', 'Kc', 'M_1', 'N', 'N_1', 'X', 'Y', 'Z_1_1', 'grainsize', 'prior_only']
-    >>> sd["J_1"].tolist(), sd["grainsize"]
-    ([1, 1, 2, 2], 100)
+    >>> sorted(name for name in sd if "prior" not in name)
+    ['J_1', 'K', 'Kc', 'M_1', 'N', 'N_1', 'X', 'Y', 'Z_1_1', 'grainsize']
+    >>> sd["J_1"].tolist(), sd["grainsize"], sd["Intercept_prior_mu"], sd["prior_only"]
+    ([1, 1, 2, 2], 100, 0.3, 0)
     """
     response = spec.response
     out: dict[str, Any] = {"N": spec.N, "Y": response.values}
@@ -63,6 +67,7 @@ def make_standata(
         out["nthres"] = response.nthres
     for term in spec.terms:
         out.update(term.standata())
+    out.update({v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())})
     if threading is not None:
         out["grainsize"] = threading.resolved_grainsize(spec.N)
     out["prior_only"] = int(prior_only)

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 import pybrms as bm
+from pybrms.backends.embedded import build as embedded_build
 from pybrms.errors import SpecError
 from pybrms.priors import CLASSES, DISTRIBUTIONS, Dist, Prior, Priors, parse_prior, prior
 
@@ -310,3 +311,110 @@ def test_bounded_priors_are_normalized_and_bounds_hold() -> None:
         - nu.logsf(1)
     )
     np.testing.assert_allclose(fit.draws.column("lprior").ravel(), expected, rtol=1e-5, atol=1e-4)
+
+
+# Compile once per model structure: prior arguments and bounds are data, so data
+# sets with other response medians and scales, and priors that differ only in a
+# number, render the same program. The second data set is the first shifted,
+# stretched and with another x, so every data-dependent default prior moves.
+STRUCTURE_FORMULA = "y ~ x + (1 | g)"
+
+
+def _structure_data(shift: float, scale: float) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 24
+    g = np.repeat(np.arange(4), n // 4)
+    x = rng.normal(size=n)
+    y = 1.0 + 0.5 * x + rng.normal(0, 0.5, 4)[g] + rng.normal(0, 1, n)
+    return pd.DataFrame({"y": shift + scale * y, "x": x * scale, "g": g})
+
+
+STRUCTURE_CASES = (
+    (_structure_data(0.0, 1.0), bm.prior("normal(0, 1)", class_="b", lb=-5)),
+    (_structure_data(40.0, 7.0), bm.prior("normal(0.5, 3)", class_="b", lb=-2)),
+)
+
+
+def test_new_data_and_prior_values_render_the_same_program() -> None:
+    (df1, prior1), (df2, prior2) = STRUCTURE_CASES
+    codes = [bm.stancode(STRUCTURE_FORMULA, df, prior=p) for df, p in STRUCTURE_CASES]
+    assert codes[0] == codes[1]
+    first, second = (bm.standata(STRUCTURE_FORMULA, df, prior=p) for df, p in STRUCTURE_CASES)
+    moved = ["Intercept_prior_mu", "Intercept_prior_sigma", "sigma_prior_sigma", "b_prior_mu"]
+    moved += ["b_prior_sigma", "lb_b"]
+    assert all(first[name] != second[name] for name in moved)
+
+
+def _brms_prior(table: pd.DataFrame, cls: str) -> Dist:
+    """The prior get_prior() shows for the whole class ``cls``."""
+    whole = (table["class"] == cls) & (table["coef"] == "") & (table["group"] == "")
+    (text,) = table.loc[whole, "prior"]
+    return parse_prior(text)
+
+
+def _scipy(dist: Dist) -> stats.rv_continuous:
+    if dist.name == "student_t":
+        nu, mu, sigma = dist.args
+        return stats.t(nu, mu, sigma)
+    assert dist.name == "normal"
+    return stats.norm(*dist.args)
+
+
+@pytest.mark.stan
+@pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")  # short runs, on purpose
+def test_new_data_reuse_the_compiled_program_and_keep_the_log_density(monkeypatch) -> None:
+    """brm() on the second data set compiles nothing, and the compiled program's log
+    density there equals brms's priors (as get_prior() shows them) plus the likelihood,
+    computed by scipy at a few parameter points: exact, no Monte Carlo error."""
+    (df1, prior1), (df2, prior2) = STRUCTURE_CASES
+    kwargs = {"chains": 1, "iter": 200, "seed": 1, "show_progress": False}
+    fit1 = bm.brm(STRUCTURE_FORMULA, df1, prior=prior1, **kwargs)
+
+    def refuse(*args: object, **kw: object) -> None:
+        pytest.fail("the second data set compiled a new program")
+
+    monkeypatch.setattr(embedded_build, "_run_compiler", refuse)
+    fit2 = bm.brm(STRUCTURE_FORMULA, df2, prior=prior2, **kwargs)
+    assert fit2.stan_code == fit1.stan_code
+    model = fit2.program.model()
+    assert model.from_cache
+
+    table = bm.get_prior(STRUCTURE_FORMULA, df2)
+    intercept, sd, sigma = (_brms_prior(table, c) for c in ("Intercept", "sd", "sigma"))
+    # brms's defaults: location round(median(y), 1), scale max(2.5, round(mad(y), 1))
+    y = df2["y"].to_numpy()
+    assert intercept.args == (
+        3.0,
+        round(np.median(y), 1),
+        round(stats.median_abs_deviation(y, scale="normal"), 1),
+    )
+    b_prior, lb = stats.norm(0.5, 3), -2.0
+
+    rng = np.random.default_rng(11)
+    J = df2["g"].to_numpy()
+    x_c = df2["x"].to_numpy() - df2["x"].mean()
+    points = rng.normal(size=(4, 8))  # b, Intercept, sd_1, z_1[1:4], sigma (unconstrained)
+    points[:, 1] += intercept.args[1]
+    lp = model.log_prob(fit2.standata, points).lp
+    expected = []
+    for u in points:
+        b, icpt, sd_1, z, sig = lb + np.exp(u[0]), u[1], np.exp(u[2]), u[3:7], np.exp(u[7])
+        prior_lp = (
+            b_prior.logpdf(b)
+            - b_prior.logsf(lb)
+            + _scipy(intercept).logpdf(icpt)
+            + _scipy(sd).logpdf(sd_1)
+            - np.log(0.5)
+            + _scipy(sigma).logpdf(sig)
+            - np.log(0.5)
+            + stats.norm.logpdf(z).sum()
+        )
+        mu = icpt + x_c * b + sd_1 * z[J]
+        likelihood = stats.norm.logpdf(y, mu, sig).sum()
+        jacobian = u[0] + u[2] + u[7]
+        expected.append(prior_lp + likelihood + jacobian)
+    np.testing.assert_allclose(lp, expected, rtol=1e-8)
+    # the summary shows parameters only, never the prior data
+    summary = fit2.summary()
+    assert list(summary.population_level.index) == ["Intercept", "x"]
+    assert "_prior_" not in str(summary) and "lb_b" not in str(summary)

@@ -23,9 +23,13 @@ def epilepsy() -> pd.DataFrame:
 
 def test_epilepsy(epilepsy):
     sd = standata("count ~ zAge + zBase * Trt + (1|patient)", epilepsy, "poisson")
+    priors = ["Intercept_prior_nu", "Intercept_prior_mu", "Intercept_prior_sigma"]
+    priors += ["sd_1_prior_nu", "sd_1_prior_mu", "sd_1_prior_sigma"]
     assert sorted(sd) == sorted(
-        ["N", "Y", "K", "X", "Kc", "N_1", "M_1", "J_1", "Z_1_1", "prior_only"]
+        ["N", "Y", "K", "X", "Kc", "N_1", "M_1", "J_1", "Z_1_1", *priors, "prior_only"]
     )
+    # brms's default priors student_t(3, 1.4, 2.5) on Intercept and student_t(3, 0, 2.5) on sd
+    assert [sd[name] for name in priors] == [3.0, 1.4, 2.5, 3.0, 0.0, 2.5]
     assert (sd["N"], sd["K"], sd["Kc"], sd["N_1"], sd["M_1"]) == (236, 5, 4, 59, 1)
     assert sd["X"].shape == (236, 5) and (sd["X"][:, 0] == 1).all()
     np.testing.assert_array_equal(sd["X"][:, 4], epilepsy["zBase"] * (epilepsy["Trt"] == 1))

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pybrms._version import __version__
-from pybrms.spec.default_priors import PriorStatement, format_number, prior_statements
+from pybrms.spec.default_priors import (
+    PriorStatement,
+    format_number,
+    prior_data,
+    prior_statements,
+    user_bounds,
+)
 from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import EtaPart, GroupEffects, StanArg
 
@@ -250,19 +256,14 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
 
 
 def _bounds(spec: ModelSpec) -> dict[str, str]:
-    """Bounds set by the user on class ``b``, Stan name -> ``<lower=.., upper=..>``."""
+    """Bounds set by the user on class ``b``, Stan name -> ``<lower=lb_b, upper=ub_b>``
+    (the bounds are data, see :func:`~pybrms.spec.default_priors.user_bounds`)."""
     out = {}
-    rows = spec.priors.by_key()
-    for p in spec.predictors:
-        row = rows.get(("b", "", "", "" if p.dpar == "mu" else p.dpar))
-        if p.fixed is None or row is None or (row.lb is None and row.ub is None):
-            continue
-        parts = [
-            f"{side}={format_number(v)}"
-            for side, v in (("lower", row.lb), ("upper", row.ub))
-            if v is not None
-        ]
-        out[p.fixed.stan("b")] = f"<{', '.join(parts)}>"
+    for target in spec.prior_targets():
+        lb, ub = user_bounds(spec.priors, target)
+        parts = [f"{side}={v.name}" for side, v in (("lower", lb), ("upper", ub)) if v is not None]
+        if parts:
+            out[target.stan] = f"<{', '.join(parts)}>"
     return out
 
 
@@ -321,6 +322,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),
+        "prior_data": prior_data(spec.priors, spec.prior_targets()),
         "functions": ["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else [],
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False)),

@@ -32,8 +32,11 @@ __all__ = [
     "PriorStatement",
     "PriorTable",
     "PriorTarget",
+    "PriorValue",
+    "prior_data",
     "prior_statements",
     "scale_prior",
+    "user_bounds",
 ]
 
 PriorKey = tuple[str, str, str, str]
@@ -133,36 +136,73 @@ class PriorTarget:
 
 
 @dataclass(frozen=True)
+class PriorValue:
+    """A number of the prior statements: Stan data ``name``, or a literal when ``name`` is "".
+
+    Prior arguments and the bounds users set are data, filled in by
+    :func:`pybrms.standata.make_standata`, so that the Stan program depends
+    only on the model's structure: new data (a new response median or scale)
+    or a new prior scale reuse the compiled program. ``comment`` describes the
+    value without printing it, so that the code stays the same.
+
+    Examples
+    --------
+    >>> PriorValue(2.5, "sd_1_prior_sigma").code, PriorValue(0.0).code
+    ('sd_1_prior_sigma', '0')
+    """
+
+    value: float
+    name: str = ""
+    comment: str = ""
+
+    @property
+    def code(self) -> str:
+        """The value as Stan code: its data name, or the literal."""
+        return self.name or format_number(self.value)
+
+
+@dataclass(frozen=True)
 class PriorStatement:
     """One ``lprior +=`` statement: ``target`` gets ``dist``; ``n`` elements.
 
-    ``lb`` and ``ub`` are the bounds at which the prior is truncated: the
-    parameter's bounds where they lie inside the support of ``dist`` (None
-    otherwise). As brms, the statement then subtracts ``n`` times the log of the
+    ``lb`` and ``ub`` are the bounds at which the prior is truncated (None: not
+    truncated): the bounds users set on class ``b`` (data), and the parameter's
+    own bounds (literals, such as 0 for ``sd``) where they lie inside the support
+    of ``dist``. As brms, the statement then subtracts ``n`` times the log of the
     prior mass between them (``lccdf(lb)``, ``lcdf(ub)`` or
-    ``log_diff_exp(lcdf(ub), lcdf(lb))``), so that ``lprior`` is a normalized density.
+    ``log_diff_exp(lcdf(ub), lcdf(lb))``), so that ``lprior`` is a normalized
+    density. A bound set by the user at the edge of the support costs a zero term.
     """
 
     target: str
     dist: Dist
     n: int
-    lb: float | None = None
-    ub: float | None = None
+    lb: PriorValue | None = None
+    ub: PriorValue | None = None
+
+    @property
+    def arg_values(self) -> tuple[PriorValue, ...]:
+        """The distribution's arguments, as data ``<target>_prior_<argument>``."""
+        stem = self.target.replace("[", "_").rstrip("]")
+        return tuple(
+            PriorValue(value, f"{stem}_prior_{arg}", f"{arg} of the {self.dist.name} prior")
+            for arg, value in zip(self.dist.arg_names, self.dist.args, strict=True)
+        )
 
     @property
     def args(self) -> str:
         """The distribution's arguments as Stan code."""
-        return ", ".join(format_number(a) for a in self.dist.args)
+        return ", ".join(v.code for v in self.arg_values)
 
     @property
     def lb_code(self) -> str:
         """The lower truncation bound as Stan code."""
-        return "" if self.lb is None else format_number(self.lb)
+        return "" if self.lb is None else self.lb.code
 
     @property
     def ub_code(self) -> str:
         """The upper truncation bound as Stan code."""
-        return "" if self.ub is None else format_number(self.ub)
+        return "" if self.ub is None else self.ub.code
 
 
 @dataclass(frozen=True)
@@ -347,11 +387,38 @@ def _mad(x: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
 
 
+def user_bounds(
+    table: PriorTable, target: PriorTarget
+) -> tuple[PriorValue | None, PriorValue | None]:
+    """The bounds users set on the class of ``target`` (class ``b`` only), as data.
+
+    Named ``lb_<variable>`` and ``ub_<variable>``; they bound the declaration of
+    the variable and truncate its prior.
+
+    Examples
+    --------
+    >>> table = PriorTable((PriorRow(None, "b", lb=0.0),))
+    >>> user_bounds(table, PriorTarget("b", ((("b", "", "", ""),),)))
+    (PriorValue(value=0.0, name='lb_b', comment='lower bound of b'), None)
+    """
+    row = table.class_row(target.chains[0][-1])
+    if row.cls != "b":
+        return None, None
+
+    def bound(side: str, what: str, value: float | None) -> PriorValue | None:
+        name = f"{side}_{target.stan}"
+        return None if value is None else PriorValue(float(value), name, f"{what} of {target.stan}")
+
+    return bound("lb", "lower bound", row.lb), bound("ub", "upper bound", row.ub)
+
+
 def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[PriorStatement]:
     """``lprior`` statements for all targets, in order, vectorized where brms would.
 
-    A vector whose elements all resolve to the same prior gets one statement on
-    the whole vector; otherwise each element with a (non-flat) prior gets its own.
+    A vector whose elements all take their prior from the same row of the table
+    gets one statement on the whole vector; otherwise each element with a
+    (non-flat) prior gets its own. Which rows set priors decides this, never the
+    priors' arguments, so that these can be data (:class:`PriorValue`).
     Priors are truncated at the bounds of the class (:class:`PriorStatement`).
     Constant priors produce no statement (the parameter is fixed instead).
 
@@ -359,25 +426,48 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
     --------
     >>> table = PriorTable((PriorRow(Dist("student_t", (3, 0, 2.5)), "sd", lb=0.0),))
     >>> target = PriorTarget("sd_1", ((("sd", "", "", ""),),) * 2)
-    >>> [(s.target, str(s.dist), s.n, s.lb, s.ub) for s in prior_statements(table, [target])]
-    [('sd_1', 'student_t(3, 0, 2.5)', 2, 0.0, None)]
+    >>> [(s.target, s.args, s.n, s.lb_code) for s in prior_statements(table, [target])]
+    [('sd_1', 'sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma', 2, '0')]
     """
     out: list[PriorStatement] = []
     for target in targets:
-        dists = [table.resolve(chain) for chain in target.chains]
-        if len(set(dists)) == 1:
-            groups = [(target.stan, dists[0], len(dists))]
+        rows = [table.resolve_row(chain) for chain in target.chains]
+        if len({None if row is None else row.key for row in rows}) == 1:
+            groups = [(target.stan, rows[0], len(rows))]
         else:
-            groups = [(f"{target.stan}[{k}]", d, 1) for k, d in enumerate(dists, start=1)]
+            groups = [(f"{target.stan}[{k}]", row, 1) for k, row in enumerate(rows, start=1)]
         class_row = table.class_row(target.chains[0][-1])
-        for stan, dist, n in groups:
-            if dist is None or dist.is_constant:
+        user_lb, user_ub = user_bounds(table, target)
+        for stan, row, n in groups:
+            if row is None or row.prior is None or row.prior.is_constant:
                 continue
-            low, high = _support(dist)
-            lb = class_row.lb if class_row.lb is not None and class_row.lb > low else None
-            ub = class_row.ub if class_row.ub is not None and class_row.ub < high else None
-            out.append(PriorStatement(stan, dist, n, lb, ub))
+            low, high = _support(row.prior)
+            lb = user_lb or _own_bound(class_row.lb, low, high)
+            ub = user_ub or _own_bound(class_row.ub, low, high)
+            out.append(PriorStatement(stan, row.prior, n, lb, ub))
     return out
+
+
+def _own_bound(bound: float | None, low: float, high: float) -> PriorValue | None:
+    """A parameter's own bound, as a literal, if it truncates a prior with support (low, high)."""
+    return PriorValue(bound) if bound is not None and low < bound < high else None
+
+
+def prior_data(table: PriorTable, targets: Sequence[PriorTarget]) -> tuple[PriorValue, ...]:
+    """Every number of the prior statements and declarations that is data, in order.
+
+    The bounds users set on ``b``, then the arguments of each prior statement.
+
+    Examples
+    --------
+    >>> table = PriorTable((PriorRow(Dist("normal", (0, 2)), "b", lb=0.0),))
+    >>> target = PriorTarget("b", ((("b", "", "", ""),),) * 3)
+    >>> {v.name: v.value for v in prior_data(table, [target])}
+    {'lb_b': 0.0, 'b_prior_mu': 0.0, 'b_prior_sigma': 2.0}
+    """
+    values = [v for target in targets for v in user_bounds(table, target) if v is not None]
+    values += [v for s in prior_statements(table, targets) for v in s.arg_values]
+    return tuple(values)
 
 
 @dataclass(frozen=True)

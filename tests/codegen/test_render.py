@@ -63,14 +63,15 @@ def test_priors_and_constants_pass_stanc(data, tmp_path):
     formula = "y ~ x + f + (1 + x | g)"
     code = stancode(bf(formula, sigma="~ x"), data, "gaussian", prior=user)
     assert "real Intercept = 0.5;" in code
-    assert "vector<lower=-10, upper=10>[Kc] b;" in code
+    assert "vector<lower=lb_b, upper=ub_b>[Kc] b;" in code
     assert (
-        "lprior += normal_lpdf(b | 0, 2)\n"
-        "    - 3 * log_diff_exp(normal_lcdf(10 | 0, 2), normal_lcdf(-10 | 0, 2));"
+        "lprior += normal_lpdf(b | b_prior_mu, b_prior_sigma)\n"
+        "    - 3 * log_diff_exp(normal_lcdf(ub_b | b_prior_mu, b_prior_sigma), "
+        "normal_lcdf(lb_b | b_prior_mu, b_prior_sigma));"
     ) in code
-    assert "lprior += normal_lpdf(b_sigma | 0, 1);" in code
-    assert "lprior += exponential_lpdf(sd_1 | 1);" in code
-    assert "lprior += lkj_corr_cholesky_lpdf(L_1 | 2);" in code
+    assert "lprior += normal_lpdf(b_sigma | b_sigma_prior_mu, b_sigma_prior_sigma);" in code
+    assert "lprior += exponential_lpdf(sd_1 | sd_1_prior_beta);" in code
+    assert "lprior += lkj_corr_cholesky_lpdf(L_1 | L_1_prior_eta);" in code
     _stanc(code, tmp_path)
 
 
@@ -101,13 +102,14 @@ CONSTANT_CODE = {
     "b_bounds": (
         "y ~ x + z", "gaussian",
         prior("normal(0, 2)", lb=-1, ub=1) + prior("constant(0.5)", coef="z"),
-        ("real<lower=-1, upper=1> par_b_1;", INTERCEPT, SIGMA),
+        ("real<lower=lb_b, upper=ub_b> par_b_1;", INTERCEPT, SIGMA),
         (
-            "vector<lower=-1, upper=1>[Kc] b;  // regression coefficients",
+            "vector<lower=lb_b, upper=ub_b>[Kc] b;  // regression coefficients",
             "b[1] = par_b_1;",
             "b[2] = 0.5;",
-            "lprior += normal_lpdf(b[1] | 0, 2)",
-            "- 1 * log_diff_exp(normal_lcdf(1 | 0, 2), normal_lcdf(-1 | 0, 2));",
+            "lprior += normal_lpdf(b[1] | b_1_prior_mu, b_1_prior_sigma)",
+            "- 1 * log_diff_exp(normal_lcdf(ub_b | b_1_prior_mu, b_1_prior_sigma), "
+            "normal_lcdf(lb_b | b_1_prior_mu, b_1_prior_sigma));",
         ),
     ),
     "b_sigma": (
@@ -141,8 +143,9 @@ CONSTANT_CODE = {
             "sd_1[1] = par_sd_1_1;",
             "sd_1[2] = 0.5;",
             "vector[N_1] r_1_1 = sd_1[1] * z_1[1];  // actual group-level effects",
-            "lprior += student_t_lpdf(sd_1[1] | 3, 0, 2.5)",
-            "lprior += student_t_lpdf(sd_2 | 3, 0, 2.5)",
+            "lprior += student_t_lpdf(sd_1[1] | sd_1_1_prior_nu, sd_1_1_prior_mu, "
+            "sd_1_1_prior_sigma)",
+            "lprior += student_t_lpdf(sd_2 | sd_2_prior_nu, sd_2_prior_mu, sd_2_prior_sigma)",
         ),
     ),
     "sd_group_cor": (
@@ -202,7 +205,10 @@ def test_constant_priors_move_fixed_elements_to_transformed_parameters(case, dat
 
 def test_student_nu_truncation(data):
     code = stancode("y ~ x", data, "student")
-    assert "lprior += gamma_lpdf(nu | 2, 0.1)\n    - 1 * gamma_lccdf(1 | 2, 0.1);" in code
+    assert (
+        "lprior += gamma_lpdf(nu | nu_prior_alpha, nu_prior_beta)\n"
+        "    - 1 * gamma_lccdf(1 | nu_prior_alpha, nu_prior_beta);"
+    ) in code
     assert "real<lower=1> nu;" in code
 
 

@@ -22,6 +22,13 @@ data {
   array[N] int<lower=1> J_1;  // grouping indicator per observation
   // group-level predictor values
   vector[N] Z_1_1;
+  // prior arguments and bounds: data, so new data or prior values reuse the compiled program
+  real Intercept_prior_nu;  // nu of the student_t prior
+  real Intercept_prior_mu;  // mu of the student_t prior
+  real Intercept_prior_sigma;  // sigma of the student_t prior
+  real sd_1_prior_nu;  // nu of the student_t prior
+  real sd_1_prior_mu;  // mu of the student_t prior
+  real sd_1_prior_sigma;  // sigma of the student_t prior
   int grainsize;  // grainsize for threading
   int prior_only;  // should the likelihood be ignored?
 }
@@ -42,9 +49,9 @@ parameters {
 transformed parameters {
   vector[N_1] r_1_1 = sd_1[1] * z_1[1];  // actual group-level effects
   real lprior = 0;  // prior contributions to the log posterior
-  lprior += student_t_lpdf(Intercept | 3, 0, 2.5);
-  lprior += student_t_lpdf(sd_1 | 3, 0, 2.5)
-    - 1 * student_t_lccdf(0 | 3, 0, 2.5);
+  lprior += student_t_lpdf(Intercept | Intercept_prior_nu, Intercept_prior_mu, Intercept_prior_sigma);
+  lprior += student_t_lpdf(sd_1 | sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma)
+    - 1 * student_t_lccdf(0 | sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma);
 }
 model {
   // likelihood including constants

@@ -28,6 +28,17 @@ data {
   vector[N] Z_1_1;
   vector[N] Z_1_2;
   int<lower=1> NC_1;  // number of group-level correlations
+  // prior arguments and bounds: data, so new data or prior values reuse the compiled program
+  real Intercept_prior_nu;  // nu of the student_t prior
+  real Intercept_prior_mu;  // mu of the student_t prior
+  real Intercept_prior_sigma;  // sigma of the student_t prior
+  real sigma_prior_nu;  // nu of the student_t prior
+  real sigma_prior_mu;  // mu of the student_t prior
+  real sigma_prior_sigma;  // sigma of the student_t prior
+  real sd_1_prior_nu;  // nu of the student_t prior
+  real sd_1_prior_mu;  // mu of the student_t prior
+  real sd_1_prior_sigma;  // sigma of the student_t prior
+  real L_1_prior_eta;  // eta of the lkj_corr_cholesky prior
   int prior_only;  // should the likelihood be ignored?
 }
 transformed data {
@@ -52,12 +63,12 @@ transformed parameters {
   vector[N_1] r_1_1 = r_1[, 1];
   vector[N_1] r_1_2 = r_1[, 2];
   real lprior = 0;  // prior contributions to the log posterior
-  lprior += student_t_lpdf(Intercept | 3, 0.889549869050375, 2.5);
-  lprior += student_t_lpdf(sigma | 3, 0, 2.5)
-    - 1 * student_t_lccdf(0 | 3, 0, 2.5);
-  lprior += student_t_lpdf(sd_1 | 3, 0, 2.5)
-    - 2 * student_t_lccdf(0 | 3, 0, 2.5);
-  lprior += lkj_corr_cholesky_lpdf(L_1 | 1);
+  lprior += student_t_lpdf(Intercept | Intercept_prior_nu, Intercept_prior_mu, Intercept_prior_sigma);
+  lprior += student_t_lpdf(sigma | sigma_prior_nu, sigma_prior_mu, sigma_prior_sigma)
+    - 1 * student_t_lccdf(0 | sigma_prior_nu, sigma_prior_mu, sigma_prior_sigma);
+  lprior += student_t_lpdf(sd_1 | sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma)
+    - 2 * student_t_lccdf(0 | sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma);
+  lprior += lkj_corr_cholesky_lpdf(L_1 | L_1_prior_eta);
 }
 model {
   // likelihood including constants

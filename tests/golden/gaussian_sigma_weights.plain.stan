@@ -23,6 +23,19 @@ data {
   array[N] int<lower=1> J_2;  // grouping indicator per observation
   // group-level predictor values
   vector[N] Z_2_sigma_1;
+  // prior arguments and bounds: data, so new data or prior values reuse the compiled program
+  real Intercept_prior_nu;  // nu of the student_t prior
+  real Intercept_prior_mu;  // mu of the student_t prior
+  real Intercept_prior_sigma;  // sigma of the student_t prior
+  real Intercept_sigma_prior_nu;  // nu of the student_t prior
+  real Intercept_sigma_prior_mu;  // mu of the student_t prior
+  real Intercept_sigma_prior_sigma;  // sigma of the student_t prior
+  real sd_1_prior_nu;  // nu of the student_t prior
+  real sd_1_prior_mu;  // mu of the student_t prior
+  real sd_1_prior_sigma;  // sigma of the student_t prior
+  real sd_2_prior_nu;  // nu of the student_t prior
+  real sd_2_prior_mu;  // mu of the student_t prior
+  real sd_2_prior_sigma;  // sigma of the student_t prior
   int prior_only;  // should the likelihood be ignored?
 }
 transformed data {
@@ -53,12 +66,12 @@ transformed parameters {
   vector[N_1] r_1_1 = sd_1[1] * z_1[1];  // actual group-level effects
   vector[N_2] r_2_sigma_1 = sd_2[1] * z_2[1];  // actual group-level effects
   real lprior = 0;  // prior contributions to the log posterior
-  lprior += student_t_lpdf(Intercept | 3, 1.1, 2.5);
-  lprior += student_t_lpdf(Intercept_sigma | 3, 0, 2.5);
-  lprior += student_t_lpdf(sd_1 | 3, 0, 2.5)
-    - 1 * student_t_lccdf(0 | 3, 0, 2.5);
-  lprior += student_t_lpdf(sd_2 | 3, 0, 2.5)
-    - 1 * student_t_lccdf(0 | 3, 0, 2.5);
+  lprior += student_t_lpdf(Intercept | Intercept_prior_nu, Intercept_prior_mu, Intercept_prior_sigma);
+  lprior += student_t_lpdf(Intercept_sigma | Intercept_sigma_prior_nu, Intercept_sigma_prior_mu, Intercept_sigma_prior_sigma);
+  lprior += student_t_lpdf(sd_1 | sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma)
+    - 1 * student_t_lccdf(0 | sd_1_prior_nu, sd_1_prior_mu, sd_1_prior_sigma);
+  lprior += student_t_lpdf(sd_2 | sd_2_prior_nu, sd_2_prior_mu, sd_2_prior_sigma)
+    - 1 * student_t_lccdf(0 | sd_2_prior_nu, sd_2_prior_mu, sd_2_prior_sigma);
 }
 model {
   // likelihood including constants

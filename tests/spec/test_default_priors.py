@@ -10,11 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pybrms.codegen import stancode
 from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
 from pybrms.formula import bf
 from pybrms.priors import prior
 from pybrms.spec import build_spec, family, get_prior
+from pybrms.spec.default_priors import prior_data
 
 FORMULA = "count ~ zAge + zBase * Trt + (1|patient)"
 
@@ -360,21 +362,63 @@ def test_constant_priors_that_cannot_fix_their_parameter(case, request):
     assert message in str(err.value)
 
 
-# id: (user prior on class b, (lb, ub) at which the lprior statement of b truncates)
+# id: (user prior on class b, the truncation bounds of its lprior statement as Stan code)
+# Bounds set by the user are data and always truncate (at the edge of the prior's
+# support the term is 0), so that the program does not depend on their values.
 TRUNCATIONS = {
-    "both": (prior("normal(0, 1)", lb=-1, ub=1), (-1.0, 1.0)),
-    "lower": (prior("normal(0, 1)", lb=0), (0.0, None)),
-    "upper": (prior("normal(0, 1)", ub=0.5), (None, 0.5)),
-    "support_starts_at_bound": (prior("exponential(1)", lb=0), (None, None)),
-    "support_inside_bound": (prior("exponential(1)", lb=0.5), (0.5, None)),
-    "support_equals_bounds": (prior("uniform(0, 1)", lb=0, ub=1), (None, None)),
-    "beta_upper_only": (prior("beta(2, 2)", lb=0, ub=0.5), (None, 0.5)),
+    "both": (prior("normal(0, 1)", lb=-1, ub=1), ("lb_b", "ub_b")),
+    "lower": (prior("normal(0, 1)", lb=0), ("lb_b", "")),
+    "upper": (prior("normal(0, 1)", ub=0.5), ("", "ub_b")),
+    "support_starts_at_bound": (prior("exponential(1)", lb=0), ("lb_b", "")),
+    "support_equals_bounds": (prior("uniform(0, 1)", lb=0, ub=1), ("lb_b", "ub_b")),
 }
 
 
 @pytest.mark.parametrize("case", TRUNCATIONS.values(), ids=TRUNCATIONS.keys())
-def test_bounded_b_priors_truncate_where_the_bound_cuts_the_support(epilepsy, case):
+def test_bounded_b_priors_truncate_at_the_bounds_as_data(epilepsy, case):
     user, bounds = case
     spec = build_spec("count ~ zAge + zBase", epilepsy, "poisson", user)
     (b,) = [s for s in lprior_statements(spec) if s.target == "b"]
-    assert (b.lb, b.ub, b.n) == (*bounds, 2)
+    assert (b.lb_code, b.ub_code, b.n) == (*bounds, 2)
+    data = {v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())}
+    row = user.rows[0]
+    assert (data.get("lb_b"), data.get("ub_b")) == (row.lb, row.ub)
+
+
+# id: (formula, family, user priors, (target, lb, ub) of the statement: a parameter's
+#      own bounds are literals, and truncate only inside the prior's support)
+OWN_BOUNDS = {
+    "sd_student_t": ("count ~ 1 + (1 | patient)", "poisson", None, ("sd_1", "0", "")),
+    "sd_gamma": (
+        "count ~ 1 + (1 | patient)",
+        "poisson",
+        prior("gamma(2, 1)", class_="sd"),
+        ("sd_1", "", ""),
+    ),
+    "nu_gamma": ("count ~ 1", "student", None, ("nu", "1", "")),
+}
+
+
+@pytest.mark.parametrize("case", OWN_BOUNDS.values(), ids=OWN_BOUNDS.keys())
+def test_own_bounds_of_a_parameter_are_literals(epilepsy, case):
+    formula, fam, user, (target, lb, ub) = case
+    spec = build_spec(formula, epilepsy, fam, user)
+    (s,) = [s for s in lprior_statements(spec) if s.target == target]
+    assert (s.lb_code, s.ub_code) == (lb, ub)
+
+
+def test_statements_depend_on_which_rows_set_priors_not_on_their_values(epilepsy):
+    """A coefficient prior equal to its class prior still gets its own statement, so
+    that changing a number never changes the program (its arguments are data)."""
+    codes = [
+        stancode(
+            "count ~ zAge + zBase",
+            epilepsy,
+            "poisson",
+            prior(f"normal(0, {s})", coef="zAge") + prior("normal(0, 1)"),
+        )
+        for s in (1, 2)
+    ]
+    assert codes[0] == codes[1]
+    assert "lprior += normal_lpdf(b[1] | b_1_prior_mu, b_1_prior_sigma);" in codes[0]
+    assert "lprior += normal_lpdf(b[2] | b_2_prior_mu, b_2_prior_sigma);" in codes[0]
