@@ -5,7 +5,7 @@ Examples
 >>> import pybrms as bm
 >>> df = bm.datasets.load_epilepsy()
 >>> code = bm.stancode("count ~ zAge + zBase * Trt + (1|patient)", df, family="poisson")
->>> "poisson_log_lpmf" in code
+>>> "poisson_log_glm_lpmf" in code
 True
 """
 
