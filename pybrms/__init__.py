@@ -20,6 +20,7 @@ from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
 from pybrms.fit import BrmsFit, SamplingWarning, load
+from pybrms.fit.criteria import loo_compare
 from pybrms.formula import bf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
@@ -42,6 +43,7 @@ __all__ = [
     "flash",
     "get_prior",
     "load",
+    "loo_compare",
     "prior",
     "SamplingWarning",
     "stancode",
