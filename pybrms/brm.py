@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from pybrms.backends import BackendName, compile_model
+from pybrms.backends import BackendName, check_sample_args, compile_model
 from pybrms.codegen import render
 from pybrms.fit.brmsfit import BrmsFit, SamplerSettings, run
 from pybrms.priors import Priors
@@ -64,7 +64,8 @@ def brm(
     control
         ``{"adapt_delta": ..., "max_treedepth": ...}``.
     backend
-        ``"auto"``, ``"embedded"`` or ``"cmdstanpy"``.
+        ``"auto"``, ``"embedded"``, ``"cmdstanpy"`` or ``"nutpie"`` (nutpie's NUTS on
+        the compiled model's gradient; ``pip install 'pybrms[nutpie]'``).
     parallel
         ``"threads"`` (all chains in one process) or ``"processes"`` (one per chain).
     data_name
@@ -103,7 +104,7 @@ def brm(
         chains=chains, iter_warmup=warmup, iter_sampling=iter - warmup, thin=thin, seed=seed,
         init=init, threads=threads, parallel=parallel, **control,
     )
-    settings.check()  # sampler arguments fail here, before the compile
+    check_sample_args(backend, settings.check())  # sampler arguments fail before the compile
     model = compile_model(render(spec, threads), backend, show_progress=show_progress)
     return run(spec, model, settings, data_name=data_name or "data",
                show_progress=show_progress)

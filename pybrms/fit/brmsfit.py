@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.backends import CompiledModel, compile_model
-from pybrms.backends.sample_args import make_sample_args
+from pybrms.backends.sample_args import SampleArgs, make_sample_args
 from pybrms.codegen import render
 from pybrms.draws import Draws
 from pybrms.fit import predict
@@ -50,11 +50,12 @@ class SamplerSettings:
             **self.extra,
         }
 
-    def check(self) -> None:
-        """Raise ValueError for an invalid setting, naming it (nothing is run)."""
+    def check(self) -> SampleArgs:
+        """Raise ValueError for an invalid setting, naming it (nothing is run); return the
+        checked arguments."""
         defaults = {"step_size": None, "inv_metric": None, "adapt_engaged": True,
                     "save_warmup": False}
-        make_sample_args(**{**defaults, **self.sample_kwargs()})
+        return make_sample_args(**{**defaults, **self.sample_kwargs()})
 
 
 @dataclass(frozen=True, eq=False)
