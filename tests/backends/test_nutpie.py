@@ -42,6 +42,22 @@ model {
 generated quantities { real y_rep = normal_rng(mu, sigma); }
 """
 
+# The likelihood as a reduce_sum partial sum: chains are nutpie's threads, and each
+# gradient spreads over Stan's TBB pool.
+THREADED = """
+functions {
+  real partial_lpdf(array[] real y_slice, int start, int end, real mu, real sigma) {
+    return normal_lpdf(y_slice | mu, sigma);
+  }
+}
+data { int N; array[N] real y; real<lower=0> sigma; real mu0; real<lower=0> tau0; int grainsize; }
+parameters { real mu; }
+model {
+  target += normal_lpdf(mu | mu0, tau0);
+  target += reduce_sum(partial_lpdf, y, grainsize, mu, sigma);
+}
+"""
+
 POINTS = np.array([[0.3, -0.2], [1.7, 0.4], [-2.0, 1.1]])
 
 
@@ -118,6 +134,16 @@ def test_posterior_matches_closed_form_within_four_mcse(draws, data):
     assert abs(mu.std() - sd) < 4 * mcse(mu, method="sd")
     tau = draws.variables()["tau"]
     assert abs(tau.mean() - 1.0) < 4 * tau.std() / np.sqrt(ess(tau))
+
+
+def test_two_chains_two_threads_reduce_sum(data):
+    model = compile_model(THREADED, backend="nutpie", show_progress=False)
+    draws = model.sample(dict(data, grainsize=10), chains=2, threads=2, seed=5, show_progress=False)
+    mu = draws.variables()["mu"]
+    mean, _ = posterior_of_mu(data)
+    assert mu.shape == (2, 1000)
+    assert abs(mu.mean() - mean) < 4 * mcse(mu, method="mean")
+    assert draws.chains[0].config["threads_per_chain"] == "2"
 
 
 def test_draws_hold_every_stan_variable_and_stan_diagnostics(draws, data):
