@@ -9,7 +9,6 @@ constrained values and draws initial points, all in-process.
 from __future__ import annotations
 
 import ctypes
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -85,9 +84,6 @@ class ModelLibrary:
     (-1.88..., array([...]))
     """
 
-    _threads_lock = threading.Lock()
-    _threads = 0  # the TBB pool is process-wide; only ever grow it
-
     def __init__(self, path: Path) -> None:
         self.path = path
         # RTLD_LOCAL: each model's copy of the Stan headers stays private to it.
@@ -118,11 +114,9 @@ class ModelLibrary:
         return LibraryModel(self, handle)
 
     def init_threads(self, threads: int) -> None:
-        """Let ``reduce_sum`` use a TBB pool of at least ``threads`` threads."""
-        with self._threads_lock:
-            if threads > ModelLibrary._threads:
-                self._lib.pybrms_init_threads(threads)
-                ModelLibrary._threads = threads
+        """Size the TBB pool that ``reduce_sum`` draws from; as in Stan, the first call
+        in a process decides and later calls change nothing."""
+        self._lib.pybrms_init_threads(threads)
 
 
 class LibraryModel:

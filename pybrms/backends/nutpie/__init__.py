@@ -39,6 +39,13 @@ class NutpieBackend:
         ------
         ToolchainError
             nutpie is not installed (checked before compiling).
+
+        Examples
+        --------
+        >>> code = "parameters { real mu; } model { mu ~ std_normal(); }"
+        >>> model = NutpieBackend().compile(code)  # doctest: +SKIP
+        >>> model.sample({}, chains=2).variables()["mu"].shape  # doctest: +SKIP
+        (2, 1000)
         """
         require_nutpie()
         entry, from_cache = build_shared_library(stan_code, find_toolchain(), show_progress)

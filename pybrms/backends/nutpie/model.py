@@ -36,7 +36,12 @@ def nutpie_available() -> bool:
 
 
 def require_nutpie() -> None:
-    """Raise :class:`ToolchainError` unless a supported nutpie is installed."""
+    """Raise :class:`ToolchainError` unless a supported nutpie is installed.
+
+    Examples
+    --------
+    >>> require_nutpie()  # doctest: +SKIP
+    """
     if not nutpie_available():
         raise ToolchainError(
             "backend='nutpie' needs the nutpie package: pip install 'pybrms[nutpie]'"
@@ -57,6 +62,18 @@ def check_supported(args: SampleArgs) -> None:
     SettingsError
         Adaptation switched off, a given metric, per-chain step sizes or inits,
         or one process per chain.
+
+    Examples
+    --------
+    >>> from pybrms.backends.sample_args import make_sample_args
+    >>> args = make_sample_args(chains=2, threads=1, seed=1, iter_warmup=10,
+    ...     iter_sampling=10, thin=1, adapt_delta=0.8, max_treedepth=10, init=None,
+    ...     step_size=None, inv_metric=None, adapt_engaged=False, save_warmup=False,
+    ...     parallel="threads")
+    >>> check_supported(args)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pybrms.errors.SettingsError: backend='nutpie' always adapts: adapt_engaged=False needs ...
     """
     backend = "backend='nutpie'"
     if not args.adapt_engaged:

@@ -39,7 +39,6 @@ STAN_STATS = {
     "divergent__": "diverging",
     "energy__": "energy",
 }
-assert tuple(STAN_STATS) == SAMPLER_COLUMNS
 
 UNCONSTRAINED = "unconstrained"
 UNCONSTRAINED_DIM = "unconstrained_parameter"
@@ -60,6 +59,10 @@ def run_nutpie(model: LibraryModel, args: SampleArgs, show_progress: bool) -> Dr
         No usable initial point, or the model failed (its message included).
     KeyboardInterrupt
         After stopping every chain.
+
+    Examples
+    --------
+    >>> draws = run_nutpie(model.instantiate(data), args, show_progress=False)  # doctest: +SKIP
     """
     if model.dim == 0:
         raise SettingsError(
