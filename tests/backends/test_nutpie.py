@@ -290,3 +290,16 @@ def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
     assert child.returncode == 130 and out.startswith("interrupted")
     # Two running chains would use about 1 CPU second in that half second.
     assert float(out.split()[1]) < 0.2
+
+
+def test_brm_fits_with_nutpie():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"x": rng.normal(size=50), "g": rng.integers(1, 6, 50)})
+    frame["y"] = 1 + 0.5 * frame.x + 0.5 * rng.normal(size=5)[frame.g - 1] + rng.normal(size=50)
+    fit = pybrms.brm(
+        "y ~ x + (1 | g)", frame, chains=2, iter=1000, seed=3, backend="nutpie", show_progress=False
+    )
+    assert {p.column for p in fit.spec.names} <= set(fit.draws.columns)
+    assert {"b_Intercept", "b_x", "sd_g__Intercept", "sigma", "lp__"} <= set(fit.draws_frame())
+    assert fit.log_lik().shape == (1000, 50)
+    assert "sample_stats" in fit.to_inference_data().groups()
