@@ -68,8 +68,9 @@ def brm(
     control
         ``{"adapt_delta": ..., "max_treedepth": ...}``.
     backend
-        ``"auto"``, ``"embedded"`` or ``"cmdstanpy"``; ``"auto"`` is resolved once,
-        and ``update()`` stays on the fit's backend.
+        ``"auto"``, ``"embedded"``, ``"cmdstanpy"`` or ``"nutpie"`` (nutpie's NUTS on
+        the compiled model's gradient; ``pip install 'pybrms[nutpie]'``). ``"auto"`` is
+        resolved once, and ``update()`` stays on the fit's backend.
     parallel
         ``"threads"`` (all chains in one process) or ``"processes"`` (one per chain).
     data_name

@@ -3,6 +3,8 @@
 * ``embedded`` (default): pybrms's own driver around ``stan::services``, built with
   the toolchain shipped in the httpstan wheel; needs only ``pip install``.
 * ``cmdstanpy``: used when a CmdStan installation is present.
+* ``nutpie``: nutpie's NUTS on the model's gradient from a shared library built
+  with the embedded toolchain (optional: ``pip install 'pybrms[nutpie]'``).
 
 ``backend="auto"`` picks cmdstanpy when CmdStan is installed and embedded otherwise.
 """
@@ -14,11 +16,17 @@ from typing import Literal
 from pybrms.backends.base import Backend, CompiledModel, LogProb
 from pybrms.backends.cmdstanpy import CmdStanPyBackend, cmdstan_available
 from pybrms.backends.embedded import EmbeddedBackend
+from pybrms.backends.nutpie import NutpieBackend
+from pybrms.backends.sample_args import SampleArgs
 from pybrms.errors import SettingsError
 
-BackendName = Literal["auto", "embedded", "cmdstanpy"]
+BackendName = Literal["auto", "embedded", "cmdstanpy", "nutpie"]
 
-BACKENDS: dict[str, type] = {"embedded": EmbeddedBackend, "cmdstanpy": CmdStanPyBackend}
+BACKENDS: dict[str, type] = {
+    "embedded": EmbeddedBackend,
+    "cmdstanpy": CmdStanPyBackend,
+    "nutpie": NutpieBackend,
+}
 
 
 def get_backend(name: BackendName = "auto") -> Backend:
@@ -39,6 +47,27 @@ def get_backend(name: BackendName = "auto") -> Backend:
         ) from None
 
 
+def check_sample_args(backend: BackendName, args: SampleArgs) -> None:
+    """Raise if ``backend`` cannot honour ``args``; called before anything compiles.
+
+    Examples
+    --------
+    >>> from pybrms.backends.sample_args import make_sample_args
+    >>> args = make_sample_args(chains=2, threads=1, seed=1, iter_warmup=10,
+    ...     iter_sampling=10, thin=1, adapt_delta=0.8, max_treedepth=10, init=None,
+    ...     step_size=None, inv_metric=None, adapt_engaged=True, save_warmup=False,
+    ...     parallel="processes")
+    >>> check_sample_args("embedded", args)
+    >>> check_sample_args("nutpie", args)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pybrms.errors.SettingsError: backend='nutpie' runs chains as threads of one process: ...
+    """
+    check = getattr(get_backend(backend), "check_sample_args", None)
+    if check is not None:
+        check(args)
+
+
 def compile_model(
     stan_code: str, backend: BackendName = "auto", *, show_progress: bool = True
 ) -> CompiledModel:
@@ -49,7 +78,7 @@ def compile_model(
     stan_code
         The Stan program.
     backend
-        ``"auto"``, ``"embedded"`` or ``"cmdstanpy"``.
+        ``"auto"``, ``"embedded"``, ``"cmdstanpy"`` or ``"nutpie"``.
     show_progress
         Show the elapsed time while compiling.
 
@@ -72,4 +101,4 @@ def compile_model(
     return get_backend(backend).compile(stan_code, show_progress=show_progress)
 
 
-__all__ = ["CompiledModel", "LogProb", "compile_model", "get_backend"]
+__all__ = ["CompiledModel", "LogProb", "check_sample_args", "compile_model", "get_backend"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pybrms.backends import CompiledModel
+from pybrms.backends import CompiledModel, check_sample_args
 from pybrms.codegen import render
 from pybrms.draws import Draws
 from pybrms.fit import (
@@ -306,6 +306,7 @@ def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, 
 
     Inits are checked against the program's parameters before anything compiles.
     """
+    check_sample_args(program.backend, settings.check())
     program.check_init(settings.init)
     model = program.model(show_progress=show_progress)
     standata = make_standata(spec, settings.threads)

@@ -19,6 +19,7 @@ from pybrms.backends.sample_args import (
     DEFAULT_MAX_TREEDEPTH,
     Init,
     Parallel,
+    SampleArgs,
     as_threading,
     make_sample_args,
 )
@@ -178,9 +179,10 @@ class SamplerSettings:
             "parallel": self.parallel,
         }
 
-    def check(self) -> None:
-        """Raise :class:`~pybrms.errors.SettingsError` for an invalid setting (nothing runs)."""
-        make_sample_args(
+    def check(self) -> SampleArgs:
+        """The checked arguments; :class:`~pybrms.errors.SettingsError` for an invalid
+        setting (nothing runs)."""
+        return make_sample_args(
             **self.sample_kwargs(),
             step_size=None,
             inv_metric=None,

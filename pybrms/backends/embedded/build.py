@@ -170,3 +170,74 @@ def _run_compiler(command: list[str], directory: Path, what: str) -> None:
             f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
             f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
         )
+
+
+SHARED_LIBRARY = "model.so"
+# Position-independent code for objects linked into a shared library.
+PIC_FLAGS = ("-fPIC",)
+
+
+def model_api_source() -> str:
+    """The C interface's source text (see ``model_api.cpp``)."""
+    return resources.files("pybrms.backends.embedded").joinpath("model_api.cpp").read_text()
+
+
+def shared_support_key(toolchain: Toolchain) -> str:
+    """Content key of the position-independent model API object and precompiled header."""
+    return content_key(toolchain.key, model_api_source(), PRECOMPILED_TEXT, *PIC_FLAGS)
+
+
+def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
+    """Model API object and precompiled header, both position-independent (cached)."""
+
+    def build(directory: Path) -> None:
+        (directory / "model_api.cpp").write_text(model_api_source())
+        (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
+        flags = [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags]
+        with elapsed_bar("Compiling the Stan model API (once)", show_progress):
+            _run_compiler([*flags, "-c", "model_api.cpp", "-o", "model_api.o"], directory,
+                          "the pybrms model API")
+            _run_compiler([*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                          directory, "the position-independent precompiled Stan header")
+
+    entry, _ = cached_build(cache_root() / toolchain.key / "shared-support",
+                            shared_support_key(toolchain), build)
+    return entry
+
+
+def build_shared_library(
+    stan_code: str, toolchain: Toolchain, show_progress: bool
+) -> tuple[Path, bool]:
+    """Translate and compile ``stan_code`` into a shared library with the C model API.
+
+    The entry holds the library, the Stan code and stanc's ``--info`` JSON.
+
+    Raises
+    ------
+    CompileError
+        As :func:`build_model`.
+    """
+    key = content_key(toolchain.key, shared_support_key(toolchain), stan_code)
+
+    def build(directory: Path) -> None:
+        support = build_shared_support(toolchain, show_progress)
+        (directory / STAN_FILE).write_text(stan_code)
+        _run_stanc(toolchain, directory)
+        with elapsed_bar("Compiling Stan model (shared library)", show_progress):
+            _run_compiler(
+                [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags,
+                 f"-I{support}", "-include", PRECOMPILED,
+                 "-x", "c++", "model.hpp", "-c", "-o", "model.o"],
+                directory,
+                "the model",
+            )
+            _run_compiler(
+                [toolchain.compiler, "-shared", "model.o", str(support / "model_api.o"),
+                 "-o", SHARED_LIBRARY, *toolchain.link_flags],
+                directory,
+                "the model library (link)",
+            )
+        for intermediate in ("model.hpp", "model.o"):
+            (directory / intermediate).unlink()
+
+    return cached_build(cache_root() / toolchain.key / "shared", key, build)
