@@ -138,9 +138,9 @@ ERRORS = {
     "y ~ (1 | a | b | g)": (
         f"'|' is not allowed here; {BAR_USAGE}\n  y ~ (1 | a | b | g)\n         ^"
     ),
-    "y | cens(c) ~ x": (
-        "unknown addition term 'cens'; valid addition terms: trials, weights, "
-        "e.g. y | trials(n) ~ x\n  y | cens(c) ~ x\n      ^^^^^^^"
+    "y | foo(c) ~ x": (
+        "unknown addition term 'foo'; valid addition terms: trials, weights, "
+        "e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
     ),
     "y | w ~ x": (
         "unknown addition term 'w'; valid addition terms: trials, weights, "
@@ -197,9 +197,9 @@ ERRORS = {
         "a grouping is a column name, g1:g2 (interaction) or g1/g2 (nested)"
         "\n  y ~ (1 | log(g))\n           ^^^^^^"
     ),
-    "y ~ (1 | gr(g, by = x))": (
-        "unknown gr() argument 'by'; valid arguments: id, cor\n"
-        "  y ~ (1 | gr(g, by = x))\n                 ^^^^^^"
+    "y ~ (1 | gr(g, bye = x))": (
+        "unknown gr() argument 'bye'; valid arguments: id, cor\n"
+        "  y ~ (1 | gr(g, bye = x))\n                 ^^^^^^^"
     ),
     "y ~ (1 | gr(g, h))": (
         "gr() takes one grouping, e.g. gr(g) or gr(g1:g2)\n"
@@ -223,9 +223,12 @@ ERRORS = {
         "formulaic cannot parse 'log(x +)': invalid syntax\n  y ~ log(x +)\n      ^^^^^^^^"
     ),
     "y ~ a %in% 2": (
-        "formulaic cannot parse 'a %in% 2': Numeric literals other than `1` can only be used "
-        "to scale other terms. (tip: Use `:` rather than `*` when scaling terms)"
+        "a number cannot be part of an interaction '%in%'; to scale a variable write I(2 * x)"
         "\n  y ~ a %in% 2\n      ^^^^^^^^"
+    ),
+    "y ~ x + 2:a": (
+        "a number cannot be part of an interaction ':'; to scale a variable write I(2 * x)"
+        "\n  y ~ x + 2:a\n          ^^^"
     ),
     "y | trials(n +) ~ x": (
         "'n +' is not valid Python: invalid syntax\n  y | trials(n +) ~ x\n             ^^^"
