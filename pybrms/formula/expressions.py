@@ -72,11 +72,7 @@ _NUMPY_MATH = (
 FUNCTIONS: Mapping[str, object] = MappingProxyType(
     {
         **{name: getattr(np, name) for name in _NUMPY_MATH},
-        **{
-            name: f
-            for name, f in TRANSFORMS.items()
-            if name != "np" and name not in NOT_YET_TERMS
-        },
+        **{name: f for name, f in TRANSFORMS.items() if name != "np" and name not in NOT_YET_TERMS},
     }
 )
 
@@ -87,11 +83,14 @@ _NAMESPACES: Mapping[str, frozenset[str]] = {
 }
 
 #: The evaluation context handed to formulaic: the functions and a restricted ``np``.
-#: formulaic's ``eval`` would fall back on Python's builtins; every builtin name is
-#: shadowed by None here, so an expression finds none of them even past the check.
+#: formulaic's ``eval`` would fall back on Python's builtins, and on its own
+#: transforms (``cs``); every builtin name and brms special term is shadowed by None
+#: here, so an expression finds none of them even past the check. Data columns
+#: come first in formulaic's lookup, so a column named ``id`` or ``s`` still works.
 NAMESPACE: Mapping[str, object] = MappingProxyType(
     {
         **dict.fromkeys(dir(builtins)),
+        **dict.fromkeys(NOT_YET_TERMS),
         **FUNCTIONS,
         "np": SimpleNamespace(**{n: getattr(np, n) for n in _NAMESPACES["np"]}),
     }
@@ -122,39 +121,44 @@ _ALLOWED_NODES = (
     ast.cmpop,
 )
 _BACKTICKED = re.compile(r"`([^`]*)`")
+# R's spelling of Python's power and logical constants, for python_code().
+_PYTHON_SPELLING = {"^": "**", "TRUE": "True", "FALSE": "False"}
+_R_SPELLING = re.compile(r"\^|\bTRUE\b|\bFALSE\b")
 
 
 def python_code(expr: str) -> str:
-    """Python code of a formula expression written with R's arithmetic: ``^`` becomes ``**``.
+    """Python code of a formula expression written in R: ``^`` is ``**``, ``TRUE`` is ``True``.
 
     In R, ``^`` is the power inside an expression (``I(x^2)``, ``log(x^2)``); in
-    Python it is the exclusive or. Only operator ``^`` is rewritten, not one in a
-    string or a backticked name; text that is not valid Python is returned as it
-    is, for :func:`expression_columns` to report.
+    Python it is the exclusive or. R's logical constants ``TRUE`` and ``FALSE``
+    (``poly(x, 2, raw = TRUE)``) become Python's. Only operators and names are
+    rewritten, not text in a string or a backticked name; text that is not valid
+    Python is returned as it is, for :func:`expression_columns` to report.
 
     Examples
     --------
     >>> python_code("I(x^2)"), python_code("exp(-(t - 1)^2 / 2)"), python_code("Q('a^b')")
     ('I(x**2)', 'exp(-(t - 1)**2 / 2)', "Q('a^b')")
+    >>> python_code("poly(x, 2, raw = TRUE)")
+    'poly(x, 2, raw = True)'
     """
-    if "^" not in expr:
+    if not _R_SPELLING.search(expr):
         return expr
     # backticked names are not Python; hide them behind names of the same length
     code = _BACKTICKED.sub(lambda m: "b" * len(m.group()), expr)
-    lines = code.splitlines(keepends=True)
     starts = [0]
-    for line in lines:
+    for line in code.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
     try:
-        carets = [
-            starts[tok.start[0] - 1] + tok.start[1]
+        edits = [
+            (starts[tok.start[0] - 1] + tok.start[1], tok.string, _PYTHON_SPELLING[tok.string])
             for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type == tokenize.OP and tok.string == "^"
+            if tok.type in (tokenize.OP, tokenize.NAME) and tok.string in _PYTHON_SPELLING
         ]
     except (tokenize.TokenError, SyntaxError):
         return expr
-    for pos in reversed(carets):
-        expr = f"{expr[:pos]}**{expr[pos + 1 :]}"
+    for pos, old, new in reversed(edits):
+        expr = f"{expr[:pos]}{new}{expr[pos + len(old) :]}"
     return expr
 
 

@@ -78,4 +78,6 @@ def not_yet(name: str, what: str) -> SpecError:
     >>> str(not_yet("s", NOT_YET_TERMS["s"])).split(";")[0]
     "brms term 's()' (smooth) is not supported yet by pybrms"
     """
-    return SpecError(f"brms term '{name}()' ({what}) is not supported yet by pybrms; supported: {SUPPORTED}.")
+    return SpecError(
+        f"brms term '{name}()' ({what}) is not supported yet by pybrms; supported: {SUPPORTED}."
+    )

@@ -306,11 +306,14 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
         calls = [_addition_call(sign, term, source) for sign, term in signed]
     _check_plain(node, source)
     expr = _formulaic_text(node)
+    if isinstance(node, Operation):
+        # R evaluates a response such as y^2 or y / 10 as arithmetic, not as terms
+        expr = python_code(node.span.text(source))
     additions = tuple(
         Addition(call.name, tuple(python_code(arg.text) for arg in call.token.args), call.span)
         for call in calls
     )
-    variables = _formulaic_variables(expr, node.span, source).union(
+    variables = _python_variables(expr, node.span, source).union(
         *(
             _python_variables(python_code(arg.text), arg.span, source)
             for call in calls
@@ -534,7 +537,7 @@ class _Predictor:
             raise syntax_error(self.source, node.span, "offset() takes one unnamed argument")
         expr = python_code(args[0].text)
         self.offsets.append(expr)
-        self.variables |= _formulaic_variables(expr, args[0].span, self.source)
+        self.variables |= _python_variables(expr, args[0].span, self.source)
 
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)

@@ -114,9 +114,7 @@ def brms_column_names(model_spec: formulaic.ModelSpec) -> tuple[str, ...]:
     by_formulaic: dict[str, str] = {"Intercept": "Intercept"}
     for structure in model_spec.structure:
         for scoped in structure.scoped_terms:
-            parts = [
-                _factor_names(model_spec, sf.factor.expr, sf.reduced) for sf in scoped.factors
-            ]
+            parts = [_factor_names(model_spec, sf.factor.expr, sf.reduced) for sf in scoped.factors]
             for combo in itertools.product(*parts):
                 by_formulaic[":".join(c[0] for c in combo)] = ":".join(c[1] for c in combo)
     names = []
@@ -133,7 +131,7 @@ def _factor_names(
     model_spec: formulaic.ModelSpec, expr: str, reduced: bool
 ) -> list[tuple[str, str]]:
     """(formulaic name, R name) of the columns one factor contributes."""
-    r_expr = expr.replace("**", "^")  # R writes x**2 as x^2
+    r_expr = _r_spelling(expr)
     state = model_spec.encoder_state.get(expr)
     if state is not None and "contrasts" in state[1]:
         contrasts = state[1]["contrasts"]
@@ -148,8 +146,16 @@ def _factor_names(
             f"Cannot name the columns of {expr!r} the way brms does: of the transforms "
             "giving several columns, only poly() is supported yet."
         )
-    # R numbers the columns of a matrix-valued term: poly(x, 2)1, poly(x, 2)2
-    return [(f"{expr}[{field}]", f"{r_expr}{field}") for field in fields]
+    # R numbers the columns of poly(x, 2) from 1: poly(x, 2)1, poly(x, 2)2
+    return [(f"{expr}[{field}]", f"{r_expr}{k}") for k, field in enumerate(fields, 1)]
+
+
+def _r_spelling(expr: str) -> str:
+    """``expr`` as R deparses it, up to spaces (which rename() drops): ``x**2`` is ``x^2``."""
+    return _R_CONSTANTS.sub(lambda m: m.group().upper(), expr.replace("**", "^"))
+
+
+_R_CONSTANTS = re.compile(r"\b(?:True|False)\b")
 
 
 def _column_fields(expr: str, columns: tuple[str, ...]) -> list[str]:

@@ -53,9 +53,20 @@ TERMS = {
         response=ResponseTerm("count"),
     ),
     "log(y) ~ x": terms(response=ResponseTerm("log(y)")),
+    # R's arithmetic in expressions (^ is the power), R's nesting, R's crossing
+    "y ~ I(x^2) + exp(-x^2)": terms("1 + I(x**2) + exp(-x**2)"),
+    "y ~ {x^2}": terms("1 + {x**2}"),
+    "y ~ poly(x, 2, raw = TRUE)": terms("1 + poly(x, 2, raw = True)"),
+    "y ~ x %in% f": terms("1 + x:f", "f x y"),
+    "y ~ x + z %in% (f + g)": terms("1 + x + z:(f + g)", "f g x y z"),
+    "y ~ (x + z)^2": terms("1 + (x + z) ^ 2", "x y z"),
+    "y^2 ~ x": terms(response=ResponseTerm("y**2")),
+    "y / 10 ~ x": terms(response=ResponseTerm("y / 10")),
+    "log(y^2) ~ x": terms(response=ResponseTerm("log(y**2)")),
     # offsets
     "y ~ x + offset(log(t))": terms("1 + x", "t x y", offsets=("log(t)",)),
     "y ~ offset(t) + offset(u)": terms("1", "t u y", offsets=("t", "u")),
+    "y ~ offset(t^2)": terms("1", "t y", offsets=("t**2",)),
     # group-level terms
     "y ~ x + (1 | g)": terms("1 + x", "g x y", groups=(group(),)),
     "y ~ (1 + x | g)": terms("1", "g x y", groups=(group("1 + x"),)),
@@ -83,6 +94,7 @@ TERMS = {
     # addition terms
     "y | trials(n) ~ x": terms("1 + x", "n x y", response=y(Addition("trials", ("n",)))),
     "y | trials(10) ~ x": terms("1 + x", "x y", response=y(Addition("trials", ("10",)))),
+    "y | trials(n^2) ~ x": terms("1 + x", "n x y", response=y(Addition("trials", ("n**2",)))),
     "y | weights(w) ~ x": terms("1 + x", "w x y", response=y(Addition("weights", ("w",)))),
     "y | trials(n) + weights(w) ~ x": terms(
         "1 + x", "n w x y", response=y(Addition("trials", ("n",)), Addition("weights", ("w",)))
