@@ -305,10 +305,8 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
         signed = _signed_terms(written, source)
         calls = [_addition_call(sign, term, source) for sign, term in signed]
     _check_plain(node, source)
-    expr = _formulaic_text(node)
-    if isinstance(node, Operation):
-        # R evaluates a response such as y^2 or y / 10 as arithmetic, not as terms
-        expr = python_code(node.span.text(source))
+    # R evaluates the response (log(y), y^2, y / 10) as arithmetic, not as terms
+    expr = python_code(node.span.text(source))
     additions = tuple(
         Addition(call.name, tuple(python_code(arg.text) for arg in call.token.args), call.span)
         for call in calls
