@@ -10,13 +10,21 @@ and numpy's elementwise math, also as ``np.<name>``). Names starting with ``_``,
 attribute access other than ``np.<name>`` and ``contr.<name>``, lambdas and
 comprehensions are refused with a :class:`~pybrms.errors.SpecError`.
 :data:`NAMESPACE` is what formulaic then evaluates in.
+
+Formulas are written in R's arithmetic, where ``^`` is the power (``I(x^2)``);
+:func:`python_code` rewrites it as Python's ``**`` before anything evaluates it.
+brms's special terms (``s()``, ``mo()``, ...) are refused by name, see
+:mod:`pybrms.formula.kinds`; formulaic's ``cs()`` (a cubic spline) is left out
+of :data:`FUNCTIONS` since in brms ``cs()`` means category-specific effects.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import io
 import re
+import tokenize
 from collections.abc import Mapping
 from types import MappingProxyType, SimpleNamespace
 
@@ -24,8 +32,9 @@ import numpy as np
 from formulaic.transforms import TRANSFORMS
 
 from pybrms.errors import FormulaSyntaxError, SpecError
+from pybrms.formula.kinds import NOT_YET_TERMS, not_yet
 
-__all__ = ["FUNCTIONS", "NAMESPACE", "expression_columns"]
+__all__ = ["FUNCTIONS", "NAMESPACE", "expression_columns", "python_code"]
 
 # numpy's elementwise math, callable by name (``sqrt(x)``) or as ``np.sqrt(x)``.
 _NUMPY_MATH = (
@@ -58,11 +67,12 @@ _NUMPY_MATH = (
 )
 
 #: Functions a formula may call: formulaic's transforms (``I``, ``C``, ``Q``,
-#: ``center``, ``scale``, ``poly``, ``bs``, ...) and numpy's elementwise math.
+#: ``center``, ``scale``, ``poly``, ``bs``, ...) and numpy's elementwise math;
+#: not the ones whose names are brms special terms (formulaic's spline ``cs``).
 FUNCTIONS: Mapping[str, object] = MappingProxyType(
     {
         **{name: getattr(np, name) for name in _NUMPY_MATH},
-        **{name: f for name, f in TRANSFORMS.items() if name != "np"},
+        **{name: f for name, f in TRANSFORMS.items() if name != "np" and name not in NOT_YET_TERMS},
     }
 )
 
@@ -73,11 +83,14 @@ _NAMESPACES: Mapping[str, frozenset[str]] = {
 }
 
 #: The evaluation context handed to formulaic: the functions and a restricted ``np``.
-#: formulaic's ``eval`` would fall back on Python's builtins; every builtin name is
-#: shadowed by None here, so an expression finds none of them even past the check.
+#: formulaic's ``eval`` would fall back on Python's builtins, and on its own
+#: transforms (``cs``); every builtin name and brms special term is shadowed by None
+#: here, so an expression finds none of them even past the check. Data columns
+#: come first in formulaic's lookup, so a column named ``id`` or ``s`` still works.
 NAMESPACE: Mapping[str, object] = MappingProxyType(
     {
         **dict.fromkeys(dir(builtins)),
+        **dict.fromkeys(NOT_YET_TERMS),
         **FUNCTIONS,
         "np": SimpleNamespace(**{n: getattr(np, n) for n in _NAMESPACES["np"]}),
     }
@@ -108,6 +121,45 @@ _ALLOWED_NODES = (
     ast.cmpop,
 )
 _BACKTICKED = re.compile(r"`([^`]*)`")
+# R's spelling of Python's power and logical constants, for python_code().
+_PYTHON_SPELLING = {"^": "**", "TRUE": "True", "FALSE": "False"}
+_R_SPELLING = re.compile(r"\^|\bTRUE\b|\bFALSE\b")
+
+
+def python_code(expr: str) -> str:
+    """Python code of a formula expression written in R: ``^`` is ``**``, ``TRUE`` is ``True``.
+
+    In R, ``^`` is the power inside an expression (``I(x^2)``, ``log(x^2)``); in
+    Python it is the exclusive or. R's logical constants ``TRUE`` and ``FALSE``
+    (``poly(x, 2, raw = TRUE)``) become Python's. Only operators and names are
+    rewritten, not text in a string or a backticked name; text that is not valid
+    Python is returned as it is, for :func:`expression_columns` to report.
+
+    Examples
+    --------
+    >>> python_code("I(x^2)"), python_code("exp(-(t - 1)^2 / 2)"), python_code("Q('a^b')")
+    ('I(x**2)', 'exp(-(t - 1)**2 / 2)', "Q('a^b')")
+    >>> python_code("poly(x, 2, raw = TRUE)")
+    'poly(x, 2, raw = True)'
+    """
+    if not _R_SPELLING.search(expr):
+        return expr
+    # backticked names are not Python; hide them behind names of the same length
+    code = _BACKTICKED.sub(lambda m: "b" * len(m.group()), expr)
+    starts = [0]
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    try:
+        edits = [
+            (starts[tok.start[0] - 1] + tok.start[1], tok.string, _PYTHON_SPELLING[tok.string])
+            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+            if tok.type in (tokenize.OP, tokenize.NAME) and tok.string in _PYTHON_SPELLING
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        return expr
+    for pos, old, new in reversed(edits):
+        expr = f"{expr[:pos]}{new}{expr[pos + len(old) :]}"
+    return expr
 
 
 def expression_columns(expr: str) -> set[str]:
@@ -196,6 +248,8 @@ class _Checker(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Name):
             self._check_name(func.id)
+            if func.id in NOT_YET_TERMS:
+                raise not_yet(func.id, NOT_YET_TERMS[func.id])
             if func.id not in FUNCTIONS:
                 raise self.refuse(
                     f"the function {func.id!r}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeGuard, cast
 
 import formulaic
@@ -18,8 +18,19 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from pybrms.errors import FormulaSyntaxError, SpecError
-from pybrms.formula.ast import SYMBOLS, Atom, Call, Node, Operation, Paren, render, tokens_to_ast
-from pybrms.formula.expressions import expression_columns
+from pybrms.formula.ast import (
+    OPERATORS,
+    SYMBOLS,
+    Atom,
+    Call,
+    Node,
+    Operation,
+    Paren,
+    render,
+    tokens_to_ast,
+)
+from pybrms.formula.expressions import expression_columns, python_code
+from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
 from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
 
 __all__ = [
@@ -193,13 +204,19 @@ ADDITIONS: Mapping[str, int] = {"trials": 1, "weights": 1}
 # where this module looks for them (the root, a group term, the response).
 _STRUCTURAL_SYMBOLS = frozenset({"~", "|", "||"})
 _GROUP_BARS = frozenset({"|", "||"})
+_INTERACTIONS = frozenset({":", "%in%"})
 
 # Intercept given by a signed 0 or 1 on a right-hand side, as in R.
 _INTERCEPT = {("+", "1"): True, ("+", "0"): False, ("-", "1"): False, ("-", "0"): True}
 _SIGNS = {("+", "+"): "+", ("+", "-"): "-", ("-", "+"): "-", ("-", "-"): "+"}
 
 # What a right-hand-side term is, by call name; other calls are formulaic transforms.
-_CALL_KINDS = {"offset": "offset", "gr": "gr", **dict.fromkeys(ADDITIONS, "addition")}
+_CALL_KINDS = {
+    **dict.fromkeys(NOT_YET_TERMS, "not yet"),
+    "offset": "offset",
+    "gr": "gr",
+    **dict.fromkeys(ADDITIONS, "addition"),
+}
 
 # Where each kind of term belongs, for "not allowed here" errors.
 _KIND_USAGE = {
@@ -288,13 +305,15 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
         signed = _signed_terms(written, source)
         calls = [_addition_call(sign, term, source) for sign, term in signed]
     _check_plain(node, source)
-    expr = render(node)
+    # R evaluates the response (log(y), y^2, y / 10) as arithmetic, not as terms
+    expr = python_code(node.span.text(source))
     additions = tuple(
-        Addition(call.name, tuple(arg.text for arg in call.token.args), call.span) for call in calls
+        Addition(call.name, tuple(python_code(arg.text) for arg in call.token.args), call.span)
+        for call in calls
     )
-    variables = _formulaic_variables(expr, node.span, source).union(
+    variables = _python_variables(expr, node.span, source).union(
         *(
-            _python_variables(arg.text, arg.span, source)
+            _python_variables(python_code(arg.text), arg.span, source)
             for call in calls
             for arg in call.token.args
         )
@@ -304,6 +323,8 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
 
 def _addition_call(sign: str, node: Node, source: str) -> Call:
     """Check one addition term written after ``|`` on the response."""
+    if isinstance(node, Call) and node.name in NOT_YET_ADDITIONS:
+        raise _not_yet(node, NOT_YET_ADDITIONS[node.name], source)
     if not isinstance(node, Call) or node.name not in ADDITIONS:
         written = node.name if isinstance(node, Call) else node.span.text(source)
         raise syntax_error(
@@ -365,6 +386,8 @@ def _require_plus(sign: str, node: Node, what: str, source: str) -> None:
 def _check_plain(node: Node, source: str) -> None:
     """Reject brms structure (``~``, ``|``, ``||``, offset(), gr(), ...) inside a term."""
     kind = _kind(node)
+    if kind == "not yet":
+        raise _not_yet(node, NOT_YET_TERMS[node.name], source)
     if kind in _KIND_USAGE:
         raise _misplaced(node, kind, source)
     match node:
@@ -372,11 +395,54 @@ def _check_plain(node: Node, source: str) -> None:
             raise syntax_error(
                 source, node.op_span, f"{operator.symbol!r} is not allowed here; {operator.usage}"
             )
+        case Operation(operator, operands) if operator.symbol in _INTERACTIONS and any(
+            _kind(operand) == "number" for operand in operands
+        ):
+            # formulaic would scale by the number; R refuses it
+            raise syntax_error(
+                source,
+                node.span,
+                f"a number cannot be part of an interaction {operator.symbol!r}; "
+                "to scale a variable write I(2 * x)",
+            )
         case Operation(_, operands):
             for operand in operands:
                 _check_plain(operand, source)
         case Paren(inner):
             _check_plain(inner, source)
+
+
+def _not_yet(node: Call, what: str, source: str) -> Exception:
+    return SpecError(f"{not_yet(node.name, what)}\n{node.span.mark(source)}")
+
+
+_COLON = next(op for op in OPERATORS if op.symbol == ":")
+
+
+def _formulaic_text(node: Node) -> str:
+    """`node` written for formulaic, with R's meaning of ``%in%`` and ``^``.
+
+    ``a %in% b`` is ``a:b`` in R (formulaic would add ``b``); Python code in calls
+    and ``{...}`` gets ``**`` for R's power ``^`` (:func:`python_code`). ``^``
+    between terms keeps its formula meaning, ``(a + b)^2`` (all interactions up to
+    order 2), which formulaic shares with R.
+    """
+    return render(_formulaic_tree(node))
+
+
+def _formulaic_tree(node: Node) -> Node:
+    match node:
+        case Call(token):
+            return Call(replace(token, text=python_code(token.text)))
+        case Atom(token) if token.kind is TokenKind.PYTHON:
+            return Atom(replace(token, text=python_code(token.text)))
+        case Paren(inner, span):
+            return Paren(_formulaic_tree(inner), span)
+        case Operation(operator, operands, span, op_span):
+            # nothing binds between %in% and ':', so the tree needs no new parentheses
+            operator = _COLON if operator.symbol == "%in%" else operator
+            return Operation(operator, tuple(map(_formulaic_tree, operands)), span, op_span)
+    return node
 
 
 def _misplaced(node: Node, kind: str, source: str) -> Exception:
@@ -437,6 +503,8 @@ class _Predictor:
     def add(self, node: Node) -> None:
         for sign, term in _signed_terms(node, self.source):
             kind = _kind(term)
+            if kind == "not yet":
+                raise _not_yet(term, NOT_YET_TERMS[term.name], self.source)
             if kind not in self.allowed:
                 raise _misplaced(term, kind, self.source)
             _TERM_HANDLERS[kind](self, sign, term)
@@ -456,7 +524,7 @@ class _Predictor:
 
     def add_fixed(self, sign: str, node: Node) -> None:
         _check_plain(node, self.source)
-        text = render(node)
+        text = _formulaic_text(node)
         self.parts.append(f"{sign} {text}")
         self.variables |= _formulaic_variables(text, node.span, self.source)
 
@@ -465,8 +533,9 @@ class _Predictor:
         args = node.token.args
         if len(args) != 1 or args[0].keyword:
             raise syntax_error(self.source, node.span, "offset() takes one unnamed argument")
-        self.offsets.append(args[0].text)
-        self.variables |= _formulaic_variables(args[0].text, args[0].span, self.source)
+        expr = python_code(args[0].text)
+        self.offsets.append(expr)
+        self.variables |= _python_variables(expr, args[0].span, self.source)
 
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)
@@ -519,6 +588,8 @@ def _group_terms(node: Paren, source: str) -> tuple[list[GroupTerm], set[str]]:
 
 def _grouping(node: Node, source: str) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
     """The factor combinations of a grouping and the options given by gr()."""
+    if isinstance(node, Call) and node.name in NOT_YET_TERMS:
+        raise _not_yet(node, NOT_YET_TERMS[node.name], source)
     if not (isinstance(node, Call) and node.name == "gr"):
         return _factor_sets(node, source), {}
     positional = [arg for arg in node.token.args if arg.keyword is None]
@@ -530,6 +601,12 @@ def _grouping(node: Node, source: str) -> tuple[list[tuple[str, ...]], dict[str,
     for option in node.token.args:
         if option.keyword is None:
             continue
+        if option.keyword in _GR_NOT_YET:
+            raise SpecError(
+                f"gr({option.keyword} = ) ({_GR_NOT_YET[option.keyword]}) is not supported yet "
+                f"by pybrms; supported gr() arguments: {', '.join(_GR_OPTIONS)}\n"
+                f"{option.span.mark(source)}"
+            )
         if option.keyword not in _GR_OPTIONS:
             valid = ", ".join(_GR_OPTIONS)
             raise syntax_error(
@@ -585,4 +662,10 @@ def _correlation_value(text: str, span: Span, source: str) -> bool:
 _GR_OPTIONS: dict[str, Callable[[str, Span, str], Any]] = {
     "id": _id_value,
     "cor": _correlation_value,
+}
+# brms's gr() arguments that pybrms does not support yet, with what they do.
+_GR_NOT_YET = {
+    "by": "separate variances per level of a factor",
+    "cov": "known covariance between levels",
+    "dist": "non-normal group-level effects",
 }

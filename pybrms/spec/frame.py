@@ -170,18 +170,22 @@ def _model_matrix(rhs: str, data: pd.DataFrame) -> formulaic.ModelMatrix:
 
 
 def evaluate(expr: str, data: pd.DataFrame) -> np.ndarray:
-    """Values of a column or of a formulaic expression such as ``log(t)``.
+    """Values of a column or of a Python expression such as ``log(t)`` or ``t**2``.
 
+    The expression is evaluated as Python code (``{...}`` for formulaic), never
+    as formula terms: an offset ``t**2`` is the square of ``t``, not ``t``.
     The caller checks the values (finite, in range) and names them in errors.
 
     Examples
     --------
     >>> evaluate("log(t)", pd.DataFrame({"t": [1.0, np.e]})).round(6).tolist()
     [0.0, 1.0]
+    >>> evaluate("t**2", pd.DataFrame({"t": [1.0, 3.0]})).tolist()
+    [1.0, 9.0]
     """
     if expr in data.columns:
         return data[expr].values
-    mm = _model_matrix(f"0 + {expr}", data)
+    mm = _model_matrix(f"0 + {{{expr}}}", data)
     if mm.shape[1] != 1:
         raise SpecError(f"Expression '{expr}' must give one numeric column.")
     return np.asarray(mm, dtype=float)[:, 0]

@@ -10,6 +10,7 @@ re-derives a name.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import formulaic
@@ -95,7 +96,9 @@ def brms_column_names(model_spec: formulaic.ModelSpec) -> tuple[str, ...]:
     """brms's names of the columns of a formulaic design matrix, in column order.
 
     Categorical factors are spelled as in R (variable name followed by the
-    level, ``Trt1``), the intercept is ``Intercept``, and special characters are
+    level, ``Trt1``), the columns of ``poly(x, 2)`` as R numbers them
+    (``polyx21``, ``polyx22``), Python's power ``**`` as R's ``^`` (``I(x**2)`` is
+    ``IxE2``), the intercept is ``Intercept``, and special characters are
     replaced by :func:`rename`.
 
     Examples
@@ -105,6 +108,8 @@ def brms_column_names(model_spec: formulaic.ModelSpec) -> tuple[str, ...]:
     >>> mm = formulaic.model_matrix("1 + log(x) * g", df)
     >>> brms_column_names(mm.model_spec)
     ('Intercept', 'logx', 'gb', 'gc', 'logx:gb', 'logx:gc')
+    >>> brms_column_names(formulaic.model_matrix("poly(x, 2) + I(x**2)", df).model_spec)
+    ('Intercept', 'polyx21', 'polyx22', 'IxE2')
     """
     by_formulaic: dict[str, str] = {"Intercept": "Intercept"}
     for structure in model_spec.structure:
@@ -126,10 +131,35 @@ def _factor_names(
     model_spec: formulaic.ModelSpec, expr: str, reduced: bool
 ) -> list[tuple[str, str]]:
     """(formulaic name, R name) of the columns one factor contributes."""
+    r_expr = _r_spelling(expr)
     state = model_spec.encoder_state.get(expr)
-    if state is None or "contrasts" not in state[1]:
-        return [(expr, expr)]
-    contrasts = state[1]["contrasts"]
-    levels = contrasts.levels
-    fmt = contrasts.contrasts.get_factor_format(levels, reduced_rank=reduced)
-    return [(fmt.format(name=expr, field=level), f"{expr}{level}") for level in levels]
+    if state is not None and "contrasts" in state[1]:
+        contrasts = state[1]["contrasts"]
+        levels = contrasts.levels
+        fmt = contrasts.contrasts.get_factor_format(levels, reduced_rank=reduced)
+        return [(fmt.format(name=expr, field=level), f"{r_expr}{level}") for level in levels]
+    fields = _column_fields(expr, model_spec.column_names)
+    if not fields:
+        return [(expr, r_expr)]
+    if not expr.startswith("poly("):
+        raise SpecError(
+            f"Cannot name the columns of {expr!r} the way brms does: of the transforms "
+            "giving several columns, only poly() is supported yet."
+        )
+    # R numbers the columns of poly(x, 2) from 1: poly(x, 2)1, poly(x, 2)2
+    return [(f"{expr}[{field}]", f"{r_expr}{k}") for k, field in enumerate(fields, 1)]
+
+
+def _r_spelling(expr: str) -> str:
+    """``expr`` as R deparses it, up to spaces (which rename() drops): ``x**2`` is ``x^2``."""
+    return _R_CONSTANTS.sub(lambda m: m.group().upper(), expr.replace("**", "^"))
+
+
+_R_CONSTANTS = re.compile(r"\b(?:True|False)\b")
+
+
+def _column_fields(expr: str, columns: tuple[str, ...]) -> list[str]:
+    """Fields of formulaic's columns ``expr[field]`` of a factor with several columns."""
+    pattern = re.compile(rf"(?:^|:){re.escape(expr)}\[([^\]]*)\](?=:|$)")
+    found = (match.group(1) for column in columns for match in pattern.finditer(column))
+    return list(dict.fromkeys(found))

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pybrms.errors import FormulaSyntaxError, SpecError
-from pybrms.formula.expressions import FUNCTIONS, NAMESPACE, expression_columns
+from pybrms.formula.expressions import FUNCTIONS, NAMESPACE, expression_columns, python_code
 
 COLUMNS = {
     "x": {"x"},
@@ -67,3 +67,27 @@ def test_namespace_has_no_builtins_and_a_restricted_numpy() -> None:
     assert NAMESPACE["open"] is None and NAMESPACE["__import__"] is None
     assert NAMESPACE["np"].sqrt is FUNCTIONS["sqrt"]
     assert not hasattr(NAMESPACE["np"], "save")
+
+
+PYTHON_CODE = {
+    "I(x^2)": "I(x**2)",
+    "x ^ 2 ^ 3": "x ** 2 ** 3",
+    "exp(-(t - 1)^2 / 2)": "exp(-(t - 1)**2 / 2)",
+    "x ** 2": "x ** 2",
+    "log(`a^b`^2)": "log(`a^b`**2)",
+    "Q('a^b') + C(f, levels=['^'])": "Q('a^b') + C(f, levels=['^'])",
+    "poly(x, 2, raw = TRUE)": "poly(x, 2, raw = True)",
+    "where(x > 0, FALSE, TRUE_x)": "where(x > 0, False, TRUE_x)",
+    "x +": "x +",
+}
+
+
+@pytest.mark.parametrize(("expr", "code"), PYTHON_CODE.items())
+def test_python_code_reads_r_arithmetic(expr: str, code: str) -> None:
+    assert python_code(expr) == code
+
+
+def test_formulaic_cubic_spline_is_not_callable_since_cs_is_a_brms_term() -> None:
+    assert "cs" not in FUNCTIONS and NAMESPACE["cs"] is None
+    with pytest.raises(SpecError, match=r"^brms term 'cs\(\)' \(category-specific effect\)"):
+        expression_columns("cs(x)")

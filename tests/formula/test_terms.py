@@ -53,9 +53,20 @@ TERMS = {
         response=ResponseTerm("count"),
     ),
     "log(y) ~ x": terms(response=ResponseTerm("log(y)")),
+    # R's arithmetic in expressions (^ is the power), R's nesting, R's crossing
+    "y ~ I(x^2) + exp(-x^2)": terms("1 + I(x**2) + exp(-x**2)"),
+    "y ~ {x^2}": terms("1 + {x**2}"),
+    "y ~ poly(x, 2, raw = TRUE)": terms("1 + poly(x, 2, raw = True)"),
+    "y ~ x %in% f": terms("1 + x:f", "f x y"),
+    "y ~ x + z %in% (f + g)": terms("1 + x + z:(f + g)", "f g x y z"),
+    "y ~ (x + z)^2": terms("1 + (x + z) ^ 2", "x y z"),
+    "y^2 ~ x": terms(response=ResponseTerm("y**2")),
+    "y / 10 ~ x": terms(response=ResponseTerm("y / 10")),
+    "log(y^2) ~ x": terms(response=ResponseTerm("log(y**2)")),
     # offsets
     "y ~ x + offset(log(t))": terms("1 + x", "t x y", offsets=("log(t)",)),
     "y ~ offset(t) + offset(u)": terms("1", "t u y", offsets=("t", "u")),
+    "y ~ offset(t^2)": terms("1", "t y", offsets=("t**2",)),
     # group-level terms
     "y ~ x + (1 | g)": terms("1 + x", "g x y", groups=(group(),)),
     "y ~ (1 + x | g)": terms("1", "g x y", groups=(group("1 + x"),)),
@@ -83,6 +94,7 @@ TERMS = {
     # addition terms
     "y | trials(n) ~ x": terms("1 + x", "n x y", response=y(Addition("trials", ("n",)))),
     "y | trials(10) ~ x": terms("1 + x", "x y", response=y(Addition("trials", ("10",)))),
+    "y | trials(n^2) ~ x": terms("1 + x", "n x y", response=y(Addition("trials", ("n**2",)))),
     "y | weights(w) ~ x": terms("1 + x", "w x y", response=y(Addition("weights", ("w",)))),
     "y | trials(n) + weights(w) ~ x": terms(
         "1 + x", "n w x y", response=y(Addition("trials", ("n",)), Addition("weights", ("w",)))
@@ -138,9 +150,9 @@ ERRORS = {
     "y ~ (1 | a | b | g)": (
         f"'|' is not allowed here; {BAR_USAGE}\n  y ~ (1 | a | b | g)\n         ^"
     ),
-    "y | cens(c) ~ x": (
-        "unknown addition term 'cens'; valid addition terms: trials, weights, "
-        "e.g. y | trials(n) ~ x\n  y | cens(c) ~ x\n      ^^^^^^^"
+    "y | foo(c) ~ x": (
+        "unknown addition term 'foo'; valid addition terms: trials, weights, "
+        "e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
     ),
     "y | w ~ x": (
         "unknown addition term 'w'; valid addition terms: trials, weights, "
@@ -197,9 +209,9 @@ ERRORS = {
         "a grouping is a column name, g1:g2 (interaction) or g1/g2 (nested)"
         "\n  y ~ (1 | log(g))\n           ^^^^^^"
     ),
-    "y ~ (1 | gr(g, by = x))": (
-        "unknown gr() argument 'by'; valid arguments: id, cor\n"
-        "  y ~ (1 | gr(g, by = x))\n                 ^^^^^^"
+    "y ~ (1 | gr(g, bye = x))": (
+        "unknown gr() argument 'bye'; valid arguments: id, cor\n"
+        "  y ~ (1 | gr(g, bye = x))\n                 ^^^^^^^"
     ),
     "y ~ (1 | gr(g, h))": (
         "gr() takes one grouping, e.g. gr(g) or gr(g1:g2)\n"
@@ -223,9 +235,12 @@ ERRORS = {
         "formulaic cannot parse 'log(x +)': invalid syntax\n  y ~ log(x +)\n      ^^^^^^^^"
     ),
     "y ~ a %in% 2": (
-        "formulaic cannot parse 'a %in% 2': Numeric literals other than `1` can only be used "
-        "to scale other terms. (tip: Use `:` rather than `*` when scaling terms)"
+        "a number cannot be part of an interaction '%in%'; to scale a variable write I(2 * x)"
         "\n  y ~ a %in% 2\n      ^^^^^^^^"
+    ),
+    "y ~ x + 2:a": (
+        "a number cannot be part of an interaction ':'; to scale a variable write I(2 * x)"
+        "\n  y ~ x + 2:a\n          ^^^"
     ),
     "y | trials(n +) ~ x": (
         "'n +' is not valid Python: invalid syntax\n  y | trials(n +) ~ x\n             ^^^"

@@ -1,0 +1,83 @@
+"""brms's special terms that pybrms does not support yet, and the error that says so.
+
+brms gives meaning to calls such as ``s(x)``, ``mo(x)`` or ``y | se(s) ~ x``
+that are not transforms of data. A formula using one fails here, at parse
+time and whatever the data's column names, instead of reaching formulaic (which
+would evaluate ``cs(x)`` as its own cubic spline, and report ``s(x)`` as an
+unknown function).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from pybrms.errors import SpecError
+
+__all__ = ["NOT_YET_ADDITIONS", "NOT_YET_TERMS", "SUPPORTED", "not_yet"]
+
+#: Special terms of a brms right-hand side that pybrms does not support yet,
+#: with what they are in brms.
+NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
+    {
+        "s": "smooth",
+        "t2": "tensor-product smooth",
+        "gp": "Gaussian process",
+        "mo": "monotonic effect",
+        "me": "measurement-error predictor",
+        "mi": "predictor with missing values imputed",
+        "cs": "category-specific effect",
+        "mm": "multi-membership grouping",
+        "mmc": "multi-membership covariates",
+        "ar": "autoregressive autocorrelation",
+        "ma": "moving-average autocorrelation",
+        "arma": "ARMA autocorrelation",
+        "cosy": "compound-symmetry autocorrelation",
+        "unstr": "unstructured autocorrelation",
+        "car": "conditional autoregressive (spatial) autocorrelation",
+        "sar": "simultaneous autoregressive (spatial) autocorrelation",
+        "fcor": "fixed residual correlation",
+        "lf": "linear formula of a non-linear model",
+        "nlf": "non-linear formula",
+    }
+)
+
+#: Addition terms of a brms response (``y | se(s) ~ x``) that pybrms does not
+#: support yet, with what they are in brms.
+NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "se": "known standard errors",
+        "cens": "censoring",
+        "trunc": "truncation",
+        "mi": "missing response values imputed",
+        "rate": "rate (exposure) of a count",
+        "subset": "subset of a multivariate model",
+        "thres": "ordinal thresholds",
+        "cat": "number of categories",
+        "dec": "decision of a Wiener model",
+        "index": "observation index",
+        "vint": "integer data of a custom family",
+        "vreal": "real data of a custom family",
+    }
+)
+
+#: What a formula may use, briefly; docs/model-language.md has the full table.
+SUPPORTED = (
+    "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
+    "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
+    "offset(), group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
+    "and the addition terms trials() and weights()"
+)
+
+
+def not_yet(name: str, what: str) -> SpecError:
+    """The error for a brms term ``name()`` (a ``what``) that pybrms does not support yet.
+
+    Examples
+    --------
+    >>> str(not_yet("s", NOT_YET_TERMS["s"])).split(";")[0]
+    "brms term 's()' (smooth) is not supported yet by pybrms"
+    """
+    return SpecError(
+        f"brms term '{name}()' ({what}) is not supported yet by pybrms; supported: {SUPPORTED}."
+    )
