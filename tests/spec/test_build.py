@@ -262,8 +262,10 @@ def test_every_family_has_its_template():
     from importlib.resources import files
 
     for fam in FAMILIES.values():
-        assert (files("pybrms") / "templates" / "families" / f"{fam.template}.stan.j2").is_file()
-        assert set(fam.dist) == set(fam.links)
+        templates = files("pybrms") / "templates"
+        assert (templates / "families" / f"{fam.stan.template}.stan.j2").is_file()
+        assert all((templates / "functions" / f).is_file() for f in fam.stan.functions)
+        assert set(fam.stan.dist) == set(fam.links)
 
 
 def test_one_observation_makes_a_model() -> None:
