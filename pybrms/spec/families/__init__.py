@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
-from pybrms.spec.families.continuous import BETA, GAMMA, GAUSSIAN, LOGNORMAL, STUDENT
+from pybrms.spec.families.continuous import (
+    BETA,
+    EXPONENTIAL,
+    GAMMA,
+    GAUSSIAN,
+    LOGNORMAL,
+    SKEW_NORMAL,
+    STUDENT,
+    WEIBULL,
+)
 from pybrms.spec.families.discrete import BERNOULLI, BINOMIAL, NEGBINOMIAL, POISSON
 from pybrms.spec.families.ordinal import CUMULATIVE
 from pybrms.spec.families.records import (
@@ -24,6 +33,12 @@ from pybrms.spec.families.records import (
     Link,
     StanLikelihood,
     Support,
+)
+from pybrms.spec.families.zero_inflated import (
+    HURDLE_NEGBINOMIAL,
+    HURDLE_POISSON,
+    ZERO_INFLATED_NEGBINOMIAL,
+    ZERO_INFLATED_POISSON,
 )
 
 __all__ = [
@@ -56,6 +71,13 @@ FAMILIES: dict[str, Family] = {
         GAMMA,
         BETA,
         CUMULATIVE,
+        ZERO_INFLATED_POISSON,
+        HURDLE_POISSON,
+        ZERO_INFLATED_NEGBINOMIAL,
+        HURDLE_NEGBINOMIAL,
+        EXPONENTIAL,
+        WEIBULL,
+        SKEW_NORMAL,
     )
 }
 

@@ -1,9 +1,10 @@
-"""Families of a continuous response: gaussian, student, lognormal, gamma, beta."""
+"""Families of a continuous response: gaussian, student, lognormal, gamma, beta,
+exponential, weibull, skew_normal."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from pybrms.spec.families.parts import (
     NU,
@@ -16,9 +17,19 @@ from pybrms.spec.families.parts import (
     WEIGHTS,
     same_dist,
 )
-from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood
+from pybrms.spec.families.records import Dpar, DparDraws, Family, Glm, StanLikelihood
 
-__all__ = ["BETA", "GAMMA", "GAUSSIAN", "LOGNORMAL", "STUDENT"]
+__all__ = [
+    "ALPHA",
+    "BETA",
+    "EXPONENTIAL",
+    "GAMMA",
+    "GAUSSIAN",
+    "LOGNORMAL",
+    "SKEW_NORMAL",
+    "STUDENT",
+    "WEIBULL",
+]
 
 
 def _mean(d: DparDraws) -> np.ndarray:
@@ -146,5 +157,86 @@ BETA = Family(
     log_lik=_beta_log_lik,
     epred=_mean,
     predict=_beta_predict,
+)
+
+
+def _exponential_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.expon.logpdf(y, scale=d["mu"])
+
+
+def _exponential_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.exponential(d["mu"], size=d.shape)
+
+
+EXPONENTIAL = Family(
+    "exponential",
+    links=("log", "identity", "inverse"),
+    dpars=(),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("exponential", same_dist("exponential", ("log", "identity", "inverse"))),
+    log_lik=_exponential_log_lik,
+    epred=_mean,
+    predict=_exponential_predict,
+)
+
+
+def _weibull_scale(d: DparDraws) -> np.ndarray:
+    """Scale of brms's mean/shape parametrization: ``mu / Gamma(1 + 1 / shape)``."""
+    return d["mu"] / special.gamma(1 + 1 / d["shape"])
+
+
+def _weibull_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.weibull_min.logpdf(y, d["shape"], scale=_weibull_scale(d))
+
+
+def _weibull_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return _weibull_scale(d) * rng.weibull(np.broadcast_to(d["shape"], d.shape))
+
+
+WEIBULL = Family(
+    "weibull",
+    links=("log", "identity", "inverse"),
+    dpars=(SHAPE,),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("weibull", same_dist("weibull", ("log", "identity", "inverse"))),
+    log_lik=_weibull_log_lik,
+    epred=_mean,
+    predict=_weibull_predict,
+)
+
+ALPHA = Dpar("alpha", "skewness parameter", None, None, "identity", ("normal", (0, 4)))
+
+
+def _skew_normal_params(d: DparDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Location, scale and skewness of the skew normal whose mean is ``mu`` and whose
+    sd is ``sigma`` (brms's parametrization)."""
+    alpha = d["alpha"]
+    delta = alpha / np.sqrt(1 + alpha**2)
+    omega = d["sigma"] / np.sqrt(1 - 2 / np.pi * delta**2)
+    return d["mu"] - omega * delta * np.sqrt(2 / np.pi), omega, alpha
+
+
+def _skew_normal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    xi, omega, alpha = _skew_normal_params(d)
+    return stats.skewnorm.logpdf(y, alpha, loc=xi, scale=omega)
+
+
+def _skew_normal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    xi, omega, alpha = (np.broadcast_to(v, d.shape) for v in _skew_normal_params(d))
+    return stats.skewnorm.rvs(alpha, loc=xi, scale=omega, random_state=rng)
+
+
+SKEW_NORMAL = Family(
+    "skew_normal",
+    links=("identity", "log", "inverse"),
+    dpars=(SIGMA, ALPHA),
+    support=REAL,
+    additions=WEIGHTS,
+    stan=StanLikelihood("skew_normal", same_dist("skew_normal", ("identity", "log", "inverse"))),
+    log_lik=_skew_normal_log_lik,
+    epred=_mean,
+    predict=_skew_normal_predict,
 )
 

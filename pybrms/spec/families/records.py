@@ -166,9 +166,9 @@ class StanLikelihood:
         user-defined densities of one observation, such as ``zero_inflated_poisson``).
     functions
         Files under ``templates/functions`` defining the Stan functions it calls.
-    cdf
-        The template also exports ``lcdf(a)`` and ``lccdf(a)`` (one observation,
-        ``a.y`` a bound), for censoring and truncation.
+
+    Censoring and truncation will add the template macros ``lcdf(a)`` and
+    ``lccdf(a)`` and a field saying which families export them.
     """
 
     template: str
@@ -176,7 +176,6 @@ class StanLikelihood:
     glm: dict[str, Glm] = field(default_factory=dict)
     vectorized: bool = True
     functions: tuple[str, ...] = ()
-    cdf: bool = False
 
 
 @dataclass(frozen=True, eq=False)
