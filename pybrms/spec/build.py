@@ -105,7 +105,9 @@ def build_spec(
         n_groups += len(predictor.groups)
         predictors.append(predictor)
     scalar_dpars = tuple(
-        ScalarDpar(d.name, d.lb, d.ub) for d in bound.family.dpars if d.name not in bform.dpars
+        ScalarDpar(d.name, *d.bounds(response.values))
+        for d in bound.family.dpars
+        if d.name not in bform.dpars
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -404,7 +406,7 @@ def _default_priors(
             intercept = scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
         rows += p.fixed.prior_rows(intercept)
     for d in scalar_dpars:
-        default = bound.family.dpar(d.name).default_prior
+        default = bound.family.dpar(d.name).prior(y)
         dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
         rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
     groups = [g for p in predictors for g in p.groups]

@@ -95,6 +95,7 @@ CASES: tuple[Case, ...] = (
     Case("weibull_shape", bf("pos ~ x", shape="~ z"), family("weibull", link="identity")),
     Case("skew_normal_sigma", bf("y ~ x + (1 | g)", sigma="~ z"), "skew_normal"),
     Case("skew_normal_alpha_weights", bf("y | weights(w) ~ x", alpha="~ z"), "skew_normal"),
+    Case("shifted_lognormal_ndt", bf("pos ~ x + (1 | g)", ndt="~ z"), "shifted_lognormal"),
 )
 
 
@@ -137,6 +138,9 @@ FAMILY_MODELS: tuple[Case, ...] = (
     # a scalar shape: with shape ~ z a short chain can stick where shape is tiny
     Case("weibull", "pos | weights(w) ~ x + (1 | g)", "weibull"),
     Case("skew_normal", bf("y ~ x + (1 | g)", sigma="~ z", alpha="~ x"), "skew_normal"),
+    Case(
+        "shifted_lognormal", bf("pos | weights(w) ~ x + (1 | g)", sigma="~ z"), "shifted_lognormal"
+    ),
 )
 
 

@@ -260,6 +260,9 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "exponential": lambda y, d, sd: stats.expon(scale=np.exp(d["mu"])).logpdf(y),
     "weibull": weibull,
     "skew_normal": skew_normal,
+    "shifted_lognormal": lambda y, d, sd: (
+        stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(np.log(y - d["ndt"])) - np.log(y - d["ndt"])
+    ),
 }
 
 
@@ -323,6 +326,9 @@ MEANS: dict[str, Mean] = {
     "exponential": lambda eta, etas, sd, v: np.exp(eta),
     "weibull": lambda eta, etas, sd, v: np.exp(eta),
     "skew_normal": lambda eta, etas, sd, v: eta,
+    "shifted_lognormal": lambda eta, etas, sd, v: (
+        flat(v, "ndt")[:, np.newaxis] + np.exp(eta + np.exp(etas["sigma"]) ** 2 / 2)
+    ),
 }
 # Families whose expected value is the inverse link of eta.
 MEAN_IS_INVERSE_LINK = frozenset(

@@ -340,6 +340,17 @@ def skew_normal_alpha() -> Case:
     )
 
 
+def shifted_lognormal_ndt() -> Case:
+    rng, df = base(20)
+    df["y"] = 0.3 + rng.lognormal(-0.5 + 0.4 * df["x"], 0.6)
+    return Case(
+        "y ~ x",
+        "shifted_lognormal",
+        df,
+        {"b_Intercept": -0.5, "b_x": 0.4, "sigma": 0.6, "ndt": 0.3},
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -362,6 +373,7 @@ CASES = {
         exponential_log,
         weibull_shape,
         skew_normal_alpha,
+        shifted_lognormal_ndt,
     )
 }
 
@@ -369,7 +381,7 @@ CASES = {
 # Tolerance in standard errors; see the module docstring.
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
-_POSITIVE = ("sigma", "shape", "phi", "sd_")
+_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt")
 _PROBABILITY = ("zi", "hu")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -286,6 +287,11 @@ def test_unknown_dpar_lists_valid_ones():
             "skew_normal",
             [("student_t(3, 0, 2.5)", "sigma", 0.0, None), ("normal(0, 4)", "alpha", None, None)],
         ),
+        (
+            "y ~ x",
+            "shifted_lognormal",
+            [("student_t(3, 0, 2.5)", "sigma", 0.0, None), ("uniform(0, 0.5)", "ndt", 0.0, 0.5)],
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -295,6 +301,16 @@ def test_brms_default_priors_and_bounds_of_family_parameters(formula, fam, expec
     spec = build_spec(formula, _df(**{column: y}), fam)
     rows = [r for r in spec.priors.rows if r.cls != "b" and (r.cls, r.dpar) != ("Intercept", "")]
     assert [(str(r.prior), r.cls, r.lb, r.ub) for r in rows] == expected
+
+
+@pytest.mark.parametrize("smallest", [0.7, 1 / 3, 6.7556901546155395, 2.5e-7, 12345.678901234567])
+def test_printed_ndt_bound_never_exceeds_the_smallest_response(smallest):
+    """Stan reads the printed bound; above min(Y) it would allow Y - ndt < 0."""
+    y = [smallest * k for k in (1.5, 1, 2, 3, 4, 5)]
+    spec = build_spec("y ~ x", _df(y=y), "shifted_lognormal")
+    (line,) = [s for s in render(spec).splitlines() if " ndt;" in s]
+    printed = float(re.search(r"upper=([^>]+)>", line).group(1))
+    assert printed <= smallest and (smallest - printed) / smallest < 1e-13
 
 
 def test_bounded_family_parameters_are_declared_with_both_bounds():

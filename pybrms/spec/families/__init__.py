@@ -18,6 +18,7 @@ from pybrms.spec.families.continuous import (
     GAMMA,
     GAUSSIAN,
     LOGNORMAL,
+    SHIFTED_LOGNORMAL,
     SKEW_NORMAL,
     STUDENT,
     WEIBULL,
@@ -78,6 +79,7 @@ FAMILIES: dict[str, Family] = {
         EXPONENTIAL,
         WEIBULL,
         SKEW_NORMAL,
+        SHIFTED_LOGNORMAL,
     )
 }
 

@@ -1,7 +1,9 @@
 """Families of a continuous response: gaussian, student, lognormal, gamma, beta,
-exponential, weibull, skew_normal."""
+exponential, weibull, skew_normal, shifted_lognormal."""
 
 from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
 
 import numpy as np
 from scipy import special, stats
@@ -26,8 +28,10 @@ __all__ = [
     "GAMMA",
     "GAUSSIAN",
     "LOGNORMAL",
+    "NDT",
     "SKEW_NORMAL",
     "STUDENT",
+    "SHIFTED_LOGNORMAL",
     "WEIBULL",
 ]
 
@@ -240,3 +244,46 @@ SKEW_NORMAL = Family(
     predict=_skew_normal_predict,
 )
 
+
+def _min_y(y: np.ndarray) -> float:
+    """The smallest (positive) response, rounded down to the 15 significant digits the
+    Stan program prints, so that the printed bound keeps ``Y - ndt`` non-negative."""
+    smallest = float(np.min(y))
+    exact = Decimal(smallest)
+    unit = Decimal(1).scaleb(exact.adjusted() - 14)
+    nearest = float(exact.quantize(unit))
+    return nearest if nearest <= smallest else float(exact.quantize(unit, rounding=ROUND_FLOOR))
+
+
+def _ndt_prior(y: np.ndarray) -> tuple[str, tuple[float, ...]]:
+    return "uniform", (0, _min_y(y))
+
+
+# brms's ndt lies below the smallest response, with a uniform prior up to it
+NDT = Dpar("ndt", "non-decision time parameter", 0.0, _min_y, "log", _ndt_prior)
+
+
+def _shifted_lognormal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.lognorm.logpdf(y - d["ndt"], d["sigma"], scale=np.exp(d["mu"]))
+
+
+def _shifted_lognormal_epred(d: DparDraws) -> np.ndarray:
+    return d["ndt"] + _lognormal_epred(d)
+
+
+def _shifted_lognormal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return d["ndt"] + _lognormal_predict(d, rng)
+
+
+SHIFTED_LOGNORMAL = Family(
+    "shifted_lognormal",
+    links=("identity", "inverse"),
+    dpars=(SIGMA, NDT),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("shifted_lognormal", same_dist("lognormal", ("identity", "inverse"))),
+    log_lik=_shifted_lognormal_log_lik,
+    epred=_shifted_lognormal_epred,
+    predict=_shifted_lognormal_predict,
+    log_scale=True,
+)

@@ -83,12 +83,15 @@ class Dpar:
     comment
         brms's comment on its declaration in the Stan program.
     lb, ub
-        Bounds when it is estimated as a single value; None for unbounded.
+        Bounds when it is estimated as a single value; None for unbounded; a
+        function of the response values for a bound that depends on them
+        (``ndt`` below the smallest response).
     link
         brms's link when it has its own formula; None if it cannot have one.
     default_prior
-        brms's default prior when estimated as a single value; None means the
-        data-dependent half student-t of brms's ``def_scale_prior``.
+        brms's default prior when estimated as a single value, or a function of
+        the response values giving it; None means the data-dependent half
+        student-t of brms's ``def_scale_prior``.
     intercept_prior
         brms's default prior of the intercept of its own formula; None means the
         data-dependent student-t of ``def_scale_prior`` on the link scale.
@@ -97,10 +100,18 @@ class Dpar:
     name: str
     comment: str
     lb: float | None
-    ub: float | None
+    ub: float | Callable[[np.ndarray], float] | None
     link: str | None
-    default_prior: PriorSpec | None
+    default_prior: PriorSpec | Callable[[np.ndarray], PriorSpec] | None
     intercept_prior: PriorSpec | None = ("student_t", (3, 0, 2.5))
+
+    def bounds(self, y: np.ndarray) -> tuple[float | None, float | None]:
+        """``(lb, ub)`` for the response values ``y``."""
+        return self.lb, self.ub(y) if callable(self.ub) else self.ub
+
+    def prior(self, y: np.ndarray) -> PriorSpec | None:
+        """brms's default prior for the response values ``y`` (None: ``def_scale_prior``)."""
+        return self.default_prior(y) if callable(self.default_prior) else self.default_prior
 
 
 @dataclass(frozen=True)
