@@ -74,19 +74,9 @@ _RULES = {
 #: ``constant(x)`` is brms's way to fix a parameter at ``x``.
 DISTRIBUTIONS: Mapping[str, int] = {name: len(args) for name, args in _ARGUMENTS.items()}
 
-#: Parameter classes a prior can be set on, as in brms.
-CLASSES: tuple[str, ...] = (
-    "b",
-    "Intercept",
-    "sd",
-    "cor",
-    "L",
-    "sigma",
-    "shape",
-    "nu",
-    "phi",
-    "disc",
-)
+#: Parameter classes a prior can be set on, as in brms, besides the distributional
+#: parameters of the families (``sigma``, ``shape``, ``zi``, ...).
+CLASSES: tuple[str, ...] = ("b", "Intercept", "sd", "cor", "L", "disc")
 
 # Correlation priors and the classes they belong to: each needs the other.
 _CORRELATION_DISTRIBUTIONS = frozenset({"lkj", "lkj_corr_cholesky"})
@@ -230,7 +220,7 @@ class Prior:
     prior : str
         The prior as written, e.g. ``"normal(0, 1)"``; ``""`` is flat.
     class_ : str
-        Parameter class, one of :data:`CLASSES`.
+        Parameter class, one of :data:`CLASSES` or a family's distributional parameter.
     coef : str
         Coefficient name within the class (``"x"`` for ``b_x``), or ``""`` for all.
     group : str
@@ -267,8 +257,11 @@ class Prior:
 
 
 def _check_class(class_: str, dist: Dist | None) -> None:
-    if class_ not in CLASSES:
-        raise SpecError(f"unknown prior class {class_!r}; valid classes: {', '.join(CLASSES)}")
+    from pybrms.spec.families import DPAR_NAMES  # here: pybrms.spec imports this module
+
+    if class_ not in CLASSES and class_ not in DPAR_NAMES:
+        valid = ", ".join((*CLASSES, *DPAR_NAMES))
+        raise SpecError(f"unknown prior class {class_!r}; valid classes: {valid}")
     if dist is None:
         return
     if dist.is_constant:
@@ -385,7 +378,7 @@ def prior(
         A distribution call with numeric arguments (see :data:`DISTRIBUTIONS`),
         ``"constant(x)"`` to fix the parameter, or ``""`` for a flat prior.
     class_ : str, default "b"
-        Parameter class, one of :data:`CLASSES`.
+        Parameter class, one of :data:`CLASSES` or a family's distributional parameter.
     coef : str, optional
         A single coefficient of the class, e.g. ``"zAge"``.
     group : str, optional

@@ -13,6 +13,7 @@ import pybrms as bm
 from pybrms.backends.embedded import build as embedded_build
 from pybrms.errors import SpecError
 from pybrms.priors import CLASSES, DISTRIBUTIONS, Dist, Prior, Priors, parse_prior, prior
+from pybrms.spec.families import DPAR_NAMES
 
 PARSED = {
     "normal(0, 1)": Dist("normal", (0, 1)),
@@ -110,7 +111,7 @@ def test_prior_row() -> None:
     assert flat.dist is None
 
 
-@pytest.mark.parametrize("class_", CLASSES)
+@pytest.mark.parametrize("class_", (*CLASSES, *DPAR_NAMES))
 def test_every_class_accepts_a_prior(class_: str) -> None:
     text = "lkj(2)" if class_ in ("cor", "L") else "normal(0, 1)"
     assert next(iter(prior(text, class_=class_))).class_ == class_
@@ -118,8 +119,8 @@ def test_every_class_accepts_a_prior(class_: str) -> None:
 
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
-        "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, sigma, shape, "
-        "nu, phi, disc"
+        "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, disc, sigma, nu, "
+        "shape, phi, zi, hu, alpha, ndt"
     ),
     ("normal(0, 1)", "cor"): (
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor and L, and "

@@ -19,18 +19,10 @@ from pybrms.spec.default_priors import (
     prior_statements,
     user_bounds,
 )
-from pybrms.spec.model_spec import ModelSpec, Predictor
+from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
 from pybrms.spec.terms import EtaPart, GroupEffects, StanArg
 
 __all__ = ["Likelihood", "LocalVector", "Position", "render_context"]
-
-# brms's comments on the declarations of family parameters.
-_DPAR_COMMENTS = {
-    "sigma": "dispersion parameter",
-    "shape": "shape parameter",
-    "nu": "degrees of freedom or shape",
-    "phi": "precision parameter",
-}
 
 
 @dataclass(frozen=True)
@@ -81,12 +73,14 @@ class Likelihood:
     glm
         Call the family's GLM function with the design matrix and coefficients.
     args
-        Arguments of the family macro (of row ``n`` when there are weights).
+        Arguments of the family macro (of row ``n`` when ``pointwise``).
     dpars
         Linear predictors computed as vectors first (those the GLM call does not take).
+    pointwise
+        The density is summed row by row: with weights, or for a family whose
+        density takes one observation.
     weights
-        Weight of row ``n`` (empty without weights): then the density is summed
-        row by row.
+        Weight of row ``n`` (empty without weights).
     reads
         Every variable the likelihood reads, in order of first use: the
         ``partial_log_lik`` arguments.
@@ -97,6 +91,7 @@ class Likelihood:
     glm: bool
     args: dict[str, str]
     dpars: tuple[LocalVector, ...]
+    pointwise: bool
     weights: str
     reads: tuple[StanArg, ...]
 
@@ -187,7 +182,7 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     """Whether mu goes through Stan's GLM function: as brms, when the family and link
     have one, mu has population-level coefficients and there are no weights; and when
     the function takes mu's other parts and the other dpars as they are."""
-    glm = spec.family.family.glm.get(spec.family.link.name)
+    glm = spec.family.family.stan.glm.get(spec.family.link.name)
     if glm is None or spec.response.weights is not None:
         return False
     if not any(part.kind == "design" for part in parts):
@@ -205,12 +200,13 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
         reads.setdefault(arg.name, arg)
         return arg.name
 
-    pointwise = spec.response.weights is not None
+    weighted = spec.response.weights is not None
+    pointwise = weighted or not family.stan.vectorized
     rows = pos.row if pointwise else pos.rows
     args = {"y": rows(use(StanArg("Y", "array[] int" if family.discrete else "vector", True)))}
     if spec.response.trials is not None:
         args["trials"] = rows(use(StanArg("trials", "array[] int", True)))
-    weights = pos.row(use(StanArg("weights", "vector", True))) if pointwise else ""
+    weights = pos.row(use(StanArg("weights", "vector", True))) if weighted else ""
 
     mu_parts = _eta_parts(spec, spec.predictors[0])
     glm = _use_glm(spec, mu_parts)
@@ -243,16 +239,29 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     for d in spec.scalar_dpars:
         args[d.name] = use(StanArg(d.name, "real", False))
     link = spec.family.link.name
-    args["dist"] = family.glm[link].name if glm else family.dist[link][0]
+    args["dist"] = family.stan.glm[link].name if glm else family.stan.dist[link][0]
     return Likelihood(
         pos=pos,
-        family_template=f"families/{family.template}.stan.j2",
+        family_template=f"families/{family.stan.template}.stan.j2",
         glm=glm,
         args=args,
         dpars=tuple(dpars),
+        pointwise=pointwise,
         weights=weights,
         reads=tuple(reads.values()),
     )
+
+
+def _stan_bounds(lb: float | None, ub: float | None) -> str:
+    """``<lower=.., upper=..>`` for the bounds that are set, else empty."""
+    parts = [
+        f"{side}={format_number(v)}" for side, v in (("lower", lb), ("upper", ub)) if v is not None
+    ]
+    return f"<{', '.join(parts)}>" if parts else ""
+
+
+def _dpar_bounds(d: ScalarDpar) -> str:
+    return _stan_bounds(d.lb, d.ub)
 
 
 def _bounds(spec: ModelSpec) -> dict[str, str]:
@@ -316,14 +325,17 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "nthres": spec.response.nthres,
         "terms": spec.terms,
         "scalar_dpars": [
-            {"name": d.name, "lb": format_number(d.lb), "comment": _DPAR_COMMENTS[d.name]}
+            {"name": d.name, "bounds": _dpar_bounds(d), "comment": family.dpar(d.name).comment}
             for d in spec.scalar_dpars
         ],
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),
         "prior_data": prior_data(spec.priors, spec.prior_targets()),
-        "functions": ["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else [],
+        "functions": [
+            *(f"functions/{f}" for f in family.stan.functions),
+            *(["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else []),
+        ],
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False)),
         "threaded": threaded,

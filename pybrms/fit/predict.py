@@ -8,20 +8,18 @@ array ``(chains, draws, *dims)``) and works on all draws at once, as brms's
 
 Linear predictors are built from the spec's terms (population-level design and
 coefficients, offsets, group-level effects indexed by level), so the same code
-serves the fitted rows and new data. Each family is one record of
-:data:`FAMILY_FUNCTIONS` (log-likelihood, expected value, random draws) keyed
-by the family's name, following brms's ``log_lik_<family>``,
+serves the fitted rows and new data. The family's record
+(:class:`pybrms.spec.families.Family`) holds its log-likelihood, expected value
+and random draws, following brms's ``log_lik_<family>``,
 ``posterior_epred_<family>`` and ``posterior_predict_<family>``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
 
 from pybrms.errors import DataError, SpecError
 from pybrms.fit.draw_ids import select_draws
@@ -32,14 +30,11 @@ from pybrms.fit.newdata import (
     response_data,
 )
 from pybrms.fit.re_formula import select_prediction_data
+from pybrms.spec.families import DparDraws
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.terms import GroupEffects
 
 __all__ = [
-    "FAMILY_FUNCTIONS",
-    "INVERSE_LINKS",
-    "DparDraws",
-    "FamilyFunctions",
     "linear_predictors",
     "log_lik",
     "posterior_epred",
@@ -49,196 +44,6 @@ __all__ = [
 
 Variables = Mapping[str, np.ndarray]
 RngLike = np.random.Generator | int | None
-
-#: Inverse link functions on numpy arrays, keyed by brms's link name.
-INVERSE_LINKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "identity": lambda eta: eta,
-    "log": np.exp,
-    "inverse": np.reciprocal,
-    "sqrt": np.square,
-    "logit": special.expit,
-    "probit": special.ndtr,
-    "cloglog": lambda eta: -np.expm1(-np.exp(eta)),
-}
-
-
-@dataclass(frozen=True, eq=False)
-class DparDraws:
-    """Draws of the distributional parameters at N rows: what a family function reads.
-
-    Attributes
-    ----------
-    dpars
-        ``"mu"`` and the family's other parameters on the response scale,
-        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value.
-    eta
-        Linear predictor of ``mu``, ``(S, N)``.
-    inverse_link
-        Inverse link of ``mu``.
-    thres
-        Ordinal thresholds ``(S, nthres)`` on the scale of ``eta``, else None.
-    trials
-        Number of trials per row, else None.
-    """
-
-    dpars: dict[str, np.ndarray]
-    eta: np.ndarray
-    inverse_link: Callable[[np.ndarray], np.ndarray]
-    thres: np.ndarray | None
-    trials: np.ndarray | None
-
-    def __getitem__(self, dpar: str) -> np.ndarray:
-        return self.dpars[dpar]
-
-
-@dataclass(frozen=True)
-class FamilyFunctions:
-    """The post-processing of one family.
-
-    Attributes
-    ----------
-    log_lik
-        ``(draws, y) -> (S, N)`` pointwise log density of the responses ``y``.
-    epred
-        ``draws -> (S, N)`` expected value of the response (``(S, N, K)``
-        category probabilities for ordinal families).
-    predict
-        ``(draws, rng) -> (S, N)`` one response per draw and row.
-    """
-
-    log_lik: Callable[[DparDraws, np.ndarray], np.ndarray]
-    epred: Callable[[DparDraws], np.ndarray]
-    predict: Callable[[DparDraws, np.random.Generator], np.ndarray]
-
-
-def _shape(d: DparDraws) -> tuple[int, int]:
-    return d.eta.shape
-
-
-def _mean(d: DparDraws) -> np.ndarray:
-    return d["mu"]
-
-
-def _binomial_trials(d: DparDraws) -> np.ndarray | int:
-    return 1 if d.trials is None else d.trials
-
-
-def _binomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
-    return stats.binom.logpmf(y, _binomial_trials(d), d["mu"])
-
-
-def _binomial_epred(d: DparDraws) -> np.ndarray:
-    return d["mu"] * _binomial_trials(d)
-
-
-def _binomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
-    return rng.binomial(_binomial_trials(d), d["mu"], size=_shape(d))
-
-
-def _negbinomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
-    """Log density of brms's mean/shape parametrization, accurate for any shape.
-
-    Written with ``betaln`` as Stan's ``neg_binomial_2_lpmf``; the textbook form
-    (and ``scipy.stats.nbinom``) loses all digits once the shape exceeds ~1e12,
-    where the distribution tends to the Poisson.
-    """
-    mu, shape = d["mu"], d["shape"]
-    return (
-        -np.log(y + shape)
-        - special.betaln(shape, y + 1)
-        + special.xlogy(y, mu)
-        - shape * np.log1p(mu / shape)
-        - y * np.log(mu + shape)
-    )
-
-
-def _negbinomial_p(d: DparDraws) -> np.ndarray:
-    """numpy's success probability of brms's mean/shape parametrization."""
-    return d["shape"] / (d["shape"] + d["mu"])
-
-
-def _gamma_scale(d: DparDraws) -> np.ndarray:
-    """Scale of brms's mean/shape parametrization (Stan: rate ``shape / mu``)."""
-    return d["mu"] / d["shape"]
-
-
-def _beta_shapes(d: DparDraws) -> tuple[np.ndarray, np.ndarray]:
-    """Shapes of brms's mean/precision parametrization."""
-    return d["mu"] * d["phi"], (1 - d["mu"]) * d["phi"]
-
-
-def _ordinal_cdf(d: DparDraws) -> np.ndarray:
-    """``P(Y <= k) = F(thres_k - eta)``, ``(S, N, nthres)``."""
-    assert d.thres is not None  # set for ordinal families
-    return d.inverse_link(d.thres[:, np.newaxis, :] - d.eta[:, :, np.newaxis])
-
-
-def _ordinal_epred(d: DparDraws) -> np.ndarray:
-    cdf = _ordinal_cdf(d)
-    edges = np.zeros((*cdf.shape[:2], 1))
-    return np.diff(np.concatenate([edges, cdf, edges + 1.0], axis=-1), axis=-1)
-
-
-def _ordinal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
-    probs = _ordinal_epred(d)
-    if y.max() > probs.shape[-1]:
-        raise SpecError(
-            f"Ordinal responses must be 1..{probs.shape[-1]} as in the fit; got {int(y.max())}."
-        )
-    index = np.broadcast_to((y - 1)[np.newaxis, :, np.newaxis], (*probs.shape[:2], 1))
-    return np.log(np.take_along_axis(probs, index, axis=-1)[..., 0])
-
-
-def _ordinal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
-    cdf = _ordinal_cdf(d)
-    u = rng.random((*cdf.shape[:2], 1))
-    return 1 + (cdf < u).sum(axis=-1)
-
-
-#: Post-processing of every family, keyed by :attr:`pybrms.spec.families.Family.name`.
-FAMILY_FUNCTIONS: dict[str, FamilyFunctions] = {
-    "gaussian": FamilyFunctions(
-        log_lik=lambda d, y: stats.norm.logpdf(y, d["mu"], d["sigma"]),
-        epred=_mean,
-        predict=lambda d, rng: rng.normal(d["mu"], d["sigma"], size=_shape(d)),
-    ),
-    "student": FamilyFunctions(
-        log_lik=lambda d, y: stats.t.logpdf(y, d["nu"], d["mu"], d["sigma"]),
-        epred=_mean,
-        predict=lambda d, rng: (
-            d["mu"] + d["sigma"] * rng.standard_t(np.broadcast_to(d["nu"], _shape(d)))
-        ),
-    ),
-    "poisson": FamilyFunctions(
-        log_lik=lambda d, y: stats.poisson.logpmf(y, d["mu"]),
-        epred=_mean,
-        predict=lambda d, rng: rng.poisson(d["mu"], size=_shape(d)),
-    ),
-    "negbinomial": FamilyFunctions(
-        log_lik=_negbinomial_log_lik,
-        epred=_mean,
-        predict=lambda d, rng: rng.negative_binomial(d["shape"], _negbinomial_p(d), _shape(d)),
-    ),
-    "bernoulli": FamilyFunctions(_binomial_log_lik, _binomial_epred, _binomial_predict),
-    "binomial": FamilyFunctions(_binomial_log_lik, _binomial_epred, _binomial_predict),
-    "lognormal": FamilyFunctions(
-        log_lik=lambda d, y: stats.lognorm.logpdf(y, d["sigma"], scale=np.exp(d["mu"])),
-        epred=lambda d: np.exp(d["mu"] + d["sigma"] ** 2 / 2),
-        predict=lambda d, rng: rng.lognormal(d["mu"], d["sigma"], size=_shape(d)),
-    ),
-    "gamma": FamilyFunctions(
-        log_lik=lambda d, y: stats.gamma.logpdf(y, d["shape"], scale=_gamma_scale(d)),
-        epred=_mean,
-        predict=lambda d, rng: rng.gamma(d["shape"], _gamma_scale(d), size=_shape(d)),
-    ),
-    "beta": FamilyFunctions(
-        log_lik=lambda d, y: stats.beta.logpdf(y, *_beta_shapes(d)),
-        epred=_mean,
-        predict=lambda d, rng: rng.beta(*_beta_shapes(d), size=_shape(d)),
-    ),
-    "cumulative": FamilyFunctions(_ordinal_log_lik, _ordinal_epred, _ordinal_predict),
-}
-
 
 def linear_predictors(
     spec: ModelSpec,
@@ -361,7 +166,7 @@ def posterior_linpred(
     if not transform:
         return etas[dpar]
     link = next(p.link for p in spec.predictors if p.dpar == dpar)
-    return INVERSE_LINKS[link.name](etas[dpar])
+    return link.inverse(etas[dpar])
 
 
 def posterior_epred(
@@ -405,7 +210,7 @@ def posterior_epred(
     data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
                                draw_ids, generator)
     draws = _dpar_draws(spec, data, variables, generator)
-    return FAMILY_FUNCTIONS[spec.family.name].epred(draws)
+    return spec.family.family.epred(draws)
 
 
 def posterior_predict(
@@ -453,7 +258,7 @@ def posterior_predict(
     data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
                                draw_ids, generator)
     draws = _dpar_draws(spec, data, variables, generator)
-    return FAMILY_FUNCTIONS[spec.family.name].predict(draws, generator)
+    return spec.family.family.predict(draws, generator)
 
 
 def log_lik(
@@ -499,7 +304,7 @@ def log_lik(
     data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
                                draw_ids, generator)
     draws = _dpar_draws(spec, data, variables, generator)
-    out = FAMILY_FUNCTIONS[spec.family.name].log_lik(draws, response.values)
+    out = spec.family.family.log_lik(draws, response.values)
     return out if response.weights is None else out * response.weights
 
 
@@ -585,10 +390,10 @@ def _dpar_draws(
     spec: ModelSpec, data: PredictionData, variables: Variables, rng: np.random.Generator
 ) -> DparDraws:
     etas = _linear_predictors(data, variables, rng)
-    dpars = {p.dpar: INVERSE_LINKS[p.link.name](etas[p.dpar]) for p in spec.predictors}
+    dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: _draws(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     mu = spec.predictors[0]
     thres = None
     if mu.fixed is not None and mu.fixed.thresholds:
         thres = _draws(variables, mu.fixed.b_intercept)
-    return DparDraws(dpars, etas["mu"], INVERSE_LINKS[mu.link.name], thres, data.trials)
+    return DparDraws(dpars, etas["mu"], mu.link.inverse, thres, data.trials)

@@ -8,8 +8,6 @@ names table, and returns a frozen :class:`~pybrms.spec.model_spec.ModelSpec`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
@@ -17,7 +15,7 @@ from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, as_brms_formula
 from pybrms.priors import Dist, Priors
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
-from pybrms.spec.families import DPARS, LINKS, BoundFamily, Family, resolve_family
+from pybrms.spec.families import LINKS, BoundFamily, Family, resolve_family
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -107,7 +105,9 @@ def build_spec(
         n_groups += len(predictor.groups)
         predictors.append(predictor)
     scalar_dpars = tuple(
-        ScalarDpar(d, DPARS[d].lb) for d in bound.family.dpars if d not in bform.dpars
+        ScalarDpar(d.name, *d.bounds(response.values))
+        for d in bound.family.dpars
+        if d.name not in bform.dpars
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -147,14 +147,14 @@ def get_prior(
 
 def _check_dpars(bform: BrmsFormula, family: Family) -> None:
     for dpar in bform.dpars:
-        if dpar not in family.dpars:
-            valid = ", ".join(family.dpars) or "none"
+        if dpar not in family.dpar_names:
+            valid = ", ".join(family.dpar_names) or "none"
             raise SpecError(
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
                 f"Its parameters besides mu: {valid}."
             )
-        if DPARS[dpar].link is None:
-            predictable = ", ".join(d for d in family.dpars if DPARS[d].link is not None)
+        if family.dpar(dpar).link is None:
+            predictable = ", ".join(d.name for d in family.dpars if d.link is not None)
             raise SpecError(
                 f"Parameter {dpar!r} cannot have its own formula yet; "
                 f"predictable parameters of {family.name!r}: {predictable or 'none'}."
@@ -229,9 +229,10 @@ def response_from_data(
         return Response(expr, values, weights=weights, nthres=nthres)
     y = _numeric(raw, f"response {expr!r}")
     check_finite(y, where, data.index)
-    check = _RESPONSE_CHECKS[family.response]
-    bad, rule = check(y)
+    assert family.support.outside is not None  # only ordinal responses have none
+    bad = family.support.outside(y)
     if bad.any():
+        rule = family.support.rule
         raise SpecError(f"{where} must be {rule}; {_first_bad(y, bad, data.index)}.")
     if family.discrete:
         _check_stan_int(y, where, data.index)
@@ -277,16 +278,6 @@ def _check_stan_int(values: np.ndarray, what: str, index: pd.Index) -> None:
 
 def _not_integer(y: np.ndarray) -> np.ndarray:
     return y != np.round(y)
-
-
-# Values are already known to be finite here.
-_RESPONSE_CHECKS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, str]]] = {
-    "real": lambda y: (np.zeros(y.shape, bool), "real"),
-    "count": lambda y: ((y < 0) | _not_integer(y), "a non-negative integer"),
-    "binary": lambda y: (~np.isin(y, (0, 1)), "0 or 1"),
-    "positive": lambda y: (~(y > 0), "positive"),
-    "proportion": lambda y: (~((y > 0) & (y < 1)), "strictly between 0 and 1"),
-}
 
 
 def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index, nthres: int | None) -> np.ndarray:
@@ -345,9 +336,9 @@ def _predictor(
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
         link = bound.link
-        applies_inverse = bound.family.dist[link.name][1]
+        applies_inverse = bound.family.stan.dist[link.name][1]
     else:
-        link = LINKS[DPARS[dpar].link or "identity"]
+        link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
     return Predictor(dpar, link, inverse, fixed, offset, groups)
@@ -410,15 +401,14 @@ def _default_priors(
             intercept = scale_prior(
                 y, bound, bound.link.name, center=False, offset_mean=offset_mean
             )
-        elif p.dpar == "sigma":
-            intercept = scale_prior(y, bound, p.link.name)
         else:
-            intercept = Dist("student_t", (3, 0, 2.5))
+            default = bound.family.dpar(p.dpar).intercept_prior
+            intercept = scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
         rows += p.fixed.prior_rows(intercept)
     for d in scalar_dpars:
-        default = DPARS[d.name].default_prior
+        default = bound.family.dpar(d.name).prior(y)
         dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
-        rows.append(PriorRow(dist, d.name, lb=d.lb))
+        rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
     groups = [g for p in predictors for g in p.groups]
     if groups:
         sd_prior = scale_prior(y, bound, bound.link.name)

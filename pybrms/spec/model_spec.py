@@ -81,10 +81,12 @@ class Predictor:
 
 @dataclass(frozen=True)
 class ScalarDpar:
-    """A distributional parameter estimated as one value (``sigma``, ``shape``, ``nu``, ``phi``)."""
+    """A distributional parameter estimated as one value (``sigma``, ``zi``, ...),
+    with its bounds (None for unbounded)."""
 
     name: str
-    lb: float
+    lb: float | None
+    ub: float | None
 
 
 @dataclass(frozen=True, eq=False)

@@ -83,6 +83,19 @@ CASES: tuple[Case, ...] = (
         "ord | weights(w) ~ 1 + (1 | g)",
         family("cumulative", link="probit"),
     ),
+    Case("zero_inflated_poisson_zi", bf("count ~ x + (1 | g)", zi="~ z"), "zero_inflated_poisson"),
+    Case(
+        "hurdle_poisson_identity",
+        "count | weights(w) ~ x",
+        family("hurdle_poisson", link="identity"),
+    ),
+    Case("zero_inflated_negbinomial", "count ~ x + (1 | g)", "zero_inflated_negbinomial"),
+    Case("hurdle_negbinomial_hu", bf("count ~ x", hu="~ z + (1 | g)"), "hurdle_negbinomial"),
+    Case("exponential_weights", "pos | weights(w) ~ x + (1 | g)", "exponential"),
+    Case("weibull_shape", bf("pos ~ x", shape="~ z"), family("weibull", link="identity")),
+    Case("skew_normal_sigma", bf("y ~ x + (1 | g)", sigma="~ z"), "skew_normal"),
+    Case("skew_normal_alpha_weights", bf("y | weights(w) ~ x", alpha="~ z"), "skew_normal"),
+    Case("shifted_lognormal_ndt", bf("pos ~ x + (1 | g)", ndt="~ z"), "shifted_lognormal"),
 )
 
 
@@ -113,6 +126,21 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("beta", bf("prop ~ x + (1 | g)", phi="~ z"), "beta"),
     Case("cumulative", "ord | weights(w) ~ x + f + (1 | g)", "cumulative"),
     Case("cumulative_glm", "ord ~ x + f", "cumulative"),
+    Case(
+        "zero_inflated_poisson",
+        bf("count ~ x + (1 | g) + offset(o)", zi="~ z"),
+        "zero_inflated_poisson",
+    ),
+    Case("hurdle_poisson", "count | weights(w) ~ x + (1 | g)", "hurdle_poisson"),
+    Case("zero_inflated_negbinomial", bf("count ~ x", shape="~ z"), "zero_inflated_negbinomial"),
+    Case("hurdle_negbinomial", bf("count ~ x + (1 | g)", hu="~ z"), "hurdle_negbinomial"),
+    Case("exponential", "pos ~ x + (1 | g) + offset(o)", "exponential"),
+    # a scalar shape: with shape ~ z a short chain can stick where shape is tiny
+    Case("weibull", "pos | weights(w) ~ x + (1 | g)", "weibull"),
+    Case("skew_normal", bf("y ~ x + (1 | g)", sigma="~ z", alpha="~ x"), "skew_normal"),
+    Case(
+        "shifted_lognormal", bf("pos | weights(w) ~ x + (1 | g)", sigma="~ z"), "shifted_lognormal"
+    ),
 )
 
 

@@ -25,15 +25,13 @@ from pybrms.codegen import render
 from pybrms.draws import Draws
 from pybrms.errors import DataError, SpecError
 from pybrms.fit.predict import (
-    FAMILY_FUNCTIONS,
-    INVERSE_LINKS,
     linear_predictors,
     log_lik,
     posterior_epred,
     posterior_linpred,
     posterior_predict,
 )
-from pybrms.spec import FAMILIES, build_spec
+from pybrms.spec import build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import FixedEffects, GroupEffects
@@ -109,7 +107,12 @@ def unconstrain(spec: ModelSpec, variables: dict[str, np.ndarray]) -> np.ndarray
             else:  # array[M] vector[N]
                 parts.append(z.reshape(len(z), -1))
     for d in spec.scalar_dpars:
-        parts.append(np.log(flat(variables, d.name) - d.lb)[:, np.newaxis])
+        x = flat(variables, d.name)
+        if d.lb is not None and d.ub is not None:
+            x = special.logit((x - d.lb) / (d.ub - d.lb))
+        elif d.lb is not None:
+            x = np.log(x - d.lb)
+        parts.append(x[:, np.newaxis])
     return np.concatenate(parts, axis=1)
 
 
@@ -178,11 +181,58 @@ def ordered_logistic(y: np.ndarray, eta: np.ndarray, cut: np.ndarray) -> np.ndar
     return np.log(upper - lower)
 
 
+def dpar_value(d: dict[str, np.ndarray], sd: dict[str, Any], name: str, inverse) -> np.ndarray:
+    """``d[name]`` on its natural scale: the inverse link of its linear predictor when it
+    has a formula (its design matrix is in the Stan data), else the draws themselves."""
+    return inverse(d[name]) if f"K_{name}" in sd else d[name]
+
+
+def zero_inflated(log_p: np.ndarray, log_p0: np.ndarray, zi: np.ndarray, y: np.ndarray):
+    """Mixture of a point mass at 0 (probability ``zi``) and a count distribution."""
+    zero = np.log(zi + (1 - zi) * np.exp(log_p0))
+    return np.where(y == 0, zero, np.log1p(-zi) + log_p)
+
+
+def hurdle(log_p: np.ndarray, log_p0: np.ndarray, hu: np.ndarray, y: np.ndarray):
+    """Zeros with probability ``hu``, else the count distribution truncated at 0."""
+    positive = np.log1p(-hu) + log_p - np.log1p(-np.exp(log_p0))
+    return np.where(y == 0, np.log(hu) + 0 * positive, positive)
+
+
+def negbinomial_parts(y, d, sd):
+    """Log density and log P(0) of the negative binomial with log link."""
+    log_phi = np.log(dpar_value(d, sd, "shape", np.exp))
+    phi = np.exp(log_phi)
+    log_p0 = phi * (log_phi - np.log(np.exp(d["mu"]) + phi))
+    return neg_binomial_2_log(y, d["mu"], log_phi), log_p0
+
+
+def poisson_parts(y, d):
+    mu = np.exp(d["mu"])
+    return stats.poisson(mu).logpmf(y), -mu
+
+
+def skew_normal(y, d, sd):
+    """Stan's ``skew_normal_lpdf`` at brms's location and scale from mean and sd."""
+    sigma = dpar_value(d, sd, "sigma", np.exp)
+    alpha = dpar_value(d, sd, "alpha", lambda eta: eta)
+    delta = alpha / np.sqrt(1 + alpha**2)
+    omega = sigma / np.sqrt(1 - 2 / np.pi * delta**2)
+    xi = d["mu"] - omega * delta * np.sqrt(2 / np.pi)
+    z = (y - xi) / omega
+    return np.log(2) + stats.norm.logpdf(z) - np.log(omega) + stats.norm.logcdf(alpha * z)
+
+
+def weibull(y, d, sd):
+    shape = dpar_value(d, sd, "shape", np.exp)
+    return stats.weibull_min(shape, scale=np.exp(d["mu"]) / special.gamma(1 + 1 / shape)).logpdf(y)
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
     "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
     "poisson": lambda y, d, sd: stats.poisson(np.exp(d["mu"])).logpmf(y),
-    "negbinomial": lambda y, d, sd: neg_binomial_2_log(y, d["mu"], log_dpar(d, "shape")),
+    "negbinomial": lambda y, d, sd: negbinomial_parts(y, d, sd)[0],
     "bernoulli": lambda y, d, sd: (
         y * special.log_expit(d["mu"]) + (1 - y) * special.log_expit(-d["mu"])
     ),
@@ -195,13 +245,25 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
         special.expit(d["mu"]) * np.exp(d["phi"]), (1 - special.expit(d["mu"])) * np.exp(d["phi"])
     ).logpdf(y),
     "cumulative": lambda y, d, sd: ordered_logistic(y, d["mu"], d["Intercept"]),
+    "zero_inflated_poisson": lambda y, d, sd: zero_inflated(
+        *poisson_parts(y, d), dpar_value(d, sd, "zi", special.expit), y
+    ),
+    "hurdle_poisson": lambda y, d, sd: hurdle(
+        *poisson_parts(y, d), dpar_value(d, sd, "hu", special.expit), y
+    ),
+    "zero_inflated_negbinomial": lambda y, d, sd: zero_inflated(
+        *negbinomial_parts(y, d, sd), dpar_value(d, sd, "zi", special.expit), y
+    ),
+    "hurdle_negbinomial": lambda y, d, sd: hurdle(
+        *negbinomial_parts(y, d, sd), dpar_value(d, sd, "hu", special.expit), y
+    ),
+    "exponential": lambda y, d, sd: stats.expon(scale=np.exp(d["mu"])).logpdf(y),
+    "weibull": weibull,
+    "skew_normal": skew_normal,
+    "shifted_lognormal": lambda y, d, sd: (
+        stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(np.log(y - d["ndt"])) - np.log(y - d["ndt"])
+    ),
 }
-
-
-def log_dpar(d: dict[str, np.ndarray], name: str) -> np.ndarray:
-    """A positive parameter on the log scale: its linear predictor when it has a formula,
-    else the log of its scalar draws (marked ``<name>_scalar`` in ``d``)."""
-    return np.log(d[f"{name}_scalar"]) if f"{name}_scalar" in d else d[name]
 
 
 @pytest.mark.stan
@@ -213,7 +275,6 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
     v, sd = fit.variables, fit.standata
     d = {p.dpar: stan_eta(p, sd, v) for p in fit.spec.predictors}
     d |= {s.name: flat(v, s.name)[:, np.newaxis] for s in fit.spec.scalar_dpars}
-    d |= {f"{s.name}_scalar": d[s.name] for s in fit.spec.scalar_dpars}
     if fit.spec.response.nthres:
         d["Intercept"] = flat(v, "Intercept")
     expected = ORACLES[fit.spec.family.name](sd["Y"], d, sd) * sd.get("weights", 1.0)
@@ -225,23 +286,62 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
 # ---------------------------------------------------------------------------
 
 
-# Expected value of each family as a function of the linear predictors (eta, dpar etas).
-MEANS: dict[str, Callable[[np.ndarray, dict[str, np.ndarray], dict[str, Any]], np.ndarray]] = {
-    "gaussian": lambda eta, etas, sd: eta,
-    "student": lambda eta, etas, sd: eta,
-    "poisson": lambda eta, etas, sd: np.exp(eta),
-    "negbinomial": lambda eta, etas, sd: np.exp(eta),
-    "bernoulli": lambda eta, etas, sd: special.expit(eta),
-    "binomial": lambda eta, etas, sd: sd["trials"] * special.expit(eta),
-    "lognormal": lambda eta, etas, sd: np.exp(eta + np.exp(etas["sigma"]) ** 2 / 2),
-    "gamma": lambda eta, etas, sd: np.exp(eta),
-    "beta": lambda eta, etas, sd: special.expit(eta),
+def dpar(etas: dict[str, np.ndarray], v: dict[str, np.ndarray], name: str, inverse) -> np.ndarray:
+    """A parameter from its linear predictor, or its draws when estimated as one value."""
+    return inverse(etas[name]) if name in etas else flat(v, name)[:, np.newaxis]
+
+
+def hurdle_poisson_mean(eta, etas, sd, v):
+    mu = np.exp(eta)
+    return (1 - dpar(etas, v, "hu", special.expit)) * mu / (1 - np.exp(-mu))
+
+
+def hurdle_negbinomial_mean(eta, etas, sd, v):
+    mu, shape = np.exp(eta), dpar(etas, v, "shape", np.exp)
+    p0 = (shape / (mu + shape)) ** shape
+    return (1 - dpar(etas, v, "hu", special.expit)) * mu / (1 - p0)
+
+
+# Expected value of each family as a function of the linear predictors (eta, dpar etas),
+# the Stan data and the draws.
+Mean = Callable[[np.ndarray, dict[str, np.ndarray], dict[str, Any], dict[str, Any]], np.ndarray]
+MEANS: dict[str, Mean] = {
+    "gaussian": lambda eta, etas, sd, v: eta,
+    "student": lambda eta, etas, sd, v: eta,
+    "poisson": lambda eta, etas, sd, v: np.exp(eta),
+    "negbinomial": lambda eta, etas, sd, v: np.exp(eta),
+    "bernoulli": lambda eta, etas, sd, v: special.expit(eta),
+    "binomial": lambda eta, etas, sd, v: sd["trials"] * special.expit(eta),
+    "lognormal": lambda eta, etas, sd, v: np.exp(eta + np.exp(etas["sigma"]) ** 2 / 2),
+    "gamma": lambda eta, etas, sd, v: np.exp(eta),
+    "beta": lambda eta, etas, sd, v: special.expit(eta),
+    "zero_inflated_poisson": lambda eta, etas, sd, v: (
+        (1 - dpar(etas, v, "zi", special.expit)) * np.exp(eta)
+    ),
+    "zero_inflated_negbinomial": lambda eta, etas, sd, v: (
+        (1 - dpar(etas, v, "zi", special.expit)) * np.exp(eta)
+    ),
+    "hurdle_poisson": hurdle_poisson_mean,
+    "hurdle_negbinomial": hurdle_negbinomial_mean,
+    "exponential": lambda eta, etas, sd, v: np.exp(eta),
+    "weibull": lambda eta, etas, sd, v: np.exp(eta),
+    "skew_normal": lambda eta, etas, sd, v: eta,
+    "shifted_lognormal": lambda eta, etas, sd, v: (
+        flat(v, "ndt")[:, np.newaxis] + np.exp(eta + np.exp(etas["sigma"]) ** 2 / 2)
+    ),
 }
+# Families whose expected value is the inverse link of eta.
+MEAN_IS_INVERSE_LINK = frozenset(
+    {"gaussian", "student", "poisson", "negbinomial", "bernoulli", "gamma", "beta"}
+    | {"exponential", "weibull", "skew_normal"}
+)
 
 
-def test_every_family_has_post_processing():
-    assert set(FAMILY_FUNCTIONS) == set(FAMILIES)
-    assert set(INVERSE_LINKS) == set(LINKS)
+def test_every_link_has_its_numpy_inverse():
+    eta = np.linspace(-2.0, 2.0, 9)
+    for link in LINKS.values():
+        if link.transform is not None:
+            np.testing.assert_allclose(link.inverse(link.transform(np.exp(eta))), np.exp(eta))
 
 
 @pytest.mark.stan
@@ -253,9 +353,9 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
         assert epred.shape == (100, spec.N, spec.response.nthres + 1)
         np.testing.assert_allclose(epred.sum(axis=-1), 1.0)
         return
-    expected = MEANS[spec.family.name](eta, linear_predictors(spec, v), fit.standata)
+    expected = MEANS[spec.family.name](eta, linear_predictors(spec, v), fit.standata, v)
     np.testing.assert_allclose(epred, expected, rtol=1e-12)
-    if spec.family.name not in ("binomial", "lognormal"):  # mean = inverse link of eta
+    if spec.family.name in MEAN_IS_INVERSE_LINK:
         np.testing.assert_allclose(posterior_linpred(spec, v, transform=True), epred, rtol=1e-12)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import re
 import warnings
 
 import numpy as np
@@ -209,6 +211,25 @@ def _error(formula, fam="gaussian", **columns) -> str:
             {"y": [0.5, 0.2, 1.0, 0.1, 0.2, 0.3]},
             "must be strictly between 0 and 1; row 2 has 1",
         ),
+        (
+            "count ~ x",
+            "zero_inflated_poisson",
+            {"count": [1, 2, 0.5, 0, 1, 2]},
+            "family 'zero_inflated_poisson' must be a non-negative integer; row 2 has 0.5",
+        ),
+        (
+            "count ~ x",
+            "hurdle_negbinomial",
+            {"count": [1, -3, 0, 0, 1, 2]},
+            "family 'hurdle_negbinomial' must be a non-negative integer; row 1 has -3",
+        ),
+        (
+            "y ~ x",
+            "weibull",
+            {"y": [1.0, 2.0, 0.0, 1.0, 2.0, 3.0]},
+            "must be positive; row 2 has 0",
+        ),
+        ("y ~ x", "exponential", {"y": [1.0, -1.0, 1, 1, 2, 3]}, "must be positive; row 1 has -1"),
         ("y ~ x", "cumulative", {"y": [1, 2, 0, 1, 2, 3]}, "must be an integer 1..K; row 2 has 0"),
         ("y ~ x", "cumulative", {"y": [1, 2, 2.5, 1, 2, 3]}, "row 2 has 2.5"),
         (
@@ -242,6 +263,62 @@ def test_unknown_dpar_lists_valid_ones():
         build_spec(bf("y ~ x", sigma="~ x"), _df(y=[1, 2, 3, 0, 1, 2]), "poisson")
 
 
+@pytest.mark.parametrize(
+    ("formula", "fam", "expected"),
+    [
+        ("count ~ x", "zero_inflated_poisson", [("beta(1, 1)", "zi", 0.0, 1.0)]),
+        ("count ~ x", "hurdle_poisson", [("beta(1, 1)", "hu", 0.0, 1.0)]),
+        (
+            "count ~ x",
+            "zero_inflated_negbinomial",
+            [("gamma(0.01, 0.01)", "shape", 0.0, None), ("beta(1, 1)", "zi", 0.0, 1.0)],
+        ),
+        (
+            bf("count ~ x", hu="~ x"),
+            "hurdle_negbinomial",
+            [
+                ("logistic(0, 1)", "Intercept", None, None),
+                ("gamma(0.01, 0.01)", "shape", 0.0, None),
+            ],
+        ),
+        ("y ~ x", "weibull", [("gamma(0.01, 0.01)", "shape", 0.0, None)]),
+        (
+            "y ~ x",
+            "skew_normal",
+            [("student_t(3, 0, 2.5)", "sigma", 0.0, None), ("normal(0, 4)", "alpha", None, None)],
+        ),
+        (
+            "y ~ x",
+            "shifted_lognormal",
+            [("student_t(3, 0, 2.5)", "sigma", 0.0, None), ("uniform(0, 0.5)", "ndt", 0.0, 0.5)],
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_brms_default_priors_and_bounds_of_family_parameters(formula, fam, expected):
+    y = [1, 2, 3, 0, 1, 2] if "count" in str(formula) else [1.0, 2.5, 2.0, 4.1, 0.5, 1.2]
+    column = "count" if "count" in str(formula) else "y"
+    spec = build_spec(formula, _df(**{column: y}), fam)
+    rows = [r for r in spec.priors.rows if r.cls != "b" and (r.cls, r.dpar) != ("Intercept", "")]
+    assert [(str(r.prior), r.cls, r.lb, r.ub) for r in rows] == expected
+
+
+@pytest.mark.parametrize("smallest", [0.7, 1 / 3, 6.7556901546155395, 2.5e-7, 12345.678901234567])
+def test_printed_ndt_bound_never_exceeds_the_smallest_response(smallest):
+    """Stan reads the printed bound; above min(Y) it would allow Y - ndt < 0."""
+    y = [smallest * k for k in (1.5, 1, 2, 3, 4, 5)]
+    spec = build_spec("y ~ x", _df(y=y), "shifted_lognormal")
+    (line,) = [s for s in render(spec).splitlines() if " ndt;" in s]
+    printed = float(re.search(r"upper=([^>]+)>", line).group(1))
+    assert printed <= smallest and (smallest - printed) / smallest < 1e-13
+
+
+def test_bounded_family_parameters_are_declared_with_both_bounds():
+    code = render(build_spec("count ~ x", _df(count=[1, 2, 3, 0, 1, 2]), "zero_inflated_poisson"))
+    assert "real<lower=0, upper=1> zi;  // zero-inflation probability" in code
+    assert "lprior += beta_lpdf(zi | 1, 1);" in code
+
+
 def test_nu_cannot_be_predicted_yet():
     with pytest.raises(SpecError, match="'nu' cannot have its own formula yet"):
         build_spec(bf("y ~ x", nu="~ x"), _df(y=Y), "student")
@@ -262,8 +339,16 @@ def test_every_family_has_its_template():
     from importlib.resources import files
 
     for fam in FAMILIES.values():
-        assert (files("pybrms") / "templates" / "families" / f"{fam.template}.stan.j2").is_file()
-        assert set(fam.dist) == set(fam.links)
+        templates = files("pybrms") / "templates"
+        assert (templates / "families" / f"{fam.stan.template}.stan.j2").is_file()
+        assert all((templates / "functions" / f).is_file() for f in fam.stan.functions)
+        assert set(fam.stan.dist) == set(fam.links)
+
+
+def test_every_family_record_pickles():
+    """A fitted model pickles its family: the record holds no lambdas or closures."""
+    for fam in FAMILIES.values():
+        assert pickle.loads(pickle.dumps(fam)).stan == fam.stan
 
 
 def test_one_observation_makes_a_model() -> None:

@@ -1,0 +1,165 @@
+"""Response families as data: one :class:`Family` record per family, in one registry.
+
+A family's record (:mod:`pybrms.spec.families.records`) holds its links, its
+distributional parameters with their bounds, links and default priors, the
+support of its response, its Stan likelihood and the numpy functions that
+post-process draws. Adding a family means writing one record (in the module of
+its kind) and its Stan template; see ``docs/contributing.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pybrms.errors import SpecError
+from pybrms.spec.families.continuous import (
+    BETA,
+    EXPONENTIAL,
+    GAMMA,
+    GAUSSIAN,
+    LOGNORMAL,
+    SHIFTED_LOGNORMAL,
+    SKEW_NORMAL,
+    STUDENT,
+    WEIBULL,
+)
+from pybrms.spec.families.discrete import BERNOULLI, BINOMIAL, NEGBINOMIAL, POISSON
+from pybrms.spec.families.ordinal import CUMULATIVE
+from pybrms.spec.families.records import (
+    LINKS,
+    Dpar,
+    DparDraws,
+    Family,
+    Glm,
+    Link,
+    StanLikelihood,
+    Support,
+)
+from pybrms.spec.families.zero_inflated import (
+    HURDLE_NEGBINOMIAL,
+    HURDLE_POISSON,
+    ZERO_INFLATED_NEGBINOMIAL,
+    ZERO_INFLATED_POISSON,
+)
+
+__all__ = [
+    "DPAR_NAMES",
+    "FAMILIES",
+    "LINKS",
+    "BoundFamily",
+    "Dpar",
+    "DparDraws",
+    "Family",
+    "Glm",
+    "Link",
+    "StanLikelihood",
+    "Support",
+    "family",
+    "resolve_family",
+]
+
+#: Every family, by brms's name.
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        GAUSSIAN,
+        STUDENT,
+        POISSON,
+        NEGBINOMIAL,
+        BERNOULLI,
+        BINOMIAL,
+        LOGNORMAL,
+        GAMMA,
+        BETA,
+        CUMULATIVE,
+        ZERO_INFLATED_POISSON,
+        HURDLE_POISSON,
+        ZERO_INFLATED_NEGBINOMIAL,
+        HURDLE_NEGBINOMIAL,
+        EXPONENTIAL,
+        WEIBULL,
+        SKEW_NORMAL,
+        SHIFTED_LOGNORMAL,
+    )
+}
+
+#: Names of the distributional parameters of all families, each once: prior classes.
+DPAR_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(d.name for f in FAMILIES.values() for d in f.dpars)
+)
+
+
+@dataclass(frozen=True)
+class BoundFamily:
+    """A family together with the chosen link of ``mu``.
+
+    Examples
+    --------
+    >>> family("Gamma", link="log").link.name
+    'log'
+    """
+
+    family: Family
+    link: Link
+
+    @property
+    def name(self) -> str:
+        """The family's name."""
+        return self.family.name
+
+
+def family(name: str, link: str | None = None) -> BoundFamily:
+    """Choose a response family and, optionally, a link other than the default.
+
+    Parameters
+    ----------
+    name
+        A family name from :data:`FAMILIES`; case does not matter (``"Gamma"``).
+    link
+        One of the family's links; None takes brms's default (the first).
+
+    Returns
+    -------
+    BoundFamily
+
+    Raises
+    ------
+    SpecError
+        For an unknown family or a link the family does not accept; the message
+        lists the valid choices.
+
+    Examples
+    --------
+    >>> family("poisson").link.name
+    'log'
+    >>> family("bernoulli", link="probit").link.stan_inverse
+    'Phi'
+    """
+    if not isinstance(name, str) or not isinstance(link, str | None):
+        raise SpecError(f"family() takes a family name and a link name, got {name!r} and {link!r}.")
+    key = name.lower()
+    if key not in FAMILIES:
+        raise SpecError(f"Unknown family {name!r}. Valid families: {', '.join(sorted(FAMILIES))}.")
+    record = FAMILIES[key]
+    chosen = record.links[0] if link is None else link
+    if chosen not in record.links:
+        raise SpecError(
+            f"Link {chosen!r} is not available for family {record.name!r}. "
+            f"Valid links: {', '.join(record.links)}."
+        )
+    return BoundFamily(record, LINKS[chosen])
+
+
+def resolve_family(value: str | BoundFamily) -> BoundFamily:
+    """Accept a family name or a :func:`family` result.
+
+    Examples
+    --------
+    >>> resolve_family("gaussian").link.name
+    'identity'
+    """
+    if isinstance(value, BoundFamily):
+        return value
+    if isinstance(value, str):
+        return family(value)
+    raise SpecError(f"family must be a name or pybrms family(...), got {value!r}.")

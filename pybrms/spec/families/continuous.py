@@ -1,0 +1,289 @@
+"""Families of a continuous response: gaussian, student, lognormal, gamma, beta,
+exponential, weibull, skew_normal, shifted_lognormal."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+import numpy as np
+from scipy import special, stats
+
+from pybrms.spec.families.parts import (
+    NU,
+    PHI,
+    POSITIVE,
+    PROPORTION,
+    REAL,
+    SHAPE,
+    SIGMA,
+    WEIGHTS,
+    same_dist,
+)
+from pybrms.spec.families.records import Dpar, DparDraws, Family, Glm, StanLikelihood
+
+__all__ = [
+    "ALPHA",
+    "BETA",
+    "EXPONENTIAL",
+    "GAMMA",
+    "GAUSSIAN",
+    "LOGNORMAL",
+    "NDT",
+    "SKEW_NORMAL",
+    "STUDENT",
+    "SHIFTED_LOGNORMAL",
+    "WEIBULL",
+]
+
+
+def _mean(d: DparDraws) -> np.ndarray:
+    return d["mu"]
+
+
+def _gaussian_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.norm.logpdf(y, d["mu"], d["sigma"])
+
+
+def _gaussian_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.normal(d["mu"], d["sigma"], size=d.shape)
+
+
+GAUSSIAN = Family(
+    "gaussian",
+    links=("identity", "log", "inverse"),
+    dpars=(SIGMA,),
+    support=REAL,
+    additions=WEIGHTS,
+    stan=StanLikelihood(
+        "gaussian",
+        same_dist("normal", ("identity", "log", "inverse")),
+        glm={"identity": Glm("normal_id_glm")},
+    ),
+    log_lik=_gaussian_log_lik,
+    epred=_mean,
+    predict=_gaussian_predict,
+)
+
+
+def _student_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.t.logpdf(y, d["nu"], d["mu"], d["sigma"])
+
+
+def _student_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return d["mu"] + d["sigma"] * rng.standard_t(np.broadcast_to(d["nu"], d.shape))
+
+
+STUDENT = Family(
+    "student",
+    links=("identity", "log", "inverse"),
+    dpars=(SIGMA, NU),
+    support=REAL,
+    additions=WEIGHTS,
+    stan=StanLikelihood("student", same_dist("student_t", ("identity", "log", "inverse"))),
+    log_lik=_student_log_lik,
+    epred=_mean,
+    predict=_student_predict,
+)
+
+
+def _lognormal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.lognorm.logpdf(y, d["sigma"], scale=np.exp(d["mu"]))
+
+
+def _lognormal_epred(d: DparDraws) -> np.ndarray:
+    return np.exp(d["mu"] + d["sigma"] ** 2 / 2)
+
+
+def _lognormal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.lognormal(d["mu"], d["sigma"], size=d.shape)
+
+
+LOGNORMAL = Family(
+    "lognormal",
+    links=("identity", "inverse"),
+    dpars=(SIGMA,),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("lognormal", same_dist("lognormal", ("identity", "inverse"))),
+    log_lik=_lognormal_log_lik,
+    epred=_lognormal_epred,
+    predict=_lognormal_predict,
+    log_scale=True,
+)
+
+
+def _gamma_scale(d: DparDraws) -> np.ndarray:
+    """Scale of brms's mean/shape parametrization (Stan: rate ``shape / mu``)."""
+    return d["mu"] / d["shape"]
+
+
+def _gamma_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.gamma.logpdf(y, d["shape"], scale=_gamma_scale(d))
+
+
+def _gamma_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.gamma(d["shape"], _gamma_scale(d), size=d.shape)
+
+
+GAMMA = Family(
+    "gamma",
+    links=("inverse", "log", "identity"),
+    dpars=(SHAPE,),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("gamma", same_dist("gamma", ("inverse", "log", "identity"))),
+    log_lik=_gamma_log_lik,
+    epred=_mean,
+    predict=_gamma_predict,
+)
+
+
+def _beta_shapes(d: DparDraws) -> tuple[np.ndarray, np.ndarray]:
+    """Shapes of brms's mean/precision parametrization."""
+    return d["mu"] * d["phi"], (1 - d["mu"]) * d["phi"]
+
+
+def _beta_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.beta.logpdf(y, *_beta_shapes(d))
+
+
+def _beta_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.beta(*_beta_shapes(d), size=d.shape)
+
+
+BETA = Family(
+    "beta",
+    links=("logit", "probit", "cloglog"),
+    dpars=(PHI,),
+    support=PROPORTION,
+    additions=WEIGHTS,
+    stan=StanLikelihood("beta", same_dist("beta", ("logit", "probit", "cloglog"))),
+    log_lik=_beta_log_lik,
+    epred=_mean,
+    predict=_beta_predict,
+)
+
+
+def _exponential_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.expon.logpdf(y, scale=d["mu"])
+
+
+def _exponential_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.exponential(d["mu"], size=d.shape)
+
+
+EXPONENTIAL = Family(
+    "exponential",
+    links=("log", "identity", "inverse"),
+    dpars=(),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("exponential", same_dist("exponential", ("log", "identity", "inverse"))),
+    log_lik=_exponential_log_lik,
+    epred=_mean,
+    predict=_exponential_predict,
+)
+
+
+def _weibull_scale(d: DparDraws) -> np.ndarray:
+    """Scale of brms's mean/shape parametrization: ``mu / Gamma(1 + 1 / shape)``."""
+    return d["mu"] / special.gamma(1 + 1 / d["shape"])
+
+
+def _weibull_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.weibull_min.logpdf(y, d["shape"], scale=_weibull_scale(d))
+
+
+def _weibull_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return _weibull_scale(d) * rng.weibull(np.broadcast_to(d["shape"], d.shape))
+
+
+WEIBULL = Family(
+    "weibull",
+    links=("log", "identity", "inverse"),
+    dpars=(SHAPE,),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("weibull", same_dist("weibull", ("log", "identity", "inverse"))),
+    log_lik=_weibull_log_lik,
+    epred=_mean,
+    predict=_weibull_predict,
+)
+
+ALPHA = Dpar("alpha", "skewness parameter", None, None, "identity", ("normal", (0, 4)))
+
+
+def _skew_normal_params(d: DparDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Location, scale and skewness of the skew normal whose mean is ``mu`` and whose
+    sd is ``sigma`` (brms's parametrization)."""
+    alpha = d["alpha"]
+    delta = alpha / np.sqrt(1 + alpha**2)
+    omega = d["sigma"] / np.sqrt(1 - 2 / np.pi * delta**2)
+    return d["mu"] - omega * delta * np.sqrt(2 / np.pi), omega, alpha
+
+
+def _skew_normal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    xi, omega, alpha = _skew_normal_params(d)
+    return stats.skewnorm.logpdf(y, alpha, loc=xi, scale=omega)
+
+
+def _skew_normal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    xi, omega, alpha = (np.broadcast_to(v, d.shape) for v in _skew_normal_params(d))
+    return stats.skewnorm.rvs(alpha, loc=xi, scale=omega, random_state=rng)
+
+
+SKEW_NORMAL = Family(
+    "skew_normal",
+    links=("identity", "log", "inverse"),
+    dpars=(SIGMA, ALPHA),
+    support=REAL,
+    additions=WEIGHTS,
+    stan=StanLikelihood("skew_normal", same_dist("skew_normal", ("identity", "log", "inverse"))),
+    log_lik=_skew_normal_log_lik,
+    epred=_mean,
+    predict=_skew_normal_predict,
+)
+
+
+def _min_y(y: np.ndarray) -> float:
+    """The smallest (positive) response, rounded down to the 15 significant digits the
+    Stan program prints, so that the printed bound keeps ``Y - ndt`` non-negative."""
+    smallest = float(np.min(y))
+    exact = Decimal(smallest)
+    unit = Decimal(1).scaleb(exact.adjusted() - 14)
+    nearest = float(exact.quantize(unit))
+    return nearest if nearest <= smallest else float(exact.quantize(unit, rounding=ROUND_FLOOR))
+
+
+def _ndt_prior(y: np.ndarray) -> tuple[str, tuple[float, ...]]:
+    return "uniform", (0, _min_y(y))
+
+
+# brms's ndt lies below the smallest response, with a uniform prior up to it
+NDT = Dpar("ndt", "non-decision time parameter", 0.0, _min_y, "log", _ndt_prior)
+
+
+def _shifted_lognormal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.lognorm.logpdf(y - d["ndt"], d["sigma"], scale=np.exp(d["mu"]))
+
+
+def _shifted_lognormal_epred(d: DparDraws) -> np.ndarray:
+    return d["ndt"] + _lognormal_epred(d)
+
+
+def _shifted_lognormal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return d["ndt"] + _lognormal_predict(d, rng)
+
+
+SHIFTED_LOGNORMAL = Family(
+    "shifted_lognormal",
+    links=("identity", "inverse"),
+    dpars=(SIGMA, NDT),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("shifted_lognormal", same_dist("lognormal", ("identity", "inverse"))),
+    log_lik=_shifted_lognormal_log_lik,
+    epred=_shifted_lognormal_epred,
+    predict=_shifted_lognormal_predict,
+    log_scale=True,
+)

@@ -1,0 +1,64 @@
+"""Parts shared by several families: response supports, distributional parameters,
+and small helpers for the records."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pybrms.spec.families.records import Dpar, Support
+
+__all__ = [
+    "BINARY",
+    "COUNT",
+    "NU",
+    "ORDINAL",
+    "PHI",
+    "POSITIVE",
+    "PROPORTION",
+    "REAL",
+    "SHAPE",
+    "SIGMA",
+    "WEIGHTS",
+    "same_dist",
+]
+
+
+# Response values are already known to be finite when these masks are computed.
+def _nowhere(y: np.ndarray) -> np.ndarray:
+    return np.zeros(y.shape, bool)
+
+
+def _not_count(y: np.ndarray) -> np.ndarray:
+    return (y < 0) | (y != np.round(y))
+
+
+def _not_binary(y: np.ndarray) -> np.ndarray:
+    return ~np.isin(y, (0, 1))
+
+
+def _not_positive(y: np.ndarray) -> np.ndarray:
+    return ~(y > 0)
+
+
+def _not_proportion(y: np.ndarray) -> np.ndarray:
+    return ~((y > 0) & (y < 1))
+
+
+REAL = Support("real", _nowhere, discrete=False)
+COUNT = Support("a non-negative integer", _not_count, discrete=True)
+BINARY = Support("0 or 1", _not_binary, discrete=True)
+POSITIVE = Support("positive", _not_positive, discrete=False)
+PROPORTION = Support("strictly between 0 and 1", _not_proportion, discrete=False)
+ORDINAL = Support("an integer 1..K", None, discrete=True)
+
+SIGMA = Dpar("sigma", "dispersion parameter", 0.0, None, "log", None, intercept_prior=None)
+SHAPE = Dpar("shape", "shape parameter", 0.0, None, "log", ("gamma", (0.01, 0.01)))
+NU = Dpar("nu", "degrees of freedom or shape", 1.0, None, None, ("gamma", (2, 0.1)))
+PHI = Dpar("phi", "precision parameter", 0.0, None, "log", ("gamma", (0.01, 0.01)))
+
+WEIGHTS = frozenset({"weights"})
+
+
+def same_dist(name: str, links: tuple[str, ...]) -> dict[str, tuple[str, bool]]:
+    """The Stan distribution ``name`` for every link, the inverse link applied to ``mu``."""
+    return {link: (name, True) for link in links}

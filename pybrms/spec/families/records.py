@@ -1,0 +1,290 @@
+"""The records a family is made of: links, distributional parameters, response support,
+Stan likelihood and the numpy post-processing of draws.
+
+A family is data: :class:`Family` holds everything pybrms needs to know about one
+response distribution, and no other module keeps a per-family table. Nothing here
+looks at user data or renders code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+__all__ = [
+    "LINKS",
+    "Dpar",
+    "DparDraws",
+    "Family",
+    "Glm",
+    "Link",
+    "StanLikelihood",
+    "Support",
+]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link function.
+
+    Attributes
+    ----------
+    name
+        brms's name (``"log"``, ``"logit"``, ...).
+    stan_inverse
+        Stan function turning the linear predictor into the parameter, or None
+        for the identity.
+    inverse
+        The same inverse link on numpy arrays, for post-processing draws.
+    transform
+        The link applied to response values, for brms's default prior scales;
+        None when brms does not transform the response for this link.
+    """
+
+    name: str
+    stan_inverse: str | None
+    inverse: Callable[[np.ndarray], np.ndarray]
+    transform: Callable[[np.ndarray], np.ndarray] | None
+
+
+# Module-level functions, not lambdas, so that a fitted model pickles.
+def _identity(y: np.ndarray) -> np.ndarray:
+    return y
+
+
+def _inv_cloglog(eta: np.ndarray) -> np.ndarray:
+    return -np.expm1(-np.exp(eta))
+
+
+LINKS: dict[str, Link] = {
+    "identity": Link("identity", None, _identity, _identity),
+    "log": Link("log", "exp", np.exp, np.log),
+    "inverse": Link("inverse", "inv", np.reciprocal, np.reciprocal),
+    "sqrt": Link("sqrt", "square", np.square, np.sqrt),
+    "logit": Link("logit", "inv_logit", special.expit, None),
+    "probit": Link("probit", "Phi", special.ndtr, None),
+    "cloglog": Link("cloglog", "inv_cloglog", _inv_cloglog, None),
+}
+
+PriorSpec = tuple[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class Dpar:
+    """A distributional parameter other than ``mu``.
+
+    Attributes
+    ----------
+    name
+        brms's name (``"sigma"``, ``"zi"``, ...): the Stan variable and prior class.
+    comment
+        brms's comment on its declaration in the Stan program.
+    lb, ub
+        Bounds when it is estimated as a single value; None for unbounded; a
+        function of the response values for a bound that depends on them
+        (``ndt`` below the smallest response).
+    link
+        brms's link when it has its own formula; None if it cannot have one.
+    default_prior
+        brms's default prior when estimated as a single value, or a function of
+        the response values giving it; None means the data-dependent half
+        student-t of brms's ``def_scale_prior``.
+    intercept_prior
+        brms's default prior of the intercept of its own formula; None means the
+        data-dependent student-t of ``def_scale_prior`` on the link scale.
+    """
+
+    name: str
+    comment: str
+    lb: float | None
+    ub: float | Callable[[np.ndarray], float] | None
+    link: str | None
+    default_prior: PriorSpec | Callable[[np.ndarray], PriorSpec] | None
+    intercept_prior: PriorSpec | None = ("student_t", (3, 0, 2.5))
+
+    def bounds(self, y: np.ndarray) -> tuple[float | None, float | None]:
+        """``(lb, ub)`` for the response values ``y``."""
+        return self.lb, self.ub(y) if callable(self.ub) else self.ub
+
+    def prior(self, y: np.ndarray) -> PriorSpec | None:
+        """brms's default prior for the response values ``y`` (None: ``def_scale_prior``)."""
+        return self.default_prior(y) if callable(self.default_prior) else self.default_prior
+
+
+@dataclass(frozen=True)
+class Support:
+    """What values the response may take; checked before anything is compiled.
+
+    Attributes
+    ----------
+    rule
+        The support in words, for the error message (``"a non-negative integer"``).
+    outside
+        Mask of finite values outside the support; None for ordinal responses,
+        which are coded 1..K from integers or an ordered categorical.
+    discrete
+        The response is an integer (``array[N] int Y`` in Stan).
+    """
+
+    rule: str
+    outside: Callable[[np.ndarray], np.ndarray] | None
+    discrete: bool
+
+
+@dataclass(frozen=True)
+class Glm:
+    """Stan's GLM distribution of a family and link: design matrix times coefficients
+    computed inside the density, with analytic gradients.
+
+    Attributes
+    ----------
+    name
+        The distribution (``"poisson_log_glm"``).
+    alpha
+        Whether it takes an intercept, real or one per row (``ordered_logistic_glm``
+        does not, so it cannot take offsets or group-level effects).
+    vector_dpars
+        Whether its other distributional parameters may vary by row
+        (``neg_binomial_2_log_glm`` takes one real ``phi``).
+    """
+
+    name: str
+    alpha: bool = True
+    vector_dpars: bool = True
+
+
+@dataclass(frozen=True)
+class StanLikelihood:
+    """How the family's density is written in Stan.
+
+    Attributes
+    ----------
+    template
+        The template under ``templates/families``; its ``lpdf(a)`` macro (and
+        ``glm(a)`` where :attr:`glm` has an entry) writes the density call from
+        the arguments ``a.dist``, ``a.y``, ``a.mu`` and one per parameter.
+    dist
+        Stan distribution per link: the name of the ``_lpdf``/``_lpmf`` function
+        and whether the inverse link is applied to ``mu`` first (False when the
+        distribution takes the linear predictor, as ``poisson_log``).
+    glm
+        Stan's GLM distribution per link, where there is one.
+    vectorized
+        The density takes all rows at once; False writes a loop over rows (for
+        user-defined densities of one observation, such as ``zero_inflated_poisson``).
+    functions
+        Files under ``templates/functions`` defining the Stan functions it calls.
+
+    Censoring and truncation will add the template macros ``lcdf(a)`` and
+    ``lccdf(a)`` and a field saying which families export them.
+    """
+
+    template: str
+    dist: dict[str, tuple[str, bool]]
+    glm: dict[str, Glm] = field(default_factory=dict)
+    vectorized: bool = True
+    functions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class DparDraws:
+    """Draws of the distributional parameters at N rows: what the numpy functions read.
+
+    Attributes
+    ----------
+    dpars
+        ``"mu"`` and the family's other parameters on the response scale,
+        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value.
+    eta
+        Linear predictor of ``mu``, ``(S, N)``.
+    inverse_link
+        Inverse link of ``mu``.
+    thres
+        Ordinal thresholds ``(S, nthres)`` on the scale of ``eta``, else None.
+    trials
+        Number of trials per row, else None.
+    """
+
+    dpars: dict[str, np.ndarray]
+    eta: np.ndarray
+    inverse_link: Callable[[np.ndarray], np.ndarray]
+    thres: np.ndarray | None
+    trials: np.ndarray | None
+
+    def __getitem__(self, dpar: str) -> np.ndarray:
+        return self.dpars[dpar]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(S, N)``."""
+        return self.eta.shape
+
+
+@dataclass(frozen=True)
+class Family:
+    """One response distribution: everything pybrms knows about it.
+
+    Families with one linear predictor per category (categorical) or per
+    threshold would add records to :attr:`dpars` per category when the response
+    is known; the ordinal ``cumulative`` already keeps its thresholds outside
+    ``dpars`` (:attr:`ordinal`).
+
+    Attributes
+    ----------
+    name
+        brms's name, lower case (``"gamma"`` for R's ``Gamma``).
+    links
+        Accepted links of ``mu``, brms's default first.
+    dpars
+        Distributional parameters besides ``mu``, in the order of the likelihood.
+    support
+        What the response values must be.
+    additions
+        Addition terms allowed after ``|``; those in ``required_additions`` must
+        be given.
+    stan
+        The Stan likelihood.
+    log_lik
+        ``(draws, y) -> (S, N)``: log density of the responses (brms's ``log_lik_<family>``).
+    epred
+        ``draws -> (S, N)``: expected value of the response (``(S, N, K)``
+        category probabilities for ordinal families).
+    predict
+        ``(draws, rng) -> (S, N)``: one response per draw and row.
+    log_scale
+        Default prior scales use ``log(y)`` whatever the link (lognormal).
+    """
+
+    name: str
+    links: tuple[str, ...]
+    dpars: tuple[Dpar, ...]
+    support: Support
+    additions: frozenset[str]
+    stan: StanLikelihood
+    log_lik: Callable[[DparDraws, np.ndarray], np.ndarray]
+    epred: Callable[[DparDraws], np.ndarray]
+    predict: Callable[[DparDraws, np.random.Generator], np.ndarray]
+    required_additions: frozenset[str] = frozenset()
+    log_scale: bool = False
+
+    @property
+    def ordinal(self) -> bool:
+        """Whether the family has thresholds instead of a population intercept."""
+        return self.support.outside is None
+
+    @property
+    def discrete(self) -> bool:
+        """Whether the response is an integer (``array[N] int Y`` in Stan)."""
+        return self.support.discrete
+
+    @property
+    def dpar_names(self) -> tuple[str, ...]:
+        """Names of the parameters besides ``mu``."""
+        return tuple(d.name for d in self.dpars)
+
+    def dpar(self, name: str) -> Dpar:
+        """The parameter ``name`` (which must be one of :attr:`dpars`)."""
+        return next(d for d in self.dpars if d.name == name)
