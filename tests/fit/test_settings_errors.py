@@ -31,7 +31,10 @@ BAD_BRM_ARGUMENTS = [
     ({"parallel": "mpi"}, "parallel must be 'threads' or 'processes', got 'mpi'"),
     ({"threads": 0}, "threads must be a positive integer, got 0"),
     ({"threads": "2"}, "threads must be a positive integer, got '2'"),
-    ({"backend": "pystan"}, "backend must be 'auto', 'embedded', 'cmdstanpy', 'nutpie'; got 'pystan'"),
+    (
+        {"backend": "pystan"},
+        "backend must be 'auto', 'embedded', 'cmdstanpy', 'nutpie'; got 'pystan'",
+    ),
 ]
 
 
