@@ -316,7 +316,7 @@ def test_printed_ndt_bound_never_exceeds_the_smallest_response(smallest):
 def test_bounded_family_parameters_are_declared_with_both_bounds():
     code = render(build_spec("count ~ x", _df(count=[1, 2, 3, 0, 1, 2]), "zero_inflated_poisson"))
     assert "real<lower=0, upper=1> zi;  // zero-inflation probability" in code
-    assert "lprior += beta_lpdf(zi | 1, 1);" in code
+    assert "lprior += beta_lpdf(zi | zi_prior_alpha, zi_prior_beta);" in code
 
 
 def test_nu_cannot_be_predicted_yet():
