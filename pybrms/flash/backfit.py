@@ -24,7 +24,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from pybrms.flash.factor import apply_outcome, make_task, solve_tasks, update_factor, update_mode
+from pybrms.flash.factor import (
+    apply_outcomes,
+    parallel_tasks,
+    solve_tasks,
+    update_factor,
+    update_mode,
+)
 from pybrms.flash.state import FlashState, Problem, refresh, with_moments
 from pybrms.scheduler import Submitter, Threading, map_chunks
 
@@ -170,16 +176,17 @@ def backfit_parallel(
     """
     kset = _live(state, kset)
     for iteration in range(1, maxiter + 1):
+        if not kset:
+            break
         before = state.elbo
         for mode in (0, 1):
-            tasks = [make_task(state, problem, k, mode, warmstart=True) for k in kset]
+            tasks = parallel_tasks(state, problem, kset, mode)
             outcomes = map_chunks(solve_tasks, tasks, threading, executor)
-            for k, outcome in zip(kset, outcomes, strict=True):
-                state = apply_outcome(state, problem, k, mode, outcome)
+            state = apply_outcomes(state, problem, kset, mode, outcomes)
         state = refresh(state, problem)
         on_iteration(state, iteration)
         kset = _live(state, kset)
-        if abs(state.elbo - before) <= tol or not kset:
+        if abs(state.elbo - before) <= tol:
             break
     return state
 

@@ -9,6 +9,7 @@ import pytest
 
 import pybrms as bm
 from pybrms.flash import FlashFit, flash, flash_init
+from pybrms.flash.factor import make_task, parallel_tasks
 
 MAXITER = 15
 
@@ -73,3 +74,19 @@ def test_parallel_backfit_leaves_fixed_factors_alone(simulate) -> None:
     np.testing.assert_array_equal(par.L_pm[:, 0], fit.L_pm[:, 0])
     np.testing.assert_array_equal(par.F_pm[:, 0], fit.F_pm[:, 0])
     assert not np.array_equal(par.F_pm[:, 1:], fit.F_pm[:, 1:])
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+def test_batched_tasks_match_one_factor_tasks(simulate, mode: int) -> None:
+    """The K x K cross-product form of FLASH.md 8.4 equals the per-factor residual products."""
+    sim = simulate(n=70, p=40, K=3, seed=23)
+    fit = flash_init(sim.Y + np.linspace(-1, 1, 40), verbose=0).add_intercept().greedy(Kmax=3)
+    state, problem = fit._state, fit._problem
+    kset = list(range(1, state.n_factors))
+    assert len(kset) >= 2
+    batched = parallel_tasks(state, problem, kset, mode)
+    for k, task in zip(kset, batched, strict=True):
+        single = make_task(state, problem, k, mode, warmstart=True)
+        np.testing.assert_allclose(task.x, single.x, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(task.s, single.s, rtol=1e-12)
+        assert task.g_init is single.g_init
