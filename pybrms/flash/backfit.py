@@ -169,26 +169,38 @@ def backfit_parallel(
     on_iteration: OnIteration,
     threading: Threading,
     executor: Submitter | None,
-) -> FlashState:
+) -> tuple[FlashState, int | None]:
     """Jacobi updates of the factors ``kset`` at once; stops when ``|ΔELBO| <= tol``.
 
     ``executor`` must already be open (see :func:`pybrms.scheduler.open_executor`).
+    Jacobi steps can overshoot without bound when many factors are correlated; if an
+    iteration makes the moments or the ELBO non-finite, the backfit stops and
+    returns the state with the highest ELBO seen, with that iteration's number
+    (otherwise the last state and ``None``).
     """
     kset = _live(state, kset)
+    best = state
     for iteration in range(1, maxiter + 1):
         if not kset:
             break
         before = state.elbo
-        for mode in (0, 1):
-            tasks = parallel_tasks(state, problem, kset, mode)
-            outcomes = map_chunks(solve_tasks, tasks, threading, executor)
-            state = apply_outcomes(state, problem, kset, mode, outcomes)
-        state = refresh(state, problem)
+        # Overflow in a diverging step is detected below, not reported by numpy.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for mode in (0, 1):
+                tasks = parallel_tasks(state, problem, kset, mode)
+                outcomes = map_chunks(solve_tasks, tasks, threading, executor)
+                state = apply_outcomes(state, problem, kset, mode, outcomes)
+                if not (np.isfinite(state.EF[mode]).all() and np.isfinite(state.EF2[mode]).all()):
+                    return best, iteration
+            state = refresh(state, problem)
+        if not np.isfinite(state.elbo):
+            return best, iteration
         on_iteration(state, iteration)
+        best = state if state.elbo > best.elbo else best
         kset = _live(state, kset)
         if abs(state.elbo - before) <= tol:
             break
-    return state
+    return state, None
 
 
 def _live(state: FlashState, kset: list[int]) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from functools import cached_property
@@ -168,7 +169,8 @@ class FlashFit:
             or ``"parallel"`` (all factors at once; the ELBO can decrease). The parallel
             order needs ``var_type=0`` and no missing data (it raises
             :class:`~pybrms.errors.FlashError` otherwise) and leaves factors with a fixed
-            mode (e.g. an intercept) as they are, as flashier does.
+            mode (e.g. an intercept) as they are, as flashier does. If its steps
+            diverge (moments overflow), it warns and returns its best iterate.
         tol
             Convergence tolerance on the ELBO; default ``sqrt(eps) n p``.
         maxiter
@@ -469,9 +471,19 @@ class FlashFit:
         state = self._state
         unfixed = [k for k in kset if all(mask is None for mask in state.fixed[k])]
         with open_executor(executor, threading.threads) as live:
-            return backfit_parallel(
+            state, diverged = backfit_parallel(
                 state, problem, unfixed, maxiter, tol, recorder, threading, live
             )
+        if diverged is not None:
+            warnings.warn(
+                f"backfit(order='parallel') diverged at iteration {diverged}: the joint update "
+                "of correlated factors overshot until the moments were no longer finite. "
+                f"Returning the iterate with the highest ELBO ({state.elbo:.6g}); continue "
+                "with order='dropout' or 'sequential', which cannot diverge",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return state
 
     def _psd(self, mode: int) -> np.ndarray:
         s = self._state

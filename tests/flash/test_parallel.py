@@ -90,3 +90,21 @@ def test_batched_tasks_match_one_factor_tasks(simulate, mode: int) -> None:
         np.testing.assert_allclose(task.x, single.x, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(task.s, single.s, rtol=1e-12)
         assert task.g_init is single.g_init
+
+
+def test_diverging_parallel_backfit_warns_and_returns_its_best_iterate() -> None:
+    """Six copies of one factor: Jacobi steps amplify their common error by 5 each sweep."""
+    rng = np.random.default_rng(1)
+    n, p, K = 60, 40, 6
+    u, v = rng.normal(size=n), rng.normal(size=p)
+    Y = 3 * np.outer(u, v) + rng.normal(size=(n, p))
+    copies = flash_init(Y, verbose=0).factors_init(
+        3 * u[:, None] + 0.3 * rng.normal(size=(n, K)), np.tile(v[:, None] / K, (1, K))
+    )
+    with pytest.warns(RuntimeWarning, match=r"diverged at iteration \d+.*'dropout'") as record:
+        par = copies.backfit(order="parallel", maxiter=500)
+    assert [w.filename for w in record] == [__file__]
+    steps = par.trace.loc[par.trace["step"] == "backfit (parallel)", "elbo"]
+    assert par.elbo == max(copies.elbo, steps.max())
+    assert np.isfinite(par.L_pm).all()
+    assert par.backfit(order="dropout").elbo >= par.elbo
