@@ -4,9 +4,10 @@ This is FLASH.md section 5. Loadings of factor ``k`` (``mode=0``) see the
 observations ``x_i = s_i² Σ_j W_ij R^(k)_ij f̄_jk`` with ``s_i² = 1 / Σ_j W_ij f̃_jk``,
 where ``W = Z ∘ τ`` and ``R^(k)`` is the residual without factor ``k``; factors
 (``mode=1``) are the transpose.  The three pieces (:func:`make_task`,
-:func:`solve_task`, :func:`apply_outcome`) are separate so that the parallel
-backfit can build every task from one state, solve them on workers and write
-them back together.
+:func:`solve_task`, :func:`apply_outcome`) are separate, and the parallel backfit
+has batch versions of the first and last (:func:`parallel_tasks`,
+:func:`apply_outcomes`) that build every task from one state, so the tasks can be
+solved on workers and written back together.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from pybrms.flash.ebnm import ebnm, warm_start_ok
-from pybrms.flash.state import FlashState, Problem, refresh, with_column
+from pybrms.flash.state import FlashState, Problem, refresh, with_column, with_columns
 from pybrms.flash.tau import LOG_2PI, Precision, rowdot
 
 
@@ -111,6 +112,34 @@ def make_task(state: FlashState, problem: Problem, k: int, mode: int, warmstart:
     return EbnmTask(x, s, state.families[k][mode], g_init)
 
 
+def parallel_tasks(
+    state: FlashState, problem: Problem, kset: list[int], mode: int
+) -> list[EbnmTask]:
+    """The normal-means problems of mode ``mode`` of every factor in ``kset``, from one state.
+
+    FLASH.md 8.4: with a constant τ, no missing data and no fixed entries in
+    ``kset``, the observations of all factors come from the cached ``Y F̄`` and
+    the ``K x K`` cross-products, ``x = (Y F̄ - L̄ F̄ᵀF̄ + L̄ diag(F̄ᵀF̄)) / colSums(F̃)``,
+    instead of one residual product per factor.  Priors are warm started as in
+    :func:`make_task`.
+    """
+    own, fbar = state.EF[mode], state.EF[1 - mode]
+    gram = fbar.T @ fbar[:, kset]
+    self_gram = gram[kset, np.arange(len(kset))]
+    numer = state.YP[mode][:, kset] - own @ gram + own[:, kset] * self_gram
+    f2_sums = state.EF2[1 - mode][:, kset].sum(axis=0)
+    tau = float(state.precision.row[0] * state.precision.col[0])  # constant τ (var_type 0)
+    tasks = []
+    for j, k in enumerate(kset):
+        informative = f2_sums[j] > 0
+        x = numer[:, j] / f2_sums[j] if informative else np.zeros(own.shape[0])
+        s = np.full(own.shape[0], 1.0 / np.sqrt(tau * f2_sums[j]) if informative else np.inf)
+        g_old = state.g[k][mode]
+        ok = g_old is not None and warm_start_ok(g_old, x, s)
+        tasks.append(EbnmTask(x, s, state.families[k][mode], g_old if ok else None))
+    return tasks
+
+
 def solve_task(task: EbnmTask) -> EbnmOutcome:
     """Solve one EBNM problem; a failed warm start is retried once from scratch.
 
@@ -145,6 +174,17 @@ def apply_outcome(
     mean, second = state.EF[mode][:, k].copy(), state.EF2[mode][:, k].copy()
     mean[free], second[free] = outcome.mean, outcome.second
     return with_column(state, problem, k, mode, mean, second, outcome.kl, outcome.prior)
+
+
+def apply_outcomes(
+    state: FlashState, problem: Problem, kset: list[int], mode: int, outcomes: list[EbnmOutcome]
+) -> FlashState:
+    """Write the posteriors of mode ``mode`` of the (unfixed) factors ``kset`` at once."""
+    mean = np.column_stack([outcome.mean for outcome in outcomes])
+    second = np.column_stack([outcome.second for outcome in outcomes])
+    kl = [outcome.kl for outcome in outcomes]
+    priors = [outcome.prior for outcome in outcomes]
+    return with_columns(state, problem, kset, mode, mean, second, kl, priors)
 
 
 def update_mode(

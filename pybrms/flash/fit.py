@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from functools import cached_property
@@ -15,7 +16,10 @@ from pybrms.errors import FlashError
 from pybrms.flash import plots
 from pybrms.flash.backfit import (
     ORDERS,
+    RANDOM_SEED,
+    backfit_dropout,
     backfit_extrapolate,
+    backfit_montaigne,
     backfit_parallel,
     backfit_sequential,
 )
@@ -32,6 +36,13 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PriorSpec = str | Sequence[str]
+
+_SEQUENTIAL_ORDERS = {
+    "extrapolate": backfit_extrapolate,
+    "sequential": backfit_sequential,
+    "dropout": backfit_dropout,
+    "montaigne": backfit_montaigne,
+}
 
 
 @dataclass(frozen=True)
@@ -147,9 +158,19 @@ class FlashFit:
         Parameters
         ----------
         order
-            ``"extrapolate"`` (default, accelerated sweeps), ``"sequential"`` (one factor
-            at a time, the ELBO never decreases) or ``"parallel"`` (all factors at once,
-            constant ``var_type=0`` and no missing data only; the ELBO can decrease).
+            ``"extrapolate"`` (default, accelerated sweeps); ``"sequential"`` (one factor
+            at a time, each update kept only if the ELBO goes up, so it never decreases);
+            three monotone variants of it from flashier 0.2: ``"dropout"`` (each sweep
+            skips the factors whose last update raised the ELBO by ``tol`` or less; stops
+            when none is left, possibly before ``"sequential"`` would), ``"random"`` (a
+            new random order every sweep, seeded for reproducibility) and
+            ``"montaigne"`` (always the factor whose last update raised the ELBO most,
+            never the same one twice in a row; an iteration is ``len(kset)`` updates);
+            or ``"parallel"`` (all factors at once; the ELBO can decrease). The parallel
+            order needs ``var_type=0`` and no missing data (it raises
+            :class:`~pybrms.errors.FlashError` otherwise) and leaves factors with a fixed
+            mode (e.g. an intercept) as they are, as flashier does. If its steps
+            diverge (moments overflow), it warns and returns its best iterate.
         tol
             Convergence tolerance on the ELBO; default ``sqrt(eps) n p``.
         maxiter
@@ -187,11 +208,15 @@ class FlashFit:
         tol = _tol(tol, self._problem.tol)
         chosen = self._kset(kset)
         recorder = self._recorder(f"backfit ({order})")
+        state, problem = self._state, self._problem
         if order == "parallel":
             state = self._run_parallel(chosen, maxiter, tol, recorder, threads, executor)
+        elif order == "random":
+            shuffle = np.random.default_rng(RANDOM_SEED)
+            state = backfit_sequential(state, problem, chosen, maxiter, tol, recorder, shuffle)
         else:
-            run = backfit_sequential if order == "sequential" else backfit_extrapolate
-            state = run(self._state, self._problem, chosen, maxiter, tol, recorder)
+            run = _SEQUENTIAL_ORDERS[order]
+            state = run(state, problem, chosen, maxiter, tol, recorder)
         recorder.finish(state)
         return self._next(state, recorder.records)
 
@@ -431,21 +456,34 @@ class FlashFit:
         if problem.var_type != 0:
             raise FlashError(
                 "backfit(order='parallel') needs a constant residual variance (var_type=0); "
-                f"this fit has var_type={problem.var_type!r}. Use order='extrapolate' or "
-                "'sequential'"
+                f"this fit has var_type={problem.var_type!r}. A row- or column-wise τ would "
+                "need n x K² or p x K² expected squared residuals per sweep, which costs "
+                "more than the parallel updates save (flashier refuses it for the same "
+                "reason). Use order='extrapolate', 'sequential' or 'dropout'"
             )
         if problem.data.has_missing:
             raise FlashError(
-                "backfit(order='parallel') needs data without missing values; "
-                "use order='extrapolate' or 'sequential'"
+                "backfit(order='parallel') needs data without missing values: with a mask "
+                "the K updates no longer reduce to K x K cross-products. Use "
+                "order='extrapolate', 'sequential' or 'dropout'"
             )
         threading = _as_threading(threads)
         state = self._state
         unfixed = [k for k in kset if all(mask is None for mask in state.fixed[k])]
         with open_executor(executor, threading.threads) as live:
-            return backfit_parallel(
+            state, diverged = backfit_parallel(
                 state, problem, unfixed, maxiter, tol, recorder, threading, live
             )
+        if diverged is not None:
+            warnings.warn(
+                f"backfit(order='parallel') diverged at iteration {diverged}: the joint update "
+                "of correlated factors overshot until the moments were no longer finite. "
+                f"Returning the iterate with the highest ELBO ({state.elbo:.6g}); continue "
+                "with order='dropout' or 'sequential', which cannot diverge",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return state
 
     def _psd(self, mode: int) -> np.ndarray:
         s = self._state

@@ -154,24 +154,38 @@ def with_column(
     g: Any,
 ) -> FlashState:
     """Replace mode ``mode`` of factor ``k``; τ and the ELBO are left as they were."""
-    EF, EF2 = _set_col(state.EF, mode, k, mean), _set_col(state.EF2, mode, k, second)
-    YP = _set_col(state.YP, 1 - mode, k, problem.data.project(mean, 1 - mode))
+    return with_columns(state, problem, [k], mode, mean[:, None], second[:, None], [kl], [g])
+
+
+def with_columns(
+    state: FlashState,
+    problem: Problem,
+    ks: Sequence[int],
+    mode: int,
+    mean: np.ndarray,
+    second: np.ndarray,
+    kl: Sequence[float],
+    g: Sequence[Any],
+) -> FlashState:
+    """Replace mode ``mode`` of the factors ``ks`` (columns of ``mean``, ``second``) at once.
+
+    The cached products of the new columns come from one product with ``Y``; τ and
+    the ELBO are left as they were.
+    """
+    ks = list(ks)
+    EF, EF2 = _set_cols(state.EF, mode, ks, mean), _set_cols(state.EF2, mode, ks, second)
+    YP = _set_cols(state.YP, 1 - mode, ks, problem.data.project(mean, 1 - mode))
     KL = state.KL.copy()
-    KL[k, mode] = kl
-    g_k = tuple(g if m == mode else state.g[k][m] for m in (0, 1))
+    KL[ks, mode] = kl
+    priors = list(state.g)
+    for k, g_k in zip(ks, g, strict=True):
+        priors[k] = tuple(g_k if m == mode else state.g[k][m] for m in (0, 1))
     is_zero = state.is_zero.copy()
-    is_zero[k] = bool(np.all(np.abs(mean) < np.finfo(float).eps))
+    is_zero[ks] = np.all(np.abs(mean) < np.finfo(float).eps, axis=0)
     is_valid = state.is_valid.copy()
-    is_valid[k] = True
+    is_valid[ks] = True
     return replace(
-        state,
-        EF=EF,
-        EF2=EF2,
-        YP=YP,
-        KL=KL,
-        g=(*state.g[:k], g_k, *state.g[k + 1 :]),
-        is_zero=is_zero,
-        is_valid=is_valid,
+        state, EF=EF, EF2=EF2, YP=YP, KL=KL, g=tuple(priors), is_zero=is_zero, is_valid=is_valid
     )
 
 
@@ -244,12 +258,12 @@ def with_fixed(state: FlashState, k: int, mode: int, mask: np.ndarray) -> FlashS
     return replace(state, fixed=(*state.fixed[:k], fixed_k, *state.fixed[k + 1 :]))
 
 
-def _set_col(pair: Moments, mode: int, k: int, column: np.ndarray) -> Moments:
-    out = _with_col(pair[mode], k, column)
+def _set_cols(pair: Moments, mode: int, ks: list[int], columns: np.ndarray) -> Moments:
+    out = _with_col(pair[mode], ks, columns)
     return (out, pair[1]) if mode == 0 else (pair[0], out)
 
 
-def _with_col(a: np.ndarray, k: int, column: np.ndarray | float) -> np.ndarray:
+def _with_col(a: np.ndarray, k: int | list[int], column: np.ndarray | float) -> np.ndarray:
     out = a.copy()
     out[:, k] = column
     return out

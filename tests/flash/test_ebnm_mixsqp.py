@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
-from pybrms.flash.ebnm.ash_grid import scale_mixture_grid, smn_kl_table
-from pybrms.flash.ebnm.mixsqp import mixsqp
+from pybrms.flash.ebnm.ash_grid import compute_smn_kl_table, scale_mixture_grid, smn_kl_table
+from pybrms.flash.ebnm.mixsqp import _nonnegative_qp, _qp_step, mixsqp
 from pybrms.flash.ebnm.scale_mixture import _log_components
 
 
@@ -111,3 +111,30 @@ def test_smn_table_matches_quadrature() -> None:
     ).fun
     assert inner <= kl[60] * (1 + 1e-6)
     assert inner >= 0.9 * kl[60]
+
+
+def test_stored_smn_table_is_the_computed_one() -> None:
+    stored_kl, stored_mult = smn_kl_table()
+    kl, mult = compute_smn_kl_table()
+    np.testing.assert_array_equal(stored_mult, mult)
+    # bounded 1-d optimizers stop at xatol 1e-10; the KL is flat at its optimum
+    np.testing.assert_allclose(stored_kl, kl, rtol=1e-8)
+
+
+def test_nnls_qp_step_matches_active_set() -> None:
+    rng = np.random.default_rng(3)
+    for k in (2, 5, 15):
+        A = rng.exponential(size=(200, k))
+        hess = A.T @ A / 200
+        lin = rng.normal(size=k) - hess @ np.full(k, 1.0 / k)
+        start = np.full(k, 1.0 / k)
+        fast = _qp_step(hess, lin, start, 100)
+        slow = _nonnegative_qp(hess, lin, start, 100)
+        assert np.all(fast >= 0)
+        np.testing.assert_allclose(fast, slow, atol=1e-10)
+
+
+def test_qp_step_falls_back_when_hessian_is_singular() -> None:
+    hess = np.diag([1.0, 0.0])  # no Cholesky factor
+    y = _qp_step(hess, np.array([-1.0, 1.0]), np.array([0.5, 0.0]), 100)
+    np.testing.assert_allclose(y, [1.0, 0.0])

@@ -141,6 +141,10 @@ def _missing_entry() -> FlashFit:
             r"labels must have one entry per row .*\(12\), got 3",
         ),
         (lambda: _one_factor(var_type=1).backfit(order="parallel"), r"'parallel'.*var_type=1"),
+        (
+            lambda: _one_factor(var_type=2).backfit(order="parallel", executor="threads"),
+            r"'parallel'.*var_type=2.* n x K² or p x K²",
+        ),
         (lambda: _missing_entry().backfit(order="parallel"), r"order='parallel'.*missing"),
     ],
 )

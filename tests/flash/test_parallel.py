@@ -9,6 +9,7 @@ import pytest
 
 import pybrms as bm
 from pybrms.flash import FlashFit, flash, flash_init
+from pybrms.flash.factor import make_task, parallel_tasks
 
 MAXITER = 15
 
@@ -73,3 +74,37 @@ def test_parallel_backfit_leaves_fixed_factors_alone(simulate) -> None:
     np.testing.assert_array_equal(par.L_pm[:, 0], fit.L_pm[:, 0])
     np.testing.assert_array_equal(par.F_pm[:, 0], fit.F_pm[:, 0])
     assert not np.array_equal(par.F_pm[:, 1:], fit.F_pm[:, 1:])
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+def test_batched_tasks_match_one_factor_tasks(simulate, mode: int) -> None:
+    """The K x K cross-product form of FLASH.md 8.4 equals the per-factor residual products."""
+    sim = simulate(n=70, p=40, K=3, seed=23)
+    fit = flash_init(sim.Y + np.linspace(-1, 1, 40), verbose=0).add_intercept().greedy(Kmax=3)
+    state, problem = fit._state, fit._problem
+    kset = list(range(1, state.n_factors))
+    assert len(kset) >= 2
+    batched = parallel_tasks(state, problem, kset, mode)
+    for k, task in zip(kset, batched, strict=True):
+        single = make_task(state, problem, k, mode, warmstart=True)
+        np.testing.assert_allclose(task.x, single.x, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(task.s, single.s, rtol=1e-12)
+        assert task.g_init is single.g_init
+
+
+def test_diverging_parallel_backfit_warns_and_returns_its_best_iterate() -> None:
+    """Six copies of one factor: Jacobi steps amplify their common error by 5 each sweep."""
+    rng = np.random.default_rng(1)
+    n, p, K = 60, 40, 6
+    u, v = rng.normal(size=n), rng.normal(size=p)
+    Y = 3 * np.outer(u, v) + rng.normal(size=(n, p))
+    copies = flash_init(Y, verbose=0).factors_init(
+        3 * u[:, None] + 0.3 * rng.normal(size=(n, K)), np.tile(v[:, None] / K, (1, K))
+    )
+    with pytest.warns(RuntimeWarning, match=r"diverged at iteration \d+.*'dropout'") as record:
+        par = copies.backfit(order="parallel", maxiter=500)
+    assert [w.filename for w in record] == [__file__]
+    steps = par.trace.loc[par.trace["step"] == "backfit (parallel)", "elbo"]
+    assert par.elbo == max(copies.elbo, steps.max())
+    assert np.isfinite(par.L_pm).all()
+    assert par.backfit(order="dropout").elbo >= par.elbo
