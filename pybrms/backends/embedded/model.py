@@ -26,15 +26,17 @@ SAMPLER_FAILED = 3
 DATA_ERROR = 4
 
 
-class EmbeddedModel(CompiledModel):
-    """A Stan program built by the embedded backend (see :func:`pybrms.backends.compile_model`).
+class CacheEntryModel(CompiledModel):
+    """A compiled model read from its build-cache entry: the Stan code and stanc's info.
 
     Attributes
     ----------
     stan_code
         The program's source.
     directory
-        The cache entry holding the executable.
+        The cache entry holding the built program.
+    from_cache
+        Whether the entry was found built rather than built now.
     """
 
     def __init__(self, directory: Path, from_cache: bool) -> None:
@@ -44,7 +46,12 @@ class EmbeddedModel(CompiledModel):
         self._info = read_info(directory)
 
     def __repr__(self) -> str:
-        return f"EmbeddedModel({self.directory})"
+        return f"{type(self).__name__}({self.directory})"
+
+
+class EmbeddedModel(CacheEntryModel):
+    """A Stan program built by the embedded backend (see :func:`pybrms.backends.compile_model`);
+    its cache entry holds the executable."""
 
     @property
     def executable(self) -> Path:

@@ -6,15 +6,15 @@ import functools
 import importlib.metadata
 import importlib.util
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pybrms.backends.base import CompiledModel, LogProb
+from pybrms.backends.base import LogProb
 from pybrms.backends.datacheck import check_data
-from pybrms.backends.embedded.build import SHARED_LIBRARY, STAN_FILE, read_info
+from pybrms.backends.embedded.build import SHARED_LIBRARY
 from pybrms.backends.embedded.library import LibraryModel, ModelLibrary
+from pybrms.backends.embedded.model import CacheEntryModel
 from pybrms.backends.sample_args import SampleArgs
 from pybrms.draws import Draws
 from pybrms.errors import SettingsError, ToolchainError
@@ -101,25 +101,9 @@ def check_supported(args: SampleArgs) -> None:
         )
 
 
-class NutpieModel(CompiledModel):
-    """A Stan program built as a shared library, sampled by nutpie.
-
-    Attributes
-    ----------
-    stan_code
-        The program's source.
-    directory
-        The cache entry holding the library.
-    """
-
-    def __init__(self, directory: Path, from_cache: bool) -> None:
-        self.directory = directory
-        self.from_cache = from_cache
-        self.stan_code = (directory / STAN_FILE).read_text()
-        self._info = read_info(directory)
-
-    def __repr__(self) -> str:
-        return f"NutpieModel({self.directory})"
+class NutpieModel(CacheEntryModel):
+    """A Stan program built as a shared library, sampled by nutpie; its cache entry holds
+    the library."""
 
     @functools.cached_property
     def library(self) -> ModelLibrary:
