@@ -1,4 +1,4 @@
-"""ModelSpec -> Stan code, rendered from the Jinja templates in :mod:`pybrms.templates`."""
+"""ModelSpec -> Stan code, rendered from the Jinja templates of the top-level ``templates/``."""
 
 from __future__ import annotations
 

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import jinja2
 
 from pybrms.codegen.context import render_context
+from pybrms.errors import ToolchainError
 from pybrms.scheduler import Threading
 from pybrms.spec.model_spec import ModelSpec
 
-__all__ = ["environment", "render"]
+__all__ = ["environment", "render", "template_dir"]
+
+
+def template_dir() -> Path:
+    """The folder of the Stan templates.
+
+    A wheel carries them inside the package (``pybrms/templates``); an editable install
+    or a source checkout reads the top-level ``templates/`` next to the package.
+
+    Examples
+    --------
+    >>> (template_dir() / "program.stan.j2").is_file()
+    True
+    """
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "program.stan.j2").is_file():
+            return candidate
+    raise ToolchainError(
+        f"pybrms is installed without its Stan templates: neither {package / 'templates'} "
+        f"nor {package.parent / 'templates'} holds program.stan.j2; reinstall pybrms"
+    )
 
 
 @cache
@@ -23,7 +46,7 @@ def environment() -> jinja2.Environment:
     True
     """
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("pybrms", "templates"),
+        loader=jinja2.FileSystemLoader(template_dir()),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

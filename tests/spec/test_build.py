@@ -336,10 +336,10 @@ def test_ordered_categorical_response():
 
 
 def test_every_family_has_its_template():
-    from importlib.resources import files
+    from pybrms.codegen.render import template_dir
 
+    templates = template_dir()
     for fam in FAMILIES.values():
-        templates = files("pybrms") / "templates"
         assert (templates / "families" / f"{fam.stan.template}.stan.j2").is_file()
         assert all((templates / "functions" / f).is_file() for f in fam.stan.functions)
         assert set(fam.stan.dist) == set(fam.links)

@@ -1,1 +1,0 @@
-"""Jinja templates of the Stan programs pybrms generates (a data package)."""
