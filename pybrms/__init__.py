@@ -19,6 +19,7 @@ from pybrms._version import __version__
 from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
+from pybrms.export import write_stan
 from pybrms.fit import BrmsFit, SamplingWarning, load
 from pybrms.fit.criteria import loo_compare
 from pybrms.formula import bf
@@ -49,4 +50,5 @@ __all__ = [
     "stancode",
     "standata",
     "threading",
+    "write_stan",
 ]

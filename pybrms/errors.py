@@ -49,3 +49,7 @@ class FlashError(PybrmsError, ValueError):
 
 class FitFileError(PybrmsError, OSError):
     """A saved fit cannot be written (the file exists) or read (not a pybrms fit file)."""
+
+
+class OutputFileError(PybrmsError, OSError):
+    """A file :func:`pybrms.write_stan` would write exists and ``overwrite`` is False."""

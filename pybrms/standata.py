@@ -11,9 +11,11 @@ prior values never recompile either.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
+import stanio
 
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
@@ -83,11 +85,33 @@ def standata(
 ) -> dict[str, Any]:
     """The Stan data :func:`pybrms.brm` would pass, as brms's ``standata()``.
 
+    The values are those of Stan's JSON data format as plain Python numbers and
+    (nested) lists, so that ``json.dumps`` writes them and any Stan interface reads
+    them; ``np.asarray(sd["X"])`` gives the design matrix back as an array.
+
+    Parameters
+    ----------
+    formula, data, family, prior
+        As for :func:`pybrms.spec.build_spec`.
+    threads
+        A :func:`pybrms.threading` value for the ``reduce_sum`` program (adds
+        ``grainsize``), or None.
+
+    Returns
+    -------
+    dict
+        Keyed by Stan data name (brms's names).
+
     Examples
     --------
+    >>> import json
     >>> df = pd.DataFrame({"y": [1.0, 2.5, 2.0, 4.1], "x": [1.0, 2.0, 3.0, 4.0]})
     >>> sd = standata("y ~ x", df)
-    >>> sd["X"].shape, sd["Kc"]
-    ((4, 2), 1)
+    >>> sd["X"][:2], sd["Kc"]
+    ([[1.0, 1.0], [1.0, 2.0]], 1)
+    >>> json.loads(json.dumps(sd)) == sd
+    True
     """
-    return make_standata(build_spec(formula, data, family, prior), threads)
+    return json.loads(
+        stanio.dump_stan_json(make_standata(build_spec(formula, data, family, prior), threads))
+    )

@@ -21,8 +21,13 @@ def epilepsy() -> pd.DataFrame:
     return df
 
 
+def arrays(sd: dict) -> dict[str, np.ndarray]:
+    """The JSON values of :func:`standata` as numpy arrays."""
+    return {name: np.asarray(value) for name, value in sd.items()}
+
+
 def test_epilepsy(epilepsy):
-    sd = standata("count ~ zAge + zBase * Trt + (1|patient)", epilepsy, "poisson")
+    sd = arrays(standata("count ~ zAge + zBase * Trt + (1|patient)", epilepsy, "poisson"))
     priors = ["Intercept_prior_nu", "Intercept_prior_mu", "Intercept_prior_sigma"]
     priors += ["sd_1_prior_nu", "sd_1_prior_mu", "sd_1_prior_sigma"]
     assert sorted(sd) == sorted(
@@ -96,13 +101,13 @@ def test_uncorrelated_has_no_correlation_count():
 
 def test_cumulative():
     df = _frame().assign(y=[1, 2, 3, 4, 2, 1])
-    sd = standata("y ~ x", df, "cumulative")
+    sd = arrays(standata("y ~ x", df, "cumulative"))
     assert sd["nthres"] == 3 and sd["K"] == 1 and sd["Kc"] == 1
     np.testing.assert_array_equal(sd["X"][:, 0], df["x"])  # no intercept column
 
 
 def test_distributional():
-    sd = standata(bf("x ~ 1", sigma="~ t + (1 | g)"), _frame(), "gaussian")
+    sd = arrays(standata(bf("x ~ 1", sigma="~ t + (1 | g)"), _frame(), "gaussian"))
     assert (sd["K_sigma"], sd["Kc_sigma"]) == (2, 1)
     assert sd["Z_1_sigma_1"].shape == (6,) and sd["N_1"] == 3
 
@@ -116,3 +121,16 @@ def test_data_match_the_program_declarations():
     data_block = code.split("data {", 2)[1].split("}")[0]
     declared = {line.split(";")[0].split()[-1] for line in data_block.splitlines() if ";" in line}
     assert declared == set(standata(formula, df, "negbinomial", threads=threading(2)))
+
+
+def test_standata_is_json_and_round_trips_to_the_arrays(epilepsy):
+    """``json.dumps`` writes it, and it holds the values Stan's JSON reader gets."""
+    import json
+
+    formula = "count ~ zAge + zBase * Trt + (1|patient)"
+    sd = standata(formula, epilepsy, "poisson", threads=threading(2))
+    arrays_in = make_standata(build_spec(formula, epilepsy, "poisson"), threading(2))
+    back = json.loads(json.dumps(sd))
+    assert set(back) == set(arrays_in)
+    for name, value in arrays_in.items():
+        np.testing.assert_array_equal(np.asarray(back[name]), value, err_msg=name)

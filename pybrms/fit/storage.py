@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pybrms._version import __version__
 from pybrms.errors import FitFileError
+from pybrms.files import atomic_file
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -48,9 +48,6 @@ def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False)
     FitFileError
         ``path`` exists and ``overwrite`` is False.
     """
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise FitFileError(f"{str(target)!r} exists; pass overwrite=True to replace it")
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -61,20 +58,13 @@ def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False)
         "chains": fit.draws.num_chains,
         "draws": fit.draws.num_draws,
     }
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr(MANIFEST, json.dumps(manifest, indent=1))
-                archive.writestr(STAN_FILE, fit.stan_code)
-                archive.writestr(PICKLE, pickle.dumps(fit, protocol=pickle.HIGHEST_PROTOCOL))
-            raw.flush()
-            os.fsync(raw.fileno())
-        _publish(Path(temporary), target, overwrite)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    with (
+        atomic_file(path, overwrite=overwrite, error=FitFileError) as raw,
+        zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        archive.writestr(MANIFEST, json.dumps(manifest, indent=1))
+        archive.writestr(STAN_FILE, fit.stan_code)
+        archive.writestr(PICKLE, pickle.dumps(fit, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load(path: str | os.PathLike[str]) -> BrmsFit:
@@ -139,20 +129,3 @@ def _manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
             f"{FORMAT_VERSION} and older: upgrade pybrms"
         )
     return manifest
-
-
-def _publish(temporary: Path, target: Path, overwrite: bool) -> None:
-    """Rename the finished file into place; without ``overwrite``, never over an existing one."""
-    if overwrite:
-        os.replace(temporary, target)
-        return
-    try:
-        os.link(temporary, target)  # atomic, and fails if the target appeared meanwhile
-    except FileExistsError:
-        raise FitFileError(f"{str(target)!r} exists; pass overwrite=True to replace it") from None
-    except OSError:  # a file system without hard links
-        if target.exists():
-            raise FitFileError(
-                f"{str(target)!r} exists; pass overwrite=True to replace it"
-            ) from None
-        os.replace(temporary, target)
