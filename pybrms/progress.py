@@ -49,25 +49,26 @@ class SafeBar:
 
     def update_to(self, n: int, postfix: str | None = None) -> None:
         """Move the bar to ``n`` (absolute), optionally with a postfix text."""
-        if self._bar is None:
+        bar = self._bar
+        if bar is None:
             return
 
         def move() -> None:
-            self._bar.n = n
+            bar.n = n
             if postfix is not None:
-                self._bar.set_postfix_str(postfix, refresh=False)
-            if self._due(n):
-                self._bar.refresh()
+                bar.set_postfix_str(postfix, refresh=False)
+            if self._due(n, bar.total):
+                bar.refresh()
 
         self._guard(move)
 
-    def _due(self, n: int) -> bool:
+    def _due(self, n: int, total: int | None) -> bool:
         """Whether to redraw: always on a screen; in a log, after a step or an interval."""
         if not self._to_log:
             return True
         last_n, last_time = self._printed
         now = time.monotonic()
-        step = LOG_STEP * self._bar.total if self._bar.total else float("inf")
+        step = LOG_STEP * total if total else float("inf")
         if n - last_n >= step or (n != last_n and now - last_time >= LOG_INTERVAL):
             self._printed = (n, now)
             return True

@@ -157,7 +157,7 @@ def _ecdf_overlay(y: np.ndarray, yrep: np.ndarray, **_: object) -> Figure:
 
 def _hist(y: np.ndarray, yrep: np.ndarray, **_: object) -> Figure:
     figure, axes = _figure(1 + len(yrep))
-    edges = np.histogram_bin_edges(np.concatenate([y, yrep.ravel()]), bins=30)
+    edges = np.histogram_bin_edges(np.concatenate([y, yrep.ravel()]), bins=30).tolist()
     axes[0].hist(y, bins=edges, color=DARK, label="y")
     axes[0].set_title("y")
     for k, (ax, draw) in enumerate(zip(axes[1:], yrep, strict=True), start=1):

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pybrms.backends import BACKENDS, BackendName, CompiledModel, compile_model, get_backend
 from pybrms.backends.embedded.toolchain import find_toolchain
@@ -51,7 +51,7 @@ class StanProgram:
                 f"backend must be 'auto', {', '.join(map(repr, BACKENDS))}; got {backend!r}"
             )
         self.stan_code = stan_code
-        self.backend = get_backend(backend).name  # type: ignore[arg-type]
+        self.backend = cast(BackendName, get_backend(cast(BackendName, backend)).name)
         self._model = model
 
     def __repr__(self) -> str:
@@ -64,11 +64,7 @@ class StanProgram:
     def model(self, *, show_progress: bool = False) -> CompiledModel:
         """The compiled model: from the compile cache, or compiled now."""
         if self._model is None:
-            self._model = compile_model(
-                self.stan_code,
-                self.backend,
-                show_progress=show_progress,  # type: ignore[arg-type]
-            )
+            self._model = compile_model(self.stan_code, self.backend, show_progress=show_progress)
         return self._model
 
     def parameters(self) -> tuple[str, ...]:

@@ -180,7 +180,7 @@ def render(node: Node) -> str:
 
 Side = Literal["left", "right"]
 
-_ATOMS = {
+_ATOMS: dict[TokenKind, type[Atom] | type[Call]] = {
     TokenKind.NAME: Atom,
     TokenKind.NUMBER: Atom,
     TokenKind.PYTHON: Atom,

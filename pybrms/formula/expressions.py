@@ -257,7 +257,9 @@ class _Checker(ast.NodeVisitor):
                 )
             if func.id == "Q":
                 self.columns |= {
-                    a.value for a in node.args if isinstance(a, ast.Constant) and a.value
+                    a.value
+                    for a in node.args
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value
                 }
         elif isinstance(func, ast.Attribute):
             self.visit_Attribute(func)

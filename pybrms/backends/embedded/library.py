@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import stanio
 
-from pybrms.errors import DataError, SamplingError
+from pybrms.errors import DataError, SamplingError, ToolchainError
 
 _DOUBLES = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
 _ERROR_SIZE = 4096
@@ -95,7 +95,10 @@ class ModelLibrary:
 
     def function_address(self, name: str) -> int:
         """Address of an exported C function (for samplers that call it directly)."""
-        return ctypes.cast(getattr(self._lib, name), ctypes.c_void_p).value
+        address = ctypes.cast(getattr(self._lib, name), ctypes.c_void_p).value
+        if address is None:
+            raise ToolchainError(f"the compiled model exports no function {name!r}")
+        return address
 
     def instantiate(self, data: Mapping[str, Any], seed: int = 0) -> LibraryModel:
         """Bind the program to ``data`` (its transformed data use ``seed``).
@@ -134,7 +137,7 @@ class LibraryModel:
     def __del__(self) -> None:
         if getattr(self, "handle", None):
             self._lib.pybrms_model_free(self.handle)
-            self.handle = None
+            self.handle = 0
 
     def param_names(self, *, include_tp: bool = True, include_gq: bool = True) -> list[str]:
         """Stan's names of the constrained values (``mu``, ``b.1``, ``r_1_1.2``).
@@ -223,8 +226,8 @@ class LibraryModel:
             # Stan's message names the declaration's line only; find the variables.
             culprits = [
                 name
-                for name in init or {}
-                if self._initial_point({name: init[name]}, radius, seed, chain, out)
+                for name, value in (init or {}).items()
+                if self._initial_point({name: value}, radius, seed, chain, out)
             ]
             raise SamplingError(
                 f"the initial values of {', '.join(culprits) or 'the parameters'} are not "

@@ -14,8 +14,10 @@ import logging
 import math
 import re
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow
@@ -107,7 +109,9 @@ def _settings(args: SampleArgs) -> _lib.PyNutsSettings:
     return settings
 
 
-def _nutpie_model(model: LibraryModel, init: dict | None, radius: float) -> _lib.PyMcModel:
+def _nutpie_model(
+    model: LibraryModel, init: Mapping[str, Any] | None, radius: float
+) -> _lib.PyMcModel:
     library, handle = model.library, model.handle
     # The model object rides along as keep_alive, so the C handle outlives the run.
     logp = _lib.LogpFunc(library.function_address("pybrms_nutpie_logp"), handle, model)
@@ -193,14 +197,14 @@ def _to_draws(
     )
 
 
-def _kept_rows(stats: object, args: SampleArgs) -> np.ndarray:
+def _kept_rows(stats: Any, args: SampleArgs) -> np.ndarray:
     """Row indices kept after thinning warmup and sampling separately (as Stan)."""
     tuning = _column(stats, "tuning").astype(bool)
     warmup = np.flatnonzero(tuning)[:: args.thin] if args.save_warmup else np.array([], int)
     return np.concatenate([warmup, np.flatnonzero(~tuning)[:: args.thin]])
 
 
-def _column(batch: object, name: str) -> np.ndarray:
+def _column(batch: Any, name: str) -> np.ndarray:
     array = pyarrow.array(batch.column(name))
     if pyarrow.types.is_large_list(array.type) or pyarrow.types.is_list(array.type):
         array = array.flatten()
