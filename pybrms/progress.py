@@ -9,6 +9,7 @@ is a new line, it writes a line only every 10% of its total or every 30 s.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import sys
 import threading
@@ -17,7 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tqdm.auto import tqdm
+# In a notebook, tqdm.auto draws a widget, which needs ipywidgets; without it tqdm
+# warns "IProgress not found" on import, so the text bar is used instead.
+if importlib.util.find_spec("ipywidgets") is not None:
+    from tqdm.auto import tqdm
+else:
+    from tqdm.std import tqdm
 
 logger = logging.getLogger(__name__)
 

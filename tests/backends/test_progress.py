@@ -49,3 +49,16 @@ def test_terminal_redraws_every_update():
     for i in range(1, 101):
         bar.update_to(i)
     assert len(lines(screen.getvalue())) > 50
+
+
+def test_notebook_bar_prints_no_tqdm_warning():
+    """In a notebook kernel the bar draws without tqdm's "IProgress not found" warning."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = "from pybrms.progress import SafeBar\n"
+    code += "bar = SafeBar(True, total=3, desc='chain 1')\nbar.update_to(3)\nbar.close()"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    text = "".join(str(output) for output in notebook.cells[0].outputs)
+    assert "chain 1" in text
+    assert "Warning" not in text
