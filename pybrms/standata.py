@@ -21,13 +21,12 @@ from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
 from pybrms.spec.default_priors import prior_data
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.prior_draws import SamplePrior
 
 __all__ = ["make_standata", "standata"]
 
 
-def make_standata(
-    spec: ModelSpec, threading: Threading | None = None, *, prior_only: bool = False
-) -> dict[str, Any]:
+def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[str, Any]:
     """Stan data for ``spec``.
 
     Parameters
@@ -38,8 +37,8 @@ def make_standata(
         For the threaded program (any :class:`~pybrms.scheduler.Threading`, one
         thread included), ``grainsize`` is added: brms's default if
         ``threading.grainsize`` is None. The same data serve any number of threads.
-    prior_only
-        Ignore the likelihood (sample from the prior).
+        ``prior_only`` is 1 when ``spec.sample_prior`` is ``"only"``: the
+        likelihood is then ignored by the same program.
 
     Returns
     -------
@@ -70,7 +69,7 @@ def make_standata(
     out.update({v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())})
     if threading is not None:
         out["grainsize"] = threading.resolved_grainsize(spec.N)
-    out["prior_only"] = int(prior_only)
+    out["prior_only"] = int(spec.sample_prior == "only")
     return out
 
 
@@ -80,6 +79,7 @@ def standata(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
+    sample_prior: SamplePrior | bool = "no",
 ) -> dict[str, Any]:
     """The Stan data :func:`pybrms.brm` would pass, as brms's ``standata()``.
 
@@ -90,4 +90,4 @@ def standata(
     >>> sd["X"].shape, sd["Kc"]
     ((4, 2), 1)
     """
-    return make_standata(build_spec(formula, data, family, prior), threads)
+    return make_standata(build_spec(formula, data, family, prior, sample_prior), threads)

@@ -96,7 +96,8 @@ class BrmsFit:
     @cached_property
     def diagnostics(self) -> Diagnostics:
         """Divergences, tree depth, E-BFMI, R-hat and ESS of this run (see :meth:`summary`)."""
-        columns = [p.column for p in self.spec.names] + ["lp__"]
+        # draws from the priors are independent draws, not a Markov chain to diagnose
+        columns = [p.column for p in self.spec.names if p.cls != "prior"] + ["lp__"]
         return diagnose(self.draws, columns, adapt_delta=self.settings.adapt_delta,
                         max_treedepth=self.settings.max_treedepth)
 
