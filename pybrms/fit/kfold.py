@@ -262,8 +262,9 @@ def _refit(task: _FoldTask) -> tuple[np.ndarray, list[str]]:
     from pybrms.fit.brmsfit import sample  # brmsfit imports this module
 
     program = StanProgram(*task.program, model=task.model)
-    fold_fit = sample(task.spec, program, task.settings, data_name=task.data_name,
-                      show_progress=False, warn=False)
+    fold_fit = sample(
+        task.spec, program, task.settings, data_name=task.data_name, show_progress=False, warn=False
+    )
     log_lik = fold_fit.log_lik(task.heldout, allow_new_levels=True)
     return log_lik, fold_fit.diagnostics.messages()
 
@@ -351,8 +352,9 @@ def _fold_labels(
 
 def _check_K(K: object, N: int) -> None:
     if isinstance(K, bool) or not isinstance(K, int | np.integer) or not 2 <= K <= N:
-        raise SpecError(f"kfold(K=...) must be an integer from 2 to the number of rows ({N}), "
-                        f"got {K!r}.")
+        raise SpecError(
+            f"kfold(K=...) must be an integer from 2 to the number of rows ({N}), got {K!r}."
+        )
 
 
 def _workers(workers: int | None, settings: SamplerSettings, K: int) -> int:

@@ -131,7 +131,5 @@ def check_proper_priors(table: PriorTable, targets: Iterable[PriorTarget]) -> No
         raise SpecError(
             f"sample_prior='only' samples from the priors alone, so every parameter needs a "
             f"proper prior, but {where} has the improper flat prior. Set one, e.g. "
-            f"prior('normal(0, 5)', class_={cls!r}"
-            + (f", dpar={dpar!r}" if dpar else "")
-            + ")."
+            f"prior('normal(0, 5)', class_={cls!r}" + (f", dpar={dpar!r}" if dpar else "") + ")."
         )

@@ -83,7 +83,12 @@ def grouped_data() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def grouped_fit(grouped_data) -> bm.BrmsFit:
     return bm.brm(
-        "y ~ x + (1 | g)", grouped_data, chains=2, iter=1000, seed=3, show_progress=False,
+        "y ~ x + (1 | g)",
+        grouped_data,
+        chains=2,
+        iter=1000,
+        seed=3,
+        show_progress=False,
         control={"adapt_delta": 0.95},
     )
 
@@ -125,8 +130,9 @@ def test_refits_never_compile_on_any_executor(line60_fit, no_compile, monkeypatc
     monkeypatch.setattr(EmbeddedBackend, "compile", refuse)
     in_process = line60_fit.kfold(K=3, seed=9, executor=None, show_progress=False, chains=1)
     processes = line60_fit.kfold(K=3, seed=9, executor="processes", show_progress=False, chains=1)
-    threads = line60_fit.kfold(K=3, seed=9, executor="threads", workers=2, show_progress=False,
-                               chains=1)
+    threads = line60_fit.kfold(
+        K=3, seed=9, executor="threads", workers=2, show_progress=False, chains=1
+    )
     # same folds, same refit seeds: the executor changes where folds run, not the result
     np.testing.assert_array_equal(in_process.folds, processes.folds)
     pd.testing.assert_frame_equal(in_process.pointwise, processes.pointwise)
@@ -166,8 +172,9 @@ def test_leave_one_group_out_and_stratified_folds(grouped_fit, grouped_data):
     assert by_level.K == 6 and by_level.fold_type == "group"
     codes = pd.factorize(grouped_data.g, sort=True)[0] + 1
     np.testing.assert_array_equal(by_level.folds, codes)
-    stratified = grouped_fit.kfold(K=3, folds="stratified", group="hi", seed=1,
-                                   show_progress=False, chains=1)
+    stratified = grouped_fit.kfold(
+        K=3, folds="stratified", group="hi", seed=1, show_progress=False, chains=1
+    )
     table = pd.crosstab(grouped_data.hi, stratified.folds)
     assert (table.max(axis=1) - table.min(axis=1) <= 1).all()
 
@@ -175,14 +182,27 @@ def test_leave_one_group_out_and_stratified_folds(grouped_fit, grouped_data):
 @pytest.mark.stan
 def test_loo_compare_ranks_kfold_criteria(grouped_fit, grouped_data):
     folds = kfold_split_random(3, len(grouped_data), np.random.default_rng(5))
-    smaller = bm.brm("y ~ 1 + (1 | g)", grouped_data, chains=2, iter=1000, seed=3,
-                     show_progress=False, control={"adapt_delta": 0.95})
+    smaller = bm.brm(
+        "y ~ 1 + (1 | g)",
+        grouped_data,
+        chains=2,
+        iter=1000,
+        seed=3,
+        show_progress=False,
+        control={"adapt_delta": 0.95},
+    )
     full = grouped_fit.kfold(folds=folds, seed=1, show_progress=False)
     small = smaller.kfold(folds=folds, seed=1, show_progress=False)
     table = bm.loo_compare(full=full, small=small)
     assert list(table.columns) == [
-        "elpd_diff", "se_diff", "elpd_kfold", "se_elpd_kfold", "p_kfold", "se_p_kfold",
-        "kfoldic", "se_kfoldic",
+        "elpd_diff",
+        "se_diff",
+        "elpd_kfold",
+        "se_elpd_kfold",
+        "p_kfold",
+        "se_p_kfold",
+        "kfoldic",
+        "se_kfoldic",
     ]
     assert table.index[0] == "full"  # x has a strong effect (0.8 against noise 0.6)
     diff = small.pointwise.elpd_kfold - full.pointwise.elpd_kfold
@@ -208,8 +228,9 @@ BAD = [
 
 @pytest.mark.stan
 @pytest.mark.parametrize(("name", "kwargs", "error", "culprit"), BAD, ids=[b[0] for b in BAD])
-def test_bad_kfold_arguments_fail_before_any_refit(line60_fit, no_compile, monkeypatch, name,
-                                                   kwargs, error, culprit):
+def test_bad_kfold_arguments_fail_before_any_refit(
+    line60_fit, no_compile, monkeypatch, name, kwargs, error, culprit
+):
     def refuse(*args, **kw):
         pytest.fail("sampled although the input is invalid")
 
