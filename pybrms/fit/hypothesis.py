@@ -340,7 +340,7 @@ def density_at(values: np.ndarray, point: float) -> float:
     Examples
     --------
     >>> x = np.random.default_rng(1).normal(size=4000)
-    >>> abs(density_at(x, 0.0) - 1 / np.sqrt(2 * np.pi)) < 0.03
+    >>> bool(abs(density_at(x, 0.0) - 1 / np.sqrt(2 * np.pi)) < 0.03)
     True
     """
     if not np.ptp(values) > 0:
