@@ -197,8 +197,7 @@ def _criterion_of(model: BrmsFit | Criterion, criterion: CriterionName) -> Crite
     if isinstance(model, Criterion):
         if model.name != criterion:
             raise SpecError(
-                f"loo_compare compares criteria of one kind; got {model.name!r} with "
-                f"{criterion!r}."
+                f"loo_compare compares criteria of one kind; got {model.name!r} with {criterion!r}."
             )
         return model
     if criterion == "kfold":

@@ -319,9 +319,7 @@ def _draws_of(
     return np.broadcast_to(_walk(tree, values, text), shape).astype(float)
 
 
-def _evidence_ratio(
-    values: np.ndarray, direction: str, prior_values: np.ndarray | None
-) -> float:
+def _evidence_ratio(values: np.ndarray, direction: str, prior_values: np.ndarray | None) -> float:
     """Posterior odds of ``values < 0`` or ``> 0``; for a point hypothesis the
     Savage-Dickey ratio, posterior over prior density at 0 (NA without prior draws)."""
     if direction == "equal":
