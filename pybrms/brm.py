@@ -17,6 +17,7 @@ from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec.prior_draws import SamplePrior
 
 
 def brm(
@@ -25,6 +26,7 @@ def brm(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     *,
+    sample_prior: SamplePrior | bool = "no",
     chains: int = DEFAULT_CHAINS,
     iter: int = DEFAULT_ITER,
     warmup: int | None = None,
@@ -55,6 +57,13 @@ def brm(
     prior
         User priors, :func:`pybrms.prior` combined with ``+``; brms's defaults
         for everything else.
+    sample_prior
+        As brms: ``"no"``; ``"yes"`` adds draws from the priors (``prior_b``,
+        ``prior_Intercept``, ``prior_sigma``, ``prior_sd_<group>``, ...; see
+        :mod:`pybrms.spec.prior_draws`), which :meth:`~BrmsFit.hypothesis` uses for
+        the evidence ratio of point hypotheses; ``"only"`` samples from the
+        priors alone (the same program as ``"no"``, the likelihood switched off
+        by the data), which needs a proper prior on every parameter.
     chains, iter, warmup, thin
         As in brms: ``iter`` counts warmup too; ``warmup`` defaults to ``iter // 2``;
         ``thin`` must not exceed ``iter - warmup``.
@@ -109,7 +118,7 @@ def brm(
         chains=chains, iter=iter, warmup=warmup, thin=thin, threads=threads, seed=seed,
         init=init, control=control, parallel=parallel,
     )  # sampler arguments fail here, before the compile
-    spec = build_spec(formula, data, family, prior)
+    spec = build_spec(formula, data, family, prior, sample_prior)
     program = StanProgram(render(spec, settings.threads), backend)
     return sample(spec, program, settings, data_name=data_name or "data",
                   show_progress=show_progress)

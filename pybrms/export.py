@@ -15,6 +15,7 @@ from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec.prior_draws import SamplePrior
 from pybrms.standata import make_standata
 
 __all__ = ["write_stan"]
@@ -27,6 +28,7 @@ def write_stan(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
+    sample_prior: SamplePrior | bool = "no",
     *,
     name: str = "model",
     overwrite: bool = False,
@@ -42,7 +44,7 @@ def write_stan(
     ----------
     model_dir
         The folder, created if missing.
-    formula, data, family, prior
+    formula, data, family, prior, sample_prior
         As for :func:`pybrms.brm`.
     threads
         A :func:`pybrms.threading` value writes the ``reduce_sum`` program, and the
@@ -77,7 +79,7 @@ def write_stan(
         for target in targets:
             if target.exists():
                 raise OutputFileError(f"{str(target)!r} exists; pass overwrite=True to replace it")
-    spec = build_spec(formula, data, family, prior)
+    spec = build_spec(formula, data, family, prior, sample_prior)
     contents = (
         render(spec, threads).encode(),
         stanio.dump_stan_json(make_standata(spec, threads)).encode(),

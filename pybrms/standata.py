@@ -23,13 +23,12 @@ from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
 from pybrms.spec.default_priors import prior_data
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.prior_draws import SamplePrior
 
 __all__ = ["make_standata", "standata"]
 
 
-def make_standata(
-    spec: ModelSpec, threading: Threading | None = None, *, prior_only: bool = False
-) -> dict[str, Any]:
+def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[str, Any]:
     """Stan data for ``spec``.
 
     Parameters
@@ -40,8 +39,8 @@ def make_standata(
         For the threaded program (any :class:`~pybrms.scheduler.Threading`, one
         thread included), ``grainsize`` is added: brms's default if
         ``threading.grainsize`` is None. The same data serve any number of threads.
-    prior_only
-        Ignore the likelihood (sample from the prior).
+        ``prior_only`` is 1 when ``spec.sample_prior`` is ``"only"``: the
+        likelihood is then ignored by the same program.
 
     Returns
     -------
@@ -72,7 +71,7 @@ def make_standata(
     out.update({v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())})
     if threading is not None:
         out["grainsize"] = threading.resolved_grainsize(spec.N)
-    out["prior_only"] = int(prior_only)
+    out["prior_only"] = int(spec.sample_prior == "only")
     return out
 
 
@@ -82,6 +81,7 @@ def standata(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
+    sample_prior: SamplePrior | bool = "no",
 ) -> dict[str, Any]:
     """The Stan data :func:`pybrms.brm` would pass, as brms's ``standata()``.
 
@@ -91,8 +91,8 @@ def standata(
 
     Parameters
     ----------
-    formula, data, family, prior
-        As for :func:`pybrms.spec.build_spec`.
+    formula, data, family, prior, sample_prior
+        As for :func:`pybrms.brm`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program (adds
         ``grainsize``), or None.
@@ -112,6 +112,5 @@ def standata(
     >>> json.loads(json.dumps(sd)) == sd
     True
     """
-    return json.loads(
-        stanio.dump_stan_json(make_standata(build_spec(formula, data, family, prior), threads))
-    )
+    spec = build_spec(formula, data, family, prior, sample_prior)
+    return json.loads(stanio.dump_stan_json(make_standata(spec, threads)))

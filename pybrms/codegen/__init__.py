@@ -9,6 +9,7 @@ from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec.prior_draws import SamplePrior
 
 __all__ = ["render", "stancode"]
 
@@ -19,12 +20,13 @@ def stancode(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
+    sample_prior: SamplePrior | bool = "no",
 ) -> str:
     """The Stan program :func:`pybrms.brm` would compile, as brms's ``stancode()``.
 
     Parameters
     ----------
-    formula, data, family, prior
+    formula, data, family, prior, sample_prior
         As for :func:`pybrms.spec.build_spec`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program, or None.
@@ -42,4 +44,4 @@ def stancode(
       if (!prior_only) {
         target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
-    return render(build_spec(formula, data, family, prior), threads)
+    return render(build_spec(formula, data, family, prior, sample_prior), threads)

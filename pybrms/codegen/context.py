@@ -20,9 +20,17 @@ from pybrms.spec.default_priors import (
     user_bounds,
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
+from pybrms.spec.prior_draws import PriorDraw
 from pybrms.spec.terms import EtaPart, GroupEffects, StanArg
 
-__all__ = ["Likelihood", "LocalVector", "Position", "render_context"]
+__all__ = [
+    "Likelihood",
+    "LocalVector",
+    "Position",
+    "PriorDrawCode",
+    "prior_draw_code",
+    "render_context",
+]
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,41 @@ class Likelihood:
     pointwise: bool
     weights: str
     reads: tuple[StanArg, ...]
+
+
+@dataclass(frozen=True)
+class PriorDrawCode:
+    """A draw from a prior in generated quantities: ``real stan = rng;``, redrawn while
+    ``reject`` holds (a prior truncated at the parameter's bounds; ``""``: never)."""
+
+    stan: str
+    rng: str
+    reject: str
+
+
+def prior_draw_code(draw: PriorDraw) -> PriorDrawCode:
+    """The Stan code of one of :meth:`ModelSpec.prior_draws`, as brms's ``stan_rngprior``.
+
+    An lkj prior gives the correlation ``[1, 2]`` of a matrix drawn with
+    ``lkj_corr_rng``.
+
+    Examples
+    --------
+    >>> from pybrms.priors import Dist
+    >>> from pybrms.spec.default_priors import PriorStatement, PriorValue
+    >>> s = PriorStatement("sigma", Dist("student_t", (3, 0, 2.5)), 1, lb=PriorValue(0.0))
+    >>> prior_draw_code(PriorDraw("prior_sigma", "prior_sigma", s))
+    PriorDrawCode(stan='prior_sigma', rng='student_t_rng(sigma_prior_nu, sigma_prior_mu, \
+sigma_prior_sigma)', reject='prior_sigma < 0')
+    """
+    s = draw.statement
+    if s.dist.name == "lkj_corr_cholesky":
+        rng = f"lkj_corr_rng({draw.size}, {s.args})[1, 2]"
+    else:
+        rng = f"{s.dist.name}_rng({s.args})"
+    reject = [f"{draw.stan} < {s.lb_code}"] if s.lb is not None else []
+    reject += [f"{draw.stan} > {s.ub_code}"] if s.ub is not None else []
+    return PriorDrawCode(draw.stan, rng, " || ".join(reject))
 
 
 @dataclass(frozen=True)
@@ -332,6 +375,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),
         "prior_data": prior_data(spec.priors, spec.prior_targets()),
+        "prior_draws": [prior_draw_code(d) for d in spec.prior_draws()],
         "functions": [
             *(f"functions/{f}" for f in family.stan.functions),
             *(["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else []),

@@ -26,6 +26,7 @@ from pybrms.fit import (
     storage,
 )
 from pybrms.fit import hypothesis as hypotheses
+from pybrms.fit import kfold as kfolds
 from pybrms.fit.arviz import loo, to_inference_data
 from pybrms.fit.diagnostics import Diagnostics, diagnose, warn_user
 from pybrms.fit.program import StanProgram
@@ -96,7 +97,8 @@ class BrmsFit:
     @cached_property
     def diagnostics(self) -> Diagnostics:
         """Divergences, tree depth, E-BFMI, R-hat and ESS of this run (see :meth:`summary`)."""
-        columns = [p.column for p in self.spec.names] + ["lp__"]
+        # draws from the priors are independent draws, not a Markov chain to diagnose
+        columns = [p.column for p in self.spec.names if p.cls != "prior"] + ["lp__"]
         return diagnose(self.draws, columns, adapt_delta=self.settings.adapt_delta,
                         max_treedepth=self.settings.max_treedepth)
 
@@ -277,6 +279,10 @@ class BrmsFit:
         """WAIC, brms's ``waic()``: :func:`pybrms.fit.criteria.waic`."""
         return criteria.waic(self)
 
+    def kfold(self, K: int = 10, **kwargs: Any) -> kfolds.KFold:
+        """Exact K-fold cross-validation, brms's ``kfold()``: :func:`pybrms.fit.kfold.kfold`."""
+        return kfolds.kfold(self, K, **kwargs)
+
     def loo_compare(self, *others: BrmsFit, **kwargs: Any) -> pd.DataFrame:
         """This fit against ``others``: :func:`pybrms.fit.criteria.loo_compare`."""
         return criteria.loo_compare(self, *others, **kwargs)
@@ -301,8 +307,9 @@ class BrmsFit:
 
 
 def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, data_name: str,
-           show_progress: bool) -> BrmsFit:
-    """Sample ``program`` for ``spec`` with ``settings``, warn about its diagnostics, wrap it.
+           show_progress: bool, warn: bool = True) -> BrmsFit:
+    """Sample ``program`` for ``spec`` with ``settings``, warn about its diagnostics
+    (unless ``warn`` is False: the caller reports them), wrap it.
 
     Inits are checked against the program's parameters before anything compiles.
     """
@@ -313,6 +320,6 @@ def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, 
     draws = model.sample(standata, show_progress=show_progress, **settings.sample_kwargs())
     fit = BrmsFit(spec=spec, standata=standata, draws=draws, program=program, settings=settings,
                   data_name=data_name)
-    for message in fit.diagnostics.messages():
+    for message in fit.diagnostics.messages() if warn else ():
         warn_user(message)
     return fit

@@ -1,10 +1,12 @@
 """Information criteria and model comparison: brms's ``waic()`` and ``loo_compare()``.
 
 A :class:`Criterion` holds the pointwise values of one criterion for one fit:
-``elpd_<c>``, ``p_<c>`` and ``<c>`` (``-2 elpd``), as the ``loo`` package's
-``pointwise`` matrix, and prints the ``loo`` package's estimates table
-(Estimate and SE, ``SE = sqrt(N var(pointwise))``). WAIC is computed here from
-the pointwise log-likelihood; PSIS-LOO comes from :meth:`BrmsFit.loo` (ArviZ).
+``elpd_<c>``, ``p_<c>`` and ``<c>ic`` (``-2 elpd``; ``waic`` for WAIC), as the
+``loo`` package's ``pointwise`` matrix, and prints the ``loo`` package's
+estimates table (Estimate and SE, ``SE = sqrt(N var(pointwise))``). WAIC is
+computed here from the pointwise log-likelihood; PSIS-LOO comes from
+:meth:`BrmsFit.loo` (ArviZ); K-fold cross-validation from
+:func:`pybrms.fit.kfold.kfold`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Criterion", "loo_compare", "loo_criterion", "waic"]
 
-CriterionName = Literal["loo", "waic"]
+CriterionName = Literal["loo", "waic", "kfold"]
+#: The information criterion column of each criterion's table.
+IC_COLUMNS: dict[str, str] = {"loo": "looic", "waic": "waic", "kfold": "kfoldic"}
 #: Pointwise p_waic above which WAIC is unreliable (the loo package's threshold).
 P_WAIC_WARNING = 0.4
 
@@ -37,10 +41,10 @@ class Criterion:
     Attributes
     ----------
     name
-        ``"loo"`` or ``"waic"``.
+        ``"loo"``, ``"waic"`` or ``"kfold"``.
     pointwise
         One row per observation; columns ``elpd_<name>``, ``p_<name>`` and
-        ``looic`` or ``waic``.
+        ``looic``, ``waic`` or ``kfoldic``.
     """
 
     name: CriterionName
@@ -103,17 +107,24 @@ def loo_criterion(fit: BrmsFit) -> Criterion:
     return _criterion("loo", elpd, lpd - elpd, fit.spec.data.index)
 
 
-def loo_compare(*fits: BrmsFit, criterion: CriterionName = "loo", **named: BrmsFit) -> pd.DataFrame:
+def loo_compare(
+    *fits: BrmsFit | Criterion,
+    criterion: CriterionName | None = None,
+    **named: BrmsFit | Criterion,
+) -> pd.DataFrame:
     """Compare fits of the same data by expected log predictive density, brms's ``loo_compare()``.
 
     Parameters
     ----------
     *fits
-        Fits named ``model1``, ``model2``, ... in the order given.
+        Fits, or criteria computed for them (such as the results of
+        :meth:`BrmsFit.kfold`), named ``model1``, ``model2``, ... in the order given.
     criterion
-        ``"loo"`` (PSIS-LOO) or ``"waic"``.
+        ``"loo"`` (PSIS-LOO, the default for fits) or ``"waic"``, computed for
+        the fits; criteria given must be of this kind. K-fold criteria are
+        compared when given as criteria (computed with the same folds).
     **named
-        Fits named by their keyword.
+        Fits or criteria named by their keyword.
 
     Returns
     -------
@@ -126,8 +137,9 @@ def loo_compare(*fits: BrmsFit, criterion: CriterionName = "loo", **named: BrmsF
     Raises
     ------
     SpecError
-        With fewer than two fits, an unknown criterion, or fits of different
-        numbers of observations.
+        With fewer than two fits, an unknown criterion, criteria of different
+        kinds, ``criterion="kfold"`` with a fit, or fits of different numbers of
+        observations.
 
     Examples
     --------
@@ -136,13 +148,17 @@ def loo_compare(*fits: BrmsFit, criterion: CriterionName = "loo", **named: BrmsF
     full        0.0      0.0     -70.1          7.1   11.8       2.0  140.2      14.2
     small     -25.3      6.1     -95.4          6.9    5.1       0.9  190.8      13.8
     """
-    compute = {"loo": loo_criterion, "waic": waic}
-    if criterion not in compute:
-        raise SpecError(f"criterion must be 'loo' or 'waic', got {criterion!r}.")
-    models: Mapping[str, BrmsFit] = {f"model{k}": f for k, f in enumerate(fits, 1)} | named
+    models: Mapping[str, BrmsFit | Criterion] = {
+        f"model{k}": f for k, f in enumerate(fits, 1)
+    } | named
     if len(models) < 2:
         raise SpecError("loo_compare needs at least two fits.")
-    values = {name: compute[criterion](fit) for name, fit in models.items()}
+    given = {m.name for m in models.values() if isinstance(m, Criterion)}
+    if criterion is None:
+        criterion = given.pop() if len(given) == 1 else "loo"
+    if criterion not in IC_COLUMNS:
+        raise SpecError(f"criterion must be 'loo', 'waic' or 'kfold', got {criterion!r}.")
+    values = {name: _criterion_of(m, criterion) for name, m in models.items()}
     sizes = {name: len(c.pointwise) for name, c in values.items()}
     if len(set(sizes.values())) > 1:
         shown = ", ".join(f"{name}: {n}" for name, n in sizes.items())
@@ -162,7 +178,7 @@ def loo_compare(*fits: BrmsFit, criterion: CriterionName = "loo", **named: BrmsF
             row[f"se_{column}"] = se
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
-    ic = "looic" if criterion == "loo" else "waic"
+    ic = IC_COLUMNS[criterion]
     columns = [
         "elpd_diff",
         "se_diff",
@@ -176,7 +192,24 @@ def loo_compare(*fits: BrmsFit, criterion: CriterionName = "loo", **named: BrmsF
     return table[columns]
 
 
+def _criterion_of(model: BrmsFit | Criterion, criterion: CriterionName) -> Criterion:
+    """``model`` itself if it is a criterion of kind ``criterion``, else computed for the fit."""
+    if isinstance(model, Criterion):
+        if model.name != criterion:
+            raise SpecError(
+                f"loo_compare compares criteria of one kind; got {model.name!r} with {criterion!r}."
+            )
+        return model
+    if criterion == "kfold":
+        raise SpecError(
+            "loo_compare does not refit models: compute fit.kfold(...) for each fit, with the "
+            "same folds (folds=...), and pass the results."
+        )
+    return {"loo": loo_criterion, "waic": waic}[criterion](model)
+
+
 def _criterion(name: CriterionName, elpd: np.ndarray, p: np.ndarray, index: pd.Index) -> Criterion:
-    ic = "looic" if name == "loo" else "waic"
-    pointwise = pd.DataFrame({f"elpd_{name}": elpd, f"p_{name}": p, ic: -2 * elpd}, index=index)
+    pointwise = pd.DataFrame(
+        {f"elpd_{name}": elpd, f"p_{name}": p, IC_COLUMNS[name]: -2 * elpd}, index=index
+    )
     return Criterion(name, pointwise)

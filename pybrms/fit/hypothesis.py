@@ -7,8 +7,19 @@ expression is evaluated over the draws. The table has brms's columns:
 Estimate and Est.Error of the expression; CI.Lower and CI.Upper, a central
 ``1 - alpha`` interval for ``=`` and the ``alpha`` and ``1 - alpha`` quantiles
 for ``<`` and ``>``; Evid.Ratio, the posterior odds of the hypothesis for
-``<``/``>`` (the Savage-Dickey ratio for ``=``, which needs prior draws; pybrms
-draws none, so it is NA, as brms without ``sample_prior``); Post.Prob; Star.
+``<``/``>``, and for ``=`` the Savage-Dickey density ratio (posterior over prior
+density of the expression at 0), which needs draws from the priors
+(``brm(..., sample_prior="yes")``) and is NA without them, as in brms;
+Post.Prob; Star.
+
+The prior draws of a parameter are those of the longest prior name it starts
+with, as brms's ``prior_draws()`` (``b_x`` takes ``prior_b_x``, else
+``prior_b``; ``sd_g__Intercept`` takes ``prior_sd_g``), each shuffled on its own
+so that parameters sharing one prior are independent a priori. The intercepts
+``b_Intercept`` of centered designs have none (brms's ``ignore_prior``).
+Densities are Gaussian kernel density estimates (:class:`scipy.stats.gaussian_kde`,
+Scott's bandwidth) where brms uses ``KernSmooth::bkde``, so Evid.Ratio may
+differ from brms's by the smoothing of the two estimates.
 
 Expressions use numbers, ``+ - * / ^``, parentheses and the functions of
 :data:`FUNCTIONS`; they are evaluated by walking their syntax tree, never with
@@ -20,13 +31,14 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from pybrms.errors import SpecError
 from pybrms.fit.estimates import MAD_CONSTANT, draws_frame
@@ -76,6 +88,9 @@ class Hypothesis:
         CI.Upper, Evid.Ratio, Post.Prob, Star.
     samples
         Draws of each hypothesis' expression, columns ``H1``, ``H2``, ...
+    prior_samples
+        Its draws under the priors, for the hypotheses whose parameters all
+        have prior draws (None when none has).
     cls
         The class the names were prefixed with (``"b"``, ``"sd_g"``).
     alpha
@@ -86,6 +101,7 @@ class Hypothesis:
     samples: pd.DataFrame
     cls: str
     alpha: float
+    prior_samples: pd.DataFrame | None = None
 
     def __str__(self) -> str:
         one, two = f"{(1 - 2 * self.alpha) * 100:g}", f"{(1 - self.alpha) * 100:g}"
@@ -110,6 +126,7 @@ def hypothesis(
     group: str = "",
     alpha: float = 0.05,
     robust: bool = False,
+    seed: int | None = None,
 ) -> Hypothesis:
     """Test hypotheses about parameters, brms's ``hypothesis()``.
 
@@ -130,6 +147,8 @@ def hypothesis(
         The intervals are ``1 - alpha`` (two-sided) or ``1 - 2 alpha`` (one-sided).
     robust
         Median and MAD instead of mean and sd.
+    seed
+        Seed of the shuffling of prior draws (None: a fresh one).
 
     Returns
     -------
@@ -170,13 +189,16 @@ def hypothesis(
         for n in frame.columns
         if n.startswith(prefix) and not n.startswith(".")
     }
-    rows, samples = [], {}
+    prior = _PriorDraws(fit, frame, np.random.default_rng(seed))
+    rows, samples, prior_samples = [], {}, {}
     for k, (name, text) in enumerate(named.items(), start=1):
-        row, values = _evaluate(text, variables, prefix, alpha, robust)
+        row, values, prior_values = _evaluate(text, variables, prefix, alpha, robust, prior)
         if name and not name.startswith("\0"):
             row["Hypothesis"] = name
         rows.append(row)
         samples[f"H{k}"] = values
+        if prior_values is not None:
+            prior_samples[f"H{k}"] = prior_values
     table = pd.DataFrame(
         rows,
         index=pd.RangeIndex(1, len(rows) + 1),
@@ -191,12 +213,52 @@ def hypothesis(
             "Star",
         ],
     )
-    return Hypothesis(table, pd.DataFrame(samples), prefix.rstrip("_"), alpha)
+    return Hypothesis(
+        table,
+        pd.DataFrame(samples),
+        prefix.rstrip("_"),
+        alpha,
+        pd.DataFrame(prior_samples) if prior_samples else None,
+    )
+
+
+class _PriorDraws:
+    """The prior draws of a fit's parameters, found as brms's ``prior_draws()`` finds them."""
+
+    def __init__(self, fit: BrmsFit, frame: pd.DataFrame, rng: np.random.Generator) -> None:
+        self._draws = {
+            c.removeprefix("prior_"): frame[c].to_numpy()
+            for c in frame.columns
+            if c.startswith("prior_")
+        }
+        centered = {t.b_intercept for t in fit.spec.terms if getattr(t, "intercept", False)}
+        self._intercepts = {p.name for p in fit.spec.names if p.stan in centered}
+        self._rng = rng
+
+    def __call__(self, name: str) -> np.ndarray | None:
+        """Shuffled prior draws of parameter ``name``, or None when it has none."""
+        matches = [label for label in self._draws if name.startswith(label)]
+        if not matches:
+            return None
+        if name in self._intercepts:
+            warnings.warn(
+                f"Sampling from the prior of an overall intercept ({name}) is not possible: "
+                "the program samples the intercept of centered predictors. Use "
+                "'0 + Intercept' in the formula to give the intercept a prior of its own.",
+                stacklevel=4,
+            )
+            return None
+        return self._rng.permutation(self._draws[max(matches, key=len)])
 
 
 def _evaluate(
-    text: str, variables: Mapping[str, np.ndarray], prefix: str, alpha: float, robust: bool
-) -> tuple[dict[str, object], np.ndarray]:
+    text: str,
+    variables: Mapping[str, np.ndarray],
+    prefix: str,
+    alpha: float,
+    robust: bool,
+    prior: Callable[[str], np.ndarray | None],
+) -> tuple[dict[str, object], np.ndarray, np.ndarray | None]:
     compact = re.sub(r"\s", "", text)
     signs = re.findall(r"[=<>]", compact)
     sides = [s for s in re.split(r"[=<>]", compact) if s]
@@ -217,10 +279,13 @@ def _evaluate(
         )
     aliases = {n: f"_v{k}" for k, n in enumerate(names)}
     code = _NAME.sub(lambda m: aliases[m.group(1)], expression).replace("^", "**")
-    values = np.broadcast_to(
-        _walk(_parse(code, text), {aliases[n]: variables[n] for n in names}, text),
-        next(iter(variables.values())).shape,
-    ).astype(float)
+    tree = _parse(code, text)
+    shape = next(iter(variables.values())).shape
+    values = _draws_of(tree, {aliases[n]: variables[n] for n in names}, text, shape)
+    prior_draws = {aliases[n]: prior(prefix + n) for n in names}
+    prior_values = None
+    if all(v is not None for v in prior_draws.values()):
+        prior_values = _draws_of(tree, prior_draws, text, shape)  # type: ignore[arg-type]
     low, high = (alpha / 2, 1 - alpha / 2) if sign == "=" else (alpha, 1 - alpha)
     if robust:
         estimate = np.median(values)
@@ -228,7 +293,7 @@ def _evaluate(
     else:
         estimate, error = values.mean(), values.std(ddof=1)
     lower, upper = np.quantile(values, [low, high])
-    ratio = _evidence_ratio(values, _SIGNS[sign])
+    ratio = _evidence_ratio(values, _SIGNS[sign], prior_values)
     prob = 1.0 if np.isinf(ratio) else ratio / (1 + ratio)
     if sign == "=":
         star = "*" if not lower <= 0 <= upper else ""
@@ -244,17 +309,41 @@ def _evaluate(
         "Post.Prob": prob,
         "Star": star,
     }
-    return row, values
+    return row, values, prior_values
 
 
-def _evidence_ratio(values: np.ndarray, direction: str) -> float:
-    """Posterior odds of ``values < 0`` or ``> 0``; NA (nan) for a point hypothesis,
-    whose Savage-Dickey ratio needs prior draws."""
+def _draws_of(
+    tree: ast.expr, values: Mapping[str, np.ndarray], text: str, shape: tuple[int, ...]
+) -> np.ndarray:
+    """The expression over the draws (a constant expression repeated once per draw)."""
+    return np.broadcast_to(_walk(tree, values, text), shape).astype(float)
+
+
+def _evidence_ratio(values: np.ndarray, direction: str, prior_values: np.ndarray | None) -> float:
+    """Posterior odds of ``values < 0`` or ``> 0``; for a point hypothesis the
+    Savage-Dickey ratio, posterior over prior density at 0 (NA without prior draws)."""
     if direction == "equal":
-        return float("nan")
+        if prior_values is None:
+            return float("nan")
+        return density_at(values, 0.0) / density_at(prior_values, 0.0)
     hits = int((values < 0).sum() if direction == "less" else (values > 0).sum())
     misses = len(values) - hits
     return float("inf") if misses == 0 else hits / misses
+
+
+def density_at(values: np.ndarray, point: float) -> float:
+    """Gaussian kernel density estimate of ``values`` at ``point`` (Scott's bandwidth);
+    NA (nan) when the values do not vary.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(1).normal(size=4000)
+    >>> bool(abs(density_at(x, 0.0) - 1 / np.sqrt(2 * np.pi)) < 0.03)
+    True
+    """
+    if not np.ptp(values) > 0:
+        return float("nan")
+    return float(stats.gaussian_kde(values, bw_method="scott")(point)[0])
 
 
 def _parse(code: str, text: str) -> ast.expr:

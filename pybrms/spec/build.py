@@ -8,6 +8,8 @@ names table, and returns a frozen :class:`~pybrms.spec.model_spec.ModelSpec`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -27,6 +29,7 @@ from pybrms.spec.frame import (
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import ParName
+from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -47,6 +50,7 @@ def build_spec(
     data: pd.DataFrame,
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
+    sample_prior: SamplePrior | bool = "no",
 ) -> ModelSpec:
     """Check the inputs and describe the model.
 
@@ -62,6 +66,9 @@ def build_spec(
     prior
         User priors (:func:`pybrms.priors.prior`, combined with ``+``), or None
         for brms's defaults.
+    sample_prior
+        ``"no"``, ``"yes"`` (add draws from the priors) or ``"only"`` (sample from
+        the priors alone; every parameter needs a proper prior), as brms.
 
     Returns
     -------
@@ -83,6 +90,7 @@ def build_spec(
     >>> str(spec.priors.resolve([("Intercept", "", "", "")]))
     'student_t(3, 0.3, 2.5)'
     """
+    sample_prior = check_sample_prior(sample_prior)
     if not isinstance(formula, str | BrmsFormula):
         raise SpecError(
             f"formula must be a string such as 'y ~ x' or pybrms.bf(...), "
@@ -120,9 +128,14 @@ def build_spec(
         scalar_dpars=scalar_dpars,
         priors=table,
         names=_names(predictors, scalar_dpars),
+        user_priors=prior,
+        sample_prior=sample_prior,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
-    return spec
+    if sample_prior == "only":
+        check_proper_priors(table, spec.prior_targets())
+    draws = tuple(ParName(d.stan, (), d.name, "prior") for d in spec.prior_draws())
+    return replace(spec, names=spec.names + draws) if draws else spec
 
 
 def get_prior(

@@ -127,12 +127,38 @@ class PriorTarget:
     ordered
         Whether the vector is ``ordered`` (ordinal thresholds): constant priors
         must then fix all of its elements, in increasing order, or none.
+    label
+        brms's name of the variable in the names of prior draws (``prior_<label>``):
+        ``"b"``, ``"sd_g"``, ``"cor_g"``; ``""`` for the Stan name.
+    element_labels
+        brms's name of each element, for elements with a prior of their own
+        (``prior_b_x``, ``prior_sd_g__x``).
+    size
+        Stan size of the correlation matrix a Cholesky factor ``L`` stands for
+        (``"M_1"``), which draws from an lkj prior need; ``""`` otherwise.
     """
 
     stan: str
     chains: tuple[tuple[PriorKey, ...], ...]
     scalar: bool = False
     ordered: bool = False
+    label: str = ""
+    element_labels: tuple[str, ...] = ()
+    size: str = ""
+
+    def draw_label(self, element: int | None) -> str:
+        """brms's label of the prior draws of the whole variable (``element`` None)
+        or of its 1-based ``element``.
+
+        Examples
+        --------
+        >>> t = PriorTarget("b", ((),) * 2, element_labels=("b_x", "b_z"))
+        >>> t.draw_label(None), t.draw_label(2)
+        ('b', 'b_z')
+        """
+        if element is None:
+            return self.label or self.stan
+        return self.element_labels[element - 1]
 
 
 @dataclass(frozen=True)
@@ -179,6 +205,12 @@ class PriorStatement:
     n: int
     lb: PriorValue | None = None
     ub: PriorValue | None = None
+    element: int | None = None
+
+    @property
+    def variable(self) -> str:
+        """The Stan variable the statement is on (``"b"`` for ``"b[2]"``)."""
+        return self.target.partition("[")[0]
 
     @property
     def arg_values(self) -> tuple[PriorValue, ...]:
@@ -432,19 +464,20 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
     out: list[PriorStatement] = []
     for target in targets:
         rows = [table.resolve_row(chain) for chain in target.chains]
+        groups: list[tuple[str, PriorRow | None, int, int | None]]
         if len({None if row is None else row.key for row in rows}) == 1:
-            groups = [(target.stan, rows[0], len(rows))]
+            groups = [(target.stan, rows[0], len(rows), None)]
         else:
-            groups = [(f"{target.stan}[{k}]", row, 1) for k, row in enumerate(rows, start=1)]
+            groups = [(f"{target.stan}[{k}]", row, 1, k) for k, row in enumerate(rows, start=1)]
         class_row = table.class_row(target.chains[0][-1])
         user_lb, user_ub = user_bounds(table, target)
-        for stan, row, n in groups:
+        for stan, row, n, element in groups:
             if row is None or row.prior is None or row.prior.is_constant:
                 continue
             low, high = _support(row.prior)
             lb = user_lb or _own_bound(class_row.lb, low, high)
             ub = user_ub or _own_bound(class_row.ub, low, high)
-            out.append(PriorStatement(stan, row.prior, n, lb, ub))
+            out.append(PriorStatement(stan, row.prior, n, lb, ub, element))
     return out
 
 

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from pybrms.formula import BrmsFormula
+from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link
 from pybrms.spec.names import ParName
+from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, Term
 
 __all__ = ["ModelSpec", "Predictor", "Response", "ScalarDpar"]
@@ -110,7 +112,15 @@ class ModelSpec:
     priors
         The prior table: defaults merged with user priors.
     names
-        Stan variable elements and their brms output names, built once here.
+        Stan variable elements and their brms output names, built once here
+        (prior draws, class ``"prior"``, last).
+    user_priors
+        The priors the user gave, so that the model can be built again on
+        other rows (:meth:`BrmsFit.kfold <pybrms.fit.brmsfit.BrmsFit.kfold>`).
+    sample_prior
+        brms's ``sample_prior``: ``"no"``; ``"yes"``, draws from the priors as
+        generated quantities (:meth:`prior_draws`); ``"only"``, the likelihood
+        dropped (Stan data ``prior_only``).
     """
 
     formula: BrmsFormula
@@ -121,6 +131,8 @@ class ModelSpec:
     scalar_dpars: tuple[ScalarDpar, ...]
     priors: PriorTable
     names: tuple[ParName, ...]
+    user_priors: Priors | None = None
+    sample_prior: SamplePrior = "no"
 
     def __repr__(self) -> str:
         return (
@@ -164,3 +176,9 @@ class ModelSpec:
             :func:`pybrms.spec.default_priors.constants`).
         """
         return tuple(constants(self.priors, self.prior_targets()))
+
+    def prior_draws(self) -> tuple[PriorDraw, ...]:
+        """Draws from the priors in generated quantities (none unless ``sample_prior="yes"``)."""
+        if self.sample_prior != "yes":
+            return ()
+        return prior_draws(self.priors, self.prior_targets())

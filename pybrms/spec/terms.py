@@ -163,17 +163,22 @@ class FixedEffects:
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """``b`` element by coefficient, then ``Intercept`` (or each threshold)."""
         d = _dpar_label(self.dpar)
+        infix = f"{self.dpar}_" if self.dpar != "mu" else ""
         out = []
         if self.coefs:
             chains = tuple((("b", c, "", d), ("b", "", "", d)) for c in self.coefs)
-            out.append(PriorTarget(self.stan("b"), chains))
+            labels = tuple(f"b_{infix}{c}" for c in self.coefs)
+            out.append(PriorTarget(self.stan("b"), chains, element_labels=labels))
         if self.intercept:
             if self.thresholds:
-                chains = tuple(
-                    (("Intercept", str(k), "", d), ("Intercept", "", "", d))
-                    for k in range(1, self.thresholds + 1)
+                ks = range(1, self.thresholds + 1)
+                chains = tuple((("Intercept", str(k), "", d), ("Intercept", "", "", d)) for k in ks)
+                labels = tuple(f"Intercept[{k}]" for k in ks)
+                out.append(
+                    PriorTarget(
+                        self.stan("Intercept"), chains, ordered=True, element_labels=labels
+                    )
                 )
-                out.append(PriorTarget(self.stan("Intercept"), chains, ordered=True))
             else:
                 chain = (("Intercept", "", "", d),)
                 out.append(PriorTarget(self.stan("Intercept"), (chain,), scalar=True))
@@ -335,10 +340,21 @@ class GroupEffects:
             (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
             for c in self.coefs
         )
-        out = [PriorTarget(self.stan("sd"), chains)]
+        # prior draws: prior_sd_g (prior_sd_g__sigma for a dpar's terms), prior_sd_g__x
+        suffix = f"__{self.dpar}" if self.dpar != "mu" else ""
+        sd_labels = tuple(p.name for p in self.par_names() if p.cls == "sd")
+        out = [
+            PriorTarget(
+                self.stan("sd"), chains, label=f"sd_{self.group}{suffix}", element_labels=sd_labels
+            )
+        ]
         if self.has_cor:
             chain = (("cor", "", self.group, ""), ("cor", "", "", ""))
-            out.append(PriorTarget(self.stan("L"), (chain,)))
+            out.append(
+                PriorTarget(
+                    self.stan("L"), (chain,), label=f"cor_{self.group}{suffix}", size=self.stan("M")
+                )
+            )
         return tuple(out)
 
     def par_names(self) -> tuple[ParName, ...]:

@@ -461,3 +461,40 @@ def test_golden(name: str, variant: str, data):
     if os.environ.get("PYBRMS_UPDATE_GOLDEN"):
         path.write_text(code)
     assert code == path.read_text()
+
+
+@pytest.mark.parametrize("case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
+def test_every_case_with_prior_draws_passes_stanc(case: Case, data, tmp_path):
+    code = stancode(case.formula, data, case.family, case.prior, sample_prior="yes")
+    spec = build_spec(case.formula, data, case.family, case.prior, sample_prior="yes")
+    draws = [p for p in spec.names if p.cls == "prior"]
+    assert draws and all(f"real {p.stan} = " in code for p in draws)
+    assert len({p.name for p in draws}) == len(draws)  # brms names, none twice
+    _stanc(code, tmp_path)
+
+
+def test_prior_draws_take_brms_names(data, tmp_path):
+    user = (
+        prior("normal(0, 2)", class_="b", lb=-10, ub=10)
+        + prior("normal(0, 1)", class_="b", coef="x", dpar="sigma")
+        + prior("exponential(1)", class_="sd", group="g")
+        + prior("lkj(2)", class_="cor")
+    )
+    formula = bf("y ~ x + f + (1 + x | g)", sigma="~ x + (1 | h)")
+    spec = build_spec(formula, data, "gaussian", prior=user, sample_prior="yes")
+    names = {p.stan: p.name for p in spec.names if p.cls == "prior"}
+    assert names == {
+        "prior_b": "prior_b",
+        "prior_Intercept": "prior_Intercept",
+        "prior_b_sigma": "prior_b_sigma",
+        "prior_Intercept_sigma": "prior_Intercept_sigma",
+        "prior_sd_1": "prior_sd_g",
+        "prior_L_1": "prior_cor_g",
+        "prior_sd_2": "prior_sd_h__sigma",
+    }
+    code = stancode(formula, data, "gaussian", prior=user, sample_prior="yes")
+    assert "while (prior_b < lb_b || prior_b > ub_b)" in code
+    assert "real prior_L_1 = lkj_corr_rng(M_1, L_1_prior_eta)[1, 2];" in code
+    assert "real prior_sd_1 = exponential_rng(sd_1_prior_beta);" in code
+    assert "while (prior_sd_1" not in code  # exponential has no mass below 0: nothing to reject
+    _stanc(code, tmp_path)
