@@ -10,20 +10,20 @@ mapped onto the fitted levels. Nothing here looks at draws.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
-from pybrms.formula import FormulaTerms
 from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.build import addition_values, response_from_data
-from pybrms.spec.frame import Design, check_columns, evaluate, group_levels
+from pybrms.spec.frame import Design, check_columns, group_levels
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
 from pybrms.spec.names import brms_column_names
-from pybrms.spec.terms import GroupEffects
+from pybrms.spec.terms import FixedEffects, GroupEffects, RowRequest, Term
 
 __all__ = ["GroupData", "PredictionData", "PredictorData", "prediction_data", "response_data"]
 
@@ -62,16 +62,16 @@ class PredictorData:
     X
         Uncentered design ``(N, K)`` of the coefficients ``b`` (no intercept
         column), or None without coefficients.
-    offset
-        Sum of the offsets, or None.
     groups
         One entry per group-level term of the predictor.
+    terms
+        The other terms and their rows (:meth:`pybrms.spec.terms.Term.rows`).
     """
 
     predictor: Predictor
     X: np.ndarray | None
-    offset: np.ndarray | None
     groups: tuple[GroupData, ...]
+    terms: tuple[tuple[Term, object], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,7 +94,11 @@ class PredictionData:
 
 
 def prediction_data(
-    spec: ModelSpec, newdata: pd.DataFrame | None = None, *, allow_new_levels: bool = False
+    spec: ModelSpec,
+    newdata: pd.DataFrame | None = None,
+    *,
+    allow_new_levels: bool = False,
+    group_coefs: Mapping[str, frozenset[str]] | None = None,
 ) -> PredictionData:
     """Designs, group indices and trials of the fitted rows or of ``newdata``.
 
@@ -107,6 +111,10 @@ def prediction_data(
     allow_new_levels
         Accept grouping levels that are not in the fit (their effects are
         drawn later); otherwise such levels raise.
+    group_coefs
+        Grouping -> the group-level coefficients to include (brms's ``re_formula``,
+        see :func:`pybrms.fit.re_formula.group_coefs`); None includes all. Terms
+        left out entirely read no columns of ``newdata``.
 
     Returns
     -------
@@ -129,14 +137,16 @@ def prediction_data(
     >>> new.predictors[0].X.tolist(), new.predictors[0].groups[0].new_levels
     ([[2.0]], ('c',))
     """
+    request = RowRequest(newdata, allow_new_levels, group_coefs)
     if newdata is None:
         return PredictionData(
-            spec.N, tuple(_fitted_predictor(p) for p in spec.predictors), spec.response.trials
+            spec.N, tuple(_predictor_data(p, request) for p in spec.predictors),
+            spec.response.trials,
         )
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}.")
     _check_finite(newdata, spec.formula.variables - _lhs_variables(spec, "response"))
-    predictors = tuple(_new_predictor(spec, p, newdata, allow_new_levels) for p in spec.predictors)
+    predictors = tuple(_predictor_data(p, request) for p in spec.predictors)
     check_columns(newdata, _lhs_variables(spec, "trials"))
     trials = addition_values(spec.formula.mu, "trials", newdata)
     if trials is not None:
@@ -192,31 +202,34 @@ def _lhs_variables(spec: ModelSpec, *parts: str) -> frozenset[str]:
     return frozenset(names) & spec.formula.variables
 
 
-def _formula_terms(spec: ModelSpec, dpar: str) -> FormulaTerms:
-    return spec.formula.mu if dpar == "mu" else spec.formula.dpars[dpar]
-
-
-def _fitted_predictor(p: Predictor) -> PredictorData:
+def _predictor_data(p: Predictor, request: RowRequest) -> PredictorData:
     X = None
     if p.fixed is not None and p.fixed.coefs:
-        X = _select(p.fixed.design.matrix, p.fixed.design.names, p.fixed.coefs)
-    groups = tuple(GroupData(g, g.design.matrix, g.J - 1, ()) for g in p.groups)
-    offset = p.offset.values if p.offset is not None else None
-    return PredictorData(p, X, offset, groups)
+        if request.newdata is None:
+            X = _select(p.fixed.design.matrix, p.fixed.design.names, p.fixed.coefs)
+        else:
+            X = _materialize(p.fixed.design, p.fixed.coefs, request.newdata)
+    groups = []
+    for g in p.groups:
+        coefs = request.group_coefs
+        keep = None if coefs is None else coefs.get(g.group, frozenset())
+        if keep is not None and not keep & set(g.coefs):
+            continue
+        if request.newdata is None:
+            data = GroupData(g, g.design.matrix, g.J - 1, ())
+        else:
+            data = _new_group(g, request.newdata, request.allow_new_levels)
+        if keep is not None:
+            mask = np.array([c in keep for c in g.coefs], dtype=float)
+            data = replace(data, Z=data.Z * mask)
+        groups.append(data)
+    return PredictorData(p, X, tuple(groups), _term_rows(p, request))
 
 
-def _new_predictor(
-    spec: ModelSpec, p: Predictor, newdata: pd.DataFrame, allow_new_levels: bool
-) -> PredictorData:
-    X = None
-    if p.fixed is not None and p.fixed.coefs:
-        X = _materialize(p.fixed.design, p.fixed.coefs, newdata)
-    offset = None
-    if p.offset is not None:
-        exprs = _formula_terms(spec, p.dpar).offsets
-        offset = sum(np.asarray(evaluate(e, newdata), dtype=float) for e in exprs)
-    groups = tuple(_new_group(g, newdata, allow_new_levels) for g in p.groups)
-    return PredictorData(p, X, offset, groups)
+def _term_rows(p: Predictor, request: RowRequest) -> tuple[tuple[Term, object], ...]:
+    """The terms other than population- and group-level effects, with their rows."""
+    others = (t for t in p.terms if not isinstance(t, FixedEffects | GroupEffects))
+    return tuple((t, t.rows(request)) for t in others)
 
 
 def _new_group(g: GroupEffects, newdata: pd.DataFrame, allow_new_levels: bool) -> GroupData:

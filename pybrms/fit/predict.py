@@ -358,9 +358,8 @@ def _linear_predictor(
         terms.append(_draws(variables, fixed.b_intercept)[:, np.newaxis])
     if fixed is not None and data.X is not None:
         terms.append(_draws(variables, fixed.stan("b")) @ data.X.T)
-    if data.offset is not None:
-        terms.append(data.offset[np.newaxis, :])
     terms += [_group_term(g, variables, rng) for g in data.groups]
+    terms += [term.eta(rows, variables, rng) for term, rows in data.terms]
     return sum(terms, start=start)
 
 

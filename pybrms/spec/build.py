@@ -25,9 +25,11 @@ from pybrms.spec.frame import (
     group_levels,
     row_label,
 )
+from pybrms.spec.frame import numeric as _numeric
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import ParName
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
+from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, Term
+from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = ["build_spec", "get_prior"]
@@ -257,15 +259,6 @@ def response_from_data(
     return Response(expr, values, trials=trials, weights=weights)
 
 
-def _numeric(values: np.ndarray, what: str) -> np.ndarray:
-    if values.dtype == bool:
-        return values.astype(float)
-    try:
-        return np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"The {what} must be numeric; got values such as {values[0]!r}.") from exc
-
-
 def _check_stan_int(values: np.ndarray, what: str, index: pd.Index) -> None:
     """Refuse integers that Stan's ``int`` (32-bit signed) cannot hold."""
     over = np.abs(values) > _STAN_INT_MAX
@@ -331,7 +324,7 @@ def _predictor(
         fixed = FixedEffects(dpar, design, terms.intercept, response.nthres if ordinal else 0)
     offset = None
     if terms.offsets:
-        offset = Offset(dpar, sum(_offset_values(e, data) for e in terms.offsets))
+        offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
     groups = tuple(_group(first_id + k, dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
@@ -341,13 +334,8 @@ def _predictor(
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
-    return Predictor(dpar, link, inverse, fixed, offset, groups)
-
-
-def _offset_values(expr: str, data: pd.DataFrame) -> np.ndarray:
-    values = _numeric(evaluate(expr, data), f"offset {expr!r}")
-    check_finite(values, f"Offset {expr!r}", data.index)
-    return values
+    found: tuple[Term | None, ...] = (fixed, offset, *groups)
+    return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
 
 
 def _check_duplicated_effects(
@@ -397,7 +385,8 @@ def _default_priors(
         if p.fixed is None:
             continue
         if p.dpar == "mu":
-            offset_mean = float(np.mean(p.offset.values)) if p.offset is not None else 0.0
+            known = [t.known_eta() for t in p.terms if t.known_eta() is not None]
+            offset_mean = float(np.mean(sum(known))) if known else 0.0
             intercept = scale_prior(
                 y, bound, bound.link.name, center=False, offset_mean=offset_mean
             )

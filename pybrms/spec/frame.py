@@ -27,6 +27,7 @@ __all__ = [
     "design_matrix",
     "evaluate",
     "group_levels",
+    "numeric",
     "row_label",
 ]
 
@@ -124,6 +125,22 @@ def check_finite(values: np.ndarray, what: str, index: pd.Index) -> None:
         pos = int(np.flatnonzero(bad)[0])
         value = float(values[pos])
         raise SpecError(f"{what} must be finite; {row_label(index, pos)} has {value!r}.")
+
+
+def numeric(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` as floats (booleans as 0 and 1), or a SpecError naming ``what``.
+
+    Examples
+    --------
+    >>> numeric(np.array([True, False]), "offset 'b'").tolist()
+    [1.0, 0.0]
+    """
+    if values.dtype == bool:
+        return values.astype(float)
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"The {what} must be numeric; got values such as {values[0]!r}.") from exc
 
 
 def row_label(index: pd.Index, pos: int) -> str:

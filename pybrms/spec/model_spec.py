@@ -16,7 +16,7 @@ from pybrms.formula import BrmsFormula
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link
 from pybrms.spec.names import ParName
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, Term
+from pybrms.spec.terms import FixedEffects, GroupEffects, Term
 
 __all__ = ["ModelSpec", "Predictor", "Response", "ScalarDpar"]
 
@@ -61,22 +61,25 @@ class Predictor:
         Stan function applied to the linear predictor before the likelihood,
         or None when the likelihood takes the linear predictor itself
         (identity link, or a ``*_log``/``*_logit`` distribution).
-    fixed, offset, groups
-        The terms, any of which may be absent.
+    terms
+        The terms, in brms's order: population-level effects, offsets, then
+        group-level terms.
     """
 
     dpar: str
     link: Link
     inverse_link: str | None
-    fixed: FixedEffects | None
-    offset: Offset | None
-    groups: tuple[GroupEffects, ...]
+    terms: tuple[Term, ...]
 
     @property
-    def terms(self) -> tuple[Term, ...]:
-        """All terms: fixed effects, offset, then group-level terms."""
-        head: tuple[Term, ...] = tuple(t for t in (self.fixed, self.offset) if t is not None)
-        return head + self.groups
+    def fixed(self) -> FixedEffects | None:
+        """The population-level effects, if the predictor has any."""
+        return next((t for t in self.terms if isinstance(t, FixedEffects)), None)
+
+    @property
+    def groups(self) -> tuple[GroupEffects, ...]:
+        """The group-level terms, by id."""
+        return tuple(t for t in self.terms if isinstance(t, GroupEffects))
 
 
 @dataclass(frozen=True)

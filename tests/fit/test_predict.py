@@ -34,7 +34,7 @@ from pybrms.fit.predict import (
 from pybrms.spec import build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
-from pybrms.spec.terms import FixedEffects, GroupEffects
+from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
 from pybrms.standata import make_standata
 
 
@@ -156,8 +156,8 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
         eta += flat(v, f.stan("b")) @ Xc.T
     if f is not None and f.intercept and not f.thresholds:
         eta += flat(v, f.stan("Intercept"))[:, np.newaxis]
-    if p.offset is not None:
-        eta += sd[p.offset.stan("offsets")]
+    for offset in (t for t in p.terms if isinstance(t, Offset)):
+        eta += sd[offset.stan("offsets")]
     for g in p.groups:
         J = sd[g.stan("J")] - 1
         for r, z in zip(g.r, g.Z, strict=True):

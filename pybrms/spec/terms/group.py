@@ -1,0 +1,175 @@
+"""Group-level effects: ``(1 + x | g)``, non-centered as in brms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from pybrms.priors import Dist
+from pybrms.spec.default_priors import PriorRow, PriorTarget
+from pybrms.spec.frame import Design
+from pybrms.spec.names import ParName
+from pybrms.spec.terms.base import EtaPart, StanArg, Term
+from pybrms.spec.terms.base import dpar_label as _dpar_label
+
+__all__ = ["GroupEffects"]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupEffects(Term):
+    """Group-level effects of one grouping term, numbered ``id`` as in brms.
+
+    ``(1 + x | g)`` gives standard deviations ``sd_<id>``, standardized
+    effects ``z_<id>`` and, when correlated with more than one coefficient, the
+    Cholesky factor ``L_<id>`` of their correlation matrix (non-centered
+    parameterization, as brms).
+
+    Attributes
+    ----------
+    id
+        brms's number of the term (1, 2, ... over the whole model).
+    dpar
+        The linear predictor the term belongs to.
+    group
+        brms's name of the grouping (``"g"``, ``"g1:g2"``).
+    factors
+        Data columns defining the groups.
+    design
+        Group-level design ``Z`` with brms's column names.
+    correlated
+        Whether the term was written with ``|`` (not ``||``).
+    levels
+        Level labels, in the order of the effects.
+    J
+        1-based level index of every observation.
+    """
+
+    template: ClassVar[str] = "terms/group.stan.j2"
+
+    id: int
+    dpar: str
+    group: str
+    factors: tuple[str, ...]
+    design: Design
+    correlated: bool
+    levels: tuple[str, ...]
+    J: np.ndarray
+
+    @property
+    def coefs(self) -> tuple[str, ...]:
+        """brms names of the varying coefficients."""
+        return self.design.names
+
+    @property
+    def M(self) -> int:
+        """Number of coefficients per level."""
+        return len(self.coefs)
+
+    @property
+    def has_cor(self) -> bool:
+        """Whether correlations are modelled (correlated term with two or more coefficients)."""
+        return self.correlated and self.M > 1
+
+    @property
+    def infix(self) -> str:
+        """The dpar part of per-coefficient names: ``""`` or ``"_sigma"``."""
+        return "" if self.dpar == "mu" else f"_{self.dpar}"
+
+    def stan(self, name: str) -> str:
+        """Stan name of a per-term variable: ``stan("sd") == "sd_1"``."""
+        return f"{name}_{self.id}"
+
+    def coef_stan(self, name: str, k: int) -> str:
+        """Stan name of a per-coefficient variable: ``coef_stan("Z", 1) == "Z_1_1"``."""
+        return f"{name}_{self.id}{self.infix}_{k}"
+
+    @property
+    def Z(self) -> tuple[str, ...]:
+        """Stan names of the group-level predictor columns."""
+        return tuple(self.coef_stan("Z", k) for k in range(1, self.M + 1))
+
+    @property
+    def r(self) -> tuple[str, ...]:
+        """Stan names of the actual group-level effects, one vector per coefficient."""
+        return tuple(self.coef_stan("r", k) for k in range(1, self.M + 1))
+
+    def standata(self) -> dict[str, object]:
+        """``N_id``, ``M_id``, ``J_id``, ``Z_id_k`` and ``NC_id``."""
+        out: dict[str, object] = {
+            self.stan("N"): len(self.levels),
+            self.stan("M"): self.M,
+            self.stan("J"): self.J,
+        }
+        for k, name in enumerate(self.Z):
+            out[name] = self.design.matrix[:, k]
+        if self.has_cor:
+            out[self.stan("NC")] = self.M * (self.M - 1) // 2
+        return out
+
+    @property
+    def unit_Z(self) -> tuple[bool, ...]:
+        """Per coefficient, whether its ``Z`` column is all ones (as for ``(1 | g)``), so
+        that the likelihood adds the effect without multiplying by ``Z``."""
+        return tuple(bool(np.all(column == 1.0)) for column in self.design.matrix.T)
+
+    def eta_parts(self) -> tuple[EtaPart, ...]:
+        """Per coefficient: the effects at each row's level, times ``Z`` unless all ones."""
+        J = StanArg(self.stan("J"), "array[] int", True)
+        return tuple(
+            EtaPart(
+                "group",
+                StanArg(r, "vector", False),
+                J,
+                None if unit else StanArg(z, "vector", True),
+            )
+            for r, z, unit in zip(self.r, self.Z, self.unit_Z, strict=True)
+        )
+
+    def prior_rows(self, sd_prior: Dist) -> tuple[PriorRow, ...]:
+        """``sd`` of the group and of each coefficient, and ``cor`` of the group."""
+        d = _dpar_label(self.dpar)
+        rows = [PriorRow(None, "sd", "", self.group, d, lb=0.0, source="(vectorized)")]
+        rows += [
+            PriorRow(None, "sd", c, self.group, d, lb=0.0, source="(vectorized)")
+            for c in self.coefs
+        ]
+        if self.has_cor:
+            rows.append(PriorRow(None, "cor", "", self.group, source="(vectorized)"))
+        return (PriorRow(sd_prior, "sd", dpar=d, lb=0.0), *rows)
+
+    def prior_targets(self) -> tuple[PriorTarget, ...]:
+        """``sd_id`` by coefficient and ``L_id``."""
+        d = _dpar_label(self.dpar)
+        chains = tuple(
+            (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
+            for c in self.coefs
+        )
+        out = [PriorTarget(self.stan("sd"), chains)]
+        if self.has_cor:
+            chain = (("cor", "", self.group, ""), ("cor", "", "", ""))
+            out.append(PriorTarget(self.stan("L"), (chain,)))
+        return tuple(out)
+
+    def par_names(self) -> tuple[ParName, ...]:
+        """``sd_g__x``, ``cor_g__x__y`` and ``r_g[level,x]`` (``r_g__sigma[...]`` for dpars)."""
+        pre = f"{self.dpar}_" if self.dpar != "mu" else ""
+        coefs = [f"{pre}{c}" for c in self.coefs]
+        out = [
+            ParName(self.stan("sd"), (k,), f"sd_{self.group}__{c}", "sd", self.dpar)
+            for k, c in enumerate(coefs, start=1)
+        ]
+        if self.has_cor:
+            pairs = [(i, j) for j in range(self.M) for i in range(j)]
+            out += [
+                ParName(self.stan("cor"), (n,), f"cor_{self.group}__{coefs[i]}__{coefs[j]}", "cor")
+                for n, (i, j) in enumerate(pairs, start=1)
+            ]
+        r_group = self.group if self.dpar == "mu" else f"{self.group}__{self.dpar}"
+        for r, c in zip(self.r, self.coefs, strict=True):
+            out += [
+                ParName(r, (j,), f"r_{r_group}[{level},{c}]", "r", self.dpar)
+                for j, level in enumerate(self.levels, start=1)
+            ]
+        return tuple(out)
