@@ -8,7 +8,7 @@ arguments) are all decided in this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pybrms._version import __version__
@@ -20,7 +20,7 @@ from pybrms.spec.default_priors import (
     user_bounds,
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
-from pybrms.spec.terms import EtaPart, GroupEffects, StanArg
+from pybrms.spec.terms import EtaPart, StanArg
 
 __all__ = ["Likelihood", "LocalVector", "Position", "render_context"]
 
@@ -98,21 +98,15 @@ class Likelihood:
 
 @dataclass(frozen=True)
 class _Fold:
-    """The intercept of one dpar added to its ``k``-th group-level effects of ``group``."""
+    """The intercept ``intercept`` added to the effects of the group part ``group``."""
 
     intercept: str
-    group: GroupEffects
-    k: int
-
-    @property
-    def r(self) -> str:
-        return self.group.r[self.k]
+    group: EtaPart
 
     @property
     def local(self) -> LocalVector:
-        return LocalVector(
-            f"{self.intercept}_{self.r}", self.group.stan("N"), f"{self.intercept} + {self.r}"
-        )
+        r = self.group.value.name
+        return LocalVector(f"{self.intercept}_{r}", self.group.size, f"{self.intercept} + {r}")
 
 
 def _folds(spec: ModelSpec) -> dict[str, _Fold]:
@@ -122,11 +116,11 @@ def _folds(spec: ModelSpec) -> dict[str, _Fold]:
     the sum, indexed by row, as their intercept vector."""
     out = {}
     for p in spec.predictors:
-        if p.fixed is None or not p.fixed.intercept or p.fixed.thresholds:
-            continue
-        units = [(g, k) for g in p.groups for k, unit in enumerate(g.unit_Z) if unit]
-        if units:
-            out[p.dpar] = _Fold(p.fixed.stan("Intercept"), *units[0])
+        parts = [part for t in p.terms for part in t.eta_parts()]
+        intercept = next((part for part in parts if part.kind == "intercept"), None)
+        unit = next((part for part in parts if part.kind == "group" and part.weight is None), None)
+        if intercept is not None and unit is not None:
+            out[p.dpar] = _Fold(intercept.value.name, unit)
     return out
 
 
@@ -142,14 +136,8 @@ def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
     fold = _folds(spec).get(p.dpar)
     if fold is None:
         return parts
-    folded = EtaPart(
-        "group",
-        StanArg(fold.local.name, "vector", False),
-        StanArg(fold.group.stan("J"), "array[] int", True),
-    )
-    return [
-        folded if part.value.name == fold.r else part for part in parts if part.kind != "intercept"
-    ]
+    folded = replace(fold.group, value=StanArg(fold.local.name, "vector", False))
+    return [folded if part == fold.group else part for part in parts if part.kind != "intercept"]
 
 
 def _format(part: EtaPart, pos: Position) -> str:
@@ -161,10 +149,6 @@ def _format(part: EtaPart, pos: Position) -> str:
         return pos.rows(part.value.name)
     code = f"{part.value.name}[{pos.rows(part.data.name)}]"
     return code if part.weight is None else f"{code} .* {pos.rows(part.weight.name)}"
-
-
-def _part_reads(part: EtaPart) -> list[StanArg]:
-    return [a for a in (part.data, part.weight, part.value) if a is not None]
 
 
 def sliced_variable(spec: ModelSpec) -> StanArg:
@@ -214,7 +198,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     for p in spec.predictors:
         parts = mu_parts if p.dpar == "mu" else _eta_parts(spec, p)
         for part in parts:
-            for arg in _part_reads(part):
+            for arg in part.reads:
                 use(arg)
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
@@ -233,9 +217,8 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
         dpars.append(LocalVector(p.dpar, "N", value))
         args[p.dpar] = f"{p.dpar}[n]" if pointwise else p.dpar
 
-    if spec.response.nthres:
-        fixed = spec.predictors[0].fixed
-        args["thres"] = use(fixed.threshold_arg)
+    for t in spec.predictors[0].terms:
+        args |= {name: use(arg) for name, arg in t.likelihood_args().items()}
     for d in spec.scalar_dpars:
         args[d.name] = use(StanArg(d.name, "real", False))
     link = spec.family.link.name

@@ -156,21 +156,8 @@ def effect_candidates(spec: ModelSpec) -> list[tuple[str, ...]]:
     >>> effect_candidates(build_spec("y ~ log(x + 1) * f", df))
     [('x',), ('f',), ('x', 'f')]
     """
-    found: dict[tuple[str, ...], None] = {}
-    for predictor in spec.predictors:
-        if predictor.fixed is None:
-            continue
-        model_spec = predictor.fixed.design.model_spec
-        data_vars = model_spec.variables_by_source.get("data", set())
-        for term in model_spec.terms:
-            names = [f for f in model_spec.term_variables[term] if f in data_vars]
-            ordered = tuple(sorted(names, key=lambda v: str(term).find(v)))
-            if len(ordered) == 2:
-                for single in ordered:
-                    found.setdefault((single,), None)
-            if 1 <= len(ordered) <= 2:
-                found.setdefault(ordered, None)
-    return list(found)
+    found = (e for p in spec.predictors for t in p.terms for e in t.effects())
+    return list(dict.fromkeys(found))
 
 
 def _is_factor(column: pd.Series) -> bool:

@@ -9,21 +9,17 @@ mapped onto the fitted levels. Nothing here looks at draws.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
-from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.build import addition_values, response_from_data
-from pybrms.spec.frame import Design, check_columns, group_levels
+from pybrms.spec.frame import check_columns, group_levels
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
-from pybrms.spec.names import brms_column_names
-from pybrms.spec.terms import FixedEffects, GroupEffects, RowRequest, Term
+from pybrms.spec.terms import GroupEffects, RowRequest, Term
 
 __all__ = ["GroupData", "PredictionData", "PredictorData", "prediction_data", "response_data"]
 
@@ -59,9 +55,6 @@ class PredictorData:
     ----------
     predictor
         The fitted predictor.
-    X
-        Uncentered design ``(N, K)`` of the coefficients ``b`` (no intercept
-        column), or None without coefficients.
     groups
         One entry per group-level term of the predictor.
     terms
@@ -69,7 +62,6 @@ class PredictorData:
     """
 
     predictor: Predictor
-    X: np.ndarray | None
     groups: tuple[GroupData, ...]
     terms: tuple[tuple[Term, object], ...]
 
@@ -134,8 +126,10 @@ def prediction_data(
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> spec = build_spec("y ~ x + (1 | g)", df, family="poisson")
     >>> new = prediction_data(spec, pd.DataFrame({"x": [2.0], "g": ["c"]}), allow_new_levels=True)
-    >>> new.predictors[0].X.tolist(), new.predictors[0].groups[0].new_levels
-    ([[2.0]], ('c',))
+    >>> [(type(t).__name__, rows.tolist()) for t, rows in new.predictors[0].terms]
+    [('FixedEffects', [[2.0]])]
+    >>> new.predictors[0].groups[0].new_levels
+    ('c',)
     """
     request = RowRequest(newdata, allow_new_levels, group_coefs)
     if newdata is None:
@@ -203,12 +197,6 @@ def _lhs_variables(spec: ModelSpec, *parts: str) -> frozenset[str]:
 
 
 def _predictor_data(p: Predictor, request: RowRequest) -> PredictorData:
-    X = None
-    if p.fixed is not None and p.fixed.coefs:
-        if request.newdata is None:
-            X = _select(p.fixed.design.matrix, p.fixed.design.names, p.fixed.coefs)
-        else:
-            X = _materialize(p.fixed.design, p.fixed.coefs, request.newdata)
     groups = []
     for g in p.groups:
         coefs = request.group_coefs
@@ -223,12 +211,12 @@ def _predictor_data(p: Predictor, request: RowRequest) -> PredictorData:
             mask = np.array([c in keep for c in g.coefs], dtype=float)
             data = replace(data, Z=data.Z * mask)
         groups.append(data)
-    return PredictorData(p, X, tuple(groups), _term_rows(p, request))
+    return PredictorData(p, tuple(groups), _term_rows(p, request))
 
 
 def _term_rows(p: Predictor, request: RowRequest) -> tuple[tuple[Term, object], ...]:
-    """The terms other than population- and group-level effects, with their rows."""
-    others = (t for t in p.terms if not isinstance(t, FixedEffects | GroupEffects))
+    """The terms other than group-level effects, with their rows."""
+    others = (t for t in p.terms if not isinstance(t, GroupEffects))
     return tuple((t, t.rows(request)) for t in others)
 
 
@@ -251,25 +239,5 @@ def _new_group(g: GroupEffects, newdata: pd.DataFrame, allow_new_levels: bool) -
         )
     position = {**fitted, **{level: len(g.levels) + k for k, level in enumerate(new_levels)}}
     codes = np.array([position[level] for level in labels], dtype=np.int64)
-    Z = _materialize(g.design, g.coefs, newdata)
+    Z = g.design.columns(g.coefs, newdata)
     return GroupData(g, Z, codes[index - 1], new_levels)
-
-
-def _materialize(design: Design, columns: tuple[str, ...], newdata: pd.DataFrame) -> np.ndarray:
-    """Columns ``columns`` of ``design`` for ``newdata``, encoded as in the fit."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", DataMismatchWarning)
-            matrix = design.model_spec.get_model_matrix(
-                newdata, context=NAMESPACE, na_action="raise"
-            )
-    except DataMismatchWarning as exc:
-        raise SpecError(f"newdata has values not seen in the fit: {exc}") from None
-    except Exception as exc:  # formulaic raises many types; report them as one
-        raise SpecError(f"Cannot build the design matrix for newdata: {exc}") from exc
-    all_names = brms_column_names(design.model_spec)
-    return _select(np.asarray(matrix, dtype=float), all_names, columns)
-
-
-def _select(matrix: np.ndarray, names: tuple[str, ...], columns: tuple[str, ...]) -> np.ndarray:
-    return matrix[:, [names.index(c) for c in columns]]

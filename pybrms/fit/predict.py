@@ -352,13 +352,7 @@ def _linear_predictor(
     data: PredictorData, variables: Variables, start: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """``start`` plus every term of one predictor."""
-    fixed = data.predictor.fixed
-    terms: list[np.ndarray] = []
-    if fixed is not None and fixed.intercept and not fixed.thresholds:
-        terms.append(_draws(variables, fixed.b_intercept)[:, np.newaxis])
-    if fixed is not None and data.X is not None:
-        terms.append(_draws(variables, fixed.stan("b")) @ data.X.T)
-    terms += [_group_term(g, variables, rng) for g in data.groups]
+    terms = [_group_term(g, variables, rng) for g in data.groups]
     terms += [term.eta(rows, variables, rng) for term, rows in data.terms]
     return sum(terms, start=start)
 
@@ -392,7 +386,5 @@ def _dpar_draws(
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: _draws(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     mu = spec.predictors[0]
-    thres = None
-    if mu.fixed is not None and mu.fixed.thresholds:
-        thres = _draws(variables, mu.fixed.b_intercept)
-    return DparDraws(dpars, etas["mu"], mu.link.inverse, thres, data.trials)
+    extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
+    return DparDraws(dpars, etas["mu"], mu.link.inverse, extra.get("thres"), data.trials)

@@ -28,7 +28,7 @@ from pybrms.spec.frame import (
 from pybrms.spec.frame import numeric as _numeric
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import ParName
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, Term
+from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, PriorDefaults, Term
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -379,36 +379,41 @@ def _default_priors(
     bound: BoundFamily,
     response: Response,
 ) -> PriorTable:
+    """brms's order: each predictor's terms, the family's parameters, then the terms
+    whose priors are model-wide (group-level), kind by kind; a key seen twice keeps
+    its first row."""
     y = response.values
+    defaults = PriorDefaults(
+        {p.dpar: _intercept_prior(p, bound, y) for p in predictors},
+        scale_prior(y, bound, bound.link.name),
+    )
     rows: list[PriorRow] = []
     for p in predictors:
-        if p.fixed is None:
-            continue
-        if p.dpar == "mu":
-            known = [t.known_eta() for t in p.terms if t.known_eta() is not None]
-            offset_mean = float(np.mean(sum(known))) if known else 0.0
-            intercept = scale_prior(
-                y, bound, bound.link.name, center=False, offset_mean=offset_mean
-            )
-        else:
-            default = bound.family.dpar(p.dpar).intercept_prior
-            intercept = scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
-        rows += p.fixed.prior_rows(intercept)
+        local = [t for t in p.terms if t.prior_scope == "predictor"]
+        for kind in dict.fromkeys(type(t) for t in local):
+            rows += kind.prior_rows_of([t for t in local if type(t) is kind], defaults)
     for d in scalar_dpars:
         default = bound.family.dpar(d.name).prior(y)
         dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
         rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
-    groups = [g for p in predictors for g in p.groups]
-    if groups:
-        sd_prior = scale_prior(y, bound, bound.link.name)
-        if any(g.has_cor for g in groups):
-            rows.append(PriorRow(Dist("lkj_corr_cholesky", (1,)), "cor"))
-        unique: dict[tuple[str, str, str, str], PriorRow] = {}
-        for g in groups:
-            for row in g.prior_rows(sd_prior):
-                unique.setdefault(row.key, row)
-        rows += unique.values()
-    return PriorTable(tuple(rows))
+    model_wide = [t for p in predictors for t in p.terms if t.prior_scope == "model"]
+    for kind in dict.fromkeys(type(t) for t in model_wide):
+        rows += kind.prior_rows_of([t for t in model_wide if type(t) is kind], defaults)
+    unique: dict[tuple[str, str, str, str], PriorRow] = {}
+    for row in rows:
+        unique.setdefault(row.key, row)
+    return PriorTable(tuple(unique.values()))
+
+
+def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
+    """brms's default intercept prior of one predictor; for mu, centered on the
+    response's median on the link scale less the mean offset."""
+    if p.dpar == "mu":
+        known = [k for k in (t.known_eta() for t in p.terms) if k is not None]
+        offset_mean = float(np.mean(sum(known))) if known else 0.0
+        return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
+    default = bound.family.dpar(p.dpar).intercept_prior
+    return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
 
 
 def _names(

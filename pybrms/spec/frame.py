@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import formulaic
 import numpy as np
 import pandas as pd
+from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
 from pybrms.formula.expressions import NAMESPACE
@@ -105,6 +106,36 @@ class Design:
     matrix: np.ndarray
     names: tuple[str, ...]
     model_spec: formulaic.ModelSpec
+
+    def columns(self, columns: tuple[str, ...], newdata: pd.DataFrame | None = None) -> np.ndarray:
+        """The columns ``columns`` of the fitted rows, or of ``newdata`` encoded as in the fit.
+
+        Raises
+        ------
+        SpecError
+            When ``newdata`` has values the fit has not seen (a new category) or
+            the design cannot be built for it.
+
+        Examples
+        --------
+        >>> d = design_matrix("1 + x + g", pd.DataFrame({"x": [0.5, 1.0], "g": ["a", "b"]}))
+        >>> d.columns(("gb",), pd.DataFrame({"x": [3.0], "g": ["b"]})).tolist()
+        [[1.0]]
+        """
+        if newdata is None:
+            return self.matrix[:, [self.names.index(c) for c in columns]]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DataMismatchWarning)
+                matrix = self.model_spec.get_model_matrix(
+                    newdata, context=NAMESPACE, na_action="raise"
+                )
+        except DataMismatchWarning as exc:
+            raise SpecError(f"newdata has values not seen in the fit: {exc}") from None
+        except Exception as exc:  # formulaic raises many types; report them as one
+            raise SpecError(f"Cannot build the design matrix for newdata: {exc}") from exc
+        names = brms_column_names(self.model_spec)
+        return np.asarray(matrix, dtype=float)[:, [names.index(c) for c in columns]]
 
 
 def check_finite(values: np.ndarray, what: str, index: pd.Index) -> None:

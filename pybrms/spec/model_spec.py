@@ -148,14 +148,14 @@ class ModelSpec:
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """Stan variables governed by the prior table, in brms's statement order."""
-        out = [
-            t for term in self.terms if isinstance(term, FixedEffects) for t in term.prior_targets()
-        ]
-        out += [
+        def of_scope(scope: str) -> list[PriorTarget]:
+            return [t for term in self.terms if term.prior_scope == scope
+                    for t in term.prior_targets()]
+
+        dpars = [
             PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
-        out += [t for g in self.groups for t in g.prior_targets()]
-        return tuple(out)
+        return (*of_scope("predictor"), *dpars, *of_scope("model"))
 
     def constants(self) -> tuple[Constants, ...]:
         """Stan variables that ``constant(x)`` priors fix, in whole or in part.

@@ -188,7 +188,7 @@ class Term(ABC):
     """
 
     template: ClassVar[str]
-    prior_scope: ClassVar[Literal["predictor", "model"]] = "predictor"
+    prior_scope: ClassVar[str] = "predictor"
     dpar: str
 
     # --- Stan program ------------------------------------------------------

@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pybrms.priors import Dist
+import numpy as np
+
 from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import Design
 from pybrms.spec.names import ParName
-from pybrms.spec.terms.base import EtaPart, StanArg, Term
+from pybrms.spec.terms.base import (
+    EtaPart,
+    PriorDefaults,
+    RowRequest,
+    StanArg,
+    Term,
+    Variables,
+    draws_of,
+)
 from pybrms.spec.terms.base import dpar_label as _dpar_label
 
 __all__ = ["FixedEffects"]
@@ -94,7 +103,11 @@ class FixedEffects(Term):
         """The ordered thresholds, an argument of ordinal likelihoods."""
         return StanArg(self.stan("Intercept"), "vector", False)
 
-    def prior_rows(self, intercept_prior: Dist | None) -> tuple[PriorRow, ...]:
+    def likelihood_args(self) -> dict[str, StanArg]:
+        """The ordered thresholds, an argument of ordinal likelihoods."""
+        return {"thres": self.threshold_arg} if self.thresholds else {}
+
+    def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """``b`` (flat) with one row per coefficient, and ``Intercept``."""
         d = _dpar_label(self.dpar)
         rows: list[PriorRow] = []
@@ -102,7 +115,7 @@ class FixedEffects(Term):
             rows.append(PriorRow(None, "b", dpar=d))
             rows += [PriorRow(None, "b", c, dpar=d, source="(vectorized)") for c in self.coefs]
         if self.intercept:
-            rows.append(PriorRow(intercept_prior, "Intercept", dpar=d))
+            rows.append(PriorRow(defaults.intercept[self.dpar], "Intercept", dpar=d))
             rows += [
                 PriorRow(None, "Intercept", str(k), dpar=d, source="(vectorized)")
                 for k in range(1, self.thresholds + 1)
@@ -153,3 +166,39 @@ class FixedEffects(Term):
                 name = self.stan("Intercept")
                 out.append(ParName(name, (), name, "Intercept", self.dpar))
         return tuple(out)
+
+    def rows(self, request: RowRequest) -> np.ndarray | None:
+        """The uncentered design of the coefficients ``b`` (no intercept column), or
+        None without coefficients."""
+        if not self.coefs:
+            return None
+        return self.design.columns(self.coefs, request.newdata)
+
+    def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
+        """``b_Intercept + X b`` (the thresholds of ordinal models are not part of it)."""
+        out = np.zeros((1, 1))
+        if self.intercept and not self.thresholds:
+            out = draws_of(variables, self.b_intercept)[:, np.newaxis]
+        if rows is not None:
+            out = out + draws_of(variables, self.stan("b")) @ np.asarray(rows).T
+        return out
+
+    def likelihood_draws(self, variables: Variables) -> dict[str, np.ndarray]:
+        """The uncentered thresholds ``(S, nthres)`` of ordinal models."""
+        return {"thres": draws_of(variables, self.b_intercept)} if self.thresholds else {}
+
+    def effects(self) -> tuple[tuple[str, ...], ...]:
+        """Data variables of each main effect, and of two-way interactions with their
+        main effects, in formula order."""
+        found: dict[tuple[str, ...], None] = {}
+        model_spec = self.design.model_spec
+        data_vars = model_spec.variables_by_source.get("data", set())
+        for term in model_spec.terms:
+            names = [f for f in model_spec.term_variables[term] if f in data_vars]
+            ordered = tuple(sorted(names, key=lambda v: str(term).find(v)))
+            if len(ordered) == 2:
+                for single in ordered:
+                    found.setdefault((single,), None)
+            if 1 <= len(ordered) <= 2:
+                found.setdefault(ordered, None)
+        return tuple(found)

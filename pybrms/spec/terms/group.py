@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -11,7 +12,7 @@ from pybrms.priors import Dist
 from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import Design
 from pybrms.spec.names import ParName
-from pybrms.spec.terms.base import EtaPart, StanArg, Term
+from pybrms.spec.terms.base import EtaPart, PriorDefaults, StanArg, Term
 from pybrms.spec.terms.base import dpar_label as _dpar_label
 
 __all__ = ["GroupEffects"]
@@ -47,6 +48,7 @@ class GroupEffects(Term):
     """
 
     template: ClassVar[str] = "terms/group.stan.j2"
+    prior_scope: ClassVar[str] = "model"
 
     id: int
     dpar: str
@@ -123,12 +125,13 @@ class GroupEffects(Term):
                 StanArg(r, "vector", False),
                 J,
                 None if unit else StanArg(z, "vector", True),
+                size=self.stan("N"),
             )
             for r, z, unit in zip(self.r, self.Z, self.unit_Z, strict=True)
         )
 
-    def prior_rows(self, sd_prior: Dist) -> tuple[PriorRow, ...]:
-        """``sd`` of the group and of each coefficient, and ``cor`` of the group."""
+    def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
+        """``sd`` of the dpar, of the group and of each coefficient, and ``cor`` of the group."""
         d = _dpar_label(self.dpar)
         rows = [PriorRow(None, "sd", "", self.group, d, lb=0.0, source="(vectorized)")]
         rows += [
@@ -137,7 +140,17 @@ class GroupEffects(Term):
         ]
         if self.has_cor:
             rows.append(PriorRow(None, "cor", "", self.group, source="(vectorized)"))
-        return (PriorRow(sd_prior, "sd", dpar=d, lb=0.0), *rows)
+        return (PriorRow(defaults.sd, "sd", dpar=d, lb=0.0), *rows)
+
+    @classmethod
+    def prior_rows_of(
+        cls, terms: Sequence[Term], defaults: PriorDefaults
+    ) -> tuple[PriorRow, ...]:
+        """brms's ``lkj_corr_cholesky(1)`` for all correlations first, then each term's rows."""
+        rows = tuple(row for t in terms for row in t.prior_rows(defaults))
+        if any(isinstance(t, GroupEffects) and t.has_cor for t in terms):
+            return (PriorRow(Dist("lkj_corr_cholesky", (1,)), "cor"), *rows)
+        return rows
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """``sd_id`` by coefficient and ``L_id``."""
