@@ -157,9 +157,8 @@ def sliced_variable(spec: ModelSpec) -> StanArg:
     that the partial sum copies no extra data; brms's ``seq`` only when there is none."""
     if spec.family.family.discrete:
         return StanArg("Y", "array[] int", True)
-    if spec.groups:
-        return StanArg(spec.groups[0].stan("J"), "array[] int", True)
-    return StanArg("seq", "array[] int", False)
+    found = (t.sliced_index() for t in spec.terms)
+    return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
 
 
 def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
@@ -317,7 +316,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "prior_data": prior_data(spec.priors, spec.prior_targets()),
         "functions": [
             *(f"functions/{f}" for f in family.stan.functions),
-            *(["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else []),
+            *dict.fromkeys(f"functions/{f}" for t in spec.terms for f in t.functions()),
         ],
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False)),

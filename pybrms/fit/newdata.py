@@ -10,41 +10,18 @@ mapped onto the fitted levels. Nothing here looks at draws.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.spec.build import addition_values, response_from_data
-from pybrms.spec.frame import check_columns, group_levels
+from pybrms.spec.frame import check_columns
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
-from pybrms.spec.terms import GroupEffects, RowRequest, Term
+from pybrms.spec.terms import RowRequest, Term
 
-__all__ = ["GroupData", "PredictionData", "PredictorData", "prediction_data", "response_data"]
-
-
-@dataclass(frozen=True, eq=False)
-class GroupData:
-    """The rows of one group-level term.
-
-    Attributes
-    ----------
-    term
-        The fitted term.
-    Z
-        Group-level design ``(N, M)``, columns in the order of ``term.coefs``.
-    index
-        0-based level of every row: fitted levels first (``term.levels``), then
-        ``new_levels``.
-    new_levels
-        Labels not seen in the fit, in the order of their indices.
-    """
-
-    term: GroupEffects
-    Z: np.ndarray
-    index: np.ndarray
-    new_levels: tuple[str, ...]
+__all__ = ["PredictionData", "PredictorData", "prediction_data", "response_data"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,14 +32,11 @@ class PredictorData:
     ----------
     predictor
         The fitted predictor.
-    groups
-        One entry per group-level term of the predictor.
     terms
-        The other terms and their rows (:meth:`pybrms.spec.terms.Term.rows`).
+        The included terms and their rows (:meth:`pybrms.spec.terms.Term.rows`).
     """
 
     predictor: Predictor
-    groups: tuple[GroupData, ...]
     terms: tuple[tuple[Term, object], ...]
 
 
@@ -126,15 +100,15 @@ def prediction_data(
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> spec = build_spec("y ~ x + (1 | g)", df, family="poisson")
     >>> new = prediction_data(spec, pd.DataFrame({"x": [2.0], "g": ["c"]}), allow_new_levels=True)
-    >>> [(type(t).__name__, rows.tolist()) for t, rows in new.predictors[0].terms]
-    [('FixedEffects', [[2.0]])]
-    >>> new.predictors[0].groups[0].new_levels
-    ('c',)
+    >>> fixed, group = new.predictors[0].terms
+    >>> fixed[1].tolist(), group[1].new_levels
+    ([[2.0]], ('c',))
     """
     request = RowRequest(newdata, allow_new_levels, group_coefs)
     if newdata is None:
         return PredictionData(
-            spec.N, tuple(_predictor_data(p, request) for p in spec.predictors),
+            spec.N,
+            tuple(_predictor_data(p, request) for p in spec.predictors),
             spec.response.trials,
         )
     if not isinstance(newdata, pd.DataFrame):
@@ -165,8 +139,9 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     if newdata is None:
         return spec.response
     check_columns(newdata, _lhs_variables(spec, "response", "trials", "weights"))
-    return response_from_data(spec.formula.mu, newdata, spec.family.family,
-                              nthres=spec.response.nthres or None)
+    return response_from_data(
+        spec.formula.mu, newdata, spec.family.family, nthres=spec.response.nthres or None
+    )
 
 
 def _check_finite(newdata: pd.DataFrame, variables: frozenset[str]) -> None:
@@ -197,47 +172,6 @@ def _lhs_variables(spec: ModelSpec, *parts: str) -> frozenset[str]:
 
 
 def _predictor_data(p: Predictor, request: RowRequest) -> PredictorData:
-    groups = []
-    for g in p.groups:
-        coefs = request.group_coefs
-        keep = None if coefs is None else coefs.get(g.group, frozenset())
-        if keep is not None and not keep & set(g.coefs):
-            continue
-        if request.newdata is None:
-            data = GroupData(g, g.design.matrix, g.J - 1, ())
-        else:
-            data = _new_group(g, request.newdata, request.allow_new_levels)
-        if keep is not None:
-            mask = np.array([c in keep for c in g.coefs], dtype=float)
-            data = replace(data, Z=data.Z * mask)
-        groups.append(data)
-    return PredictorData(p, tuple(groups), _term_rows(p, request))
-
-
-def _term_rows(p: Predictor, request: RowRequest) -> tuple[tuple[Term, object], ...]:
-    """The terms other than group-level effects, with their rows."""
-    others = (t for t in p.terms if not isinstance(t, GroupEffects))
-    return tuple((t, t.rows(request)) for t in others)
-
-
-def _new_group(g: GroupEffects, newdata: pd.DataFrame, allow_new_levels: bool) -> GroupData:
-    check_columns(newdata, g.factors)
-    missing = newdata[list(g.factors)].isna().any(axis=1).to_numpy()
-    if missing.any():
-        row = newdata.index[int(np.flatnonzero(missing)[0])]
-        raise SpecError(f"newdata row {row!r} has a missing value in grouping {g.group!r}.")
-    labels, index = group_levels(newdata, g.factors)
-    fitted = {level: k for k, level in enumerate(g.levels)}
-    new_levels = tuple(level for level in labels if level not in fitted)
-    if new_levels and not allow_new_levels:
-        shown = ", ".join(repr(level) for level in new_levels[:5])
-        more = f" and {len(new_levels) - 5} more" if len(new_levels) > 5 else ""
-        raise SpecError(
-            f"Level(s) {shown}{more} of group {g.group!r} are not in the fitted data. "
-            "Use allow_new_levels=True to draw their effects from the fitted "
-            "group-level distribution."
-        )
-    position = {**fitted, **{level: len(g.levels) + k for k, level in enumerate(new_levels)}}
-    codes = np.array([position[level] for level in labels], dtype=np.int64)
-    Z = g.design.columns(g.coefs, newdata)
-    return GroupData(g, Z, codes[index - 1], new_levels)
+    """Each term with its rows; terms whose rows are None are left out."""
+    found = ((t, t.rows(request)) for t in p.terms)
+    return PredictorData(p, tuple((t, rows) for t, rows in found if rows is not None))

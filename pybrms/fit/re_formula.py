@@ -97,8 +97,8 @@ def select_prediction_data(
     >>> spec = build_spec("y ~ x + (1 | g)", df)
     >>> data = select_prediction_data(spec, pd.DataFrame({"x": [2.0]}),
     ...                               allow_new_levels=False, re_formula="NA")
-    >>> data.predictors[0].groups
-    ()
+    >>> [type(term).__name__ for term, _ in data.predictors[0].terms]
+    ['FixedEffects']
     """
     keep = group_coefs(spec, re_formula)
     return prediction_data(spec, newdata, allow_new_levels=allow_new_levels, group_coefs=keep)

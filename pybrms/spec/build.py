@@ -27,7 +27,7 @@ from pybrms.spec.frame import (
 )
 from pybrms.spec.frame import numeric as _numeric
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
-from pybrms.spec.names import ParName
+from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, PriorDefaults, Term
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
@@ -420,5 +420,7 @@ def _names(
     predictors: list[Predictor], scalar_dpars: tuple[ScalarDpar, ...]
 ) -> tuple[ParName, ...]:
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
-    names += [ParName(d.name, (), d.name, d.name, d.name) for d in scalar_dpars]
+    names += [
+        ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in scalar_dpars
+    ]
     return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 3)))

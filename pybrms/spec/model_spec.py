@@ -148,9 +148,11 @@ class ModelSpec:
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """Stan variables governed by the prior table, in brms's statement order."""
+
         def of_scope(scope: str) -> list[PriorTarget]:
-            return [t for term in self.terms if term.prior_scope == scope
-                    for t in term.prior_targets()]
+            return [
+                t for term in self.terms if term.prior_scope == scope for t in term.prior_targets()
+            ]
 
         dpars = [
             PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars

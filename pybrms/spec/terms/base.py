@@ -228,9 +228,7 @@ class Term(ABC):
         return ()
 
     @classmethod
-    def prior_rows_of(
-        cls, terms: Sequence[Term], defaults: PriorDefaults
-    ) -> tuple[PriorRow, ...]:
+    def prior_rows_of(cls, terms: Sequence[Term], defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """Rows of all ``terms`` of this kind in one predictor (``prior_scope ==
         "predictor"``) or in the model (``"model"``), in brms's order."""
         return tuple(row for t in terms for row in t.prior_rows(defaults))
@@ -245,6 +243,7 @@ class Term(ABC):
 
     # --- post-processing ---------------------------------------------------
 
+    @abstractmethod
     def rows(self, request: RowRequest) -> object | None:
         """The term's data for the fitted rows or new rows, or None to leave it out.
 
@@ -254,11 +253,10 @@ class Term(ABC):
             For new data that cannot be read as in the fit; the message names
             the column, value or level.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
         """The term's part of the linear predictor over draws, ``(S, N)`` or broadcastable."""
-        raise NotImplementedError
 
     def likelihood_draws(self, variables: Variables) -> dict[str, np.ndarray]:
         """Draws the family reads besides the linear predictors (ordinal thresholds)."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import Design
-from pybrms.spec.names import ParName
+from pybrms.spec.names import POPULATION_LEVEL, ParName
 from pybrms.spec.terms.base import (
     EtaPart,
     PriorDefaults,
@@ -17,9 +17,9 @@ from pybrms.spec.terms.base import (
     StanArg,
     Term,
     Variables,
+    dpar_label,
     draws_of,
 )
-from pybrms.spec.terms.base import dpar_label as _dpar_label
 
 __all__ = ["FixedEffects"]
 
@@ -109,7 +109,7 @@ class FixedEffects(Term):
 
     def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """``b`` (flat) with one row per coefficient, and ``Intercept``."""
-        d = _dpar_label(self.dpar)
+        d = dpar_label(self.dpar)
         rows: list[PriorRow] = []
         if self.coefs:
             rows.append(PriorRow(None, "b", dpar=d))
@@ -124,7 +124,7 @@ class FixedEffects(Term):
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """``b`` element by coefficient, then ``Intercept`` (or each threshold)."""
-        d = _dpar_label(self.dpar)
+        d = dpar_label(self.dpar)
         out = []
         if self.coefs:
             chains = tuple((("b", c, "", d), ("b", "", "", d)) for c in self.coefs)
@@ -142,20 +142,22 @@ class FixedEffects(Term):
         return tuple(out)
 
     def par_names(self) -> tuple[ParName, ...]:
-        """``b_Intercept`` (or ``b_Intercept[k]``), ``b_<coef>``, and the centered ``Intercept``."""
+        """``b_Intercept`` (or ``b_Intercept[k]``), ``b_<coef>``, and the centered ``Intercept``;
+        the ``b_`` names are rows of the summary's population-level effects."""
         infix = f"{self.dpar}_" if self.dpar != "mu" else ""
+
+        def b(stan: str, index: tuple[int, ...], name: str) -> ParName:
+            label = name.removeprefix("b_")
+            return ParName(stan, index, name, "b", self.dpar, POPULATION_LEVEL, label)
+
         out: list[ParName] = []
         if self.intercept:
             gq = self.b_intercept
             if self.thresholds:
-                for k in range(1, self.thresholds + 1):
-                    out.append(ParName(gq, (k,), f"b_Intercept[{k}]", "b", self.dpar))
+                out += [b(gq, (k,), f"b_Intercept[{k}]") for k in range(1, self.thresholds + 1)]
             else:
-                out.append(ParName(gq, (), gq, "b", self.dpar))
-        out += [
-            ParName(self.stan("b"), (k,), f"b_{infix}{c}", "b", self.dpar)
-            for k, c in enumerate(self.coefs, start=1)
-        ]
+                out.append(b(gq, (), gq))
+        out += [b(self.stan("b"), (k,), f"b_{infix}{c}") for k, c in enumerate(self.coefs, start=1)]
         if self.intercept:
             if self.thresholds:
                 out += [
@@ -167,11 +169,8 @@ class FixedEffects(Term):
                 out.append(ParName(name, (), name, "Intercept", self.dpar))
         return tuple(out)
 
-    def rows(self, request: RowRequest) -> np.ndarray | None:
-        """The uncentered design of the coefficients ``b`` (no intercept column), or
-        None without coefficients."""
-        if not self.coefs:
-            return None
+    def rows(self, request: RowRequest) -> np.ndarray:
+        """The uncentered design ``(N, K)`` of the coefficients ``b`` (no intercept column)."""
         return self.design.columns(self.coefs, request.newdata)
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
@@ -179,7 +178,7 @@ class FixedEffects(Term):
         out = np.zeros((1, 1))
         if self.intercept and not self.thresholds:
             out = draws_of(variables, self.b_intercept)[:, np.newaxis]
-        if rows is not None:
+        if self.coefs:
             out = out + draws_of(variables, self.stan("b")) @ np.asarray(rows).T
         return out
 
