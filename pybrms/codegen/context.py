@@ -52,11 +52,17 @@ class Position:
 
 @dataclass(frozen=True)
 class LocalVector:
-    """A local ``vector[size] name = value;`` computed before the likelihood."""
+    """A local ``vector[size] name = value;`` computed before the likelihood.
+
+    ``rowwise``, when set, is then added to row ``n`` in a loop over rows (brms's
+    special terms), and ``inverse``, the inverse link, applied after the loop.
+    """
 
     name: str
     size: str
     value: str
+    rowwise: str = ""
+    inverse: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,24 @@ def _format(part: EtaPart, pos: Position) -> str:
     return code if part.weight is None else f"{code} .* {pos.rows(part.weight.name)}"
 
 
+def _local_vector(
+    name: str, parts: list[EtaPart], pos: Position, inverse: str | None
+) -> LocalVector:
+    """The linear predictor ``name`` from its parts: the vector parts at once, the
+    rowwise parts in a loop, then the inverse link."""
+    vector = [part for part in parts if part.kind != "rowwise"]
+    rowwise = [part for part in parts if part.kind == "rowwise"]
+    value = " + ".join(_format(part, pos) for part in vector) or "0"
+    if inverse and not rowwise:
+        value = f"{inverse}({value})"
+    if all(part.kind == "intercept" for part in vector):
+        value = f"rep_vector({value}, N)"
+    row = " + ".join(
+        part.code.format(row=pos.row(part.data.name)) for part in rowwise if part.data is not None
+    )
+    return LocalVector(name, "N", value, row, (inverse or "") if rowwise else "")
+
+
 def sliced_variable(spec: ModelSpec) -> StanArg:
     """What ``reduce_sum`` slices: an integer array the likelihood reads anyway (the
     response of discrete families, else the level index of a group-level term), so
@@ -201,19 +225,14 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
                 use(arg)
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
-            rest = [_format(part, pos) for part in parts if part is not design]
-            args |= {
-                "x": pos.rows(design.data.name),
-                "beta": design.value.name,
-                "alpha": " + ".join(rest) or "0",
-            }
+            rest = [part for part in parts if part is not design]
+            alpha = " + ".join(_format(part, pos) for part in rest) or "0"
+            if any(part.kind == "rowwise" for part in rest):
+                dpars.append(_local_vector(p.dpar, rest, pos, None))
+                alpha = p.dpar
+            args |= {"x": pos.rows(design.data.name), "beta": design.value.name, "alpha": alpha}
             continue
-        value = " + ".join(_format(part, pos) for part in parts) or "0"
-        if p.inverse_link:
-            value = f"{p.inverse_link}({value})"
-        if all(part.kind == "intercept" for part in parts):
-            value = f"rep_vector({value}, N)"
-        dpars.append(LocalVector(p.dpar, "N", value))
+        dpars.append(_local_vector(p.dpar, parts, pos, p.inverse_link))
         args[p.dpar] = f"{p.dpar}[n]" if pointwise else p.dpar
 
     for t in spec.predictors[0].terms:

@@ -28,7 +28,14 @@ from pybrms.spec.frame import (
 from pybrms.spec.frame import numeric as _numeric
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, PriorDefaults, Term
+from pybrms.spec.terms import (
+    FixedEffects,
+    GroupEffects,
+    MonotonicEffects,
+    Offset,
+    PriorDefaults,
+    Term,
+)
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -37,8 +44,9 @@ __all__ = ["build_spec", "get_prior"]
 FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
 
-# brms's order of variables in a fit: b_, sd_, cor_, family parameters, Intercept, r_.
-_NAME_ORDER = {"b": 0, "sd": 1, "cor": 2, "Intercept": 4, "r": 5}
+# brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, family
+# parameters, Intercept, simo_, r_.
+_NAME_ORDER = {"b": 0, "bsp": 1, "sd": 2, "cor": 3, "Intercept": 5, "simo": 6, "r": 7}
 
 # Stan's int is a 32-bit signed integer.
 _STAN_INT_MAX = 2**31 - 1
@@ -334,7 +342,10 @@ def _predictor(
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
-    found: tuple[Term | None, ...] = (fixed, offset, *groups)
+    monotonic = None
+    if terms.monotonic:
+        monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
+    found: tuple[Term | None, ...] = (fixed, monotonic, offset, *groups)
     return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
 
 
@@ -423,4 +434,4 @@ def _names(
     names += [
         ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in scalar_dpars
     ]
-    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 3)))
+    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 4)))

@@ -127,12 +127,17 @@ class PriorTarget:
     ordered
         Whether the vector is ``ordered`` (ordinal thresholds): constant priors
         must then fix all of its elements, in increasing order, or none.
+    args
+        Stan code of the prior's arguments when the term passes them as its own
+        data (the concentration ``con_simo_1`` of a simplex, as brms); ``""``
+        for arguments that are prior data (:class:`PriorValue`).
     """
 
     stan: str
     chains: tuple[tuple[PriorKey, ...], ...]
     scalar: bool = False
     ordered: bool = False
+    args: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,10 +184,14 @@ class PriorStatement:
     n: int
     lb: PriorValue | None = None
     ub: PriorValue | None = None
+    own_args: str = ""
 
     @property
     def arg_values(self) -> tuple[PriorValue, ...]:
-        """The distribution's arguments, as data ``<target>_prior_<argument>``."""
+        """The distribution's arguments, as data ``<target>_prior_<argument>``; none
+        when the term passes them as its own data (``own_args``)."""
+        if self.own_args:
+            return ()
         stem = self.target.replace("[", "_").rstrip("]")
         return tuple(
             PriorValue(value, f"{stem}_prior_{arg}", f"{arg} of the {self.dist.name} prior")
@@ -192,7 +201,7 @@ class PriorStatement:
     @property
     def args(self) -> str:
         """The distribution's arguments as Stan code."""
-        return ", ".join(v.code for v in self.arg_values)
+        return self.own_args or ", ".join(v.code for v in self.arg_values)
 
     @property
     def lb_code(self) -> str:
@@ -444,7 +453,7 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
             low, high = _support(row.prior)
             lb = user_lb or _own_bound(class_row.lb, low, high)
             ub = user_ub or _own_bound(class_row.ub, low, high)
-            out.append(PriorStatement(stan, row.prior, n, lb, ub))
+            out.append(PriorStatement(stan, row.prior, n, lb, ub, target.args))
     return out
 
 

@@ -152,13 +152,10 @@ NOT_YET = {
     "y ~ x + s(x, k = 5)": "s",
     "y ~ t2(x, z)": "t2",
     "y ~ gp(x)": "gp",
-    "y ~ mo(x)": "mo",
     "y ~ me(x, z)": "me",
     "y ~ mi(x)": "mi",
     "y ~ cs(x)": "cs",  # category-specific, not formulaic's cubic spline
     "y ~ x + (1 | mm(g, f))": "mm",
-    "y ~ x + z:mo(x)": "mo",
-    "y ~ (1 + mo(x) | g)": "mo",
     "y ~ I(s(x))": "s",
     "y ~ offset(gp(x))": "gp",
     "y ~ x + ar(time = z, p = 1)": "ar",

@@ -262,6 +262,11 @@ class Term(ABC):
         """Draws the family reads besides the linear predictors (ordinal thresholds)."""
         return {}
 
+    def integer_variables(self) -> tuple[str, ...]:
+        """Data variables the term reads as integers (brms's ``int_vars``): conditional
+        effects hold them at their rounded median and vary them in steps of 1."""
+        return ()
+
     def effects(self) -> tuple[tuple[str, ...], ...]:
         """Data variables of the term's main effects and interactions (brms's
         ``get_all_effects``), for conditional effects."""
