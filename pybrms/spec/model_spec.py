@@ -62,8 +62,9 @@ class Predictor:
         or None when the likelihood takes the linear predictor itself
         (identity link, or a ``*_log``/``*_logit`` distribution).
     terms
-        The terms, in brms's order: population-level effects, offsets, then
-        group-level terms.
+        The terms (:class:`pybrms.spec.terms.Term`), in brms's order:
+        population-level effects, monotonic effects, offsets, then group-level
+        terms.
     """
 
     dpar: str

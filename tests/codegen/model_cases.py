@@ -164,4 +164,3 @@ CONSTANT_MODEL = Case(
     + prior("constant(0.2)", dpar="sigma")
     + prior("constant(1)", class_="sd", group="g", coef="x"),
 )
-
