@@ -37,6 +37,8 @@ _ARGUMENTS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "beta": (("alpha", _POSITIVE), ("beta", _POSITIVE)),
     "beta_proportion": (("mu", _UNIT), ("kappa", _POSITIVE)),
     "cauchy": (("mu", _REAL), ("sigma", _POSITIVE)),
+    # brms's dirichlet(a) on a simplex: concentration a for every element
+    "dirichlet": (("alpha", _POSITIVE),),
     "chi_square": (("nu", _POSITIVE),),
     "constant": (("value", _REAL),),
     "double_exponential": (("mu", _REAL), ("sigma", _POSITIVE)),
@@ -76,7 +78,7 @@ DISTRIBUTIONS: Mapping[str, int] = {name: len(args) for name, args in _ARGUMENTS
 
 #: Parameter classes a prior can be set on, as in brms, besides the distributional
 #: parameters of the families (``sigma``, ``shape``, ``zi``, ...).
-CLASSES: tuple[str, ...] = ("b", "Intercept", "sd", "cor", "L", "disc")
+CLASSES: tuple[str, ...] = ("b", "Intercept", "sd", "cor", "L", "disc", "simo")
 
 # Correlation priors and the classes they belong to: each needs the other.
 _CORRELATION_DISTRIBUTIONS = frozenset({"lkj", "lkj_corr_cholesky"})
@@ -264,6 +266,12 @@ def _check_class(class_: str, dist: Dist | None) -> None:
         raise SpecError(f"unknown prior class {class_!r}; valid classes: {valid}")
     if dist is None:
         return
+    if (dist.name == "dirichlet") != (class_ == "simo"):
+        raise SpecError(
+            f"prior {str(dist)!r} on class {class_!r}: the simplexes of monotonic effects "
+            "(class simo) take only dirichlet priors, and dirichlet priors are only for them, "
+            "e.g. prior('dirichlet(2)', class_='simo', coef='mox1')"
+        )
     if dist.is_constant:
         if class_ in _CORRELATION_CLASSES:
             raise SpecError(

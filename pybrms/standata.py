@@ -68,6 +68,7 @@ def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[s
         out["nthres"] = response.nthres
     for term in spec.terms:
         out.update(term.standata())
+        out.update(term.prior_standata(spec.priors))
     out.update({v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())})
     if threading is not None:
         out["grainsize"] = threading.resolved_grainsize(spec.N)

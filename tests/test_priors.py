@@ -113,14 +113,14 @@ def test_prior_row() -> None:
 
 @pytest.mark.parametrize("class_", (*CLASSES, *DPAR_NAMES))
 def test_every_class_accepts_a_prior(class_: str) -> None:
-    text = "lkj(2)" if class_ in ("cor", "L") else "normal(0, 1)"
+    text = {"cor": "lkj(2)", "L": "lkj(2)", "simo": "dirichlet(2)"}.get(class_, "normal(0, 1)")
     assert next(iter(prior(text, class_=class_))).class_ == class_
 
 
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
-        "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, disc, sigma, nu, "
-        "shape, phi, zi, hu, alpha, ndt"
+        "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, disc, simo, sigma, "
+        "nu, shape, phi, zi, hu, alpha, ndt"
     ),
     ("normal(0, 1)", "cor"): (
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor and L, and "
@@ -133,6 +133,16 @@ CLASS_ERRORS = {
     ("lkj(2)", "b"): (
         "prior 'lkj(2)' on class 'b': lkj priors are for the classes cor and L, and "
         "those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
+    ),
+    ("normal(0, 1)", "simo"): (
+        "prior 'normal(0, 1)' on class 'simo': the simplexes of monotonic effects (class simo) "
+        "take only dirichlet priors, and dirichlet priors are only for them, "
+        "e.g. prior('dirichlet(2)', class_='simo', coef='mox1')"
+    ),
+    ("dirichlet(1)", "b"): (
+        "prior 'dirichlet(1)' on class 'b': the simplexes of monotonic effects (class simo) "
+        "take only dirichlet priors, and dirichlet priors are only for them, "
+        "e.g. prior('dirichlet(2)', class_='simo', coef='mox1')"
     ),
 }
 

@@ -8,7 +8,7 @@ arguments) are all decided in this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pybrms._version import __version__
@@ -60,11 +60,17 @@ class Position:
 
 @dataclass(frozen=True)
 class LocalVector:
-    """A local ``vector[size] name = value;`` computed before the likelihood."""
+    """A local ``vector[size] name = value;`` computed before the likelihood.
+
+    ``rowwise``, when set, is then added to row ``n`` in a loop over rows (brms's
+    special terms), and ``inverse``, the inverse link, applied after the loop.
+    """
 
     name: str
     size: str
     value: str
+    rowwise: str = ""
+    inverse: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,21 +147,15 @@ sigma_prior_sigma)', reject='prior_sigma < 0')
 
 @dataclass(frozen=True)
 class _Fold:
-    """The intercept of one dpar added to its ``k``-th group-level effects of ``group``."""
+    """The intercept ``intercept`` added to the effects of the group part ``group``."""
 
     intercept: str
-    group: GroupEffects
-    k: int
-
-    @property
-    def r(self) -> str:
-        return self.group.r[self.k]
+    group: EtaPart
 
     @property
     def local(self) -> LocalVector:
-        return LocalVector(
-            f"{self.intercept}_{self.r}", self.group.stan("N"), f"{self.intercept} + {self.r}"
-        )
+        r = self.group.value.name
+        return LocalVector(f"{self.intercept}_{r}", self.group.size, f"{self.intercept} + {r}")
 
 
 def _folds(spec: ModelSpec) -> dict[str, _Fold]:
@@ -165,11 +165,11 @@ def _folds(spec: ModelSpec) -> dict[str, _Fold]:
     the sum, indexed by row, as their intercept vector."""
     out = {}
     for p in spec.predictors:
-        if p.fixed is None or not p.fixed.intercept or p.fixed.thresholds:
-            continue
-        units = [(g, k) for g in p.groups for k, unit in enumerate(g.unit_Z) if unit]
-        if units:
-            out[p.dpar] = _Fold(p.fixed.stan("Intercept"), *units[0])
+        parts = [part for t in p.terms for part in t.eta_parts()]
+        intercept = next((part for part in parts if part.kind == "intercept"), None)
+        unit = next((part for part in parts if part.kind == "group" and part.weight is None), None)
+        if intercept is not None and unit is not None:
+            out[p.dpar] = _Fold(intercept.value.name, unit)
     return out
 
 
@@ -185,14 +185,8 @@ def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
     fold = _folds(spec).get(p.dpar)
     if fold is None:
         return parts
-    folded = EtaPart(
-        "group",
-        StanArg(fold.local.name, "vector", False),
-        StanArg(fold.group.stan("J"), "array[] int", True),
-    )
-    return [
-        folded if part.value.name == fold.r else part for part in parts if part.kind != "intercept"
-    ]
+    folded = replace(fold.group, value=StanArg(fold.local.name, "vector", False))
+    return [folded if part == fold.group else part for part in parts if part.kind != "intercept"]
 
 
 def _format(part: EtaPart, pos: Position) -> str:
@@ -206,8 +200,22 @@ def _format(part: EtaPart, pos: Position) -> str:
     return code if part.weight is None else f"{code} .* {pos.rows(part.weight.name)}"
 
 
-def _part_reads(part: EtaPart) -> list[StanArg]:
-    return [a for a in (part.data, part.weight, part.value) if a is not None]
+def _local_vector(
+    name: str, parts: list[EtaPart], pos: Position, inverse: str | None
+) -> LocalVector:
+    """The linear predictor ``name`` from its parts: the vector parts at once, the
+    rowwise parts in a loop, then the inverse link."""
+    vector = [part for part in parts if part.kind != "rowwise"]
+    rowwise = [part for part in parts if part.kind == "rowwise"]
+    value = " + ".join(_format(part, pos) for part in vector) or "0"
+    if inverse and not rowwise:
+        value = f"{inverse}({value})"
+    if all(part.kind == "intercept" for part in vector):
+        value = f"rep_vector({value}, N)"
+    row = " + ".join(
+        part.code.format(row=pos.row(part.data.name)) for part in rowwise if part.data is not None
+    )
+    return LocalVector(name, "N", value, row, (inverse or "") if rowwise else "")
 
 
 def sliced_variable(spec: ModelSpec) -> StanArg:
@@ -216,9 +224,8 @@ def sliced_variable(spec: ModelSpec) -> StanArg:
     that the partial sum copies no extra data; brms's ``seq`` only when there is none."""
     if spec.family.family.discrete:
         return StanArg("Y", "array[] int", True)
-    if spec.groups:
-        return StanArg(spec.groups[0].stan("J"), "array[] int", True)
-    return StanArg("seq", "array[] int", False)
+    found = (t.sliced_index() for t in spec.terms)
+    return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
 
 
 def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
@@ -257,28 +264,22 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     for p in spec.predictors:
         parts = mu_parts if p.dpar == "mu" else _eta_parts(spec, p)
         for part in parts:
-            for arg in _part_reads(part):
+            for arg in part.reads:
                 use(arg)
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
-            rest = [_format(part, pos) for part in parts if part is not design]
-            args |= {
-                "x": pos.rows(design.data.name),
-                "beta": design.value.name,
-                "alpha": " + ".join(rest) or "0",
-            }
+            rest = [part for part in parts if part is not design]
+            alpha = " + ".join(_format(part, pos) for part in rest) or "0"
+            if any(part.kind == "rowwise" for part in rest):
+                dpars.append(_local_vector(p.dpar, rest, pos, None))
+                alpha = p.dpar
+            args |= {"x": pos.rows(design.data.name), "beta": design.value.name, "alpha": alpha}
             continue
-        value = " + ".join(_format(part, pos) for part in parts) or "0"
-        if p.inverse_link:
-            value = f"{p.inverse_link}({value})"
-        if all(part.kind == "intercept" for part in parts):
-            value = f"rep_vector({value}, N)"
-        dpars.append(LocalVector(p.dpar, "N", value))
+        dpars.append(_local_vector(p.dpar, parts, pos, p.inverse_link))
         args[p.dpar] = f"{p.dpar}[n]" if pointwise else p.dpar
 
-    if spec.response.nthres:
-        fixed = spec.predictors[0].fixed
-        args["thres"] = use(fixed.threshold_arg)
+    for t in spec.predictors[0].terms:
+        args |= {name: use(arg) for name, arg in t.likelihood_args().items()}
     for d in spec.scalar_dpars:
         args[d.name] = use(StanArg(d.name, "real", False))
     link = spec.family.link.name
@@ -378,7 +379,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "prior_draws": [prior_draw_code(d) for d in spec.prior_draws()],
         "functions": [
             *(f"functions/{f}" for f in family.stan.functions),
-            *(["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else []),
+            *dict.fromkeys(f"functions/{f}" for t in spec.terms for f in t.functions()),
         ],
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False)),

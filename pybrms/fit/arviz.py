@@ -3,7 +3,8 @@
 The only module that imports ArviZ.
 
 Posterior variables carry brms's names (``b_Intercept``, ``sd_patient__Intercept``,
-``sigma``); group-level effects become one array per grouping,
+``sigma``); the names table (:class:`pybrms.spec.names.ParName`) says which
+elements form arrays, such as the group-level effects of one grouping,
 ``r_patient[chain, draw, patient, coef]``, with the levels and coefficient
 names as coordinates.
 """
@@ -18,6 +19,7 @@ from scipy import stats
 
 from pybrms.draws import Draws
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.names import ParName
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -64,22 +66,33 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
 def posterior_arrays(
     spec: ModelSpec, draws: Draws
 ) -> tuple[dict[str, np.ndarray], dict[str, list[str]], dict[str, np.ndarray]]:
-    """brms-named posterior arrays ``(chain, draw, ...)`` with their dims and coords."""
-    posterior = {p.name: draws.column(p.column) for p in spec.names if p.cls != "r"}
+    """brms-named posterior arrays ``(chain, draw, ...)`` with their dims and coords.
+
+    An element of the names table with an ``array`` is placed in that array at its
+    ``dims`` coordinates (every coordinate seen in a dimension, in order of first
+    appearance; elements no term has stay NaN); any other is its own variable.
+    """
+    posterior: dict[str, np.ndarray] = {}
+    arrays: dict[str, list[ParName]] = {}
+    for p in spec.names:
+        if p.array:
+            arrays.setdefault(p.array, []).append(p)
+        else:
+            posterior[p.name] = draws.column(p.column)
     dims: dict[str, list[str]] = {}
     coords: dict[str, np.ndarray] = {}
-    for effects in spec.groups:
-        suffix = "" if effects.dpar == "mu" else f"__{effects.dpar}"
-        name = f"r_{effects.group}{suffix}"
-        level_dim, coef_dim = effects.group, f"{name}_coef"
-        posterior[name] = np.stack(
-            [np.stack([draws.column(f"{r}.{j}") for j in range(1, len(effects.levels) + 1)],
-                      axis=-1) for r in effects.r],
-            axis=-1,
-        )
-        dims[name] = [level_dim, coef_dim]
-        coords[level_dim] = np.asarray(effects.levels)
-        coords[coef_dim] = np.asarray(effects.coefs)
+    for name, elements in arrays.items():
+        dims[name] = [dim for dim, _ in elements[0].dims]
+        labels = [
+            list(dict.fromkeys(e.dims[k][1] for e in elements)) for k in range(len(dims[name]))
+        ]
+        shape = (draws.num_chains, draws.num_draws, *map(len, labels))
+        values = np.full(shape, np.nan)
+        for e in elements:
+            at = tuple(labels[k].index(coord) for k, (_, coord) in enumerate(e.dims))
+            values[(slice(None), slice(None), *at)] = draws.column(e.column)
+        posterior[name] = values
+        coords |= {dim: np.asarray(found) for dim, found in zip(dims[name], labels, strict=True)}
     return posterior, dims, coords
 
 
@@ -105,8 +118,11 @@ def convergence(values: np.ndarray) -> tuple[float, float, float]:
     nan = float("nan")
     if np.ptp(values) == 0 or not np.all(np.isfinite(values)) or values.shape[1] < MIN_DRAWS:
         return nan, nan, nan
-    return (split_rhat(values), float(az.ess(values, method="bulk")),
-            float(az.ess(values, method="tail")))
+    return (
+        split_rhat(values),
+        float(az.ess(values, method="bulk")),
+        float(az.ess(values, method="tail")),
+    )
 
 
 def split_rhat(values: np.ndarray) -> float:
@@ -130,8 +146,12 @@ def split_rhat(values: np.ndarray) -> float:
         return float("nan")
     halves = np.concatenate([values[:, :half], values[:, -half:]])
     folded = np.abs(halves - np.median(halves))
-    return float(max(az.rhat(_rank_normalize(halves), method="identity"),
-                     az.rhat(_rank_normalize(folded), method="identity")))
+    return float(
+        max(
+            az.rhat(_rank_normalize(halves), method="identity"),
+            az.rhat(_rank_normalize(folded), method="identity"),
+        )
+    )
 
 
 def _rank_normalize(values: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pybrms.errors import SpecError
 from pybrms.fit.estimates import summarize_draws
@@ -129,7 +130,7 @@ def conditional_effects(
     tail = (1 - prob) / 2
     out = ConditionalEffects()
     for parts in chosen:
-        grid = _grid(fit.spec.data, parts, conditions, resolution)
+        grid = _grid(fit.spec.data, parts, conditions, resolution, _integer_variables(fit.spec))
         draws = getattr(fit, method)(grid, re_formula="NA", **kwargs)
         if draws.ndim == 3:
             warnings.warn(
@@ -156,21 +157,8 @@ def effect_candidates(spec: ModelSpec) -> list[tuple[str, ...]]:
     >>> effect_candidates(build_spec("y ~ log(x + 1) * f", df))
     [('x',), ('f',), ('x', 'f')]
     """
-    found: dict[tuple[str, ...], None] = {}
-    for predictor in spec.predictors:
-        if predictor.fixed is None:
-            continue
-        model_spec = predictor.fixed.design.model_spec
-        data_vars = model_spec.variables_by_source.get("data", set())
-        for term in model_spec.terms:
-            names = [f for f in model_spec.term_variables[term] if f in data_vars]
-            ordered = tuple(sorted(names, key=lambda v: str(term).find(v)))
-            if len(ordered) == 2:
-                for single in ordered:
-                    found.setdefault((single,), None)
-            if 1 <= len(ordered) <= 2:
-                found.setdefault(ordered, None)
-    return list(found)
+    found = (e for p in spec.predictors for t in p.terms for e in t.effects())
+    return list(dict.fromkeys(found))
 
 
 def _is_factor(column: pd.Series) -> bool:
@@ -191,24 +179,46 @@ def _conditions(spec: ModelSpec) -> dict[str, Any]:
     skip = {response.expr} | {a for add in response.additions for a in add.args}
     skip |= {f for g in spec.groups for f in g.factors}
     out: dict[str, Any] = dict.fromkeys(trials & set(spec.data.columns), 1)
+    integers = _integer_variables(spec)
     for name in sorted(spec.formula.variables - skip):
         column = spec.data[name]
-        out[name] = _levels(column)[0] if _is_factor(column) else float(column.mean())
+        if _is_factor(column):
+            out[name] = _levels(column)[0]
+        elif name in integers:
+            out[name] = float(np.round(column.median()))
+        else:
+            out[name] = float(column.mean())
     return out
 
 
+def _integer_variables(spec: ModelSpec) -> frozenset[str]:
+    """Variables that terms read as integers (brms's ``int_vars``)."""
+    return frozenset(v for p in spec.predictors for t in p.terms for v in t.integer_variables())
+
+
 def _grid(
-    data: pd.DataFrame, parts: tuple[str, ...], conditions: dict[str, Any], resolution: int
+    data: pd.DataFrame,
+    parts: tuple[str, ...],
+    conditions: dict[str, Any],
+    resolution: int,
+    integers: frozenset[str],
 ) -> pd.DataFrame:
-    """The rows to predict: the effect's values crossed, the other variables at their conditions."""
+    """The rows to predict: the effect's values crossed, the other variables at their
+    conditions; integer variables in steps of 1 (second effect: median and median +- mad)."""
     first = data[parts[0]]
-    values = [
-        _levels(first) if _is_factor(first) else np.linspace(first.min(), first.max(), resolution)
-    ]
+    if _is_factor(first):
+        values = [_levels(first)]
+    elif parts[0] in integers:
+        values = [np.arange(first.min(), first.max() + 1)]
+    else:
+        values = [np.linspace(first.min(), first.max(), resolution)]
     if len(parts) == 2:
         second = data[parts[1]]
         if _is_factor(second):
             values.append(_levels(second))
+        elif parts[1] in integers:
+            median, mad = second.median(), stats.median_abs_deviation(second, scale="normal")
+            values.append(list(dict.fromkeys(np.round([median + mad, median, median - mad]))))
         else:
             mean, sd = second.mean(), second.std(ddof=1)
             values.append([mean + sd, mean, mean - sd])

@@ -9,46 +9,19 @@ mapped onto the fitted levels. Nothing here looks at draws.
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
-from pybrms.formula import FormulaTerms
-from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.build import addition_values, response_from_data
-from pybrms.spec.frame import Design, check_columns, evaluate, group_levels
+from pybrms.spec.frame import check_columns
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
-from pybrms.spec.names import brms_column_names
-from pybrms.spec.terms import GroupEffects
+from pybrms.spec.terms import RowRequest, Term
 
-__all__ = ["GroupData", "PredictionData", "PredictorData", "prediction_data", "response_data"]
-
-
-@dataclass(frozen=True, eq=False)
-class GroupData:
-    """The rows of one group-level term.
-
-    Attributes
-    ----------
-    term
-        The fitted term.
-    Z
-        Group-level design ``(N, M)``, columns in the order of ``term.coefs``.
-    index
-        0-based level of every row: fitted levels first (``term.levels``), then
-        ``new_levels``.
-    new_levels
-        Labels not seen in the fit, in the order of their indices.
-    """
-
-    term: GroupEffects
-    Z: np.ndarray
-    index: np.ndarray
-    new_levels: tuple[str, ...]
+__all__ = ["PredictionData", "PredictorData", "prediction_data", "response_data"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,19 +32,12 @@ class PredictorData:
     ----------
     predictor
         The fitted predictor.
-    X
-        Uncentered design ``(N, K)`` of the coefficients ``b`` (no intercept
-        column), or None without coefficients.
-    offset
-        Sum of the offsets, or None.
-    groups
-        One entry per group-level term of the predictor.
+    terms
+        The included terms and their rows (:meth:`pybrms.spec.terms.Term.rows`).
     """
 
     predictor: Predictor
-    X: np.ndarray | None
-    offset: np.ndarray | None
-    groups: tuple[GroupData, ...]
+    terms: tuple[tuple[Term, object], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,7 +60,11 @@ class PredictionData:
 
 
 def prediction_data(
-    spec: ModelSpec, newdata: pd.DataFrame | None = None, *, allow_new_levels: bool = False
+    spec: ModelSpec,
+    newdata: pd.DataFrame | None = None,
+    *,
+    allow_new_levels: bool = False,
+    group_coefs: Mapping[str, frozenset[str]] | None = None,
 ) -> PredictionData:
     """Designs, group indices and trials of the fitted rows or of ``newdata``.
 
@@ -107,6 +77,10 @@ def prediction_data(
     allow_new_levels
         Accept grouping levels that are not in the fit (their effects are
         drawn later); otherwise such levels raise.
+    group_coefs
+        Grouping -> the group-level coefficients to include (brms's ``re_formula``,
+        see :func:`pybrms.fit.re_formula.group_coefs`); None includes all. Terms
+        left out entirely read no columns of ``newdata``.
 
     Returns
     -------
@@ -126,17 +100,21 @@ def prediction_data(
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> spec = build_spec("y ~ x + (1 | g)", df, family="poisson")
     >>> new = prediction_data(spec, pd.DataFrame({"x": [2.0], "g": ["c"]}), allow_new_levels=True)
-    >>> new.predictors[0].X.tolist(), new.predictors[0].groups[0].new_levels
+    >>> fixed, group = new.predictors[0].terms
+    >>> fixed[1].tolist(), group[1].new_levels
     ([[2.0]], ('c',))
     """
+    request = RowRequest(newdata, allow_new_levels, group_coefs)
     if newdata is None:
         return PredictionData(
-            spec.N, tuple(_fitted_predictor(p) for p in spec.predictors), spec.response.trials
+            spec.N,
+            tuple(_predictor_data(p, request) for p in spec.predictors),
+            spec.response.trials,
         )
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}.")
     _check_finite(newdata, spec.formula.variables - _lhs_variables(spec, "response"))
-    predictors = tuple(_new_predictor(spec, p, newdata, allow_new_levels) for p in spec.predictors)
+    predictors = tuple(_predictor_data(p, request) for p in spec.predictors)
     check_columns(newdata, _lhs_variables(spec, "trials"))
     trials = addition_values(spec.formula.mu, "trials", newdata)
     if trials is not None:
@@ -161,8 +139,9 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     if newdata is None:
         return spec.response
     check_columns(newdata, _lhs_variables(spec, "response", "trials", "weights"))
-    return response_from_data(spec.formula.mu, newdata, spec.family.family,
-                              nthres=spec.response.nthres or None)
+    return response_from_data(
+        spec.formula.mu, newdata, spec.family.family, nthres=spec.response.nthres or None
+    )
 
 
 def _check_finite(newdata: pd.DataFrame, variables: frozenset[str]) -> None:
@@ -192,71 +171,7 @@ def _lhs_variables(spec: ModelSpec, *parts: str) -> frozenset[str]:
     return frozenset(names) & spec.formula.variables
 
 
-def _formula_terms(spec: ModelSpec, dpar: str) -> FormulaTerms:
-    return spec.formula.mu if dpar == "mu" else spec.formula.dpars[dpar]
-
-
-def _fitted_predictor(p: Predictor) -> PredictorData:
-    X = None
-    if p.fixed is not None and p.fixed.coefs:
-        X = _select(p.fixed.design.matrix, p.fixed.design.names, p.fixed.coefs)
-    groups = tuple(GroupData(g, g.design.matrix, g.J - 1, ()) for g in p.groups)
-    offset = p.offset.values if p.offset is not None else None
-    return PredictorData(p, X, offset, groups)
-
-
-def _new_predictor(
-    spec: ModelSpec, p: Predictor, newdata: pd.DataFrame, allow_new_levels: bool
-) -> PredictorData:
-    X = None
-    if p.fixed is not None and p.fixed.coefs:
-        X = _materialize(p.fixed.design, p.fixed.coefs, newdata)
-    offset = None
-    if p.offset is not None:
-        exprs = _formula_terms(spec, p.dpar).offsets
-        offset = sum(np.asarray(evaluate(e, newdata), dtype=float) for e in exprs)
-    groups = tuple(_new_group(g, newdata, allow_new_levels) for g in p.groups)
-    return PredictorData(p, X, offset, groups)
-
-
-def _new_group(g: GroupEffects, newdata: pd.DataFrame, allow_new_levels: bool) -> GroupData:
-    check_columns(newdata, g.factors)
-    missing = newdata[list(g.factors)].isna().any(axis=1).to_numpy()
-    if missing.any():
-        row = newdata.index[int(np.flatnonzero(missing)[0])]
-        raise SpecError(f"newdata row {row!r} has a missing value in grouping {g.group!r}.")
-    labels, index = group_levels(newdata, g.factors)
-    fitted = {level: k for k, level in enumerate(g.levels)}
-    new_levels = tuple(level for level in labels if level not in fitted)
-    if new_levels and not allow_new_levels:
-        shown = ", ".join(repr(level) for level in new_levels[:5])
-        more = f" and {len(new_levels) - 5} more" if len(new_levels) > 5 else ""
-        raise SpecError(
-            f"Level(s) {shown}{more} of group {g.group!r} are not in the fitted data. "
-            "Use allow_new_levels=True to draw their effects from the fitted "
-            "group-level distribution."
-        )
-    position = {**fitted, **{level: len(g.levels) + k for k, level in enumerate(new_levels)}}
-    codes = np.array([position[level] for level in labels], dtype=np.int64)
-    Z = _materialize(g.design, g.coefs, newdata)
-    return GroupData(g, Z, codes[index - 1], new_levels)
-
-
-def _materialize(design: Design, columns: tuple[str, ...], newdata: pd.DataFrame) -> np.ndarray:
-    """Columns ``columns`` of ``design`` for ``newdata``, encoded as in the fit."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", DataMismatchWarning)
-            matrix = design.model_spec.get_model_matrix(
-                newdata, context=NAMESPACE, na_action="raise"
-            )
-    except DataMismatchWarning as exc:
-        raise SpecError(f"newdata has values not seen in the fit: {exc}") from None
-    except Exception as exc:  # formulaic raises many types; report them as one
-        raise SpecError(f"Cannot build the design matrix for newdata: {exc}") from exc
-    all_names = brms_column_names(design.model_spec)
-    return _select(np.asarray(matrix, dtype=float), all_names, columns)
-
-
-def _select(matrix: np.ndarray, names: tuple[str, ...], columns: tuple[str, ...]) -> np.ndarray:
-    return matrix[:, [names.index(c) for c in columns]]
+def _predictor_data(p: Predictor, request: RowRequest) -> PredictorData:
+    """Each term with its rows; terms whose rows are None are left out."""
+    found = ((t, t.rows(request)) for t in p.terms)
+    return PredictorData(p, tuple((t, rows) for t, rows in found if rows is not None))

@@ -16,15 +16,14 @@ and random draws, following brms's ``log_lik_<family>``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from pybrms.errors import DataError, SpecError
+from pybrms.errors import SpecError
 from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import (
-    GroupData,
     PredictionData,
     PredictorData,
     response_data,
@@ -32,7 +31,7 @@ from pybrms.fit.newdata import (
 from pybrms.fit.re_formula import select_prediction_data
 from pybrms.spec.families import DparDraws
 from pybrms.spec.model_spec import ModelSpec
-from pybrms.spec.terms import GroupEffects
+from pybrms.spec.terms.base import Variables, draws_of
 
 __all__ = [
     "linear_predictors",
@@ -42,8 +41,8 @@ __all__ = [
     "posterior_predict",
 ]
 
-Variables = Mapping[str, np.ndarray]
 RngLike = np.random.Generator | int | None
+
 
 def linear_predictors(
     spec: ModelSpec,
@@ -113,8 +112,9 @@ def linear_predictors(
            [11.]])
     """
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     return _linear_predictors(data, variables, generator)
 
 
@@ -157,8 +157,16 @@ def posterior_linpred(
     >>> posterior_linpred(spec, variables, transform=True).round(3)
     array([[1.   , 1.649, 2.718, 4.482]])
     """
-    etas = linear_predictors(spec, variables, newdata, allow_new_levels=allow_new_levels,
-                             re_formula=re_formula, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
+    etas = linear_predictors(
+        spec,
+        variables,
+        newdata,
+        allow_new_levels=allow_new_levels,
+        re_formula=re_formula,
+        ndraws=ndraws,
+        draw_ids=draw_ids,
+        rng=rng,
+    )
     if dpar not in etas:
         raise SpecError(
             f"{dpar!r} has no linear predictor; predicted parameters: {', '.join(etas)}."
@@ -207,8 +215,9 @@ def posterior_epred(
     array([[2. , 2. , 2.5, 2.5]])
     """
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     draws = _dpar_draws(spec, data, variables, generator)
     return spec.family.family.epred(draws)
 
@@ -255,8 +264,9 @@ def posterior_predict(
     True
     """
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     draws = _dpar_draws(spec, data, variables, generator)
     return spec.family.family.predict(draws, generator)
 
@@ -301,8 +311,9 @@ def log_lik(
     """
     response = response_data(spec, newdata)
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     draws = _dpar_draws(spec, data, variables, generator)
     out = spec.family.family.log_lik(draws, response.values)
     return out if response.weights is None else out * response.weights
@@ -319,25 +330,10 @@ def _prepare(
     rng: np.random.Generator,
 ) -> tuple[PredictionData, Variables]:
     """The rows (with the group-level terms of ``re_formula``) and the draws to use."""
-    data = select_prediction_data(spec, newdata, allow_new_levels=allow_new_levels,
-                                  re_formula=re_formula)
+    data = select_prediction_data(
+        spec, newdata, allow_new_levels=allow_new_levels, re_formula=re_formula
+    )
     return data, select_draws(variables, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
-
-
-def _draws(variables: Variables, name: str) -> np.ndarray:
-    """The draws of one Stan variable, chains flattened: ``(S, *dims)``."""
-    try:
-        value = np.asarray(variables[name])
-    except KeyError:
-        raise DataError(
-            f"The draws have no Stan variable {name!r}, which this model needs; "
-            "pass all variables of the fit (Draws.variables())."
-        ) from None
-    if value.ndim < 2:
-        raise DataError(
-            f"Stan variable {name!r} must be shaped (chains, draws, ...); got {value.shape}."
-        )
-    return value.reshape(-1, *value.shape[2:])
 
 
 def _linear_predictors(
@@ -352,38 +348,7 @@ def _linear_predictor(
     data: PredictorData, variables: Variables, start: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """``start`` plus every term of one predictor."""
-    fixed = data.predictor.fixed
-    terms: list[np.ndarray] = []
-    if fixed is not None and fixed.intercept and not fixed.thresholds:
-        terms.append(_draws(variables, fixed.b_intercept)[:, np.newaxis])
-    if fixed is not None and data.X is not None:
-        terms.append(_draws(variables, fixed.stan("b")) @ data.X.T)
-    if data.offset is not None:
-        terms.append(data.offset[np.newaxis, :])
-    terms += [_group_term(g, variables, rng) for g in data.groups]
-    return sum(terms, start=start)
-
-
-def _group_term(group: GroupData, variables: Variables, rng: np.random.Generator) -> np.ndarray:
-    """Contribution of one group-level term, ``sum_k r_k[level] * Z_k``."""
-    r = np.stack([_draws(variables, name) for name in group.term.r], axis=-1)
-    if group.new_levels:
-        new = _new_level_effects(group.term, variables, len(group.new_levels), rng)
-        r = np.concatenate([r, new], axis=1)
-    return np.einsum("snm,nm->sn", r[:, group.index, :], group.Z)
-
-
-def _new_level_effects(
-    term: GroupEffects, variables: Variables, n_new: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Effects ``(S, n_new, M)`` of unseen levels: ``diag(sd) L z`` with ``z ~ N(0, I)``."""
-    sd = _draws(variables, term.stan("sd"))
-    if term.has_cor:
-        cholesky = _draws(variables, term.stan("L"))
-    else:
-        cholesky = np.broadcast_to(np.eye(term.M), (sd.shape[0], term.M, term.M))
-    z = rng.standard_normal((sd.shape[0], n_new, term.M))
-    return np.einsum("sij,slj->sli", sd[:, :, np.newaxis] * cholesky, z)
+    return sum((term.eta(rows, variables, rng) for term, rows in data.terms), start=start)
 
 
 def _dpar_draws(
@@ -391,9 +356,7 @@ def _dpar_draws(
 ) -> DparDraws:
     etas = _linear_predictors(data, variables, rng)
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
-    dpars |= {d.name: _draws(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
+    dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     mu = spec.predictors[0]
-    thres = None
-    if mu.fixed is not None and mu.fixed.thresholds:
-        thres = _draws(variables, mu.fixed.b_intercept)
-    return DparDraws(dpars, etas["mu"], mu.link.inverse, thres, data.trials)
+    extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
+    return DparDraws(dpars, etas["mu"], mu.link.inverse, extra.get("thres"), data.trials)

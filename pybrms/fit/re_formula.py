@@ -10,9 +10,6 @@ needs no grouping columns for them.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import numpy as np
 import pandas as pd
 
 from pybrms.errors import PybrmsError, SpecError
@@ -100,26 +97,8 @@ def select_prediction_data(
     >>> spec = build_spec("y ~ x + (1 | g)", df)
     >>> data = select_prediction_data(spec, pd.DataFrame({"x": [2.0]}),
     ...                               allow_new_levels=False, re_formula="NA")
-    >>> data.predictors[0].groups
-    ()
+    >>> [type(term).__name__ for term, _ in data.predictors[0].terms]
+    ['FixedEffects']
     """
     keep = group_coefs(spec, re_formula)
-    if keep is None:
-        return prediction_data(spec, newdata, allow_new_levels=allow_new_levels)
-    predictors = tuple(
-        replace(
-            p, groups=tuple(g for g in p.groups if keep.get(g.group, frozenset()) & set(g.coefs))
-        )
-        for p in spec.predictors
-    )
-    data = prediction_data(
-        replace(spec, predictors=predictors), newdata, allow_new_levels=allow_new_levels
-    )
-    out = []
-    for p in data.predictors:
-        groups = []
-        for g in p.groups:
-            mask = np.array([c in keep[g.term.group] for c in g.term.coefs], dtype=float)
-            groups.append(replace(g, Z=g.Z * mask))
-        out.append(replace(p, groups=tuple(groups)))
-    return replace(data, predictors=tuple(out))
+    return prediction_data(spec, newdata, allow_new_levels=allow_new_levels, group_coefs=keep)

@@ -17,7 +17,7 @@ from pybrms.draws import Draws
 from pybrms.errors import SettingsError
 from pybrms.fit.arviz import convergence
 from pybrms.spec.model_spec import ModelSpec
-from pybrms.spec.names import ParName
+from pybrms.spec.names import FAMILY_SPECIFIC, GROUP_LEVEL, POPULATION_LEVEL, ParName, Section
 
 FOOTER = (
     "Draws were sampled using sampling(NUTS). For each parameter, Bulk_ESS\n"
@@ -34,33 +34,49 @@ class Summary:
     ----------
     header
         Family, links, formula, data and draws lines.
-    group_level
-        Group name -> table of ``sd(...)`` and ``cor(...)`` rows.
-    population_level
-        Regression coefficients (``Intercept``, ``x``, ``sigma_x``, thresholds).
-    family_specific
-        Distributional parameters without a formula (``sigma``, ``shape``, ...).
+    sections
+        Heading (``"Population-Level Effects"``, ...) -> title -> table, in
+        brms's order; a title is ``""`` unless the section has several tables
+        (``"~g (Number of levels: 4)"`` of group-level effects).
     warnings
         Problems found by the sampler diagnostics (divergences, tree depth,
         E-BFMI, R-hat, ESS), in brms's words.
     """
 
     header: tuple[str, ...]
-    group_level: dict[str, pd.DataFrame]
-    population_level: pd.DataFrame
-    family_specific: pd.DataFrame
+    sections: dict[str, dict[str, pd.DataFrame]]
     warnings: tuple[str, ...]
+
+    @property
+    def group_level(self) -> dict[str, pd.DataFrame]:
+        """Group -> table of ``sd(...)`` and ``cor(...)`` rows."""
+        return self.sections.get(GROUP_LEVEL, {})
+
+    @property
+    def population_level(self) -> pd.DataFrame:
+        """Regression coefficients (``Intercept``, ``x``, ``sigma_x``, thresholds)."""
+        return self.table(POPULATION_LEVEL.heading)
+
+    @property
+    def family_specific(self) -> pd.DataFrame:
+        """Distributional parameters without a formula (``sigma``, ``shape``, ...)."""
+        return self.table(FAMILY_SPECIFIC.heading)
+
+    def table(self, heading: str) -> pd.DataFrame:
+        """The table of a section with one table (empty if the model has none).
+
+        Examples
+        --------
+        >>> fit.summary().table("Monotonic Simplex Parameters")  # doctest: +SKIP
+        """
+        return self.sections.get(heading, {}).get("", pd.DataFrame())
 
     def __str__(self) -> str:
         lines = list(self.header)
-        if self.group_level:
-            lines += ["", "Group-Level Effects:"]
-            for title, table in self.group_level.items():
-                lines += [title, _format(table)]
-        if len(self.population_level):
-            lines += ["", "Population-Level Effects:", _format(self.population_level)]
-        if len(self.family_specific):
-            lines += ["", "Family Specific Parameters:", _format(self.family_specific)]
+        for heading, tables in self.sections.items():
+            lines += ["", f"{heading}:"]
+            for title, table in tables.items():
+                lines += [title, _format(table)] if title else [_format(table)]
         lines += ["", FOOTER]
         lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -111,39 +127,21 @@ def summarize(
     low, high = (1 - prob) / 2, 1 - (1 - prob) / 2
     interval = (f"l-{prob:.0%} CI", f"u-{prob:.0%} CI")
 
-    def table(rows: Sequence[tuple[str, ParName]]) -> pd.DataFrame:
-        return _table([(label, draws.column(p.column)) for label, p in rows], low, high, interval)
-
-    names = spec.names
-    group_level = {}
-    for group, effects in _groups(spec).items():
-        rows = [(f"sd({_label(p.name, f'sd_{group}__')})", p) for p in names
-                if p.cls == "sd" and p.name.startswith(f"sd_{group}__")]
-        rows += [(f"cor({','.join(_label(p.name, f'cor_{group}__').split('__'))})", p)
-                 for p in names if p.cls == "cor" and p.name.startswith(f"cor_{group}__")]
-        group_level[f"~{group} (Number of levels: {len(effects)})"] = table(rows)
-    population = table([(p.name.removeprefix("b_"), p) for p in names if p.cls == "b"])
-    scalar = {d.name for d in spec.scalar_dpars}
-    family_rows = table([(p.name, p) for p in names if p.cls in scalar])
+    rows: dict[Section, list[ParName]] = {}
+    for p in spec.names:
+        if p.section is not None:
+            rows.setdefault(p.section, []).append(p)
+    sections: dict[str, dict[str, pd.DataFrame]] = {}
+    for section in sorted(rows, key=lambda s: s.rank):
+        values = [(p.label, draws.column(p.column)) for p in rows[section]]
+        sections.setdefault(section.heading, {})[section.title] = _table(
+            values, low, high, interval
+        )
     return Summary(
         header=_header(spec, draws, data_name, iter_warmup, iter_sampling, thin),
-        group_level=group_level,
-        population_level=population,
-        family_specific=family_rows,
+        sections=sections,
         warnings=tuple(warnings),
     )
-
-
-def _groups(spec: ModelSpec) -> dict[str, tuple[str, ...]]:
-    """Group name -> its levels, in order of first appearance."""
-    groups: dict[str, tuple[str, ...]] = {}
-    for effects in spec.groups:
-        groups.setdefault(effects.group, effects.levels)
-    return groups
-
-
-def _label(name: str, prefix: str) -> str:
-    return name.removeprefix(prefix)
 
 
 def _table(
@@ -152,21 +150,28 @@ def _table(
     columns = ["Estimate", "Est.Error", *interval, "Rhat", "Bulk_ESS", "Tail_ESS"]
     records = []
     for _, values in rows:
-        records.append([
-            values.mean(), values.std(ddof=1), np.quantile(values, low), np.quantile(values, high),
-            *convergence(values),
-        ])
-    return pd.DataFrame(records, index=[label for label, _ in rows], columns=columns,
-                        dtype=float)
+        records.append(
+            [
+                values.mean(),
+                values.std(ddof=1),
+                np.quantile(values, low),
+                np.quantile(values, high),
+                *convergence(values),
+            ]
+        )
+    return pd.DataFrame(records, index=[label for label, _ in rows], columns=columns, dtype=float)
 
 
-def _header(spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int,
-            iter_sampling: int, thin: int) -> tuple[str, ...]:
+def _header(
+    spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int, iter_sampling: int, thin: int
+) -> tuple[str, ...]:
     links = ", ".join(f"{p.dpar} = {p.link.name}" for p in spec.predictors)
     scalar_links = ", ".join(f"{d.name} = identity" for d in spec.scalar_dpars)
     formula = spec.formula.mu.source
-    extra = [f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"
-             for d, f in spec.formula.dpars.items()]
+    extra = [
+        f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"
+        for d, f in spec.formula.dpars.items()
+    ]
     total = draws.num_chains * draws.num_draws
     return (
         f" Family: {spec.family.name} ",

@@ -1,6 +1,6 @@
 """brms's special terms that pybrms does not support yet, and the error that says so.
 
-brms gives meaning to calls such as ``s(x)``, ``mo(x)`` or ``y | se(s) ~ x``
+brms gives meaning to calls such as ``s(x)``, ``gp(x)`` or ``y | se(s) ~ x``
 that are not transforms of data. A formula using one fails here, at parse
 time and whatever the data's column names, instead of reaching formulaic (which
 would evaluate ``cs(x)`` as its own cubic spline, and report ``s(x)`` as an
@@ -23,7 +23,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "s": "smooth",
         "t2": "tensor-product smooth",
         "gp": "Gaussian process",
-        "mo": "monotonic effect",
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
         "cs": "category-specific effect",
@@ -65,7 +64,8 @@ NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
 SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
-    "offset(), group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
+    "offset(), monotonic effects (mo(x)), "
+    "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
     "and the addition terms trials() and weights()"
 )
 

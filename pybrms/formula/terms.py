@@ -150,6 +150,8 @@ class FormulaTerms:
         Formulaic expressions inside ``offset(...)``, e.g. ``("log(t)",)``.
     groups : tuple of GroupTerm
         Group-level terms, nested groupings expanded, in the order written.
+    monotonic : tuple of str
+        Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
     variables : frozenset of str
         Every data column the formula refers to (response, additions, fixed,
         groups, offsets), for missing-value handling and unknown-column errors.
@@ -161,6 +163,7 @@ class FormulaTerms:
     intercept: bool
     offsets: tuple[str, ...] = ()
     groups: tuple[GroupTerm, ...] = ()
+    monotonic: tuple[str, ...] = ()
     variables: frozenset[str] = frozenset()
 
 
@@ -214,6 +217,7 @@ _SIGNS = {("+", "+"): "+", ("+", "-"): "-", ("-", "+"): "-", ("-", "-"): "+"}
 _CALL_KINDS = {
     **dict.fromkeys(NOT_YET_TERMS, "not yet"),
     "offset": "offset",
+    "mo": "monotonic",
     "gr": "gr",
     **dict.fromkeys(ADDITIONS, "addition"),
 }
@@ -222,6 +226,8 @@ _CALL_KINDS = {
 _KIND_USAGE = {
     "group": "group-level terms are added to the main formula, e.g. y ~ x + (1 | g)",
     "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
+    "monotonic": "mo() is added to a formula on its own, e.g. y ~ x + mo(income); "
+    "interactions with mo() and mo() in group-level terms are not supported yet",
     "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
@@ -275,7 +281,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         _check_dpar_lhs(lhs, dpar, source)
     elif lhs:
         response, variables = _response(lhs[0], source)
-    predictor = _Predictor(source, frozenset({"number", "fixed", "group", "offset"}))
+    predictor = _Predictor(source, frozenset({"number", "fixed", "group", "offset", "monotonic"}))
     predictor.add(rhs)
     return FormulaTerms(
         source=source,
@@ -284,6 +290,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         intercept=predictor.intercept,
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
+        monotonic=tuple(predictor.monotonic),
         variables=frozenset(variables | predictor.variables),
     )
 
@@ -497,6 +504,7 @@ class _Predictor:
         self.intercept = True
         self.parts: list[str] = []
         self.offsets: list[str] = []
+        self.monotonic: list[str] = []
         self.groups: list[GroupTerm] = []
         self.variables: set[str] = set()
 
@@ -537,6 +545,18 @@ class _Predictor:
         self.offsets.append(expr)
         self.variables |= _python_variables(expr, args[0].span, self.source)
 
+    def add_monotonic(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "mo()", self.source)
+        args = node.token.args
+        if len(args) != 1 or args[0].keyword:
+            message = "mo() takes one unnamed argument (ids are not supported yet)"
+            raise syntax_error(self.source, node.span, message)
+        expr = python_code(args[0].text)
+        if expr in self.monotonic:
+            raise syntax_error(self.source, node.span, f"mo({expr}) appears twice")
+        self.monotonic.append(expr)
+        self.variables |= _python_variables(expr, args[0].span, self.source)
+
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)
         terms, variables = _group_terms(node, self.source)
@@ -549,6 +569,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "number": _Predictor.add_number,
     "fixed": _Predictor.add_fixed,
     "offset": _Predictor.add_offset,
+    "monotonic": _Predictor.add_monotonic,
     "group": _Predictor.add_group,
 }
 

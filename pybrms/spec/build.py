@@ -27,10 +27,19 @@ from pybrms.spec.frame import (
     group_levels,
     row_label,
 )
+from pybrms.spec.frame import numeric as _numeric
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
-from pybrms.spec.names import ParName
+from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
+from pybrms.spec.terms import (
+    FixedEffects,
+    GroupEffects,
+    MonotonicEffects,
+    Offset,
+    PriorDefaults,
+    Term,
+)
+from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = ["build_spec", "get_prior"]
@@ -38,8 +47,9 @@ __all__ = ["build_spec", "get_prior"]
 FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
 
-# brms's order of variables in a fit: b_, sd_, cor_, family parameters, Intercept, r_.
-_NAME_ORDER = {"b": 0, "sd": 1, "cor": 2, "Intercept": 4, "r": 5}
+# brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, family
+# parameters, Intercept, simo_, r_.
+_NAME_ORDER = {"b": 0, "bsp": 1, "sd": 2, "cor": 3, "Intercept": 5, "simo": 6, "r": 7}
 
 # Stan's int is a 32-bit signed integer.
 _STAN_INT_MAX = 2**31 - 1
@@ -270,15 +280,6 @@ def response_from_data(
     return Response(expr, values, trials=trials, weights=weights)
 
 
-def _numeric(values: np.ndarray, what: str) -> np.ndarray:
-    if values.dtype == bool:
-        return values.astype(float)
-    try:
-        return np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"The {what} must be numeric; got values such as {values[0]!r}.") from exc
-
-
 def _check_stan_int(values: np.ndarray, what: str, index: pd.Index) -> None:
     """Refuse integers that Stan's ``int`` (32-bit signed) cannot hold."""
     over = np.abs(values) > _STAN_INT_MAX
@@ -344,7 +345,7 @@ def _predictor(
         fixed = FixedEffects(dpar, design, terms.intercept, response.nthres if ordinal else 0)
     offset = None
     if terms.offsets:
-        offset = Offset(dpar, sum(_offset_values(e, data) for e in terms.offsets))
+        offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
     groups = tuple(_group(first_id + k, dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
@@ -354,13 +355,11 @@ def _predictor(
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
-    return Predictor(dpar, link, inverse, fixed, offset, groups)
-
-
-def _offset_values(expr: str, data: pd.DataFrame) -> np.ndarray:
-    values = _numeric(evaluate(expr, data), f"offset {expr!r}")
-    check_finite(values, f"Offset {expr!r}", data.index)
-    return values
+    monotonic = None
+    if terms.monotonic:
+        monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
+    found: tuple[Term | None, ...] = (fixed, monotonic, offset, *groups)
+    return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
 
 
 def _check_duplicated_effects(
@@ -404,40 +403,48 @@ def _default_priors(
     bound: BoundFamily,
     response: Response,
 ) -> PriorTable:
+    """brms's order: each predictor's terms, the family's parameters, then the terms
+    whose priors are model-wide (group-level), kind by kind; a key seen twice keeps
+    its first row."""
     y = response.values
+    defaults = PriorDefaults(
+        {p.dpar: _intercept_prior(p, bound, y) for p in predictors},
+        scale_prior(y, bound, bound.link.name),
+    )
     rows: list[PriorRow] = []
     for p in predictors:
-        if p.fixed is None:
-            continue
-        if p.dpar == "mu":
-            offset_mean = float(np.mean(p.offset.values)) if p.offset is not None else 0.0
-            intercept = scale_prior(
-                y, bound, bound.link.name, center=False, offset_mean=offset_mean
-            )
-        else:
-            default = bound.family.dpar(p.dpar).intercept_prior
-            intercept = scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
-        rows += p.fixed.prior_rows(intercept)
+        local = [t for t in p.terms if t.prior_scope == "predictor"]
+        for kind in dict.fromkeys(type(t) for t in local):
+            rows += kind.prior_rows_of([t for t in local if type(t) is kind], defaults)
     for d in scalar_dpars:
         default = bound.family.dpar(d.name).prior(y)
         dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
         rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
-    groups = [g for p in predictors for g in p.groups]
-    if groups:
-        sd_prior = scale_prior(y, bound, bound.link.name)
-        if any(g.has_cor for g in groups):
-            rows.append(PriorRow(Dist("lkj_corr_cholesky", (1,)), "cor"))
-        unique: dict[tuple[str, str, str, str], PriorRow] = {}
-        for g in groups:
-            for row in g.prior_rows(sd_prior):
-                unique.setdefault(row.key, row)
-        rows += unique.values()
-    return PriorTable(tuple(rows))
+    model_wide = [t for p in predictors for t in p.terms if t.prior_scope == "model"]
+    for kind in dict.fromkeys(type(t) for t in model_wide):
+        rows += kind.prior_rows_of([t for t in model_wide if type(t) is kind], defaults)
+    unique: dict[tuple[str, str, str, str], PriorRow] = {}
+    for row in rows:
+        unique.setdefault(row.key, row)
+    return PriorTable(tuple(unique.values()))
+
+
+def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
+    """brms's default intercept prior of one predictor; for mu, centered on the
+    response's median on the link scale less the mean offset."""
+    if p.dpar == "mu":
+        known = [k for k in (t.known_eta() for t in p.terms) if k is not None]
+        offset_mean = float(np.mean(sum(known))) if known else 0.0
+        return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
+    default = bound.family.dpar(p.dpar).intercept_prior
+    return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
 
 
 def _names(
     predictors: list[Predictor], scalar_dpars: tuple[ScalarDpar, ...]
 ) -> tuple[ParName, ...]:
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
-    names += [ParName(d.name, (), d.name, d.name, d.name) for d in scalar_dpars]
-    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 3)))
+    names += [
+        ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in scalar_dpars
+    ]
+    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 4)))

@@ -136,6 +136,10 @@ class PriorTarget:
     size
         Stan size of the correlation matrix a Cholesky factor ``L`` stands for
         (``"M_1"``), which draws from an lkj prior need; ``""`` otherwise.
+    args
+        Stan code of the prior's arguments when the term passes them as its own
+        data (the concentration ``con_simo_1`` of a simplex, as brms); ``""``
+        for arguments that are prior data (:class:`PriorValue`).
     """
 
     stan: str
@@ -145,6 +149,7 @@ class PriorTarget:
     label: str = ""
     element_labels: tuple[str, ...] = ()
     size: str = ""
+    args: str = ""
 
     def draw_label(self, element: int | None) -> str:
         """brms's label of the prior draws of the whole variable (``element`` None)
@@ -206,6 +211,7 @@ class PriorStatement:
     lb: PriorValue | None = None
     ub: PriorValue | None = None
     element: int | None = None
+    own_args: str = ""
 
     @property
     def variable(self) -> str:
@@ -214,7 +220,10 @@ class PriorStatement:
 
     @property
     def arg_values(self) -> tuple[PriorValue, ...]:
-        """The distribution's arguments, as data ``<target>_prior_<argument>``."""
+        """The distribution's arguments, as data ``<target>_prior_<argument>``; none
+        when the term passes them as its own data (``own_args``)."""
+        if self.own_args:
+            return ()
         stem = self.target.replace("[", "_").rstrip("]")
         return tuple(
             PriorValue(value, f"{stem}_prior_{arg}", f"{arg} of the {self.dist.name} prior")
@@ -224,7 +233,7 @@ class PriorStatement:
     @property
     def args(self) -> str:
         """The distribution's arguments as Stan code."""
-        return ", ".join(v.code for v in self.arg_values)
+        return self.own_args or ", ".join(v.code for v in self.arg_values)
 
     @property
     def lb_code(self) -> str:
@@ -477,7 +486,7 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
             low, high = _support(row.prior)
             lb = user_lb or _own_bound(class_row.lb, low, high)
             ub = user_ub or _own_bound(class_row.ub, low, high)
-            out.append(PriorStatement(stan, row.prior, n, lb, ub, element))
+            out.append(PriorStatement(stan, row.prior, n, lb, ub, element, target.args))
     return out
 
 

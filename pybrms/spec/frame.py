@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import formulaic
 import numpy as np
 import pandas as pd
+from formulaic.errors import DataMismatchWarning
 
 from pybrms.errors import SpecError
 from pybrms.formula.expressions import NAMESPACE
@@ -27,6 +28,7 @@ __all__ = [
     "design_matrix",
     "evaluate",
     "group_levels",
+    "numeric",
     "row_label",
 ]
 
@@ -105,6 +107,36 @@ class Design:
     names: tuple[str, ...]
     model_spec: formulaic.ModelSpec
 
+    def columns(self, columns: tuple[str, ...], newdata: pd.DataFrame | None = None) -> np.ndarray:
+        """The columns ``columns`` of the fitted rows, or of ``newdata`` encoded as in the fit.
+
+        Raises
+        ------
+        SpecError
+            When ``newdata`` has values the fit has not seen (a new category) or
+            the design cannot be built for it.
+
+        Examples
+        --------
+        >>> d = design_matrix("1 + x + g", pd.DataFrame({"x": [0.5, 1.0], "g": ["a", "b"]}))
+        >>> d.columns(("gb",), pd.DataFrame({"x": [3.0], "g": ["b"]})).tolist()
+        [[1.0]]
+        """
+        if newdata is None:
+            return self.matrix[:, [self.names.index(c) for c in columns]]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DataMismatchWarning)
+                matrix = self.model_spec.get_model_matrix(
+                    newdata, context=NAMESPACE, na_action="raise"
+                )
+        except DataMismatchWarning as exc:
+            raise SpecError(f"newdata has values not seen in the fit: {exc}") from None
+        except Exception as exc:  # formulaic raises many types; report them as one
+            raise SpecError(f"Cannot build the design matrix for newdata: {exc}") from exc
+        names = brms_column_names(self.model_spec)
+        return np.asarray(matrix, dtype=float)[:, [names.index(c) for c in columns]]
+
 
 def check_finite(values: np.ndarray, what: str, index: pd.Index) -> None:
     """Raise a SpecError naming ``what`` and the first row whose value is not finite.
@@ -124,6 +156,22 @@ def check_finite(values: np.ndarray, what: str, index: pd.Index) -> None:
         pos = int(np.flatnonzero(bad)[0])
         value = float(values[pos])
         raise SpecError(f"{what} must be finite; {row_label(index, pos)} has {value!r}.")
+
+
+def numeric(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` as floats (booleans as 0 and 1), or a SpecError naming ``what``.
+
+    Examples
+    --------
+    >>> numeric(np.array([True, False]), "offset 'b'").tolist()
+    [1.0, 0.0]
+    """
+    if values.dtype == bool:
+        return values.astype(float)
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"The {what} must be numeric; got values such as {values[0]!r}.") from exc
 
 
 def row_label(index: pd.Index, pos: int) -> str:

@@ -18,7 +18,7 @@ from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, const
 from pybrms.spec.families import BoundFamily, Link
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
-from pybrms.spec.terms import FixedEffects, GroupEffects, Offset, Term
+from pybrms.spec.terms import FixedEffects, GroupEffects, Term
 
 __all__ = ["ModelSpec", "Predictor", "Response", "ScalarDpar"]
 
@@ -63,22 +63,26 @@ class Predictor:
         Stan function applied to the linear predictor before the likelihood,
         or None when the likelihood takes the linear predictor itself
         (identity link, or a ``*_log``/``*_logit`` distribution).
-    fixed, offset, groups
-        The terms, any of which may be absent.
+    terms
+        The terms (:class:`pybrms.spec.terms.Term`), in brms's order:
+        population-level effects, monotonic effects, offsets, then group-level
+        terms.
     """
 
     dpar: str
     link: Link
     inverse_link: str | None
-    fixed: FixedEffects | None
-    offset: Offset | None
-    groups: tuple[GroupEffects, ...]
+    terms: tuple[Term, ...]
 
     @property
-    def terms(self) -> tuple[Term, ...]:
-        """All terms: fixed effects, offset, then group-level terms."""
-        head: tuple[Term, ...] = tuple(t for t in (self.fixed, self.offset) if t is not None)
-        return head + self.groups
+    def fixed(self) -> FixedEffects | None:
+        """The population-level effects, if the predictor has any."""
+        return next((t for t in self.terms if isinstance(t, FixedEffects)), None)
+
+    @property
+    def groups(self) -> tuple[GroupEffects, ...]:
+        """The group-level terms, by id."""
+        return tuple(t for t in self.terms if isinstance(t, GroupEffects))
 
 
 @dataclass(frozen=True)
@@ -157,14 +161,16 @@ class ModelSpec:
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """Stan variables governed by the prior table, in brms's statement order."""
-        out = [
-            t for term in self.terms if isinstance(term, FixedEffects) for t in term.prior_targets()
-        ]
-        out += [
+
+        def of_scope(scope: str) -> list[PriorTarget]:
+            return [
+                t for term in self.terms if term.prior_scope == scope for t in term.prior_targets()
+            ]
+
+        dpars = [
             PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
-        out += [t for g in self.groups for t in g.prior_targets()]
-        return tuple(out)
+        return (*of_scope("predictor"), *dpars, *of_scope("model"))
 
     def constants(self) -> tuple[Constants, ...]:
         """Stan variables that ``constant(x)`` priors fix, in whole or in part.

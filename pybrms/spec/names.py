@@ -17,7 +17,15 @@ import formulaic
 
 from pybrms.errors import SpecError
 
-__all__ = ["ParName", "brms_column_names", "rename"]
+__all__ = [
+    "FAMILY_SPECIFIC",
+    "GROUP_LEVEL",
+    "POPULATION_LEVEL",
+    "ParName",
+    "Section",
+    "brms_column_names",
+    "rename",
+]
 
 # brms's rename(): special characters in coefficient names, replaced literally.
 _RENAME: dict[str, str] = {
@@ -56,6 +64,32 @@ def rename(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of brms's ``summary()``: its heading, its place, and a title for each table.
+
+    Attributes
+    ----------
+    heading
+        ``"Population-Level Effects"``, ...
+    rank
+        Sections print in increasing rank.
+    title
+        A line above the section's table, when a section has several
+        (``"~g (Number of levels: 4)"`` of group-level effects).
+    """
+
+    heading: str
+    rank: int
+    title: str = ""
+
+
+#: Sections of brms's summary that several kinds of parameters share.
+GROUP_LEVEL = "Group-Level Effects"
+POPULATION_LEVEL = Section("Population-Level Effects", 1)
+FAMILY_SPECIFIC = Section("Family Specific Parameters", 3)
+
+
+@dataclass(frozen=True)
 class ParName:
     """One Stan variable element and its brms output name.
 
@@ -72,6 +106,15 @@ class ParName:
         ``"r"``, or a distributional parameter (``"sigma"``).
     dpar
         Distributional parameter the element belongs to (``"mu"``, ``"sigma"``, ...).
+    section
+        Where the element is a row of brms's ``summary()``; None for no row.
+    label
+        Its row label there (``"x"`` for ``b_x``, ``"sd(Intercept)"``).
+    array
+        The ArviZ variable holding the element, when it is part of an array
+        (``"r_patient"``); ``""`` for its own variable named ``name``.
+    dims
+        ``(dim, coordinate)`` of the element in ``array``, one pair per dimension.
     """
 
     stan: str
@@ -79,6 +122,10 @@ class ParName:
     name: str
     cls: str
     dpar: str = "mu"
+    section: Section | None = None
+    label: str = ""
+    array: str = ""
+    dims: tuple[tuple[str, str], ...] = ()
 
     @property
     def column(self) -> str:

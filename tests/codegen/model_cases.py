@@ -96,6 +96,7 @@ CASES: tuple[Case, ...] = (
     Case("skew_normal_sigma", bf("y ~ x + (1 | g)", sigma="~ z"), "skew_normal"),
     Case("skew_normal_alpha_weights", bf("y | weights(w) ~ x", alpha="~ z"), "skew_normal"),
     Case("shifted_lognormal_ndt", bf("pos ~ x + (1 | g)", ndt="~ z"), "shifted_lognormal"),
+    Case("poisson_monotonic_offset", "count ~ mo(ord) + offset(o)", "poisson"),
 )
 
 
@@ -140,6 +141,14 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("skew_normal", bf("y ~ x + (1 | g)", sigma="~ z", alpha="~ x"), "skew_normal"),
     Case(
         "shifted_lognormal", bf("pos | weights(w) ~ x + (1 | g)", sigma="~ z"), "shifted_lognormal"
+    ),
+    # monotonic effects in mu (GLM likelihood, intercept folded into (1 | g)) and in
+    # sigma (log link applied after the loop over rows), with a user dirichlet prior
+    Case(
+        "gaussian_monotonic",
+        bf("y ~ x + mo(ord) + (1 | g)", sigma="~ mo(ord)"),
+        "gaussian",
+        prior("dirichlet(2)", class_="simo", coef="moord1"),
     ),
 )
 

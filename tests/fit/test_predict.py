@@ -34,7 +34,7 @@ from pybrms.fit.predict import (
 from pybrms.spec import build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
-from pybrms.spec.terms import FixedEffects, GroupEffects
+from pybrms.spec.terms import FixedEffects, GroupEffects, MonotonicEffects, Offset
 from pybrms.standata import make_standata
 
 
@@ -86,6 +86,15 @@ def cholesky_corr_free(L: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
+def simplex_free(x: np.ndarray) -> np.ndarray:
+    """Stan's inverse stick-breaking transform of ``simplex[K]``, ``(S, K) -> (S, K - 1)``
+    (Stan 2.35, as shipped by httpstan 4.13; test_unconstrain_reproduces_lp checks it)."""
+    K = x.shape[1]
+    left = 1.0 - np.cumsum(x, axis=1) + x  # the stick left before element k
+    z = x[:, :-1] / left[:, :-1]
+    return special.logit(z) + np.log(K - np.arange(1, K))
+
+
 def unconstrain(spec: ModelSpec, variables: dict[str, np.ndarray]) -> np.ndarray:
     """Unconstrained points ``(S, dim)``, following the parameters block of the templates."""
     parts = []
@@ -98,6 +107,9 @@ def unconstrain(spec: ModelSpec, variables: dict[str, np.ndarray]) -> np.ndarray
                 parts.append(np.concatenate([x[:, :1], np.log(np.diff(x, axis=1))], axis=1))
             elif term.intercept:
                 parts.append(flat(variables, term.stan("Intercept"))[:, np.newaxis])
+        elif isinstance(term, MonotonicEffects):
+            parts += [simplex_free(flat(variables, term.stan("simo", k))) for k in term.ks]
+            parts.append(flat(variables, term.stan("bsp")))
         elif isinstance(term, GroupEffects):
             parts.append(np.log(flat(variables, term.stan("sd"))))
             z = flat(variables, term.stan("z"))
@@ -156,8 +168,14 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
         eta += flat(v, f.stan("b")) @ Xc.T
     if f is not None and f.intercept and not f.thresholds:
         eta += flat(v, f.stan("Intercept"))[:, np.newaxis]
-    if p.offset is not None:
-        eta += sd[p.offset.stan("offsets")]
+    for offset in (t for t in p.terms if isinstance(t, Offset)):
+        eta += sd[offset.stan("offsets")]
+    for mo in (t for t in p.terms if isinstance(t, MonotonicEffects)):
+        for k in mo.ks:  # brms's mo(simo, i) = D * sum(simo[1:i]), row by row
+            simo, codes = flat(v, mo.stan("simo", k)), sd[mo.stan("Xmo", k)]
+            D = sd[mo.stan("Jmo")][k - 1]
+            effect = np.stack([D * simo[:, :i].sum(axis=1) for i in codes], axis=1)
+            eta += flat(v, mo.stan("bsp"))[:, k - 1, np.newaxis] * effect
     for g in p.groups:
         J = sd[g.stan("J")] - 1
         for r, z in zip(g.r, g.Z, strict=True):

@@ -351,6 +351,20 @@ def shifted_lognormal_ndt() -> Case:
     )
 
 
+def gaussian_monotonic() -> Case:
+    """``mo()`` of an ordered categorical with 4 categories: the effect of category
+    ``i`` is ``bsp * 3 * sum(simo[:i])``."""
+    rng, df = base(21)
+    levels = ["low", "mid", "high", "top"]
+    df["inc"] = pd.Categorical(rng.choice(levels, size=N), categories=levels, ordered=True)
+    bsp, simo = 0.8, np.array([0.6, 0.3, 0.1])
+    steps = np.concatenate([[0.0], np.cumsum(simo)]) * len(simo) * bsp
+    df["y"] = 1.0 + 0.5 * df["x"] + steps[codes(df["inc"])] + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "b_x": 0.5, "bsp_moinc": bsp, "sigma": 0.5}
+    truth |= {f"simo_moinc1[{k}]": float(v) for k, v in enumerate(simo, start=1)}
+    return Case("y ~ x + mo(inc)", "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -374,6 +388,7 @@ CASES = {
         weibull_shape,
         skew_normal_alpha,
         shifted_lognormal_ndt,
+        gaussian_monotonic,
     )
 }
 
@@ -382,7 +397,7 @@ CASES = {
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
 _POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt")
-_PROBABILITY = ("zi", "hu")
+_PROBABILITY = ("zi", "hu", "simo_")
 
 
 def _scale(parameter: str) -> tuple[str, Any]:

@@ -1,0 +1,318 @@
+"""Group-level effects: ``(1 + x | g)``, non-centered as in brms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from pybrms.errors import SpecError
+from pybrms.priors import Dist
+from pybrms.spec.default_priors import PriorRow, PriorTarget
+from pybrms.spec.frame import Design, check_columns, group_levels
+from pybrms.spec.names import GROUP_LEVEL, ParName, Section
+from pybrms.spec.terms.base import (
+    EtaPart,
+    PriorDefaults,
+    RowRequest,
+    StanArg,
+    Term,
+    Variables,
+    dpar_label,
+    draws_of,
+)
+
+__all__ = ["GroupEffects", "GroupRows"]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupEffects(Term):
+    """Group-level effects of one grouping term, numbered ``id`` as in brms.
+
+    ``(1 + x | g)`` gives standard deviations ``sd_<id>``, standardized
+    effects ``z_<id>`` and, when correlated with more than one coefficient, the
+    Cholesky factor ``L_<id>`` of their correlation matrix (non-centered
+    parameterization, as brms).
+
+    Attributes
+    ----------
+    id
+        brms's number of the term (1, 2, ... over the whole model).
+    dpar
+        The linear predictor the term belongs to.
+    group
+        brms's name of the grouping (``"g"``, ``"g1:g2"``).
+    factors
+        Data columns defining the groups.
+    design
+        Group-level design ``Z`` with brms's column names.
+    correlated
+        Whether the term was written with ``|`` (not ``||``).
+    levels
+        Level labels, in the order of the effects.
+    J
+        1-based level index of every observation.
+    """
+
+    template: ClassVar[str] = "terms/group.stan.j2"
+    prior_scope: ClassVar[str] = "model"
+
+    id: int
+    dpar: str
+    group: str
+    factors: tuple[str, ...]
+    design: Design
+    correlated: bool
+    levels: tuple[str, ...]
+    J: np.ndarray
+
+    @property
+    def coefs(self) -> tuple[str, ...]:
+        """brms names of the varying coefficients."""
+        return self.design.names
+
+    @property
+    def M(self) -> int:
+        """Number of coefficients per level."""
+        return len(self.coefs)
+
+    @property
+    def has_cor(self) -> bool:
+        """Whether correlations are modelled (correlated term with two or more coefficients)."""
+        return self.correlated and self.M > 1
+
+    @property
+    def infix(self) -> str:
+        """The dpar part of per-coefficient names: ``""`` or ``"_sigma"``."""
+        return "" if self.dpar == "mu" else f"_{self.dpar}"
+
+    def stan(self, name: str) -> str:
+        """Stan name of a per-term variable: ``stan("sd") == "sd_1"``."""
+        return f"{name}_{self.id}"
+
+    def coef_stan(self, name: str, k: int) -> str:
+        """Stan name of a per-coefficient variable: ``coef_stan("Z", 1) == "Z_1_1"``."""
+        return f"{name}_{self.id}{self.infix}_{k}"
+
+    @property
+    def Z(self) -> tuple[str, ...]:
+        """Stan names of the group-level predictor columns."""
+        return tuple(self.coef_stan("Z", k) for k in range(1, self.M + 1))
+
+    @property
+    def r(self) -> tuple[str, ...]:
+        """Stan names of the actual group-level effects, one vector per coefficient."""
+        return tuple(self.coef_stan("r", k) for k in range(1, self.M + 1))
+
+    def standata(self) -> dict[str, object]:
+        """``N_id``, ``M_id``, ``J_id``, ``Z_id_k`` and ``NC_id``."""
+        out: dict[str, object] = {
+            self.stan("N"): len(self.levels),
+            self.stan("M"): self.M,
+            self.stan("J"): self.J,
+        }
+        for k, name in enumerate(self.Z):
+            out[name] = self.design.matrix[:, k]
+        if self.has_cor:
+            out[self.stan("NC")] = self.M * (self.M - 1) // 2
+        return out
+
+    @property
+    def unit_Z(self) -> tuple[bool, ...]:
+        """Per coefficient, whether its ``Z`` column is all ones (as for ``(1 | g)``), so
+        that the likelihood adds the effect without multiplying by ``Z``."""
+        return tuple(bool(np.all(column == 1.0)) for column in self.design.matrix.T)
+
+    def eta_parts(self) -> tuple[EtaPart, ...]:
+        """Per coefficient: the effects at each row's level, times ``Z`` unless all ones."""
+        J = StanArg(self.stan("J"), "array[] int", True)
+        return tuple(
+            EtaPart(
+                "group",
+                StanArg(r, "vector", False),
+                J,
+                None if unit else StanArg(z, "vector", True),
+                size=self.stan("N"),
+            )
+            for r, z, unit in zip(self.r, self.Z, self.unit_Z, strict=True)
+        )
+
+    def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
+        """``sd`` of the dpar, of the group and of each coefficient, and ``cor`` of the group."""
+        d = dpar_label(self.dpar)
+        rows = [PriorRow(None, "sd", "", self.group, d, lb=0.0, source="(vectorized)")]
+        rows += [
+            PriorRow(None, "sd", c, self.group, d, lb=0.0, source="(vectorized)")
+            for c in self.coefs
+        ]
+        if self.has_cor:
+            rows.append(PriorRow(None, "cor", "", self.group, source="(vectorized)"))
+        return (PriorRow(defaults.sd, "sd", dpar=d, lb=0.0), *rows)
+
+    @classmethod
+    def prior_rows_of(cls, terms: Sequence[Term], defaults: PriorDefaults) -> tuple[PriorRow, ...]:
+        """brms's ``lkj_corr_cholesky(1)`` for all correlations first, then each term's rows."""
+        rows = tuple(row for t in terms for row in t.prior_rows(defaults))
+        if any(isinstance(t, GroupEffects) and t.has_cor for t in terms):
+            return (PriorRow(Dist("lkj_corr_cholesky", (1,)), "cor"), *rows)
+        return rows
+
+    def prior_targets(self) -> tuple[PriorTarget, ...]:
+        """``sd_id`` by coefficient and ``L_id``."""
+        d = dpar_label(self.dpar)
+        chains = tuple(
+            (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
+            for c in self.coefs
+        )
+        # prior draws: prior_sd_g (prior_sd_g__sigma for a dpar's terms), prior_sd_g__x
+        suffix = f"__{self.dpar}" if self.dpar != "mu" else ""
+        sd_labels = tuple(p.name for p in self.par_names() if p.cls == "sd")
+        out = [
+            PriorTarget(
+                self.stan("sd"), chains, label=f"sd_{self.group}{suffix}", element_labels=sd_labels
+            )
+        ]
+        if self.has_cor:
+            chain = (("cor", "", self.group, ""), ("cor", "", "", ""))
+            out.append(
+                PriorTarget(
+                    self.stan("L"), (chain,), label=f"cor_{self.group}{suffix}", size=self.stan("M")
+                )
+            )
+        return tuple(out)
+
+    def sliced_index(self) -> StanArg:
+        """The level index ``J``, an integer array over rows."""
+        return StanArg(self.stan("J"), "array[] int", True)
+
+    def functions(self) -> tuple[str, ...]:
+        """``scale_r_cor`` for correlated effects."""
+        return ("scale_r_cor.stan",) if self.has_cor else ()
+
+    def par_names(self) -> tuple[ParName, ...]:
+        """``sd_g__x``, ``cor_g__x__y`` and ``r_g[level,x]`` (``r_g__sigma[...]`` for dpars).
+
+        ``sd`` and ``cor`` are rows of the summary's group-level effects of ``g``;
+        ``r`` elements form the ArviZ array ``r_g`` with dims ``g`` and ``r_g_coef``.
+        """
+        pre = f"{self.dpar}_" if self.dpar != "mu" else ""
+        coefs = [f"{pre}{c}" for c in self.coefs]
+        section = Section(GROUP_LEVEL, 0, f"~{self.group} (Number of levels: {len(self.levels)})")
+        out = [
+            ParName(
+                self.stan("sd"), (k,), f"sd_{self.group}__{c}", "sd", self.dpar, section, f"sd({c})"
+            )
+            for k, c in enumerate(coefs, start=1)
+        ]
+        if self.has_cor:
+            pairs = [(i, j) for j in range(self.M) for i in range(j)]
+            out += [
+                ParName(
+                    self.stan("cor"),
+                    (n,),
+                    f"cor_{self.group}__{coefs[i]}__{coefs[j]}",
+                    "cor",
+                    section=section,
+                    label=f"cor({coefs[i]},{coefs[j]})",
+                )
+                for n, (i, j) in enumerate(pairs, start=1)
+            ]
+        r_group = self.group if self.dpar == "mu" else f"{self.group}__{self.dpar}"
+        array = f"r_{r_group}"
+        for r, c in zip(self.r, self.coefs, strict=True):
+            out += [
+                ParName(
+                    r,
+                    (j,),
+                    f"{array}[{level},{c}]",
+                    "r",
+                    self.dpar,
+                    array=array,
+                    dims=((self.group, level), (f"{array}_coef", c)),
+                )
+                for j, level in enumerate(self.levels, start=1)
+            ]
+        return tuple(out)
+
+    def rows(self, request: RowRequest) -> GroupRows | None:
+        """Design and level of each row; None when ``request.group_coefs`` leaves the
+        term out, and its effects left out multiplied by 0."""
+        keep = None
+        if request.group_coefs is not None:
+            keep = request.group_coefs.get(self.group, frozenset())
+            if not keep & set(self.coefs):
+                return None
+        if request.newdata is None:
+            rows = GroupRows(self.design.matrix, self.J - 1, ())
+        else:
+            rows = self._new_rows(request.newdata, request.allow_new_levels)
+        if keep is None:
+            return rows
+        mask = np.array([c in keep for c in self.coefs], dtype=float)
+        return replace(rows, Z=rows.Z * mask)
+
+    def _new_rows(self, newdata: pd.DataFrame, allow_new_levels: bool) -> GroupRows:
+        check_columns(newdata, self.factors)
+        missing = newdata[list(self.factors)].isna().any(axis=1).to_numpy()
+        if missing.any():
+            row = newdata.index[int(np.flatnonzero(missing)[0])]
+            raise SpecError(f"newdata row {row!r} has a missing value in grouping {self.group!r}.")
+        labels, index = group_levels(newdata, self.factors)
+        fitted = {level: k for k, level in enumerate(self.levels)}
+        new_levels = tuple(level for level in labels if level not in fitted)
+        if new_levels and not allow_new_levels:
+            shown = ", ".join(repr(level) for level in new_levels[:5])
+            more = f" and {len(new_levels) - 5} more" if len(new_levels) > 5 else ""
+            raise SpecError(
+                f"Level(s) {shown}{more} of group {self.group!r} are not in the fitted data. "
+                "Use allow_new_levels=True to draw their effects from the fitted "
+                "group-level distribution."
+            )
+        position = {**fitted, **{level: len(self.levels) + k for k, level in enumerate(new_levels)}}
+        codes = np.array([position[level] for level in labels], dtype=np.int64)
+        Z = self.design.columns(self.coefs, newdata)
+        return GroupRows(Z, codes[index - 1], new_levels)
+
+    def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
+        """``sum_k r_k[level] * Z_k``; effects of new levels are drawn from the fitted
+        group-level distribution, independently for each new level and draw."""
+        assert isinstance(rows, GroupRows)
+        r = np.stack([draws_of(variables, name) for name in self.r], axis=-1)
+        if rows.new_levels:
+            new = self._new_level_effects(variables, len(rows.new_levels), rng)
+            r = np.concatenate([r, new], axis=1)
+        return np.einsum("snm,nm->sn", r[:, rows.index, :], rows.Z)
+
+    def _new_level_effects(
+        self, variables: Variables, n_new: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Effects ``(S, n_new, M)`` of unseen levels: ``diag(sd) L z`` with ``z ~ N(0, I)``."""
+        sd = draws_of(variables, self.stan("sd"))
+        if self.has_cor:
+            cholesky = draws_of(variables, self.stan("L"))
+        else:
+            cholesky = np.broadcast_to(np.eye(self.M), (sd.shape[0], self.M, self.M))
+        z = rng.standard_normal((sd.shape[0], n_new, self.M))
+        return np.einsum("sij,slj->sli", sd[:, :, np.newaxis] * cholesky, z)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupRows:
+    """The rows of one group-level term, for predictions.
+
+    Attributes
+    ----------
+    Z
+        Group-level design ``(N, M)``, columns in the order of the term's ``coefs``.
+    index
+        0-based level of every row: fitted levels first, then ``new_levels``.
+    new_levels
+        Labels not seen in the fit, in the order of their indices.
+    """
+
+    Z: np.ndarray
+    index: np.ndarray
+    new_levels: tuple[str, ...]

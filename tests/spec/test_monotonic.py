@@ -1,0 +1,159 @@
+"""Monotonic effects mo(): brms's data, names, priors and Stan code, new rows, bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pybrms import threading
+from pybrms.codegen import render
+from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
+from pybrms.fit.predict import linear_predictors
+from pybrms.formula import bf, parse
+from pybrms.priors import prior
+from pybrms.spec import build_spec
+from pybrms.standata import make_standata
+
+LEVELS = ["low", "mid", "high"]
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    n = 30
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "inc": pd.Categorical(rng.choice(LEVELS, size=n), categories=LEVELS, ordered=True),
+            "k": np.tile([2, 3, 4, 5, 6], n // 5),
+            "g": rng.choice(["a", "b", "c"], size=n),
+        }
+    )
+
+
+def test_parse_keeps_the_expression():
+    terms = parse("y ~ x + mo(inc) + mo(k)")
+    assert terms.monotonic == ("inc", "k")
+    assert terms.fixed == "1 + x"
+    assert {"inc", "k"} <= terms.variables
+
+
+def test_standata_names_and_codes_are_brms(data):
+    spec = build_spec("y ~ mo(inc) + mo(k)", data)
+    sd = make_standata(spec)
+    assert (sd["Ksp"], sd["Imo"], sd["Jmo"].tolist()) == (2, 2, [2, 4])
+    np.testing.assert_array_equal(sd["Xmo_1"], data["inc"].cat.codes)
+    np.testing.assert_array_equal(sd["Xmo_2"], data["k"] - 2)
+    np.testing.assert_array_equal(sd["con_simo_1"], [1.0, 1.0])
+    np.testing.assert_array_equal(sd["con_simo_2"], [1.0] * 4)
+
+
+def test_names_and_summary_rows(data):
+    spec = build_spec(bf("y ~ mo(inc)", sigma="~ mo(k)"), data)
+    names = [n.name for n in spec.names]
+    assert names[:4] == ["b_Intercept", "b_sigma_Intercept", "bsp_moinc", "bsp_sigma_mok"]
+    assert [n for n in names if n.startswith("simo_")] == [
+        "simo_moinc1[1]",
+        "simo_moinc1[2]",
+        *(f"simo_sigma_mok1[{j}]" for j in range(1, 5)),
+    ]
+    simo = next(n for n in spec.names if n.name == "simo_moinc1[2]")
+    assert (simo.label, simo.array, simo.dims) == (
+        "moinc1[2]",
+        "simo_moinc1",
+        (("simo_moinc1_dim_0", "2"),),
+    )
+    assert simo.section is not None and simo.section.heading == "Monotonic Simplex Parameters"
+    bsp = next(n for n in spec.names if n.name == "bsp_moinc")
+    assert bsp.label == "moinc" and bsp.section.heading == "Population-Level Effects"
+
+
+def test_default_priors_are_brms(data):
+    table = build_spec("y ~ x + mo(inc)", data).priors.to_frame()
+    rows = list(zip(table["prior"], table["class"], table["coef"], strict=True))
+    assert rows[:5] == [
+        ("(flat)", "b", ""),
+        ("(flat)", "b", "x"),
+        (rows[2][0], "Intercept", ""),
+        ("(flat)", "b", "moinc"),
+        ("dirichlet(1)", "simo", "moinc1"),
+    ]
+
+
+def test_user_priors_reach_the_program(data):
+    user = prior("dirichlet(3)", class_="simo", coef="moinc1") + prior("normal(0, 1)", class_="b")
+    spec = build_spec("y ~ mo(inc)", data, prior=user)
+    np.testing.assert_array_equal(make_standata(spec)["con_simo_1"], [3.0, 3.0])
+    code = render(spec)
+    assert "lprior += dirichlet_lpdf(simo_1 | con_simo_1);" in code
+    assert "lprior += normal_lpdf(bsp | bsp_prior_mu, bsp_prior_sigma);" in code
+
+
+@pytest.mark.parametrize("threads", [None, threading(2)], ids=["plain", "threaded"])
+def test_stan_code_is_brms(data, threads):
+    code = render(build_spec(bf("y ~ mo(inc)", sigma="~ mo(k)"), data), threads)
+    n = "nn" if threads else "n"
+    assert "real mo(vector scale, int i) {" in code
+    assert "array[N] int Xmo_1;  // monotonic variable" in code
+    assert "simplex[Jmo[1]] simo_1;  // monotonic simplex" in code
+    assert "vector[Ksp] bsp;  // special effects coefficients" in code
+    assert f"mu[n] += (bsp[1]) * mo(simo_1, Xmo_1[{n}]);" in code
+    assert f"sigma[n] += (bsp_sigma[1]) * mo(simo_sigma_1, Xmo_sigma_1[{n}]);" in code
+    assert "sigma = exp(sigma);" in code
+
+
+def test_new_rows_use_the_fitted_coding(data):
+    spec = build_spec("y ~ mo(inc) + mo(k)", data)
+    variables = {
+        "b_Intercept": np.zeros((1, 1)),
+        "bsp": np.array([[[1.0, 2.0]]]),
+        "simo_1": np.array([[[0.25, 0.75]]]),
+        "simo_2": np.array([[[0.1, 0.2, 0.3, 0.4]]]),
+    }
+    new = pd.DataFrame({"inc": ["mid", "high", "low"], "k": [2, 4, 6]})
+    eta = linear_predictors(spec, variables, new)["mu"]
+    # mo(simo, i) = D * sum(simo[:i]): inc 1.0*2*[0.25, 1, 0]; k 2.0*4*[0, 0.3, 1]
+    np.testing.assert_allclose(eta, [[0.5 + 0.0, 2.0 + 2.4, 0.0 + 8.0]])
+
+
+BAD_FORMULAS = {
+    "y ~ x:mo(k)": (FormulaSyntaxError, "mo() is added to a formula on its own"),
+    "y ~ (1 + mo(k) | g)": (FormulaSyntaxError, "mo() is added to a formula on its own"),
+    "y ~ mo(k, id = 'a')": (FormulaSyntaxError, "mo() takes one unnamed argument"),
+    "y ~ mo(k) + mo(k)": (FormulaSyntaxError, "mo(k) appears twice"),
+    "y ~ mo(x)": (SpecError, "mo(x) needs integers or an ordered pandas Categorical; row 0"),
+    "y ~ mo(g)": (SpecError, "mo(g) needs integers or an ordered pandas Categorical"),
+    "y ~ mo(one)": (SpecError, "mo(one) needs at least two distinct values"),
+    "y ~ mo(unordered)": (SpecError, "'unordered' is an unordered Categorical"),
+}
+
+
+@pytest.mark.parametrize(("formula", "expected"), BAD_FORMULAS.items())
+def test_bad_monotonic_terms_are_refused(formula, expected, data, no_compile):
+    frame = data.assign(one=1, unordered=pd.Categorical(data["g"]))
+    error, message = expected
+    with pytest.raises(error) as info:
+        build_spec(formula, frame)
+    assert isinstance(info.value, PybrmsError)
+    assert message in str(info.value)
+
+
+BAD_NEWDATA = {
+    "k outside": ({"inc": ["low"], "k": [7]}, "has 7 in mo(k), outside the fitted values 2..6"),
+    "k not whole": ({"inc": ["low"], "k": [2.5]}, "mo(k) in newdata needs integers"),
+    "inc unknown": ({"inc": ["huge"], "k": [2]}, "has 'huge' in mo(inc), which is not a category"),
+    "k missing": ({"inc": ["low"]}, "Column 'k' is not in the data"),
+}
+
+
+@pytest.mark.parametrize(("columns", "message"), BAD_NEWDATA.values(), ids=BAD_NEWDATA)
+def test_bad_new_rows_are_refused(columns, message, data):
+    spec = build_spec("y ~ mo(inc) + mo(k)", data)
+    variables = {"b_Intercept": np.zeros((1, 1)), "bsp": np.zeros((1, 1, 2))}
+    variables |= {"simo_1": np.full((1, 1, 2), 0.5), "simo_2": np.full((1, 1, 4), 0.25)}
+    with pytest.raises(SpecError) as info:
+        linear_predictors(spec, variables, pd.DataFrame(columns))
+    assert isinstance(info.value, PybrmsError)
+    assert message in str(info.value)
