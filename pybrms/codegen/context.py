@@ -21,7 +21,7 @@ from pybrms.spec.default_priors import (
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
 from pybrms.spec.prior_draws import PriorDraw
-from pybrms.spec.terms import EtaPart, GroupEffects, StanArg
+from pybrms.spec.terms import EtaPart, StanArg
 
 __all__ = [
     "Likelihood",
