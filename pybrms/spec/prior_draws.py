@@ -79,7 +79,8 @@ def check_sample_prior(value: object) -> SamplePrior:
 
 
 def prior_draws(table: PriorTable, targets: Sequence[PriorTarget]) -> tuple[PriorDraw, ...]:
-    """The draws ``sample_prior="yes"`` adds: one per (non-flat, non-constant) prior statement.
+    """The draws ``sample_prior="yes"`` adds: one per (non-flat, non-constant) prior statement
+    on a scalar or vector element (the simplexes of ``mo()`` terms get none yet).
 
     Examples
     --------
@@ -95,6 +96,8 @@ def prior_draws(table: PriorTable, targets: Sequence[PriorTarget]) -> tuple[Prio
     by_stan = {t.stan: t for t in targets}
     out = []
     for s in prior_statements(table, targets):
+        if s.own_args:  # simplexes (Dirichlet draws are vectors): not drawn yet
+            continue
         target = by_stan[s.variable]
         stan = f"prior_{s.variable}" + ("" if s.element is None else f"__{s.element}")
         name = f"prior_{target.draw_label(s.element)}"
