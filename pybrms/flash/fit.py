@@ -29,6 +29,7 @@ from pybrms.flash.fixed import check_kset, factors_fix, factors_init, intercept_
 from pybrms.flash.greedy import greedy
 from pybrms.flash.nullcheck import nullcheck
 from pybrms.flash.state import FlashState, Problem
+from pybrms.flash.tau import FullPrecision
 from pybrms.scheduler import ExecutorSpec, Threading, open_executor
 
 if TYPE_CHECKING:
@@ -167,10 +168,11 @@ class FlashFit:
             ``"montaigne"`` (always the factor whose last update raised the ELBO most,
             never the same one twice in a row; an iteration is ``len(kset)`` updates);
             or ``"parallel"`` (all factors at once; the ELBO can decrease). The parallel
-            order needs ``var_type=0`` and no missing data (it raises
-            :class:`~pybrms.errors.FlashError` otherwise) and leaves factors with a fixed
-            mode (e.g. an intercept) as they are, as flashier does. If its steps
-            diverge (moments overflow), it warns and returns its best iterate.
+            order needs a precision ``τ_i τ_j`` (any ``var_type`` without an ``n x p``
+            ``S``) and no missing data (it raises :class:`~pybrms.errors.FlashError`
+            otherwise). As in flashier, factors with fixed entries (e.g. an intercept)
+            are left as they are, with a warning, or refused if ``kset`` names them. If
+            its steps diverge (moments overflow), it warns and returns its best iterate.
         tol
             Convergence tolerance on the ELBO; default ``sqrt(eps) n p``.
         maxiter
@@ -210,7 +212,7 @@ class FlashFit:
         recorder = self._recorder(f"backfit ({order})")
         state, problem = self._state, self._problem
         if order == "parallel":
-            state = self._run_parallel(chosen, maxiter, tol, recorder, threads, executor)
+            state = self._run_parallel(kset, chosen, maxiter, tol, recorder, threads, executor)
         elif order == "random":
             shuffle = np.random.default_rng(RANDOM_SEED)
             state = backfit_sequential(state, problem, chosen, maxiter, tol, recorder, shuffle)
@@ -445,21 +447,22 @@ class FlashFit:
 
     def _run_parallel(
         self,
-        kset: list[int],
+        kset: Sequence[int] | None,
+        chosen: list[int],
         maxiter: int,
         tol: float,
         recorder: _Recorder,
         threads: Threading | int | None,
         executor: ExecutorSpec,
     ) -> FlashState:
-        problem = self._problem
-        if problem.var_type != 0:
+        problem, state = self._problem, self._state
+        if isinstance(state.precision, FullPrecision):
             raise FlashError(
-                "backfit(order='parallel') needs a constant residual variance (var_type=0); "
-                f"this fit has var_type={problem.var_type!r}. A row- or column-wise τ would "
-                "need n x K² or p x K² expected squared residuals per sweep, which costs "
-                "more than the parallel updates save (flashier refuses it for the same "
-                "reason). Use order='extrapolate', 'sequential' or 'dropout'"
+                "backfit(order='parallel') needs a residual precision of the form τ_i τ_j "
+                "(var_type 0, 1, 2 or (1, 2), or var_type=None with a scalar S); this fit has "
+                f"var_type={problem.var_type!r} with an n x p S. With standard errors given "
+                "entry by entry the K updates no longer reduce to K x K cross-products "
+                "(flashier refuses it too). Use order='extrapolate', 'sequential' or 'dropout'"
             )
         if problem.data.has_missing:
             raise FlashError(
@@ -467,9 +470,23 @@ class FlashFit:
                 "the K updates no longer reduce to K x K cross-products. Use "
                 "order='extrapolate', 'sequential' or 'dropout'"
             )
+        fixed = [k for k in chosen if any(mask is not None for mask in state.fixed[k])]
+        if fixed and kset is not None:
+            raise FlashError(
+                f"backfit(order='parallel'): kset holds factors {fixed}, which have fixed "
+                "loadings or factors; the parallel update does not handle fixed entries "
+                "(flashier refuses them too). Leave them out of kset or use a sequential order"
+            )
+        if fixed:
+            warnings.warn(
+                f"backfit(order='parallel') leaves factors {fixed} (with fixed loadings or "
+                "factors, e.g. an intercept) as they are, as flashier does; update them with "
+                f"backfit(order='sequential', kset={fixed}) if needed",
+                UserWarning,
+                stacklevel=3,
+            )
+        unfixed = [k for k in chosen if k not in fixed]
         threading = _as_threading(threads)
-        state = self._state
-        unfixed = [k for k in kset if all(mask is None for mask in state.fixed[k])]
         with open_executor(executor, threading.threads) as live:
             state, diverged = backfit_parallel(
                 state, problem, unfixed, maxiter, tol, recorder, threading, live
