@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import FlashError
+from pybrms.fit.diagnostics import warn_user
 from pybrms.flash import plots
 from pybrms.flash.backfit import (
     ORDERS,
@@ -27,9 +28,10 @@ from pybrms.flash.ebnm import FAMILIES, ebnm, get_family
 from pybrms.flash.factor import ebnm_inputs
 from pybrms.flash.fixed import check_kset, factors_fix, factors_init, intercept_factor
 from pybrms.flash.greedy import greedy
+from pybrms.flash.init import index_list
 from pybrms.flash.nullcheck import nullcheck
 from pybrms.flash.state import FlashState, Problem
-from pybrms.flash.tau import FullPrecision
+from pybrms.flash.tau import FullPrecision, RankOnePrecision
 from pybrms.scheduler import ExecutorSpec, Threading, open_executor
 
 if TYPE_CHECKING:
@@ -433,6 +435,7 @@ class FlashFit:
     # ---- internals -------------------------------------------------------------------
 
     def _next(self, state: FlashState, records: list[TraceRecord]) -> FlashFit:
+        _warn_if_fitted_exactly(state, self._problem)
         return FlashFit(self._problem, state, (*self._trace, *records), self._verbose)
 
     def _recorder(self, step: str) -> _Recorder:
@@ -566,6 +569,29 @@ class _Recorder:
 
     def _print(self, what: str, state: FlashState) -> None:
         print(f"flash {self.step}: {what}, {state.n_factors} factors, ELBO {state.elbo:.6f}")
+
+
+def _warn_if_fitted_exactly(state: FlashState, problem: Problem) -> None:
+    """Warn when an estimated τ_i (or τ_j) ran off because the factors fit row i exactly.
+
+    The likelihood is then unbounded: τ_i and the ELBO keep growing until the
+    expected squared residual of the row is lost in rounding, after which the ELBO
+    jumps up or down from one iteration to the next.
+    """
+    precision = state.precision
+    if problem.var_type is None or not isinstance(precision, RankOnePrecision):
+        return
+    for mode, name in enumerate(("rows", "columns")):
+        idx = precision.vanishing(problem.data, mode)
+        if idx.size:
+            warn_user(
+                f"var_type={problem.var_type!r}: {name} {index_list(idx)} of Y are fitted almost "
+                "exactly (residual variance below 1e-6 of their mean square), so their residual "
+                "precision, and the ELBO with it, grows without bound until rounding errors "
+                "make the ELBO jump. Pass a scalar S as a floor on the residual sd, or use "
+                "var_type=0",
+                RuntimeWarning,
+            )
 
 
 def _parse_prior(prior: PriorSpec) -> tuple[str, str]:

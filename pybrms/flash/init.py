@@ -90,7 +90,7 @@ def _check_slices(
     if empty.size:
         raise FlashError(
             f"var_type={var_type} estimates one residual sd per {name}, but {name}s "
-            f"{_some(empty)} of Y have no observed entries (all NaN); remove them or use "
+            f"{index_list(empty)} of Y have no observed entries (all NaN); remove them or use "
             f"{fallback}"
         )
     zero = np.flatnonzero(data.sum_squares(mode) == 0) if np.isinf(tau_max) else empty
@@ -98,12 +98,12 @@ def _check_slices(
         hint = floor_hint if var_type != KRONECKER else "or pass S (known standard errors)"
         raise FlashError(
             f"var_type={var_type} estimates one residual sd per {name}, but {name}s "
-            f"{_some(zero)} of Y are all zero, so their residual sd would be 0; remove them, "
+            f"{index_list(zero)} of Y are all zero, so their residual sd would be 0; remove them, "
             f"use {fallback}, {hint}"
         )
 
 
-def _some(idx: np.ndarray, shown: int = 10) -> str:
+def index_list(idx: np.ndarray, shown: int = 10) -> str:
     """``[i, j, ...]`` (0-based), cut after ``shown`` entries with the total count."""
     head = ", ".join(str(i) for i in idx[:shown])
     return f"[{head}]" if idx.size <= shown else f"[{head}, ...] ({idx.size} in all)"

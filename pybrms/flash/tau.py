@@ -24,6 +24,8 @@ from scipy.special import xlogy
 from pybrms.flash.data import FlashData, MatrixLike
 
 EPS = float(np.finfo(float).eps)
+# A slice whose residual variance is this small next to its mean square is fit exactly.
+VANISHING = 1e-6
 LOG_2PI = float(np.log(2 * np.pi))
 
 Moments = tuple[np.ndarray, np.ndarray]
@@ -177,6 +179,25 @@ class RankOnePrecision:
         """``Σ Z_ij / τ_ij``, the residual part of the total variance (for the PVE)."""
         inv_col = data.mask_times(1.0 / self.col, 0)
         return float(np.sum(inv_col / self.row))
+
+    def vanishing(self, data: FlashData, mode: int) -> np.ndarray:
+        """Slices of ``mode`` (rows or columns) whose τ varies and whose mean residual
+        variance is below ``VANISHING`` times their mean square: the factors fit them
+        exactly, and their τ (with the ELBO) grows without bound.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pybrms.flash.data import as_flash_data
+        >>> tau = RankOnePrecision(np.array([1.0, 1e9]), np.ones(2))
+        >>> tau.vanishing(as_flash_data(np.ones((2, 2))), 0).tolist()
+        [1]
+        """
+        if self._uniform(mode):
+            return np.zeros(0, dtype=int)
+        # Both sums run over the same observed entries, so the counts cancel.
+        variance_sum = data.mask_times(1.0 / self.side(1 - mode), mode) / self.side(mode)
+        return np.flatnonzero(variance_sum < VANISHING * data.sum_squares(mode))
 
     def residuals_sd(self) -> float | np.ndarray | tuple[np.ndarray, np.ndarray]:
         """``1/sqrt(τ)``: a scalar when τ is constant, a vector over the varying mode,

@@ -12,11 +12,13 @@ a heavy-tailed outlier among 100 cannot fail by chance but a biased estimate doe
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pybrms.flash import FlashFit, LowRankMatrix, flash
+from pybrms.flash import FlashFit, LowRankMatrix, flash, flash_init
 
 N, P, K = 150, 100, 2
 DOF = K * (N + P) / (N * P)
@@ -168,3 +170,20 @@ def test_noisy_estimate_is_a_stationary_point(var_type: object, S: object) -> No
         interior = side > 0
         assert np.all(np.abs(summed[interior]) < 1e-8 * scale[interior])
         assert np.all(summed[~interior] >= -1e-8 * scale[~interior])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_row_fitted_exactly_warns_and_a_floor_prevents_it(seed: int) -> None:
+    """One row holds a pattern no other row shares: a factor fits it exactly and its
+    τ_i runs off (the likelihood is unbounded) until a floor S stops it."""
+    rng = np.random.default_rng(seed)
+    Y = rng.normal(size=(40, 30))
+    Y[0] = 10 * rng.normal(size=30) * (rng.random(30) < 0.3)
+    match = r"var_type=1: rows \[0\] of Y are fitted almost exactly .* Pass a scalar S"
+    with pytest.warns(RuntimeWarning, match=match) as record:
+        flash_init(Y, var_type=1, verbose=0).greedy(Kmax=2)
+    assert [w.filename for w in record] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        floored = flash_init(Y, S=0.1, var_type=1, verbose=0).greedy(Kmax=2)
+    assert floored.residuals_sd[0] == pytest.approx(0.1)
