@@ -82,7 +82,9 @@ class FlashFit:
     elbo
         The evidence lower bound.
     residuals_sd
-        ``1/sqrt(τ)``: a scalar (constant), a vector (by row or column) or a matrix.
+        ``1/sqrt(τ)``: a scalar (constant), a vector (by row or column), a pair
+        ``(by row, by column)`` (Kronecker) or an ``n x p`` matrix (``S`` given entry
+        by entry, with or without an estimated variance).
     n_factors
         Number of factors ``K``.
     trace
