@@ -17,8 +17,10 @@ from pybrms.flash.data import LowRankMatrix
 from pybrms.flash.fit import FlashFit, PriorSpec, TraceRecord
 from pybrms.flash.init import init_problem
 
+VarType = int | tuple[int, int] | None
 
-def flash_init(Y: object, S: object = None, var_type: int | None = 0, verbose: int = 1) -> FlashFit:
+
+def flash_init(Y: object, S: object = None, var_type: VarType = 0, verbose: int = 1) -> FlashFit:
     """Start a flash fit with no factors (flashier's ``flash_init``).
 
     Parameters
@@ -29,12 +31,16 @@ def flash_init(Y: object, S: object = None, var_type: int | None = 0, verbose: i
         :class:`LowRankMatrix`.
     S
         Standard errors. With ``var_type=None`` they are known: a positive scalar or an
-        ``n x p`` array. With an estimated ``var_type`` a positive scalar ``S`` is a
-        floor on the residual sd (``τ = min(1/S², τ̂)``, as flashier), which keeps a
-        column or row that one factor fits exactly from driving τ to infinity.
+        ``n x p`` array. With ``var_type`` 0, 1 or 2 a positive scalar ``S`` is a floor
+        on the residual sd (``τ = min(1/S², τ̂)``, as flashier), which keeps a column or
+        row that one factor fits exactly from driving τ to infinity. An ``n x p`` array
+        (or, with ``var_type=(1, 2)``, a scalar too) gives known standard errors to
+        which the estimated variance is added, ``1/τ_ij = S_ij² + σ²`` (flashier's
+        "noisy" variance types).
     var_type
         Residual variance structure: 0 (one constant, default), 1 (one per row),
-        2 (one per column) or ``None`` (known, given by ``S``).
+        2 (one per column), ``(1, 2)`` (Kronecker: ``τ_ij = τ_i τ_j``, one factor per
+        row times one per column) or ``None`` (known, given by ``S``).
     verbose
         0 prints nothing; 1 prints the ELBO after every step.
 
@@ -62,7 +68,7 @@ def flash(
     Y: object,
     S: object = None,
     prior: PriorSpec = "point_normal",
-    var_type: int | None = 0,
+    var_type: VarType = 0,
     greedy_Kmax: int = 50,
     backfit: bool = False,
     nullcheck: bool = True,
@@ -110,4 +116,4 @@ def flash(
     return fit
 
 
-__all__ = ["FlashFit", "LowRankMatrix", "TraceRecord", "flash", "flash_init"]
+__all__ = ["FlashFit", "LowRankMatrix", "TraceRecord", "VarType", "flash", "flash_init"]

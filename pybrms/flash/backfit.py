@@ -245,4 +245,6 @@ def _extrapolate(
         EF.append(mean)
         EF2.append(np.maximum(second, mean**2 + MOMENT_FLOOR * live))
     proposal = with_moments(state, problem, (EF[0], EF[1]), (EF2[0], EF2[1]))
-    return replace(proposal, precision=state.precision.extrapolate(previous.precision, beta))
+    return replace(
+        proposal, precision=state.precision.extrapolate(previous.precision, beta, problem.data)
+    )

@@ -71,8 +71,15 @@ class LowRankMatrix:
         """Elementwise product with a dense matrix (dense result)."""
         return (self.U @ self.V.T) * W
 
+    def hadamard(self, A: np.ndarray, B: np.ndarray) -> LowRankMatrix:
+        """Elementwise product with ``A @ B.T``, as a low-rank matrix (row-wise Kronecker)."""
+        return LowRankMatrix(_row_kron(self.U, A), _row_kron(self.V, B))
+
     def toarray(self) -> np.ndarray:
         return self.U @ self.V.T
+
+
+MatrixLike = np.ndarray | sp.csr_matrix | LowRankMatrix
 
 
 class FlashData:
@@ -150,6 +157,35 @@ class FlashData:
         dense = Y.toarray() if isinstance(Y, LowRankMatrix) else Y
         return float(np.sum(W * dense**2))
 
+    @cached_property
+    def squared(self) -> MatrixLike:
+        """``Z ∘ Y ∘ Y``, of the same kind as ``Y`` (sparse stays sparse)."""
+        Y = self.Y
+        if isinstance(Y, LowRankMatrix):
+            return Y.hadamard(Y.U, Y.V)
+        if sp.issparse(Y):
+            return sp.csr_matrix((Y.data**2, Y.indices, Y.indptr), shape=Y.shape)
+        return Y * Y
+
+    def times_low_rank(self, A: np.ndarray, B: np.ndarray) -> MatrixLike:
+        """``Z ∘ Y ∘ (A Bᵀ)``, of the same kind as ``Y``; ``A Bᵀ`` is never formed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> d = as_flash_data(np.array([[1.0, np.nan], [3.0, 4.0]]))
+        >>> d.times_low_rank(np.ones((2, 1)), np.array([[2.0], [5.0]])).tolist()
+        [[2.0, 0.0], [6.0, 20.0]]
+        """
+        Y = self.Y
+        if isinstance(Y, LowRankMatrix):
+            return Y.hadamard(A, B)
+        if sp.issparse(Y):
+            rows = np.repeat(np.arange(Y.shape[0]), np.diff(Y.indptr))
+            values = Y.data * np.einsum("ik,ik->i", A[rows], B[Y.indices])
+            return sp.csr_matrix((values, Y.indices, Y.indptr), shape=Y.shape)
+        return Y * (A @ B.T)
+
     def project(self, V: np.ndarray, mode: int) -> np.ndarray:
         """``Y @ V`` (``mode=0``, V has p rows) or ``Yᵀ @ V`` (``mode=1``, V has n rows)."""
         out = self.Y @ V if mode == 0 else self.Y.T @ V
@@ -163,17 +199,27 @@ class FlashData:
         M = self._missing if mode == 0 else self._missing.T
         return full - M @ V
 
-    def masked_square_norm(self, A: np.ndarray, B: np.ndarray, mode: int) -> np.ndarray:
-        """``Σ Z_ij ((A Bᵀ)_ij)²`` by row (``mode=0``) or column (``mode=1``).
+    def masked_square_norm(
+        self, A: np.ndarray, B: np.ndarray, mode: int, weights: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``Σ Z_ij w ((A Bᵀ)_ij)²`` by row (``mode=0``) or column (``mode=1``).
 
-        ``A`` is ``n x K`` and ``B`` is ``p x K``.
+        ``A`` is ``n x K`` and ``B`` is ``p x K``; ``weights`` (default ones) are
+        indexed by the summed mode (``w_j`` by row, ``w_i`` by column).
         """
         own, other = (A, B) if mode == 0 else (B, A)
-        out = np.einsum("ik,ik->i", own @ (other.T @ other), own)
+        weighted = other if weights is None else weights[:, None] * other
+        out = np.einsum("ik,ik->i", own @ (other.T @ weighted), own)
         if self.has_missing:
-            at_missing = np.einsum("ik,ik->i", A[self.missing_rows], B[self.missing_cols])
-            idx = self.missing_rows if mode == 0 else self.missing_cols
-            out = out - np.bincount(idx, weights=at_missing**2, minlength=self.shape[mode])
+            at_missing = np.einsum("ik,ik->i", A[self.missing_rows], B[self.missing_cols]) ** 2
+            idx, summed = (
+                (self.missing_rows, self.missing_cols)
+                if mode == 0
+                else (self.missing_cols, self.missing_rows)
+            )
+            if weights is not None:
+                at_missing = at_missing * weights[summed]
+            out = out - np.bincount(idx, weights=at_missing, minlength=self.shape[mode])
         return out
 
     def multiply(self, W: np.ndarray) -> FlashData:
@@ -193,6 +239,11 @@ class FlashData:
         dense = np.array(Y.toarray() if not isinstance(Y, np.ndarray) else Y, dtype=float)
         dense[self.missing_rows, self.missing_cols] = np.nan
         return dense
+
+
+def _row_kron(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Row-wise Kronecker product: row ``i`` is ``kron(A_i, B_i)``."""
+    return np.einsum("ir,ik->irk", A, B).reshape(A.shape[0], -1)
 
 
 def as_flash_data(Y: object) -> FlashData:

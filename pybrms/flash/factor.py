@@ -19,7 +19,7 @@ import numpy as np
 
 from pybrms.flash.ebnm import ebnm, warm_start_ok
 from pybrms.flash.state import FlashState, Problem, refresh, with_column, with_columns
-from pybrms.flash.tau import LOG_2PI, Precision, rowdot
+from pybrms.flash.tau import LOG_2PI, Precision, RankOnePrecision, rowdot
 
 
 @dataclass(frozen=True)
@@ -117,23 +117,34 @@ def parallel_tasks(
 ) -> list[EbnmTask]:
     """The normal-means problems of mode ``mode`` of every factor in ``kset``, from one state.
 
-    FLASH.md 8.4: with a constant τ, no missing data and no fixed entries in
-    ``kset``, the observations of all factors come from the cached ``Y F̄`` and
-    the ``K x K`` cross-products, ``x = (Y F̄ - L̄ F̄ᵀF̄ + L̄ diag(F̄ᵀF̄)) / colSums(F̃)``,
-    instead of one residual product per factor.  Priors are warm started as in
-    :func:`make_task`.
+    FLASH.md 8.4, for any ``τ_ij = r_i c_j`` (var_type 0, 1, 2, (1, 2) or a scalar
+    ``S``), no missing data and no fixed entries in ``kset``.  With ``c`` the side of
+    τ along the summed mode and ``G = F̄ᵀ diag(c) F̄``, the observations of all
+    factors come from one product with ``Y`` and ``K x K`` cross-products,
+
+        x = (Y diag(c) F̄ - L̄ G + L̄ diag(G)) / (cᵀ F̃),   s_ik = 1 / sqrt(r_i (cᵀ F̃)_k),
+
+    instead of one residual product per factor; when ``c`` is constant the product
+    with ``Y`` is the cached ``Y F̄``.  Priors are warm started as in :func:`make_task`.
     """
+    precision = state.precision
+    assert isinstance(precision, RankOnePrecision)
     own, fbar = state.EF[mode], state.EF[1 - mode]
-    gram = fbar.T @ fbar[:, kset]
+    r, c = precision.side(mode), precision.side(1 - mode)
+    weighted = c[:, None] * fbar[:, kset]
+    gram = fbar.T @ weighted
     self_gram = gram[kset, np.arange(len(kset))]
-    numer = state.YP[mode][:, kset] - own @ gram + own[:, kset] * self_gram
-    f2_sums = state.EF2[1 - mode][:, kset].sum(axis=0)
-    tau = float(state.precision.row[0] * state.precision.col[0])  # constant τ (var_type 0)
+    if np.all(c == c[0]):
+        y_times = c[0] * state.YP[mode][:, kset]
+    else:
+        y_times = problem.data.project(weighted, mode)
+    numer = y_times - own @ gram + own[:, kset] * self_gram
+    f2_sums = c @ state.EF2[1 - mode][:, kset]
     tasks = []
     for j, k in enumerate(kset):
         informative = f2_sums[j] > 0
         x = numer[:, j] / f2_sums[j] if informative else np.zeros(own.shape[0])
-        s = np.full(own.shape[0], 1.0 / np.sqrt(tau * f2_sums[j]) if informative else np.inf)
+        s = 1.0 / np.sqrt(r * f2_sums[j]) if informative else np.full(own.shape[0], np.inf)
         g_old = state.g[k][mode]
         ok = g_old is not None and warm_start_ok(g_old, x, s)
         tasks.append(EbnmTask(x, s, state.families[k][mode], g_old if ok else None))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import FlashError
+from pybrms.fit.diagnostics import warn_user
 from pybrms.flash import plots
 from pybrms.flash.backfit import (
     ORDERS,
@@ -27,8 +28,10 @@ from pybrms.flash.ebnm import FAMILIES, ebnm, get_family
 from pybrms.flash.factor import ebnm_inputs
 from pybrms.flash.fixed import check_kset, factors_fix, factors_init, intercept_factor
 from pybrms.flash.greedy import greedy
+from pybrms.flash.init import index_list
 from pybrms.flash.nullcheck import nullcheck
 from pybrms.flash.state import FlashState, Problem
+from pybrms.flash.tau import FullPrecision, RankOnePrecision
 from pybrms.scheduler import ExecutorSpec, Threading, open_executor
 
 if TYPE_CHECKING:
@@ -79,7 +82,9 @@ class FlashFit:
     elbo
         The evidence lower bound.
     residuals_sd
-        ``1/sqrt(τ)``: a scalar (constant), a vector (by row or column) or a matrix.
+        ``1/sqrt(τ)``: a scalar (constant), a vector (by row or column), a pair
+        ``(by row, by column)`` (Kronecker) or an ``n x p`` matrix (``S`` given entry
+        by entry, with or without an estimated variance).
     n_factors
         Number of factors ``K``.
     trace
@@ -167,10 +172,11 @@ class FlashFit:
             ``"montaigne"`` (always the factor whose last update raised the ELBO most,
             never the same one twice in a row; an iteration is ``len(kset)`` updates);
             or ``"parallel"`` (all factors at once; the ELBO can decrease). The parallel
-            order needs ``var_type=0`` and no missing data (it raises
-            :class:`~pybrms.errors.FlashError` otherwise) and leaves factors with a fixed
-            mode (e.g. an intercept) as they are, as flashier does. If its steps
-            diverge (moments overflow), it warns and returns its best iterate.
+            order needs a precision ``τ_i τ_j`` (any ``var_type`` without an ``n x p``
+            ``S``) and no missing data (it raises :class:`~pybrms.errors.FlashError`
+            otherwise). As in flashier, factors with fixed entries (e.g. an intercept)
+            are left as they are, with a warning, or refused if ``kset`` names them. If
+            its steps diverge (moments overflow), it warns and returns its best iterate.
         tol
             Convergence tolerance on the ELBO; default ``sqrt(eps) n p``.
         maxiter
@@ -210,7 +216,7 @@ class FlashFit:
         recorder = self._recorder(f"backfit ({order})")
         state, problem = self._state, self._problem
         if order == "parallel":
-            state = self._run_parallel(chosen, maxiter, tol, recorder, threads, executor)
+            state = self._run_parallel(kset, chosen, maxiter, tol, recorder, threads, executor)
         elif order == "random":
             shuffle = np.random.default_rng(RANDOM_SEED)
             state = backfit_sequential(state, problem, chosen, maxiter, tol, recorder, shuffle)
@@ -431,6 +437,7 @@ class FlashFit:
     # ---- internals -------------------------------------------------------------------
 
     def _next(self, state: FlashState, records: list[TraceRecord]) -> FlashFit:
+        _warn_if_fitted_exactly(state, self._problem)
         return FlashFit(self._problem, state, (*self._trace, *records), self._verbose)
 
     def _recorder(self, step: str) -> _Recorder:
@@ -445,21 +452,22 @@ class FlashFit:
 
     def _run_parallel(
         self,
-        kset: list[int],
+        kset: Sequence[int] | None,
+        chosen: list[int],
         maxiter: int,
         tol: float,
         recorder: _Recorder,
         threads: Threading | int | None,
         executor: ExecutorSpec,
     ) -> FlashState:
-        problem = self._problem
-        if problem.var_type != 0:
+        problem, state = self._problem, self._state
+        if isinstance(state.precision, FullPrecision):
             raise FlashError(
-                "backfit(order='parallel') needs a constant residual variance (var_type=0); "
-                f"this fit has var_type={problem.var_type!r}. A row- or column-wise τ would "
-                "need n x K² or p x K² expected squared residuals per sweep, which costs "
-                "more than the parallel updates save (flashier refuses it for the same "
-                "reason). Use order='extrapolate', 'sequential' or 'dropout'"
+                "backfit(order='parallel') needs a residual precision of the form τ_i τ_j "
+                "(var_type 0, 1, 2 or (1, 2), or var_type=None with a scalar S); this fit has "
+                f"var_type={problem.var_type!r} with an n x p S. With standard errors given "
+                "entry by entry the K updates no longer reduce to K x K cross-products "
+                "(flashier refuses it too). Use order='extrapolate', 'sequential' or 'dropout'"
             )
         if problem.data.has_missing:
             raise FlashError(
@@ -467,9 +475,23 @@ class FlashFit:
                 "the K updates no longer reduce to K x K cross-products. Use "
                 "order='extrapolate', 'sequential' or 'dropout'"
             )
+        fixed = [k for k in chosen if any(mask is not None for mask in state.fixed[k])]
+        if fixed and kset is not None:
+            raise FlashError(
+                f"backfit(order='parallel'): kset holds factors {fixed}, which have fixed "
+                "loadings or factors; the parallel update does not handle fixed entries "
+                "(flashier refuses them too). Leave them out of kset or use a sequential order"
+            )
+        if fixed:
+            warnings.warn(
+                f"backfit(order='parallel') leaves factors {fixed} (with fixed loadings or "
+                "factors, e.g. an intercept) as they are, as flashier does; update them with "
+                f"backfit(order='sequential', kset={fixed}) if needed",
+                UserWarning,
+                stacklevel=3,
+            )
+        unfixed = [k for k in chosen if k not in fixed]
         threading = _as_threading(threads)
-        state = self._state
-        unfixed = [k for k in kset if all(mask is None for mask in state.fixed[k])]
         with open_executor(executor, threading.threads) as live:
             state, diverged = backfit_parallel(
                 state, problem, unfixed, maxiter, tol, recorder, threading, live
@@ -549,6 +571,29 @@ class _Recorder:
 
     def _print(self, what: str, state: FlashState) -> None:
         print(f"flash {self.step}: {what}, {state.n_factors} factors, ELBO {state.elbo:.6f}")
+
+
+def _warn_if_fitted_exactly(state: FlashState, problem: Problem) -> None:
+    """Warn when an estimated τ_i (or τ_j) ran off because the factors fit row i exactly.
+
+    The likelihood is then unbounded: τ_i and the ELBO keep growing until the
+    expected squared residual of the row is lost in rounding, after which the ELBO
+    jumps up or down from one iteration to the next.
+    """
+    precision = state.precision
+    if problem.var_type is None or not isinstance(precision, RankOnePrecision):
+        return
+    for mode, name in enumerate(("rows", "columns")):
+        idx = precision.vanishing(problem.data, mode)
+        if idx.size:
+            warn_user(
+                f"var_type={problem.var_type!r}: {name} {index_list(idx)} of Y are fitted almost "
+                "exactly (residual variance below 1e-6 of their mean square), so their residual "
+                "precision, and the ELBO with it, grows without bound until rounding errors "
+                "make the ELBO jump. Pass a scalar S as a floor on the residual sd, or use "
+                "var_type=0",
+                RuntimeWarning,
+            )
 
 
 def _parse_prior(prior: PriorSpec) -> tuple[str, str]:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pybrms.flash.data import FlashData
-from pybrms.flash.tau import Moments, Precision, estimate_precision
+from pybrms.flash.kronecker import estimate_kronecker
+from pybrms.flash.noisy import NoisyPrecision, NoisyVariance, estimate_noisy
+from pybrms.flash.tau import Moments, Precision, RankOnePrecision, estimate_precision
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,27 +33,40 @@ class Problem:
     data
         The observed data.
     var_type
-        0, 1, 2 (estimated τ: constant, by row, by column) or ``None`` (known ``S``).
+        0, 1, 2 (estimated τ: constant, by row, by column), ``(1, 2)`` (Kronecker) or
+        ``None`` (known ``S``).
     known_precision
         The precision from ``S`` when ``var_type`` is ``None``.
     tau_max
-        Upper bound on an estimated τ: ``1/S²`` when a scalar ``S`` is given with an
-        estimated ``var_type`` (a floor on the residual sd), else infinity.
+        Upper bound on an estimated τ: ``1/S²`` when a scalar ``S`` is given with
+        ``var_type`` 0, 1 or 2 (a floor on the residual sd), else infinity.
     tol
         Convergence tolerance on the ELBO, ``sqrt(eps) n p`` by default.
+    noisy
+        ``S`` and the data when a variance is estimated on top of a matrix ``S``
+        (flashier's "noisy" types), else ``None``.
     """
 
     data: FlashData
-    var_type: int | None
+    var_type: int | tuple[int, int] | None
     known_precision: Precision | None
     tau_max: float
     tol: float
+    noisy: NoisyVariance | None = None
 
-    def precision(self, EF: Moments, EF2: Moments, YP: Moments) -> Precision:
-        """τ for the given moments: estimated (M-step) or known."""
+    def precision(
+        self, EF: Moments, EF2: Moments, YP: Moments, previous: Precision | None = None
+    ) -> Precision:
+        """τ for the given moments: estimated (M-step, started from ``previous``) or known."""
         if self.var_type is None:
             assert self.known_precision is not None
             return self.known_precision
+        if self.noisy is not None:
+            extra = previous.extra if isinstance(previous, NoisyPrecision) else None
+            return estimate_noisy(self.data, self.noisy, EF, EF2, extra)
+        if self.var_type == (1, 2):
+            start = previous if isinstance(previous, RankOnePrecision) else None
+            return estimate_kronecker(self.data, EF, EF2, start)
         return estimate_precision(self.var_type, self.data, EF, EF2, YP, self.tau_max)
 
 
@@ -138,7 +153,7 @@ def empty_state(problem: Problem) -> FlashState:
 
 def refresh(state: FlashState, problem: Problem) -> FlashState:
     """Re-estimate τ (section 4) and recompute the ELBO (section 2)."""
-    precision = problem.precision(state.EF, state.EF2, state.YP)
+    precision = problem.precision(state.EF, state.EF2, state.YP, state.precision)
     loglik = precision.loglik(problem.data, state.EF, state.EF2, state.YP)
     return replace(state, precision=precision, elbo=float(state.KL.sum()) + loglik)
 

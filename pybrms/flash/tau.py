@@ -5,11 +5,13 @@ expected squared residuals ``Σ_j Z_ij E[R_ij²]`` are assembled from products o
 ``Y`` with the posterior means (kept in the fit state as ``YP``), Gram matrices
 and mask products, never from a residual matrix.
 
-Two structures cover flashier's basic variance types:
+Two structures cover flashier's variance types:
 
 * :class:`RankOnePrecision` ``τ_ij = row_i · col_j``: constant (``var_type=0``),
-  by row (``1``), by column (``2``) and a known scalar ``S`` (``var_type=None``).
-* :class:`FullPrecision` ``τ_ij = 1/S_ij²``: a known matrix of standard errors.
+  by row (``1``), by column (``2``), Kronecker (``(1, 2)``, estimated in
+  :mod:`pybrms.flash.kronecker`) and a known scalar ``S`` (``var_type=None``).
+* :class:`FullPrecision` ``τ_ij = 1/S_ij²``: a known matrix of standard errors; its
+  subclass :class:`pybrms.flash.noisy.NoisyPrecision` adds an estimated variance.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import xlogy
 
-from pybrms.flash.data import FlashData
+from pybrms.flash.data import FlashData, MatrixLike
 
 EPS = float(np.finfo(float).eps)
+# A slice whose residual variance is this small next to its mean square is fit exactly.
+VANISHING = 1e-6
 LOG_2PI = float(np.log(2 * np.pi))
 
 Moments = tuple[np.ndarray, np.ndarray]
@@ -71,6 +75,51 @@ def expected_sq_residuals(
 
 
 @dataclass(frozen=True)
+class WeightedResiduals:
+    """Slice sums ``Σ Z w E_q[R²]`` for any weights ``w`` along the summed mode.
+
+    ``Y ∘ Y`` and ``Y ∘ L̄F̄ᵀ`` are formed once, of the same kind as ``Y`` (sparse
+    stays sparse), so each new set of weights costs one pass over them plus
+    ``O((n + p) K²)``: the Kronecker M-step asks for up to 200 sets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pybrms.flash.data import as_flash_data
+    >>> Y = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> L, F = np.zeros((2, 1)), np.zeros((2, 1))
+    >>> sums = WeightedResiduals.build(as_flash_data(Y), (L, F), (L, F))
+    >>> sums(np.array([1.0, 0.5]), 0).tolist()
+    [3.0, 17.0]
+    """
+
+    data: FlashData
+    EF: Moments
+    EF2: Moments
+    y_fitted: MatrixLike
+
+    @classmethod
+    def build(cls, data: FlashData, EF: Moments, EF2: Moments) -> WeightedResiduals:
+        """Precompute ``Y ∘ L̄F̄ᵀ`` for the moments ``EF``, ``EF2``."""
+        return cls(data, EF, EF2, data.times_low_rank(EF[0], EF[1]))
+
+    def __call__(self, weights: np.ndarray, mode: int) -> np.ndarray:
+        """``Σ_j Z_ij w_j E[R_ij²]`` by row (``mode=0``), ``Σ_i Z_ij w_i E[R_ij²]`` by column."""
+        data = self.data
+        own, other = self.EF[mode], self.EF[1 - mode]
+        own2, other2 = self.EF2[mode], self.EF2[1 - mode]
+
+        def contract(M: MatrixLike) -> np.ndarray:
+            return np.asarray(M @ weights if mode == 0 else M.T @ weights)
+
+        w = weights[:, None]
+        quad = data.masked_square_norm(self.EF[0], self.EF[1], mode, weights)
+        second = rowdot(own2, data.mask_times(w * other2, mode))
+        var = second - rowdot(own**2, data.mask_times(w * other**2, mode))
+        return contract(data.squared) - 2 * contract(self.y_fitted) + quad + var
+
+
+@dataclass(frozen=True)
 class RankOnePrecision:
     """Precision ``τ_ij = row_i · col_j`` on the observed entries.
 
@@ -112,11 +161,15 @@ class RankOnePrecision:
 
     def loglik(self, data: FlashData, EF: Moments, EF2: Moments, YP: Moments) -> float:
         """``E_q log p(Y | L, F, τ)``."""
-        mode = 0 if self._uniform(1) else 1
-        # ≥ 0 by definition; cancellation can leave a tiny negative value for a column
-        # (or row) fitted exactly, which τ ~ n/eps would turn into a huge bonus.
-        r2 = np.maximum(expected_sq_residuals(data, EF, EF2, YP, mode), 0.0)
-        weighted = float(np.sum(self.side(mode) * self.side(1 - mode)[0] * r2))
+        # Slice sums are ≥ 0 by definition; cancellation can leave a tiny negative value
+        # for a column (or row) fitted exactly, which τ ~ n/eps would turn into a huge bonus.
+        if self._uniform(0) or self._uniform(1):
+            mode = 0 if self._uniform(1) else 1
+            r2 = np.maximum(expected_sq_residuals(data, EF, EF2, YP, mode), 0.0)
+            weighted = float(np.sum(self.side(mode) * self.side(1 - mode)[0] * r2))
+        else:
+            r2 = np.maximum(WeightedResiduals.build(data, EF, EF2)(self.col, 0), 0.0)
+            weighted = float(np.sum(self.row * r2))
         logdet = float(
             np.sum(xlogy(data.counts(0), self.row)) + np.sum(xlogy(data.counts(1), self.col))
         )
@@ -127,14 +180,39 @@ class RankOnePrecision:
         inv_col = data.mask_times(1.0 / self.col, 0)
         return float(np.sum(inv_col / self.row))
 
-    def residuals_sd(self) -> float | np.ndarray:
-        """``1/sqrt(τ)``: a scalar when τ is constant, else a vector over the varying mode."""
+    def vanishing(self, data: FlashData, mode: int) -> np.ndarray:
+        """Slices of ``mode`` (rows or columns) whose τ varies and whose mean residual
+        variance is below ``VANISHING`` times their mean square: the factors fit them
+        exactly, and their τ (with the ELBO) grows without bound.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from pybrms.flash.data import as_flash_data
+        >>> tau = RankOnePrecision(np.array([1.0, 1e9]), np.ones(2))
+        >>> tau.vanishing(as_flash_data(np.ones((2, 2))), 0).tolist()
+        [1]
+        """
+        if self._uniform(mode):
+            return np.zeros(0, dtype=int)
+        # Both sums run over the same observed entries, so the counts cancel.
+        variance_sum = data.mask_times(1.0 / self.side(1 - mode), mode) / self.side(mode)
+        return np.flatnonzero(variance_sum < VANISHING * data.sum_squares(mode))
+
+    def residuals_sd(self) -> float | np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """``1/sqrt(τ)``: a scalar when τ is constant, a vector over the varying mode,
+        or the pair ``(by row, by column)`` when both vary (Kronecker; the sd of entry
+        ``(i, j)`` is their product)."""
         if self._uniform(0) and self._uniform(1):
             return float(1.0 / np.sqrt(self.row[0] * self.col[0]))
+        if not (self._uniform(0) or self._uniform(1)):
+            return (1.0 / np.sqrt(self.row), 1.0 / np.sqrt(self.col))
         mode = 0 if self._uniform(1) else 1
         return 1.0 / np.sqrt(self.side(mode) * self.side(1 - mode)[0])
 
-    def extrapolate(self, previous: RankOnePrecision, beta: float) -> RankOnePrecision:
+    def extrapolate(
+        self, previous: RankOnePrecision, beta: float, data: FlashData
+    ) -> RankOnePrecision:
         """``τ + β (τ - τ_prev)``, kept above 1e-10 (FLASH.md 8.2)."""
         return RankOnePrecision(
             np.maximum(self.row + beta * (self.row - previous.row), 1e-10),
@@ -172,9 +250,16 @@ class FullPrecision:
         >>> FullPrecision.from_sd(d, np.full((2, 2), 0.5)).wy2
         16.0
         """
-        W = 1.0 / np.asarray(S, dtype=float) ** 2
+        return cls.from_weights(data, 1.0 / np.asarray(S, dtype=float) ** 2)
+
+    @classmethod
+    def from_weights(cls, data: FlashData, W: np.ndarray, **more: object) -> FullPrecision:
+        """Build from dense precisions ``W`` (set to zero here at missing entries).
+
+        ``more`` holds the fields a subclass adds.
+        """
         W[data.missing_rows, data.missing_cols] = 0.0
-        return cls(W, data.multiply(W), data.weighted_sum_squares(W))
+        return cls(W, data.multiply(W), data.weighted_sum_squares(W), **more)
 
     def times(self, data: FlashData, V: np.ndarray, mode: int) -> np.ndarray:
         """``W @ V`` (mode 0) or ``Wᵀ @ V`` (mode 1)."""
@@ -206,7 +291,7 @@ class FullPrecision:
         with np.errstate(divide="ignore"):
             return np.where(self.W > 0, 1.0 / np.sqrt(self.W), np.nan)
 
-    def extrapolate(self, previous: FullPrecision, beta: float) -> FullPrecision:
+    def extrapolate(self, previous: FullPrecision, beta: float, data: FlashData) -> FullPrecision:
         """A known precision is never extrapolated."""
         return self
 

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from pybrms.flash.data import LowRankMatrix, as_flash_data
-from pybrms.flash.tau import expected_sq_residuals
+from pybrms.flash.tau import WeightedResiduals, expected_sq_residuals
 
 RNG = np.random.default_rng(7)
 N, P, K = 9, 6, 2
@@ -46,6 +46,13 @@ def test_products_match_dense(kind: str, missing: bool) -> None:
     for mode in (0, 1):
         dense_quad = (Z * (A @ B.T) ** 2).sum(axis=1 - mode)
         np.testing.assert_allclose(data.masked_square_norm(A, B, mode), dense_quad)
+        w = RNG.random(P if mode == 0 else N)
+        weighted = Z * (A @ B.T) ** 2 * (w[None, :] if mode == 0 else w[:, None])
+        got = data.masked_square_norm(A, B, mode, w)
+        np.testing.assert_allclose(got, weighted.sum(axis=1 - mode))
+    for M, dense in ((data.squared, Y0**2), (data.times_low_rank(A, B), Y0 * (A @ B.T))):
+        np.testing.assert_allclose(M @ np.ones(P), dense.sum(1))
+        np.testing.assert_allclose(M.T @ np.ones(N), dense.sum(0))
     assert data.n_obs == Z.sum()
     assert not (kind == "sparse" and not sp.issparse(data.Y))
 
@@ -58,9 +65,13 @@ def test_expected_squared_residuals_match_dense(kind: str, missing: bool) -> Non
     L2, F2 = L**2 + RNG.random((N, K)), F**2 + RNG.random((P, K))
     YP = (Y0 @ F, Y0.T @ L)
     ER2 = (Y0 - L @ F.T) ** 2 + L2 @ F2.T - (L**2) @ (F**2).T
+    sums = WeightedResiduals.build(data, (L, F), (L2, F2))
     for mode in (0, 1):
         got = expected_sq_residuals(data, (L, F), (L2, F2), YP, mode)
         np.testing.assert_allclose(got, (Z * ER2).sum(axis=1 - mode))
+        w = RNG.random(P if mode == 0 else N)
+        weighted = Z * ER2 * (w[None, :] if mode == 0 else w[:, None])
+        np.testing.assert_allclose(sums(w, mode), weighted.sum(axis=1 - mode))
 
 
 def test_dense_nan_and_sparse_nan_are_missing() -> None:

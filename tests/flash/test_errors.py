@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from pybrms.errors import FlashError, PybrmsError
-from pybrms.flash import FlashFit, flash, flash_init
+from pybrms.flash import FlashFit, VarType, flash, flash_init
 
 Y = np.random.default_rng(0).normal(size=(12, 8))
 
@@ -30,9 +30,21 @@ def _with(rows: object = None, cols: object = None, value: float = np.nan) -> np
     [
         ({"var_type": 3}, r"var_type must be 0 \(constant\), 1 \(by row\), 2 \(by column\).*got 3"),
         ({"var_type": "1"}, r"var_type must be .*got '1'"),
-        ({"var_type": (1, 2)}, r"var_type must be .*got \(1, 2\)"),
+        ({"var_type": (1, 3)}, r"var_type must be .*\(1, 2\) \(Kronecker.*got \(1, 3\)"),
+        ({"var_type": [1, 1]}, r"var_type must be .*got \[1, 1\]"),
+        ({"var_type": (1.0, 2)}, r"var_type must be .*got \(1.0, 2\)"),
         ({"var_type": None}, r"var_type=None .* S must be given"),
-        ({"var_type": 2, "S": np.ones((12, 8))}, r"floor on the residual sd .* scalar"),
+        (
+            {"var_type": 2, "S": np.ones(8)},
+            r"S must be a positive scalar or an array .* got shape \(8,\) \(with var_type=2, a "
+            r"scalar S is a floor",
+        ),
+        (
+            {"var_type": (1, 2), "S": np.ones((8, 12))},
+            r"S must be .* shape as Y \(12, 8\), got shape \(8, 12\) \(with var_type=\(1, 2\)",
+        ),
+        ({"var_type": 0, "S": np.zeros((12, 8))}, r"S must hold positive, finite standard errors"),
+        ({"var_type": (1, 2), "S": -0.5}, r"S must hold positive, finite standard errors"),
         (
             {"var_type": None, "S": np.ones((8, 12))},
             r"S must be .* shape as Y \(12, 8\), got shape \(8, 12\)",
@@ -66,6 +78,15 @@ def _with(rows: object = None, cols: object = None, value: float = np.nan) -> np
             {"Y": _with(cols=[1, 6], value=0.0), "var_type": 2},
             r"columns \[1, 6\] of Y are all zero",
         ),
+        (
+            {"Y": _with(rows=3, value=0.0), "var_type": (1, 2)},
+            r"var_type=\(1, 2\) estimates one residual sd per row, but rows \[3\] of Y are all "
+            r"zero.* use var_type=2, or pass S",
+        ),
+        (
+            {"Y": _with(cols=4), "var_type": [2, 1]},
+            r"var_type=\(1, 2\) .* per column, but columns \[4\] of Y have no observed entries",
+        ),
     ],
 )
 def test_bad_data_s_and_var_type(args: dict, match: str) -> None:
@@ -84,8 +105,9 @@ def test_all_zero_row_is_fine_with_a_floor_or_constant_variance() -> None:
     assert np.isfinite(missing_row.residuals_sd)
 
 
-def _one_factor(var_type: int = 0) -> FlashFit:
-    return flash_init(Y, var_type=var_type, verbose=0).factors_init(np.ones(12), np.ones(8))
+def _one_factor(var_type: VarType = 0, S: object = None) -> FlashFit:
+    fit = flash_init(Y, S=S, var_type=var_type, verbose=0)
+    return fit.factors_init(np.ones(12), np.ones(8))
 
 
 def _missing_entry() -> FlashFit:
@@ -140,10 +162,18 @@ def _missing_entry() -> FlashFit:
             lambda: _one_factor().plot_structure(["a", "b", "c"]),
             r"labels must have one entry per row .*\(12\), got 3",
         ),
-        (lambda: _one_factor(var_type=1).backfit(order="parallel"), r"'parallel'.*var_type=1"),
         (
-            lambda: _one_factor(var_type=2).backfit(order="parallel", executor="threads"),
-            r"'parallel'.*var_type=2.* n x K² or p x K²",
+            lambda: _one_factor(S=np.ones((12, 8))).backfit(order="parallel"),
+            r"'parallel'\) needs a residual precision of the form τ_i τ_j .*var_type=0 with an "
+            r"n x p S",
+        ),
+        (
+            lambda: _one_factor(None, S=np.ones((12, 8))).backfit(order="parallel"),
+            r"'parallel'.*var_type=None with an n x p S",
+        ),
+        (
+            lambda: _one_factor().factors_fix([0]).backfit(order="parallel", kset=[0]),
+            r"'parallel'\): kset holds factors \[0\], which have fixed loadings or factors",
         ),
         (lambda: _missing_entry().backfit(order="parallel"), r"order='parallel'.*missing"),
     ],

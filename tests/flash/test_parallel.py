@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import pybrms as bm
-from pybrms.flash import FlashFit, flash, flash_init
+from pybrms.flash import FlashFit, VarType, flash, flash_init
 from pybrms.flash.factor import make_task, parallel_tasks
+from pybrms.flash.state import refresh
 
 MAXITER = 15
 
@@ -37,6 +38,18 @@ def test_parallel_backfit_improves_greedy_fit(greedy_fit: FlashFit, in_process: 
     assert in_process.elbo > greedy_fit.elbo
     steps = in_process.trace["step"]
     assert (steps == "backfit (parallel)").sum() <= MAXITER
+
+
+@pytest.mark.parametrize(("var_type", "S"), [(1, None), (2, None), ((1, 2), None), (None, 0.8)])
+def test_parallel_backfit_with_rank_one_precision(simulate, var_type: VarType, S: object) -> None:
+    """τ_i τ_j (by row, by column, Kronecker, known scalar): the backfit climbs, and the
+    ELBO it reports is the one of its final moments (the task inputs themselves are
+    checked against single-factor updates below)."""
+    sim = simulate(n=100, p=60, K=4, seed=21, noise_sd=np.linspace(0.6, 1.4, 60))
+    fit = flash(sim.Y, S, var_type=var_type, greedy_Kmax=4, nullcheck=False, verbose=0)
+    par = fit.backfit(order="parallel", maxiter=5)
+    assert par.elbo > fit.elbo
+    assert refresh(par._state, par._problem).elbo == pytest.approx(par.elbo, rel=1e-10)
 
 
 @pytest.mark.parametrize("executor", ["threads", "processes", "spawn"])
@@ -70,17 +83,21 @@ def test_dask_local_cluster_matches_in_process(greedy_fit, in_process) -> None:
 def test_parallel_backfit_leaves_fixed_factors_alone(simulate) -> None:
     sim = simulate(n=80, p=50, K=2, seed=22)
     fit = flash_init(sim.Y + np.linspace(-2, 2, 50), verbose=0).add_intercept().greedy(Kmax=2)
-    par = fit.backfit(order="parallel", maxiter=5)
+    with pytest.warns(UserWarning, match=r"leaves factors \[0\] \(with fixed") as record:
+        par = fit.backfit(order="parallel", maxiter=5)
+    assert [w.filename for w in record] == [__file__]
     np.testing.assert_array_equal(par.L_pm[:, 0], fit.L_pm[:, 0])
     np.testing.assert_array_equal(par.F_pm[:, 0], fit.F_pm[:, 0])
     assert not np.array_equal(par.F_pm[:, 1:], fit.F_pm[:, 1:])
 
 
+@pytest.mark.parametrize("var_type", [0, 1, 2, (1, 2)])
 @pytest.mark.parametrize("mode", [0, 1])
-def test_batched_tasks_match_one_factor_tasks(simulate, mode: int) -> None:
+def test_batched_tasks_match_one_factor_tasks(simulate, mode: int, var_type: VarType) -> None:
     """The K x K cross-product form of FLASH.md 8.4 equals the per-factor residual products."""
     sim = simulate(n=70, p=40, K=3, seed=23)
-    fit = flash_init(sim.Y + np.linspace(-1, 1, 40), verbose=0).add_intercept().greedy(Kmax=3)
+    start = flash_init(sim.Y + np.linspace(-1, 1, 40), var_type=var_type, verbose=0)
+    fit = start.add_intercept().greedy(Kmax=3)
     state, problem = fit._state, fit._problem
     kset = list(range(1, state.n_factors))
     assert len(kset) >= 2
