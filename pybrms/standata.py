@@ -2,9 +2,10 @@
 
 Names follow brms (``N``, ``Y``, ``K``, ``X``, ``Kc``, ``N_1``, ``M_1``,
 ``J_1``, ``Z_1_1``, ``NC_1``, ``trials``, ``weights``, ``se``, ``denom``,
-``cens``, ``rcens``, ``lb``, ``ub``, ``offsets``, ``nthres``, ``prior_only``). The threaded program also reads ``grainsize``,
-so that changing threads or grainsize never recompiles, and every program
-reads the arguments of its priors and the bounds set on ``b``
+``cens``, ``rcens``, ``lb``, ``ub``, ``offsets``, ``nthres``, ``prior_only``).
+The threaded program also reads ``grainsize``, so that changing threads or
+grainsize never recompiles, and every program reads the arguments of its
+priors and the bounds set on ``b``
 (:func:`pybrms.spec.default_priors.prior_data`), so that new data or new
 prior values never recompile either.
 """

@@ -427,9 +427,7 @@ def _addition_reads(spec: ModelSpec, takes_eta: bool) -> list[tuple[str, str]]:
     return out
 
 
-def _contributions(
-    spec: ModelSpec, rows: Rows, args: dict[str, str]
-) -> tuple[Contribution, ...]:
+def _contributions(spec: ModelSpec, rows: Rows, args: dict[str, str]) -> tuple[Contribution, ...]:
     """The statements of a likelihood that is not vectorized over index sets: the
     density, or one per censoring code (brms's ``if (cens[n] == 0) ... else if``),
     each minus the log probability within the truncation bounds."""

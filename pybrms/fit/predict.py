@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import DataError, SpecError
+from pybrms.fit.censoring import censored_log_lik, truncated_predict, truncation_log_mass
 from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import (
     GroupData,
@@ -44,6 +45,7 @@ __all__ = [
 
 Variables = Mapping[str, np.ndarray]
 RngLike = np.random.Generator | int | None
+
 
 def linear_predictors(
     spec: ModelSpec,
@@ -113,8 +115,9 @@ def linear_predictors(
            [11.]])
     """
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     return _linear_predictors(data, variables, generator)
 
 
@@ -157,8 +160,16 @@ def posterior_linpred(
     >>> posterior_linpred(spec, variables, transform=True).round(3)
     array([[1.   , 1.649, 2.718, 4.482]])
     """
-    etas = linear_predictors(spec, variables, newdata, allow_new_levels=allow_new_levels,
-                             re_formula=re_formula, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
+    etas = linear_predictors(
+        spec,
+        variables,
+        newdata,
+        allow_new_levels=allow_new_levels,
+        re_formula=re_formula,
+        ndraws=ndraws,
+        draw_ids=draw_ids,
+        rng=rng,
+    )
     if dpar not in etas:
         raise SpecError(
             f"{dpar!r} has no linear predictor; predicted parameters: {', '.join(etas)}."
@@ -207,8 +218,9 @@ def posterior_epred(
     array([[2. , 2. , 2.5, 2.5]])
     """
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     draws = _dpar_draws(spec, data, variables, generator)
     return spec.family.family.epred(draws)
 
@@ -227,7 +239,10 @@ def posterior_predict(
     """Draws from the posterior predictive distribution, as brms's ``posterior_predict()``.
 
     One response per posterior draw and row, drawn from the family with that
-    draw's parameters; ordinal responses are categories ``1..K``.
+    draw's parameters; ordinal responses are categories ``1..K``. As brms, the
+    known standard errors of ``se()`` join ``sigma``, ``rate()`` scales the
+    mean, responses of a truncated model lie within the bounds of ``trunc()``
+    (drawn by inverting the cdf), and censoring is ignored.
 
     Parameters
     ----------
@@ -255,10 +270,14 @@ def posterior_predict(
     True
     """
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     draws = _dpar_draws(spec, data, variables, generator)
-    return spec.family.family.predict(draws, generator)
+    family = spec.family.family
+    if data.lb is not None or data.ub is not None:
+        return truncated_predict(family, draws, data.lb, data.ub, generator)
+    return family.predict(draws, generator)
 
 
 def log_lik(
@@ -275,8 +294,10 @@ def log_lik(
     """Pointwise log-likelihood of every draw, as brms's ``log_lik()``.
 
     With ``weights()``, each row's log density is multiplied by its weight,
-    as in the Stan program. Summed over rows, the result is the log-likelihood
-    term of the model's log density.
+    as in the Stan program; a censored row (``cens()``) contributes the log
+    probability of its censoring interval, and a truncated row (``trunc()``)
+    its log density minus the log probability within its bounds. Summed over
+    rows, the result is the log-likelihood term of the model's log density.
 
     Parameters
     ----------
@@ -301,10 +322,16 @@ def log_lik(
     """
     response = response_data(spec, newdata)
     generator = np.random.default_rng(rng)
-    data, variables = _prepare(spec, variables, newdata, allow_new_levels, re_formula, ndraws,
-                               draw_ids, generator)
+    data, variables = _prepare(
+        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+    )
     draws = _dpar_draws(spec, data, variables, generator)
-    out = spec.family.family.log_lik(draws, response.values)
+    family = spec.family.family
+    out = family.log_lik(draws, response.values)
+    if response.cens is not None:
+        out = censored_log_lik(family, draws, response, out)
+    if response.truncated:
+        out = out - truncation_log_mass(family, draws, response)
     return out if response.weights is None else out * response.weights
 
 
@@ -319,8 +346,9 @@ def _prepare(
     rng: np.random.Generator,
 ) -> tuple[PredictionData, Variables]:
     """The rows (with the group-level terms of ``re_formula``) and the draws to use."""
-    data = select_prediction_data(spec, newdata, allow_new_levels=allow_new_levels,
-                                  re_formula=re_formula)
+    data = select_prediction_data(
+        spec, newdata, allow_new_levels=allow_new_levels, re_formula=re_formula
+    )
     return data, select_draws(variables, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
 
 
@@ -392,6 +420,13 @@ def _dpar_draws(
     etas = _linear_predictors(data, variables, rng)
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: _draws(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
+    if data.se is not None:
+        # brms's add_sigma_se: the known standard errors join or replace sigma
+        se = data.se[np.newaxis, :]
+        dpars["sigma"] = np.sqrt(dpars["sigma"] ** 2 + se**2) if spec.response.se_sigma else se
+    if data.denom is not None:
+        for name in spec.family.family.rate_dpars:
+            dpars[name] = dpars[name] * data.denom
     mu = spec.predictors[0]
     thres = None
     if mu.fixed is not None and mu.fixed.thresholds:

@@ -232,6 +232,7 @@ class BrmsFormula:
 # Building terms from the syntax tree
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AdditionSignature:
     """brms's arguments of one addition term.

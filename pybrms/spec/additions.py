@@ -247,12 +247,13 @@ class Truncation:
 
 
 def truncation(
-    terms: FormulaTerms, data: pd.DataFrame, y: np.ndarray, family: Family
+    terms: FormulaTerms, data: pd.DataFrame, y: np.ndarray | None, family: Family
 ) -> Truncation | None:
     """The truncation bounds of ``trunc(lb, ub)``; None without ``trunc()``.
 
-    Bounds are numbers or columns; every response must lie within them.
-    Discrete families need integer bounds.
+    Bounds are numbers or columns; every response ``y`` must lie within them
+    (None for rows to predict, which have no response). Discrete families need
+    integer bounds.
 
     Examples
     --------
@@ -276,12 +277,12 @@ def truncation(
             f"{what} needs lb < ub; {row_label(data.index, pos)} has lb = {lb[pos]:g} "
             f"and ub = {ub[pos]:g}."
         )
-    outside = (y < lb) | (y > ub)
+    outside = np.zeros(len(data), bool) if y is None else (y < lb) | (y > ub)
     if outside.any():
         pos = int(np.flatnonzero(outside)[0])
         raise SpecError(
             f"Response {terms.response.expr!r} must lie within the bounds of {what}; "  # type: ignore[union-attr]
-            f"{row_label(data.index, pos)} has {y[pos]:g} outside [{lb[pos]:g}, {ub[pos]:g}]."
+            f"{row_label(data.index, pos)} has {y[pos]:g} outside [{lb[pos]:g}, {ub[pos]:g}]."  # type: ignore[index]
         )
     kind = np.int64 if family.discrete else float
     return Truncation(
