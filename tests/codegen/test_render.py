@@ -14,7 +14,14 @@ from pathlib import Path
 import httpstan
 import pandas as pd
 import pytest
-from model_cases import CASES, CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
+from model_cases import (
+    ADDITION_MODELS,
+    CASES,
+    CONSTANT_MODEL,
+    FAMILY_MODELS,
+    Case,
+    synthetic_data,
+)
 
 from pybrms import threading
 from pybrms.codegen import render, stancode
@@ -46,7 +53,9 @@ def _stanc(code: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", ["plain", "threaded"])
-@pytest.mark.parametrize("case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS), ids=lambda c: c.id
+)
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):
     code = stancode(case.formula, data, case.family, case.prior, threads=VARIANTS[variant])
     _stanc(code, tmp_path)
