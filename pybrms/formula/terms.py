@@ -420,7 +420,11 @@ def _matched_params(call: Call, source: str) -> tuple[str, ...]:
 
 def _addition(call: Call, source: str) -> Addition:
     params = _matched_params(call, source)
-    args = tuple(python_code(arg.text) for arg in call.token.args)
+    flags = ADDITIONS[call.name].flags
+    args = tuple(
+        arg.text if param in flags else python_code(arg.text)
+        for param, arg in zip(params, call.token.args, strict=True)
+    )
     return Addition(call.name, args, params, call.span)
 
 

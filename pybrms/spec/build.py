@@ -13,6 +13,7 @@ import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, as_brms_formula
+from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.priors import Dist, Priors
 from pybrms.spec.additions import (
     addition_label,
@@ -193,7 +194,7 @@ def _check_additions(bform: BrmsFormula, family: Family) -> None:
             f"Family {family.name!r} needs the addition term {name}(), e.g. 'y | {name}(n) ~ x'."
         )
     se = terms.response.addition("se")
-    if se is not None and "sigma" in bform.dpars and se.value("sigma") in (None, "False", "F"):
+    if se is not None and "sigma" in bform.dpars and not LOGICAL_VALUES[se.value("sigma") or "F"]:
         raise SpecError(
             f"sigma cannot have a formula with {se.label}: the standard errors replace "
             f"sigma; write se({se.args[0]}, sigma = TRUE) to estimate sigma besides them."

@@ -50,6 +50,7 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["y2"] = df["y"] + rng.uniform(0.5, 2.0, size=n)
     df["tl"] = df["y"] - rng.uniform(0.0, 2.0, size=n)
     df["cp"] = np.maximum(df["count"], 1)
+    df["cu"] = df["count"] + 2
     return df
 
 

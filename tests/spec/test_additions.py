@@ -9,6 +9,7 @@ import pytest
 from pybrms.errors import FormulaSyntaxError
 from pybrms.formula import parse
 from pybrms.spec import build_spec
+from pybrms.spec.families import FAMILIES
 from pybrms.standata import make_standata
 
 
@@ -29,7 +30,7 @@ def df() -> pd.DataFrame:
     ("formula", "name", "params", "args"),
     [
         ("y | se(s) ~ 1", "se", ("x",), ("s",)),
-        ("y | se(s, sigma = TRUE) ~ 1", "se", ("x", "sigma"), ("s", "True")),
+        ("y | se(s, sigma = TRUE) ~ 1", "se", ("x", "sigma"), ("s", "TRUE")),
         ("y | trunc(0, 10) ~ 1", "trunc", ("lb", "ub"), ("0", "10")),
         ("y | trunc(ub = 10) ~ 1", "trunc", ("ub",), ("10",)),
         ("y | trunc(ub = 10, 0) ~ 1", "trunc", ("ub", "lb"), ("10", "0")),
@@ -93,3 +94,16 @@ def test_se_replaces_sigma_unless_sigma_is_true(df):
 def test_rate_denominators(df):
     sd = make_standata(build_spec("k | rate(s) ~ x", df, "poisson"))
     np.testing.assert_allclose(sd["denom"], df["s"])
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_family_records_agree_on_addition_terms(name):
+    """cens() and trunc() exactly where Stan has cdfs and scipy gives them over draws;
+    rate() exactly where the record says which parameters it scales."""
+    f = FAMILIES[name]
+    with_cdf = f.stan.cdf is not None
+    assert ({"cens", "trunc"} <= f.additions) == with_cdf
+    assert ({"cens", "trunc"} & f.additions == set()) == (not with_cdf)
+    assert (f.distribution is not None) == with_cdf
+    assert ("rate" in f.additions) == bool(f.rate_dpars)
+    assert set(f.rate_dpars) <= {"mu", *f.dpar_names}
