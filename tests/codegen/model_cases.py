@@ -186,6 +186,9 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("gaussian_interval_cens", "y | cens(c4, y2) ~ x", "gaussian"),
     Case("gaussian_trunc", "y | trunc(lb = tl, ub = 8) ~ x + (1 | g)", "gaussian"),
     Case("poisson_trunc_weights", "cp | trunc(1, 15) + weights(w) ~ x", "poisson"),
-    Case("lognormal_cens_trunc", "pos | cens(c3) + trunc(ub = 60) ~ x", "lognormal"),
+    # right censoring with a lower bound: brms's lccdf(y) - lccdf(lb) is a probability
+    # (with an upper bound, lccdf(y) - lcdf(ub) is not, and random data make the
+    # posterior improper)
+    Case("lognormal_cens_trunc", "pos | cens(cr) + trunc(lb = 0.05) ~ x", "lognormal"),
     Case("binomial_cens", "succ | trials(n) + cens(c3) ~ x", "binomial"),
 )
