@@ -1,10 +1,11 @@
 """ModelSpec -> the data dict a Stan program of :mod:`pybrms.codegen` reads.
 
 Names follow brms (``N``, ``Y``, ``K``, ``X``, ``Kc``, ``N_1``, ``M_1``,
-``J_1``, ``Z_1_1``, ``NC_1``, ``trials``, ``weights``, ``offsets``,
-``nthres``, ``prior_only``). The threaded program also reads ``grainsize``,
-so that changing threads or grainsize never recompiles, and every program
-reads the arguments of its priors and the bounds set on ``b``
+``J_1``, ``Z_1_1``, ``NC_1``, ``trials``, ``weights``, ``se``, ``denom``,
+``cens``, ``rcens``, ``lb``, ``ub``, ``offsets``, ``nthres``, ``prior_only``).
+The threaded program also reads ``grainsize``, so that changing threads or
+grainsize never recompiles, and every program reads the arguments of its
+priors and the bounds set on ``b``
 (:func:`pybrms.spec.default_priors.prior_data`), so that new data or new
 prior values never recompile either.
 """
@@ -66,6 +67,15 @@ def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[s
         out["weights"] = response.weights
     if response.nthres:
         out["nthres"] = response.nthres
+    additions = {
+        "se": response.se,
+        "denom": response.denom,
+        "cens": response.cens,
+        "rcens": response.rcens,
+        "lb": response.lb,
+        "ub": response.ub,
+    }
+    out.update({name: v for name, v in additions.items() if v is not None})
     for term in spec.terms:
         out.update(term.standata())
         out.update(term.prior_standata(spec.priors))

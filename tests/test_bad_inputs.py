@@ -104,6 +104,89 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("trials(n)", "integer range", "row 13"),
     ),
+    # addition terms se(), rate(), cens(), trunc(): family, values and rows
+    "se_on_count_family": (
+        lambda: dict(formula="k | se(t) ~ x", family="poisson", data=frame()),
+        SpecError,
+        ("se(t)", "'poisson'", "gaussian, student or skew_normal"),
+    ),
+    "se_zero_without_sigma": (
+        lambda: dict(formula="y | se(t) ~ x", data=frame(t={14: 0.0})),
+        SpecError,
+        ("se(t)", "positive", "sigma = TRUE", "row 14"),
+    ),
+    "se_negative": (
+        lambda: dict(formula="y | se(t, sigma = TRUE) ~ x", data=frame(t={15: -0.5})),
+        SpecError,
+        ("se(t, sigma = TRUE)", "non-negative", "row 15", "-0.5"),
+    ),
+    "se_with_sigma_formula": (
+        lambda: dict(formula=bm.bf("y | se(t) ~ x", sigma="~ z"), data=frame()),
+        SpecError,
+        ("sigma cannot have a formula", "se(t)", "sigma = TRUE"),
+    ),
+    "rate_on_continuous_family": (
+        lambda: dict(formula="y | rate(t) ~ x", data=frame()),
+        SpecError,
+        ("rate(t)", "'gaussian'", "count family"),
+    ),
+    "rate_zero": (
+        lambda: dict(formula="k | rate(t) ~ x", family="poisson", data=frame(t={12: 0.0})),
+        SpecError,
+        ("rate(t)", "positive", "row 12"),
+    ),
+    "cens_without_cdf": (
+        lambda: dict(formula="k | cens(w) ~ x", family="bernoulli", data=frame()),
+        SpecError,
+        ("cens(w)", "'bernoulli'", "cumulative distribution function"),
+    ),
+    "cens_code_5": (
+        lambda: dict(formula="y | cens(w) ~ x", data=frame(w={15: 5})),
+        SpecError,
+        ("cens(w)", "row 15 has 5", "'left', 'none', 'right', 'interval'"),
+    ),
+    "cens_word_unknown": (
+        lambda: dict(
+            formula="y | cens(c) ~ x", data=frame().assign(c=["none", "above"] + ["right"] * 6)
+        ),
+        SpecError,
+        ("cens(c)", "row 11 has 'above'"),
+    ),
+    "cens_interval_without_y2": (
+        lambda: dict(formula="y | cens(w) ~ x", data=frame(w={11: 2})),
+        SpecError,
+        ("cens(w)", "interval-censored", "cens(x, y2)", "row 11"),
+    ),
+    "cens_y2_below_response": (
+        lambda: dict(formula="y | cens(w, z) ~ x", data=frame(w={11: 2}, y={11: 1.0}, z={11: 0.5})),
+        SpecError,
+        ("y2 of cens(w, y2 = z)", "row 11", "0.5 <= 1"),
+    ),
+    "trunc_without_cdf": (
+        lambda: dict(formula="k | trunc(lb = 0) ~ x", family="zero_inflated_poisson", data=frame()),
+        SpecError,
+        ("trunc(lb = 0)", "'zero_inflated_poisson'", "cumulative distribution function"),
+    ),
+    "trunc_response_outside": (
+        lambda: dict(formula="y | trunc(lb = -10) ~ x", data=frame(y={13: -20.0})),
+        SpecError,
+        ("Response 'y'", "trunc(lb = -10)", "row 13", "-20"),
+    ),
+    "trunc_bounds_crossed": (
+        lambda: dict(formula="y | trunc(lb = -10, ub = t) ~ x", data=frame(t={12: -20.0})),
+        SpecError,
+        ("trunc(lb = -10, ub = t)", "lb < ub", "row 12"),
+    ),
+    "trunc_count_bound_not_integer": (
+        lambda: dict(formula="k | trunc(lb = 0.5) ~ x", family="poisson", data=frame()),
+        SpecError,
+        ("bound lb of trunc(lb = 0.5)", "integers", "'poisson'"),
+    ),
+    "trunc_unknown_argument": (
+        lambda: dict(formula="y | trunc(lo = 0) ~ x", data=frame()),
+        FormulaSyntaxError,
+        ("trunc() has no argument 'lo'", "lb, ub"),
+    ),
     # priors outside their support, named by prior and argument
     "prior_negative_scale": (
         lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("normal(0, -1)")),

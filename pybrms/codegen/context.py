@@ -24,10 +24,15 @@ from pybrms.spec.prior_draws import PriorDraw
 from pybrms.spec.terms import EtaPart, StanArg
 
 __all__ = [
+    "Call",
+    "Contribution",
+    "Density",
+    "IndexSet",
     "Likelihood",
     "LocalVector",
     "Position",
     "PriorDrawCode",
+    "Rows",
     "prior_draw_code",
     "render_context",
 ]
@@ -74,6 +79,80 @@ class LocalVector:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """The rows one density call reads at its position: all of them (a vectorized
+    call), row ``n`` of a loop, or an index set such as ``Jrcens[1:Nrcens]`` of the
+    position's rows.
+
+    Observation-level data hold every row (sliced in the threaded program only
+    for ``pos.sliced``); local vectors such as ``mu`` hold the position's rows.
+    """
+
+    pos: Position
+    index: str = ""
+
+    @property
+    def one(self) -> bool:
+        """Whether the call reads one row (inside a loop over rows)."""
+        return self.index == "n"
+
+    def data(self, name: str) -> str:
+        """The observation-level data ``name`` at these rows."""
+        if not self.index:
+            return self.pos.rows(name)
+        if self.one:
+            return self.pos.row(name)
+        return f"{self.pos.rows(name)}[{self.index}]"
+
+    def local(self, name: str) -> str:
+        """The local vector ``name`` (one entry per row of the position) at these rows."""
+        return f"{name}[{self.index}]" if self.index else name
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a family macro: ``fn`` (``lpdf``, ``lcdf`` or ``lccdf``) with ``args``."""
+
+    fn: str
+    args: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Density:
+    """A log probability: one call, or ``log_diff_exp(upper, lower)`` of two ``lcdf`` calls."""
+
+    upper: Call
+    lower: Call | None = None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One ``target +=`` statement: ``density`` minus the log probability inside the
+    truncation bounds, for the rows where ``condition`` holds (all when empty)."""
+
+    density: Density
+    truncation: Density | None = None
+    condition: str = ""
+
+
+@dataclass(frozen=True)
+class IndexSet:
+    """Rows of one kind of censoring, gathered as brms does to vectorize over them:
+    ``N<name>`` rows listed in ``J<name>``, those with ``cens == code``."""
+
+    name: str
+    code: int
+
+    @property
+    def rows(self) -> str:
+        return f"J{self.name}[1:N{self.name}]"
+
+
+# brms's index sets of a censored likelihood that can be vectorized.
+_INDEX_SETS = (IndexSet("event", 0), IndexSet("rcens", 1), IndexSet("lcens", -1))
+
+
+@dataclass(frozen=True)
 class Likelihood:
     """Everything the shared ``likelihood`` macro renders at one position.
 
@@ -82,19 +161,28 @@ class Likelihood:
     pos
         Where it is evaluated.
     family_template
-        The family's template; its ``lpdf`` macro (or ``glm`` when ``glm``)
-        renders the density call from ``args``.
+        The family's template; its ``lpdf``, ``lcdf`` and ``lccdf`` macros (or
+        ``glm`` when ``glm``) render the calls of ``contributions``.
     glm
-        Call the family's GLM function with the design matrix and coefficients.
+        Call the family's GLM function with the design matrix and coefficients
+        (``args``).
     args
-        Arguments of the family macro (of row ``n`` when ``pointwise``).
+        Arguments of the family macros for the rows of ``contributions``
+        (without ``y``), or of the ``glm`` macro.
     dpars
         Linear predictors computed as vectors first (those the GLM call does not take).
     pointwise
-        The density is summed row by row: with weights, or for a family whose
-        density takes one observation.
+        The density is summed row by row: with weights, censoring that cannot be
+        vectorized, truncation, or for a family whose density takes one observation.
     weights
         Weight of row ``n`` (empty without weights).
+    contributions
+        The ``target +=`` statements: one, or one per kind of censoring (each
+        with its condition in a loop, or its index set when vectorized).
+    index_sets
+        Index sets of censored rows to gather before the vectorized calls.
+    cens
+        Censoring code of row ``n``, read when gathering the index sets.
     reads
         Every variable the likelihood reads, in order of first use: the
         ``partial_log_lik`` arguments.
@@ -107,7 +195,15 @@ class Likelihood:
     dpars: tuple[LocalVector, ...]
     pointwise: bool
     weights: str
+    contributions: tuple[Contribution, ...]
+    index_sets: tuple[IndexSet, ...]
+    cens: str
     reads: tuple[StanArg, ...]
+
+    @property
+    def local_rows(self) -> bool:
+        """Whether the partial sum needs its number of rows ``N``."""
+        return bool(self.dpars or self.pointwise or self.index_sets)
 
 
 @dataclass(frozen=True)
@@ -230,36 +326,55 @@ def sliced_variable(spec: ModelSpec) -> StanArg:
 
 def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     """Whether mu goes through Stan's GLM function: as brms, when the family and link
-    have one, mu has population-level coefficients and there are no weights; and when
-    the function takes mu's other parts and the other dpars as they are."""
+    have one, mu has population-level coefficients and there are no addition terms
+    but trials (weights, se, rate, cens, trunc); and when the function takes mu's
+    other parts and the other dpars as they are."""
     glm = spec.family.family.stan.glm.get(spec.family.link.name)
-    if glm is None or spec.response.weights is not None:
+    r = spec.response
+    if glm is None or r.weights is not None or r.se is not None or r.denom is not None:
         return False
-    if not any(part.kind == "design" for part in parts):
+    if r.uses_cdf or not any(part.kind == "design" for part in parts):
         return False
     if not glm.alpha and any(part.kind != "design" for part in parts):
         return False
     return glm.vector_dpars or len(spec.predictors) == 1
 
 
+def _data_type(spec: ModelSpec) -> str:
+    """Stan type of observation-level data on the scale of the response."""
+    return "array[] int" if spec.family.family.discrete else "vector"
+
+
 def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     family = spec.family.family
+    response = spec.response
     reads: dict[str, StanArg] = {}
 
     def use(arg: StanArg) -> str:
         reads.setdefault(arg.name, arg)
         return arg.name
 
-    weighted = spec.response.weights is not None
-    pointwise = weighted or not family.stan.vectorized
-    rows = pos.row if pointwise else pos.rows
-    args = {"y": rows(use(StanArg("Y", "array[] int" if family.discrete else "vector", True)))}
-    if spec.response.trials is not None:
-        args["trials"] = rows(use(StanArg("trials", "array[] int", True)))
+    # brms vectorizes a censored likelihood over index sets of rows, unless
+    # interval censoring, weights or truncation make it a loop
+    censored = response.cens is not None
+    by_index = (
+        censored
+        and family.stan.vectorized
+        and response.rcens is None
+        and response.weights is None
+        and not response.truncated
+    )
+    weighted = response.weights is not None
+    pointwise = weighted or not family.stan.vectorized or response.uses_cdf and not by_index
+    use(StanArg("Y", _data_type(spec), True))
+    if response.trials is not None:
+        use(StanArg("trials", "array[] int", True))
     weights = pos.row(use(StanArg("weights", "vector", True))) if weighted else ""
+    cens = pos.row(use(StanArg("cens", "array[] int", True))) if censored else ""
 
     mu_parts = _eta_parts(spec, spec.predictors[0])
     glm = _use_glm(spec, mu_parts)
+    glm_args: dict[str, str] = {}
     dpars = []
     for p in spec.predictors:
         parts = mu_parts if p.dpar == "mu" else _eta_parts(spec, p)
@@ -273,27 +388,121 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
             if any(part.kind == "rowwise" for part in rest):
                 dpars.append(_local_vector(p.dpar, rest, pos, None))
                 alpha = p.dpar
-            args |= {"x": pos.rows(design.data.name), "beta": design.value.name, "alpha": alpha}
+            glm_args = {"x": pos.rows(design.data.name), "beta": design.value.name, "alpha": alpha}
             continue
         dpars.append(_local_vector(p.dpar, parts, pos, p.inverse_link))
-        args[p.dpar] = f"{p.dpar}[n]" if pointwise else p.dpar
-
-    for t in spec.predictors[0].terms:
-        args |= {name: use(arg) for name, arg in t.likelihood_args().items()}
+    term_args = {
+        name: use(arg)
+        for t in spec.predictors[0].terms
+        for name, arg in t.likelihood_args().items()
+    }
     for d in spec.scalar_dpars:
-        args[d.name] = use(StanArg(d.name, "real", False))
-    link = spec.family.link.name
-    args["dist"] = family.stan.glm[link].name if glm else family.stan.dist[link][0]
+        use(StanArg(d.name, "real", False))
+    dist, takes_eta = spec.family.stan_dist(response.uses_cdf)
+    takes_eta = not takes_eta
+    for name, kind in _addition_reads(spec, takes_eta):
+        use(StanArg(name, kind, True))
+
+    def args(rows: Rows) -> dict[str, str]:
+        """Arguments of the family macros at ``rows``, ``y`` the response."""
+        out = {"y": rows.data("Y")}
+        if response.trials is not None:
+            out["trials"] = rows.data("trials")
+        out |= {d.name: rows.local(d.name) for d in dpars}
+        out |= {d.name: d.name for d in spec.scalar_dpars}
+        out |= term_args
+        if glm:
+            return out | glm_args | {"dist": family.stan.glm[spec.family.link.name].name}
+        if response.se is not None and response.se_sigma:
+            out["sigma"] = f"sqrt(square({out['sigma']}) + {rows.data('se2')})"
+        elif response.se is not None:
+            out["sigma"] = rows.data("se")
+        if response.denom is not None:
+            for dpar in family.rate_dpars:
+                if dpar == "mu" and takes_eta:
+                    out[dpar] = f"{out[dpar]} + {rows.data('log_denom')}"
+                else:
+                    out[dpar] = f"{out[dpar]} .* {rows.data('denom')}"
+        out["dist"] = dist
+        return out
+
+    if by_index:
+        contributions = tuple(
+            Contribution(Density(Call(fn, args(Rows(pos, s.rows)))))
+            for s, fn in zip(_INDEX_SETS, ("lpdf", "lccdf", "lcdf"), strict=True)
+        )
+        row_args = args(Rows(pos, "n"))
+    else:
+        rows = Rows(pos, "n" if pointwise else "")
+        row_args = args(rows)
+        contributions = _contributions(spec, rows, row_args)
     return Likelihood(
         pos=pos,
         family_template=f"families/{family.stan.template}.stan.j2",
         glm=glm,
-        args=args,
+        args=row_args,
         dpars=tuple(dpars),
         pointwise=pointwise,
         weights=weights,
+        contributions=contributions,
+        index_sets=_INDEX_SETS if by_index else (),
+        cens=cens,
         reads=tuple(reads.values()),
     )
+
+
+def _addition_reads(spec: ModelSpec, takes_eta: bool) -> list[tuple[str, str]]:
+    """The data of the addition terms the likelihood reads (besides trials, weights and
+    cens), with their Stan types: brms's ``se``/``se2``, ``denom``/``log_denom``,
+    ``rcens``, ``lb`` and ``ub``."""
+    r = spec.response
+    out = []
+    if r.se is not None:
+        out.append(("se2" if r.se_sigma else "se", "vector"))
+    if r.denom is not None:
+        out.append(("log_denom" if takes_eta else "denom", "vector"))
+        if len(spec.family.family.rate_dpars) > 1:
+            out.append(("denom", "vector"))
+    bound_type = "array[] int" if spec.family.family.discrete else "array[] real"
+    out += [(name, bound_type) for name, v in (("lb", r.lb), ("ub", r.ub)) if v is not None]
+    if r.rcens is not None:
+        out.append(("rcens", _data_type(spec)))
+    return out
+
+
+def _contributions(spec: ModelSpec, rows: Rows, args: dict[str, str]) -> tuple[Contribution, ...]:
+    """The statements of a likelihood that is not vectorized over index sets: the
+    density, or one per censoring code (brms's ``if (cens[n] == 0) ... else if``),
+    each minus the log probability within the truncation bounds."""
+    r = spec.response
+    trunc = _truncation(spec, rows, args)
+    if r.cens is None:
+        return (Contribution(Density(Call("lpdf", args)), trunc),)
+    cens = rows.data("cens")
+    out = [
+        Contribution(Density(Call(fn, args)), trunc, f"{cens} == {code}")
+        for code, fn in ((0, "lpdf"), (1, "lccdf"), (-1, "lcdf"))
+    ]
+    if r.rcens is not None:
+        upper = Call("lcdf", args | {"y": rows.data("rcens")})
+        out.append(Contribution(Density(upper, Call("lcdf", args)), trunc, f"{cens} == 2"))
+    return tuple(out)
+
+
+def _truncation(spec: ModelSpec, rows: Rows, args: dict[str, str]) -> Density | None:
+    """The log probability within the bounds of ``trunc()``, as brms: ``lccdf(lb)``,
+    ``lcdf(ub)`` or ``log_diff_exp(lcdf(ub), lcdf(lb))``; a discrete response's lower
+    bound is inclusive, so its cdf is taken at ``lb - 1``."""
+    r = spec.response
+    lb = rows.data("lb") + (" - 1" if spec.family.family.discrete else "")
+    ub = rows.data("ub")
+    if r.lb is not None and r.ub is not None:
+        return Density(Call("lcdf", args | {"y": ub}), Call("lcdf", args | {"y": lb}))
+    if r.lb is not None:
+        return Density(Call("lccdf", args | {"y": lb}))
+    if r.ub is not None:
+        return Density(Call("lcdf", args | {"y": ub}))
+    return None
 
 
 def _stan_bounds(lb: float | None, ub: float | None) -> str:
@@ -366,6 +575,8 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "response_decl": "array[N] int Y;" if family.discrete else "vector[N] Y;",
         "trials": spec.response.trials is not None,
         "weights": spec.response.weights is not None,
+        "response": spec.response,
+        "int_response": family.discrete,
         "nthres": spec.response.nthres,
         "terms": spec.terms,
         "scalar_dpars": [

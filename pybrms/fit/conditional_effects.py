@@ -172,11 +172,17 @@ def _levels(column: pd.Series) -> list[Any]:
 
 
 def _conditions(spec: ModelSpec) -> dict[str, Any]:
-    """Values of every predictor not varied: mean, reference level, or 1 for trials."""
+    """Values of every predictor not varied: mean, reference level, or 1 for trials.
+
+    As brms, the columns of se(), rate() and trunc() are set like predictors (the
+    predictions read them); those of weights() and cens() are not needed.
+    """
     response = spec.formula.mu.response
     assert response is not None  # the main formula always has a response
     trials = {a for add in response.additions if add.name == "trials" for a in add.args}
-    skip = {response.expr} | {a for add in response.additions for a in add.args}
+    unused = ("trials", "weights", "cens")
+    skip = {response.expr}
+    skip |= {a for add in response.additions if add.name in unused for a in add.args}
     skip |= {f for g in spec.groups for f in g.factors}
     out: dict[str, Any] = dict.fromkeys(trials & set(spec.data.columns), 1)
     integers = _integer_variables(spec)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
-from pybrms.spec.build import addition_values, response_from_data
+from pybrms.spec.additions import addition_values, known_se, rate_denominators, truncation
+from pybrms.spec.build import response_from_data
 from pybrms.spec.frame import check_columns
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
 from pybrms.spec.terms import RowRequest, Term
@@ -52,11 +53,18 @@ class PredictionData:
         One entry per predictor of the spec, in the spec's order.
     trials
         Number of trials per row (binomial), else None.
+    se, denom, lb, ub
+        Known standard errors (``se()``), rate denominators (``rate()``) and
+        truncation bounds (``trunc()``) per row, each None when not in the model.
     """
 
     N: int
     predictors: tuple[PredictorData, ...]
     trials: np.ndarray | None
+    se: np.ndarray | None = None
+    denom: np.ndarray | None = None
+    lb: np.ndarray | None = None
+    ub: np.ndarray | None = None
 
 
 def prediction_data(
@@ -105,21 +113,35 @@ def prediction_data(
     ([[2.0]], ('c',))
     """
     request = RowRequest(newdata, allow_new_levels, group_coefs)
+    r = spec.response
     if newdata is None:
-        return PredictionData(
-            spec.N,
-            tuple(_predictor_data(p, request) for p in spec.predictors),
-            spec.response.trials,
-        )
+        predictors = tuple(_predictor_data(p, request) for p in spec.predictors)
+        return PredictionData(spec.N, predictors, r.trials, r.se, r.denom, r.lb, r.ub)
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}.")
-    _check_finite(newdata, spec.formula.variables - _lhs_variables(spec, "response"))
+    _check_finite(newdata, spec.formula.variables - _lhs_variables(spec, "response", "cens"))
     predictors = tuple(_predictor_data(p, request) for p in spec.predictors)
-    check_columns(newdata, _lhs_variables(spec, "trials"))
-    trials = addition_values(spec.formula.mu, "trials", newdata)
+    terms = spec.formula.mu
+    check_columns(newdata, _lhs_variables(spec, *_PREDICTION_ADDITIONS))
+    trials = addition_values(terms, "trials", newdata)
     if trials is not None:
         trials = np.asarray(trials, dtype=np.int64)
-    return PredictionData(len(newdata), predictors, trials)
+    se = known_se(terms, newdata)
+    bounds = truncation(terms, newdata, None, spec.family.family)
+    return PredictionData(
+        len(newdata),
+        predictors,
+        trials,
+        None if se is None else se[0],
+        rate_denominators(terms, newdata),
+        None if bounds is None else bounds.lb,
+        None if bounds is None else bounds.ub,
+    )
+
+
+# Addition terms whose columns new rows need for predictions (brms reads them too);
+# log_lik also needs the response, weights and cens().
+_PREDICTION_ADDITIONS = ("trials", "se", "rate", "trunc")
 
 
 def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Response:
@@ -138,7 +160,9 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     """
     if newdata is None:
         return spec.response
-    check_columns(newdata, _lhs_variables(spec, "response", "trials", "weights"))
+    check_columns(
+        newdata, _lhs_variables(spec, "response", "weights", "cens", *_PREDICTION_ADDITIONS)
+    )
     return response_from_data(
         spec.formula.mu, newdata, spec.family.family, nthres=spec.response.nthres or None
     )

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
+from pybrms.fit.censoring import censored_log_lik, truncated_predict, truncation_log_mass
 from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import (
     PredictionData,
@@ -236,7 +237,10 @@ def posterior_predict(
     """Draws from the posterior predictive distribution, as brms's ``posterior_predict()``.
 
     One response per posterior draw and row, drawn from the family with that
-    draw's parameters; ordinal responses are categories ``1..K``.
+    draw's parameters; ordinal responses are categories ``1..K``. As brms, the
+    known standard errors of ``se()`` join ``sigma``, ``rate()`` scales the
+    mean, responses of a truncated model lie within the bounds of ``trunc()``
+    (drawn by inverting the cdf), and censoring is ignored.
 
     Parameters
     ----------
@@ -268,7 +272,10 @@ def posterior_predict(
         spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
     )
     draws = _dpar_draws(spec, data, variables, generator)
-    return spec.family.family.predict(draws, generator)
+    family = spec.family.family
+    if data.lb is not None or data.ub is not None:
+        return truncated_predict(family, draws, data.lb, data.ub, generator)
+    return family.predict(draws, generator)
 
 
 def log_lik(
@@ -285,8 +292,10 @@ def log_lik(
     """Pointwise log-likelihood of every draw, as brms's ``log_lik()``.
 
     With ``weights()``, each row's log density is multiplied by its weight,
-    as in the Stan program. Summed over rows, the result is the log-likelihood
-    term of the model's log density.
+    as in the Stan program; a censored row (``cens()``) contributes the log
+    probability of its censoring interval, and a truncated row (``trunc()``)
+    its log density minus the log probability within its bounds. Summed over
+    rows, the result is the log-likelihood term of the model's log density.
 
     Parameters
     ----------
@@ -315,7 +324,12 @@ def log_lik(
         spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
     )
     draws = _dpar_draws(spec, data, variables, generator)
-    out = spec.family.family.log_lik(draws, response.values)
+    family = spec.family.family
+    out = family.log_lik(draws, response.values)
+    if response.cens is not None:
+        out = censored_log_lik(family, draws, response, out)
+    if response.truncated:
+        out = out - truncation_log_mass(family, draws, response)
     return out if response.weights is None else out * response.weights
 
 
@@ -357,6 +371,13 @@ def _dpar_draws(
     etas = _linear_predictors(data, variables, rng)
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
+    if data.se is not None:
+        # brms's add_sigma_se: the known standard errors join or replace sigma
+        se = data.se[np.newaxis, :]
+        dpars["sigma"] = np.sqrt(dpars["sigma"] ** 2 + se**2) if spec.response.se_sigma else se
+    if data.denom is not None:
+        for name in spec.family.family.rate_dpars:
+            dpars[name] = dpars[name] * data.denom
     mu = spec.predictors[0]
     extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
     return DparDraws(dpars, etas["mu"], mu.link.inverse, extra.get("thres"), data.trials)

@@ -1,6 +1,6 @@
 """brms's special terms that pybrms does not support yet, and the error that says so.
 
-brms gives meaning to calls such as ``s(x)``, ``gp(x)`` or ``y | se(s) ~ x``
+brms gives meaning to calls such as ``s(x)``, ``gp(x)`` or ``y | mi() ~ x``
 that are not transforms of data. A formula using one fails here, at parse
 time and whatever the data's column names, instead of reaching formulaic (which
 would evaluate ``cs(x)`` as its own cubic spline, and report ``s(x)`` as an
@@ -45,11 +45,7 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
 #: support yet, with what they are in brms.
 NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
     {
-        "se": "known standard errors",
-        "cens": "censoring",
-        "trunc": "truncation",
         "mi": "missing response values imputed",
-        "rate": "rate (exposure) of a count",
         "subset": "subset of a multivariate model",
         "thres": "ordinal thresholds",
         "cat": "number of categories",
@@ -66,7 +62,7 @@ SUPPORTED = (
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
     "offset(), monotonic effects (mo(x)), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
-    "and the addition terms trials() and weights()"
+    "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
 )
 
 

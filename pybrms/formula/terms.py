@@ -36,6 +36,7 @@ from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
 __all__ = [
     "ADDITIONS",
     "Addition",
+    "AdditionSignature",
     "BrmsFormula",
     "FormulaTerms",
     "GroupTerm",
@@ -52,16 +53,50 @@ class Addition:
     ----------
     name : str
         The addition function, a key of :data:`ADDITIONS`
-        (``"trials"``, ``"weights"``).
+        (``"trials"``, ``"weights"``, ``"se"``, ``"rate"``, ``"cens"``, ``"trunc"``).
     args : tuple of str
-        The arguments as written (a column name or a number), e.g. ``("n",)``.
+        The arguments given, as written (a column name, a number, an expression
+        or a logical flag), e.g. ``("n",)``, in the order of ``params``.
+    params : tuple of str
+        brms's name of each argument (``("x",)``; ``("lb", "ub")`` for
+        ``trunc(0, 10)``), positional arguments matched as R does.
     span : Span or None
         Where the term sits in the formula, for error messages; not compared.
     """
 
     name: str
     args: tuple[str, ...]
+    params: tuple[str, ...] = ("x",)
     span: Span | None = field(default=None, compare=False, repr=False)
+
+    def value(self, param: str) -> str | None:
+        """The argument given for ``param``, or None.
+
+        Examples
+        --------
+        >>> from pybrms.formula import parse
+        >>> parse("y | trunc(ub = 10) ~ x").response.addition("trunc").value("ub")
+        '10'
+        """
+        return dict(zip(self.params, self.args, strict=True)).get(param)
+
+    @property
+    def label(self) -> str:
+        """The term for messages, optional arguments named: ``cens(c, y2 = u)``.
+
+        Examples
+        --------
+        >>> from pybrms.formula import parse
+        >>> parse("y | trunc(ub = 10) ~ x").response.addition("trunc").label
+        'trunc(ub = 10)'
+        """
+        signature = ADDITIONS[self.name]
+        positional = signature.params[: signature.required]
+        given = ", ".join(
+            a if p in positional else f"{p} = {a}"
+            for p, a in zip(self.params, self.args, strict=True)
+        )
+        return f"{self.name}({given})"
 
 
 @dataclass(frozen=True)
@@ -200,8 +235,38 @@ class BrmsFormula:
 # Building terms from the syntax tree
 # ---------------------------------------------------------------------------
 
-#: Addition terms allowed on the response, with their number of arguments.
-ADDITIONS: Mapping[str, int] = {"trials": 1, "weights": 1}
+
+@dataclass(frozen=True)
+class AdditionSignature:
+    """brms's arguments of one addition term.
+
+    Attributes
+    ----------
+    params : tuple of str
+        Argument names in R's order; positional arguments fill them in turn.
+    required : int
+        How many of the first ``params`` must be given.
+    flags : frozenset of str
+        Logical arguments (``TRUE``/``FALSE``), which name no data column.
+    """
+
+    params: tuple[str, ...]
+    required: int = 1
+    flags: frozenset[str] = frozenset()
+
+
+#: Addition terms allowed on the response, with brms's arguments.
+ADDITIONS: Mapping[str, AdditionSignature] = {
+    "trials": AdditionSignature(("x",)),
+    "weights": AdditionSignature(("x",)),
+    "se": AdditionSignature(("x", "sigma"), flags=frozenset({"sigma"})),
+    "rate": AdditionSignature(("denom",)),
+    "cens": AdditionSignature(("x", "y2")),
+    "trunc": AdditionSignature(("lb", "ub"), required=0),
+}
+
+#: R's spellings of a logical flag.
+LOGICAL_VALUES = {"TRUE": True, "True": True, "T": True, "FALSE": False, "False": False, "F": False}
 
 # Operators that carry brms structure rather than formulaic design: valid only
 # where this module looks for them (the root, a group term, the response).
@@ -232,14 +297,6 @@ _KIND_USAGE = {
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
 
-_CORRELATION_VALUES = {
-    "TRUE": True,
-    "True": True,
-    "T": True,
-    "FALSE": False,
-    "False": False,
-    "F": False,
-}
 _ID_VALUE = re.compile(r"""(?:"([^"]*)"|'([^']*)'|([\w.]+))""")
 
 
@@ -314,18 +371,78 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
     _check_plain(node, source)
     # R evaluates the response (log(y), y^2, y / 10) as arithmetic, not as terms
     expr = python_code(node.span.text(source))
-    additions = tuple(
-        Addition(call.name, tuple(python_code(arg.text) for arg in call.token.args), call.span)
-        for call in calls
-    )
+    additions = tuple(_addition(call, source) for call in calls)
     variables = _python_variables(expr, node.span, source).union(
         *(
             _python_variables(python_code(arg.text), arg.span, source)
             for call in calls
-            for arg in call.token.args
+            for param, arg in zip(_matched_params(call, source), call.token.args, strict=True)
+            if param not in ADDITIONS[call.name].flags
         )
     )
     return ResponseTerm(expr, additions, node.span), variables
+
+
+def _matched_params(call: Call, source: str) -> tuple[str, ...]:
+    """The parameter of each argument of an addition term, matched as R does: by
+    name, then the unnamed ones in order."""
+    signature = ADDITIONS[call.name]
+    args = call.token.args
+    named = [arg.keyword for arg in args if arg.keyword]
+    for arg in args:
+        if arg.keyword and arg.keyword not in signature.params:
+            raise syntax_error(
+                source,
+                arg.span,
+                f"{call.name}() has no argument {arg.keyword!r}; its arguments: "
+                f"{', '.join(signature.params)}",
+            )
+    if len(set(named)) != len(named):
+        raise syntax_error(source, call.span, f"an argument of {call.name}() is given twice")
+    free = iter(p for p in signature.params if p not in named)
+    params = []
+    for arg in args:
+        param = arg.keyword or next(free, None)
+        if param is None:
+            raise syntax_error(
+                source,
+                arg.span,
+                f"{call.name}() takes at most {len(signature.params)} "
+                f"argument{'s' * (len(signature.params) > 1)} ({', '.join(signature.params)})",
+            )
+        params.append(param)
+    missing = [p for p in signature.params[: signature.required] if p not in params]
+    if missing or not params:
+        raise syntax_error(
+            source,
+            call.span,
+            f"{call.name}() needs the argument {(missing or signature.params)[0]!r}, "
+            f"e.g. y | {_ADDITION_EXAMPLES[call.name]} ~ x",
+        )
+    for param, arg in zip(params, args, strict=True):
+        if param in signature.flags and arg.text not in LOGICAL_VALUES:
+            raise syntax_error(source, arg.span, f"{param} of {call.name}() must be TRUE or FALSE")
+    return tuple(params)
+
+
+def _addition(call: Call, source: str) -> Addition:
+    params = _matched_params(call, source)
+    flags = ADDITIONS[call.name].flags
+    args = tuple(
+        arg.text if param in flags else python_code(arg.text)
+        for param, arg in zip(params, call.token.args, strict=True)
+    )
+    return Addition(call.name, args, params, call.span)
+
+
+_ADDITION_EXAMPLES = {
+    "trials": "trials(n)",
+    "weights": "weights(w)",
+    "se": "se(sei)",
+    "rate": "rate(exposure)",
+    "cens": "cens(censored)",
+    "trunc": "trunc(lb = 0)",
+}
 
 
 def _addition_call(sign: str, node: Node, source: str) -> Call:
@@ -341,12 +458,6 @@ def _addition_call(sign: str, node: Node, source: str) -> Call:
             f"{', '.join(ADDITIONS)}, e.g. y | trials(n) ~ x",
         )
     _require_plus(sign, node, "an addition term", source)
-    arity = ADDITIONS[node.name]
-    args = node.token.args
-    if len(args) != arity or any(arg.keyword for arg in args):
-        raise syntax_error(
-            source, node.span, f"{node.name}() takes {arity} unnamed argument{'s' * (arity > 1)}"
-        )
     return node
 
 
@@ -675,9 +786,9 @@ def _id_value(text: str, span: Span, source: str) -> str:
 
 
 def _correlation_value(text: str, span: Span, source: str) -> bool:
-    if text not in _CORRELATION_VALUES:
+    if text not in LOGICAL_VALUES:
         raise syntax_error(source, span, "cor must be TRUE or FALSE")
-    return _CORRELATION_VALUES[text]
+    return LOGICAL_VALUES[text]
 
 
 _GR_OPTIONS: dict[str, Callable[[str, Span, str], Any]] = {

@@ -15,7 +15,18 @@ import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, as_brms_formula
+from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.priors import Dist, Priors
+from pybrms.spec.additions import (
+    addition_label,
+    addition_values,
+    censoring,
+    check_stan_int,
+    first_bad,
+    known_se,
+    rate_denominators,
+    truncation,
+)
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, resolve_family
 from pybrms.spec.frame import (
@@ -25,9 +36,9 @@ from pybrms.spec.frame import (
     design_matrix,
     evaluate,
     group_levels,
+    numeric,
     row_label,
 )
-from pybrms.spec.frame import numeric as _numeric
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
@@ -42,7 +53,7 @@ from pybrms.spec.terms import (
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
-__all__ = ["build_spec", "get_prior"]
+__all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
 
 FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
@@ -50,9 +61,6 @@ FamilyLike = str | BoundFamily
 # brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, family
 # parameters, Intercept, simo_, r_.
 _NAME_ORDER = {"b": 0, "bsp": 1, "sd": 2, "cor": 3, "Intercept": 5, "simo": 6, "r": 7}
-
-# Stan's int is a 32-bit signed integer.
-_STAN_INT_MAX = 2**31 - 1
 
 
 def build_spec(
@@ -109,7 +117,7 @@ def build_spec(
     bform = as_brms_formula(formula)
     bound = resolve_family(family)
     _check_dpars(bform, bound.family)
-    _check_additions(bform.mu, bound.family)
+    _check_additions(bform, bound.family)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     check_columns(data, bform.variables)
@@ -125,7 +133,7 @@ def build_spec(
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
         for d in bound.family.dpars
-        if d.name not in bform.dpars
+        if d.name not in bform.dpars and (d.name != "sigma" or response.estimates_sigma)
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -184,45 +192,35 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
             )
 
 
-def _check_additions(terms: FormulaTerms, family: Family) -> None:
+# Why a family may refuse an addition term, for the error message.
+_ADDITION_NEEDS = {
+    "se": "known standard errors are added to sigma of gaussian, student or skew_normal",
+    "rate": "a rate needs a count family (poisson, negbinomial)",
+    "cens": "censoring needs a family whose cumulative distribution function Stan has",
+    "trunc": "truncation needs a family whose cumulative distribution function Stan has",
+}
+
+
+def _check_additions(bform: BrmsFormula, family: Family) -> None:
+    terms = bform.mu
     assert terms.response is not None  # guaranteed by the parser for the main formula
     given = {a.name for a in terms.response.additions}
     for name in sorted(given - family.additions):
+        why = f" ({_ADDITION_NEEDS[name]})" if name in _ADDITION_NEEDS else ""
         raise SpecError(
-            f"Addition term {name}() is not allowed for family {family.name!r}; "
-            f"allowed: {', '.join(sorted(family.additions))}."
+            f"Addition term {addition_label(terms, name)} is not allowed for family "
+            f"{family.name!r}{why}; allowed: {', '.join(sorted(family.additions))}."
         )
     for name in sorted(family.required_additions - given):
         raise SpecError(
             f"Family {family.name!r} needs the addition term {name}(), e.g. 'y | {name}(n) ~ x'."
         )
-
-
-def addition_values(terms: FormulaTerms, name: str, data: pd.DataFrame) -> np.ndarray | None:
-    """Values of the addition term ``name`` (``trials``, ``weights``) in ``data``, or None."""
-    assert terms.response is not None
-    addition = terms.response.addition(name)
-    if addition is None:
-        return None
-    (arg,) = addition.args
-    if arg in data.columns:
-        return data[arg].to_numpy()
-    try:
-        return np.full(len(data), float(arg))
-    except ValueError:
-        return evaluate(arg, data)
-
-
-def _addition_label(terms: FormulaTerms, name: str) -> str:
-    """The addition term as written, e.g. ``trials(n)``."""
-    assert terms.response is not None
-    return f"{name}({', '.join(terms.response.addition(name).args)})"
-
-
-def _first_bad(values: np.ndarray, bad: np.ndarray, index: pd.Index) -> str:
-    pos = int(np.flatnonzero(bad)[0])
-    value = float(values[pos])
-    return f"{row_label(index, pos)} has {int(value) if value.is_integer() else value!r}"
+    se = terms.response.addition("se")
+    if se is not None and "sigma" in bform.dpars and not LOGICAL_VALUES[se.value("sigma") or "F"]:
+        raise SpecError(
+            f"sigma cannot have a formula with {se.label}: the standard errors replace "
+            f"sigma; write se({se.args[0]}, sigma = TRUE) to estimate sigma besides them."
+        )
 
 
 def response_from_data(
@@ -240,34 +238,34 @@ def response_from_data(
     weights = addition_values(terms, "weights", data)
     where = f"Response {expr!r} of family {family.name!r}"
     if weights is not None:
-        weights = _numeric(weights, "weights")
-        check_finite(weights, _addition_label(terms, "weights"), data.index)
+        weights = numeric(weights, "weights")
+        check_finite(weights, addition_label(terms, "weights"), data.index)
         if (weights < 0).any():
             raise SpecError(
-                f"Weights must be non-negative; {_first_bad(weights, weights < 0, data.index)}."
+                f"Weights must be non-negative; {first_bad(weights, weights < 0, data.index)}."
             )
     if family.ordinal:
         values = _ordinal_codes(raw, where, data.index, nthres)
         nthres = int(values.max()) - 1 if nthres is None else nthres
         return Response(expr, values, weights=weights, nthres=nthres)
-    y = _numeric(raw, f"response {expr!r}")
+    y = numeric(raw, f"response {expr!r}")
     check_finite(y, where, data.index)
     assert family.support.outside is not None  # only ordinal responses have none
     bad = family.support.outside(y)
     if bad.any():
         rule = family.support.rule
-        raise SpecError(f"{where} must be {rule}; {_first_bad(y, bad, data.index)}.")
+        raise SpecError(f"{where} must be {rule}; {first_bad(y, bad, data.index)}.")
     if family.discrete:
-        _check_stan_int(y, where, data.index)
+        check_stan_int(y, where, data.index)
     if trials is not None:
-        trials = _numeric(trials, "trials")
-        what = _addition_label(terms, "trials")
+        trials = numeric(trials, "trials")
+        what = addition_label(terms, "trials")
         check_finite(trials, what, data.index)
         bad_trials = (trials < 0) | (trials != np.round(trials))
         if bad_trials.any():
-            first = _first_bad(trials, bad_trials, data.index)
+            first = first_bad(trials, bad_trials, data.index)
             raise SpecError(f"{what} must be non-negative integers; {first}.")
-        _check_stan_int(trials, what, data.index)
+        check_stan_int(trials, what, data.index)
         over = y > trials
         if over.any():
             pos = int(np.flatnonzero(over)[0])
@@ -277,17 +275,22 @@ def response_from_data(
             )
         trials = trials.astype(np.int64)
     values = y.astype(np.int64) if family.discrete else y
-    return Response(expr, values, trials=trials, weights=weights)
-
-
-def _check_stan_int(values: np.ndarray, what: str, index: pd.Index) -> None:
-    """Refuse integers that Stan's ``int`` (32-bit signed) cannot hold."""
-    over = np.abs(values) > _STAN_INT_MAX
-    if over.any():
-        raise SpecError(
-            f"{what} exceeds Stan's integer range (32-bit signed int, at most "
-            f"{_STAN_INT_MAX}); {_first_bad(values, over, index)}."
-        )
+    se = known_se(terms, data)
+    cens = censoring(terms, data, y, family)
+    bounds = truncation(terms, data, y, family)
+    return Response(
+        expr,
+        values,
+        trials=trials,
+        weights=weights,
+        se=None if se is None else se[0],
+        se_sigma=se is not None and se[1],
+        denom=rate_denominators(terms, data),
+        cens=None if cens is None else cens.cens,
+        rcens=None if cens is None else cens.rcens,
+        lb=None if bounds is None else bounds.lb,
+        ub=None if bounds is None else bounds.ub,
+    )
 
 
 def _not_integer(y: np.ndarray) -> np.ndarray:
@@ -305,10 +308,10 @@ def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index, nthres: int | N
     else:
         y = np.asarray(raw, dtype=float)
         check_finite(y, where, index)
-        _check_stan_int(y, where, index)
+        check_stan_int(y, where, index)
         bad = (y < 1) | _not_integer(y)
         if bad.any():
-            raise SpecError(f"{where} must be an integer 1..K; {_first_bad(y, bad, index)}.")
+            raise SpecError(f"{where} must be an integer 1..K; {first_bad(y, bad, index)}.")
         values = y.astype(np.int64)
     if nthres is None and values.max() < 2:
         raise SpecError(f"{where} needs at least two categories.")
@@ -350,7 +353,7 @@ def _predictor(
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
         link = bound.link
-        applies_inverse = bound.family.stan.dist[link.name][1]
+        applies_inverse = bound.stan_dist(response.uses_cdf)[1]
     else:
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True

@@ -40,6 +40,21 @@ class Response:
         Observation weights, else None.
     nthres
         Number of thresholds (ordinal families), else 0.
+    se
+        Known standard errors of ``se()``, else None.
+    se_sigma
+        ``se(x, sigma = TRUE)``: ``sigma`` is estimated besides the standard
+        errors; otherwise they replace it.
+    denom
+        Denominators of ``rate()``, else None.
+    cens
+        Censoring codes of ``cens()`` (-1 left, 0 none, 1 right, 2 interval), else None.
+    rcens
+        Right ends of interval censoring (0 in other rows) when ``cens(x, y2)``
+        gives them, else None.
+    lb, ub
+        Truncation bounds of ``trunc()`` per row; None for a side without a
+        finite bound.
     """
 
     expr: str
@@ -47,6 +62,28 @@ class Response:
     trials: np.ndarray | None = None
     weights: np.ndarray | None = None
     nthres: int = 0
+    se: np.ndarray | None = None
+    se_sigma: bool = False
+    denom: np.ndarray | None = None
+    cens: np.ndarray | None = None
+    rcens: np.ndarray | None = None
+    lb: np.ndarray | None = None
+    ub: np.ndarray | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """Whether ``trunc()`` sets a bound."""
+        return self.lb is not None or self.ub is not None
+
+    @property
+    def uses_cdf(self) -> bool:
+        """Whether the likelihood needs the family's cdfs (censored or truncated)."""
+        return self.cens is not None or self.truncated
+
+    @property
+    def estimates_sigma(self) -> bool:
+        """Whether ``sigma`` is a parameter: always, except with ``se(x, sigma = FALSE)``."""
+        return self.se is None or self.se_sigma
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,7 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     trials = rng.integers(5, 15, size=n)
-    return pd.DataFrame(
+    df = pd.DataFrame(
         {
             "x": x,
             "z": rng.normal(size=n),
@@ -41,6 +41,17 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
             "ord": rng.integers(1, 5, size=n),
         }
     )
+    # columns of the addition terms se(), rate(), cens() and trunc()
+    df["s"] = rng.uniform(0.2, 1.0, size=n)
+    df["e"] = rng.uniform(0.5, 3.0, size=n)
+    df["c3"] = rng.choice([-1, 0, 1], size=n)
+    df["cr"] = rng.choice([False, True], size=n)
+    df["c4"] = rng.choice(["left", "none", "right", "interval"], size=n)
+    df["y2"] = df["y"] + rng.uniform(0.5, 2.0, size=n)
+    df["tl"] = df["y"] - rng.uniform(0.0, 2.0, size=n)
+    df["cp"] = np.maximum(df["count"], 1)
+    df["cu"] = df["count"] + 2
+    return df
 
 
 @dataclass(frozen=True)
@@ -163,4 +174,30 @@ CONSTANT_MODEL = Case(
     + prior("constant(0.5)", coef="x")
     + prior("constant(0.2)", dpar="sigma")
     + prior("constant(1)", class_="sd", group="g", coef="x"),
+)
+
+
+# Addition terms se(), rate(), cens() and trunc(), alone and with weights() and
+# trials(), one per way the likelihood is written: se replacing or joining sigma,
+# log_denom added to a log-link predictor or denom scaling mu (and shape),
+# censoring vectorized over index sets or in a loop with interval censoring,
+# truncation with per-row and constant bounds (discrete: from lb - 1).
+ADDITION_MODELS: tuple[Case, ...] = (
+    Case("gaussian_se", "y | se(s) ~ x + (1 | g)", "gaussian"),
+    Case(
+        "student_se_sigma_weights",
+        bf("y | se(s, sigma = TRUE) + weights(w) ~ x", sigma="~ z"),
+        "student",
+    ),
+    Case("poisson_rate", "count | rate(e) ~ x + (1 | g)", "poisson"),
+    Case("negbinomial_rate_cens", "count | rate(e) + cens(c3) ~ x", "negbinomial"),
+    Case("weibull_right_cens", "pos | cens(cr) ~ x + (1 | g)", "weibull"),
+    Case("gaussian_interval_cens", "y | cens(c4, y2) ~ x", "gaussian"),
+    Case("gaussian_trunc", "y | trunc(lb = tl, ub = 8) ~ x + (1 | g)", "gaussian"),
+    Case("poisson_trunc_weights", "cp | trunc(1, 15) + weights(w) ~ x", "poisson"),
+    # right censoring with a lower bound: brms's lccdf(y) - lccdf(lb) is a probability
+    # (with an upper bound, lccdf(y) - lcdf(ub) is not, and random data make the
+    # posterior improper)
+    Case("lognormal_cens_trunc", "pos | cens(cr) + trunc(lb = 0.05) ~ x", "lognormal"),
+    Case("binomial_cens", "succ | trials(n) + cens(c3) ~ x", "binomial"),
 )

@@ -14,7 +14,14 @@ from pathlib import Path
 import httpstan
 import pandas as pd
 import pytest
-from model_cases import CASES, CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
+from model_cases import (
+    ADDITION_MODELS,
+    CASES,
+    CONSTANT_MODEL,
+    FAMILY_MODELS,
+    Case,
+    synthetic_data,
+)
 
 from pybrms import threading
 from pybrms.codegen import render, stancode
@@ -46,7 +53,9 @@ def _stanc(code: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", ["plain", "threaded"])
-@pytest.mark.parametrize("case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS), ids=lambda c: c.id
+)
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):
     code = stancode(case.formula, data, case.family, case.prior, threads=VARIANTS[variant])
     _stanc(code, tmp_path)
@@ -90,17 +99,22 @@ THRESHOLDS = (
 #      lines of the transformed parameters block, in this order)
 CONSTANT_CODE = {
     "b_coef": (
-        "y ~ x + z", "gaussian", prior("constant(0.5)", coef="x"),
+        "y ~ x + z",
+        "gaussian",
+        prior("constant(0.5)", coef="x"),
         ("real par_b_2;", INTERCEPT, SIGMA),
         (B, "b[1] = 0.5;", "b[2] = par_b_2;"),
     ),
     "b_class_no_intercept": (
-        "count ~ 0 + x + z + (1 | g)", "poisson", prior("constant(0)"),
+        "count ~ 0 + x + z + (1 | g)",
+        "poisson",
+        prior("constant(0)"),
         (SD_1, Z_1),
         ("vector[K] b;  // regression coefficients", "b = rep_vector(0, rows(b));"),
     ),
     "b_bounds": (
-        "y ~ x + z", "gaussian",
+        "y ~ x + z",
+        "gaussian",
         prior("normal(0, 2)", lb=-1, ub=1) + prior("constant(0.5)", coef="z"),
         ("real<lower=lb_b, upper=ub_b> par_b_1;", INTERCEPT, SIGMA),
         (
@@ -113,7 +127,9 @@ CONSTANT_CODE = {
         ),
     ),
     "b_sigma": (
-        bf("y ~ x", sigma="~ x + z"), "gaussian", prior("constant(0.2)", coef="z", dpar="sigma"),
+        bf("y ~ x", sigma="~ x + z"),
+        "gaussian",
+        prior("constant(0.2)", coef="z", dpar="sigma"),
         (
             B,
             INTERCEPT,
@@ -127,7 +143,8 @@ CONSTANT_CODE = {
         ),
     ),
     "sd_coef": (
-        "y ~ x + (1 + x || g) + (1 | h)", "gaussian",
+        "y ~ x + (1 + x || g) + (1 | h)",
+        "gaussian",
         prior("constant(0.5)", class_="sd", group="g", coef="x"),
         (
             B,
@@ -149,7 +166,9 @@ CONSTANT_CODE = {
         ),
     ),
     "sd_group_cor": (
-        "y ~ x + (1 + x | g)", "gaussian", prior("constant(1)", class_="sd", group="g"),
+        "y ~ x + (1 + x | g)",
+        "gaussian",
+        prior("constant(1)", class_="sd", group="g"),
         (
             B,
             INTERCEPT,
@@ -164,7 +183,9 @@ CONSTANT_CODE = {
         ),
     ),
     "thresholds": (
-        "ord ~ x", "cumulative", THRESHOLDS,
+        "ord ~ x",
+        "cumulative",
+        THRESHOLDS,
         (B,),
         (
             "ordered[nthres] Intercept;  // temporary thresholds for centered predictors",
@@ -174,7 +195,8 @@ CONSTANT_CODE = {
         ),
     ),
     "scalars": (
-        "y ~ x", "gaussian",
+        "y ~ x",
+        "gaussian",
         prior("constant(1)", class_="Intercept") + prior("constant(2)", class_="sigma"),
         (B,),
         (
@@ -230,7 +252,8 @@ FOLD = "vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;"
 #      unless it has weights.
 LIKELIHOOD_CODE = {
     "poisson_glm": (
-        "count ~ x + (1 | g)", "poisson",
+        "count ~ x + (1 | g)",
+        "poisson",
         (FOLD, "target += poisson_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b);"),
         (
             "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
@@ -241,9 +264,13 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1);",
     ),
     "gaussian_glm_slopes_offset": (
-        "y ~ x + offset(o) + (1 + x | g)", "gaussian",
-        (FOLD, "target += normal_id_glm_lpdf(Y | Xc, offsets + Intercept_r_1_1[J_1] "
-               "+ r_1_2[J_1] .* Z_1_2, b, sigma);"),
+        "y ~ x + offset(o) + (1 + x | g)",
+        "gaussian",
+        (
+            FOLD,
+            "target += normal_id_glm_lpdf(Y | Xc, offsets + Intercept_r_1_1[J_1] "
+            "+ r_1_2[J_1] .* Z_1_2, b, sigma);",
+        ),
         (
             "real partial_log_lik_lpmf(data array[] int J_1, int start, int end, data vector Y, "
             "data matrix Xc, vector b, data vector offsets, vector Intercept_r_1_1, "
@@ -255,7 +282,8 @@ LIKELIHOOD_CODE = {
         "Z_1_2, r_1_2, sigma);",
     ),
     "gaussian_glm_seq": (
-        "y ~ x", "gaussian",
+        "y ~ x",
+        "gaussian",
         ("target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);",),
         (
             "real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, "
@@ -265,7 +293,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Intercept, Xc, b, sigma);",
     ),
     "negbinomial_glm": (
-        "count ~ x + (1 | g)", "negbinomial",
+        "count ~ x + (1 | g)",
+        "negbinomial",
         (FOLD, "target += neg_binomial_2_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b, shape);"),
         (
             "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
@@ -276,7 +305,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1, shape);",
     ),
     "negbinomial_shape_no_glm": (
-        bf("count ~ x", shape="~ z"), "negbinomial",
+        bf("count ~ x", shape="~ z"),
+        "negbinomial",
         (
             "vector[N] mu = Intercept + Xc * b;",
             "vector[N] shape = exp(Intercept_shape + Xc_shape * b_shape);",
@@ -294,7 +324,8 @@ LIKELIHOOD_CODE = {
         "Xc_shape, b_shape);",
     ),
     "gaussian_glm_sigma": (
-        bf("y ~ x", sigma="~ z"), "gaussian",
+        bf("y ~ x", sigma="~ z"),
+        "gaussian",
         (
             "vector[N] sigma = exp(Intercept_sigma + Xc_sigma * b_sigma);",
             "target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);",
@@ -309,7 +340,8 @@ LIKELIHOOD_CODE = {
         "Xc_sigma, b_sigma);",
     ),
     "bernoulli_no_intercept": (
-        "bin ~ 0 + x + (0 + x | g)", "bernoulli",
+        "bin ~ 0 + x + (0 + x | g)",
+        "bernoulli",
         ("target += bernoulli_logit_glm_lpmf(Y | X, r_1_1[J_1] .* Z_1_1, b);",),
         (
             "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix X, "
@@ -320,7 +352,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, X, b, J_1, Z_1_1, r_1_1);",
     ),
     "binomial_glm": (
-        "succ | trials(n) ~ x", "binomial",
+        "succ | trials(n) ~ x",
+        "binomial",
         ("target += binomial_logit_glm_lpmf(Y | trials, Xc, Intercept, b);",),
         (
             "real partial_log_lik_lpmf(data array[] int Y, int start, int end, "
@@ -331,7 +364,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, trials, Intercept, Xc, b);",
     ),
     "cumulative_glm": (
-        "ord ~ x + f", "cumulative",
+        "ord ~ x + f",
+        "cumulative",
         ("target += ordered_logistic_glm_lpmf(Y | Xc, b, Intercept);",),
         (
             "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
@@ -341,7 +375,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, Intercept);",
     ),
     "cumulative_groups_vectorized": (
-        "ord ~ x + (1 | g)", "cumulative",
+        "ord ~ x + (1 | g)",
+        "cumulative",
         (
             "vector[N] mu = Xc * b + r_1_1[J_1];",
             "target += ordered_logistic_lpmf(Y | mu, Intercept);",
@@ -355,9 +390,13 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, r_1_1, Intercept);",
     ),
     "probit_inverse_link": (
-        "bin ~ x + (1 | g)", family("bernoulli", link="probit"),
-        (FOLD, "vector[N] mu = Phi(Xc * b + Intercept_r_1_1[J_1]);",
-         "target += bernoulli_lpmf(Y | mu);"),
+        "bin ~ x + (1 | g)",
+        family("bernoulli", link="probit"),
+        (
+            FOLD,
+            "vector[N] mu = Phi(Xc * b + Intercept_r_1_1[J_1]);",
+            "target += bernoulli_lpmf(Y | mu);",
+        ),
         (
             "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
             "vector b, data array[] int J_1, vector Intercept_r_1_1) {",
@@ -367,7 +406,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1);",
     ),
     "intercept_only": (
-        "y ~ 1", "gaussian",
+        "y ~ 1",
+        "gaussian",
         ("vector[N] mu = rep_vector(Intercept, N);", "target += normal_lpdf(Y | mu, sigma);"),
         (
             "real partial_log_lik_lpmf(array[] int seq, int start, int end, data vector Y, "
@@ -378,7 +418,8 @@ LIKELIHOOD_CODE = {
         "reduce_sum(partial_log_lik_lpmf, seq, grainsize, Y, Intercept, sigma);",
     ),
     "weights_loop": (
-        "count | weights(w) ~ x + (1 | g)", "poisson",
+        "count | weights(w) ~ x + (1 | g)",
+        "poisson",
         (
             FOLD,
             "vector[N] mu = Xc * b + Intercept_r_1_1[J_1];",
@@ -498,3 +539,121 @@ def test_prior_draws_take_brms_names(data, tmp_path):
     assert "real prior_sd_1 = exponential_rng(sd_1_prior_beta);" in code
     assert "while (prior_sd_1" not in code  # exponential has no mass below 0: nothing to reject
     _stanc(code, tmp_path)
+
+
+# Addition terms: the likelihood lines brms writes (brms's tests.stancode.R), plain
+# program unless the id says threaded.
+ADDITION_CODE = {
+    "se": ("y | se(s) ~ x", "gaussian", ("target += normal_lpdf(Y | mu, se);",)),
+    "se_weights": (
+        "y | se(s) + weights(w) ~ x",
+        "gaussian",
+        ("target += weights[n] * (normal_lpdf(Y[n] | mu[n], se[n]));",),
+    ),
+    "se_sigma": (
+        "y | se(s, sigma = TRUE) ~ x",
+        "gaussian",
+        (
+            "vector<lower=0>[N] se2 = square(se);",
+            "target += normal_lpdf(Y | mu, sqrt(square(sigma) + se2));",
+        ),
+    ),
+    "rate_log": ("count | rate(e) ~ x", "poisson", ("poisson_log_lpmf(Y | mu + log_denom);",)),
+    "rate_identity": (
+        "count | rate(e) ~ x",
+        family("poisson", link="identity"),
+        ("target += poisson_lpmf(Y | mu .* denom);",),
+    ),
+    "rate_negbinomial": (
+        "count | rate(e) ~ x",
+        "negbinomial",
+        ("target += neg_binomial_2_log_lpmf(Y | mu + log_denom, shape .* denom);",),
+    ),
+    "rate_cens": (
+        "count | rate(e) + cens(c3) ~ x",
+        "negbinomial",
+        (
+            "target += neg_binomial_2_lpmf(Y[Jevent[1:Nevent]] | mu[Jevent[1:Nevent]] .* "
+            "denom[Jevent[1:Nevent]], shape .* denom[Jevent[1:Nevent]]);",
+        ),
+    ),
+    "cens_vectorized": (
+        "y | cens(c3) ~ x",
+        "gaussian",
+        (
+            "array[N] int<lower=-1, upper=2> cens;",
+            "target += normal_lccdf(Y[Jrcens[1:Nrcens]] | mu[Jrcens[1:Nrcens]], sigma);",
+            "target += normal_lcdf(Y[Jlcens[1:Nlcens]] | mu[Jlcens[1:Nlcens]], sigma);",
+        ),
+    ),
+    "cens_shifted": (
+        "pos | cens(c3) ~ x",
+        "shifted_lognormal",
+        ("target += lognormal_lcdf(Y[Jlcens[1:Nlcens]] - ndt | mu[Jlcens[1:Nlcens]], sigma);",),
+    ),
+    "cens_interval_poisson": (
+        "count | cens(c4, cu) ~ x",
+        "poisson",
+        (
+            "array[N] int rcens;",
+            "if (cens[n] == 0) {",
+            "target += poisson_lpmf(Y[n] | mu[n]);",
+            "target += log_diff_exp(poisson_lcdf(rcens[n] | mu[n]), poisson_lcdf(Y[n] | mu[n]));",
+        ),
+    ),
+    "cens_weights": (
+        "pos | cens(c3) + weights(w) ~ x",
+        "exponential",
+        ("target += weights[n] * (exponential_lccdf(Y[n] | inv(mu[n])));",),
+    ),
+    "trunc_lb": (
+        "pos | trunc(0) ~ x",
+        "Gamma",
+        (
+            "target += gamma_lpdf(Y[n] | shape, shape ./ mu[n]) -",
+            "gamma_lccdf(lb[n] | shape, shape ./ mu[n]);",
+        ),
+    ),
+    "trunc_ub": (
+        "y | trunc(ub = 100) ~ x",
+        family("student", link="log"),
+        (
+            "target += student_t_lpdf(Y[n] | nu, mu[n], sigma) -",
+            "student_t_lcdf(ub[n] | nu, mu[n], sigma);",
+        ),
+    ),
+    "trunc_count": (
+        "count | trunc(0, 150) ~ x",
+        "poisson",
+        (
+            "array[N] int lb;",
+            "target += poisson_lpmf(Y[n] | mu[n]) -",
+            "log_diff_exp(poisson_lcdf(ub[n] | mu[n]), poisson_lcdf(lb[n] - 1 | mu[n]));",
+        ),
+    ),
+    "trunc_cens_threaded": (
+        "y | cens(c3) + trunc(ub = 30) ~ x",
+        "gaussian",
+        ("ptarget += normal_lccdf(Y[nn] | mu[n], sigma) -", "normal_lcdf(ub[nn] | mu[n], sigma);"),
+    ),
+    "cens_threaded": (
+        "pos | cens(c3) ~ x",
+        "lognormal",
+        (
+            "if (cens[nn] == 0) {",
+            "Jrcens[Nrcens] = n;",
+            "ptarget += lognormal_lcdf(Y[start:end][Jlcens[1:Nlcens]] | "
+            "mu[Jlcens[1:Nlcens]], sigma);",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ADDITION_CODE)
+def test_addition_terms_write_the_likelihood_as_brms(name: str, data):
+    formula, fam, lines = ADDITION_CODE[name]
+    threads = threading(2) if name.endswith("threaded") else None
+    code = stancode(formula, data, fam, threads=threads)
+    flat = " ".join(code.split())
+    for line in lines:
+        assert " ".join(line.split()) in flat, f"{line!r} not in:\n{code}"

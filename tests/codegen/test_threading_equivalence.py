@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from model_cases import CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
+from model_cases import ADDITION_MODELS, CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
 
 from pybrms import threading
 from pybrms.backends import compile_model
@@ -21,7 +21,9 @@ from pybrms.standata import make_standata
 pytestmark = pytest.mark.stan
 
 
-@pytest.mark.parametrize("case", (*FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS), ids=lambda c: c.id
+)
 def test_plain_and_threaded_log_density_agree(case: Case):
     spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
     plain = compile_model(render(spec), show_progress=False)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from model_cases import FAMILY_MODELS, Case, synthetic_data
+from model_cases import ADDITION_MODELS, FAMILY_MODELS, Case, synthetic_data
 from scipy import special, stats
 
 from pybrms.backends import CompiledModel, compile_model
@@ -516,3 +516,58 @@ def test_missing_variable_and_unknown_dpar_are_reported():
     variables = {"b": np.zeros((1, 2, 1)), "b_Intercept": np.zeros((1, 2))}
     with pytest.raises(SpecError, match="'sigma' has no linear predictor"):
         posterior_linpred(spec, variables, dpar="sigma")
+
+
+
+# ---------------------------------------------------------------------------
+# Addition terms se(), rate(), cens(), trunc(): log_lik equals the Stan program's
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=ADDITION_MODELS, ids=lambda c: c.id)
+def addition_fit(request: pytest.FixtureRequest) -> Fit:
+    case = request.param
+    spec = build_spec(case.formula, synthetic_data(), case.family)
+    model = compile_model(render(spec), show_progress=False)
+    standata = make_standata(spec)
+    draws = model.sample(
+        standata, chains=1, iter_warmup=150, iter_sampling=60, seed=5, show_progress=False
+    )
+    return Fit(case, spec, model, standata, draws)
+
+
+@pytest.mark.stan
+def test_log_lik_of_addition_terms_sums_to_stan_likelihood(addition_fit: Fit):
+    """Censored, truncated, se and rate rows: numpy's log_lik is the program's likelihood
+    term (and the test's unconstraining transform reproduces lp__ first)."""
+    fit = addition_fit
+    some = slice(0, 60, 6)
+    variables = subset(fit.variables, some)
+    points = unconstrain(fit.spec, variables)
+    lp = fit.model.log_prob(fit.standata, points, jacobian=True).lp
+    np.testing.assert_allclose(lp, fit.draws.column("lp__")[0, some], rtol=1e-7)
+    with_lik = fit.model.log_prob(fit.standata, points, jacobian=False).lp
+    prior_only = fit.model.log_prob({**fit.standata, "prior_only": 1}, points, jacobian=False).lp
+    got = log_lik(fit.spec, variables).sum(axis=1)
+    np.testing.assert_allclose(got, with_lik - prior_only, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.stan
+def test_predictions_of_addition_terms_respect_bounds_and_newdata(addition_fit: Fit):
+    """Truncated predictions lie within their bounds; the fitted rows given as new data
+    reproduce the log-likelihood and the expected values."""
+    fit = addition_fit
+    r = fit.spec.response
+    predicted = posterior_predict(fit.spec, fit.variables, rng=1)
+    assert np.isfinite(predicted).all()
+    if r.lb is not None:
+        assert (predicted >= r.lb).all()
+    if r.ub is not None:
+        assert (predicted <= r.ub).all()
+    newdata = fit.spec.data
+    np.testing.assert_allclose(
+        log_lik(fit.spec, fit.variables, newdata), log_lik(fit.spec, fit.variables)
+    )
+    np.testing.assert_allclose(
+        posterior_epred(fit.spec, fit.variables, newdata), posterior_epred(fit.spec, fit.variables)
+    )

@@ -365,6 +365,108 @@ def gaussian_monotonic() -> Case:
     return Case("y ~ x + mo(inc)", "gaussian", df, truth)
 
 
+def meta_analysis_se() -> Case:
+    """Random-effects meta-analysis: one estimate per study with known standard errors."""
+    rng = np.random.default_rng(21)
+    studies = 80
+    sei = rng.uniform(0.1, 0.4, size=studies)
+    theta = 0.5 + effects(rng, studies, 0.3)
+    df = pd.DataFrame(
+        {"y": rng.normal(theta, sei), "sei": sei, "study": pd.Categorical(range(studies))}
+    )
+    return Case(
+        "y | se(sei) ~ 1 + (1 | study)",
+        "gaussian",
+        df,
+        {"b_Intercept": 0.5, "sd_study__Intercept": 0.3},
+    )
+
+
+def student_se_sigma() -> Case:
+    rng, df = base(22)
+    df["s"] = rng.uniform(0.2, 0.8, size=N)
+    sd = np.sqrt(0.5**2 + df["s"] ** 2)
+    df["y"] = 1.0 + 0.6 * df["x"] + sd * rng.standard_t(6, size=N)
+    return Case(
+        "y | se(s, sigma = TRUE) ~ x",
+        "student",
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.6, "sigma": 0.5, "nu": 6.0},
+    )
+
+
+def poisson_rate() -> Case:
+    rng, df = base(23)
+    df["expo"] = rng.uniform(0.5, 5.0, size=N)
+    df["y"] = rng.poisson(np.exp(0.2 + 0.5 * df["x"]) * df["expo"])
+    return Case("y | rate(expo) ~ x", "poisson", df, {"b_Intercept": 0.2, "b_x": 0.5})
+
+
+def negbinomial_rate() -> Case:
+    """brms scales both the mean and the shape by the rate denominator."""
+    rng, df = base(24)
+    df["expo"] = rng.uniform(0.5, 5.0, size=N)
+    mu, shape = np.exp(0.4 - 0.3 * df["x"]) * df["expo"], 4.0 * df["expo"]
+    df["y"] = rng.negative_binomial(shape, shape / (shape + mu))
+    return Case(
+        "y | rate(expo) ~ x", "negbinomial", df, {"b_Intercept": 0.4, "b_x": -0.3, "shape": 4.0}
+    )
+
+
+def weibull_right_censored() -> Case:
+    """Survival times censored at random follow-up times (True: right censored)."""
+    rng, df = base(25)
+    shape = 1.5
+    scale = np.exp(1.0 + 0.5 * df["x"]) / special.gamma(1 + 1 / shape)
+    time = scale * rng.weibull(shape, size=N)
+    follow_up = rng.uniform(1.0, 6.0, size=N)
+    df["time"], df["censored"] = np.minimum(time, follow_up), time > follow_up
+    return Case(
+        "time | cens(censored) ~ x",
+        "weibull",
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.5, "shape": shape},
+    )
+
+
+def gaussian_interval_censored() -> Case:
+    """Most responses known only to lie between two integers, some exactly."""
+    rng, df = base(26)
+    y = 1.0 + 0.8 * df["x"] + rng.normal(0, 1.2, size=N)
+    interval = rng.uniform(size=N) < 0.7
+    df["lower"] = np.where(interval, np.floor(y), y)
+    df["upper"] = np.floor(y) + 1
+    df["cens"] = np.where(interval, "interval", "none")
+    return Case(
+        "lower | cens(cens, upper) ~ x",
+        "gaussian",
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.8, "sigma": 1.2},
+    )
+
+
+def gaussian_truncated() -> Case:
+    rng, df = base(27)
+    mu = 0.5 + 0.7 * df["x"]
+    df["y"] = stats.truncnorm.rvs((0 - mu) / 1.1, np.inf, loc=mu, scale=1.1, random_state=rng)
+    return Case(
+        "y | trunc(lb = 0) ~ x",
+        "gaussian",
+        df,
+        {"b_Intercept": 0.5, "b_x": 0.7, "sigma": 1.1},
+    )
+
+
+def poisson_truncated() -> Case:
+    """Counts observed only between 1 and 8 (zero-truncated, capped)."""
+    rng, df = base(28)
+    lam = np.exp(0.8 + 0.4 * df["x"])
+    y = rng.poisson(lam, size=(200, N))
+    first = np.argmax((y >= 1) & (y <= 8), axis=0)  # rejection: first draw within bounds
+    df["y"] = y[first, np.arange(N)]
+    return Case("y | trunc(1, 8) ~ x", "poisson", df, {"b_Intercept": 0.8, "b_x": 0.4})
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -389,6 +491,14 @@ CASES = {
         skew_normal_alpha,
         shifted_lognormal_ndt,
         gaussian_monotonic,
+        meta_analysis_se,
+        student_se_sigma,
+        poisson_rate,
+        negbinomial_rate,
+        weibull_right_censored,
+        gaussian_interval_censored,
+        gaussian_truncated,
+        poisson_truncated,
     )
 }
 
@@ -396,7 +506,7 @@ CASES = {
 # Tolerance in standard errors; see the module docstring.
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
-_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt")
+_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu")
 _PROBABILITY = ("zi", "hu", "simo_")
 
 

@@ -151,18 +151,19 @@ ERRORS = {
         f"'|' is not allowed here; {BAR_USAGE}\n  y ~ (1 | a | b | g)\n         ^"
     ),
     "y | foo(c) ~ x": (
-        "unknown addition term 'foo'; valid addition terms: trials, weights, "
-        "e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
+        "unknown addition term 'foo'; valid addition terms: trials, weights, se, rate, cens, "
+        "trunc, e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
     ),
     "y | w ~ x": (
-        "unknown addition term 'w'; valid addition terms: trials, weights, "
-        "e.g. y | trials(n) ~ x\n  y | w ~ x\n      ^"
+        "unknown addition term 'w'; valid addition terms: trials, weights, se, rate, cens, "
+        "trunc, e.g. y | trials(n) ~ x\n  y | w ~ x\n      ^"
     ),
     "y | trials(n, m) ~ x": (
-        "trials() takes 1 unnamed argument\n  y | trials(n, m) ~ x\n      ^^^^^^^^^^^^"
+        "trials() takes at most 1 argument (x)\n  y | trials(n, m) ~ x\n                ^"
     ),
     "y | trials(size = n) ~ x": (
-        "trials() takes 1 unnamed argument\n  y | trials(size = n) ~ x\n      ^^^^^^^^^^^^^^^^"
+        "trials() has no argument 'size'; its arguments: x\n  y | trials(size = n) ~ x\n"
+        "             ^^^^^^^^"
     ),
     "y ~ trials(n)": (
         "trials(n) is not allowed here; addition terms follow the response, "

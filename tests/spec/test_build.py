@@ -191,7 +191,7 @@ def _error(formula, fam="gaussian", **columns) -> str:
             "y | trials(n) ~ x",
             "poisson",
             {"y": [1, 2, 3, 0, 1, 2], "n": [5] * 6},
-            "Addition term trials() is not allowed for family 'poisson'",
+            "Addition term trials(n) is not allowed for family 'poisson'",
         ),
         (
             "y ~ x",

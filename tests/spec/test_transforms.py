@@ -166,10 +166,6 @@ NOT_YET = {
     "y ~ x + car(W)": "car",
     "y ~ x + sar(W)": "sar",
     "y ~ x + fcor(V)": "fcor",
-    "y | se(w) ~ x": "se",
-    "y | cens(w) ~ x": "cens",
-    "y | trunc(lb = 0) ~ x": "trunc",
-    "y | rate(w) ~ x": "rate",
     "y | mi() ~ x": "mi",
     "y | weights(w) + subset(s) ~ x": "subset",
 }

@@ -107,6 +107,21 @@ class BoundFamily:
         """The family's name."""
         return self.family.name
 
+    def stan_dist(self, cdf: bool = False) -> tuple[str, bool]:
+        """The Stan distribution of the likelihood and whether the inverse link is
+        applied to ``mu`` first; ``cdf`` for a censored or truncated model, which
+        calls the family's distribution with cdfs whatever the link, as brms.
+
+        Examples
+        --------
+        >>> family("poisson").stan_dist(), family("poisson").stan_dist(cdf=True)
+        (('poisson_log', False), ('poisson', True))
+        """
+        if cdf:
+            assert self.family.stan.cdf is not None  # checked with the addition terms
+            return self.family.stan.cdf, True
+        return self.family.stan.dist[self.link.name]
+
 
 def family(name: str, link: str | None = None) -> BoundFamily:
     """Choose a response family and, optionally, a link other than the default.

@@ -4,11 +4,13 @@ exponential, weibull, skew_normal, shifted_lognormal."""
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 import numpy as np
 from scipy import special, stats
 
 from pybrms.spec.families.parts import (
+    CENSORING,
     NU,
     PHI,
     POSITIVE,
@@ -36,6 +38,11 @@ __all__ = [
 ]
 
 
+#: Addition terms of gaussian, student and skew_normal: brms adds the known
+#: standard errors of se() to their sigma.
+_WITH_SE = WEIGHTS | CENSORING | {"se"}
+
+
 def _mean(d: DparDraws) -> np.ndarray:
     return d["mu"]
 
@@ -48,20 +55,26 @@ def _gaussian_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(d["mu"], d["sigma"], size=d.shape)
 
 
+def _gaussian_distribution(d: DparDraws) -> Any:
+    return stats.norm(d["mu"], d["sigma"])
+
+
 GAUSSIAN = Family(
     "gaussian",
     links=("identity", "log", "inverse"),
     dpars=(SIGMA,),
     support=REAL,
-    additions=WEIGHTS,
+    additions=_WITH_SE,
     stan=StanLikelihood(
         "gaussian",
         same_dist("normal", ("identity", "log", "inverse")),
         glm={"identity": Glm("normal_id_glm")},
+        cdf="normal",
     ),
     log_lik=_gaussian_log_lik,
     epred=_mean,
     predict=_gaussian_predict,
+    distribution=_gaussian_distribution,
 )
 
 
@@ -73,16 +86,23 @@ def _student_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return d["mu"] + d["sigma"] * rng.standard_t(np.broadcast_to(d["nu"], d.shape))
 
 
+def _student_distribution(d: DparDraws) -> Any:
+    return stats.t(d["nu"], d["mu"], d["sigma"])
+
+
 STUDENT = Family(
     "student",
     links=("identity", "log", "inverse"),
     dpars=(SIGMA, NU),
     support=REAL,
-    additions=WEIGHTS,
-    stan=StanLikelihood("student", same_dist("student_t", ("identity", "log", "inverse"))),
+    additions=_WITH_SE,
+    stan=StanLikelihood(
+        "student", same_dist("student_t", ("identity", "log", "inverse")), cdf="student_t"
+    ),
     log_lik=_student_log_lik,
     epred=_mean,
     predict=_student_predict,
+    distribution=_student_distribution,
 )
 
 
@@ -98,17 +118,24 @@ def _lognormal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.lognormal(d["mu"], d["sigma"], size=d.shape)
 
 
+def _lognormal_distribution(d: DparDraws) -> Any:
+    return stats.lognorm(d["sigma"], scale=np.exp(d["mu"]))
+
+
 LOGNORMAL = Family(
     "lognormal",
     links=("identity", "inverse"),
     dpars=(SIGMA,),
     support=POSITIVE,
-    additions=WEIGHTS,
-    stan=StanLikelihood("lognormal", same_dist("lognormal", ("identity", "inverse"))),
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood(
+        "lognormal", same_dist("lognormal", ("identity", "inverse")), cdf="lognormal"
+    ),
     log_lik=_lognormal_log_lik,
     epred=_lognormal_epred,
     predict=_lognormal_predict,
     log_scale=True,
+    distribution=_lognormal_distribution,
 )
 
 
@@ -125,16 +152,21 @@ def _gamma_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.gamma(d["shape"], _gamma_scale(d), size=d.shape)
 
 
+def _gamma_distribution(d: DparDraws) -> Any:
+    return stats.gamma(d["shape"], scale=_gamma_scale(d))
+
+
 GAMMA = Family(
     "gamma",
     links=("inverse", "log", "identity"),
     dpars=(SHAPE,),
     support=POSITIVE,
-    additions=WEIGHTS,
-    stan=StanLikelihood("gamma", same_dist("gamma", ("inverse", "log", "identity"))),
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood("gamma", same_dist("gamma", ("inverse", "log", "identity")), cdf="gamma"),
     log_lik=_gamma_log_lik,
     epred=_mean,
     predict=_gamma_predict,
+    distribution=_gamma_distribution,
 )
 
 
@@ -151,16 +183,21 @@ def _beta_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.beta(*_beta_shapes(d), size=d.shape)
 
 
+def _beta_distribution(d: DparDraws) -> Any:
+    return stats.beta(*_beta_shapes(d))
+
+
 BETA = Family(
     "beta",
     links=("logit", "probit", "cloglog"),
     dpars=(PHI,),
     support=PROPORTION,
-    additions=WEIGHTS,
-    stan=StanLikelihood("beta", same_dist("beta", ("logit", "probit", "cloglog"))),
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood("beta", same_dist("beta", ("logit", "probit", "cloglog")), cdf="beta"),
     log_lik=_beta_log_lik,
     epred=_mean,
     predict=_beta_predict,
+    distribution=_beta_distribution,
 )
 
 
@@ -172,16 +209,23 @@ def _exponential_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.exponential(d["mu"], size=d.shape)
 
 
+def _exponential_distribution(d: DparDraws) -> Any:
+    return stats.expon(scale=d["mu"])
+
+
 EXPONENTIAL = Family(
     "exponential",
     links=("log", "identity", "inverse"),
     dpars=(),
     support=POSITIVE,
-    additions=WEIGHTS,
-    stan=StanLikelihood("exponential", same_dist("exponential", ("log", "identity", "inverse"))),
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood(
+        "exponential", same_dist("exponential", ("log", "identity", "inverse")), cdf="exponential"
+    ),
     log_lik=_exponential_log_lik,
     epred=_mean,
     predict=_exponential_predict,
+    distribution=_exponential_distribution,
 )
 
 
@@ -198,16 +242,23 @@ def _weibull_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return _weibull_scale(d) * rng.weibull(np.broadcast_to(d["shape"], d.shape))
 
 
+def _weibull_distribution(d: DparDraws) -> Any:
+    return stats.weibull_min(d["shape"], scale=_weibull_scale(d))
+
+
 WEIBULL = Family(
     "weibull",
     links=("log", "identity", "inverse"),
     dpars=(SHAPE,),
     support=POSITIVE,
-    additions=WEIGHTS,
-    stan=StanLikelihood("weibull", same_dist("weibull", ("log", "identity", "inverse"))),
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood(
+        "weibull", same_dist("weibull", ("log", "identity", "inverse")), cdf="weibull"
+    ),
     log_lik=_weibull_log_lik,
     epred=_mean,
     predict=_weibull_predict,
+    distribution=_weibull_distribution,
 )
 
 ALPHA = Dpar("alpha", "skewness parameter", None, None, "identity", ("normal", (0, 4)))
@@ -232,16 +283,24 @@ def _skew_normal_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return stats.skewnorm.rvs(alpha, loc=xi, scale=omega, random_state=rng)
 
 
+def _skew_normal_distribution(d: DparDraws) -> Any:
+    xi, omega, alpha = _skew_normal_params(d)
+    return stats.skewnorm(alpha, loc=xi, scale=omega)
+
+
 SKEW_NORMAL = Family(
     "skew_normal",
     links=("identity", "log", "inverse"),
     dpars=(SIGMA, ALPHA),
     support=REAL,
-    additions=WEIGHTS,
-    stan=StanLikelihood("skew_normal", same_dist("skew_normal", ("identity", "log", "inverse"))),
+    additions=_WITH_SE,
+    stan=StanLikelihood(
+        "skew_normal", same_dist("skew_normal", ("identity", "log", "inverse")), cdf="skew_normal"
+    ),
     log_lik=_skew_normal_log_lik,
     epred=_mean,
     predict=_skew_normal_predict,
+    distribution=_skew_normal_distribution,
 )
 
 
@@ -275,15 +334,22 @@ def _shifted_lognormal_predict(d: DparDraws, rng: np.random.Generator) -> np.nda
     return d["ndt"] + _lognormal_predict(d, rng)
 
 
+def _shifted_lognormal_distribution(d: DparDraws) -> Any:
+    return stats.lognorm(d["sigma"], loc=d["ndt"], scale=np.exp(d["mu"]))
+
+
 SHIFTED_LOGNORMAL = Family(
     "shifted_lognormal",
     links=("identity", "inverse"),
     dpars=(SIGMA, NDT),
     support=POSITIVE,
-    additions=WEIGHTS,
-    stan=StanLikelihood("shifted_lognormal", same_dist("lognormal", ("identity", "inverse"))),
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood(
+        "shifted_lognormal", same_dist("lognormal", ("identity", "inverse")), cdf="lognormal"
+    ),
     log_lik=_shifted_lognormal_log_lik,
     epred=_shifted_lognormal_epred,
     predict=_shifted_lognormal_predict,
     log_scale=True,
+    distribution=_shifted_lognormal_distribution,
 )

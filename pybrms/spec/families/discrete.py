@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import special, stats
 
-from pybrms.spec.families.parts import BINARY, COUNT, SHAPE, WEIGHTS
+from pybrms.spec.families.parts import BINARY, CENSORING, COUNT, SHAPE, WEIGHTS
 from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood
 
 __all__ = ["BERNOULLI", "BINOMIAL", "NEGBINOMIAL", "POISSON", "negbinomial_log_lik"]
@@ -23,20 +25,27 @@ def _poisson_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.poisson(d["mu"], size=d.shape)
 
 
+def _poisson_distribution(d: DparDraws) -> Any:
+    return stats.poisson(d["mu"])
+
+
 POISSON = Family(
     "poisson",
     links=("log", "identity", "sqrt"),
     dpars=(),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING | {"rate"},
     stan=StanLikelihood(
         "poisson",
         {"log": ("poisson_log", False), "identity": ("poisson", True), "sqrt": ("poisson", True)},
         glm={"log": Glm("poisson_log_glm")},
+        cdf="poisson",
     ),
     log_lik=_poisson_log_lik,
     epred=_mean,
     predict=_poisson_predict,
+    distribution=_poisson_distribution,
+    rate_dpars=("mu",),
 )
 
 
@@ -65,9 +74,17 @@ def _negbinomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
     return negbinomial_log_lik(d["mu"], d["shape"], y)
 
 
+def _negbinomial_probability(d: DparDraws) -> np.ndarray:
+    """numpy's and scipy's success probability of brms's mean/shape parametrization."""
+    return d["shape"] / (d["shape"] + d["mu"])
+
+
 def _negbinomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
-    # numpy's success probability of brms's mean/shape parametrization
-    return rng.negative_binomial(d["shape"], d["shape"] / (d["shape"] + d["mu"]), d.shape)
+    return rng.negative_binomial(d["shape"], _negbinomial_probability(d), d.shape)
+
+
+def _negbinomial_distribution(d: DparDraws) -> Any:
+    return stats.nbinom(d["shape"], _negbinomial_probability(d))
 
 
 NEGBINOMIAL = Family(
@@ -75,7 +92,7 @@ NEGBINOMIAL = Family(
     links=("log", "identity", "sqrt"),
     dpars=(SHAPE,),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING | {"rate"},
     stan=StanLikelihood(
         "negbinomial",
         {
@@ -84,10 +101,13 @@ NEGBINOMIAL = Family(
             "sqrt": ("neg_binomial_2", True),
         },
         glm={"log": Glm("neg_binomial_2_log_glm", vector_dpars=False)},
+        cdf="neg_binomial_2",
     ),
     log_lik=_negbinomial_log_lik,
     epred=_mean,
     predict=_negbinomial_predict,
+    distribution=_negbinomial_distribution,
+    rate_dpars=("mu", "shape"),
 )
 
 
@@ -105,6 +125,10 @@ def _binomial_epred(d: DparDraws) -> np.ndarray:
 
 def _binomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.binomial(_trials(d), d["mu"], size=d.shape)
+
+
+def _binomial_distribution(d: DparDraws) -> Any:
+    return stats.binom(_trials(d), d["mu"])
 
 
 BERNOULLI = Family(
@@ -132,7 +156,7 @@ BINOMIAL = Family(
     links=("logit", "probit", "cloglog"),
     dpars=(),
     support=COUNT,
-    additions=WEIGHTS | {"trials"},
+    additions=WEIGHTS | CENSORING | {"trials"},
     stan=StanLikelihood(
         "binomial",
         {
@@ -141,9 +165,11 @@ BINOMIAL = Family(
             "cloglog": ("binomial", True),
         },
         glm={"logit": Glm("binomial_logit_glm")},
+        cdf="binomial",
     ),
     log_lik=_binomial_log_lik,
     epred=_binomial_epred,
     predict=_binomial_predict,
     required_additions=frozenset({"trials"}),
+    distribution=_binomial_distribution,
 )

@@ -19,6 +19,7 @@ __all__ = [
     "SHAPE",
     "SIGMA",
     "WEIGHTS",
+    "CENSORING",
     "same_dist",
 ]
 
@@ -57,6 +58,8 @@ NU = Dpar("nu", "degrees of freedom or shape", 1.0, None, None, ("gamma", (2, 0.
 PHI = Dpar("phi", "precision parameter", 0.0, None, "log", ("gamma", (0.01, 0.01)))
 
 WEIGHTS = frozenset({"weights"})
+#: Addition terms of a family with cdfs in Stan (``StanLikelihood.cdf``).
+CENSORING = frozenset({"cens", "trunc"})
 
 
 def same_dist(name: str, links: tuple[str, ...]) -> dict[str, tuple[str, bool]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -164,8 +165,10 @@ class StanLikelihood:
     ----------
     template
         The template under ``templates/families``; its ``lpdf(a)`` macro (and
-        ``glm(a)`` where :attr:`glm` has an entry) writes the density call from
-        the arguments ``a.dist``, ``a.y``, ``a.mu`` and one per parameter.
+        ``glm(a)`` where :attr:`glm` has an entry, ``lcdf(a)`` and ``lccdf(a)``
+        where :attr:`cdf` is set) writes the call from the arguments ``a.dist``,
+        ``a.y`` (the response, or a censoring or truncation point), ``a.mu`` and
+        one per parameter.
     dist
         Stan distribution per link: the name of the ``_lpdf``/``_lpmf`` function
         and whether the inverse link is applied to ``mu`` first (False when the
@@ -177,9 +180,12 @@ class StanLikelihood:
         user-defined densities of one observation, such as ``zero_inflated_poisson``).
     functions
         Files under ``templates/functions`` defining the Stan functions it calls.
-
-    Censoring and truncation will add the template macros ``lcdf(a)`` and
-    ``lccdf(a)`` and a field saying which families export them.
+    cdf
+        The Stan distribution with ``_lcdf`` and ``_lccdf`` functions, taking
+        ``mu`` on the response scale; a censored or truncated model calls it for
+        its density too, whatever the link (as brms: ``poisson_log`` has no
+        cdf, so ``poisson`` takes ``exp(mu)``). None when Stan has no cdf for
+        the family, which then takes neither ``cens()`` nor ``trunc()``.
     """
 
     template: str
@@ -187,6 +193,7 @@ class StanLikelihood:
     glm: dict[str, Glm] = field(default_factory=dict)
     vectorized: bool = True
     functions: tuple[str, ...] = ()
+    cdf: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,6 +263,15 @@ class Family:
         ``(draws, rng) -> (S, N)``: one response per draw and row.
     log_scale
         Default prior scales use ``log(y)`` whatever the link (lognormal).
+    distribution
+        ``draws -> `` the scipy distribution of the response, frozen at the
+        draws ``(S, N)``: its ``logcdf``, ``logsf``, ``cdf`` and ``ppf`` give
+        censored and truncated log-likelihoods and truncated predictions. Set
+        exactly when :attr:`StanLikelihood.cdf` is.
+    rate_dpars
+        Parameters that brms multiplies by the denominator of ``rate()``
+        (``mu``, and ``shape`` for negbinomial); empty when the family takes no
+        ``rate()``.
     """
 
     name: str
@@ -269,6 +285,8 @@ class Family:
     predict: Callable[[DparDraws, np.random.Generator], np.ndarray]
     required_additions: frozenset[str] = frozenset()
     log_scale: bool = False
+    distribution: Callable[[DparDraws], Any] | None = None
+    rate_dpars: tuple[str, ...] = ()
 
     @property
     def ordinal(self) -> bool:
