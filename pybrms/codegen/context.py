@@ -182,7 +182,7 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     """Whether mu goes through Stan's GLM function: as brms, when the family and link
     have one, mu has population-level coefficients and there are no weights; and when
     the function takes mu's other parts and the other dpars as they are."""
-    glm = spec.family.family.stan.glm.get(spec.family.link.name)
+    glm = spec.likelihood.glm.get(spec.family.link.name)
     if glm is None or spec.response.weights is not None:
         return False
     if not any(part.kind == "design" for part in parts):
@@ -194,6 +194,7 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
 
 def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     family = spec.family.family
+    stan = spec.likelihood
     reads: dict[str, StanArg] = {}
 
     def use(arg: StanArg) -> str:
@@ -201,7 +202,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
         return arg.name
 
     weighted = spec.response.weights is not None
-    pointwise = weighted or not family.stan.vectorized
+    pointwise = weighted or not stan.vectorized
     rows = pos.row if pointwise else pos.rows
     args = {"y": rows(use(StanArg("Y", "array[] int" if family.discrete else "vector", True)))}
     if spec.response.trials is not None:
@@ -238,11 +239,13 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
         args["thres"] = use(fixed.threshold_arg)
     for d in spec.scalar_dpars:
         args[d.name] = use(StanArg(d.name, "real", False))
+    for name, value in spec.fixed_dpars.items():
+        args[name] = format_number(value)
     link = spec.family.link.name
-    args["dist"] = family.stan.glm[link].name if glm else family.stan.dist[link][0]
+    args["dist"] = stan.glm[link].name if glm else stan.dist[link][0]
     return Likelihood(
         pos=pos,
-        family_template=f"families/{family.stan.template}.stan.j2",
+        family_template=f"families/{stan.template}.stan.j2",
         glm=glm,
         args=args,
         dpars=tuple(dpars),
@@ -290,6 +293,17 @@ def lprior_statements(spec: ModelSpec) -> list[PriorStatement]:
     return prior_statements(spec.priors, spec.prior_targets())
 
 
+def _functions(spec: ModelSpec) -> list[str]:
+    """The functions files the program includes, each once: the likelihood's, the
+    inverse links Stan lacks, and the scaling of correlated group-level effects."""
+    files = [
+        *spec.likelihood.functions,
+        *(f for p in spec.predictors for f in p.link.functions),
+        *(["scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else []),
+    ]
+    return [f"functions/{f}" for f in dict.fromkeys(files)]
+
+
 def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
     """The template context for ``spec``; the same for the plain and threaded programs.
 
@@ -332,10 +346,10 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),
         "prior_data": prior_data(spec.priors, spec.prior_targets()),
-        "functions": [
-            *(f"functions/{f}" for f in family.stan.functions),
-            *(["functions/scale_r_cor.stan"] if any(g.has_cor for g in spec.groups) else []),
-        ],
+        "functions": _functions(spec),
+        # for functions files written per family and link (ordinal densities)
+        "family_name": family.name,
+        "link_name": spec.family.link.name,
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False)),
         "threaded": threaded,

@@ -392,8 +392,10 @@ def _dpar_draws(
     etas = _linear_predictors(data, variables, rng)
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: _draws(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
+    S = etas["mu"].shape[0]
+    dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}
     mu = spec.predictors[0]
     thres = None
     if mu.fixed is not None and mu.fixed.thresholds:
         thres = _draws(variables, mu.fixed.b_intercept)
-    return DparDraws(dpars, etas["mu"], mu.link.inverse, thres, data.trials)
+    return DparDraws(dpars, etas["mu"], mu.link, thres, data.trials)

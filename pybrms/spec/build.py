@@ -15,7 +15,7 @@ from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, as_brms_formula
 from pybrms.priors import Dist, Priors
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
-from pybrms.spec.families import LINKS, BoundFamily, Family, resolve_family
+from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -98,16 +98,17 @@ def build_spec(
     data = complete_rows(data, bform.variables)
     response = response_from_data(bform.mu, data, bound.family)
 
+    stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
     predictors: list[Predictor] = []
     n_groups = 0
     for dpar, terms in (("mu", bform.mu), *bform.dpars.items()):
-        predictor = _predictor(dpar, terms, data, bound, response, first_id=n_groups + 1)
+        predictor = _predictor(dpar, terms, data, bound, stan, response, first_id=n_groups + 1)
         n_groups += len(predictor.groups)
         predictors.append(predictor)
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
         for d in bound.family.dpars
-        if d.name not in bform.dpars
+        if d.name not in bform.dpars and d.fixed is None
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -310,6 +311,7 @@ def _predictor(
     terms: FormulaTerms,
     data: pd.DataFrame,
     bound: BoundFamily,
+    stan: StanLikelihood,
     response: Response,
     first_id: int,
 ) -> Predictor:
@@ -336,7 +338,7 @@ def _predictor(
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
         link = bound.link
-        applies_inverse = bound.family.stan.dist[link.name][1]
+        applies_inverse = stan.dist[link.name][1]
     else:
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
@@ -398,8 +400,11 @@ def _default_priors(
             continue
         if p.dpar == "mu":
             offset_mean = float(np.mean(p.offset.values)) if p.offset is not None else 0.0
-            intercept = scale_prior(
-                y, bound, bound.link.name, center=False, offset_mean=offset_mean
+            family_prior = bound.family.intercept_priors.get(bound.link.name)
+            intercept = (
+                scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
+                if family_prior is None
+                else Dist(*family_prior)
             )
         else:
             default = bound.family.dpar(p.dpar).intercept_prior

@@ -14,6 +14,7 @@ from pybrms.codegen import render
 from pybrms.errors import SpecError
 from pybrms.formula import bf
 from pybrms.spec import FAMILIES, build_spec, family
+from pybrms.spec.families import LINKS
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
 from pybrms.standata import make_standata
 
@@ -166,7 +167,7 @@ def _error(formula, fam="gaussian", **columns) -> str:
     ("formula", "fam", "columns", "message"),
     [
         ("y ~ xx", "gaussian", {"y": Y}, "Column 'xx' is not in the data (did you mean 'x'?)"),
-        ("y ~ x", "gausian", {"y": Y}, "Unknown family 'gausian'. Valid families: bernoulli"),
+        ("y ~ x", "gausian", {"y": Y}, "Unknown family 'gausian'. Valid families: acat, bernoulli"),
         (
             "count ~ x",
             "poisson",
@@ -338,11 +339,16 @@ def test_ordered_categorical_response():
 def test_every_family_has_its_template():
     from importlib.resources import files
 
+    templates = files("pybrms") / "templates"
     for fam in FAMILIES.values():
-        templates = files("pybrms") / "templates"
-        assert (templates / "families" / f"{fam.stan.template}.stan.j2").is_file()
-        assert all((templates / "functions" / f).is_file() for f in fam.stan.functions)
-        assert set(fam.stan.dist) == set(fam.links)
+        likelihoods = [s for s in (fam.stan, fam.general_stan) if s is not None]
+        for stan in likelihoods:
+            assert (templates / "families" / f"{stan.template}.stan.j2").is_file()
+            assert all((templates / "functions" / f).is_file() for f in stan.functions)
+            assert set(stan.dist) <= set(fam.links)
+        assert {link for s in likelihoods for link in s.dist} == set(fam.links)
+        for link in fam.links:
+            assert all((templates / "functions" / f).is_file() for f in LINKS[link].functions)
 
 
 def test_every_family_record_pickles():

@@ -14,17 +14,20 @@ from dataclasses import dataclass
 from pybrms.errors import SpecError
 from pybrms.spec.families.continuous import (
     BETA,
+    EXGAUSSIAN,
     EXPONENTIAL,
+    FRECHET,
     GAMMA,
     GAUSSIAN,
     LOGNORMAL,
     SHIFTED_LOGNORMAL,
     SKEW_NORMAL,
     STUDENT,
+    VON_MISES,
     WEIBULL,
 )
 from pybrms.spec.families.discrete import BERNOULLI, BINOMIAL, NEGBINOMIAL, POISSON
-from pybrms.spec.families.ordinal import CUMULATIVE
+from pybrms.spec.families.ordinal import ACAT, CRATIO, CUMULATIVE, SRATIO
 from pybrms.spec.families.records import (
     LINKS,
     Dpar,
@@ -80,6 +83,12 @@ FAMILIES: dict[str, Family] = {
         WEIBULL,
         SKEW_NORMAL,
         SHIFTED_LOGNORMAL,
+        SRATIO,
+        CRATIO,
+        ACAT,
+        EXGAUSSIAN,
+        FRECHET,
+        VON_MISES,
     )
 }
 

@@ -8,7 +8,7 @@ looks at user data or renders code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,12 +42,16 @@ class Link:
     transform
         The link applied to response values, for brms's default prior scales;
         None when brms does not transform the response for this link.
+    functions
+        Files under ``templates/functions`` defining ``stan_inverse`` when Stan
+        has no such function (brms's ``fun_cauchit.stan``, ...).
     """
 
     name: str
     stan_inverse: str | None
     inverse: Callable[[np.ndarray], np.ndarray]
     transform: Callable[[np.ndarray], np.ndarray] | None
+    functions: tuple[str, ...] = ()
 
 
 # Module-level functions, not lambdas, so that a fitted model pickles.
@@ -59,6 +63,18 @@ def _inv_cloglog(eta: np.ndarray) -> np.ndarray:
     return -np.expm1(-np.exp(eta))
 
 
+def _inv_cauchit(eta: np.ndarray) -> np.ndarray:
+    return np.arctan(eta) / np.pi + 0.5
+
+
+def _inv_tan_half(eta: np.ndarray) -> np.ndarray:
+    return 2 * np.arctan(eta)
+
+
+def _expp1(eta: np.ndarray) -> np.ndarray:
+    return np.exp(eta) + 1
+
+
 LINKS: dict[str, Link] = {
     "identity": Link("identity", None, _identity, _identity),
     "log": Link("log", "exp", np.exp, np.log),
@@ -67,6 +83,10 @@ LINKS: dict[str, Link] = {
     "logit": Link("logit", "inv_logit", special.expit, None),
     "probit": Link("probit", "Phi", special.ndtr, None),
     "cloglog": Link("cloglog", "inv_cloglog", _inv_cloglog, None),
+    "cauchit": Link("cauchit", "inv_cauchit", _inv_cauchit, None, ("cauchit.stan",)),
+    "tan_half": Link("tan_half", "inv_tan_half", _inv_tan_half, None, ("tan_half.stan",)),
+    "logm1": Link("logm1", "expp1", _expp1, None, ("logm1.stan",)),
+    "log1p": Link("log1p", "expm1", np.expm1, None),
 }
 
 PriorSpec = tuple[str, tuple[float, ...]]
@@ -95,6 +115,9 @@ class Dpar:
     intercept_prior
         brms's default prior of the intercept of its own formula; None means the
         data-dependent student-t of ``def_scale_prior`` on the link scale.
+    fixed
+        brms's value when it has no formula, for a parameter that is then not
+        estimated (``disc`` of ordinal families is 1); None: estimated.
     """
 
     name: str
@@ -104,6 +127,7 @@ class Dpar:
     link: str | None
     default_prior: PriorSpec | Callable[[np.ndarray], PriorSpec] | None
     intercept_prior: PriorSpec | None = ("student_t", (3, 0, 2.5))
+    fixed: float | None = None
 
     def bounds(self, y: np.ndarray) -> tuple[float | None, float | None]:
         """``(lb, ub)`` for the response values ``y``."""
@@ -178,6 +202,10 @@ class StanLikelihood:
     functions
         Files under ``templates/functions`` defining the Stan functions it calls.
 
+    omits
+        Parameters the density does not take, which must then keep their
+        :attr:`Dpar.fixed` value (``disc`` for Stan's ``ordered_logistic``).
+
     Censoring and truncation will add the template macros ``lcdf(a)`` and
     ``lccdf(a)`` and a field saying which families export them.
     """
@@ -187,6 +215,7 @@ class StanLikelihood:
     glm: dict[str, Glm] = field(default_factory=dict)
     vectorized: bool = True
     functions: tuple[str, ...] = ()
+    omits: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,11 +226,12 @@ class DparDraws:
     ----------
     dpars
         ``"mu"`` and the family's other parameters on the response scale,
-        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value.
+        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value or
+        fixed (``disc`` of ordinal families without a formula).
     eta
         Linear predictor of ``mu``, ``(S, N)``.
-    inverse_link
-        Inverse link of ``mu``.
+    link
+        Link of ``mu``.
     thres
         Ordinal thresholds ``(S, nthres)`` on the scale of ``eta``, else None.
     trials
@@ -210,7 +240,7 @@ class DparDraws:
 
     dpars: dict[str, np.ndarray]
     eta: np.ndarray
-    inverse_link: Callable[[np.ndarray], np.ndarray]
+    link: Link
     thres: np.ndarray | None
     trials: np.ndarray | None
 
@@ -256,6 +286,15 @@ class Family:
         ``(draws, rng) -> (S, N)``: one response per draw and row.
     log_scale
         Default prior scales use ``log(y)`` whatever the link (lognormal).
+    general_stan
+        The likelihood used where :attr:`stan` does not apply: for a link
+        without an entry in its ``dist``, or a formula for a parameter it
+        omits (brms's ``cumulative`` uses Stan's ``ordered_logistic`` only
+        for the logit link with ``disc`` fixed).
+    intercept_priors
+        brms's default prior of the intercept of ``mu`` by link, where the
+        family sets one (``von_mises`` with ``tan_half``); other links take
+        ``def_scale_prior``.
     """
 
     name: str
@@ -269,6 +308,8 @@ class Family:
     predict: Callable[[DparDraws, np.random.Generator], np.ndarray]
     required_additions: frozenset[str] = frozenset()
     log_scale: bool = False
+    general_stan: StanLikelihood | None = None
+    intercept_priors: dict[str, PriorSpec] = field(default_factory=dict)
 
     @property
     def ordinal(self) -> bool:
@@ -288,3 +329,12 @@ class Family:
     def dpar(self, name: str) -> Dpar:
         """The parameter ``name`` (which must be one of :attr:`dpars`)."""
         return next(d for d in self.dpars if d.name == name)
+
+    def likelihood(self, link: str, predicted: Collection[str]) -> StanLikelihood:
+        """The Stan likelihood for the link ``link`` of ``mu`` when the parameters
+        ``predicted`` have formulas: :attr:`stan` where it applies, else
+        :attr:`general_stan`."""
+        if link in self.stan.dist and not self.stan.omits & set(predicted):
+            return self.stan
+        assert self.general_stan is not None  # every link has a likelihood
+        return self.general_stan
