@@ -98,10 +98,14 @@ CASES: tuple[Case, ...] = (
     Case("skew_normal_alpha_weights", bf("y | weights(w) ~ x", alpha="~ z"), "skew_normal"),
     Case("shifted_lognormal_ndt", bf("pos ~ x + (1 | g)", ndt="~ z"), "shifted_lognormal"),
     Case("cumulative_disc", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "cumulative"),
-    Case("cumulative_cloglog_weights", "ord | weights(w) ~ x", family("cumulative", link="cloglog")),
+    Case(
+        "cumulative_cloglog_weights", "ord | weights(w) ~ x", family("cumulative", link="cloglog")
+    ),
     Case("sratio_logit", "ord ~ x + f + (1 | g)", "sratio"),
     Case("sratio_cauchit_disc", bf("ord ~ x", disc="~ 0 + z"), family("sratio", link="cauchit")),
-    Case("cratio_probit_weights", "ord | weights(w) ~ x + (1 | g)", family("cratio", link="probit")),
+    Case(
+        "cratio_probit_weights", "ord | weights(w) ~ x + (1 | g)", family("cratio", link="probit")
+    ),
     Case("cratio_cloglog", "ord ~ x", family("cratio", link="cloglog")),
     Case("acat_logit_disc", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "acat"),
     Case("acat_probit", "ord ~ x", family("acat", link="probit")),
@@ -109,7 +113,9 @@ CASES: tuple[Case, ...] = (
     Case("exgaussian_weights", "y | weights(w) ~ x", "exgaussian"),
     Case("frechet_nu", bf("pos ~ x + (1 | g)", nu="~ z"), "frechet"),
     Case("von_mises_kappa", bf("ang ~ x + (1 | g)", kappa="~ z"), "von_mises"),
-    Case("von_mises_identity_weights", "ang | weights(w) ~ x", family("von_mises", link="identity")),
+    Case(
+        "von_mises_identity_weights", "ang | weights(w) ~ x", family("von_mises", link="identity")
+    ),
 )
 
 

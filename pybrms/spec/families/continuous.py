@@ -304,7 +304,8 @@ BETA_SCALE = Dpar(
 
 
 def _exgaussian_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
-    """brms's ``dexgaussian``: a normal of mean ``mu - beta`` plus an exponential of mean ``beta``."""
+    """brms's ``dexgaussian``: a normal of mean ``mu - beta`` plus an exponential of
+    mean ``beta``."""
     sigma, beta = d["sigma"], d["beta"]
     z = y - (d["mu"] - beta) - sigma**2 / beta
     return -np.log(beta) - (z + sigma**2 / (2 * beta)) / beta + special.log_ndtr(z / sigma)

@@ -67,7 +67,8 @@ def _log_ccdf(link: str, x: np.ndarray) -> np.ndarray:
 
 
 def _scaled(d: DparDraws, sign: float) -> np.ndarray:
-    """``disc * (thres - eta)`` (sign 1) or ``disc * (eta - thres)`` (sign -1), ``(S, N, nthres)``."""
+    """``disc * (thres - eta)`` (sign 1) or ``disc * (eta - thres)`` (sign -1),
+    ``(S, N, nthres)``."""
     assert d.thres is not None  # set for ordinal families
     diff = d.thres[:, np.newaxis, :] - d.eta[:, :, np.newaxis]
     return sign * d["disc"][:, :, np.newaxis] * diff
@@ -106,7 +107,8 @@ def _cratio_log_probs(d: DparDraws) -> np.ndarray:
 
 
 def _acat_log_probs(d: DparDraws) -> np.ndarray:
-    """Adjacent categories: ``P(Y = k + 1) / (P(Y = k) + P(Y = k + 1)) = F(disc (eta - thres_k))``."""
+    """Adjacent categories:
+    ``P(Y = k + 1) / (P(Y = k) + P(Y = k + 1)) = F(disc (eta - thres_k))``."""
     x = _scaled(d, -1.0)
     if d.link.name == "logit":
         # the odds of adjacent categories are exp(x_k)
