@@ -86,7 +86,6 @@ LINKS: dict[str, Link] = {
     "cauchit": Link("cauchit", "inv_cauchit", _inv_cauchit, None, ("cauchit.stan",)),
     "tan_half": Link("tan_half", "inv_tan_half", _inv_tan_half, None, ("tan_half.stan",)),
     "logm1": Link("logm1", "expp1", _expp1, None, ("logm1.stan",)),
-    "log1p": Link("log1p", "expm1", np.expm1, None),
 }
 
 PriorSpec = tuple[str, tuple[float, ...]]
