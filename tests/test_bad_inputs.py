@@ -329,6 +329,45 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("Lambda syntax",),
     ),
+    # responses outside the support of the family, named by row and value
+    "von_mises_beyond_pi": (
+        lambda: dict(formula="y ~ x", family="von_mises", data=frame(y={12: 4.0})),
+        SpecError,
+        ("Response 'y'", "'von_mises'", "between -pi and pi", "row 12 has 4"),
+    ),
+    "frechet_negative": (
+        lambda: dict(formula="t ~ x", family="frechet", data=frame(t={13: -1.0})),
+        SpecError,
+        ("Response 't'", "'frechet'", "positive", "row 13", "-1"),
+    ),
+    "sratio_zero_category": (
+        lambda: dict(formula="k ~ x", family="sratio", data=frame()),
+        SpecError,
+        ("Response 'k'", "'sratio'", "integer 1..K", "row 10 has 0"),
+    ),
+    "acat_fractional_category": (
+        lambda: dict(formula="k ~ x", family="acat", data=frame(k={10: 1, 13: 2.5})),
+        SpecError,
+        ("Response 'k'", "'acat'", "row 13 has 2.5"),
+    ),
+    "cratio_one_category": (
+        lambda: dict(
+            formula="k ~ x", family="cratio", data=frame(k=dict.fromkeys(range(10, 18), 1))
+        ),
+        SpecError,
+        ("Response 'k'", "'cratio'", "at least two categories"),
+    ),
+    # parameters and links the family does not have
+    "disc_of_gaussian": (
+        lambda: dict(formula=bm.bf("y ~ x", disc="~ z"), data=frame()),
+        SpecError,
+        ("'gaussian'", "'disc'", "sigma"),
+    ),
+    "sratio_log_link": (
+        lambda: dict(formula="k ~ x", family=bm.family("sratio", link="log"), data=frame()),
+        SpecError,
+        ("'log'", "'sratio'", "logit, probit, cloglog, cauchit"),
+    ),
 }
 
 

@@ -329,7 +329,7 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     have one, mu has population-level coefficients and there are no addition terms
     but trials (weights, se, rate, cens, trunc); and when the function takes mu's
     other parts and the other dpars as they are."""
-    glm = spec.family.family.stan.glm.get(spec.family.link.name)
+    glm = spec.likelihood.glm.get(spec.family.link.name)
     r = spec.response
     if glm is None or r.weights is not None or r.se is not None or r.denom is not None:
         return False
@@ -348,6 +348,7 @@ def _data_type(spec: ModelSpec) -> str:
 def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     family = spec.family.family
     response = spec.response
+    stan = spec.likelihood
     reads: dict[str, StanArg] = {}
 
     def use(arg: StanArg) -> str:
@@ -359,13 +360,13 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     censored = response.cens is not None
     by_index = (
         censored
-        and family.stan.vectorized
+        and stan.vectorized
         and response.rcens is None
         and response.weights is None
         and not response.truncated
     )
     weighted = response.weights is not None
-    pointwise = weighted or not family.stan.vectorized or response.uses_cdf and not by_index
+    pointwise = weighted or not stan.vectorized or response.uses_cdf and not by_index
     use(StanArg("Y", _data_type(spec), True))
     if response.trials is not None:
         use(StanArg("trials", "array[] int", True))
@@ -398,7 +399,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
     }
     for d in spec.scalar_dpars:
         use(StanArg(d.name, "real", False))
-    dist, takes_eta = spec.family.stan_dist(response.uses_cdf)
+    dist, takes_eta = stan.distribution(spec.family.link.name, response.uses_cdf)
     takes_eta = not takes_eta
     for name, kind in _addition_reads(spec, takes_eta):
         use(StanArg(name, kind, True))
@@ -410,9 +411,10 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
             out["trials"] = rows.data("trials")
         out |= {d.name: rows.local(d.name) for d in dpars}
         out |= {d.name: d.name for d in spec.scalar_dpars}
+        out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
         if glm:
-            return out | glm_args | {"dist": family.stan.glm[spec.family.link.name].name}
+            return out | glm_args | {"dist": stan.glm[spec.family.link.name].name}
         if response.se is not None and response.se_sigma:
             out["sigma"] = f"sqrt(square({out['sigma']}) + {rows.data('se2')})"
         elif response.se is not None:
@@ -438,7 +440,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
         contributions = _contributions(spec, rows, row_args)
     return Likelihood(
         pos=pos,
-        family_template=f"families/{family.stan.template}.stan.j2",
+        family_template=f"families/{stan.template}.stan.j2",
         glm=glm,
         args=row_args,
         dpars=tuple(dpars),
@@ -543,6 +545,17 @@ def lprior_statements(spec: ModelSpec) -> list[PriorStatement]:
     return prior_statements(spec.priors, spec.prior_targets())
 
 
+def _functions(spec: ModelSpec) -> list[str]:
+    """The functions files the program includes, each once: the likelihood's, the
+    inverse links Stan lacks, and the terms' (``scale_r_cor``, ``mo``)."""
+    files = [
+        *spec.likelihood.functions,
+        *(f for p in spec.predictors for f in p.link.functions),
+        *(f for t in spec.terms for f in t.functions()),
+    ]
+    return [f"functions/{f}" for f in dict.fromkeys(files)]
+
+
 def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
     """The template context for ``spec``; the same for the plain and threaded programs.
 
@@ -588,10 +601,10 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "lprior": lprior_statements(spec),
         "prior_data": prior_data(spec.priors, spec.prior_targets()),
         "prior_draws": [prior_draw_code(d) for d in spec.prior_draws()],
-        "functions": [
-            *(f"functions/{f}" for f in family.stan.functions),
-            *dict.fromkeys(f"functions/{f}" for t in spec.terms for f in t.functions()),
-        ],
+        "functions": _functions(spec),
+        # for functions files written per family and link (ordinal densities)
+        "family_name": family.name,
+        "link_name": spec.family.link.name,
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False)),
         "threaded": threaded,

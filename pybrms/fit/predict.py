@@ -371,6 +371,8 @@ def _dpar_draws(
     etas = _linear_predictors(data, variables, rng)
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
+    S = etas["mu"].shape[0]
+    dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}
     if data.se is not None:
         # brms's add_sigma_se: the known standard errors join or replace sigma
         se = data.se[np.newaxis, :]
@@ -380,4 +382,4 @@ def _dpar_draws(
             dpars[name] = dpars[name] * data.denom
     mu = spec.predictors[0]
     extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
-    return DparDraws(dpars, etas["mu"], mu.link.inverse, extra.get("thres"), data.trials)
+    return DparDraws(dpars, etas["mu"], mu.link, extra.get("thres"), data.trials)

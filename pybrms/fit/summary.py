@@ -166,7 +166,8 @@ def _header(
     spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int, iter_sampling: int, thin: int
 ) -> tuple[str, ...]:
     links = ", ".join(f"{p.dpar} = {p.link.name}" for p in spec.predictors)
-    scalar_links = ", ".join(f"{d.name} = identity" for d in spec.scalar_dpars)
+    scalar = [d.name for d in spec.scalar_dpars] + list(spec.fixed_dpars)
+    scalar_links = ", ".join(f"{name} = identity" for name in scalar)
     formula = spec.formula.mu.source
     extra = [
         f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"

@@ -28,7 +28,7 @@ from pybrms.spec.additions import (
     truncation,
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
-from pybrms.spec.families import LINKS, BoundFamily, Family, resolve_family
+from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -124,16 +124,19 @@ def build_spec(
     data = complete_rows(data, bform.variables)
     response = response_from_data(bform.mu, data, bound.family)
 
+    stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
     predictors: list[Predictor] = []
     n_groups = 0
     for dpar, terms in (("mu", bform.mu), *bform.dpars.items()):
-        predictor = _predictor(dpar, terms, data, bound, response, first_id=n_groups + 1)
+        predictor = _predictor(dpar, terms, data, bound, stan, response, first_id=n_groups + 1)
         n_groups += len(predictor.groups)
         predictors.append(predictor)
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
         for d in bound.family.dpars
-        if d.name not in bform.dpars and (d.name != "sigma" or response.estimates_sigma)
+        if d.name not in bform.dpars
+        and d.fixed is None
+        and (d.name != "sigma" or response.estimates_sigma)
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -327,6 +330,7 @@ def _predictor(
     terms: FormulaTerms,
     data: pd.DataFrame,
     bound: BoundFamily,
+    stan: StanLikelihood,
     response: Response,
     first_id: int,
 ) -> Predictor:
@@ -353,7 +357,7 @@ def _predictor(
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
         link = bound.link
-        applies_inverse = bound.stan_dist(response.uses_cdf)[1]
+        applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
     else:
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
@@ -433,9 +437,13 @@ def _default_priors(
 
 
 def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
-    """brms's default intercept prior of one predictor; for mu, centered on the
-    response's median on the link scale less the mean offset."""
+    """brms's default intercept prior of one predictor; for mu, the family's own for
+    its link (``von_mises`` with ``tan_half``), else centered on the response's median
+    on the link scale less the mean offset."""
     if p.dpar == "mu":
+        family_prior = bound.family.intercept_priors.get(bound.link.name)
+        if family_prior is not None:
+            return Dist(*family_prior)
         known = [k for k in (t.known_eta() for t in p.terms) if k is not None]
         offset_mean = float(np.mean(sum(known))) if known else 0.0
         return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)

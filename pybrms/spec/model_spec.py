@@ -15,7 +15,7 @@ import pandas as pd
 from pybrms.formula import BrmsFormula
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
-from pybrms.spec.families import BoundFamily, Link
+from pybrms.spec.families import BoundFamily, Link, StanLikelihood
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
 from pybrms.spec.terms import FixedEffects, GroupEffects, Term
@@ -185,6 +185,23 @@ class ModelSpec:
     def N(self) -> int:
         """Number of observations."""
         return len(self.response.values)
+
+    @property
+    def likelihood(self) -> StanLikelihood:
+        """The family's Stan likelihood for this link and these predicted parameters."""
+        predicted = [p.dpar for p in self.predictors[1:]]
+        return self.family.family.likelihood(self.family.link.name, predicted)
+
+    @property
+    def fixed_dpars(self) -> dict[str, float]:
+        """Parameters without a formula that brms fixes instead of estimating them
+        (``disc`` of ordinal families), name -> value."""
+        predicted = {p.dpar for p in self.predictors}
+        return {
+            d.name: d.fixed
+            for d in self.family.family.dpars
+            if d.fixed is not None and d.name not in predicted
+        }
 
     @property
     def terms(self) -> tuple[Term, ...]:

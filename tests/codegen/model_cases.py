@@ -39,6 +39,7 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
             "pos": rng.gamma(2.0, 1.5, size=n),
             "prop": rng.beta(2.0, 3.0, size=n),
             "ord": rng.integers(1, 5, size=n),
+            "ang": rng.vonmises(0.5, 2.0, size=n),
         }
     )
     # columns of the addition terms se(), rate(), cens() and trunc()
@@ -108,6 +109,25 @@ CASES: tuple[Case, ...] = (
     Case("skew_normal_alpha_weights", bf("y | weights(w) ~ x", alpha="~ z"), "skew_normal"),
     Case("shifted_lognormal_ndt", bf("pos ~ x + (1 | g)", ndt="~ z"), "shifted_lognormal"),
     Case("poisson_monotonic_offset", "count ~ mo(ord) + offset(o)", "poisson"),
+    Case("cumulative_disc", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "cumulative"),
+    Case(
+        "cumulative_cloglog_weights", "ord | weights(w) ~ x", family("cumulative", link="cloglog")
+    ),
+    Case("sratio_logit", "ord ~ x + f + (1 | g)", "sratio"),
+    Case("sratio_cauchit_disc", bf("ord ~ x", disc="~ 0 + z"), family("sratio", link="cauchit")),
+    Case(
+        "cratio_probit_weights", "ord | weights(w) ~ x + (1 | g)", family("cratio", link="probit")
+    ),
+    Case("cratio_cloglog", "ord ~ x", family("cratio", link="cloglog")),
+    Case("acat_logit_disc", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "acat"),
+    Case("acat_probit", "ord ~ x", family("acat", link="probit")),
+    Case("exgaussian_beta", bf("y ~ x + (1 | g)", beta="~ z"), "exgaussian"),
+    Case("exgaussian_weights", "y | weights(w) ~ x", "exgaussian"),
+    Case("frechet_nu", bf("pos ~ x + (1 | g)", nu="~ z"), "frechet"),
+    Case("von_mises_kappa", bf("ang ~ x + (1 | g)", kappa="~ z"), "von_mises"),
+    Case(
+        "von_mises_identity_weights", "ang | weights(w) ~ x", family("von_mises", link="identity")
+    ),
 )
 
 
@@ -161,6 +181,17 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "gaussian",
         prior("dirichlet(2)", class_="simo", coef="moord1"),
     ),
+    Case("cumulative_disc", bf("ord | weights(w) ~ x + (1 | g)", disc="~ 0 + z"), "cumulative"),
+    Case("cumulative_cauchit", "ord ~ x + f", family("cumulative", link="cauchit")),
+    Case("sratio", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "sratio"),
+    Case("sratio_cloglog", "ord | weights(w) ~ x", family("sratio", link="cloglog")),
+    Case("cratio", "ord ~ x + f + (1 | g)", family("cratio", link="probit")),
+    Case("cratio_cauchit", bf("ord ~ x", disc="~ 0 + z"), family("cratio", link="cauchit")),
+    Case("acat", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "acat"),
+    Case("acat_cloglog", "ord | weights(w) ~ x", family("acat", link="cloglog")),
+    Case("exgaussian", bf("y | weights(w) ~ x + (1 | g)", beta="~ z"), "exgaussian"),
+    Case("frechet", bf("pos ~ x + (1 | g)", nu="~ z"), "frechet"),
+    Case("von_mises", bf("ang ~ x + (1 | g)", kappa="~ z"), "von_mises"),
 )
 
 

@@ -191,14 +191,6 @@ def neg_binomial_2_log(y: np.ndarray, eta: np.ndarray, log_phi: np.ndarray) -> n
     return rising - special.gammaln(y + 1) - phi * np.log1p(mu / phi) + y * (eta - np.log(mu + phi))
 
 
-def ordered_logistic(y: np.ndarray, eta: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    """Stan's ``ordered_logistic_lpmf`` per row."""
-    cuts = np.concatenate([np.full((len(cut), 1), -np.inf), cut, np.full((len(cut), 1), np.inf)], 1)
-    upper = stats.logistic.cdf(cuts[:, y] - eta)
-    lower = stats.logistic.cdf(cuts[:, y - 1] - eta)
-    return np.log(upper - lower)
-
-
 def dpar_value(d: dict[str, np.ndarray], sd: dict[str, Any], name: str, inverse) -> np.ndarray:
     """``d[name]`` on its natural scale: the inverse link of its linear predictor when it
     has a formula (its design matrix is in the Stan data), else the draws themselves."""
@@ -246,6 +238,71 @@ def weibull(y, d, sd):
     return stats.weibull_min(shape, scale=np.exp(d["mu"]) / special.gamma(1 + 1 / shape)).logpdf(y)
 
 
+# The distribution function of each ordinal link, from scipy.
+LATENT_CDFS = {
+    "logit": stats.logistic.cdf,
+    "probit": stats.norm.cdf,
+    "cloglog": stats.gumbel_l.cdf,
+    "cauchit": stats.cauchy.cdf,
+}
+
+
+def ordinal_probs(family: str, d) -> np.ndarray:
+    """Category probabilities ``(S, N, K)`` from each family's definition (brms's
+    ``d<family>``), with ``disc`` 1 unless predicted (through a log link)."""
+    cdf = d["cdf"]
+    disc = np.exp(d["disc"])[:, :, np.newaxis] if "disc" in d else 1.0
+    t = d["Intercept"][:, np.newaxis, :]
+    eta = d["mu"][:, :, np.newaxis]
+    S, N, T = eta.shape[0], eta.shape[1], t.shape[-1]
+    probs = np.zeros((S, N, T + 1))
+    if family == "cumulative":
+        F = cdf(disc * (t - eta))
+        for k in range(T + 1):
+            upper = F[..., k] if k < T else 1.0
+            lower = F[..., k - 1] if k > 0 else 0.0
+            probs[..., k] = upper - lower
+    elif family in ("sratio", "cratio"):
+        # stop at k with probability s_k once there
+        stop = cdf(disc * (t - eta)) if family == "sratio" else 1 - cdf(disc * (eta - t))
+        reached = np.ones((S, N))
+        for k in range(T):
+            probs[..., k] = reached * stop[..., k]
+            reached = reached * (1 - stop[..., k])
+        probs[..., T] = reached
+    else:  # acat: odds of moving one category up
+        F = cdf(disc * (eta - t))
+        odds = F / (1 - F)
+        weights = np.concatenate([np.ones((S, N, 1)), np.cumprod(odds, axis=-1)], axis=-1)
+        probs = weights / weights.sum(axis=-1, keepdims=True)
+    return probs
+
+
+def ordinal_oracle(family: str):
+    def oracle(y, d, sd):
+        probs = ordinal_probs(family, d)
+        return np.log(np.take_along_axis(probs, (y - 1)[np.newaxis, :, np.newaxis], -1)[..., 0])
+
+    return oracle
+
+
+def exgaussian(y, d, sd):
+    sigma = dpar_value(d, sd, "sigma", np.exp)
+    beta = dpar_value(d, sd, "beta", np.exp)
+    return stats.exponnorm(beta / sigma, loc=d["mu"] - beta, scale=sigma).logpdf(y)
+
+
+def frechet(y, d, sd):
+    nu = dpar_value(d, sd, "nu", lambda eta: np.exp(eta) + 1)
+    scale = np.exp(d["mu"]) / special.gamma(1 - 1 / nu)
+    return stats.invweibull(nu, scale=scale).logpdf(y)
+
+
+def von_mises(y, d, sd):
+    kappa = dpar_value(d, sd, "kappa", np.exp)
+    return stats.vonmises(kappa, loc=2 * np.arctan(d["mu"])).logpdf(y)
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
     "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
@@ -262,7 +319,7 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "beta": lambda y, d, sd: stats.beta(
         special.expit(d["mu"]) * np.exp(d["phi"]), (1 - special.expit(d["mu"])) * np.exp(d["phi"])
     ).logpdf(y),
-    "cumulative": lambda y, d, sd: ordered_logistic(y, d["mu"], d["Intercept"]),
+    "cumulative": ordinal_oracle("cumulative"),
     "zero_inflated_poisson": lambda y, d, sd: zero_inflated(
         *poisson_parts(y, d), dpar_value(d, sd, "zi", special.expit), y
     ),
@@ -281,6 +338,12 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "shifted_lognormal": lambda y, d, sd: (
         stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(np.log(y - d["ndt"])) - np.log(y - d["ndt"])
     ),
+    "sratio": ordinal_oracle("sratio"),
+    "cratio": ordinal_oracle("cratio"),
+    "acat": ordinal_oracle("acat"),
+    "exgaussian": exgaussian,
+    "frechet": frechet,
+    "von_mises": von_mises,
 }
 
 
@@ -295,6 +358,7 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
     d |= {s.name: flat(v, s.name)[:, np.newaxis] for s in fit.spec.scalar_dpars}
     if fit.spec.response.nthres:
         d["Intercept"] = flat(v, "Intercept")
+        d["cdf"] = LATENT_CDFS[fit.spec.family.link.name]
     expected = ORACLES[fit.spec.family.name](sd["Y"], d, sd) * sd.get("weights", 1.0)
     np.testing.assert_allclose(log_lik(fit.spec, v), expected, rtol=1e-6, atol=1e-8)
 
@@ -347,11 +411,15 @@ MEANS: dict[str, Mean] = {
     "shifted_lognormal": lambda eta, etas, sd, v: (
         flat(v, "ndt")[:, np.newaxis] + np.exp(eta + np.exp(etas["sigma"]) ** 2 / 2)
     ),
+    "exgaussian": lambda eta, etas, sd, v: eta,
+    "frechet": lambda eta, etas, sd, v: np.exp(eta),
+    "von_mises": lambda eta, etas, sd, v: 2 * np.arctan(eta),
 }
 # Families whose expected value is the inverse link of eta.
 MEAN_IS_INVERSE_LINK = frozenset(
     {"gaussian", "student", "poisson", "negbinomial", "bernoulli", "gamma", "beta"}
     | {"exponential", "weibull", "skew_normal"}
+    | {"exgaussian", "frechet", "von_mises"}
 )
 
 
@@ -409,6 +477,14 @@ def test_predict_means_match_epred(fit: Fit):
         epred = epred @ np.arange(1, epred.shape[-1] + 1)
     if spec.family.name == "lognormal":
         draws, epred = np.log(draws), posterior_linpred(spec, v)
+    if spec.family.name == "frechet":
+        # heavy tails: log(y) has mean log(mu) - lgamma(1 - 1 / nu) + euler_gamma / nu
+        nu = posterior_linpred(spec, v, dpar="nu", transform=True)
+        draws = np.log(draws)
+        epred = np.log(epred) - special.gammaln(1 - 1 / nu) + np.euler_gamma / nu
+    if spec.family.name == "von_mises":
+        # angles: the mean direction is mu, so sin(y - mu) has mean 0
+        draws, epred = np.sin(draws - epred), np.zeros_like(epred)
     assert draws.shape == epred.shape
     se = draws.std(axis=0) / np.sqrt(len(draws))
     np.testing.assert_array_less(np.abs(draws.mean(axis=0) - epred.mean(axis=0)), 5 * se + 1e-9)

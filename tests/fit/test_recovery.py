@@ -467,6 +467,124 @@ def poisson_truncated() -> Case:
     return Case("y | trunc(1, 8) ~ x", "poisson", df, {"b_Intercept": 0.8, "b_x": 0.4})
 
 
+def ordinal_response(rng: np.random.Generator, stop: np.ndarray) -> np.ndarray:
+    """Categories 1..K of a sequential model: ``stop[n, k]`` is the probability of
+    stopping at category k + 1 once there."""
+    u = rng.random(stop.shape)
+    stopped = np.concatenate([u < stop, np.ones((len(stop), 1), bool)], axis=1)
+    return 1 + stopped.argmax(axis=1)
+
+
+def sratio_disc() -> Case:
+    rng, df = base(21, n=800)
+    thresholds = np.array([-0.8, 0.0, 0.8])
+    eta, disc = 0.7 * df["x"].to_numpy(), np.exp(0.4 * df["z"].to_numpy())
+    stop = expit(disc[:, None] * (thresholds - eta[:, None]))
+    df["y"] = ordinal_response(rng, stop)
+    return Case(
+        bm.bf("y ~ x", disc="~ 0 + z"),
+        "sratio",
+        df,
+        {
+            "b_x": 0.7,
+            "b_Intercept[1]": -0.8,
+            "b_Intercept[2]": 0.0,
+            "b_Intercept[3]": 0.8,
+            "b_disc_z": 0.4,
+        },
+    )
+
+
+def cratio_probit() -> Case:
+    rng, df = base(22, n=600)
+    thresholds = np.array([-0.5, 0.2, 0.9])
+    eta = -0.6 * df["x"].to_numpy()
+    stop = 1 - special.ndtr(eta[:, None] - thresholds)
+    df["y"] = ordinal_response(rng, stop)
+    return Case(
+        "y ~ x",
+        bm.family("cratio", link="probit"),
+        df,
+        {"b_x": -0.6, "b_Intercept[1]": -0.5, "b_Intercept[2]": 0.2, "b_Intercept[3]": 0.9},
+    )
+
+
+def acat_group() -> Case:
+    rng, df = base(23, n=800)
+    thresholds = np.array([-1.0, 0.0, 1.2])
+    r = effects(rng, G, 0.6)
+    eta = (0.8 * df["x"] + r[codes(df["g"])]).to_numpy()
+    # adjacent-category logits: log P(k + 1) / P(k) = eta - thres_k
+    logits = np.concatenate([np.zeros((len(df), 1)), np.cumsum(eta[:, None] - thresholds, 1)], 1)
+    probs = special.softmax(logits, axis=1)
+    u = rng.random(len(df))
+    df["y"] = 1 + (probs.cumsum(axis=1)[:, :-1] < u[:, None]).sum(axis=1)
+    return Case(
+        "y ~ x + (1 | g)",
+        "acat",
+        df,
+        {
+            "b_x": 0.8,
+            "b_Intercept[1]": -1.0,
+            "b_Intercept[2]": 0.0,
+            "b_Intercept[3]": 1.2,
+            "sd_g__Intercept": 0.6,
+        },
+    )
+
+
+def cumulative_cloglog_disc() -> Case:
+    rng, df = base(24, n=800)
+    thresholds = np.array([-1.0, 0.0, 0.8])
+    eta, disc = 0.6 * df["x"].to_numpy(), np.exp(-0.3 * df["z"].to_numpy())
+    cdf = -np.expm1(-np.exp(disc[:, None] * (thresholds - eta[:, None])))
+    df["y"] = 1 + (cdf < rng.random(len(df))[:, None]).sum(axis=1)
+    return Case(
+        bm.bf("y ~ x", disc="~ 0 + z"),
+        bm.family("cumulative", link="cloglog"),
+        df,
+        {
+            "b_x": 0.6,
+            "b_Intercept[1]": -1.0,
+            "b_Intercept[2]": 0.0,
+            "b_Intercept[3]": 0.8,
+            "b_disc_z": -0.3,
+        },
+    )
+
+
+def exgaussian_scalar() -> Case:
+    rng, df = base(25)
+    mu, sigma, beta = 1.0 + 0.5 * df["x"], 0.5, 1.2
+    df["y"] = rng.normal(mu - beta, sigma) + rng.exponential(beta, size=N)
+    return Case(
+        "y ~ x",
+        "exgaussian",
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.5, "sigma": 0.5, "beta": 1.2},
+    )
+
+
+def frechet_nu() -> Case:
+    rng, df = base(26)
+    mu, nu = np.exp(1.0 + 0.3 * df["x"]), 1 + np.exp(1.0 + 0.3 * df["z"])
+    scale = mu / special.gamma(1 - 1 / nu)
+    df["y"] = scale * rng.exponential(size=N) ** (-1 / nu)
+    return Case(
+        bm.bf("y ~ x", nu="~ z"),
+        "frechet",
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.3, "b_nu_Intercept": 1.0, "b_nu_z": 0.3},
+    )
+
+
+def von_mises_tan_half() -> Case:
+    rng, df = base(27)
+    mu, kappa = 2 * np.arctan(0.3 + 0.5 * df["x"]), 3.0
+    df["y"] = rng.vonmises(mu, kappa)
+    return Case("y ~ x", "von_mises", df, {"b_Intercept": 0.3, "b_x": 0.5, "kappa": 3.0})
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -499,6 +617,13 @@ CASES = {
         gaussian_interval_censored,
         gaussian_truncated,
         poisson_truncated,
+        sratio_disc,
+        cratio_probit,
+        acat_group,
+        cumulative_cloglog_disc,
+        exgaussian_scalar,
+        frechet_nu,
+        von_mises_tan_half,
     )
 }
 
@@ -506,7 +631,7 @@ CASES = {
 # Tolerance in standard errors; see the module docstring.
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
-_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu")
+_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu", "beta", "kappa")
 _PROBABILITY = ("zi", "hu", "simo_")
 
 

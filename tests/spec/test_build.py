@@ -14,6 +14,7 @@ from pybrms.codegen import render
 from pybrms.errors import SpecError
 from pybrms.formula import bf
 from pybrms.spec import FAMILIES, build_spec, family
+from pybrms.spec.families import LINKS
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
 from pybrms.standata import make_standata
 
@@ -166,7 +167,7 @@ def _error(formula, fam="gaussian", **columns) -> str:
     ("formula", "fam", "columns", "message"),
     [
         ("y ~ xx", "gaussian", {"y": Y}, "Column 'xx' is not in the data (did you mean 'x'?)"),
-        ("y ~ x", "gausian", {"y": Y}, "Unknown family 'gausian'. Valid families: bernoulli"),
+        ("y ~ x", "gausian", {"y": Y}, "Unknown family 'gausian'. Valid families: acat, bernoulli"),
         (
             "count ~ x",
             "poisson",
@@ -340,9 +341,14 @@ def test_every_family_has_its_template():
 
     templates = template_dir()
     for fam in FAMILIES.values():
-        assert (templates / "families" / f"{fam.stan.template}.stan.j2").is_file()
-        assert all((templates / "functions" / f).is_file() for f in fam.stan.functions)
-        assert set(fam.stan.dist) == set(fam.links)
+        likelihoods = [s for s in (fam.stan, fam.general_stan) if s is not None]
+        for stan in likelihoods:
+            assert (templates / "families" / f"{stan.template}.stan.j2").is_file()
+            assert all((templates / "functions" / f).is_file() for f in stan.functions)
+            assert set(stan.dist) <= set(fam.links)
+        assert {link for s in likelihoods for link in s.dist} == set(fam.links)
+        for link in fam.links:
+            assert all((templates / "functions" / f).is_file() for f in LINKS[link].functions)
 
 
 def test_every_family_record_pickles():
@@ -360,3 +366,58 @@ def test_one_observation_makes_a_model() -> None:
     data = make_standata(spec)
     assert data["N"] == 1 and data["X"].shape == (1, 2)
     assert "vector[N] Y;" in render(spec)
+
+
+ORD = [1, 2, 3, 2, 1, 3]
+Z = [0.3, -1.0, 0.5, 2.0, -0.2, 0.7]
+
+
+@pytest.mark.parametrize("fam", ["cumulative", "sratio", "cratio", "acat"])
+def test_disc_is_fixed_at_one_unless_predicted(fam):
+    fixed = build_spec("y ~ x", _df(y=ORD), fam)
+    assert fixed.fixed_dpars == {"disc": 1.0}
+    assert not fixed.scalar_dpars
+    assert not any("disc" in n.name for n in fixed.names)
+    assert "disc" not in fixed.priors.to_frame()["class"].tolist()
+    predicted = build_spec(bf("y ~ x", disc="~ 0 + z"), _df(y=ORD, z=Z), fam)
+    assert predicted.fixed_dpars == {}
+    assert [n.name for n in predicted.names if "disc" in n.name] == ["b_disc_z"]
+    assert "vector[N] disc = exp(X_disc * b_disc);" in render(predicted)
+
+
+@pytest.mark.parametrize(
+    ("formula", "link", "call"),
+    [
+        ("y ~ x", "logit", "ordered_logistic_glm_lpmf(Y | Xc, b, Intercept)"),
+        ("y ~ x + (1 | g)", "probit", "ordered_probit_lpmf(Y | mu, Intercept)"),
+        ("y ~ x", "cloglog", "cumulative_cloglog_lpmf(Y[n] | mu[n], 1, Intercept)"),
+        (
+            bf("y ~ x", disc="~ 0 + z"),
+            "logit",
+            "cumulative_logit_lpmf(Y[n] | mu[n], disc[n], Intercept)",
+        ),
+    ],
+    ids=["glm", "builtin", "cloglog", "disc"],
+)
+def test_cumulative_uses_stan_densities_where_brms_does(formula, link, call):
+    """As brms: Stan's ordered_* densities for logit and probit with disc fixed, else
+    brms's own cumulative_<link> density of one response."""
+    code = render(build_spec(formula, _df(y=ORD, z=Z), family("cumulative", link=link)))
+    assert call in code
+
+
+@pytest.mark.parametrize(
+    ("fam", "link", "functions"),
+    [
+        ("sratio", "cauchit", ("real sratio_cauchit_lpmf(", "real inv_cauchit(")),
+        ("cratio", "logit", ("real cratio_logit_lpmf(",)),
+        ("acat", "probit", ("real acat_probit_lpmf(",)),
+        ("von_mises", "tan_half", ("real inv_tan_half(",)),
+    ],
+)
+def test_functions_of_family_and_link_are_included(fam, link, functions):
+    y = ORD if fam != "von_mises" else [0.1, -2.0, 3.0, 1.0, 0.5, -0.3]
+    code = render(build_spec("y ~ x", _df(y=y), family(fam, link=link)))
+    for f in functions:
+        assert code.count(f) == 1
+    assert code.count("_lpmf(int y") == (fam != "von_mises")

@@ -163,8 +163,93 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("student_t(3, 0, 3.4)", "Intercept", "sigma", ""),
             ],
         ),
+        # exgaussian: beta gets gamma(1, 0.1), normal(1.7, 1.3) on its log-scale intercept
+        (
+            "y ~ x",
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "exgaussian",
+            [
+                ("student_t(3, 3, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+                ("gamma(1, 0.1)", "beta", "", "0"),
+            ],
+        ),
+        (
+            bf("y ~ x", beta="~ z"),
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0], "z": [0.3, -1.0, 0.5, 2.0]},
+            "exgaussian",
+            [
+                ("student_t(3, 3, 2.5)", "Intercept", "", ""),
+                ("normal(1.7, 1.3)", "Intercept", "beta", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+            ],
+        ),
+        # frechet: nu above 1 with gamma(2, 0.1), normal(2.7, 0.8) on its logm1 intercept
+        (
+            "y ~ x",
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "frechet",
+            [("student_t(3, 1, 2.5)", "Intercept", "", ""), ("gamma(2, 0.1)", "nu", "", "1")],
+        ),
+        (
+            bf("y ~ x", nu="~ z"),
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0], "z": [0.3, -1.0, 0.5, 2.0]},
+            "frechet",
+            [
+                ("student_t(3, 1, 2.5)", "Intercept", "", ""),
+                ("normal(2.7, 0.8)", "Intercept", "nu", ""),
+            ],
+        ),
+        # von_mises: the family's student_t(1, 0, 1) for tan_half, def_scale_prior for identity
+        (
+            "y ~ x",
+            {"y": [-1.0, 0.5, 2.0, 3.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "von_mises",
+            [("student_t(1, 0, 1)", "Intercept", "", ""), ("gamma(2, 0.01)", "kappa", "", "0")],
+        ),
+        (
+            bf("y ~ x", kappa="~ z"),
+            {"y": [-1.0, 0.5, 2.0, 3.0], "x": [1.0, 2.0, 3.0, 4.0], "z": [0.3, -1.0, 0.5, 2.0]},
+            family("von_mises", link="identity"),
+            [
+                ("student_t(3, 1.2, 2.5)", "Intercept", "", ""),
+                ("normal(5, 0.8)", "Intercept", "kappa", ""),
+            ],
+        ),
+        # sratio: disc is fixed at 1 (no prior) unless predicted: normal(0, 1) on its log scale
+        (
+            "y ~ x",
+            {"y": [1, 2, 3, 2], "x": [1.0, 2.0, 3.0, 4.0]},
+            "sratio",
+            [("student_t(3, 0, 2.5)", "Intercept", "", "")],
+        ),
+        (
+            bf("y ~ x", disc="~ z"),
+            {"y": [1, 2, 3, 2], "x": [1.0, 2.0, 3.0, 4.0], "z": [0.3, -1.0, 0.5, 2.0]},
+            family("acat", link="cauchit"),
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "", ""),
+                ("normal(0, 1)", "Intercept", "disc", ""),
+            ],
+        ),
     ],
-    ids=["bernoulli", "beta", "gamma", "lognormal", "offset", "cumulative", "sigma"],
+    ids=[
+        "bernoulli",
+        "beta",
+        "gamma",
+        "lognormal",
+        "offset",
+        "cumulative",
+        "sigma",
+        "exgaussian",
+        "exgaussian_beta",
+        "frechet",
+        "frechet_nu",
+        "von_mises",
+        "von_mises_identity_kappa",
+        "sratio",
+        "acat_disc",
+    ],
 )
 def test_family_defaults(formula, data, fam, expected):
     assert _set(get_prior(formula, pd.DataFrame(data), fam)) == expected

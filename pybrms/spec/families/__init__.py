@@ -14,17 +14,20 @@ from dataclasses import dataclass
 from pybrms.errors import SpecError
 from pybrms.spec.families.continuous import (
     BETA,
+    EXGAUSSIAN,
     EXPONENTIAL,
+    FRECHET,
     GAMMA,
     GAUSSIAN,
     LOGNORMAL,
     SHIFTED_LOGNORMAL,
     SKEW_NORMAL,
     STUDENT,
+    VON_MISES,
     WEIBULL,
 )
 from pybrms.spec.families.discrete import BERNOULLI, BINOMIAL, NEGBINOMIAL, POISSON
-from pybrms.spec.families.ordinal import CUMULATIVE
+from pybrms.spec.families.ordinal import ACAT, CRATIO, CUMULATIVE, SRATIO
 from pybrms.spec.families.records import (
     LINKS,
     Dpar,
@@ -80,6 +83,12 @@ FAMILIES: dict[str, Family] = {
         WEIBULL,
         SKEW_NORMAL,
         SHIFTED_LOGNORMAL,
+        SRATIO,
+        CRATIO,
+        ACAT,
+        EXGAUSSIAN,
+        FRECHET,
+        VON_MISES,
     )
 }
 
@@ -106,21 +115,6 @@ class BoundFamily:
     def name(self) -> str:
         """The family's name."""
         return self.family.name
-
-    def stan_dist(self, cdf: bool = False) -> tuple[str, bool]:
-        """The Stan distribution of the likelihood and whether the inverse link is
-        applied to ``mu`` first; ``cdf`` for a censored or truncated model, which
-        calls the family's distribution with cdfs whatever the link, as brms.
-
-        Examples
-        --------
-        >>> family("poisson").stan_dist(), family("poisson").stan_dist(cdf=True)
-        (('poisson_log', False), ('poisson', True))
-        """
-        if cdf:
-            assert self.family.stan.cdf is not None  # checked with the addition terms
-            return self.family.stan.cdf, True
-        return self.family.stan.dist[self.link.name]
 
 
 def family(name: str, link: str | None = None) -> BoundFamily:

@@ -1,8 +1,9 @@
 """Families of a continuous response: gaussian, student, lognormal, gamma, beta,
-exponential, weibull, skew_normal, shifted_lognormal."""
+exponential, weibull, skew_normal, shifted_lognormal, exgaussian, frechet, von_mises."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 from scipy import special, stats
 
 from pybrms.spec.families.parts import (
+    ANGLE,
     CENSORING,
     NU,
     PHI,
@@ -26,14 +28,20 @@ from pybrms.spec.families.records import Dpar, DparDraws, Family, Glm, StanLikel
 __all__ = [
     "ALPHA",
     "BETA",
+    "BETA_SCALE",
+    "EXGAUSSIAN",
     "EXPONENTIAL",
+    "FRECHET",
+    "FRECHET_NU",
     "GAMMA",
     "GAUSSIAN",
+    "KAPPA",
     "LOGNORMAL",
     "NDT",
     "SKEW_NORMAL",
     "STUDENT",
     "SHIFTED_LOGNORMAL",
+    "VON_MISES",
     "WEIBULL",
 ]
 
@@ -352,4 +360,93 @@ SHIFTED_LOGNORMAL = Family(
     predict=_shifted_lognormal_predict,
     log_scale=True,
     distribution=_shifted_lognormal_distribution,
+)
+
+
+# exgaussian's beta: the mean of the exponential component
+BETA_SCALE = Dpar(
+    "beta", "scale parameter", 0.0, None, "log", ("gamma", (1, 0.1)), ("normal", (1.7, 1.3))
+)
+
+
+def _exgaussian_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    """brms's ``dexgaussian``: a normal of mean ``mu - beta`` plus an exponential of
+    mean ``beta``."""
+    sigma, beta = d["sigma"], d["beta"]
+    z = y - (d["mu"] - beta) - sigma**2 / beta
+    return -np.log(beta) - (z + sigma**2 / (2 * beta)) / beta + special.log_ndtr(z / sigma)
+
+
+def _exgaussian_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    beta = np.broadcast_to(d["beta"], d.shape)
+    return rng.normal(d["mu"] - beta, d["sigma"], size=d.shape) + rng.exponential(beta)
+
+
+EXGAUSSIAN = Family(
+    "exgaussian",
+    links=("identity", "log", "inverse"),
+    dpars=(SIGMA, BETA_SCALE),
+    support=REAL,
+    additions=WEIGHTS,
+    stan=StanLikelihood("exgaussian", same_dist("exp_mod_normal", ("identity", "log", "inverse"))),
+    log_lik=_exgaussian_log_lik,
+    epred=_mean,
+    predict=_exgaussian_predict,
+)
+
+# frechet's nu: the shape, above 1 so that the mean exists; predicted through logm1
+FRECHET_NU = replace(NU, link="logm1", intercept_prior=("normal", (2.7, 0.8)))
+
+
+def _frechet_scale(d: DparDraws) -> np.ndarray:
+    """Scale of brms's mean/shape parametrization: ``mu / Gamma(1 - 1 / nu)``."""
+    return d["mu"] / special.gamma(1 - 1 / d["nu"])
+
+
+def _frechet_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.invweibull.logpdf(y, d["nu"], scale=_frechet_scale(d))
+
+
+def _frechet_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return _frechet_scale(d) * rng.exponential(size=d.shape) ** (-1 / d["nu"])
+
+
+FRECHET = Family(
+    "frechet",
+    links=("log", "identity", "inverse"),
+    dpars=(FRECHET_NU,),
+    support=POSITIVE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("frechet", same_dist("frechet", ("log", "identity", "inverse"))),
+    log_lik=_frechet_log_lik,
+    epred=_mean,
+    predict=_frechet_predict,
+)
+
+KAPPA = Dpar(
+    "kappa", "precision parameter", 0.0, None, "log", ("gamma", (2, 0.01)), ("normal", (5.0, 0.8))
+)
+
+
+def _von_mises_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    """brms's ``dvon_mises``, with the Bessel function scaled by ``exp(-kappa)``."""
+    kappa = d["kappa"]
+    return kappa * (np.cos(y - d["mu"]) - 1) - np.log(2 * np.pi * special.i0e(kappa))
+
+
+def _von_mises_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.vonmises(d["mu"], np.broadcast_to(d["kappa"], d.shape))
+
+
+VON_MISES = Family(
+    "von_mises",
+    links=("tan_half", "identity"),
+    dpars=(KAPPA,),
+    support=ANGLE,
+    additions=WEIGHTS,
+    stan=StanLikelihood("von_mises", same_dist("von_mises", ("tan_half", "identity"))),
+    log_lik=_von_mises_log_lik,
+    epred=_mean,
+    predict=_von_mises_predict,
+    intercept_priors={"tan_half": ("student_t", (1, 0, 1))},
 )

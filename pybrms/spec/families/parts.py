@@ -8,6 +8,7 @@ import numpy as np
 from pybrms.spec.families.records import Dpar, Support
 
 __all__ = [
+    "ANGLE",
     "BINARY",
     "COUNT",
     "NU",
@@ -45,12 +46,17 @@ def _not_proportion(y: np.ndarray) -> np.ndarray:
     return ~((y > 0) & (y < 1))
 
 
+def _not_angle(y: np.ndarray) -> np.ndarray:
+    return ~((y >= -np.pi) & (y <= np.pi))
+
+
 REAL = Support("real", _nowhere, discrete=False)
 COUNT = Support("a non-negative integer", _not_count, discrete=True)
 BINARY = Support("0 or 1", _not_binary, discrete=True)
 POSITIVE = Support("positive", _not_positive, discrete=False)
 PROPORTION = Support("strictly between 0 and 1", _not_proportion, discrete=False)
 ORDINAL = Support("an integer 1..K", None, discrete=True)
+ANGLE = Support("an angle in radians between -pi and pi", _not_angle, discrete=False)
 
 SIGMA = Dpar("sigma", "dispersion parameter", 0.0, None, "log", None, intercept_prior=None)
 SHAPE = Dpar("shape", "shape parameter", 0.0, None, "log", ("gamma", (0.01, 0.01)))

@@ -8,7 +8,7 @@ looks at user data or renders code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,12 +43,16 @@ class Link:
     transform
         The link applied to response values, for brms's default prior scales;
         None when brms does not transform the response for this link.
+    functions
+        Files under ``templates/functions`` defining ``stan_inverse`` when Stan
+        has no such function (brms's ``fun_cauchit.stan``, ...).
     """
 
     name: str
     stan_inverse: str | None
     inverse: Callable[[np.ndarray], np.ndarray]
     transform: Callable[[np.ndarray], np.ndarray] | None
+    functions: tuple[str, ...] = ()
 
 
 # Module-level functions, not lambdas, so that a fitted model pickles.
@@ -60,6 +64,18 @@ def _inv_cloglog(eta: np.ndarray) -> np.ndarray:
     return -np.expm1(-np.exp(eta))
 
 
+def _inv_cauchit(eta: np.ndarray) -> np.ndarray:
+    return np.arctan(eta) / np.pi + 0.5
+
+
+def _inv_tan_half(eta: np.ndarray) -> np.ndarray:
+    return 2 * np.arctan(eta)
+
+
+def _expp1(eta: np.ndarray) -> np.ndarray:
+    return np.exp(eta) + 1
+
+
 LINKS: dict[str, Link] = {
     "identity": Link("identity", None, _identity, _identity),
     "log": Link("log", "exp", np.exp, np.log),
@@ -68,6 +84,9 @@ LINKS: dict[str, Link] = {
     "logit": Link("logit", "inv_logit", special.expit, None),
     "probit": Link("probit", "Phi", special.ndtr, None),
     "cloglog": Link("cloglog", "inv_cloglog", _inv_cloglog, None),
+    "cauchit": Link("cauchit", "inv_cauchit", _inv_cauchit, None, ("cauchit.stan",)),
+    "tan_half": Link("tan_half", "inv_tan_half", _inv_tan_half, None, ("tan_half.stan",)),
+    "logm1": Link("logm1", "expp1", _expp1, None, ("logm1.stan",)),
 }
 
 PriorSpec = tuple[str, tuple[float, ...]]
@@ -96,6 +115,9 @@ class Dpar:
     intercept_prior
         brms's default prior of the intercept of its own formula; None means the
         data-dependent student-t of ``def_scale_prior`` on the link scale.
+    fixed
+        brms's value when it has no formula, for a parameter that is then not
+        estimated (``disc`` of ordinal families is 1); None: estimated.
     """
 
     name: str
@@ -105,6 +127,7 @@ class Dpar:
     link: str | None
     default_prior: PriorSpec | Callable[[np.ndarray], PriorSpec] | None
     intercept_prior: PriorSpec | None = ("student_t", (3, 0, 2.5))
+    fixed: float | None = None
 
     def bounds(self, y: np.ndarray) -> tuple[float | None, float | None]:
         """``(lb, ub)`` for the response values ``y``."""
@@ -186,6 +209,9 @@ class StanLikelihood:
         its density too, whatever the link (as brms: ``poisson_log`` has no
         cdf, so ``poisson`` takes ``exp(mu)``). None when Stan has no cdf for
         the family, which then takes neither ``cens()`` nor ``trunc()``.
+    omits
+        Parameters the density does not take, which must then keep their
+        :attr:`Dpar.fixed` value (``disc`` for Stan's ``ordered_logistic``).
     """
 
     template: str
@@ -194,6 +220,24 @@ class StanLikelihood:
     vectorized: bool = True
     functions: tuple[str, ...] = ()
     cdf: str | None = None
+    omits: frozenset[str] = frozenset()
+
+    def distribution(self, link: str, cdf: bool = False) -> tuple[str, bool]:
+        """The Stan distribution for ``link`` and whether the inverse link is applied
+        to ``mu`` first; ``cdf`` for a censored or truncated model, which calls the
+        distribution with cdfs whatever the link, as brms.
+
+        Examples
+        --------
+        >>> from pybrms.spec.families import FAMILIES
+        >>> stan = FAMILIES["poisson"].stan
+        >>> stan.distribution("log"), stan.distribution("log", cdf=True)
+        (('poisson_log', False), ('poisson', True))
+        """
+        if cdf:
+            assert self.cdf is not None  # checked with the addition terms
+            return self.cdf, True
+        return self.dist[link]
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,11 +248,12 @@ class DparDraws:
     ----------
     dpars
         ``"mu"`` and the family's other parameters on the response scale,
-        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value.
+        ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value or
+        fixed (``disc`` of ordinal families without a formula).
     eta
         Linear predictor of ``mu``, ``(S, N)``.
-    inverse_link
-        Inverse link of ``mu``.
+    link
+        Link of ``mu``.
     thres
         Ordinal thresholds ``(S, nthres)`` on the scale of ``eta``, else None.
     trials
@@ -217,7 +262,7 @@ class DparDraws:
 
     dpars: dict[str, np.ndarray]
     eta: np.ndarray
-    inverse_link: Callable[[np.ndarray], np.ndarray]
+    link: Link
     thres: np.ndarray | None
     trials: np.ndarray | None
 
@@ -272,6 +317,15 @@ class Family:
         Parameters that brms multiplies by the denominator of ``rate()``
         (``mu``, and ``shape`` for negbinomial); empty when the family takes no
         ``rate()``.
+    general_stan
+        The likelihood used where :attr:`stan` does not apply: for a link
+        without an entry in its ``dist``, or a formula for a parameter it
+        omits (brms's ``cumulative`` uses Stan's ``ordered_logistic`` only
+        for the logit link with ``disc`` fixed).
+    intercept_priors
+        brms's default prior of the intercept of ``mu`` by link, where the
+        family sets one (``von_mises`` with ``tan_half``); other links take
+        ``def_scale_prior``.
     """
 
     name: str
@@ -287,6 +341,8 @@ class Family:
     log_scale: bool = False
     distribution: Callable[[DparDraws], Any] | None = None
     rate_dpars: tuple[str, ...] = ()
+    general_stan: StanLikelihood | None = None
+    intercept_priors: dict[str, PriorSpec] = field(default_factory=dict)
 
     @property
     def ordinal(self) -> bool:
@@ -306,3 +362,12 @@ class Family:
     def dpar(self, name: str) -> Dpar:
         """The parameter ``name`` (which must be one of :attr:`dpars`)."""
         return next(d for d in self.dpars if d.name == name)
+
+    def likelihood(self, link: str, predicted: Collection[str]) -> StanLikelihood:
+        """The Stan likelihood for the link ``link`` of ``mu`` when the parameters
+        ``predicted`` have formulas: :attr:`stan` where it applies, else
+        :attr:`general_stan`."""
+        if link in self.stan.dist and not self.stan.omits & set(predicted):
+            return self.stan
+        assert self.general_stan is not None  # every link has a likelihood
+        return self.general_stan
