@@ -23,7 +23,20 @@ from pybrms.spec.families.continuous import (
     STUDENT,
     WEIBULL,
 )
-from pybrms.spec.families.discrete import BERNOULLI, BINOMIAL, NEGBINOMIAL, POISSON
+from pybrms.spec.families.discrete import (
+    BERNOULLI,
+    BETA_BINOMIAL,
+    BINOMIAL,
+    GEOMETRIC,
+    NEGBINOMIAL,
+    POISSON,
+)
+from pybrms.spec.families.hurdle import (
+    HURDLE_GAMMA,
+    HURDLE_LOGNORMAL,
+    ZERO_INFLATED_BETA,
+    ZERO_ONE_INFLATED_BETA,
+)
 from pybrms.spec.families.ordinal import CUMULATIVE
 from pybrms.spec.families.records import (
     LINKS,
@@ -38,6 +51,7 @@ from pybrms.spec.families.records import (
 from pybrms.spec.families.zero_inflated import (
     HURDLE_NEGBINOMIAL,
     HURDLE_POISSON,
+    ZERO_INFLATED_BINOMIAL,
     ZERO_INFLATED_NEGBINOMIAL,
     ZERO_INFLATED_POISSON,
 )
@@ -80,6 +94,13 @@ FAMILIES: dict[str, Family] = {
         WEIBULL,
         SKEW_NORMAL,
         SHIFTED_LOGNORMAL,
+        ZERO_INFLATED_BINOMIAL,
+        ZERO_INFLATED_BETA,
+        ZERO_ONE_INFLATED_BETA,
+        HURDLE_GAMMA,
+        HURDLE_LOGNORMAL,
+        BETA_BINOMIAL,
+        GEOMETRIC,
     )
 }
 
