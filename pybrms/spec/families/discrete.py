@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
+from pybrms.spec.families.continuous import BETA
 from pybrms.spec.families.parts import BINARY, COUNT, PHI, SHAPE, WEIGHTS, same_dist
 from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood
 
@@ -158,19 +159,15 @@ BINOMIAL = Family(
 )
 
 
-def _beta_binomial_shapes(d: DparDraws) -> tuple[np.ndarray, np.ndarray]:
-    """Shapes of the beta distribution of the success probability (mean ``mu``,
-    precision ``phi``), as brms."""
-    return d["mu"] * d["phi"], (1 - d["mu"]) * d["phi"]
-
-
 def _beta_binomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
-    return stats.betabinom.logpmf(y, _trials(d), *_beta_binomial_shapes(d))
+    # the success probability is beta with mean mu and precision phi, as in family beta
+    mu, phi = d["mu"], d["phi"]
+    return stats.betabinom.logpmf(y, _trials(d), mu * phi, (1 - mu) * phi)
 
 
 def _beta_binomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
-    # brms's rbeta_binomial: a beta success probability per draw, then a binomial count
-    return rng.binomial(_trials(d), rng.beta(*_beta_binomial_shapes(d), size=d.shape))
+    # brms's rbeta_binomial: a beta success probability per draw and row, then the count
+    return rng.binomial(_trials(d), BETA.predict(d, rng))
 
 
 BETA_BINOMIAL = Family(

@@ -93,7 +93,7 @@ def _zi_epred(d: DparDraws) -> np.ndarray:
 
 
 def _zi_binomial_epred(d: DparDraws) -> np.ndarray:
-    return (1 - d["zi"]) * d["mu"] * d.trials
+    return _zi_epred(d) * d.trials
 
 
 def _zi_predict(ppf: Ppf, d: DparDraws, rng: np.random.Generator) -> np.ndarray:
