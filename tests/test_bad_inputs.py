@@ -34,6 +34,7 @@ def frame(**changes: Any) -> pd.DataFrame:
             "n": np.full(8, 10),
             "k": np.arange(8),
             "g": list("aabbccdd"),
+            "p": rng.uniform(0.1, 0.9, size=8),
         },
         index=range(10, 18),
     )
@@ -367,6 +368,61 @@ ROWS: dict[str, Row] = {
         lambda: dict(formula="k ~ x", family=bm.family("sratio", link="log"), data=frame()),
         SpecError,
         ("'log'", "'sratio'", "logit, probit, cloglog, cauchit"),
+    ),
+    # responses outside the support of the family, named by column, row and value
+    "zero_inflated_binomial_fraction": (
+        lambda: dict(
+            formula="k | trials(n) ~ x", family="zero_inflated_binomial", data=frame(k={12: 2.5})
+        ),
+        SpecError,
+        ("Response 'k'", "'zero_inflated_binomial'", "non-negative integer", "row 12", "2.5"),
+    ),
+    "zero_inflated_binomial_above_trials": (
+        lambda: dict(
+            formula="k | trials(n) ~ x", family="zero_inflated_binomial", data=frame(k={13: 11})
+        ),
+        SpecError,
+        ("Response 'k'", "must not exceed trials()", "row 13", "11 > 10"),
+    ),
+    "zero_inflated_binomial_without_trials": (
+        lambda: dict(formula="k ~ x", family="zero_inflated_binomial", data=frame()),
+        SpecError,
+        ("'zero_inflated_binomial'", "trials()"),
+    ),
+    "beta_binomial_negative": (
+        lambda: dict(formula="k | trials(n) ~ x", family="beta_binomial", data=frame(k={14: -1})),
+        SpecError,
+        ("Response 'k'", "'beta_binomial'", "non-negative integer", "row 14", "-1"),
+    ),
+    "beta_binomial_without_trials": (
+        lambda: dict(formula="k ~ x", family="beta_binomial", data=frame()),
+        SpecError,
+        ("'beta_binomial'", "trials()"),
+    ),
+    "geometric_fraction": (
+        lambda: dict(formula="k ~ x", family="geometric", data=frame(k={15: 0.5})),
+        SpecError,
+        ("Response 'k'", "'geometric'", "non-negative integer", "row 15", "0.5"),
+    ),
+    "zero_inflated_beta_one": (
+        lambda: dict(formula="p ~ x", family="zero_inflated_beta", data=frame(p={11: 1.0})),
+        SpecError,
+        ("Response 'p'", "'zero_inflated_beta'", "at least 0 and below 1", "row 11", "has 1"),
+    ),
+    "zero_one_inflated_beta_above_one": (
+        lambda: dict(formula="p ~ x", family="zero_one_inflated_beta", data=frame(p={12: 1.5})),
+        SpecError,
+        ("Response 'p'", "'zero_one_inflated_beta'", "between 0 and 1", "row 12", "1.5"),
+    ),
+    "hurdle_gamma_negative": (
+        lambda: dict(formula="t ~ x", family="hurdle_gamma", data=frame(t={13: -0.5})),
+        SpecError,
+        ("Response 't'", "'hurdle_gamma'", "non-negative", "row 13", "-0.5"),
+    ),
+    "hurdle_lognormal_negative": (
+        lambda: dict(formula="t ~ x", family="hurdle_lognormal", data=frame(t={16: -2.0})),
+        SpecError,
+        ("Response 't'", "'hurdle_lognormal'", "non-negative", "row 16", "-2"),
     ),
 }
 

@@ -17,6 +17,14 @@ from pybrms.priors import Priors, prior
 from pybrms.spec import family
 
 
+def with_point_masses(
+    rng: np.random.Generator, values: np.ndarray, zeros: float, ones: float = 0.0
+) -> np.ndarray:
+    """``values`` with a share ``zeros`` of zeros and a share ``ones`` of ones."""
+    u = rng.random(len(values))
+    return np.select([u < zeros, u < zeros + ones], [0.0, 1.0], values)
+
+
 def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     """One data set with a response column for every family."""
     rng = np.random.default_rng(seed)
@@ -40,6 +48,12 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
             "prop": rng.beta(2.0, 3.0, size=n),
             "ord": rng.integers(1, 5, size=n),
             "ang": rng.vonmises(0.5, 2.0, size=n),
+            "pos0": with_point_masses(rng, rng.gamma(2.0, 1.5, size=n), zeros=0.3),
+            "prop0": with_point_masses(rng, rng.beta(2.0, 3.0, size=n), zeros=0.2),
+            "prop01": with_point_masses(rng, rng.beta(2.0, 3.0, size=n), zeros=0.15, ones=0.1),
+            # overdispersed successes: binomial counts leave beta_binomial's phi unbounded,
+            # where its log density (Stan's and scipy's) loses all digits
+            "bb": rng.binomial(trials, rng.beta(2.0, 3.0, size=n)),
         }
     )
     # columns of the addition terms se(), rate(), cens() and trunc()
@@ -128,6 +142,26 @@ CASES: tuple[Case, ...] = (
     Case(
         "von_mises_identity_weights", "ang | weights(w) ~ x", family("von_mises", link="identity")
     ),
+    Case(
+        "zero_inflated_binomial_probit_weights",
+        "succ | trials(n) + weights(w) ~ x + (1 | g)",
+        family("zero_inflated_binomial", link="probit"),
+    ),
+    Case("zero_inflated_beta_zi", bf("prop0 ~ x", zi="~ z + (1 | g)"), "zero_inflated_beta"),
+    Case(
+        "zero_one_inflated_beta_coi",
+        bf("prop01 ~ x + (1 | g)", coi="~ z"),
+        family("zero_one_inflated_beta", link="cloglog"),
+    ),
+    Case(
+        "hurdle_gamma_inverse_shape",
+        bf("pos0 ~ x", shape="~ z"),
+        family("hurdle_gamma", link="inverse"),
+    ),
+    Case("hurdle_lognormal_hu", bf("pos0 ~ x + (1 | g)", hu="~ z"), "hurdle_lognormal"),
+    Case("beta_binomial_weights", "bb | trials(n) + weights(w) ~ x + (1 | g)", "beta_binomial"),
+    Case("beta_binomial_scalar_phi", "bb | trials(n) ~ x", family("beta_binomial", link="probit")),
+    Case("geometric_sqrt", "count ~ x + (1 | g)", family("geometric", link="sqrt")),
 )
 
 
@@ -192,6 +226,27 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("exgaussian", bf("y | weights(w) ~ x + (1 | g)", beta="~ z"), "exgaussian"),
     Case("frechet", bf("pos ~ x + (1 | g)", nu="~ z"), "frechet"),
     Case("von_mises", bf("ang ~ x + (1 | g)", kappa="~ z"), "von_mises"),
+    Case(
+        "zero_inflated_binomial",
+        bf("succ | trials(n) ~ x + (1 | g)", zi="~ z"),
+        "zero_inflated_binomial",
+    ),
+    Case(
+        "zero_inflated_beta",
+        bf("prop0 | weights(w) ~ x + (1 | g)", phi="~ z"),
+        "zero_inflated_beta",
+    ),
+    Case(
+        "zero_one_inflated_beta",
+        bf("prop01 ~ x + (1 | g)", zoi="~ z", coi="~ 1"),
+        "zero_one_inflated_beta",
+    ),
+    Case("hurdle_gamma", bf("pos0 ~ x + (1 | g)", hu="~ z"), "hurdle_gamma"),
+    # a scalar sigma: the mean of predictions is then compared with a sd that the
+    # lognormal tails do not make unreliable
+    Case("hurdle_lognormal", bf("pos0 | weights(w) ~ x", hu="~ z"), "hurdle_lognormal"),
+    Case("beta_binomial", bf("bb | trials(n) ~ x + (1 | g)", phi="~ z"), "beta_binomial"),
+    Case("geometric", "count ~ x + (1 | g) + offset(o)", "geometric"),
 )
 
 

@@ -585,6 +585,99 @@ def von_mises_tan_half() -> Case:
     return Case("y ~ x", "von_mises", df, {"b_Intercept": 0.3, "b_x": 0.5, "kappa": 3.0})
 
 
+def zero_inflated_binomial_zi() -> Case:
+    rng, df = base(21)
+    df["n"] = rng.integers(5, 15, size=N)
+    zi = expit(-1.0 + 0.8 * df["z"])
+    counts = rng.binomial(df["n"], expit(0.2 + 0.7 * df["x"]))
+    df["y"] = np.where(rng.random(N) < zi, 0, counts)
+    return Case(
+        bm.bf("y | trials(n) ~ x", zi="~ z"),
+        "zero_inflated_binomial",
+        df,
+        {"b_Intercept": 0.2, "b_x": 0.7, "b_zi_Intercept": -1.0, "b_zi_z": 0.8},
+    )
+
+
+def zero_inflated_beta_scalar() -> Case:
+    rng, df = base(22)
+    mu, phi = expit(-0.5 + 0.8 * df["x"]), 8.0
+    df["y"] = np.where(rng.random(N) < 0.2, 0.0, rng.beta(mu * phi, (1 - mu) * phi))
+    return Case(
+        "y ~ x",
+        "zero_inflated_beta",
+        df,
+        {"b_Intercept": -0.5, "b_x": 0.8, "phi": 8.0, "zi": 0.2},
+    )
+
+
+def zero_one_inflated_beta_zoi() -> Case:
+    rng, df = base(23)
+    mu, phi = expit(0.3 - 0.6 * df["x"]), 6.0
+    zoi, coi = expit(-1.2 + 0.5 * df["z"]), 0.4
+    ends = (rng.random(N) < coi).astype(float)
+    df["y"] = np.where(rng.random(N) < zoi, ends, rng.beta(mu * phi, (1 - mu) * phi))
+    return Case(
+        bm.bf("y ~ x", zoi="~ z"),
+        "zero_one_inflated_beta",
+        df,
+        {
+            "b_Intercept": 0.3,
+            "b_x": -0.6,
+            "phi": 6.0,
+            "b_zoi_Intercept": -1.2,
+            "b_zoi_z": 0.5,
+            "coi": 0.4,
+        },
+    )
+
+
+def hurdle_gamma_hu() -> Case:
+    rng, df = base(24)
+    mu, shape = np.exp(1.0 + 0.5 * df["x"]), 3.0
+    hu = expit(-0.5 + 0.7 * df["z"])
+    df["y"] = np.where(rng.random(N) < hu, 0.0, rng.gamma(shape, mu / shape))
+    return Case(
+        bm.bf("y ~ x", hu="~ z"),
+        "hurdle_gamma",
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.5, "shape": 3.0, "b_hu_Intercept": -0.5, "b_hu_z": 0.7},
+    )
+
+
+def hurdle_lognormal_group() -> Case:
+    rng, df = base(25)
+    r = effects(rng, G, 0.4)
+    mu = 0.5 + 0.3 * df["x"] + r[codes(df["g"])]
+    df["y"] = np.where(rng.random(N) < 0.3, 0.0, rng.lognormal(mu, 0.5))
+    return Case(
+        "y ~ x + (1 | g)",
+        "hurdle_lognormal",
+        df,
+        {"b_Intercept": 0.5, "b_x": 0.3, "sigma": 0.5, "hu": 0.3, "sd_g__Intercept": 0.4},
+    )
+
+
+def beta_binomial_phi() -> Case:
+    rng, df = base(26)
+    df["n"] = rng.integers(5, 15, size=N)
+    mu, phi = expit(-0.3 + 0.6 * df["x"]), 5.0
+    df["y"] = rng.binomial(df["n"], rng.beta(mu * phi, (1 - mu) * phi))
+    return Case(
+        "y | trials(n) ~ x",
+        "beta_binomial",
+        df,
+        {"b_Intercept": -0.3, "b_x": 0.6, "phi": 5.0},
+    )
+
+
+def geometric_log() -> Case:
+    rng, df = base(27)
+    mu = np.exp(0.5 + 0.4 * df["x"])
+    df["y"] = rng.negative_binomial(1, 1 / (1 + mu))
+    return Case("y ~ x", "geometric", df, {"b_Intercept": 0.5, "b_x": 0.4})
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -624,6 +717,13 @@ CASES = {
         exgaussian_scalar,
         frechet_nu,
         von_mises_tan_half,
+        zero_inflated_binomial_zi,
+        zero_inflated_beta_scalar,
+        zero_one_inflated_beta_zoi,
+        hurdle_gamma_hu,
+        hurdle_lognormal_group,
+        beta_binomial_phi,
+        geometric_log,
     )
 }
 
@@ -632,7 +732,7 @@ CASES = {
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
 _POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu", "beta", "kappa")
-_PROBABILITY = ("zi", "hu", "simo_")
+_PROBABILITY = ("zi", "hu", "zoi", "coi", "simo_")
 
 
 def _scale(parameter: str) -> tuple[str, Any]:

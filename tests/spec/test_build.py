@@ -264,6 +264,14 @@ def test_unknown_dpar_lists_valid_ones():
         build_spec(bf("y ~ x", sigma="~ x"), _df(y=[1, 2, 3, 0, 1, 2]), "poisson")
 
 
+# A response for each left-hand side of the formulas below.
+RESPONSES = {
+    "count": [1, 2, 3, 0, 1, 2],
+    "prop": [0.0, 0.2, 0.9, 0.5, 0.3, 0.7],
+    "y": [1.0, 2.5, 2.0, 4.1, 0.5, 1.2],
+}
+
+
 @pytest.mark.parametrize(
     ("formula", "fam", "expected"),
     [
@@ -293,13 +301,51 @@ def test_unknown_dpar_lists_valid_ones():
             "shifted_lognormal",
             [("student_t(3, 0, 2.5)", "sigma", 0.0, None), ("uniform(0, 0.5)", "ndt", 0.0, 0.5)],
         ),
+        ("count | trials(n) ~ x", "zero_inflated_binomial", [("beta(1, 1)", "zi", 0.0, 1.0)]),
+        (
+            "prop ~ x",
+            "zero_inflated_beta",
+            [("gamma(0.01, 0.01)", "phi", 0.0, None), ("beta(1, 1)", "zi", 0.0, 1.0)],
+        ),
+        (
+            "prop ~ x",
+            "zero_one_inflated_beta",
+            [
+                ("gamma(0.01, 0.01)", "phi", 0.0, None),
+                ("beta(1, 1)", "zoi", 0.0, 1.0),
+                ("beta(1, 1)", "coi", 0.0, 1.0),
+            ],
+        ),
+        (
+            bf("prop ~ x", zoi="~ x", coi="~ 1"),
+            "zero_one_inflated_beta",
+            [
+                ("logistic(0, 1)", "Intercept", None, None),
+                ("logistic(0, 1)", "Intercept", None, None),
+                ("gamma(0.01, 0.01)", "phi", 0.0, None),
+            ],
+        ),
+        (
+            "y ~ x",
+            "hurdle_gamma",
+            [("gamma(0.01, 0.01)", "shape", 0.0, None), ("beta(1, 1)", "hu", 0.0, 1.0)],
+        ),
+        (
+            bf("y ~ x", hu="~ x"),
+            "hurdle_lognormal",
+            [
+                ("logistic(0, 1)", "Intercept", None, None),
+                ("student_t(3, 0, 2.5)", "sigma", 0.0, None),
+            ],
+        ),
+        ("count | trials(n) ~ x", "beta_binomial", [("gamma(0.01, 0.01)", "phi", 0.0, None)]),
+        ("count ~ x", "geometric", []),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
 def test_brms_default_priors_and_bounds_of_family_parameters(formula, fam, expected):
-    y = [1, 2, 3, 0, 1, 2] if "count" in str(formula) else [1.0, 2.5, 2.0, 4.1, 0.5, 1.2]
-    column = "count" if "count" in str(formula) else "y"
-    spec = build_spec(formula, _df(**{column: y}), fam)
+    column = next(c for c in RESPONSES if c in str(formula))
+    spec = build_spec(formula, _df(n=[5] * 6, **{column: RESPONSES[column]}), fam)
     rows = [r for r in spec.priors.rows if r.cls != "b" and (r.cls, r.dpar) != ("Intercept", "")]
     assert [(str(r.prior), r.cls, r.lb, r.ub) for r in rows] == expected
 

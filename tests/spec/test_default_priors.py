@@ -232,6 +232,28 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("normal(0, 1)", "Intercept", "disc", ""),
             ],
         ),
+        # hurdle_gamma: log link, zeros as 0.1: median 1.15 and mad 5.12 of log(y)
+        (
+            "y ~ x",
+            {"y": [0.0, 1.0, 10.0, 0.0, 100.0, 1000.0], "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]},
+            "hurdle_gamma",
+            [
+                ("student_t(3, 1.2, 5.1)", "Intercept", "", ""),
+                ("gamma(0.01, 0.01)", "shape", "", "0"),
+                ("beta(1, 1)", "hu", "", "0"),
+            ],
+        ),
+        # hurdle_lognormal: log scale whatever the link, zeros as 0.1
+        (
+            "y ~ x",
+            {"y": [0.0, 1.0, 10.0, 0.0, 100.0, 1000.0], "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]},
+            "hurdle_lognormal",
+            [
+                ("student_t(3, 1.2, 5.1)", "Intercept", "", ""),
+                ("student_t(3, 0, 5.1)", "sigma", "", "0"),
+                ("beta(1, 1)", "hu", "", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -249,6 +271,8 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "von_mises_identity_kappa",
         "sratio",
         "acat_disc",
+        "hurdle_gamma",
+        "hurdle_lognormal",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):

@@ -26,7 +26,20 @@ from pybrms.spec.families.continuous import (
     VON_MISES,
     WEIBULL,
 )
-from pybrms.spec.families.discrete import BERNOULLI, BINOMIAL, NEGBINOMIAL, POISSON
+from pybrms.spec.families.discrete import (
+    BERNOULLI,
+    BETA_BINOMIAL,
+    BINOMIAL,
+    GEOMETRIC,
+    NEGBINOMIAL,
+    POISSON,
+)
+from pybrms.spec.families.hurdle import (
+    HURDLE_GAMMA,
+    HURDLE_LOGNORMAL,
+    ZERO_INFLATED_BETA,
+    ZERO_ONE_INFLATED_BETA,
+)
 from pybrms.spec.families.ordinal import ACAT, CRATIO, CUMULATIVE, SRATIO
 from pybrms.spec.families.records import (
     LINKS,
@@ -41,6 +54,7 @@ from pybrms.spec.families.records import (
 from pybrms.spec.families.zero_inflated import (
     HURDLE_NEGBINOMIAL,
     HURDLE_POISSON,
+    ZERO_INFLATED_BINOMIAL,
     ZERO_INFLATED_NEGBINOMIAL,
     ZERO_INFLATED_POISSON,
 )
@@ -89,6 +103,13 @@ FAMILIES: dict[str, Family] = {
         EXGAUSSIAN,
         FRECHET,
         VON_MISES,
+        ZERO_INFLATED_BINOMIAL,
+        ZERO_INFLATED_BETA,
+        ZERO_ONE_INFLATED_BETA,
+        HURDLE_GAMMA,
+        HURDLE_LOGNORMAL,
+        BETA_BINOMIAL,
+        GEOMETRIC,
     )
 }
 

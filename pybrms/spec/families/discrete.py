@@ -1,4 +1,5 @@
-"""Families of a count or binary response: poisson, negbinomial, bernoulli, binomial."""
+"""Families of a count or binary response: poisson, negbinomial, bernoulli, binomial,
+beta_binomial, geometric."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from pybrms.spec.families.parts import BINARY, CENSORING, COUNT, SHAPE, WEIGHTS
+from pybrms.spec.families.continuous import BETA
+from pybrms.spec.families.parts import BINARY, CENSORING, COUNT, PHI, SHAPE, WEIGHTS, same_dist
 from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood
 
-__all__ = ["BERNOULLI", "BINOMIAL", "NEGBINOMIAL", "POISSON", "negbinomial_log_lik"]
+__all__ = [
+    "BERNOULLI",
+    "BETA_BINOMIAL",
+    "BINOMIAL",
+    "GEOMETRIC",
+    "NEGBINOMIAL",
+    "POISSON",
+    "negbinomial_log_lik",
+]
 
 
 def _mean(d: DparDraws) -> np.ndarray:
@@ -172,4 +182,62 @@ BINOMIAL = Family(
     predict=_binomial_predict,
     required_additions=frozenset({"trials"}),
     distribution=_binomial_distribution,
+)
+
+
+def _beta_binomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    # the success probability is beta with mean mu and precision phi, as in family beta
+    mu, phi = d["mu"], d["phi"]
+    return stats.betabinom.logpmf(y, _trials(d), mu * phi, (1 - mu) * phi)
+
+
+def _beta_binomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    # brms's rbeta_binomial: a beta success probability per draw and row, then the count
+    return rng.binomial(_trials(d), BETA.predict(d, rng))
+
+
+BETA_BINOMIAL = Family(
+    "beta_binomial",
+    links=("logit", "probit", "cloglog"),
+    dpars=(PHI,),
+    support=COUNT,
+    additions=WEIGHTS | {"trials"},
+    stan=StanLikelihood(
+        "beta_binomial", same_dist("beta_binomial", ("logit", "probit", "cloglog"))
+    ),
+    log_lik=_beta_binomial_log_lik,
+    epred=_binomial_epred,
+    predict=_beta_binomial_predict,
+    required_additions=frozenset({"trials"}),
+)
+
+
+def _geometric_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return negbinomial_log_lik(d["mu"], np.ones_like(d["mu"]), y)
+
+
+def _geometric_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    # a negative binomial of shape 1, as brms
+    return rng.negative_binomial(1, 1 / (1 + d["mu"]), d.shape)
+
+
+# brms's negative binomial with its shape fixed at 1
+GEOMETRIC = Family(
+    "geometric",
+    links=("log", "identity", "sqrt"),
+    dpars=(),
+    support=COUNT,
+    additions=WEIGHTS,
+    stan=StanLikelihood(
+        "geometric",
+        {
+            "log": ("neg_binomial_2_log", False),
+            "identity": ("neg_binomial_2", True),
+            "sqrt": ("neg_binomial_2", True),
+        },
+        glm={"log": Glm("neg_binomial_2_log_glm")},
+    ),
+    log_lik=_geometric_log_lik,
+    epred=_mean,
+    predict=_geometric_predict,
 )

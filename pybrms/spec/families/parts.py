@@ -11,14 +11,17 @@ __all__ = [
     "ANGLE",
     "BINARY",
     "COUNT",
+    "NON_NEGATIVE",
     "NU",
     "ORDINAL",
     "PHI",
     "POSITIVE",
     "PROPORTION",
+    "PROPORTION_OR_ZERO",
     "REAL",
     "SHAPE",
     "SIGMA",
+    "UNIT_INTERVAL",
     "WEIGHTS",
     "CENSORING",
     "same_dist",
@@ -50,11 +53,27 @@ def _not_angle(y: np.ndarray) -> np.ndarray:
     return ~((y >= -np.pi) & (y <= np.pi))
 
 
+def _negative(y: np.ndarray) -> np.ndarray:
+    return y < 0
+
+
+def _not_proportion_or_zero(y: np.ndarray) -> np.ndarray:
+    return ~((y >= 0) & (y < 1))
+
+
+def _not_in_unit_interval(y: np.ndarray) -> np.ndarray:
+    return ~((y >= 0) & (y <= 1))
+
+
 REAL = Support("real", _nowhere, discrete=False)
 COUNT = Support("a non-negative integer", _not_count, discrete=True)
 BINARY = Support("0 or 1", _not_binary, discrete=True)
 POSITIVE = Support("positive", _not_positive, discrete=False)
 PROPORTION = Support("strictly between 0 and 1", _not_proportion, discrete=False)
+# hurdle and zero(-one)-inflated families: point masses at 0 (and 1)
+NON_NEGATIVE = Support("non-negative", _negative, discrete=False)
+PROPORTION_OR_ZERO = Support("at least 0 and below 1", _not_proportion_or_zero, discrete=False)
+UNIT_INTERVAL = Support("between 0 and 1 (inclusive)", _not_in_unit_interval, discrete=False)
 ORDINAL = Support("an integer 1..K", None, discrete=True)
 ANGLE = Support("an angle in radians between -pi and pi", _not_angle, discrete=False)
 

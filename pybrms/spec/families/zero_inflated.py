@@ -1,6 +1,7 @@
 """Zero-inflated and hurdle families of a count response: an extra process makes
 zeros with probability ``zi`` (zero-inflated) or all zeros with probability ``hu``
-(hurdle, the counts then zero-truncated)."""
+(hurdle, the counts then zero-truncated). Continuous responses with point masses
+are in :mod:`pybrms.spec.families.hurdle`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import partial
 import numpy as np
 from scipy import stats
 
-from pybrms.spec.families.discrete import negbinomial_log_lik
+from pybrms.spec.families.discrete import BINOMIAL, negbinomial_log_lik
 from pybrms.spec.families.parts import COUNT, SHAPE, WEIGHTS
 from pybrms.spec.families.records import Dpar, DparDraws, Family, StanLikelihood
 
@@ -18,6 +19,7 @@ __all__ = [
     "HU",
     "HURDLE_NEGBINOMIAL",
     "HURDLE_POISSON",
+    "ZERO_INFLATED_BINOMIAL",
     "ZERO_INFLATED_NEGBINOMIAL",
     "ZERO_INFLATED_POISSON",
     "ZI",
@@ -65,6 +67,14 @@ def _negbinomial_ppf(d: DparDraws, u: np.ndarray) -> np.ndarray:
     return stats.nbinom.ppf(u, d["shape"], _negbinomial_p(d))
 
 
+def _binomial_log_p0(d: DparDraws) -> np.ndarray:
+    return d.trials * np.log1p(-d["mu"])
+
+
+def _binomial_ppf(d: DparDraws, u: np.ndarray) -> np.ndarray:
+    return stats.binom.ppf(u, d.trials, d["mu"])
+
+
 # Generic over the count distribution, which partial() binds: partials of module-level
 # functions pickle with a fitted model, closures would not.
 CountLogLik = Callable[[DparDraws, np.ndarray], np.ndarray]
@@ -80,6 +90,10 @@ def _zi_log_lik(count_log_lik: CountLogLik, log_p0: LogP0, d: DparDraws, y: np.n
 
 def _zi_epred(d: DparDraws) -> np.ndarray:
     return (1 - d["zi"]) * d["mu"]
+
+
+def _zi_binomial_epred(d: DparDraws) -> np.ndarray:
+    return _zi_epred(d) * d.trials
 
 
 def _zi_predict(ppf: Ppf, d: DparDraws, rng: np.random.Generator) -> np.ndarray:
@@ -172,4 +186,27 @@ HURDLE_NEGBINOMIAL = Family(
     log_lik=partial(_hurdle_log_lik, _negbinomial_log_lik, _negbinomial_log_p0),
     epred=partial(_hurdle_epred, _negbinomial_log_p0),
     predict=partial(_hurdle_predict, _negbinomial_ppf, _negbinomial_log_p0),
+)
+
+ZERO_INFLATED_BINOMIAL = Family(
+    "zero_inflated_binomial",
+    links=("logit", "probit", "cloglog"),
+    dpars=(ZI,),
+    support=COUNT,
+    additions=WEIGHTS | {"trials"},
+    stan=StanLikelihood(
+        "zero_inflated_binomial",
+        # brms's "_blogit" density takes the linear predictor of the logit link
+        {
+            "logit": ("zero_inflated_binomial_blogit", False),
+            "probit": ("zero_inflated_binomial", True),
+            "cloglog": ("zero_inflated_binomial", True),
+        },
+        vectorized=False,
+        functions=("zero_inflated_binomial.stan",),
+    ),
+    log_lik=partial(_zi_log_lik, BINOMIAL.log_lik, _binomial_log_p0),
+    epred=_zi_binomial_epred,
+    predict=partial(_zi_predict, _binomial_ppf),
+    required_additions=frozenset({"trials"}),
 )
