@@ -118,7 +118,7 @@ def backfit_montaigne(
     raised the ELBO by more than ``tol``.
     """
     gains = dict.fromkeys(kset, np.inf)
-    last = None
+    last: int | None = None
     for iteration in range(1, maxiter + 1):
         for _ in kset:
             active = _active(state, kset, gains, tol)
@@ -126,6 +126,8 @@ def backfit_montaigne(
                 break
             live = _live(state, kset)
             last = max((k for k in live if k != last), key=gains.__getitem__, default=last)
+            # ``live`` holds the active factors, so a first pick always exists.
+            assert last is not None
             state, gains[last] = _kept_update(state, problem, last)
         on_iteration(state, iteration)
         if not _active(state, kset, gains, tol):

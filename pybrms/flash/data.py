@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,7 +80,7 @@ class LowRankMatrix:
         return self.U @ self.V.T
 
 
-MatrixLike = np.ndarray | sp.csr_matrix | LowRankMatrix
+MatrixLike: TypeAlias = np.ndarray | sp.csr_matrix | LowRankMatrix
 
 
 class FlashData:
@@ -97,7 +98,7 @@ class FlashData:
 
     def __init__(
         self,
-        Y: np.ndarray | sp.csr_matrix | LowRankMatrix,
+        Y: MatrixLike,
         missing_rows: np.ndarray,
         missing_cols: np.ndarray,
     ) -> None:
@@ -141,21 +142,21 @@ class FlashData:
         Y = self.Y
         if isinstance(Y, LowRankMatrix):
             return (Y.sum_squares(0), Y.sum_squares(1))
-        if sp.issparse(Y):
-            # Squares of the stored values only, sharing Y's index arrays.
-            squares = Y.data**2
-            Y2 = sp.csr_matrix((squares, Y.indices, Y.indptr), shape=Y.shape, copy=False)
-            by_col = np.bincount(Y.indices, weights=squares, minlength=Y.shape[1])
-            return (np.asarray(Y2.sum(axis=1)).ravel(), by_col)
-        return (np.einsum("ij,ij->i", Y, Y), np.einsum("ij,ij->j", Y, Y))
+        if isinstance(Y, np.ndarray):
+            return (np.einsum("ij,ij->i", Y, Y), np.einsum("ij,ij->j", Y, Y))
+        # CSR: squares of the stored values only, sharing Y's index arrays.
+        squares = Y.data**2
+        Y2 = sp.csr_matrix((squares, Y.indices, Y.indptr), shape=Y.shape, copy=False)
+        by_col = np.bincount(Y.indices, weights=squares, minlength=Y.shape[1])
+        return (np.asarray(Y2.sum(axis=1)).ravel(), by_col)
 
     def weighted_sum_squares(self, W: np.ndarray) -> float:
         """``Σ W_ij Y_ij²`` for a dense weight matrix ``W``."""
         Y = self.Y
-        if sp.issparse(Y):
-            return float(Y.multiply(Y).multiply(W).sum())
-        dense = Y.toarray() if isinstance(Y, LowRankMatrix) else Y
-        return float(np.sum(W * dense**2))
+        if isinstance(Y, np.ndarray | LowRankMatrix):
+            dense = Y.toarray() if isinstance(Y, LowRankMatrix) else Y
+            return float(np.sum(W * dense**2))
+        return float(Y.multiply(Y).multiply(W).sum())
 
     @cached_property
     def squared(self) -> MatrixLike:
@@ -163,9 +164,9 @@ class FlashData:
         Y = self.Y
         if isinstance(Y, LowRankMatrix):
             return Y.hadamard(Y.U, Y.V)
-        if sp.issparse(Y):
-            return sp.csr_matrix((Y.data**2, Y.indices, Y.indptr), shape=Y.shape)
-        return Y * Y
+        if isinstance(Y, np.ndarray):
+            return Y * Y
+        return sp.csr_matrix((Y.data**2, Y.indices, Y.indptr), shape=Y.shape)
 
     def times_low_rank(self, A: np.ndarray, B: np.ndarray) -> MatrixLike:
         """``Z ∘ Y ∘ (A Bᵀ)``, of the same kind as ``Y``; ``A Bᵀ`` is never formed.
@@ -180,11 +181,11 @@ class FlashData:
         Y = self.Y
         if isinstance(Y, LowRankMatrix):
             return Y.hadamard(A, B)
-        if sp.issparse(Y):
-            rows = np.repeat(np.arange(Y.shape[0]), np.diff(Y.indptr))
-            values = Y.data * np.einsum("ik,ik->i", A[rows], B[Y.indices])
-            return sp.csr_matrix((values, Y.indices, Y.indptr), shape=Y.shape)
-        return Y * (A @ B.T)
+        if isinstance(Y, np.ndarray):
+            return Y * (A @ B.T)
+        rows = np.repeat(np.arange(Y.shape[0]), np.diff(Y.indptr))
+        values = Y.data * np.einsum("ik,ik->i", A[rows], B[Y.indices])
+        return sp.csr_matrix((values, Y.indices, Y.indptr), shape=Y.shape)
 
     def project(self, V: np.ndarray, mode: int) -> np.ndarray:
         """``Y @ V`` (``mode=0``, V has p rows) or ``Yᵀ @ V`` (``mode=1``, V has n rows)."""
@@ -225,12 +226,13 @@ class FlashData:
     def multiply(self, W: np.ndarray) -> FlashData:
         """Data ``W ∘ Y`` with the same missing entries (sparse stays sparse)."""
         Y = self.Y
-        if sp.issparse(Y):
-            WY = sp.csr_matrix(Y.multiply(W))
-        elif isinstance(Y, LowRankMatrix):
+        WY: MatrixLike
+        if isinstance(Y, LowRankMatrix):
             WY = Y.multiply(W)
-        else:
+        elif isinstance(Y, np.ndarray):
             WY = Y * W
+        else:
+            WY = sp.csr_matrix(Y.multiply(W))
         return FlashData(WY, self.missing_rows, self.missing_cols)
 
     def to_dense(self) -> np.ndarray:

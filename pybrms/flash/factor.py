@@ -168,6 +168,8 @@ def solve_task(task: EbnmTask) -> EbnmOutcome:
             raise
         res = ebnm(task.x, task.s, task.family)
     mean, second = res.posterior_mean, res.posterior_second_moment
+    # The default ``output`` of ebnm includes both moments.
+    assert mean is not None and second is not None
     kl = res.log_likelihood + _expected_normal_loglik_gap(task.x, task.s, mean, second)
     return EbnmOutcome(mean, second, float(kl), res.prior)
 

@@ -365,7 +365,7 @@ class FlashFit:
         return S / (S.sum() + state.precision.noise_variance_sum(self._problem.data))
 
     @property
-    def residuals_sd(self) -> float | np.ndarray:
+    def residuals_sd(self) -> float | np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Residual standard deviation ``1/sqrt(τ)``."""
         return self._state.precision.residuals_sd()
 

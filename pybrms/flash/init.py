@@ -112,7 +112,7 @@ def index_list(idx: np.ndarray, shown: int = 10) -> str:
 def _check_var_type(var_type: object) -> int | tuple[int, int] | None:
     """``var_type`` as stored: ``None``, 0, 1, 2 or ``(1, 2)`` (from a tuple or list)."""
     if var_type is None or (type(var_type) is int and var_type in (0, 1, 2)):
-        return var_type  # type: ignore[return-value]
+        return var_type
     if isinstance(var_type, tuple | list) and all(type(v) is int for v in var_type):
         if sorted(var_type) == list(KRONECKER):
             return KRONECKER

@@ -30,7 +30,7 @@ import numpy as np
 
 from pybrms.flash.data import FlashData
 from pybrms.flash.kronecker import MAXITER, TOL
-from pybrms.flash.tau import FullPrecision, Moments
+from pybrms.flash.tau import FullPrecision, Moments, Precision
 
 ROOT_TOL = 1e-12
 ROOT_MAXITER = 100
@@ -80,8 +80,9 @@ class NoisyPrecision(FullPrecision):
 
     extra: Extra
 
-    def extrapolate(self, previous: FullPrecision, beta: float, data: FlashData) -> NoisyPrecision:
+    def extrapolate(self, previous: Precision, beta: float, data: FlashData) -> NoisyPrecision:
         """``τ + β (τ - τ_prev)`` entry by entry, kept above 1e-10 at observed entries."""
+        assert isinstance(previous, FullPrecision)  # a fit keeps one kind of τ
         W = np.maximum(self.W + beta * (self.W - previous.W), 1e-10) * (self.W > 0)
         return NoisyPrecision.from_weights(data, W, extra=self.extra)
 
@@ -157,10 +158,13 @@ def _kronecker(R2: np.ndarray, noisy: NoisyVariance, start: Extra) -> Extra:
     return sides[0], sides[1]
 
 
-def _oriented(R2: np.ndarray, noisy: NoisyVariance, mode: int) -> tuple[np.ndarray, ...]:
+def _oriented(
+    R2: np.ndarray, noisy: NoisyVariance, mode: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``E[R²]``, ``S²`` and the mask with the slices of ``mode`` as rows."""
-    arrays = (R2, noisy.S2, noisy.observed)
-    return arrays if mode == 0 else tuple(a.T for a in arrays)
+    if mode == 0:
+        return R2, noisy.S2, noisy.observed
+    return R2.T, noisy.S2.T, noisy.observed.T
 
 
 def _best_slices(

@@ -141,7 +141,7 @@ def plot_overview(fit: FlashFit, labels: Sequence[Any]) -> Figure:
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(12, 6), layout="constrained")
-    top, bottom = fig.subfigures(2, 1)
+    top, bottom = fig.subfigures(2, 1, squeeze=False)[:, 0]
     left, right = top.subplots(1, 2)
     plot_pve(fit.pve, ax=left)
     plot_elbo(fit.trace, ax=right)
@@ -161,16 +161,16 @@ def _grouped(
     loadings: np.ndarray, labels: Sequence[Any], factors: Sequence[int] | None
 ) -> tuple[np.ndarray, list[tuple[Any, int, int]]]:
     """Scaled loadings with rows sorted by group, and (group, start row, stop row)."""
-    labels = pd.Series(np.asarray(labels))
-    if labels.size != loadings.shape[0]:
+    label_series = pd.Series(np.asarray(labels))
+    if label_series.size != loadings.shape[0]:
         raise FlashError(
             f"labels must have one entry per row of the loadings ({loadings.shape[0]}), "
-            f"got {labels.size}"
+            f"got {label_series.size}"
         )
     L = loadings if factors is None else loadings[:, list(factors)]
     scale = np.max(np.abs(L), axis=0)
     L = L / np.where(scale > 0, scale, 1.0)
-    codes = pd.Categorical(labels)
+    codes = pd.Categorical(label_series)
     order = np.argsort(codes.codes, kind="stable")
     sorted_codes = codes.codes[order]
     groups = []

@@ -64,7 +64,7 @@ class Problem:
         if self.noisy is not None:
             extra = previous.extra if isinstance(previous, NoisyPrecision) else None
             return estimate_noisy(self.data, self.noisy, EF, EF2, extra)
-        if self.var_type == (1, 2):
+        if isinstance(self.var_type, tuple):  # (1, 2), the only tuple _check_var_type keeps
             start = previous if isinstance(previous, RankOnePrecision) else None
             return estimate_kronecker(self.data, EF, EF2, start)
         return estimate_precision(self.var_type, self.data, EF, EF2, YP, self.tau_max)
@@ -269,7 +269,8 @@ def keep_factors(state: FlashState, keep: Sequence[int]) -> FlashState:
 
 def with_fixed(state: FlashState, k: int, mode: int, mask: np.ndarray) -> FlashState:
     """Mark the entries ``mask`` of factor ``k``, mode ``mode``, as fixed."""
-    fixed_k = tuple(mask if m == mode else state.fixed[k][m] for m in (0, 1))
+    old = state.fixed[k]
+    fixed_k = (mask, old[1]) if mode == 0 else (old[0], mask)
     return replace(state, fixed=(*state.fixed[:k], fixed_k, *state.fixed[k + 1 :]))
 
 

@@ -17,6 +17,7 @@ Two structures cover flashier's variance types:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 from scipy.special import xlogy
@@ -210,10 +211,9 @@ class RankOnePrecision:
         mode = 0 if self._uniform(1) else 1
         return 1.0 / np.sqrt(self.side(mode) * self.side(1 - mode)[0])
 
-    def extrapolate(
-        self, previous: RankOnePrecision, beta: float, data: FlashData
-    ) -> RankOnePrecision:
+    def extrapolate(self, previous: Precision, beta: float, data: FlashData) -> RankOnePrecision:
         """``τ + β (τ - τ_prev)``, kept above 1e-10 (FLASH.md 8.2)."""
+        assert isinstance(previous, RankOnePrecision)  # a fit keeps one kind of τ
         return RankOnePrecision(
             np.maximum(self.row + beta * (self.row - previous.row), 1e-10),
             np.maximum(self.col + beta * (self.col - previous.col), 1e-10),
@@ -253,7 +253,7 @@ class FullPrecision:
         return cls.from_weights(data, 1.0 / np.asarray(S, dtype=float) ** 2)
 
     @classmethod
-    def from_weights(cls, data: FlashData, W: np.ndarray, **more: object) -> FullPrecision:
+    def from_weights(cls, data: FlashData, W: np.ndarray, **more: object) -> Self:
         """Build from dense precisions ``W`` (set to zero here at missing entries).
 
         ``more`` holds the fields a subclass adds.
@@ -291,7 +291,7 @@ class FullPrecision:
         with np.errstate(divide="ignore"):
             return np.where(self.W > 0, 1.0 / np.sqrt(self.W), np.nan)
 
-    def extrapolate(self, previous: FullPrecision, beta: float, data: FlashData) -> FullPrecision:
+    def extrapolate(self, previous: Precision, beta: float, data: FlashData) -> FullPrecision:
         """A known precision is never extrapolated."""
         return self
 
@@ -340,7 +340,7 @@ def estimate_precision(
         tau = min(data.n_obs / max(r2, EPS), tau_max)
         return RankOnePrecision(np.full(n, tau), np.ones(p))
     mode = var_type - 1
-    r2 = expected_sq_residuals(data, EF, EF2, YP, mode)
-    tau = np.minimum(data.counts(mode) / np.maximum(r2, EPS), tau_max)
+    r2_by = expected_sq_residuals(data, EF, EF2, YP, mode)
+    tau_by = np.minimum(data.counts(mode) / np.maximum(r2_by, EPS), tau_max)
     ones = np.ones(data.shape[1 - mode])
-    return RankOnePrecision(tau, ones) if mode == 0 else RankOnePrecision(ones, tau)
+    return RankOnePrecision(tau_by, ones) if mode == 0 else RankOnePrecision(ones, tau_by)
