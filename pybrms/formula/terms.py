@@ -333,7 +333,8 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
     if not (isinstance(tree, Operation) and tree.symbol == "~"):
         raise syntax_error(source, tree.span, "missing '~'; a formula is written response ~ terms")
     *lhs, rhs = tree.operands
-    response, variables = None, set()
+    response: ResponseTerm | None = None
+    variables: set[str] = set()
     if dpar is not None:
         _check_dpar_lhs(lhs, dpar, source)
     elif lhs:
@@ -504,7 +505,7 @@ def _require_plus(sign: str, node: Node, what: str, source: str) -> None:
 def _check_plain(node: Node, source: str) -> None:
     """Reject brms structure (``~``, ``|``, ``||``, offset(), gr(), ...) inside a term."""
     kind = _kind(node)
-    if kind == "not yet":
+    if isinstance(node, Call) and kind == "not yet":
         raise _not_yet(node, NOT_YET_TERMS[node.name], source)
     if kind in _KIND_USAGE:
         raise _misplaced(node, kind, source)
@@ -622,7 +623,7 @@ class _Predictor:
     def add(self, node: Node) -> None:
         for sign, term in _signed_terms(node, self.source):
             kind = _kind(term)
-            if kind == "not yet":
+            if isinstance(term, Call) and kind == "not yet":
                 raise _not_yet(term, NOT_YET_TERMS[term.name], self.source)
             if kind not in self.allowed:
                 raise _misplaced(term, kind, self.source)

@@ -116,7 +116,9 @@ def known_se(terms: FormulaTerms, data: pd.DataFrame) -> tuple[np.ndarray, bool]
         return None
     what = addition.label
     sigma = LOGICAL_VALUES[addition.value("sigma") or "FALSE"]
-    se = numeric(addition_values(terms, "se", data), what)
+    values = addition_values(terms, "se", data)
+    assert values is not None  # the parser requires se()'s first argument
+    se = numeric(values, what)
     check_finite(se, what, data.index)
     bad = se < 0 if sigma else se <= 0
     if bad.any():
@@ -132,7 +134,9 @@ def rate_denominators(terms: FormulaTerms, data: pd.DataFrame) -> np.ndarray | N
     if _addition(terms, "rate") is None:
         return None
     what = addition_label(terms, "rate")
-    denom = numeric(addition_values(terms, "rate", data), what)
+    values = addition_values(terms, "rate", data)
+    assert values is not None  # the parser requires rate()'s argument
+    denom = numeric(values, what)
     check_finite(denom, what, data.index)
     if (denom <= 0).any():
         raise SpecError(

@@ -75,7 +75,7 @@ def check_sample_prior(value: object) -> SamplePrior:
             f"sample_prior must be one of {', '.join(map(repr, SAMPLE_PRIOR))} (or True/False); "
             f"got {value!r}."
         )
-    return value  # type: ignore[return-value]
+    return value
 
 
 def prior_draws(table: PriorTable, targets: Sequence[PriorTarget]) -> tuple[PriorDraw, ...]:

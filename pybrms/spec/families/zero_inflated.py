@@ -82,7 +82,9 @@ LogP0 = Callable[[DparDraws], np.ndarray]
 Ppf = Callable[[DparDraws, np.ndarray], np.ndarray]
 
 
-def _zi_log_lik(count_log_lik: CountLogLik, log_p0: LogP0, d: DparDraws, y: np.ndarray):
+def _zi_log_lik(
+    count_log_lik: CountLogLik, log_p0: LogP0, d: DparDraws, y: np.ndarray
+) -> np.ndarray:
     zi = d["zi"]
     zero = np.logaddexp(np.log(zi), np.log1p(-zi) + log_p0(d))
     return np.where(y == 0, zero, np.log1p(-zi) + count_log_lik(d, y))
@@ -101,7 +103,9 @@ def _zi_predict(ppf: Ppf, d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return np.where(rng.random(d.shape) < d["zi"], 0, counts).astype(np.int64)
 
 
-def _hurdle_log_lik(count_log_lik: CountLogLik, log_p0: LogP0, d: DparDraws, y: np.ndarray):
+def _hurdle_log_lik(
+    count_log_lik: CountLogLik, log_p0: LogP0, d: DparDraws, y: np.ndarray
+) -> np.ndarray:
     hu = d["hu"]
     # log(1 - P(count = 0)): the counts are zero-truncated
     truncation = np.log(-np.expm1(log_p0(d)))
@@ -113,7 +117,7 @@ def _hurdle_epred(log_p0: LogP0, d: DparDraws) -> np.ndarray:
     return (1 - d["hu"]) * d["mu"] / -np.expm1(log_p0(d))
 
 
-def _hurdle_predict(ppf: Ppf, log_p0: LogP0, d: DparDraws, rng: np.random.Generator):
+def _hurdle_predict(ppf: Ppf, log_p0: LogP0, d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     # a zero-truncated count: the quantile of a uniform above P(count = 0), as brms
     p0 = np.exp(log_p0(d))
     counts = np.maximum(ppf(d, p0 + (1 - p0) * rng.random(d.shape)), 1)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from pybrms.spec.frame import check_finite, evaluate, numeric
 from pybrms.spec.terms.base import EtaPart, RowRequest, StanArg, Term, Variables
@@ -60,7 +61,7 @@ class Offset(Term):
         return np.asarray(rows)[np.newaxis, :]
 
 
-def offset_values(exprs: tuple[str, ...], data) -> np.ndarray:  # noqa: ANN001
+def offset_values(exprs: tuple[str, ...], data: pd.DataFrame) -> np.ndarray:
     """The sum of the offsets ``exprs`` over the rows of ``data``, checked finite."""
     total = np.zeros(len(data))
     for expr in exprs:
