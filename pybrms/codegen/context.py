@@ -288,10 +288,11 @@ def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
 def _format(part: EtaPart, pos: Position) -> str:
     if part.kind == "intercept":
         return part.value.name
-    if part.kind == "design":
-        return f"{pos.rows(part.data.name)} * {part.value.name}"
     if part.kind == "offset":
         return pos.rows(part.value.name)
+    assert part.data is not None  # design and group parts always read a data variable
+    if part.kind == "design":
+        return f"{pos.rows(part.data.name)} * {part.value.name}"
     code = f"{part.value.name}[{pos.rows(part.data.name)}]"
     return code if part.weight is None else f"{code} .* {pos.rows(part.weight.name)}"
 
@@ -384,6 +385,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
                 use(arg)
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
+            assert design.data is not None  # the design matrix
             rest = [part for part in parts if part is not design]
             alpha = " + ".join(_format(part, pos) for part in rest) or "0"
             if any(part.kind == "rowwise" for part in rest):

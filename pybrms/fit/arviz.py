@@ -89,8 +89,9 @@ def posterior_arrays(
         shape = (draws.num_chains, draws.num_draws, *map(len, labels))
         values = np.full(shape, np.nan)
         for e in elements:
-            at = tuple(labels[k].index(coord) for k, (_, coord) in enumerate(e.dims))
-            values[(slice(None), slice(None), *at)] = draws.column(e.column)
+            at = (labels[k].index(coord) for k, (_, coord) in enumerate(e.dims))
+            index: tuple[slice | int, ...] = (slice(None), slice(None), *at)
+            values[index] = draws.column(e.column)
         posterior[name] = values
         coords |= {dim: np.asarray(found) for dim, found in zip(dims[name], labels, strict=True)}
     return posterior, dims, coords

@@ -75,6 +75,7 @@ def truncation_log_mass(family: Family, draws: DparDraws, response: Response) ->
     dist = family.distribution(draws)
     with np.errstate(divide="ignore"):
         if response.ub is None:
+            assert response.lb is not None  # truncated, so some bound is set
             return dist.logsf(_lower(family, response.lb))
         if response.lb is None:
             return dist.logcdf(response.ub)

@@ -212,6 +212,7 @@ def _grid(
     """The rows to predict: the effect's values crossed, the other variables at their
     conditions; integer variables in steps of 1 (second effect: median and median +- mad)."""
     first = data[parts[0]]
+    values: list[Sequence[Any] | np.ndarray]
     if _is_factor(first):
         values = [_levels(first)]
     elif parts[0] in integers:

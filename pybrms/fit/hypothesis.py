@@ -34,7 +34,7 @@ import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ from scipy import special, stats
 
 from pybrms.errors import SpecError
 from pybrms.fit.estimates import MAD_CONSTANT, draws_frame
+from pybrms.spec.terms import FixedEffects
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Hypothesis", "hypothesis"]
 
 #: Functions allowed in hypotheses, by their R names.
-FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+FUNCTIONS: dict[str, Callable[[np.ndarray | float], np.ndarray | float]] = {
     "exp": np.exp,
     "log": np.log,
     "sqrt": np.sqrt,
@@ -60,14 +61,17 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "qlogis": special.logit,
     "pnorm": special.ndtr,
 }
-_BINARY = {
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
     ast.Pow: operator.pow,
 }
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.UAdd: operator.pos,
+    ast.USub: operator.neg,
+}
 # brms's find_vars(): a name starts with a letter (or a dot not before a digit), may hold
 # letters, digits, "_", ":" and ".", and may end in brackets ("Intercept[1]"); names
 # followed by "(" are functions.
@@ -231,7 +235,9 @@ class _PriorDraws:
             for c in frame.columns
             if c.startswith("prior_")
         }
-        centered = {t.b_intercept for t in fit.spec.terms if getattr(t, "intercept", False)}
+        centered = {
+            t.b_intercept for t in fit.spec.terms if isinstance(t, FixedEffects) and t.intercept
+        }
         self._intercepts = {p.name for p in fit.spec.names if p.stan in centered}
         self._rng = rng
 

@@ -215,7 +215,7 @@ def kfold(
     workers = _workers(workers, settings, K)
     tasks = _tasks(fit, data, labels, settings, seeds, show_progress)
     bar = SafeBar(show_progress, total=K, desc="kfold", unit="fold")
-    results: list[tuple[np.ndarray, list[str]]] = []
+    results: list[tuple[np.ndarray, tuple[str, ...]]] = []
     try:
         with open_executor(executor, workers) as live:
             if live is None:
@@ -257,7 +257,7 @@ class _FoldTask:
     data_name: str
 
 
-def _refit(task: _FoldTask) -> tuple[np.ndarray, list[str]]:
+def _refit(task: _FoldTask) -> tuple[np.ndarray, tuple[str, ...]]:
     """Run one fold (module level, so that worker processes can unpickle it)."""
     from pybrms.fit.brmsfit import sample  # brmsfit imports this module
 
