@@ -385,7 +385,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
                 use(arg)
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
-            assert design.data is not None  # the design matrix
+            assert design.data is not None  # a design part always reads its matrix
             rest = [part for part in parts if part is not design]
             alpha = " + ".join(_format(part, pos) for part in rest) or "0"
             if any(part.kind == "rowwise" for part in rest):
