@@ -62,6 +62,11 @@ class NormalMeans:
         return (self.s > 0.0) & np.isfinite(self.s)
 
     @cached_property
+    def all_regular(self) -> bool:
+        """Whether every observation is regular (the common case, with no special rows)."""
+        return bool(self.regular.all())
+
+    @cached_property
     def exact(self) -> np.ndarray:
         """Mask of observations with s == 0 (theta known exactly)."""
         return self.s == 0.0
