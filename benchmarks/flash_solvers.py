@@ -19,9 +19,12 @@ clock starts.
 With ``--reference DIR`` (a directory holding another version of the ``pybrms``
 package, e.g. ``git archive BASE pybrms | tar -x -C DIR``) every fit runs in two
 worker processes, one per code version, one after the other, so that both see the
-same machine load. The table then shows both times, their ratio and the relative
-ELBO difference; the last lines give the geometric mean ratio per family and
-overall. Each worker prints one JSON record per fit.
+same machine load. With ``--repeat R`` the pair runs R times, alternating which
+version goes first, and each version's shortest time counts: on a shared machine
+the minimum is the time least inflated by other processes. The table then shows
+both times, their ratio and the relative ELBO difference; the last lines give the
+geometric mean ratio per family and overall. Each worker prints one JSON record
+per fit.
 """
 
 from __future__ import annotations
@@ -122,8 +125,11 @@ def side_by_side(reference: str, args: argparse.Namespace, argv: list[str]) -> N
     print(f"{'problem':<30}{'family':<22}{'ref s':>8}{'new s':>8}{'ratio':>7}{'rel dELBO':>11}")
     ratios: dict[str, list[float]] = defaultdict(list)
     for i, (shape, kind, var_type, family) in enumerate(configs(args)):
-        ref = spawn(reference, i, argv)
-        new = spawn(here, i, argv)
+        runs: dict[str, list[dict]] = {reference: [], here: []}
+        for r in range(args.repeat):
+            for path in (reference, here) if r % 2 == 0 else (here, reference):
+                runs[path].append(spawn(path, i, argv))
+        ref, new = (min(runs[path], key=lambda run: run["seconds"]) for path in (reference, here))
         ratio = ref["seconds"] / new["seconds"]
         ratios[family].append(ratio)
         rel = abs(new["elbo"] - ref["elbo"]) / abs(ref["elbo"])
@@ -169,6 +175,12 @@ def main() -> None:
         "--diagonal",
         action="store_true",
         help="pair the data kinds with the var_types (dense/0, sparse/1, missing/2)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --reference: runs per version (the fastest counts)",
     )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -145,7 +145,8 @@ def _check_g_init(fam: Family, g_init: Prior | None, fix_g: bool, mode: float | 
         return
     if g_init.family != fam.name:
         raise FlashError(f"g_init is a {g_init.family} prior but the family is {fam.name}.")
-    if not fix_g and mode != "estimate" and not np.isclose(g_init.mode, mode, rtol=1e-12):
+    # np.isclose(g_init.mode, mode, rtol=1e-12), without its array machinery
+    if not fix_g and mode != "estimate" and abs(g_init.mode - mode) > 1e-8 + 1e-12 * abs(mode):
         raise FlashError(
             f"g_init has mode {g_init.mode} but mode={mode} is fixed; pass mode='estimate' "
             "or a g_init with the same mode."

@@ -50,9 +50,9 @@ class NormalMeans:
             s = np.full_like(x, float(s))
         if s.shape != x.shape:
             raise FlashError(f"x and s must have the same length; got {x.size} and {s.size}.")
-        if not np.all(np.isfinite(x)):
+        if not np.isfinite(x).all():
             raise FlashError("x must be finite; it contains NaN or infinite values.")
-        if np.any(np.isnan(s)) or np.any(s < 0.0):
+        if not (s >= 0.0).all():  # also false for NaN
             raise FlashError("s must be nonnegative (np.inf allowed); it contains NaN or s < 0.")
         return cls(x, s)
 
