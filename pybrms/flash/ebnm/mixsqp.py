@@ -111,8 +111,9 @@ def mixsqp(
         hess = scaled @ scaled.T
         # A ridge relative to each diagonal entry: the diagonal can span many orders of
         # magnitude when some observations are barely covered by the current weights.
-        hess.flat[:: k + 1] *= 1.0 + 1e-10
-        hess.flat[:: k + 1] += 1e-14
+        diagonal = hess.ravel()[:: k + 1]  # a view: hess is C-ordered
+        diagonal *= 1.0 + 1e-10
+        diagonal += 1e-14
         step = _qp_step(hess, grad - hess @ x, x, max_iter_qp) - x
         if float(grad @ step) >= 0.0:  # no descent direction left at machine precision
             converged = grad.min() >= -np.sqrt(tol)
