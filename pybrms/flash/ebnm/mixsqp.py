@@ -8,8 +8,9 @@ The simplex constraint is relaxed to pi >= 0 by minimizing
     f(pi) = -(1/n) sum_i log((L pi)_i) + sum_k pi_k ,
 
 whose minimizer lies on the simplex (at any stationary point sum_k pi_k = 1). Each
-outer iteration minimizes the quadratic model of f subject to pi >= 0 with a primal
-active-set method, then minimizes f exactly along the step (a convex 1-d problem). The
+outer iteration minimizes the quadratic model of f subject to pi >= 0 (a nonnegative
+least squares problem after a Cholesky factorization), then minimizes f along the step
+(a convex 1-d problem, to ~1e-8 in the step length). The
 iteration stops at the KKT conditions of the relaxed problem: gradient >= -tol
 everywhere (and = 0 on the support, which the active-set solve enforces).
 """

@@ -2,7 +2,9 @@
 
 The grid of sigma_k is fixed from the data (:mod:`pybrms.flash.ebnm.ash_grid`) and
 only the weights are fit, by :func:`pybrms.flash.ebnm.mixsqp.mixsqp`. A warm start
-reuses the old grid and starts from the old weights. The mode is fixed.
+reuses the old grid and starts from the old weights. The mode is fixed. The matrix of
+component densities is built once per problem and serves the fit, the marginal
+likelihood and the posterior.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def _log_components(y: np.ndarray, s: np.ndarray, sds: np.ndarray) -> np.ndarray
     return out.T
 
 
-# Where sum_k pi_k L_ik falls below this (after scaling row i by its largest L_ik), the
-# row is rescaled by its largest weighted term instead, as a log-sum-exp would.
+# Where sum_k pi_k L_ik falls below this (with L_ik scaled by observation so that its
+# largest is 1), observation i is rescaled by its largest weighted term instead, as a
+# log-sum-exp would.
 _UNDERFLOW = 1e-250
 
 
@@ -69,7 +72,7 @@ class _Components:
     def build(cls, y: np.ndarray, s: np.ndarray, sds: np.ndarray) -> _Components:
         log = _log_components(y, s, sds).T
         shift = log.max(axis=0)
-        shift[~np.isfinite(shift)] = 0.0  # no component covers y: the row stays -inf
+        shift[~np.isfinite(shift)] = 0.0  # no component covers y_i: log marginal -inf
         return cls(log, shift, np.exp(log - shift))
 
 
