@@ -301,6 +301,34 @@ def test_scale_mixture_warm_start_keeps_grid() -> None:
     assert refit.log_likelihood == pytest.approx(cold.log_likelihood, rel=1e-8)
 
 
+def test_scale_mixture_shared_matrix_matches_separate_evaluations() -> None:
+    # ebnm builds the n x K component matrix once for the fit, the log-likelihood and the
+    # posterior; evaluating g afresh on each kind of observation must give the same.
+    x, s = simulate("point_laplace", seed=6)
+    s = s.copy()
+    s[:4], s[4:8], x[:2] = 0.0, np.inf, 0.0
+    res = ebnm(x, s, "normal_scale_mixture", output=("mean", "second_moment", "lfsr"))
+    family = get_family("normal_scale_mixture")
+    data = NormalMeans.from_arrays(x, s)
+    post = family.posterior(res.prior, data, lfsr=True)
+    assert res.prior == family.fit(data, 0.0, None)
+    assert res.log_likelihood == pytest.approx(res.prior.log_likelihood(x, s), rel=1e-13)
+    np.testing.assert_allclose(res.posterior_mean, post.mean, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(res.posterior_second_moment, post.second_moment, rtol=1e-13)
+    np.testing.assert_allclose(res.lfsr, post.lfsr, rtol=1e-13)
+
+
+def test_scale_mixture_far_from_every_weighted_component() -> None:
+    # All weight on the point mass, none on the wide component that is the most likely
+    # one for x = 40: after scaling by that component, sum_k pi_k L_k underflows, and the
+    # row must be rescaled by its weighted maximum as a log-sum-exp would.
+    g = Prior("normal_scale_mixture", pi0=1.0, weights=(1.0, 0.0), sds=(0.0, 1000.0))
+    x = np.array([40.0, 0.5])
+    res = ebnm(x, 1.0, "normal_scale_mixture", g_init=g, fix_g=True)
+    assert res.log_likelihood == pytest.approx(stats.norm.logpdf(x).sum(), rel=1e-14)
+    assert np.all(res.posterior_mean == 0.0) and np.all(res.posterior_second_moment == 0.0)
+
+
 def test_scale_mixture_beats_its_parametric_special_case() -> None:
     x, s = simulate("point_normal", seed=5)
     ash = ebnm(x, s, "normal_scale_mixture")

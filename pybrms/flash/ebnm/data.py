@@ -50,9 +50,9 @@ class NormalMeans:
             s = np.full_like(x, float(s))
         if s.shape != x.shape:
             raise FlashError(f"x and s must have the same length; got {x.size} and {s.size}.")
-        if not np.all(np.isfinite(x)):
+        if not np.isfinite(x).all():
             raise FlashError("x must be finite; it contains NaN or infinite values.")
-        if np.any(np.isnan(s)) or np.any(s < 0.0):
+        if not (s >= 0.0).all():  # also false for NaN
             raise FlashError("s must be nonnegative (np.inf allowed); it contains NaN or s < 0.")
         return cls(x, s)
 
@@ -60,6 +60,11 @@ class NormalMeans:
     def regular(self) -> np.ndarray:
         """Mask of observations with 0 < s < inf."""
         return (self.s > 0.0) & np.isfinite(self.s)
+
+    @cached_property
+    def all_regular(self) -> bool:
+        """Whether every observation is regular (the common case, with no special rows)."""
+        return bool(self.regular.all())
 
     @cached_property
     def exact(self) -> np.ndarray:

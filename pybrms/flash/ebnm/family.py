@@ -9,7 +9,7 @@ once for all families: ``s == inf`` (no information: the posterior is the prior)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import log_ndtr
@@ -78,8 +78,28 @@ class Family(ABC):
         """Whether a previous g may warm start a fit to these data (flashier's check)."""
         return True
 
+    def solve(
+        self,
+        data: NormalMeans,
+        mode: float | str,
+        g_init: Prior | None,
+        fix_g: bool,
+        posterior: bool,
+        lfsr: bool,
+    ) -> tuple[Prior, np.ndarray, PosteriorSummary | None]:
+        """Fit g (or take ``g_init`` with ``fix_g``), then log p(x_i | g) and the posterior.
+
+        A family that can share work between the three steps overrides this; the
+        posterior is None unless ``posterior`` is set.
+        """
+        prior = g_init if fix_g else self.fit(data, mode, g_init)
+        summary = self.posterior(prior, data, lfsr) if posterior else None
+        return prior, self.log_marginal(prior, data), summary
+
     def log_marginal(self, prior: Prior, data: NormalMeans) -> np.ndarray:
         """log p(x_i | g) for every observation (0 where s is infinite)."""
+        if data.all_regular:
+            return self.log_marginal_regular(prior, data.x, data.s)
         out = np.zeros_like(data.x)
         out[data.regular] = self.log_marginal_regular(
             prior, data.x[data.regular], data.s[data.regular]
@@ -87,14 +107,30 @@ class Family(ABC):
         out[data.exact] = self.log_density(prior, data.x[data.exact])
         return out
 
-    def posterior(self, prior: Prior, data: NormalMeans, lfsr: bool) -> PosteriorSummary:
-        """Posterior summary for every observation."""
+    def posterior(
+        self,
+        prior: Prior,
+        data: NormalMeans,
+        lfsr: bool,
+        regular: PosteriorSummary | None = None,
+    ) -> PosteriorSummary:
+        """Posterior summary for every observation.
+
+        ``regular``, when given, is the already computed summary of the regular
+        observations (``0 < s < inf``).
+        """
+        if regular is None:
+            regular = self.posterior_regular(
+                prior, data.x[data.regular], data.s[data.regular], lfsr
+            )
+        if data.all_regular:
+            second = np.maximum(regular.second_moment, regular.mean**2)
+            return replace(regular, second_moment=second)
         n = data.x.size
         fields = ["mean", "second_moment"]
         if lfsr:
             fields += ["prob_negative", "prob_zero", "prob_positive"]
         out = {name: np.empty(n) for name in fields}
-        regular = self.posterior_regular(prior, data.x[data.regular], data.s[data.regular], lfsr)
         x_exact = data.x[data.exact]
         exact = PosteriorSummary(
             x_exact, x_exact**2, 1.0 * (x_exact < 0), 1.0 * (x_exact == 0), 1.0 * (x_exact > 0)

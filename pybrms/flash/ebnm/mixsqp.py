@@ -8,22 +8,28 @@ The simplex constraint is relaxed to pi >= 0 by minimizing
     f(pi) = -(1/n) sum_i log((L pi)_i) + sum_k pi_k ,
 
 whose minimizer lies on the simplex (at any stationary point sum_k pi_k = 1). Each
-outer iteration minimizes the quadratic model of f subject to pi >= 0 with a primal
-active-set method, then minimizes f exactly along the step (a convex 1-d problem). The
+outer iteration minimizes the quadratic model of f subject to pi >= 0 (a nonnegative
+least squares problem after a Cholesky factorization), then minimizes f along the step
+(a convex 1-d problem, to ~1e-8 in the step length). The
 iteration stops at the KKT conditions of the relaxed problem: gradient >= -tol
 everywhere (and = 0 on the support, which the active-set solve enforces).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
+from scipy.linalg import lapack
 from scipy.optimize import nnls
 
 _LINE_SEARCH_ITER = 100
-_LINE_SEARCH_TOL = 1e-15
+# Newton steps on the slope converge quadratically: once a step moves t by less than
+# this, the next one would be far below rounding, and the step is taken as it is.
+_LINE_SEARCH_TOL = 1e-8
+_potrf = lapack.dpotrf
+_trtrs = lapack.dtrtrs
 
 
 @dataclass(frozen=True)
@@ -46,20 +52,22 @@ class MixSqpResult:
 
 
 def mixsqp(
-    log_lik: np.ndarray,
+    lik: np.ndarray,
     init: np.ndarray | None = None,
     *,
     tol: float = 1e-8,
     max_iter: int = 1000,
     max_iter_qp: int = 100,
 ) -> MixSqpResult:
-    """Maximum-likelihood mixture weights for a fixed matrix of component log densities.
+    """Maximum-likelihood mixture weights for a fixed matrix of component likelihoods.
 
     Parameters
     ----------
-    log_lik : numpy.ndarray
-        n x K matrix of log L_ik (component k's log density at observation i); each row
-        needs at least one finite entry.
+    lik : numpy.ndarray
+        n x K matrix of L_ik (component k's density at observation i), each row
+        scaled by any positive constant (the solution does not change); scale row i
+        by exp(-max_k log L_ik) to keep the entries in [0, 1]. Each row needs a
+        positive entry.
     init : numpy.ndarray, optional
         Starting weights (nonnegative); uniform by default.
     tol : float
@@ -76,40 +84,43 @@ def mixsqp(
     >>> rng = np.random.default_rng(0)
     >>> x = np.concatenate([rng.normal(0, 1, 300), rng.normal(0, 3, 700)])
     >>> sd = np.array([1.0, 3.0, 10.0])
-    >>> log_lik = -0.5 * (np.log(2 * np.pi * sd**2) + x[:, None] ** 2 / sd**2)
-    >>> res = mixsqp(log_lik)
+    >>> res = mixsqp(np.exp(-0.5 * x[:, None] ** 2 / sd**2) / sd)
     >>> res.converged, np.round(res.weights, 1).tolist()
     (True, [0.3, 0.7, 0.0])
     """
-    n, k = log_lik.shape
-    # Rows scaled so that max_k L_ik = 1: the solution is unchanged and exp() is safe.
-    lik = np.exp(log_lik - np.max(log_lik, axis=1, keepdims=True))
+    n, k = lik.shape
+    # K x n, C-ordered: sums over observations and the Hessian's product run along
+    # contiguous memory (no copy when lik is the transpose of a C-ordered array).
+    comp = np.ascontiguousarray(lik.T)
     uniform = np.full(k, 1.0 / k)
     x = uniform if init is None else np.asarray(init, dtype=float) / np.sum(init)
-    if np.min(lik @ x) <= 0.0:  # a warm start that gives some observation zero likelihood
+    fitted = x @ comp
+    if fitted.min() <= 0.0:  # a warm start that gives some observation zero likelihood
         x = 0.5 * (x + uniform)
+        fitted = x @ comp
 
     converged = False
     iterations = 0
     while iterations < max_iter:
         iterations += 1
-        inv = 1.0 / (lik @ x)
-        grad = 1.0 - lik.T @ inv / n
-        if np.min(grad) >= -tol:
+        inv = 1.0 / fitted
+        grad = 1.0 - (comp @ inv) / n
+        if grad.min() >= -tol:
             converged = True
             break
-        scaled = lik * inv[:, None]
-        hess = scaled.T @ scaled / n
+        scaled = comp * (inv / np.sqrt(n))
+        hess = scaled @ scaled.T
         # A ridge relative to each diagonal entry: the diagonal can span many orders of
         # magnitude when some observations are barely covered by the current weights.
-        hess[np.diag_indices(k)] *= 1.0 + 1e-10
-        hess[np.diag_indices(k)] += 1e-14
+        diagonal = hess.ravel()[:: k + 1]  # a view: hess is C-ordered
+        diagonal *= 1.0 + 1e-10
+        diagonal += 1e-14
         step = _qp_step(hess, grad - hess @ x, x, max_iter_qp) - x
-        slope = float(grad @ step)
-        if slope >= 0.0:  # no descent direction left at machine precision
-            converged = np.min(grad) >= -np.sqrt(tol)
+        if float(grad @ step) >= 0.0:  # no descent direction left at machine precision
+            converged = grad.min() >= -np.sqrt(tol)
             break
-        x = _line_search(lik, x, step)
+        x = x + _line_search(fitted, step @ comp, float(step.sum())) * step
+        fitted = x @ comp
     x = np.maximum(x, 0.0)
     return MixSqpResult(x / np.sum(x), iterations, converged)
 
@@ -121,14 +132,18 @@ def _qp_step(hess: np.ndarray, lin: np.ndarray, y: np.ndarray, max_iter: int) ->
     problem min |R y + R^-T lin|², which scipy's compiled Lawson-Hanson solver handles
     in a fraction of the time of a Python active-set loop. When H is too close to
     singular to factor (or NNLS stalls), the primal active-set method takes over.
+    LAPACK is called directly: for the small K of a mixture grid, the checks of the
+    scipy.linalg wrappers cost more than the factorization.
     """
-    try:
-        upper = scipy.linalg.cholesky(hess, lower=False, check_finite=False)
-        rhs = -scipy.linalg.solve_triangular(upper, lin, trans="T", check_finite=False)
-        solution, _ = nnls(upper, rhs, maxiter=max(max_iter, 3 * lin.size))
-    except (np.linalg.LinAlgError, RuntimeError):
+    upper, info = _potrf(hess, lower=False, clean=True)
+    if info == 0:
+        rhs, info = _trtrs(upper, -lin, lower=False, trans=1)
+    if info != 0:
         return _nonnegative_qp(hess, lin, y, max_iter)
-    return solution
+    try:
+        return nnls(upper, rhs, maxiter=max(max_iter, 3 * lin.size))[0]
+    except RuntimeError:
+        return _nonnegative_qp(hess, lin, y, max_iter)
 
 
 def _nonnegative_qp(hess: np.ndarray, lin: np.ndarray, y: np.ndarray, max_iter: int) -> np.ndarray:
@@ -159,38 +174,38 @@ def _nonnegative_qp(hess: np.ndarray, lin: np.ndarray, y: np.ndarray, max_iter: 
     return y
 
 
-def _line_search(lik: np.ndarray, x: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Exact minimization of the relaxed objective along ``x + t step``, t in [0, 1].
+def _line_search(lik_x: np.ndarray, lik_step: np.ndarray, total: float) -> float:
+    """Minimizer t in [0, 1] of the relaxed objective along ``x + t step``, to ~1e-8.
 
-    Along the line the objective is convex in t, so its slope is increasing and its
-    root is bracketed; safeguarded Newton steps (bisection whenever a Newton step
-    leaves the bracket) find it in a few evaluations. Unlike a backtracking (Armijo)
-    search, this never accepts the full step when it leaves some observation almost
-    uncovered (its likelihood near 0): there the slope at t = 1 is huge, and the step
-    is shortened so that the components it needs keep a usable weight.
+    ``lik_x = L x``, ``lik_step = L step`` and ``total = sum(step)``. Along the line the
+    objective is convex in t, so its slope is increasing and its root is bracketed;
+    safeguarded Newton steps (bisection whenever a Newton step leaves the bracket)
+    find it in a few evaluations. Unlike a backtracking (Armijo) search, this never
+    accepts the full step when it leaves some observation almost uncovered (its
+    likelihood near 0): there the slope at t = 1 is huge, and the step is shortened
+    so that the components it needs keep a usable weight.
     """
-    lik_x, lik_step, total = lik @ x, lik @ step, np.sum(step)
     n = lik_x.size
 
     def slope_and_curvature(t: float) -> tuple[float, float]:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = lik_step / (lik_x + t * lik_step)
+        ratio = lik_step / (lik_x + t * lik_step)
         return total - float(ratio.sum()) / n, float(ratio @ ratio) / n
 
-    slope, curvature = slope_and_curvature(1.0)
-    if slope <= 0.0:
-        return x + step
-    lo, hi, t = 0.0, 1.0, 1.0
-    for _ in range(_LINE_SEARCH_ITER):
-        if slope < 0.0:
-            lo = t
-        else:
-            hi = t
-        finite = np.isfinite(slope) and 0.0 < curvature < np.inf
-        newton = t - slope / curvature if finite else np.nan
-        t_next = newton if lo < newton < hi else 0.5 * (lo + hi)
-        if abs(t_next - t) <= _LINE_SEARCH_TOL or hi - lo <= _LINE_SEARCH_TOL:
-            break
-        t = t_next
-        slope, curvature = slope_and_curvature(t)
-    return x + t * step
+    with np.errstate(divide="ignore", invalid="ignore"):  # L (x + step) may be 0 somewhere
+        slope, curvature = slope_and_curvature(1.0)
+        if slope <= 0.0:
+            return 1.0
+        lo, hi, t = 0.0, 1.0, 1.0
+        for _ in range(_LINE_SEARCH_ITER):
+            if slope < 0.0:
+                lo = t
+            else:
+                hi = t
+            finite = math.isfinite(slope) and 0.0 < curvature < math.inf
+            newton = t - slope / curvature if finite else math.nan
+            t_next = newton if lo < newton < hi else 0.5 * (lo + hi)
+            if abs(t_next - t) <= _LINE_SEARCH_TOL or hi - lo <= _LINE_SEARCH_TOL:
+                return t_next
+            t = t_next
+            slope, curvature = slope_and_curvature(t)
+    return t

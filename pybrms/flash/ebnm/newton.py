@@ -62,8 +62,11 @@ def minimize_newton(
         free = ~(((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0)))
         if not free.any() or np.max(np.abs(g[free])) <= GTOL:
             break
-        step = np.zeros_like(x)
-        step[free] = _newton_direction(H[np.ix_(free, free)], g[free])
+        if free.all():
+            step = _newton_direction(H, g)
+        else:
+            step = np.zeros_like(x)
+            step[free] = _newton_direction(H[np.ix_(free, free)], g[free])
         length = float(np.sqrt(step @ step))
         if length > MAX_STEP:
             step *= MAX_STEP / length

@@ -156,9 +156,20 @@ class _Terms:
     slab: SlabTerms
 
 
-def _regular_terms(slab: Slab, y: np.ndarray, s: np.ndarray, scale: float) -> _Terms:
+NullTerms = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _null_terms(y: np.ndarray, s: np.ndarray) -> NullTerms:
+    """log N(y; 0, s^2) and its first and second derivatives in y."""
     s2 = s * s
-    return _Terms(log_normal_pdf(y, 0.0, s2), -y / s2, -1.0 / s2, slab.log_conv_terms(y, s, scale))
+    return log_normal_pdf(y, 0.0, s2), -y / s2, -1.0 / s2
+
+
+def _regular_terms(
+    slab: Slab, y: np.ndarray, s: np.ndarray, scale: float, null: NullTerms | None = None
+) -> _Terms:
+    """Terms where 0 < s < inf; ``null`` is the point mass's part when already known."""
+    return _Terms(*(null or _null_terms(y, s)), slab.log_conv_terms(y, s, scale))
 
 
 def _scatter_terms(mask: np.ndarray, inside: _Terms, outside: _Terms) -> _Terms:
@@ -195,6 +206,9 @@ class _Objective:
         self.x, self.s = data.x[keep], data.s[keep]
         self.regular = data.regular[keep]
         self.all_regular = bool(self.regular.all())
+        # With the mode fixed the point mass's terms never change: compute them once.
+        fixed = mode is not None and self.all_regular
+        self.null = _null_terms(self.x - mode, self.s) if fixed else None
 
     def unpack(self, p: np.ndarray) -> tuple[float, float, float]:
         """(alpha, scale, mode) from the optimizer vector."""
@@ -213,7 +227,7 @@ class _Objective:
         log_slab = self.slab.log_conv(y, s, scale)
         if not self.pointmass:
             return -float(log_slab.sum()) / log_slab.size
-        log_null = log_normal_pdf(y, 0.0, s * s)
+        log_null = self.null[0] if self.null else log_normal_pdf(y, 0.0, s * s)
         ll = np.logaddexp(log_expit(-alpha) + log_null, log_expit(alpha) + log_slab)
         return -float(ll.sum()) / ll.size
 
@@ -234,20 +248,20 @@ class _Objective:
         # d/d(alpha, beta, mu) of each component's log density; their mixture's
         # Hessian is the posterior-weighted Hessians plus q times the outer product
         # of the difference of the component gradients.
-        grads = [np.sum(post * sl.d_beta)]
-        hess = {("b", "b"): np.sum(post * sl.d_beta2 + q * sl.d_beta**2)}
+        grads = [(post * sl.d_beta).sum()]
+        hess = {("b", "b"): (post * sl.d_beta2 + q * sl.d_beta**2).sum()}
         if estimate_mode:
             diff_mu = t.d_null_y - sl.d_y
-            grads.append(-np.sum(post * sl.d_y + (1.0 - post) * t.d_null_y))
-            hess["m", "m"] = np.sum(post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2)
-            hess["b", "m"] = np.sum(q * sl.d_beta * diff_mu - post * sl.d_beta_y)
+            grads.append(-(post * sl.d_y + (1.0 - post) * t.d_null_y).sum())
+            hess["m", "m"] = (post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2).sum()
+            hess["b", "m"] = (q * sl.d_beta * diff_mu - post * sl.d_beta_y).sum()
         names = ["b", "m"] if estimate_mode else ["b"]
         if self.pointmass:
-            grads.insert(0, np.sum(post) - w * post.size)
-            hess["a", "a"] = np.sum(q) - post.size * w * (1.0 - w)
-            hess["a", "b"] = np.sum(q * sl.d_beta)
+            grads.insert(0, post.sum() - w * post.size)
+            hess["a", "a"] = q.sum() - post.size * w * (1.0 - w)
+            hess["a", "b"] = (q * sl.d_beta).sum()
             if estimate_mode:
-                hess["a", "m"] = np.sum(q * diff_mu)
+                hess["a", "m"] = (q * diff_mu).sum()
             names.insert(0, "a")
         k = len(names)
         H = np.empty((k, k))
@@ -260,7 +274,7 @@ class _Objective:
     def _terms(self, y: np.ndarray, scale: float) -> _Terms:
         reg = self.regular
         if self.all_regular:
-            return _regular_terms(self.slab, y, self.s, scale)
+            return _regular_terms(self.slab, y, self.s, scale, self.null)
         regular = _regular_terms(self.slab, y[reg], self.s[reg], scale)
         exact = _exact_terms(self.slab, y[~reg], scale, self.pointmass)
         return _scatter_terms(reg, regular, exact)

@@ -48,8 +48,9 @@ class Prior:
     sds: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
-        object.__setattr__(self, "sds", tuple(float(v) for v in self.sds))
+        # tolist() turns numpy arrays (and sequences) into Python floats in one call
+        object.__setattr__(self, "weights", tuple(np.asarray(self.weights, dtype=float).tolist()))
+        object.__setattr__(self, "sds", tuple(np.asarray(self.sds, dtype=float).tolist()))
         if not 0.0 <= self.pi0 <= 1.0:
             raise FlashError(f"Prior.pi0 must lie in [0, 1]; got {self.pi0}.")
         if self.scale is not None and not 0.0 < self.scale < math.inf:
@@ -61,7 +62,7 @@ class Prior:
                 f"Prior.weights and Prior.sds differ in length "
                 f"({len(self.weights)} != {len(self.sds)})."
             )
-        if any(w < 0.0 for w in self.weights) or any(v < 0.0 for v in self.sds):
+        if min(self.weights, default=0.0) < 0.0 or min(self.sds, default=0.0) < 0.0:
             raise FlashError("Prior.weights and Prior.sds must be nonnegative.")
 
     @property
