@@ -146,7 +146,12 @@ def _check_g_init(fam: Family, g_init: Prior | None, fix_g: bool, mode: float | 
     if g_init.family != fam.name:
         raise FlashError(f"g_init is a {g_init.family} prior but the family is {fam.name}.")
     # np.isclose(g_init.mode, mode, rtol=1e-12), without its array machinery
-    if not fix_g and mode != "estimate" and abs(g_init.mode - mode) > 1e-8 + 1e-12 * abs(mode):
+    # mode is a number, or "estimate"
+    if (
+        not fix_g
+        and not isinstance(mode, str)
+        and abs(g_init.mode - mode) > 1e-8 + 1e-12 * abs(mode)
+    ):
         raise FlashError(
             f"g_init has mode {g_init.mode} but mode={mode} is fixed; pass mode='estimate' "
             "or a g_init with the same mode."

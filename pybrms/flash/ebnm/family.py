@@ -36,7 +36,7 @@ class PosteriorSummary:
     @property
     def lfsr(self) -> np.ndarray | None:
         """Local false sign rate min(P(theta <= 0), P(theta >= 0))."""
-        if self.prob_negative is None:
+        if self.prob_negative is None or self.prob_zero is None or self.prob_positive is None:
             return None
         return np.minimum(self.prob_negative + self.prob_zero, self.prob_positive + self.prob_zero)
 
@@ -92,7 +92,11 @@ class Family(ABC):
         A family that can share work between the three steps overrides this; the
         posterior is None unless ``posterior`` is set.
         """
-        prior = g_init if fix_g else self.fit(data, mode, g_init)
+        if fix_g:
+            assert g_init is not None  # ebnm() refuses fix_g without g_init
+            prior = g_init
+        else:
+            prior = self.fit(data, mode, g_init)
         summary = self.posterior(prior, data, lfsr) if posterior else None
         return prior, self.log_marginal(prior, data), summary
 

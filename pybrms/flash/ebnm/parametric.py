@@ -334,7 +334,7 @@ class ParametricFamily(Family):
         # Ties go to the null: a slab shrunk to nothing is the null, and exact zeros are
         # what let flash drop a factor. (Both values are in median(s) units.)
         if objective.value(null) <= objective.value(best):
-            return self._prior(-np.inf, fitted.scale, fitted.mode)
+            return self._prior(-np.inf, fitted.slab_scale, fitted.mode)
         return fitted
 
     def _fixed_mode(self, mode: float | str) -> float:
@@ -351,7 +351,7 @@ class ParametricFamily(Family):
         if g_init is not None:
             pi0 = g_init.pi0
             alpha = 0.0 if pi0 in (0.0, 1.0) else float(logit(1.0 - pi0))
-            beta = np.log(g_init.scale / unit)
+            beta = np.log(g_init.slab_scale / unit)
             mode = g_init.mode / unit
         else:
             alpha = 0.0
@@ -366,12 +366,12 @@ class ParametricFamily(Family):
     def log_marginal_regular(self, prior: Prior, x: np.ndarray, s: np.ndarray) -> np.ndarray:
         """log[pi0 N(x; mode, s^2) + (1 - pi0) (h * N(0, s^2))(x - mode)]."""
         y = x - prior.mode
-        log_slab = self.slab.log_conv(y, s, prior.scale)
+        log_slab = self.slab.log_conv(y, s, prior.slab_scale)
         return self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab)
 
     def log_density(self, prior: Prior, x: np.ndarray) -> np.ndarray:
         """log pi0 at x = mode, log[(1 - pi0) h(x - mode)] elsewhere."""
-        terms = _exact_terms(self.slab, x - prior.mode, prior.scale, self.pointmass)
+        terms = _exact_terms(self.slab, x - prior.mode, prior.slab_scale, self.pointmass)
         return self._mix(prior, terms.log_null, terms.slab.value)
 
     def _mix(self, prior: Prior, log_null: np.ndarray, log_slab: np.ndarray) -> np.ndarray:
@@ -383,18 +383,18 @@ class ParametricFamily(Family):
     ) -> PosteriorSummary:
         """Mix the slab posterior with the point mass by the posterior slab weight."""
         y = x - prior.mode
-        log_slab = self.slab.log_conv(y, s, prior.scale)
+        log_slab = self.slab.log_conv(y, s, prior.slab_scale)
         with np.errstate(divide="ignore"):
             log_w = np.log1p(-prior.pi0) + log_slab
         weight = np.exp(log_w - self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab))
         return self._combine(
-            prior, weight, self.slab.posterior(y, s, prior.scale, -prior.mode, lfsr)
+            prior, weight, self.slab.posterior(y, s, prior.slab_scale, -prior.mode, lfsr)
         )
 
     def prior_summary(self, prior: Prior, lfsr: bool) -> PosteriorSummary:
         """Moments and sign probabilities of g itself."""
         weight = np.asarray(1.0 - prior.pi0)
-        return self._combine(prior, weight, self.slab.prior(prior.scale, -prior.mode, lfsr))
+        return self._combine(prior, weight, self.slab.prior(prior.slab_scale, -prior.mode, lfsr))
 
     def _combine(self, prior: Prior, weight: np.ndarray, slab: SlabPosterior) -> PosteriorSummary:
         mu = prior.mode

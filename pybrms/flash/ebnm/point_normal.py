@@ -63,7 +63,7 @@ class NormalSlab(Slab):
         return float(np.mean(x))
 
     def warm_start_ok(self, prior: Prior, data: NormalMeans) -> bool:
-        return normalmix_warm_start_ok(prior.scale, prior.mode, data)
+        return normalmix_warm_start_ok(prior.slab_scale, prior.mode, data)
 
 
 NORMAL = ParametricFamily("normal", NormalSlab(), pointmass=False)

@@ -44,8 +44,23 @@ class Prior:
     pi0: float = 0.0
     scale: float | None = None
     mode: float = 0.0
-    weights: tuple[float, ...] = ()
-    sds: tuple[float, ...] = ()
+    # any sequence or array of floats; stored as a tuple of Python floats
+    weights: tuple[float, ...] | np.ndarray = ()
+    sds: tuple[float, ...] | np.ndarray = ()
+
+    @property
+    def slab_scale(self) -> float:
+        """:attr:`scale`, for the families whose prior has one (all but
+        ``normal_scale_mixture``).
+
+        Examples
+        --------
+        >>> Prior("point_normal", pi0=0.5, scale=2.0).slab_scale
+        2.0
+        """
+        if self.scale is None:
+            raise FlashError(f"a {self.family} prior has no scale")
+        return self.scale
 
     def __post_init__(self) -> None:
         # tolist() turns numpy arrays (and sequences) into Python floats in one call

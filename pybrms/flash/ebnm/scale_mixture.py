@@ -132,8 +132,9 @@ class NormalScaleMixture(Family):
     ) -> tuple[Prior, np.ndarray, PosteriorSummary | None]:
         """Fit, log marginal and posterior from one matrix of component log densities."""
         if fix_g:
+            assert g_init is not None  # ebnm() refuses fix_g without g_init
             mode = g_init.mode
-        elif mode == "estimate":
+        elif isinstance(mode, str):  # "estimate"; ebnm() refuses other strings
             raise FlashError("normal_scale_mixture supports a fixed mode only.")
         keep = data.informative
         y, s = data.x[keep] - mode, data.s[keep]
@@ -147,9 +148,10 @@ class NormalScaleMixture(Family):
             sds = scale_mixture_grid(y, s[positive] if np.any(positive) else np.ones(1), 0.0)
             weights = None
         comps = _Components.build(y, s, sds)
-        if not fix_g:
-            weights = mixsqp(comps.lik.T, weights).weights
-        prior = g_init if fix_g else self._prior(weights, sds, mode)
+        if fix_g and g_init is not None:  # ebnm() refuses fix_g without g_init
+            prior = g_init
+        else:
+            prior = self._prior(mixsqp(comps.lik.T, weights).weights, sds, mode)
         weighted = _Weighted.build(comps, np.asarray(prior.weights))
         log_marginal = np.zeros_like(data.x)
         log_marginal[keep] = weighted.log_marginal
@@ -221,7 +223,7 @@ class NormalScaleMixture(Family):
         sign probabilities too."""
         mu = prior.mode
         mean, second = mu + mean_w, mu**2 + 2.0 * mu * mean_w + second_w
-        if comp_sd is None:
+        if comp_mean is None or comp_sd is None:
             return PosteriorSummary(mean, second)
         theta = mu + comp_mean
         point = comp_sd == 0.0
