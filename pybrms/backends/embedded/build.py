@@ -81,7 +81,9 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
                 "the precompiled Stan header",
             )
 
-    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain), build)
+    entry, _ = cached_build(
+        cache_root() / toolchain.key / "support", support_key(toolchain), build, verify_once=True
+    )
     return entry
 
 
@@ -195,13 +197,23 @@ def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         flags = [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan model API (once)", show_progress):
-            _run_compiler([*flags, "-c", "model_api.cpp", "-o", "model_api.o"], directory,
-                          "the pybrms model API")
-            _run_compiler([*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
-                          directory, "the position-independent precompiled Stan header")
+            _run_compiler(
+                [*flags, "-c", "model_api.cpp", "-o", "model_api.o"],
+                directory,
+                "the pybrms model API",
+            )
+            _run_compiler(
+                [*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                directory,
+                "the position-independent precompiled Stan header",
+            )
 
-    entry, _ = cached_build(cache_root() / toolchain.key / "shared-support",
-                            shared_support_key(toolchain), build)
+    entry, _ = cached_build(
+        cache_root() / toolchain.key / "shared-support",
+        shared_support_key(toolchain),
+        build,
+        verify_once=True,
+    )
     return entry
 
 
@@ -225,15 +237,34 @@ def build_shared_library(
         _run_stanc(toolchain, directory)
         with elapsed_bar("Compiling Stan model (shared library)", show_progress):
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags,
-                 f"-I{support}", "-include", PRECOMPILED,
-                 "-x", "c++", "model.hpp", "-c", "-o", "model.o"],
+                [
+                    toolchain.compiler,
+                    *COMPILE_FLAGS,
+                    *PIC_FLAGS,
+                    *toolchain.include_flags,
+                    f"-I{support}",
+                    "-include",
+                    PRECOMPILED,
+                    "-x",
+                    "c++",
+                    "model.hpp",
+                    "-c",
+                    "-o",
+                    "model.o",
+                ],
                 directory,
                 "the model",
             )
             _run_compiler(
-                [toolchain.compiler, "-shared", "model.o", str(support / "model_api.o"),
-                 "-o", SHARED_LIBRARY, *toolchain.link_flags],
+                [
+                    toolchain.compiler,
+                    "-shared",
+                    "model.o",
+                    str(support / "model_api.o"),
+                    "-o",
+                    SHARED_LIBRARY,
+                    *toolchain.link_flags,
+                ],
                 directory,
                 "the model library (link)",
             )
