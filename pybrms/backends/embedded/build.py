@@ -1,7 +1,8 @@
 """Build a model executable: stanc, one C++ translation unit, link with the driver.
 
 The driver object and a precompiled Stan model header are built once per
-toolchain and cached; each model then compiles only its own translation unit.
+toolchain (both at once, one core each) and cached; each model then compiles
+only its own translation unit.
 Both caches are content-addressed (see :mod:`pybrms.backends.cache`) and keyed
 by versions and flags, not paths, so every environment shares them. Compilers
 run under :mod:`pybrms.backends.launch`: none outlives an interrupted or
@@ -52,33 +53,17 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
     def build(directory: Path) -> None:
         (directory / "driver.cpp").write_text(driver_source())
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
+        flags = [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan driver (once)", show_progress):
-            _run_compiler(
+            _run_compilers(
                 [
-                    toolchain.compiler,
-                    *COMPILE_FLAGS,
-                    *toolchain.include_flags,
-                    "-c",
-                    "driver.cpp",
-                    "-o",
-                    "driver.o",
+                    ([*flags, "-c", "driver.cpp", "-o", "driver.o"], "the pybrms driver"),
+                    (
+                        [*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                        "the precompiled Stan header",
+                    ),
                 ],
                 directory,
-                "the pybrms driver",
-            )
-            _run_compiler(
-                [
-                    toolchain.compiler,
-                    *COMPILE_FLAGS,
-                    *toolchain.include_flags,
-                    "-x",
-                    "c++-header",
-                    PRECOMPILED,
-                    "-o",
-                    f"{PRECOMPILED}.gch",
-                ],
-                directory,
-                "the precompiled Stan header",
             )
 
     entry, _ = cached_build(
@@ -165,13 +150,20 @@ def _stanc(toolchain: Toolchain, arguments: list[str], directory: Path) -> str:
 
 
 def _run_compiler(command: list[str], directory: Path, what: str) -> None:
-    logger.debug("compiling %s: %s", what, " ".join(command))
-    result = launch.run(command, directory)
-    if result.returncode != 0:
-        raise CompileError(
-            f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
-            f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
-        )
+    _run_compilers([(command, what)], directory)
+
+
+def _run_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> None:
+    """Run compiler commands (each with what it builds) at the same time, one core each."""
+    for command, what in jobs:
+        logger.debug("compiling %s: %s", what, " ".join(command))
+    results = launch.run_all([command for command, _ in jobs], directory)
+    for (command, what), result in zip(jobs, results, strict=True):
+        if result.returncode != 0:
+            raise CompileError(
+                f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
+                f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
+            )
 
 
 SHARED_LIBRARY = "model.so"
@@ -197,15 +189,15 @@ def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         flags = [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan model API (once)", show_progress):
-            _run_compiler(
-                [*flags, "-c", "model_api.cpp", "-o", "model_api.o"],
+            _run_compilers(
+                [
+                    ([*flags, "-c", "model_api.cpp", "-o", "model_api.o"], "the pybrms model API"),
+                    (
+                        [*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                        "the position-independent precompiled Stan header",
+                    ),
+                ],
                 directory,
-                "the pybrms model API",
-            )
-            _run_compiler(
-                [*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
-                directory,
-                "the position-independent precompiled Stan header",
             )
 
     entry, _ = cached_build(
