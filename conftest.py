@@ -1,6 +1,6 @@
 """The suite runs on every core through pytest-xdist, and without it just as well.
 
-``addopts`` (pyproject.toml) passes ``-n auto --dist loadgroup``. With xdist switched off
+``addopts`` (pyproject.toml) passes ``--numprocesses=auto --dist=loadgroup``. With xdist off
 (``-p no:xdist``) or not installed, pytest would reject those options; here they are
 accepted and ignored, so the suite runs in one process.
 """
@@ -13,6 +13,6 @@ import pytest
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     if pluginmanager.has_plugin("xdist"):
         return
-    group = parser.getgroup("xdist", "distributed testing (pytest-xdist is off: ignored)")
-    group.addoption("--numprocesses", dest="numprocesses", default=None)
-    group.addoption("--dist", dest="dist", default="no")
+    group = parser.getgroup("xdist")
+    for option, default in (("--numprocesses", None), ("--dist", "no")):
+        group.addoption(option, default=default, help="ignored: pytest-xdist is off")
