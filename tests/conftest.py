@@ -1,4 +1,11 @@
-"""Shared fixtures: Stan programs are compiled once per session through the cache."""
+"""Shared fixtures: Stan programs are compiled once per session through the cache.
+
+The suite runs on every core (pytest-xdist, ``--dist=loadgroup``): tests are handed out
+one by one, so the many independent compiles spread over the workers, except that tests
+sharing a module-scoped fixture (a fit, a compiled model) are kept on one worker, which
+sets the fixture up once. Two workers asking for the same program wait for one compile
+(the build cache locks each entry).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +24,28 @@ def _toolchain_problem() -> str | None:
     return None
 
 
+def module_fixture_group(item: pytest.Item) -> str | None:
+    """The worker group of a test that uses module-scoped fixtures: its module, and the
+    parameter of each parametrized one (one group per fit), or None."""
+    info = getattr(item, "_fixtureinfo", None)  # doctests and notebooks may have none
+    if info is None:
+        return None
+    shared = [name for name, defs in info.name2fixturedefs.items() if defs[-1].scope == "module"]
+    if not shared:
+        return None
+    callspec = getattr(item, "callspec", None)
+    indices = callspec.indices if callspec is not None else {}
+    params = [f"::{name}={indices[name]}" for name in sorted(shared) if name in indices]
+    # no brackets: xdist takes what follows the last "@" after the last "]" as the group
+    return item.nodeid.split("::")[0] + "".join(params)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        group = None if item.get_closest_marker("xdist_group") else module_fixture_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
     problem = _toolchain_problem()
     if problem is None:
         return

@@ -13,11 +13,22 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 
 @pytest.mark.slow
 @pytest.mark.stan
+# one worker runs both, one after the other: two kernels never start at once, and the
+# slowest tests start early (xdist hands out larger groups first)
+@pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("name", ["epilepsy.ipynb", "flash_pbmc.ipynb"])
 def test_notebook_runs(name):
     notebook = nbformat.read(EXAMPLES / name, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(EXAMPLES)}}).execute()
-    errors = [o for cell in notebook.cells for o in cell.get("outputs", [])
-              if o.get("output_type") == "error"]
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(EXAMPLES)}},
+    ).execute()
+    errors = [
+        o
+        for cell in notebook.cells
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors

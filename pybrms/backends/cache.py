@@ -6,8 +6,10 @@ place, so a killed or failed build never leaves a half-built entry. A file lock
 per key keeps two processes from building the same entry at once; a staging
 directory whose lock nobody holds was left by a killed build and is removed.
 Every entry carries a manifest of file checksums; an entry whose files no
-longer match is treated as missing and rebuilt. A cache directory that cannot
-be used raises :class:`~pybrms.errors.CacheError`.
+longer match is treated as missing and rebuilt. A large entry that every build
+uses (the precompiled header) can be checked once per process instead of on
+every request. A cache directory that cannot be used raises
+:class:`~pybrms.errors.CacheError`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ CACHE_ENV = "PYBRMS_CACHE_DIR"
 MANIFEST = "manifest.json"
 STAGING = "."  # staging directories are named ".<key>-<random>"
 
+# Entries this process has checked or built; a ``verify_once`` request checks them no more.
+_verified: set[Path] = set()
+
 
 def cache_root() -> Path:
     """The cache directory: ``$PYBRMS_CACHE_DIR`` or the user cache directory.
@@ -57,7 +62,9 @@ def content_key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def cached_build(directory: Path, key: str, build: Callable[[Path], None]) -> tuple[Path, bool]:
+def cached_build(
+    directory: Path, key: str, build: Callable[[Path], None], *, verify_once: bool = False
+) -> tuple[Path, bool]:
     """Return the entry ``directory / key``, building it with ``build`` if needed.
 
     Parameters
@@ -69,6 +76,10 @@ def cached_build(directory: Path, key: str, build: Callable[[Path], None]) -> tu
     build
         Called with an empty temporary directory to fill. It must leave there
         every file of the entry; the manifest is added afterwards.
+    verify_once
+        Check the entry's checksums only the first time this process asks for it;
+        later requests only check that it is still there (for entries of hundreds of
+        MB that every model build asks for).
 
     Returns
     -------
@@ -90,11 +101,15 @@ def cached_build(directory: Path, key: str, build: Callable[[Path], None]) -> tu
     except OSError as error:
         raise _cache_error(error) from error
     entry = directory / key
+    if verify_once and entry in _verified and (entry / MANIFEST).is_file():
+        return entry, True
     _sweep_staging(directory)
     if _is_valid(entry):
+        _verified.add(entry)
         return entry, True
     with _locked(_lock_path(directory, key)):
         if _is_valid(entry):  # built by another process while we waited
+            _verified.add(entry)
             return entry, True
         try:
             staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{key}-", dir=directory))
@@ -110,6 +125,7 @@ def cached_build(directory: Path, key: str, build: Callable[[Path], None]) -> tu
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    _verified.add(entry)
     return entry, False
 
 

@@ -12,11 +12,13 @@ process must be waited for on the thread that started it (as everything here doe
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,13 +97,45 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
     >>> run(["echo", "hello"], Path(".")).stdout
     'hello\\n'
     """
-    process = start(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        stdout, stderr = process.communicate()
-    except BaseException:
-        stop(process)
-        raise
-    return subprocess.CompletedProcess(command, wait(process), stdout, stderr)
+    return run_all([command], cwd)[0]
+
+
+def run_all(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:
+    """Run ``commands`` at the same time (one core each, as two compilers can), wait for
+    all and capture their output as text; any exception (KeyboardInterrupt included)
+    kills all their process groups first.
+
+    Examples
+    --------
+    >>> [result.stdout for result in run_all([["echo", "a"], ["echo", "b"]], Path("."))]
+    ['a\\n', 'b\\n']
+    """
+    with contextlib.ExitStack() as files:
+        # Files, not pipes: a command that fills its pipe while we wait for another stalls.
+        outputs = [
+            (
+                files.enter_context(tempfile.TemporaryFile("w+")),
+                files.enter_context(tempfile.TemporaryFile("w+")),
+            )
+            for _ in commands
+        ]
+        processes: list[subprocess.Popen] = []
+        try:
+            for command, (stdout, stderr) in zip(commands, outputs, strict=True):
+                processes.append(start(command, cwd=cwd, stdout=stdout, stderr=stderr))
+            statuses = [wait(process) for process in processes]
+        except BaseException:
+            for process in processes:
+                stop(process)
+            raise
+        results = []
+        for command, status, (stdout, stderr) in zip(commands, statuses, outputs, strict=True):
+            stdout.seek(0)
+            stderr.seek(0)
+            results.append(
+                subprocess.CompletedProcess(command, status, stdout.read(), stderr.read())
+            )
+        return results
 
 
 def _die_with_parent(parent: int) -> Callable[[], None] | None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -38,6 +42,16 @@ def test_missing_manifest_counts_as_missing(tmp_path):
     assert not cached_build(tmp_path, "k", write_file("good"))[1]
 
 
+def test_verify_once_checks_the_checksums_once_per_process(tmp_path):
+    entry, _ = cached_build(tmp_path, "k", write_file("good"), verify_once=True)
+    (entry / "artifact").write_text("garbage")
+    assert cached_build(tmp_path, "k", write_file("good"), verify_once=True) == (entry, True)
+    assert not cached_build(tmp_path, "k", write_file("good"))[1]  # a full check rebuilds
+    shutil.rmtree(entry)  # gone: rebuilt even so
+    assert not cached_build(tmp_path, "k", write_file("good"), verify_once=True)[1]
+    assert (entry / "artifact").read_text() == "good"
+
+
 def test_failed_build_leaves_nothing(tmp_path):
     def broken(directory):
         (directory / "half").write_text("half-built")
@@ -62,6 +76,45 @@ def test_concurrent_requests_build_once(tmp_path):
     for worker in workers:
         worker.join()
     assert len(builds) == 1
+
+
+# Waits until both processes are ready, then asks for one entry; prints (hit, artifact).
+BUILD_IN_A_PROCESS = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from pybrms.backends.cache import cached_build
+    root, name = Path(sys.argv[1]), sys.argv[2]
+    (root / f"ready-{name}").touch()
+    while len(list(root.glob("ready-*"))) < 2:
+        time.sleep(0.01)
+
+    def build(directory):
+        with open(root / "builds", "a") as log:
+            log.write(name + "\\n")
+        time.sleep(1.0)
+        (directory / "artifact").write_text(name)
+
+    entry, hit = cached_build(root / "cache", "k", build)
+    print(hit, (entry / "artifact").read_text())
+""")
+
+
+def test_two_processes_asking_at_once_build_once(tmp_path):
+    """As pytest-xdist workers do: one builds, the other waits and takes its entry."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUILD_IN_A_PROCESS, str(tmp_path), name],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    results = [child.communicate(timeout=120)[0].split() for child in children]
+    assert all(child.returncode == 0 for child in children)
+    builder = (tmp_path / "builds").read_text().split()
+    assert len(builder) == 1
+    assert sorted(results) == sorted([["False", *builder], ["True", *builder]])
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["k", "k.lock"]
 
 
 def test_content_key_separates_parts():

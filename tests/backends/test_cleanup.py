@@ -2,16 +2,20 @@
 
 Each test runs a real child Python that compiles or samples, signals it, and
 checks with psutil that its compiler (g++ and cc1plus) or sampler processes are
-gone within seconds, and that the next start removes what it left on disk.
+gone within seconds, and that the next start removes what it left on disk. Only the
+child's own descendants are watched, so compilers of other processes (other pytest-xdist
+workers) do not count.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -20,7 +24,7 @@ import psutil
 import pytest
 
 from pybrms.backends import compile_model
-from pybrms.backends.cache import cache_root
+from pybrms.backends.cache import CACHE_ENV, cache_root
 from pybrms.backends.embedded.build import build_support, model_key
 from pybrms.backends.embedded.toolchain import find_toolchain
 from pybrms.backends.scratch import run_directory
@@ -35,9 +39,31 @@ model { k ~ poisson_log(a); a ~ normal(0, 1); }
 
 
 @pytest.fixture(scope="module")
-def model():
-    build_support(find_toolchain(), show_progress=False)  # so that children compile a model
-    return compile_model(PROGRAM, backend="embedded", show_progress=False)
+def model(tmp_path_factory):
+    """PROGRAM compiled, in a build cache and temporary directory of this module's own.
+
+    Any process that builds sweeps the cache of staging directories that killed builds
+    left, and any run sweeps the temporary directory of run directories: with other
+    processes building and running at the same time (other pytest-xdist workers), these
+    tests would not find what the killed child left. The driver and precompiled header
+    are the shared cache's (linked, so children compile a model in seconds), and PROGRAM
+    is copied from it.
+    """
+    toolchain = find_toolchain()
+    support = build_support(toolchain, show_progress=False)
+    shared = compile_model(PROGRAM, backend="embedded", show_progress=False)
+    root = tmp_path_factory.mktemp("cache")
+    (root / toolchain.key).mkdir()
+    (root / toolchain.key / "support").symlink_to(support.parent, target_is_directory=True)
+    shutil.copytree(shared.directory, root / toolchain.key / "models" / shared.directory.name)
+    scratch = tmp_path_factory.mktemp("scratch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(root))
+        patch.setenv("TMPDIR", str(scratch))  # children's run directories
+        patch.setattr(tempfile, "tempdir", str(scratch))  # ours
+        model = compile_model(PROGRAM, backend="embedded", show_progress=False)
+        assert model.from_cache and model.directory.is_relative_to(root)
+        yield model
 
 
 def fresh_program():
@@ -138,6 +164,7 @@ def test_killed_while_sampling_leaves_no_driver_and_the_next_run_sweeps(model, s
     """)
     processes = wait_for_descendant(child, "model")
     workdir = Path(next(p for p in processes if _name(p) == "model").cwd())
+    assert workdir.parent == Path(tempfile.gettempdir())  # the module's own
     child.send_signal(signum)
     child.wait()
     assert_all_gone(processes)

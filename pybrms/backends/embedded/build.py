@@ -1,7 +1,8 @@
 """Build a model executable: stanc, one C++ translation unit, link with the driver.
 
 The driver object and a precompiled Stan model header are built once per
-toolchain and cached; each model then compiles only its own translation unit.
+toolchain (both at once, one core each) and cached; each model then compiles
+only its own translation unit.
 Both caches are content-addressed (see :mod:`pybrms.backends.cache`) and keyed
 by versions and flags, not paths, so every environment shares them. Compilers
 run under :mod:`pybrms.backends.launch`: none outlives an interrupted or
@@ -52,36 +53,22 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
     def build(directory: Path) -> None:
         (directory / "driver.cpp").write_text(driver_source())
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
+        flags = [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan driver (once)", show_progress):
-            _run_compiler(
+            _run_compilers(
                 [
-                    toolchain.compiler,
-                    *COMPILE_FLAGS,
-                    *toolchain.include_flags,
-                    "-c",
-                    "driver.cpp",
-                    "-o",
-                    "driver.o",
+                    ([*flags, "-c", "driver.cpp", "-o", "driver.o"], "the pybrms driver"),
+                    (
+                        [*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                        "the precompiled Stan header",
+                    ),
                 ],
                 directory,
-                "the pybrms driver",
-            )
-            _run_compiler(
-                [
-                    toolchain.compiler,
-                    *COMPILE_FLAGS,
-                    *toolchain.include_flags,
-                    "-x",
-                    "c++-header",
-                    PRECOMPILED,
-                    "-o",
-                    f"{PRECOMPILED}.gch",
-                ],
-                directory,
-                "the precompiled Stan header",
             )
 
-    entry, _ = cached_build(cache_root() / toolchain.key / "support", support_key(toolchain), build)
+    entry, _ = cached_build(
+        cache_root() / toolchain.key / "support", support_key(toolchain), build, verify_once=True
+    )
     return entry
 
 
@@ -163,13 +150,20 @@ def _stanc(toolchain: Toolchain, arguments: list[str], directory: Path) -> str:
 
 
 def _run_compiler(command: list[str], directory: Path, what: str) -> None:
-    logger.debug("compiling %s: %s", what, " ".join(command))
-    result = launch.run(command, directory)
-    if result.returncode != 0:
-        raise CompileError(
-            f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
-            f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
-        )
+    _run_compilers([(command, what)], directory)
+
+
+def _run_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> None:
+    """Run compiler commands (each with what it builds) at the same time, one core each."""
+    for command, what in jobs:
+        logger.debug("compiling %s: %s", what, " ".join(command))
+    results = launch.run_all([command for command, _ in jobs], directory)
+    for (command, what), result in zip(jobs, results, strict=True):
+        if result.returncode != 0:
+            raise CompileError(
+                f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
+                f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
+            )
 
 
 SHARED_LIBRARY = "model.so"
@@ -195,13 +189,23 @@ def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         flags = [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan model API (once)", show_progress):
-            _run_compiler([*flags, "-c", "model_api.cpp", "-o", "model_api.o"], directory,
-                          "the pybrms model API")
-            _run_compiler([*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
-                          directory, "the position-independent precompiled Stan header")
+            _run_compilers(
+                [
+                    ([*flags, "-c", "model_api.cpp", "-o", "model_api.o"], "the pybrms model API"),
+                    (
+                        [*flags, "-x", "c++-header", PRECOMPILED, "-o", f"{PRECOMPILED}.gch"],
+                        "the position-independent precompiled Stan header",
+                    ),
+                ],
+                directory,
+            )
 
-    entry, _ = cached_build(cache_root() / toolchain.key / "shared-support",
-                            shared_support_key(toolchain), build)
+    entry, _ = cached_build(
+        cache_root() / toolchain.key / "shared-support",
+        shared_support_key(toolchain),
+        build,
+        verify_once=True,
+    )
     return entry
 
 
@@ -225,15 +229,34 @@ def build_shared_library(
         _run_stanc(toolchain, directory)
         with elapsed_bar("Compiling Stan model (shared library)", show_progress):
             _run_compiler(
-                [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags,
-                 f"-I{support}", "-include", PRECOMPILED,
-                 "-x", "c++", "model.hpp", "-c", "-o", "model.o"],
+                [
+                    toolchain.compiler,
+                    *COMPILE_FLAGS,
+                    *PIC_FLAGS,
+                    *toolchain.include_flags,
+                    f"-I{support}",
+                    "-include",
+                    PRECOMPILED,
+                    "-x",
+                    "c++",
+                    "model.hpp",
+                    "-c",
+                    "-o",
+                    "model.o",
+                ],
                 directory,
                 "the model",
             )
             _run_compiler(
-                [toolchain.compiler, "-shared", "model.o", str(support / "model_api.o"),
-                 "-o", SHARED_LIBRARY, *toolchain.link_flags],
+                [
+                    toolchain.compiler,
+                    "-shared",
+                    "model.o",
+                    str(support / "model_api.o"),
+                    "-o",
+                    SHARED_LIBRARY,
+                    *toolchain.link_flags,
+                ],
                 directory,
                 "the model library (link)",
             )

@@ -1,7 +1,9 @@
 """Tiny real fits shared by the tests of brms's post-fit toolbox (compiled once, cached).
 
 The data (``simulated.py``) have known coefficients, so estimates can be checked
-against the truth as well as against the draws.
+against the truth as well as against the draws. The fits are session fixtures shared by
+every module here, so under pytest-xdist all these tests run on one worker (each worker
+would otherwise make every fit again).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ sys.path.insert(0, str(Path(__file__).parent))  # the tests import simulated.py
 from simulated import simulate  # noqa: E402
 
 matplotlib.use("Agg")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("tests/fit/toolbox"))
 
 
 @pytest.fixture(scope="session")
