@@ -111,11 +111,13 @@ def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tu
     )
 
 
-def model_compile_command(toolchain: Toolchain, support: Path) -> list[str]:
-    """The compiler command for ``model.hpp`` (stanc's output) with the precompiled header."""
+def model_compile_command(toolchain: Toolchain, support: Path, *, pic: bool = False) -> list[str]:
+    """The compiler command for ``model.hpp`` (stanc's output) with the precompiled header;
+    ``pic`` for an object linked into a shared library."""
     return [
         toolchain.compiler,
         *COMPILE_FLAGS,
+        *(PIC_FLAGS if pic else ()),
         *toolchain.include_flags,
         f"-I{support}",
         "-include",
@@ -229,23 +231,7 @@ def build_shared_library(
         _run_stanc(toolchain, directory)
         with elapsed_bar("Compiling Stan model (shared library)", show_progress):
             _run_compiler(
-                [
-                    toolchain.compiler,
-                    *COMPILE_FLAGS,
-                    *PIC_FLAGS,
-                    *toolchain.include_flags,
-                    f"-I{support}",
-                    "-include",
-                    PRECOMPILED,
-                    "-x",
-                    "c++",
-                    "model.hpp",
-                    "-c",
-                    "-o",
-                    "model.o",
-                ],
-                directory,
-                "the model",
+                model_compile_command(toolchain, support, pic=True), directory, "the model"
             )
             _run_compiler(
                 [
