@@ -61,8 +61,10 @@ def main() -> None:
     ours = render(spec)
     programs = {name: with_likelihood(ours, code) for name, code in LIKELIHOOD.items()}
     programs["pybrms"] = ours
-    models = {name: compile_model(code, backend="embedded", show_progress=False)
-              for name, code in programs.items()}
+    models = {
+        name: compile_model(code, backend="embedded", show_progress=False)
+        for name, code in programs.items()
+    }
     data = make_standata(spec)
     fixed = fixed_state(models["pybrms"], data, options.draws)
 
@@ -74,14 +76,17 @@ def main() -> None:
             ms[name].append(timing.ms_per_leapfrog)
             shares.append(timing.others)
 
-    print(f"{spec!r}; {options.draws} draws, fixed step size {fixed['step_size']:.3g}, "
-          f"adaptation off; median of {options.repeats} interleaved runs")
+    print(
+        f"{spec!r}; {options.draws} draws, fixed step size {fixed['step_size']:.3g}, "
+        f"adaptation off; median of {options.repeats} interleaved runs"
+    )
     print(f"{'program':>8} {'ms/leapfrog':>12} {'vs brms':>8} {'vs hand':>8}")
     for name, values in ms.items():
-        vs = {ref: statistics.median(a / b for a, b in zip(values, ms[ref], strict=True))
-              for ref in ("brms", "hand")}
-        print(f"{name:>8} {statistics.median(values):>12.4f} {vs['brms']:>8.3f} "
-              f"{vs['hand']:>8.3f}")
+        vs = {
+            ref: statistics.median(a / b for a, b in zip(values, ms[ref], strict=True))
+            for ref in ("brms", "hand")
+        }
+        print(f"{name:>8} {statistics.median(values):>12.4f} {vs['brms']:>8.3f} {vs['hand']:>8.3f}")
     print(load_report(shares))
 
 

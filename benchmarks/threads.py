@@ -35,18 +35,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--busy", type=float, default=0.05,
-                        help="largest tolerated CPU share of other processes (0-1)")
-    parser.add_argument("--wait", type=float, default=120.0,
-                        help="seconds to wait for an idle machine before each run")
-    parser.add_argument("--retries", type=int, default=3,
-                        help="re-runs of a run during which the machine was busy")
+    parser.add_argument(
+        "--busy",
+        type=float,
+        default=0.05,
+        help="largest tolerated CPU share of other processes (0-1)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=120.0,
+        help="seconds to wait for an idle machine before each run",
+    )
+    parser.add_argument(
+        "--retries", type=int, default=3, help="re-runs of a run during which the machine was busy"
+    )
     options = parser.parse_args()
 
     spec = vignette_spec()
     plain = compile_model(render(spec), backend="embedded", show_progress=False)
-    threaded = compile_model(render(spec, threading(1)), backend="embedded",
-                             show_progress=False)
+    threaded = compile_model(render(spec, threading(1)), backend="embedded", show_progress=False)
     data = make_standata(spec)
     fixed = fixed_state(plain, data, options.draws)
     n = spec.N
@@ -68,8 +76,7 @@ def main() -> None:
             run_data = data if grainsize is None else dict(data, grainsize=grainsize)
             for _attempt in range(1 + options.retries):
                 wait_until_idle(options.busy, options.wait)
-                timing = timed_run(model, run_data, **dict(fixed, chains=chains,
-                                                           threads=threads))
+                timing = timed_run(model, run_data, **dict(fixed, chains=chains, threads=threads))
                 if timing.others is None or timing.others <= options.busy:
                     break
             shares.append(timing.others)
@@ -80,18 +87,25 @@ def main() -> None:
     def ratio(a: str, b: str) -> float:
         return statistics.median(x / y for x, y in zip(ms[a], ms[b], strict=True))
 
-    print(f"{spec!r}; {options.draws} draws, fixed step size {fixed['step_size']:.3g}, "
-          f"adaptation off; median of {options.repeats} interleaved runs")
+    print(
+        f"{spec!r}; {options.draws} draws, fixed step size {fixed['step_size']:.3g}, "
+        f"adaptation off; median of {options.repeats} interleaved runs"
+    )
     print(f"{'run':>10} {'grainsize':>9} {'leapfrogs':>10} {'ms/leapfrog':>12}")
     for name, (_, grainsize, _, _) in runs.items():
-        print(f"{name:>10} {grainsize or '-':>9} {leapfrogs[name]:>10} "
-              f"{statistics.median(ms[name]):>12.4f}")
+        print(
+            f"{name:>10} {grainsize or '-':>9} {leapfrogs[name]:>10} "
+            f"{statistics.median(ms[name]):>12.4f}"
+        )
     print(f"reduce_sum, 1 thread, 1 chunk vs plain:  {ratio('1 chunk', 'plain') - 1:+.1%}")
     print(f"16 chunks vs 1 chunk (1 thread):        {ratio('16 chunks', '1 chunk') - 1:+.1%}")
-    print(f"speedup 2 threads vs 1 (grainsize {two_threads}): "
-          f"{1 / ratio('2 threads', '1 thread'):.2f}x")
-    print(f"(2 chains x 1 thread vs 1 chain, steps per second: "
-          f"{1 / ratio('2 chains', 'plain'):.2f}x)")
+    print(
+        f"speedup 2 threads vs 1 (grainsize {two_threads}): "
+        f"{1 / ratio('2 threads', '1 thread'):.2f}x"
+    )
+    print(
+        f"(2 chains x 1 thread vs 1 chain, steps per second: {1 / ratio('2 chains', 'plain'):.2f}x)"
+    )
     print(load_report(shares))
 
 

@@ -48,12 +48,21 @@ def vignette_spec() -> ModelSpec:
 
 def fixed_state(model: Any, data: dict, draws: int, warmup: int = 300) -> dict[str, Any]:
     """Sampler arguments that start every run from one adapted state, adaptation off."""
-    adapted = model.sample(data, chains=1, seed=7, iter_warmup=warmup, iter_sampling=1,
-                           show_progress=False)
+    adapted = model.sample(
+        data, chains=1, seed=7, iter_warmup=warmup, iter_sampling=1, show_progress=False
+    )
     init = {name: values[0, -1] for name, values in adapted.variables().items()}
-    return dict(chains=1, seed=11, iter_warmup=0, iter_sampling=draws, adapt_engaged=False,
-                step_size=float(adapted.step_size[0]), inv_metric=adapted.inv_metric[0],
-                init=init, show_progress=False)
+    return dict(
+        chains=1,
+        seed=11,
+        iter_warmup=0,
+        iter_sampling=draws,
+        adapt_engaged=False,
+        step_size=float(adapted.step_size[0]),
+        inv_metric=adapted.inv_metric[0],
+        init=init,
+        show_progress=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,8 +129,10 @@ def load_report(shares: list[float | None]) -> str:
     known = sorted(s for s in shares if s is not None)
     text = f"load average {os.getloadavg()[0]:.2f}"
     if known:
-        text += (f"; CPU share of other processes during the runs: median "
-                 f"{known[len(known) // 2]:.0%}, max {known[-1]:.0%}")
+        text += (
+            f"; CPU share of other processes during the runs: median "
+            f"{known[len(known) // 2]:.0%}, max {known[-1]:.0%}"
+        )
         if known[-1] > 0.05:
             text += "\nwarning: the machine was busy: figures are provisional"
     return text

@@ -79,8 +79,12 @@ def benchmark_threading(
         row = _timed_run(model, data, fit, n_iter, seed, threads=threading)
         rows.append({"cores": threads, "grainsize": data["grainsize"], "iter": n_iter, **row})
     table = pd.DataFrame(rows)
-    base = (table[table["cores"] == 1].groupby(["grainsize", "iter"])["runtime_per_leapfrog"]
-            .mean().rename("base"))
+    base = (
+        table[table["cores"] == 1]
+        .groupby(["grainsize", "iter"])["runtime_per_leapfrog"]
+        .mean()
+        .rename("base")
+    )
     table = table.join(base, on=["grainsize", "iter"])
     table["speedup"] = table.pop("base") / table["runtime_per_leapfrog"]
     table.attrs["N"] = fit.spec.N  # for the chunks axis of plot_slowdown
@@ -103,8 +107,11 @@ def benchmark_reference(
     """
     model = compile_model(render(fit.spec, None), show_progress=False)
     data = make_standata(fit.spec, None)
-    rows = [{"iter": n, **_timed_run(model, data, fit, n, seed, threads=Threading(1))}
-            for n in iter for _ in range(repeats)]
+    rows = [
+        {"iter": n, **_timed_run(model, data, fit, n, seed, threads=Threading(1))}
+        for n in iter
+        for _ in range(repeats)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -135,8 +142,9 @@ def plot_runtime(table: pd.DataFrame) -> Axes:
     ax = _axes()
     mean = table.groupby(["grainsize", "cores"])["runtime_per_leapfrog"].mean().reset_index()
     for size, part in mean.groupby("grainsize"):
-        ax.plot(part["cores"], part["runtime_per_leapfrog"] * 1e3, marker="o",
-                label=f"grainsize {size}")
+        ax.plot(
+            part["cores"], part["runtime_per_leapfrog"] * 1e3, marker="o", label=f"grainsize {size}"
+        )
     ax.set(xlabel="threads per chain", ylabel="ms per leapfrog step")
     _whole_thread_ticks(ax, table["cores"])
     ax.legend()
@@ -160,8 +168,12 @@ def plot_chunks(table: pd.DataFrame, reference: pd.DataFrame) -> Axes:
     chunks, one = _one_thread_by_chunks(table)
     ax = _axes()
     ax.plot(chunks, one * 1e3, marker="o", label="reduce_sum, 1 thread")
-    ax.axhline(reference["runtime_per_leapfrog"].mean() * 1e3, color="grey", linestyle="--",
-               label="plain program")
+    ax.axhline(
+        reference["runtime_per_leapfrog"].mean() * 1e3,
+        color="grey",
+        linestyle="--",
+        label="plain program",
+    )
     ax.set(xscale="log", xlabel="chunks (N / grainsize)", ylabel="ms per leapfrog step")
     ax.legend()
     return ax
@@ -183,16 +195,24 @@ def _one_thread_by_chunks(table: pd.DataFrame) -> tuple[Any, Any]:
     return -(-table.attrs["N"] // one.index.to_numpy()), one.to_numpy()
 
 
-def _timed_run(model: Any, data: dict, fit: BrmsFit, n_iter: int, seed: int,
-               threads: Threading) -> dict[str, float]:
+def _timed_run(
+    model: Any, data: dict, fit: BrmsFit, n_iter: int, seed: int, threads: Threading
+) -> dict[str, float]:
     draws = fit.draws
     init = {name: values[0, -1] for name, values in draws.variables().items()}
     run = model.sample(
-        data, chains=1, threads=threads, seed=seed, iter_warmup=0, iter_sampling=n_iter,
-        adapt_engaged=False, step_size=float(draws.step_size[0]), inv_metric=draws.inv_metric[0],
-        init=init, show_progress=False,
+        data,
+        chains=1,
+        threads=threads,
+        seed=seed,
+        iter_warmup=0,
+        iter_sampling=n_iter,
+        adapt_engaged=False,
+        step_size=float(draws.step_size[0]),
+        inv_metric=draws.inv_metric[0],
+        init=init,
+        show_progress=False,
     )
     runtime = float(run.elapsed["sampling"].iloc[0])
     leapfrogs = int(run.sampler_diagnostics()["n_leapfrog__"].sum())
-    return {"runtime": runtime, "leapfrogs": leapfrogs,
-            "runtime_per_leapfrog": runtime / leapfrogs}
+    return {"runtime": runtime, "leapfrogs": leapfrogs, "runtime_per_leapfrog": runtime / leapfrogs}

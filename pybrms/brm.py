@@ -115,10 +115,18 @@ def brm(
     >>> print(fit.summary())  # doctest: +SKIP
     """
     settings = SamplerSettings.from_brm(
-        chains=chains, iter=iter, warmup=warmup, thin=thin, threads=threads, seed=seed,
-        init=init, control=control, parallel=parallel,
+        chains=chains,
+        iter=iter,
+        warmup=warmup,
+        thin=thin,
+        threads=threads,
+        seed=seed,
+        init=init,
+        control=control,
+        parallel=parallel,
     )  # sampler arguments fail here, before the compile
     spec = build_spec(formula, data, family, prior, sample_prior)
     program = StanProgram(render(spec, settings.threads), backend)
-    return sample(spec, program, settings, data_name=data_name or "data",
-                  show_progress=show_progress)
+    return sample(
+        spec, program, settings, data_name=data_name or "data", show_progress=show_progress
+    )

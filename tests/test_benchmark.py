@@ -28,8 +28,16 @@ def fit():
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"x": rng.normal(size=600), "g": rng.integers(1, 31, size=600)})
     df["y"] = rng.poisson(np.exp(0.5 + 0.3 * df["x"]))
-    return bm.brm("y ~ x + (1|g)", data=df, family="poisson", chains=1, iter=300, seed=3,
-                  threads=bm.threading(1), show_progress=False)
+    return bm.brm(
+        "y ~ x + (1|g)",
+        data=df,
+        family="poisson",
+        chains=1,
+        iter=300,
+        seed=3,
+        threads=bm.threading(1),
+        show_progress=False,
+    )
 
 
 def test_threading_runs_follow_one_trajectory(fit):
@@ -51,5 +59,6 @@ def test_threading_runs_follow_one_trajectory(fit):
     assert plot_slowdown(table, reference).get_ylabel() == "slowdown vs plain program"
     chunks = plot_chunks(table, reference)
     assert chunks.lines[1].get_linestyle() == "--"  # the plain program
-    np.testing.assert_allclose(chunks.lines[1].get_ydata()[0],
-                               reference["runtime_per_leapfrog"].mean() * 1e3)
+    np.testing.assert_allclose(
+        chunks.lines[1].get_ydata()[0], reference["runtime_per_leapfrog"].mean() * 1e3
+    )

@@ -121,8 +121,11 @@ def make_sample_args(
             f"iter_sampling = {iter_sampling} (iter - warmup)"
         )
     _positive_int("max_treedepth", max_treedepth)
-    if (isinstance(adapt_delta, bool) or not isinstance(adapt_delta, int | float)
-            or not 0 < adapt_delta < 1):
+    if (
+        isinstance(adapt_delta, bool)
+        or not isinstance(adapt_delta, int | float)
+        or not 0 < adapt_delta < 1
+    ):
         raise SettingsError(f"adapt_delta must lie in (0, 1), got {adapt_delta!r}")
     if parallel not in ("threads", "processes"):
         raise SettingsError(f"parallel must be 'threads' or 'processes', got {parallel!r}")

@@ -99,8 +99,12 @@ class BrmsFit:
         """Divergences, tree depth, E-BFMI, R-hat and ESS of this run (see :meth:`summary`)."""
         # draws from the priors are independent draws, not a Markov chain to diagnose
         columns = [p.column for p in self.spec.names if p.cls != "prior"] + ["lp__"]
-        return diagnose(self.draws, columns, adapt_delta=self.settings.adapt_delta,
-                        max_treedepth=self.settings.max_treedepth)
+        return diagnose(
+            self.draws,
+            columns,
+            adapt_delta=self.settings.adapt_delta,
+            max_treedepth=self.settings.max_treedepth,
+        )
 
     def summary(self, prob: float = 0.95) -> Summary:
         """brms's summary: header, group-level, population-level and family parameters.
@@ -113,9 +117,14 @@ class BrmsFit:
         ...
         """
         return summarize(
-            self.spec, self.draws, data_name=self.data_name, iter_warmup=self.settings.iter_warmup,
-            iter_sampling=self.settings.iter_sampling, thin=self.settings.thin,
-            warnings=self.diagnostics.messages(), prob=prob,
+            self.spec,
+            self.draws,
+            data_name=self.data_name,
+            iter_warmup=self.settings.iter_warmup,
+            iter_sampling=self.settings.iter_sampling,
+            thin=self.settings.thin,
+            warnings=self.diagnostics.messages(),
+            prob=prob,
         )
 
     def draws_frame(
@@ -194,8 +203,9 @@ class BrmsFit:
         settings = self.settings.updated(**changes)
         code = render(self.spec, settings.threads)
         program = self.program if code == self.stan_code else StanProgram(code, self.backend)
-        return sample(self.spec, program, settings, data_name=self.data_name,
-                      show_progress=show_progress)
+        return sample(
+            self.spec, program, settings, data_name=self.data_name, show_progress=show_progress
+        )
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         """Write this fit to a file that :func:`pybrms.load` reads back.
@@ -306,8 +316,15 @@ class BrmsFit:
         return mcmc_plot.mcmc_plot(self, type, variable, **kwargs)
 
 
-def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, data_name: str,
-           show_progress: bool, warn: bool = True) -> BrmsFit:
+def sample(
+    spec: ModelSpec,
+    program: StanProgram,
+    settings: SamplerSettings,
+    *,
+    data_name: str,
+    show_progress: bool,
+    warn: bool = True,
+) -> BrmsFit:
     """Sample ``program`` for ``spec`` with ``settings``, warn about its diagnostics
     (unless ``warn`` is False: the caller reports them), wrap it.
 
@@ -318,8 +335,14 @@ def sample(spec: ModelSpec, program: StanProgram, settings: SamplerSettings, *, 
     model = program.model(show_progress=show_progress)
     standata = make_standata(spec, settings.threads)
     draws = model.sample(standata, show_progress=show_progress, **settings.sample_kwargs())
-    fit = BrmsFit(spec=spec, standata=standata, draws=draws, program=program, settings=settings,
-                  data_name=data_name)
+    fit = BrmsFit(
+        spec=spec,
+        standata=standata,
+        draws=draws,
+        program=program,
+        settings=settings,
+        data_name=data_name,
+    )
     for message in fit.diagnostics.messages() if warn else ():
         warn_user(message)
     return fit

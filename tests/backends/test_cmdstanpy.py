@@ -47,7 +47,8 @@ def test_sample_and_log_prob_match_closed_form():
     assert draws.step_size.shape == (2,)
     points = np.array([[0.5], [2.0]])
     lp = model.log_prob(data, points)
-    expected = st.norm.logpdf(points[:, 0], 0, 10) + st.norm.logpdf(
-        y[None, :], points, 1).sum(axis=1)
+    expected = st.norm.logpdf(points[:, 0], 0, 10) + st.norm.logpdf(y[None, :], points, 1).sum(
+        axis=1
+    )
     np.testing.assert_allclose(lp.lp, expected, rtol=1e-8)
     assert model.num_unconstrained(data) == 1

@@ -69,8 +69,13 @@ def test_posterior_matches_closed_form_within_four_mcse(conjugate, data):
     assert abs(tau.mean() - 1.0) < 4 * tau.std() / np.sqrt(ess(tau))
     assert draws.values.shape == (2, 1000, len(draws.columns))
     assert set(draws.sampler_diagnostics()) == {
-        "lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__",
-        "divergent__", "energy__",
+        "lp__",
+        "accept_stat__",
+        "stepsize__",
+        "treedepth__",
+        "n_leapfrog__",
+        "divergent__",
+        "energy__",
     }
     assert draws.step_size.shape == (2,) and np.all(draws.step_size > 0)
     assert draws.inv_metric.shape == (2, 2)
@@ -81,15 +86,18 @@ def test_log_prob_equals_closed_form(conjugate, data):
     points = np.array([[0.3, -0.2], [1.7, 0.4], [-2.0, 1.1]])
     mu, log_tau = points[:, 0], points[:, 1]
     tau = np.exp(log_tau)
-    density = (st.norm.logpdf(mu, data["mu0"], data["tau0"])
-               + st.norm.logpdf(data["y"][None, :], mu[:, None], data["sigma"]).sum(axis=1)
-               + st.expon.logpdf(tau))
+    density = (
+        st.norm.logpdf(mu, data["mu0"], data["tau0"])
+        + st.norm.logpdf(data["y"][None, :], mu[:, None], data["sigma"]).sum(axis=1)
+        + st.expon.logpdf(tau)
+    )
     without = conjugate.log_prob(data, points, jacobian=False)
     np.testing.assert_allclose(without.lp, density, rtol=1e-12)
     with_jacobian = conjugate.log_prob(data, points)
     np.testing.assert_allclose(with_jacobian.lp, density + log_tau, rtol=1e-12)
-    grad_mu = ((data["mu0"] - mu) / data["tau0"] ** 2
-               + (data["y"].sum() - data["N"] * mu) / data["sigma"] ** 2)
+    grad_mu = (data["mu0"] - mu) / data["tau0"] ** 2 + (data["y"].sum() - data["N"] * mu) / data[
+        "sigma"
+    ] ** 2
     np.testing.assert_allclose(with_jacobian.grad[:, 0], grad_mu, rtol=1e-10)
     np.testing.assert_allclose(with_jacobian.grad[:, 1], -tau + 1, rtol=1e-10)
 
@@ -114,8 +122,15 @@ def test_one_process_per_chain_gives_the_same_draws(conjugate, data):
 
 def test_fixed_step_size_and_metric_without_adaptation(conjugate, data):
     draws = conjugate.sample(
-        data, chains=2, seed=2, iter_warmup=20, iter_sampling=30, adapt_engaged=False,
-        step_size=[0.4, 0.6], inv_metric=np.array([0.1, 0.5]), show_progress=False,
+        data,
+        chains=2,
+        seed=2,
+        iter_warmup=20,
+        iter_sampling=30,
+        adapt_engaged=False,
+        step_size=[0.4, 0.6],
+        inv_metric=np.array([0.1, 0.5]),
+        show_progress=False,
     )
     np.testing.assert_array_equal(draws.sampler_diagnostics()["stepsize__"][0], 0.4)
     np.testing.assert_array_equal(draws.sampler_diagnostics()["stepsize__"][1], 0.6)
@@ -125,9 +140,17 @@ def test_fixed_step_size_and_metric_without_adaptation(conjugate, data):
 def test_inits_and_saved_warmup(conjugate, data):
     # Tiny steps and one leapfrog step per draw keep the first draw next to the init.
     draws = conjugate.sample(
-        data, chains=2, seed=4, iter_warmup=10, iter_sampling=5, save_warmup=True,
-        init=[{"mu": 7.0, "tau": 0.5}, {"mu": -7.0, "tau": 2.0}], adapt_engaged=False,
-        step_size=1e-4, max_treedepth=1, show_progress=False,
+        data,
+        chains=2,
+        seed=4,
+        iter_warmup=10,
+        iter_sampling=5,
+        save_warmup=True,
+        init=[{"mu": 7.0, "tau": 0.5}, {"mu": -7.0, "tau": 2.0}],
+        adapt_engaged=False,
+        step_size=1e-4,
+        max_treedepth=1,
+        show_progress=False,
     )
     assert draws.values.shape[1] == 15 and draws.num_draws == 5
     first = draws.variables(include_warmup=True)["mu"][:, 0]

@@ -79,7 +79,8 @@ def test_unknown_backend_lists_choices():
 def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
     # A long run in a child Python; SIGINT to it must end the driver too.
     script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import sys
         from pybrms.backends import compile_model
         model = compile_model({PROGRAM!r}, backend="embedded", show_progress=False)
@@ -91,9 +92,11 @@ def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
         except KeyboardInterrupt:
             print("interrupted", flush=True)
             sys.exit(130)
-    """))
-    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                             env=os.environ.copy())
+    """)
+    )
+    child = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
     assert child.stdout.readline().strip() == "sampling"
     deadline = time.monotonic() + 60
     drivers = []

@@ -91,11 +91,15 @@ def test_draws_frame_has_brms_columns(fit):
 
 def test_inference_data(fit):
     idata = fit.to_inference_data()
-    assert {"posterior", "log_likelihood", "posterior_predictive", "sample_stats",
-            "observed_data"} <= set(idata.groups())
+    assert {
+        "posterior",
+        "log_likelihood",
+        "posterior_predictive",
+        "sample_stats",
+        "observed_data",
+    } <= set(idata.groups())
     assert idata.log_likelihood["y"].shape == (2, 300, 236)
-    np.testing.assert_allclose(idata.log_likelihood["y"].values.reshape(600, 236),
-                               fit.log_lik())
+    np.testing.assert_allclose(idata.log_likelihood["y"].values.reshape(600, 236), fit.log_lik())
     assert idata.posterior["b_zBase:Trt1"].shape == (2, 300)
     r = idata.posterior["r_patient"]
     assert r.dims == ("chain", "draw", "patient", "r_patient_coef")

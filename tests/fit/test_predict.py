@@ -668,7 +668,6 @@ def test_missing_variable_and_unknown_dpar_are_reported():
         posterior_linpred(spec, variables, dpar="sigma")
 
 
-
 # ---------------------------------------------------------------------------
 # Addition terms se(), rate(), cens(), trunc(): log_lik equals the Stan program's
 # ---------------------------------------------------------------------------

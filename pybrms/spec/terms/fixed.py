@@ -137,9 +137,7 @@ class FixedEffects(Term):
                 chains = tuple((("Intercept", str(k), "", d), ("Intercept", "", "", d)) for k in ks)
                 labels = tuple(f"Intercept[{k}]" for k in ks)
                 out.append(
-                    PriorTarget(
-                        self.stan("Intercept"), chains, ordered=True, element_labels=labels
-                    )
+                    PriorTarget(self.stan("Intercept"), chains, ordered=True, element_labels=labels)
                 )
             else:
                 chain = (("Intercept", "", "", d),)
