@@ -62,8 +62,10 @@ def benchmark_threading(
     -------
     pandas.DataFrame
         One row per run: cores, grainsize, iter, runtime (seconds of sampling),
-        leapfrogs, runtime_per_leapfrog, and speedup (mean runtime per leapfrog
-        at one core divided by this one, for the same grainsize and iter).
+        leapfrogs, runtime_per_leapfrog, chunks (``N / grainsize`` rounded up, as in
+        brms's vignette), speedup (mean runtime per leapfrog at one core divided by
+        this one, for the same grainsize and iter) and slowdown (this runtime per
+        leapfrog divided by the mean at the fewest chunks, for the same cores and iter).
 
     Examples
     --------
@@ -79,15 +81,12 @@ def benchmark_threading(
         row = _timed_run(model, data, fit, n_iter, seed, threads=threading)
         rows.append({"cores": threads, "grainsize": data["grainsize"], "iter": n_iter, **row})
     table = pd.DataFrame(rows)
-    base = (
-        table[table["cores"] == 1]
-        .groupby(["grainsize", "iter"])["runtime_per_leapfrog"]
-        .mean()
-        .rename("base")
-    )
-    table = table.join(base, on=["grainsize", "iter"])
-    table["speedup"] = table.pop("base") / table["runtime_per_leapfrog"]
-    table.attrs["N"] = fit.spec.N  # for the chunks axis of plot_slowdown
+    table["chunks"] = -(-fit.spec.N // table["grainsize"])
+    per_leapfrog = table["runtime_per_leapfrog"]
+    one_core = table["cores"] == 1
+    table["speedup"] = _mean_per_leapfrog(table, one_core, ["grainsize", "iter"]) / per_leapfrog
+    fewest = table["chunks"] == table.groupby(["cores", "iter"])["chunks"].transform("min")
+    table["slowdown"] = per_leapfrog / _mean_per_leapfrog(table, fewest, ["cores", "iter"])
     return table
 
 
@@ -151,30 +150,49 @@ def plot_runtime(table: pd.DataFrame) -> Axes:
     return ax
 
 
-def plot_slowdown(table: pd.DataFrame, reference: pd.DataFrame) -> Axes:
-    """Runtime per leapfrog step of the one-thread reduce_sum program relative to the
-    plain program, against the number of chunks (``N / grainsize``)."""
-    chunks, one = _one_thread_by_chunks(table)
+def plot_slowdown(table: pd.DataFrame) -> Axes:
+    """Slowdown of the one-thread ``reduce_sum`` program against the number of chunks:
+    runtime per leapfrog step relative to the fewest chunks (brms's vignette).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"cores": [1, 1], "chunks": [1, 4], "slowdown": [1.0, 1.1]})
+    >>> [t.get_text() for t in plot_slowdown(table).get_xticklabels()]
+    ['1', '4']
+    """
+    one = table[table["cores"] == 1].groupby("chunks")["slowdown"].mean()
     ax = _axes()
-    ax.plot(chunks, one / reference["runtime_per_leapfrog"].mean(), marker="o")
+    ax.plot(one.index, one.to_numpy(), marker="o")
     ax.axhline(1, color="grey", linestyle="--")
-    ax.set(xscale="log", xlabel="chunks (N / grainsize)", ylabel="slowdown vs plain program")
+    ax.set(ylabel="slowdown vs fewest chunks")
+    _chunk_axis(ax, one.index)
     return ax
 
 
 def plot_chunks(table: pd.DataFrame, reference: pd.DataFrame) -> Axes:
-    """Runtime per leapfrog step of the one-thread reduce_sum program against the number
-    of chunks, with the plain program as a dashed line."""
-    chunks, one = _one_thread_by_chunks(table)
+    """Runtime per leapfrog step of the one-thread ``reduce_sum`` program against the
+    number of chunks, with the plain program (:func:`benchmark_reference`) as a dashed line.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame(
+    ...     {"cores": [1, 1], "chunks": [1, 4], "runtime_per_leapfrog": [1e-3, 1.1e-3]}
+    ... )
+    >>> ax = plot_chunks(table, pd.DataFrame({"runtime_per_leapfrog": [9e-4]}))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['reduce_sum, 1 thread', 'plain program']
+    """
+    one = table[table["cores"] == 1].groupby("chunks")["runtime_per_leapfrog"].mean()
     ax = _axes()
-    ax.plot(chunks, one * 1e3, marker="o", label="reduce_sum, 1 thread")
+    ax.plot(one.index, one.to_numpy() * 1e3, marker="o", label="reduce_sum, 1 thread")
     ax.axhline(
         reference["runtime_per_leapfrog"].mean() * 1e3,
         color="grey",
         linestyle="--",
         label="plain program",
     )
-    ax.set(xscale="log", xlabel="chunks (N / grainsize)", ylabel="ms per leapfrog step")
+    ax.set(ylabel="ms per leapfrog step")
+    _chunk_axis(ax, one.index)
     ax.legend()
     return ax
 
@@ -190,9 +208,20 @@ def _whole_thread_ticks(ax: Axes, cores: pd.Series) -> None:
     ax.set_xticks(sorted(int(c) for c in cores.unique()))
 
 
-def _one_thread_by_chunks(table: pd.DataFrame) -> tuple[Any, Any]:
-    one = table[table["cores"] == 1].groupby("grainsize")["runtime_per_leapfrog"].mean()
-    return -(-table.attrs["N"] // one.index.to_numpy()), one.to_numpy()
+def _chunk_axis(ax: Axes, chunks: pd.Index) -> None:
+    # Chunks grow by factors (1, 4, 16, ...): a log2 axis, ticked at the measured counts.
+    from matplotlib.ticker import NullLocator
+
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(chunks, labels=[str(int(c)) for c in chunks])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("chunks (N / grainsize)")
+
+
+def _mean_per_leapfrog(table: pd.DataFrame, rows: pd.Series, keys: list[str]) -> pd.Series:
+    """Mean runtime per leapfrog of the selected ``rows`` per ``keys``, for every row."""
+    base = table[rows].groupby(keys)["runtime_per_leapfrog"].mean().rename("base")
+    return table.join(base, on=keys)["base"]
 
 
 def _timed_run(

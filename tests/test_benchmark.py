@@ -20,8 +20,6 @@ from pybrms.benchmark import (  # noqa: E402
     plot_speedup,
 )
 
-pytestmark = pytest.mark.stan
-
 
 @pytest.fixture(scope="module")
 def fit():
@@ -40,6 +38,7 @@ def fit():
     )
 
 
+@pytest.mark.stan
 def test_threading_runs_follow_one_trajectory(fit):
     # static chunking makes the sums, hence the trajectories, identical bit for bit
     table = benchmark_threading(fit, cores=[1, 2], grainsize=[100, 600], iter=[15], static=True)
@@ -49,6 +48,14 @@ def test_threading_runs_follow_one_trajectory(fit):
     ones = table[table["cores"] == 1]
     np.testing.assert_allclose(ones["speedup"], 1.0)
     assert (table["runtime_per_leapfrog"] > 0).all()
+    # N = 600 rows: grainsize 100 cuts them into 6 chunks, 600 into one, the baseline
+    assert dict(zip(table["grainsize"], table["chunks"], strict=True)) == {100: 6, 600: 1}
+    np.testing.assert_allclose(table.loc[table["chunks"] == 1, "slowdown"], 1.0)
+    np.testing.assert_allclose(
+        table["slowdown"] * table["speedup"],
+        ones.set_index("grainsize").loc[table["grainsize"], "runtime_per_leapfrog"].to_numpy()
+        / ones.loc[ones["chunks"] == 1, "runtime_per_leapfrog"].item(),
+    )
 
     reference = benchmark_reference(fit, iter=[15])
     assert reference["leapfrogs"].iloc[0] > 0 and len(reference) == 1
@@ -56,9 +63,59 @@ def test_threading_runs_follow_one_trajectory(fit):
     assert speedup.get_xlabel() == "threads per chain"
     assert list(speedup.get_xticks()) == [1, 2]  # whole thread counts only
     assert list(plot_runtime(table).get_xticks()) == [1, 2]
-    assert plot_slowdown(table, reference).get_ylabel() == "slowdown vs plain program"
+    assert plot_slowdown(table).get_ylabel() == "slowdown vs fewest chunks"
     chunks = plot_chunks(table, reference)
     assert chunks.lines[1].get_linestyle() == "--"  # the plain program
     np.testing.assert_allclose(
         chunks.lines[1].get_ydata()[0], reference["runtime_per_leapfrog"].mean() * 1e3
     )
+
+
+# Measured-looking tables: 1 to 3 threads, 1 to 64 chunks (as the vignette's 4^k).
+CORES = [1, 2, 3]
+CHUNKS = [1, 4, 16, 64]
+TABLE = pd.DataFrame(
+    [
+        {
+            "cores": cores,
+            "grainsize": -(-1000 // chunks),
+            "chunks": chunks,
+            "runtime_per_leapfrog": 1e-3 * (1 + 0.01 * chunks) / cores,
+            "speedup": float(cores),
+            "slowdown": 1 + 0.01 * (chunks - 1),
+        }
+        for cores in CORES
+        for chunks in CHUNKS
+    ]
+)
+REFERENCE = pd.DataFrame({"runtime_per_leapfrog": [9e-4]})
+
+
+@pytest.mark.parametrize(
+    "plot, ticks",
+    [
+        (plot_speedup, CORES),
+        (plot_runtime, CORES),
+        (lambda t: plot_slowdown(t), CHUNKS),
+        (lambda t: plot_chunks(t, REFERENCE), CHUNKS),
+    ],
+    ids=["speedup", "runtime", "slowdown", "chunks"],
+)
+def test_plots_tick_whole_counts(plot, ticks):
+    # Drawn, so the tick labels are the ones a reader sees: thread and chunk counts are
+    # whole numbers, ticked where they were measured (no 1.2, 1.4, ... nor 10^0, 10^1).
+    ax = plot(TABLE)
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels == [str(t) for t in ticks]
+    assert not any(t.get_text() for t in ax.xaxis.get_minorticklabels())
+    left, right = ax.get_xlim()
+    assert left <= ticks[0] and ticks[-1] <= right
+
+
+def test_speedup_plot_has_the_unity_line():
+    ax = plot_speedup(TABLE)
+    ideal = next(line for line in ax.lines if line.get_label() == "ideal")
+    assert ideal.get_linestyle() == "--"
+    np.testing.assert_array_equal(ideal.get_xdata(), ideal.get_ydata())
+    np.testing.assert_array_equal(ideal.get_xdata(), [1, max(CORES)])
