@@ -144,7 +144,9 @@ def _basis(text: str | None, written: str) -> str | None:
     value = next(g for g in quoted.groups() if g is not None) if quoted else text
     if value not in SMOOTH_BASES:
         supported = ", ".join(f"{b!r} ({what})" for b, what in SMOOTH_BASES.items())
-        raise SpecError(f"{written}: bs = {text} is not supported by pybrms; supported: {supported}.")
+        raise SpecError(
+            f"{written}: bs = {text} is not supported by pybrms; supported: {supported}."
+        )
     return value
 
 

@@ -347,7 +347,9 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         _check_dpar_lhs(lhs, dpar, source)
     elif lhs:
         response, variables = _response(lhs[0], source)
-    predictor = _Predictor(source, frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth"}))
+    predictor = _Predictor(
+        source, frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth"})
+    )
     predictor.add(rhs)
     return FormulaTerms(
         source=source,
