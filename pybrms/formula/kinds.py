@@ -20,8 +20,6 @@ __all__ = ["NOT_YET_ADDITIONS", "NOT_YET_TERMS", "SUPPORTED", "not_yet"]
 #: with what they are in brms.
 NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
     {
-        "s": "smooth",
-        "t2": "tensor-product smooth",
         "gp": "Gaussian process",
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
@@ -60,7 +58,8 @@ NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
 SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
-    "offset(), monotonic effects (mo(x)), "
+    "offset(), monotonic effects (mo(x)), smooths (s(x), s(x, z), t2(x, z) with k, "
+    "bs = 'tp', 'cr' or 'cc', by), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
     "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
 )
@@ -71,8 +70,8 @@ def not_yet(name: str, what: str) -> SpecError:
 
     Examples
     --------
-    >>> str(not_yet("s", NOT_YET_TERMS["s"])).split(";")[0]
-    "brms term 's()' (smooth) is not supported yet by pybrms"
+    >>> str(not_yet("gp", NOT_YET_TERMS["gp"])).split(";")[0]
+    "brms term 'gp()' (Gaussian process) is not supported yet by pybrms"
     """
     return SpecError(
         f"brms term '{name}()' ({what}) is not supported yet by pybrms; supported: {SUPPORTED}."

@@ -31,6 +31,7 @@ from pybrms.formula.ast import (
 )
 from pybrms.formula.expressions import expression_columns, python_code
 from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
+from pybrms.formula.smooths import SmoothCall, smooth_call
 from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
 
 __all__ = [
@@ -187,6 +188,8 @@ class FormulaTerms:
         Group-level terms, nested groupings expanded, in the order written.
     monotonic : tuple of str
         Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
+    smooths : tuple of SmoothCall
+        The ``s()`` and ``t2()`` terms, in the order written.
     variables : frozenset of str
         Every data column the formula refers to (response, additions, fixed,
         groups, offsets), for missing-value handling and unknown-column errors.
@@ -199,6 +202,7 @@ class FormulaTerms:
     offsets: tuple[str, ...] = ()
     groups: tuple[GroupTerm, ...] = ()
     monotonic: tuple[str, ...] = ()
+    smooths: tuple[SmoothCall, ...] = ()
     variables: frozenset[str] = frozenset()
 
 
@@ -283,6 +287,8 @@ _CALL_KINDS = {
     **dict.fromkeys(NOT_YET_TERMS, "not yet"),
     "offset": "offset",
     "mo": "monotonic",
+    "s": "smooth",
+    "t2": "smooth",
     "gr": "gr",
     **dict.fromkeys(ADDITIONS, "addition"),
 }
@@ -293,6 +299,8 @@ _KIND_USAGE = {
     "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
     "monotonic": "mo() is added to a formula on its own, e.g. y ~ x + mo(income); "
     "interactions with mo() and mo() in group-level terms are not supported yet",
+    "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
+    "interactions with them and smooths in group-level terms are not supported",
     "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
@@ -339,7 +347,9 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         _check_dpar_lhs(lhs, dpar, source)
     elif lhs:
         response, variables = _response(lhs[0], source)
-    predictor = _Predictor(source, frozenset({"number", "fixed", "group", "offset", "monotonic"}))
+    predictor = _Predictor(
+        source, frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth"})
+    )
     predictor.add(rhs)
     return FormulaTerms(
         source=source,
@@ -349,6 +359,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
         monotonic=tuple(predictor.monotonic),
+        smooths=tuple(predictor.smooths),
         variables=frozenset(variables | predictor.variables),
     )
 
@@ -617,6 +628,7 @@ class _Predictor:
         self.parts: list[str] = []
         self.offsets: list[str] = []
         self.monotonic: list[str] = []
+        self.smooths: list[SmoothCall] = []
         self.groups: list[GroupTerm] = []
         self.variables: set[str] = set()
 
@@ -669,6 +681,17 @@ class _Predictor:
         self.monotonic.append(expr)
         self.variables |= _python_variables(expr, args[0].span, self.source)
 
+    def add_smooth(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, f"{node.name}()", self.source)
+        try:
+            call = smooth_call(node.name, node.token.args)
+        except SpecError as exc:
+            raise SpecError(f"{exc}\n{node.span.mark(self.source)}") from None
+        if any(s.term == call.term for s in self.smooths):
+            raise syntax_error(self.source, node.span, f"{call.term} appears twice")
+        self.smooths.append(call)
+        self.variables |= {*call.covariates, *([call.by] if call.by else [])}
+
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)
         terms, variables = _group_terms(node, self.source)
@@ -682,6 +705,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "fixed": _Predictor.add_fixed,
     "offset": _Predictor.add_offset,
     "monotonic": _Predictor.add_monotonic,
+    "smooth": _Predictor.add_smooth,
     "group": _Predictor.add_group,
 }
 

@@ -48,6 +48,7 @@ from pybrms.spec.terms import (
     MonotonicEffects,
     Offset,
     PriorDefaults,
+    SmoothTerms,
     Term,
 )
 from pybrms.spec.terms.offset import offset_values
@@ -58,9 +59,13 @@ __all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
 FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
 
-# brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, family
-# parameters, Intercept, simo_, r_.
-_NAME_ORDER = {"b": 0, "bsp": 1, "sd": 2, "cor": 3, "Intercept": 5, "simo": 6, "r": 7}
+# brms's order of variables in a fit (reorder_pars): b_, bs_, bsp_, sd_, cor_, sds_,
+# family parameters, Intercept, simo_, r_, s_.
+_NAME_ORDER = {
+    "b": 0, "bs": 1, "bsp": 2, "sd": 3, "cor": 4, "sds": 5,
+    "Intercept": 7, "simo": 8, "r": 9, "s": 10,
+}  # fmt: skip
+_FAMILY_ORDER = 6
 
 
 def build_spec(
@@ -365,7 +370,8 @@ def _predictor(
     monotonic = None
     if terms.monotonic:
         monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
-    found: tuple[Term | None, ...] = (fixed, monotonic, offset, *groups)
+    smooth = SmoothTerms.from_data(dpar, terms.smooths, data) if terms.smooths else None
+    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, offset, *groups)
     return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
 
 
@@ -458,4 +464,4 @@ def _names(
     names += [
         ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in scalar_dpars
     ]
-    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, 4)))
+    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, _FAMILY_ORDER)))

@@ -162,6 +162,11 @@ CASES: tuple[Case, ...] = (
     Case("beta_binomial_weights", "bb | trials(n) + weights(w) ~ x + (1 | g)", "beta_binomial"),
     Case("beta_binomial_scalar_phi", "bb | trials(n) ~ x", family("beta_binomial", link="probit")),
     Case("geometric_sqrt", "count ~ x + (1 | g)", family("geometric", link="sqrt")),
+    Case(
+        "gaussian_smooths",
+        bf("y ~ x + s(z, k = 5) + (1 | g)", sigma="~ t2(x, z, k = 4)"),
+        "gaussian",
+    ),
 )
 
 

@@ -148,15 +148,12 @@ def test_poly_predictions_on_newdata_use_the_fitted_polynomials() -> None:
 
 # Every brms special term pybrms does not support yet: (formula, term named in the error).
 NOT_YET = {
-    "y ~ s(x)": "s",
-    "y ~ x + s(x, k = 5)": "s",
-    "y ~ t2(x, z)": "t2",
     "y ~ gp(x)": "gp",
     "y ~ me(x, z)": "me",
     "y ~ mi(x)": "mi",
     "y ~ cs(x)": "cs",  # category-specific, not formulaic's cubic spline
     "y ~ x + (1 | mm(g, f))": "mm",
-    "y ~ I(s(x))": "s",
+    "y ~ I(gp(x))": "gp",
     "y ~ offset(gp(x))": "gp",
     "y ~ x + ar(time = z, p = 1)": "ar",
     "y ~ x + ma(z)": "ma",

@@ -1,9 +1,10 @@
 """One class per term kind; each answers the questions of :class:`~pybrms.spec.terms.base.Term`.
 
 Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
-(:mod:`~pybrms.spec.terms.monotonic`), offsets (:mod:`~pybrms.spec.terms.offset`)
-and group-level effects (:mod:`~pybrms.spec.terms.group`); each has its template
-in ``templates/terms/<kind>.stan.j2``.
+(:mod:`~pybrms.spec.terms.monotonic`), smooths (:mod:`~pybrms.spec.terms.smooth`),
+offsets (:mod:`~pybrms.spec.terms.offset`) and group-level effects
+(:mod:`~pybrms.spec.terms.group`); each has its template in
+``templates/terms/<kind>.stan.j2``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pybrms.spec.terms.fixed import FixedEffects
 from pybrms.spec.terms.group import GroupEffects
 from pybrms.spec.terms.monotonic import MonotonicEffects
 from pybrms.spec.terms.offset import Offset
+from pybrms.spec.terms.smooth import SmoothTerms
 
 __all__ = [
     "EtaPart",
@@ -22,6 +24,7 @@ __all__ = [
     "Offset",
     "PriorDefaults",
     "RowRequest",
+    "SmoothTerms",
     "StanArg",
     "Term",
 ]
