@@ -118,9 +118,7 @@ def prediction_data(
     >>> fixed[1].tolist(), group[1].new_levels
     ([[2.0]], ('c',))
     """
-    request = RowRequest(
-        newdata, allow_new_levels, group_coefs, sample_new_levels, new_level_seed
-    )
+    request = RowRequest(newdata, allow_new_levels, group_coefs, sample_new_levels, new_level_seed)
     r = spec.response
     if newdata is None:
         predictors = tuple(_predictor_data(p, request) for p in spec.predictors)

@@ -19,6 +19,7 @@ from scipy import stats
 
 from pybrms.errors import SpecError
 from pybrms.fit.arviz import psis_log_weights
+from pybrms.fit.draw_ids import pick_draw_ids
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -133,9 +134,8 @@ def pp_check(
             y, np.asarray(yrep, dtype=float), stat=stat, prob=prob, prob_outer=prob_outer
         )
     # the same draws for the predictions and their leave-one-out weights
-    if draw_ids is None and ndraws is not None:
-        total = fit.draws.num_chains * fit.draws.num_draws
-        draw_ids = np.sort(generator.choice(total, size=ndraws, replace=False)) + 1
+    total = fit.draws.num_chains * fit.draws.num_draws
+    draw_ids = pick_draw_ids(total, ndraws=ndraws, draw_ids=draw_ids, rng=generator)
     yrep = fit.posterior_predict(draw_ids=draw_ids, rng=generator)
     log_lik = fit.log_lik(draw_ids=draw_ids)
     chains = fit.draws.num_chains if draw_ids is None else 1
