@@ -135,10 +135,10 @@ def pp_check(
         )
     # the same draws for the predictions and their leave-one-out weights
     total = fit.draws.num_chains * fit.draws.num_draws
-    draw_ids = pick_draw_ids(total, ndraws=ndraws, draw_ids=draw_ids, rng=generator)
-    yrep = fit.posterior_predict(draw_ids=draw_ids, rng=generator)
-    log_lik = fit.log_lik(draw_ids=draw_ids)
-    chains = fit.draws.num_chains if draw_ids is None else 1
+    ids = pick_draw_ids(total, ndraws=ndraws, draw_ids=draw_ids, rng=generator)
+    yrep = fit.posterior_predict(draw_ids=ids, rng=generator)
+    log_lik = fit.log_lik(draw_ids=ids)
+    chains = fit.draws.num_chains if ids is None else 1
     log_weights = psis_log_weights(log_lik.reshape(chains, -1, log_lik.shape[1]))
     return _loo_pit_overlay(y, np.asarray(yrep, dtype=float), log_weights, generator)
 

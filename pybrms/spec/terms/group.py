@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.priors import Dist
