@@ -2,12 +2,14 @@
 
 As brms: numeric predictors vary over 100 values from their minimum to
 their maximum; factors over their levels. The other variables are held at
-their mean (numeric) or reference level (factors); ``trials`` are set to 1; the
-group-level effects are left out (``re_formula = NA``). Each row has
-brms's columns ``effect1__`` (and ``effect2__``), ``cond__``, and the median
-(``estimate__``), MAD (``se__``) and central interval (``lower__``,
-``upper__``) of the predictions. In a pair, a numeric second predictor takes
-its mean and mean +/- one sd, as brms.
+their mean (numeric) or reference level (factors), or at the values of each row
+of ``conditions``; ``trials`` are set to 1; the group-level effects are left out
+(``re_formula = NA``). Each row has brms's columns ``effect1__`` (and
+``effect2__``), ``cond__``, and the median (``estimate__``), MAD (``se__``) and
+central interval (``lower__``, ``upper__``) of the predictions. In a pair, a
+numeric second predictor takes its mean and mean +/- one sd, as brms. With
+``categorical=True`` (ordinal families) each category's probability is a row,
+its category in ``cats__`` (also ``effect2__``).
 """
 
 from __future__ import annotations
@@ -34,14 +36,18 @@ __all__ = ["ConditionalEffects", "conditional_effects", "effect_candidates"]
 
 RESOLUTION = 100
 SUMMARY_COLUMNS = ["estimate__", "se__", "lower__", "upper__"]
+METHODS = ("posterior_epred", "posterior_predict", "posterior_linpred")
+CATEGORIES = "cats__"
 
 
 class ConditionalEffects(dict[str, pd.DataFrame]):
-    """Effect (``"x"``, ``"x:f"``) -> table of conditional predictions; ``.plot()`` draws them."""
+    """Effect (``"x"``, ``"x:f"``, ``"x:cats__"``) -> table of conditional predictions;
+    ``.plot()`` draws them."""
 
     def plot(self) -> Figure:
-        """One panel per effect: a line and credible band for numeric predictors,
-        points and interval bars for factors, one colour per level of a second predictor.
+        """One panel per effect (a row of panels) and condition (a column): a line and
+        credible band for numeric predictors, points and interval bars for factors,
+        one colour per level of a second predictor or per category.
 
         Examples
         --------
@@ -49,9 +55,21 @@ class ConditionalEffects(dict[str, pd.DataFrame]):
         """
         import matplotlib.pyplot as plt  # pyplot only when a plot is drawn
 
-        figure, axes = plt.subplots(1, len(self), figsize=(4 * len(self), 3.2), squeeze=False)
-        for ax, (name, table) in zip(axes[0], self.items(), strict=True):
-            _panel(ax, name, table)
+        n_conditions = max(len(t["cond__"].cat.categories) for t in self.values())
+        figure, axes = plt.subplots(
+            len(self),
+            n_conditions,
+            figsize=(4 * n_conditions, 3.2 * len(self)),
+            squeeze=False,
+        )
+        for row, (name, table) in zip(axes, self.items(), strict=True):
+            conditions = table["cond__"].cat.categories
+            for ax, label in zip(row, conditions, strict=False):
+                _panel(ax, name, table[table["cond__"] == label])
+                if len(conditions) > 1:
+                    ax.set_title(str(label), fontsize="medium")
+            for ax in row[len(conditions) :]:
+                ax.set_visible(False)
         figure.tight_layout()
         return figure
 
@@ -60,11 +78,14 @@ def conditional_effects(
     fit: BrmsFit,
     effects: str | Sequence[str] | None = None,
     *,
+    conditions: pd.DataFrame | None = None,
+    re_formula: str | None = "NA",
     prob: float = 0.95,
     robust: bool = True,
     method: Literal["posterior_epred", "posterior_predict", "posterior_linpred"] = (
         "posterior_epred"
     ),
+    categorical: bool = False,
     resolution: int = RESOLUTION,
     **kwargs: Any,
 ) -> ConditionalEffects:
@@ -77,16 +98,29 @@ def conditional_effects(
     effects
         ``"x"``, ``"x:f"`` or a list of them; None for every main effect and
         two-way interaction of the model.
+    conditions
+        Values to condition on, one row per condition (brms's ``conditions``):
+        every effect is computed for each row, labelled by its ``cond__`` column
+        (else by its index). Variables it leaves out take the defaults (mean,
+        reference level, 1 for trials). None: one condition of defaults.
+    re_formula
+        Group-level effects to include, as in :meth:`BrmsFit.posterior_epred`;
+        ``"NA"`` (default) none. Grouping columns then come from ``conditions``;
+        levels not in the fit are new levels (``allow_new_levels``, as brms).
     prob
         Coverage of the interval.
     robust
         Median and MAD (brms's default) instead of mean and sd.
     method
         ``"posterior_epred"`` (default), ``"posterior_predict"`` or ``"posterior_linpred"``.
+    categorical
+        For ordinal families: the probability of every category (``cats__``)
+        instead of predictions treated as continuous. Interactions are dropped
+        (with a warning, as brms); use ``conditions`` instead.
     resolution
         Number of values of a numeric predictor.
     **kwargs
-        ``ndraws``, ``draw_ids``, ``rng`` for the predictions.
+        ``ndraws``, ``draw_ids``, ``rng``, ``sample_new_levels`` for the predictions.
 
     Returns
     -------
@@ -96,53 +130,151 @@ def conditional_effects(
     ------
     SpecError
         For an effect that is not a predictor (or a pair of predictors) of the
-        model, listing the valid ones.
+        model, listing the valid ones; ``categorical=True`` for a family without
+        categories or another method than ``"posterior_epred"``; bad ``conditions``.
+
+    Warns
+    -----
+    UserWarning
+        Predictions of an ordinal family treated as continuous (``categorical=False``
+        with ``"posterior_epred"`` or ``"posterior_predict"``), as brms; variables of
+        ``conditions`` that are not in the model.
 
     Examples
     --------
     >>> ce = conditional_effects(fit, "x")  # doctest: +SKIP
     >>> ce["x"][["x", "estimate__", "lower__", "upper__"]].head(2)  # doctest: +SKIP
+    >>> conditional_effects(fit, "x", conditions=pd.DataFrame({"f": ["a", "b"]}))  # doctest: +SKIP
     """
     if not 0 < prob < 1:
         raise SpecError(f"prob must lie in (0, 1), got {prob!r}.")
-    valid = effect_candidates(fit.spec)
-    if effects is None:
-        # numeric effects first, as brms orders its default effects
-        chosen = [tuple(sorted(v, key=lambda name: _is_factor(fit.spec.data[name]))) for v in valid]
-    else:
-        # any predictor, or any pair of predictors, as brms's comb_all = TRUE
-        singles = [v for v in valid if len(v) == 1]
-        requested = [effects] if isinstance(effects, str) else list(effects)
-        chosen = []
-        for effect in requested:
-            parts = tuple(effect.split(":"))
-            if (
-                len(parts) > 2
-                or len(set(parts)) != len(parts)
-                or any((p,) not in singles for p in parts)
-            ):
-                raise SpecError(
-                    f"Effect {effect!r} is invalid for this model. Valid effects are "
-                    f"(pairs of): {', '.join(v[0] for v in singles)}."
-                )
-            chosen.append(parts)
-    conditions = _conditions(fit.spec)
+    if method not in METHODS:
+        raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+    ordinal = bool(fit.spec.response.nthres)
+    if categorical and method != "posterior_epred":
+        raise SpecError(f"categorical=True needs method='posterior_epred', got {method!r}.")
+    if categorical and not ordinal:
+        raise SpecError(
+            f"categorical=True is only for families with response categories (ordinal: "
+            f"cumulative, sratio, cratio, acat); this model's family is "
+            f"{fit.spec.family.family.name!r}."
+        )
+    chosen = _chosen_effects(fit.spec, effects)
+    if categorical and any(len(parts) == 2 for parts in chosen):
+        warnings.warn(
+            "Interactions cannot be plotted directly if 'categorical' is True. "
+            "Please use argument 'conditions' instead.",
+            stacklevel=3,
+        )
+        chosen = [parts for parts in chosen if len(parts) == 1]
+        if not chosen:
+            raise SpecError("No valid effects: categorical=True keeps main effects only.")
+    labels, values = _condition_rows(fit.spec, conditions)
+    if ordinal and not categorical and method != "posterior_linpred":
+        warnings.warn(
+            "Predictions are treated as continuous variables in 'conditional_effects' "
+            "by default which is likely invalid for ordinal families. "
+            "Please set 'categorical' to True.",
+            stacklevel=3,
+        )
     tail = (1 - prob) / 2
+    integers = _integer_variables(fit.spec)
     out = ConditionalEffects()
     for parts in chosen:
-        grid = _grid(fit.spec.data, parts, conditions, resolution, _integer_variables(fit.spec))
-        draws = getattr(fit, method)(grid, re_formula="NA", **kwargs)
+        grids = [
+            _grid(fit.spec.data, parts, condition, resolution, integers) for condition in values
+        ]
+        grid = pd.concat(grids, ignore_index=True)
+        grid["cond__"] = pd.Categorical(
+            np.repeat(labels, [len(g) for g in grids]), categories=labels
+        )
+        draws = getattr(fit, method)(grid, re_formula=re_formula, allow_new_levels=True, **kwargs)
+        if categorical:
+            out[f"{parts[0]}:{CATEGORIES}"] = _by_category(grid, draws, tail, robust)
+            continue
         if draws.ndim == 3:
-            warnings.warn(
-                "Predictions are treated as continuous variables in 'conditional_effects' "
-                "which is likely invalid for ordinal families.",
-                stacklevel=3,
-            )
+            # brms's ordinal_probs_continuous: the expected category 1..K
             draws = draws @ np.arange(1, draws.shape[2] + 1)
-        table = summarize_draws(pd.DataFrame(draws), (tail, 1 - tail), robust)
-        table.columns = SUMMARY_COLUMNS
-        out[":".join(parts)] = pd.concat([grid, table.set_index(grid.index)], axis=1)
+        out[":".join(parts)] = pd.concat([grid, _summary(draws, tail, robust)], axis=1)
     return out
+
+
+def _chosen_effects(spec: ModelSpec, effects: str | Sequence[str] | None) -> list[tuple[str, ...]]:
+    """The effects to compute: brms's defaults, or the requested ones checked."""
+    valid = effect_candidates(spec)
+    if effects is None:
+        # numeric effects first, as brms orders its default effects
+        return [tuple(sorted(v, key=lambda name: _is_factor(spec.data[name]))) for v in valid]
+    # any predictor, or any pair of predictors, as brms's comb_all = TRUE
+    singles = [v for v in valid if len(v) == 1]
+    requested = [effects] if isinstance(effects, str) else list(effects)
+    chosen = []
+    for effect in requested:
+        parts = tuple(effect.split(":"))
+        if (
+            len(parts) > 2
+            or len(set(parts)) != len(parts)
+            or any((p,) not in singles for p in parts)
+        ):
+            raise SpecError(
+                f"Effect {effect!r} is invalid for this model. Valid effects are "
+                f"(pairs of): {', '.join(v[0] for v in singles)}."
+            )
+        chosen.append(parts)
+    return chosen
+
+
+def _summary(draws: np.ndarray, tail: float, robust: bool) -> pd.DataFrame:
+    """brms's ``estimate__``, ``se__``, ``lower__``, ``upper__`` of draws ``(S, N)``."""
+    table = summarize_draws(pd.DataFrame(draws), (tail, 1 - tail), robust)
+    table.columns = SUMMARY_COLUMNS
+    return table.reset_index(drop=True)
+
+
+def _by_category(grid: pd.DataFrame, draws: np.ndarray, tail: float, robust: bool) -> pd.DataFrame:
+    """One block of rows per category, category ``k`` in ``cats__`` and ``effect2__``."""
+    categories = np.arange(1, draws.shape[2] + 1)
+    blocks = []
+    for k in categories:
+        block = grid.assign(**{CATEGORIES: k})
+        blocks.append(pd.concat([block, _summary(draws[:, :, k - 1], tail, robust)], axis=1))
+    table = pd.concat(blocks, ignore_index=True)
+    table[CATEGORIES] = pd.Categorical(table[CATEGORIES], categories=categories)
+    table["effect2__"] = table[CATEGORIES]
+    return table
+
+
+def _condition_rows(
+    spec: ModelSpec, conditions: pd.DataFrame | None
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Label and values of each condition: brms's ``prepare_conditions``, defaults for
+    the variables ``conditions`` leaves out."""
+    defaults = _conditions(spec)
+    if conditions is None:
+        return ["1"], [defaults]
+    if not isinstance(conditions, pd.DataFrame):
+        raise SpecError(
+            f"conditions must be a pandas DataFrame (one row per condition), "
+            f"got {type(conditions).__name__}."
+        )
+    if conditions.empty:
+        raise SpecError("conditions must have at least one row.")
+    conditions = conditions.drop_duplicates()
+    if "cond__" in conditions:
+        labels = [str(v) for v in conditions["cond__"]]
+    else:
+        labels = [str(v) for v in conditions.index]
+    if len(set(labels)) != len(labels):
+        raise SpecError(f"Condition labels (cond__) must be unique, got {labels}.")
+    unused = sorted(set(conditions.columns) - spec.formula.variables - {"cond__"})
+    if unused:
+        warnings.warn(
+            f"The following variables in 'conditions' are not part of the model: "
+            f"{', '.join(unused)}.",
+            stacklevel=4,
+        )
+    given = conditions.drop(columns=["cond__", *unused], errors="ignore")
+    return labels, [defaults | row for row in given.to_dict("records")]
 
 
 def effect_candidates(spec: ModelSpec) -> list[tuple[str, ...]]:
@@ -231,13 +363,18 @@ def _grid(
             values.append([mean + sd, mean, mean - sd])
     grid = pd.MultiIndex.from_product(values, names=list(parts)).to_frame(index=False)
     for name, value in conditions.items():
-        if name not in parts:
-            grid[name] = (
-                pd.Categorical([value] * len(grid), categories=_levels(data[name]))
-                if isinstance(data[name].dtype, pd.CategoricalDtype)
-                else value
-            )
-    grid["cond__"] = 1
+        if name in parts:
+            continue
+        if isinstance(data[name].dtype, pd.CategoricalDtype):
+            levels = _levels(data[name])
+            if value not in levels:
+                raise SpecError(
+                    f"conditions: {value!r} is not a level of {name!r}; its levels are "
+                    f"{', '.join(map(repr, levels))}."
+                )
+            grid[name] = pd.Categorical([value] * len(grid), categories=levels)
+        else:
+            grid[name] = value
     grid["effect1__"] = grid[parts[0]]
     if len(parts) == 2:
         second_values = grid[parts[1]]
@@ -250,7 +387,11 @@ def _grid(
 def _panel(ax: Any, name: str, table: pd.DataFrame) -> None:
     effects = name.split(":")
     numeric = not _is_factor(table["effect1__"])
-    groups = table.groupby("effect2__", sort=False) if "effect2__" in table else [(None, table)]
+    groups = (
+        table.groupby("effect2__", sort=False, observed=True)
+        if "effect2__" in table
+        else [(None, table)]
+    )
     for k, (level, rows) in enumerate(groups):
         color = DARK if level is None else f"C{k}"
         label = None if level is None else f"{effects[1]} = {level}"
@@ -261,7 +402,7 @@ def _panel(ax: Any, name: str, table: pd.DataFrame) -> None:
                 rows["lower__"],
                 rows["upper__"],
                 color=LIGHT if level is None else color,
-                alpha=0.4 if level else 1,
+                alpha=1 if level is None else 0.4,
             )
         else:
             positions = np.arange(len(rows)) + (0.1 * k if level is not None else 0)

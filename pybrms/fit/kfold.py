@@ -265,7 +265,8 @@ def _refit(task: _FoldTask) -> tuple[np.ndarray, tuple[str, ...]]:
     fold_fit = sample(
         task.spec, program, task.settings, data_name=task.data_name, show_progress=False, warn=False
     )
-    log_lik = fold_fit.log_lik(task.heldout, allow_new_levels=True)
+    # new levels of held-out rows as brms (sample_new_levels="uncertainty"), from the fold's seed
+    log_lik = fold_fit.log_lik(task.heldout, allow_new_levels=True, rng=task.settings.seed)
     return log_lik, fold_fit.diagnostics.messages()
 
 

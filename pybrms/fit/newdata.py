@@ -21,6 +21,7 @@ from pybrms.spec.build import response_from_data
 from pybrms.spec.frame import check_columns
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
 from pybrms.spec.terms import RowRequest, Term
+from pybrms.spec.terms.base import SampleNewLevels
 
 __all__ = ["PredictionData", "PredictorData", "prediction_data", "response_data"]
 
@@ -73,6 +74,8 @@ def prediction_data(
     *,
     allow_new_levels: bool = False,
     group_coefs: Mapping[str, frozenset[str]] | None = None,
+    sample_new_levels: SampleNewLevels = "uncertainty",
+    new_level_seed: int = 0,
 ) -> PredictionData:
     """Designs, group indices and trials of the fitted rows or of ``newdata``.
 
@@ -89,6 +92,9 @@ def prediction_data(
         Grouping -> the group-level coefficients to include (brms's ``re_formula``,
         see :func:`pybrms.fit.re_formula.group_coefs`); None includes all. Terms
         left out entirely read no columns of ``newdata``.
+    sample_new_levels, new_level_seed
+        How the effects of new levels are drawn later
+        (:class:`~pybrms.spec.terms.base.RowRequest`).
 
     Returns
     -------
@@ -112,7 +118,7 @@ def prediction_data(
     >>> fixed[1].tolist(), group[1].new_levels
     ([[2.0]], ('c',))
     """
-    request = RowRequest(newdata, allow_new_levels, group_coefs)
+    request = RowRequest(newdata, allow_new_levels, group_coefs, sample_new_levels, new_level_seed)
     r = spec.response
     if newdata is None:
         predictors = tuple(_predictor_data(p, request) for p in spec.predictors)

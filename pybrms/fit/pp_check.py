@@ -3,19 +3,23 @@
 Each type draws the observed response ``y`` against replicated data ``yrep``
 from :meth:`BrmsFit.posterior_predict`, in bayesplot's colours (dark ``y``, light
 ``yrep``). As brms, overlay-like types use 10 draws unless ``ndraws`` is given
-and the types of :data:`ALL_DRAWS_TYPES` use all draws.
+and the types of :data:`ALL_DRAWS_TYPES` use all draws. ``"loo_pit_overlay"``
+weighs the draws by their PSIS leave-one-out weights (bayesplot's
+``ppc_loo_pit_overlay`` with brms's weights).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from scipy import stats
 
 from pybrms.errors import SpecError
+from pybrms.fit.arviz import psis_log_weights
+from pybrms.fit.draw_ids import pick_draw_ids
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
 
     from pybrms.fit.brmsfit import BrmsFit
 
-__all__ = ["ALL_DRAWS_TYPES", "PPC_TYPES", "pp_check"]
+__all__ = ["ALL_DRAWS_TYPES", "PPC_TYPES", "loo_pit", "pp_check"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +36,19 @@ DARK, MID, LIGHT = "#011f4b", "#6497b1", "#b3cde0"
 #: brms's default number of draws for types that draw one line per draw.
 DEFAULT_NDRAWS = 10
 #: Types brms draws with all posterior draws by default.
-ALL_DRAWS_TYPES = frozenset({"intervals", "scatter_avg", "stat", "error_scatter_avg", "ribbon"})
+ALL_DRAWS_TYPES = frozenset(
+    {
+        "intervals",
+        "scatter_avg",
+        "stat",
+        "stat_2d",
+        "error_scatter_avg",
+        "ribbon",
+        "loo_pit_overlay",
+    }
+)
+#: Uniform samples drawn under the LOO-PIT density, as bayesplot's ``samples``.
+LOO_PIT_SAMPLES = 100
 #: Statistics ``stat`` may name, as R's functions.
 STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mean": lambda v: v.mean(axis=-1),
@@ -49,7 +65,8 @@ def pp_check(
     type: str = "dens_overlay",
     ndraws: int | None | Literal["auto"] = "auto",
     *,
-    stat: str = "mean",
+    draw_ids: Sequence[int] | None = None,
+    stat: str | Sequence[str] | None = None,
     prob: float = 0.5,
     prob_outer: float = 0.9,
     rng: np.random.Generator | int | None = None,
@@ -64,17 +81,21 @@ def pp_check(
         One of :data:`PPC_TYPES`: ``"dens_overlay"`` (default), ``"hist"``,
         ``"ecdf_overlay"``, ``"boxplot"``, ``"stat"``, ``"intervals"``,
         ``"ribbon"``, ``"bars"``, ``"scatter_avg"``, ``"error_hist"``,
-        ``"error_scatter_avg"``.
+        ``"error_scatter_avg"``, ``"stat_2d"``, ``"loo_pit_overlay"``.
     ndraws
         Number of posterior draws; ``"auto"`` chooses as brms (10, or all for
         :data:`ALL_DRAWS_TYPES`), None uses all.
+    draw_ids
+        1-based draws to use instead (``ndraws`` is then ignored, as brms).
     stat
-        Test statistic of ``type="stat"``: a name of :data:`STATS`.
+        Test statistic of ``type="stat"``, a name of :data:`STATS` (default
+        ``"mean"``), or the two of ``"stat_2d"`` (default ``("mean", "sd")``).
     prob, prob_outer
         Inner and outer interval of ``"intervals"``/``"ribbon"``; ``"bars"``
         uses ``prob_outer``.
     rng
-        Random generator (or seed) for the draws picked and the predictions.
+        Random generator (or seed) for the draws picked, the predictions and the
+        randomized PIT of discrete responses.
 
     Returns
     -------
@@ -95,9 +116,10 @@ def pp_check(
         raise SpecError(
             f"Type {type!r} is not a valid ppc type. Valid types are: {', '.join(PPC_TYPES)}."
         )
-    if stat not in STATS:
-        raise SpecError(f"stat must be one of {', '.join(STATS)}; got {stat!r}.")
-    if ndraws == "auto":
+    stat = _check_stat(type, stat)
+    if draw_ids is not None:
+        ndraws = None
+    elif ndraws == "auto":
         if type in ALL_DRAWS_TYPES:
             ndraws = None
             logger.info("Using all posterior draws for ppc type %r by default.", type)
@@ -105,9 +127,37 @@ def pp_check(
             ndraws = DEFAULT_NDRAWS
             logger.info("Using %d posterior draws for ppc type %r by default.", ndraws, type)
     generator = np.random.default_rng(rng)
-    yrep = np.asarray(fit.posterior_predict(ndraws=ndraws, rng=generator), dtype=float)
     y = np.asarray(fit.spec.response.values, dtype=float)
-    return PPC_TYPES[type](y, yrep, stat=stat, prob=prob, prob_outer=prob_outer)
+    if not type.startswith("loo_pit"):
+        yrep = fit.posterior_predict(ndraws=ndraws, draw_ids=draw_ids, rng=generator)
+        return PPC_TYPES[type](
+            y, np.asarray(yrep, dtype=float), stat=stat, prob=prob, prob_outer=prob_outer
+        )
+    # the same draws for the predictions and their leave-one-out weights
+    total = fit.draws.num_chains * fit.draws.num_draws
+    ids = pick_draw_ids(total, ndraws=ndraws, draw_ids=draw_ids, rng=generator)
+    yrep = fit.posterior_predict(draw_ids=ids, rng=generator)
+    log_lik = fit.log_lik(draw_ids=ids)
+    chains = fit.draws.num_chains if ids is None else 1
+    log_weights = psis_log_weights(log_lik.reshape(chains, -1, log_lik.shape[1]))
+    return _loo_pit_overlay(y, np.asarray(yrep, dtype=float), log_weights, generator)
+
+
+def _check_stat(type: str, stat: str | Sequence[str] | None) -> str | tuple[str, ...]:
+    """The statistic(s) of ``type``: one name, or two for ``"stat_2d"``."""
+    if type == "stat_2d":
+        names = ("mean", "sd") if stat is None else (stat,) if isinstance(stat, str) else stat
+        names = tuple(names)
+        if len(names) != 2:
+            raise SpecError(f"ppc type 'stat_2d' needs two statistics; got {stat!r}.")
+    else:
+        names = ("mean",) if stat is None else (stat,) if isinstance(stat, str) else tuple(stat)
+        if len(names) != 1:
+            raise SpecError(f"ppc type {type!r} takes one statistic; got {stat!r}.")
+    for name in names:
+        if name not in STATS:
+            raise SpecError(f"stat must be one of {', '.join(STATS)}; got {name!r}.")
+    return names if type == "stat_2d" else names[0]
 
 
 def _figure(panels: int = 1) -> tuple[Figure, list[Axes]]:
@@ -185,6 +235,69 @@ def _stat(y: np.ndarray, yrep: np.ndarray, *, stat: str, **_: object) -> Figure:
     ax.set_yticks([])
     ax.legend(frameon=False)
     return figure
+
+
+def _stat_2d(y: np.ndarray, yrep: np.ndarray, *, stat: tuple[str, str], **_: object) -> Figure:
+    figure, (ax,) = _figure()
+    first, second = (STATS[name] for name in stat)
+    ax.scatter(first(yrep), second(yrep), color=LIGHT, edgecolor=MID, s=10, label="T(y_rep)")
+    ax.scatter([first(y)], [second(y)], color=DARK, marker="s", s=60, label="T(y)")
+    ax.set_xlabel(stat[0])
+    ax.set_ylabel(stat[1])
+    ax.legend(frameon=False)
+    return figure
+
+
+def loo_pit(
+    y: np.ndarray,
+    yrep: np.ndarray,
+    log_weights: np.ndarray,
+    rng: np.random.Generator | int | None = None,
+) -> np.ndarray:
+    """Leave-one-out probability integral transform ``P(yrep_i <= y_i | y_-i)`` of each
+    row, from draws ``yrep`` ``(S, N)`` and their normalized PSIS log weights; for ties
+    (discrete responses) a uniform point between ``P(yrep_i < y_i)`` and that, as
+    bayesplot's randomized PIT.
+
+    Examples
+    --------
+    >>> yrep = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [3.0, 4.0]])
+    >>> loo_pit(np.array([1.5, 0.5]), yrep, np.log(np.full((4, 2), 0.25)), None).tolist()
+    [0.5, 0.0]
+    """
+    weights = np.exp(log_weights)
+    below = (weights * (yrep < y)).sum(axis=0)
+    tied = (weights * (yrep == y)).sum(axis=0)
+    if tied.any():
+        below = below + np.random.default_rng(rng).uniform(size=len(y)) * tied
+    return np.clip(below, 0.0, 1.0)
+
+
+def _loo_pit_overlay(
+    y: np.ndarray, yrep: np.ndarray, log_weights: np.ndarray, rng: np.random.Generator
+) -> Figure:
+    """The density of the LOO-PIT values against samples of the standard uniform."""
+    pit = loo_pit(y, yrep, log_weights, rng)
+    grid = np.linspace(0.0, 1.0, 256)
+    figure, (ax,) = _figure()
+    for k in range(LOO_PIT_SAMPLES):
+        ax.plot(
+            grid,
+            _unit_density(rng.uniform(size=len(y)), grid),
+            color=LIGHT,
+            lw=0.5,
+            label="Uniform" if k == 0 else None,
+        )
+    ax.plot(grid, _unit_density(pit, grid), color=DARK, lw=2, label="LOO-PIT")
+    ax.set_yticks([])
+    ax.legend(frameon=False)
+    return figure
+
+
+def _unit_density(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Kernel density on [0, 1], reflected at both ends so that it does not fall there."""
+    kde = stats.gaussian_kde(values)
+    return kde(grid) + kde(-grid) + kde(2.0 - grid)
 
 
 def _intervals(
@@ -276,10 +389,13 @@ PPC_TYPES: dict[str, Callable[..., Figure]] = {
     "ecdf_overlay": _ecdf_overlay,
     "boxplot": _boxplot,
     "stat": _stat,
+    "stat_2d": _stat_2d,
     "intervals": _intervals,
     "ribbon": _ribbon,
     "bars": _bars,
     "scatter_avg": _scatter_avg,
     "error_hist": _error_hist,
     "error_scatter_avg": _error_scatter_avg,
+    # drawn by pp_check itself, which also finds the leave-one-out weights
+    "loo_pit_overlay": _loo_pit_overlay,
 }

@@ -17,6 +17,7 @@ and random draws, following brms's ``log_lik_<family>``,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ from pybrms.fit.newdata import (
 from pybrms.fit.re_formula import select_prediction_data
 from pybrms.spec.families import DparDraws
 from pybrms.spec.model_spec import ModelSpec
-from pybrms.spec.terms.base import Variables, draws_of
+from pybrms.spec.terms.base import SAMPLE_NEW_LEVELS, SampleNewLevels, Variables, draws_of
 
 __all__ = [
     "linear_predictors",
@@ -51,6 +52,7 @@ def linear_predictors(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    sample_new_levels: SampleNewLevels = "uncertainty",
     re_formula: str | None = None,
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
@@ -71,10 +73,16 @@ def linear_predictors(
         Rows to predict; None uses the rows of the fit. Categorical encodings,
         centering and grouping levels are those of the fit.
     allow_new_levels
-        Accept grouping levels that are not in the fit. Their effects are drawn
-        from the fitted group-level distribution, a multivariate normal with the
-        draws of the standard deviations and correlations (brms's
-        ``sample_new_levels = "gaussian"``); each new level gets its own draws.
+        Accept grouping levels that are not in the fit; their effects are drawn
+        as ``sample_new_levels`` says.
+    sample_new_levels
+        brms's ways of drawing the effects of a new level: ``"uncertainty"``
+        (default), in each draw those of an existing level picked at random for
+        that draw, so that the draws show the variation across existing levels;
+        ``"gaussian"``, from the multivariate normal given by the draw's
+        standard deviations and correlations; ``"old_levels"``, all draws of one
+        existing level picked at random. Each new level is drawn on its own; the
+        terms on one grouping pick the same existing levels.
     re_formula
         Group-level terms to include, as brms: None all, ``"NA"`` none, or a
         formula such as ``"~ (1 | g)"`` for only those.
@@ -114,7 +122,13 @@ def linear_predictors(
     """
     generator = np.random.default_rng(rng)
     data, variables = _prepare(
-        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+        spec,
+        variables,
+        newdata,
+        _RowOptions(allow_new_levels, sample_new_levels, re_formula),
+        ndraws,
+        draw_ids,
+        generator,
     )
     return _linear_predictors(data, variables, generator)
 
@@ -127,6 +141,7 @@ def posterior_linpred(
     transform: bool = False,
     dpar: str = "mu",
     allow_new_levels: bool = False,
+    sample_new_levels: SampleNewLevels = "uncertainty",
     re_formula: str | None = None,
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
@@ -136,7 +151,9 @@ def posterior_linpred(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, rng
+    spec, variables, newdata, ndraws, draw_ids, rng
+        As in :func:`linear_predictors`.
+    allow_new_levels, sample_new_levels, re_formula
         As in :func:`linear_predictors`.
     transform
         Apply the inverse link of the parameter.
@@ -163,6 +180,7 @@ def posterior_linpred(
         variables,
         newdata,
         allow_new_levels=allow_new_levels,
+        sample_new_levels=sample_new_levels,
         re_formula=re_formula,
         ndraws=ndraws,
         draw_ids=draw_ids,
@@ -184,6 +202,7 @@ def posterior_epred(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    sample_new_levels: SampleNewLevels = "uncertainty",
     re_formula: str | None = None,
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
@@ -197,8 +216,10 @@ def posterior_epred(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, rng
+    spec, variables, newdata, ndraws, draw_ids, rng
         As in :func:`linear_predictors`; ``newdata`` needs no response column.
+    allow_new_levels, sample_new_levels, re_formula
+        As in :func:`linear_predictors`.
 
     Returns
     -------
@@ -217,7 +238,13 @@ def posterior_epred(
     """
     generator = np.random.default_rng(rng)
     data, variables = _prepare(
-        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+        spec,
+        variables,
+        newdata,
+        _RowOptions(allow_new_levels, sample_new_levels, re_formula),
+        ndraws,
+        draw_ids,
+        generator,
     )
     draws = _dpar_draws(spec, data, variables, generator)
     return spec.family.family.epred(draws)
@@ -229,6 +256,7 @@ def posterior_predict(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    sample_new_levels: SampleNewLevels = "uncertainty",
     re_formula: str | None = None,
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
@@ -244,8 +272,10 @@ def posterior_predict(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids
+    spec, variables, newdata, ndraws, draw_ids
         As in :func:`linear_predictors`; ``newdata`` needs no response column.
+    allow_new_levels, sample_new_levels, re_formula
+        As in :func:`linear_predictors`.
     rng
         Random generator (or seed) for the responses, any new levels and ``ndraws``.
 
@@ -269,7 +299,13 @@ def posterior_predict(
     """
     generator = np.random.default_rng(rng)
     data, variables = _prepare(
-        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+        spec,
+        variables,
+        newdata,
+        _RowOptions(allow_new_levels, sample_new_levels, re_formula),
+        ndraws,
+        draw_ids,
+        generator,
     )
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
@@ -284,6 +320,7 @@ def log_lik(
     newdata: pd.DataFrame | None = None,
     *,
     allow_new_levels: bool = False,
+    sample_new_levels: SampleNewLevels = "uncertainty",
     re_formula: str | None = None,
     ndraws: int | None = None,
     draw_ids: Sequence[int] | None = None,
@@ -299,9 +336,11 @@ def log_lik(
 
     Parameters
     ----------
-    spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, rng
+    spec, variables, newdata, ndraws, draw_ids, rng
         As in :func:`linear_predictors`; ``newdata`` must hold the response and
         the columns of its addition terms.
+    allow_new_levels, sample_new_levels, re_formula
+        As in :func:`linear_predictors`.
 
     Returns
     -------
@@ -321,7 +360,13 @@ def log_lik(
     response = response_data(spec, newdata)
     generator = np.random.default_rng(rng)
     data, variables = _prepare(
-        spec, variables, newdata, allow_new_levels, re_formula, ndraws, draw_ids, generator
+        spec,
+        variables,
+        newdata,
+        _RowOptions(allow_new_levels, sample_new_levels, re_formula),
+        ndraws,
+        draw_ids,
+        generator,
     )
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
@@ -333,21 +378,42 @@ def log_lik(
     return out if response.weights is None else out * response.weights
 
 
+@dataclass(frozen=True)
+class _RowOptions:
+    """The arguments that decide the rows and group-level effects of a prediction."""
+
+    allow_new_levels: bool
+    sample_new_levels: SampleNewLevels
+    re_formula: str | None
+
+
 def _prepare(
     spec: ModelSpec,
     variables: Variables,
     newdata: pd.DataFrame | None,
-    allow_new_levels: bool,
-    re_formula: str | None,
+    options: _RowOptions,
     ndraws: int | None,
     draw_ids: Sequence[int] | None,
     rng: np.random.Generator,
 ) -> tuple[PredictionData, Variables]:
     """The rows (with the group-level terms of ``re_formula``) and the draws to use."""
+    if options.sample_new_levels not in SAMPLE_NEW_LEVELS:
+        raise SpecError(
+            f"sample_new_levels must be one of {', '.join(map(repr, SAMPLE_NEW_LEVELS))}; "
+            f"got {options.sample_new_levels!r}."
+        )
+    variables = select_draws(variables, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
+    # drawn only when new levels may come, so other predictions keep their random streams
+    seed = int(rng.integers(2**63)) if options.allow_new_levels else 0
     data = select_prediction_data(
-        spec, newdata, allow_new_levels=allow_new_levels, re_formula=re_formula
+        spec,
+        newdata,
+        allow_new_levels=options.allow_new_levels,
+        sample_new_levels=options.sample_new_levels,
+        new_level_seed=seed,
+        re_formula=options.re_formula,
     )
-    return data, select_draws(variables, ndraws=ndraws, draw_ids=draw_ids, rng=rng)
+    return data, variables
 
 
 def _linear_predictors(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.fit.arviz import psis_log_weights
+from pybrms.fit.draw_ids import pick_draw_ids
 from pybrms.fit.estimates import PROBS, summarize_draws
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def loo_R2(
     robust: bool = False,
     probs: Sequence[float] = PROBS,
     rng: np.random.Generator | int | None = None,
+    **kwargs: Any,
 ) -> pd.DataFrame:
     """Leave-one-out R², brms's ``loo_R2()``.
 
@@ -76,19 +78,31 @@ def loo_R2(
     summary, robust, probs
         As :func:`bayes_R2`.
     rng
-        Random generator (or seed) of the Dirichlet weights.
+        Random generator (or seed) of the Dirichlet weights and of ``ndraws``.
+    **kwargs
+        ``re_formula``, ``ndraws``, ``draw_ids`` for ``posterior_epred`` and
+        ``log_lik``, which use the same draws.
 
     Examples
     --------
     >>> loo_R2(fit, rng=1)  # doctest: +SKIP
     """
+    generator = np.random.default_rng(rng)
+    chains, draws = fit.draws.num_chains, fit.draws.num_draws
+    ids = pick_draw_ids(
+        chains * draws,
+        ndraws=kwargs.pop("ndraws", None),
+        draw_ids=kwargs.pop("draw_ids", None),
+        rng=generator,
+    )
     y = _response(fit)
-    ypred = _expected(fit, "loo_R2")
-    shape = (fit.draws.num_chains, fit.draws.num_draws, -1)
-    weights = np.exp(psis_log_weights(fit.log_lik().reshape(shape)))
+    ypred = _expected(fit, "loo_R2", draw_ids=ids, **kwargs)
+    # a subset of the draws is not a set of chains: one chain for the relative efficiency
+    shape = (chains, draws, -1) if ids is None else (1, len(ids), -1)
+    weights = np.exp(psis_log_weights(fit.log_lik(draw_ids=ids, **kwargs).reshape(shape)))
     err_loo = (weights * ypred).sum(axis=0) - y
     S, N = ypred.shape
-    exp_draws = np.random.default_rng(rng).exponential(size=(S, N))
+    exp_draws = generator.exponential(size=(S, N))
     omega = exp_draws / exp_draws.sum(axis=1, keepdims=True)
 
     def weighted_var(v: np.ndarray) -> np.ndarray:

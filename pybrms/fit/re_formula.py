@@ -17,6 +17,7 @@ from pybrms.fit.newdata import PredictionData, prediction_data
 from pybrms.formula import parse
 from pybrms.spec.frame import design_matrix
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.terms.base import SampleNewLevels
 
 __all__ = ["group_coefs", "select_prediction_data"]
 
@@ -85,9 +86,12 @@ def select_prediction_data(
     *,
     allow_new_levels: bool,
     re_formula: str | None,
+    sample_new_levels: SampleNewLevels = "uncertainty",
+    new_level_seed: int = 0,
 ) -> PredictionData:
     """:func:`~pybrms.fit.newdata.prediction_data` with only the group-level effects
-    of ``re_formula``.
+    of ``re_formula``; ``sample_new_levels`` and ``new_level_seed`` say how effects of
+    new levels are drawn (:class:`~pybrms.spec.terms.base.RowRequest`).
 
     Examples
     --------
@@ -101,4 +105,11 @@ def select_prediction_data(
     ['FixedEffects']
     """
     keep = group_coefs(spec, re_formula)
-    return prediction_data(spec, newdata, allow_new_levels=allow_new_levels, group_coefs=keep)
+    return prediction_data(
+        spec,
+        newdata,
+        allow_new_levels=allow_new_levels,
+        group_coefs=keep,
+        sample_new_levels=sample_new_levels,
+        new_level_seed=new_level_seed,
+    )

@@ -609,7 +609,9 @@ def test_unknown_level_raises_naming_group_and_level(slopes):
 def test_new_levels_are_drawn_from_the_group_distribution(slopes):
     spec, variables = slopes
     newdata = pd.DataFrame({"x": [0.0, 1.0, 0.0, 0.0], "g": ["n1", "n1", "n2", "g1"]})
-    eta = linear_predictors(spec, variables, newdata, allow_new_levels=True, rng=1)["mu"]
+    eta = linear_predictors(
+        spec, variables, newdata, allow_new_levels=True, sample_new_levels="gaussian", rng=1
+    )["mu"]
     intercept = eta[:, 0] - 1.0
     slope = eta[:, 1] - eta[:, 0] - 0.5
     assert abs(intercept.mean()) < 5 * SD[0] / np.sqrt(len(eta))
@@ -632,7 +634,9 @@ def test_new_levels_of_an_uncorrelated_term_need_no_cholesky_factor():
         "r_1_1": np.zeros((1, S, 4)),
     }
     newdata = pd.DataFrame({"g": ["elsewhere"]})
-    eta = linear_predictors(spec, variables, newdata, allow_new_levels=True, rng=2)["mu"][:, 0]
+    eta = linear_predictors(
+        spec, variables, newdata, allow_new_levels=True, sample_new_levels="gaussian", rng=2
+    )["mu"][:, 0]
     assert eta.std() == pytest.approx(2.5, rel=0.03)
 
 

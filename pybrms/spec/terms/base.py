@@ -39,6 +39,8 @@ __all__ = [
     "EtaPart",
     "PriorDefaults",
     "RowRequest",
+    "SAMPLE_NEW_LEVELS",
+    "SampleNewLevels",
     "StanArg",
     "Term",
     "Variables",
@@ -125,6 +127,12 @@ class PriorDefaults:
     sd: Dist
 
 
+SampleNewLevels = Literal["uncertainty", "gaussian", "old_levels"]
+
+#: brms's ways of drawing the effects of new grouping levels, its default first.
+SAMPLE_NEW_LEVELS: tuple[SampleNewLevels, ...] = ("uncertainty", "gaussian", "old_levels")
+
+
 @dataclass(frozen=True, eq=False)
 class RowRequest:
     """Which rows a prediction is for.
@@ -138,11 +146,23 @@ class RowRequest:
     group_coefs
         brms's ``re_formula`` resolved: grouping -> coefficients to include;
         None includes every group-level effect.
+    sample_new_levels
+        How effects of new levels are drawn, brms's ``sample_new_levels``
+        (one of :data:`SAMPLE_NEW_LEVELS`): ``"uncertainty"``, in each draw the
+        effects of an existing level picked at random for that draw;
+        ``"gaussian"``, from the fitted multivariate normal of that draw;
+        ``"old_levels"``, all draws of one existing level picked at random.
+    new_level_seed
+        Seed of those picks. Every term on a grouping draws the same picks for a
+        new level, so its effects all come from one existing level, with their
+        correlations (as brms, which picks per grouping).
     """
 
     newdata: pd.DataFrame | None = None
     allow_new_levels: bool = False
     group_coefs: Mapping[str, frozenset[str]] | None = None
+    sample_new_levels: SampleNewLevels = "uncertainty"
+    new_level_seed: int = 0
 
 
 def dpar_label(dpar: str) -> str:

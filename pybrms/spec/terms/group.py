@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.priors import Dist
@@ -18,6 +18,7 @@ from pybrms.spec.terms.base import (
     EtaPart,
     PriorDefaults,
     RowRequest,
+    SampleNewLevels,
     StanArg,
     Term,
     Variables,
@@ -248,13 +249,15 @@ class GroupEffects(Term):
         if request.newdata is None:
             rows = GroupRows(self.design.matrix, self.J - 1, ())
         else:
-            rows = self._new_rows(request.newdata, request.allow_new_levels)
+            rows = self._new_rows(request)
         if keep is None:
             return rows
         mask = np.array([c in keep for c in self.coefs], dtype=float)
         return replace(rows, Z=rows.Z * mask)
 
-    def _new_rows(self, newdata: pd.DataFrame, allow_new_levels: bool) -> GroupRows:
+    def _new_rows(self, request: RowRequest) -> GroupRows:
+        newdata = request.newdata
+        assert newdata is not None  # rows() reads the fitted rows otherwise
         check_columns(newdata, self.factors)
         missing = newdata[list(self.factors)].isna().any(axis=1).to_numpy()
         if missing.any():
@@ -263,30 +266,56 @@ class GroupEffects(Term):
         labels, index = group_levels(newdata, self.factors)
         fitted = {level: k for k, level in enumerate(self.levels)}
         new_levels = tuple(level for level in labels if level not in fitted)
-        if new_levels and not allow_new_levels:
+        if new_levels and not request.allow_new_levels:
             shown = ", ".join(repr(level) for level in new_levels[:5])
             more = f" and {len(new_levels) - 5} more" if len(new_levels) > 5 else ""
             raise SpecError(
                 f"Level(s) {shown}{more} of group {self.group!r} are not in the fitted data. "
-                "Use allow_new_levels=True to draw their effects from the fitted "
-                "group-level distribution."
+                "Use allow_new_levels=True to draw their effects (see sample_new_levels)."
             )
         position = {**fitted, **{level: len(self.levels) + k for k, level in enumerate(new_levels)}}
         codes = np.array([position[level] for level in labels], dtype=np.int64)
         Z = self.design.columns(self.coefs, newdata)
-        return GroupRows(Z, codes[index - 1], new_levels)
+        return GroupRows(
+            Z, codes[index - 1], new_levels, request.sample_new_levels, request.new_level_seed
+        )
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
-        """``sum_k r_k[level] * Z_k``; effects of new levels are drawn from the fitted
-        group-level distribution, independently for each new level and draw."""
+        """``sum_k r_k[level] * Z_k``; effects of new levels are drawn as
+        ``rows.sample_new_levels`` says (brms's ``sample_new_levels``)."""
         assert isinstance(rows, GroupRows)
         r = np.stack([draws_of(variables, name) for name in self.r], axis=-1)
         if rows.new_levels:
-            new = self._new_level_effects(variables, len(rows.new_levels), rng)
+            if rows.sample_new_levels == "gaussian":
+                new = self._gaussian_effects(variables, len(rows.new_levels), rng)
+            else:
+                new = self._existing_level_effects(r, rows)
             r = np.concatenate([r, new], axis=1)
         return np.einsum("snm,nm->sn", r[:, rows.index, :], rows.Z)
 
-    def _new_level_effects(
+    def _existing_level_effects(self, r: np.ndarray, rows: GroupRows) -> np.ndarray:
+        """Effects ``(S, n_new, M)`` of unseen levels taken from existing levels' draws ``r``:
+        a level picked per draw (``"uncertainty"``) or one level for all draws
+        (``"old_levels"``), the same picks for every term on the grouping."""
+        S, n_levels = r.shape[:2]
+        size = S if rows.sample_new_levels == "uncertainty" else 1
+        picks = np.stack(
+            [
+                np.broadcast_to(self._picks(rows.seed, level).integers(n_levels, size=size), S)
+                for level in rows.new_levels
+            ],
+            axis=1,
+        )
+        return np.take_along_axis(r, picks[:, :, np.newaxis], axis=1)
+
+    def _picks(self, seed: int, level: str) -> np.random.Generator:
+        """The generator of a new level's picks: one per grouping and level, so that all
+        terms on the grouping pick alike (a stable checksum, not ``hash``, keeps a seed
+        reproducible across processes)."""
+        keys = (zlib.crc32(self.group.encode()), zlib.crc32(str(level).encode()))
+        return np.random.default_rng((seed, *keys))
+
+    def _gaussian_effects(
         self, variables: Variables, n_new: int, rng: np.random.Generator
     ) -> np.ndarray:
         """Effects ``(S, n_new, M)`` of unseen levels: ``diag(sd) L z`` with ``z ~ N(0, I)``."""
@@ -311,8 +340,13 @@ class GroupRows:
         0-based level of every row: fitted levels first, then ``new_levels``.
     new_levels
         Labels not seen in the fit, in the order of their indices.
+    sample_new_levels, seed
+        How their effects are drawn, and the seed of the existing levels they take
+        (:class:`~pybrms.spec.terms.base.RowRequest`).
     """
 
     Z: np.ndarray
     index: np.ndarray
     new_levels: tuple[str, ...]
+    sample_new_levels: SampleNewLevels = "uncertainty"
+    seed: int = 0

@@ -60,6 +60,12 @@ def poisson_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
     return _fit("count ~ x + (1 | g)", toolbox_data, "poisson")
 
 
+@pytest.fixture(scope="session")
+def ordinal_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
+    """A cumulative model of four categories, for category probabilities."""
+    return _fit("ord ~ x + f", toolbox_data, "cumulative")
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

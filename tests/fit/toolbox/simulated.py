@@ -9,10 +9,12 @@ INTERCEPT, SLOPE, SIGMA = 1.0, 0.8, 0.5
 F_EFFECTS = {"a": 0.0, "b": 1.0, "c": -1.0}
 SD_INTERCEPT, SD_SLOPE = 0.8, 0.4
 N_GROUPS, PER_GROUP = 8, 10
+THRESHOLDS = (-1.0, 0.0, 1.0)
 
 
 def simulate() -> pd.DataFrame:
-    """A gaussian response ``y`` and a count ``count`` with varying intercepts and slopes."""
+    """A gaussian response ``y`` and a count ``count`` with varying intercepts and slopes,
+    and an ordinal ``ord`` (categories 1..4) without group effects."""
     rng = np.random.default_rng(20240601)
     n = N_GROUPS * PER_GROUP
     g = np.repeat([f"g{k}" for k in range(1, N_GROUPS + 1)], PER_GROUP)
@@ -24,4 +26,7 @@ def simulate() -> pd.DataFrame:
     eta = INTERCEPT + SLOPE * x + np.array([F_EFFECTS[v] for v in f]) + u0[codes] + u1[codes] * x
     y = eta + rng.normal(0, SIGMA, n)
     count = rng.poisson(np.exp(0.3 + 0.5 * x + 0.5 * u0[codes]))
-    return pd.DataFrame({"y": y, "count": count, "x": x, "f": f, "g": g})
+    # four ordered categories: a latent logistic variable cut at brms-style thresholds
+    latent = SLOPE * x + np.array([F_EFFECTS[v] for v in f]) + rng.logistic(size=n)
+    ordinal = np.digitize(latent, THRESHOLDS) + 1
+    return pd.DataFrame({"y": y, "count": count, "ord": ordinal, "x": x, "f": f, "g": g})

@@ -93,3 +93,12 @@ def test_loo_compare_by_waic(gaussian_fit, intercept_fit):
         "waic",
         "se_waic",
     ]
+
+
+def test_loo_r2_takes_ndraws_and_draw_ids(gaussian_fit):
+    some = gaussian_fit.loo_R2(ndraws=200, rng=1, summary=False)
+    assert some.shape == (200, 1)
+    picked = gaussian_fit.loo_R2(draw_ids=list(range(1, 601)), rng=1, summary=False)
+    everything = gaussian_fit.loo_R2(rng=1, summary=False)
+    # all draws as one chain or as two: the relative efficiency alone differs
+    np.testing.assert_allclose(picked, everything, atol=0.02)

@@ -34,6 +34,9 @@ CASES = [
     ("bars of a continuous response", lambda f: f.pp_check("bars"), "continuous"),
     ("unknown effect", lambda f: f.conditional_effects("z"), "'z'"),
     ("unknown mcmc plot", lambda f: f.mcmc_plot("violin"), "violin"),
+    ("unknown new-level method", lambda f: f.fitted(sample_new_levels="random"), "'old_levels'"),
+    ("stat_2d with one statistic", lambda f: f.pp_check("stat_2d", stat="mean"), "two"),
+    ("stat with two statistics", lambda f: f.pp_check("stat", stat=("mean", "sd")), "one"),
 ]
 
 

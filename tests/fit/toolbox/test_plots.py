@@ -91,7 +91,8 @@ def test_conditional_effects_interaction(gaussian_fit):
 
 
 @pytest.mark.parametrize(
-    ("type", "minimum_axes"), [("intervals", 1), ("trace", 10), ("dens", 1), ("rank", 1)]
+    ("type", "minimum_axes"),
+    [("intervals", 1), ("areas", 1), ("trace", 10), ("dens", 1), ("rank", 1)],
 )
 def test_mcmc_plot(gaussian_fit, type, minimum_axes):
     figure = gaussian_fit.mcmc_plot(type)
@@ -103,3 +104,43 @@ def test_mcmc_plot_selects_variables(gaussian_fit):
     figure = gaussian_fit.mcmc_plot("trace", "^sd_", regex=True)
     titles = {ax.get_title() for ax in figure.axes}
     assert {"sd_g__Intercept", "sd_g__x"} <= titles
+
+
+def test_stat_2d_plots_two_statistics_of_every_draw(gaussian_fit):
+    (ax,) = gaussian_fit.pp_check("stat_2d").axes
+    replicated, observed = ax.collections
+    assert len(replicated.get_offsets()) == 600  # all draws by default, as brms
+    y = gaussian_fit.spec.response.values
+    np.testing.assert_allclose(observed.get_offsets()[0], [y.mean(), np.std(y, ddof=1)])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("mean", "sd")
+    (ax,) = gaussian_fit.pp_check("stat_2d", stat=("min", "max"), ndraws=50).axes
+    assert len(ax.collections[0].get_offsets()) == 50
+
+
+def test_loo_pit_values_agree_with_arviz(gaussian_fit):
+    import arviz as az
+
+    from pybrms.fit.arviz import psis_log_weights
+    from pybrms.fit.pp_check import loo_pit
+
+    y = gaussian_fit.spec.response.values
+    yrep = gaussian_fit.posterior_predict(rng=1)
+    log_lik = gaussian_fit.log_lik()
+    log_weights = psis_log_weights(log_lik.reshape(2, -1, len(y)))
+    expected = az.loo_pit(y=y, y_hat=yrep.T, log_weights=log_weights.T)
+    np.testing.assert_allclose(loo_pit(y, yrep, log_weights), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("fit_name", ["gaussian_fit", "poisson_fit"])
+def test_loo_pit_overlay_draws_uniform_samples_and_the_pit_density(request, fit_name):
+    fit = request.getfixturevalue(fit_name)
+    (ax,) = fit.pp_check("loo_pit_overlay", rng=2).axes
+    assert len(ax.lines) == 101 and ax.lines[-1].get_label() == "LOO-PIT"
+    for line in (ax.lines[0], ax.lines[-1]):
+        # densities on [0, 1], reflected at the ends: each integrates to one
+        assert np.trapezoid(line.get_ydata(), line.get_xdata()) == pytest.approx(1, abs=0.02)
+
+
+def test_draw_ids_pick_the_draws(gaussian_fit):
+    (ax,) = gaussian_fit.pp_check("stat", draw_ids=[1, 2, 3]).axes
+    assert sum(p.get_height() for p in ax.patches) == 3
