@@ -748,7 +748,7 @@ def _scale(parameter: str) -> tuple[str, Any]:
 def z_score(values: np.ndarray, truth: float) -> tuple[float, float, float]:
     """(z, posterior sd, MCSE of the mean) of ``truth`` for ``(chains, draws)`` values."""
     sd = float(values.std(ddof=1))
-    mcse = float(az.mcse(values, method="mean"))
+    mcse = np.asarray(az.mcse(values, method="mean")).item()
     return (float(values.mean()) - truth) / np.hypot(sd, mcse), sd, mcse
 
 

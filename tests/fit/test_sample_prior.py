@@ -85,8 +85,8 @@ def test_sampling_the_priors_only_recovers_them(only_fit, column, truth):
     draws = only_fit.draws_frame(column)
     values = np.stack([d[column].to_numpy() for _, d in draws.groupby(".chain")])
     dist = TRUTH[truth]
-    mcse_mean = float(az.mcse(values, method="mean"))
-    mcse_sd = float(az.mcse(values, method="sd"))
+    mcse_mean = np.asarray(az.mcse(values, method="mean")).item()
+    mcse_sd = np.asarray(az.mcse(values, method="sd")).item()
     assert abs(values.mean() - dist.mean()) < 5 * mcse_mean
     assert abs(values.std(ddof=1) - dist.std()) < 5 * mcse_sd
 
