@@ -42,6 +42,7 @@ from pybrms.spec.frame import (
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
+from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
     FixedEffects,
     GroupEffects,
@@ -59,8 +60,19 @@ FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
 
 # brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, family
-# parameters, Intercept, simo_, r_.
-_NAME_ORDER = {"b": 0, "bsp": 1, "sd": 2, "cor": 3, "Intercept": 5, "simo": 6, "r": 7}
+# parameters, hs_, R2D2_, sdb_, Intercept, simo_, r_.
+_NAME_ORDER = {
+    "b": 0,
+    "bsp": 1,
+    "sd": 2,
+    "cor": 3,
+    "hs": 5,
+    "R2D2": 5,
+    "sdb": 6,
+    "Intercept": 7,
+    "simo": 8,
+    "r": 9,
+}
 
 
 def build_spec(
@@ -140,6 +152,11 @@ def build_spec(
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
+    simple_sigma = any(d.name == "sigma" for d in scalar_dpars)
+    predictors = [
+        replace(p, terms=with_shrinkage(p.terms, table, sigma=simple_sigma, nobs=len(data)))
+        for p in predictors
+    ]
     spec = ModelSpec(
         formula=bform,
         family=bound,
