@@ -232,10 +232,6 @@ par_ratio=None, autoscale=True, main=False)
     for arg in inner.split(",") if inner.strip() else []:
         match = _NAMED.fullmatch(arg)
         if match is None:
-            if named:
-                raise SpecError(
-                    f"invalid prior {where}: positional argument {arg.strip()!r} after named ones"
-                )
             positional.append(arg.strip())
             continue
         key, value = match.groups()
