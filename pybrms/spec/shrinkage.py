@@ -76,7 +76,7 @@ class ShrinkagePrior:
         return self.prior.name
 
     def stan(self, name: str) -> str:
-        """The Stan name of ``name`` for this predictor: ``stan("hs_global") == "hs_global_sigma"``."""
+        """The Stan name of ``name`` in this predictor (``hs_global_sigma`` for sigma)."""
         return name if self.dpar == "mu" else f"{name}_{self.dpar}"
 
     @property
@@ -158,7 +158,9 @@ def with_shrinkage(
     if class_row is None or not isinstance(class_row.prior, Horseshoe | R2D2):
         return terms
     where = f"prior {str(class_row.prior)!r} on class 'b'" + (f" of dpar {d!r}" if d else "")
-    own = [r for r in priors.rows if r.cls == "b" and r.dpar == d and r.coef and r.prior is not None]
+    own = [
+        r for r in priors.rows if r.cls == "b" and r.dpar == d and r.coef and r.prior is not None
+    ]
     if own:
         raise SpecError(
             f"{where}: a shrinkage prior covers the whole class, so coefficient "

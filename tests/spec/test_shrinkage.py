@@ -81,7 +81,9 @@ def test_prior_table_shows_the_shrinkage_prior_on_class_b(df):
 
 
 def test_names_are_brms_names_and_b_stays_b(df):
-    spec = build_spec(bf("y ~ x1 + x2", sigma="~ x1"), df, prior=prior("horseshoe(1)", dpar="sigma"))
+    spec = build_spec(
+        bf("y ~ x1 + x2", sigma="~ x1"), df, prior=prior("horseshoe(1)", dpar="sigma")
+    )
     names = [p.name for p in spec.names]
     assert names == [
         "b_Intercept",
@@ -138,7 +140,8 @@ _BRMS_HORSESHOE = (
 _BRMS_R2D2 = (
     "scales_R2D2(R2D2_phi, R2D2_tau2);",
     "target += dirichlet_lpdf(R2D2_phi | R2D2_cons_D2);",
-    "lprior += beta_lpdf(R2D2_R2 | R2D2_mean_R2 * R2D2_prec_R2, (1 - R2D2_mean_R2) * R2D2_prec_R2);",
+    "lprior += beta_lpdf(R2D2_R2 | R2D2_mean_R2 * R2D2_prec_R2, "
+    "(1 - R2D2_mean_R2) * R2D2_prec_R2);",
     "R2D2_tau2 = sigma^2 * R2D2_R2 / (1 - R2D2_R2);",
 )
 
@@ -171,4 +174,6 @@ def test_autoscaling_only_for_mu_with_an_estimated_sigma(df):
 
 def test_coefficient_priors_under_a_shrinkage_prior_are_refused(df):
     with pytest.raises(SpecError, match="coefficient 'x1' cannot have a prior of its own"):
-        build_spec("y ~ x1 + x2", df, prior=prior("horseshoe(1)") + prior("normal(0, 1)", coef="x1"))
+        build_spec(
+            "y ~ x1 + x2", df, prior=prior("horseshoe(1)") + prior("normal(0, 1)", coef="x1")
+        )
