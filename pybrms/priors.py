@@ -4,7 +4,9 @@ A prior string ends up in Stan code, so it is parsed strictly before anything
 else: a distribution from :data:`DISTRIBUTIONS` called with numeric literals
 (``"normal(0, 1)"``, ``"student_t(3, 0, 2.5)"``, ``"constant(1)"``), or ``""``
 for a flat prior. Nothing else gets through, and code generation renders the
-parsed :class:`Dist`, never the user's text. Default priors are built by
+parsed :class:`Dist`, never the user's text. The shrinkage priors ``horseshoe(...)``
+and ``R2D2(...)`` on the whole class ``b`` are parsed by :mod:`pybrms.shrinkage`.
+Default priors are built by
 :mod:`pybrms.spec`; this module is the user-facing syntax side.
 """
 
@@ -19,6 +21,7 @@ from numbers import Real
 import pandas as pd
 
 from pybrms.errors import SpecError
+from pybrms.shrinkage import SHRINKAGE_PRIORS, Shrinkage, parse_shrinkage
 
 __all__ = [
     "CLASSES",
@@ -166,8 +169,9 @@ class Dist:
         return self.name == "constant"
 
 
-def parse_prior(text: str) -> Dist | None:
-    """Parse a prior string strictly: ``name(number, ...)``, or ``""`` for flat (None).
+def parse_prior(text: str) -> Dist | Shrinkage | None:
+    """Parse a prior string strictly: ``name(number, ...)``, a shrinkage prior, or ``""``
+    for flat (None).
 
     Parameters
     ----------
@@ -176,8 +180,8 @@ def parse_prior(text: str) -> Dist | None:
 
     Returns
     -------
-    Dist or None
-        None for the flat prior ``""``.
+    Dist, Horseshoe, R2D2 or None
+        None for the flat prior ``""``; :mod:`pybrms.shrinkage` parses the shrinkage priors.
 
     Raises
     ------
@@ -191,6 +195,8 @@ def parse_prior(text: str) -> Dist | None:
     Dist(name='normal', args=(0.0, 2.5))
     >>> parse_prior("") is None
     True
+    >>> str(parse_prior("horseshoe(df=3, par_ratio=0.1)"))
+    'horseshoe(df = 3, par_ratio = 0.1)'
     """
     if not isinstance(text, str):
         raise SpecError(f"a prior must be a string, got {type(text).__name__}; {_EXPECTED}")
@@ -200,6 +206,8 @@ def parse_prior(text: str) -> Dist | None:
     if call is None:
         raise SpecError(f"invalid prior {text!r}: {_EXPECTED}")
     name, inner = call.groups()
+    if name in SHRINKAGE_PRIORS:
+        return parse_shrinkage(text)
     written = inner.split(",") if inner.strip() else []
     numbers = [_NUMBER.fullmatch(arg) for arg in written]
     for arg, number in zip(written, numbers, strict=True):
@@ -233,7 +241,7 @@ class Prior:
         Bounds of the parameter; only for class ``b`` without ``coef``, as in brms.
     source : str
         ``"user"``.
-    dist : Dist or None
+    dist : Dist, Horseshoe, R2D2 or None
         The parsed prior (None when flat); set from `prior`, not compared.
     """
 
@@ -245,10 +253,13 @@ class Prior:
     lb: float | None = None
     ub: float | None = None
     source: str = "user"
-    dist: Dist | None = field(init=False, repr=False, compare=False)
+    dist: Dist | Shrinkage | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dist", parse_prior(self.prior))
+        if not isinstance(self.dist, Dist | None):
+            _check_shrinkage(self)
+            return
         _check_class(self.class_, self.dist)
         _check_bounds(self.class_, self.coef, self.lb, self.ub)
 
@@ -256,6 +267,28 @@ class Prior:
     def key(self) -> tuple[str, str, str, str]:
         """The row's key in the prior table: ``(class, coef, group, dpar)``."""
         return (self.class_, self.coef, self.group, self.dpar)
+
+
+def _check_shrinkage(row: Prior) -> None:
+    """As brms: a shrinkage prior goes on the whole class ``b`` of one predictor, unbounded."""
+    where = f"prior {row.prior!r}"
+    example = f"e.g. prior({row.prior!r}, class_='b')"
+    if row.class_ != "b":
+        raise SpecError(
+            f"{where} on class {row.class_!r}: shrinkage priors are only for the "
+            f"population-level effects, class 'b'; {example}"
+        )
+    if row.coef or row.group:
+        given = f"coef={row.coef!r}" if row.coef else f"group={row.group!r}"
+        raise SpecError(
+            f"{where} with {given}: shrinkage priors go on the whole class 'b' of a "
+            f"predictor (coef='', group=''), as in brms; {example}"
+        )
+    if row.lb is not None or row.ub is not None:
+        raise SpecError(
+            f"{where} with bounds (lb, ub): the coefficients of a shrinkage prior cannot be "
+            "bounded, as in brms"
+        )
 
 
 def _check_class(class_: str, dist: Dist | None) -> None:

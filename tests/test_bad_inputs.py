@@ -424,6 +424,107 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("Response 't'", "'hurdle_lognormal'", "non-negative", "row 16", "-2"),
     ),
+    # shrinkage priors: brms's argument checks, on the whole class b only
+    "horseshoe_df": (
+        lambda: dict(formula="y ~ x + z", data=frame(), prior=bm.prior("horseshoe(-1)")),
+        SpecError,
+        ("'horseshoe(-1)'", "argument df", "positive"),
+    ),
+    "horseshoe_scale_global": (
+        lambda: dict(formula="y ~ x + z", data=frame(), prior=bm.prior("horseshoe(1, 0)")),
+        SpecError,
+        ("argument scale_global", "positive", "got 0"),
+    ),
+    "horseshoe_df_slab": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(df_slab = -4)")),
+        SpecError,
+        ("argument df_slab", "positive", "-4"),
+    ),
+    "horseshoe_par_ratio": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(par_ratio = 0)")),
+        SpecError,
+        ("argument par_ratio", "positive", "got 0"),
+    ),
+    "horseshoe_scale_global_and_par_ratio": (
+        lambda: dict(
+            formula="y ~ x",
+            data=frame(),
+            prior=bm.prior("horseshoe(scale_global = 0.5, par_ratio = 0.1)"),
+        ),
+        SpecError,
+        ("scale_global", "par_ratio", "not both"),
+    ),
+    "horseshoe_unknown_argument": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(dof = 3)")),
+        SpecError,
+        ("no argument 'dof'", "df, scale_global, df_global"),
+    ),
+    "horseshoe_not_a_number": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(df = sqrt(2))")),
+        SpecError,
+        ("argument df", "finite number", "'sqrt(2)'"),
+    ),
+    "horseshoe_too_many_arguments": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(1,1,1,1,1,1,1,1,1)")),
+        SpecError,
+        ("at most 8 arguments", "got 9"),
+    ),
+    "horseshoe_autoscale": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(autoscale = 2)")),
+        SpecError,
+        ("argument autoscale", "TRUE or FALSE"),
+    ),
+    "r2d2_mean": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("R2D2(mean_R2 = 1.5)")),
+        SpecError,
+        ("argument mean_R2", "between 0 and 1", "1.5"),
+    ),
+    "r2d2_prec": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("R2D2(0.5, 0)")),
+        SpecError,
+        ("argument prec_R2", "positive", "got 0"),
+    ),
+    "r2d2_cons": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("R2D2(cons_D2 = -1)")),
+        SpecError,
+        ("argument cons_D2", "positive", "-1"),
+    ),
+    "shrinkage_on_a_coefficient": (
+        lambda: dict(formula="y ~ x + z", data=frame(), prior=bm.prior("horseshoe(1)", coef="x")),
+        SpecError,
+        ("'horseshoe(1)'", "coef='x'", "whole class 'b'"),
+    ),
+    "shrinkage_on_sd": (
+        lambda: dict(
+            formula="y ~ x + (1 | g)", data=frame(), prior=bm.prior("R2D2()", class_="sd")
+        ),
+        SpecError,
+        ("'R2D2()'", "class 'sd'", "only for the population-level effects"),
+    ),
+    "shrinkage_with_bounds": (
+        lambda: dict(formula="y ~ x", data=frame(), prior=bm.prior("horseshoe(1)", lb=0)),
+        SpecError,
+        ("'horseshoe(1)'", "bounds", "cannot be bounded"),
+    ),
+    "shrinkage_and_a_coefficient_prior": (
+        lambda: dict(
+            formula="y ~ x + z",
+            data=frame(),
+            prior=bm.prior("horseshoe(1)") + bm.prior("normal(0, 1)", coef="z"),
+        ),
+        SpecError,
+        ("'horseshoe(1)'", "coefficient 'z'", "normal(0, 1)"),
+    ),
+    "shrinkage_with_monotonic_effects": (
+        lambda: dict(formula="y ~ x + mo(k)", data=frame(), prior=bm.prior("R2D2()")),
+        SpecError,
+        ("'R2D2()'", "'bsp'", "not supported yet"),
+    ),
+    "shrinkage_without_coefficients": (
+        lambda: dict(formula="y ~ 1", data=frame(), prior=bm.prior("horseshoe(1)")),
+        SpecError,
+        ("horseshoe(1)", "class='b'", "does not correspond to any model parameter"),
+    ),
 }
 
 

@@ -42,6 +42,7 @@ from pybrms.spec.frame import (
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
+from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
     FixedEffects,
     GroupEffects,
@@ -59,13 +60,23 @@ __all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
 FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
 
-# brms's order of variables in a fit (reorder_pars): b_, bs_, bsp_, sd_, cor_, sds_,
-# family parameters, Intercept, simo_, r_, s_.
+# brms's order of variables in a fit (reorder_pars): these classes, the family's
+# parameters in their place, then the rest; classes brms has that pybrms does not
+# (yet) keep their place so that a new term only has to use its brms name.
+_BEFORE_FAMILY = (
+    "b", "bs", "bsp", "bcs", "ar", "ma", "sderr", "lagsar", "errorsar", "car", "rhocar",
+    "sdcar", "cosy", "cortime", "sd", "cor", "df", "sds", "sdgp", "lscale",
+)  # fmt: skip
+_AFTER_FAMILY = (
+    "hs", "R2D2", "sdb", "sdbsp", "sdbs", "sdar", "sdma", "lncor", "Intercept", "tmp",
+    "rescor", "delta", "simo", "r", "s", "zgp", "rcar", "sbhaz", "Ymi", "Yl", "meanme",
+    "sdme", "corme", "Xme", "prior", "lprior", "lp",
+)  # fmt: skip
+_FAMILY_ORDER = len(_BEFORE_FAMILY)
 _NAME_ORDER = {
-    "b": 0, "bs": 1, "bsp": 2, "sd": 3, "cor": 4, "sds": 5,
-    "Intercept": 7, "simo": 8, "r": 9, "s": 10,
-}  # fmt: skip
-_FAMILY_ORDER = 6
+    **{cls: k for k, cls in enumerate(_BEFORE_FAMILY)},
+    **{cls: _FAMILY_ORDER + 1 + k for k, cls in enumerate(_AFTER_FAMILY)},
+}
 
 
 def build_spec(
@@ -145,6 +156,11 @@ def build_spec(
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
+    simple_sigma = any(d.name == "sigma" for d in scalar_dpars)
+    predictors = [
+        replace(p, terms=with_shrinkage(p.terms, table, sigma=simple_sigma, nobs=len(data)))
+        for p in predictors
+    ]
     spec = ModelSpec(
         formula=bform,
         family=bound,

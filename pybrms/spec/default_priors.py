@@ -21,6 +21,7 @@ import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.priors import Dist
+from pybrms.shrinkage import Shrinkage
 from pybrms.spec.families import LINKS, BoundFamily
 
 __all__ = [
@@ -90,11 +91,15 @@ def format_number(value: float) -> str:
 class PriorRow:
     """One row of the prior table; ``prior`` None is brms's flat (improper) prior.
 
+    A shrinkage prior (:mod:`pybrms.shrinkage`) on a class ``b`` sets no
+    ``lprior`` statement: the term that owns the coefficients writes it
+    (:mod:`pybrms.spec.shrinkage`).
+
     ``source`` is ``"default"``, ``"user"`` or ``"(vectorized)"`` (a coefficient
     row that inherits the prior of its class), as in brms's printout.
     """
 
-    prior: Dist | None
+    prior: Dist | Shrinkage | None
     cls: str
     coef: str = ""
     group: str = ""
@@ -297,9 +302,10 @@ class PriorTable:
         return rows.get((cls, "", "", dpar), rows[key])
 
     def resolve(self, chain: Sequence[PriorKey]) -> Dist | None:
-        """The prior of the first row in ``chain`` that sets one (None: flat)."""
+        """The distribution of the first row in ``chain`` that sets a prior (None: flat, or
+        a shrinkage prior, which sets no distribution)."""
         row = self.resolve_row(chain)
-        return None if row is None else row.prior
+        return row.prior if row is not None and isinstance(row.prior, Dist) else None
 
     def resolve_row(self, chain: Sequence[PriorKey]) -> PriorRow | None:
         """The first row in ``chain`` that sets a prior (None: flat)."""
@@ -350,7 +356,7 @@ def _check_support(user: PriorRow, class_row: PriorRow) -> None:
     where the sampler may go.
     """
     prior = user.prior
-    if prior is None or prior.is_constant:
+    if not isinstance(prior, Dist) or prior.is_constant:
         return
     if user.cls == "cor" and prior.name != "lkj_corr_cholesky":
         raise SpecError(f"The only prior for correlations (class 'cor') is lkj(eta), got {prior}.")
@@ -481,7 +487,7 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
         class_row = table.class_row(target.chains[0][-1])
         user_lb, user_ub = user_bounds(table, target)
         for stan, row, n, element in groups:
-            if row is None or row.prior is None or row.prior.is_constant:
+            if row is None or not isinstance(row.prior, Dist) or row.prior.is_constant:
                 continue
             low, high = _support(row.prior)
             lb = user_lb or _own_bound(class_row.lb, low, high)
@@ -608,7 +614,7 @@ def constants(table: PriorTable, targets: Iterable[PriorTarget]) -> list[Constan
 
 
 def _constant(row: PriorRow | None) -> float | None:
-    if row is None or row.prior is None or not row.prior.is_constant:
+    if row is None or not isinstance(row.prior, Dist) or not row.prior.is_constant:
         return None
     return row.prior.args[0]
 

@@ -33,7 +33,7 @@ def user_prior_rows(prior: Priors | None) -> list[PriorRow]:
     rows = []
     for row in prior:
         dist = row.dist
-        if dist is not None and dist.name == "lkj":
+        if isinstance(dist, Dist) and dist.name == "lkj":
             dist = Dist("lkj_corr_cholesky", dist.args)
         cls = "cor" if row.class_ == "L" else row.class_
         rows.append(

@@ -292,3 +292,26 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("lognormal_cens_trunc", "pos | cens(cr) + trunc(lb = 0.05) ~ x", "lognormal"),
     Case("binomial_cens", "succ | trials(n) + cens(c3) ~ x", "binomial"),
 )
+
+
+# Shrinkage priors on class b: horseshoe with par_ratio scaled by sigma (GLM
+# likelihood), R2D2 on mu and on the predictor of sigma (no autoscaling there),
+# horseshoe without sigma next to group-level effects and an offset, and R2D2 on
+# the coefficients of an ordinal model (no intercept column).
+SHRINKAGE_MODELS: tuple[Case, ...] = (
+    Case("gaussian_horseshoe", "y ~ x + z + f", "gaussian", prior("horseshoe(3, par_ratio = 0.5)")),
+    Case(
+        "gaussian_r2d2_sigma",
+        bf("y ~ x + z + (1 | g)", sigma="~ x + z"),
+        "gaussian",
+        prior("R2D2(mean_R2 = 0.5, prec_R2 = 2)")
+        + prior("R2D2(0.3, 4, cons_D2 = 1)", dpar="sigma"),
+    ),
+    Case(
+        "poisson_horseshoe",
+        "count ~ x + z + f + (1 | g) + offset(o)",
+        "poisson",
+        prior("horseshoe(1, scale_global = 0.5, autoscale = FALSE)"),
+    ),
+    Case("cumulative_r2d2", "ord ~ x + z + f", "cumulative", prior("R2D2()")),
+)

@@ -19,6 +19,7 @@ from model_cases import (
     CASES,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    SHRINKAGE_MODELS,
     Case,
     synthetic_data,
 )
@@ -54,7 +55,9 @@ def _stanc(code: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("variant", ["plain", "threaded"])
 @pytest.mark.parametrize(
-    "case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS), ids=lambda c: c.id
+    "case",
+    (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS),
+    ids=lambda c: c.id,
 )
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):
     code = stancode(case.formula, data, case.family, case.prior, threads=VARIANTS[variant])
@@ -504,7 +507,9 @@ def test_golden(name: str, variant: str, data):
     assert code == path.read_text()
 
 
-@pytest.mark.parametrize("case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL), ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *SHRINKAGE_MODELS), ids=lambda c: c.id
+)
 def test_every_case_with_prior_draws_passes_stanc(case: Case, data, tmp_path):
     code = stancode(case.formula, data, case.family, case.prior, sample_prior="yes")
     spec = build_spec(case.formula, data, case.family, case.prior, sample_prior="yes")

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from model_cases import ADDITION_MODELS, CONSTANT_MODEL, FAMILY_MODELS, Case, synthetic_data
+from model_cases import (
+    ADDITION_MODELS,
+    CONSTANT_MODEL,
+    FAMILY_MODELS,
+    SHRINKAGE_MODELS,
+    Case,
+    synthetic_data,
+)
 
 from pybrms import threading
 from pybrms.backends import compile_model
@@ -22,7 +29,9 @@ pytestmark = pytest.mark.stan
 
 
 @pytest.mark.parametrize(
-    "case", (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS), ids=lambda c: c.id
+    "case",
+    (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS),
+    ids=lambda c: c.id,
 )
 def test_plain_and_threaded_log_density_agree(case: Case):
     spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from pybrms.spec.terms.base import (
     dpar_label,
     draws_of,
 )
+
+if TYPE_CHECKING:  # the module imports this one
+    from pybrms.spec.shrinkage import ShrinkagePrior
 
 __all__ = ["FixedEffects"]
 
@@ -45,6 +48,9 @@ class FixedEffects(Term):
         Whether the predictor has an intercept (centering parameterization).
     thresholds
         Number of ordinal thresholds; 0 for other families.
+    shrinkage
+        The shrinkage prior (``horseshoe()``, ``R2D2()``) set on the class ``b``
+        of the predictor, if any: ``b`` is then ``zb .* sdb``.
     """
 
     template: ClassVar[str] = "terms/fixed.stan.j2"
@@ -53,6 +59,7 @@ class FixedEffects(Term):
     design: Design
     intercept: bool
     thresholds: int = 0
+    shrinkage: ShrinkagePrior | None = None
 
     @property
     def suffix(self) -> str:
@@ -86,6 +93,8 @@ class FixedEffects(Term):
         out[self.stan("X")] = self.design.matrix
         if self.intercept:
             out[self.stan("Kc")] = len(self.coefs)
+        if self.shrinkage is not None:
+            out.update(self.shrinkage.standata())
         return out
 
     def eta_parts(self) -> tuple[EtaPart, ...]:
@@ -106,6 +115,12 @@ class FixedEffects(Term):
     def likelihood_args(self) -> dict[str, StanArg]:
         """The ordered thresholds, an argument of ordinal likelihoods."""
         return {"thres": self.threshold_arg} if self.thresholds else {}
+
+    def functions(self) -> tuple[str, ...]:
+        """The scales of a shrinkage prior (``scales_horseshoe``, ``scales_R2D2``)."""
+        if self.shrinkage is None:
+            return ()
+        return ("horseshoe.stan",) if self.shrinkage.kind == "horseshoe" else ("r2d2.stan",)
 
     def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """``b`` (flat) with one row per coefficient, and ``Intercept``."""
@@ -145,8 +160,9 @@ class FixedEffects(Term):
         return tuple(out)
 
     def par_names(self) -> tuple[ParName, ...]:
-        """``b_Intercept`` (or ``b_Intercept[k]``), ``b_<coef>``, and the centered ``Intercept``;
-        the ``b_`` names are rows of the summary's population-level effects."""
+        """``b_Intercept`` (or ``b_Intercept[k]``), ``b_<coef>``, the centered ``Intercept``
+        and the variables of a shrinkage prior; the ``b_`` names are rows of the
+        summary's population-level effects."""
         infix = f"{self.dpar}_" if self.dpar != "mu" else ""
 
         def b(stan: str, index: tuple[int, ...], name: str) -> ParName:
@@ -170,6 +186,8 @@ class FixedEffects(Term):
             else:
                 name = self.stan("Intercept")
                 out.append(ParName(name, (), name, "Intercept", self.dpar))
+        if self.shrinkage is not None:
+            out += self.shrinkage.par_names(self.coefs)
         return tuple(out)
 
     def rows(self, request: RowRequest) -> np.ndarray:
