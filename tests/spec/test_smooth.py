@@ -1,5 +1,5 @@
-"""Smooth terms s() and t2(): brms's data, names, priors and Stan code, new rows,
-bad inputs, and a fit that recovers a curve."""
+"""Smooth terms s() and t2(): brms's data, names and Stan code, new rows,
+and a fit that recovers a curve (bad inputs: tests/test_bad_inputs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import pybrms as bm
 from pybrms import threading
 from pybrms.codegen import render
-from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
+from pybrms.errors import SpecError
 from pybrms.fit.predict import linear_predictors
 from pybrms.formula import bf
 from pybrms.spec import build_spec
@@ -78,19 +78,6 @@ def test_standata_and_names_are_brms(data):
     assert (bs.label, bs.section.heading) == ("sx_1", "Population-Level Effects")
 
 
-def test_default_priors_are_brms(data):
-    table = build_spec("y ~ s(x)", data).priors.to_frame()
-    rows = list(zip(table["prior"], table["class"], table["coef"], table["lb"], strict=True))
-    assert rows[0][1:3] == ("Intercept", "")
-    assert rows[1:] == [
-        ("(flat)", "b", "", ""),
-        ("(flat)", "b", "sx_1", ""),
-        ("student_t(3, 0, 2.5)", "sds", "", "0"),
-        ("(flat)", "sds", "s(x)", "0"),  # (vectorized): inherits the class row
-        ("student_t(3, 0, 2.5)", "sigma", "", "0"),
-    ]
-
-
 @pytest.mark.parametrize("threads", [None, threading(2)], ids=["plain", "threaded"])
 def test_stan_code_is_brms(data, threads):
     code = render(build_spec(bf("y ~ s(x, k = 5)", sigma="~ t2(x, z, k = 4)"), data), threads)
@@ -115,36 +102,6 @@ def test_new_rows_at_fitted_values_equal_fitted_rows(data):
     fitted = linear_predictors(spec, variables)["mu"]
     new = linear_predictors(spec, variables, data.iloc[::-1].reset_index(drop=True))["mu"]
     np.testing.assert_allclose(new, fitted[:, ::-1], atol=1e-10)
-
-
-BAD_FORMULAS = {
-    "y ~ s(x, bs = 'ps')": (SpecError, "bs = 'ps' is not supported by pybrms; supported: 'tp'"),
-    "y ~ s(x, fx = TRUE)": (
-        SpecError,
-        "option 'fx' is not supported by pybrms; supported: k, bs, by",
-    ),
-    "y ~ s(x, m = 3)": (SpecError, "s(x, m = 3): option 'm' is not supported"),
-    "y ~ s(x, k = 2.5)": (SpecError, "k must be a whole number"),
-    "y ~ s(x, k = 2)": (SpecError, "s(x, k = 2) needs k >= 3"),
-    "y ~ s(x, k = 200)": (SpecError, "fewer than its basis dimension k = 200"),
-    "y ~ s(log(x))": (SpecError, "covariate 'log(x)' must be a column name"),
-    "y ~ s(x, z, bs = 'cr')": (SpecError, "s() of several covariates uses the thin plate basis"),
-    "y ~ t2(x)": (SpecError, "t2() is a tensor product of two or more covariates"),
-    "y ~ s(f)": (SpecError, "s(f) needs numbers in column 'f'"),
-    "y ~ s(x) + s(x)": (FormulaSyntaxError, "s(x) appears twice"),
-    "y ~ z:s(x)": (FormulaSyntaxError, "s() and t2() are added to a formula on their own"),
-    "y ~ (1 + s(x) | f)": (FormulaSyntaxError, "s() and t2() are added to a formula on their own"),
-    "y ~ s(x, by = nope)": (SpecError, "nope"),
-}
-
-
-@pytest.mark.parametrize(("formula", "expected"), BAD_FORMULAS.items(), ids=BAD_FORMULAS)
-def test_bad_smooth_terms_are_refused(formula, expected, data, no_compile):
-    error, message = expected
-    with pytest.raises(error) as info:
-        bm.brm(formula, data, chains=1, iter=10, show_progress=False)
-    assert isinstance(info.value, PybrmsError)
-    assert message in str(info.value)
 
 
 def test_unknown_by_level_in_new_rows_is_refused(data):
