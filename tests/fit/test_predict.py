@@ -203,7 +203,8 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
             eta += flat(v, sm.stan("bs")) @ sd[sm.stan("Xs")].T
         for i, _ in sm.numbered:  # s_i_j = sds_i[j] * zs_i_j on columns Zs_i_j
             for j in range(1, int(sd[sm.stan("nb", i)]) + 1):
-                s_ij = flat(v, sm.stan("sds", i))[:, j - 1, np.newaxis] * flat(v, sm.stan("zs", i, j))
+                sds = flat(v, sm.stan("sds", i))[:, j - 1, np.newaxis]
+                s_ij = sds * flat(v, sm.stan("zs", i, j))
                 eta += s_ij @ sd[sm.stan("Zs", i, j)].T
     for g in p.groups:
         J = sd[g.stan("J")] - 1
