@@ -525,6 +525,127 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("horseshoe(1)", "class='b'", "does not correspond to any model parameter"),
     ),
+    # smooth terms s() and t2(): mgcv options pybrms does not build, bad values, data
+    "smooth_basis_unsupported": (
+        lambda: dict(formula="y ~ s(x, bs = 'ps')", data=frame()),
+        SpecError,
+        ('s(x, bs = "ps")', "bs = 'ps' is not supported", "supported: 'tp'"),
+    ),
+    "smooth_option_unsupported": (
+        lambda: dict(formula="y ~ s(x, fx = TRUE)", data=frame()),
+        SpecError,
+        ("option 'fx' is not supported", "supported: k, bs, by"),
+    ),
+    "smooth_order_unsupported": (
+        lambda: dict(formula="y ~ s(x, m = 3)", data=frame()),
+        SpecError,
+        ("s(x, m = 3)", "option 'm' is not supported"),
+    ),
+    "smooth_option_twice": (
+        lambda: dict(formula="y ~ s(x, k = 4, k = 5)", data=frame()),
+        SpecError,
+        ("s(x, k = 4, k = 5)", "option 'k' is given twice"),
+    ),
+    "smooth_option_before_covariate": (
+        lambda: dict(formula="y ~ s(k = 4, x)", data=frame()),
+        SpecError,
+        ("s(k = 4, x)", "covariates come before the named options"),
+    ),
+    "smooth_without_covariate": (
+        lambda: dict(formula="y ~ s()", data=frame()),
+        SpecError,
+        ("s() needs at least one covariate",),
+    ),
+    "smooth_covariate_twice": (
+        lambda: dict(formula="y ~ s(x, x)", data=frame()),
+        SpecError,
+        ("s(x, x)", "a covariate appears twice"),
+    ),
+    "smooth_k_fraction": (
+        lambda: dict(formula="y ~ s(x, k = 2.5)", data=frame()),
+        SpecError,
+        ("s(x, k = 2.5)", "k must be a whole number", "'2.5'"),
+    ),
+    "smooth_k_too_small": (
+        lambda: dict(formula="y ~ s(x, k = 2)", data=frame()),
+        SpecError,
+        ("s(x, k = 2)", "needs k >= 3"),
+    ),
+    "t2_k_too_small": (
+        lambda: dict(formula="y ~ t2(x, z, k = 2)", data=frame()),
+        SpecError,
+        ("t2(x, z, k = 2)", "needs k >= 3"),
+    ),
+    "smooth_k_above_unique_values": (
+        lambda: dict(formula="y ~ s(x, k = 200)", data=frame()),
+        SpecError,
+        ("s(x, k = 200)", "8 unique covariate values", "fewer than its basis dimension k = 200"),
+    ),
+    "smooth_default_k_above_unique_values": (
+        lambda: dict(formula="y ~ s(x)", data=frame()),
+        SpecError,
+        ("s(x)", "8 unique covariate values", "basis dimension k = 10"),
+    ),
+    "smooth_transformed_covariate": (
+        lambda: dict(formula="y ~ s(log(x))", data=frame()),
+        SpecError,
+        ("covariate 'log(x)' must be a column name",),
+    ),
+    "smooth_cr_of_two_covariates": (
+        lambda: dict(formula="y ~ s(x, z, bs = 'cr')", data=frame()),
+        SpecError,
+        ("s() of several covariates uses the thin plate basis", "t2()"),
+    ),
+    "t2_of_one_covariate": (
+        lambda: dict(formula="y ~ t2(x)", data=frame()),
+        SpecError,
+        ("t2(x)", "tensor product of two or more covariates"),
+    ),
+    "smooth_of_strings": (
+        lambda: dict(formula="y ~ s(g)", data=frame()),
+        SpecError,
+        ("s(g) needs numbers in column 'g'", "'a'"),
+    ),
+    "smooth_covariate_inf": (
+        lambda: dict(formula="y ~ s(x, k = 5)", data=frame(x={12: np.inf})),
+        SpecError,
+        ("s(x, k = 5)", "row 12", "has inf in 'x'"),
+    ),
+    "cyclic_smooth_covariate_inf": (
+        lambda: dict(formula="y ~ s(x, bs = 'cc', k = 5)", data=frame(x={11: -np.inf})),
+        SpecError,
+        ("row 11", "has -inf in 'x'"),
+    ),
+    "smooth_twice": (
+        lambda: dict(formula="y ~ s(x) + s(x)", data=frame()),
+        FormulaSyntaxError,
+        ("s(x) appears twice",),
+    ),
+    "smooth_in_interaction": (
+        lambda: dict(formula="y ~ z:s(x)", data=frame()),
+        FormulaSyntaxError,
+        ("s(x) is not allowed here", "s() and t2() are added to a formula on their own"),
+    ),
+    "smooth_in_group_term": (
+        lambda: dict(formula="y ~ (1 + s(x) | g)", data=frame()),
+        FormulaSyntaxError,
+        ("s(x) is not allowed here", "smooths in group-level terms are not supported"),
+    ),
+    "smooth_by_missing_column": (
+        lambda: dict(formula="y ~ s(x, by = nope)", data=frame()),
+        SpecError,
+        ("Column 'nope' is not in the data",),
+    ),
+    "smooth_by_quoted": (
+        lambda: dict(formula="y ~ s(x, k = 5, by = 'g')", data=frame()),
+        SpecError,
+        ("by must be a column name",),
+    ),
+    "smooth_by_is_covariate": (
+        lambda: dict(formula="y ~ s(x, by = x)", data=frame()),
+        SpecError,
+        ("s(x, by = x)", "the by variable 'x' is also a covariate"),
+    ),
 }
 
 

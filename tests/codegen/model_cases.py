@@ -252,6 +252,12 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("hurdle_lognormal", bf("pos0 | weights(w) ~ x", hu="~ z"), "hurdle_lognormal"),
     Case("beta_binomial", bf("bb | trials(n) ~ x + (1 | g)", phi="~ z"), "beta_binomial"),
     Case("geometric", "count ~ x + (1 | g) + offset(o)", "geometric"),
+    # smooths: one per level of a factor by, one in sigma (which has no other term)
+    Case(
+        "gaussian_smooth_by",
+        bf("y ~ x + s(z, k = 5) + s(x, by = f, k = 4) + (1 | g)", sigma="~ s(z, k = 4)"),
+        "gaussian",
+    ),
 )
 
 

@@ -10,6 +10,7 @@ is itself checked against the sampler's ``lp__``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ from pybrms.fit.predict import (
 from pybrms.spec import build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
-from pybrms.spec.terms import FixedEffects, GroupEffects, MonotonicEffects, Offset
+from pybrms.spec.terms import MonotonicEffects, Offset, SmoothTerms
 from pybrms.standata import make_standata
 
 
@@ -95,36 +96,57 @@ def simplex_free(x: np.ndarray) -> np.ndarray:
     return special.logit(z) + np.log(K - np.arange(1, K))
 
 
-def unconstrain(spec: ModelSpec, variables: dict[str, np.ndarray]) -> np.ndarray:
-    """Unconstrained points ``(S, dim)``, following the parameters block of the templates."""
+# One declaration of the parameters block: optional array dims, type, bounds, dims, name.
+_DECLARATION = re.compile(
+    r"(?P<array>array\[.*?\]\s+)?(?P<type>\w+)(?:<(?P<bounds>[^>]*)>)?(?:\[.*\])?\s+(?P<name>\w+);"
+)
+
+
+def parameter_declarations(code: str) -> list[tuple[str, str, str]]:
+    """``(type, bounds, name)`` of each parameter of a Stan program, in declaration order."""
+    block = code.split("\nparameters {\n", 1)[1].split("\n}\n", 1)[0]
+    lines = (line.split("//", 1)[0].strip() for line in block.splitlines())
+    out = []
+    for line in filter(None, lines):
+        match = _DECLARATION.fullmatch(line)
+        assert match, f"unexpected declaration {line!r}"
+        out.append((match["type"], match["bounds"] or "", match["name"]))
+    return out
+
+
+def bounded_free(x: np.ndarray, bounds: str, standata: dict[str, Any]) -> np.ndarray:
+    """Stan's inverse transform of ``<lower=.., upper=..>``; a bound is a number or a
+    data variable."""
+    limits = dict(part.strip().split("=") for part in bounds.split(",") if part.strip())
+    assert set(limits) <= {"lower", "upper"}, f"unexpected bounds <{bounds}>"
+    value = {k: float(standata[v]) if v in standata else float(v) for k, v in limits.items()}
+    lb, ub = value.get("lower"), value.get("upper")
+    if lb is not None and ub is not None:
+        return special.logit((x - lb) / (ub - lb))
+    if lb is not None:
+        return np.log(x - lb)
+    return x if ub is None else np.log(ub - x)
+
+
+def unconstrain(
+    code: str, standata: dict[str, Any], variables: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Unconstrained points ``(S, dim)``: each parameter of the program's parameters
+    block, in declaration order, through Stan's inverse transform of its type."""
     parts = []
-    for term in spec.terms:
-        if isinstance(term, FixedEffects):
-            if term.coefs:
-                parts.append(flat(variables, term.stan("b")))
-            if term.thresholds:
-                x = flat(variables, term.stan("Intercept"))
-                parts.append(np.concatenate([x[:, :1], np.log(np.diff(x, axis=1))], axis=1))
-            elif term.intercept:
-                parts.append(flat(variables, term.stan("Intercept"))[:, np.newaxis])
-        elif isinstance(term, MonotonicEffects):
-            parts += [simplex_free(flat(variables, term.stan("simo", k))) for k in term.ks]
-            parts.append(flat(variables, term.stan("bsp")))
-        elif isinstance(term, GroupEffects):
-            parts.append(np.log(flat(variables, term.stan("sd"))))
-            z = flat(variables, term.stan("z"))
-            if term.has_cor:  # matrix[M, N]: column-major
-                parts.append(np.swapaxes(z, 1, 2).reshape(len(z), -1))
-                parts.append(cholesky_corr_free(flat(variables, term.stan("L"))))
-            else:  # array[M] vector[N]
-                parts.append(z.reshape(len(z), -1))
-    for d in spec.scalar_dpars:
-        x = flat(variables, d.name)
-        if d.lb is not None and d.ub is not None:
-            x = special.logit((x - d.lb) / (d.ub - d.lb))
-        elif d.lb is not None:
-            x = np.log(x - d.lb)
-        parts.append(x[:, np.newaxis])
+    for kind, bounds, name in parameter_declarations(code):
+        x = flat(variables, name)
+        if kind == "simplex":
+            parts.append(simplex_free(x))
+        elif kind == "cholesky_factor_corr":
+            parts.append(cholesky_corr_free(x))
+        elif kind == "ordered":
+            parts.append(np.concatenate([x[:, :1], np.log(np.diff(x, axis=1))], axis=1))
+        else:
+            assert kind in ("real", "vector", "matrix"), f"unexpected type {kind!r} of {name}"
+            if kind == "matrix":  # Stan orders a matrix's elements column by column
+                x = np.swapaxes(x, 1, 2)
+            parts.append(bounded_free(x.reshape(len(x), -1), bounds, standata))
     return np.concatenate(parts, axis=1)
 
 
@@ -136,7 +158,7 @@ def subset(variables: dict[str, np.ndarray], draws: slice) -> dict[str, np.ndarr
 def test_unconstrain_reproduces_lp(fit: Fit):
     """The test's own transform is right: log_prob at the draws' points equals lp__."""
     some = slice(0, 100, 25)
-    points = unconstrain(fit.spec, subset(fit.variables, some))
+    points = unconstrain(fit.model.stan_code, fit.standata, subset(fit.variables, some))
     assert points.shape[1] == fit.model.num_unconstrained(fit.standata)
     lp = fit.model.log_prob(fit.standata, points, jacobian=True).lp
     np.testing.assert_allclose(lp, fit.draws.column("lp__")[0, some], rtol=1e-7)
@@ -146,7 +168,7 @@ def test_unconstrain_reproduces_lp(fit: Fit):
 def test_log_lik_sums_to_stan_likelihood(fit: Fit):
     some = slice(0, 100, 5)
     variables = subset(fit.variables, some)
-    points = unconstrain(fit.spec, variables)
+    points = unconstrain(fit.model.stan_code, fit.standata, variables)
     with_lik = fit.model.log_prob(fit.standata, points, jacobian=False).lp
     prior_only = fit.model.log_prob({**fit.standata, "prior_only": 1}, points, jacobian=False).lp
     got = log_lik(fit.spec, variables).sum(axis=1)
@@ -176,6 +198,14 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
             D = sd[mo.stan("Jmo")][k - 1]
             effect = np.stack([D * simo[:, :i].sum(axis=1) for i in codes], axis=1)
             eta += flat(v, mo.stan("bsp"))[:, k - 1, np.newaxis] * effect
+    for sm in (t for t in p.terms if isinstance(t, SmoothTerms)):
+        if sm.stan("Ks") in sd:
+            eta += flat(v, sm.stan("bs")) @ sd[sm.stan("Xs")].T
+        for i, _ in sm.numbered:  # s_i_j = sds_i[j] * zs_i_j on columns Zs_i_j
+            for j in range(1, int(sd[sm.stan("nb", i)]) + 1):
+                sds = flat(v, sm.stan("sds", i))[:, j - 1, np.newaxis]
+                s_ij = sds * flat(v, sm.stan("zs", i, j))
+                eta += s_ij @ sd[sm.stan("Zs", i, j)].T
     for g in p.groups:
         J = sd[g.stan("J")] - 1
         for r, z in zip(g.r, g.Z, strict=True):
@@ -696,7 +726,7 @@ def test_log_lik_of_addition_terms_sums_to_stan_likelihood(addition_fit: Fit):
     fit = addition_fit
     some = slice(0, 60, 6)
     variables = subset(fit.variables, some)
-    points = unconstrain(fit.spec, variables)
+    points = unconstrain(fit.model.stan_code, fit.standata, variables)
     lp = fit.model.log_prob(fit.standata, points, jacobian=True).lp
     np.testing.assert_allclose(lp, fit.draws.column("lp__")[0, some], rtol=1e-7)
     with_lik = fit.model.log_prob(fit.standata, points, jacobian=False).lp

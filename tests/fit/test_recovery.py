@@ -25,7 +25,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import special, stats
+from scipy import interpolate, special, stats
 from scipy.special import expit, logit
 
 import pybrms as bm
@@ -678,6 +678,36 @@ def geometric_log() -> Case:
     return Case("y ~ x", "geometric", df, {"b_Intercept": 0.5, "b_x": 0.4})
 
 
+def natural_spline_knots(x: np.ndarray, k: int) -> np.ndarray:
+    """The knots of mgcv's ``cr`` basis of dimension ``k``: quantiles of the unique values."""
+    return np.quantile(np.unique(x), np.linspace(0, 1, k))
+
+
+def gaussian_smooth_cr() -> Case:
+    """A curve inside the span of ``s(x, bs = "cr", k = 6)``: the natural cubic spline
+    through its knots. mgcv's constraint makes the smooth sum to 0 over the rows, so
+    the intercept is 1 plus the curve's mean over the rows."""
+    rng, df = base(28, n=100)
+    knots = natural_spline_knots(df["x"].to_numpy(), 6)
+    curve = interpolate.CubicSpline(knots, np.sin(1.5 * knots), bc_type="natural")(df["x"])
+    df["y"] = 1.0 + curve + 0.5 * df["z"] + rng.normal(0, 0.4, size=len(df))
+    return Case(
+        "y ~ z + s(x, bs = 'cr', k = 6)",
+        "gaussian",
+        df,
+        {"b_Intercept": 1.0 + curve.mean(), "b_z": 0.5, "sigma": 0.4},
+    )
+
+
+def gaussian_smooth_by_factor() -> Case:
+    """One thin plate smooth per level of c (a line, a bump, a wave), next to a slope."""
+    rng, df = base(29, n=150)
+    x, level = df["x"].to_numpy(), codes(df["c"])
+    curves = np.stack([0.6 * x, np.exp(-(x**2)), np.sin(2 * x)])
+    df["y"] = curves[level, np.arange(len(df))] + 0.5 * df["z"] + rng.normal(0, 0.4, len(df))
+    return Case("y ~ c + z + s(x, by = c, k = 5)", "gaussian", df, {"b_z": 0.5, "sigma": 0.4})
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -724,6 +754,8 @@ CASES = {
         hurdle_lognormal_group,
         beta_binomial_phi,
         geometric_log,
+        gaussian_smooth_cr,
+        gaussian_smooth_by_factor,
     )
 }
 
@@ -748,7 +780,7 @@ def _scale(parameter: str) -> tuple[str, Any]:
 def z_score(values: np.ndarray, truth: float) -> tuple[float, float, float]:
     """(z, posterior sd, MCSE of the mean) of ``truth`` for ``(chains, draws)`` values."""
     sd = float(values.std(ddof=1))
-    mcse = np.asarray(az.mcse(values, method="mean")).item()
+    mcse = np.asarray(az.mcse(values, method="mean")).item()  # a scalar or a 1-array
     return (float(values.mean()) - truth) / np.hypot(sd, mcse), sd, mcse
 
 

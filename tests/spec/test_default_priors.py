@@ -531,3 +531,63 @@ def test_statements_depend_on_which_rows_set_priors_not_on_their_values(epilepsy
     assert codes[0] == codes[1]
     assert "lprior += normal_lpdf(b[1] | b_1_prior_mu, b_1_prior_sigma);" in codes[0]
     assert "lprior += normal_lpdf(b[2] | b_2_prior_mu, b_2_prior_sigma);" in codes[0]
+
+
+# Smooths (brms's prior_sm): a "b" row per unpenalized column (Xs), then "sds" with
+# the default scale prior (student_t(3, 0, scale of the response), as "sd") and one
+# row per term, coef as R deparses it; a smooth in sigma gets dpar "sigma" rows.
+def _vectorized(cls: str, coef: str, dpar: str = "") -> tuple[str, ...]:
+    return ("(flat)", cls, coef, dpar, "0" if cls == "sds" else "", "(vectorized)")
+
+
+SMOOTH_PRIORS = {
+    "poisson_s": (
+        "count ~ zAge + s(zBase) + (1 | patient)",
+        "poisson",
+        [
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "zAge"),
+            _vectorized("b", "szBase_1"),
+            ("student_t(3, 0, 2.5)", "sds", "", "", "0", "default"),
+            _vectorized("sds", "s(zBase)"),
+        ],
+    ),
+    "gaussian_t2_and_sigma_by_factor": (
+        bf("count ~ s(zAge, k = 5) + t2(zBase, Age, k = 4)", sigma="~ s(zBase, by = Trt, k = 4)"),
+        "gaussian",
+        [
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "szAge_1"),
+            *(_vectorized("b", f"t2zBaseAge_{k}") for k in (1, 2, 3)),
+            ("student_t(3, 0, 4.4)", "sds", "", "", "0", "default"),
+            _vectorized("sds", "s(zAge, k = 5)"),
+            _vectorized("sds", "t2(zBase, Age, k = 4)"),
+            ("(flat)", "b", "", "sigma", "", "default"),
+            _vectorized("b", "szBase:Trt0_1", "sigma"),
+            _vectorized("b", "szBase:Trt1_1", "sigma"),
+            ("student_t(3, 0, 4.4)", "sds", "", "sigma", "0", "default"),
+            _vectorized("sds", "s(zBase, by = Trt, k = 4)", "sigma"),
+        ],
+    ),
+    # a numeric by: no centering constraint, so cr's whole null space is unpenalized
+    "poisson_numeric_by": (
+        "count ~ s(zBase, by = zAge, bs = 'cr', k = 5)",
+        "poisson",
+        [
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "szBase:zAge_1"),
+            _vectorized("b", "szBase:zAge_2"),
+            ("student_t(3, 0, 2.5)", "sds", "", "", "0", "default"),
+            _vectorized("sds", 's(zBase, by = zAge, bs = "cr", k = 5)'),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SMOOTH_PRIORS.values(), ids=SMOOTH_PRIORS.keys())
+def test_smooth_default_priors(epilepsy, case):
+    formula, fam, expected = case
+    table = get_prior(formula, epilepsy, fam)
+    rows = table[table["class"].isin(["b", "sds"])]
+    columns = ["prior", "class", "coef", "dpar", "lb", "source"]
+    assert [tuple(r) for r in rows[columns].to_numpy()] == expected

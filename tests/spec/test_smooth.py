@@ -1,16 +1,18 @@
-"""Smooth terms s() and t2(): brms's data, names, priors and Stan code, new rows,
-bad inputs, and a fit that recovers a curve."""
+"""Smooth terms s() and t2(): brms's data, names and Stan code, new rows,
+and a fit that recovers a curve (bad inputs: tests/test_bad_inputs.py)."""
 
 from __future__ import annotations
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.interpolate import CubicSpline
 
 import pybrms as bm
 from pybrms import threading
 from pybrms.codegen import render
-from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
+from pybrms.errors import SpecError
 from pybrms.fit.predict import linear_predictors
 from pybrms.formula import bf
 from pybrms.spec import build_spec
@@ -78,19 +80,6 @@ def test_standata_and_names_are_brms(data):
     assert (bs.label, bs.section.heading) == ("sx_1", "Population-Level Effects")
 
 
-def test_default_priors_are_brms(data):
-    table = build_spec("y ~ s(x)", data).priors.to_frame()
-    rows = list(zip(table["prior"], table["class"], table["coef"], table["lb"], strict=True))
-    assert rows[0][1:3] == ("Intercept", "")
-    assert rows[1:] == [
-        ("(flat)", "b", "", ""),
-        ("(flat)", "b", "sx_1", ""),
-        ("student_t(3, 0, 2.5)", "sds", "", "0"),
-        ("(flat)", "sds", "s(x)", "0"),  # (vectorized): inherits the class row
-        ("student_t(3, 0, 2.5)", "sigma", "", "0"),
-    ]
-
-
 @pytest.mark.parametrize("threads", [None, threading(2)], ids=["plain", "threaded"])
 def test_stan_code_is_brms(data, threads):
     code = render(build_spec(bf("y ~ s(x, k = 5)", sigma="~ t2(x, z, k = 4)"), data), threads)
@@ -115,36 +104,6 @@ def test_new_rows_at_fitted_values_equal_fitted_rows(data):
     fitted = linear_predictors(spec, variables)["mu"]
     new = linear_predictors(spec, variables, data.iloc[::-1].reset_index(drop=True))["mu"]
     np.testing.assert_allclose(new, fitted[:, ::-1], atol=1e-10)
-
-
-BAD_FORMULAS = {
-    "y ~ s(x, bs = 'ps')": (SpecError, "bs = 'ps' is not supported by pybrms; supported: 'tp'"),
-    "y ~ s(x, fx = TRUE)": (
-        SpecError,
-        "option 'fx' is not supported by pybrms; supported: k, bs, by",
-    ),
-    "y ~ s(x, m = 3)": (SpecError, "s(x, m = 3): option 'm' is not supported"),
-    "y ~ s(x, k = 2.5)": (SpecError, "k must be a whole number"),
-    "y ~ s(x, k = 2)": (SpecError, "s(x, k = 2) needs k >= 3"),
-    "y ~ s(x, k = 200)": (SpecError, "fewer than its basis dimension k = 200"),
-    "y ~ s(log(x))": (SpecError, "covariate 'log(x)' must be a column name"),
-    "y ~ s(x, z, bs = 'cr')": (SpecError, "s() of several covariates uses the thin plate basis"),
-    "y ~ t2(x)": (SpecError, "t2() is a tensor product of two or more covariates"),
-    "y ~ s(f)": (SpecError, "s(f) needs numbers in column 'f'"),
-    "y ~ s(x) + s(x)": (FormulaSyntaxError, "s(x) appears twice"),
-    "y ~ z:s(x)": (FormulaSyntaxError, "s() and t2() are added to a formula on their own"),
-    "y ~ (1 + s(x) | f)": (FormulaSyntaxError, "s() and t2() are added to a formula on their own"),
-    "y ~ s(x, by = nope)": (SpecError, "nope"),
-}
-
-
-@pytest.mark.parametrize(("formula", "expected"), BAD_FORMULAS.items(), ids=BAD_FORMULAS)
-def test_bad_smooth_terms_are_refused(formula, expected, data, no_compile):
-    error, message = expected
-    with pytest.raises(error) as info:
-        bm.brm(formula, data, chains=1, iter=10, show_progress=False)
-    assert isinstance(info.value, PybrmsError)
-    assert message in str(info.value)
 
 
 def test_unknown_by_level_in_new_rows_is_refused(data):
@@ -176,3 +135,107 @@ def test_fit_recovers_the_curve(curve_fit, data):
     np.testing.assert_allclose(again, fitted, atol=1e-8)
     summary = curve_fit.summary()
     assert "sds(sx_1)" in str(summary)
+
+
+def z_scores(draws: np.ndarray, chains: int, truth: np.ndarray) -> np.ndarray:
+    """|mean - truth| / sqrt(sd^2 + mcse^2) per column of chain-major ``draws``."""
+    by_chain = draws.reshape(chains, -1, draws.shape[1])
+    mcse = np.array(
+        [np.asarray(az.mcse(by_chain[:, :, i], method="mean")).item() for i in range(len(truth))]
+    )
+    return np.abs(draws.mean(axis=0) - truth) / np.hypot(draws.std(axis=0, ddof=1), mcse)
+
+
+@pytest.fixture(scope="module")
+def spline_data() -> tuple[pd.DataFrame, CubicSpline]:
+    """y = 1 + g(x) + 0.5 z + noise, g a natural cubic spline through the knots of
+    ``s(x, bs = "cr", k = 6)`` (mgcv's quantiles of the unique x): inside the basis."""
+    rng = np.random.default_rng(11)
+    n = 100
+    x, z = rng.uniform(0, 3, n), rng.normal(size=n)
+    knots = np.quantile(np.unique(x), np.linspace(0, 1, 6))
+    g = CubicSpline(knots, np.sin(2 * knots), bc_type="natural")
+    y = 1 + g(x) + 0.5 * z + rng.normal(0, 0.3, n)
+    return pd.DataFrame({"x": x, "z": z, "y": y}), g
+
+
+@pytest.fixture(scope="module")
+def spline_fit(spline_data):
+    data, _ = spline_data
+    formula = "y ~ z + s(x, bs = 'cr', k = 6)"
+    return bm.brm(formula, data, chains=2, iter=1000, seed=5, show_progress=False)
+
+
+@pytest.mark.stan
+def test_conditional_effects_follow_the_curve(spline_fit, spline_data):
+    """conditional_effects() varies x over its range with z at its mean; the curve is
+    within 5 standard errors (posterior sd and MCSE) of the truth, which the basis
+    can represent exactly, everywhere on the grid."""
+    data, g = spline_data
+    effects = spline_fit.conditional_effects("x", robust=False)["x"]
+    grid = effects[["x", "z"]]
+    assert len(grid) == 100 and grid["x"].iloc[[0, -1]].tolist() == [data.x.min(), data.x.max()]
+    np.testing.assert_allclose(grid["z"], data["z"].mean())
+    draws = spline_fit.posterior_epred(newdata=grid)
+    np.testing.assert_allclose(effects["estimate__"], draws.mean(axis=0))
+    truth = 1 + g(grid["x"].to_numpy()) + 0.5 * data["z"].mean()
+    z = z_scores(draws, 2, truth)
+    assert (z < 5).all(), z.max()
+
+
+@pytest.mark.stan
+@pytest.mark.parametrize("name", ["curve_fit", "spline_fit"], ids=["tp", "cr"])
+def test_predictions_beyond_the_data_extrapolate_linearly(name, request):
+    """As mgcv's tp and cr bases: finite beyond the fitted range, and a straight line
+    there (zero second differences of every draw's linear predictor)."""
+    fit = request.getfixturevalue(name)
+    x = fit.spec.data["x"]
+    step = 0.25
+    below = x.min() - step * np.arange(1, 6)[::-1]
+    above = x.max() + step * np.arange(1, 6)
+    for outside in (below, above):
+        eta = fit.posterior_linpred(newdata=pd.DataFrame({"x": outside, "z": 0.0}))
+        assert np.isfinite(eta).all()
+        scale = np.abs(eta).max()
+        np.testing.assert_allclose(np.diff(eta, 2, axis=1), 0, atol=1e-9 * scale)
+
+
+def test_cyclic_predictions_wrap_around(data):
+    """mgcv's cc basis wraps new values into the knot range: a period apart, equal."""
+    spec = build_spec("y ~ s(x, bs = 'cc', k = 6)", data)
+    sd = make_standata(spec)
+    rng = np.random.default_rng(2)
+    variables = {"b_Intercept": rng.normal(size=(1, 3))}
+    variables["s_1_1"] = rng.normal(size=(1, 3, int(sd["knots_1"][0])))
+    width = data["x"].max() - data["x"].min()
+    inside = np.linspace(data["x"].min(), data["x"].max(), 7)[1:-1]
+    new = pd.DataFrame({"x": np.concatenate([inside, inside - width, inside + 2 * width])})
+    eta = linear_predictors(spec, variables, new)["mu"].reshape(3, 3, -1)
+    np.testing.assert_allclose(eta[:, 1], eta[:, 0], atol=1e-10)
+    np.testing.assert_allclose(eta[:, 2], eta[:, 0], atol=1e-10)
+
+
+@pytest.fixture(scope="module")
+def sigma_smooth_fit():
+    """Noise sd exp(-1 + 0.5 z): log-linear in z, in the unpenalized span of s(z)."""
+    rng = np.random.default_rng(13)
+    n = 100
+    x, z = rng.uniform(0, 3, n), rng.uniform(-2, 2, n)
+    y = np.sin(2 * x) + np.exp(-1 + 0.5 * z) * rng.normal(size=n)
+    data = pd.DataFrame({"x": x, "z": z, "y": y})
+    formula = bf("y ~ s(x, k = 5)", sigma="~ s(z, k = 5)")
+    return bm.brm(formula, data, chains=2, iter=1000, seed=7, show_progress=False)
+
+
+@pytest.mark.stan
+def test_smooth_in_sigma_takes_brms_names_and_recovers_sigma(sigma_smooth_fit):
+    fit = sigma_smooth_fit
+    columns = list(fit.draws_frame().columns)
+    for name in ("bs_sx_1", "sds_sx_1", "bs_sigma_sz_1", "sds_sigma_sz_1", "s_sigma_sz_1[1]"):
+        assert name in columns, name
+    summary = str(fit.summary())
+    assert "sigma_sz_1" in summary and "sds(sigma_sz_1)" in summary
+    grid = pd.DataFrame({"x": 1.5, "z": np.linspace(-1.8, 1.8, 7)})
+    log_sigma = fit.posterior_linpred(newdata=grid, dpar="sigma")
+    z = z_scores(log_sigma, 2, -1 + 0.5 * grid["z"].to_numpy())
+    assert (z < 5).all(), z

@@ -111,7 +111,7 @@ def _numeric(column: pd.Series, call: SmoothCall, name: str) -> np.ndarray:
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise SpecError(
-            f"{call.term}: {row_label(column.index, pos)} has {values[pos]!r} in {name!r}; "
+            f"{call.term}: {row_label(column.index, pos)} has {values[pos]} in {name!r}; "
             "a smooth needs finite numbers."
         )
     return values

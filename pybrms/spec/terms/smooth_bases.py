@@ -195,7 +195,8 @@ class ThinPlate(Basis):
         if k is None:
             k = M + (8, 27, 100)[min(d, 3) - 1]
         if k < M + 1:
-            raise SpecError(f"{what} needs k >= {M + 1} (the thin plate basis of {d} covariates).")
+            covariates = "1 covariate" if d == 1 else f"{d} covariates"
+            raise SpecError(f"{what} needs k >= {M + 1} (the thin plate basis of {covariates}).")
         shift = x.mean(axis=0)
         knots = np.unique(x - shift, axis=0)
         if len(knots) > TP_MAX_KNOTS:
