@@ -1,6 +1,6 @@
 """brms's special terms that pybrms does not support yet, and the error that says so.
 
-brms gives meaning to calls such as ``s(x)``, ``gp(x)`` or ``y | mi() ~ x``
+brms gives meaning to calls such as ``s(x)``, ``me(x, sdx)`` or ``y | mi() ~ x``
 that are not transforms of data. A formula using one fails here, at parse
 time and whatever the data's column names, instead of reaching formulaic (which
 would evaluate ``cs(x)`` as its own cubic spline, and report ``s(x)`` as an
@@ -22,7 +22,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
     {
         "s": "smooth",
         "t2": "tensor-product smooth",
-        "gp": "Gaussian process",
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
         "cs": "category-specific effect",
@@ -60,7 +59,7 @@ NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
 SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
-    "offset(), monotonic effects (mo(x)), "
+    "offset(), monotonic effects (mo(x)), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
     "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
 )

@@ -30,6 +30,7 @@ from pybrms.formula.ast import (
     tokens_to_ast,
 )
 from pybrms.formula.expressions import expression_columns, python_code
+from pybrms.formula.gp import GpCall, gp_call
 from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
 from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
 
@@ -187,6 +188,8 @@ class FormulaTerms:
         Group-level terms, nested groupings expanded, in the order written.
     monotonic : tuple of str
         Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
+    gps : tuple of GpCall
+        The ``gp(...)`` terms, in the order written.
     variables : frozenset of str
         Every data column the formula refers to (response, additions, fixed,
         groups, offsets), for missing-value handling and unknown-column errors.
@@ -199,6 +202,7 @@ class FormulaTerms:
     offsets: tuple[str, ...] = ()
     groups: tuple[GroupTerm, ...] = ()
     monotonic: tuple[str, ...] = ()
+    gps: tuple[GpCall, ...] = ()
     variables: frozenset[str] = frozenset()
 
 
@@ -283,6 +287,7 @@ _CALL_KINDS = {
     **dict.fromkeys(NOT_YET_TERMS, "not yet"),
     "offset": "offset",
     "mo": "monotonic",
+    "gp": "gp",
     "gr": "gr",
     **dict.fromkeys(ADDITIONS, "addition"),
 }
@@ -293,6 +298,8 @@ _KIND_USAGE = {
     "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
     "monotonic": "mo() is added to a formula on its own, e.g. y ~ x + mo(income); "
     "interactions with mo() and mo() in group-level terms are not supported yet",
+    "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
+    "interactions with gp() and gp() in group-level terms are not supported",
     "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
@@ -339,7 +346,9 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         _check_dpar_lhs(lhs, dpar, source)
     elif lhs:
         response, variables = _response(lhs[0], source)
-    predictor = _Predictor(source, frozenset({"number", "fixed", "group", "offset", "monotonic"}))
+    predictor = _Predictor(
+        source, frozenset({"number", "fixed", "group", "offset", "monotonic", "gp"})
+    )
     predictor.add(rhs)
     return FormulaTerms(
         source=source,
@@ -349,6 +358,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
         monotonic=tuple(predictor.monotonic),
+        gps=tuple(predictor.gps),
         variables=frozenset(variables | predictor.variables),
     )
 
@@ -617,6 +627,7 @@ class _Predictor:
         self.parts: list[str] = []
         self.offsets: list[str] = []
         self.monotonic: list[str] = []
+        self.gps: list[GpCall] = []
         self.groups: list[GroupTerm] = []
         self.variables: set[str] = set()
 
@@ -669,6 +680,19 @@ class _Predictor:
         self.monotonic.append(expr)
         self.variables |= _python_variables(expr, args[0].span, self.source)
 
+    def add_gp(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "gp()", self.source)
+        term = gp_call(node, self.source)
+        if any(g.covariates == term.covariates and g.by == term.by for g in self.gps):
+            raise syntax_error(self.source, node.span, f"{term.text} appears twice")
+        self.gps.append(term)
+        for arg in node.token.args:
+            if arg.keyword is None:
+                expr = python_code(arg.text)
+                self.variables |= _python_variables(expr, arg.span, self.source)
+        if term.by is not None:
+            self.variables.add(term.by)
+
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)
         terms, variables = _group_terms(node, self.source)
@@ -682,6 +706,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "fixed": _Predictor.add_fixed,
     "offset": _Predictor.add_offset,
     "monotonic": _Predictor.add_monotonic,
+    "gp": _Predictor.add_gp,
     "group": _Predictor.add_group,
 }
 

@@ -44,6 +44,7 @@ from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
 from pybrms.spec.terms import (
     FixedEffects,
+    GaussianProcess,
     GroupEffects,
     MonotonicEffects,
     Offset,
@@ -58,9 +59,20 @@ __all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
 FormulaLike = str | BrmsFormula
 FamilyLike = str | BoundFamily
 
-# brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, family
-# parameters, Intercept, simo_, r_.
-_NAME_ORDER = {"b": 0, "bsp": 1, "sd": 2, "cor": 3, "Intercept": 5, "simo": 6, "r": 7}
+# brms's order of variables in a fit (reorder_pars): b_, bsp_, sd_, cor_, sdgp_,
+# lscale_, family parameters, Intercept, simo_, r_, zgp_.
+_NAME_ORDER = {
+    "b": 0,
+    "bsp": 1,
+    "sd": 2,
+    "cor": 3,
+    "sdgp": 3.6,
+    "lscale": 3.7,
+    "Intercept": 5,
+    "simo": 6,
+    "r": 7,
+    "zgp": 7.6,
+}
 
 
 def build_spec(
@@ -365,7 +377,10 @@ def _predictor(
     monotonic = None
     if terms.monotonic:
         monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
-    found: tuple[Term | None, ...] = (fixed, monotonic, offset, *groups)
+    gps = tuple(
+        GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
+    )
+    found: tuple[Term | None, ...] = (fixed, monotonic, *gps, offset, *groups)
     return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
 
 

@@ -1,7 +1,8 @@
 """One class per term kind; each answers the questions of :class:`~pybrms.spec.terms.base.Term`.
 
 Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
-(:mod:`~pybrms.spec.terms.monotonic`), offsets (:mod:`~pybrms.spec.terms.offset`)
+(:mod:`~pybrms.spec.terms.monotonic`), Gaussian processes
+(:mod:`~pybrms.spec.terms.gp`), offsets (:mod:`~pybrms.spec.terms.offset`)
 and group-level effects (:mod:`~pybrms.spec.terms.group`); each has its template
 in ``templates/terms/<kind>.stan.j2``.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from pybrms.spec.terms.base import EtaPart, PriorDefaults, RowRequest, StanArg, Term
 from pybrms.spec.terms.fixed import FixedEffects
+from pybrms.spec.terms.gp import GaussianProcess
 from pybrms.spec.terms.group import GroupEffects
 from pybrms.spec.terms.monotonic import MonotonicEffects
 from pybrms.spec.terms.offset import Offset
@@ -17,6 +19,7 @@ from pybrms.spec.terms.offset import Offset
 __all__ = [
     "EtaPart",
     "FixedEffects",
+    "GaussianProcess",
     "GroupEffects",
     "MonotonicEffects",
     "Offset",
