@@ -162,6 +162,12 @@ CASES: tuple[Case, ...] = (
     Case("beta_binomial_weights", "bb | trials(n) + weights(w) ~ x + (1 | g)", "beta_binomial"),
     Case("beta_binomial_scalar_phi", "bb | trials(n) ~ x", family("beta_binomial", link="probit")),
     Case("geometric_sqrt", "count ~ x + (1 | g)", family("geometric", link="sqrt")),
+    Case("gaussian_gp", "y ~ x + gp(z) + gp(x, k = 10)", "gaussian"),
+    Case(
+        "poisson_gp_2d_by",
+        "count ~ gp(x, z, k = 4, iso = FALSE, c = c(1.2, 1.5)) + gp(o, by = w, gr = FALSE)",
+        "poisson",
+    ),
 )
 
 
@@ -247,6 +253,15 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("hurdle_lognormal", bf("pos0 | weights(w) ~ x", hu="~ z"), "hurdle_lognormal"),
     Case("beta_binomial", bf("bb | trials(n) ~ x + (1 | g)", phi="~ z"), "beta_binomial"),
     Case("geometric", "count ~ x + (1 | g) + offset(o)", "geometric"),
+    # Gaussian processes in mu (exact, intercept folded into it) and in sigma
+    # (approximate, two dimensions, numeric by): computed outside partial_log_lik
+    Case(
+        "gaussian_gp",
+        bf(
+            "y ~ x + gp(z) + (1 | g)", sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)"
+        ),
+        "gaussian",
+    ),
 )
 
 

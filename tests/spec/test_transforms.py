@@ -151,13 +151,12 @@ NOT_YET = {
     "y ~ s(x)": "s",
     "y ~ x + s(x, k = 5)": "s",
     "y ~ t2(x, z)": "t2",
-    "y ~ gp(x)": "gp",
     "y ~ me(x, z)": "me",
     "y ~ mi(x)": "mi",
     "y ~ cs(x)": "cs",  # category-specific, not formulaic's cubic spline
     "y ~ x + (1 | mm(g, f))": "mm",
     "y ~ I(s(x))": "s",
-    "y ~ offset(gp(x))": "gp",
+    "y ~ offset(me(x, z))": "me",
     "y ~ x + ar(time = z, p = 1)": "ar",
     "y ~ x + ma(z)": "ma",
     "y ~ x + arma(p = 1, q = 1)": "arma",
@@ -185,8 +184,8 @@ def test_brms_terms_not_supported_yet_are_refused_by_name(
 
 
 def test_brms_terms_are_refused_in_distributional_formulas(data, no_compile) -> None:
-    with pytest.raises(SpecError, match=r"brms term 'gp\(\)' \(Gaussian process\)"):
-        bm.brm(bm.bf("y ~ x", sigma="~ gp(x)"), data, show_progress=False)
+    with pytest.raises(SpecError, match=r"brms term 'me\(\)' \(measurement-error predictor\)"):
+        bm.brm(bm.bf("y ~ x", sigma="~ me(x, z)"), data, show_progress=False)
 
 
 @pytest.mark.parametrize("option", ["by = f", "dist = 'student'", "cov = A"])

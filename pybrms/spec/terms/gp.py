@@ -67,15 +67,16 @@ class GpRows:
     Attributes
     ----------
     index
-        0-based latent point of each row.
-    points
-        Scaled covariates of the latent points of new data; None for the fitted rows.
+        0-based point of each row: the fitted latent points first, then ``new``.
+    new
+        Scaled covariates of the points of new data that are not fitted latent points
+        ``(n_new, D)``.
     weights
         The numeric ``by`` variable of each row, or None.
     """
 
     index: np.ndarray
-    points: np.ndarray | None
+    new: np.ndarray
     weights: np.ndarray | None
 
 
@@ -349,16 +350,21 @@ class GaussianProcess(Term):
     # --- post-processing ----------------------------------------------------
 
     def rows(self, request: RowRequest) -> GpRows:
-        """The latent point of each fitted row, or the scaled latent points of
-        ``newdata`` (distinct values with ``gr = TRUE``, as in the fit)."""
+        """The latent point of each fitted row or row of ``newdata``; points of new
+        data that are not fitted points are listed in ``new`` (scaled as in the fit)."""
         if request.newdata is None:
-            return GpRows(self.J - 1, None, self.weights)
+            return GpRows(self.J - 1, np.empty((0, self.D)), self.weights)
         newdata = request.newdata
         check_columns(newdata, [c for c in self.call.variables if c.isidentifier()])
         X = _covariates(self.call, newdata, "newdata ")
         weights = None if self.call.by is None else _by_values(self.call, newdata)
-        points, index = _latent_points(X, self.call.gr)
-        return GpRows(index, points / self.dmax, weights)
+        points, index = _latent_points(X / self.dmax, self.call.gr)
+        # a fitted point keeps its fitted value: the GP's conditional there is degenerate
+        fitted = {tuple(p): k for k, p in enumerate(self.points)}
+        new = [tuple(p) for p in points if tuple(p) not in fitted]
+        position = fitted | {p: len(self.points) + k for k, p in enumerate(dict.fromkeys(new))}
+        where = np.array([position[tuple(p)] for p in points], dtype=np.int64)
+        return GpRows(where[index], np.array(list(dict.fromkeys(new))).reshape(-1, self.D), weights)
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
         """The GP at each row's point over draws, times ``by`` if numeric."""
@@ -367,13 +373,13 @@ class GaussianProcess(Term):
         lscale = draws_of(variables, self.stan("lscale"))
         z = draws_of(variables, self.stan("zgp"))
         if self.approximate:
-            points = self.points if rows.points is None else rows.points
-            basis, slambda = self._basis(points)
+            basis, slambda = self._basis(np.concatenate([self.points, rows.new]))
             f = (np.sqrt(spd_exp_quad(slambda, sdgp, lscale)) * z) @ basis.T
         else:
             f = exact_gp(self.points, sdgp, lscale, z)
-            if rows.points is not None:
-                f = conditional_draws(self.points, f, rows.points, sdgp, lscale, rng)
+            if len(rows.new):
+                new = conditional_draws(self.points, f, rows.new, sdgp, lscale, rng)
+                f = np.concatenate([f, new], axis=1)
         out = f[:, rows.index]
         return out if rows.weights is None else out * rows.weights
 
