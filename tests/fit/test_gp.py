@@ -57,7 +57,9 @@ def _curve(fit: bm.BrmsFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Posterior mean, sd and MCSE of the mean of the curve on the grid."""
     draws = np.asarray(fit.posterior_epred(newdata=pd.DataFrame({"x": GRID})), dtype=float)
     chains = draws.reshape(2, -1, len(GRID))
-    mcse = np.array([float(az.mcse(chains[:, :, k])) for k in range(len(GRID))])
+    mcse = np.array(
+        [np.asarray(az.mcse(chains[:, :, k], method="mean")).item() for k in range(len(GRID))]
+    )
     return draws.mean(axis=0), draws.std(axis=0), mcse
 
 
