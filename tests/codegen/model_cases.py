@@ -253,12 +253,15 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("hurdle_lognormal", bf("pos0 | weights(w) ~ x", hu="~ z"), "hurdle_lognormal"),
     Case("beta_binomial", bf("bb | trials(n) ~ x + (1 | g)", phi="~ z"), "beta_binomial"),
     Case("geometric", "count ~ x + (1 | g) + offset(o)", "geometric"),
-    # Gaussian processes in mu (exact, intercept folded into it) and in sigma
-    # (approximate, two dimensions, numeric by): computed outside partial_log_lik
+    # Gaussian processes in mu (exact, at the 4 distinct values of ord, intercept folded
+    # into it) and in sigma (approximate, two dimensions, numeric by): computed outside
+    # partial_log_lik. The exact GP has few, distant points: at many close points its
+    # Cholesky factor amplifies the 6 digits of the CSV draws beyond these tolerances.
     Case(
         "gaussian_gp",
         bf(
-            "y ~ x + gp(z) + (1 | g)", sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)"
+            "y ~ x + gp(ord) + (1 | g)",
+            sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)",
         ),
         "gaussian",
     ),
