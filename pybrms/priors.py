@@ -81,7 +81,17 @@ DISTRIBUTIONS: Mapping[str, int] = {name: len(args) for name, args in _ARGUMENTS
 
 #: Parameter classes a prior can be set on, as in brms, besides the distributional
 #: parameters of the families (``sigma``, ``shape``, ``zi``, ...).
-CLASSES: tuple[str, ...] = ("b", "Intercept", "sd", "cor", "L", "simo", "sds")
+CLASSES: tuple[str, ...] = (
+    "b",
+    "Intercept",
+    "sd",
+    "cor",
+    "L",
+    "simo",
+    "sds",
+    "sdgp",
+    "lscale",
+)
 
 # Correlation priors and the classes they belong to: each needs the other.
 _CORRELATION_DISTRIBUTIONS = frozenset({"lkj", "lkj_corr_cholesky"})

@@ -646,6 +646,91 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("s(x, by = x)", "the by variable 'x' is also a covariate"),
     ),
+    # Gaussian processes gp()
+    "gp_covariate_not_numeric": (
+        lambda: dict(formula="y ~ gp(g)", data=frame()),
+        SpecError,
+        ("Covariate 'g'", "gp(g)", "must be numeric", "'a'"),
+    ),
+    "gp_covariate_inf": (
+        lambda: dict(formula="y ~ gp(x)", data=frame(x={12: np.inf})),
+        SpecError,
+        ("Covariate 'x'", "gp(x)", "row 12", "inf"),
+    ),
+    "gp_one_distinct_value": (
+        lambda: dict(formula="y ~ gp(w)", data=frame()),
+        SpecError,
+        ("gp(w)", "two distinct values"),
+    ),
+    "gp_unsupported_kernel": (
+        lambda: dict(formula='y ~ gp(x, cov = "matern32")', data=frame()),
+        FormulaSyntaxError,
+        ("'matern32' is not a supported GP covariance kernel", "supported: exp_quad"),
+    ),
+    "gp_unknown_kernel": (
+        lambda: dict(formula='y ~ gp(x, cov = "cosine")', data=frame()),
+        FormulaSyntaxError,
+        ("'cosine'", "supported: exp_quad"),
+    ),
+    "gp_k_zero": (
+        lambda: dict(formula="y ~ gp(x, k = 0)", data=frame()),
+        FormulaSyntaxError,
+        ("k of gp()", "positive whole number", "'0'"),
+    ),
+    "gp_k_fraction": (
+        lambda: dict(formula="y ~ gp(x, k = 2.5)", data=frame()),
+        FormulaSyntaxError,
+        ("k of gp()", "'2.5'"),
+    ),
+    "gp_c_negative": (
+        lambda: dict(formula="y ~ gp(x, k = 5, c = -1)", data=frame()),
+        FormulaSyntaxError,
+        ("c of gp()", "positive"),
+    ),
+    "gp_c_length": (
+        lambda: dict(formula="y ~ gp(x, z, k = 5, c = c(1.2, 1.3, 1.4))", data=frame()),
+        FormulaSyntaxError,
+        ("c of gp()", "one per covariate (2)"),
+    ),
+    "gp_unknown_option": (
+        lambda: dict(formula="y ~ gp(x, lengthscale = 2)", data=frame()),
+        FormulaSyntaxError,
+        ("gp() has no argument 'lengthscale'", "by, k, cov"),
+    ),
+    "gp_flag_not_logical": (
+        lambda: dict(formula="y ~ gp(x, z, iso = maybe)", data=frame()),
+        FormulaSyntaxError,
+        ("iso of gp() must be TRUE or FALSE", "'maybe'"),
+    ),
+    "gp_factor_by": (
+        lambda: dict(formula="y ~ gp(x, by = g)", data=frame()),
+        SpecError,
+        ("by = g", "gp(x, by = g)", "factor 'by'", "not supported yet"),
+    ),
+    "gp_no_covariate": (
+        lambda: dict(formula="y ~ gp(k = 5)", data=frame()),
+        FormulaSyntaxError,
+        ("gp() needs at least one covariate",),
+    ),
+    "gp_in_group_term": (
+        lambda: dict(formula="y ~ (gp(x) | g)", data=frame()),
+        FormulaSyntaxError,
+        ("gp(x) is not allowed here", "on its own"),
+    ),
+    "gp_missing_column": (
+        lambda: dict(formula="y ~ gp(x, q)", data=frame()),
+        SpecError,
+        ("'q'",),
+    ),
+    "lscale_prior_unknown_coef": (
+        lambda: dict(
+            formula="y ~ gp(x)",
+            data=frame(),
+            prior=bm.prior("inv_gamma(2, 1)", class_="lscale", coef="gpz"),
+        ),
+        SpecError,
+        ("class='lscale', coef='gpz'", "does not correspond", "class='lscale', coef='gpx'"),
+    ),
 }
 
 

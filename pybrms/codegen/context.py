@@ -69,6 +69,7 @@ class LocalVector:
 
     ``rowwise``, when set, is then added to row ``n`` in a loop over rows (brms's
     special terms), and ``inverse``, the inverse link, applied after the loop.
+    ``comment`` describes a vector computed once in the model block.
     """
 
     name: str
@@ -76,6 +77,7 @@ class LocalVector:
     value: str
     rowwise: str = ""
     inverse: str = ""
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,12 @@ class _Fold:
     @property
     def local(self) -> LocalVector:
         r = self.group.value.name
-        return LocalVector(f"{self.intercept}_{r}", self.group.size, f"{self.intercept} + {r}")
+        return LocalVector(
+            f"{self.intercept}_{r}",
+            self.group.size,
+            f"{self.intercept} + {r}",
+            comment="intercepts added to group-level effects once per level, not once per row",
+        )
 
 
 def _folds(spec: ModelSpec) -> dict[str, _Fold]:
@@ -271,8 +278,14 @@ def _folds(spec: ModelSpec) -> dict[str, _Fold]:
 
 def shared_locals(spec: ModelSpec) -> tuple[LocalVector, ...]:
     """Vectors of parameters the likelihood reads, computed once in the model block
-    (and passed to ``partial_log_lik`` in the threaded program): the folded intercepts."""
-    return tuple(fold.local for fold in _folds(spec).values())
+    (and passed to ``partial_log_lik`` in the threaded program): the terms' own
+    (:meth:`~pybrms.spec.terms.Term.model_locals`), then the folded intercepts."""
+    terms = tuple(
+        LocalVector(v.name, v.size, v.value, comment=v.comment)
+        for t in spec.terms
+        for v in t.model_locals()
+    )
+    return terms + tuple(fold.local for fold in _folds(spec).values())
 
 
 def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:

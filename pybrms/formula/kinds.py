@@ -1,6 +1,6 @@
 """brms's special terms that pybrms does not support yet, and the error that says so.
 
-brms gives meaning to calls such as ``s(x)``, ``gp(x)`` or ``y | mi() ~ x``
+brms gives meaning to calls such as ``s(x)``, ``me(x, sdx)`` or ``y | mi() ~ x``
 that are not transforms of data. A formula using one fails here, at parse
 time and whatever the data's column names, instead of reaching formulaic (which
 would evaluate ``cs(x)`` as its own cubic spline, and report ``s(x)`` as an
@@ -21,6 +21,8 @@ __all__ = ["NOT_YET_ADDITIONS", "NOT_YET_TERMS", "SUPPORTED", "not_yet"]
 NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
     {
         "gp": "Gaussian process",
+        "s": "smooth",
+        "t2": "tensor-product smooth",
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
         "cs": "category-specific effect",
@@ -59,7 +61,7 @@ SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
     "offset(), monotonic effects (mo(x)), smooths (s(x), s(x, z), t2(x, z) with k, "
-    "bs = 'tp', 'cr' or 'cc', by), "
+    "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
     "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
 )

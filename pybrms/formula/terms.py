@@ -30,6 +30,7 @@ from pybrms.formula.ast import (
     tokens_to_ast,
 )
 from pybrms.formula.expressions import expression_columns, python_code
+from pybrms.formula.gp import GpCall, gp_call
 from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
 from pybrms.formula.smooths import SmoothCall, smooth_call
 from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
@@ -190,6 +191,8 @@ class FormulaTerms:
         Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
+    gps : tuple of GpCall
+        The ``gp(...)`` terms, in the order written.
     variables : frozenset of str
         Every data column the formula refers to (response, additions, fixed,
         groups, offsets), for missing-value handling and unknown-column errors.
@@ -203,6 +206,7 @@ class FormulaTerms:
     groups: tuple[GroupTerm, ...] = ()
     monotonic: tuple[str, ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
+    gps: tuple[GpCall, ...] = ()
     variables: frozenset[str] = frozenset()
 
 
@@ -289,6 +293,7 @@ _CALL_KINDS = {
     "mo": "monotonic",
     "s": "smooth",
     "t2": "smooth",
+    "gp": "gp",
     "gr": "gr",
     **dict.fromkeys(ADDITIONS, "addition"),
 }
@@ -301,6 +306,8 @@ _KIND_USAGE = {
     "interactions with mo() and mo() in group-level terms are not supported yet",
     "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
     "interactions with them and smooths in group-level terms are not supported",
+    "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
+    "interactions with gp() and gp() in group-level terms are not supported",
     "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
@@ -348,7 +355,8 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
     elif lhs:
         response, variables = _response(lhs[0], source)
     predictor = _Predictor(
-        source, frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth"})
+        source,
+        frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth", "gp"}),
     )
     predictor.add(rhs)
     return FormulaTerms(
@@ -360,6 +368,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         groups=tuple(predictor.groups),
         monotonic=tuple(predictor.monotonic),
         smooths=tuple(predictor.smooths),
+        gps=tuple(predictor.gps),
         variables=frozenset(variables | predictor.variables),
     )
 
@@ -629,6 +638,7 @@ class _Predictor:
         self.offsets: list[str] = []
         self.monotonic: list[str] = []
         self.smooths: list[SmoothCall] = []
+        self.gps: list[GpCall] = []
         self.groups: list[GroupTerm] = []
         self.variables: set[str] = set()
 
@@ -692,6 +702,19 @@ class _Predictor:
         self.smooths.append(call)
         self.variables |= {*call.covariates, *([call.by] if call.by else [])}
 
+    def add_gp(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "gp()", self.source)
+        term = gp_call(node, self.source)
+        if any(g.covariates == term.covariates and g.by == term.by for g in self.gps):
+            raise syntax_error(self.source, node.span, f"{term.text} appears twice")
+        self.gps.append(term)
+        for arg in node.token.args:
+            if arg.keyword is None:
+                expr = python_code(arg.text)
+                self.variables |= _python_variables(expr, arg.span, self.source)
+        if term.by is not None:
+            self.variables.add(term.by)
+
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)
         terms, variables = _group_terms(node, self.source)
@@ -706,6 +729,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "offset": _Predictor.add_offset,
     "monotonic": _Predictor.add_monotonic,
     "smooth": _Predictor.add_smooth,
+    "gp": _Predictor.add_gp,
     "group": _Predictor.add_group,
 }
 

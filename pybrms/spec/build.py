@@ -45,6 +45,7 @@ from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_samp
 from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
     FixedEffects,
+    GaussianProcess,
     GroupEffects,
     MonotonicEffects,
     Offset,
@@ -387,7 +388,10 @@ def _predictor(
     if terms.monotonic:
         monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
     smooth = SmoothTerms.from_data(dpar, terms.smooths, data) if terms.smooths else None
-    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, offset, *groups)
+    gps = tuple(
+        GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
+    )
+    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups)
     return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
 
 

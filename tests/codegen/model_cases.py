@@ -167,6 +167,12 @@ CASES: tuple[Case, ...] = (
         bf("y ~ x + s(z, k = 5) + (1 | g)", sigma="~ t2(x, z, k = 4)"),
         "gaussian",
     ),
+    Case("gaussian_gp", "y ~ x + gp(z) + gp(x, k = 10)", "gaussian"),
+    Case(
+        "poisson_gp_2d_by",
+        "count ~ gp(x, z, k = 4, iso = FALSE, c = c(1.2, 1.5)) + gp(o, by = w, gr = FALSE)",
+        "poisson",
+    ),
 )
 
 
@@ -256,6 +262,18 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case(
         "gaussian_smooth_by",
         bf("y ~ x + s(z, k = 5) + s(x, by = f, k = 4) + (1 | g)", sigma="~ s(z, k = 4)"),
+        "gaussian",
+    ),
+    # Gaussian processes in mu (exact, at the 4 distinct values of ord, intercept folded
+    # into it) and in sigma (approximate, two dimensions, numeric by): computed outside
+    # partial_log_lik. The exact GP has few, distant points: at many close points its
+    # Cholesky factor amplifies the 6 digits of the CSV draws beyond these tolerances.
+    Case(
+        "gaussian_gp",
+        bf(
+            "y ~ x + gp(ord) + (1 | g)",
+            sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)",
+        ),
         "gaussian",
     ),
 )

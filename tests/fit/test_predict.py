@@ -35,7 +35,7 @@ from pybrms.fit.predict import (
 from pybrms.spec import build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
-from pybrms.spec.terms import MonotonicEffects, Offset, SmoothTerms
+from pybrms.spec.terms import GaussianProcess, MonotonicEffects, Offset, SmoothTerms
 from pybrms.standata import make_standata
 
 
@@ -206,11 +206,35 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
                 sds = flat(v, sm.stan("sds", i))[:, j - 1, np.newaxis]
                 s_ij = sds * flat(v, sm.stan("zs", i, j))
                 eta += s_ij @ sd[sm.stan("Zs", i, j)].T
+    for gp in (t for t in p.terms if isinstance(t, GaussianProcess)):
+        eta += stan_gp(gp, sd, v)
     for g in p.groups:
         J = sd[g.stan("J")] - 1
         for r, z in zip(g.r, g.Z, strict=True):
             eta += flat(v, r)[:, J] * sd[z]
     return eta
+
+
+def stan_gp(gp: GaussianProcess, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.ndarray:
+    """A GP as brms's Stan functions compute it: exact, ``chol(K + 1e-12 I) zgp`` with the
+    exponentiated-quadratic ``K``; approximate, the basis times ``sqrt(spd) .* zgp``."""
+    sdgp, lscale, z = (flat(v, gp.stan(n)) for n in ("sdgp", "lscale", "zgp"))
+    out = []
+    for s in range(len(z)):
+        if gp.approximate:
+            slambda = sd[gp.stan("slambda")]
+            D = slambda.shape[1]
+            ls = np.broadcast_to(lscale[s], D)
+            spd = sdgp[s, 0] ** 2 * np.sqrt(2 * np.pi) ** D * ls.prod()
+            spd = spd * np.exp(-0.5 * ((ls * slambda) ** 2).sum(axis=1))
+            out.append(sd[gp.stan("Xgp")] @ (np.sqrt(spd) * z[s]))
+        else:
+            x = sd[gp.stan("Xgp")]
+            sq = ((x[:, np.newaxis, :] - x[np.newaxis, :, :]) / lscale[s]) ** 2
+            K = sdgp[s, 0] ** 2 * np.exp(-0.5 * sq.sum(axis=-1)) + 1e-12 * np.eye(len(x))
+            out.append(np.linalg.cholesky(K) @ z[s])
+    f = np.array(out)[:, sd[gp.stan("Jgp")] - 1]
+    return f * sd[gp.stan("Cgp")] if gp.stan("Cgp") in sd else f
 
 
 def neg_binomial_2_log(y: np.ndarray, eta: np.ndarray, log_phi: np.ndarray) -> np.ndarray:

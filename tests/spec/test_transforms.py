@@ -148,13 +148,12 @@ def test_poly_predictions_on_newdata_use_the_fitted_polynomials() -> None:
 
 # Every brms special term pybrms does not support yet: (formula, term named in the error).
 NOT_YET = {
-    "y ~ gp(x)": "gp",
     "y ~ me(x, z)": "me",
     "y ~ mi(x)": "mi",
     "y ~ cs(x)": "cs",  # category-specific, not formulaic's cubic spline
     "y ~ x + (1 | mm(g, f))": "mm",
-    "y ~ I(gp(x))": "gp",
-    "y ~ offset(gp(x))": "gp",
+    "y ~ I(me(x, z))": "me",
+    "y ~ offset(me(x, z))": "me",
     "y ~ x + ar(time = z, p = 1)": "ar",
     "y ~ x + ma(z)": "ma",
     "y ~ x + arma(p = 1, q = 1)": "arma",
@@ -182,8 +181,8 @@ def test_brms_terms_not_supported_yet_are_refused_by_name(
 
 
 def test_brms_terms_are_refused_in_distributional_formulas(data, no_compile) -> None:
-    with pytest.raises(SpecError, match=r"brms term 'gp\(\)' \(Gaussian process\)"):
-        bm.brm(bm.bf("y ~ x", sigma="~ gp(x)"), data, show_progress=False)
+    with pytest.raises(SpecError, match=r"brms term 'me\(\)' \(measurement-error predictor\)"):
+        bm.brm(bm.bf("y ~ x", sigma="~ me(x, z)"), data, show_progress=False)
 
 
 @pytest.mark.parametrize("option", ["by = f", "dist = 'student'", "cov = A"])

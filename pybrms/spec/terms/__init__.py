@@ -2,7 +2,8 @@
 
 Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
 (:mod:`~pybrms.spec.terms.monotonic`), smooths (:mod:`~pybrms.spec.terms.smooth`),
-offsets (:mod:`~pybrms.spec.terms.offset`) and group-level effects
+Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
+(:mod:`~pybrms.spec.terms.offset`) and group-level effects
 (:mod:`~pybrms.spec.terms.group`); each has its template in
 ``templates/terms/<kind>.stan.j2``.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pybrms.spec.terms.base import EtaPart, PriorDefaults, RowRequest, StanArg, Term
 from pybrms.spec.terms.fixed import FixedEffects
+from pybrms.spec.terms.gp import GaussianProcess
 from pybrms.spec.terms.group import GroupEffects
 from pybrms.spec.terms.monotonic import MonotonicEffects
 from pybrms.spec.terms.offset import Offset
@@ -19,6 +21,7 @@ from pybrms.spec.terms.smooth import SmoothTerms
 __all__ = [
     "EtaPart",
     "FixedEffects",
+    "GaussianProcess",
     "GroupEffects",
     "MonotonicEffects",
     "Offset",

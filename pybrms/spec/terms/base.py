@@ -9,8 +9,9 @@ same questions and never asks which kind a term is:
   :meth:`Term.prior_standata` for data its priors decide), what it adds to the
   linear predictor as Stan variables (:meth:`Term.eta_parts`, from which codegen
   writes the likelihood and derives the ``partial_log_lik`` signature), other
-  arguments of the likelihood (:meth:`Term.likelihood_args`), the functions files
-  it needs (:meth:`Term.functions`), and its template's macros;
+  arguments of the likelihood (:meth:`Term.likelihood_args`), vectors the model
+  block computes before the likelihood (:meth:`Term.model_locals`), the functions
+  files it needs (:meth:`Term.functions`), and its template's macros;
 * the prior table: its rows (:meth:`Term.prior_rows_of`) and the Stan variables
   they govern (:meth:`Term.prior_targets`);
 * the names table: its brms output names, summary rows and ArviZ dims
@@ -37,6 +38,7 @@ from pybrms.spec.names import ParName
 
 __all__ = [
     "EtaPart",
+    "ModelLocal",
     "PriorDefaults",
     "RowRequest",
     "SAMPLE_NEW_LEVELS",
@@ -109,6 +111,26 @@ class EtaPart:
         """Every variable the part reads: data first, then parameters."""
         found = (self.data, self.weight, *self.extra, self.value)
         return tuple(a for a in found if a is not None)
+
+
+@dataclass(frozen=True)
+class ModelLocal:
+    """A vector the model block computes from parameters before the likelihood:
+    ``vector[size] name = value;`` (brms's ``model_no_pll_def``: in the threaded
+    program, outside ``partial_log_lik``, which receives it when an eta part reads it).
+
+    Attributes
+    ----------
+    name, size, value
+        The Stan variable, its length and its Stan expression.
+    comment
+        What it is, printed above it.
+    """
+
+    name: str
+    size: str
+    value: str
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -228,6 +250,11 @@ class Term(ABC):
     def likelihood_args(self) -> dict[str, StanArg]:
         """Arguments of the family's likelihood besides the dpars (ordinal thresholds)."""
         return {}
+
+    def model_locals(self) -> tuple[ModelLocal, ...]:
+        """Vectors computed once before the likelihood, in order (a Gaussian process at
+        its points), which the term's eta parts may read."""
+        return ()
 
     def sliced_index(self) -> StanArg | None:
         """An integer array over rows that ``reduce_sum`` may slice, if the term has one."""
