@@ -190,7 +190,9 @@ def conditional_effects(
         )
         draws = getattr(fit, method)(grid, re_formula=re_formula, allow_new_levels=True, **kwargs)
         if categorical:
-            out[f"{parts[0]}:{CATEGORIES}"] = _by_category(grid, draws, tail, robust)
+            out[f"{parts[0]}:{CATEGORIES}"] = _by_category(
+                grid, draws, tail, robust, fit.spec.response.categories
+            )
             continue
         if draws.ndim == 3:
             # brms's ordinal_probs_continuous: the expected category 1..K
@@ -231,13 +233,14 @@ def _summary(draws: np.ndarray, tail: float, robust: bool) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _by_category(grid: pd.DataFrame, draws: np.ndarray, tail: float, robust: bool) -> pd.DataFrame:
-    """One block of rows per category, category ``k`` in ``cats__`` and ``effect2__``."""
-    categories = np.arange(1, draws.shape[2] + 1)
+def _by_category(
+    grid: pd.DataFrame, draws: np.ndarray, tail: float, robust: bool, categories: Sequence[str]
+) -> pd.DataFrame:
+    """One block of rows per category, its label in ``cats__`` and ``effect2__``."""
     blocks = []
-    for k in categories:
-        block = grid.assign(**{CATEGORIES: k})
-        blocks.append(pd.concat([block, _summary(draws[:, :, k - 1], tail, robust)], axis=1))
+    for k, label in enumerate(categories):
+        block = grid.assign(**{CATEGORIES: label})
+        blocks.append(pd.concat([block, _summary(draws[:, :, k], tail, robust)], axis=1))
     table = pd.concat(blocks, ignore_index=True)
     table[CATEGORIES] = pd.Categorical(table[CATEGORIES], categories=categories)
     table["effect2__"] = table[CATEGORIES]

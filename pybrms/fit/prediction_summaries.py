@@ -77,7 +77,8 @@ def fitted(
         draws = fit.posterior_linpred(
             newdata, transform=scale == "response", dpar=dpar or "mu", **kwargs
         )
-    return rows_frame(draws, _row_index(fit, newdata), summary, robust, probs)
+    index = _row_index(fit, newdata)
+    return rows_frame(draws, index, summary, robust, probs, fit.spec.response.categories)
 
 
 def predict(
@@ -103,7 +104,8 @@ def predict(
     if summary and fit.spec.response.nthres:
         categories = np.arange(1, fit.spec.response.nthres + 2)
         shares = (draws[:, :, np.newaxis] == categories).mean(axis=0)
-        return pd.DataFrame(shares, index=index, columns=[f"P(Y = {k})" for k in categories])
+        labels = fit.spec.response.categories
+        return pd.DataFrame(shares, index=index, columns=[f"P(Y = {c})" for c in labels])
     return rows_frame(draws, index, summary, robust, probs)
 
 
@@ -168,8 +170,12 @@ def rows_frame(
     summary: bool,
     robust: bool = False,
     probs: Sequence[float] = PROBS,
+    categories: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Draws ``(S, N)`` or ``(S, N, K)`` -> brms's per-row table, or the draws as a frame.
+
+    The blocks of ``(S, N, K)`` draws are ``P(Y = <label>)`` with the labels of
+    ``categories`` (default ``1``..``K``).
 
     Examples
     --------
@@ -182,9 +188,10 @@ def rows_frame(
         frame = pd.DataFrame(draws, columns=index)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="draw")
         return summarize_draws(frame, probs, robust) if summary else frame
+    labels = categories or [str(k) for k in range(1, draws.shape[2] + 1)]
     blocks = {
-        f"P(Y = {k + 1})": rows_frame(draws[:, :, k], index, summary, robust, probs)
-        for k in range(draws.shape[2])
+        f"P(Y = {label})": rows_frame(draws[:, :, k], index, summary, robust, probs)
+        for k, label in enumerate(labels)
     }
     return pd.concat(blocks, axis=1)
 

@@ -272,7 +272,9 @@ def response_from_data(
     if family.ordinal:
         values = _ordinal_codes(raw, where, data.index, nthres)
         nthres = int(values.max()) - 1 if nthres is None else nthres
-        return Response(expr, values, weights=weights, nthres=nthres)
+        labels = raw.categories if isinstance(raw, pd.Categorical) else range(1, nthres + 2)
+        categories = tuple(str(label) for label in labels)[: nthres + 1]
+        return Response(expr, values, weights=weights, nthres=nthres, categories=categories)
     y = numeric(raw, f"response {expr!r}")
     check_finite(y, where, data.index)
     assert family.support.outside is not None  # only ordinal responses have none

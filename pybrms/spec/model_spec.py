@@ -55,6 +55,9 @@ class Response:
     lb, ub
         Truncation bounds of ``trunc()`` per row; None for a side without a
         finite bound.
+    categories
+        Labels of the ordinal categories 1..K: the levels of an ordered
+        Categorical response, else ``"1"``, ..., ``"K"`` (brms's ``P(Y = <label>)``).
     """
 
     expr: str
@@ -69,6 +72,7 @@ class Response:
     rcens: np.ndarray | None = None
     lb: np.ndarray | None = None
     ub: np.ndarray | None = None
+    categories: tuple[str, ...] = ()
 
     @property
     def truncated(self) -> bool:

@@ -20,6 +20,8 @@ import pybrms as bm
 sys.path.insert(0, str(Path(__file__).parent))  # the tests import simulated.py
 from simulated import simulate  # noqa: E402
 
+SEVERITY = ["none", "mild", "moderate", "severe"]  # labels of ord = 1..4
+
 matplotlib.use("Agg")
 
 
@@ -62,8 +64,10 @@ def poisson_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
 
 @pytest.fixture(scope="session")
 def ordinal_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
-    """A cumulative model of four categories, for category probabilities."""
-    return _fit("ord ~ x + f", toolbox_data, "cumulative")
+    """A cumulative model of four labelled categories (an ordered Categorical response,
+    whose labels brms's tables show), for category probabilities."""
+    labelled = pd.Categorical.from_codes(toolbox_data["ord"] - 1, SEVERITY, ordered=True)
+    return _fit("ord ~ x + f", toolbox_data.assign(ord=labelled), "cumulative")
 
 
 @pytest.fixture(autouse=True)

@@ -102,18 +102,19 @@ def test_categorical_gives_each_category_probability(ordinal_fit):
     ce = ordinal_fit.conditional_effects("x", categorical=True, robust=False)
     assert list(ce) == ["x:cats__"]
     table = ce["x:cats__"]
-    assert len(table) == 400 and list(table["cats__"].cat.categories) == [1, 2, 3, 4]
+    labels = ["none", "mild", "moderate", "severe"]  # the response's levels, as brms
+    assert len(table) == 400 and list(table["cats__"].cat.categories) == labels
     assert (table["effect2__"] == table["cats__"]).all()
-    first = table[table["cats__"] == 1]
+    first = table[table["cats__"] == "none"]
     epred = ordinal_fit.posterior_epred(first[["x", "f"]])
-    for k in range(4):
-        rows = table[table["cats__"] == k + 1]
+    for k, label in enumerate(labels):
+        rows = table[table["cats__"] == label]
         np.testing.assert_allclose(rows["estimate__"], epred[:, :, k].mean(axis=0))
     # mean probabilities of the categories sum to one at every x
     sums = table.groupby("effect1__")["estimate__"].sum()
     np.testing.assert_allclose(sums, 1.0)
     # the latent effect of x is positive: the last category grows with x
-    last = table[table["cats__"] == 4]["estimate__"].to_numpy()
+    last = table[table["cats__"] == "severe"]["estimate__"].to_numpy()
     assert last[-1] > last[0]
     figure = ce.plot()
     (ax,) = figure.axes

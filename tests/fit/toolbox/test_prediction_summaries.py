@@ -111,3 +111,16 @@ def test_count_model_predictions(poisson_fit):
     assert draws.shape == (3, 80) and np.issubdtype(draws.dtype, np.integer)
     linear = poisson_fit.fitted(scale="linear")
     np.testing.assert_allclose(linear["Estimate"], poisson_fit.posterior_linpred().mean(axis=0))
+
+
+def test_ordinal_tables_name_the_response_levels(ordinal_fit):
+    """brms's ``P(Y = <level>)`` columns, for an ordered Categorical response."""
+    rows = ordinal_fit.spec.data.iloc[:5]
+    names = [f"P(Y = {level})" for level in ("none", "mild", "moderate", "severe")]
+    fitted = ordinal_fit.fitted(rows)
+    assert list(fitted.columns.get_level_values(0).unique()) == names
+    epred = ordinal_fit.posterior_epred(rows)
+    np.testing.assert_allclose(fitted["P(Y = mild)"]["Estimate"], epred[:, :, 1].mean(axis=0))
+    predicted = ordinal_fit.predict(rows)
+    assert list(predicted.columns) == names
+    np.testing.assert_allclose(predicted.sum(axis=1), 1.0)
