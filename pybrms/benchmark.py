@@ -74,7 +74,8 @@ def benchmark_threading(
     """
     settings = [(c, g) for c, g in itertools.product(cores, grainsize)]
     rows = []
-    model = compile_model(render(fit.spec, Threading(1, static=static)), show_progress=False)
+    code = render(fit.spec, Threading(1, static=static), normalize=fit.settings.normalize)
+    model = compile_model(code, show_progress=False)
     for n_iter, _, (threads, size) in itertools.product(iter, range(repeats), settings):
         threading = Threading(threads, grainsize=size, static=static)
         data = make_standata(fit.spec, threading)
@@ -104,7 +105,8 @@ def benchmark_reference(
     --------
     >>> benchmark_reference(fit, iter=[100])  # doctest: +SKIP
     """
-    model = compile_model(render(fit.spec, None), show_progress=False)
+    code = render(fit.spec, None, normalize=fit.settings.normalize)
+    model = compile_model(code, show_progress=False)
     data = make_standata(fit.spec, None)
     rows = [
         {"iter": n, **_timed_run(model, data, fit, n, seed, threads=Threading(1))}

@@ -37,6 +37,7 @@ def brm(
     control: Mapping[str, Any] | None = None,
     backend: BackendName = "auto",
     parallel: Parallel = "threads",
+    normalize: bool = True,
     data_name: str | None = None,
     show_progress: bool = True,
 ) -> BrmsFit:
@@ -82,6 +83,12 @@ def brm(
         resolved once, and ``update()`` stays on the fit's backend.
     parallel
         ``"threads"`` (all chains in one process) or ``"processes"`` (one per chain).
+    normalize
+        As brms: True (the default) keeps the normalizing constants of the
+        likelihood; False writes it with Stan's ``_lupmf``/``_lupdf``, which drop
+        them (``lgamma(Y + 1)`` per row of a Poisson model, for instance), so each
+        gradient costs less. The posterior is the same; ``lp__`` differs by a
+        constant. Priors in ``lprior`` stay normalized (see docs/backends.md).
     data_name
         Name shown in the summary; defaults to ``"data"``.
     show_progress
@@ -124,9 +131,10 @@ def brm(
         init=init,
         control=control,
         parallel=parallel,
+        normalize=normalize,
     )  # sampler arguments fail here, before the compile
     spec = build_spec(formula, data, family, prior, sample_prior)
-    program = StanProgram(render(spec, settings.threads), backend)
+    program = StanProgram(render(spec, settings.threads, normalize=normalize), backend)
     return sample(
         spec, program, settings, data_name=data_name or "data", show_progress=show_progress
     )

@@ -30,6 +30,7 @@ def write_stan(
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
     *,
+    normalize: bool = True,
     name: str = "model",
     overwrite: bool = False,
 ) -> tuple[Path, Path]:
@@ -44,7 +45,7 @@ def write_stan(
     ----------
     model_dir
         The folder, created if missing.
-    formula, data, family, prior, sample_prior
+    formula, data, family, prior, sample_prior, normalize
         As for :func:`pybrms.brm`.
     threads
         A :func:`pybrms.threading` value writes the ``reduce_sum`` program, and the
@@ -81,7 +82,7 @@ def write_stan(
                 raise OutputFileError(f"{str(target)!r} exists; pass overwrite=True to replace it")
     spec = build_spec(formula, data, family, prior, sample_prior)
     contents = (
-        render(spec, threads).encode(),
+        render(spec, threads, normalize=normalize).encode(),
         stanio.dump_stan_json(make_standata(spec, threads)).encode(),
     )
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ def stancode(
     prior: Priors | None = None,
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
+    normalize: bool = True,
 ) -> str:
     """The Stan program :func:`pybrms.brm` would compile, as brms's ``stancode()``.
 
@@ -30,6 +31,8 @@ def stancode(
         As for :func:`pybrms.spec.build_spec`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program, or None.
+    normalize
+        As in :func:`pybrms.brm`.
 
     Returns
     -------
@@ -44,4 +47,5 @@ def stancode(
       if (!prior_only) {
         target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
-    return render(build_spec(formula, data, family, prior, sample_prior), threads)
+    spec = build_spec(formula, data, family, prior, sample_prior)
+    return render(spec, threads, normalize=normalize)

@@ -359,7 +359,27 @@ def _data_type(spec: ModelSpec) -> str:
     return "array[] int" if spec.family.family.discrete else "vector"
 
 
-def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
+def density_suffixes(spec: ModelSpec, normalize: bool) -> dict[str, str]:
+    """The suffixes of the likelihood's density calls, ``{"lpmf": ..., "lpdf": ...}``:
+    Stan's ``_lupmf``/``_lupdf`` with ``normalize=False``, which drop the terms that
+    do not depend on parameters (such as ``lgamma(Y + 1)`` of the Poisson density)
+    when the sampler asks for the log density up to a constant; the family's density
+    stays normalized where brms always normalizes it (``StanLikelihood.normalized``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pybrms.spec import build_spec
+    >>> spec = build_spec("y ~ 1", pd.DataFrame({"y": [1, 0, 3]}), "poisson")
+    >>> density_suffixes(spec, normalize=False)
+    {'lpmf': 'lupmf', 'lpdf': 'lupdf'}
+    """
+    if normalize or spec.likelihood.normalized:
+        return {"lpmf": "lpmf", "lpdf": "lpdf"}
+    return {"lpmf": "lupmf", "lpdf": "lupdf"}
+
+
+def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     family = spec.family.family
     response = spec.response
     stan = spec.likelihood
@@ -428,6 +448,7 @@ def _likelihood(spec: ModelSpec, pos: Position) -> Likelihood:
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
+        out |= density_suffixes(spec, normalize)
         if glm:
             return out | glm_args | {"dist": stan.glm[spec.family.link.name].name}
         if response.se is not None and response.se_sigma:
@@ -571,7 +592,9 @@ def _functions(spec: ModelSpec) -> list[str]:
     return [f"functions/{f}" for f in dict.fromkeys(files)]
 
 
-def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
+def render_context(
+    spec: ModelSpec, *, static: bool = False, normalize: bool = True
+) -> dict[str, Any]:
     """The template context for ``spec``; the same for the plain and threaded programs.
 
     Parameters
@@ -580,6 +603,11 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         The model.
     static
         Use ``reduce_sum_static`` in the threaded program.
+    normalize
+        As brms's ``normalize``: False writes the likelihood and the group-level
+        effects' standard normal prior with ``_lupmf``/``_lupdf`` (see
+        :func:`density_suffixes`), and calls the partial sum of the threaded
+        program as ``partial_log_lik_lupmf``, so that they drop their constants.
 
     Returns
     -------
@@ -596,7 +624,7 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
     """
     family = spec.family.family
     sliced = sliced_variable(spec)
-    threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name))
+    threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name), normalize)
     shared = [a for a in threaded.reads if a.name != sliced.name]
     ctx: dict[str, Any] = {
         "version": __version__,
@@ -621,12 +649,17 @@ def render_context(spec: ModelSpec, *, static: bool = False) -> dict[str, Any]:
         "family_name": family.name,
         "link_name": spec.family.link.name,
         "shared_locals": shared_locals(spec),
-        "plain": _likelihood(spec, Position(threaded=False)),
+        "plain": _likelihood(spec, Position(threaded=False), normalize),
         "threaded": threaded,
         "sliced": sliced,
         "pll_signature": ", ".join(a.signature for a in shared),
         "pll_call": ", ".join(a.name for a in shared),
         "reduce": "reduce_sum_static" if static else "reduce_sum",
+        # brms's comments: "likelihood including constants" or "... not including ..."
+        "constants_comment": "including constants" if normalize else "not including constants",
+        "partial_log_lik": "partial_log_lik_lpmf" if normalize else "partial_log_lik_lupmf",
+        # the group-level effects' std_normal prior (lprior stays normalized, see docs)
+        "lpdf": "lpdf" if normalize else "lupdf",
     }
     ctx["ctx"] = ctx
     return ctx

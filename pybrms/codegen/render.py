@@ -57,7 +57,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(spec: ModelSpec, threading: Threading | None = None) -> str:
+def render(spec: ModelSpec, threading: Threading | None = None, *, normalize: bool = True) -> str:
     """The Stan program for ``spec``.
 
     Parameters
@@ -71,6 +71,10 @@ def render(spec: ModelSpec, threading: Threading | None = None) -> str:
         ``reduce_sum`` (``reduce_sum_static`` if ``threading.static``). Threads
         and grainsize are run-time settings and data, so they do not change the
         program.
+    normalize
+        As brms's ``normalize``: False writes the likelihood with ``_lupmf``/``_lupdf``
+        so that it drops its constants (see
+        :func:`pybrms.codegen.context.density_suffixes`).
 
     Returns
     -------
@@ -88,8 +92,11 @@ def render(spec: ModelSpec, threading: Threading | None = None) -> str:
     True
     >>> "partial_log_lik" in render(spec)
     False
+    >>> "poisson_log_glm_lupmf" in render(spec, normalize=False)
+    True
     """
     if threading is None:
-        return environment().get_template("program.stan.j2").render(render_context(spec))
-    context = render_context(spec, static=threading.static)
+        context = render_context(spec, normalize=normalize)
+        return environment().get_template("program.stan.j2").render(context)
+    context = render_context(spec, static=threading.static, normalize=normalize)
     return environment().get_template("program_threaded.stan.j2").render(context)

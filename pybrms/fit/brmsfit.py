@@ -180,14 +180,15 @@ class BrmsFit:
 
         Takes every sampling argument of :func:`pybrms.brm`: ``chains``, ``iter``,
         ``warmup``, ``thin``, ``threads`` (an int or :func:`pybrms.threading`),
-        ``seed``, ``init``, ``control`` and ``parallel``. Arguments not given keep
+        ``seed``, ``init``, ``control``, ``parallel`` and ``normalize``. Arguments not given keep
         this fit's values; ``control`` changes only the keys it names; a new
         ``iter`` without ``warmup`` sets ``warmup = iter // 2``.
 
         Changing ``chains``, ``iter``, ``seed`` or the thread count or grainsize
         never recompiles: the grainsize is data. Going between the plain and the
         threaded program, or between ``static=False`` and ``static=True``,
-        renders another program, compiled once on this fit's backend and cached.
+        renders another program, compiled once on this fit's backend and cached;
+        so does changing ``normalize``.
 
         Raises
         ------
@@ -201,7 +202,7 @@ class BrmsFit:
         >>> fit3 = fit.update(iter=4000, control={"adapt_delta": 0.95})  # doctest: +SKIP
         """
         settings = self.settings.updated(**changes)
-        code = render(self.spec, settings.threads)
+        code = render(self.spec, settings.threads, normalize=settings.normalize)
         program = self.program if code == self.stan_code else StanProgram(code, self.backend)
         return sample(
             self.spec, program, settings, data_name=self.data_name, show_progress=show_progress

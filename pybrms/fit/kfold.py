@@ -287,7 +287,7 @@ def _tasks(
         spec = build_spec(
             fit.spec.formula, train, fit.spec.family, fit.spec.user_priors, fit.spec.sample_prior
         )
-        code = render(spec, settings.threads)
+        code = render(spec, settings.threads, normalize=settings.normalize)
         programs.setdefault(code, StanProgram(code, fit.backend))
         specs.append((spec, code))
     for program in programs.values():

@@ -37,6 +37,7 @@ SAMPLING_ARGUMENTS = (
     "init",
     "control",
     "parallel",
+    "normalize",
 )
 CONTROL_KEYS = ("adapt_delta", "max_treedepth")
 
@@ -55,6 +56,10 @@ class SamplerSettings:
         brms's ``control``.
     threads
         :class:`~pybrms.scheduler.Threading`, or None for the plain program.
+    normalize
+        brms's ``normalize``: False samples a program whose likelihood drops its
+        constants (``_lupmf``/``_lupdf``), the same posterior; ``lp__`` then differs
+        by a constant.
     """
 
     chains: int = DEFAULT_CHAINS
@@ -67,6 +72,7 @@ class SamplerSettings:
     init: Init = None
     threads: Threading | None = None
     parallel: Parallel = "threads"
+    normalize: bool = True
 
     @classmethod
     def from_brm(
@@ -81,6 +87,7 @@ class SamplerSettings:
         init: Init = None,
         control: Mapping[str, Any] | None = None,
         parallel: Parallel = "threads",
+        normalize: bool = True,
     ) -> SamplerSettings:
         """Settings from :func:`pybrms.brm`'s arguments, checked.
 
@@ -97,6 +104,8 @@ class SamplerSettings:
         """
         if isinstance(iter, bool) or not isinstance(iter, int) or iter < 2:
             raise SettingsError(f"iter must be an integer >= 2, got {iter!r}")
+        if not isinstance(normalize, bool):
+            raise SettingsError(f"normalize must be True or False, got {normalize!r}")
         warmup = iter // 2 if warmup is None else warmup
         if isinstance(warmup, bool) or not isinstance(warmup, int) or not 0 <= warmup < iter:
             raise SettingsError(
@@ -111,6 +120,7 @@ class SamplerSettings:
             init=init,
             threads=as_threading(threads),
             parallel=parallel,
+            normalize=normalize,
             **_control(control),
         )
         settings.check()
@@ -158,6 +168,7 @@ class SamplerSettings:
             "seed": self.seed,
             "init": self.init,
             "parallel": self.parallel,
+            "normalize": self.normalize,
         }
         if "iter" not in changes:
             current["warmup"] = self.iter_warmup

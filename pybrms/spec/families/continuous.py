@@ -444,7 +444,9 @@ VON_MISES = Family(
     dpars=(KAPPA,),
     support=ANGLE,
     additions=WEIGHTS,
-    stan=StanLikelihood("von_mises", same_dist("von_mises", ("tan_half", "identity"))),
+    stan=StanLikelihood(
+        "von_mises", same_dist("von_mises", ("tan_half", "identity")), normalized=True
+    ),
     log_lik=_von_mises_log_lik,
     epred=_mean,
     predict=_von_mises_predict,

@@ -150,6 +150,7 @@ def _general_stan(name: str) -> StanLikelihood:
         {link: (f"{name}_{link}", False) for link in LINKS},
         vectorized=False,
         functions=("ordinal.stan.j2",),
+        normalized=True,
     )
 
 
@@ -178,6 +179,7 @@ CUMULATIVE = _ordinal(
         {"logit": ("ordered_logistic", False), "probit": ("ordered_probit", False)},
         glm={"logit": Glm("ordered_logistic_glm", alpha=False)},
         omits=frozenset({"disc"}),
+        normalized=True,
     ),
 )
 SRATIO = _ordinal("sratio", _sratio_log_probs)

@@ -212,6 +212,10 @@ class StanLikelihood:
     omits
         Parameters the density does not take, which must then keep their
         :attr:`Dpar.fixed` value (``disc`` for Stan's ``ordered_logistic``).
+    normalized
+        The density keeps its constants even with ``normalize=False`` (brms's
+        family records with ``normalized = ""``: the ordinal, hurdle and
+        zero-inflated families and von_mises).
     """
 
     template: str
@@ -221,6 +225,7 @@ class StanLikelihood:
     functions: tuple[str, ...] = ()
     cdf: str | None = None
     omits: frozenset[str] = frozenset()
+    normalized: bool = False
 
     def distribution(self, link: str, cdf: bool = False) -> tuple[str, bool]:
         """The Stan distribution for ``link`` and whether the inverse link is applied
