@@ -731,6 +731,19 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("class='lscale', coef='gpz'", "does not correspond", "class='lscale', coef='gpx'"),
     ),
+    "weights_scale_not_logical": (
+        lambda: dict(formula="y | weights(w, scale = w) ~ x", data=frame()),
+        FormulaSyntaxError,
+        ("scale of weights() must be TRUE or FALSE", "scale = w"),
+    ),
+    "weights_scale_zero_sum": (
+        lambda: dict(
+            formula="y | weights(w, scale = TRUE) ~ x",
+            data=frame(w=dict.fromkeys(range(10, 18), 0.0)),
+        ),
+        SpecError,
+        ("weights(w, scale = TRUE)", "positive sum"),
+    ),
 }
 
 

@@ -76,18 +76,39 @@ def _frame() -> pd.DataFrame:
     [
         ("y | trials(n) ~ x", "binomial", {"trials": [5, 5, 6, 6, 7, 7]}),
         ("y | weights(w) ~ x", "poisson", {"weights": [1.0, 2.0, 1.0, 0.5, 1.0, 1.0]}),
+        (
+            "y | weights(w, scale = TRUE) ~ x",
+            "poisson",
+            {"weights": np.array([1.0, 2.0, 1.0, 0.5, 1.0, 1.0]) * 6 / 6.5},
+        ),
         ("y ~ x + offset(log(t))", "poisson", {"offsets": np.log([1.0, 2.0] * 3).tolist()}),
         ("y ~ 1 + (1 | g:h)", "poisson", {"J_1": [1, 2, 3, 4, 5, 6], "N_1": 6}),
         ("y ~ 0 + x", "poisson", {"K": 1, "X": [[v] for v in X]}),
         ("y ~ 1 + (1 + x | g)", "poisson", {"M_1": 2, "NC_1": 1, "Z_1_2": X}),
         ("y ~ 1 + (1 + x || g)", "poisson", {"M_1": 2}),
     ],
-    ids=["trials", "weights", "offset", "interaction_group", "no_intercept", "cor", "uncor"],
+    ids=[
+        "trials",
+        "weights",
+        "scaled_weights",
+        "offset",
+        "interaction_group",
+        "no_intercept",
+        "cor",
+        "uncor",
+    ],
 )
 def test_addition_and_term_data(formula, fam, expected):
     sd = standata(formula, _frame(), fam)
     for name, value in expected.items():
         np.testing.assert_allclose(sd[name], value)
+
+
+def test_scaled_weights_sum_to_the_number_of_rows():
+    df = _frame().assign(w=[3.0, 0.0, 7.5, 0.25, 1.0, 10.0])
+    weights = standata("y | weights(w, TRUE) ~ x", df, "poisson")["weights"]
+    assert np.sum(weights) == pytest.approx(len(df))
+    np.testing.assert_allclose(np.asarray(weights), df["w"] * 6 / 21.75)  # proportional
 
 
 def test_intercept_only_has_no_design():

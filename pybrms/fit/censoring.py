@@ -10,14 +10,22 @@ response's lower bound counting from ``lb - 1`` (the program's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy import special, stats
 
 from pybrms.spec.families import DparDraws, Family
 from pybrms.spec.model_spec import Response
 
-__all__ = ["censored_log_lik", "log_prob_interval", "truncated_predict", "truncation_log_mass"]
+__all__ = [
+    "censored_log_lik",
+    "log_prob_interval",
+    "truncated_epred",
+    "truncated_predict",
+    "truncation_log_mass",
+]
 
 _LOG_HALF = np.log(0.5)
 
@@ -82,6 +90,46 @@ def truncation_log_mass(family: Family, draws: DparDraws, response: Response) ->
         return log_prob_interval(dist, _lower(family, response.lb), response.ub)
 
 
+def _bounds(
+    family: Family, shape: tuple[int, int], lb: np.ndarray | None, ub: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cdf's arguments at both bounds, ``(N,)`` floats, infinite where not given."""
+    lower = np.full(shape[1], -np.inf) if lb is None else _lower(family, lb).astype(float)
+    upper = np.full(shape[1], np.inf) if ub is None else ub.astype(float)
+    return lower, upper
+
+
+def _where(dist: Any, method: str, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``dist.<method>(x)`` where ``mask`` holds (else nan), evaluating only there: a
+    quantile function is costly, and each level needs only one of ``ppf`` and ``isf``."""
+    arrays = np.broadcast_arrays(x, *dist.args, *dist.kwds.values())
+    picked = [a[mask] for a in arrays]
+    kwds = dict(zip(dist.kwds, picked[1 + len(dist.args) :], strict=True))
+    out = np.full(arrays[0].shape, np.nan)
+    out[mask] = getattr(dist.dist, method)(picked[0], *picked[1 : 1 + len(dist.args)], **kwds)
+    return out
+
+
+def _truncated_quantile(
+    dist: Any, lower: np.ndarray, upper: np.ndarray
+) -> Callable[[Any, Any], np.ndarray]:
+    """The quantile function of ``dist`` truncated to ``(lower, upper]``, taking a level
+    ``u`` and ``1 - u``: from the cdf where the level's cdf is at most 1/2 and from the
+    survival function elsewhere, so that neither tail loses its digits."""
+    low_cdf, up_cdf = dist.cdf(lower), dist.cdf(upper)
+    low_sf, up_sf = dist.sf(lower), dist.sf(upper)
+
+    def quantile(u: Any, v: Any) -> np.ndarray:
+        cdf = low_cdf + u * (up_cdf - low_cdf)
+        sf = up_sf + v * (low_sf - up_sf)
+        from_cdf = cdf <= 0.5
+        with np.errstate(invalid="ignore"):
+            out = _where(dist, "ppf", cdf, from_cdf)
+            return np.where(from_cdf, out, _where(dist, "isf", sf, ~from_cdf))
+
+    return quantile
+
+
 def truncated_predict(
     family: Family,
     draws: DparDraws,
@@ -90,21 +138,96 @@ def truncated_predict(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Responses ``(S, N)`` drawn within the bounds by inverting the cdf: a uniform
-    draw between the cdf at the two bounds, mapped back through the quantile
-    function (or, in the upper tail, between the survival function at the two
-    bounds through its inverse), so that every draw lies within the bounds."""
+    level mapped through the truncated quantile function, so that every draw lies
+    within the bounds."""
     assert family.distribution is not None
-    dist = family.distribution(draws)
-    shape = draws.shape
-    lower = np.full(shape[1], -np.inf) if lb is None else _lower(family, lb).astype(float)
-    upper = np.full(shape[1], np.inf) if ub is None else ub.astype(float)
-    u = rng.uniform(size=shape)
-    low_cdf, up_cdf = dist.cdf(lower), dist.cdf(upper)
-    low_sf, up_sf = dist.sf(lower), dist.sf(upper)
-    with np.errstate(invalid="ignore"):
-        from_cdf = dist.ppf(low_cdf + u * (up_cdf - low_cdf))
-        from_sf = dist.isf(up_sf + u * (low_sf - up_sf))
-    out = np.where(low_cdf <= 0.5, from_cdf, from_sf)
+    lower, upper = _bounds(family, draws.shape, lb, ub)
+    u = rng.uniform(size=draws.shape)
+    out = _truncated_quantile(family.distribution(draws), lower, upper)(u, 1 - u)
     lowest = lower + 1 if family.discrete else lower
     out = np.clip(out, lowest, upper)
     return out.astype(np.int64) if family.discrete else out
+
+
+def truncated_epred(
+    family: Family, draws: DparDraws, lb: np.ndarray | None, ub: np.ndarray | None
+) -> np.ndarray:
+    """Expected value ``(S, N)`` of the response within the bounds, as brms's
+    ``posterior_epred_trunc_<family>``.
+
+    In closed form for the normal; a bounded sum of ``k * pmf(k)`` for a discrete
+    response; otherwise tanh-sinh quadrature of the truncated quantile function
+    over ``(0, 1)``, whose nodes crowd the ends so that an infinite bound costs no
+    accuracy. As in the Stan program, a discrete lower bound is a possible value.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> from pybrms.spec.families import FAMILIES, DparDraws, LINKS
+    >>> draws = DparDraws({"mu": np.zeros((1, 1)), "sigma": np.ones((1, 1))},
+    ...                   np.zeros((1, 1)), LINKS["identity"], None, None)
+    >>> family = FAMILIES["gaussian"]
+    >>> got = truncated_epred(family, draws, np.array([0.0]), None)
+    >>> bool(np.isclose(got[0, 0], np.sqrt(2 / np.pi)))
+    True
+    >>> got = truncated_epred(FAMILIES["student"], DparDraws(
+    ...     {**draws.dpars, "nu": np.full((1, 1), 5.0)}, draws.eta, draws.link, None, None),
+    ...     np.array([0.0]), np.array([2.0]))
+    >>> bool(np.isclose(got[0, 0], stats.t(5).expect(lb=0, ub=2, conditional=True)))
+    True
+    """
+    assert family.distribution is not None
+    dist = family.distribution(draws)
+    lower, upper = _bounds(family, draws.shape, lb, ub)
+    if family.discrete:
+        return _discrete_truncated_mean(dist, lower, upper)
+    if dist.dist.name == "norm":
+        return _normal_truncated_mean(dist.mean(), dist.std(), lower, upper)
+    quantile = _truncated_quantile(dist, lower, upper)
+    return sum(w * quantile(u, v) for u, v, w in zip(*_TANH_SINH, strict=True))
+
+
+def _tanh_sinh(step: float, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tanh-sinh nodes on ``(0, 1)``: the levels ``u``, their complements ``1 - u``
+    (exact near 1) and the weights."""
+    t = np.arange(-end, end + step / 2, step)
+    z = np.pi * np.sinh(t)
+    u, v = special.expit(z), special.expit(-z)
+    return u, v, step * np.pi * np.cosh(t) * u * v
+
+
+# 29 nodes: relative error below 1e-9 on normal, lognormal and gamma truncations,
+# bounded or not (the quantile function's singularity at an infinite bound is mild).
+_TANH_SINH = _tanh_sinh(0.25, 3.5)
+
+
+def _normal_truncated_mean(
+    mu: np.ndarray, sigma: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """``mu + sigma * (phi(a) - phi(b)) / (Phi(b) - Phi(a))``, the mass in log space."""
+    a, b = (lower - mu) / sigma, (upper - mu) / sigma
+    log_mass = log_prob_interval(stats.norm, a, b)
+    density = np.exp(stats.norm.logpdf(a) - log_mass) - np.exp(stats.norm.logpdf(b) - log_mass)
+    return mu + sigma * density
+
+
+# Levels left out at each end of a discrete sum: their share of the mean is negligible.
+_DISCRETE_TAIL = 1e-10
+
+
+def _discrete_truncated_mean(dist: Any, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Sum of ``k * pmf(k)`` over ``lower < k <= upper``, over the truncated
+    distribution's values between its ``_DISCRETE_TAIL`` quantiles in any draw."""
+    quantile = _truncated_quantile(dist, lower, upper)
+    first = np.nanmin(quantile(_DISCRETE_TAIL, 1 - _DISCRETE_TAIL), axis=0)
+    last = np.nanmax(quantile(1 - _DISCRETE_TAIL, _DISCRETE_TAIL), axis=0)
+    first = np.maximum(first, lower + 1)
+    last = np.minimum(last, upper)
+    mass = np.zeros(np.broadcast_shapes(dist.mean().shape, lower.shape))
+    total = np.zeros_like(mass)
+    for step in range(int(np.max(last - first)) + 1):
+        k = first + step
+        p = np.where(k <= last, dist.pmf(k), 0.0)
+        mass += p
+        total += k * p
+    return total / mass

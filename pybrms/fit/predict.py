@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
-from pybrms.fit.censoring import censored_log_lik, truncated_predict, truncation_log_mass
+from pybrms.fit.censoring import (
+    censored_log_lik,
+    truncated_epred,
+    truncated_predict,
+    truncation_log_mass,
+)
 from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import (
     PredictionData,
@@ -212,7 +217,8 @@ def posterior_epred(
 
     ``mu`` for most families, ``trials * mu`` for binomial,
     ``exp(mu + sigma^2 / 2)`` for lognormal, and for ordinal families the
-    probability of every category, ``(S, N, K)``.
+    probability of every category, ``(S, N, K)``. For a truncated model
+    (``trunc()``), the mean of the distribution within each row's bounds.
 
     Parameters
     ----------
@@ -247,7 +253,10 @@ def posterior_epred(
         generator,
     )
     draws = _dpar_draws(spec, data, variables, generator)
-    return spec.family.family.epred(draws)
+    family = spec.family.family
+    if data.lb is not None or data.ub is not None:
+        return truncated_epred(family, draws, data.lb, data.ub)
+    return family.epred(draws)
 
 
 def posterior_predict(

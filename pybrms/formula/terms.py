@@ -266,7 +266,7 @@ class AdditionSignature:
 #: Addition terms allowed on the response, with brms's arguments.
 ADDITIONS: Mapping[str, AdditionSignature] = {
     "trials": AdditionSignature(("x",)),
-    "weights": AdditionSignature(("x",)),
+    "weights": AdditionSignature(("x", "scale"), flags=frozenset({"scale"})),
     "se": AdditionSignature(("x", "sigma"), flags=frozenset({"sigma"})),
     "rate": AdditionSignature(("denom",)),
     "cens": AdditionSignature(("x", "y2")),

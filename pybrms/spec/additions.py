@@ -29,6 +29,7 @@ __all__ = [
     "known_se",
     "numeric",
     "rate_denominators",
+    "scaled_weights",
     "truncation",
 ]
 
@@ -127,6 +128,28 @@ def known_se(terms: FormulaTerms, data: pd.DataFrame) -> tuple[np.ndarray, bool]
             f"The standard errors of {what} must be {rule}; {first_bad(se, bad, data.index)}."
         )
     return se, sigma
+
+
+def scaled_weights(terms: FormulaTerms, weights: np.ndarray) -> np.ndarray:
+    """The checked weights of ``weights(x, scale)``: with ``scale = TRUE`` rescaled to sum
+    to the number of rows, as brms, so that they keep the likelihood's overall weight.
+
+    Examples
+    --------
+    >>> from pybrms.formula import parse
+    >>> scaled_weights(parse("y | weights(w, scale = TRUE) ~ 1"), np.array([1.0, 3.0])).tolist()
+    [0.5, 1.5]
+    >>> scaled_weights(parse("y | weights(w) ~ 1"), np.array([1.0, 3.0])).tolist()
+    [1.0, 3.0]
+    """
+    addition = _addition(terms, "weights")
+    assert addition is not None
+    if not LOGICAL_VALUES[addition.value("scale") or "FALSE"]:
+        return weights
+    total = weights.sum()
+    if not total > 0:
+        raise SpecError(f"{addition.label} needs weights with a positive sum to scale them.")
+    return weights / total * len(weights)
 
 
 def rate_denominators(terms: FormulaTerms, data: pd.DataFrame) -> np.ndarray | None:

@@ -25,6 +25,7 @@ from pybrms.spec.additions import (
     first_bad,
     known_se,
     rate_denominators,
+    scaled_weights,
     truncation,
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
@@ -269,6 +270,7 @@ def response_from_data(
             raise SpecError(
                 f"Weights must be non-negative; {first_bad(weights, weights < 0, data.index)}."
             )
+        weights = scaled_weights(terms, weights)
     if family.ordinal:
         values = _ordinal_codes(raw, where, data.index, nthres)
         nthres = int(values.max()) - 1 if nthres is None else nthres

@@ -778,3 +778,37 @@ def test_predictions_of_addition_terms_respect_bounds_and_newdata(addition_fit: 
     np.testing.assert_allclose(
         posterior_epred(fit.spec, fit.variables, newdata), posterior_epred(fit.spec, fit.variables)
     )
+
+
+@pytest.mark.stan
+def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: Fit):
+    """Against scipy's truncated normal, a direct sum over the Poisson's support and
+    brms's closed form for the lognormal, and against the mean of truncated
+    predictions (five standard errors, the total variance bounding each draw's)."""
+    fit = addition_fit
+    r = fit.spec.response
+    if r.lb is None and r.ub is None:
+        pytest.skip("not truncated")
+    epred = posterior_epred(fit.spec, fit.variables)
+    eta = linear_predictors(fit.spec, fit.variables)["mu"]
+    lb = np.full(eta.shape[1], -np.inf) if r.lb is None else r.lb
+    ub = np.full(eta.shape[1], np.inf) if r.ub is None else r.ub
+    if fit.case.family == "poisson":
+        support = np.arange(lb.min(), ub.max() + 1)[:, None, None]
+        pmf = stats.poisson(np.exp(eta)).pmf(support) * ((support >= lb) & (support <= ub))
+        expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
+    else:
+        sigma = flat(fit.variables, "sigma")[:, None]
+        if fit.case.family == "gaussian":
+            expected = stats.truncnorm((lb - eta) / sigma, (ub - eta) / sigma, eta, sigma).mean()
+        else:
+            lognormal = stats.lognorm(sigma, scale=np.exp(eta))
+            z = (np.log(lb) - eta) / sigma - sigma
+            partial = np.exp(eta + sigma**2 / 2) * stats.norm.sf(z)
+            expected = partial / lognormal.sf(lb)
+    np.testing.assert_allclose(epred, expected, rtol=1e-8)
+    replicates = 100
+    tiled = {k: np.tile(v, (1, replicates) + (1,) * (v.ndim - 2)) for k, v in fit.variables.items()}
+    predicted = posterior_predict(fit.spec, tiled, rng=2)
+    error = predicted.std(axis=0) / np.sqrt(predicted.shape[0])
+    assert (np.abs(predicted.mean(axis=0) - epred.mean(axis=0)) < 5 * error + 1e-12).all()
