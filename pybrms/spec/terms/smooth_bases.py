@@ -265,14 +265,7 @@ class CubicRegression(Basis):
     @classmethod
     def fit(cls, x: np.ndarray, k: int | None, what: str) -> CubicRegression:
         """The basis of covariate ``x`` ``(n, 1)`` with ``k`` knots (10 when None)."""
-        k = 10 if k is None else k
-        if k < 3:
-            raise SpecError(f"{what} needs k >= 3 (cubic regression spline).")
-        unique = np.unique(np.asarray(x, dtype=float)[:, 0])
-        if len(unique) < k:
-            raise SpecError(
-                f"{what} has {len(unique)} unique values, too few for k = {k} knots; reduce k."
-            )
+        k, unique = _knots_and_values(x, k, 3, "cubic regression spline", what)
         knots = np.quantile(unique, np.linspace(0, 1, k))
         h = np.diff(knots)
         D = np.zeros((k - 2, k))
@@ -329,14 +322,7 @@ class Cyclic(Basis):
     @classmethod
     def fit(cls, x: np.ndarray, k: int | None, what: str) -> Cyclic:
         """The basis of covariate ``x`` ``(n, 1)`` with ``k`` knots (10 when None)."""
-        k = 10 if k is None else k
-        if k < 4:
-            raise SpecError(f"{what} needs k >= 4 (cyclic cubic spline).")
-        unique = np.unique(np.asarray(x, dtype=float)[:, 0])
-        if len(unique) < k:
-            raise SpecError(
-                f"{what} has {len(unique)} unique values, too few for k = {k} knots; reduce k."
-            )
+        k, unique = _knots_and_values(x, k, 4, "cyclic cubic spline", what)
         # place.knots: evenly through the sorted unique values
         step = (len(unique) - 1) / (k - 1)
         at = step * np.arange(1, k - 1)
@@ -590,3 +576,19 @@ def _absorb(constraint: np.ndarray | int | None, k: int) -> np.ndarray:
     out[off, : len(off)] = np.eye(len(off))
     out[np.ix_(on, np.arange(len(off), k - 1))] = Q[:, 1:]
     return out
+
+
+def _knots_and_values(
+    x: np.ndarray, k: int | None, minimum: int, basis: str, what: str
+) -> tuple[int, np.ndarray]:
+    """The number of knots (10 when None) and the sorted unique values of covariate
+    ``x`` ``(n, 1)``, checked: at least ``minimum`` knots, and a value per knot."""
+    k = 10 if k is None else k
+    if k < minimum:
+        raise SpecError(f"{what} needs k >= {minimum} ({basis}).")
+    unique = np.unique(np.asarray(x, dtype=float)[:, 0])
+    if len(unique) < k:
+        raise SpecError(
+            f"{what} has {len(unique)} unique values, too few for k = {k} knots; reduce k."
+        )
+    return k, unique
