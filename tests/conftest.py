@@ -9,6 +9,13 @@ sets the fixture up once. Two workers asking for the same program wait for one c
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import psutil
 import pytest
 
 from pybrms.backends.embedded.toolchain import find_toolchain
@@ -63,3 +70,39 @@ def no_compile(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.fail("reached the compile step although the input is invalid")
 
     monkeypatch.setattr(program, "compile_model", refuse)
+
+
+@pytest.fixture
+def python_child() -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start ``python <args>`` as a user's terminal would, and leave nothing running.
+
+    Ctrl-C must reach the child as KeyboardInterrupt even when the test run itself was
+    started with SIGINT ignored (a background job, ``nohup``, some CI runners): Python
+    installs its handler only if SIGINT is at its default when it starts. Children and
+    their descendants still running at teardown (a failed test) are killed.
+    """
+    children: list[subprocess.Popen] = []
+
+    def start(*args: str, **kwargs: object) -> subprocess.Popen:
+        child = subprocess.Popen(
+            [sys.executable, *args],
+            text=True,
+            env=os.environ.copy(),
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            **kwargs,  # type: ignore[call-overload]
+        )
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        try:
+            processes = [*psutil.Process(child.pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for process in [psutil.Process(child.pid), *processes]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        child.wait()

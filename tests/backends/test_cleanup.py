@@ -9,12 +9,10 @@ workers) do not count.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import textwrap
 import time
@@ -71,7 +69,7 @@ def fresh_program():
     return f"parameters {{ real x; }} model {{ x ~ normal({random.random()!r}, 1); }}\n"
 
 
-def start_child(body):
+def start_child(python_child, body):
     script = (
         textwrap.dedent("""
         import sys
@@ -85,9 +83,7 @@ def start_child(body):
             sys.exit(130)
     """)
     )
-    return subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
-    )
+    return python_child("-c", script, stdout=subprocess.PIPE)
 
 
 def wait_for_descendant(child, name, timeout=300):
@@ -132,9 +128,11 @@ def staging_dirs(code):
     return list((cache_root() / toolchain.key / "models").glob(f".{model_key(code, toolchain)}-*"))
 
 
-def test_kill_9_while_compiling_leaves_no_compiler_and_the_next_start_sweeps(model):
+def test_kill_9_while_compiling_leaves_no_compiler_and_the_next_start_sweeps(model, python_child):
     code = fresh_program()
-    child = start_child(f"compile_model({code!r}, backend='embedded', show_progress=False)")
+    child = start_child(
+        python_child, f"compile_model({code!r}, backend='embedded', show_progress=False)"
+    )
     compilers = wait_for_descendant(child, "cc1plus")
     child.send_signal(signal.SIGKILL)
     child.wait()
@@ -144,9 +142,11 @@ def test_kill_9_while_compiling_leaves_no_compiler_and_the_next_start_sweeps(mod
     assert staging_dirs(code) == []
 
 
-def test_ctrl_c_while_compiling_kills_the_compiler_at_once(model):
+def test_ctrl_c_while_compiling_kills_the_compiler_at_once(model, python_child):
     code = fresh_program()
-    child = start_child(f"compile_model({code!r}, backend='embedded', show_progress=False)")
+    child = start_child(
+        python_child, f"compile_model({code!r}, backend='embedded', show_progress=False)"
+    )
     compilers = wait_for_descendant(child, "cc1plus")
     child.send_signal(signal.SIGINT)
     assert_all_gone(compilers, within=2.0)
@@ -156,12 +156,17 @@ def test_ctrl_c_while_compiling_kills_the_compiler_at_once(model):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
-def test_killed_while_sampling_leaves_no_driver_and_the_next_run_sweeps(model, signum):
-    child = start_child(f"""
+def test_killed_while_sampling_leaves_no_driver_and_the_next_run_sweeps(
+    model, signum, python_child
+):
+    child = start_child(
+        python_child,
+        f"""
         model = compile_model({PROGRAM!r}, backend="embedded", show_progress=False)
         model.sample({{"N": 20000, "k": [1] * 20000}}, chains=2, iter_warmup=100000,
                      iter_sampling=100000, show_progress=False)
-    """)
+    """,
+    )
     processes = wait_for_descendant(child, "model")
     workdir = Path(next(p for p in processes if _name(p) == "model").cwd())
     assert workdir.parent == Path(tempfile.gettempdir())  # the module's own

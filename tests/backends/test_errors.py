@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 
@@ -76,7 +74,7 @@ def test_unknown_backend_lists_choices():
         get_backend("pystan")
 
 
-def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
+def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path, python_child):
     # A long run in a child Python; SIGINT to it must end the driver too.
     script = tmp_path / "run.py"
     script.write_text(
@@ -94,9 +92,7 @@ def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
             sys.exit(130)
     """)
     )
-    child = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
-    )
+    child = python_child(str(script), stdout=subprocess.PIPE)
     assert child.stdout.readline().strip() == "sampling"
     deadline = time.monotonic() + 60
     drivers = []

@@ -3,10 +3,8 @@ against closed forms. Real compiles, real runs; skipped when nutpie is not insta
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 
@@ -252,14 +250,12 @@ def test_unusable_init_names_the_variable(nutpie_model, data):
         nutpie_model.sample(data, chains=2, init={"tau": -1.0}, show_progress=False)
 
 
-def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
+def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path, python_child):
     script = tmp_path / "run.py"
     script.write_text(
         textwrap.dedent(f"""
         import os, signal, sys, time
         from pybrms.backends import compile_model
-        # A shell may start background jobs with SIGINT ignored; restore Python's handler.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         model = compile_model({CONJUGATE!r}, backend="nutpie", show_progress=False)
         data = {{"N": 3, "y": [0.1, 0.2, 0.3], "sigma": 1.0, "mu0": 0.0, "tau0": 1.0}}
         print("sampling", flush=True)
@@ -274,9 +270,7 @@ def test_ctrl_c_stops_the_sampler_and_raises_keyboard_interrupt(tmp_path):
             sys.exit(130)
     """)
     )
-    child = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
-    )
+    child = python_child(str(script), stdout=subprocess.PIPE)
     assert child.stdout.readline().strip() == "sampling"
     time.sleep(2)  # inside the sampler's wait
     child.send_signal(signal.SIGINT)
