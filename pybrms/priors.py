@@ -374,10 +374,10 @@ class Priors:
         seen: set[tuple[str, str, str, str]] = set()
         for row in self.rows:
             if row.key in seen:
-                class_, coef, group, dpar = row.key
+                where = f"nlpar={row.nlpar!r}" if row.nlpar else f"dpar={row.dpar!r}"
                 raise SpecError(
-                    f"duplicated prior for class_={class_!r}, coef={coef!r}, "
-                    f"group={group!r}, dpar={dpar!r}"
+                    f"duplicated prior for class_={row.class_!r}, coef={row.coef!r}, "
+                    f"group={row.group!r}, {where}"
                 )
             seen.add(row.key)
 

@@ -793,6 +793,20 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'c'", "does not correspond", "nlpar='a'"),
     ),
+    "prior_with_dpar_and_nlpar": (
+        lambda: dict(
+            formula=bm.bf("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", nl=True),
+            data=frame(),
+            prior=bm.prior("normal(0, 1)", dpar="sigma", nlpar="a"),
+        ),
+        SpecError,
+        ("both dpar='sigma' and nlpar='a'",),
+    ),
+    "nlpar_named_like_a_dpar": (
+        lambda: dict(formula=bm.bf("y ~ sigma * x", "sigma ~ 1", nl=True), data=frame()),
+        SpecError,
+        ("non-linear parameter 'sigma'", "distributional parameter", "rename"),
+    ),
 }
 
 

@@ -206,11 +206,14 @@ def nonlinear(source: str, nlpars: frozenset[str]) -> NonLinear:
         raise FormulaSyntaxError(
             f"The non-linear expression {source!r} is not valid arithmetic: {exc.msg}"
         ) from None
-    names: dict[str, None] = {}
     for node in ast.walk(tree):
         _check(node, source)
-        if isinstance(node, ast.Name) and not _is_called(node, tree):
-            names.setdefault(node.id, None)
+    # in the order written, as R's all.vars()
+    used = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Name) and not _is_called(n, tree)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    names = dict.fromkeys(n.id for n in used)
     return NonLinear(
         source,
         tuple(n for n in names if n in nlpars),

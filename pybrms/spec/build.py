@@ -228,7 +228,8 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
             valid = ", ".join(family.dpar_names) or "none"
             raise SpecError(
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
-                f"Its parameters besides mu: {valid}."
+                f"Its parameters besides mu: {valid}. For a non-linear parameter, use "
+                f"{dpar!r} in the main formula and set nl=True, as brms."
             )
         if family.dpar(dpar).link is None:
             predictable = ", ".join(d.name for d in family.dpars if d.link is not None)
