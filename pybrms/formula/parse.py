@@ -73,10 +73,12 @@ def parse(formula: str, target: Target = "terms") -> tuple[Token, ...] | Node | 
 
 @dataclass(frozen=True)
 class PartFormula:
-    """A formula for one parameter, marked linear (:func:`lf`) or non-linear (:func:`nlf`)."""
+    """A formula for one parameter, marked linear (:func:`lf`) or non-linear (:func:`nlf`),
+    with the formulas of the non-linear parameters given along (``nlf(f, "a ~ 1")``)."""
 
     text: str
     nl: bool = False
+    nlpars: tuple[str, ...] = ()
 
 
 def lf(formula: str) -> PartFormula:
@@ -91,16 +93,21 @@ def lf(formula: str) -> PartFormula:
     return PartFormula(_text(formula), nl=False)
 
 
-def nlf(formula: str) -> PartFormula:
+def nlf(formula: str, *nlpar_formulas: str) -> PartFormula:
     """A non-linear formula for a distributional parameter, as brms's ``nlf()``.
+
+    ``nlpar_formulas`` are linear formulas of its non-linear parameters, which can
+    also be given to :func:`bf` directly.
 
     Examples
     --------
     >>> f = bf("y ~ x", nlf("sigma ~ a * z"), "a ~ 1")
     >>> f.nl["sigma"].nlpars, f.nl["sigma"].covariates
     (('a',), ('z',))
+    >>> list(bf("y ~ x", nlf("sigma ~ a * z", "a ~ 1 + w")).nlpars)
+    ['a']
     """
-    return PartFormula(_text(formula), nl=True)
+    return PartFormula(_text(formula), nl=True, nlpars=tuple(map(_text, nlpar_formulas)))
 
 
 def _text(formula: object) -> str:
@@ -163,8 +170,17 @@ def bf(
     if mu.response is None:
         raise SpecError(f"the main formula {formula!r} needs a response, e.g. 'y ~ x'")
     parts: dict[str, tuple[Node, str, bool]] = {}
+    given = [
+        *dpar_formulas,
+        *(
+            n
+            for f in (*dpar_formulas, *dpars.values())
+            if isinstance(f, PartFormula)
+            for n in f.nlpars
+        ),
+    ]
     named = [(name, f) for name, f in dpars.items()]
-    for name, f in [*((None, f) for f in dpar_formulas), *named]:
+    for name, f in [*((None, f) for f in given), *named]:
         part = f if isinstance(f, PartFormula) else PartFormula(_text(f))
         part_tree = parse(part.text, target="ast")
         if name is None:
