@@ -171,7 +171,7 @@ def _header(
     formula = spec.formula.mu.source
     extra = [
         f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"
-        for d, f in spec.formula.dpars.items()
+        for d, f in (*spec.formula.dpars.items(), *spec.formula.nlpars.items())
     ]
     total = draws.num_chains * draws.num_draws
     return (

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from scipy import special
 
+from pybrms.datasets import load_epilepsy
 from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
+from pybrms.fit.summary import _header
 from pybrms.formula import bf, lf, nlf
 from pybrms.formula.nonlinear import nonlinear
+from pybrms.spec import build_spec
 
 NLPARS = frozenset({"a", "b", "c"})
 
@@ -84,3 +89,25 @@ def test_nlf_gives_a_dpar_a_non_linear_formula():
     f = bf("y ~ x", nlf("sigma ~ s * z"), s="~ 1")
     assert f.nl["sigma"].nlpars == ("s",) and f.nl["sigma"].covariates == ("z",)
     assert list(f.nlpars) == ["s"] and f.mu.fixed == "1 + x"
+
+
+def test_summary_header_lists_every_formula_and_no_nlpar_link():
+    """As brms's summary: the dpar and nlpar formulas under the main one; links of the
+    family's parameters only."""
+    formula = bf(
+        "count ~ a * exp(b * zAge)",
+        "a ~ 1 + (1 | patient)",
+        "b ~ 1",
+        nlf("sigma ~ s * zBase", "s ~ 1"),
+        nl=True,
+    )
+    spec = build_spec(formula, load_epilepsy())
+    header = _header(spec, SimpleNamespace(num_chains=2, num_draws=100), "df", 100, 100, 1)
+    assert header[1:7] == (
+        "  Links: mu = identity, sigma = log ",
+        "Formula: count ~ a * exp(b * zAge) ",
+        "         sigma ~ s * zBase",
+        "         a ~ 1 + (1 | patient)",
+        "         b ~ 1",
+        "         s ~ 1",
+    )
