@@ -22,7 +22,7 @@ from pybrms.codegen import stancode
 from pybrms.export import write_stan
 from pybrms.fit import BrmsFit, SamplingWarning, load
 from pybrms.fit.criteria import loo_compare
-from pybrms.formula import bf
+from pybrms.formula import bf, lf, nlf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
 from pybrms.spec import family, get_prior
@@ -43,8 +43,10 @@ __all__ = [
     "family",
     "flash",
     "get_prior",
+    "lf",
     "load",
     "loo_compare",
+    "nlf",
     "prior",
     "SamplingWarning",
     "stancode",

@@ -249,6 +249,8 @@ class Prior:
         Distributional parameter whose formula the prior belongs to, or ``""`` for mu.
     lb, ub : float or None
         Bounds of the parameter; only for class ``b`` without ``coef``, as in brms.
+    nlpar : str
+        Non-linear parameter whose formula the prior belongs to, or ``""``.
     source : str
         ``"user"``.
     dist : Dist, Horseshoe, R2D2 or None
@@ -262,11 +264,17 @@ class Prior:
     dpar: str = ""
     lb: float | None = None
     ub: float | None = None
+    nlpar: str = ""
     source: str = "user"
     dist: Dist | Shrinkage | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dist", parse_prior(self.prior))
+        if self.dpar and self.nlpar:
+            raise SpecError(
+                f"prior {self.prior!r} names both dpar={self.dpar!r} and nlpar={self.nlpar!r}; "
+                "give one of them"
+            )
         if not isinstance(self.dist, Dist | None):
             _check_shrinkage(self)
             return
@@ -275,8 +283,9 @@ class Prior:
 
     @property
     def key(self) -> tuple[str, str, str, str]:
-        """The row's key in the prior table: ``(class, coef, group, dpar)``."""
-        return (self.class_, self.coef, self.group, self.dpar)
+        """The row's key in the prior table: ``(class, coef, group, dpar or nlpar)``
+        (brms forbids a non-linear parameter named like a distributional one)."""
+        return (self.class_, self.coef, self.group, self.dpar or self.nlpar)
 
 
 def _check_shrinkage(row: Prior) -> None:
@@ -365,10 +374,10 @@ class Priors:
         seen: set[tuple[str, str, str, str]] = set()
         for row in self.rows:
             if row.key in seen:
-                class_, coef, group, dpar = row.key
+                where = f"nlpar={row.nlpar!r}" if row.nlpar else f"dpar={row.dpar!r}"
                 raise SpecError(
-                    f"duplicated prior for class_={class_!r}, coef={coef!r}, "
-                    f"group={group!r}, dpar={dpar!r}"
+                    f"duplicated prior for class_={row.class_!r}, coef={row.coef!r}, "
+                    f"group={row.group!r}, {where}"
                 )
             seen.add(row.key)
 
@@ -386,8 +395,8 @@ class Priors:
     def to_frame(self) -> pd.DataFrame:
         """Return the priors as a DataFrame with brms's columns.
 
-        ``resp`` and ``nlpar`` are always empty (no multivariate or non-linear
-        models yet); missing bounds are empty strings, as brms prints them.
+        ``resp`` is always empty (no multivariate models yet); missing bounds
+        are empty strings, as brms prints them.
 
         Examples
         --------
@@ -402,7 +411,7 @@ class Priors:
                 row.group,
                 "",
                 row.dpar,
-                "",
+                row.nlpar,
                 "" if row.lb is None else row.lb,
                 "" if row.ub is None else row.ub,
                 row.source,
@@ -420,6 +429,7 @@ def prior(
     dpar: str = "",
     lb: float | None = None,
     ub: float | None = None,
+    nlpar: str = "",
 ) -> Priors:
     """Set a prior, as brms's ``prior()``; combine several with ``+``.
 
@@ -438,6 +448,9 @@ def prior(
         Distributional parameter whose formula the prior belongs to (``"sigma"``).
     lb, ub : float, optional
         Bounds for the population-level effects (class ``b``).
+    nlpar : str, optional
+        Non-linear parameter whose formula the prior belongs to (``"a"`` of
+        ``bf("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", nl=True)``).
 
     Returns
     -------
@@ -460,4 +473,4 @@ def prior(
     >>> next(iter(prior("constant(1)", class_="sigma"))).dist.is_constant
     True
     """
-    return Priors((Prior(prior, class_, coef, group, dpar, lb, ub),))
+    return Priors((Prior(prior, class_, coef, group, dpar, lb, ub, nlpar),))

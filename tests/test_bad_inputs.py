@@ -744,6 +744,69 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("weights(w, scale = TRUE)", "positive sum"),
     ),
+    "nlpar_without_formula": (
+        lambda: dict(formula=bm.bf("y ~ a * exp(b * x)", "a ~ 1", nl=True), data=frame()),
+        SpecError,
+        ("Variable 'b'", "'a * exp(b * x)'", "neither a non-linear parameter", "'b ~ 1'"),
+    ),
+    "nl_formula_not_in_expression": (
+        lambda: dict(
+            formula=bm.bf("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", "c ~ 1", nl=True),
+            data=frame(),
+        ),
+        SpecError,
+        ("formula of 'c'", "non-linear parameter", "uses a, b"),
+    ),
+    "nl_covariate_missing": (
+        lambda: dict(formula=bm.bf("y ~ a * exp(b * q)", "a ~ 1", "b ~ 1", nl=True), data=frame()),
+        SpecError,
+        ("Variable 'q'", "nor a column of the data"),
+    ),
+    "nlpar_formula_column_missing": (
+        lambda: dict(
+            formula=bm.bf("y ~ a * exp(b * x)", "a ~ 1 + q", "b ~ 1", nl=True), data=frame()
+        ),
+        SpecError,
+        ("'q'",),
+    ),
+    "nl_expression_without_nlpar": (
+        lambda: dict(formula=bm.bf("y ~ x + z", "a ~ 1", nl=True), data=frame()),
+        SpecError,
+        ("'y ~ x + z'", "uses no non-linear parameter", "'x', 'z'", "drop nl=True"),
+    ),
+    "nl_unknown_function": (
+        lambda: dict(formula=bm.bf("y ~ a * gamma(x)", "a ~ 1", nl=True), data=frame()),
+        SpecError,
+        ("'a * gamma(x)'", "the function 'gamma'", "inv_logit"),
+    ),
+    "nl_flag_not_logical": (
+        lambda: dict(formula=bm.bf("y ~ a * x", "a ~ 1", nl="yes"), data=frame()),
+        SpecError,
+        ("nl must be True or False", "'yes'"),
+    ),
+    "nlpar_prior_unknown_nlpar": (
+        lambda: dict(
+            formula=bm.bf("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", nl=True),
+            data=frame(),
+            prior=bm.prior("normal(0, 1)", nlpar="c"),
+        ),
+        SpecError,
+        ("'c'", "does not correspond", "nlpar='a'"),
+    ),
+    "prior_with_dpar_and_nlpar": (
+        lambda: dict(
+            formula=bm.bf("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", nl=True),
+            data=frame(),
+            prior=bm.prior("normal(0, 1)", dpar="sigma", nlpar="a"),
+        ),
+        SpecError,
+        ("both dpar='sigma' and nlpar='a'",),
+    ),
+    "nlpar_named_like_a_dpar": (
+        lambda: dict(formula=bm.bf("y ~ sigma * x", "sigma ~ 1", nl=True), data=frame()),
+        SpecError,
+        ("non-linear parameter 'sigma'", "distributional parameter", "rename"),
+    ),
 }
 
 

@@ -8,6 +8,7 @@ arguments) are all decided in this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +22,7 @@ from pybrms.spec.default_priors import (
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
 from pybrms.spec.prior_draws import PriorDraw
-from pybrms.spec.terms import EtaPart, StanArg
+from pybrms.spec.terms import Covariates, EtaPart, StanArg
 
 __all__ = [
     "Call",
@@ -328,6 +329,19 @@ def _local_vector(
     return LocalVector(name, "N", value, row, (inverse or "") if rowwise else "")
 
 
+def _nonlinear_vector(p: Predictor, pos: Position, use: Callable[[StanArg], str]) -> LocalVector:
+    """The parameter ``p`` from its non-linear expression, vectorized over rows: the
+    non-linear parameters' vectors ``nlp_<name>`` and the covariates ``C_<k>``."""
+    assert p.nonlinear is not None
+    covariates = [a for t in p.terms if isinstance(t, Covariates) for a in t.args]
+    for arg in covariates:
+        use(arg)
+    value = p.nonlinear.stan(lambda name: f"nlp_{name}", lambda k: pos.rows(covariates[k - 1].name))
+    if p.inverse_link:
+        value = f"{p.inverse_link}{value}"
+    return LocalVector(p.local, "N", value, comment="non-linear predictor values")
+
+
 def sliced_variable(spec: ModelSpec) -> StanArg:
     """What ``reduce_sum`` slices: an integer array the likelihood reads anyway (the
     response of discrete families, else the level index of a group-level term), so
@@ -411,7 +425,11 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     glm = _use_glm(spec, mu_parts)
     glm_args: dict[str, str] = {}
     dpars = []
-    for p in spec.predictors:
+    # non-linear parameters first: the non-linear expressions read them
+    for p in sorted(spec.predictors, key=lambda p: not p.nlpar):
+        if p.nonlinear is not None:
+            dpars.append(_nonlinear_vector(p, pos, use))
+            continue
         parts = mu_parts if p.dpar == "mu" else _eta_parts(spec, p)
         for part in parts:
             for arg in part.reads:
@@ -426,7 +444,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
                 alpha = p.dpar
             glm_args = {"x": pos.rows(design.data.name), "beta": design.value.name, "alpha": alpha}
             continue
-        dpars.append(_local_vector(p.dpar, parts, pos, p.inverse_link))
+        dpars.append(_local_vector(p.local, parts, pos, p.inverse_link))
+    nlpars = {p.local for p in spec.predictors if p.nlpar}
     term_args = {
         name: use(arg)
         for t in spec.predictors[0].terms
@@ -444,7 +463,7 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         out = {"y": rows.data("Y")}
         if response.trials is not None:
             out["trials"] = rows.data("trials")
-        out |= {d.name: rows.local(d.name) for d in dpars}
+        out |= {d.name: rows.local(d.name) for d in dpars if d.name not in nlpars}
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args

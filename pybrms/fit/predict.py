@@ -430,7 +430,16 @@ def _linear_predictors(
 ) -> dict[str, np.ndarray]:
     first = np.shape(next(iter(variables.values())))
     start = np.zeros((first[0] * first[1], data.N))
-    return {p.predictor.dpar: _linear_predictor(p, variables, start, rng) for p in data.predictors}
+    etas = {p.predictor.dpar: _linear_predictor(p, variables, start, rng) for p in data.predictors}
+    for p in data.predictors:
+        nl = p.predictor.nonlinear
+        if nl is not None:
+            # the covariates are the only term of a non-linear predictor
+            covariates = np.asarray(p.terms[0][1]) if p.terms else np.zeros((data.N, 0))
+            etas[p.predictor.dpar] = start + nl.evaluate(
+                {name: etas[name] for name in nl.nlpars}, covariates
+            )
+    return etas
 
 
 def _linear_predictor(
@@ -444,7 +453,7 @@ def _dpar_draws(
     spec: ModelSpec, data: PredictionData, variables: Variables, rng: np.random.Generator
 ) -> DparDraws:
     etas = _linear_predictors(data, variables, rng)
-    dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
+    dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors if not p.nlpar}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     S = etas["mu"].shape[0]
     dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}

@@ -165,13 +165,13 @@ def _table(
 def _header(
     spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int, iter_sampling: int, thin: int
 ) -> tuple[str, ...]:
-    links = ", ".join(f"{p.dpar} = {p.link.name}" for p in spec.predictors)
+    links = ", ".join(f"{p.dpar} = {p.link.name}" for p in spec.predictors if not p.nlpar)
     scalar = [d.name for d in spec.scalar_dpars] + list(spec.fixed_dpars)
     scalar_links = ", ".join(f"{name} = identity" for name in scalar)
     formula = spec.formula.mu.source
     extra = [
         f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"
-        for d, f in spec.formula.dpars.items()
+        for d, f in (*spec.formula.dpars.items(), *spec.formula.nlpars.items())
     ]
     total = draws.num_chains * draws.num_draws
     return (

@@ -8,7 +8,7 @@ climbing), :mod:`~pybrms.formula.terms` (typed terms) and
 
 from __future__ import annotations
 
-from pybrms.formula.parse import as_brms_formula, bf, parse
+from pybrms.formula.parse import PartFormula, as_brms_formula, bf, lf, nlf, parse
 from pybrms.formula.terms import (
     ADDITIONS,
     Addition,
@@ -26,8 +26,11 @@ __all__ = [
     "FormulaTerms",
     "GroupTerm",
     "ResponseTerm",
+    "PartFormula",
     "Span",
     "as_brms_formula",
     "bf",
+    "lf",
+    "nlf",
     "parse",
 ]

@@ -6,14 +6,16 @@ terms), and :func:`parse` can stop at any of them for inspection and tests.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, overload
 
 from pybrms.errors import SpecError
 from pybrms.formula.ast import SYMBOLS, Atom, Node, Operation, tokens_to_ast
-from pybrms.formula.terms import BrmsFormula, FormulaTerms, terms_from_ast
+from pybrms.formula.nonlinear import nonlinear
+from pybrms.formula.terms import BrmsFormula, FormulaTerms, response_terms, terms_from_ast
 from pybrms.formula.tokens import Token, tokenize
 
-__all__ = ["as_brms_formula", "bf", "parse"]
+__all__ = ["PartFormula", "as_brms_formula", "bf", "lf", "nlf", "parse"]
 
 Target = Literal["tokens", "ast", "terms"]
 
@@ -69,19 +71,69 @@ def parse(formula: str, target: Target = "terms") -> tuple[Token, ...] | Node | 
     raise SpecError(f"unknown parse target {target!r}; valid targets: tokens, ast, terms")
 
 
-def bf(formula: str, *dpar_formulas: str, **dpars: str) -> BrmsFormula:
-    """Combine the main formula with formulas for distributional parameters, like brms's bf().
+@dataclass(frozen=True)
+class PartFormula:
+    """A formula for one parameter, marked linear (:func:`lf`) or non-linear (:func:`nlf`),
+    with the formulas of the non-linear parameters given along (``nlf(f, "a ~ 1")``)."""
+
+    text: str
+    nl: bool = False
+    nlpars: tuple[str, ...] = ()
+
+
+def lf(formula: str) -> PartFormula:
+    """A linear formula for a distributional or non-linear parameter, as brms's ``lf()``.
+
+    Examples
+    --------
+    >>> f = bf("y ~ a * exp(b * x)", lf("a ~ 1"), lf("b ~ 1"), nl=True)
+    >>> sorted(f.nlpars)
+    ['a', 'b']
+    """
+    return PartFormula(_text(formula), nl=False)
+
+
+def nlf(formula: str, *nlpar_formulas: str) -> PartFormula:
+    """A non-linear formula for a distributional parameter, as brms's ``nlf()``.
+
+    ``nlpar_formulas`` are linear formulas of its non-linear parameters, which can
+    also be given to :func:`bf` directly.
+
+    Examples
+    --------
+    >>> f = bf("y ~ x", nlf("sigma ~ a * z"), "a ~ 1")
+    >>> f.nl["sigma"].nlpars, f.nl["sigma"].covariates
+    (('a',), ('z',))
+    >>> list(bf("y ~ x", nlf("sigma ~ a * z", "a ~ 1 + w")).nlpars)
+    ['a']
+    """
+    return PartFormula(_text(formula), nl=True, nlpars=tuple(map(_text, nlpar_formulas)))
+
+
+def _text(formula: object) -> str:
+    if not isinstance(formula, str):
+        raise SpecError(f"a formula must be a string, got {type(formula).__name__}")
+    return formula
+
+
+def bf(
+    formula: str, *dpar_formulas: str | PartFormula, nl: bool = False, **dpars: str | PartFormula
+) -> BrmsFormula:
+    """Combine the main formula with formulas for other parameters, like brms's bf().
 
     Parameters
     ----------
     formula : str
-        The main formula, with a response: ``"y ~ x + (1 | g)"``.
-    *dpar_formulas : str
-        Distributional-parameter formulas named by their left-hand side,
-        e.g. ``"sigma ~ x"``.
-    **dpars : str
-        Distributional-parameter formulas by keyword, e.g. ``sigma="~ x"``
-        (``sigma="sigma ~ x"`` is accepted too).
+        The main formula, with a response: ``"y ~ x + (1 | g)"``; with ``nl=True``
+        a non-linear expression of parameters and data: ``"y ~ a * exp(b * x)"``.
+    *dpar_formulas : str or PartFormula
+        Formulas of distributional or non-linear parameters named by their
+        left-hand side, e.g. ``"sigma ~ x"``, ``"a ~ 1 + (1 | g)"``, :func:`lf`
+        or :func:`nlf` (a non-linear formula of a distributional parameter).
+    nl : bool, default False
+        Whether the main formula is non-linear, as brms's ``nl = TRUE``.
+    **dpars : str or PartFormula
+        Formulas by keyword, e.g. ``sigma="~ x"`` (``sigma="sigma ~ x"`` is accepted too).
 
     Returns
     -------
@@ -92,8 +144,9 @@ def bf(formula: str, *dpar_formulas: str, **dpars: str) -> BrmsFormula:
     FormulaSyntaxError
         If a formula is not valid brms syntax.
     SpecError
-        If the main formula has no response, a positional dpar formula has no name
-        left of ``~``, or a parameter is given twice.
+        If the main formula has no response, a positional formula has no name
+        left of ``~``, a parameter is given twice, or a non-linear expression
+        uses no parameter that has a formula.
 
     Examples
     --------
@@ -102,21 +155,71 @@ def bf(formula: str, *dpar_formulas: str, **dpars: str) -> BrmsFormula:
     ('1 + x', '1 + x', None)
     >>> bf("y ~ x", "sigma ~ z").dpars["sigma"].fixed
     '1 + z'
+    >>> f = bf("y ~ a * exp(b * x)", "a ~ 1 + (1 | g)", "b ~ 1", nl=True)
+    >>> f.nl["mu"].source, f.nlpars["a"].groups[0].group
+    ('a * exp(b * x)', 'g')
     """
-    mu = parse(formula)
+    if not isinstance(nl, bool):
+        raise SpecError(f"nl must be True or False, got {nl!r}")
+    tree = parse(_text(formula), target="ast")
+    if nl:
+        assert isinstance(tree, Operation)  # parse() refuses a formula without '~'
+        mu = response_terms(tree, formula)
+    else:
+        mu = parse(formula)
     if mu.response is None:
         raise SpecError(f"the main formula {formula!r} needs a response, e.g. 'y ~ x'")
-    parsed = {
-        name: terms_from_ast(parse(text, target="ast"), text, dpar=name)
-        for name, text in dpars.items()
-    }
-    for text in dpar_formulas:
-        tree = parse(text, target="ast")
-        name = _dpar_name(tree, text)
-        if name in parsed:
+    parts: dict[str, tuple[Node, str, bool]] = {}
+    given = [
+        *dpar_formulas,
+        *(
+            n
+            for f in (*dpar_formulas, *dpars.values())
+            if isinstance(f, PartFormula)
+            for n in f.nlpars
+        ),
+    ]
+    named = [(name, f) for name, f in dpars.items()]
+    for name, f in [*((None, f) for f in given), *named]:
+        part = f if isinstance(f, PartFormula) else PartFormula(_text(f))
+        part_tree = parse(part.text, target="ast")
+        if name is None:
+            name = _dpar_name(part_tree, part.text)
+        if name in parts or name == "mu":
             raise SpecError(f"the formula of {name!r} is given twice")
-        parsed[name] = terms_from_ast(tree, text, dpar=name)
-    return BrmsFormula(mu, parsed)
+        parts[name] = (part_tree, part.text, part.nl)
+    linear = frozenset(name for name, (_, _, is_nl) in parts.items() if not is_nl)
+    expressions = {"mu": tree.operands[-1].span.text(formula)} if nl else {}  # type: ignore[union-attr]
+    expressions |= {
+        name: t.operands[-1].span.text(text)  # type: ignore[union-attr]
+        for name, (t, text, is_nl) in parts.items()
+        if is_nl
+    }
+    exprs = {name: nonlinear(text, linear) for name, text in expressions.items()}
+    for name, e in exprs.items():
+        if not e.nlpars:
+            where = formula if name == "mu" else parts[name][1]
+            raise SpecError(
+                f"The non-linear formula {where!r} uses no non-linear parameter: none of "
+                f"{', '.join(map(repr, e.covariates)) or 'its names'} has a formula of its "
+                "own. Give each parameter a formula (e.g. 'a ~ 1'), or drop nl=True for a "
+                "linear model."
+            )
+    used = {p for e in exprs.values() for p in e.nlpars}
+    parsed = {
+        name: terms_from_ast(t, text, dpar=name)
+        for name, (t, text, is_nl) in parts.items()
+        if not is_nl and name not in used
+    }
+    parsed |= {
+        name: FormulaTerms(text, None, "0", False)
+        for name, (_, text, is_nl) in parts.items()
+        if is_nl
+    }
+    nlpars = {
+        name: terms_from_ast(parts[name][0], parts[name][1], dpar=name) for name in sorted(used)
+    }
+    return BrmsFormula(mu, parsed, nlpars, exprs)
 
 
 def _dpar_name(tree: Node, formula: str) -> str:

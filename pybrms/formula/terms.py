@@ -32,6 +32,7 @@ from pybrms.formula.ast import (
 from pybrms.formula.expressions import expression_columns, python_code
 from pybrms.formula.gp import GpCall, gp_call
 from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
+from pybrms.formula.nonlinear import NonLinear
 from pybrms.formula.smooths import SmoothCall, smooth_call
 from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
 
@@ -43,6 +44,7 @@ __all__ = [
     "FormulaTerms",
     "GroupTerm",
     "ResponseTerm",
+    "response_terms",
     "terms_from_ast",
 ]
 
@@ -221,10 +223,18 @@ class BrmsFormula:
     dpars : Mapping of str to FormulaTerms
         Formulas of distributional parameters keyed by name, e.g. ``{"sigma": ...}``;
         their ``response`` is None. Empty when only the mean is modelled.
+    nlpars : Mapping of str to FormulaTerms
+        Linear formulas of the non-linear parameters (``{"a": a ~ 1 + (1 | g)}``),
+        ordered as brms orders them (by name).
+    nl : Mapping of str to NonLinear
+        The non-linear expression of ``"mu"`` or of a distributional parameter
+        (``nlf()``); such a parameter's entry in ``mu``/``dpars`` then holds no terms.
     """
 
     mu: FormulaTerms
     dpars: Mapping[str, FormulaTerms] = field(default_factory=dict, hash=False)
+    nlpars: Mapping[str, FormulaTerms] = field(default_factory=dict, hash=False)
+    nl: Mapping[str, NonLinear] = field(default_factory=dict, hash=False)
 
     @property
     def variables(self) -> frozenset[str]:
@@ -236,7 +246,10 @@ class BrmsFormula:
         >>> sorted(bf("y ~ x", sigma="~ z").variables)
         ['x', 'y', 'z']
         """
-        return self.mu.variables.union(*(d.variables for d in self.dpars.values()))
+        return self.mu.variables.union(
+            *(d.variables for d in (*self.dpars.values(), *self.nlpars.values())),
+            *(e.covariates for e in self.nl.values()),
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -371,6 +384,16 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         gps=tuple(predictor.gps),
         variables=frozenset(variables | predictor.variables),
     )
+
+
+def response_terms(tree: Operation, source: str) -> FormulaTerms:
+    """The response of a non-linear main formula (``y ~ a * exp(b * x)``), and no terms:
+    its right-hand side is an expression (:mod:`pybrms.formula.nonlinear`)."""
+    lhs = tree.operands[:-1]
+    if not lhs:
+        raise syntax_error(source, tree.span, "the non-linear formula needs a response, y ~ ...")
+    response, variables = _response(lhs[0], source)
+    return FormulaTerms(source, response, "0", False, variables=frozenset(variables))
 
 
 def _check_dpar_lhs(lhs: list[Node], dpar: str, source: str) -> None:

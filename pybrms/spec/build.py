@@ -15,6 +15,7 @@ import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, as_brms_formula
+from pybrms.formula.nonlinear import NonLinear
 from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.priors import Dist, Priors
 from pybrms.spec.additions import (
@@ -45,6 +46,7 @@ from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
 from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
+    Covariates,
     FixedEffects,
     GaussianProcess,
     GroupEffects,
@@ -138,6 +140,7 @@ def build_spec(
     _check_additions(bform, bound.family)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    _check_covariates(bform, data)
     check_columns(data, bform.variables)
     data = complete_rows(data, bform.variables)
     response = response_from_data(bform.mu, data, bound.family)
@@ -145,8 +148,12 @@ def build_spec(
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
     predictors: list[Predictor] = []
     n_groups = 0
-    for dpar, terms in (("mu", bform.mu), *bform.dpars.items()):
-        predictor = _predictor(dpar, terms, data, bound, stan, response, first_id=n_groups + 1)
+    for dpar, terms in (("mu", bform.mu), *bform.dpars.items(), *bform.nlpars.items()):
+        predictor = _predictor(
+            dpar, terms, data, bound, stan, response, n_groups + 1, dpar in bform.nlpars
+        )
+        if dpar in bform.nl:
+            predictor = _nonlinear(predictor, bform.nl[dpar], data)
         n_groups += len(predictor.groups)
         predictors.append(predictor)
     scalar_dpars = tuple(
@@ -203,12 +210,26 @@ def get_prior(
 
 
 def _check_dpars(bform: BrmsFormula, family: Family) -> None:
+    for nlpar in bform.nlpars:
+        if nlpar in family.dpar_names:
+            raise SpecError(
+                f"The non-linear parameter {nlpar!r} has the name of a distributional "
+                f"parameter of family {family.name!r}; rename it, e.g. {nlpar}0."
+            )
     for dpar in bform.dpars:
+        if dpar not in family.dpar_names and bform.nl:
+            used = "; ".join(f"{e.source!r} uses {', '.join(e.nlpars)}" for e in bform.nl.values())
+            raise SpecError(
+                f"The formula of {dpar!r} is neither for a distributional parameter of "
+                f"family {family.name!r} nor for a non-linear parameter of the model "
+                f"({used}); remove it or use {dpar!r} in the non-linear formula."
+            )
         if dpar not in family.dpar_names:
             valid = ", ".join(family.dpar_names) or "none"
             raise SpecError(
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
-                f"Its parameters besides mu: {valid}."
+                f"Its parameters besides mu: {valid}. For a non-linear parameter, use "
+                f"{dpar!r} in the main formula and set nl=True, as brms."
             )
         if family.dpar(dpar).link is None:
             predictable = ", ".join(d.name for d in family.dpars if d.link is not None)
@@ -216,6 +237,18 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"Parameter {dpar!r} cannot have its own formula yet; "
                 f"predictable parameters of {family.name!r}: {predictable or 'none'}."
             )
+
+
+def _check_covariates(bform: BrmsFormula, data: pd.DataFrame) -> None:
+    """Name a variable of a non-linear expression that is neither a parameter nor a column."""
+    for e in bform.nl.values():
+        for name in e.covariates:
+            if name not in data.columns:
+                raise SpecError(
+                    f"Variable {name!r} of the non-linear formula {e.source!r} is neither a "
+                    f"non-linear parameter (give it a formula, e.g. '{name} ~ 1') nor a column "
+                    "of the data."
+                )
 
 
 # Why a family may refuse an addition term, for the error message.
@@ -359,7 +392,10 @@ def _predictor(
     stan: StanLikelihood,
     response: Response,
     first_id: int,
+    nlpar: bool = False,
 ) -> Predictor:
+    """The linear predictor of ``dpar``; that of a non-linear parameter is not centered
+    (its ``Intercept`` is a coefficient of ``b``) and has the identity link, as in brms."""
     ordinal = dpar == "mu" and bound.family.ordinal
     if ordinal and not terms.intercept:
         raise SpecError(
@@ -375,7 +411,8 @@ def _predictor(
         )
     fixed = None
     if design.names or terms.intercept:
-        fixed = FixedEffects(dpar, design, terms.intercept, response.nthres if ordinal else 0)
+        centered = terms.intercept and not nlpar
+        fixed = FixedEffects(dpar, design, centered, response.nthres if ordinal else 0)
     offset = None
     if terms.offsets:
         offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
@@ -384,6 +421,8 @@ def _predictor(
     if dpar == "mu":
         link = bound.link
         applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
+    elif nlpar:
+        link, applies_inverse = LINKS["identity"], False
     else:
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
@@ -396,7 +435,14 @@ def _predictor(
         GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
     )
     found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups)
-    return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None))
+    return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None), nlpar=nlpar)
+
+
+def _nonlinear(predictor: Predictor, expr: NonLinear, data: pd.DataFrame) -> Predictor:
+    """``predictor`` computed from the non-linear expression ``expr`` (it has no terms)."""
+    covariates = Covariates.from_data(predictor.dpar, expr.covariates, data)
+    terms = (covariates,) if expr.covariates else ()
+    return replace(predictor, terms=terms, nonlinear=expr)
 
 
 def _check_duplicated_effects(
@@ -445,7 +491,11 @@ def _default_priors(
     its first row."""
     y = response.values
     defaults = PriorDefaults(
-        {p.dpar: _intercept_prior(p, bound, y) for p in predictors},
+        {
+            p.dpar: _intercept_prior(p, bound, y)
+            for p in predictors
+            if p.fixed is not None and p.fixed.intercept
+        },
         scale_prior(y, bound, bound.link.name),
     )
     rows: list[PriorRow] = []
@@ -460,8 +510,12 @@ def _default_priors(
     model_wide = [t for p in predictors for t in p.terms if t.prior_scope == "model"]
     for kind in dict.fromkeys(type(t) for t in model_wide):
         rows += kind.prior_rows_of([t for t in model_wide if type(t) is kind], defaults)
+    # rows of a non-linear parameter name it in brms's nlpar column
+    nlpars = {p.dpar for p in predictors if p.nlpar}
     unique: dict[tuple[str, str, str, str], PriorRow] = {}
     for row in rows:
+        if row.dpar in nlpars:
+            row = replace(row, dpar="", nlpar=row.dpar)
         unique.setdefault(row.key, row)
     return PriorTable(tuple(unique.values()))
 

@@ -106,12 +106,14 @@ class PriorRow:
     dpar: str = ""
     lb: float | None = None
     ub: float | None = None
+    nlpar: str = ""
     source: str = "default"
 
     @property
     def key(self) -> PriorKey:
-        """The row's key, ``(class, coef, group, dpar)``."""
-        return (self.cls, self.coef, self.group, self.dpar)
+        """The row's key, ``(class, coef, group, dpar)``; a non-linear parameter
+        takes the place of the dpar (brms forbids an nlpar named like a dpar)."""
+        return (self.cls, self.coef, self.group, self.dpar or self.nlpar)
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,7 @@ class PriorTable:
         for row in user:
             if row.key not in rows:
                 raise SpecError(
-                    f"Prior {row.prior} on {_describe(row.key)} does not correspond to any "
+                    f"Prior {row.prior} on {_describe(row)} does not correspond to any "
                     f"model parameter. Priors can be set on:\n{self._listing()}"
                 )
             default = rows[row.key]
@@ -330,7 +332,7 @@ class PriorTable:
                 "group": row.group,
                 "resp": "",
                 "dpar": row.dpar,
-                "nlpar": "",
+                "nlpar": row.nlpar,
                 "lb": "" if row.lb is None else format_number(row.lb),
                 "ub": "" if row.ub is None else format_number(row.ub),
                 "source": row.source,
@@ -340,12 +342,16 @@ class PriorTable:
         return pd.DataFrame.from_records(records)
 
     def _listing(self) -> str:
-        return "\n".join(f"  {_describe(row.key)}" for row in self.rows)
+        return "\n".join(f"  {_describe(row)}" for row in self.rows)
 
 
-def _describe(key: PriorKey) -> str:
-    names = ("class", "coef", "group", "dpar")
-    return ", ".join(f"{n}={v!r}" for n, v in zip(names, key, strict=True) if v or n == "class")
+def _describe(row: PriorRow) -> str:
+    fields = zip(
+        ("class", "coef", "group", "dpar", "nlpar"),
+        (row.cls, row.coef, row.group, row.dpar, row.nlpar),
+        strict=True,
+    )
+    return ", ".join(f"{n}={v!r}" for n, v in fields if v or n == "class")
 
 
 def _check_support(user: PriorRow, class_row: PriorRow) -> None:
@@ -361,9 +367,9 @@ def _check_support(user: PriorRow, class_row: PriorRow) -> None:
     if user.cls == "cor" and prior.name != "lkj_corr_cholesky":
         raise SpecError(f"The only prior for correlations (class 'cor') is lkj(eta), got {prior}.")
     if user.cls != "cor" and prior.name == "lkj_corr_cholesky":
-        raise SpecError(f"lkj priors are only for class 'cor', not {_describe(user.key)}.")
+        raise SpecError(f"lkj priors are only for class 'cor', not {_describe(user)}.")
     low, high = _support(prior)
-    where = _describe(user.key)
+    where = _describe(user)
     for side, limit, bound, outside in (
         ("below", low, class_row.lb, lambda b: b < low),
         ("above", high, class_row.ub, lambda b: b > high),
@@ -627,7 +633,7 @@ def _check_within_bounds(row: PriorRow, value: float, class_row: PriorRow) -> No
         f"{side}={format_number(v)}" for side, v in (("lower", lb), ("upper", ub)) if v is not None
     )
     raise SpecError(
-        f"Prior {row.prior} on {_describe(row.key)} lies outside the bounds of the "
+        f"Prior {row.prior} on {_describe(row)} lies outside the bounds of the "
         f"parameter ({bounds}); choose a constant within them."
     )
 
@@ -635,7 +641,7 @@ def _check_within_bounds(row: PriorRow, value: float, class_row: PriorRow) -> No
 def _check_ordered(
     target: PriorTarget, fixing: Sequence[PriorRow], values: Sequence[float | None]
 ) -> None:
-    named = ", ".join(dict.fromkeys(f"{row.prior} on {_describe(row.key)}" for row in fixing))
+    named = ", ".join(dict.fromkeys(f"{row.prior} on {_describe(row)}" for row in fixing))
     if None in values:
         raise SpecError(
             f"Prior {named} fixes only some of the ordered thresholds {target.stan!r}, so the "

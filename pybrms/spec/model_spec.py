@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.formula import BrmsFormula
+from pybrms.formula.nonlinear import NonLinear
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link, StanLikelihood
@@ -108,12 +109,26 @@ class Predictor:
         The terms (:class:`pybrms.spec.terms.Term`), in brms's order:
         population-level effects, monotonic effects, offsets, then group-level
         terms.
+    nonlinear
+        For a parameter with a non-linear formula (``bf(..., nl=True)``, ``nlf()``):
+        its expression over the non-linear parameters and the covariates of its
+        only term, :class:`~pybrms.spec.terms.Covariates`; else None.
+    nlpar
+        Whether this is the linear predictor of a non-linear parameter (``dpar``
+        is then its name, such as ``"a"``).
     """
 
     dpar: str
     link: Link
     inverse_link: str | None
     terms: tuple[Term, ...]
+    nonlinear: NonLinear | None = None
+    nlpar: bool = False
+
+    @property
+    def local(self) -> str:
+        """The Stan vector of the predictor: the dpar, or ``nlp_<name>`` (brms's name)."""
+        return f"nlp_{self.dpar}" if self.nlpar else self.dpar
 
     @property
     def fixed(self) -> FixedEffects | None:
@@ -151,7 +166,8 @@ class ModelSpec:
     response
         Response values and addition terms.
     predictors
-        Linear predictors, ``mu`` first, then predicted distributional parameters.
+        Linear predictors, ``mu`` first, then predicted distributional parameters,
+        then those of the non-linear parameters.
     scalar_dpars
         Distributional parameters without a formula.
     priors
@@ -193,7 +209,7 @@ class ModelSpec:
     @property
     def likelihood(self) -> StanLikelihood:
         """The family's Stan likelihood for this link and these predicted parameters."""
-        predicted = [p.dpar for p in self.predictors[1:]]
+        predicted = [p.dpar for p in self.predictors[1:] if not p.nlpar]
         return self.family.family.likelihood(self.family.link.name, predicted)
 
     @property

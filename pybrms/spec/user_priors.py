@@ -37,6 +37,16 @@ def user_prior_rows(prior: Priors | None) -> list[PriorRow]:
             dist = Dist("lkj_corr_cholesky", dist.args)
         cls = "cor" if row.class_ == "L" else row.class_
         rows.append(
-            PriorRow(dist, cls, row.coef, row.group, row.dpar, lb=row.lb, ub=row.ub, source="user")
+            PriorRow(
+                dist,
+                cls,
+                row.coef,
+                row.group,
+                row.dpar,
+                lb=row.lb,
+                ub=row.ub,
+                nlpar=row.nlpar,
+                source="user",
+            )
         )
     return rows

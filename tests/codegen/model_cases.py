@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pybrms.formula import bf
+from pybrms.formula import bf, nlf
 from pybrms.priors import Priors, prior
 from pybrms.spec import family
 
@@ -275,6 +275,21 @@ FAMILY_MODELS: tuple[Case, ...] = (
             sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)",
         ),
         "gaussian",
+    ),
+    # non-linear: two nlpars (a group effect and a slope on one), a covariate, and a
+    # non-linear sigma (nlf) with its own nlpar and covariate
+    Case(
+        "gaussian_nonlinear",
+        bf(
+            "y ~ a * exp(b * z)",
+            "a ~ 1 + x + (1 | g)",
+            "b ~ 1",
+            nlf("sigma ~ s * w"),
+            "s ~ 1",
+            nl=True,
+        ),
+        "gaussian",
+        prior("normal(1, 2)", nlpar="a") + prior("normal(0, 1)", nlpar="b"),
     ),
 )
 

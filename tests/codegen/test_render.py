@@ -483,6 +483,9 @@ GOLDEN_CASES = {
     ),
     "cumulative_logit": ("ord ~ x + f + (1 | g)", "cumulative"),
     "binomial_trials": ("succ | trials(n) ~ x + (1 | g:h)", "binomial"),
+    "gaussian_nonlinear": next(
+        (c.formula, c.family) for c in FAMILY_MODELS if c.id == "gaussian_nonlinear"
+    ),
 }
 
 

@@ -32,10 +32,11 @@ from pybrms.fit.predict import (
     posterior_linpred,
     posterior_predict,
 )
+from pybrms.formula.expressions import python_code
 from pybrms.spec import build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
-from pybrms.spec.terms import GaussianProcess, MonotonicEffects, Offset, SmoothTerms
+from pybrms.spec.terms import Covariates, GaussianProcess, MonotonicEffects, Offset, SmoothTerms
 from pybrms.standata import make_standata
 
 
@@ -57,7 +58,7 @@ class Fit:
 @pytest.fixture(scope="module", params=FAMILY_MODELS, ids=lambda c: c.id)
 def fit(request: pytest.FixtureRequest) -> Fit:
     case = request.param
-    spec = build_spec(case.formula, synthetic_data(), case.family)
+    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
     model = compile_model(render(spec), show_progress=False)
     standata = make_standata(spec)
     draws = model.sample(
@@ -185,7 +186,7 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
     eta = np.zeros((len(v["lprior"].ravel()), sd["N"]))
     f = p.fixed
     if f is not None and f.coefs:
-        X = sd[f.stan("X")][:, 1:] if f.intercept_column else sd[f.stan("X")]
+        X = sd[f.stan("X")][:, 1:] if f.intercept_column and f.intercept else sd[f.stan("X")]
         Xc = X - X.mean(axis=0) if f.intercept else X
         eta += flat(v, f.stan("b")) @ Xc.T
     if f is not None and f.intercept and not f.thresholds:
@@ -213,6 +214,18 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
         for r, z in zip(g.r, g.Z, strict=True):
             eta += flat(v, r)[:, J] * sd[z]
     return eta
+
+
+def stan_nonlinear(p: Predictor, sd: dict[str, Any], d: dict[str, np.ndarray]) -> np.ndarray:
+    """A non-linear expression evaluated by Python (test code only) with numpy's functions,
+    from the non-linear parameters' predictors and the covariates ``C_k`` as Stan has them."""
+    assert p.nonlinear is not None
+    covariates = next((t for t in p.terms if isinstance(t, Covariates)), None)
+    names = {n: d[n] for n in p.nonlinear.nlpars}
+    if covariates is not None:
+        names |= {n: sd[a.name] for n, a in zip(covariates.names, covariates.args, strict=True)}
+    code = python_code(p.nonlinear.source)
+    return eval(code, {"__builtins__": {}, "exp": np.exp, "log": np.log}, names)  # noqa: S307
 
 
 def stan_gp(gp: GaussianProcess, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.ndarray:
@@ -465,6 +478,7 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
     """
     v, sd = fit.variables, fit.standata
     d = {p.dpar: stan_eta(p, sd, v) for p in fit.spec.predictors}
+    d |= {p.dpar: stan_nonlinear(p, sd, d) for p in fit.spec.predictors if p.nonlinear}
     d |= {s.name: flat(v, s.name)[:, np.newaxis] for s in fit.spec.scalar_dpars}
     if fit.spec.response.nthres:
         d["Intercept"] = flat(v, "Intercept")

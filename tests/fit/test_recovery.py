@@ -67,6 +67,7 @@ class Case:
     family: Any
     data: pd.DataFrame
     truth: dict[str, float]
+    prior: Any = None
 
 
 def gaussian_correlated() -> Case:
@@ -708,6 +709,35 @@ def gaussian_smooth_by_factor() -> Case:
     return Case("y ~ c + z + s(x, by = c, k = 5)", "gaussian", df, {"b_z": 0.5, "sigma": 0.4})
 
 
+def gaussian_nonlinear_growth() -> Case:
+    """Exponential growth a * exp(b * t) with a varying by group and with x, and a
+    non-linear sigma; the structure of the gaussian_nonlinear model case (one program)."""
+    rng, df = base(31, n=200, groups=8)
+    df["z"] = rng.uniform(0.0, 2.0, len(df))  # time
+    df["w"] = rng.uniform(0.5, 1.5, len(df))
+    r = effects(rng, 8, 0.4)
+    a = 2.0 + 0.5 * df["x"] + r[codes(df["g"])]
+    sigma = np.exp(-1.2 * df["w"])
+    df["y"] = a * np.exp(0.6 * df["z"]) + rng.normal(0, 1, len(df)) * sigma
+    formula = bm.bf(
+        "y ~ a * exp(b * z)",
+        "a ~ 1 + x + (1 | g)",
+        "b ~ 1",
+        bm.nlf("sigma ~ s * w"),
+        "s ~ 1",
+        nl=True,
+    )
+    truth = {
+        "b_a_Intercept": 2.0,
+        "b_a_x": 0.5,
+        "b_b_Intercept": 0.6,
+        "b_s_Intercept": -1.2,
+        "sd_g__a_Intercept": 0.4,
+    }
+    prior = bm.prior("normal(1, 2)", nlpar="a") + bm.prior("normal(0, 1)", nlpar="b")
+    return Case(formula, "gaussian", df, truth, prior)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -756,6 +786,7 @@ CASES = {
         geometric_log,
         gaussian_smooth_cr,
         gaussian_smooth_by_factor,
+        gaussian_nonlinear_growth,
     )
 }
 
@@ -791,6 +822,7 @@ def test_truth_within_five_standard_errors(name):
         case.formula,
         data=case.data,
         family=case.family,
+        prior=case.prior,
         chains=2,
         iter=800,
         seed=2026,

@@ -13,7 +13,7 @@ import pytest
 from pybrms.codegen import stancode
 from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
-from pybrms.formula import bf
+from pybrms.formula import bf, nlf
 from pybrms.priors import prior
 from pybrms.spec import build_spec, family, get_prior
 from pybrms.spec.default_priors import prior_data
@@ -591,3 +591,65 @@ def test_smooth_default_priors(epilepsy, case):
     rows = table[table["class"].isin(["b", "sds"])]
     columns = ["prior", "class", "coef", "dpar", "lb", "source"]
     assert [tuple(r) for r in rows[columns].to_numpy()] == expected
+
+
+# Non-linear models: each nlpar's b (Intercept uncentered, a coefficient of b) and sd
+# rows name it in the nlpar column; the dpars keep theirs (brms's default_prior()).
+NONLINEAR = bf("count ~ a * exp(b * zAge)", "a ~ 1 + Trt + (1 | patient)", "b ~ 1", nl=True)
+NONLINEAR_DPAR = bf("count ~ zAge", nlf("sigma ~ s * zBase"), "s ~ 1")
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        (
+            NONLINEAR,
+            [
+                ("(flat)", "b", "", "", "", "a", ""),
+                ("(flat)", "b", "Intercept", "", "", "a", ""),
+                ("(flat)", "b", "Trt1", "", "", "a", ""),
+                ("(flat)", "b", "", "", "", "b", ""),
+                ("(flat)", "b", "Intercept", "", "", "b", ""),
+                ("student_t(3, 0, 4.4)", "sigma", "", "", "", "", "0"),
+                ("student_t(3, 0, 4.4)", "sd", "", "", "", "a", "0"),
+                ("(flat)", "sd", "", "patient", "", "a", "0"),
+                ("(flat)", "sd", "Intercept", "patient", "", "a", "0"),
+            ],
+        ),
+        (
+            NONLINEAR_DPAR,
+            [
+                ("(flat)", "b", "", "", "", "", ""),
+                ("(flat)", "b", "zAge", "", "", "", ""),
+                ("student_t(3, 4, 4.4)", "Intercept", "", "", "", "", ""),
+                ("(flat)", "b", "", "", "", "s", ""),
+                ("(flat)", "b", "Intercept", "", "", "s", ""),
+            ],
+        ),
+    ],
+    ids=["mu", "sigma"],
+)
+def test_nonlinear_defaults(epilepsy, formula, expected):
+    table = get_prior(formula, epilepsy, "gaussian")
+    columns = ["prior", "class", "coef", "group", "dpar", "nlpar", "lb"]
+    assert [tuple(r) for r in table[columns].to_numpy()] == expected
+
+
+def test_nlpar_priors_and_bounds_reach_their_coefficients(epilepsy):
+    """prior(nlpar=) sets one nlpar's b; lb bounds its declaration (data lb_b_a) and
+    truncates its prior there, as brms's lb on the b of an nlpar."""
+    user = prior("normal(2, 1)", nlpar="a", lb=0) + prior(
+        "normal(0, 0.5)", nlpar="b", coef="Intercept"
+    )
+    spec = build_spec(NONLINEAR, epilepsy, "gaussian", user)
+    table = spec.priors.to_frame()
+    user_rows = table[table["source"] == "user"]
+    assert user_rows[["prior", "coef", "nlpar", "lb"]].to_numpy().tolist() == [
+        ["normal(2, 1)", "", "a", "0"],
+        ["normal(0, 0.5)", "Intercept", "b", ""],
+    ]
+    code = stancode(NONLINEAR, epilepsy, family="gaussian", prior=user)
+    assert "vector<lower=lb_b_a>[K_a] b_a;" in code
+    assert "normal_lccdf(lb_b_a | b_a_prior_mu, b_a_prior_sigma)" in code
+    assert "lprior += normal_lpdf(b_b | b_b_prior_mu, b_b_prior_sigma);" in code
+    assert "vector[N] mu = (nlp_a .* exp(nlp_b .* C_1));" in code

@@ -3,7 +3,8 @@
 Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
 (:mod:`~pybrms.spec.terms.monotonic`), smooths (:mod:`~pybrms.spec.terms.smooth`),
 Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
-(:mod:`~pybrms.spec.terms.offset`) and group-level effects
+(:mod:`~pybrms.spec.terms.offset`), covariates of non-linear expressions
+(:mod:`~pybrms.spec.terms.covariates`) and group-level effects
 (:mod:`~pybrms.spec.terms.group`); each has its template in
 ``templates/terms/<kind>.stan.j2``.
 """
@@ -11,6 +12,7 @@ Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
 from __future__ import annotations
 
 from pybrms.spec.terms.base import EtaPart, PriorDefaults, RowRequest, StanArg, Term
+from pybrms.spec.terms.covariates import Covariates
 from pybrms.spec.terms.fixed import FixedEffects
 from pybrms.spec.terms.gp import GaussianProcess
 from pybrms.spec.terms.group import GroupEffects
@@ -19,6 +21,7 @@ from pybrms.spec.terms.offset import Offset
 from pybrms.spec.terms.smooth import SmoothTerms
 
 __all__ = [
+    "Covariates",
     "EtaPart",
     "FixedEffects",
     "GaussianProcess",

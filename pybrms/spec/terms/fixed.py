@@ -45,7 +45,9 @@ class FixedEffects(Term):
         Design matrix with brms's column names (intercept column included
         unless ``thresholds``).
     intercept
-        Whether the predictor has an intercept (centering parameterization).
+        Whether the predictor has a centered intercept (centering
+        parameterization); False for a non-linear parameter, whose intercept
+        column, if any, has a coefficient in ``b`` as any other.
     thresholds
         Number of ordinal thresholds; 0 for other families.
     shrinkage
@@ -68,8 +70,9 @@ class FixedEffects(Term):
 
     @property
     def coefs(self) -> tuple[str, ...]:
-        """brms names of the columns with a ``b`` coefficient."""
-        return tuple(n for n in self.design.names if n != "Intercept")
+        """brms names of the columns with a ``b`` coefficient: all but a centered
+        intercept (a non-linear parameter's ``Intercept`` is not centered)."""
+        return tuple(n for n in self.design.names if n != "Intercept" or not self.intercept)
 
     @property
     def intercept_column(self) -> bool:
