@@ -144,23 +144,26 @@ def test_linear_predictor_adds_ar_of_earlier_residuals():
     np.testing.assert_allclose(mu, expected, rtol=1e-12)
 
 
-def test_new_rows_read_their_response_and_series():
+def test_new_rows_are_read_in_time_order_and_returned_in_their_own():
     spec = build_spec("y ~ x + ar(t, g)", series())
-    new = pd.DataFrame({"t": [1, 2, 3], "g": ["c"] * 3, "x": [0.0] * 3, "y": [1.0, 2.0, 0.0]})
+    new = pd.DataFrame(
+        {"t": [3, 1, 2, 1], "g": ["c", "c", "c", "d"], "x": [0.0] * 4, "y": [0.0, 1.0, 2.0, 4.0]}
+    )
     variables = {
         "b_Intercept": np.zeros((1, 1)),
         "b": np.zeros((1, 1, 1)),
         "ar": np.full((1, 1, 1), 0.5),
     }
     mu = linear_predictors(spec, variables, new)["mu"]
-    np.testing.assert_allclose(mu, [[0.0, 0.5, 1.0]])
+    # series c in time order: y 1, 2, 0; mu 0, 0.5 * 1, 0.5 * 2; series d: one row
+    np.testing.assert_allclose(mu, [[1.0, 0.0, 0.5, 0.0]])
 
 
 BAD_NEWDATA = {
     "no_response": (pd.DataFrame({"t": [1], "g": ["a"], "x": [0.0]}), ("response column 'y'",)),
-    "unordered": (
-        pd.DataFrame({"t": [2, 1], "g": ["a", "a"], "x": [0.0, 0.0], "y": [1.0, 2.0]}),
-        ("order newdata by 'g' and 't'",),
+    "duplicated_time": (
+        pd.DataFrame({"t": [1, 1], "g": ["a", "a"], "x": [0.0, 0.0], "y": [1.0, 2.0]}),
+        ("ar(t, g)", "must be unique", "row 0", "row 1"),
     ),
 }
 

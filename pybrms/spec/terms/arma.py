@@ -32,7 +32,14 @@ from pybrms.spec.terms.base import (
     draws_of,
 )
 
-__all__ = ["CORRELATION_STRUCTURES", "ArmaEffects", "ArmaRows", "lags", "time_order"]
+__all__ = [
+    "CORRELATION_STRUCTURES",
+    "ArmaEffects",
+    "ArmaRows",
+    "lags",
+    "time_order",
+    "time_positions",
+]
 
 #: brms's summary section of autocorrelation parameters.
 CORRELATION_STRUCTURES = Section("Correlation Structures", -1)
@@ -40,10 +47,12 @@ CORRELATION_STRUCTURES = Section("Correlation Structures", -1)
 
 @dataclass(frozen=True, eq=False)
 class ArmaRows:
-    """The rows an ARMA term reads: the response and the lags of each row."""
+    """The rows an ARMA term reads, in time order: the response and the lags of each
+    row, and ``order``, the position of each in the rows predicted."""
 
     y: np.ndarray
     J_lag: np.ndarray
+    order: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,11 +176,10 @@ class ArmaEffects(Term):
         )
 
     def rows(self, request: RowRequest) -> ArmaRows:
-        """The response and lags of the fitted rows, or of ``request.newdata``, which
-        must hold the response and be ordered by ``gr`` and ``time`` like the data of
-        a fit (:func:`time_order`)."""
+        """The response and lags of the fitted rows, or of ``request.newdata`` (which
+        must hold the response), in the order of :func:`time_order`."""
         if request.newdata is None:
-            return ArmaRows(self.y, self.J_lag)
+            return ArmaRows(self.y, self.J_lag, np.arange(len(self.y)))
         data = request.newdata
         if self.response not in data.columns:
             raise SpecError(
@@ -179,18 +187,10 @@ class ArmaEffects(Term):
                 "whose residuals the autocorrelation reads (predicting a missing response "
                 "row by row is not supported yet)."
             )
-        ordered = time_order(self.call, data)
-        if not ordered.index.equals(data.index):
-            raise SpecError(
-                f"{self.call.text}: order newdata by {self._order_columns()} first, "
-                f"e.g. newdata.sort_values({list(self.call.variables[::-1])!r})."
-            )
         y = numeric(evaluate(self.response, data), f"response {self.response!r}")
         check_finite(y, f"Response {self.response!r}", data.index)
-        return ArmaRows(y, lags(self.call, data))
-
-    def _order_columns(self) -> str:
-        return " and ".join(repr(v) for v in self.call.variables[::-1]) or "row"
+        order = time_positions(self.call, data)
+        return ArmaRows(y[order], lags(self.call, data.iloc[order]), order)
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
         """Zero: the term updates the finished linear predictor (:meth:`update_eta`)."""
@@ -201,7 +201,7 @@ class ArmaEffects(Term):
         assert isinstance(rows, ArmaRows)
         ar = draws_of(variables, "ar") if self.p else None
         ma = draws_of(variables, "ma") if self.q else None
-        out = np.array(eta, dtype=float, copy=True)
+        out = np.array(eta, dtype=float)[:, rows.order]
         err = np.zeros_like(out)
         for n in range(out.shape[1]):
             # residuals of earlier rows that row n reads: brms's Err[n, 1:J_lag[n - 1]]
@@ -214,7 +214,9 @@ class ArmaEffects(Term):
             if ar is not None:
                 k = min(self.p, lagged)
                 out[:, n] += np.sum(past[:, :k] * ar[:, :k], axis=1)
-        return out
+        result = np.empty_like(out)
+        result[:, rows.order] = out
+        return result
 
 
 def _series(call: ArmaCall, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -231,8 +233,9 @@ def _series(call: ArmaCall, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return group, time.astype(float)
 
 
-def time_order(call: ArmaCall, data: pd.DataFrame) -> pd.DataFrame:
-    """``data`` ordered by ``gr``, then ``time``, as brms's ``order_data``.
+def time_positions(call: ArmaCall, data: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows of ``data`` ordered by ``gr``, then ``time``, as brms's
+    ``order_data``.
 
     Raises
     ------
@@ -243,7 +246,7 @@ def time_order(call: ArmaCall, data: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> from pybrms.formula.ac import ArmaCall
     >>> df = pd.DataFrame({"t": [2, 1, 1], "g": ["a", "a", "b"]})
-    >>> time_order(ArmaCall("t", "g", 1, 0), df).index.tolist()
+    >>> time_positions(ArmaCall("t", "g", 1, 0), df).tolist()
     [1, 0, 2]
     """
     group, time = _series(call, data)
@@ -256,7 +259,12 @@ def time_order(call: ArmaCall, data: pd.DataFrame) -> pd.DataFrame:
             f"{call.text}: time points within groups must be unique; {first} and {second} "
             f"share {call.time or 'the row'} {time[order[k]]:g}."
         )
-    return data.iloc[order]
+    return order
+
+
+def time_order(call: ArmaCall, data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` ordered by :func:`time_positions`."""
+    return data.iloc[time_positions(call, data)]
 
 
 def lags(call: ArmaCall, data: pd.DataFrame) -> np.ndarray:
