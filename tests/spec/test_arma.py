@@ -159,8 +159,18 @@ def test_new_rows_are_read_in_time_order_and_returned_in_their_own():
     np.testing.assert_allclose(mu, [[1.0, 0.0, 0.5, 0.0]])
 
 
+def test_new_rows_without_response_leave_the_autocorrelation_out():
+    spec = build_spec("y ~ x + ar(t, g)", series())
+    new = pd.DataFrame({"t": [1, 2], "g": ["c", "c"], "x": [1.0, 2.0]})
+    variables = {
+        "b_Intercept": np.zeros((1, 1)),
+        "b": np.ones((1, 1, 1)),
+        "ar": np.full((1, 1, 1), 0.5),
+    }
+    np.testing.assert_allclose(linear_predictors(spec, variables, new)["mu"], [[1.0, 2.0]])
+
+
 BAD_NEWDATA = {
-    "no_response": (pd.DataFrame({"t": [1], "g": ["a"], "x": [0.0]}), ("response column 'y'",)),
     "duplicated_time": (
         pd.DataFrame({"t": [1, 1], "g": ["a", "a"], "x": [0.0, 0.0], "y": [1.0, 2.0]}),
         ("ar(t, g)", "must be unique", "row 0", "row 1"),

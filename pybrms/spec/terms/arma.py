@@ -175,18 +175,16 @@ class ArmaEffects(Term):
             for j in range(1, k + 1)
         )
 
-    def rows(self, request: RowRequest) -> ArmaRows:
-        """The response and lags of the fitted rows, or of ``request.newdata`` (which
-        must hold the response), in the order of :func:`time_order`."""
+    def rows(self, request: RowRequest) -> ArmaRows | None:
+        """The response and lags of the fitted rows or of ``request.newdata``, in the
+        order of :func:`time_order`; None (the term left out, as brms's
+        ``incl_autocor = FALSE`` of conditional effects) for new data without the
+        response, whose residuals the term reads."""
         if request.newdata is None:
             return ArmaRows(self.y, self.J_lag, np.arange(len(self.y)))
         data = request.newdata
         if self.response not in data.columns:
-            raise SpecError(
-                f"{self.call.text}: newdata needs the response column {self.response!r}, "
-                "whose residuals the autocorrelation reads (predicting a missing response "
-                "row by row is not supported yet)."
-            )
+            return None
         y = numeric(evaluate(self.response, data), f"response {self.response!r}")
         check_finite(y, f"Response {self.response!r}", data.index)
         order = time_positions(self.call, data)
