@@ -72,6 +72,14 @@ class ArmaEffects(Term):
     J_lag
         brms's ``J_lag``: how many residuals of earlier rows of the same time
         series row ``n + 1`` reads.
+
+    Examples
+    --------
+    >>> from pybrms.spec import build_spec
+    >>> df = pd.DataFrame({"y": [0.3, 1.2, 0.8, 2.0], "t": [2, 1, 2, 1], "g": list("aabb")})
+    >>> term = build_spec("y ~ ar(t, g)", df).predictors[0].terms[-1]
+    >>> term.standata()["J_lag"].tolist(), [n.name for n in term.par_names()]
+    ([1, 0, 1, 0], ['ar[1]'])
     """
 
     template: ClassVar[str] = "terms/arma.stan.j2"
@@ -103,10 +111,12 @@ class ArmaEffects(Term):
 
     @property
     def p(self) -> int:
+        """The autoregressive order."""
         return self.call.p
 
     @property
     def q(self) -> int:
+        """The moving-average order."""
         return self.call.q
 
     def standata(self) -> dict[str, object]:
