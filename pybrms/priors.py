@@ -91,6 +91,8 @@ CLASSES: tuple[str, ...] = (
     "sds",
     "sdgp",
     "lscale",
+    "ar",
+    "ma",
 )
 
 # Correlation priors and the classes they belong to: each needs the other.

@@ -807,6 +807,59 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("non-linear parameter 'sigma'", "distributional parameter", "rename"),
     ),
+    # ARMA autocorrelation terms
+    "ar_family_without_residuals": (
+        lambda: dict(formula="k ~ x + ar(t, g)", data=frame(), family="poisson"),
+        SpecError,
+        ("ar(t, g)", "'poisson'", "'gaussian', 'student'"),
+    ),
+    "ar_p_not_integer": (
+        lambda: dict(formula="y ~ x + ar(p = 1.5)", data=frame()),
+        FormulaSyntaxError,
+        ("'p' of ar()", "non-negative integer", "'1.5'"),
+    ),
+    "ar_time_column_missing": (
+        lambda: dict(formula="y ~ x + ar(time = tt, gr = g)", data=frame()),
+        SpecError,
+        ("'tt'",),
+    ),
+    "ar_one_row_per_series": (
+        lambda: dict(formula="y ~ x + ar(t, k)", data=frame()),
+        SpecError,
+        ("ar(t, k)", "single row"),
+    ),
+    "ar_duplicated_time": (
+        lambda: dict(formula="y ~ x + ar(n, g)", data=frame()),
+        SpecError,
+        ("ar(n, g)", "must be unique", "row 10", "row 11"),
+    ),
+    "ar_threads": (
+        lambda: dict(formula="y ~ x + ar(t, g)", data=frame(), threads=2),
+        SpecError,
+        ("Threading is not supported", "ar(t, g)"),
+    ),
+    "ar_cov_true": (
+        lambda: dict(formula="y ~ x + ar(t, g, cov = TRUE)", data=frame()),
+        SpecError,
+        ("ar(t, g, cov = TRUE)", "cov = TRUE is not supported yet"),
+    ),
+    "ar_in_dpar_formula": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma="~ ar(t, g)"), data=frame()),
+        SpecError,
+        ("ar(t, g)", "main formula", "'sigma'"),
+    ),
+    "ar_with_se": (
+        lambda: dict(formula="y | se(w) ~ x + ar(t, g)", data=frame()),
+        SpecError,
+        ("ar(t, g)", "se()", "cov = TRUE"),
+    ),
+    "ar_log_link": (
+        lambda: dict(
+            formula="y ~ x + ar(t, g)", data=frame(), family=bm.family("gaussian", link="log")
+        ),
+        SpecError,
+        ("ar(t, g)", "identity link", "'log'"),
+    ),
 }
 
 

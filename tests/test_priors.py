@@ -120,7 +120,7 @@ def test_every_class_accepts_a_prior(class_: str) -> None:
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
         "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, simo, sds, sdgp, "
-        "lscale, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi"
+        "lscale, ar, ma, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi"
     ),
     ("normal(0, 1)", "cor"): (
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor and L, and "

@@ -23,6 +23,7 @@ from pybrms.spec.default_priors import (
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
 from pybrms.spec.prior_draws import PriorDraw
 from pybrms.spec.terms import Covariates, EtaPart, StanArg
+from pybrms.spec.terms.base import MuUpdate
 
 __all__ = [
     "Call",
@@ -69,7 +70,8 @@ class LocalVector:
     """A local ``vector[size] name = value;`` computed before the likelihood.
 
     ``rowwise``, when set, is then added to row ``n`` in a loop over rows (brms's
-    special terms), and ``inverse``, the inverse link, applied after the loop.
+    special terms), ``update`` updates the finished vector row by row (ARMA
+    terms), and ``inverse``, the inverse link, is applied after them.
     ``comment`` describes a vector computed once in the model block.
     """
 
@@ -79,6 +81,7 @@ class LocalVector:
     rowwise: str = ""
     inverse: str = ""
     comment: str = ""
+    update: MuUpdate | None = None
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,8 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
         return False
     if r.uses_cdf or not any(part.kind == "design" for part in parts):
         return False
+    if any(t.mu_update() is not None for t in spec.predictors[0].terms):
+        return False
     if not glm.alpha and any(part.kind != "design" for part in parts):
         return False
     return glm.vector_dpars or len(spec.predictors) == 1
@@ -444,7 +449,14 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
                 alpha = p.dpar
             glm_args = {"x": pos.rows(design.data.name), "beta": design.value.name, "alpha": alpha}
             continue
-        dpars.append(_local_vector(p.local, parts, pos, p.inverse_link))
+        local = _local_vector(p.local, parts, pos, p.inverse_link)
+        update = next((u for t in p.terms if (u := t.mu_update()) is not None), None)
+        if update is not None:
+            for arg in update.reads:
+                use(arg)
+            # ARMA terms need the identity link (pybrms.spec.build), so no inverse to move
+            local = replace(local, update=update)
+        dpars.append(local)
     nlpars = {p.local for p in spec.predictors if p.nlpar}
     term_args = {
         name: use(arg)

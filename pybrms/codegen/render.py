@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from pybrms.codegen.context import render_context
-from pybrms.errors import ToolchainError
+from pybrms.errors import SpecError, ToolchainError
 from pybrms.scheduler import Threading
 from pybrms.spec.model_spec import ModelSpec
 
@@ -98,5 +98,12 @@ def render(spec: ModelSpec, threading: Threading | None = None, *, normalize: bo
     if threading is None:
         context = render_context(spec, normalize=normalize)
         return environment().get_template("program.stan.j2").render(context)
+    updates = [u for t in spec.terms if (u := t.mu_update()) is not None]
+    if updates:
+        # brms's stan_ac: "Threading is not supported for this ARMA model."
+        raise SpecError(
+            f"Threading is not supported for models with ARMA term {updates[0].term}, "
+            "whose rows read the residuals of earlier rows (as brms); fit without threads."
+        )
     context = render_context(spec, static=threading.static, normalize=normalize)
     return environment().get_template("program_threaded.stan.j2").render(context)

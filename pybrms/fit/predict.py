@@ -445,8 +445,11 @@ def _linear_predictors(
 def _linear_predictor(
     data: PredictorData, variables: Variables, start: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """``start`` plus every term of one predictor."""
-    return sum((term.eta(rows, variables, rng) for term, rows in data.terms), start=start)
+    """``start`` plus every term of one predictor, then the terms' updates of the sum."""
+    eta = sum((term.eta(rows, variables, rng) for term, rows in data.terms), start=start)
+    for term, rows in data.terms:
+        eta = term.update_eta(eta, rows, variables)
+    return eta
 
 
 def _dpar_draws(

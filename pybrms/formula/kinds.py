@@ -28,9 +28,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "cs": "category-specific effect",
         "mm": "multi-membership grouping",
         "mmc": "multi-membership covariates",
-        "ar": "autoregressive autocorrelation",
-        "ma": "moving-average autocorrelation",
-        "arma": "ARMA autocorrelation",
         "cosy": "compound-symmetry autocorrelation",
         "unstr": "unstructured autocorrelation",
         "car": "conditional autoregressive (spatial) autocorrelation",
@@ -62,6 +59,7 @@ SUPPORTED = (
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
     "offset(), monotonic effects (mo(x)), smooths (s(x), s(x, z), t2(x, z) with k, "
     "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
+    "ARMA autocorrelation (ar(), ma(), arma()), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
     "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
 )

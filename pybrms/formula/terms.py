@@ -18,6 +18,7 @@ from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor
 
 from pybrms.errors import FormulaSyntaxError, SpecError
+from pybrms.formula.ac import AC_SIGNATURES, ArmaCall, arma_call
 from pybrms.formula.ast import (
     OPERATORS,
     SYMBOLS,
@@ -195,6 +196,8 @@ class FormulaTerms:
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
         The ``gp(...)`` terms, in the order written.
+    arma : ArmaCall or None
+        The ``ar()``, ``ma()`` or ``arma()`` term, if any.
     variables : frozenset of str
         Every data column the formula refers to (response, additions, fixed,
         groups, offsets), for missing-value handling and unknown-column errors.
@@ -209,6 +212,7 @@ class FormulaTerms:
     monotonic: tuple[str, ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
     gps: tuple[GpCall, ...] = ()
+    arma: ArmaCall | None = None
     variables: frozenset[str] = frozenset()
 
 
@@ -308,6 +312,7 @@ _CALL_KINDS = {
     "t2": "smooth",
     "gp": "gp",
     "gr": "gr",
+    **dict.fromkeys(AC_SIGNATURES, "arma"),
     **dict.fromkeys(ADDITIONS, "addition"),
 }
 
@@ -321,6 +326,8 @@ _KIND_USAGE = {
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
     "interactions with gp() and gp() in group-level terms are not supported",
+    "arma": "ar(), ma() and arma() are added to the main formula on their own, "
+    "e.g. y ~ x + ar(time, gr, p = 1)",
     "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
@@ -369,7 +376,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         response, variables = _response(lhs[0], source)
     predictor = _Predictor(
         source,
-        frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth", "gp"}),
+        frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth", "gp", "arma"}),
     )
     predictor.add(rhs)
     return FormulaTerms(
@@ -382,6 +389,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         monotonic=tuple(predictor.monotonic),
         smooths=tuple(predictor.smooths),
         gps=tuple(predictor.gps),
+        arma=predictor.arma,
         variables=frozenset(variables | predictor.variables),
     )
 
@@ -662,6 +670,7 @@ class _Predictor:
         self.monotonic: list[str] = []
         self.smooths: list[SmoothCall] = []
         self.gps: list[GpCall] = []
+        self.arma: ArmaCall | None = None
         self.groups: list[GroupTerm] = []
         self.variables: set[str] = set()
 
@@ -738,6 +747,16 @@ class _Predictor:
         if term.by is not None:
             self.variables.add(term.by)
 
+    def add_arma(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, f"{node.name}()", self.source)
+        if self.arma is not None:
+            # brms: "Formulas may not contain more than one ARMA term."
+            raise syntax_error(
+                self.source, node.span, "a formula may not contain more than one ARMA term"
+            )
+        self.arma = arma_call(node, self.source)
+        self.variables |= set(self.arma.variables)
+
     def add_group(self, sign: str, node: Paren) -> None:
         _require_plus(sign, node, "a group-level term", self.source)
         terms, variables = _group_terms(node, self.source)
@@ -753,6 +772,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "monotonic": _Predictor.add_monotonic,
     "smooth": _Predictor.add_smooth,
     "gp": _Predictor.add_gp,
+    "arma": _Predictor.add_arma,
     "group": _Predictor.add_group,
 }
 

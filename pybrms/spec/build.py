@@ -46,6 +46,7 @@ from pybrms.spec.names import FAMILY_SPECIFIC, ParName
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
 from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
+    ArmaEffects,
     Covariates,
     FixedEffects,
     GaussianProcess,
@@ -56,6 +57,7 @@ from pybrms.spec.terms import (
     SmoothTerms,
     Term,
 )
+from pybrms.spec.terms.arma import time_order
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -143,6 +145,9 @@ def build_spec(
     _check_covariates(bform, data)
     check_columns(data, bform.variables)
     data = complete_rows(data, bform.variables)
+    _check_arma(bform, bound)
+    if bform.mu.arma is not None:
+        data = time_order(bform.mu.arma, data)
     response = response_from_data(bform.mu, data, bound.family)
 
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
@@ -258,6 +263,41 @@ _ADDITION_NEEDS = {
     "cens": "censoring needs a family whose cumulative distribution function Stan has",
     "trunc": "truncation needs a family whose cumulative distribution function Stan has",
 }
+
+
+#: Families whose residuals the ARMA terms of brms's cov = FALSE formulation read.
+_ARMA_FAMILIES = ("gaussian", "student")
+
+
+def _check_arma(bform: BrmsFormula, bound: BoundFamily) -> None:
+    """Refuse what brms refuses for ARMA terms, and what pybrms does not support yet."""
+    for dpar, terms in bform.dpars.items():
+        if terms.arma is not None:
+            raise SpecError(
+                f"Autocorrelation term {terms.arma.text} is only allowed in the main formula, "
+                f"not in the formula of {dpar!r}."
+            )
+    call = bform.mu.arma
+    if call is None:
+        return
+    if call.cov:
+        raise SpecError(f"{call.text}: cov = TRUE is not supported yet; use cov = FALSE.")
+    if bound.family.name not in _ARMA_FAMILIES:
+        raise SpecError(
+            f"{call.text} is not supported for family {bound.name!r}: it reads the "
+            f"residuals of families {', '.join(map(repr, _ARMA_FAMILIES))} (latent "
+            "residuals of other families are not supported yet)."
+        )
+    if bound.link.name != "identity":
+        raise SpecError(
+            f"{call.text} needs the identity link of family {bound.name!r}, "
+            f"got {bound.link.name!r}."
+        )
+    if bform.mu.response is not None and bform.mu.response.addition("se") is not None:
+        raise SpecError(
+            f"{call.text}: please set cov = TRUE in ARMA structures when including known "
+            "standard errors (se()); cov = TRUE is not supported yet."
+        )
 
 
 def _check_additions(bform: BrmsFormula, family: Family) -> None:
@@ -434,7 +474,10 @@ def _predictor(
     gps = tuple(
         GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
     )
-    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups)
+    arma = None
+    if terms.arma is not None:
+        arma = ArmaEffects.from_data(terms.arma, response.expr, response.values, data)
+    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups, arma)
     return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None), nlpar=nlpar)
 
 

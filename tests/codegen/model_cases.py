@@ -66,6 +66,8 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["tl"] = df["y"] - rng.uniform(0.0, 2.0, size=n)
     df["cp"] = np.maximum(df["count"], 1)
     df["cu"] = df["count"] + 2
+    # time of the ARMA terms: decreasing, so that ordering by time matters
+    df["t"] = np.arange(n, 0, -1)
     return df
 
 
@@ -353,4 +355,14 @@ SHRINKAGE_MODELS: tuple[Case, ...] = (
         prior("horseshoe(1, scale_global = 0.5, autoscale = FALSE)"),
     ),
     Case("cumulative_r2d2", "ord ~ x + z + f", "cumulative", prior("R2D2()")),
+)
+
+
+# ARMA autocorrelation (brms's cov = FALSE): AR(2) in time within groups, ARMA(1, 1)
+# over the row order within groups next to a group-level effect, and MA(2) over all rows.
+# brms refuses threading for these, so they have no threaded program.
+AC_MODELS: tuple[Case, ...] = (
+    Case("gaussian_ar2_time_gr", "y ~ x + ar(t, g, p = 2)", "gaussian"),
+    Case("student_arma_gr", "y ~ x + (1 | h) + arma(gr = g, p = 1, q = 1)", "student"),
+    Case("gaussian_ma2", "y ~ x + ma(q = 2)", "gaussian"),
 )

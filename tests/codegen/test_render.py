@@ -15,6 +15,7 @@ import httpstan
 import pandas as pd
 import pytest
 from model_cases import (
+    AC_MODELS,
     ADDITION_MODELS,
     CASES,
     CONSTANT_MODEL,
@@ -665,3 +666,14 @@ def test_addition_terms_write_the_likelihood_as_brms(name: str, data):
     flat = " ".join(code.split())
     for line in lines:
         assert " ".join(line.split()) in flat, f"{line!r} not in:\n{code}"
+
+
+@pytest.mark.parametrize("case", AC_MODELS, ids=lambda c: c.id)
+def test_arma_cases_pass_stanc_with_priors_and_prior_draws(case: Case, data, tmp_path):
+    """The plain program only: brms refuses to thread ARMA models (tests/spec/test_arma.py)."""
+    cls = "ma" if case.id.endswith("ma2") else "ar"
+    user = prior("normal(0, 0.5)", class_=cls)
+    code = stancode(case.formula, data, case.family, user, sample_prior="yes")
+    assert f"real prior_{cls} = normal_rng(" in code
+    _stanc(code, tmp_path)
+    _stanc(stancode(case.formula, data, case.family, prior("constant(0.3)", class_=cls)), tmp_path)

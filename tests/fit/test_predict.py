@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from model_cases import ADDITION_MODELS, FAMILY_MODELS, Case, synthetic_data
+from model_cases import AC_MODELS, ADDITION_MODELS, FAMILY_MODELS, Case, synthetic_data
 from scipy import special, stats
 
 from pybrms.backends import CompiledModel, compile_model
@@ -57,7 +57,11 @@ class Fit:
 
 @pytest.fixture(scope="module", params=FAMILY_MODELS, ids=lambda c: c.id)
 def fit(request: pytest.FixtureRequest) -> Fit:
-    case = request.param
+    return tiny_fit(request.param)
+
+
+def tiny_fit(case: Case) -> Fit:
+    """Compile and sample ``case`` on the shared synthetic data, briefly."""
     spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
     model = compile_model(render(spec), show_progress=False)
     standata = make_standata(spec)
@@ -167,6 +171,11 @@ def test_unconstrain_reproduces_lp(fit: Fit):
 
 @pytest.mark.stan
 def test_log_lik_sums_to_stan_likelihood(fit: Fit):
+    check_log_lik_sums_to_stan_likelihood(fit)
+
+
+def check_log_lik_sums_to_stan_likelihood(fit: Fit) -> None:
+    """Summed over rows, log_lik is Stan's likelihood term at 20 posterior draws."""
     some = slice(0, 100, 5)
     variables = subset(fit.variables, some)
     points = unconstrain(fit.model.stan_code, fit.standata, variables)
@@ -826,3 +835,29 @@ def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: F
     predicted = posterior_predict(fit.spec, tiled, rng=2)
     error = predicted.std(axis=0) / np.sqrt(predicted.shape[0])
     assert (np.abs(predicted.mean(axis=0) - epred.mean(axis=0)) < 5 * error + 1e-12).all()
+
+
+# ---------------------------------------------------------------------------
+# ARMA autocorrelation: each row's mean reads the residuals of earlier rows
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=AC_MODELS, ids=lambda c: c.id)
+def ac_fit(request: pytest.FixtureRequest) -> Fit:
+    return tiny_fit(request.param)
+
+
+@pytest.mark.stan
+def test_arma_log_lik_sums_to_stan_likelihood(ac_fit: Fit):
+    check_log_lik_sums_to_stan_likelihood(ac_fit)
+
+
+@pytest.mark.stan
+def test_arma_epred_is_mu_with_the_residuals_of_earlier_rows(ac_fit: Fit):
+    """posterior_epred is the updated mu (as brms's, conditional on the observed
+    residuals), and new rows equal to the fitted ones give the same predictions."""
+    variables = subset(ac_fit.variables, slice(0, 100, 10))
+    mu = linear_predictors(ac_fit.spec, variables)["mu"]
+    np.testing.assert_allclose(posterior_epred(ac_fit.spec, variables), mu)
+    again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.data)
+    np.testing.assert_allclose(again, mu, rtol=1e-12)

@@ -738,6 +738,27 @@ def gaussian_nonlinear_growth() -> Case:
     return Case(formula, "gaussian", df, truth, prior)
 
 
+def gaussian_ar1() -> Case:
+    """Two AR(1) series of residuals (phi 0.6) in shuffled rows: ordered by series and
+    time as brms does; the structure of the model case gaussian_ar2_time_gr (one compile)."""
+    rng, df = base(30, n=150)
+    n = len(df)
+    df["s"] = np.repeat(["u", "v"], n // 2)
+    df["t"] = np.tile(np.arange(n // 2), 2)
+    eps = rng.normal(0, 0.5, size=n)
+    err = np.zeros(n)
+    for row in range(n):
+        # brms's residual formulation: the first row of a series has no earlier residual
+        err[row] = eps[row] + (0.6 * err[row - 1] if df["t"].iloc[row] > 0 else 0.0)
+    df["y"] = 1.0 + 0.8 * df["x"] + err
+    return Case(
+        "y ~ x + ar(t, s, p = 1)",
+        "gaussian",
+        df.sample(frac=1.0, random_state=3),
+        {"ar[1]": 0.6, "sigma": 0.5, "b_x": 0.8, "b_Intercept": 1.0},
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -787,6 +808,7 @@ CASES = {
         gaussian_smooth_cr,
         gaussian_smooth_by_factor,
         gaussian_nonlinear_growth,
+        gaussian_ar1,
     )
 }
 

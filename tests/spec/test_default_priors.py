@@ -653,3 +653,26 @@ def test_nlpar_priors_and_bounds_reach_their_coefficients(epilepsy):
     assert "normal_lccdf(lb_b_a | b_a_prior_mu, b_a_prior_sigma)" in code
     assert "lprior += normal_lpdf(b_b | b_b_prior_mu, b_b_prior_sigma);" in code
     assert "vector[N] mu = (nlp_a .* exp(nlp_b .* C_1));" in code
+
+
+def test_arma_default_priors():
+    """brms's prior_ac: flat priors on ar and ma, bounded to (-1, 1), after the
+    population-level rows and before sigma."""
+    df = pd.DataFrame(
+        {
+            "y": [0.5, 1.5, 2.0, 4.0, 3.0, 1.0],
+            "x": [1.0, 2.0, 3.0, 5.0, 4.0, 2.0],
+            "t": [1, 2, 3, 1, 2, 3],
+            "g": list("aaabbb"),
+        }
+    )
+    table = get_prior("y ~ x + arma(t, g, p = 2, q = 1)", df)
+    columns = ["prior", "class", "coef", "lb", "ub", "source"]
+    assert [tuple(r) for r in table[columns].to_numpy()] == [
+        ("(flat)", "b", "", "", "", "default"),
+        ("(flat)", "b", "x", "", "", "(vectorized)"),
+        ("student_t(3, 1.8, 2.5)", "Intercept", "", "", "", "default"),
+        ("(flat)", "ar", "", "-1", "1", "default"),
+        ("(flat)", "ma", "", "-1", "1", "default"),
+        ("student_t(3, 0, 2.5)", "sigma", "", "0", "", "default"),
+    ]

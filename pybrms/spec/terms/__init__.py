@@ -4,13 +4,15 @@ Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
 (:mod:`~pybrms.spec.terms.monotonic`), smooths (:mod:`~pybrms.spec.terms.smooth`),
 Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
 (:mod:`~pybrms.spec.terms.offset`), covariates of non-linear expressions
-(:mod:`~pybrms.spec.terms.covariates`) and group-level effects
-(:mod:`~pybrms.spec.terms.group`); each has its template in
+(:mod:`~pybrms.spec.terms.covariates`), group-level effects
+(:mod:`~pybrms.spec.terms.group`) and ARMA autocorrelation
+(:mod:`~pybrms.spec.terms.arma`); each has its template in
 ``templates/terms/<kind>.stan.j2``.
 """
 
 from __future__ import annotations
 
+from pybrms.spec.terms.arma import ArmaEffects
 from pybrms.spec.terms.base import EtaPart, PriorDefaults, RowRequest, StanArg, Term
 from pybrms.spec.terms.covariates import Covariates
 from pybrms.spec.terms.fixed import FixedEffects
@@ -21,6 +23,7 @@ from pybrms.spec.terms.offset import Offset
 from pybrms.spec.terms.smooth import SmoothTerms
 
 __all__ = [
+    "ArmaEffects",
     "Covariates",
     "EtaPart",
     "FixedEffects",

@@ -39,6 +39,7 @@ from pybrms.spec.names import ParName
 __all__ = [
     "EtaPart",
     "ModelLocal",
+    "MuUpdate",
     "PriorDefaults",
     "RowRequest",
     "SAMPLE_NEW_LEVELS",
@@ -131,6 +132,32 @@ class ModelLocal:
     size: str
     value: str
     comment: str
+
+
+@dataclass(frozen=True)
+class MuUpdate:
+    """Stan statements that update the finished vector ``mu`` row by row, before the
+    inverse link (brms's ``model_comp_arma``: ARMA terms read residuals of earlier rows).
+
+    Attributes
+    ----------
+    declarations
+        Model-block locals declared before the loop, one statement each.
+    body
+        Statements of the loop ``for (n in 1:N)``.
+    reads
+        Every variable the statements read.
+    comment
+        What the loop does, printed above it.
+    term
+        The term as written, for messages.
+    """
+
+    declarations: tuple[str, ...]
+    body: tuple[str, ...]
+    reads: tuple[StanArg, ...]
+    comment: str
+    term: str
 
 
 @dataclass(frozen=True)
@@ -256,6 +283,10 @@ class Term(ABC):
         its points), which the term's eta parts may read."""
         return ()
 
+    def mu_update(self) -> MuUpdate | None:
+        """Statements that update the finished ``mu`` row by row (ARMA terms), if any."""
+        return None
+
     def sliced_index(self) -> StanArg | None:
         """An integer array over rows that ``reduce_sum`` may slice, if the term has one."""
         return None
@@ -304,6 +335,11 @@ class Term(ABC):
     @abstractmethod
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
         """The term's part of the linear predictor over draws, ``(S, N)`` or broadcastable."""
+
+    def update_eta(self, eta: np.ndarray, rows: object, variables: Variables) -> np.ndarray:
+        """The predictor's finished linear predictor ``(S, N)`` updated as
+        :meth:`mu_update` updates it in Stan; unchanged for most kinds."""
+        return eta
 
     def likelihood_draws(self, variables: Variables) -> dict[str, np.ndarray]:
         """Draws the family reads besides the linear predictors (ordinal thresholds)."""

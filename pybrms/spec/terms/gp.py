@@ -57,7 +57,7 @@ from pybrms.spec.terms.gp_math import (
 __all__ = ["GaussianProcess", "GpRows"]
 
 #: brms's summary section of GP hyperparameters (printed before group-level effects).
-GP_SECTION = Section("Gaussian Process Terms", -1)
+GP_SECTION = Section("Gaussian Process Terms", -2)
 
 
 @dataclass(frozen=True, eq=False)

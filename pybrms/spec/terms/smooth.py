@@ -44,7 +44,7 @@ from pybrms.spec.terms.smooth_bases import (
 
 __all__ = ["Smooth", "SmoothTerms"]
 
-SPLINES = Section("Smoothing Spline Hyperparameters", -2)
+SPLINES = Section("Smoothing Spline Hyperparameters", -3)
 
 _BASES: dict[str, type[ThinPlate] | type[CubicRegression] | type[Cyclic]] = {
     "tp": ThinPlate,
