@@ -744,6 +744,16 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("weights(w, scale = TRUE)", "positive sum"),
     ),
+    "shared_id_other_grouping": (
+        lambda: dict(formula=bm.bf("y ~ (1 | p | g)", sigma="~ (1 | p | k)"), data=frame()),
+        SpecError,
+        ("same grouping factors", "ID 'p'", "(1 | p | g)", "(1 | p | k)"),
+    ),
+    "shared_id_other_grouping_in_mu": (
+        lambda: dict(formula="y ~ (1 | p | g) + (0 + x | p | g:k)", data=frame()),
+        SpecError,
+        ("ID 'p'", "'g:k'", "(0 + x | p | g:k)"),
+    ),
 }
 
 

@@ -173,6 +173,12 @@ CASES: tuple[Case, ...] = (
         "count ~ gp(x, z, k = 4, iso = FALSE, c = c(1.2, 1.5)) + gp(o, by = w, gr = FALSE)",
         "poisson",
     ),
+    # a correlation ID shared within mu (two terms) and with sigma; (1 | h) numbered after it
+    Case(
+        "gaussian_shared_id_within",
+        bf("y ~ x + (1 | p | g) + (0 + x | p | g) + (1 | h)", sigma="~ z + (1 | p | g)"),
+        "gaussian",
+    ),
 )
 
 
@@ -275,6 +281,10 @@ FAMILY_MODELS: tuple[Case, ...] = (
             sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)",
         ),
         "gaussian",
+    ),
+    # one correlation matrix over the effects of g in mu and in sigma, (1 | p | g)
+    Case(
+        "gaussian_shared_id", bf("y ~ x + (1 + x | p | g)", sigma="~ z + (1 | p | g)"), "gaussian"
     ),
 )
 

@@ -708,6 +708,34 @@ def gaussian_smooth_by_factor() -> Case:
     return Case("y ~ c + z + s(x, by = c, k = 5)", "gaussian", df, {"b_z": 0.5, "sigma": 0.4})
 
 
+def gaussian_shared_id() -> Case:
+    """One correlation matrix over the intercept and slope of mu and the intercept of
+    log(sigma) per level of g: ``(1 + x | p | g)`` and ``sigma ~ (1 | p | g)``."""
+    rng, df = base(30, groups=30)
+    sd = np.array([0.6, 0.3, 0.3])
+    cor = np.array([[1.0, 0.3, 0.5], [0.3, 1.0, 0.0], [0.5, 0.0, 1.0]])
+    r = rng.multivariate_normal(np.zeros(3), np.diag(sd) @ cor @ np.diag(sd), size=30)
+    g = codes(df["g"])
+    mu = 1.0 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"]
+    sigma = np.exp(-0.5 + 0.3 * df["z"] + r[g, 2])
+    df["y"] = mu + sigma * rng.normal(size=N)
+    return Case(
+        bm.bf("y ~ x + (1 + x | p | g)", sigma="~ z + (1 | p | g)"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.5,
+            "b_sigma_z": 0.3,
+            "sd_g__Intercept": 0.6,
+            "sd_g__x": 0.3,
+            "sd_g__sigma_Intercept": 0.3,
+            "cor_g__Intercept__sigma_Intercept": 0.5,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -756,6 +784,7 @@ CASES = {
         geometric_log,
         gaussian_smooth_cr,
         gaussian_smooth_by_factor,
+        gaussian_shared_id,
     )
 }
 

@@ -38,6 +38,12 @@ class GroupEffects(Term):
     Cholesky factor ``L_<id>`` of their correlation matrix (non-centered
     parameterization, as brms).
 
+    Terms sharing a correlation ID (``(1 | p | g)`` in ``mu`` and in ``sigma``)
+    share one ``id``: the first of them (the owner) declares the ID's data,
+    parameters and priors over all its coefficients (``columns``), and each term
+    adds its own coefficients, columns ``first + 1, ...`` of the ID, to its
+    linear predictor.
+
     Attributes
     ----------
     id
@@ -56,6 +62,11 @@ class GroupEffects(Term):
         Level labels, in the order of the effects.
     J
         1-based level index of every observation.
+    columns
+        ``(dpar, coefficient)`` of every coefficient of the ID, in brms's order
+        (the terms of ``mu`` first, then those of the other dpars).
+    first
+        0-based position of the term's first coefficient in ``columns``.
     """
 
     template: ClassVar[str] = "terms/group.stan.j2"
@@ -69,56 +80,83 @@ class GroupEffects(Term):
     correlated: bool
     levels: tuple[str, ...]
     J: np.ndarray
+    columns: tuple[tuple[str, str], ...]
+    first: int = 0
 
     @property
     def coefs(self) -> tuple[str, ...]:
-        """brms names of the varying coefficients."""
+        """brms names of the term's varying coefficients."""
         return self.design.names
 
     @property
     def M(self) -> int:
-        """Number of coefficients per level."""
-        return len(self.coefs)
+        """Number of coefficients per level of the ID (all its terms)."""
+        return len(self.columns)
+
+    @property
+    def owner(self) -> bool:
+        """Whether the term declares the ID's data, parameters and priors (its first term)."""
+        return self.first == 0
 
     @property
     def has_cor(self) -> bool:
-        """Whether correlations are modelled (correlated term with two or more coefficients)."""
+        """Whether correlations are modelled (a correlated ID with two or more coefficients)."""
         return self.correlated and self.M > 1
 
     @property
-    def infix(self) -> str:
-        """The dpar part of per-coefficient names: ``""`` or ``"_sigma"``."""
-        return "" if self.dpar == "mu" else f"_{self.dpar}"
+    def own(self) -> slice:
+        """The term's coefficients among the ID's."""
+        return slice(self.first, self.first + len(self.coefs))
 
     def stan(self, name: str) -> str:
-        """Stan name of a per-term variable: ``stan("sd") == "sd_1"``."""
+        """Stan name of a per-ID variable: ``stan("sd") == "sd_1"``."""
         return f"{name}_{self.id}"
 
-    def coef_stan(self, name: str, k: int) -> str:
-        """Stan name of a per-coefficient variable: ``coef_stan("Z", 1) == "Z_1_1"``."""
-        return f"{name}_{self.id}{self.infix}_{k}"
+    def _coef_stan(self, name: str) -> tuple[str, ...]:
+        """Stan names of a per-coefficient variable over the ID: ``Z_1_1``, ``Z_1_sigma_2``."""
+        return tuple(
+            f"{name}_{self.id}{'' if dpar == 'mu' else '_' + dpar}_{k}"
+            for k, (dpar, _) in enumerate(self.columns, start=1)
+        )
+
+    @property
+    def id_Z(self) -> tuple[str, ...]:
+        """Stan names of the group-level predictor columns of the whole ID."""
+        return self._coef_stan("Z")
+
+    @property
+    def id_r(self) -> tuple[str, ...]:
+        """Stan names of the effects of the whole ID, one vector per coefficient."""
+        return self._coef_stan("r")
 
     @property
     def Z(self) -> tuple[str, ...]:
-        """Stan names of the group-level predictor columns."""
-        return tuple(self.coef_stan("Z", k) for k in range(1, self.M + 1))
+        """Stan names of the term's group-level predictor columns."""
+        return self.id_Z[self.own]
 
     @property
     def r(self) -> tuple[str, ...]:
-        """Stan names of the actual group-level effects, one vector per coefficient."""
-        return tuple(self.coef_stan("r", k) for k in range(1, self.M + 1))
+        """Stan names of the term's actual group-level effects, one vector per coefficient."""
+        return self.id_r[self.own]
+
+    @property
+    def id_coefs(self) -> tuple[str, ...]:
+        """brms's labels of the ID's coefficients: ``Intercept``, ``sigma_Intercept``."""
+        return tuple(c if dpar == "mu" else f"{dpar}_{c}" for dpar, c in self.columns)
 
     def standata(self) -> dict[str, object]:
-        """``N_id``, ``M_id``, ``J_id``, ``Z_id_k`` and ``NC_id``."""
-        out: dict[str, object] = {
-            self.stan("N"): len(self.levels),
-            self.stan("M"): self.M,
-            self.stan("J"): self.J,
-        }
+        """The term's ``Z_id_k``; the owner adds ``N_id``, ``M_id``, ``J_id`` and ``NC_id``."""
+        out: dict[str, object] = {}
+        if self.owner:
+            out |= {
+                self.stan("N"): len(self.levels),
+                self.stan("M"): self.M,
+                self.stan("J"): self.J,
+            }
+            if self.has_cor:
+                out[self.stan("NC")] = self.M * (self.M - 1) // 2
         for k, name in enumerate(self.Z):
             out[name] = self.design.matrix[:, k]
-        if self.has_cor:
-            out[self.stan("NC")] = self.M * (self.M - 1) // 2
         return out
 
     @property
@@ -149,7 +187,7 @@ class GroupEffects(Term):
             PriorRow(None, "sd", c, self.group, d, lb=0.0, source="(vectorized)")
             for c in self.coefs
         ]
-        if self.has_cor:
+        if self.has_cor and self.owner:
             rows.append(PriorRow(None, "cor", "", self.group, source="(vectorized)"))
         return (PriorRow(defaults.sd, "sd", dpar=d, lb=0.0), *rows)
 
@@ -162,11 +200,13 @@ class GroupEffects(Term):
         return rows
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
-        """``sd_id`` by coefficient and ``L_id``."""
-        d = dpar_label(self.dpar)
+        """The owner's ``sd_id``, by coefficient of the ID, and ``L_id``; none for the
+        other terms of a shared ID."""
+        if not self.owner:
+            return ()
         chains = tuple(
             (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
-            for c in self.coefs
+            for d, c in ((dpar_label(dpar), c) for dpar, c in self.columns)
         )
         # prior draws: prior_sd_g (prior_sd_g__sigma for a dpar's terms), prior_sd_g__x
         suffix = f"__{self.dpar}" if self.dpar != "mu" else ""
@@ -196,19 +236,22 @@ class GroupEffects(Term):
     def par_names(self) -> tuple[ParName, ...]:
         """``sd_g__x``, ``cor_g__x__y`` and ``r_g[level,x]`` (``r_g__sigma[...]`` for dpars).
 
-        ``sd`` and ``cor`` are rows of the summary's group-level effects of ``g``;
-        ``r`` elements form the ArviZ array ``r_g`` with dims ``g`` and ``r_g_coef``.
+        ``sd`` and ``cor`` are rows of the summary's group-level effects of ``g``,
+        named by the owner of the ID over all its coefficients (``sd_g__sigma_x``
+        for those of ``sigma``); ``r`` elements form the ArviZ array ``r_g`` with
+        dims ``g`` and ``r_g_coef``.
         """
-        pre = f"{self.dpar}_" if self.dpar != "mu" else ""
-        coefs = [f"{pre}{c}" for c in self.coefs]
+        coefs = self.id_coefs
         section = Section(GROUP_LEVEL, 0, f"~{self.group} (Number of levels: {len(self.levels)})")
-        out = [
-            ParName(
-                self.stan("sd"), (k,), f"sd_{self.group}__{c}", "sd", self.dpar, section, f"sd({c})"
-            )
-            for k, c in enumerate(coefs, start=1)
-        ]
-        if self.has_cor:
+        out = []
+        if self.owner:
+            out += [
+                ParName(
+                    self.stan("sd"), (k,), f"sd_{self.group}__{c}", "sd", dpar, section, f"sd({c})"
+                )
+                for k, ((dpar, _), c) in enumerate(zip(self.columns, coefs, strict=True), start=1)
+            ]
+        if self.owner and self.has_cor:
             pairs = [(i, j) for j in range(self.M) for i in range(j)]
             out += [
                 ParName(
@@ -287,7 +330,7 @@ class GroupEffects(Term):
         r = np.stack([draws_of(variables, name) for name in self.r], axis=-1)
         if rows.new_levels:
             if rows.sample_new_levels == "gaussian":
-                new = self._gaussian_effects(variables, len(rows.new_levels), rng)
+                new = self._gaussian_effects(variables, rows)
             else:
                 new = self._existing_level_effects(r, rows)
             r = np.concatenate([r, new], axis=1)
@@ -315,17 +358,21 @@ class GroupEffects(Term):
         keys = (zlib.crc32(self.group.encode()), zlib.crc32(str(level).encode()))
         return np.random.default_rng((seed, *keys))
 
-    def _gaussian_effects(
-        self, variables: Variables, n_new: int, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Effects ``(S, n_new, M)`` of unseen levels: ``diag(sd) L z`` with ``z ~ N(0, I)``."""
+    def _gaussian_effects(self, variables: Variables, rows: GroupRows) -> np.ndarray:
+        """The term's effects ``(S, n_new, own)`` of unseen levels: its columns of
+        ``diag(sd) L z`` over the ID, with ``z ~ N(0, I)`` drawn per ID and level from
+        ``rows.seed``, so that the terms of a shared ID draw one correlated vector."""
         sd = draws_of(variables, self.stan("sd"))
+        S = sd.shape[0]
         if self.has_cor:
             cholesky = draws_of(variables, self.stan("L"))
         else:
-            cholesky = np.broadcast_to(np.eye(self.M), (sd.shape[0], self.M, self.M))
-        z = rng.standard_normal((sd.shape[0], n_new, self.M))
-        return np.einsum("sij,slj->sli", sd[:, :, np.newaxis] * cholesky, z)
+            cholesky = np.broadcast_to(np.eye(self.M), (S, self.M, self.M))
+        keys = (self.id, *(zlib.crc32(str(level).encode()) for level in rows.new_levels))
+        z = np.random.default_rng((rows.seed, *keys)).standard_normal(
+            (S, len(rows.new_levels), self.M)
+        )
+        return np.einsum("sij,slj->sli", sd[:, :, np.newaxis] * cholesky, z)[:, :, self.own]
 
 
 @dataclass(frozen=True, eq=False)

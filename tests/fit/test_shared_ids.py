@@ -1,0 +1,52 @@
+"""A real fit with a correlation ID shared by mu and sigma: brms's output names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from model_cases import FAMILY_MODELS, synthetic_data
+
+import pybrms as bm
+
+pytestmark = pytest.mark.stan
+
+
+def test_fit_reports_the_shared_correlations():
+    """A real fit of the shared model case (one compile, shared with its other tests):
+    summary rows, VarCorr and ranef over mu and sigma, predictions for a new level."""
+    case = next(c for c in FAMILY_MODELS if c.id == "gaussian_shared_id")
+    fit = bm.brm(
+        case.formula,
+        data=synthetic_data(),
+        family=case.family,
+        chains=1,
+        iter=300,
+        seed=1,
+        show_progress=False,
+    )
+    table = fit.summary().group_level["~g (Number of levels: 4)"]
+    assert list(table.index) == [
+        "sd(Intercept)",
+        "sd(x)",
+        "sd(sigma_Intercept)",
+        "cor(Intercept,x)",
+        "cor(Intercept,sigma_Intercept)",
+        "cor(x,sigma_Intercept)",
+    ]
+    varcorr = fit.VarCorr()["g"]
+    assert list(varcorr["sd"].index) == ["Intercept", "x", "sigma_Intercept"]
+    assert list(varcorr["cor"].columns.get_level_values(0).unique()) == [
+        "Intercept",
+        "x",
+        "sigma_Intercept",
+    ]
+    effects = fit.ranef()["g"]
+    assert list(effects.columns.get_level_values(0).unique()) == [
+        "Intercept",
+        "x",
+        "sigma_Intercept",
+    ]
+    newdata = pd.DataFrame({"x": [0.5], "z": [0.0], "g": ["unseen"]})
+    draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
+    assert draws.shape == (150, 1) and np.isfinite(draws).all()
