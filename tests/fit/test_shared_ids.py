@@ -9,10 +9,10 @@ from model_cases import FAMILY_MODELS, synthetic_data
 
 import pybrms as bm
 
-pytestmark = pytest.mark.stan
+pytestmark = [pytest.mark.stan, pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")]
 
 
-def test_fit_reports_the_shared_correlations():
+def test_fit_reports_the_shared_correlations():  # a short run, on purpose
     """A real fit of the shared model case (one compile, shared with its other tests):
     summary rows, VarCorr and ranef over mu and sigma, predictions for a new level."""
     case = next(c for c in FAMILY_MODELS if c.id == "gaussian_shared_id")
