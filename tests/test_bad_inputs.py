@@ -754,6 +754,16 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("ID 'p'", "'g:k'", "(0 + x | p | g:k)"),
     ),
+    "gr_by_varies_within_a_level": (
+        lambda: dict(formula="y ~ (1 | gr(g, by = k))", data=frame()),
+        SpecError,
+        ("Some levels of 'g'", "multiple levels of 'k'", "gr(g, by = k)"),
+    ),
+    "gr_by_not_a_name": (
+        lambda: dict(formula="y ~ (1 | gr(g, by = 2 * k))", data=frame()),
+        FormulaSyntaxError,
+        ("by of gr()", "by = 2 * k"),
+    ),
 }
 
 

@@ -54,6 +54,7 @@ from pybrms.spec.terms import (
     SmoothTerms,
     Term,
 )
+from pybrms.spec.terms.group import by_of_levels
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -432,6 +433,12 @@ def _group_ids(bform: BrmsFormula) -> dict[tuple[str, int], int]:
                 out[dpar, k] = number
                 continue
             number, first = named[term.id]
+            if first.by != term.by:
+                raise SpecError(
+                    f"Terms of correlation ID {term.id!r} need the same 'by' variable; "
+                    f"({first.expr} | {first.group}) has by = {first.by}, "
+                    f"({term.expr} | {term.group}) has by = {term.by}."
+                )
             if first.factors != term.factors:
                 raise SpecError(
                     f"Can only combine group-level terms of the same grouping factors: "
@@ -470,8 +477,20 @@ def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEff
     if not design.names:
         raise SpecError(f"Group-level term ({term.expr} | {term.group}) has no coefficients.")
     columns = tuple((dpar, c) for c in design.names)
+    by_levels, Jby = by_of_levels(data, term, len(levels), index)
     return GroupEffects(
-        id_, dpar, term.group, term.factors, design, term.correlated, levels, index, columns
+        id_,
+        dpar,
+        term.group,
+        term.factors,
+        design,
+        term.correlated,
+        levels,
+        index,
+        columns,
+        by=term.by,
+        by_levels=by_levels,
+        Jby=Jby,
     )
 
 

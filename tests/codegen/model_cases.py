@@ -66,6 +66,8 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["tl"] = df["y"] - rng.uniform(0.0, 2.0, size=n)
     df["cp"] = np.maximum(df["count"], 1)
     df["cu"] = df["count"] + 2
+    # a factor constant within each level of g, for gr(g, by = gb)
+    df["gb"] = np.where(df["g"].isin(["g1", "g2"]), "a", "b")
     return df
 
 
@@ -179,6 +181,8 @@ CASES: tuple[Case, ...] = (
         bf("y ~ x + (1 | p | g) + (0 + x | p | g) + (1 | h)", sigma="~ z + (1 | p | g)"),
         "gaussian",
     ),
+    # sds per level of a by factor, uncorrelated
+    Case("poisson_by_uncorrelated", "count ~ x + (1 + x || gr(g, by = gb))", "poisson"),
 )
 
 
@@ -286,6 +290,8 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case(
         "gaussian_shared_id", bf("y ~ x + (1 + x | p | g)", sigma="~ z + (1 | p | g)"), "gaussian"
     ),
+    # sds and correlations per level of gb: gr(g, by = gb)
+    Case("gaussian_by", bf("y ~ x + (1 + x | gr(g, by = gb))", sigma="~ z"), "gaussian"),
 )
 
 

@@ -736,6 +736,31 @@ def gaussian_shared_id() -> Case:
     )
 
 
+def gaussian_by() -> Case:
+    """Varying intercepts and slopes of g with sds per level of gb (constant within g):
+    intercept sd 1.0 among the first ten levels of g, 0.3 among the others."""
+    rng, df = base(31)
+    g = codes(df["g"])
+    df["gb"] = np.where(g < G // 2, "a", "b")
+    sd = np.where(np.arange(G)[:, np.newaxis] < G // 2, [1.0, 0.4], [0.3, 0.4])
+    r = rng.normal(size=(G, 2)) * sd
+    sigma = np.exp(-0.7 + 0.2 * df["z"])
+    df["y"] = 0.5 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"] + sigma * rng.normal(size=N)
+    return Case(
+        bm.bf("y ~ x + (1 + x | gr(g, by = gb))", sigma="~ z"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 0.5,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.7,
+            "b_sigma_z": 0.2,
+            "sd_g__Intercept:gba": 1.0,
+            "sd_g__Intercept:gbb": 0.3,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -785,6 +810,7 @@ CASES = {
         gaussian_smooth_cr,
         gaussian_smooth_by_factor,
         gaussian_shared_id,
+        gaussian_by,
     )
 }
 

@@ -267,6 +267,23 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("student_t(3, 0, 2.5)", "sd", "sigma", "0"),
             ],
         ),
+        # gr(g, by = f): the same rows as without by (one sd per coefficient and level)
+        (
+            "y ~ x + (1 + x | gr(g, by = f))",
+            {
+                "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                "x": [0.0, 1.0] * 3,
+                "g": list("aabbcc"),
+                "f": list("uuuuvv"),
+            },
+            "gaussian",
+            [
+                ("student_t(3, 3.5, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+                ("lkj_corr_cholesky(1)", "cor", "", ""),
+                ("student_t(3, 0, 2.5)", "sd", "", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -287,6 +304,7 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "hurdle_gamma",
         "hurdle_lognormal",
         "shared_id",
+        "gr_by",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):
