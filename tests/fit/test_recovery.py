@@ -715,6 +715,7 @@ def gaussian_shared_id() -> Case:
     sd = np.array([0.6, 0.3, 0.3])
     cor = np.array([[1.0, 0.3, 0.5], [0.3, 1.0, 0.0], [0.5, 0.0, 1.0]])
     r = rng.multivariate_normal(np.zeros(3), np.diag(sd) @ cor @ np.diag(sd), size=30)
+    r = (r - r.mean(axis=0)) / r.std(axis=0, ddof=1) * sd  # sample sds exactly the truth
     g = codes(df["g"])
     mu = 1.0 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"]
     sigma = np.exp(-0.5 + 0.3 * df["z"] + r[g, 2])
@@ -742,8 +743,12 @@ def gaussian_by() -> Case:
     rng, df = base(31)
     g = codes(df["g"])
     df["gb"] = np.where(g < G // 2, "a", "b")
-    sd = np.where(np.arange(G)[:, np.newaxis] < G // 2, [1.0, 0.4], [0.3, 0.4])
-    r = rng.normal(size=(G, 2)) * sd
+    first = np.arange(G) < G // 2
+    sd = np.where(first[:, np.newaxis], [1.0, 0.4], [0.3, 0.4])
+    r = rng.normal(size=(G, 2))
+    for rows in (first, ~first):  # sample sds exactly the truth within each level of gb
+        r[rows] = (r[rows] - r[rows].mean(axis=0)) / r[rows].std(axis=0, ddof=1)
+    r *= sd
     sigma = np.exp(-0.7 + 0.2 * df["z"])
     df["y"] = 0.5 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"] + sigma * rng.normal(size=N)
     return Case(
