@@ -860,6 +860,26 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("ar(t, g)", "identity link", "'log'"),
     ),
+    "shared_id_other_grouping": (
+        lambda: dict(formula=bm.bf("y ~ (1 | p | g)", sigma="~ (1 | p | k)"), data=frame()),
+        SpecError,
+        ("same grouping factors", "ID 'p'", "(1 | p | g)", "(1 | p | k)"),
+    ),
+    "shared_id_other_grouping_in_mu": (
+        lambda: dict(formula="y ~ (1 | p | g) + (0 + x | p | g:k)", data=frame()),
+        SpecError,
+        ("ID 'p'", "'g:k'", "(0 + x | p | g:k)"),
+    ),
+    "gr_by_varies_within_a_level": (
+        lambda: dict(formula="y ~ (1 | gr(g, by = k))", data=frame()),
+        SpecError,
+        ("Some levels of 'g'", "multiple levels of 'k'", "gr(g, by = k)"),
+    ),
+    "gr_by_not_a_name": (
+        lambda: dict(formula="y ~ (1 | gr(g, by = 2 * k))", data=frame()),
+        FormulaSyntaxError,
+        ("by of gr()", "by = 2 * k"),
+    ),
 }
 
 

@@ -393,11 +393,13 @@ def _levels(fit: BrmsFit, group: str) -> tuple[str, ...]:
 
 
 def _rnames(fit: BrmsFit, group: str) -> list[str]:
-    """brms's coefficient names of a grouping over all its terms: ``x``, ``sigma_Intercept``."""
+    """brms's coefficient names of a grouping over all its terms: ``x``, ``sigma_Intercept``,
+    per level of ``by`` for ``gr(g, by = f)`` (``x:fa``, ``x:fb``)."""
     return [
-        f"{'' if g.dpar == 'mu' else g.dpar + '_'}{c}"
+        f"{'' if g.dpar == 'mu' else g.dpar + '_'}{c}{by}"
         for g in fit.spec.groups
         if g.group == group
+        for by in g.by_labels
         for c in g.coefs
     ]
 

@@ -157,6 +157,9 @@ class GroupTerm:
         False for ``||`` or ``gr(g, cor = FALSE)``: no correlations are modelled.
     id : str or None
         Shared correlation id from ``(1 | ID | g)`` or ``gr(g, id = "ID")``.
+    by : str or None
+        The factor of ``gr(g, by = f)``: separate standard deviations (and
+        correlations) per level of ``f``.
     span : Span or None
         Where the parenthesized term sits in the formula; not compared.
     """
@@ -167,6 +170,7 @@ class GroupTerm:
     factors: tuple[str, ...]
     correlated: bool = True
     id: str | None = None
+    by: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -802,11 +806,13 @@ def _group_terms(node: Paren, source: str) -> tuple[list[GroupTerm], set[str]]:
             factors=factors,
             correlated=bar.symbol == "|" and options.get("cor", True),
             id=group_id if group_id is not None else options.get("id"),
+            by=options.get("by"),
             span=node.span,
         )
         for factors in factor_sets
     ]
-    variables = predictor.variables.union(*(term.factors for term in terms))
+    by = {options["by"]} if "by" in options else set()
+    variables = predictor.variables.union(by, *(term.factors for term in terms))
     return terms, variables
 
 
@@ -877,6 +883,15 @@ def _id_value(text: str, span: Span, source: str) -> str:
     return next(group for group in match.groups() if group is not None)
 
 
+def _by_value(text: str, span: Span, source: str) -> str:
+    if _BY_VALUE.fullmatch(text) is None:
+        raise syntax_error(source, span, "by of gr() is the name of a factor column, e.g. by = f")
+    return text.strip("`")
+
+
+_BY_VALUE = re.compile(r"[A-Za-z.][\w.]*|`[^`]+`")
+
+
 def _correlation_value(text: str, span: Span, source: str) -> bool:
     if text not in LOGICAL_VALUES:
         raise syntax_error(source, span, "cor must be TRUE or FALSE")
@@ -886,10 +901,10 @@ def _correlation_value(text: str, span: Span, source: str) -> bool:
 _GR_OPTIONS: dict[str, Callable[[str, Span, str], Any]] = {
     "id": _id_value,
     "cor": _correlation_value,
+    "by": _by_value,
 }
 # brms's gr() arguments that pybrms does not support yet, with what they do.
 _GR_NOT_YET = {
-    "by": "separate variances per level of a factor",
     "cov": "known covariance between levels",
     "dist": "non-normal group-level effects",
 }

@@ -58,6 +58,7 @@ from pybrms.spec.terms import (
     Term,
 )
 from pybrms.spec.terms.arma import time_order
+from pybrms.spec.terms.group import by_of_levels
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -151,16 +152,14 @@ def build_spec(
     response = response_from_data(bform.mu, data, bound.family)
 
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
+    ids = _group_ids(bform)
     predictors: list[Predictor] = []
-    n_groups = 0
     for dpar, terms in (("mu", bform.mu), *bform.dpars.items(), *bform.nlpars.items()):
-        predictor = _predictor(
-            dpar, terms, data, bound, stan, response, n_groups + 1, dpar in bform.nlpars
-        )
+        predictor = _predictor(dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars)
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
-        n_groups += len(predictor.groups)
         predictors.append(predictor)
+    predictors = _share_ids(predictors)
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
         for d in bound.family.dpars
@@ -431,7 +430,7 @@ def _predictor(
     bound: BoundFamily,
     stan: StanLikelihood,
     response: Response,
-    first_id: int,
+    ids: dict[tuple[str, int], int],
     nlpar: bool = False,
 ) -> Predictor:
     """The linear predictor of ``dpar``; that of a non-linear parameter is not centered
@@ -456,7 +455,7 @@ def _predictor(
     offset = None
     if terms.offsets:
         offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
-    groups = tuple(_group(first_id + k, dpar, g, data) for k, g in enumerate(terms.groups))
+    groups = tuple(_group(ids[dpar, k], dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
     if dpar == "mu":
         link = bound.link
@@ -505,12 +504,55 @@ def _check_duplicated_effects(
                 )
 
 
+def _group_ids(bform: BrmsFormula) -> dict[tuple[str, int], int]:
+    """brms's ID of each group-level term, keyed by (dpar, position in its formula):
+    numbered in order of appearance, mu first; terms with the same correlation ID
+    (``(1 | p | g)``, ``gr(g, id = "p")``) share one, which needs the same grouping."""
+    out: dict[tuple[str, int], int] = {}
+    named: dict[str, tuple[int, GroupTerm]] = {}
+    for dpar, terms in (("mu", bform.mu), *bform.dpars.items(), *bform.nlpars.items()):
+        for k, term in enumerate(terms.groups):
+            if term.id is None or term.id not in named:
+                number = len(set(out.values())) + 1
+                if term.id is not None:
+                    named[term.id] = (number, term)
+                out[dpar, k] = number
+                continue
+            number, first = named[term.id]
+            if first.by != term.by:
+                raise SpecError(
+                    f"Terms of correlation ID {term.id!r} need the same 'by' variable; "
+                    f"({first.expr} | {first.group}) has by = {first.by}, "
+                    f"({term.expr} | {term.group}) has by = {term.by}."
+                )
+            if first.factors != term.factors:
+                raise SpecError(
+                    f"Can only combine group-level terms of the same grouping factors: "
+                    f"correlation ID {term.id!r} is used with grouping {first.group!r} in "
+                    f"({first.expr} | {first.id} | {first.group}) and with {term.group!r} in "
+                    f"({term.expr} | {term.id} | {term.group})."
+                )
+            out[dpar, k] = number
+    return out
+
+
+def _share_ids(predictors: list[Predictor]) -> list[Predictor]:
+    """Terms of one ID share its coefficients (brms's order: mu's terms first) and the
+    first term's correlation setting, as brms."""
+    members: dict[int, list[GroupEffects]] = {}
+    for g in (g for p in predictors for g in p.groups):
+        members.setdefault(g.id, []).append(g)
+    shared: dict[int, GroupEffects] = {}
+    for terms in members.values():
+        columns = tuple(column for t in terms for column in t.columns)
+        first = 0
+        for t in terms:
+            shared[id(t)] = replace(t, columns=columns, first=first, correlated=terms[0].correlated)
+            first += len(t.coefs)
+    return [replace(p, terms=tuple(shared.get(id(t), t) for t in p.terms)) for p in predictors]
+
+
 def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEffects:
-    if term.id is not None:
-        raise SpecError(
-            f"Correlation ids such as ({term.expr} | {term.id} | {term.group}) "
-            "are not supported yet."
-        )
     levels, index = group_levels(data, term.factors)
     if len(levels) < 2:
         raise SpecError(
@@ -520,7 +562,22 @@ def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEff
     design = design_matrix(term.expr, data)
     if not design.names:
         raise SpecError(f"Group-level term ({term.expr} | {term.group}) has no coefficients.")
-    return GroupEffects(id_, dpar, term.group, term.factors, design, term.correlated, levels, index)
+    columns = tuple((dpar, c) for c in design.names)
+    by_levels, Jby = by_of_levels(data, term, len(levels), index)
+    return GroupEffects(
+        id_,
+        dpar,
+        term.group,
+        term.factors,
+        design,
+        term.correlated,
+        levels,
+        index,
+        columns,
+        by=term.by,
+        by_levels=by_levels,
+        Jby=Jby,
+    )
 
 
 def _default_priors(

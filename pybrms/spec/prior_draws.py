@@ -94,12 +94,15 @@ def prior_draws(table: PriorTable, targets: Sequence[PriorTarget]) -> tuple[Prio
     [('prior_b__1', 'prior_b_x'), ('prior_b__2', 'prior_b_z')]
     """
     by_stan = {t.stan: t for t in targets}
-    out = []
+    out: list[PriorDraw] = []
     for s in prior_statements(table, targets):
         if s.own_args:  # simplexes (Dirichlet draws are vectors): not drawn yet
             continue
-        target = by_stan[s.variable]
+        # a target may be one element of an array: L_1[2], a Cholesky factor per level of by
+        target = by_stan.get(s.target) or by_stan[s.variable]
         stan = f"prior_{s.variable}" + ("" if s.element is None else f"__{s.element}")
+        if any(d.stan == stan for d in out):  # those factors share brms's one prior_cor_g
+            continue
         name = f"prior_{target.draw_label(s.element)}"
         out.append(PriorDraw(stan, name, s, target.size))
     return tuple(out)

@@ -68,6 +68,8 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["cu"] = df["count"] + 2
     # time of the ARMA terms: decreasing, so that ordering by time matters
     df["t"] = np.arange(n, 0, -1)
+    # a factor constant within each level of g, for gr(g, by = gb)
+    df["gb"] = np.where(df["g"].isin(["g1", "g2"]), "a", "b")
     return df
 
 
@@ -175,6 +177,14 @@ CASES: tuple[Case, ...] = (
         "count ~ gp(x, z, k = 4, iso = FALSE, c = c(1.2, 1.5)) + gp(o, by = w, gr = FALSE)",
         "poisson",
     ),
+    # a correlation ID shared within mu (two terms) and with sigma; (1 | h) numbered after it
+    Case(
+        "gaussian_shared_id_within",
+        bf("y ~ x + (1 | p | g) + (0 + x | p | g) + (1 | h)", sigma="~ z + (1 | p | g)"),
+        "gaussian",
+    ),
+    # sds per level of a by factor, uncorrelated
+    Case("poisson_by_uncorrelated", "count ~ x + (1 + x || gr(g, by = gb))", "poisson"),
 )
 
 
@@ -293,6 +303,12 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "gaussian",
         prior("normal(1, 2)", nlpar="a") + prior("normal(0, 1)", nlpar="b"),
     ),
+    # one correlation matrix over the effects of g in mu and in sigma, (1 | p | g)
+    Case(
+        "gaussian_shared_id", bf("y ~ x + (1 + x | p | g)", sigma="~ z + (1 | p | g)"), "gaussian"
+    ),
+    # sds and correlations per level of gb: gr(g, by = gb)
+    Case("gaussian_by", bf("y ~ x + (1 + x | gr(g, by = gb))", sigma="~ z"), "gaussian"),
 )
 
 

@@ -143,8 +143,9 @@ def unconstrain(
         x = flat(variables, name)
         if kind == "simplex":
             parts.append(simplex_free(x))
-        elif kind == "cholesky_factor_corr":
-            parts.append(cholesky_corr_free(x))
+        elif kind == "cholesky_factor_corr":  # an array of them (gr(g, by = f)) element-wise
+            factors = x if x.ndim == 3 else np.swapaxes(x, 0, 1)
+            parts += [cholesky_corr_free(L) for L in ([factors] if x.ndim == 3 else factors)]
         elif kind == "ordered":
             parts.append(np.concatenate([x[:, :1], np.log(np.diff(x, axis=1))], axis=1))
         else:

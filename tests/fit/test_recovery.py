@@ -759,6 +759,64 @@ def gaussian_ar1() -> Case:
     )
 
 
+def gaussian_shared_id() -> Case:
+    """One correlation matrix over the intercept and slope of mu and the intercept of
+    log(sigma) per level of g: ``(1 + x | p | g)`` and ``sigma ~ (1 | p | g)``."""
+    rng, df = base(30, groups=30)
+    sd = np.array([0.6, 0.3, 0.3])
+    cor = np.array([[1.0, 0.3, 0.5], [0.3, 1.0, 0.0], [0.5, 0.0, 1.0]])
+    r = rng.multivariate_normal(np.zeros(3), np.diag(sd) @ cor @ np.diag(sd), size=30)
+    r = (r - r.mean(axis=0)) / r.std(axis=0, ddof=1) * sd  # sample sds exactly the truth
+    g = codes(df["g"])
+    mu = 1.0 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"]
+    sigma = np.exp(-0.5 + 0.3 * df["z"] + r[g, 2])
+    df["y"] = mu + sigma * rng.normal(size=N)
+    return Case(
+        bm.bf("y ~ x + (1 + x | p | g)", sigma="~ z + (1 | p | g)"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.5,
+            "b_sigma_z": 0.3,
+            "sd_g__Intercept": 0.6,
+            "sd_g__x": 0.3,
+            "sd_g__sigma_Intercept": 0.3,
+            "cor_g__Intercept__sigma_Intercept": 0.5,
+        },
+    )
+
+
+def gaussian_by() -> Case:
+    """Varying intercepts and slopes of g with sds per level of gb (constant within g):
+    intercept sd 1.0 among the first ten levels of g, 0.3 among the others."""
+    rng, df = base(31)
+    g = codes(df["g"])
+    df["gb"] = np.where(g < G // 2, "a", "b")
+    first = np.arange(G) < G // 2
+    sd = np.where(first[:, np.newaxis], [1.0, 0.4], [0.3, 0.4])
+    r = rng.normal(size=(G, 2))
+    for rows in (first, ~first):  # sample sds exactly the truth within each level of gb
+        r[rows] = (r[rows] - r[rows].mean(axis=0)) / r[rows].std(axis=0, ddof=1)
+    r *= sd
+    sigma = np.exp(-0.7 + 0.2 * df["z"])
+    df["y"] = 0.5 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"] + sigma * rng.normal(size=N)
+    return Case(
+        bm.bf("y ~ x + (1 + x | gr(g, by = gb))", sigma="~ z"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 0.5,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.7,
+            "b_sigma_z": 0.2,
+            "sd_g__Intercept:gba": 1.0,
+            "sd_g__Intercept:gbb": 0.3,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -809,6 +867,8 @@ CASES = {
         gaussian_smooth_by_factor,
         gaussian_nonlinear_growth,
         gaussian_ar1,
+        gaussian_shared_id,
+        gaussian_by,
     )
 }
 

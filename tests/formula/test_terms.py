@@ -89,6 +89,7 @@ TERMS = {
     "y ~ (1 | gr(g, id = 'p'))": terms("1", "g y", groups=(group(id="p"),)),
     "y ~ (1 | gr(g, cor = FALSE))": terms("1", "g y", groups=(group(correlated=False),)),
     "y ~ (1 | gr(g1:g2, id = 2))": terms("1", "g1 g2 y", groups=(group(group="g1:g2", id="2"),)),
+    "y ~ (1 | gr(g, by = f))": terms("1", "f g y", groups=(group(by="f"),)),
     "y ~ (1 | `my g`)": terms("1", {"y", "my g"}, groups=(group(group="my g"),)),
     "y ~ (log(x) | g)": terms("1", "g x y", groups=(group("1 + log(x)"),)),
     # addition terms
@@ -211,7 +212,7 @@ ERRORS = {
         "\n  y ~ (1 | log(g))\n           ^^^^^^"
     ),
     "y ~ (1 | gr(g, bye = x))": (
-        "unknown gr() argument 'bye'; valid arguments: id, cor\n"
+        "unknown gr() argument 'bye'; valid arguments: id, cor, by\n"
         "  y ~ (1 | gr(g, bye = x))\n                 ^^^^^^^"
     ),
     "y ~ (1 | gr(g, h))": (

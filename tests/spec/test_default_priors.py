@@ -254,6 +254,36 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("beta(1, 1)", "hu", "", "0"),
             ],
         ),
+        # a correlation ID shared by mu and sigma: one lkj prior, sd rows per dpar
+        (
+            bf("y ~ x + (1 | p | g)", sigma="~ (1 | p | g)"),
+            {"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "x": [0.0] * 6, "g": list("aabbcc")},
+            "gaussian",
+            [
+                ("student_t(3, 3.5, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "Intercept", "sigma", ""),
+                ("lkj_corr_cholesky(1)", "cor", "", ""),
+                ("student_t(3, 0, 2.5)", "sd", "", "0"),
+                ("student_t(3, 0, 2.5)", "sd", "sigma", "0"),
+            ],
+        ),
+        # gr(g, by = f): the same rows as without by (one sd per coefficient and level)
+        (
+            "y ~ x + (1 + x | gr(g, by = f))",
+            {
+                "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                "x": [0.0, 1.0] * 3,
+                "g": list("aabbcc"),
+                "f": list("uuuuvv"),
+            },
+            "gaussian",
+            [
+                ("student_t(3, 3.5, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+                ("lkj_corr_cholesky(1)", "cor", "", ""),
+                ("student_t(3, 0, 2.5)", "sd", "", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -273,6 +303,8 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "acat_disc",
         "hurdle_gamma",
         "hurdle_lognormal",
+        "shared_id",
+        "gr_by",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):
@@ -399,6 +431,14 @@ CONSTANTS = {
         "cumulative",
         THRESHOLDS,
         {"Intercept": (-1.0, 0.0, 1.5)},
+    ),
+    # one sd vector over the shared ID's coefficients, shape's second
+    "sd_shared_id_dpar": (
+        "epilepsy",
+        bf("count ~ zAge + (1 | p | patient)", shape="~ (1 | p | patient)"),
+        "negbinomial",
+        prior("constant(1)", class_="sd", dpar="shape"),
+        {"sd_1": (None, 1.0)},
     ),
 }
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from pybrms.errors import SpecError
+from pybrms.formula.terms import GroupTerm
 from pybrms.priors import Dist
 from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import Design, check_columns, group_levels
@@ -26,7 +28,7 @@ from pybrms.spec.terms.base import (
     draws_of,
 )
 
-__all__ = ["GroupEffects", "GroupRows"]
+__all__ = ["GroupEffects", "GroupRows", "by_of_levels"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +39,12 @@ class GroupEffects(Term):
     effects ``z_<id>`` and, when correlated with more than one coefficient, the
     Cholesky factor ``L_<id>`` of their correlation matrix (non-centered
     parameterization, as brms).
+
+    Terms sharing a correlation ID (``(1 | p | g)`` in ``mu`` and in ``sigma``)
+    share one ``id``: the first of them (the owner) declares the ID's data,
+    parameters and priors over all its coefficients (``columns``), and each term
+    adds its own coefficients, columns ``first + 1, ...`` of the ID, to its
+    linear predictor.
 
     Attributes
     ----------
@@ -56,6 +64,18 @@ class GroupEffects(Term):
         Level labels, in the order of the effects.
     J
         1-based level index of every observation.
+    columns
+        ``(dpar, coefficient)`` of every coefficient of the ID, in brms's order
+        (the terms of ``mu`` first, then those of the other dpars).
+    first
+        0-based position of the term's first coefficient in ``columns``.
+    by
+        The factor of ``gr(g, by = f)``, or None: standard deviations (and
+        correlations) per level of ``by``, brms's ``sd_g__x:fa``.
+    by_levels
+        The levels of ``by``.
+    Jby
+        1-based level of ``by`` of each level of the grouping.
     """
 
     template: ClassVar[str] = "terms/group.stan.j2"
@@ -69,56 +89,105 @@ class GroupEffects(Term):
     correlated: bool
     levels: tuple[str, ...]
     J: np.ndarray
+    columns: tuple[tuple[str, str], ...]
+    first: int = 0
+    by: str | None = None
+    by_levels: tuple[str, ...] = ()
+    Jby: np.ndarray | None = None
 
     @property
     def coefs(self) -> tuple[str, ...]:
-        """brms names of the varying coefficients."""
+        """brms names of the term's varying coefficients."""
         return self.design.names
 
     @property
     def M(self) -> int:
-        """Number of coefficients per level."""
-        return len(self.coefs)
+        """Number of coefficients per level of the ID (all its terms)."""
+        return len(self.columns)
+
+    @property
+    def owner(self) -> bool:
+        """Whether the term declares the ID's data, parameters and priors (its first term)."""
+        return self.first == 0
 
     @property
     def has_cor(self) -> bool:
-        """Whether correlations are modelled (correlated term with two or more coefficients)."""
+        """Whether correlations are modelled (a correlated ID with two or more coefficients)."""
         return self.correlated and self.M > 1
 
     @property
-    def infix(self) -> str:
-        """The dpar part of per-coefficient names: ``""`` or ``"_sigma"``."""
-        return "" if self.dpar == "mu" else f"_{self.dpar}"
+    def Nby(self) -> int:
+        """Number of levels of ``by`` (1 without ``by``)."""
+        return len(self.by_levels) or 1
+
+    @property
+    def sd_size(self) -> str:
+        """Stan size of ``sd_id``: one per coefficient and level of ``by``, as brms's
+        ``matrix[M, Nby]`` column by column."""
+        return self.stan("M") if self.by is None else f"{self.stan('M')} * {self.stan('Nby')}"
+
+    @property
+    def by_labels(self) -> tuple[str, ...]:
+        """brms's suffixes of the names per level of ``by``: ``(":fa", ":fb")``, or ``("",)``."""
+        return tuple(f":{self.by}{level}" for level in self.by_levels) or ("",)
+
+    @property
+    def own(self) -> slice:
+        """The term's coefficients among the ID's."""
+        return slice(self.first, self.first + len(self.coefs))
 
     def stan(self, name: str) -> str:
-        """Stan name of a per-term variable: ``stan("sd") == "sd_1"``."""
+        """Stan name of a per-ID variable: ``stan("sd") == "sd_1"``."""
         return f"{name}_{self.id}"
 
-    def coef_stan(self, name: str, k: int) -> str:
-        """Stan name of a per-coefficient variable: ``coef_stan("Z", 1) == "Z_1_1"``."""
-        return f"{name}_{self.id}{self.infix}_{k}"
+    def _coef_stan(self, name: str) -> tuple[str, ...]:
+        """Stan names of a per-coefficient variable over the ID: ``Z_1_1``, ``Z_1_sigma_2``."""
+        return tuple(
+            f"{name}_{self.id}{'' if dpar == 'mu' else '_' + dpar}_{k}"
+            for k, (dpar, _) in enumerate(self.columns, start=1)
+        )
+
+    @property
+    def id_Z(self) -> tuple[str, ...]:
+        """Stan names of the group-level predictor columns of the whole ID."""
+        return self._coef_stan("Z")
+
+    @property
+    def id_r(self) -> tuple[str, ...]:
+        """Stan names of the effects of the whole ID, one vector per coefficient."""
+        return self._coef_stan("r")
 
     @property
     def Z(self) -> tuple[str, ...]:
-        """Stan names of the group-level predictor columns."""
-        return tuple(self.coef_stan("Z", k) for k in range(1, self.M + 1))
+        """Stan names of the term's group-level predictor columns."""
+        return self.id_Z[self.own]
 
     @property
     def r(self) -> tuple[str, ...]:
-        """Stan names of the actual group-level effects, one vector per coefficient."""
-        return tuple(self.coef_stan("r", k) for k in range(1, self.M + 1))
+        """Stan names of the term's actual group-level effects, one vector per coefficient."""
+        return self.id_r[self.own]
+
+    @property
+    def id_coefs(self) -> tuple[str, ...]:
+        """brms's labels of the ID's coefficients: ``Intercept``, ``sigma_Intercept``."""
+        return tuple(c if dpar == "mu" else f"{dpar}_{c}" for dpar, c in self.columns)
 
     def standata(self) -> dict[str, object]:
-        """``N_id``, ``M_id``, ``J_id``, ``Z_id_k`` and ``NC_id``."""
-        out: dict[str, object] = {
-            self.stan("N"): len(self.levels),
-            self.stan("M"): self.M,
-            self.stan("J"): self.J,
-        }
+        """The term's ``Z_id_k``; the owner adds ``N_id``, ``M_id``, ``J_id`` and ``NC_id``."""
+        out: dict[str, object] = {}
+        if self.owner:
+            out |= {
+                self.stan("N"): len(self.levels),
+                self.stan("M"): self.M,
+                self.stan("J"): self.J,
+            }
+            if self.has_cor:
+                out[self.stan("NC")] = self.M * (self.M - 1) // 2
+            if self.Jby is not None:
+                out[self.stan("Nby")] = self.Nby
+                out[self.stan("Jby")] = self.Jby
         for k, name in enumerate(self.Z):
             out[name] = self.design.matrix[:, k]
-        if self.has_cor:
-            out[self.stan("NC")] = self.M * (self.M - 1) // 2
         return out
 
     @property
@@ -149,7 +218,7 @@ class GroupEffects(Term):
             PriorRow(None, "sd", c, self.group, d, lb=0.0, source="(vectorized)")
             for c in self.coefs
         ]
-        if self.has_cor:
+        if self.has_cor and self.owner:
             rows.append(PriorRow(None, "cor", "", self.group, source="(vectorized)"))
         return (PriorRow(defaults.sd, "sd", dpar=d, lb=0.0), *rows)
 
@@ -162,11 +231,16 @@ class GroupEffects(Term):
         return rows
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
-        """``sd_id`` by coefficient and ``L_id``."""
-        d = dpar_label(self.dpar)
-        chains = tuple(
-            (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
-            for c in self.coefs
+        """The owner's ``sd_id``, by coefficient of the ID, and ``L_id``; none for the
+        other terms of a shared ID."""
+        if not self.owner:
+            return ()
+        chains = (
+            tuple(
+                (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
+                for d, c in ((dpar_label(dpar), c) for dpar, c in self.columns)
+            )
+            * self.Nby
         )
         # prior draws: prior_sd_g (prior_sd_g__sigma for a dpar's terms), prior_sd_g__x
         suffix = f"__{self.dpar}" if self.dpar != "mu" else ""
@@ -178,11 +252,12 @@ class GroupEffects(Term):
         ]
         if self.has_cor:
             chain = (("cor", "", self.group, ""), ("cor", "", "", ""))
-            out.append(
-                PriorTarget(
-                    self.stan("L"), (chain,), label=f"cor_{self.group}{suffix}", size=self.stan("M")
-                )
-            )
+            # with by, one Cholesky factor per level of by: L_id[j]
+            factors = [f"{self.stan('L')}[{j}]" for j in range(1, self.Nby + 1)]
+            out += [
+                PriorTarget(L, (chain,), label=f"cor_{self.group}{suffix}", size=self.stan("M"))
+                for L in (factors if self.by is not None else [self.stan("L")])
+            ]
         return tuple(out)
 
     def sliced_index(self) -> StanArg:
@@ -190,37 +265,46 @@ class GroupEffects(Term):
         return StanArg(self.stan("J"), "array[] int", True)
 
     def functions(self) -> tuple[str, ...]:
-        """``scale_r_cor`` for correlated effects."""
-        return ("scale_r_cor.stan",) if self.has_cor else ()
+        """``scale_r_cor`` for correlated effects (``scale_r_cor_by`` with ``by``)."""
+        if not self.has_cor:
+            return ()
+        return ("scale_r_cor.stan",) if self.by is None else ("scale_r_cor_by.stan",)
 
     def par_names(self) -> tuple[ParName, ...]:
         """``sd_g__x``, ``cor_g__x__y`` and ``r_g[level,x]`` (``r_g__sigma[...]`` for dpars).
 
-        ``sd`` and ``cor`` are rows of the summary's group-level effects of ``g``;
-        ``r`` elements form the ArviZ array ``r_g`` with dims ``g`` and ``r_g_coef``.
+        ``sd`` and ``cor`` are rows of the summary's group-level effects of ``g``,
+        named by the owner of the ID over all its coefficients (``sd_g__sigma_x``
+        for those of ``sigma``); ``r`` elements form the ArviZ array ``r_g`` with
+        dims ``g`` and ``r_g_coef``.
         """
-        pre = f"{self.dpar}_" if self.dpar != "mu" else ""
-        coefs = [f"{pre}{c}" for c in self.coefs]
+        coefs = self.id_coefs
         section = Section(GROUP_LEVEL, 0, f"~{self.group} (Number of levels: {len(self.levels)})")
-        out = [
-            ParName(
-                self.stan("sd"), (k,), f"sd_{self.group}__{c}", "sd", self.dpar, section, f"sd({c})"
-            )
-            for k, c in enumerate(coefs, start=1)
-        ]
-        if self.has_cor:
-            pairs = [(i, j) for j in range(self.M) for i in range(j)]
+        out = []
+        if self.owner:
+            dpars = [dpar for dpar, _ in self.columns] * self.Nby
+            labels = [f"{c}{by}" for by in self.by_labels for c in coefs]
             out += [
                 ParName(
-                    self.stan("cor"),
-                    (n,),
-                    f"cor_{self.group}__{coefs[i]}__{coefs[j]}",
-                    "cor",
-                    section=section,
-                    label=f"cor({coefs[i]},{coefs[j]})",
+                    self.stan("sd"), (k,), f"sd_{self.group}__{c}", "sd", dpar, section, f"sd({c})"
                 )
-                for n, (i, j) in enumerate(pairs, start=1)
+                for k, (dpar, c) in enumerate(zip(dpars, labels, strict=True), start=1)
             ]
+        if self.owner and self.has_cor:
+            pairs = [(i, j) for j in range(self.M) for i in range(j)]
+            for b, by in enumerate(self.by_labels, start=1):
+                named = [f"{c}{by}" for c in coefs]
+                out += [
+                    ParName(
+                        self.stan("cor"),
+                        (b, n) if self.by is not None else (n,),
+                        f"cor_{self.group}__{named[i]}__{named[j]}",
+                        "cor",
+                        section=section,
+                        label=f"cor({named[i]},{named[j]})",
+                    )
+                    for n, (i, j) in enumerate(pairs, start=1)
+                ]
         r_group = self.group if self.dpar == "mu" else f"{self.group}__{self.dpar}"
         array = f"r_{r_group}"
         for r, c in zip(self.r, self.coefs, strict=True):
@@ -276,9 +360,47 @@ class GroupEffects(Term):
         position = {**fitted, **{level: len(self.levels) + k for k, level in enumerate(new_levels)}}
         codes = np.array([position[level] for level in labels], dtype=np.int64)
         Z = self.design.columns(self.coefs, newdata)
+        new_by = self._new_level_by(newdata, labels, index, new_levels) if new_levels else None
         return GroupRows(
-            Z, codes[index - 1], new_levels, request.sample_new_levels, request.new_level_seed
+            Z,
+            codes[index - 1],
+            new_levels,
+            request.sample_new_levels,
+            request.new_level_seed,
+            new_by,
         )
+
+    def _new_level_by(
+        self,
+        newdata: pd.DataFrame,
+        labels: tuple[str, ...],
+        index: np.ndarray,
+        new_levels: tuple[str, ...],
+    ) -> np.ndarray | None:
+        """0-based level of ``by`` of each new level, read from ``newdata`` (None without
+        ``by``): a new level of the grouping lies within a fitted level of ``by``."""
+        if self.by is None:
+            return None
+        check_columns(newdata, (self.by,))
+        known = {level: k for k, level in enumerate(self.by_levels)}
+        found: dict[str, int] = {}
+        for label, value in zip(
+            (labels[k - 1] for k in index), newdata[self.by].astype(str), strict=True
+        ):
+            if label not in new_levels:
+                continue
+            if value not in known:
+                raise SpecError(
+                    f"New level {label!r} of group {self.group!r} has {self.by} = {value!r}, "
+                    f"which is not a level of the fitted 'by' variable {self.by!r}: "
+                    f"{', '.join(map(repr, self.by_levels))}."
+                )
+            if found.setdefault(label, known[value]) != known[value]:
+                raise SpecError(
+                    f"New level {label!r} of group {self.group!r} has rows in two levels "
+                    f"of {self.by!r}; each level of the grouping needs one."
+                )
+        return np.array([found[level] for level in new_levels], dtype=np.int64)
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
         """``sum_k r_k[level] * Z_k``; effects of new levels are drawn as
@@ -287,7 +409,7 @@ class GroupEffects(Term):
         r = np.stack([draws_of(variables, name) for name in self.r], axis=-1)
         if rows.new_levels:
             if rows.sample_new_levels == "gaussian":
-                new = self._gaussian_effects(variables, len(rows.new_levels), rng)
+                new = self._gaussian_effects(variables, rows)
             else:
                 new = self._existing_level_effects(r, rows)
             r = np.concatenate([r, new], axis=1)
@@ -299,10 +421,17 @@ class GroupEffects(Term):
         (``"old_levels"``), the same picks for every term on the grouping."""
         S, n_levels = r.shape[:2]
         size = S if rows.sample_new_levels == "uncertainty" else 1
+        # with by, a new level takes the effects of fitted levels of its own by level
+        candidates = [
+            np.arange(n_levels) if rows.new_by is None else np.flatnonzero(self.Jby == b + 1)
+            for b in (rows.new_by if rows.new_by is not None else [0] * len(rows.new_levels))
+        ]
         picks = np.stack(
             [
-                np.broadcast_to(self._picks(rows.seed, level).integers(n_levels, size=size), S)
-                for level in rows.new_levels
+                np.broadcast_to(
+                    among[self._picks(rows.seed, level).integers(len(among), size=size)], S
+                )
+                for level, among in zip(rows.new_levels, candidates, strict=True)
             ],
             axis=1,
         )
@@ -315,17 +444,54 @@ class GroupEffects(Term):
         keys = (zlib.crc32(self.group.encode()), zlib.crc32(str(level).encode()))
         return np.random.default_rng((seed, *keys))
 
-    def _gaussian_effects(
-        self, variables: Variables, n_new: int, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Effects ``(S, n_new, M)`` of unseen levels: ``diag(sd) L z`` with ``z ~ N(0, I)``."""
+    def _gaussian_effects(self, variables: Variables, rows: GroupRows) -> np.ndarray:
+        """The term's effects ``(S, n_new, own)`` of unseen levels: its columns of
+        ``diag(sd) L z`` over the ID, with ``z ~ N(0, I)`` drawn per ID and level from
+        ``rows.seed``, so that the terms of a shared ID draw one correlated vector."""
+        # sd per level of by (one without by): (S, Nby, M), as Stan's column-major matrix
         sd = draws_of(variables, self.stan("sd"))
+        S = sd.shape[0]
+        sd = sd.reshape(S, self.Nby, self.M)
         if self.has_cor:
-            cholesky = draws_of(variables, self.stan("L"))
+            cholesky = draws_of(variables, self.stan("L")).reshape(S, self.Nby, self.M, self.M)
         else:
-            cholesky = np.broadcast_to(np.eye(self.M), (sd.shape[0], self.M, self.M))
-        z = rng.standard_normal((sd.shape[0], n_new, self.M))
-        return np.einsum("sij,slj->sli", sd[:, :, np.newaxis] * cholesky, z)
+            cholesky = np.broadcast_to(np.eye(self.M), (S, self.Nby, self.M, self.M))
+        by = np.zeros(len(rows.new_levels), dtype=np.int64) if rows.new_by is None else rows.new_by
+        keys = (self.id, *(zlib.crc32(str(level).encode()) for level in rows.new_levels))
+        z = np.random.default_rng((rows.seed, *keys)).standard_normal(
+            (S, len(rows.new_levels), self.M)
+        )
+        scaled = sd[:, by, :, np.newaxis] * cholesky[:, by]
+        return np.einsum("slij,slj->sli", scaled, z)[:, :, self.own]
+
+
+def by_of_levels(
+    data: pd.DataFrame, term: GroupTerm, n_levels: int, J: np.ndarray
+) -> tuple[tuple[str, ...], np.ndarray | None]:
+    """The levels of ``gr(g, by = f)``'s ``f`` and the 1-based level of ``f`` of each
+    level of the grouping (``((), None)`` without ``by``).
+
+    Raises
+    ------
+    SpecError
+        If a level of the grouping has rows in two levels of ``f`` (brms's "Some levels
+        of g correspond to multiple levels of f").
+    """
+    if term.by is None:
+        return (), None
+    check_columns(data, (term.by,))
+    by_levels, by_index = group_levels(data, (term.by,))
+    Jby = np.zeros(n_levels, dtype=np.int64)
+    for level, by in zip(J - 1, by_index, strict=True):
+        if Jby[level] not in (0, by):
+            raise SpecError(
+                f"Some levels of {term.group!r} correspond to multiple levels of "
+                f"{term.by!r} in gr({term.group}, by = {term.by}): each level of the "
+                f"grouping needs one level of {term.by!r}, "
+                f"got {by_levels[Jby[level] - 1]!r} and {by_levels[by - 1]!r} in one level."
+            )
+        Jby[level] = by
+    return by_levels, Jby
 
 
 @dataclass(frozen=True, eq=False)
@@ -343,6 +509,8 @@ class GroupRows:
     sample_new_levels, seed
         How their effects are drawn, and the seed of the existing levels they take
         (:class:`~pybrms.spec.terms.base.RowRequest`).
+    new_by
+        0-based level of ``by`` of each new level (``gr(g, by = f)``), else None.
     """
 
     Z: np.ndarray
@@ -350,3 +518,4 @@ class GroupRows:
     new_levels: tuple[str, ...]
     sample_new_levels: SampleNewLevels = "uncertainty"
     seed: int = 0
+    new_by: np.ndarray | None = None

@@ -1,0 +1,85 @@
+"""Real fits of richer group-level terms (shared correlation IDs, gr(g, by = f)):
+brms's output names in the summary, VarCorr and ranef, and new-level predictions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from model_cases import FAMILY_MODELS, synthetic_data
+
+import pybrms as bm
+
+pytestmark = [pytest.mark.stan, pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")]
+
+
+def test_fit_reports_the_shared_correlations():  # a short run, on purpose
+    """A real fit of the shared model case (one compile, shared with its other tests):
+    summary rows, VarCorr and ranef over mu and sigma, predictions for a new level."""
+    case = next(c for c in FAMILY_MODELS if c.id == "gaussian_shared_id")
+    fit = bm.brm(
+        case.formula,
+        data=synthetic_data(),
+        family=case.family,
+        chains=1,
+        iter=300,
+        seed=1,
+        show_progress=False,
+    )
+    table = fit.summary().group_level["~g (Number of levels: 4)"]
+    assert list(table.index) == [
+        "sd(Intercept)",
+        "sd(x)",
+        "sd(sigma_Intercept)",
+        "cor(Intercept,x)",
+        "cor(Intercept,sigma_Intercept)",
+        "cor(x,sigma_Intercept)",
+    ]
+    varcorr = fit.VarCorr()["g"]
+    assert list(varcorr["sd"].index) == ["Intercept", "x", "sigma_Intercept"]
+    assert list(varcorr["cor"].columns.get_level_values(0).unique()) == [
+        "Intercept",
+        "x",
+        "sigma_Intercept",
+    ]
+    effects = fit.ranef()["g"]
+    assert list(effects.columns.get_level_values(0).unique()) == [
+        "Intercept",
+        "x",
+        "sigma_Intercept",
+    ]
+    newdata = pd.DataFrame({"x": [0.5], "z": [0.0], "g": ["unseen"]})
+    draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
+    assert draws.shape == (150, 1) and np.isfinite(draws).all()
+
+
+def test_fit_reports_sds_per_level_of_by():  # a short run, on purpose
+    case = next(c for c in FAMILY_MODELS if c.id == "gaussian_by")
+    fit = bm.brm(
+        case.formula,
+        data=synthetic_data(),
+        family=case.family,
+        chains=1,
+        iter=300,
+        seed=1,
+        show_progress=False,
+    )
+    table = fit.summary().group_level["~g (Number of levels: 4)"]
+    assert list(table.index) == [
+        "sd(Intercept:gba)",
+        "sd(x:gba)",
+        "sd(Intercept:gbb)",
+        "sd(x:gbb)",
+        "cor(Intercept:gba,x:gba)",
+        "cor(Intercept:gbb,x:gbb)",
+    ]
+    varcorr = fit.VarCorr()["g"]
+    assert list(varcorr["sd"].index) == ["Intercept:gba", "x:gba", "Intercept:gbb", "x:gbb"]
+    # no correlation across levels of gb: brms's VarCorr shows 0
+    across = varcorr["cor"].loc["Intercept:gba", ("x:gbb", "Estimate")]
+    assert across == 0.0
+    assert list(fit.ranef()["g"].columns.get_level_values(0).unique()) == ["Intercept", "x"]
+    assert "cor_g__Intercept:gbb__x:gbb" in fit.to_inference_data().posterior
+    newdata = pd.DataFrame({"x": [0.5, 0.5], "g": ["u1", "u2"], "gb": ["a", "b"]})
+    draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
+    assert draws.shape == (150, 2) and np.isfinite(draws).all()
