@@ -744,6 +744,23 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("weights(w, scale = TRUE)", "positive sum"),
     ),
+    "categorical_one_category": (
+        lambda: dict(
+            formula="g ~ x", data=frame(g=dict.fromkeys(range(10, 18), "a")), family="categorical"
+        ),
+        SpecError,
+        ("Response 'g'", "'categorical'", "at least two categories", "'a'"),
+    ),
+    "categorical_unknown_dpar": (
+        lambda: dict(formula=bm.bf("g ~ x", "mue ~ z"), data=frame(), family="categorical"),
+        SpecError,
+        ("'mue'", "mub, muc, mud"),
+    ),
+    "categorical_cens": (
+        lambda: dict(formula="g | cens(w) ~ x", data=frame(), family="categorical"),
+        SpecError,
+        ("cens(w)", "'categorical'", "allowed: weights"),
+    ),
 }
 
 

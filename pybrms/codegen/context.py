@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from pybrms._version import __version__
 from pybrms.spec.default_priors import (
     PriorStatement,
@@ -354,6 +356,42 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     return glm.vector_dpars or len(spec.predictors) == 1
 
 
+def _use_categorical_glm(spec: ModelSpec) -> bool:
+    """Whether the categories' linear predictors go through Stan's
+    ``categorical_logit_glm``: as brms, when each has population-level effects and
+    nothing else (its intercept vector takes one value per category, not per row),
+    all with the same design, and there are no weights."""
+    if spec.response.weights is not None:
+        return False
+    fixed = []
+    for p in spec.predictors:
+        kinds = {part.kind for part in _eta_parts(spec, p)}
+        if "design" not in kinds or not kinds <= {"design", "intercept"} or p.fixed is None:
+            return False
+        fixed.append(p.fixed)
+    first = fixed[0]
+    return all(
+        f.intercept == first.intercept
+        and f.design.names == first.design.names
+        and np.array_equal(f.design.matrix, first.design.matrix)
+        for f in fixed[1:]
+    )
+
+
+def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
+    """The design of the first category's predictor and, one column per category,
+    the intercepts and coefficients; the reference category's are zero."""
+    parts = [{part.kind: part for part in _eta_parts(spec, p)} for p in spec.predictors]
+    design = parts[0]["design"]
+    assert design.data is not None  # a design part always reads its matrix
+    betas = [p["design"].value.name for p in parts]
+    beta = f"rep_vector(0, rows({betas[0]}))"
+    for b in betas:
+        beta = f"append_col({beta}, {b})"
+    alphas = [p["intercept"].value.name if "intercept" in p else "0" for p in parts]
+    return {"x": pos.rows(design.data.name), "alpha": f"[0, {', '.join(alphas)}]'", "beta": beta}
+
+
 def _data_type(spec: ModelSpec) -> str:
     """Stan type of observation-level data on the scale of the response."""
     return "array[] int" if spec.family.family.discrete else "vector"
@@ -408,7 +446,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     cens = pos.row(use(StanArg("cens", "array[] int", True))) if censored else ""
 
     mu_parts = _eta_parts(spec, spec.predictors[0])
-    glm = _use_glm(spec, mu_parts)
+    per_category = family.per_category
+    glm = _use_categorical_glm(spec) if per_category else _use_glm(spec, mu_parts)
     glm_args: dict[str, str] = {}
     dpars = []
     for p in spec.predictors:
@@ -416,6 +455,9 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         for part in parts:
             for arg in part.reads:
                 use(arg)
+        if per_category and glm:
+            glm_args = _categorical_glm_args(spec, pos)
+            continue
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
             assert design.data is not None  # a design part always reads its matrix
@@ -445,6 +487,9 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         if response.trials is not None:
             out["trials"] = rows.data("trials")
         out |= {d.name: rows.local(d.name) for d in dpars}
+        if per_category:
+            # one row's linear predictors of all categories, the reference one's 0
+            out["mu"] = f"[0, {', '.join(rows.local(d.name) for d in dpars)}]'"
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
@@ -471,7 +516,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         )
         row_args = args(Rows(pos, "n"))
     else:
-        rows = Rows(pos, "n" if pointwise else "")
+        # a GLM function takes all rows, though the family's density takes one
+        rows = Rows(pos, "n" if pointwise and not glm else "")
         row_args = args(rows)
         contributions = _contributions(spec, rows, row_args)
     return Likelihood(
@@ -634,6 +680,7 @@ def render_context(
         "response": spec.response,
         "int_response": family.discrete,
         "nthres": spec.response.nthres,
+        "ncat": len(spec.response.categories) if family.per_category else 0,
         "terms": spec.terms,
         "scalar_dpars": [
             {"name": d.name, "bounds": _dpar_bounds(d), "comment": family.dpar(d.name).comment}

@@ -444,6 +444,11 @@ def _dpar_draws(
     spec: ModelSpec, data: PredictionData, variables: Variables, rng: np.random.Generator
 ) -> DparDraws:
     etas = _linear_predictors(data, variables, rng)
+    mu = spec.predictors[0]
+    if spec.family.family.per_category:
+        # the categories' linear predictors side by side, the reference category's 0
+        eta = np.stack([np.zeros_like(etas[mu.dpar]), *etas.values()], axis=-1)
+        return DparDraws({}, eta, mu.link, None, data.trials)
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     S = etas["mu"].shape[0]
@@ -455,6 +460,5 @@ def _dpar_draws(
     if data.denom is not None:
         for name in spec.family.family.rate_dpars:
             dpars[name] = dpars[name] * data.denom
-    mu = spec.predictors[0]
     extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
     return DparDraws(dpars, etas["mu"], mu.link, extra.get("thres"), data.trials)

@@ -30,6 +30,7 @@ from pybrms.spec.additions import (
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
+from pybrms.spec.families.categorical import category_dpars
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -145,7 +146,7 @@ def build_spec(
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
     predictors: list[Predictor] = []
     n_groups = 0
-    for dpar, terms in (("mu", bform.mu), *bform.dpars.items()):
+    for dpar, terms in _predictor_formulas(bform, bound.family, response):
         predictor = _predictor(dpar, terms, data, bound, stan, response, first_id=n_groups + 1)
         n_groups += len(predictor.groups)
         predictors.append(predictor)
@@ -203,6 +204,8 @@ def get_prior(
 
 
 def _check_dpars(bform: BrmsFormula, family: Family) -> None:
+    if family.per_category:
+        return  # its parameters are named after the response's categories
     for dpar in bform.dpars:
         if dpar not in family.dpar_names:
             valid = ", ".join(family.dpar_names) or "none"
@@ -249,13 +252,37 @@ def _check_additions(bform: BrmsFormula, family: Family) -> None:
         )
 
 
+def _predictor_formulas(
+    bform: BrmsFormula, family: Family, response: Response
+) -> list[tuple[str, FormulaTerms]]:
+    """Each linear predictor's name and formula: ``mu``, then the predicted
+    parameters; for a family with one per category, ``mu<category>`` of every
+    category but the reference one, with the formula of ``mu`` unless the formula
+    names it (``bf(y ~ x, muc ~ z)``), as brms."""
+    if not family.per_category:
+        return [("mu", bform.mu), *bform.dpars.items()]
+    names = category_dpars(response.categories)[1:]
+    for dpar in bform.dpars:
+        if dpar not in names:
+            raise SpecError(
+                f"Family {family.name!r} has no distributional parameter {dpar!r}. "
+                f"Its linear predictors, one per category but the first: {', '.join(names)}."
+            )
+    return [(name, bform.dpars.get(name, bform.mu)) for name in names]
+
+
 def response_from_data(
-    terms: FormulaTerms, data: pd.DataFrame, family: Family, nthres: int | None = None
+    terms: FormulaTerms,
+    data: pd.DataFrame,
+    family: Family,
+    nthres: int | None = None,
+    categories: tuple[str, ...] = (),
 ) -> Response:
     """The checked response and addition terms of ``data``.
 
     ``nthres`` is the fitted number of ordinal thresholds, for new data: then a
     single observed category is fine, and categories beyond the fitted ones are not.
+    ``categories`` are the fitted categories of a categorical response, for new data.
     """
     assert terms.response is not None
     expr = terms.response.expr
@@ -271,6 +298,9 @@ def response_from_data(
                 f"Weights must be non-negative; {first_bad(weights, weights < 0, data.index)}."
             )
         weights = scaled_weights(terms, weights)
+    if family.per_category:
+        codes, found = _category_codes(raw, where, data.index, categories)
+        return Response(expr, codes, weights=weights, categories=found)
     if family.ordinal:
         values = _ordinal_codes(raw, where, data.index, nthres)
         nthres = int(values.max()) - 1 if nthres is None else nthres
@@ -351,6 +381,37 @@ def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index, nthres: int | N
     return values
 
 
+def _category_codes(
+    raw: np.ndarray, where: str, index: pd.Index, fitted: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes 1..K of an unordered categorical response and the labels of its
+    categories: the levels of a pandas Categorical, else its sorted distinct values
+    (brms's ``factor(y)``); for new data, the fitted labels."""
+    if isinstance(raw, pd.Categorical):
+        labels = tuple(str(c) for c in raw.categories)
+        values = np.asarray(raw.astype(object), dtype=object)
+    else:
+        values = np.asarray(raw, dtype=object)
+        labels = tuple(str(c) for c in sorted(set(values.tolist())))
+    text = np.array([str(v) for v in values], dtype=object)
+    if not fitted and len(labels) < 2:
+        raise SpecError(
+            f"{where} needs at least two categories; it has only {labels[0]!r}."
+            if labels
+            else f"{where} has no values."
+        )
+    labels = fitted or labels
+    code = {label: k for k, label in enumerate(labels, start=1)}
+    unknown = np.array([t not in code for t in text])
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown)[0])
+        raise SpecError(
+            f"{where} has category {text[pos]!r} in {row_label(index, pos)}, which is not one "
+            f"of the fitted categories ({', '.join(map(repr, labels))})."
+        )
+    return np.array([code[t] for t in text], dtype=np.int64), labels
+
+
 def _predictor(
     dpar: str,
     terms: FormulaTerms,
@@ -381,7 +442,7 @@ def _predictor(
         offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
     groups = tuple(_group(first_id + k, dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
-    if dpar == "mu":
+    if _of_mu(dpar, bound.family):
         link = bound.link
         applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
     else:
@@ -470,7 +531,7 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
-    if p.dpar == "mu":
+    if _of_mu(p.dpar, bound.family):
         family_prior = bound.family.intercept_priors.get(bound.link.name)
         if family_prior is not None:
             return Dist(*family_prior)
@@ -479,6 +540,11 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
         return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
     default = bound.family.dpar(p.dpar).intercept_prior
     return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
+
+
+def _of_mu(dpar: str, family: Family) -> bool:
+    """Whether the linear predictor ``dpar`` is ``mu`` (or a category's ``mu<category>``)."""
+    return dpar == "mu" or family.per_category and dpar not in family.dpar_names
 
 
 def _names(

@@ -66,6 +66,8 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["tl"] = df["y"] - rng.uniform(0.0, 2.0, size=n)
     df["cp"] = np.maximum(df["count"], 1)
     df["cu"] = df["count"] + 2
+    # an unordered categorical response (strings: categories in sorted order)
+    df["cat"] = rng.choice(["a", "b", "c"], size=n)
     return df
 
 
@@ -173,6 +175,10 @@ CASES: tuple[Case, ...] = (
         "count ~ gp(x, z, k = 4, iso = FALSE, c = c(1.2, 1.5)) + gp(o, by = w, gr = FALSE)",
         "poisson",
     ),
+    # categorical: Stan's GLM function (one design for all categories), and the
+    # density per row with group-level terms, weights and a category's own formula
+    Case("categorical_glm", "cat ~ x + f", "categorical"),
+    Case("categorical_weights_muc", bf("cat | weights(w) ~ x + (1 | g)", muc="~ z"), "categorical"),
 )
 
 
@@ -276,6 +282,8 @@ FAMILY_MODELS: tuple[Case, ...] = (
         ),
         "gaussian",
     ),
+    Case("categorical_glm", "cat ~ x + f", "categorical"),
+    Case("categorical", bf("cat ~ x + (1 | g)", muc="~ z"), "categorical"),
 )
 
 

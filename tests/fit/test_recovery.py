@@ -708,6 +708,31 @@ def gaussian_smooth_by_factor() -> Case:
     return Case("y ~ c + z + s(x, by = c, k = 5)", "gaussian", df, {"b_z": 0.5, "sigma": 0.4})
 
 
+def categorical_glm() -> Case:
+    """Three categories, the first the reference; the structure of the model case
+    ``categorical_glm`` (Stan's categorical_logit_glm), so one compile serves both."""
+    rng, df = base(30)
+    c_b = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.5], 0.0)
+    eta = np.stack([np.zeros(N), 0.5 + 1.0 * df["x"] + c_b, -0.3 - 0.8 * df["x"]], axis=1)
+    probs = special.softmax(eta, axis=1)
+    df["y"] = np.array(["a", "b", "c"])[(probs.cumsum(axis=1) < rng.random((N, 1))).sum(axis=1)]
+    return Case(
+        "y ~ x + c",
+        "categorical",
+        df,
+        {
+            "b_mub_Intercept": 0.5,
+            "b_mub_x": 1.0,
+            "b_mub_cb": 0.5,
+            "b_mub_cc": -0.5,
+            "b_muc_Intercept": -0.3,
+            "b_muc_x": -0.8,
+            "b_muc_cb": 0.0,
+            "b_muc_cc": 0.0,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -756,6 +781,7 @@ CASES = {
         geometric_log,
         gaussian_smooth_cr,
         gaussian_smooth_by_factor,
+        categorical_glm,
     )
 }
 

@@ -254,6 +254,19 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("beta(1, 1)", "hu", "", "0"),
             ],
         ),
+        # categorical: an intercept per category but the first (logit: not transformed),
+        # sd per category's group-level term
+        (
+            "y ~ x + (1 | g)",
+            {"y": ["a", "b", "c", "b", "a", "c"], "x": [1.0, 2, 3, 4, 5, 6], "g": list("ppqqrr")},
+            "categorical",
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "mub", ""),
+                ("student_t(3, 0, 2.5)", "Intercept", "muc", ""),
+                ("student_t(3, 0, 2.5)", "sd", "mub", "0"),
+                ("student_t(3, 0, 2.5)", "sd", "muc", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -273,6 +286,7 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "acat_disc",
         "hurdle_gamma",
         "hurdle_lognormal",
+        "categorical",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):
