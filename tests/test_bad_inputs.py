@@ -761,6 +761,31 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("cens(w)", "'categorical'", "allowed: weights"),
     ),
+    "multinomial_counts_not_summing_to_trials": (
+        lambda: dict(formula="cbind(k, n) | trials(n) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("'cbind(k, n)'", "sum to trials(n)", "row 11 sums to 11", "trials(n) is 10"),
+    ),
+    "multinomial_counts_not_integers": (
+        lambda: dict(formula="cbind(k, t) | trials(n) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("Response column 't'", "non-negative integer counts", "row 10"),
+    ),
+    "multinomial_one_column": (
+        lambda: dict(formula="cbind(k) | trials(k) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("'multinomial'", "at least two columns", "'cbind(k)'"),
+    ),
+    "multinomial_without_trials": (
+        lambda: dict(formula="cbind(k, n) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("'multinomial'", "trials()"),
+    ),
+    "matrix_response_of_another_family": (
+        lambda: dict(formula="cbind(k, n) ~ x", data=frame()),
+        SpecError,
+        ("'cbind(k, n)'", "only for family 'multinomial'", "'gaussian'"),
+    ),
 }
 
 

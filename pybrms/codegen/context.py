@@ -335,7 +335,7 @@ def sliced_variable(spec: ModelSpec) -> StanArg:
     response of discrete families, else the level index of a group-level term), so
     that the partial sum copies no extra data; brms's ``seq`` only when there is none."""
     if spec.family.family.discrete:
-        return StanArg("Y", "array[] int", True)
+        return _response(spec)
     found = (t.sliced_index() for t in spec.terms)
     return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
 
@@ -361,7 +361,8 @@ def _use_categorical_glm(spec: ModelSpec) -> bool:
     ``categorical_logit_glm``: as brms, when each has population-level effects and
     nothing else (its intercept vector takes one value per category, not per row),
     all with the same design, and there are no weights."""
-    if spec.response.weights is not None:
+    has_glm = spec.family.link.name in spec.likelihood.glm
+    if not has_glm or spec.response.weights is not None:
         return False
     fixed = []
     for p in spec.predictors:
@@ -390,6 +391,21 @@ def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
         beta = f"append_col({beta}, {b})"
     alphas = [p["intercept"].value.name if "intercept" in p else "0" for p in parts]
     return {"x": pos.rows(design.data.name), "alpha": f"[0, {', '.join(alphas)}]'", "beta": beta}
+
+
+def _response(spec: ModelSpec) -> StanArg:
+    """The response ``Y``: a matrix of counts ``array[,] int`` (one row per
+    observation) for a multinomial response, else observation-level data."""
+    matrix = spec.family.family.matrix_response
+    return StanArg("Y", "array[,] int" if matrix else _data_type(spec), True)
+
+
+def _response_declaration(spec: ModelSpec) -> str:
+    """The declaration of ``Y`` in the data block."""
+    family = spec.family.family
+    if family.matrix_response:
+        return "array[N, ncat] int Y;"
+    return "array[N] int Y;" if family.discrete else "vector[N] Y;"
 
 
 def _data_type(spec: ModelSpec) -> str:
@@ -439,8 +455,10 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     )
     weighted = response.weights is not None
     pointwise = weighted or not stan.vectorized or response.uses_cdf and not by_index
-    use(StanArg("Y", _data_type(spec), True))
-    if response.trials is not None:
+    use(_response(spec))
+    # a matrix of counts holds its number of trials
+    trials = response.trials is not None and not family.matrix_response
+    if trials:
         use(StanArg("trials", "array[] int", True))
     weights = pos.row(use(StanArg("weights", "vector", True))) if weighted else ""
     cens = pos.row(use(StanArg("cens", "array[] int", True))) if censored else ""
@@ -484,7 +502,7 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     def args(rows: Rows) -> dict[str, str]:
         """Arguments of the family macros at ``rows``, ``y`` the response."""
         out = {"y": rows.data("Y")}
-        if response.trials is not None:
+        if trials:
             out["trials"] = rows.data("trials")
         out |= {d.name: rows.local(d.name) for d in dpars}
         if per_category:
@@ -674,7 +692,7 @@ def render_context(
     shared = [a for a in threaded.reads if a.name != sliced.name]
     ctx: dict[str, Any] = {
         "version": __version__,
-        "response_decl": "array[N] int Y;" if family.discrete else "vector[N] Y;",
+        "response_decl": _response_declaration(spec),
         "trials": spec.response.trials is not None,
         "weights": spec.response.weights is not None,
         "response": spec.response,

@@ -93,8 +93,8 @@ def predict(
     """Posterior predictions per row, brms's ``predict()``.
 
     For ordinal and categorical families the summary has one column ``P(Y = k)``
-    per category:
-    the share of predicted draws in that category.
+    per category: the share of predicted draws in that category; for multinomial
+    ones, one block of columns per category.
 
     Examples
     --------
@@ -102,12 +102,13 @@ def predict(
     """
     draws = fit.posterior_predict(newdata, **kwargs)
     index = _row_index(fit, newdata)
-    if summary and fit.spec.response.categories:
-        categories = np.arange(1, len(fit.spec.response.categories) + 1)
+    labels = fit.spec.response.categories
+    if summary and labels and draws.ndim == 2:
+        categories = np.arange(1, len(labels) + 1)
         shares = (draws[:, :, np.newaxis] == categories).mean(axis=0)
-        labels = fit.spec.response.categories
         return pd.DataFrame(shares, index=index, columns=[f"P(Y = {c})" for c in labels])
-    return rows_frame(draws, index, summary, robust, probs)
+    # counts of each category (multinomial): one block per category, as fitted()
+    return rows_frame(draws, index, summary, robust, probs, labels)
 
 
 def predictive_error(

@@ -286,7 +286,11 @@ def response_from_data(
     """
     assert terms.response is not None
     expr = terms.response.expr
-    raw = evaluate(expr, data)
+    if terms.response.columns and not family.matrix_response:
+        raise SpecError(
+            f"A matrix response such as {expr!r} is only for family 'multinomial'; "
+            f"family {family.name!r} takes one column."
+        )
     trials = addition_values(terms, "trials", data)
     weights = addition_values(terms, "weights", data)
     where = f"Response {expr!r} of family {family.name!r}"
@@ -298,6 +302,9 @@ def response_from_data(
                 f"Weights must be non-negative; {first_bad(weights, weights < 0, data.index)}."
             )
         weights = scaled_weights(terms, weights)
+    if family.matrix_response:
+        return _matrix_response(terms, data, family, trials, weights)
+    raw = evaluate(expr, data)
     if family.per_category:
         codes, found = _category_codes(raw, where, data.index, categories)
         return Response(expr, codes, weights=weights, categories=found)
@@ -379,6 +386,50 @@ def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index, nthres: int | N
             f"{where} has category {values.max()}, but the fitted model has {nthres + 1}."
         )
     return values
+
+
+def _matrix_response(
+    terms: FormulaTerms,
+    data: pd.DataFrame,
+    family: Family,
+    trials: np.ndarray | None,
+    weights: np.ndarray | None,
+) -> Response:
+    """The counts ``(N, K)`` of a response ``cbind(y1, ..., yK)``, each column checked,
+    each row summing to its ``trials()`` (as brms)."""
+    assert terms.response is not None and trials is not None  # trials() is required
+    expr, columns = terms.response.expr, terms.response.columns
+    if len(columns) < 2:
+        raise SpecError(
+            f"Family {family.name!r} needs a matrix response of at least two columns, "
+            f"e.g. 'cbind(y1, y2, y3) | trials(n) ~ x'; got {expr!r}."
+        )
+    values = []
+    for column in columns:
+        y = numeric(evaluate(column, data), f"response column {column!r}")
+        where = f"Response column {column!r} of family {family.name!r}"
+        check_finite(y, where, data.index)
+        assert family.support.outside is not None  # a matrix response has a support
+        bad = family.support.outside(y)
+        if bad.any():
+            raise SpecError(
+                f"{where} must be {family.support.rule}; {first_bad(y, bad, data.index)}."
+            )
+        check_stan_int(y, where, data.index)
+        values.append(y)
+    counts = np.column_stack(values).astype(np.int64)
+    n = numeric(trials, "trials")
+    what = addition_label(terms, "trials")
+    check_finite(n, what, data.index)
+    off = counts.sum(axis=1) != n
+    if off.any():
+        pos = int(np.flatnonzero(off)[0])
+        raise SpecError(
+            f"The counts of {expr!r} must sum to {what} in every row; "
+            f"{row_label(data.index, pos)} sums to {int(counts[pos].sum())}, "
+            f"but {what} is {n[pos]:g}."
+        )
+    return Response(expr, counts, trials=n.astype(np.int64), weights=weights, categories=columns)
 
 
 def _category_codes(

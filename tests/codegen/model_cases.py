@@ -68,6 +68,9 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["cu"] = df["count"] + 2
     # an unordered categorical response (strings: categories in sorted order)
     df["cat"] = rng.choice(["a", "b", "c"], size=n)
+    # a multinomial response: counts of three categories summing to the trials n
+    counts = rng.multinomial(trials, [0.2, 0.3, 0.5])
+    df["m1"], df["m2"], df["m3"] = counts.T
     return df
 
 
@@ -179,6 +182,11 @@ CASES: tuple[Case, ...] = (
     # density per row with group-level terms, weights and a category's own formula
     Case("categorical_glm", "cat ~ x + f", "categorical"),
     Case("categorical_weights_muc", bf("cat | weights(w) ~ x + (1 | g)", muc="~ z"), "categorical"),
+    Case(
+        "multinomial_weights",
+        "cbind(m1, m2, m3) | trials(n) + weights(w) ~ x + (1 | g)",
+        "multinomial",
+    ),
 )
 
 
@@ -284,6 +292,9 @@ FAMILY_MODELS: tuple[Case, ...] = (
     ),
     Case("categorical_glm", "cat ~ x + f", "categorical"),
     Case("categorical", bf("cat ~ x + (1 | g)", muc="~ z"), "categorical"),
+    Case(
+        "multinomial", bf("cbind(m1, m2, m3) | trials(n) ~ x + (1 | g)", mum3="~ z"), "multinomial"
+    ),
 )
 
 

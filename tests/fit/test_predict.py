@@ -415,6 +415,10 @@ def categorical(y, d, sd):
     return np.log(probs[:, np.arange(len(y)), y - 1])
 
 
+def multinomial(y, d, sd):
+    return stats.multinomial.logpmf(y, sd["trials"], special.softmax(category_etas(d), axis=-1))
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
     "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
@@ -466,6 +470,7 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "beta_binomial": beta_binomial,
     "geometric": lambda y, d, sd: neg_binomial_2_log(y, d["mu"], np.zeros_like(d["mu"])),
     "categorical": categorical,
+    "multinomial": multinomial,
 }
 
 
@@ -578,7 +583,10 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
     epred = posterior_epred(spec, v)
     if spec.family.family.per_category:
         probs = np.exp(category_etas(linear_predictors(spec, v)))
-        np.testing.assert_allclose(epred, probs / probs.sum(axis=-1, keepdims=True))
+        probs /= probs.sum(axis=-1, keepdims=True)
+        if spec.family.family.matrix_response:
+            probs *= fit.standata["trials"][:, np.newaxis]
+        np.testing.assert_allclose(epred, probs)
         return
     eta = posterior_linpred(spec, v)
     if spec.family.family.ordinal:
@@ -619,7 +627,8 @@ def test_predict_means_match_epred(fit: Fit):
     v = repeat_draws(fit.variables, 200)
     draws = posterior_predict(spec, v, rng=11)
     epred = posterior_epred(spec, v)
-    if spec.response.categories:
+    if draws.ndim == 2 and epred.ndim == 3:
+        # the expected category 1..K
         epred = epred @ np.arange(1, epred.shape[-1] + 1)
     if spec.family.name == "lognormal":
         draws, epred = np.log(draws), posterior_linpred(spec, v)

@@ -733,6 +733,22 @@ def categorical_glm() -> Case:
     )
 
 
+def multinomial_own_formula() -> Case:
+    """Counts of three categories; the third category's predictor has its own formula,
+    the structure of the model case ``multinomial`` (group-level terms aside)."""
+    rng, df = base(31)
+    n = rng.integers(5, 15, size=N)
+    eta = np.stack([np.zeros(N), 0.3 + 0.8 * df["x"], -0.4 + 0.6 * df["z"]], axis=1)
+    counts = rng.multinomial(n, special.softmax(eta, axis=1))
+    df["n"], df["y1"], df["y2"], df["y3"] = n, *counts.T
+    return Case(
+        bm.bf("cbind(y1, y2, y3) | trials(n) ~ x", muy3="~ z"),
+        "multinomial",
+        df,
+        {"b_muy2_Intercept": 0.3, "b_muy2_x": 0.8, "b_muy3_Intercept": -0.4, "b_muy3_z": 0.6},
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -782,6 +798,7 @@ CASES = {
         gaussian_smooth_cr,
         gaussian_smooth_by_factor,
         categorical_glm,
+        multinomial_own_formula,
     )
 }
 

@@ -267,6 +267,22 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("student_t(3, 0, 2.5)", "sd", "muc", "0"),
             ],
         ),
+        # multinomial: an intercept per column but the first, named after the columns
+        (
+            "cbind(y1, y2, y3) | trials(n) ~ x",
+            {
+                "y1": [1, 0, 2, 1],
+                "y2": [0, 2, 1, 1],
+                "y3": [2, 1, 0, 1],
+                "n": [3] * 4,
+                "x": [1.0, 2, 3, 4],
+            },
+            "multinomial",
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "muy2", ""),
+                ("student_t(3, 0, 2.5)", "Intercept", "muy3", ""),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -287,6 +303,7 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "hurdle_gamma",
         "hurdle_lognormal",
         "categorical",
+        "multinomial",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):

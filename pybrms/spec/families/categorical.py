@@ -1,9 +1,13 @@
-"""The categorical family: one linear predictor per category but the first.
+"""Families with one linear predictor per category but the first: categorical
+and multinomial.
 
-The response is one of K unordered categories, coded 1..K in the order of its
-levels. Category k has the linear predictor ``mu<k>`` (brms's names, such as
-``mub`` for the level ``"b"``), the reference category (the first) has 0, and
-the probabilities are their softmax, as brms's ``categorical(link = "logit")``.
+Category k has the linear predictor ``mu<k>`` (brms's names, such as ``mub`` for
+the level ``"b"``), the reference category (the first) has 0, and the
+probabilities are their softmax, as brms's ``categorical(link = "logit")`` and
+``multinomial(link = "logit")``. A categorical response is one of K unordered
+categories, coded 1..K in the order of its levels; a multinomial response is a
+matrix of counts ``cbind(y1, ..., yK)``, one column per category, summing to
+``trials()`` in each row.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
+from pybrms.spec.families.parts import COUNT
 from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood, Support
 
-__all__ = ["CATEGORICAL", "category_dpars"]
+__all__ = ["CATEGORICAL", "MULTINOMIAL", "category_dpars"]
 
 
 def category_dpars(categories: Sequence[str]) -> tuple[str, ...]:
@@ -81,4 +86,49 @@ CATEGORICAL = Family(
     epred=_epred,
     predict=_predict,
     per_category=True,
+)
+
+
+def _trials(d: DparDraws) -> np.ndarray:
+    assert d.trials is not None  # required by the family
+    return d.trials
+
+
+def _multinomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    """``log n! - sum_k log y_k! + sum_k y_k log p_k``."""
+    log_p = _log_probs(d)
+    log_coef = special.gammaln(y.sum(axis=1) + 1) - special.gammaln(y + 1).sum(axis=1)
+    # y_k log p_k is 0 where y_k is 0, also where p_k underflows to 0
+    terms = np.where(y > 0, y * log_p, 0.0)
+    return log_coef + terms.sum(axis=-1)
+
+
+def _multinomial_epred(d: DparDraws) -> np.ndarray:
+    return _trials(d)[:, np.newaxis] * _epred(d)
+
+
+def _multinomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    return rng.multinomial(_trials(d), _epred(d))
+
+
+MULTINOMIAL = Family(
+    "multinomial",
+    links=("logit",),
+    dpars=(),
+    support=Support("non-negative integer counts", COUNT.outside, discrete=True),
+    additions=frozenset({"weights", "trials"}),
+    # Stan's multinomial_logit of one row's counts (brms's multinomial_logit2)
+    # (normalized as brms's)
+    stan=StanLikelihood(
+        "categorical",
+        {"logit": ("multinomial_logit", False)},
+        vectorized=False,
+        normalized=True,
+    ),
+    log_lik=_multinomial_log_lik,
+    epred=_multinomial_epred,
+    predict=_multinomial_predict,
+    required_additions=frozenset({"trials"}),
+    per_category=True,
+    matrix_response=True,
 )

@@ -335,8 +335,12 @@ class Family:
         ``def_scale_prior``.
     per_category
         ``mu`` is a linear predictor ``mu<category>`` per category but the
-        reference one (brms's ``multi_dpars``: ``categorical``); the response
-        is coded 1..K from its categories.
+        reference one (brms's ``multi_dpars``: ``categorical``, ``multinomial``);
+        the response is coded 1..K from its categories, or is a matrix.
+    matrix_response
+        The response is a matrix, one column per category, written
+        ``cbind(y1, y2, y3)`` (``multinomial``); its values are checked
+        column by column against :attr:`support`.
     """
 
     name: str
@@ -355,6 +359,7 @@ class Family:
     general_stan: StanLikelihood | None = None
     intercept_priors: dict[str, PriorSpec] = field(default_factory=dict)
     per_category: bool = False
+    matrix_response: bool = False
 
     @property
     def ordinal(self) -> bool:
