@@ -786,6 +786,23 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'cbind(k, n)'", "only for family 'multinomial'", "'gaussian'"),
     ),
+    "dirichlet_rows_not_summing_to_one": (
+        lambda: dict(formula="cbind(p, p) ~ x", data=frame(), family="dirichlet"),
+        SpecError,
+        ("'cbind(p, p)'", "sum to 1 in every row", "row 10 sums to"),
+    ),
+    "dirichlet_proportion_outside": (
+        lambda: dict(formula="cbind(p, 1 - p) ~ x", data=frame(p={12: 0.0}), family="dirichlet"),
+        SpecError,
+        ("Response column 'p'", "strictly between 0 and 1", "row 12 has 0"),
+    ),
+    "dirichlet_unknown_dpar": (
+        lambda: dict(
+            formula=bm.bf("cbind(p, 1 - p) ~ x", sigma="~ z"), data=frame(), family="dirichlet"
+        ),
+        SpecError,
+        ("'sigma'", "mu1p, phi"),
+    ),
 }
 
 

@@ -396,15 +396,17 @@ def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
 def _response(spec: ModelSpec) -> StanArg:
     """The response ``Y``: a matrix of counts ``array[,] int`` (one row per
     observation) for a multinomial response, else observation-level data."""
-    matrix = spec.family.family.matrix_response
-    return StanArg("Y", "array[,] int" if matrix else _data_type(spec), True)
+    family = spec.family.family
+    if family.matrix_response:
+        return StanArg("Y", "array[,] int" if family.discrete else "array[] vector", True)
+    return StanArg("Y", _data_type(spec), True)
 
 
 def _response_declaration(spec: ModelSpec) -> str:
     """The declaration of ``Y`` in the data block."""
     family = spec.family.family
     if family.matrix_response:
-        return "array[N, ncat] int Y;"
+        return "array[N, ncat] int Y;" if family.discrete else "array[N] vector[ncat] Y;"
     return "array[N] int Y;" if family.discrete else "vector[N] Y;"
 
 
@@ -507,7 +509,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         out |= {d.name: rows.local(d.name) for d in dpars}
         if per_category:
             # one row's linear predictors of all categories, the reference one's 0
-            out["mu"] = f"[0, {', '.join(rows.local(d.name) for d in dpars)}]'"
+            mus = [rows.local(d.name) for d in dpars if d.name not in family.dpar_names]
+            out["mu"] = f"[0, {', '.join(mus)}]'"
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args

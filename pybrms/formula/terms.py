@@ -400,14 +400,16 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
     # a matrix response cbind(y1, y2, y3): each column is an expression of its own
     matrix = _CBIND.fullmatch(expr)
     columns = tuple(c.strip() for c in matrix[1].split(",")) if matrix else ()
-    variables = set().union(
-        *(_python_variables(c, node.span, source) for c in columns or (expr,))
-    ).union(
-        *(
-            _python_variables(python_code(arg.text), arg.span, source)
-            for call in calls
-            for param, arg in zip(_matched_params(call, source), call.token.args, strict=True)
-            if param not in ADDITIONS[call.name].flags
+    variables = (
+        set()
+        .union(*(_python_variables(c, node.span, source) for c in columns or (expr,)))
+        .union(
+            *(
+                _python_variables(python_code(arg.text), arg.span, source)
+                for call in calls
+                for param, arg in zip(_matched_params(call, source), call.token.args, strict=True)
+                if param not in ADDITIONS[call.name].flags
+            )
         )
     )
     return ResponseTerm(expr, additions, node.span, columns), variables

@@ -263,12 +263,15 @@ def _predictor_formulas(
         return [("mu", bform.mu), *bform.dpars.items()]
     names = category_dpars(response.categories)[1:]
     for dpar in bform.dpars:
-        if dpar not in names:
+        if dpar not in names + family.dpar_names:
+            others = "".join(f", {d}" for d in family.dpar_names)
             raise SpecError(
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
-                f"Its linear predictors, one per category but the first: {', '.join(names)}."
+                f"Its linear predictors, one per category but the first: {', '.join(names)}"
+                f"{others}."
             )
-    return [(name, bform.dpars.get(name, bform.mu)) for name in names]
+    mus = [(name, bform.dpars.get(name, bform.mu)) for name in names]
+    return mus + [(d, terms) for d, terms in bform.dpars.items() if d in family.dpar_names]
 
 
 def response_from_data(
@@ -395,14 +398,15 @@ def _matrix_response(
     trials: np.ndarray | None,
     weights: np.ndarray | None,
 ) -> Response:
-    """The counts ``(N, K)`` of a response ``cbind(y1, ..., yK)``, each column checked,
-    each row summing to its ``trials()`` (as brms)."""
-    assert terms.response is not None and trials is not None  # trials() is required
+    """The values ``(N, K)`` of a response ``cbind(y1, ..., yK)``, each column checked;
+    as brms, counts sum to their ``trials()`` (multinomial) and proportions to 1
+    (dirichlet) in each row."""
+    assert terms.response is not None
     expr, columns = terms.response.expr, terms.response.columns
     if len(columns) < 2:
         raise SpecError(
             f"Family {family.name!r} needs a matrix response of at least two columns, "
-            f"e.g. 'cbind(y1, y2, y3) | trials(n) ~ x'; got {expr!r}."
+            f"e.g. 'cbind(y1, y2, y3)'; got {expr!r}."
         )
     values = []
     for column in columns:
@@ -415,21 +419,28 @@ def _matrix_response(
             raise SpecError(
                 f"{where} must be {family.support.rule}; {first_bad(y, bad, data.index)}."
             )
-        check_stan_int(y, where, data.index)
+        if family.discrete:
+            check_stan_int(y, where, data.index)
         values.append(y)
-    counts = np.column_stack(values).astype(np.int64)
-    n = numeric(trials, "trials")
-    what = addition_label(terms, "trials")
-    check_finite(n, what, data.index)
-    off = counts.sum(axis=1) != n
+    matrix = np.column_stack(values)
+    if family.discrete:
+        matrix = matrix.astype(np.int64)
+    if trials is None:
+        total, what = np.ones(len(matrix)), "1"
+    else:
+        total, what = numeric(trials, "trials"), addition_label(terms, "trials")
+        check_finite(total, what, data.index)
+    # brms's is_equal: equal up to rounding in the sum of proportions
+    off = ~np.isclose(matrix.sum(axis=1), total, rtol=0, atol=1e-8)
     if off.any():
         pos = int(np.flatnonzero(off)[0])
         raise SpecError(
-            f"The counts of {expr!r} must sum to {what} in every row; "
-            f"{row_label(data.index, pos)} sums to {int(counts[pos].sum())}, "
-            f"but {what} is {n[pos]:g}."
+            f"The values of {expr!r} must sum to {what} in every row; "
+            f"{row_label(data.index, pos)} sums to {matrix[pos].sum():g}"
+            + ("." if trials is None else f", but {what} is {total[pos]:g}.")
         )
-    return Response(expr, counts, trials=n.astype(np.int64), weights=weights, categories=columns)
+    n = None if trials is None else total.astype(np.int64)
+    return Response(expr, matrix, trials=n, weights=weights, categories=columns)
 
 
 def _category_codes(

@@ -71,6 +71,8 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     # a multinomial response: counts of three categories summing to the trials n
     counts = rng.multinomial(trials, [0.2, 0.3, 0.5])
     df["m1"], df["m2"], df["m3"] = counts.T
+    # a dirichlet response: proportions of three categories summing to 1
+    df["p1"], df["p2"], df["p3"] = rng.dirichlet([2.0, 3.0, 5.0], size=n).T
     return df
 
 
@@ -187,6 +189,7 @@ CASES: tuple[Case, ...] = (
         "cbind(m1, m2, m3) | trials(n) + weights(w) ~ x + (1 | g)",
         "multinomial",
     ),
+    Case("dirichlet_weights", "cbind(p1, p2, p3) | weights(w) ~ x + (1 | g)", "dirichlet"),
 )
 
 
@@ -295,6 +298,7 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case(
         "multinomial", bf("cbind(m1, m2, m3) | trials(n) ~ x + (1 | g)", mum3="~ z"), "multinomial"
     ),
+    Case("dirichlet", bf("cbind(p1, p2, p3) ~ x + (1 | g)", phi="~ z"), "dirichlet"),
 )
 
 

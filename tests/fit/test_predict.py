@@ -419,6 +419,14 @@ def multinomial(y, d, sd):
     return stats.multinomial.logpmf(y, sd["trials"], special.softmax(category_etas(d), axis=-1))
 
 
+def dirichlet(y, d, sd):
+    """scipy's dirichlet density row by row at ``softmax(eta) * phi``."""
+    phi = dpar_value(d, sd, "phi", np.exp)
+    mu = {name: eta for name, eta in d.items() if name != "phi"}
+    alpha = special.softmax(category_etas(mu), axis=-1) * phi[..., np.newaxis]
+    return np.array([[stats.dirichlet.logpdf(y[n], a[n]) for n in range(len(y))] for a in alpha])
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
     "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
@@ -471,6 +479,7 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "geometric": lambda y, d, sd: neg_binomial_2_log(y, d["mu"], np.zeros_like(d["mu"])),
     "categorical": categorical,
     "multinomial": multinomial,
+    "dirichlet": dirichlet,
 }
 
 
@@ -584,7 +593,7 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
     if spec.family.family.per_category:
         probs = np.exp(category_etas(linear_predictors(spec, v)))
         probs /= probs.sum(axis=-1, keepdims=True)
-        if spec.family.family.matrix_response:
+        if "trials" in fit.standata:
             probs *= fit.standata["trials"][:, np.newaxis]
         np.testing.assert_allclose(epred, probs)
         return

@@ -749,6 +749,29 @@ def multinomial_own_formula() -> Case:
     )
 
 
+def dirichlet_phi() -> Case:
+    """Proportions of three categories with a precision phi; the structure of the model
+    case ``dirichlet`` (group-level terms aside)."""
+    rng, df = base(32)
+    eta = np.stack([np.zeros(N), 0.4 + 0.7 * df["x"], -0.3 - 0.5 * df["x"]], axis=1)
+    phi = np.exp(2.0 + 0.5 * df["z"].to_numpy())
+    alpha = special.softmax(eta, axis=1) * phi[:, np.newaxis]
+    df["y1"], df["y2"], df["y3"] = np.array([rng.dirichlet(a) for a in alpha]).T
+    return Case(
+        bm.bf("cbind(y1, y2, y3) ~ x", phi="~ z"),
+        "dirichlet",
+        df,
+        {
+            "b_muy2_Intercept": 0.4,
+            "b_muy2_x": 0.7,
+            "b_muy3_Intercept": -0.3,
+            "b_muy3_x": -0.5,
+            "b_phi_Intercept": 2.0,
+            "b_phi_z": 0.5,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -799,6 +822,7 @@ CASES = {
         gaussian_smooth_by_factor,
         categorical_glm,
         multinomial_own_formula,
+        dirichlet_phi,
     )
 }
 

@@ -283,6 +283,16 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("student_t(3, 0, 2.5)", "Intercept", "muy3", ""),
             ],
         ),
+        # dirichlet: intercepts per column but the first, phi gamma(0.01, 0.01)
+        (
+            "cbind(a, b) ~ x",
+            {"a": [0.2, 0.5, 0.7, 0.4], "b": [0.8, 0.5, 0.3, 0.6], "x": [1.0, 2, 3, 4]},
+            "dirichlet",
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "mub", ""),
+                ("gamma(0.01, 0.01)", "phi", "", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -304,6 +314,7 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "hurdle_lognormal",
         "categorical",
         "multinomial",
+        "dirichlet",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
-from pybrms.spec.families.categorical import CATEGORICAL, MULTINOMIAL
+from pybrms.spec.families.categorical import CATEGORICAL, DIRICHLET, MULTINOMIAL
 from pybrms.spec.families.continuous import (
     BETA,
     EXGAUSSIAN,
@@ -113,6 +113,7 @@ FAMILIES: dict[str, Family] = {
         GEOMETRIC,
         CATEGORICAL,
         MULTINOMIAL,
+        DIRICHLET,
     )
 }
 

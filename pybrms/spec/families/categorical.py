@@ -1,5 +1,5 @@
-"""Families with one linear predictor per category but the first: categorical
-and multinomial.
+"""Families with one linear predictor per category but the first: categorical,
+multinomial and dirichlet.
 
 Category k has the linear predictor ``mu<k>`` (brms's names, such as ``mub`` for
 the level ``"b"``), the reference category (the first) has 0, and the
@@ -7,7 +7,9 @@ probabilities are their softmax, as brms's ``categorical(link = "logit")`` and
 ``multinomial(link = "logit")``. A categorical response is one of K unordered
 categories, coded 1..K in the order of its levels; a multinomial response is a
 matrix of counts ``cbind(y1, ..., yK)``, one column per category, summing to
-``trials()`` in each row.
+``trials()`` in each row; a dirichlet response is a matrix of proportions
+``cbind(y1, ..., yK)`` summing to 1 in each row, with mean the probabilities and
+precision ``phi``.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
-from pybrms.spec.families.parts import COUNT
+from pybrms.spec.families.parts import COUNT, PHI, PROPORTION
 from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood, Support
 
-__all__ = ["CATEGORICAL", "MULTINOMIAL", "category_dpars"]
+__all__ = ["CATEGORICAL", "DIRICHLET", "MULTINOMIAL", "category_dpars"]
 
 
 def category_dpars(categories: Sequence[str]) -> tuple[str, ...]:
@@ -129,6 +131,44 @@ MULTINOMIAL = Family(
     epred=_multinomial_epred,
     predict=_multinomial_predict,
     required_additions=frozenset({"trials"}),
+    per_category=True,
+    matrix_response=True,
+)
+
+
+def _alpha(d: DparDraws) -> np.ndarray:
+    """The concentrations ``softmax(eta) * phi``, ``(S, N, K)``."""
+    return _epred(d) * d["phi"][..., np.newaxis]
+
+
+def _dirichlet_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    alpha = _alpha(d)
+    return (
+        special.gammaln(alpha.sum(axis=-1))
+        - special.gammaln(alpha).sum(axis=-1)
+        + ((alpha - 1) * np.log(y)).sum(axis=-1)
+    )
+
+
+def _dirichlet_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    """Independent gamma draws of shapes ``alpha``, divided by their sum."""
+    g = rng.gamma(_alpha(d))
+    return g / g.sum(axis=-1, keepdims=True)
+
+
+DIRICHLET = Family(
+    "dirichlet",
+    links=("logit",),
+    dpars=(PHI,),
+    support=PROPORTION,
+    additions=frozenset({"weights"}),
+    # brms's dirichlet_logit: Stan's dirichlet at softmax(mu) * phi (normalized as brms's)
+    stan=StanLikelihood(
+        "dirichlet", {"logit": ("dirichlet", False)}, vectorized=False, normalized=True
+    ),
+    log_lik=_dirichlet_log_lik,
+    epred=_epred,
+    predict=_dirichlet_predict,
     per_category=True,
     matrix_response=True,
 )
