@@ -67,6 +67,8 @@ def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[s
         out["weights"] = response.weights
     if response.nthres:
         out["nthres"] = response.nthres
+    if spec.family.family.per_category:
+        out["ncat"] = len(response.categories)
     additions = {
         "se": response.se,
         "denom": response.denom,

@@ -880,6 +880,65 @@ ROWS: dict[str, Row] = {
         FormulaSyntaxError,
         ("by of gr()", "by = 2 * k"),
     ),
+    "categorical_one_category": (
+        lambda: dict(
+            formula="g ~ x", data=frame(g=dict.fromkeys(range(10, 18), "a")), family="categorical"
+        ),
+        SpecError,
+        ("Response 'g'", "'categorical'", "at least two categories", "'a'"),
+    ),
+    "categorical_unknown_dpar": (
+        lambda: dict(formula=bm.bf("g ~ x", "mue ~ z"), data=frame(), family="categorical"),
+        SpecError,
+        ("'mue'", "mub, muc, mud"),
+    ),
+    "categorical_cens": (
+        lambda: dict(formula="g | cens(w) ~ x", data=frame(), family="categorical"),
+        SpecError,
+        ("cens(w)", "'categorical'", "allowed: weights"),
+    ),
+    "multinomial_counts_not_summing_to_trials": (
+        lambda: dict(formula="cbind(k, n) | trials(n) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("'cbind(k, n)'", "sum to trials(n)", "row 11 sums to 11", "trials(n) is 10"),
+    ),
+    "multinomial_counts_not_integers": (
+        lambda: dict(formula="cbind(k, t) | trials(n) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("Response column 't'", "non-negative integer counts", "row 10"),
+    ),
+    "multinomial_one_column": (
+        lambda: dict(formula="cbind(k) | trials(k) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("'multinomial'", "at least two columns", "'cbind(k)'"),
+    ),
+    "multinomial_without_trials": (
+        lambda: dict(formula="cbind(k, n) ~ x", data=frame(), family="multinomial"),
+        SpecError,
+        ("'multinomial'", "trials()"),
+    ),
+    "matrix_response_of_another_family": (
+        lambda: dict(formula="cbind(k, n) ~ x", data=frame()),
+        SpecError,
+        ("'cbind(k, n)'", "only for family 'multinomial'", "'gaussian'"),
+    ),
+    "dirichlet_rows_not_summing_to_one": (
+        lambda: dict(formula="cbind(p, p) ~ x", data=frame(), family="dirichlet"),
+        SpecError,
+        ("'cbind(p, p)'", "sum to 1 in every row", "row 10 sums to"),
+    ),
+    "dirichlet_proportion_outside": (
+        lambda: dict(formula="cbind(p, 1 - p) ~ x", data=frame(p={12: 0.0}), family="dirichlet"),
+        SpecError,
+        ("Response column 'p'", "strictly between 0 and 1", "row 12 has 0"),
+    ),
+    "dirichlet_unknown_dpar": (
+        lambda: dict(
+            formula=bm.bf("cbind(p, 1 - p) ~ x", sigma="~ z"), data=frame(), family="dirichlet"
+        ),
+        SpecError,
+        ("'sigma'", "mu1p, phi"),
+    ),
 }
 
 

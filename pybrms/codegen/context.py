@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from pybrms._version import __version__
 from pybrms.spec.default_priors import (
     PriorStatement,
@@ -350,7 +352,7 @@ def sliced_variable(spec: ModelSpec) -> StanArg:
     response of discrete families, else the level index of a group-level term), so
     that the partial sum copies no extra data; brms's ``seq`` only when there is none."""
     if spec.family.family.discrete:
-        return StanArg("Y", "array[] int", True)
+        return _response(spec)
     found = (t.sliced_index() for t in spec.terms)
     return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
 
@@ -371,6 +373,60 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     if not glm.alpha and any(part.kind != "design" for part in parts):
         return False
     return glm.vector_dpars or len(spec.predictors) == 1
+
+
+def _use_categorical_glm(spec: ModelSpec) -> bool:
+    """Whether the categories' linear predictors go through Stan's
+    ``categorical_logit_glm``: as brms, when each has population-level effects and
+    nothing else (its intercept vector takes one value per category, not per row),
+    all with the same design, and there are no weights."""
+    has_glm = spec.family.link.name in spec.likelihood.glm
+    if not has_glm or spec.response.weights is not None:
+        return False
+    fixed = []
+    for p in spec.predictors:
+        kinds = {part.kind for part in _eta_parts(spec, p)}
+        if "design" not in kinds or not kinds <= {"design", "intercept"} or p.fixed is None:
+            return False
+        fixed.append(p.fixed)
+    first = fixed[0]
+    return all(
+        f.intercept == first.intercept
+        and f.design.names == first.design.names
+        and np.array_equal(f.design.matrix, first.design.matrix)
+        for f in fixed[1:]
+    )
+
+
+def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
+    """The design of the first category's predictor and, one column per category,
+    the intercepts and coefficients; the reference category's are zero."""
+    parts = [{part.kind: part for part in _eta_parts(spec, p)} for p in spec.predictors]
+    design = parts[0]["design"]
+    assert design.data is not None  # a design part always reads its matrix
+    betas = [p["design"].value.name for p in parts]
+    beta = f"rep_vector(0, rows({betas[0]}))"
+    for b in betas:
+        beta = f"append_col({beta}, {b})"
+    alphas = [p["intercept"].value.name if "intercept" in p else "0" for p in parts]
+    return {"x": pos.rows(design.data.name), "alpha": f"[0, {', '.join(alphas)}]'", "beta": beta}
+
+
+def _response(spec: ModelSpec) -> StanArg:
+    """The response ``Y``: a matrix of counts ``array[,] int`` (one row per
+    observation) for a multinomial response, else observation-level data."""
+    family = spec.family.family
+    if family.matrix_response:
+        return StanArg("Y", "array[,] int" if family.discrete else "array[] vector", True)
+    return StanArg("Y", _data_type(spec), True)
+
+
+def _response_declaration(spec: ModelSpec) -> str:
+    """The declaration of ``Y`` in the data block."""
+    family = spec.family.family
+    if family.matrix_response:
+        return "array[N, ncat] int Y;" if family.discrete else "array[N] vector[ncat] Y;"
+    return "array[N] int Y;" if family.discrete else "vector[N] Y;"
 
 
 def _data_type(spec: ModelSpec) -> str:
@@ -420,14 +476,17 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     )
     weighted = response.weights is not None
     pointwise = weighted or not stan.vectorized or response.uses_cdf and not by_index
-    use(StanArg("Y", _data_type(spec), True))
-    if response.trials is not None:
+    use(_response(spec))
+    # a matrix of counts holds its number of trials
+    trials = response.trials is not None and not family.matrix_response
+    if trials:
         use(StanArg("trials", "array[] int", True))
     weights = pos.row(use(StanArg("weights", "vector", True))) if weighted else ""
     cens = pos.row(use(StanArg("cens", "array[] int", True))) if censored else ""
 
     mu_parts = _eta_parts(spec, spec.predictors[0])
-    glm = _use_glm(spec, mu_parts)
+    per_category = family.per_category
+    glm = _use_categorical_glm(spec) if per_category else _use_glm(spec, mu_parts)
     glm_args: dict[str, str] = {}
     dpars = []
     # non-linear parameters first: the non-linear expressions read them
@@ -439,6 +498,9 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         for part in parts:
             for arg in part.reads:
                 use(arg)
+        if per_category and glm:
+            glm_args = _categorical_glm_args(spec, pos)
+            continue
         if p.dpar == "mu" and glm:
             design = next(part for part in parts if part.kind == "design")
             assert design.data is not None  # a design part always reads its matrix
@@ -473,9 +535,17 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     def args(rows: Rows) -> dict[str, str]:
         """Arguments of the family macros at ``rows``, ``y`` the response."""
         out = {"y": rows.data("Y")}
-        if response.trials is not None:
+        if trials:
             out["trials"] = rows.data("trials")
         out |= {d.name: rows.local(d.name) for d in dpars if d.name not in nlpars}
+        if per_category:
+            # one row's linear predictors of all categories, the reference one's 0
+            mus = [
+                rows.local(d.name)
+                for d in dpars
+                if d.name not in family.dpar_names and d.name not in nlpars
+            ]
+            out["mu"] = f"[0, {', '.join(mus)}]'"
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
@@ -502,7 +572,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         )
         row_args = args(Rows(pos, "n"))
     else:
-        rows = Rows(pos, "n" if pointwise else "")
+        # a GLM function takes all rows, though the family's density takes one
+        rows = Rows(pos, "n" if pointwise and not glm else "")
         row_args = args(rows)
         contributions = _contributions(spec, rows, row_args)
     return Likelihood(
@@ -659,12 +730,13 @@ def render_context(
     shared = [a for a in threaded.reads if a.name != sliced.name]
     ctx: dict[str, Any] = {
         "version": __version__,
-        "response_decl": "array[N] int Y;" if family.discrete else "vector[N] Y;",
+        "response_decl": _response_declaration(spec),
         "trials": spec.response.trials is not None,
         "weights": spec.response.weights is not None,
         "response": spec.response,
         "int_response": family.discrete,
         "nthres": spec.response.nthres,
+        "ncat": len(spec.response.categories) if family.per_category else 0,
         "terms": spec.terms,
         "scalar_dpars": [
             {"name": d.name, "bounds": _dpar_bounds(d), "comment": family.dpar(d.name).comment}

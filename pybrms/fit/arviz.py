@@ -48,17 +48,23 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
     stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
     stats["diverging"] = stats["diverging"].astype(bool)
-    per_draw = (fit.draws.num_chains, fit.draws.num_draws, -1)
+    per_draw = (fit.draws.num_chains, fit.draws.num_draws, fit.spec.N)
     observed = np.asarray(fit.spec.response.values)
     coords["obs_id"] = np.asarray(fit.spec.data.index)
+    y_dims = ["obs_id"]
+    if observed.ndim == 2:
+        # a matrix response (multinomial, dirichlet): one column per category
+        coords["category"] = np.asarray(fit.spec.response.categories)
+        y_dims.append("category")
+    predicted = fit.posterior_predict()
     return az.from_dict(
         posterior=posterior,
         log_likelihood={"y": fit.log_lik().reshape(per_draw)},
-        posterior_predictive={"y": fit.posterior_predict().reshape(per_draw)},
+        posterior_predictive={"y": predicted.reshape(per_draw + predicted.shape[2:])},
         sample_stats=stats,
         observed_data={"y": observed},
         coords=coords,
-        dims={**dims, "y": ["obs_id"]},
+        dims={**dims, "y": y_dims},
         attrs={"inference_library": "pybrms", "formula": fit.spec.formula.mu.source},
     )
 

@@ -151,12 +151,13 @@ def conditional_effects(
     if method not in METHODS:
         raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
     ordinal = bool(fit.spec.response.nthres)
+    categories = bool(fit.spec.response.categories)
     if categorical and method != "posterior_epred":
         raise SpecError(f"categorical=True needs method='posterior_epred', got {method!r}.")
-    if categorical and not ordinal:
+    if categorical and not categories:
         raise SpecError(
             f"categorical=True is only for families with response categories (ordinal: "
-            f"cumulative, sratio, cratio, acat); this model's family is "
+            f"cumulative, sratio, cratio, acat; categorical); this model's family is "
             f"{fit.spec.family.family.name!r}."
         )
     chosen = _chosen_effects(fit.spec, effects)

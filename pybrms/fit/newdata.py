@@ -169,8 +169,13 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     check_columns(
         newdata, _lhs_variables(spec, "response", "weights", "cens", *_PREDICTION_ADDITIONS)
     )
+    family = spec.family.family
     return response_from_data(
-        spec.formula.mu, newdata, spec.family.family, nthres=spec.response.nthres or None
+        spec.formula.mu,
+        newdata,
+        family,
+        nthres=spec.response.nthres or None,
+        categories=spec.response.categories if family.per_category else (),
     )
 
 

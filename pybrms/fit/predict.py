@@ -456,9 +456,19 @@ def _dpar_draws(
     spec: ModelSpec, data: PredictionData, variables: Variables, rng: np.random.Generator
 ) -> DparDraws:
     etas = _linear_predictors(data, variables, rng)
-    dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in spec.predictors if not p.nlpar}
+    mu = spec.predictors[0]
+    family = spec.family.family
+    predictors = tuple(p for p in spec.predictors if not p.nlpar)
+    if family.per_category:
+        # the categories' linear predictors side by side, the reference category's 0
+        mus = [etas[p.dpar] for p in predictors if p.dpar not in family.dpar_names]
+        predictors = tuple(p for p in predictors if p.dpar in family.dpar_names)
+        eta = np.stack([np.zeros_like(mus[0]), *mus], axis=-1)
+    else:
+        eta = etas["mu"]
+    dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
-    S = etas["mu"].shape[0]
+    S = eta.shape[0]
     dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}
     if data.se is not None:
         # brms's add_sigma_se: the known standard errors join or replace sigma
@@ -467,6 +477,5 @@ def _dpar_draws(
     if data.denom is not None:
         for name in spec.family.family.rate_dpars:
             dpars[name] = dpars[name] * data.denom
-    mu = spec.predictors[0]
     extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
-    return DparDraws(dpars, etas["mu"], mu.link, extra.get("thres"), data.trials)
+    return DparDraws(dpars, eta, mu.link, extra.get("thres"), data.trials)

@@ -92,8 +92,9 @@ def predict(
 ) -> pd.DataFrame:
     """Posterior predictions per row, brms's ``predict()``.
 
-    For ordinal families the summary has one column ``P(Y = k)`` per category:
-    the share of predicted draws in that category.
+    For ordinal and categorical families the summary has one column ``P(Y = k)``
+    per category: the share of predicted draws in that category; for multinomial
+    ones, one block of columns per category.
 
     Examples
     --------
@@ -101,12 +102,13 @@ def predict(
     """
     draws = fit.posterior_predict(newdata, **kwargs)
     index = _row_index(fit, newdata)
-    if summary and fit.spec.response.nthres:
-        categories = np.arange(1, fit.spec.response.nthres + 2)
+    labels = fit.spec.response.categories
+    if summary and labels and draws.ndim == 2:
+        categories = np.arange(1, len(labels) + 1)
         shares = (draws[:, :, np.newaxis] == categories).mean(axis=0)
-        labels = fit.spec.response.categories
         return pd.DataFrame(shares, index=index, columns=[f"P(Y = {c})" for c in labels])
-    return rows_frame(draws, index, summary, robust, probs)
+    # counts of each category (multinomial): one block per category, as fitted()
+    return rows_frame(draws, index, summary, robust, probs, labels)
 
 
 def predictive_error(
@@ -134,7 +136,7 @@ def predictive_error(
     """
     if method not in METHODS:
         raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
-    if fit.spec.response.nthres:
+    if fit.spec.response.categories:
         raise SpecError("Predictive errors are not defined for ordinal or categorical models.")
     y = np.asarray(response_data(fit.spec, newdata).values, dtype=float)
     yrep = getattr(fit, method)(newdata, **kwargs)

@@ -116,11 +116,15 @@ class ResponseTerm:
         Addition terms after ``|``, in the order written.
     span : Span or None
         Where the response expression sits in the formula; not compared.
+    columns : tuple of str
+        The expressions of a matrix response ``cbind(y1, y2, y3)`` (multinomial),
+        one per column; empty for a single response.
     """
 
     expr: str
     additions: tuple[Addition, ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
+    columns: tuple[str, ...] = ()
 
     def addition(self, name: str) -> Addition | None:
         """Return the addition term called `name`, or None if it was not given.
@@ -428,15 +432,25 @@ def _response(node: Node, source: str) -> tuple[ResponseTerm, set[str]]:
     # R evaluates the response (log(y), y^2, y / 10) as arithmetic, not as terms
     expr = python_code(node.span.text(source))
     additions = tuple(_addition(call, source) for call in calls)
-    variables = _python_variables(expr, node.span, source).union(
-        *(
-            _python_variables(python_code(arg.text), arg.span, source)
-            for call in calls
-            for param, arg in zip(_matched_params(call, source), call.token.args, strict=True)
-            if param not in ADDITIONS[call.name].flags
+    # a matrix response cbind(y1, y2, y3): each column is an expression of its own
+    matrix = _CBIND.fullmatch(expr)
+    columns = tuple(c.strip() for c in matrix[1].split(",")) if matrix else ()
+    variables = (
+        set()
+        .union(*(_python_variables(c, node.span, source) for c in columns or (expr,)))
+        .union(
+            *(
+                _python_variables(python_code(arg.text), arg.span, source)
+                for call in calls
+                for param, arg in zip(_matched_params(call, source), call.token.args, strict=True)
+                if param not in ADDITIONS[call.name].flags
+            )
         )
     )
-    return ResponseTerm(expr, additions, node.span), variables
+    return ResponseTerm(expr, additions, node.span, columns), variables
+
+
+_CBIND = re.compile(r"cbind\(([^()]*)\)")
 
 
 def _matched_params(call: Call, source: str) -> tuple[str, ...]:

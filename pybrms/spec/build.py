@@ -31,6 +31,7 @@ from pybrms.spec.additions import (
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
+from pybrms.spec.families.categorical import category_dpars
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -152,9 +153,10 @@ def build_spec(
     response = response_from_data(bform.mu, data, bound.family)
 
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
-    ids = _group_ids(bform)
+    formulas = [*_predictor_formulas(bform, bound.family, response), *bform.nlpars.items()]
+    ids = _group_ids(formulas)
     predictors: list[Predictor] = []
-    for dpar, terms in (("mu", bform.mu), *bform.dpars.items(), *bform.nlpars.items()):
+    for dpar, terms in formulas:
         predictor = _predictor(dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars)
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
@@ -220,6 +222,8 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"The non-linear parameter {nlpar!r} has the name of a distributional "
                 f"parameter of family {family.name!r}; rename it, e.g. {nlpar}0."
             )
+    if family.per_category:
+        return  # its parameters are named after the response's categories
     for dpar in bform.dpars:
         if dpar not in family.dpar_names and bform.nl:
             used = "; ".join(f"{e.source!r} uses {', '.join(e.nlpars)}" for e in bform.nl.values())
@@ -321,17 +325,48 @@ def _check_additions(bform: BrmsFormula, family: Family) -> None:
         )
 
 
+def _predictor_formulas(
+    bform: BrmsFormula, family: Family, response: Response
+) -> list[tuple[str, FormulaTerms]]:
+    """Each linear predictor's name and formula: ``mu``, then the predicted
+    parameters; for a family with one per category, ``mu<category>`` of every
+    category but the reference one, with the formula of ``mu`` unless the formula
+    names it (``bf(y ~ x, muc ~ z)``), as brms."""
+    if not family.per_category:
+        return [("mu", bform.mu), *bform.dpars.items()]
+    names = category_dpars(response.categories)[1:]
+    for dpar in bform.dpars:
+        if dpar not in names + family.dpar_names:
+            others = "".join(f", {d}" for d in family.dpar_names)
+            raise SpecError(
+                f"Family {family.name!r} has no distributional parameter {dpar!r}. "
+                f"Its linear predictors, one per category but the first: {', '.join(names)}"
+                f"{others}."
+            )
+    mus = [(name, bform.dpars.get(name, bform.mu)) for name in names]
+    return mus + [(d, terms) for d, terms in bform.dpars.items() if d in family.dpar_names]
+
+
 def response_from_data(
-    terms: FormulaTerms, data: pd.DataFrame, family: Family, nthres: int | None = None
+    terms: FormulaTerms,
+    data: pd.DataFrame,
+    family: Family,
+    nthres: int | None = None,
+    categories: tuple[str, ...] = (),
 ) -> Response:
     """The checked response and addition terms of ``data``.
 
     ``nthres`` is the fitted number of ordinal thresholds, for new data: then a
     single observed category is fine, and categories beyond the fitted ones are not.
+    ``categories`` are the fitted categories of a categorical response, for new data.
     """
     assert terms.response is not None
     expr = terms.response.expr
-    raw = evaluate(expr, data)
+    if terms.response.columns and not family.matrix_response:
+        raise SpecError(
+            f"A matrix response such as {expr!r} is only for family 'multinomial'; "
+            f"family {family.name!r} takes one column."
+        )
     trials = addition_values(terms, "trials", data)
     weights = addition_values(terms, "weights", data)
     where = f"Response {expr!r} of family {family.name!r}"
@@ -343,6 +378,12 @@ def response_from_data(
                 f"Weights must be non-negative; {first_bad(weights, weights < 0, data.index)}."
             )
         weights = scaled_weights(terms, weights)
+    if family.matrix_response:
+        return _matrix_response(terms, data, family, trials, weights)
+    raw = evaluate(expr, data)
+    if family.per_category:
+        codes, found = _category_codes(raw, where, data.index, categories)
+        return Response(expr, codes, weights=weights, categories=found)
     if family.ordinal:
         values = _ordinal_codes(raw, where, data.index, nthres)
         nthres = int(values.max()) - 1 if nthres is None else nthres
@@ -423,6 +464,89 @@ def _ordinal_codes(raw: np.ndarray, where: str, index: pd.Index, nthres: int | N
     return values
 
 
+def _matrix_response(
+    terms: FormulaTerms,
+    data: pd.DataFrame,
+    family: Family,
+    trials: np.ndarray | None,
+    weights: np.ndarray | None,
+) -> Response:
+    """The values ``(N, K)`` of a response ``cbind(y1, ..., yK)``, each column checked;
+    as brms, counts sum to their ``trials()`` (multinomial) and proportions to 1
+    (dirichlet) in each row."""
+    assert terms.response is not None
+    expr, columns = terms.response.expr, terms.response.columns
+    if len(columns) < 2:
+        raise SpecError(
+            f"Family {family.name!r} needs a matrix response of at least two columns, "
+            f"e.g. 'cbind(y1, y2, y3)'; got {expr!r}."
+        )
+    values = []
+    for column in columns:
+        y = numeric(evaluate(column, data), f"response column {column!r}")
+        where = f"Response column {column!r} of family {family.name!r}"
+        check_finite(y, where, data.index)
+        assert family.support.outside is not None  # a matrix response has a support
+        bad = family.support.outside(y)
+        if bad.any():
+            raise SpecError(
+                f"{where} must be {family.support.rule}; {first_bad(y, bad, data.index)}."
+            )
+        if family.discrete:
+            check_stan_int(y, where, data.index)
+        values.append(y)
+    matrix = np.column_stack(values)
+    if family.discrete:
+        matrix = matrix.astype(np.int64)
+    if trials is None:
+        total, what = np.ones(len(matrix)), "1"
+    else:
+        total, what = numeric(trials, "trials"), addition_label(terms, "trials")
+        check_finite(total, what, data.index)
+    # brms's is_equal: equal up to rounding in the sum of proportions
+    off = ~np.isclose(matrix.sum(axis=1), total, rtol=0, atol=1e-8)
+    if off.any():
+        pos = int(np.flatnonzero(off)[0])
+        raise SpecError(
+            f"The values of {expr!r} must sum to {what} in every row; "
+            f"{row_label(data.index, pos)} sums to {matrix[pos].sum():g}"
+            + ("." if trials is None else f", but {what} is {total[pos]:g}.")
+        )
+    n = None if trials is None else total.astype(np.int64)
+    return Response(expr, matrix, trials=n, weights=weights, categories=columns)
+
+
+def _category_codes(
+    raw: np.ndarray, where: str, index: pd.Index, fitted: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes 1..K of an unordered categorical response and the labels of its
+    categories: the levels of a pandas Categorical, else its sorted distinct values
+    (brms's ``factor(y)``); for new data, the fitted labels."""
+    if isinstance(raw, pd.Categorical):
+        labels = tuple(str(c) for c in raw.categories)
+        values = np.asarray(raw.astype(object), dtype=object)
+    else:
+        values = np.asarray(raw, dtype=object)
+        labels = tuple(str(c) for c in sorted(set(values.tolist())))
+    text = np.array([str(v) for v in values], dtype=object)
+    if not fitted and len(labels) < 2:
+        raise SpecError(
+            f"{where} needs at least two categories; it has only {labels[0]!r}."
+            if labels
+            else f"{where} has no values."
+        )
+    labels = fitted or labels
+    code = {label: k for k, label in enumerate(labels, start=1)}
+    unknown = np.array([t not in code for t in text])
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown)[0])
+        raise SpecError(
+            f"{where} has category {text[pos]!r} in {row_label(index, pos)}, which is not one "
+            f"of the fitted categories ({', '.join(map(repr, labels))})."
+        )
+    return np.array([code[t] for t in text], dtype=np.int64), labels
+
+
 def _predictor(
     dpar: str,
     terms: FormulaTerms,
@@ -457,7 +581,7 @@ def _predictor(
         offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
     groups = tuple(_group(ids[dpar, k], dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
-    if dpar == "mu":
+    if _of_mu(dpar, bound.family):
         link = bound.link
         applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
     elif nlpar:
@@ -504,13 +628,13 @@ def _check_duplicated_effects(
                 )
 
 
-def _group_ids(bform: BrmsFormula) -> dict[tuple[str, int], int]:
+def _group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int], int]:
     """brms's ID of each group-level term, keyed by (dpar, position in its formula):
     numbered in order of appearance, mu first; terms with the same correlation ID
     (``(1 | p | g)``, ``gr(g, id = "p")``) share one, which needs the same grouping."""
     out: dict[tuple[str, int], int] = {}
     named: dict[str, tuple[int, GroupTerm]] = {}
-    for dpar, terms in (("mu", bform.mu), *bform.dpars.items(), *bform.nlpars.items()):
+    for dpar, terms in formulas:
         for k, term in enumerate(terms.groups):
             if term.id is None or term.id not in named:
                 number = len(set(out.values())) + 1
@@ -624,7 +748,7 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
-    if p.dpar == "mu":
+    if _of_mu(p.dpar, bound.family):
         family_prior = bound.family.intercept_priors.get(bound.link.name)
         if family_prior is not None:
             return Dist(*family_prior)
@@ -633,6 +757,11 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
         return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
     default = bound.family.dpar(p.dpar).intercept_prior
     return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
+
+
+def _of_mu(dpar: str, family: Family) -> bool:
+    """Whether the linear predictor ``dpar`` is ``mu`` (or a category's ``mu<category>``)."""
+    return dpar == "mu" or family.per_category and dpar not in family.dpar_names
 
 
 def _names(

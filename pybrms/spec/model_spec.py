@@ -57,8 +57,10 @@ class Response:
         Truncation bounds of ``trunc()`` per row; None for a side without a
         finite bound.
     categories
-        Labels of the ordinal categories 1..K: the levels of an ordered
-        Categorical response, else ``"1"``, ..., ``"K"`` (brms's ``P(Y = <label>)``).
+        Labels of the categories 1..K of ordinal and categorical responses:
+        for ordinal families the levels of an ordered Categorical response,
+        else ``"1"``, ..., ``"K"`` (brms's ``P(Y = <label>)``); for categorical
+        the levels of a Categorical, else the sorted distinct values.
     """
 
     expr: str

@@ -70,6 +70,13 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["t"] = np.arange(n, 0, -1)
     # a factor constant within each level of g, for gr(g, by = gb)
     df["gb"] = np.where(df["g"].isin(["g1", "g2"]), "a", "b")
+    # an unordered categorical response (strings: categories in sorted order)
+    df["cat"] = rng.choice(["a", "b", "c"], size=n)
+    # a multinomial response: counts of three categories summing to the trials n
+    counts = rng.multinomial(trials, [0.2, 0.3, 0.5])
+    df["m1"], df["m2"], df["m3"] = counts.T
+    # a dirichlet response: proportions of three categories summing to 1
+    df["p1"], df["p2"], df["p3"] = rng.dirichlet([2.0, 3.0, 5.0], size=n).T
     return df
 
 
@@ -185,6 +192,16 @@ CASES: tuple[Case, ...] = (
     ),
     # sds per level of a by factor, uncorrelated
     Case("poisson_by_uncorrelated", "count ~ x + (1 + x || gr(g, by = gb))", "poisson"),
+    # categorical: Stan's GLM function (one design for all categories), and the
+    # density per row with group-level terms, weights and a category's own formula
+    Case("categorical_glm", "cat ~ x + f", "categorical"),
+    Case("categorical_weights_muc", bf("cat | weights(w) ~ x + (1 | g)", muc="~ z"), "categorical"),
+    Case(
+        "multinomial_weights",
+        "cbind(m1, m2, m3) | trials(n) + weights(w) ~ x + (1 | g)",
+        "multinomial",
+    ),
+    Case("dirichlet_weights", "cbind(p1, p2, p3) | weights(w) ~ x + (1 | g)", "dirichlet"),
 )
 
 
@@ -309,6 +326,12 @@ FAMILY_MODELS: tuple[Case, ...] = (
     ),
     # sds and correlations per level of gb: gr(g, by = gb)
     Case("gaussian_by", bf("y ~ x + (1 + x | gr(g, by = gb))", sigma="~ z"), "gaussian"),
+    Case("categorical_glm", "cat ~ x + f", "categorical"),
+    Case("categorical", bf("cat ~ x + (1 | g)", muc="~ z"), "categorical"),
+    Case(
+        "multinomial", bf("cbind(m1, m2, m3) | trials(n) ~ x + (1 | g)", mum3="~ z"), "multinomial"
+    ),
+    Case("dirichlet", bf("cbind(p1, p2, p3) ~ x + (1 | g)", phi="~ z"), "dirichlet"),
 )
 
 

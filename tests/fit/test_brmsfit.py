@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import pybrms as bm
@@ -150,3 +151,27 @@ def test_predictions_and_loo(fit, epilepsy):
     np.testing.assert_allclose(fit.posterior_epred(newdata=new), epred[:, :3])
     loo = fit.loo()
     assert np.isfinite(loo.elpd_loo) and loo.n_data_points == 236
+
+
+def test_matrix_response_in_inference_data_and_loo():
+    """A dirichlet response (the structure of the recovery case ``dirichlet_phi``): the
+    observed and predicted proportions have a category dimension, loo one value per row."""
+    rng = np.random.default_rng(4)
+    n = 40
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df["y1"], df["y2"], df["y3"] = rng.dirichlet([2.0, 3.0, 5.0], size=n).T
+    fit = bm.brm(
+        bm.bf("cbind(y1, y2, y3) ~ x", phi="~ z"),
+        data=df,
+        family="dirichlet",
+        chains=1,
+        iter=200,
+        seed=1,
+        show_progress=False,
+    )
+    idata = fit.to_inference_data()
+    assert idata.observed_data["y"].dims == ("obs_id", "category")
+    assert list(idata.observed_data["category"].values) == ["y1", "y2", "y3"]
+    assert idata.posterior_predictive["y"].shape == (1, 100, n, 3)
+    np.testing.assert_allclose(idata.posterior_predictive["y"].sum("category"), 1.0)
+    assert fit.loo().n_data_points == n

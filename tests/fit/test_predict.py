@@ -425,6 +425,31 @@ def beta_binomial(y, d, sd):
     return stats.betabinom(sd["trials"], mu * phi, (1 - mu) * phi).logpmf(y)
 
 
+def category_etas(d) -> np.ndarray:
+    """The linear predictors of all categories ``(S, N, K)``, the first category's 0."""
+    etas = [value for name, value in d.items() if name.startswith("mu")]
+    return np.stack([np.zeros_like(etas[0]), *etas], axis=-1)
+
+
+def categorical(y, d, sd):
+    """``log P(Y = y)`` of the softmax of the categories' linear predictors."""
+    probs = np.exp(category_etas(d))
+    probs /= probs.sum(axis=-1, keepdims=True)
+    return np.log(probs[:, np.arange(len(y)), y - 1])
+
+
+def multinomial(y, d, sd):
+    return stats.multinomial.logpmf(y, sd["trials"], special.softmax(category_etas(d), axis=-1))
+
+
+def dirichlet(y, d, sd):
+    """scipy's dirichlet density row by row at ``softmax(eta) * phi``."""
+    phi = dpar_value(d, sd, "phi", np.exp)
+    mu = {name: eta for name, eta in d.items() if name != "phi"}
+    alpha = special.softmax(category_etas(mu), axis=-1) * phi[..., np.newaxis]
+    return np.array([[stats.dirichlet.logpdf(y[n], a[n]) for n in range(len(y))] for a in alpha])
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
     "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
@@ -475,6 +500,9 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "hurdle_lognormal": hurdle_lognormal,
     "beta_binomial": beta_binomial,
     "geometric": lambda y, d, sd: neg_binomial_2_log(y, d["mu"], np.zeros_like(d["mu"])),
+    "categorical": categorical,
+    "multinomial": multinomial,
+    "dirichlet": dirichlet,
 }
 
 
@@ -585,8 +613,15 @@ def test_every_link_has_its_numpy_inverse():
 @pytest.mark.stan
 def test_epred_is_the_mean_of_the_family(fit: Fit):
     spec, v = fit.spec, fit.variables
-    eta = posterior_linpred(spec, v)
     epred = posterior_epred(spec, v)
+    if spec.family.family.per_category:
+        probs = np.exp(category_etas(linear_predictors(spec, v)))
+        probs /= probs.sum(axis=-1, keepdims=True)
+        if "trials" in fit.standata:
+            probs *= fit.standata["trials"][:, np.newaxis]
+        np.testing.assert_allclose(epred, probs)
+        return
+    eta = posterior_linpred(spec, v)
     if spec.family.family.ordinal:
         assert epred.shape == (100, spec.N, spec.response.nthres + 1)
         np.testing.assert_allclose(epred.sum(axis=-1), 1.0)
@@ -625,7 +660,8 @@ def test_predict_means_match_epred(fit: Fit):
     v = repeat_draws(fit.variables, 200)
     draws = posterior_predict(spec, v, rng=11)
     epred = posterior_epred(spec, v)
-    if spec.family.family.ordinal:
+    if draws.ndim == 2 and epred.ndim == 3:
+        # the expected category 1..K
         epred = epred @ np.arange(1, epred.shape[-1] + 1)
     if spec.family.name == "lognormal":
         draws, epred = np.log(draws), posterior_linpred(spec, v)

@@ -788,6 +788,31 @@ def gaussian_shared_id() -> Case:
     )
 
 
+def categorical_glm() -> Case:
+    """Three categories, the first the reference; the structure of the model case
+    ``categorical_glm`` (Stan's categorical_logit_glm), so one compile serves both."""
+    rng, df = base(30)
+    c_b = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.5], 0.0)
+    eta = np.stack([np.zeros(N), 0.5 + 1.0 * df["x"] + c_b, -0.3 - 0.8 * df["x"]], axis=1)
+    probs = special.softmax(eta, axis=1)
+    df["y"] = np.array(["a", "b", "c"])[(probs.cumsum(axis=1) < rng.random((N, 1))).sum(axis=1)]
+    return Case(
+        "y ~ x + c",
+        "categorical",
+        df,
+        {
+            "b_mub_Intercept": 0.5,
+            "b_mub_x": 1.0,
+            "b_mub_cb": 0.5,
+            "b_mub_cc": -0.5,
+            "b_muc_Intercept": -0.3,
+            "b_muc_x": -0.8,
+            "b_muc_cb": 0.0,
+            "b_muc_cc": 0.0,
+        },
+    )
+
+
 def gaussian_by() -> Case:
     """Varying intercepts and slopes of g with sds per level of gb (constant within g):
     intercept sd 1.0 among the first ten levels of g, 0.3 among the others."""
@@ -813,6 +838,45 @@ def gaussian_by() -> Case:
             "b_sigma_z": 0.2,
             "sd_g__Intercept:gba": 1.0,
             "sd_g__Intercept:gbb": 0.3,
+        },
+    )
+
+
+def multinomial_own_formula() -> Case:
+    """Counts of three categories; the third category's predictor has its own formula,
+    the structure of the model case ``multinomial`` (group-level terms aside)."""
+    rng, df = base(31)
+    n = rng.integers(5, 15, size=N)
+    eta = np.stack([np.zeros(N), 0.3 + 0.8 * df["x"], -0.4 + 0.6 * df["z"]], axis=1)
+    counts = rng.multinomial(n, special.softmax(eta, axis=1))
+    df["n"], df["y1"], df["y2"], df["y3"] = n, *counts.T
+    return Case(
+        bm.bf("cbind(y1, y2, y3) | trials(n) ~ x", muy3="~ z"),
+        "multinomial",
+        df,
+        {"b_muy2_Intercept": 0.3, "b_muy2_x": 0.8, "b_muy3_Intercept": -0.4, "b_muy3_z": 0.6},
+    )
+
+
+def dirichlet_phi() -> Case:
+    """Proportions of three categories with a precision phi; the structure of the model
+    case ``dirichlet`` (group-level terms aside)."""
+    rng, df = base(32)
+    eta = np.stack([np.zeros(N), 0.4 + 0.7 * df["x"], -0.3 - 0.5 * df["x"]], axis=1)
+    phi = np.exp(2.0 + 0.5 * df["z"].to_numpy())
+    alpha = special.softmax(eta, axis=1) * phi[:, np.newaxis]
+    df["y1"], df["y2"], df["y3"] = np.array([rng.dirichlet(a) for a in alpha]).T
+    return Case(
+        bm.bf("cbind(y1, y2, y3) ~ x", phi="~ z"),
+        "dirichlet",
+        df,
+        {
+            "b_muy2_Intercept": 0.4,
+            "b_muy2_x": 0.7,
+            "b_muy3_Intercept": -0.3,
+            "b_muy3_x": -0.5,
+            "b_phi_Intercept": 2.0,
+            "b_phi_z": 0.5,
         },
     )
 
@@ -869,6 +933,9 @@ CASES = {
         gaussian_ar1,
         gaussian_shared_id,
         gaussian_by,
+        categorical_glm,
+        multinomial_own_formula,
+        dirichlet_phi,
     )
 }
 

@@ -267,3 +267,17 @@ def test_unary_plus_after_a_sign_is_an_empty_term(formula: str) -> None:
 
 def test_unary_minus_after_a_sign_removes_the_term_as_in_r() -> None:
     assert parse("y ~ x + -1").fixed == "0 + x"
+
+
+@pytest.mark.parametrize(
+    ("formula", "columns", "variables"),
+    [
+        ("cbind(y1, y2, y3) | trials(n) ~ x", ("y1", "y2", "y3"), {"y1", "y2", "y3", "n", "x"}),
+        ("cbind(a, b * 2) ~ 1", ("a", "b * 2"), {"a", "b"}),
+        ("y ~ x", (), {"y", "x"}),
+    ],
+)
+def test_matrix_response_columns(formula, columns, variables):
+    terms = parse(formula)
+    assert terms.response.columns == columns
+    assert terms.variables == variables

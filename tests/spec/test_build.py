@@ -467,3 +467,32 @@ def test_functions_of_family_and_link_are_included(fam, link, functions):
     for f in functions:
         assert code.count(f) == 1
     assert code.count("_lpmf(int y") == (fam != "von_mises")
+
+
+@pytest.mark.parametrize(
+    ("y", "categories", "codes"),
+    [
+        (["b", "a", "c", "a"], ("a", "b", "c"), [2, 1, 3, 1]),
+        (
+            pd.Categorical(["x", "z", "y", "z"], categories=["z", "y", "x"]),
+            ("z", "y", "x"),
+            [3, 1, 2, 1],
+        ),
+        ([3, 1, 2, 1], ("1", "2", "3"), [3, 1, 2, 1]),
+    ],
+    ids=["strings", "categorical_levels", "integers"],
+)
+def test_categorical_response_codes_and_predictor_names(y, categories, codes):
+    df = pd.DataFrame({"y": y, "x": [0.1, 0.4, -0.3, 1.2], "z": [1.0, 0.0, 2.0, 1.0]})
+    spec = build_spec("y ~ x", df, "categorical")
+    assert spec.response.categories == categories
+    assert spec.response.values.tolist() == codes
+    names = [f"mu{c}" for c in categories[1:]]
+    assert [p.dpar for p in spec.predictors] == names
+    own = build_spec(bf("y ~ x", **{names[1]: "~ z"}), df, "categorical")
+    assert [n.name for n in own.names if n.cls == "b"] == [
+        f"b_{names[0]}_Intercept",
+        f"b_{names[0]}_x",
+        f"b_{names[1]}_Intercept",
+        f"b_{names[1]}_z",
+    ]

@@ -284,6 +284,45 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("student_t(3, 0, 2.5)", "sd", "", "0"),
             ],
         ),
+        # categorical: an intercept per category but the first (logit: not transformed),
+        # sd per category's group-level term
+        (
+            "y ~ x + (1 | g)",
+            {"y": ["a", "b", "c", "b", "a", "c"], "x": [1.0, 2, 3, 4, 5, 6], "g": list("ppqqrr")},
+            "categorical",
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "mub", ""),
+                ("student_t(3, 0, 2.5)", "Intercept", "muc", ""),
+                ("student_t(3, 0, 2.5)", "sd", "mub", "0"),
+                ("student_t(3, 0, 2.5)", "sd", "muc", "0"),
+            ],
+        ),
+        # multinomial: an intercept per column but the first, named after the columns
+        (
+            "cbind(y1, y2, y3) | trials(n) ~ x",
+            {
+                "y1": [1, 0, 2, 1],
+                "y2": [0, 2, 1, 1],
+                "y3": [2, 1, 0, 1],
+                "n": [3] * 4,
+                "x": [1.0, 2, 3, 4],
+            },
+            "multinomial",
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "muy2", ""),
+                ("student_t(3, 0, 2.5)", "Intercept", "muy3", ""),
+            ],
+        ),
+        # dirichlet: intercepts per column but the first, phi gamma(0.01, 0.01)
+        (
+            "cbind(a, b) ~ x",
+            {"a": [0.2, 0.5, 0.7, 0.4], "b": [0.8, 0.5, 0.3, 0.6], "x": [1.0, 2, 3, 4]},
+            "dirichlet",
+            [
+                ("student_t(3, 0, 2.5)", "Intercept", "mub", ""),
+                ("gamma(0.01, 0.01)", "phi", "", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -305,6 +344,9 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "hurdle_lognormal",
         "shared_id",
         "gr_by",
+        "categorical",
+        "multinomial",
+        "dirichlet",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):

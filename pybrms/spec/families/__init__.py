@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
+from pybrms.spec.families.categorical import CATEGORICAL, DIRICHLET, MULTINOMIAL
 from pybrms.spec.families.continuous import (
     BETA,
     EXGAUSSIAN,
@@ -110,6 +111,9 @@ FAMILIES: dict[str, Family] = {
         HURDLE_LOGNORMAL,
         BETA_BINOMIAL,
         GEOMETRIC,
+        CATEGORICAL,
+        MULTINOMIAL,
+        DIRICHLET,
     )
 }
 

@@ -147,8 +147,8 @@ class Support:
     rule
         The support in words, for the error message (``"a non-negative integer"``).
     outside
-        Mask of finite values outside the support; None for ordinal responses,
-        which are coded 1..K from integers or an ordered categorical.
+        Mask of finite values outside the support; None for ordinal and
+        categorical responses, which are coded 1..K from their categories.
     discrete
         The response is an integer (``array[N] int Y`` in Stan).
     """
@@ -256,7 +256,9 @@ class DparDraws:
         ``(S, N)`` when predicted, ``(S, 1)`` when estimated as one value or
         fixed (``disc`` of ordinal families without a formula).
     eta
-        Linear predictor of ``mu``, ``(S, N)``.
+        Linear predictor of ``mu``, ``(S, N)``; for a family with one linear
+        predictor per category (:attr:`Family.per_category`) those of all
+        categories, ``(S, N, K)``, the reference category's zero.
     link
         Link of ``mu``.
     thres
@@ -277,17 +279,17 @@ class DparDraws:
     @property
     def shape(self) -> tuple[int, int]:
         """``(S, N)``."""
-        return self.eta.shape
+        S, N = self.eta.shape[:2]
+        return S, N
 
 
 @dataclass(frozen=True)
 class Family:
     """One response distribution: everything pybrms knows about it.
 
-    Families with one linear predictor per category (categorical) or per
-    threshold would add records to :attr:`dpars` per category when the response
-    is known; the ordinal ``cumulative`` already keeps its thresholds outside
-    ``dpars`` (:attr:`ordinal`).
+    Families with one linear predictor per category (:attr:`per_category`)
+    name them when the response is known; the ordinal families keep their
+    thresholds outside ``dpars`` (:attr:`ordinal`).
 
     Attributes
     ----------
@@ -331,6 +333,14 @@ class Family:
         brms's default prior of the intercept of ``mu`` by link, where the
         family sets one (``von_mises`` with ``tan_half``); other links take
         ``def_scale_prior``.
+    per_category
+        ``mu`` is a linear predictor ``mu<category>`` per category but the
+        reference one (brms's ``multi_dpars``: ``categorical``, ``multinomial``);
+        the response is coded 1..K from its categories, or is a matrix.
+    matrix_response
+        The response is a matrix, one column per category, written
+        ``cbind(y1, y2, y3)`` (``multinomial``); its values are checked
+        column by column against :attr:`support`.
     """
 
     name: str
@@ -348,11 +358,13 @@ class Family:
     rate_dpars: tuple[str, ...] = ()
     general_stan: StanLikelihood | None = None
     intercept_priors: dict[str, PriorSpec] = field(default_factory=dict)
+    per_category: bool = False
+    matrix_response: bool = False
 
     @property
     def ordinal(self) -> bool:
         """Whether the family has thresholds instead of a population intercept."""
-        return self.support.outside is None
+        return self.support.outside is None and not self.per_category
 
     @property
     def discrete(self) -> bool:
