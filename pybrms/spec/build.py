@@ -30,6 +30,7 @@ from pybrms.spec.additions import (
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
+from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -145,16 +146,18 @@ def build_spec(
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
     predictors: list[Predictor] = []
     n_groups = 0
-    for dpar, terms in (("mu", bform.mu), *bform.dpars.items()):
+    for dpar, terms in _predicted(bform, bound.family):
         predictor = _predictor(dpar, terms, data, bound, stan, response, first_id=n_groups + 1)
         n_groups += len(predictor.groups)
         predictors.append(predictor)
+    predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
         for d in bound.family.dpars
-        if d.name not in bform.dpars
+        if d.name not in predicted
         and d.fixed is None
         and (d.name != "sigma" or response.estimates_sigma)
+        and not (bound.family.components and dpar_class(d.name) == "theta")
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -171,7 +174,7 @@ def build_spec(
         predictors=tuple(predictors),
         scalar_dpars=scalar_dpars,
         priors=table,
-        names=_names(predictors, scalar_dpars),
+        names=_names(predictors, scalar_dpars, _thetas(bound.family, predictors)),
         user_priors=prior,
         sample_prior=sample_prior,
     )
@@ -202,7 +205,34 @@ def get_prior(
     return build_spec(formula, data, family).priors.to_frame()
 
 
+def _predicted(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
+    """The predicted parameters and their formulas: ``mu`` and those of ``bf()``; for
+    a mixture, every component's ``mu<k>``, from the main formula unless ``bf()``
+    gives one."""
+    if family.components is None:
+        return [("mu", bform.mu), *bform.dpars.items()]
+    mus = [f"mu{k}" for k in range(1, len(family.components) + 1)]
+    return [(mu, bform.dpars.get(mu, bform.mu)) for mu in mus] + [
+        (dpar, terms) for dpar, terms in bform.dpars.items() if dpar not in mus
+    ]
+
+
+def _check_mixture_thetas(bform: BrmsFormula, family: Family) -> None:
+    """As brms: formulas for all mixing proportions but one (the reference) or for none."""
+    if family.components is None:
+        return
+    thetas = [d for d in bform.dpars if dpar_class(d) == "theta"]
+    K = len(family.components)
+    if thetas and len(thetas) != K - 1:
+        raise SpecError(
+            f"A mixture of {K} components predicts all mixing proportions but one or none; "
+            f"got formulas for {', '.join(thetas)}. Give formulas to {K - 1} of "
+            f"{', '.join(f'theta{k}' for k in range(1, K + 1))}."
+        )
+
+
 def _check_dpars(bform: BrmsFormula, family: Family) -> None:
+    _check_mixture_thetas(bform, family)
     for dpar in bform.dpars:
         if dpar not in family.dpar_names:
             valid = ", ".join(family.dpar_names) or "none"
@@ -373,17 +403,31 @@ def _predictor(
             tuple(n for n, k in zip(design.names, keep, strict=True) if k),
             design.model_spec,
         )
+    ordered = 0
+    if bound.family.components and bound.family.components.ordered and dpar_class(dpar) == "mu":
+        if not terms.intercept:
+            raise SpecError(
+                f"Identifying mixture components via ordering requires population-level "
+                f"intercepts, but the formula of {dpar} has none; remove '0 +' or '- 1', "
+                "or use mixture(..., order='none')."
+            )
+        ordered = int(dpar[2:])
     fixed = None
     if design.names or terms.intercept:
-        fixed = FixedEffects(dpar, design, terms.intercept, response.nthres if ordinal else 0)
+        nthres = response.nthres if ordinal else 0
+        fixed = FixedEffects(dpar, design, terms.intercept, nthres, ordered=ordered)
     offset = None
     if terms.offsets:
         offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
     groups = tuple(_group(first_id + k, dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
+    components = bound.family.components
     if dpar == "mu":
         link = bound.link
         applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
+    elif components is not None and dpar_class(dpar) == "mu":
+        component, link = components.families[int(dpar[2:]) - 1]
+        applies_inverse = component.likelihood(link.name, ()).distribution(link.name)[1]
     else:
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
@@ -453,10 +497,19 @@ def _default_priors(
         local = [t for t in p.terms if t.prior_scope == "predictor"]
         for kind in dict.fromkeys(type(t) for t in local):
             rows += kind.prior_rows_of([t for t in local if type(t) is kind], defaults)
+    family_rows = []
     for d in scalar_dpars:
         default = bound.family.dpar(d.name).prior(y)
         dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
-        rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
+        family_rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
+    if bound.family.components is not None:
+        # brms sorts its table by dpar: the rows without one (the components'
+        # parameters, the joint simplex theta) come first
+        if not any(dpar_class(p.dpar) == "theta" for p in predictors):
+            family_rows.append(PriorRow(DEFAULT_THETA_PRIOR, "theta"))
+        rows = family_rows + rows
+    else:
+        rows += family_rows
     model_wide = [t for p in predictors for t in p.terms if t.prior_scope == "model"]
     for kind in dict.fromkeys(type(t) for t in model_wide):
         rows += kind.prior_rows_of([t for t in model_wide if type(t) is kind], defaults)
@@ -470,7 +523,11 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
-    if p.dpar == "mu":
+    components = bound.family.components
+    if components is not None and dpar_class(p.dpar) == "mu":
+        component, link = components.families[int(p.dpar[2:]) - 1]
+        bound = BoundFamily(component, link)
+    if dpar_class(p.dpar) == "mu":
         family_prior = bound.family.intercept_priors.get(bound.link.name)
         if family_prior is not None:
             return Dist(*family_prior)
@@ -481,11 +538,17 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
 
 
+def _thetas(family: Family, predictors: list[Predictor]) -> tuple[str, ...]:
+    """The mixing proportions ``theta<k>`` of a mixture's simplex, else none."""
+    if family.components is None or any(dpar_class(p.dpar) == "theta" for p in predictors):
+        return ()
+    return tuple(f"theta{k}" for k in range(1, len(family.components) + 1))
+
+
 def _names(
-    predictors: list[Predictor], scalar_dpars: tuple[ScalarDpar, ...]
+    predictors: list[Predictor], scalar_dpars: tuple[ScalarDpar, ...], thetas: tuple[str, ...]
 ) -> tuple[ParName, ...]:
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
-    names += [
-        ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in scalar_dpars
-    ]
+    family = [d.name for d in scalar_dpars] + list(thetas)
+    names += [ParName(name, (), name, name, name, FAMILY_SPECIFIC, name) for name in family]
     return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, _FAMILY_ORDER)))

@@ -208,6 +208,15 @@ class ModelSpec:
         }
 
     @property
+    def theta_simplex(self) -> int:
+        """For a mixture whose proportions have no formulas, the size of brms's
+        simplex ``theta`` (its elements are ``theta1``, ``theta2``, ...); else 0."""
+        components = self.family.family.components
+        if components is None or any(p.dpar.startswith("theta") for p in self.predictors):
+            return 0
+        return len(components)
+
+    @property
     def terms(self) -> tuple[Term, ...]:
         """The terms of all predictors."""
         return tuple(t for p in self.predictors for t in p.terms)
@@ -228,6 +237,9 @@ class ModelSpec:
         dpars = [
             PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
+        if self.theta_simplex:
+            # the concentration is data of its own, as brms's con_theta
+            dpars.append(PriorTarget("theta", ((("theta", "", "", ""),),), args="con_theta"))
         return (*of_scope("predictor"), *dpars, *of_scope("model"))
 
     def constants(self) -> tuple[Constants, ...]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pybrms.formula import bf
 from pybrms.priors import Priors, prior
-from pybrms.spec import family
+from pybrms.spec import family, mixture
 
 
 def with_point_masses(
@@ -339,3 +339,16 @@ SHRINKAGE_MODELS: tuple[Case, ...] = (
     ),
     Case("cumulative_r2d2", "ord ~ x + z + f", "cumulative", prior("R2D2()")),
 )
+
+# Finite mixtures: two gaussians (ordered intercepts, weights, a group-level term,
+# sigma2 and the log-odds theta2 predicted), and a poisson with a negbinomial
+# (different families: no ordering; the simplex theta; the response sliced).
+MIXTURE_MODELS: tuple[Case, ...] = (
+    Case(
+        "mixture_gaussian",
+        bf("y | weights(w) ~ x + (1 | g)", sigma2="~ z", theta2="~ x"),
+        mixture("gaussian", "gaussian"),
+    ),
+    Case("mixture_poisson_negbinomial", "count ~ x", mixture("poisson", "negbinomial")),
+)
+FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS

@@ -17,6 +17,7 @@ from scipy import special
 
 __all__ = [
     "LINKS",
+    "Components",
     "Dpar",
     "DparDraws",
     "Family",
@@ -281,6 +282,30 @@ class DparDraws:
 
 
 @dataclass(frozen=True)
+class Components:
+    """The components of a finite mixture, brms's ``mixfamily``.
+
+    Component ``k`` (1-based) has the parameters ``mu<k>``, its family's
+    parameters with the suffix ``k`` (``sigma1``) and the mixing proportion
+    ``theta<k>``.
+
+    Attributes
+    ----------
+    families
+        Each component's family and the link of its ``mu``.
+    ordered
+        brms's ``order = "mu"``: the intercepts of ``mu1 < mu2 < ...`` are
+        ordered to identify the components.
+    """
+
+    families: tuple[tuple[Family, Link], ...]
+    ordered: bool
+
+    def __len__(self) -> int:
+        return len(self.families)
+
+
+@dataclass(frozen=True)
 class Family:
     """One response distribution: everything pybrms knows about it.
 
@@ -331,6 +356,8 @@ class Family:
         brms's default prior of the intercept of ``mu`` by link, where the
         family sets one (``von_mises`` with ``tan_half``); other links take
         ``def_scale_prior``.
+    components
+        The components of a finite mixture (:func:`pybrms.mixture`), else None.
     """
 
     name: str
@@ -348,6 +375,7 @@ class Family:
     rate_dpars: tuple[str, ...] = ()
     general_stan: StanLikelihood | None = None
     intercept_priors: dict[str, PriorSpec] = field(default_factory=dict)
+    components: Components | None = None
 
     @property
     def ordinal(self) -> bool:
