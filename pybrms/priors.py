@@ -306,8 +306,8 @@ def _check_shrinkage(row: Prior) -> None:
 
 
 def _check_class(class_: str, dist: Dist | None) -> None:
-    from pybrms.spec.families import DPAR_NAMES  # here: pybrms.spec imports this module
-
+    # here: pybrms.spec imports this module
+    from pybrms.spec.families import DPAR_NAMES
     from pybrms.spec.families.mixture import dpar_class
 
     # a mixture's parameters carry their component's number (sigma1, theta2)

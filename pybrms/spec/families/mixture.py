@@ -121,7 +121,9 @@ def mixture_record(families: tuple[tuple[Family, Link], ...], ordered: bool) -> 
                 f"Component {family.name!r} of the mixture needs {needs}; "
                 "mixtures of such families are not supported yet."
             )
-    dpars = tuple(d for k, (f, link) in enumerate(families, 1) for d in _component_dpars(k, f, link))
+    dpars = tuple(
+        d for k, (family, link) in enumerate(families, 1) for d in _component_dpars(k, family, link)
+    )
     dpars += tuple(_theta(k) for k in range(1, len(families) + 1))
     components = Components(families, ordered)
     functions = tuple(
