@@ -30,7 +30,7 @@ from pybrms.spec.additions import (
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
-from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class
+from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class, simplex_thetas
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -174,7 +174,7 @@ def build_spec(
         predictors=tuple(predictors),
         scalar_dpars=scalar_dpars,
         priors=table,
-        names=_names(predictors, scalar_dpars, _thetas(bound.family, predictors)),
+        names=_names(predictors, scalar_dpars, simplex_thetas(bound.family, predicted)),
         user_priors=prior,
         sample_prior=sample_prior,
     )
@@ -505,7 +505,7 @@ def _default_priors(
     if bound.family.components is not None:
         # brms sorts its table by dpar: the rows without one (the components'
         # parameters, the joint simplex theta) come first
-        if not any(dpar_class(p.dpar) == "theta" for p in predictors):
+        if simplex_thetas(bound.family, [p.dpar for p in predictors]):
             family_rows.append(PriorRow(DEFAULT_THETA_PRIOR, "theta"))
         rows = family_rows + rows
     else:
@@ -536,13 +536,6 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
         return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
     default = bound.family.dpar(p.dpar).intercept_prior
     return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
-
-
-def _thetas(family: Family, predictors: list[Predictor]) -> tuple[str, ...]:
-    """The mixing proportions ``theta<k>`` of a mixture's simplex, else none."""
-    if family.components is None or any(dpar_class(p.dpar) == "theta" for p in predictors):
-        return ()
-    return tuple(f"theta{k}" for k in range(1, len(family.components) + 1))
 
 
 def _names(

@@ -16,6 +16,7 @@ from pybrms.formula import BrmsFormula
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link, StanLikelihood
+from pybrms.spec.families.mixture import simplex_thetas
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
 from pybrms.spec.terms import FixedEffects, GroupEffects, Term
@@ -211,10 +212,7 @@ class ModelSpec:
     def theta_simplex(self) -> int:
         """For a mixture whose proportions have no formulas, the size of brms's
         simplex ``theta`` (its elements are ``theta1``, ``theta2``, ...); else 0."""
-        components = self.family.family.components
-        if components is None or any(p.dpar.startswith("theta") for p in self.predictors):
-            return 0
-        return len(components)
+        return len(simplex_thetas(self.family.family, [p.dpar for p in self.predictors]))
 
     @property
     def terms(self) -> tuple[Term, ...]:

@@ -11,6 +11,7 @@ a component drawn per row before its response.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 
@@ -35,6 +36,7 @@ __all__ = [
     "dpar_class",
     "mixture_record",
     "mixture_thetas",
+    "simplex_thetas",
 ]
 
 #: brms's default prior of the mixing proportions' simplex ``theta``.
@@ -142,6 +144,24 @@ def mixture_record(families: tuple[tuple[Family, Link], ...], ordered: bool) -> 
         log_scale=all(f.log_scale for f, _ in families),
         components=components,
     )
+
+
+def simplex_thetas(family: Family, predicted: Iterable[str]) -> tuple[str, ...]:
+    """The mixing proportions ``theta1..thetaK`` of brms's simplex ``theta``: those of a
+    mixture whose proportions have no formulas (``predicted``: the predicted
+    parameters); none otherwise.
+
+    Examples
+    --------
+    >>> from pybrms.spec.families import mixture
+    >>> simplex_thetas(mixture("gaussian", "gaussian").family, ["mu1", "mu2"])
+    ('theta1', 'theta2')
+    >>> simplex_thetas(mixture("gaussian", "gaussian").family, ["mu1", "mu2", "theta2"])
+    ()
+    """
+    if family.components is None or any(dpar_class(d) == "theta" for d in predicted):
+        return ()
+    return tuple(f"theta{k}" for k in range(1, len(family.components) + 1))
 
 
 def mixture_thetas(
