@@ -67,9 +67,10 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["cp"] = np.maximum(df["count"], 1)
     df["cu"] = df["count"] + 2
     # two-component responses for the mixtures, from the columns above (no new draws):
-    # a second gaussian mode 6 above the first, and a second, overdispersed count mode
+    # a second gaussian mode 6 above the first; overdispersed counts near 4 and
+    # poisson counts near 28
     df["ymix"] = df["y"] + 6.0 * df["bin"]
-    df["cmix"] = df["count"] * (1 + 2 * df["bin"])
+    df["cmix"] = np.where(df["bin"] == 1, df["count"] + 25, df["bb"])
     return df
 
 
@@ -348,7 +349,7 @@ SHRINKAGE_MODELS: tuple[Case, ...] = (
 # intercepts (an unused component wanders over its prior, and a sigma predicted from
 # a covariate can collapse onto a few rows: their draws lose the digits the tests
 # compare): two gaussians (weights, a group-level term, sigma2 and the log-odds theta2
-# predicted), and a poisson with a negbinomial (order set for different families, the
+# predicted), and a negbinomial with a poisson (order set for different families, the
 # simplex theta, the response sliced).
 MIXTURE_MODELS: tuple[Case, ...] = (
     Case(
@@ -357,9 +358,9 @@ MIXTURE_MODELS: tuple[Case, ...] = (
         mixture("gaussian", "gaussian"),
     ),
     Case(
-        "mixture_poisson_negbinomial",
+        "mixture_negbinomial_poisson",
         "cmix ~ x",
-        mixture("poisson", "negbinomial", order="mu"),
+        mixture("negbinomial", "poisson", order="mu"),
     ),
 )
 FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS
