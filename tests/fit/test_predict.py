@@ -466,9 +466,9 @@ def mixture(y, d, sd):
     if "sigma1" in d:  # two gaussians, sigma2 predicted
         first = stats.norm(d["mu1"], d["sigma1"]).logpdf(y)
         second = stats.norm(d["mu2"], dpar_value(d, sd, "sigma2", np.exp)).logpdf(y)
-    else:  # negbinomial and poisson
-        first = ORACLES["negbinomial"](y, {"mu": d["mu1"], "shape": d["shape1"]}, sd)
-        second = ORACLES["poisson"](y, {"mu": d["mu2"]}, sd)
+    else:  # poisson and negbinomial
+        first = ORACLES["poisson"](y, {"mu": d["mu1"]}, sd)
+        second = ORACLES["negbinomial"](y, {"mu": d["mu2"], "shape": d["shape2"]}, sd)
     return np.logaddexp(log_theta[0] + first, log_theta[1] + second)
 
 
