@@ -25,7 +25,7 @@ from pybrms.fit.criteria import loo_compare
 from pybrms.formula import bf, lf, nlf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
-from pybrms.spec import family, get_prior
+from pybrms.spec import family, get_prior, mixture
 from pybrms.standata import standata
 
 # A library never configures logging output; applications do.
@@ -41,6 +41,7 @@ __all__ = [
     "brm",
     "datasets",
     "family",
+    "mixture",
     "flash",
     "get_prior",
     "lf",

@@ -95,6 +95,10 @@ CLASSES: tuple[str, ...] = (
     "ma",
 )
 
+# Classes of mixtures only: the joint simplex theta (and theta<k>).
+_MIXTURE_CLASSES = frozenset({"theta"})
+_SIMPLEX_CLASSES = frozenset({"simo", "theta"})
+
 # Correlation priors and the classes they belong to: each needs the other.
 _CORRELATION_DISTRIBUTIONS = frozenset({"lkj", "lkj_corr_cholesky"})
 _CORRELATION_CLASSES = frozenset({"cor", "L"})
@@ -313,17 +317,22 @@ def _check_shrinkage(row: Prior) -> None:
 
 
 def _check_class(class_: str, dist: Dist | None) -> None:
-    from pybrms.spec.families import DPAR_NAMES  # here: pybrms.spec imports this module
+    # here: pybrms.spec imports this module
+    from pybrms.spec.families import DPAR_NAMES
+    from pybrms.spec.families.mixture import dpar_class
 
-    if class_ not in CLASSES and class_ not in DPAR_NAMES:
-        valid = ", ".join((*CLASSES, *DPAR_NAMES))
+    # a mixture's parameters carry their component's number (sigma1, theta2)
+    base = dpar_class(class_)
+    if class_ not in CLASSES and base not in DPAR_NAMES and base not in _MIXTURE_CLASSES:
+        valid = ", ".join((*CLASSES, *DPAR_NAMES, "theta"))
         raise SpecError(f"unknown prior class {class_!r}; valid classes: {valid}")
     if dist is None:
         return
-    if (dist.name == "dirichlet") != (class_ == "simo"):
+    if (dist.name == "dirichlet") != (class_ in _SIMPLEX_CLASSES):
         raise SpecError(
             f"prior {str(dist)!r} on class {class_!r}: the simplexes of monotonic effects "
-            "(class simo) take only dirichlet priors, and dirichlet priors are only for them, "
+            "(class simo) and of a mixture's proportions (class theta) take only dirichlet "
+            "priors, and dirichlet priors are only for them, "
             "e.g. prior('dirichlet(2)', class_='simo', coef='mox1')"
         )
     if dist.is_constant:

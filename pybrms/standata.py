@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import stanio
 
@@ -82,6 +83,10 @@ def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[s
         out.update(term.standata())
         out.update(term.prior_standata(spec.priors))
     out.update({v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())})
+    if spec.theta_simplex:
+        theta = spec.priors.resolve([("theta", "", "", "")])
+        assert theta is not None  # the table always has the default dirichlet(1)
+        out["con_theta"] = np.full(spec.theta_simplex, float(theta.args[0]))
     if threading is not None:
         out["grainsize"] = threading.resolved_grainsize(spec.N)
     out["prior_only"] = int(spec.sample_prior == "only")

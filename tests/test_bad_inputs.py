@@ -939,6 +939,44 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'sigma'", "mu1p, phi"),
     ),
+    "mixture_one_component": (
+        lambda: dict(formula="y ~ x", data=frame(), family=bm.mixture("gaussian")),
+        SpecError,
+        ("at least 2 components", "got 1", "gaussian"),
+    ),
+    "mixture_real_and_integer": (
+        lambda: dict(formula="k ~ x", data=frame(), family=bm.mixture("gaussian", "poisson")),
+        SpecError,
+        ("real and integer", "'gaussian' has real", "'poisson' has integer"),
+    ),
+    "mixture_unknown_theta": (
+        lambda: dict(
+            formula=bm.bf("y ~ x", theta3="~ z"),
+            data=frame(),
+            family=bm.mixture("gaussian", "gaussian"),
+        ),
+        SpecError,
+        ("'theta3'", "'mixture'", "theta1, theta2"),
+    ),
+    "mixture_all_thetas_predicted": (
+        lambda: dict(
+            formula=bm.bf("y ~ x", theta1="~ z", theta2="~ z"),
+            data=frame(),
+            family=bm.mixture("gaussian", "gaussian"),
+        ),
+        SpecError,
+        ("all mixing proportions but one", "theta1, theta2"),
+    ),
+    "mixture_ordered_without_intercept": (
+        lambda: dict(formula="y ~ 0 + x", data=frame(), family=bm.mixture("gaussian", "gaussian")),
+        SpecError,
+        ("ordering", "mu1", "order='none'"),
+    ),
+    "mixture_unknown_order": (
+        lambda: dict(formula="y ~ x", data=frame(), family=bm.mixture("gaussian", order="sigma")),
+        SpecError,
+        ("order", "'sigma'"),
+    ),
 }
 
 

@@ -120,7 +120,8 @@ def test_every_class_accepts_a_prior(class_: str) -> None:
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
         "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, simo, sds, sdgp, "
-        "lscale, ar, ma, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi"
+        "lscale, ar, ma, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi, "
+        "theta"
     ),
     ("normal(0, 1)", "cor"): (
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor and L, and "
@@ -136,13 +137,21 @@ CLASS_ERRORS = {
     ),
     ("normal(0, 1)", "simo"): (
         "prior 'normal(0, 1)' on class 'simo': the simplexes of monotonic effects (class simo) "
-        "take only dirichlet priors, and dirichlet priors are only for them, "
-        "e.g. prior('dirichlet(2)', class_='simo', coef='mox1')"
+        "and of a mixture's proportions (class theta) take only dirichlet priors, and "
+        "dirichlet priors are only for them, e.g. prior('dirichlet(2)', class_='simo', "
+        "coef='mox1')"
+    ),
+    ("normal(0, 1)", "theta"): (
+        "prior 'normal(0, 1)' on class 'theta': the simplexes of monotonic effects (class simo) "
+        "and of a mixture's proportions (class theta) take only dirichlet priors, and "
+        "dirichlet priors are only for them, e.g. prior('dirichlet(2)', class_='simo', "
+        "coef='mox1')"
     ),
     ("dirichlet(1)", "b"): (
         "prior 'dirichlet(1)' on class 'b': the simplexes of monotonic effects (class simo) "
-        "take only dirichlet priors, and dirichlet priors are only for them, "
-        "e.g. prior('dirichlet(2)', class_='simo', coef='mox1')"
+        "and of a mixture's proportions (class theta) take only dirichlet priors, and "
+        "dirichlet priors are only for them, e.g. prior('dirichlet(2)', class_='simo', "
+        "coef='mox1')"
     ),
 }
 

@@ -29,6 +29,7 @@ from pybrms.spec.terms.base import MuUpdate
 
 __all__ = [
     "Call",
+    "Component",
     "Contribution",
     "Density",
     "IndexSet",
@@ -161,6 +162,17 @@ _INDEX_SETS = (IndexSet("event", 0), IndexSet("rcens", 1), IndexSet("lcens", -1)
 
 
 @dataclass(frozen=True)
+class Component:
+    """One component of a mixture's likelihood, brms's ``ps[k] = theta + lpdf``:
+    the call of its family's ``lpdf`` macro (``template``, ``args``) at row ``n``
+    plus the log of its mixing proportion (``log_theta``)."""
+
+    template: str
+    args: dict[str, str]
+    log_theta: str
+
+
+@dataclass(frozen=True)
 class Likelihood:
     """Everything the shared ``likelihood`` macro renders at one position.
 
@@ -194,6 +206,13 @@ class Likelihood:
     reads
         Every variable the likelihood reads, in order of first use: the
         ``partial_log_lik`` arguments.
+    components
+        For a mixture, its components (summed row by row with ``log_sum_exp``);
+        else empty.
+    thetas
+        For a mixture whose proportions have formulas, the linear predictors
+        ``theta<k>`` that become log proportions row by row (brms's softmax);
+        else empty.
     """
 
     pos: Position
@@ -207,6 +226,8 @@ class Likelihood:
     index_sets: tuple[IndexSet, ...]
     cens: str
     reads: tuple[StanArg, ...]
+    components: tuple[Component, ...] = ()
+    thetas: tuple[str, ...] = ()
 
     @property
     def local_rows(self) -> bool:
@@ -520,6 +541,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
             local = replace(local, update=update)
         dpars.append(local)
     nlpars = {p.local for p in spec.predictors if p.nlpar}
+    if spec.family.family.components is not None:
+        return _mixture_likelihood(spec, pos, normalize, dpars, use, reads, weights)
     term_args = {
         name: use(arg)
         for t in spec.predictors[0].terms
@@ -588,6 +611,73 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         index_sets=_INDEX_SETS if by_index else (),
         cens=cens,
         reads=tuple(reads.values()),
+    )
+
+
+def _mixture_likelihood(
+    spec: ModelSpec,
+    pos: Position,
+    normalize: bool,
+    dpars: list[LocalVector],
+    use: Callable[[StanArg], str],
+    reads: dict[str, StanArg],
+    weights: str,
+) -> Likelihood:
+    """brms's likelihood of a mixture: per row, ``ps[k]`` is the log proportion of
+    component ``k`` plus its density, written by its family's own template, and
+    ``log_sum_exp(ps)`` is added. Predicted proportions are linear predictors,
+    the reference component's 0, scaled to log proportions row by row."""
+    components = spec.family.family.components
+    assert components is not None
+    rows = Rows(pos, "n")
+    local = {d.name for d in dpars}
+    thetas = tuple(f"theta{k}" for k in range(1, len(components) + 1))
+    predicted = not spec.theta_simplex
+    if predicted:
+        reference = next(t for t in thetas if t not in local)
+        dpars = [*dpars, LocalVector(reference, "N", "rep_vector(0.0, N)")]
+        local.add(reference)
+    for d in spec.scalar_dpars:
+        use(StanArg(d.name, "real", False))
+    if not predicted:
+        for theta in thetas:
+            use(StanArg(theta, "real", False))
+
+    def value(name: str) -> str:
+        return rows.local(name) if name in local else name
+
+    out = []
+    y = {"y": rows.data("Y")} | (
+        {"trials": rows.data("trials")} if spec.response.trials is not None else {}
+    )
+    for k, (family, link) in enumerate(components.families, 1):
+        own = [d.name for d in family.dpars if f"{d.name}{k}" in local]
+        stan = family.likelihood(link.name, own)
+        dist, _ = stan.distribution(link.name)
+        keep = normalize or stan.normalized
+        args = y | {
+            "dist": dist,
+            "lpdf": "lpdf" if keep else "lupdf",
+            "lpmf": "lpmf" if keep else "lupmf",
+            "mu": value(f"mu{k}"),
+        }
+        args |= {d.name: value(f"{d.name}{k}") for d in family.dpars}
+        log_theta = value(f"theta{k}") if predicted else f"log(theta{k})"
+        out.append(Component(f"families/{stan.template}.stan.j2", args, log_theta))
+    return Likelihood(
+        pos=pos,
+        family_template="",
+        glm=False,
+        args={},
+        dpars=tuple(dpars),
+        pointwise=True,
+        weights=weights,
+        contributions=(),
+        index_sets=(),
+        cens="",
+        reads=tuple(reads.values()),
+        components=tuple(out),
+        thetas=thetas if predicted else (),
     )
 
 
@@ -694,6 +784,15 @@ def _functions(spec: ModelSpec) -> list[str]:
     return [f"functions/{f}" for f in dict.fromkeys(files)]
 
 
+def _mixture_context(spec: ModelSpec) -> dict[str, Any]:
+    """What a mixture adds to the program: brms's simplex ``theta`` of ``size``
+    elements (0: none) and its ``ordered_Intercept`` of ``ordered`` elements (0: none)."""
+    components = spec.family.family.components
+    if components is None:
+        return {"size": 0, "ordered": 0}
+    return {"size": spec.theta_simplex, "ordered": len(components) if components.ordered else 0}
+
+
 def render_context(
     spec: ModelSpec, *, static: bool = False, normalize: bool = True
 ) -> dict[str, Any]:
@@ -763,6 +862,7 @@ def render_context(
         "partial_log_lik": "partial_log_lik_lpmf" if normalize else "partial_log_lik_lupmf",
         # the group-level effects' std_normal prior (lprior stays normalized, see docs)
         "lpdf": "lpdf" if normalize else "lupdf",
+        "mixture": _mixture_context(spec),
     }
     ctx["ctx"] = ctx
     return ctx

@@ -37,6 +37,7 @@ from pybrms.fit.newdata import (
 )
 from pybrms.fit.re_formula import select_prediction_data
 from pybrms.spec.families import DparDraws
+from pybrms.spec.families.mixture import mixture_thetas
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.terms.base import SAMPLE_NEW_LEVELS, SampleNewLevels, Variables, draws_of
 
@@ -469,6 +470,12 @@ def _dpar_draws(
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     S = eta.shape[0]
+    components = spec.family.family.components
+    if components is not None:
+        K = len(components)
+        thetas = [f"theta{k}" for k in range(1, K + 1)] if spec.theta_simplex else []
+        dpars |= {t: draws_of(variables, t)[:, np.newaxis] for t in thetas}
+        dpars |= mixture_thetas(dpars, K, predicted=not spec.theta_simplex, S=S)
     dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}
     if data.se is not None:
         # brms's add_sigma_se: the known standard errors join or replace sigma

@@ -167,7 +167,12 @@ def _header(
 ) -> tuple[str, ...]:
     links = ", ".join(f"{p.dpar} = {p.link.name}" for p in spec.predictors if not p.nlpar)
     scalar = [d.name for d in spec.scalar_dpars] + list(spec.fixed_dpars)
+    scalar += [f"theta{k}" for k in range(1, spec.theta_simplex + 1)]
     scalar_links = ", ".join(f"{name} = identity" for name in scalar)
+    components = spec.family.family.components
+    family = spec.family.name
+    if components is not None:
+        family = f"mixture({', '.join(f.name for f, _ in components.families)})"
     formula = spec.formula.mu.source
     extra = [
         f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"
@@ -175,7 +180,7 @@ def _header(
     ]
     total = draws.num_chains * draws.num_draws
     return (
-        f" Family: {spec.family.name} ",
+        f" Family: {family} ",
         f"  Links: {', '.join(x for x in (links, scalar_links) if x)} ",
         f"Formula: {formula} ",
         *extra,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pybrms.spec.build import build_spec, get_prior
-from pybrms.spec.families import FAMILIES, family
+from pybrms.spec.families import FAMILIES, family, mixture
 from pybrms.spec.model_spec import ModelSpec
 
-__all__ = ["FAMILIES", "ModelSpec", "build_spec", "family", "get_prior"]
+__all__ = ["FAMILIES", "ModelSpec", "build_spec", "family", "get_prior", "mixture"]

@@ -32,6 +32,7 @@ from pybrms.spec.additions import (
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
 from pybrms.spec.families.categorical import category_dpars
+from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class, simplex_thetas
 from pybrms.spec.frame import (
     check_columns,
     check_finite,
@@ -162,12 +163,14 @@ def build_spec(
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
         predictors.append(predictor)
     predictors = _share_ids(predictors)
+    predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
         for d in bound.family.dpars
-        if d.name not in bform.dpars
+        if d.name not in predicted
         and d.fixed is None
         and (d.name != "sigma" or response.estimates_sigma)
+        and not (bound.family.components and dpar_class(d.name) == "theta")
     )
     defaults = _default_priors(predictors, scalar_dpars, bound, response)
     table = defaults.merge(user_prior_rows(prior))
@@ -184,7 +187,7 @@ def build_spec(
         predictors=tuple(predictors),
         scalar_dpars=scalar_dpars,
         priors=table,
-        names=_names(predictors, scalar_dpars),
+        names=_names(predictors, scalar_dpars, simplex_thetas(bound.family, predicted)),
         user_priors=prior,
         sample_prior=sample_prior,
     )
@@ -215,7 +218,34 @@ def get_prior(
     return build_spec(formula, data, family).priors.to_frame()
 
 
+def _predicted(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
+    """The predicted parameters and their formulas: ``mu`` and those of ``bf()``; for
+    a mixture, every component's ``mu<k>``, from the main formula unless ``bf()``
+    gives one."""
+    if family.components is None:
+        return [("mu", bform.mu), *bform.dpars.items()]
+    mus = [f"mu{k}" for k in range(1, len(family.components) + 1)]
+    return [(mu, bform.dpars.get(mu, bform.mu)) for mu in mus] + [
+        (dpar, terms) for dpar, terms in bform.dpars.items() if dpar not in mus
+    ]
+
+
+def _check_mixture_thetas(bform: BrmsFormula, family: Family) -> None:
+    """As brms: formulas for all mixing proportions but one (the reference) or for none."""
+    if family.components is None:
+        return
+    thetas = [d for d in bform.dpars if dpar_class(d) == "theta"]
+    K = len(family.components)
+    if thetas and len(thetas) != K - 1:
+        raise SpecError(
+            f"A mixture of {K} components predicts all mixing proportions but one or none; "
+            f"got formulas for {', '.join(thetas)}. Give formulas to {K - 1} of "
+            f"{', '.join(f'theta{k}' for k in range(1, K + 1))}."
+        )
+
+
 def _check_dpars(bform: BrmsFormula, family: Family) -> None:
+    _check_mixture_thetas(bform, family)
     for nlpar in bform.nlpars:
         if nlpar in family.dpar_names:
             raise SpecError(
@@ -333,7 +363,7 @@ def _predictor_formulas(
     category but the reference one, with the formula of ``mu`` unless the formula
     names it (``bf(y ~ x, muc ~ z)``), as brms."""
     if not family.per_category:
-        return [("mu", bform.mu), *bform.dpars.items()]
+        return _predicted(bform, family)
     names = category_dpars(response.categories)[1:]
     for dpar in bform.dpars:
         if dpar not in names + family.dpar_names:
@@ -572,18 +602,32 @@ def _predictor(
             tuple(n for n, k in zip(design.names, keep, strict=True) if k),
             design.model_spec,
         )
+    ordered = 0
+    if bound.family.components and bound.family.components.ordered and dpar_class(dpar) == "mu":
+        if not terms.intercept:
+            raise SpecError(
+                f"Identifying mixture components via ordering requires population-level "
+                f"intercepts, but the formula of {dpar} has none; remove '0 +' or '- 1', "
+                "or use mixture(..., order='none')."
+            )
+        ordered = int(dpar[2:])
     fixed = None
     if design.names or terms.intercept:
         centered = terms.intercept and not nlpar
-        fixed = FixedEffects(dpar, design, centered, response.nthres if ordinal else 0)
+        nthres = response.nthres if ordinal else 0
+        fixed = FixedEffects(dpar, design, centered, nthres, ordered=ordered)
     offset = None
     if terms.offsets:
         offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
     groups = tuple(_group(ids[dpar, k], dpar, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
+    components = bound.family.components
     if _of_mu(dpar, bound.family):
         link = bound.link
         applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
+    elif components is not None and dpar_class(dpar) == "mu":
+        component, link = components.families[int(dpar[2:]) - 1]
+        applies_inverse = component.likelihood(link.name, ()).distribution(link.name)[1]
     elif nlpar:
         link, applies_inverse = LINKS["identity"], False
     else:
@@ -727,10 +771,19 @@ def _default_priors(
         local = [t for t in p.terms if t.prior_scope == "predictor"]
         for kind in dict.fromkeys(type(t) for t in local):
             rows += kind.prior_rows_of([t for t in local if type(t) is kind], defaults)
+    family_rows = []
     for d in scalar_dpars:
         default = bound.family.dpar(d.name).prior(y)
         dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
-        rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
+        family_rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
+    if bound.family.components is not None:
+        # brms sorts its table by dpar: the rows without one (the components'
+        # parameters, the joint simplex theta) come first
+        if simplex_thetas(bound.family, [p.dpar for p in predictors]):
+            family_rows.append(PriorRow(DEFAULT_THETA_PRIOR, "theta"))
+        rows = family_rows + rows
+    else:
+        rows += family_rows
     model_wide = [t for p in predictors for t in p.terms if t.prior_scope == "model"]
     for kind in dict.fromkeys(type(t) for t in model_wide):
         rows += kind.prior_rows_of([t for t in model_wide if type(t) is kind], defaults)
@@ -748,7 +801,12 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
-    if _of_mu(p.dpar, bound.family):
+    components = bound.family.components
+    mixture_mu = components is not None and dpar_class(p.dpar) == "mu"
+    if components is not None and mixture_mu:
+        component, link = components.families[int(p.dpar[2:]) - 1]
+        bound = BoundFamily(component, link)
+    if mixture_mu or _of_mu(p.dpar, bound.family):
         family_prior = bound.family.intercept_priors.get(bound.link.name)
         if family_prior is not None:
             return Dist(*family_prior)
@@ -765,10 +823,9 @@ def _of_mu(dpar: str, family: Family) -> bool:
 
 
 def _names(
-    predictors: list[Predictor], scalar_dpars: tuple[ScalarDpar, ...]
+    predictors: list[Predictor], scalar_dpars: tuple[ScalarDpar, ...], thetas: tuple[str, ...]
 ) -> tuple[ParName, ...]:
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
-    names += [
-        ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in scalar_dpars
-    ]
+    family = [d.name for d in scalar_dpars] + list(thetas)
+    names += [ParName(name, (), name, name, name, FAMILY_SPECIFIC, name) for name in family]
     return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, _FAMILY_ORDER)))

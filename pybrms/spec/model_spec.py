@@ -17,6 +17,7 @@ from pybrms.formula.nonlinear import NonLinear
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link, StanLikelihood
+from pybrms.spec.families.mixture import simplex_thetas
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
 from pybrms.spec.terms import FixedEffects, GroupEffects, Term
@@ -226,6 +227,12 @@ class ModelSpec:
         }
 
     @property
+    def theta_simplex(self) -> int:
+        """For a mixture whose proportions have no formulas, the size of brms's
+        simplex ``theta`` (its elements are ``theta1``, ``theta2``, ...); else 0."""
+        return len(simplex_thetas(self.family.family, [p.dpar for p in self.predictors]))
+
+    @property
     def terms(self) -> tuple[Term, ...]:
         """The terms of all predictors."""
         return tuple(t for p in self.predictors for t in p.terms)
@@ -246,6 +253,9 @@ class ModelSpec:
         dpars = [
             PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
+        if self.theta_simplex:
+            # the concentration is data of its own, as brms's con_theta
+            dpars.append(PriorTarget("theta", ((("theta", "", "", ""),),), args="con_theta"))
         return (*of_scope("predictor"), *dpars, *of_scope("model"))
 
     def constants(self) -> tuple[Constants, ...]:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pybrms.formula import bf, nlf
 from pybrms.priors import Priors, prior
-from pybrms.spec import family
+from pybrms.spec import family, mixture
 
 
 def with_point_masses(
@@ -77,6 +77,11 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["m1"], df["m2"], df["m3"] = counts.T
     # a dirichlet response: proportions of three categories summing to 1
     df["p1"], df["p2"], df["p3"] = rng.dirichlet([2.0, 3.0, 5.0], size=n).T
+    # two-component responses for the mixtures, from the columns above (no new draws):
+    # a second gaussian mode 6 above the first; overdispersed counts near 4 and
+    # poisson counts near 28
+    df["ymix"] = df["y"] + 6.0 * df["bin"]
+    df["cmix"] = np.where(df["bin"] == 1, df["count"] + 25, df["bb"])
     return df
 
 
@@ -405,3 +410,24 @@ AC_MODELS: tuple[Case, ...] = (
     Case("student_arma_gr", "y ~ x + (1 | h) + arma(gr = g, p = 1, q = 1)", "student"),
     Case("gaussian_ma2", "y ~ x + ma(q = 2)", "gaussian"),
 )
+
+# Finite mixtures of two-mode responses, each component identified by ordered
+# intercepts (an unused component wanders over its prior, and a sigma predicted from
+# a covariate can collapse onto a few rows: their draws lose the digits the tests
+# compare): two gaussians (weights, a group-level term, sigma2 and the log-odds theta2
+# predicted), and a poisson with a negbinomial (order set for different families, the
+# simplex theta, the response sliced; intercepts only, so that the ordering bounds
+# the poisson's mean should the negbinomial take both modes).
+MIXTURE_MODELS: tuple[Case, ...] = (
+    Case(
+        "mixture_gaussian",
+        bf("ymix | weights(w) ~ x + (1 | g)", sigma2="~ 1", theta2="~ x"),
+        mixture("gaussian", "gaussian"),
+    ),
+    Case(
+        "mixture_poisson_negbinomial",
+        "cmix ~ 1",
+        mixture("poisson", "negbinomial", order="mu"),
+    ),
+)
+FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS

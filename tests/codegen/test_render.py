@@ -30,7 +30,7 @@ from pybrms.codegen import render, stancode
 from pybrms.codegen.context import render_context
 from pybrms.formula import bf
 from pybrms.priors import prior
-from pybrms.spec import build_spec, family
+from pybrms.spec import build_spec, family, mixture
 
 STANC = Path(httpstan.__file__).parent / "stanc"
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -677,3 +677,40 @@ def test_arma_cases_pass_stanc_with_priors_and_prior_draws(case: Case, data, tmp
     assert f"real prior_{cls} = normal_rng(" in code
     _stanc(code, tmp_path)
     _stanc(stancode(case.formula, data, case.family, prior("constant(0.3)", class_=cls)), tmp_path)
+
+
+def test_mixture_is_written_as_brms(data):
+    """brms's stan_mixture and stan_log_lik_mixfamily: the simplex theta with its
+    dirichlet prior, ordered intercepts for components of one family, and per row the
+    log_sum_exp over the components' densities."""
+    code = stancode("y ~ x + (1 | g)", data, mixture("gaussian", "gaussian"))
+    for line in (
+        "vector[2] con_theta;  // prior concentration",
+        "simplex[2] theta;  // mixing proportions",
+        "ordered[2] ordered_Intercept;  // to identify mixtures",
+        "real<lower=0, upper=1> theta1 = theta[1];",
+        "real Intercept_mu2 = ordered_Intercept[2];",
+        "lprior += dirichlet_lpdf(theta | con_theta);",
+        "ps[1] = log(theta1) + normal_lpdf(Y[n] | mu1[n], sigma1);",
+        "ps[2] = log(theta2) + normal_lpdf(Y[n] | mu2[n], sigma2);",
+        "target += log_sum_exp(ps);",
+    ):
+        assert line in code, line
+    assert "real Intercept_mu1;" not in code
+    unordered = stancode("count ~ x", data, mixture("poisson", family("negbinomial")))
+    assert "ordered_Intercept" not in unordered
+    assert "ps[2] = log(theta2) + neg_binomial_2_log_lpmf(Y[n] | mu2[n], shape2);" in unordered
+    predicted = stancode(bf("y ~ x", theta2="~ z"), data, mixture("gaussian", "gaussian"))
+    assert "simplex" not in predicted
+    assert "vector[N] theta1 = rep_vector(0.0, N);" in predicted
+    assert "theta2[n] = theta2[n] - log_sum_exp_theta;" in predicted
+    assert "ps[2] = theta2[n] + normal_lpdf(Y[n] | mu2[n], sigma2);" in predicted
+
+
+def test_mixture_parameters_take_brms_names(data):
+    spec = build_spec(bf("y ~ x + (1 | g)", sigma2="~ z"), data, mixture("gaussian", "gaussian"))
+    names = [n.name for n in spec.names]
+    for name in ("b_mu1_Intercept", "b_mu2_x", "b_sigma2_z", "sd_g__mu1_Intercept", "sigma1"):
+        assert name in names, name
+    assert {"theta1", "theta2"} <= set(names)
+    assert "sigma2" not in names  # predicted: b_sigma2_Intercept, b_sigma2_z

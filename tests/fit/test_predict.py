@@ -503,7 +503,24 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "categorical": categorical,
     "multinomial": multinomial,
     "dirichlet": dirichlet,
+    "mixture": lambda y, d, sd: mixture(y, d, sd),
 }
+
+
+def mixture(y, d, sd):
+    """The mixtures of MIXTURE_MODELS: log-sum-exp of log proportion plus component density;
+    predicted proportions are log-odds of component 2 against component 1."""
+    if d["theta2"].shape[1] == sd["N"] > 1:
+        log_theta = (-np.logaddexp(0, d["theta2"]), d["theta2"] - np.logaddexp(0, d["theta2"]))
+    else:
+        log_theta = (np.log(d["theta1"]), np.log(d["theta2"]))
+    if "sigma1" in d:  # two gaussians, sigma2 predicted
+        first = stats.norm(d["mu1"], d["sigma1"]).logpdf(y)
+        second = stats.norm(d["mu2"], dpar_value(d, sd, "sigma2", np.exp)).logpdf(y)
+    else:  # poisson and negbinomial
+        first = ORACLES["poisson"](y, {"mu": d["mu1"]}, sd)
+        second = ORACLES["negbinomial"](y, {"mu": d["mu2"], "shape": d["shape2"]}, sd)
+    return np.logaddexp(log_theta[0] + first, log_theta[1] + second)
 
 
 @pytest.mark.stan
@@ -518,6 +535,8 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
     d = {p.dpar: stan_eta(p, sd, v) for p in fit.spec.predictors}
     d |= {p.dpar: stan_nonlinear(p, sd, d) for p in fit.spec.predictors if p.nonlinear}
     d |= {s.name: flat(v, s.name)[:, np.newaxis] for s in fit.spec.scalar_dpars}
+    thetas = (f"theta{k}" for k in range(1, fit.spec.theta_simplex + 1))
+    d |= {theta: flat(v, theta)[:, np.newaxis] for theta in thetas}
     if fit.spec.response.nthres:
         d["Intercept"] = flat(v, "Intercept")
         d["cdf"] = LATENT_CDFS[fit.spec.family.link.name]
@@ -593,7 +612,22 @@ MEANS: dict[str, Mean] = {
     ),
     "beta_binomial": lambda eta, etas, sd, v: sd["trials"] * special.expit(eta),
     "geometric": lambda eta, etas, sd, v: np.exp(eta),
+    "mixture": lambda eta, etas, sd, v: mixture_mean(etas, sd, v),
 }
+
+
+def mixture_mean(etas, sd, v):
+    """Theta-weighted means of the components of MIXTURE_MODELS (all log or identity links)."""
+    if "theta2" in etas:
+        theta2 = special.expit(etas["theta2"])
+        theta = (1 - theta2, theta2)
+        means = (etas["mu1"], etas["mu2"])
+    else:
+        theta = (flat(v, "theta1")[:, np.newaxis], flat(v, "theta2")[:, np.newaxis])
+        means = (np.exp(etas["mu1"]), np.exp(etas["mu2"]))
+    return theta[0] * means[0] + theta[1] * means[1]
+
+
 # Families whose expected value is the inverse link of eta.
 MEAN_IS_INVERSE_LINK = frozenset(
     {"gaussian", "student", "poisson", "negbinomial", "bernoulli", "gamma", "beta"}
@@ -621,7 +655,8 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
             probs *= fit.standata["trials"][:, np.newaxis]
         np.testing.assert_allclose(epred, probs)
         return
-    eta = posterior_linpred(spec, v)
+    # a mixture has no single mu (brms asks which component's)
+    eta = posterior_linpred(spec, v, dpar=spec.predictors[0].dpar)
     if spec.family.family.ordinal:
         assert epred.shape == (100, spec.N, spec.response.nthres + 1)
         np.testing.assert_allclose(epred.sum(axis=-1), 1.0)

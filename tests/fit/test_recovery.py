@@ -881,6 +881,30 @@ def dirichlet_phi() -> Case:
     )
 
 
+def mixture_two_gaussians() -> Case:
+    """Two well-separated components (ordered intercepts, brms's default), each with a slope."""
+    rng, df = base(30, n=200)
+    x = df["x"].to_numpy()
+    second = rng.uniform(size=len(df)) < 0.65
+    mu = np.where(second, 2.0 - 0.3 * x, -2.0 + 0.5 * x)
+    df["y"] = mu + rng.normal(size=len(df)) * np.where(second, 1.0, 0.7)
+    return Case(
+        "y ~ x",
+        bm.mixture("gaussian", "gaussian"),
+        df,
+        {
+            "b_mu1_Intercept": -2.0,
+            "b_mu1_x": 0.5,
+            "b_mu2_Intercept": 2.0,
+            "b_mu2_x": -0.3,
+            "sigma1": 0.7,
+            "sigma2": 1.0,
+            "theta1": 0.35,
+            "theta2": 0.65,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -936,6 +960,7 @@ CASES = {
         categorical_glm,
         multinomial_own_formula,
         dirichlet_phi,
+        mixture_two_gaussians,
     )
 }
 
@@ -944,7 +969,7 @@ CASES = {
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
 _POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu", "beta", "kappa")
-_PROBABILITY = ("zi", "hu", "zoi", "coi", "simo_")
+_PROBABILITY = ("zi", "hu", "zoi", "coi", "simo_", "theta")
 
 
 def _scale(parameter: str) -> tuple[str, Any]:

@@ -15,7 +15,7 @@ from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
 from pybrms.formula import bf, nlf
 from pybrms.priors import prior
-from pybrms.spec import build_spec, family, get_prior
+from pybrms.spec import build_spec, family, get_prior, mixture
 from pybrms.spec.default_priors import prior_data
 
 FORMULA = "count ~ zAge + zBase * Trt + (1|patient)"
@@ -758,3 +758,46 @@ def test_arma_default_priors():
         ("(flat)", "ma", "", "-1", "1", "default"),
         ("student_t(3, 0, 2.5)", "sigma", "", "0", "", "default"),
     ]
+
+
+# Mixtures (brms's prior_predictor.brmsframe): the components' parameters and the
+# simplex theta carry no dpar, so brms's table, sorted by dpar, lists them first;
+# each mu<k> then takes its family's intercept prior. A predicted theta<k> has no
+# simplex; the intercept of its log-odds takes logistic(0, 1).
+MIXTURE_PRIORS = {
+    "gaussian_gaussian": (
+        "count ~ zAge",
+        ("gaussian", "gaussian"),
+        [
+            ("student_t(3, 0, 4.4)", "sigma1", "", "", "0", "default"),
+            ("student_t(3, 0, 4.4)", "sigma2", "", "", "0", "default"),
+            ("dirichlet(1)", "theta", "", "", "", "default"),
+            ("(flat)", "b", "", "mu1", "", "default"),
+            ("(flat)", "b", "zAge", "mu1", "", "(vectorized)"),
+            ("student_t(3, 4, 4.4)", "Intercept", "", "mu1", "", "default"),
+            ("(flat)", "b", "", "mu2", "", "default"),
+            ("(flat)", "b", "zAge", "mu2", "", "(vectorized)"),
+            ("student_t(3, 4, 4.4)", "Intercept", "", "mu2", "", "default"),
+        ],
+    ),
+    "poisson_negbinomial_theta2": (
+        bf("count ~ 1", theta2="~ Trt"),
+        ("poisson", "negbinomial"),
+        [
+            ("gamma(0.01, 0.01)", "shape2", "", "", "0", "default"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", "", "mu1", "", "default"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", "", "mu2", "", "default"),
+            ("(flat)", "b", "", "theta2", "", "default"),
+            ("(flat)", "b", "Trt1", "theta2", "", "(vectorized)"),
+            ("logistic(0, 1)", "Intercept", "", "theta2", "", "default"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MIXTURE_PRIORS.values(), ids=MIXTURE_PRIORS.keys())
+def test_mixture_default_priors(epilepsy, case):
+    formula, components, expected = case
+    table = get_prior(formula, epilepsy, mixture(*components))
+    columns = ["prior", "class", "coef", "dpar", "lb", "source"]
+    assert [tuple(r) for r in table[columns].to_numpy()] == expected

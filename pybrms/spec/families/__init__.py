@@ -41,9 +41,11 @@ from pybrms.spec.families.hurdle import (
     ZERO_INFLATED_BETA,
     ZERO_ONE_INFLATED_BETA,
 )
+from pybrms.spec.families.mixture import mixture_record
 from pybrms.spec.families.ordinal import ACAT, CRATIO, CUMULATIVE, SRATIO
 from pybrms.spec.families.records import (
     LINKS,
+    Components,
     Dpar,
     DparDraws,
     Family,
@@ -65,6 +67,7 @@ __all__ = [
     "FAMILIES",
     "LINKS",
     "BoundFamily",
+    "Components",
     "Dpar",
     "DparDraws",
     "Family",
@@ -73,6 +76,7 @@ __all__ = [
     "StanLikelihood",
     "Support",
     "family",
+    "mixture",
     "resolve_family",
 ]
 
@@ -182,6 +186,59 @@ def family(name: str, link: str | None = None) -> BoundFamily:
             f"Valid links: {', '.join(record.links)}."
         )
     return BoundFamily(record, LINKS[chosen])
+
+
+def mixture(*components: str | BoundFamily, order: bool | str | None = None) -> BoundFamily:
+    """A finite mixture of families, as brms's ``mixture()``.
+
+    Component ``k`` has its own ``mu<k>`` (the main formula unless
+    ``bf(..., mu2 ~ ...)`` gives one), its family's parameters with the suffix
+    ``k`` (``sigma1``), and the mixing proportion ``theta<k>``: a simplex with a
+    ``dirichlet(1)`` prior, or, with formulas such as ``theta2 ~ z`` for all
+    but the first component, log-odds against the first.
+
+    Parameters
+    ----------
+    *components
+        Family names or :func:`family` results, at least two.
+    order
+        brms's ``order``: ``"mu"`` (or True) orders the intercepts of
+        ``mu1 < mu2 < ...`` to identify the components, ``"none"`` (or False)
+        does not; None, the default, orders them when all components are of
+        the same family.
+
+    Returns
+    -------
+    BoundFamily
+
+    Raises
+    ------
+    SpecError
+        For fewer than two components, components with incompatible responses
+        (integer and real), or an invalid ``order``.
+
+    Examples
+    --------
+    >>> mix = mixture("gaussian", family("gaussian"))
+    >>> mix.name, mix.family.components.ordered
+    ('mixture', True)
+    >>> mixture("poisson", "negbinomial").family.components.ordered
+    False
+    """
+    bound = tuple(resolve_family(c) for c in components)
+    families = tuple((b.family, b.link) for b in bound)
+    if order is None:
+        ordered = len({f.name for f, _ in families}) == 1
+    elif isinstance(order, bool):
+        ordered = order
+    elif order in ("mu", "none"):
+        ordered = order == "mu"
+    else:
+        raise SpecError(
+            f"mixture() takes order = 'mu', 'none', True, False or None; got {order!r}."
+        )
+    record = mixture_record(families, ordered)
+    return BoundFamily(record, LINKS[record.links[0]])
 
 
 def resolve_family(value: str | BoundFamily) -> BoundFamily:

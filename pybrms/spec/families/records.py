@@ -17,6 +17,7 @@ from scipy import special
 
 __all__ = [
     "LINKS",
+    "Components",
     "Dpar",
     "DparDraws",
     "Family",
@@ -284,6 +285,30 @@ class DparDraws:
 
 
 @dataclass(frozen=True)
+class Components:
+    """The components of a finite mixture, brms's ``mixfamily``.
+
+    Component ``k`` (1-based) has the parameters ``mu<k>``, its family's
+    parameters with the suffix ``k`` (``sigma1``) and the mixing proportion
+    ``theta<k>``.
+
+    Attributes
+    ----------
+    families
+        Each component's family and the link of its ``mu``.
+    ordered
+        brms's ``order = "mu"``: the intercepts of ``mu1 < mu2 < ...`` are
+        ordered to identify the components.
+    """
+
+    families: tuple[tuple[Family, Link], ...]
+    ordered: bool
+
+    def __len__(self) -> int:
+        return len(self.families)
+
+
+@dataclass(frozen=True)
 class Family:
     """One response distribution: everything pybrms knows about it.
 
@@ -341,6 +366,8 @@ class Family:
         The response is a matrix, one column per category, written
         ``cbind(y1, y2, y3)`` (``multinomial``); its values are checked
         column by column against :attr:`support`.
+    components
+        The components of a finite mixture (:func:`pybrms.mixture`), else None.
     """
 
     name: str
@@ -360,6 +387,7 @@ class Family:
     intercept_priors: dict[str, PriorSpec] = field(default_factory=dict)
     per_category: bool = False
     matrix_response: bool = False
+    components: Components | None = None
 
     @property
     def ordinal(self) -> bool:

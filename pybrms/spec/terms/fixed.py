@@ -53,6 +53,9 @@ class FixedEffects(Term):
     shrinkage
         The shrinkage prior (``horseshoe()``, ``R2D2()``) set on the class ``b``
         of the predictor, if any: ``b`` is then ``zb .* sdb``.
+    ordered
+        For ``mu<k>`` of a mixture whose components are identified by ordered
+        intercepts: ``k``, the intercept being ``ordered_Intercept[k]``; else 0.
     """
 
     template: ClassVar[str] = "terms/fixed.stan.j2"
@@ -62,6 +65,7 @@ class FixedEffects(Term):
     intercept: bool
     thresholds: int = 0
     shrinkage: ShrinkagePrior | None = None
+    ordered: int = 0
 
     @property
     def suffix(self) -> str:
