@@ -16,6 +16,7 @@ import logging
 # The flash module, not its flash() function, so that `import pybrms.flash as fl` works.
 from pybrms import datasets, flash
 from pybrms._version import __version__
+from pybrms.backends import precompile
 from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
@@ -45,6 +46,7 @@ __all__ = [
     "get_prior",
     "load",
     "loo_compare",
+    "precompile",
     "prior",
     "SamplingWarning",
     "stancode",
