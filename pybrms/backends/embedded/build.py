@@ -76,11 +76,13 @@ def compile_command(
     toolchain: Toolchain, support: Path, source: str, output: str, *extra: str
 ) -> list[str]:
     """The compiler command for ``source`` (stanc's output, or a batch of them) with the
-    precompiled header of ``support``; ``extra`` flags go before the sources."""
+    precompiled header of ``support``; ``extra`` flags go before the sources. A header
+    GCC refuses to use is named in the compiler's messages (logged at debug level)."""
     return [
         toolchain.compiler,
         *COMPILE_FLAGS,
         *extra,
+        "-Winvalid-pch",
         *toolchain.include_flags,
         f"-I{support}",
         "-include",
