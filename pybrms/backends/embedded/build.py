@@ -1,8 +1,9 @@
-"""Build a model executable: stanc, one C++ translation unit, link with the driver.
+"""What every model build shares: the support objects, stanc and the compiler commands.
 
-The driver object and a precompiled Stan model header are built once per
-toolchain (both at once, one core each) and cached; each model then compiles
-only its own translation unit.
+The driver object and a precompiled Stan model header (and their position-independent
+twins for shared libraries: the model API object and header) are built once per
+toolchain (both at once, one core each) and cached; each model then compiles only its
+own translation unit (see :mod:`.programs`, which builds the models).
 Both caches are content-addressed (see :mod:`pybrms.backends.cache`) and keyed
 by versions and flags, not paths, so every environment shares them. Compilers
 run under :mod:`pybrms.backends.launch`: none outlives an interrupted or

@@ -351,15 +351,15 @@ class _Builder:
         self, program: _Program, obj: str, shared: bool, support: Path, scratch: Path
     ) -> tuple[list[str], str, str]:
         """The linker command of a program, what it builds and its output."""
-        sources = [obj, str(support / self.target.support_object)]
-        if shared:
+        inputs = [obj, str(support / self.target.support_object)]
+        if shared:  # compiled in the same command, with the flags of the objects
             shim = f"shim{program.number}.cpp"
             (scratch / shim).write_text(SHIM.substitute(namespace=program.namespace))
-            sources = [*COMPILE_FLAGS, *self.target.compile_flags, shim, *sources]
+            inputs = [*COMPILE_FLAGS, *self.target.compile_flags, shim, *inputs]
         output = str(program.staging / self.target.artifact)
         command = [
             self.toolchain.compiler,
-            *sources,
+            *inputs,
             "-o",
             output,
             *self.target.link_flags,
