@@ -111,8 +111,8 @@ def precompile(
     cache. The embedded and nutpie backends compile the programs missing from the
     cache together: up to 8 programs share one compiler run, which compiles what they
     have in common (most of Stan's templates) once, and one compiler runs per core.
-    A batch of programs costs about a third of the compiler time per program of
-    compiling them one by one.
+    In a batch of 8, a program costs about a quarter of the compiler time it costs
+    alone (see the backends page of the documentation).
 
     Parameters
     ----------
