@@ -16,6 +16,7 @@ import logging
 # The flash module, not its flash() function, so that `import pybrms.flash as fl` works.
 from pybrms import datasets, flash
 from pybrms._version import __version__
+from pybrms.backends import precompile
 from pybrms.benchmark import benchmark_reference, benchmark_threading
 from pybrms.brm import brm
 from pybrms.codegen import stancode
@@ -48,6 +49,7 @@ __all__ = [
     "load",
     "loo_compare",
     "nlf",
+    "precompile",
     "prior",
     "SamplingWarning",
     "stancode",

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pybrms.backends.base import Backend, CompiledModel, LogProb
@@ -101,4 +102,71 @@ def compile_model(
     return get_backend(backend).compile(stan_code, show_progress=show_progress)
 
 
-__all__ = ["CompiledModel", "LogProb", "check_sample_args", "compile_model", "get_backend"]
+def precompile(
+    stan_codes: Iterable[str], backend: BackendName = "auto", *, show_progress: bool = True
+) -> list[CompiledModel]:
+    """Compile several Stan programs at once (cached by content) and return them in order.
+
+    Later fits and :func:`compile_model` calls on these programs find them in the
+    cache. The embedded and nutpie backends compile the programs missing from the
+    cache together: up to 8 programs share one compiler run, which compiles what they
+    have in common (most of Stan's templates) once, and one compiler runs per core.
+    In a batch of 8, a program costs about a quarter of the compiler time it costs
+    alone (see the backends page of the documentation).
+
+    Parameters
+    ----------
+    stan_codes
+        The Stan programs, e.g. from :func:`pybrms.stancode` (duplicates are built once).
+    backend
+        ``"auto"``, ``"embedded"``, ``"cmdstanpy"`` (one program after the other) or
+        ``"nutpie"``: the backend the programs will run on.
+    show_progress
+        Show the elapsed time while compiling.
+
+    Returns
+    -------
+    list[CompiledModel]
+        One model per program, in order.
+
+    Raises
+    ------
+    pybrms.errors.SettingsError
+        ``stan_codes`` is one string, or holds something other than strings.
+    pybrms.errors.CompileError
+        Naming every program stanc or the C++ compiler rejected (by position, with
+        the compiler's message), after the others are built and cached.
+
+    Examples
+    --------
+    >>> import pybrms as bm
+    >>> df = bm.datasets.load_epilepsy()
+    >>> codes = [bm.stancode("count ~ zAge + (1|patient)", df, family=family)
+    ...          for family in ("poisson", "negbinomial")]
+    >>> poisson, negbinomial = bm.precompile(codes)  # doctest: +SKIP
+    >>> bm.brm("count ~ zAge + (1|patient)", df, family="poisson").model.from_cache
+    ... # doctest: +SKIP
+    True
+    """
+    if isinstance(stan_codes, str | bytes):
+        raise SettingsError(
+            "precompile() takes a list of Stan programs, not one program: precompile([code])"
+        )
+    codes = list(stan_codes)
+    for number, code in enumerate(codes):
+        if not isinstance(code, str):
+            raise SettingsError(
+                f"precompile(): program {number} is a {type(code).__name__}, "
+                "not a string of Stan code"
+            )
+    return list(get_backend(backend).compile_many(codes, show_progress=show_progress))
+
+
+__all__ = [
+    "CompiledModel",
+    "LogProb",
+    "check_sample_args",
+    "compile_model",
+    "get_backend",
+    "precompile",
+]

@@ -11,13 +11,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
 from pybrms.backends.sample_args import Init, Parallel, SampleArgs, make_sample_args
 from pybrms.draws import Draws
+from pybrms.errors import CompileError
 from pybrms.scheduler import Threading
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -124,3 +127,33 @@ class Backend(Protocol):
     def compile(self, stan_code: str, *, show_progress: bool = True) -> CompiledModel:
         """Compile (or fetch from the cache) and return the runnable model."""
         ...
+
+    def compile_many(
+        self, stan_codes: Sequence[str], *, show_progress: bool = True
+    ) -> Sequence[CompiledModel]:
+        """Compile several programs (where the backend can, in one compiler run) and
+        return them in order; raise one CompileError naming each program that failed,
+        after building the others."""
+        ...
+
+
+def raise_failures(results: Sequence[T | CompileError]) -> list[T]:
+    """The results, if none is a CompileError; else one CompileError naming each failure.
+
+    Examples
+    --------
+    >>> raise_failures([1, 2])
+    [1, 2]
+    >>> raise_failures([1, CompileError("stanc could not translate it")])
+    Traceback (most recent call last):
+    ...
+    pybrms.errors.CompileError: 1 of 2 Stan programs did not compile:
+    program 1: stanc could not translate it
+    """
+    failed = [(number, r) for number, r in enumerate(results) if isinstance(r, CompileError)]
+    if failed:
+        raise CompileError(
+            f"{len(failed)} of {len(results)} Stan programs did not compile:\n"
+            + "\n".join(f"program {number}: {error}" for number, error in failed)
+        )
+    return [result for result in results if not isinstance(result, CompileError)]

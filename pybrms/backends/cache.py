@@ -22,7 +22,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -111,22 +112,105 @@ def cached_build(
         if _is_valid(entry):  # built by another process while we waited
             _verified.add(entry)
             return entry, True
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{key}-", dir=directory))
-        except OSError as error:
-            raise _cache_error(error) from error
+        staging = _new_staging(directory, key)
         try:
             build(staging)
-            _write_manifest(staging)
-            if entry.exists():
-                logger.warning("cache entry %s is corrupt; rebuilding it", entry)
-                shutil.rmtree(entry)
-            os.rename(staging, entry)
+            _commit(staging, entry)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    _verified.add(entry)
     return entry, False
+
+
+@dataclass
+class Claim:
+    """Entries requested together (see :func:`claim_entries`).
+
+    Attributes
+    ----------
+    hits
+        Valid entries, by key.
+    staging
+        The missing entries this process now builds: an empty staging directory by key.
+    busy
+        Keys of missing entries another process is building.
+    """
+
+    directory: Path
+    hits: dict[str, Path] = field(default_factory=dict)
+    staging: dict[str, Path] = field(default_factory=dict)
+    busy: list[str] = field(default_factory=list)
+
+    def commit(self, key: str) -> Path:
+        """Move the filled staging directory of ``key`` into place; return the entry."""
+        entry = self.directory / key
+        _commit(self.staging.pop(key), entry)
+        return entry
+
+
+@contextlib.contextmanager
+def claim_entries(directory: Path, keys: Iterable[str]) -> Iterator[Claim]:
+    """Claim the missing entries among ``keys`` whose lock nobody holds, to build them together.
+
+    Never waits for a lock: the entries another process builds are listed as busy (ask
+    for them with :func:`cached_build` afterwards, which waits), so two processes
+    claiming overlapping sets split the work instead of deadlocking. On exit the locks
+    are released and staging directories that were not committed are removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> with claim_entries(root, ["a", "b"]) as claim:
+    ...     (claim.staging["a"] / "f").write_text("x")
+    ...     claim.commit("a").name
+    1
+    'a'
+    >>> with claim_entries(root, ["a", "b"]) as claim:
+    ...     sorted(claim.hits), sorted(claim.staging)
+    (['a'], ['b'])
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _cache_error(error) from error
+    _sweep_staging(directory)
+    claim = Claim(directory)
+    with contextlib.ExitStack() as locks:
+        try:
+            for key in dict.fromkeys(keys):
+                entry = directory / key
+                if _is_valid(entry):
+                    claim.hits[key] = entry
+                elif not locks.enter_context(_try_lock(_lock_path(directory, key))):
+                    claim.busy.append(key)
+                elif _is_valid(entry):  # built by another process just now
+                    claim.hits[key] = entry
+                else:
+                    claim.staging[key] = _new_staging(directory, key)
+            for entry in claim.hits.values():
+                _verified.add(entry)
+            yield claim
+        finally:
+            for staging in claim.staging.values():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _new_staging(directory: Path, key: str) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"{STAGING}{key}-", dir=directory))
+    except OSError as error:
+        raise _cache_error(error) from error
+
+
+def _commit(staging: Path, entry: Path) -> None:
+    """Add the manifest to a filled staging directory and rename it to ``entry``."""
+    _write_manifest(staging)
+    if entry.exists():
+        logger.warning("cache entry %s is corrupt; rebuilding it", entry)
+        shutil.rmtree(entry)
+    os.rename(staging, entry)
+    _verified.add(entry)
 
 
 def _lock_path(directory: Path, key: str) -> Path:

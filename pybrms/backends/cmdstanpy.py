@@ -9,7 +9,7 @@ which are swept when a killed run leaves them behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 import stanio
 
 from pybrms.backends import launch
-from pybrms.backends.base import CompiledModel, LogProb
+from pybrms.backends.base import CompiledModel, LogProb, raise_failures
 from pybrms.backends.cache import cache_root, cached_build, content_key
 from pybrms.backends.datacheck import check_data
 from pybrms.backends.sample_args import SampleArgs
@@ -74,6 +74,18 @@ class CmdStanPyBackend:
             cache_root() / "cmdstan" / "models", content_key(version, stan_code), build
         )
         return CmdStanPyModel(entry)
+
+    def compile_many(
+        self, stan_codes: Sequence[str], *, show_progress: bool = True
+    ) -> list[CmdStanPyModel]:
+        """Compile ``stan_codes`` one after the other (CmdStan builds one program at a time)."""
+        built: list[CmdStanPyModel | CompileError] = []
+        for code in stan_codes:
+            try:
+                built.append(self.compile(code, show_progress=show_progress))
+            except CompileError as error:
+                built.append(error)
+        return raise_failures(built)
 
 
 class CmdStanPyModel(CompiledModel):

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from pybrms.backends import compile_model
-from pybrms.backends.cache import MANIFEST, cached_build, content_key
+from pybrms.backends.cache import MANIFEST, cached_build, claim_entries, content_key
 
 
 def write_file(text):
@@ -115,6 +115,34 @@ def test_two_processes_asking_at_once_build_once(tmp_path):
     assert len(builder) == 1
     assert sorted(results) == sorted([["False", *builder], ["True", *builder]])
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["k", "k.lock"]
+
+
+def test_a_claim_builds_what_nobody_else_builds(tmp_path):
+    cached_build(tmp_path, "hit", write_file("old"))
+    building, release = threading.Event(), threading.Event()
+
+    def slow(directory):
+        building.set()
+        release.wait(30)
+        (directory / "artifact").write_text("theirs")
+
+    other = threading.Thread(target=cached_build, args=(tmp_path, "busy", slow))
+    other.start()
+    try:
+        assert building.wait(30)
+        with claim_entries(tmp_path, ["hit", "busy", "new", "failed", "new"]) as claim:
+            assert list(claim.hits) == ["hit"] and claim.busy == ["busy"]
+            assert sorted(claim.staging) == ["failed", "new"]
+            for staging in claim.staging.values():
+                (staging / "artifact").write_text("ours")
+            assert claim.commit("new") == tmp_path / "new"
+    finally:
+        release.set()
+        other.join()
+    assert cached_build(tmp_path, "new", write_file("never")) == (tmp_path / "new", True)
+    assert (tmp_path / "busy" / "artifact").read_text() == "theirs"
+    assert not (tmp_path / "failed").exists()  # not committed: removed with its staging
+    assert not list(tmp_path.glob(".*"))
 
 
 def test_content_key_separates_parts():

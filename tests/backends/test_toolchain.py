@@ -12,13 +12,13 @@ import pytest
 from pybrms.backends.embedded.build import (
     EXECUTABLE,
     PRECOMPILED,
-    build_model,
     build_support,
-    model_compile_command,
+    compile_command,
     model_key,
     support_key,
 )
 from pybrms.backends.embedded.model import EmbeddedModel
+from pybrms.backends.embedded.programs import build_model
 from pybrms.backends.embedded.toolchain import find_toolchain
 
 pytestmark = pytest.mark.stan
@@ -54,7 +54,7 @@ def test_second_environment_uses_the_shared_precompiled_header(second_environmen
     subprocess.run(stanc, cwd=work, check=True)
     # -H prints "! <file>.gch" when GCC uses a precompiled header; -Winvalid-pch
     # says why when it refuses one.
-    command = model_compile_command(second_environment, support)
+    command = compile_command(second_environment, support, "model.hpp", "model.o")
     checked = subprocess.run(
         [*command, "-H", "-Winvalid-pch", "-fsyntax-only"], cwd=work, capture_output=True, text=True
     )

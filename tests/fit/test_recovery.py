@@ -18,6 +18,7 @@ failing on a threshold.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from scipy import interpolate, special, stats
 from scipy.special import expit, logit
 
 import pybrms as bm
+from pybrms.errors import CompileError
 
 pytestmark = pytest.mark.stan
 
@@ -987,6 +989,17 @@ def z_score(values: np.ndarray, truth: float) -> tuple[float, float, float]:
     sd = float(values.std(ddof=1))
     mcse = np.asarray(az.mcse(values, method="mean")).item()  # a scalar or a 1-array
     return (float(values.mean()) - truth) / np.hypot(sd, mcse), sd, mcse
+
+
+@pytest.fixture(scope="session", autouse=True)
+def programs() -> None:
+    """Compile every case's program up front, many per compiler run (session-scoped, so
+    pytest-xdist still hands the fits out one by one; another worker arriving while
+    they compile waits for them)."""
+    cases = [make() for make in CASES.values()]
+    codes = [bm.stancode(case.formula, case.data, family=case.family) for case in cases]
+    with contextlib.suppress(CompileError):  # a program that fails, fails its own test
+        bm.precompile(codes, show_progress=False)
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -7,8 +7,11 @@ runs all chains in one process on a TBB pool of ``chains * threads``.
 
 from __future__ import annotations
 
-from pybrms.backends.embedded.build import build_model
+from collections.abc import Sequence
+
+from pybrms.backends.base import raise_failures
 from pybrms.backends.embedded.model import EmbeddedModel
+from pybrms.backends.embedded.programs import EXECUTABLE_TARGET, build_model, build_programs
 from pybrms.backends.embedded.toolchain import find_toolchain
 
 
@@ -21,6 +24,13 @@ class EmbeddedBackend:
         """Build (or fetch from the cache) the executable of ``stan_code``."""
         entry, from_cache = build_model(stan_code, find_toolchain(), show_progress)
         return EmbeddedModel(entry, from_cache=from_cache)
+
+    def compile_many(
+        self, stan_codes: Sequence[str], *, show_progress: bool = True
+    ) -> list[EmbeddedModel]:
+        """Build (or fetch) the executables of ``stan_codes``, the missing ones together."""
+        built = build_programs(stan_codes, EXECUTABLE_TARGET, find_toolchain(), show_progress)
+        return [EmbeddedModel(entry, from_cache=hit) for entry, hit in raise_failures(built)]
 
 
 __all__ = ["EmbeddedBackend", "EmbeddedModel"]

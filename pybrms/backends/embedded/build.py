@@ -1,8 +1,9 @@
-"""Build a model executable: stanc, one C++ translation unit, link with the driver.
+"""What every model build shares: the support objects, stanc and the compiler commands.
 
-The driver object and a precompiled Stan model header are built once per
-toolchain (both at once, one core each) and cached; each model then compiles
-only its own translation unit.
+The driver object and a precompiled Stan model header (and their position-independent
+twins for shared libraries: the model API object and header) are built once per
+toolchain (both at once, one core each) and cached; each model then compiles only its
+own translation unit (see :mod:`.programs`, which builds the models).
 Both caches are content-addressed (see :mod:`pybrms.backends.cache`) and keyed
 by versions and flags, not paths, so every environment shares them. Compilers
 run under :mod:`pybrms.backends.launch`: none outlives an interrupted or
@@ -43,7 +44,7 @@ def support_key(toolchain: Toolchain) -> str:
 
 
 def model_key(stan_code: str, toolchain: Toolchain) -> str:
-    """Content key of a model's cache entry."""
+    """Content key of a model executable's cache entry."""
     return content_key(toolchain.key, support_key(toolchain), stan_code)
 
 
@@ -55,7 +56,7 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         flags = [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan driver (once)", show_progress):
-            _run_compilers(
+            _run_support_compilers(
                 [
                     ([*flags, "-c", "driver.cpp", "-o", "driver.o"], "the pybrms driver"),
                     (
@@ -72,62 +73,27 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
     return entry
 
 
-def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> tuple[Path, bool]:
-    """Translate, compile and link ``stan_code``; return the cache entry and whether it was a hit.
-
-    The entry holds the executable, the Stan code and stanc's ``--info`` JSON.
-
-    Raises
-    ------
-    CompileError
-        stanc rejected the program (its message names the line), or the C++
-        compiler or linker failed.
-    """
-
-    def build(directory: Path) -> None:
-        support = build_support(toolchain, show_progress)
-        (directory / STAN_FILE).write_text(stan_code)
-        _run_stanc(toolchain, directory)
-        with elapsed_bar("Compiling Stan model", show_progress):
-            _run_compiler(model_compile_command(toolchain, support), directory, "the model")
-            _run_compiler(
-                [
-                    toolchain.compiler,
-                    "model.o",
-                    str(support / "driver.o"),
-                    "-o",
-                    EXECUTABLE,
-                    *toolchain.link_flags,
-                ],
-                directory,
-                "the model executable (link)",
-            )
-        for intermediate in ("model.hpp", "model.o"):
-            (directory / intermediate).unlink()
-
-    # The support entry (hundreds of MB, slow to verify) is only opened on a miss.
-    return cached_build(
-        cache_root() / toolchain.key / "models", model_key(stan_code, toolchain), build
-    )
-
-
-def model_compile_command(toolchain: Toolchain, support: Path, *, pic: bool = False) -> list[str]:
-    """The compiler command for ``model.hpp`` (stanc's output) with the precompiled header;
-    ``pic`` for an object linked into a shared library."""
+def compile_command(
+    toolchain: Toolchain, support: Path, source: str, output: str, *extra: str
+) -> list[str]:
+    """The compiler command for ``source`` (stanc's output, or a batch of them) with the
+    precompiled header of ``support``; ``extra`` flags go before the sources. A header
+    GCC refuses to use is named in the compiler's messages (logged at debug level)."""
     return [
         toolchain.compiler,
         *COMPILE_FLAGS,
-        *(PIC_FLAGS if pic else ()),
+        *extra,
+        "-Winvalid-pch",
         *toolchain.include_flags,
         f"-I{support}",
         "-include",
         PRECOMPILED,
         "-x",
         "c++",
-        "model.hpp",
+        source,
         "-c",
         "-o",
-        "model.o",
+        output,
     ]
 
 
@@ -136,8 +102,10 @@ def read_info(entry: Path) -> dict:
     return json.loads((entry / INFO).read_text())
 
 
-def _run_stanc(toolchain: Toolchain, directory: Path) -> None:
-    _stanc(toolchain, ["--o", "model.hpp"], directory)
+def translate(toolchain: Toolchain, directory: Path, output: Path) -> None:
+    """stanc ``directory``'s program to C++ in ``output`` and its ``--info`` JSON into the
+    directory; a rejected program raises CompileError with stanc's message."""
+    _stanc(toolchain, ["--o", str(output)], directory)
     (directory / INFO).write_text(_stanc(toolchain, ["--info"], directory))
 
 
@@ -151,21 +119,32 @@ def _stanc(toolchain: Toolchain, arguments: list[str], directory: Path) -> str:
     return result.stdout
 
 
-def _run_compiler(command: list[str], directory: Path, what: str) -> None:
-    _run_compilers([(command, what)], directory)
-
-
-def _run_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> None:
-    """Run compiler commands (each with what it builds) at the same time, one core each."""
+def run_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> list[CompileError | None]:
+    """Run compiler commands (each with what it builds) at the same time, one core each;
+    return each one's error, or None."""
     for command, what in jobs:
         logger.debug("compiling %s: %s", what, " ".join(command))
     results = launch.run_all([command for command, _ in jobs], directory)
+    errors: list[CompileError | None] = []
     for (command, what), result in zip(jobs, results, strict=True):
-        if result.returncode != 0:
-            raise CompileError(
-                f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
-                f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
+        if result.returncode == 0:
+            if result.stderr:
+                logger.debug("compiler messages on %s:\n%s", what, result.stderr)
+            errors.append(None)
+        else:
+            errors.append(
+                CompileError(
+                    f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
+                    f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
+                )
             )
+    return errors
+
+
+def _run_support_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> None:
+    for error in run_compilers(jobs, directory):
+        if error is not None:
+            raise error
 
 
 SHARED_LIBRARY = "model.so"
@@ -191,7 +170,7 @@ def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
         flags = [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan model API (once)", show_progress):
-            _run_compilers(
+            _run_support_compilers(
                 [
                     ([*flags, "-c", "model_api.cpp", "-o", "model_api.o"], "the pybrms model API"),
                     (
@@ -211,42 +190,6 @@ def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
     return entry
 
 
-def build_shared_library(
-    stan_code: str, toolchain: Toolchain, show_progress: bool
-) -> tuple[Path, bool]:
-    """Translate and compile ``stan_code`` into a shared library with the C model API.
-
-    The entry holds the library, the Stan code and stanc's ``--info`` JSON.
-
-    Raises
-    ------
-    CompileError
-        As :func:`build_model`.
-    """
-    key = content_key(toolchain.key, shared_support_key(toolchain), stan_code)
-
-    def build(directory: Path) -> None:
-        support = build_shared_support(toolchain, show_progress)
-        (directory / STAN_FILE).write_text(stan_code)
-        _run_stanc(toolchain, directory)
-        with elapsed_bar("Compiling Stan model (shared library)", show_progress):
-            _run_compiler(
-                model_compile_command(toolchain, support, pic=True), directory, "the model"
-            )
-            _run_compiler(
-                [
-                    toolchain.compiler,
-                    "-shared",
-                    "model.o",
-                    str(support / "model_api.o"),
-                    "-o",
-                    SHARED_LIBRARY,
-                    *toolchain.link_flags,
-                ],
-                directory,
-                "the model library (link)",
-            )
-        for intermediate in ("model.hpp", "model.o"):
-            (directory / intermediate).unlink()
-
-    return cached_build(cache_root() / toolchain.key / "shared", key, build)
+def shared_library_key(stan_code: str, toolchain: Toolchain) -> str:
+    """Content key of a model shared library's cache entry."""
+    return content_key(toolchain.key, shared_support_key(toolchain), stan_code)

@@ -74,7 +74,7 @@ class ModelLibrary:
     Parameters
     ----------
     path
-        The library built by :func:`pybrms.backends.embedded.build.build_shared_library`.
+        The library built by :func:`pybrms.backends.embedded.programs.build_shared_library`.
 
     Examples
     --------

@@ -12,7 +12,14 @@ nutpie is an optional dependency: ``pip install 'pybrms[nutpie]'``.
 
 from __future__ import annotations
 
-from pybrms.backends.embedded.build import build_shared_library
+from collections.abc import Sequence
+
+from pybrms.backends.base import raise_failures
+from pybrms.backends.embedded.programs import (
+    LIBRARY_TARGET,
+    build_programs,
+    build_shared_library,
+)
 from pybrms.backends.embedded.toolchain import find_toolchain
 from pybrms.backends.nutpie.model import (
     NutpieModel,
@@ -50,6 +57,14 @@ class NutpieBackend:
         require_nutpie()
         entry, from_cache = build_shared_library(stan_code, find_toolchain(), show_progress)
         return NutpieModel(entry, from_cache=from_cache)
+
+    def compile_many(
+        self, stan_codes: Sequence[str], *, show_progress: bool = True
+    ) -> list[NutpieModel]:
+        """Build (or fetch) the shared libraries of ``stan_codes``, the missing ones together."""
+        require_nutpie()
+        built = build_programs(stan_codes, LIBRARY_TARGET, find_toolchain(), show_progress)
+        return [NutpieModel(entry, from_cache=hit) for entry, hit in raise_failures(built)]
 
 
 __all__ = ["NutpieBackend", "NutpieModel", "nutpie_available"]
