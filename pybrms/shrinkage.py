@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from pybrms.errors import SpecError
+from pybrms.formula.tokens import LOGICAL_VALUES
 
 __all__ = ["SHRINKAGE_PRIORS", "Horseshoe", "R2D2", "Shrinkage", "parse_shrinkage"]
 
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_LOGICAL = {"TRUE": True, "T": True, "True": True, "FALSE": False, "F": False, "False": False}
 _NULL = frozenset({"NULL", "None"})
 _NAMED = re.compile(r"\s*(\w+)\s*=\s*(.*?)\s*", re.DOTALL)
 
@@ -188,9 +188,9 @@ def _value(text: str, arg: str, where: str) -> float | bool | None:
     """A literal argument: a finite number, TRUE/FALSE for logical arguments, NULL
     where brms accepts it."""
     if arg in _LOGICAL_ARGS:
-        if text not in _LOGICAL:
+        if text not in LOGICAL_VALUES:
             raise SpecError(f"invalid prior {where}: argument {arg} must be TRUE or FALSE")
-        return _LOGICAL[text]
+        return LOGICAL_VALUES[text]
     if arg in _NULLABLE_ARGS and text in _NULL:
         return None
     if not _NUMBER.fullmatch(text) or not math.isfinite(float(text)):

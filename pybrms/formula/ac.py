@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pybrms.formula.ast import Call
-from pybrms.formula.tokens import Argument, Span, syntax_error
+from pybrms.formula.tokens import LOGICAL_VALUES, Argument, Span, syntax_error
 
 __all__ = ["AC_SIGNATURES", "ArmaCall", "arma_call"]
 
@@ -21,8 +21,6 @@ AC_SIGNATURES: dict[str, dict[str, str]] = {
     "ma": {"time": "NA", "gr": "NA", "q": "1", "cov": "FALSE"},
     "arma": {"time": "NA", "gr": "NA", "p": "1", "q": "1", "cov": "FALSE"},
 }
-
-_LOGICAL = {"TRUE": True, "T": True, "FALSE": False, "F": False}
 
 
 @dataclass(frozen=True)
@@ -116,7 +114,7 @@ def arma_call(node: Call, source: str) -> ArmaCall:
         return int(number)
 
     cov = text("cov")
-    if cov not in _LOGICAL:
+    if cov not in LOGICAL_VALUES:
         raise syntax_error(source, span("cov"), f"cov of {name}() must be TRUE or FALSE")
     p, q = order("p"), order("q")
     if p + q == 0:
@@ -128,7 +126,7 @@ def arma_call(node: Call, source: str) -> ArmaCall:
         gr=variable("gr"),
         p=p,
         q=q,
-        cov=_LOGICAL[cov],
+        cov=LOGICAL_VALUES[cov],
         text=node.span.text(source),
         span=node.span,
     )

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pybrms.formula.ast import Call
 from pybrms.formula.expressions import python_code
-from pybrms.formula.tokens import Argument, Span, syntax_error
+from pybrms.formula.tokens import LOGICAL_VALUES, Argument, Span, syntax_error
 
 __all__ = ["GP_KERNELS", "GpCall", "gp_call"]
 
@@ -26,7 +26,6 @@ GP_KERNELS = ("exp_quad",)
 _BRMS_KERNELS = ("matern52", "matern32", "exponential", "matern12")
 
 _OPTIONS = ("by", "k", "cov", "iso", "gr", "cmc", "scale", "c")
-_LOGICAL = {"TRUE": True, "T": True, "FALSE": False, "F": False}
 
 
 @dataclass(frozen=True)
@@ -182,9 +181,9 @@ def _string(text: str) -> str:
 
 
 def _logical(text: str) -> bool:
-    if text not in _LOGICAL:
+    if text not in LOGICAL_VALUES:
         raise ValueError(text)
-    return _LOGICAL[text]
+    return LOGICAL_VALUES[text]
 
 
 def _by(text: str) -> str | None:

@@ -35,7 +35,7 @@ from pybrms.formula.gp import GpCall, gp_call
 from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
 from pybrms.formula.nonlinear import NonLinear
 from pybrms.formula.smooths import SmoothCall, smooth_call
-from pybrms.formula.tokens import Span, TokenKind, syntax_error, tokenize
+from pybrms.formula.tokens import LOGICAL_VALUES, Span, TokenKind, syntax_error, tokenize
 
 __all__ = [
     "ADDITIONS",
@@ -297,9 +297,6 @@ ADDITIONS: Mapping[str, AdditionSignature] = {
     "cens": AdditionSignature(("x", "y2")),
     "trunc": AdditionSignature(("lb", "ub"), required=0),
 }
-
-#: R's spellings of a logical flag.
-LOGICAL_VALUES = {"TRUE": True, "True": True, "T": True, "FALSE": False, "False": False, "F": False}
 
 # Operators that carry brms structure rather than formulaic design: valid only
 # where this module looks for them (the root, a group term, the response).

@@ -20,7 +20,10 @@ from enum import Enum
 
 from pybrms.errors import FormulaSyntaxError
 
-__all__ = ["Argument", "Span", "Token", "TokenKind", "syntax_error", "tokenize"]
+#: R's spellings of a logical argument, and Python's.
+LOGICAL_VALUES = {"TRUE": True, "True": True, "T": True, "FALSE": False, "False": False, "F": False}
+
+__all__ = ["LOGICAL_VALUES", "Argument", "Span", "Token", "TokenKind", "syntax_error", "tokenize"]
 
 
 @dataclass(frozen=True)
