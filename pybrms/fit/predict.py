@@ -466,7 +466,7 @@ def _dpar_draws(
         predictors = tuple(p for p in predictors if p.dpar in family.dpar_names)
         eta = np.stack([np.zeros_like(mus[0]), *mus], axis=-1)
     else:
-        eta = etas["mu"]
+        eta = etas[mu.dpar]  # mu1 of a mixture
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     S = eta.shape[0]
