@@ -80,6 +80,6 @@ def test_fit_reports_sds_per_level_of_by():  # a short run, on purpose
     assert across == 0.0
     assert list(fit.ranef()["g"].columns.get_level_values(0).unique()) == ["Intercept", "x"]
     assert "cor_g__Intercept:gbb__x:gbb" in fit.to_inference_data().posterior
-    newdata = pd.DataFrame({"x": [0.5, 0.5], "g": ["u1", "u2"], "gb": ["a", "b"]})
+    newdata = pd.DataFrame({"x": [0.5, 0.5], "z": [0.0, 0.0], "g": ["u1", "u2"], "gb": ["a", "b"]})
     draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
     assert draws.shape == (150, 2) and np.isfinite(draws).all()
