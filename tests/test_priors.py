@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import pybrms as bm
-from pybrms.backends.embedded import build as embedded_build
+from pybrms.backends.embedded import programs as embedded_programs
 from pybrms.errors import SpecError
 from pybrms.priors import CLASSES, DISTRIBUTIONS, Dist, Prior, Priors, parse_prior, prior
 from pybrms.spec.families import DPAR_NAMES
@@ -393,7 +393,7 @@ def test_new_data_reuse_the_compiled_program_and_keep_the_log_density(monkeypatc
     def refuse(*args: object, **kw: object) -> None:
         pytest.fail("the second data set compiled a new program")
 
-    monkeypatch.setattr(embedded_build, "_run_compiler", refuse)
+    monkeypatch.setattr(embedded_programs, "run_compilers", refuse)
     fit2 = bm.brm(STRUCTURE_FORMULA, df2, prior=prior2, **kwargs)
     assert fit2.stan_code == fit1.stan_code
     model = fit2.program.model()

@@ -137,8 +137,9 @@ def test_a_batch_builds_each_program_its_own_entry(cache, caplog):
 
 
 def test_a_batch_built_program_samples(cache):
+    build_programs([NORMAL, THREADED], EXECUTABLE_TARGET, find_toolchain(), False)
     model = compile_model(THREADED, backend="embedded", show_progress=False)
-    assert model.from_cache  # built by the batch above, or now
+    assert model.from_cache  # the batch's entry
     draws = model.sample(DATA[THREADED], chains=2, threads=2, seed=4, show_progress=False)
     mu = draws.variables()["mu"]
     precision = 1 / 25 + len(Y) / 4  # the normal posterior of mu
