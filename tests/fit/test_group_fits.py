@@ -13,11 +13,11 @@ import pybrms as bm
 pytestmark = [pytest.mark.stan, pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")]
 
 
-def test_fit_reports_the_shared_correlations():  # a short run, on purpose
-    """A real fit of the shared model case (one compile, shared with its other tests):
-    summary rows, VarCorr and ranef over mu and sigma, predictions for a new level."""
-    case = next(c for c in FAMILY_MODELS if c.id == "gaussian_shared_id")
-    fit = bm.brm(
+def short_fit(case_id: str) -> bm.BrmsFit:
+    """One short chain of a model case on the shared synthetic data (its program is the
+    case's, compiled once for all its tests)."""
+    case = next(c for c in FAMILY_MODELS if c.id == case_id)
+    return bm.brm(
         case.formula,
         data=synthetic_data(),
         family=case.family,
@@ -26,6 +26,12 @@ def test_fit_reports_the_shared_correlations():  # a short run, on purpose
         seed=1,
         show_progress=False,
     )
+
+
+def test_fit_reports_the_shared_correlations():  # a short run, on purpose
+    """A real fit of the shared model case (one compile, shared with its other tests):
+    summary rows, VarCorr and ranef over mu and sigma, predictions for a new level."""
+    fit = short_fit("gaussian_shared_id")
     table = fit.summary().group_level["~g (Number of levels: 4)"]
     assert list(table.index) == [
         "sd(Intercept)",
@@ -54,16 +60,7 @@ def test_fit_reports_the_shared_correlations():  # a short run, on purpose
 
 
 def test_fit_reports_sds_per_level_of_by():  # a short run, on purpose
-    case = next(c for c in FAMILY_MODELS if c.id == "gaussian_by")
-    fit = bm.brm(
-        case.formula,
-        data=synthetic_data(),
-        family=case.family,
-        chains=1,
-        iter=300,
-        seed=1,
-        show_progress=False,
-    )
+    fit = short_fit("gaussian_by")
     table = fit.summary().group_level["~g (Number of levels: 4)"]
     assert list(table.index) == [
         "sd(Intercept:gba)",
