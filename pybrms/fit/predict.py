@@ -470,9 +470,8 @@ def _dpar_draws(
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in predictors}
     dpars |= {d.name: draws_of(variables, d.name)[:, np.newaxis] for d in spec.scalar_dpars}
     S = eta.shape[0]
-    components = spec.family.family.components
-    if components is not None:
-        K = len(components)
+    if family.components is not None:
+        K = len(family.components)
         thetas = [f"theta{k}" for k in range(1, K + 1)] if spec.theta_simplex else []
         dpars |= {t: draws_of(variables, t)[:, np.newaxis] for t in thetas}
         dpars |= mixture_thetas(dpars, K, predicted=not spec.theta_simplex, S=S)
@@ -482,7 +481,7 @@ def _dpar_draws(
         se = data.se[np.newaxis, :]
         dpars["sigma"] = np.sqrt(dpars["sigma"] ** 2 + se**2) if spec.response.se_sigma else se
     if data.denom is not None:
-        for name in spec.family.family.rate_dpars:
+        for name in family.rate_dpars:
             dpars[name] = dpars[name] * data.denom
     extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
     return DparDraws(dpars, eta, mu.link, extra.get("thres"), data.trials)
