@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/flash_memory.py                 # 20,000 x 2,000, 5% nonzero
     python benchmarks/flash_memory.py --rows 5000     # smaller
+    python benchmarks/flash_memory.py --sd col-noisy1 # one kind of S only
 
 Three steps are measured with ``tracemalloc`` (numpy and scipy buffers included),
 each as its peak above what was allocated before it, divided by the bytes of the
@@ -13,6 +14,12 @@ CSR matrix itself (data, indices and row pointers):
 2. ``flash_init`` (validation, the CSR copy, sums of squares, the first τ);
 3. ``greedy(Kmax=2)`` and two backfit iterations, where the residual variance comes
    from sufficient statistics (no residual matrix is formed).
+
+Steps 2 and 3 are repeated for standard errors given as a vector or a scalar
+(``--sd``): known (``var_type=None``), a noisy variance on top of a vector ``S``
+(``var_type=0``, rank-one τ; ``var_type=1`` with one sd per column, τ formed in
+blocks) and the noisy Kronecker type with a scalar ``S``.  None of them may store
+anything of size ``n x p``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,15 @@ import scipy.sparse as sp
 
 T = TypeVar("T")
 K_TRUE = 5
+Shape = tuple[int, int]
+
+# Standard errors and var_type for each --sd case (a noisy S is about a tenth of the noise sd).
+SD_CASES: dict[str, Callable[[Shape, np.random.Generator], tuple[object, object]]] = {
+    "row-known": lambda shape, rng: (rng.uniform(0.5, 1.5, shape[0]), None),
+    "col-noisy0": lambda shape, rng: (rng.uniform(0.05, 0.15, shape[1]), 0),
+    "col-noisy1": lambda shape, rng: (rng.uniform(0.05, 0.15, shape[1]), 1),
+    "scalar-kron": lambda shape, rng: (0.1, (1, 2)),
+}
 
 
 def sparse_counts(
@@ -74,6 +90,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--cols", type=int, default=2_000)
     parser.add_argument("--density", type=float, default=0.05)
+    parser.add_argument(
+        "--sd",
+        choices=["none", *SD_CASES],
+        nargs="*",
+        default=["none", *SD_CASES],
+        help="which standard errors to measure with (default: all)",
+    )
     args = parser.parse_args()
     from pybrms.flash import flash_init
 
@@ -82,16 +105,20 @@ def main() -> None:
     Y, sim_mb, sim_s = peak_mb(lambda: sparse_counts(args.rows, args.cols, args.density, rng))
     own = (Y.data.nbytes + Y.indices.nbytes + Y.indptr.nbytes) / 2**20
     print(f"{args.rows} x {args.cols} CSR, {Y.nnz:,} nonzeros: {own:.1f} MB")
-    fit, init_mb, init_s = peak_mb(lambda: flash_init(Y, verbose=0))
-    fitted, fit_mb, fit_s = peak_mb(lambda: fit.greedy(Kmax=2).backfit(maxiter=2))
-    print(f"{'step':<34}{'peak MB':>9}{'x matrix':>10}{'seconds':>9}")
-    for step, mb, seconds in (
-        ("simulate (sparse_counts)", sim_mb, sim_s),
-        ("flash_init", init_mb, init_s),
-        ("greedy(Kmax=2) + backfit(maxiter=2)", fit_mb, fit_s),
-    ):
-        print(f"{step:<34}{mb:>9.1f}{mb / own:>10.2f}{seconds:>9.1f}")
-    print(f"factors: {fitted.n_factors}, ELBO {fitted.elbo:.2f}")
+    print(f"{'S, var_type':<26}{'step':<38}{'peak MB':>9}{'x matrix':>10}{'seconds':>9}")
+    print(
+        f"{'':<26}{'simulate (sparse_counts)':<38}{sim_mb:>9.1f}{sim_mb / own:>10.2f}{sim_s:>9.1f}"
+    )
+    for case in args.sd:
+        S, var_type = (None, 0) if case == "none" else SD_CASES[case](Y.shape, rng)
+        fit, init_mb, init_s = peak_mb(lambda: flash_init(Y, S, var_type=var_type, verbose=0))  # noqa: B023
+        fitted, fit_mb, fit_s = peak_mb(lambda: fit.greedy(Kmax=2).backfit(maxiter=2))  # noqa: B023
+        for step, mb, seconds in (
+            ("flash_init", init_mb, init_s),
+            ("greedy(Kmax=2) + backfit(maxiter=2)", fit_mb, fit_s),
+        ):
+            print(f"{case:<26}{step:<38}{mb:>9.1f}{mb / own:>10.2f}{seconds:>9.1f}")
+        print(f"{case:<26}factors: {fitted.n_factors}, ELBO {fitted.elbo:.2f}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from pybrms.flash.init import init_problem
 VarType = int | tuple[int, int] | None
 
 
-def flash_init(Y: object, S: object = None, var_type: VarType = 0, verbose: int = 1) -> FlashFit:
+def flash_init(
+    Y: object, S: object = None, var_type: VarType = 0, verbose: int = 1, S_dim: int | None = None
+) -> FlashFit:
     """Start a flash fit with no factors (flashier's ``flash_init``).
 
     Parameters
@@ -30,19 +32,25 @@ def flash_init(Y: object, S: object = None, var_type: VarType = 0, verbose: int 
         matrix (explicit NaN entries are missing; it is never densified) or a
         :class:`LowRankMatrix`.
     S
-        Standard errors. With ``var_type=None`` they are known: a positive scalar or an
-        ``n x p`` array. With ``var_type`` 0, 1 or 2 a positive scalar ``S`` is a floor
-        on the residual sd (``τ = min(1/S², τ̂)``, as flashier), which keeps a column or
-        row that one factor fits exactly from driving τ to infinity. An ``n x p`` array
-        (or, with ``var_type=(1, 2)``, a scalar too) gives known standard errors to
-        which the estimated variance is added, ``1/τ_ij = S_ij² + σ²`` (flashier's
-        "noisy" variance types).
+        Standard errors: a positive scalar, a vector of length ``n`` (one per row) or
+        ``p`` (one per column), or an ``n x p`` array. With ``var_type=None`` they are
+        known. With ``var_type`` 0, 1 or 2 a scalar ``S``, or a vector along the mode
+        that ``var_type`` estimates (length ``n`` with ``var_type=1``, ``p`` with 2), is
+        a floor on the residual sd (``τ = min(1/S², τ̂)``, as flashier), which keeps a
+        column or row that one factor fits exactly from driving τ to infinity. Any
+        other ``S`` (and every ``S`` with ``var_type=(1, 2)``) gives known standard
+        errors to which the estimated variance is added, ``1/τ_ij = S_ij² + σ²``
+        (flashier's "noisy" variance types). A scalar or vector ``S`` is never
+        expanded to ``n x p``.
     var_type
         Residual variance structure: 0 (one constant, default), 1 (one per row),
         2 (one per column), ``(1, 2)`` (Kronecker: ``τ_ij = τ_i τ_j``, one factor per
         row times one per column) or ``None`` (known, given by ``S``).
     verbose
         0 prints nothing; 1 prints the ELBO after every step.
+    S_dim
+        How a vector ``S`` is read when ``Y`` is square: 1 (one sd per row) or 2 (per
+        column). Otherwise the length of ``S`` tells, and ``S_dim`` may be left out.
 
     Returns
     -------
@@ -60,7 +68,7 @@ def flash_init(Y: object, S: object = None, var_type: VarType = 0, verbose: int 
     >>> fit.n_factors
     0
     """
-    problem, state = init_problem(Y, S, var_type)
+    problem, state = init_problem(Y, S, var_type, S_dim)
     return FlashFit(problem, state, verbose=verbose)
 
 
@@ -73,6 +81,7 @@ def flash(
     backfit: bool = False,
     nullcheck: bool = True,
     verbose: int = 1,
+    S_dim: int | None = None,
 ) -> FlashFit:
     """Fit an empirical Bayes matrix factorization (flashier's ``flash``).
 
@@ -81,7 +90,7 @@ def flash(
 
     Parameters
     ----------
-    Y, S, var_type, verbose
+    Y, S, var_type, verbose, S_dim
         See :func:`flash_init`.
     prior
         ebnm family for loadings and factors (``"point_normal"``, ``"normal"``,
@@ -108,7 +117,8 @@ def flash(
     >>> fit.n_factors, round(float(fit.residuals_sd), 1)
     (2, 0.5)
     """
-    fit = flash_init(Y, S=S, var_type=var_type, verbose=verbose).greedy(greedy_Kmax, prior)
+    start = flash_init(Y, S=S, var_type=var_type, verbose=verbose, S_dim=S_dim)
+    fit = start.greedy(greedy_Kmax, prior)
     if backfit:
         fit = fit.backfit()
     if nullcheck:

@@ -235,6 +235,39 @@ class FlashData:
             WY = sp.csr_matrix(Y.multiply(W))
         return FlashData(WY, self.missing_rows, self.missing_cols)
 
+    def dense_block(self, start: int, stop: int, mode: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (``mode=0``) or columns (``mode=1``) ``start:stop`` of ``Y`` as a dense
+        array with those slices as rows, zero at missing entries, and the observed mask.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> d = as_flash_data(np.array([[1.0, np.nan], [3.0, 4.0]]))
+        >>> Y, Z = d.dense_block(0, 2, 1)
+        >>> Y.tolist(), Z.tolist()
+        ([[1.0, 3.0], [0.0, 4.0]], [[True, True], [False, True]])
+        """
+        Y = self.Y
+        if isinstance(Y, LowRankMatrix):
+            own, other = (Y.U, Y.V) if mode == 0 else (Y.V, Y.U)
+            block = own[start:stop] @ other.T
+        elif isinstance(Y, np.ndarray):
+            block = np.array(Y[start:stop] if mode == 0 else Y[:, start:stop].T)
+        else:
+            part = Y[start:stop] if mode == 0 else Y[:, start:stop]
+            block = part.toarray() if mode == 0 else part.toarray().T
+        observed = np.ones(block.shape, dtype=bool)
+        if self.has_missing:
+            idx, other_idx = (
+                (self.missing_rows, self.missing_cols)
+                if mode == 0
+                else (self.missing_cols, self.missing_rows)
+            )
+            inside = (idx >= start) & (idx < stop)
+            observed[idx[inside] - start, other_idx[inside]] = False
+            block[~observed] = 0.0
+        return block, observed
+
     def to_dense(self) -> np.ndarray:
         """``Y`` as a dense array with NaN at missing entries (small data only)."""
         Y = self.Y

@@ -31,7 +31,7 @@ from pybrms.flash.greedy import greedy
 from pybrms.flash.init import index_list
 from pybrms.flash.nullcheck import nullcheck
 from pybrms.flash.state import FlashState, Problem
-from pybrms.flash.tau import FullPrecision, RankOnePrecision
+from pybrms.flash.tau import RankOnePrecision
 from pybrms.scheduler import ExecutorSpec, Threading, open_executor
 
 if TYPE_CHECKING:
@@ -461,12 +461,14 @@ class FlashFit:
         executor: ExecutorSpec,
     ) -> FlashState:
         problem, state = self._problem, self._state
-        if isinstance(state.precision, FullPrecision):
+        if not isinstance(state.precision, RankOnePrecision):
+            shape = "an n x p S" if problem.noisy is None or problem.noisy.dense else "S"
             raise FlashError(
                 "backfit(order='parallel') needs a residual precision of the form τ_i τ_j "
-                "(var_type 0, 1, 2 or (1, 2), or var_type=None with a scalar S); this fit has "
-                f"var_type={problem.var_type!r} with an n x p S. With standard errors given "
-                "entry by entry the K updates no longer reduce to K x K cross-products "
+                "(var_type 0, 1, 2 or (1, 2) without S, a floor S, S a vector with var_type 0 "
+                "or None, or a scalar S with var_type=None); this fit has "
+                f"var_type={problem.var_type!r} with {shape}, so τ_ij = 1/(S_ij² + σ²_ij) is "
+                "not of that form and the K updates no longer reduce to K x K cross-products "
                 "(flashier refuses it too). Use order='extrapolate', 'sequential' or 'dropout'"
             )
         if problem.data.has_missing:

@@ -15,7 +15,13 @@ import numpy as np
 
 from pybrms.flash.data import FlashData
 from pybrms.flash.kronecker import estimate_kronecker
-from pybrms.flash.noisy import NoisyPrecision, NoisyVariance, estimate_noisy
+from pybrms.flash.noisy import (
+    NoisyPrecision,
+    NoisyRankOnePrecision,
+    NoisyVariance,
+    StreamedNoisyPrecision,
+    estimate_noisy,
+)
 from pybrms.flash.tau import Moments, Precision, RankOnePrecision, estimate_precision
 
 if TYPE_CHECKING:
@@ -38,8 +44,9 @@ class Problem:
     known_precision
         The precision from ``S`` when ``var_type`` is ``None``.
     tau_max
-        Upper bound on an estimated τ: ``1/S²`` when a scalar ``S`` is given with
-        ``var_type`` 0, 1 or 2 (a floor on the residual sd), else infinity.
+        Upper bound on an estimated τ: ``1/S²`` when ``S`` is a floor on the residual
+        sd (a scalar ``S`` with ``var_type`` 0, 1 or 2, or a vector along the mode
+        ``var_type`` estimates), else infinity.
     tol
         Convergence tolerance on the ELBO, ``sqrt(eps) n p`` by default.
     noisy
@@ -50,7 +57,7 @@ class Problem:
     data: FlashData
     var_type: int | tuple[int, int] | None
     known_precision: Precision | None
-    tau_max: float
+    tau_max: float | np.ndarray
     tol: float
     noisy: NoisyVariance | None = None
 
@@ -62,8 +69,9 @@ class Problem:
             assert self.known_precision is not None
             return self.known_precision
         if self.noisy is not None:
-            extra = previous.extra if isinstance(previous, NoisyPrecision) else None
-            return estimate_noisy(self.data, self.noisy, EF, EF2, extra)
+            noisy_kinds = (NoisyPrecision, NoisyRankOnePrecision, StreamedNoisyPrecision)
+            extra = previous.extra if isinstance(previous, noisy_kinds) else None
+            return estimate_noisy(self.data, self.noisy, EF, EF2, YP, extra)
         if isinstance(self.var_type, tuple):  # (1, 2), the only tuple _check_var_type keeps
             start = previous if isinstance(previous, RankOnePrecision) else None
             return estimate_kronecker(self.data, EF, EF2, start)

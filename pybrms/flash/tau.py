@@ -17,7 +17,7 @@ Two structures cover flashier's variance types:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Self
+from typing import Protocol, Self
 
 import numpy as np
 from scipy.special import xlogy
@@ -296,7 +296,22 @@ class FullPrecision:
         return self
 
 
-Precision = RankOnePrecision | FullPrecision
+class Precision(Protocol):
+    """What the algorithm asks of a residual precision τ (whatever its storage)."""
+
+    def times(self, data: FlashData, V: np.ndarray, mode: int) -> np.ndarray: ...
+
+    def y_times(
+        self, data: FlashData, v: np.ndarray, mode: int, cached: np.ndarray | None = None
+    ) -> np.ndarray: ...
+
+    def loglik(self, data: FlashData, EF: Moments, EF2: Moments, YP: Moments) -> float: ...
+
+    def noise_variance_sum(self, data: FlashData) -> float: ...
+
+    def residuals_sd(self) -> float | np.ndarray | tuple[np.ndarray, np.ndarray]: ...
+
+    def extrapolate(self, previous: Precision, beta: float, data: FlashData) -> Precision: ...
 
 
 def estimate_precision(
@@ -305,7 +320,7 @@ def estimate_precision(
     EF: Moments,
     EF2: Moments,
     YP: Moments,
-    tau_max: float = np.inf,
+    tau_max: float | np.ndarray = np.inf,
 ) -> RankOnePrecision:
     """Closed-form M-step for τ (FLASH.md, section 4), capped at ``tau_max``.
 
@@ -317,7 +332,8 @@ def estimate_precision(
         As for :func:`expected_sq_residuals`.
     tau_max
         Upper bound on τ, ``1/S²`` for a floor ``S`` on the residual sd
-        (FLASH.md section 1: ``τ = min(1/S², τ̂)``).
+        (FLASH.md section 1: ``τ = min(1/S², τ̂)``): a scalar, or a vector along the
+        mode that ``var_type`` estimates.
 
     Returns
     -------
@@ -337,7 +353,7 @@ def estimate_precision(
     n, p = data.shape
     if var_type == 0:
         r2 = float(np.sum(expected_sq_residuals(data, EF, EF2, YP, 0)))
-        tau = min(data.n_obs / max(r2, EPS), tau_max)
+        tau = min(data.n_obs / max(r2, EPS), float(tau_max))
         return RankOnePrecision(np.full(n, tau), np.ones(p))
     mode = var_type - 1
     r2_by = expected_sq_residuals(data, EF, EF2, YP, mode)

@@ -10,14 +10,14 @@ from scipy.stats import norm
 from pybrms.flash import VarType, flash
 from pybrms.flash.factor import update_factor, update_mode
 from pybrms.flash.state import FlashState, refresh
-from pybrms.flash.tau import FullPrecision
+from pybrms.flash.tau import RankOnePrecision
 
 
 def _tau_matrix(state: FlashState, shape: tuple[int, int]) -> np.ndarray:
     prec = state.precision
-    if isinstance(prec, FullPrecision):
-        return prec.W
-    return np.outer(prec.row, prec.col) * np.ones(shape)
+    if isinstance(prec, RankOnePrecision):
+        return np.outer(prec.row, prec.col) * np.ones(shape)
+    return np.nan_to_num(1.0 / prec.residuals_sd() ** 2)  # τ as a dense n x p matrix
 
 
 def _dense_expected_loglik(
@@ -47,6 +47,12 @@ VARIANCE_CASES = [
     (2, SD, False),
     ((1, 2), SD, False),
     ((1, 2), 0.8, True),
+    (1, SD[:, 0], True),
+    (2, SD[0], False),
+    (None, SD[0], True),
+    (0, SD[:, 0], False),
+    (2, SD[:, 0], True),
+    ((1, 2), SD[0], True),
 ]
 
 

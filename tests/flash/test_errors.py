@@ -35,21 +35,40 @@ def _with(rows: object = None, cols: object = None, value: float = np.nan) -> np
         ({"var_type": (1.0, 2)}, r"var_type must be .*got \(1.0, 2\)"),
         ({"var_type": None}, r"var_type=None .* S must be given"),
         (
-            {"var_type": 2, "S": np.ones(8)},
-            r"S must be a positive scalar or an array .* got shape \(8,\) \(with var_type=2, a "
-            r"scalar S is a floor",
+            {"var_type": 2, "S": np.ones(7)},
+            r"S has length 7, which matches neither the 12 rows nor the 8 columns of Y",
+        ),
+        (
+            {"var_type": 2, "S": np.ones((1, 8))},
+            r"S must be a positive scalar, a vector .* got shape \(1, 8\) \(with var_type=2, a "
+            r"scalar S, or a vector along the mode that var_type estimates, is a floor",
         ),
         (
             {"var_type": (1, 2), "S": np.ones((8, 12))},
-            r"S must be .* shape as Y \(12, 8\), got shape \(8, 12\) \(with var_type=\(1, 2\)",
+            r"S must be .* shape as Y \(12, 8\); got shape \(8, 12\) \(with var_type=\(1, 2\)",
         ),
         ({"var_type": 0, "S": np.zeros((12, 8))}, r"S must hold positive, finite standard errors"),
         ({"var_type": (1, 2), "S": -0.5}, r"S must hold positive, finite standard errors"),
         (
             {"var_type": None, "S": np.ones((8, 12))},
-            r"S must be .* shape as Y \(12, 8\), got shape \(8, 12\)",
+            r"S must be .* shape as Y \(12, 8\); got shape \(8, 12\)",
         ),
-        ({"var_type": None, "S": np.ones(12)}, r"got shape \(12,\)"),
+        ({"var_type": None, "S": np.ones(13)}, r"S has length 13, which matches neither"),
+        ({"var_type": 0, "S": np.r_[np.ones(11), 0.0]}, r"S must hold positive, finite"),
+        (
+            {"var_type": None, "S": np.ones(8), "S_dim": 1},
+            r"S_dim=1 .* needs length 12 .* got length 8",
+        ),
+        ({"var_type": None, "S": np.ones(8), "S_dim": 3}, r"S_dim must be None, 1 .* got 3"),
+        (
+            {"var_type": None, "S": np.ones((12, 8)), "S_dim": 2},
+            r"got shape \(12, 8\) with S_dim=2",
+        ),
+        ({"S_dim": 1}, r"S_dim=1 was given without S"),
+        (
+            {"Y": np.ones((5, 5)), "var_type": None, "S": np.ones(5)},
+            r"S has length 5 and Y is square \(5 x 5\), .* pass S_dim=1 \(by row\) or S_dim=2",
+        ),
         ({"var_type": None, "S": -1.0}, r"S must hold positive, finite standard errors"),
         ({"var_type": None, "S": "big"}, r"S must be numeric, got 'big'"),
         ({"Y": np.ones(5)}, r"Y must be a matrix .* got shape \(5,\)"),
