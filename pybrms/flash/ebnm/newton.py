@@ -7,6 +7,21 @@ carries none of scipy.optimize's per-call overhead. Steps are Newton steps on th
 parameters not held at a bound (an indefinite Hessian gets its eigenvalues
 reflected), capped in length, projected onto the box and backtracked until the
 objective decreases enough (Armijo).
+
+The line search evaluates the objective together with its derivatives: a full
+Newton step is almost always accepted, and its derivatives are then the next
+iteration's, so an iteration costs one evaluation instead of two.
+
+**Exponential tails.** When the optimum lies at infinity in one direction (a prior
+with ``pi0 -> 0``: ``alpha -> inf``), the objective there behaves like
+``c + d e^{-t}`` along the step, and Newton's method creeps: every step has the same
+length and shrinks the gradient by the same factor, some twenty steps to reach
+``GTOL``. Once two consecutive full steps show that pattern (same direction, same
+length, a constant ratio ``rho`` of gradients) in a coordinate, its remaining
+``log(GTOL / |g|) / log(rho)`` steps are taken at once, as one trial step with the
+same Armijo test (the other coordinates take their Newton step); the point reached
+is where the creeping would have stopped, up to a fraction of a step along a
+direction in which the objective is flat to ``GTOL``.
 """
 
 from __future__ import annotations
@@ -21,20 +36,21 @@ MAX_STEP = 5.0  # nlm's stepmax, in the parameters' own units
 _ARMIJO = 1e-4
 _MIN_STEP = 1e-12
 _PRECISION = 1e-15
+# When a coordinate's last two steps follow an exponential tail (module docstring).
+_TAIL_LENGTH = 0.05
+_TAIL_RATIO = (0.05, 0.7)
 
-Value = Callable[[np.ndarray], float]
-Derivatives = Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]]
+Evaluation = tuple[float, np.ndarray, np.ndarray]
+Derivatives = Callable[[np.ndarray], Evaluation]
 
 
 def minimize_newton(
-    value: Value, derivatives: Derivatives, start: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    derivatives: Derivatives, start: np.ndarray, lower: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
     """Minimize a smooth function over the box ``[lower, upper]`` from ``start``.
 
     Parameters
     ----------
-    value
-        The objective alone (for the line search).
     derivatives
         The objective, its gradient and its Hessian.
     start, lower, upper
@@ -53,14 +69,16 @@ def minimize_newton(
     >>> def d(x):
     ...     g = np.array([4 * (x[0] - 1) ** 3, 2 * (x[1] + 2)])
     ...     return f(x), g, np.diag([12 * (x[0] - 1) ** 2, 2.0])
-    >>> np.round(minimize_newton(f, d, np.zeros(2), np.full(2, -9.0), np.array([9.0, -3.0])), 3)
+    >>> np.round(minimize_newton(d, np.zeros(2), np.full(2, -9.0), np.array([9.0, -3.0])), 3)
     array([ 1., -3.])
     """
     x = np.clip(np.asarray(start, dtype=float), lower, upper)
     f, g, H = derivatives(x)
+    previous: tuple[np.ndarray, np.ndarray] | None = None  # g and the last full step
     for _ in range(MAX_ITER):
         free = ~(((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0)))
-        if not free.any() or np.max(np.abs(g[free])) <= GTOL:
+        gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
+        if gnorm <= GTOL:
             break
         if free.all():
             step = _newton_direction(H, g)
@@ -70,16 +88,55 @@ def minimize_newton(
         length = float(np.sqrt(step @ step))
         if length > MAX_STEP:
             step *= MAX_STEP / length
-        moved = _line_search(value, x, f, g, step, lower, upper)
-        if moved is None:
-            break
-        x = moved
-        f, g, H = derivatives(x)
+        jump = _tail_jump(previous, g, step)
+        moved = None if jump is None else _armijo(derivatives, x, f, g, jump, lower, upper)
+        if moved is not None:
+            previous = None
+        else:
+            moved = _line_search(derivatives, x, f, g, step, lower, upper)
+            if moved is None:
+                break
+            full = np.array_equal(moved[0], np.clip(x + step, lower, upper))
+            previous = (g, step) if full else None
+        x, (f, g, H) = moved
     return x
 
 
+def _tail_jump(
+    previous: tuple[np.ndarray, np.ndarray] | None, g: np.ndarray, step: np.ndarray
+) -> np.ndarray | None:
+    """The step with its exponential-tail coordinates taken as far as the creeping would.
+
+    A coordinate is in such a tail when its last two full steps had the same length
+    and its gradient shrank by a steady factor ``rho``; it is moved by
+    ``ceil(log(GTOL / |g|) / log(rho))`` steps at once, the other coordinates by one.
+    """
+    if previous is None:
+        return None
+    last_g, last_step = previous
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(g) / np.abs(last_g)
+        same_length = np.abs(step / last_step - 1.0) <= _TAIL_LENGTH
+        remaining = np.log(GTOL / np.abs(g)) / np.log(ratio)
+    tail = (ratio > _TAIL_RATIO[0]) & (ratio < _TAIL_RATIO[1]) & same_length & (remaining > 2.0)
+    if not tail.any():
+        return None
+    return np.where(tail, step * np.ceil(np.where(tail, remaining, 1.0)), step)
+
+
 def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """``-H⁻¹ g`` with the eigenvalues of ``H`` made positive (reflected, then floored)."""
+    """``-H⁻¹ g`` with the eigenvalues of ``H`` made positive (reflected, then floored).
+
+    A positive definite 1 x 1 or 2 x 2 ``H`` (the usual case) is solved in closed form,
+    without the overhead of an eigendecomposition.
+    """
+    if H.shape == (1, 1) and H[0, 0] > 0:
+        return -g / H[0, 0]
+    if H.shape == (2, 2):
+        a, b, d = float(H[0, 0]), float(H[0, 1]), float(H[1, 1])
+        det = a * d - b * b
+        if a > 0 and det > 1e-10 * max(a, d) ** 2:
+            return -np.array([d * g[0] - b * g[1], a * g[1] - b * g[0]]) / det
     w, V = np.linalg.eigh(H)
     w = np.abs(w)
     w = np.maximum(w, 1e-10 * max(float(w.max()), 1e-10))
@@ -87,24 +144,51 @@ def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _line_search(
-    value: Value,
+    derivatives: Derivatives,
     x: np.ndarray,
     f: float,
     g: np.ndarray,
     step: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
-) -> np.ndarray | None:
-    """Backtrack along the projected step until Armijo's condition holds; None if never."""
+) -> tuple[np.ndarray, Evaluation] | None:
+    """Backtrack along the projected step until Armijo's condition holds; the point and
+    its evaluation, or None if never."""
     t = 1.0
     while t >= _MIN_STEP:
-        trial = np.clip(x + t * step, lower, upper)
-        moved = trial - x
-        decrease = float(g @ moved)
-        if -decrease <= _PRECISION * max(abs(f), 1.0):
+        if _negligible(x, f, g, t * step, lower, upper):
             return None  # no step can decrease f by more than its rounding error
-
-        if value(trial) <= f + _ARMIJO * decrease:
-            return trial
+        moved = _armijo(derivatives, x, f, g, t * step, lower, upper)
+        if moved is not None:
+            return moved
         t *= 0.5
+    return None
+
+
+def _negligible(
+    x: np.ndarray, f: float, g: np.ndarray, step: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> bool:
+    """True when the projected step's predicted decrease is below ``f``'s rounding error."""
+    moved = np.clip(x + step, lower, upper) - x
+    return -float(g @ moved) <= _PRECISION * max(abs(f), 1.0)
+
+
+def _armijo(
+    derivatives: Derivatives,
+    x: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    step: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[np.ndarray, Evaluation] | None:
+    """The projected point ``x + step`` and its evaluation if it decreases ``f`` enough."""
+    if _negligible(x, f, g, step, lower, upper):
+        return None
+    trial = np.clip(x + step, lower, upper)
+    decrease = float(g @ (trial - x))
+    with np.errstate(invalid="ignore", over="ignore"):  # derivatives at a rejected point
+        evaluation = derivatives(trial)
+    if evaluation[0] <= f + _ARMIJO * decrease:
+        return trial, evaluation
     return None

@@ -13,8 +13,9 @@ from scipy.special import erfcx, log_ndtr
 LOG_2PI = float(np.log(2.0 * np.pi))
 _LOG_SQRT_HALF_PI = float(0.5 * np.log(np.pi / 2.0))
 _SQRT_HALF = float(np.sqrt(0.5))
+_SQRT_HALF_PI = float(np.sqrt(np.pi / 2.0))
 # Below t = -37, Phi(-t) = 1 to double precision and erfcx(t / sqrt 2) would overflow.
-_MILLS_FLOOR = -37.0
+MILLS_FLOOR = -37.0
 
 # Below this z the Mills-ratio continued fraction replaces the direct formula for the
 # truncated-normal moments. At z = -5 the direct formula loses about one digit; the
@@ -59,8 +60,23 @@ def log_mills(t: np.ndarray) -> np.ndarray:
     [1.253314, 1.0]
     """
     t = np.asarray(t, dtype=float)
-    out = _LOG_SQRT_HALF_PI + np.log(erfcx(np.maximum(t, _MILLS_FLOOR) * _SQRT_HALF))
-    return np.where(t < _MILLS_FLOOR, 0.5 * (LOG_2PI + t * t), out)
+    out = _LOG_SQRT_HALF_PI + np.log(erfcx(np.maximum(t, MILLS_FLOOR) * _SQRT_HALF))
+    far = t < MILLS_FLOOR
+    if far.any():  # rare, so the asymptote is skipped in the optimizer's usual steps
+        return np.where(far, 0.5 * (LOG_2PI + t * t), out)
+    return np.asarray(out)
+
+
+def mills(t: np.ndarray) -> np.ndarray:
+    """The Mills ratio Phi(-t) / phi(t) itself, for ``t >= MILLS_FLOOR`` (it overflows
+    below); :func:`log_mills` covers every t.
+
+    Examples
+    --------
+    >>> round(float(mills(np.array(0.0))), 6)
+    1.253314
+    """
+    return _SQRT_HALF_PI * erfcx(np.asarray(t, dtype=float) * _SQRT_HALF)
 
 
 def inverse_mills(z: np.ndarray) -> np.ndarray:

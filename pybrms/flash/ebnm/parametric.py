@@ -17,7 +17,7 @@ by a :class:`Slab` (see ``point_normal.py``, ``point_laplace.py`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit, log_expit, logit
@@ -52,27 +52,33 @@ class SlabPosterior:
 
 @dataclass(frozen=True)
 class SlabTerms:
-    """log (h * N(0, s^2))(y) and its derivatives in beta = log(scale) and in y."""
+    """log (h * N(0, s^2))(y) and its derivatives in beta = log(scale) and in y.
+
+    The derivatives in y are None when the mode is fixed (they are not needed then).
+    """
 
     value: np.ndarray
     d_beta: np.ndarray
-    d_y: np.ndarray
+    d_y: np.ndarray | None
     d_beta2: np.ndarray
-    d_beta_y: np.ndarray
-    d_y2: np.ndarray
+    d_beta_y: np.ndarray | None
+    d_y2: np.ndarray | None
 
 
 def rate_terms(
     a: float,
     value: np.ndarray,
     g_a: np.ndarray,
-    g_y: np.ndarray,
     h_aa: np.ndarray,
-    h_ay: np.ndarray,
-    h_yy: np.ndarray,
+    y_terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
 ) -> SlabTerms:
-    """Derivatives in the rate ``a`` turned into derivatives in ``beta = log(1 / a)``."""
-    return SlabTerms(value, -a * g_a, g_y, a * g_a + a * a * h_aa, -a * h_ay, h_yy)
+    """Derivatives in the rate ``a`` turned into derivatives in ``beta = log(1 / a)``;
+    ``y_terms`` are ``(g_y, h_ay, h_yy)`` or None."""
+    d_beta, d_beta2 = -a * g_a, a * g_a + a * a * h_aa
+    if y_terms is None:
+        return SlabTerms(value, d_beta, None, d_beta2, None, None)
+    g_y, h_ay, h_yy = y_terms
+    return SlabTerms(value, d_beta, g_y, d_beta2, -a * h_ay, h_yy)
 
 
 class Slab(ABC):
@@ -90,8 +96,11 @@ class Slab(ABC):
         """log of (h * N(0, s^2))(y) for 0 < s < inf."""
 
     @abstractmethod
-    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
-        """:meth:`log_conv` with its first and second derivatives."""
+    def log_conv_terms(
+        self, y: np.ndarray, s: np.ndarray, scale: float, mode_terms: bool
+    ) -> SlabTerms:
+        """:meth:`log_conv` with its first and second derivatives (those in y only
+        with ``mode_terms``)."""
 
     @abstractmethod
     def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,10 +175,15 @@ def _null_terms(y: np.ndarray, s: np.ndarray) -> NullTerms:
 
 
 def _regular_terms(
-    slab: Slab, y: np.ndarray, s: np.ndarray, scale: float, null: NullTerms | None = None
+    slab: Slab,
+    y: np.ndarray,
+    s: np.ndarray,
+    scale: float,
+    mode_terms: bool,
+    null: NullTerms | None = None,
 ) -> _Terms:
     """Terms where 0 < s < inf; ``null`` is the point mass's part when already known."""
-    return _Terms(*(null or _null_terms(y, s)), slab.log_conv_terms(y, s, scale))
+    return _Terms(*(null or _null_terms(y, s)), slab.log_conv_terms(y, s, scale, mode_terms))
 
 
 def _scatter_terms(mask: np.ndarray, inside: _Terms, outside: _Terms) -> _Terms:
@@ -181,8 +195,18 @@ def _scatter_terms(mask: np.ndarray, inside: _Terms, outside: _Terms) -> _Terms:
         out[~mask] = b
         return out
 
-    names = [f.name for f in fields(SlabTerms)]
-    slab = SlabTerms(*(both(getattr(inside.slab, f), getattr(outside.slab, f)) for f in names))
+    def both_or_none(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None or b is None else both(a, b)  # None: y-terms not asked for
+
+    a, b = inside.slab, outside.slab
+    slab = SlabTerms(
+        both(a.value, b.value),
+        both(a.d_beta, b.d_beta),
+        both_or_none(a.d_y, b.d_y),
+        both(a.d_beta2, b.d_beta2),
+        both_or_none(a.d_beta_y, b.d_beta_y),
+        both_or_none(a.d_y2, b.d_y2),
+    )
     return _Terms(
         both(inside.log_null, outside.log_null),
         both(inside.d_null_y, outside.d_null_y),
@@ -248,9 +272,11 @@ class _Objective:
         # d/d(alpha, beta, mu) of each component's log density; their mixture's
         # Hessian is the posterior-weighted Hessians plus q times the outer product
         # of the difference of the component gradients.
-        grads = [(post * sl.d_beta).sum()]
-        hess = {("b", "b"): (post * sl.d_beta2 + q * sl.d_beta**2).sum()}
+        q_beta = q * sl.d_beta
+        grads = [post @ sl.d_beta]
+        hess = {("b", "b"): post @ sl.d_beta2 + q_beta @ sl.d_beta}
         if estimate_mode:
+            assert sl.d_y is not None and sl.d_y2 is not None and sl.d_beta_y is not None
             diff_mu = t.d_null_y - sl.d_y
             grads.append(-(post * sl.d_y + (1.0 - post) * t.d_null_y).sum())
             hess["m", "m"] = (post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2).sum()
@@ -259,7 +285,7 @@ class _Objective:
         if self.pointmass:
             grads.insert(0, post.sum() - w * post.size)
             hess["a", "a"] = q.sum() - post.size * w * (1.0 - w)
-            hess["a", "b"] = (q * sl.d_beta).sum()
+            hess["a", "b"] = q_beta.sum()
             if estimate_mode:
                 hess["a", "m"] = (q * diff_mu).sum()
             names.insert(0, "a")
@@ -273,9 +299,10 @@ class _Objective:
 
     def _terms(self, y: np.ndarray, scale: float) -> _Terms:
         reg = self.regular
+        mode_terms = self.fixed_mode is None
         if self.all_regular:
-            return _regular_terms(self.slab, y, self.s, scale, self.null)
-        regular = _regular_terms(self.slab, y[reg], self.s[reg], scale)
+            return _regular_terms(self.slab, y, self.s, scale, mode_terms, self.null)
+        regular = _regular_terms(self.slab, y[reg], self.s[reg], scale, mode_terms)
         exact = _exact_terms(self.slab, y[~reg], scale, self.pointmass)
         return _scatter_terms(reg, regular, exact)
 
@@ -324,7 +351,7 @@ class ParametricFamily(Family):
         upper = np.array([_ALPHA_BOUND] * self.pointmass + [_LOG_SCALE_BOUNDS[1]])
         if estimate_mode:
             lower, upper = np.append(lower, -np.inf), np.append(upper, np.inf)
-        best = minimize_newton(objective.value, objective.derivatives, start, lower, upper)
+        best = minimize_newton(objective.derivatives, start, lower, upper)
         alpha, scale, fitted_mode = objective.unpack(best)
         fitted = self._prior(alpha, scale * unit, fitted_mode * unit)
         if not self.pointmass or estimate_mode:

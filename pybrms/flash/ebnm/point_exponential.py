@@ -35,7 +35,9 @@ class ExponentialSlab(Slab):
         a = 1.0 / scale
         return np.log(a) + log_std_normal_pdf(y / s) + log_mills(a * s - y / s)
 
-    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+    def log_conv_terms(
+        self, y: np.ndarray, s: np.ndarray, scale: float, mode_terms: bool
+    ) -> SlabTerms:
         # r = phi(z)/Phi(z) and q = r (z + r) give the derivatives of log Phi(z).
         a = 1.0 / scale
         z = y / s - a * s
@@ -47,10 +49,8 @@ class ExponentialSlab(Slab):
             a,
             value=np.log(a) + log_std_normal_pdf(y / s) + log_m,
             g_a=1.0 / a + a * s2 - y - s * r,
-            g_y=r / s - a,
             h_aa=s2 * (1.0 - q) - 1.0 / a**2,
-            h_ay=q - 1.0,
-            h_yy=-q / s2,
+            y_terms=(r / s - a, q - 1.0, -q / s2) if mode_terms else None,
         )
 
     def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -17,8 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from pybrms.flash.ebnm.numerics import (
+    MILLS_FLOOR,
     log_mills,
     log_std_normal_pdf,
+    mills,
     truncnorm_positive_moments,
     truncnorm_positive_tail,
 )
@@ -34,11 +36,31 @@ from pybrms.flash.ebnm.parametric import (
 def _pieces(y: np.ndarray, s: np.ndarray, a: float) -> tuple[np.ndarray, ...]:
     """Standardized truncation points, log of the two terms (less log phi(y / s)),
     and their log sum."""
-    z_pos = y / s - a * s
-    z_neg = -y / s - a * s
-    log_pos = log_mills(-z_pos)
-    log_neg = log_mills(-z_neg)
+    ys, a_s = y / s, a * s
+    z_pos = ys - a_s
+    z_neg = -ys - a_s
+    # One call for both pieces: this runs in every optimizer step, on short vectors.
+    both = log_mills(np.concatenate([-z_pos, -z_neg]))
+    log_pos, log_neg = both[: y.size], both[y.size :]
     return z_pos, z_neg, log_pos, log_neg, np.logaddexp(log_pos, log_neg)
+
+
+def _ratios(
+    z_pos: np.ndarray, z_neg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(lam, r_pos, r_neg, log_sum)`` straight from the Mills ratios ``M(-z)``, or None
+    when one would overflow (``-z`` below ``MILLS_FLOOR``; then the logs are needed).
+
+    This skips the logs and exponentials of :func:`_pieces`, which dominate the cost
+    of an optimizer step.
+    """
+    t = np.concatenate([-z_pos, -z_neg])
+    if (t < MILLS_FLOOR).any():
+        return None
+    m = mills(t)
+    m_pos, m_neg = m[: z_pos.size], m[z_pos.size :]
+    total = m_pos + m_neg
+    return m_pos / total, 1.0 / m_pos, 1.0 / m_neg, np.log(total)
 
 
 class LaplaceSlab(Slab):
@@ -49,29 +71,42 @@ class LaplaceSlab(Slab):
         log_sum = _pieces(y, s, a)[4]
         return np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum
 
-    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+    def log_conv_terms(
+        self, y: np.ndarray, s: np.ndarray, scale: float, mode_terms: bool
+    ) -> SlabTerms:
         # Each piece is log(e^{-+a y} Phi(z)); r = phi(z)/Phi(z) and q = r (z + r) give
         # its derivatives (dr/dz = -q); the two pieces mix with weights lam, 1 - lam.
         a = 1.0 / scale
-        z_pos, z_neg, log_pos, log_neg, log_sum = _pieces(y, s, a)
-        lam = np.exp(log_pos - log_sum)
+        a_s = a * s
+        z_pos, z_neg = y / s - a_s, -y / s - a_s
+        direct = _ratios(z_pos, z_neg)
+        if direct is None:
+            _, _, log_pos, log_neg, log_sum = _pieces(y, s, a)
+            lam, r_pos, r_neg = np.exp(log_pos - log_sum), np.exp(-log_pos), np.exp(-log_neg)
+        else:
+            lam, r_pos, r_neg, log_sum = direct
         mu = 1.0 - lam
-        r_pos, r_neg = np.exp(-log_pos), np.exp(-log_neg)
         q_pos, q_neg = r_pos * (z_pos + r_pos), r_neg * (z_neg + r_neg)
         s2 = s * s
         g_a_pos, g_a_neg = -y - s * r_pos, y - s * r_neg
-        g_y_pos, g_y_neg = r_pos / s - a, a - r_neg / s
-        diff_a, diff_y = g_a_pos - g_a_neg, g_y_pos - g_y_neg
+        diff_a = g_a_pos - g_a_neg
         mixed_q = lam * q_pos + mu * q_neg
         both = lam * mu
+        y_terms = None
+        if mode_terms:
+            g_y_pos, g_y_neg = r_pos / s - a, a - r_neg / s
+            diff_y = g_y_pos - g_y_neg
+            y_terms = (
+                lam * g_y_pos + mu * g_y_neg,
+                lam * (q_pos - 1.0) + mu * (1.0 - q_neg) + both * diff_a * diff_y,
+                both * diff_y**2 - mixed_q / s2,
+            )
         return rate_terms(
             a,
             value=np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum,
             g_a=lam * g_a_pos + mu * g_a_neg + 1.0 / a + a * s2,
-            g_y=lam * g_y_pos + mu * g_y_neg,
             h_aa=s2 * (1.0 - mixed_q) + both * diff_a**2 - 1.0 / a**2,
-            h_ay=lam * (q_pos - 1.0) + mu * (1.0 - q_neg) + both * diff_a * diff_y,
-            h_yy=both * diff_y**2 - mixed_q / s2,
+            y_terms=y_terms,
         )
 
     def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,15 +23,19 @@ class NormalSlab(Slab):
     def log_conv(self, y: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
         return log_normal_pdf(y, 0.0, s * s + scale * scale)
 
-    def log_conv_terms(self, y: np.ndarray, s: np.ndarray, scale: float) -> SlabTerms:
+    def log_conv_terms(
+        self, y: np.ndarray, s: np.ndarray, scale: float, mode_terms: bool
+    ) -> SlabTerms:
         u = scale * scale
         var = s * s + u
-        excess = (y * y - var) / var**2  # d log N / d var, times 2
+        inv_var = 1.0 / var
+        excess = (y * y - var) * inv_var**2  # d log N / d var, times 2
         d_beta = u * excess
-        d_beta2 = 2.0 * d_beta - 2.0 * u * u / var**2 - 4.0 * u * d_beta / var
-        return SlabTerms(
-            log_normal_pdf(y, 0.0, var), d_beta, -y / var, d_beta2, 2.0 * u * y / var**2, -1.0 / var
-        )
+        d_beta2 = 2.0 * d_beta - 2.0 * u * u * inv_var**2 - 4.0 * u * d_beta * inv_var
+        value = log_normal_pdf(y, 0.0, var)
+        if not mode_terms:
+            return SlabTerms(value, d_beta, None, d_beta2, None, None)
+        return SlabTerms(value, d_beta, -y * inv_var, d_beta2, 2.0 * u * y * inv_var**2, -inv_var)
 
     def log_density(self, y: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         z2 = (y / scale) ** 2
