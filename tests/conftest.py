@@ -1,5 +1,12 @@
 """Shared fixtures: Stan programs are compiled once per session through the cache.
 
+A test module that compiles Stan programs declares them in a module-level function
+``stan_programs() -> list[str]``: at the start of the session, the programs of every
+selected module that has ``stan`` tests are compiled together in one batch (many
+programs per compiler run, one compiler per core; see ``pybrms.precompile``), before
+any test asks for one. Programs missing from the declarations still compile when a
+test asks for them, one at a time, at several times the cost.
+
 The suite runs on every core (pytest-xdist, ``--dist=loadgroup``): tests are handed out
 one by one, so the many independent compiles spread over the workers, except that tests
 sharing a module-scoped fixture (a fit, a compiled model) are kept on one worker, which
@@ -9,6 +16,7 @@ sets the fixture up once. Two workers asking for the same program wait for one c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,8 +26,9 @@ from collections.abc import Callable, Iterator
 import psutil
 import pytest
 
+from pybrms import precompile
 from pybrms.backends.embedded.toolchain import find_toolchain
-from pybrms.errors import ToolchainError
+from pybrms.errors import CompileError, ToolchainError
 from pybrms.fit import program
 
 
@@ -60,6 +69,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "stan" in item.keywords:
             item.add_marker(skip)
+
+
+def declared_programs(items: list[pytest.Item]) -> list[str]:
+    """The ``stan_programs()`` of the modules of the ``stan`` tests among ``items`` that
+    will run, each module once, duplicates dropped."""
+    modules = {
+        item.module.__name__: item.module
+        for item in items
+        if isinstance(item, pytest.Function)
+        and "stan" in item.keywords
+        and not item.get_closest_marker("skip")
+        and hasattr(item.module, "stan_programs")
+    }
+    codes = [code for module in modules.values() for code in module.stan_programs()]
+    return list(dict.fromkeys(codes))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_programs(request: pytest.FixtureRequest) -> None:
+    """Compile the session's declared programs up front, many per compiler run.
+
+    Session-scoped, so pytest-xdist still hands the tests out one by one: the first
+    worker compiles what is missing on every core, and another worker arriving
+    meanwhile waits for those entries instead of compiling them again.
+    """
+    codes = declared_programs(request.session.items)
+    if codes:
+        with contextlib.suppress(CompileError):  # a program that fails, fails its own test
+            precompile(codes, show_progress=False)
 
 
 @pytest.fixture
