@@ -1,7 +1,8 @@
 """Shared fixtures: Stan programs are compiled once per session through the cache.
 
 A test module that compiles Stan programs declares them in a module-level function
-``stan_programs() -> list[str]``: at the start of the session, the programs of every
+``stan_programs()``, returning Stan codes (for the default backend) and
+``(code, backend)`` pairs: at the start of the session, the programs of every
 selected module that has ``stan`` tests are compiled together in one batch (many
 programs per compiler run, one compiler per core; see ``pybrms.precompile``), before
 any test asks for one. Programs missing from the declarations still compile when a
@@ -28,6 +29,7 @@ import pytest
 
 from pybrms import precompile
 from pybrms.backends.embedded.toolchain import find_toolchain
+from pybrms.backends.nutpie import nutpie_available
 from pybrms.errors import CompileError, ToolchainError
 from pybrms.fit import program
 
@@ -71,9 +73,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def declared_programs(items: list[pytest.Item]) -> list[str]:
+def declared_programs(items: list[pytest.Item]) -> dict[str, list[str]]:
     """The ``stan_programs()`` of the modules of the ``stan`` tests among ``items`` that
-    will run, each module once, duplicates dropped."""
+    will run, by backend, each module once, duplicates dropped."""
     modules = {
         item.module.__name__: item.module
         for item in items
@@ -82,8 +84,12 @@ def declared_programs(items: list[pytest.Item]) -> list[str]:
         and not item.get_closest_marker("skip")
         and hasattr(item.module, "stan_programs")
     }
-    codes = [code for module in modules.values() for code in module.stan_programs()]
-    return list(dict.fromkeys(codes))
+    programs: dict[str, dict[str, None]] = {}
+    for module in modules.values():
+        for declared in module.stan_programs():
+            code, backend = (declared, "auto") if isinstance(declared, str) else declared
+            programs.setdefault(backend, {})[code] = None
+    return {backend: list(codes) for backend, codes in programs.items()}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -94,10 +100,11 @@ def session_programs(request: pytest.FixtureRequest) -> None:
     worker compiles what is missing on every core, and another worker arriving
     meanwhile waits for those entries instead of compiling them again.
     """
-    codes = declared_programs(request.session.items)
-    if codes:
+    for backend, codes in declared_programs(request.session.items).items():
+        if backend == "nutpie" and not nutpie_available():
+            continue  # its tests skip
         with contextlib.suppress(CompileError):  # a program that fails, fails its own test
-            precompile(codes, show_progress=False)
+            precompile(codes, backend, show_progress=False)  # type: ignore[arg-type]
 
 
 @pytest.fixture
