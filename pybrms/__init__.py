@@ -23,6 +23,7 @@ from pybrms.codegen import stancode
 from pybrms.export import write_stan
 from pybrms.fit import BrmsFit, SamplingWarning, load
 from pybrms.fit.criteria import loo_compare
+from pybrms.fit.from_csv import from_csv
 from pybrms.formula import bf, lf, nlf
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
@@ -42,6 +43,7 @@ __all__ = [
     "brm",
     "datasets",
     "family",
+    "from_csv",
     "mixture",
     "flash",
     "get_prior",

@@ -6,6 +6,7 @@ backends write Stan CSV, so both return the same object.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import stanio
+
+from pybrms.errors import OutputFileError
+from pybrms.files import atomic_file
 
 SAMPLER_COLUMNS = (
     "lp__",
@@ -132,6 +136,69 @@ class Draws:
 
     def _block(self, include_warmup: bool) -> np.ndarray:
         return self.values if include_warmup else self.values[:, self.num_warmup_saved :]
+
+    def to_csv(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        prefix: str = "chain",
+        sig_figs: int = 9,
+        overwrite: bool = False,
+    ) -> list[Path]:
+        """Write one Stan CSV file per chain, as Stan's samplers write them.
+
+        Each file holds the chain's configuration, adaptation results (step size and
+        diagonal inverse metric) and timings as comments, then the draws;
+        :func:`read_stan_csv` and :func:`pybrms.from_csv` read them back.
+
+        Parameters
+        ----------
+        directory
+            The folder, created if missing.
+        prefix
+            Files are ``<prefix>-1.csv``, ``<prefix>-2.csv``, ...
+        sig_figs
+            Significant digits of each value (Stan's samplers write 6 by default,
+            pybrms's embedded driver 9).
+        overwrite
+            Replace existing files; otherwise an existing one raises
+            :class:`~pybrms.errors.OutputFileError`.
+
+        Returns
+        -------
+        list[Path]
+            The files, in chain order.
+
+        Examples
+        --------
+        >>> paths = fit.draws.to_csv("draws")  # doctest: +SKIP
+        >>> [p.name for p in paths]  # doctest: +SKIP
+        ['chain-1.csv', 'chain-2.csv']
+        """
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [folder / f"{prefix}-{n}.csv" for n in range(1, self.num_chains + 1)]
+        for path, info, values in zip(paths, self.chains, self.values, strict=True):
+            with atomic_file(path, overwrite=overwrite, error=OutputFileError) as handle:
+                handle.write(_chain_csv(self.columns, info, values, sig_figs).encode())
+        return paths
+
+
+def _chain_csv(columns: tuple[str, ...], info: ChainInfo, values: np.ndarray, sig_figs: int) -> str:
+    """One chain as Stan CSV text, in the layout :func:`read_chain_info` parses."""
+    config = [f"# {key} = {value}" for key, value in info.config.items()]
+    adaptation = [
+        "# Adaptation terminated",
+        f"# Step size = {info.step_size:.{sig_figs}g}",
+        "# Diagonal elements of inverse mass matrix:",
+        "# " + ", ".join(f"{v:.{sig_figs}g}" for v in info.inv_metric),
+    ]
+    rows = [",".join(f"{v:.{sig_figs}g}" for v in row) for row in values]
+    timings = [
+        f"#  Elapsed Time: {info.warmup_seconds:g} seconds (Warm-up)",
+        f"#                {info.sampling_seconds:g} seconds (Sampling)",
+    ]
+    return "\n".join([*config, ",".join(columns), *adaptation, *rows, *timings]) + "\n"
 
 
 def read_stan_csv(paths: list[Path], num_warmup_saved: int = 0) -> Draws:

@@ -52,4 +52,5 @@ class FitFileError(PybrmsError, OSError):
 
 
 class OutputFileError(PybrmsError, OSError):
-    """A file :func:`pybrms.write_stan` would write exists and ``overwrite`` is False."""
+    """A file :func:`pybrms.write_stan` or :meth:`pybrms.draws.Draws.to_csv` would write
+    exists and ``overwrite`` is False."""

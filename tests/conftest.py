@@ -1,5 +1,13 @@
 """Shared fixtures: Stan programs are compiled once per session through the cache.
 
+A test module that compiles Stan programs declares them in a module-level function
+``stan_programs()``, returning Stan codes (for the default backend) and
+``(code, backend)`` pairs: at the start of the session, the programs of every
+selected module that has ``stan`` tests are compiled together in one batch (many
+programs per compiler run, one compiler per core; see ``pybrms.precompile``), before
+any test asks for one. Programs missing from the declarations still compile when a
+test asks for them, one at a time, at several times the cost.
+
 The suite runs on every core (pytest-xdist, ``--dist=loadgroup``): tests are handed out
 one by one, so the many independent compiles spread over the workers, except that tests
 sharing a module-scoped fixture (a fit, a compiled model) are kept on one worker, which
@@ -9,6 +17,7 @@ sets the fixture up once. Two workers asking for the same program wait for one c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,8 +27,10 @@ from collections.abc import Callable, Iterator
 import psutil
 import pytest
 
+from pybrms import precompile
 from pybrms.backends.embedded.toolchain import find_toolchain
-from pybrms.errors import ToolchainError
+from pybrms.backends.nutpie import nutpie_available
+from pybrms.errors import CompileError, ToolchainError
 from pybrms.fit import program
 
 
@@ -60,6 +71,40 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "stan" in item.keywords:
             item.add_marker(skip)
+
+
+def declared_programs(items: list[pytest.Item]) -> dict[str, list[str]]:
+    """The ``stan_programs()`` of the modules of the ``stan`` tests among ``items`` that
+    will run, by backend, each module once, duplicates dropped."""
+    modules = {
+        item.module.__name__: item.module
+        for item in items
+        if isinstance(item, pytest.Function)
+        and "stan" in item.keywords
+        and not item.get_closest_marker("skip")
+        and hasattr(item.module, "stan_programs")
+    }
+    programs: dict[str, dict[str, None]] = {}
+    for module in modules.values():
+        for declared in module.stan_programs():
+            code, backend = (declared, "auto") if isinstance(declared, str) else declared
+            programs.setdefault(backend, {})[code] = None
+    return {backend: list(codes) for backend, codes in programs.items()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_programs(request: pytest.FixtureRequest) -> None:
+    """Compile the session's declared programs up front, many per compiler run.
+
+    Session-scoped, so pytest-xdist still hands the tests out one by one: the first
+    worker compiles what is missing on every core, and another worker arriving
+    meanwhile waits for those entries instead of compiling them again.
+    """
+    for backend, codes in declared_programs(request.session.items).items():
+        if backend == "nutpie" and not nutpie_available():
+            continue  # its tests skip
+        with contextlib.suppress(CompileError):  # a program that fails, fails its own test
+            precompile(codes, backend, show_progress=False)  # type: ignore[arg-type]
 
 
 @pytest.fixture

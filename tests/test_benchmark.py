@@ -21,14 +21,27 @@ from pybrms.benchmark import (  # noqa: E402
 )
 
 
-@pytest.fixture(scope="module")
-def fit():
+def counts() -> pd.DataFrame:
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"x": rng.normal(size=600), "g": rng.integers(1, 31, size=600)})
     df["y"] = rng.poisson(np.exp(0.5 + 0.3 * df["x"]))
+    return df
+
+
+def stan_programs() -> list[str]:
+    """The fit's program, and the static threaded and the plain programs the benchmarks
+    run (compiled at the session's start, tests/conftest.py)."""
+    return [
+        bm.stancode("y ~ x + (1|g)", counts(), family="poisson", threads=threads)
+        for threads in (bm.threading(1), bm.threading(1, static=True), None)
+    ]
+
+
+@pytest.fixture(scope="module")
+def fit():
     return bm.brm(
         "y ~ x + (1|g)",
-        data=df,
+        data=counts(),
         family="poisson",
         chains=1,
         iter=300,

@@ -69,7 +69,14 @@ class StanProgram:
 
     def parameters(self) -> tuple[str, ...]:
         """Names of the program's parameters (stanc's ``--info``; nothing is compiled)."""
-        return _stanc_parameters(self.stan_code)
+        return tuple(_stanc_info(self.stan_code)["parameters"])
+
+    def variables(self) -> tuple[str, ...]:
+        """Names of the variables a run writes: parameters, transformed parameters and
+        generated quantities (stanc's ``--info``; nothing is compiled)."""
+        info = _stanc_info(self.stan_code)
+        blocks = ("parameters", "transformed parameters", "generated quantities")
+        return tuple(name for block in blocks for name in info[block])
 
     def check_init(self, init: Init) -> None:
         """Refuse inits for names that are not parameters of the program, before compiling.
@@ -94,7 +101,7 @@ class StanProgram:
 
 
 @functools.lru_cache(maxsize=32)
-def _stanc_parameters(stan_code: str) -> tuple[str, ...]:
+def _stanc_info(stan_code: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pybrms-info-") as name:
         (Path(name) / "model.stan").write_text(stan_code)
         result = subprocess.run(
@@ -105,7 +112,7 @@ def _stanc_parameters(stan_code: str) -> tuple[str, ...]:
         )
     if result.returncode != 0:
         raise CompileError(f"stanc could not read the Stan program:\n{result.stderr.strip()}")
-    return tuple(json.loads(result.stdout)["parameters"])
+    return cast(dict[str, Any], json.loads(result.stdout))
 
 
 def _quoted(names: Sequence[str]) -> str:

@@ -36,6 +36,12 @@ model { k ~ poisson_log(a); a ~ normal(0, 1); }
 """
 
 
+def stan_programs() -> list[str]:
+    """The program the tests copy from the shared cache (compiled at the session's start,
+    tests/conftest.py)."""
+    return [PROGRAM]
+
+
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """PROGRAM compiled, in a build cache and temporary directory of this module's own.

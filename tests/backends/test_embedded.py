@@ -41,6 +41,11 @@ model {
 """
 
 
+def stan_programs() -> list[str]:
+    """The programs the tests compile (compiled at the session's start, tests/conftest.py)."""
+    return [CONJUGATE, THREADED]
+
+
 @pytest.fixture(scope="module")
 def conjugate():
     return compile_model(CONJUGATE, backend="embedded", show_progress=False)

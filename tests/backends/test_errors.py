@@ -23,6 +23,11 @@ model { target += poisson_log_lpmf(k | a + x); target += normal_lpdf(a | 0, 1); 
 """
 
 
+def stan_programs() -> list[str]:
+    """The program the tests run (compiled at the session's start, tests/conftest.py)."""
+    return [PROGRAM]
+
+
 @pytest.fixture(scope="module")
 def model():
     return compile_model(PROGRAM, backend="embedded", show_progress=False)

@@ -25,6 +25,11 @@ model { y ~ normal(mu, sigma); y ~ uniform(mu - width, mu + width); }
 LOG_ZERO = "Log probability evaluates to log(0), i.e. negative infinity"
 
 
+def stan_programs() -> list[str]:
+    """The program the tests run (compiled at the session's start, tests/conftest.py)."""
+    return [PROGRAM]
+
+
 @pytest.fixture(scope="module")
 def model():
     return compile_model(PROGRAM, backend="embedded", show_progress=False)

@@ -58,6 +58,12 @@ model {
 POINTS = np.array([[0.3, -0.2], [1.7, 0.4], [-2.0, 1.1]])
 
 
+def stan_programs() -> list[str | tuple[str, str]]:
+    """The libraries and the executable the tests compile (compiled at the session's
+    start, tests/conftest.py)."""
+    return [(CONJUGATE, "nutpie"), (THREADED, "nutpie"), CONJUGATE]
+
+
 @pytest.fixture(scope="module")
 def nutpie_model():
     return compile_model(CONJUGATE, backend="nutpie", show_progress=False)

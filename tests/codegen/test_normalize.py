@@ -67,6 +67,23 @@ def test_normalize_false_programs_pass_stanc(case: Case) -> None:
         assert StanProgram(code, "embedded").parameters()  # stanc --info reads it
 
 
+# the programs of the log density check: the normalized one, and normalize=False plain
+# and threaded
+PROGRAMS = (
+    ("normalized", None, True),
+    ("plain", None, False),
+    ("threaded", bm.threading(2, grainsize=7), False),
+)
+
+
+def stan_programs() -> list[tuple[str, str]]:
+    """Their nutpie libraries (compiled at the session's start, tests/conftest.py)."""
+    spec = build_spec(FORMULA, synthetic_data(), "poisson")
+    return [
+        (render(spec, threads, normalize=normalize), "nutpie") for _, threads, normalize in PROGRAMS
+    ]
+
+
 @pytest.fixture(scope="module")
 def spec():
     return build_spec(FORMULA, synthetic_data(), "poisson")
@@ -78,11 +95,7 @@ def models(spec) -> dict[str, Any]:
     programs with normalize=False (nutpie's model library: it takes ``propto``)."""
     pytest.importorskip("nutpie")
     out = {}
-    for name, threads, normalize in (
-        ("normalized", None, True),
-        ("plain", None, False),
-        ("threaded", bm.threading(2, grainsize=7), False),
-    ):
+    for name, threads, normalize in PROGRAMS:
         library = compile_model(render(spec, threads, normalize=normalize), "nutpie")
         out[name] = library.instantiate(make_standata(spec, threads))  # type: ignore[attr-defined]
     return out

@@ -8,8 +8,6 @@ to a relative 1e-8, whatever the grainsize and chunking mode.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 from model_cases import (
@@ -21,10 +19,9 @@ from model_cases import (
     synthetic_data,
 )
 
-from pybrms import precompile, threading
+from pybrms import threading
 from pybrms.backends import compile_model
 from pybrms.codegen import render
-from pybrms.errors import CompileError
 from pybrms.spec import build_spec
 from pybrms.standata import make_standata
 
@@ -33,20 +30,13 @@ pytestmark = pytest.mark.stan
 CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def programs() -> None:
-    """Compile every case's two programs up front, many per compiler run.
-
-    Session-scoped, so pytest-xdist still hands the tests out one by one: the first
-    worker here compiles what is missing on every core, and another worker arriving
-    meanwhile waits for those entries instead of compiling them again.
-    """
+def stan_programs() -> list[str]:
+    """Every case's two programs (compiled at the session's start, tests/conftest.py)."""
     codes = []
     for case in CASES:
         spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
         codes += [render(spec), render(spec, threading(2))]
-    with contextlib.suppress(CompileError):  # a program that fails, fails its own test
-        precompile(codes, show_progress=False)
+    return codes
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

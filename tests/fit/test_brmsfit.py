@@ -12,6 +12,25 @@ from pybrms.errors import SettingsError, SpecError
 pytestmark = pytest.mark.stan
 
 FORMULA = "count ~ zAge + zBase * Trt + (1|patient)"
+DIRICHLET = bm.bf("cbind(y1, y2, y3) ~ x", phi="~ z")
+
+
+def proportions() -> pd.DataFrame:
+    """40 rows of a dirichlet response ``y1, y2, y3`` and predictors ``x``, ``z``."""
+    rng = np.random.default_rng(4)
+    n = 40
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df["y1"], df["y2"], df["y3"] = rng.dirichlet([2.0, 3.0, 5.0], size=n).T
+    return df
+
+
+def stan_programs() -> list[str]:
+    """The fits' programs (compiled at the session's start, tests/conftest.py)."""
+    epilepsy = bm.datasets.load_epilepsy()
+    return [
+        bm.stancode(FORMULA, epilepsy, family="poisson", threads=bm.threading(2)),
+        bm.stancode(DIRICHLET, proportions(), family="dirichlet"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -156,12 +175,10 @@ def test_predictions_and_loo(fit, epilepsy):
 def test_matrix_response_in_inference_data_and_loo():
     """A dirichlet response (the structure of the recovery case ``dirichlet_phi``): the
     observed and predicted proportions have a category dimension, loo one value per row."""
-    rng = np.random.default_rng(4)
-    n = 40
-    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
-    df["y1"], df["y2"], df["y3"] = rng.dirichlet([2.0, 3.0, 5.0], size=n).T
+    df = proportions()
+    n = len(df)
     fit = bm.brm(
-        bm.bf("cbind(y1, y2, y3) ~ x", phi="~ z"),
+        DIRICHLET,
         data=df,
         family="dirichlet",
         chains=1,

@@ -25,6 +25,25 @@ def sampling_warnings(record: list[warnings.WarningMessage]) -> list[str]:
     return [str(w.message) for w in ours(record)]
 
 
+def ridge_data() -> pd.DataFrame:
+    """x1 and x2 differ by 1e-3 noise."""
+    rng = np.random.default_rng(7)
+    x1 = rng.normal(size=20)
+    data = pd.DataFrame({"x1": x1, "x2": x1 + 1e-3 * rng.normal(size=20)})
+    data["y"] = 1 + data["x1"] + rng.normal(size=20)
+    return data
+
+
+def stan_programs() -> list[str]:
+    """The ridge's program and line_fit's (compiled at the session's start,
+    tests/conftest.py)."""
+    data = ridge_data()
+    return [
+        bm.stancode("y ~ x1 + x2", data),
+        bm.stancode("y ~ x", data.rename(columns={"x1": "x"})),
+    ]
+
+
 @pytest.fixture(scope="module")
 def ridge():
     """Two chains stuck far apart on a ridge, with one leapfrog step per iteration.
@@ -35,10 +54,7 @@ def ridge():
     tree depth, and the chains, started 200 apart along the ridge, move a
     few units at most: R-hat stays far above 1.05 and the ESS far below 100.
     """
-    rng = np.random.default_rng(7)
-    x1 = rng.normal(size=20)
-    data = pd.DataFrame({"x1": x1, "x2": x1 + 1e-3 * rng.normal(size=20)})
-    data["y"] = 1 + data["x1"] + rng.normal(size=20)
+    data = ridge_data()
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         fit = bm.brm(

@@ -24,11 +24,23 @@ GRID = np.linspace(1.0, 9.0, 9)
 SIGMA = 0.3
 
 
-@pytest.fixture(scope="module")
-def data() -> pd.DataFrame:
+EXACT, APPROXIMATE = "y ~ gp(x)", "y ~ gp(x, k = 25)"
+
+
+def curve_data() -> pd.DataFrame:
     rng = np.random.default_rng(12)
     x = np.sort(rng.uniform(0, 10, size=60))
     return pd.DataFrame({"x": x, "y": np.sin(x) + rng.normal(0, SIGMA, size=60)})
+
+
+def stan_programs() -> list[str]:
+    """The two fits' programs (compiled at the session's start, tests/conftest.py)."""
+    return [bm.stancode(formula, curve_data()) for formula in (EXACT, APPROXIMATE)]
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return curve_data()
 
 
 def _fit(formula: str, data: pd.DataFrame) -> bm.BrmsFit:
@@ -45,12 +57,12 @@ def _fit(formula: str, data: pd.DataFrame) -> bm.BrmsFit:
 
 @pytest.fixture(scope="module")
 def exact(data: pd.DataFrame) -> bm.BrmsFit:
-    return _fit("y ~ gp(x)", data)
+    return _fit(EXACT, data)
 
 
 @pytest.fixture(scope="module")
 def approximate(data: pd.DataFrame) -> bm.BrmsFit:
-    return _fit("y ~ gp(x, k = 25)", data)
+    return _fit(APPROXIMATE, data)
 
 
 def _curve(fit: bm.BrmsFit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

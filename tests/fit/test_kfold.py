@@ -70,14 +70,27 @@ def line60_fit(line60) -> bm.BrmsFit:
     return bm.brm("y ~ x", line60, chains=2, iter=2000, seed=5, show_progress=False)
 
 
-@pytest.fixture(scope="module")
-def grouped_data() -> pd.DataFrame:
+def levels_data() -> pd.DataFrame:
     rng = np.random.default_rng(8)
     g = np.repeat([f"s{i}" for i in range(6)], 6)
     effect = dict(zip(np.unique(g), rng.normal(scale=0.7, size=6), strict=True))
     x = rng.normal(size=len(g))
     y = 0.5 + 0.8 * x + np.array([effect[v] for v in g]) + rng.normal(scale=0.6, size=len(g))
     return pd.DataFrame({"x": x, "g": g, "y": y, "hi": np.where(y > np.median(y), "yes", "no")})
+
+
+def stan_programs() -> list[str]:
+    """The programs the fits and refits run (compiled at the session's start,
+    tests/conftest.py)."""
+    data = levels_data()
+    return [
+        bm.stancode(formula, data) for formula in ("y ~ x", "y ~ x + (1 | g)", "y ~ 1 + (1 | g)")
+    ]
+
+
+@pytest.fixture(scope="module")
+def grouped_data() -> pd.DataFrame:
+    return levels_data()
 
 
 @pytest.fixture(scope="module")

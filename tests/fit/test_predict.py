@@ -55,6 +55,14 @@ class Fit:
         return self.draws.variables()
 
 
+def stan_programs() -> list[str]:
+    """The programs of every fitted case (compiled at the session's start, tests/conftest.py)."""
+    return [
+        render(build_spec(case.formula, synthetic_data(), case.family, case.prior))
+        for case in (*FAMILY_MODELS, *ADDITION_MODELS, *AC_MODELS)
+    ]
+
+
 @pytest.fixture(scope="module", params=FAMILY_MODELS, ids=lambda c: c.id)
 def fit(request: pytest.FixtureRequest) -> Fit:
     return tiny_fit(request.param)

@@ -18,7 +18,6 @@ failing on a threshold.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +29,6 @@ from scipy import interpolate, special, stats
 from scipy.special import expit, logit
 
 import pybrms as bm
-from pybrms.errors import CompileError
 
 pytestmark = pytest.mark.stan
 
@@ -991,15 +989,10 @@ def z_score(values: np.ndarray, truth: float) -> tuple[float, float, float]:
     return (float(values.mean()) - truth) / np.hypot(sd, mcse), sd, mcse
 
 
-@pytest.fixture(scope="session", autouse=True)
-def programs() -> None:
-    """Compile every case's program up front, many per compiler run (session-scoped, so
-    pytest-xdist still hands the fits out one by one; another worker arriving while
-    they compile waits for them)."""
+def stan_programs() -> list[str]:
+    """Every case's program (compiled at the session's start, tests/conftest.py)."""
     cases = [make() for make in CASES.values()]
-    codes = [bm.stancode(case.formula, case.data, family=case.family) for case in cases]
-    with contextlib.suppress(CompileError):  # a program that fails, fails its own test
-        bm.precompile(codes, show_progress=False)
+    return [bm.stancode(case.formula, case.data, family=case.family) for case in cases]
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -27,12 +27,30 @@ TRUTH = {
 }
 
 
-@pytest.fixture(scope="module")
-def data() -> pd.DataFrame:
+def grouped_data() -> pd.DataFrame:
     rng = np.random.default_rng(12)
     g = np.repeat(list("abcdef"), 5)
     x = rng.normal(size=len(g))
     return pd.DataFrame({"x": x, "g": g, "y": 2 + x + rng.normal(size=len(g))})
+
+
+def point_prior() -> bm.priors.Priors:
+    return bm.prior(f"normal(0, {TAU})", class_="b") + bm.prior("constant(1)", class_="sigma")
+
+
+def stan_programs() -> list[str]:
+    """The fits' programs (compiled at the session's start, tests/conftest.py)."""
+    data = grouped_data()
+    return [
+        bm.stancode("y ~ x + (1 | g)", data, prior=PRIORS, sample_prior="yes"),
+        bm.stancode("y ~ x + (1 | g)", data, prior=PRIORS, sample_prior="only"),
+        bm.stancode("y ~ 0 + x", data, prior=point_prior(), sample_prior="yes"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return grouped_data()
 
 
 def _fit(data: pd.DataFrame, sample_prior: str) -> bm.BrmsFit:
@@ -142,11 +160,10 @@ def point_data() -> tuple[pd.DataFrame, float, float]:
 @pytest.fixture(scope="module")
 def point_fit(point_data) -> bm.BrmsFit:
     df, _, _ = point_data
-    prior = bm.prior(f"normal(0, {TAU})", class_="b") + bm.prior("constant(1)", class_="sigma")
     return bm.brm(
         "y ~ 0 + x",
         df,
-        prior=prior,
+        prior=point_prior(),
         sample_prior="yes",
         chains=2,
         iter=3000,

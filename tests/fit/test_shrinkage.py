@@ -41,13 +41,24 @@ PRIORS = {"horseshoe": "horseshoe(1)", "R2D2": "R2D2(mean_R2 = 0.5, prec_R2 = 2)
 Z = 5.0
 
 
-@pytest.fixture(scope="module")
-def sparse() -> pd.DataFrame:
+def sparse_data() -> pd.DataFrame:
     rng = np.random.default_rng(11)
     X = rng.normal(size=(N, P))
     df = pd.DataFrame(X, columns=COEFS)
     df["y"] = 0.5 + X @ TRUTH + rng.normal(size=N)
     return df
+
+
+def stan_programs() -> list[str]:
+    """The fits' programs, one per shrinkage prior (compiled at the session's start,
+    tests/conftest.py); the prior's values are data, so the R2D2 prior-only fit reuses
+    its program."""
+    return [bm.stancode(FORMULA, sparse_data(), prior=bm.prior(text)) for text in PRIORS.values()]
+
+
+@pytest.fixture(scope="module")
+def sparse() -> pd.DataFrame:
+    return sparse_data()
 
 
 def _fit(data: pd.DataFrame, text: str, sample_prior: str = "no") -> bm.BrmsFit:

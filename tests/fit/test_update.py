@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import pybrms as bm
@@ -10,6 +11,16 @@ from pybrms.errors import SamplingError
 from pybrms.scheduler import Threading
 
 pytestmark = [pytest.mark.stan, pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")]
+
+
+def stan_programs() -> list[str]:
+    """line_fit's program, plain and threaded, dynamic and static (compiled at the
+    session's start, tests/conftest.py)."""
+    data = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [1.0, 0.0, 2.0]})
+    return [
+        bm.stancode("y ~ x", data, threads=threads)
+        for threads in (None, bm.threading(2), bm.threading(2, static=True))
+    ]
 
 
 def test_threads_as_an_int_is_threading(line_fit):

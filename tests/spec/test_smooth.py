@@ -21,8 +21,7 @@ from pybrms.standata import make_standata
 FORMULA = "y ~ z + s(x, k = 6) + s(z, by = f, k = 5) + t2(x, z, k = 4)"
 
 
-@pytest.fixture(scope="module")
-def data() -> pd.DataFrame:
+def smooth_data() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 100
     x = rng.uniform(0, 3, n)
@@ -34,6 +33,21 @@ def data() -> pd.DataFrame:
             "y": np.sin(2 * x) + rng.normal(0, 0.3, n),
         }
     )
+
+
+CURVE, SPLINE = "y ~ s(x, k = 6)", "y ~ z + s(x, bs = 'cr', k = 6)"
+SIGMA_SMOOTH = bf("y ~ s(x, k = 5)", sigma="~ s(z, k = 5)")
+
+
+def stan_programs() -> list[str]:
+    """The fits' programs (compiled at the session's start, tests/conftest.py); a
+    program depends on the model's structure only, so one data set serves them all."""
+    return [bm.stancode(formula, smooth_data()) for formula in (CURVE, SPLINE, SIGMA_SMOOTH)]
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return smooth_data()
 
 
 def test_parse_reads_mgcv_arguments():
@@ -116,7 +130,7 @@ def test_unknown_by_level_in_new_rows_is_refused(data):
 
 @pytest.fixture(scope="module")
 def curve_fit(data):
-    return bm.brm("y ~ s(x, k = 6)", data, chains=2, iter=1000, seed=3, show_progress=False)
+    return bm.brm(CURVE, data, chains=2, iter=1000, seed=3, show_progress=False)
 
 
 @pytest.mark.stan
@@ -162,8 +176,7 @@ def spline_data() -> tuple[pd.DataFrame, CubicSpline]:
 @pytest.fixture(scope="module")
 def spline_fit(spline_data):
     data, _ = spline_data
-    formula = "y ~ z + s(x, bs = 'cr', k = 6)"
-    return bm.brm(formula, data, chains=2, iter=1000, seed=5, show_progress=False)
+    return bm.brm(SPLINE, data, chains=2, iter=1000, seed=5, show_progress=False)
 
 
 @pytest.mark.stan
@@ -223,8 +236,7 @@ def sigma_smooth_fit():
     x, z = rng.uniform(0, 3, n), rng.uniform(-2, 2, n)
     y = np.sin(2 * x) + np.exp(-1 + 0.5 * z) * rng.normal(size=n)
     data = pd.DataFrame({"x": x, "z": z, "y": y})
-    formula = bf("y ~ s(x, k = 5)", sigma="~ s(z, k = 5)")
-    return bm.brm(formula, data, chains=2, iter=1000, seed=7, show_progress=False)
+    return bm.brm(SIGMA_SMOOTH, data, chains=2, iter=1000, seed=7, show_progress=False)
 
 
 @pytest.mark.stan

@@ -1,9 +1,10 @@
-"""Tiny real fits shared by the tests of brms's post-fit toolbox (compiled once, cached).
+"""Real fits shared by the tests of brms's post-fit toolbox, read from saved draws.
 
 The data (``simulated.py``) have known coefficients, so estimates can be checked
-against the truth as well as against the draws. The fits are session fixtures shared by
-every module here, so under pytest-xdist all these tests run on one worker (each worker
-would otherwise make every fit again).
+against the truth as well as against the draws. The fits are session fixtures built
+from the draws of real runs saved under ``tests/fixtures/draws`` (nothing is compiled or
+sampled; ``tests/fixtures/make_draws.py`` samples them again after a model change).
+Under pytest-xdist all these tests run on one worker, which builds each fit once.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import pytest
 import pybrms as bm
 
 sys.path.insert(0, str(Path(__file__).parent))  # the tests import simulated.py
+sys.path.insert(0, str(Path(__file__).parents[2] / "fixtures"))
+from saved_draws import SAVED_FITS, load  # noqa: E402
 from simulated import simulate  # noqa: E402
-
-SEVERITY = ["none", "mild", "moderate", "severe"]  # labels of ord = 1..4
 
 matplotlib.use("Agg")
 
@@ -38,36 +39,30 @@ def toolbox_data() -> pd.DataFrame:
     return simulate()
 
 
-def _fit(formula: str, data: pd.DataFrame, family: str = "gaussian") -> bm.BrmsFit:
-    return bm.brm(
-        formula, data=data, family=family, chains=2, iter=600, seed=11, show_progress=False
-    )
+@pytest.fixture(scope="session")
+def gaussian_fit() -> bm.BrmsFit:
+    """``y ~ x + f + (1 + x | g)``: correlated varying intercept and slope, a numeric and a
+    categorical predictor (2 chains of 300 draws)."""
+    return load(SAVED_FITS["toolbox_gaussian"])
 
 
 @pytest.fixture(scope="session")
-def gaussian_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
-    """Correlated varying intercept and slope, a numeric and a categorical predictor."""
-    return _fit("y ~ x + f + (1 + x | g)", toolbox_data)
+def intercept_fit() -> bm.BrmsFit:
+    """``y ~ x + (1 | g)``: a smaller model of the same response, for comparisons."""
+    return load(SAVED_FITS["toolbox_intercept"])
 
 
 @pytest.fixture(scope="session")
-def intercept_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
-    """A smaller model of the same response, for comparisons."""
-    return _fit("y ~ x + (1 | g)", toolbox_data)
+def poisson_fit() -> bm.BrmsFit:
+    """``count ~ x + (1 | g)``: a count model, for discrete predictive checks."""
+    return load(SAVED_FITS["toolbox_poisson"])
 
 
 @pytest.fixture(scope="session")
-def poisson_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
-    """A count model, for discrete predictive checks."""
-    return _fit("count ~ x + (1 | g)", toolbox_data, "poisson")
-
-
-@pytest.fixture(scope="session")
-def ordinal_fit(toolbox_data: pd.DataFrame) -> bm.BrmsFit:
-    """A cumulative model of four labelled categories (an ordered Categorical response,
-    whose labels brms's tables show), for category probabilities."""
-    labelled = pd.Categorical.from_codes(toolbox_data["ord"] - 1, SEVERITY, ordered=True)
-    return _fit("ord ~ x + f", toolbox_data.assign(ord=labelled), "cumulative")
+def ordinal_fit() -> bm.BrmsFit:
+    """``ord ~ x + f``, cumulative: four labelled categories (an ordered Categorical
+    response, whose labels brms's tables show), for category probabilities."""
+    return load(SAVED_FITS["toolbox_ordinal"])
 
 
 @pytest.fixture(autouse=True)

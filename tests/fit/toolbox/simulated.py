@@ -10,6 +10,7 @@ F_EFFECTS = {"a": 0.0, "b": 1.0, "c": -1.0}
 SD_INTERCEPT, SD_SLOPE = 0.8, 0.4
 N_GROUPS, PER_GROUP = 8, 10
 THRESHOLDS = (-1.0, 0.0, 1.0)
+SEVERITY = ["none", "mild", "moderate", "severe"]  # labels of ord = 1..4
 
 
 def simulate() -> pd.DataFrame:
@@ -30,3 +31,10 @@ def simulate() -> pd.DataFrame:
     latent = SLOPE * x + np.array([F_EFFECTS[v] for v in f]) + rng.logistic(size=n)
     ordinal = np.digitize(latent, THRESHOLDS) + 1
     return pd.DataFrame({"y": y, "count": count, "ord": ordinal, "x": x, "f": f, "g": g})
+
+
+def simulate_labelled() -> pd.DataFrame:
+    """:func:`simulate` with ``ord`` as an ordered Categorical of labels (brms's tables
+    show them)."""
+    data = simulate()
+    return data.assign(ord=pd.Categorical.from_codes(data["ord"] - 1, SEVERITY, ordered=True))
