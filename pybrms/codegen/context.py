@@ -28,6 +28,7 @@ from pybrms.spec.terms import Covariates, EtaPart, StanArg
 from pybrms.spec.terms.base import MuUpdate
 
 __all__ = [
+    "ByLevel",
     "Call",
     "Component",
     "Contribution",
@@ -54,14 +55,24 @@ class Position:
     sliced
         The data array ``reduce_sum`` slices (threaded program only): inside the
         partial sum it holds rows ``start:end`` already, so it is read unsliced.
+    levels
+        When the partial sum slices group levels instead of rows (see
+        :class:`ByLevel`), the level index: the partial sum reads the rows
+        ``row_start:row_end`` of the levels ``start:end``, and the level index as
+        ``<levels>_chunk``, the levels counted from ``start``.
     """
 
     threaded: bool
     sliced: str = ""
+    levels: str = ""
 
     def rows(self, name: str) -> str:
         """All rows of the observation-indexed data ``name`` at this position."""
-        return f"{name}[start:end]" if self.threaded and name != self.sliced else name
+        if not self.threaded or name == self.sliced:
+            return name
+        if self.levels:
+            return f"{name}_chunk" if name == self.levels else f"{name}[row_start:row_end]"
+        return f"{name}[start:end]"
 
     def row(self, name: str) -> str:
         """Row ``n`` of the loop over this position's rows (``nn`` counts all rows)."""
@@ -376,6 +387,97 @@ def sliced_variable(spec: ModelSpec) -> StanArg:
         return _response(spec)
     found = (t.sliced_index() for t in spec.terms)
     return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
+
+
+# Sorted copies of observation-level data in transformed data, by Stan argument type.
+_SORTED_DECLARATIONS = {
+    "vector": "vector[N]",
+    "matrix": "matrix[N, cols({name})]",
+    "array[] int": "array[N] int",
+    "array[] real": "array[N] real",
+}
+
+# The observation-level data of the response and its addition terms.
+_RESPONSE_ROWS = frozenset(
+    {"Y", "trials", "weights", "cens", "se", "se2", "denom", "log_denom", "lb", "ub", "rcens"}
+)
+
+
+@dataclass(frozen=True)
+class ByLevel:
+    """A threaded likelihood that slices the levels of its one group-level effect.
+
+    ``reduce_sum`` copies every shared parameter into every chunk's autodiff
+    stack, so slicing rows while sharing the ``size`` effects of a grouping
+    factor copies all effects once per chunk. Slicing the effects instead
+    copies each once: transformed data order the rows by level (``index``), each
+    of the observation-level data the likelihood reads (``rows``) copied in that
+    order, and the partial sum of levels ``start:end`` reads their rows
+    ``first_row[start]:last_row[end]``, the effects ``effects`` as a local vector
+    of its own levels. The grainsize stays a number of rows: ``grainsize_levels``
+    levels hold about as many.
+
+    Examples
+    --------
+    >>> b = ByLevel("J_1", "N_1", "r_1_1", (StanArg("Y", "array[] int", True),))
+    >>> b.declarations
+    ('array[N] int Y_sorted = Y[level_order]',)
+    >>> b.sorted("Y"), b.sorted("b")
+    ('Y_sorted', 'b')
+    """
+
+    index: str
+    size: str
+    effects: str
+    rows: tuple[StanArg, ...]
+
+    def sorted(self, name: str) -> str:
+        """The name of ``name`` passed to the partial sum: its sorted copy if it has one."""
+        return f"{name}_sorted" if any(a.name == name for a in self.rows) else name
+
+    @property
+    def declarations(self) -> tuple[str, ...]:
+        """The sorted copies of ``rows``."""
+        return tuple(
+            f"{_SORTED_DECLARATIONS[a.type].format(name=a.name)} {a.name}_sorted"
+            f" = {a.name}[level_order]"
+            for a in self.rows
+        )
+
+    @property
+    def sliced(self) -> StanArg:
+        """The argument ``reduce_sum`` slices: the effects as an array."""
+        return StanArg(f"{self.effects}_slice", "array[] real", False)
+
+
+def _by_level(spec: ModelSpec, lik: Likelihood) -> ByLevel | None:
+    """The level slicing of the threaded likelihood ``lik`` (see :class:`ByLevel`), or
+    None unless it fits: one vectorized density call (no loop over rows, no index
+    sets, no mixture), linear predictors whose parts read only their own row
+    (no non-linear formulas, special terms or ARMA updates), one group-level
+    effect in all of them, and every data variable read one value per row.
+    """
+    if lik.pointwise or lik.index_sets or lik.components:
+        return None
+    if any(p.nonlinear is not None for p in spec.predictors):
+        return None
+    if any(t.mu_update() is not None for p in spec.predictors for t in p.terms):
+        return None
+    parts = [part for p in spec.predictors for part in _eta_parts(spec, p)]
+    groups = [part for part in parts if part.kind == "group"]
+    if len(groups) != 1 or any(part.kind == "rowwise" for part in parts):
+        return None
+    rows = set(_RESPONSE_ROWS)
+    for part in parts:
+        if part.kind == "offset":
+            rows.add(part.value.name)
+        rows.update(a.name for a in (part.data, part.weight) if a is not None)
+    data = tuple(a for a in lik.reads if a.data)
+    if any(a.name not in rows or a.type not in _SORTED_DECLARATIONS for a in data):
+        return None
+    group = groups[0]
+    assert group.data is not None  # a group part always reads its level index
+    return ByLevel(group.data.name, group.size, group.value.name, data)
 
 
 def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
@@ -821,12 +923,26 @@ def render_context(
     >>> from pybrms.spec import build_spec
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
     >>> render_context(build_spec("y ~ x + (1 | g)", df, "poisson"))["pll_call"]
-    'Xc, b, J_1, Intercept_r_1_1'
+    'Y_sorted, Xc_sorted, b, J_1_sorted, first_row, last_row'
+    >>> render_context(build_spec("y ~ x + (1 | g) + (1 | x)", df, "poisson"))["pll_call"]
+    'Xc, b, J_1, Intercept_r_1_1, J_2, r_2_1'
     """
     family = spec.family.family
     sliced = sliced_variable(spec)
     threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name), normalize)
     shared = [a for a in threaded.reads if a.name != sliced.name]
+    call = [a.name for a in shared]
+    sliced_value, grainsize, suffix = sliced.name, "grainsize", "lpmf"
+    by_level = _by_level(spec, threaded)
+    if by_level is not None:
+        threaded = _likelihood(spec, Position(threaded=True, levels=by_level.index), normalize)
+        sliced = by_level.sliced
+        shared = [a for a in threaded.reads if a.name != by_level.effects]
+        shared += [StanArg(name, "array[] int", True) for name in ("first_row", "last_row")]
+        call = [by_level.sorted(a.name) for a in shared]
+        sliced_value, grainsize = f"to_array_1d({by_level.effects})", "grainsize_levels"
+        # a partial sum whose first argument is real is a density
+        suffix = "lpdf"
     ctx: dict[str, Any] = {
         "version": __version__,
         "response_decl": _response_declaration(spec),
@@ -854,12 +970,16 @@ def render_context(
         "plain": _likelihood(spec, Position(threaded=False), normalize),
         "threaded": threaded,
         "sliced": sliced,
+        "sliced_value": sliced_value,
+        "by_level": by_level,
+        "grainsize": grainsize,
         "pll_signature": ", ".join(a.signature for a in shared),
-        "pll_call": ", ".join(a.name for a in shared),
+        "pll_call": ", ".join(call),
+        "pll_suffix": suffix,
         "reduce": "reduce_sum_static" if static else "reduce_sum",
         # brms's comments: "likelihood including constants" or "... not including ..."
         "constants_comment": "including constants" if normalize else "not including constants",
-        "partial_log_lik": "partial_log_lik_lpmf" if normalize else "partial_log_lik_lupmf",
+        "partial_log_lik": f"partial_log_lik_{suffix if normalize else 'lu' + suffix[1:]}",
         # the group-level effects' std_normal prior (lprior stays normalized, see docs)
         "lpdf": "lpdf" if normalize else "lupdf",
         "mixture": _mixture_context(spec),

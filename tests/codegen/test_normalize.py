@@ -1,7 +1,8 @@
 """brms's ``normalize``: with False the likelihood drops its constants, the posterior stays.
 
 The program is written with ``_lupmf``/``_lupdf`` (the threaded one calls its partial
-sum as ``partial_log_lik_lupmf``); families brms always normalizes keep ``_lpmf``.
+sum as ``partial_log_lik_lupmf``, or ``_lupdf`` when it slices group levels); families
+brms always normalizes keep ``_lpmf``.
 Compiled, the log density with every constant kept is the same as the normalized
 program's, and the one the sampler uses (``propto``) differs from it by exactly the
 dropped constants, with the same gradient, plain or threaded. A fit with
@@ -23,6 +24,7 @@ from scipy.special import gammaln
 import pybrms as bm
 from pybrms.backends import compile_model
 from pybrms.codegen import render
+from pybrms.codegen.context import render_context
 from pybrms.errors import PybrmsError, SettingsError
 from pybrms.fit.program import StanProgram
 from pybrms.spec import build_spec
@@ -53,8 +55,9 @@ def test_normalize_false_drops_constants_where_brms_does(name: str) -> None:
     threaded = render(spec, bm.threading(2), normalize=False)
     assert CALLS[name] in plain and CALLS[name] in threaded
     assert "// likelihood not including constants" in plain
-    assert "reduce_sum(partial_log_lik_lupmf," in threaded
-    assert "real partial_log_lik_lpmf(" in threaded
+    suffix = "lpdf" if render_context(spec)["by_level"] else "lpmf"
+    assert f"reduce_sum(partial_log_lik_lu{suffix[1:]}," in threaded
+    assert f"real partial_log_lik_{suffix}(" in threaded
     assert render(spec, normalize=True) == render(spec)
 
 

@@ -239,17 +239,66 @@ def test_student_nu_truncation(data):
 
 
 def test_threaded_signature_is_derived_from_the_spec(data):
-    spec = build_spec("succ | trials(n) ~ x + (1 | g:h)", data, "binomial")
+    spec = build_spec("succ | trials(n) ~ x + (1 | g:h) + (1 | f)", data, "binomial")
     ctx = render_context(spec)
+    assert ctx["by_level"] is None  # two grouping factors: rows are sliced
     assert ctx["sliced"].signature == "data array[] int Y"
-    assert ctx["pll_call"] == "trials, Xc, b, J_1, Intercept_r_1_1"
+    assert ctx["pll_call"] == "trials, Xc, b, J_1, Intercept_r_1_1, J_2, r_2_1"
     assert ctx["pll_signature"] == (
         "data array[] int trials, data matrix Xc, vector b, data array[] int J_1, "
-        "vector Intercept_r_1_1"
+        "vector Intercept_r_1_1, data array[] int J_2, vector r_2_1"
     )
 
 
+def test_one_grouping_factor_slices_its_levels(data):
+    spec = build_spec("succ | trials(n) ~ x + (1 | g:h)", data, "binomial")
+    ctx = render_context(spec)
+    assert ctx["by_level"].index == "J_1" and ctx["by_level"].size == "N_1"
+    assert ctx["sliced"].signature == "array[] real Intercept_r_1_1_slice"
+    assert ctx["sliced_value"] == "to_array_1d(Intercept_r_1_1)"
+    assert ctx["grainsize"] == "grainsize_levels"
+    # every observation-level datum read is passed sorted by level
+    assert ctx["pll_call"] == (
+        "Y_sorted, trials_sorted, Xc_sorted, b, J_1_sorted, first_row, last_row"
+    )
+    assert ctx["pll_signature"] == (
+        "data array[] int Y, data array[] int trials, data matrix Xc, vector b, "
+        "data array[] int J_1, data array[] int first_row, data array[] int last_row"
+    )
+
+
+# formulas whose threaded likelihood slices rows though they have group-level terms
+ROW_SLICED = {
+    "two_coefficients": ("y ~ x + (1 + x | g)", "gaussian"),
+    "two_factors": ("y ~ x + (1 | g) + (1 | f)", "gaussian"),
+    "dpar_effects": (bf("y ~ x + (1 | g)", sigma="~ (1 | g)"), "gaussian"),
+    "weights_loop": ("count | weights(w) ~ x + (1 | g)", "poisson"),
+    "special_term": ("count ~ mo(ord) + (1 | g)", "poisson"),
+    "nonlinear": (
+        bf("y ~ a * exp(b * z)", "a ~ 1 + (1 | g)", "b ~ 1", nl=True),
+        "gaussian",
+        prior("normal(1, 2)", nlpar="a") + prior("normal(0, 1)", nlpar="b"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ROW_SLICED.values(), ids=ROW_SLICED.keys())
+def test_other_group_structures_slice_rows(case, data):
+    formula, fam, *prior_ = case
+    ctx = render_context(build_spec(formula, data, fam, *prior_))
+    assert ctx["by_level"] is None
+    assert ctx["grainsize"] == "grainsize"
+
+
 FOLD = "vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;"
+
+# The start of a partial sum over the levels of one grouping factor.
+BY_LEVEL = (
+    "int row_start = first_row[start];",
+    "int row_end = last_row[end];",
+    "array[row_end - row_start + 1] int J_1_chunk;",
+    "J_1_chunk[n - row_start + 1] = J_1[n] - start + 1;",
+)
 
 # id: (formula, family, lines of the plain model block, lines of the partial sum
 #      (its signature first), the reduce_sum call); no case has a per-row loop
@@ -260,12 +309,16 @@ LIKELIHOOD_CODE = {
         "poisson",
         (FOLD, "target += poisson_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b);"),
         (
-            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
-            "vector b, data array[] int J_1, vector Intercept_r_1_1) {",
-            "ptarget += poisson_log_glm_lpmf(Y | Xc[start:end], "
-            "Intercept_r_1_1[J_1[start:end]], b);",
+            "real partial_log_lik_lpdf(array[] real Intercept_r_1_1_slice, int start, int end, "
+            "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, "
+            "data array[] int first_row, data array[] int last_row) {",
+            *BY_LEVEL,
+            "vector[end - start + 1] Intercept_r_1_1 = to_vector(Intercept_r_1_1_slice);",
+            "ptarget += poisson_log_glm_lpmf(Y[row_start:row_end] | Xc[row_start:row_end], "
+            "Intercept_r_1_1[J_1_chunk], b);",
         ),
-        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1);",
+        "reduce_sum(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1), grainsize_levels, "
+        "Y_sorted, Xc_sorted, b, J_1_sorted, first_row, last_row);",
     ),
     "gaussian_glm_slopes_offset": (
         "y ~ x + offset(o) + (1 + x | g)",
@@ -301,12 +354,15 @@ LIKELIHOOD_CODE = {
         "negbinomial",
         (FOLD, "target += neg_binomial_2_log_glm_lpmf(Y | Xc, Intercept_r_1_1[J_1], b, shape);"),
         (
-            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
-            "vector b, data array[] int J_1, vector Intercept_r_1_1, real shape) {",
-            "ptarget += neg_binomial_2_log_glm_lpmf(Y | Xc[start:end], "
-            "Intercept_r_1_1[J_1[start:end]], b, shape);",
+            "real partial_log_lik_lpdf(array[] real Intercept_r_1_1_slice, int start, int end, "
+            "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, real shape, "
+            "data array[] int first_row, data array[] int last_row) {",
+            *BY_LEVEL,
+            "ptarget += neg_binomial_2_log_glm_lpmf(Y[row_start:row_end] | "
+            "Xc[row_start:row_end], Intercept_r_1_1[J_1_chunk], b, shape);",
         ),
-        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1, shape);",
+        "reduce_sum(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1), grainsize_levels, "
+        "Y_sorted, Xc_sorted, b, J_1_sorted, shape, first_row, last_row);",
     ),
     "negbinomial_shape_no_glm": (
         bf("count ~ x", shape="~ z"),
@@ -348,12 +404,15 @@ LIKELIHOOD_CODE = {
         "bernoulli",
         ("target += bernoulli_logit_glm_lpmf(Y | X, r_1_1[J_1] .* Z_1_1, b);",),
         (
-            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix X, "
-            "vector b, data array[] int J_1, data vector Z_1_1, vector r_1_1) {",
-            "ptarget += bernoulli_logit_glm_lpmf(Y | X[start:end], "
-            "r_1_1[J_1[start:end]] .* Z_1_1[start:end], b);",
+            "real partial_log_lik_lpdf(array[] real r_1_1_slice, int start, int end, "
+            "data array[] int Y, data matrix X, vector b, data array[] int J_1, "
+            "data vector Z_1_1, data array[] int first_row, data array[] int last_row) {",
+            *BY_LEVEL,
+            "ptarget += bernoulli_logit_glm_lpmf(Y[row_start:row_end] | X[row_start:row_end], "
+            "r_1_1[J_1_chunk] .* Z_1_1[row_start:row_end], b);",
         ),
-        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, X, b, J_1, Z_1_1, r_1_1);",
+        "reduce_sum(partial_log_lik_lpdf, to_array_1d(r_1_1), grainsize_levels, Y_sorted, "
+        "X_sorted, b, J_1_sorted, Z_1_1_sorted, first_row, last_row);",
     ),
     "binomial_glm": (
         "succ | trials(n) ~ x",
@@ -386,12 +445,16 @@ LIKELIHOOD_CODE = {
             "target += ordered_logistic_lpmf(Y | mu, Intercept);",
         ),
         (
-            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
-            "vector b, data array[] int J_1, vector r_1_1, vector Intercept) {",
-            "vector[N] mu = Xc[start:end] * b + r_1_1[J_1[start:end]];",
-            "ptarget += ordered_logistic_lpmf(Y | mu, Intercept);",
+            "real partial_log_lik_lpdf(array[] real r_1_1_slice, int start, int end, "
+            "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, "
+            "vector Intercept, data array[] int first_row, data array[] int last_row) {",
+            *BY_LEVEL,
+            "int N = row_end - row_start + 1;",
+            "vector[N] mu = Xc[row_start:row_end] * b + r_1_1[J_1_chunk];",
+            "ptarget += ordered_logistic_lpmf(Y[row_start:row_end] | mu, Intercept);",
         ),
-        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, r_1_1, Intercept);",
+        "reduce_sum(partial_log_lik_lpdf, to_array_1d(r_1_1), grainsize_levels, Y_sorted, "
+        "Xc_sorted, b, J_1_sorted, Intercept, first_row, last_row);",
     ),
     "probit_inverse_link": (
         "bin ~ x + (1 | g)",
@@ -402,12 +465,15 @@ LIKELIHOOD_CODE = {
             "target += bernoulli_lpmf(Y | mu);",
         ),
         (
-            "real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, "
-            "vector b, data array[] int J_1, vector Intercept_r_1_1) {",
-            "vector[N] mu = Phi(Xc[start:end] * b + Intercept_r_1_1[J_1[start:end]]);",
-            "ptarget += bernoulli_lpmf(Y | mu);",
+            "real partial_log_lik_lpdf(array[] real Intercept_r_1_1_slice, int start, int end, "
+            "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, "
+            "data array[] int first_row, data array[] int last_row) {",
+            *BY_LEVEL,
+            "vector[N] mu = Phi(Xc[row_start:row_end] * b + Intercept_r_1_1[J_1_chunk]);",
+            "ptarget += bernoulli_lpmf(Y[row_start:row_end] | mu);",
         ),
-        "reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, Intercept_r_1_1);",
+        "reduce_sum(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1), grainsize_levels, "
+        "Y_sorted, Xc_sorted, b, J_1_sorted, first_row, last_row);",
     ),
     "intercept_only": (
         "y ~ 1",
@@ -473,7 +539,7 @@ def test_threading_settings_do_not_change_the_program(data, variant):
     for other in (threading(1, static=static), threading(8, grainsize=3, static=static)):
         assert render(spec, other) == base
     reduce = "reduce_sum_static" if static else "reduce_sum"
-    assert f"target += {reduce}(partial_log_lik_lpmf, Y, grainsize," in base
+    assert f"target += {reduce}(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1)," in base
 
 
 GOLDEN_CASES = {

@@ -1,11 +1,19 @@
 // generated with pybrms 0.1.0
 functions {
   // compute partial sums of the log-likelihood
-  real partial_log_lik_lpmf(data array[] int Y, int start, int end, data matrix Xc, vector b, data array[] int J_1, vector r_1_1, vector Intercept) {
+  real partial_log_lik_lpdf(array[] real r_1_1_slice, int start, int end, data array[] int Y, data matrix Xc, vector b, data array[] int J_1, vector Intercept, data array[] int first_row, data array[] int last_row) {
     real ptarget = 0;
-    int N = end - start + 1;
-    vector[N] mu = Xc[start:end] * b + r_1_1[J_1[start:end]];
-    ptarget += ordered_logistic_lpmf(Y | mu, Intercept);
+    // the rows of levels start:end, and their levels counted from start
+    int row_start = first_row[start];
+    int row_end = last_row[end];
+    array[row_end - row_start + 1] int J_1_chunk;
+    for (n in row_start:row_end) {
+      J_1_chunk[n - row_start + 1] = J_1[n] - start + 1;
+    }
+    vector[end - start + 1] r_1_1 = to_vector(r_1_1_slice);
+    int N = row_end - row_start + 1;
+    vector[N] mu = Xc[row_start:row_end] * b + r_1_1[J_1_chunk];
+    ptarget += ordered_logistic_lpmf(Y[row_start:row_end] | mu, Intercept);
     return ptarget;
   }
 }
@@ -39,6 +47,23 @@ transformed data {
     means_X[i] = mean(X[, i]);
     Xc[, i] = X[, i] - means_X[i];
   }
+  // rows ordered by grouping level: the partial sum of levels start:end
+  // reads their rows first_row[start]:last_row[end]
+  array[N] int level_order = sort_indices_asc(J_1);
+  array[N] int Y_sorted = Y[level_order];
+  matrix[N, cols(Xc)] Xc_sorted = Xc[level_order];
+  array[N] int J_1_sorted = J_1[level_order];
+  array[N_1] int last_row = rep_array(0, N_1);
+  for (n in 1:N) {
+    last_row[J_1[n]] += 1;
+  }
+  last_row = cumulative_sum(last_row);
+  array[N_1] int first_row = rep_array(1, N_1);
+  for (j in 2:N_1) {
+    first_row[j] = last_row[j - 1] + 1;
+  }
+  // levels per partial sum that hold about grainsize rows
+  int grainsize_levels = max(1, to_int(round(grainsize * 1.0 * N_1 / N)));
 }
 parameters {
   vector[Kc] b;  // regression coefficients
@@ -56,7 +81,7 @@ transformed parameters {
 model {
   // likelihood including constants
   if (!prior_only) {
-    target += reduce_sum(partial_log_lik_lpmf, Y, grainsize, Xc, b, J_1, r_1_1, Intercept);
+    target += reduce_sum(partial_log_lik_lpdf, to_array_1d(r_1_1), grainsize_levels, Y_sorted, Xc_sorted, b, J_1_sorted, Intercept, first_row, last_row);
   }
   // priors including constants
   target += lprior;

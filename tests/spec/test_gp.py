@@ -165,7 +165,7 @@ def test_gp_at_its_points_is_computed_once_before_the_likelihood(formula, data):
     for code in (plain, threaded):
         assert code.count("vector[Nsubgp_1] gp_pred_1 = ") == 1
         assert "target += std_normal_lpdf(zgp_1);" in code
-    partial = threaded.split("partial_log_lik_lpmf(", 1)[1].split("return ptarget;")[0]
+    partial = threaded.split("real partial_log_lik_", 1)[1].split("return ptarget;")[0]
     assert "gp_exp_quad(" not in partial and "spd_gp_exp_quad(" not in partial
 
 
