@@ -23,6 +23,7 @@ import pandas as pd
 from pybrms.errors import SpecError
 from pybrms.fit.estimates import PROBS, summarize_draws
 from pybrms.fit.newdata import response_data
+from pybrms.spec.multivariate import MvSpec
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -78,7 +79,7 @@ def fitted(
             newdata, transform=scale == "response", dpar=dpar or "mu", **kwargs
         )
     index = _row_index(fit, newdata)
-    return rows_frame(draws, index, summary, robust, probs, fit.spec.response.categories)
+    return rows_frame(draws, index, summary, robust, probs, _blocks(fit, draws))
 
 
 def predict(
@@ -102,13 +103,22 @@ def predict(
     """
     draws = fit.posterior_predict(newdata, **kwargs)
     index = _row_index(fit, newdata)
-    labels = fit.spec.response.categories
+    labels = _blocks(fit, draws)
     if summary and labels and draws.ndim == 2:
         categories = np.arange(1, len(labels) + 1)
         shares = (draws[:, :, np.newaxis] == categories).mean(axis=0)
         return pd.DataFrame(shares, index=index, columns=[f"P(Y = {c})" for c in labels])
     # counts of each category (multinomial): one block per category, as fitted()
     return rows_frame(draws, index, summary, robust, probs, labels)
+
+
+def _blocks(fit: BrmsFit, draws: np.ndarray) -> tuple[str, ...]:
+    """Labels of the blocks of columns of the summary: the responses of a multivariate
+    model (one block each, as brms; none for one response, ``resp=``), else the
+    categories of ordinal, categorical and multinomial models."""
+    if isinstance(fit.spec, MvSpec):
+        return fit.spec.responses if draws.ndim == 3 else ()
+    return fit.spec.response.categories
 
 
 def predictive_error(
@@ -136,9 +146,10 @@ def predictive_error(
     """
     if method not in METHODS:
         raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
-    if fit.spec.response.categories:
+    spec = fit.univariate_spec
+    if spec.response.categories:
         raise SpecError("Predictive errors are not defined for ordinal or categorical models.")
-    y = np.asarray(response_data(fit.spec, newdata).values, dtype=float)
+    y = np.asarray(response_data(spec, newdata).values, dtype=float)
     yrep = getattr(fit, method)(newdata, **kwargs)
     return rows_frame(y - yrep, _row_index(fit, newdata), summary=False)
 

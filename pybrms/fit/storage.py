@@ -53,8 +53,8 @@ def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False)
         "format_version": FORMAT_VERSION,
         "pybrms_version": __version__,
         "backend": fit.backend,
-        "formula": fit.spec.formula.mu.source,
-        "family": fit.spec.family.name,
+        "formula": fit.univariate_spec.formula.mu.source,
+        "family": fit.univariate_spec.family.name,
         "chains": fit.draws.num_chains,
         "draws": fit.draws.num_draws,
     }
