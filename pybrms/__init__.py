@@ -23,7 +23,7 @@ from pybrms.codegen import stancode
 from pybrms.export import write_stan
 from pybrms.fit import BrmsFit, SamplingWarning, load
 from pybrms.fit.criteria import loo_compare
-from pybrms.formula import bf, lf, nlf
+from pybrms.formula import bf, lf, mvbf, nlf, set_rescor
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
 from pybrms.spec import family, get_prior, mixture
@@ -48,10 +48,12 @@ __all__ = [
     "lf",
     "load",
     "loo_compare",
+    "mvbf",
     "nlf",
     "precompile",
     "prior",
     "SamplingWarning",
+    "set_rescor",
     "stancode",
     "standata",
     "threading",

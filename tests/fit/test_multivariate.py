@@ -4,6 +4,7 @@ their log-likelihood against scipy's densities."""
 
 from __future__ import annotations
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ import pybrms as bm
 from pybrms.backends import compile_model
 from pybrms.codegen import render
 from pybrms.errors import PybrmsError, SpecError
+from pybrms.fit.draw_ids import select_draws
 from pybrms.formula import bf, mvbf, set_rescor
 from pybrms.spec import build_model
 from pybrms.standata import make_standata
@@ -95,9 +97,7 @@ BAD = [
     ),
     pytest.param(mvbf("mvbind(y1, s) ~ x"), "gaussian", None, "'s'", id="non-numeric-response"),
     pytest.param(MV_RESCOR, ["gaussian"], None, "one per response", id="family-list-length"),
-    pytest.param(
-        mvbf("y1 | weights(x) ~ 1", "y2 ~ 1"), "gaussian", None, "weights", id="addition"
-    ),
+    pytest.param(mvbf("y1 | weights(x) ~ 1", "y2 ~ 1"), "gaussian", None, "weights", id="addition"),
 ]
 
 
@@ -134,9 +134,7 @@ def _z(fit, name: str, truth: float, transform=lambda v: v) -> float:
     """|mean - truth| over sqrt(sd^2 + mcse^2), on a scale where the posterior is near normal."""
     values = transform(fit.draws.column(next(p.column for p in fit.spec.names if p.name == name)))
     chains = values.reshape(fit.draws.num_chains, -1)
-    import arviz as az
-
-    mcse = float(az.mcse(chains, method="mean"))
+    mcse = np.asarray(az.mcse(chains, method="mean")).item()
     return abs(values.mean() - transform(truth)) / np.hypot(values.std(ddof=1), mcse)
 
 
@@ -169,7 +167,7 @@ def test_rescor_log_lik_is_the_joint_normal_density(rescor_fit):
     v = rescor_fit._variables
     ids = np.random.default_rng(1)  # the same draws: select again with the same seed
     mu = rescor_fit.posterior_epred(ndraws=5, rng=1)
-    sub = bm.fit.draw_ids.select_draws(v, ndraws=5, rng=ids)
+    sub = select_draws(v, ndraws=5, rng=ids)
     df = correlated()
     y = df[["y1", "y2"]].to_numpy()
     for s in range(5):
