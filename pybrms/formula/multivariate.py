@@ -8,17 +8,13 @@ correlations (brms's ``rescor``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
-from pybrms.formula.parse import PartFormula, as_brms_formula, bf
+from pybrms.formula.parse import PartFormula, as_brms_formula, bf, split_mvbind
 from pybrms.formula.terms import BrmsFormula
 
 __all__ = ["MvFormula", "RescorSetting", "mvbf", "set_rescor", "split_mvbind"]
-
-_MVBIND = re.compile(r"^\s*mvbind\s*\((?P<responses>[^()]*)\)\s*(?P<rest>[|~].*)$", re.DOTALL)
-
 
 @dataclass(frozen=True)
 class RescorSetting:
@@ -105,29 +101,6 @@ def set_rescor(rescor: bool = True) -> RescorSetting:
     if not isinstance(rescor, bool):
         raise SpecError(f"set_rescor() takes True or False, got {rescor!r}.")
     return RescorSetting(rescor)
-
-
-def split_mvbind(formula: str) -> tuple[str, ...] | None:
-    """The formulas of ``"mvbind(y1, y2) ~ x"``, one per response (``"y1 ~ x"``,
-    ``"y2 ~ x"``), addition terms kept; None when the response is not ``mvbind()``.
-
-    Examples
-    --------
-    >>> split_mvbind("mvbind(y1, y2) ~ x + (1 | g)")
-    ('y1 ~ x + (1 | g)', 'y2 ~ x + (1 | g)')
-    >>> split_mvbind("y ~ x") is None
-    True
-    """
-    match = _MVBIND.match(formula)
-    if match is None:
-        return None
-    responses = [r.strip() for r in match["responses"].split(",")]
-    if len(responses) < 2 or not all(responses):
-        raise SpecError(
-            f"mvbind() needs at least two responses separated by commas, e.g. "
-            f"'mvbind(y1, y2) ~ x'; got {formula!r}."
-        )
-    return tuple(f"{r} {match['rest']}" for r in responses)
 
 
 def mvbf(

@@ -16,6 +16,7 @@ from model_cases import (
     ADDITION_MODELS,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
     synthetic_data,
@@ -25,12 +26,12 @@ from pybrms import precompile, threading
 from pybrms.backends import compile_model
 from pybrms.codegen import render
 from pybrms.errors import CompileError
-from pybrms.spec import build_spec
+from pybrms.spec import build_model
 from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
-CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS)
+CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *MV_MODELS)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,7 +44,7 @@ def programs() -> None:
     """
     codes = []
     for case in CASES:
-        spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+        spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
         codes += [render(spec), render(spec, threading(2))]
     with contextlib.suppress(CompileError):  # a program that fails, fails its own test
         precompile(codes, show_progress=False)
@@ -51,7 +52,7 @@ def programs() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_plain_and_threaded_log_density_agree(case: Case):
-    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
     plain = compile_model(render(spec), show_progress=False)
     threaded = compile_model(render(spec, threading(2)), show_progress=False)
     plain_data = make_standata(spec)
