@@ -15,13 +15,15 @@ from pybrms._version import __version__
 from pybrms.codegen.context import (
     LocalVector,
     Position,
+    _bounds,
     _eta_parts,
     _local_vector,
     _stan_bounds,
     prior_draw_code,
     shared_locals,
+    suffixes,
 )
-from pybrms.spec.default_priors import prior_data, prior_statements, user_bounds
+from pybrms.spec.default_priors import prior_data, prior_statements
 from pybrms.spec.multivariate import MvPart, MvSpec
 from pybrms.spec.terms import StanArg
 
@@ -92,7 +94,7 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
         if trials:
             use(StanArg(f"trials_{part.resp}", "array[] int", True))
         for p in part.predictors:
-            parts = _eta_parts(spec, p)  # type: ignore[arg-type]
+            parts = _eta_parts(spec, p)
             for eta in parts:
                 for arg in eta.reads:
                     use(arg)
@@ -108,7 +110,7 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
         args |= {d.name: part.stan_dpar(d.name) for d in part.scalar_dpars}
         args |= {d.name: d.name for d in spec.shared_dpars}
         keep = normalize or stan.normalized
-        args |= density_suffixes_of(keep)
+        args |= suffixes(keep)
         calls.append(MvCall(f"families/{stan.template}.stan.j2", args))
     for d in spec.shared_dpars:
         use(StanArg(d.name, "real", False))
@@ -132,14 +134,6 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
     )
 
 
-def density_suffixes_of(normalized: bool) -> dict[str, str]:
-    """``{"lpmf": ..., "lpdf": ...}``: Stan's normalized or unnormalized densities
-    (see :func:`pybrms.codegen.context.density_suffixes`)."""
-    if normalized:
-        return {"lpmf": "lpmf", "lpdf": "lpdf"}
-    return {"lpmf": "lupmf", "lpdf": "lupdf"}
-
-
 def _sliced(spec: MvSpec) -> StanArg:
     """What ``reduce_sum`` slices: a group-level term's level index, else brms's ``seq``."""
     found = (t.sliced_index() for t in spec.terms)
@@ -155,17 +149,6 @@ def _functions(spec: MvSpec) -> list[str]:
     return [f"functions/{f}" for f in dict.fromkeys(files)]
 
 
-def _bounds(spec: MvSpec) -> dict[str, str]:
-    """Bounds set by the user on class ``b`` (data), as the univariate program."""
-    out = {}
-    for target in spec.prior_targets():
-        lb, ub = user_bounds(spec.priors, target)
-        parts = [f"{side}={v.name}" for side, v in (("lower", lb), ("upper", ub)) if v is not None]
-        if parts:
-            out[target.stan] = f"<{', '.join(parts)}>"
-    return out
-
-
 def render_mv_context(
     spec: MvSpec, *, static: bool = False, normalize: bool = True
 ) -> dict[str, Any]:
@@ -179,7 +162,7 @@ def render_mv_context(
     >>> df = pd.DataFrame({"a": [1.0, 2.5, 2.0, 4.1], "b": [0.3, 0.1, 0.8, 0.5],
     ...                    "x": [1.0, 2.0, 3.0, 4.0]})
     >>> render_mv_context(build_mv_spec(mvbf("mvbind(a, b) ~ x"), df))["pll_call"]
-    'Y, nresp, Xc_a, b_a, Intercept_a, sigma_a, Xc_b, b_b, Intercept_b, sigma_b, Lrescor'
+    'Y, nresp, Intercept_a, Xc_a, b_a, sigma_a, Intercept_b, Xc_b, b_b, sigma_b, Lrescor'
     """
     sliced = _sliced(spec)
     threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name), normalize)
@@ -228,7 +211,7 @@ def render_mv_context(
         "prior_data": prior_data(spec.priors, targets),
         "prior_draws": [prior_draw_code(d) for d in spec.prior_draws()],
         "functions": _functions(spec),
-        "shared_locals": shared_locals(spec),  # type: ignore[arg-type]
+        "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False), normalize),
         "threaded": threaded,
         "sliced": sliced,

@@ -16,6 +16,7 @@ from pybrms.formula.terms import BrmsFormula
 
 __all__ = ["MvFormula", "RescorSetting", "mvbf", "set_rescor", "split_mvbind"]
 
+
 @dataclass(frozen=True)
 class RescorSetting:
     """Whether residual correlations are estimated: the value of :func:`set_rescor`."""
