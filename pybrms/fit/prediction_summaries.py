@@ -79,7 +79,9 @@ def fitted(
             newdata, transform=scale == "response", dpar=dpar or "mu", **kwargs
         )
     index = _row_index(fit, newdata)
-    return rows_frame(draws, index, summary, robust, probs, _blocks(fit, draws))
+    if isinstance(fit.spec, MvSpec):
+        return rows_frame(draws, index, summary, robust, probs, responses=_responses(fit, draws))
+    return rows_frame(draws, index, summary, robust, probs, fit.spec.response.categories)
 
 
 def predict(
@@ -103,7 +105,9 @@ def predict(
     """
     draws = fit.posterior_predict(newdata, **kwargs)
     index = _row_index(fit, newdata)
-    labels = _blocks(fit, draws)
+    if isinstance(fit.spec, MvSpec):
+        return rows_frame(draws, index, summary, robust, probs, responses=_responses(fit, draws))
+    labels = fit.spec.response.categories
     if summary and labels and draws.ndim == 2:
         categories = np.arange(1, len(labels) + 1)
         shares = (draws[:, :, np.newaxis] == categories).mean(axis=0)
@@ -112,13 +116,11 @@ def predict(
     return rows_frame(draws, index, summary, robust, probs, labels)
 
 
-def _blocks(fit: BrmsFit, draws: np.ndarray) -> tuple[str, ...]:
-    """Labels of the blocks of columns of the summary: the responses of a multivariate
-    model (one block each, as brms; none for one response, ``resp=``), else the
-    categories of ordinal, categorical and multinomial models."""
-    if isinstance(fit.spec, MvSpec):
-        return fit.spec.responses if draws.ndim == 3 else ()
-    return fit.spec.response.categories
+def _responses(fit: BrmsFit, draws: np.ndarray) -> tuple[str, ...]:
+    """The responses of a multivariate model, one block of columns each (as brms's third
+    dimension); none for the draws of one response (``resp=``)."""
+    assert isinstance(fit.spec, MvSpec)
+    return fit.spec.responses if draws.ndim == 3 else ()
 
 
 def predictive_error(
@@ -184,11 +186,12 @@ def rows_frame(
     robust: bool = False,
     probs: Sequence[float] = PROBS,
     categories: Sequence[str] = (),
+    responses: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Draws ``(S, N)`` or ``(S, N, K)`` -> brms's per-row table, or the draws as a frame.
 
     The blocks of ``(S, N, K)`` draws are ``P(Y = <label>)`` with the labels of
-    ``categories`` (default ``1``..``K``).
+    ``categories`` (default ``1``..``K``), or the ``responses`` of a multivariate model.
 
     Examples
     --------
@@ -202,9 +205,10 @@ def rows_frame(
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="draw")
         return summarize_draws(frame, probs, robust) if summary else frame
     labels = categories or [str(k) for k in range(1, draws.shape[2] + 1)]
+    names = responses or [f"P(Y = {label})" for label in labels]
     blocks = {
-        f"P(Y = {label})": rows_frame(draws[:, :, k], index, summary, robust, probs)
-        for k, label in enumerate(labels)
+        name: rows_frame(draws[:, :, k], index, summary, robust, probs)
+        for k, name in enumerate(names)
     }
     return pd.concat(blocks, axis=1)
 
