@@ -1036,6 +1036,11 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'y'", "sigma", "set_rescor(False)"),
     ),
+    "mv_default_rescor_predicted_sigma": (
+        lambda: dict(formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x"), data=frame()),
+        SpecError,
+        ("'y'", "sigma", "set_rescor(False)"),
+    ),
 }
 
 

@@ -23,12 +23,6 @@ class RescorSetting:
 
     rescor: bool
 
-    def __radd__(self, other: BrmsFormula | MvFormula) -> MvFormula:
-        return _as_mv(other).with_rescor(self.rescor)
-
-    def __add__(self, other: BrmsFormula | MvFormula) -> MvFormula:
-        return _as_mv(other).with_rescor(self.rescor)
-
 
 @dataclass(frozen=True)
 class MvFormula:

@@ -325,9 +325,8 @@ def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
     one student; by default, whenever they are allowed."""
     names = {b.family.name for b in families}
     allowed = len(names) == 1 and names <= set(RESCOR_FAMILIES)
-    if formula.rescor is None:
-        return allowed
-    if formula.rescor and not allowed:
+    rescor = allowed if formula.rescor is None else formula.rescor
+    if rescor and not allowed:
         found = ", ".join(
             f"{r}: {b.name}" for r, b in zip(formula.responses, families, strict=True)
         )
@@ -336,7 +335,7 @@ def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
             f"gaussian or all are student; got {found}. Add set_rescor(False) to model "
             "the responses without them."
         )
-    if formula.rescor:
+    if rescor:
         for resp, bform in zip(formula.responses, formula.formulas, strict=True):
             if bform.dpars:
                 raise SpecError(
@@ -344,7 +343,7 @@ def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
                     "correlations, predicted family parameters are not supported yet; add "
                     "set_rescor(False) or drop their formulas."
                 )
-    return formula.rescor
+    return rescor
 
 
 def build_mv_spec(
