@@ -434,7 +434,8 @@ FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS
 
 # Multivariate models: two gaussian responses with residual correlations and one
 # correlation matrix across their group-level terms (1 | p | g); a gaussian and a
-# poisson response without residual correlations, one with a group-level term.
+# poisson response without residual correlations, one with a group-level term; two
+# student responses with residual correlations and one shared nu.
 MV_MODELS: tuple[Case, ...] = (
     Case("mv_gaussian_rescor", mvbf("mvbind(y, y2) ~ x + (1 | p | g)"), "gaussian"),
     Case(
@@ -442,4 +443,5 @@ MV_MODELS: tuple[Case, ...] = (
         bf("y ~ x") + bf("count ~ z + (1 | g)") + set_rescor(False),
         ("gaussian", "poisson"),
     ),
+    Case("mv_student_rescor", mvbf("mvbind(y, y2) ~ x"), "student"),
 )

@@ -733,6 +733,10 @@ MV_LINES = {
         "target += normal_lpdf(Y_y | mu_y, sigma_y);",
         "target += poisson_log_lpmf(Y_count | mu_count);",
     ),
+    "mv_student_rescor": (
+        "real<lower=1> nu;  // degrees of freedom or shape",
+        "target += multi_student_t_cholesky_lpdf(Y | nu, Mu, LSigma);",
+    ),
 }
 
 
