@@ -125,8 +125,8 @@ CLASS_ERRORS = {
         "zoi, coi, theta"
     ),
     ("normal(0, 1)", "cor"): (
-        "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor, L and rescor, and "
-        "those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
+        "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor, L and "
+        "rescor, and those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
     ),
     ("constant(0)", "cor"): (
         "prior 'constant(0)' on class 'cor': correlations cannot be fixed with constant(); "
