@@ -24,7 +24,7 @@ from pybrms.export import write_stan
 from pybrms.fit import BrmsFit, SamplingWarning, load
 from pybrms.fit.criteria import loo_compare
 from pybrms.fit.from_csv import from_csv
-from pybrms.formula import bf, lf, nlf
+from pybrms.formula import bf, lf, mvbf, nlf, set_rescor
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
 from pybrms.spec import family, get_prior, mixture
@@ -50,10 +50,12 @@ __all__ = [
     "lf",
     "load",
     "loo_compare",
+    "mvbf",
     "nlf",
     "precompile",
     "prior",
     "SamplingWarning",
+    "set_rescor",
     "stancode",
     "standata",
     "threading",

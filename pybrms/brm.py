@@ -15,15 +15,15 @@ from pybrms.fit.program import StanProgram
 from pybrms.fit.settings import SamplerSettings
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
-from pybrms.spec import build_spec
-from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec import build_model
+from pybrms.spec.multivariate import ModelFamily, ModelFormula
 from pybrms.spec.prior_draws import SamplePrior
 
 
 def brm(
-    formula: FormulaLike,
+    formula: ModelFormula,
     data: pd.DataFrame,
-    family: FamilyLike = "gaussian",
+    family: ModelFamily = "gaussian",
     prior: Priors | None = None,
     *,
     sample_prior: SamplePrior | bool = "no",
@@ -133,7 +133,7 @@ def brm(
         parallel=parallel,
         normalize=normalize,
     )  # sampler arguments fail here, before the compile
-    spec = build_spec(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior)
     program = StanProgram(render(spec, settings.threads, normalize=normalize), backend)
     return sample(
         spec, program, settings, data_name=data_name or "data", show_progress=show_progress

@@ -13,8 +13,8 @@ from pybrms.errors import OutputFileError, SettingsError
 from pybrms.files import atomic_file
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
-from pybrms.spec import build_spec
-from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec import build_model
+from pybrms.spec.multivariate import ModelFamily, ModelFormula
 from pybrms.spec.prior_draws import SamplePrior
 from pybrms.standata import make_standata
 
@@ -23,9 +23,9 @@ __all__ = ["write_stan"]
 
 def write_stan(
     model_dir: str | os.PathLike[str],
-    formula: FormulaLike,
+    formula: ModelFormula,
     data: pd.DataFrame,
-    family: FamilyLike = "gaussian",
+    family: ModelFamily = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
@@ -80,7 +80,7 @@ def write_stan(
         for target in targets:
             if target.exists():
                 raise OutputFileError(f"{str(target)!r} exists; pass overwrite=True to replace it")
-    spec = build_spec(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior)
     contents = (
         render(spec, threads, normalize=normalize).encode(),
         stanio.dump_stan_json(make_standata(spec, threads)).encode(),

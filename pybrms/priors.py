@@ -93,6 +93,7 @@ CLASSES: tuple[str, ...] = (
     "lscale",
     "ar",
     "ma",
+    "rescor",
 )
 
 # Classes of mixtures only: the joint simplex theta (and theta<k>).
@@ -101,7 +102,7 @@ _SIMPLEX_CLASSES = frozenset({"simo", "theta"})
 
 # Correlation priors and the classes they belong to: each needs the other.
 _CORRELATION_DISTRIBUTIONS = frozenset({"lkj", "lkj_corr_cholesky"})
-_CORRELATION_CLASSES = frozenset({"cor", "L"})
+_CORRELATION_CLASSES = frozenset({"cor", "L", "rescor"})
 
 _CALL = re.compile(r"\s*(\w+)\s*\((.*)\)\s*", re.DOTALL)
 _NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*")
@@ -259,6 +260,8 @@ class Prior:
         Non-linear parameter whose formula the prior belongs to, or ``""``.
     source : str
         ``"user"``.
+    resp : str
+        Response of a multivariate model the prior belongs to (``"y1"``), or ``""``.
     dist : Dist, Horseshoe, R2D2 or None
         The parsed prior (None when flat); set from `prior`, not compared.
     """
@@ -272,6 +275,7 @@ class Prior:
     ub: float | None = None
     nlpar: str = ""
     source: str = "user"
+    resp: str = ""
     dist: Dist | Shrinkage | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -290,8 +294,12 @@ class Prior:
     @property
     def key(self) -> tuple[str, str, str, str]:
         """The row's key in the prior table: ``(class, coef, group, dpar or nlpar)``
-        (brms forbids a non-linear parameter named like a distributional one)."""
-        return (self.class_, self.coef, self.group, self.dpar or self.nlpar)
+        (brms forbids a non-linear parameter named like a distributional one), the
+        response of a multivariate model as a suffix (``sigma_y1``)."""
+        # here: pybrms.spec imports this module
+        from pybrms.spec.names import with_resp
+
+        return (self.class_, self.coef, self.group, with_resp(self.dpar or self.nlpar, self.resp))
 
 
 def _check_shrinkage(row: Prior) -> None:
@@ -345,7 +353,8 @@ def _check_class(class_: str, dist: Dist | None) -> None:
     if (dist.name in _CORRELATION_DISTRIBUTIONS) != (class_ in _CORRELATION_CLASSES):
         raise SpecError(
             f"prior {str(dist)!r} on class {class_!r}: lkj priors are for the classes "
-            "cor and L, and those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
+            "cor, L and rescor, and those classes take only lkj priors, "
+            "e.g. prior('lkj(2)', class_='cor')"
         )
 
 
@@ -386,6 +395,7 @@ class Priors:
         for row in self.rows:
             if row.key in seen:
                 where = f"nlpar={row.nlpar!r}" if row.nlpar else f"dpar={row.dpar!r}"
+                where += f", resp={row.resp!r}" if row.resp else ""
                 raise SpecError(
                     f"duplicated prior for class_={row.class_!r}, coef={row.coef!r}, "
                     f"group={row.group!r}, {where}"
@@ -406,8 +416,7 @@ class Priors:
     def to_frame(self) -> pd.DataFrame:
         """Return the priors as a DataFrame with brms's columns.
 
-        ``resp`` is always empty (no multivariate models yet); missing bounds
-        are empty strings, as brms prints them.
+        Missing bounds are empty strings, as brms prints them.
 
         Examples
         --------
@@ -420,7 +429,7 @@ class Priors:
                 row.class_,
                 row.coef,
                 row.group,
-                "",
+                row.resp,
                 row.dpar,
                 row.nlpar,
                 "" if row.lb is None else row.lb,
@@ -441,6 +450,7 @@ def prior(
     lb: float | None = None,
     ub: float | None = None,
     nlpar: str = "",
+    resp: str = "",
 ) -> Priors:
     """Set a prior, as brms's ``prior()``; combine several with ``+``.
 
@@ -462,6 +472,9 @@ def prior(
     nlpar : str, optional
         Non-linear parameter whose formula the prior belongs to (``"a"`` of
         ``bf("y ~ a * exp(b * x)", "a ~ 1", "b ~ 1", nl=True)``).
+    resp : str, optional
+        Response of a multivariate model the prior belongs to (``"y1"`` of
+        ``"mvbind(y1, y2) ~ x"``), as brms's ``resp``.
 
     Returns
     -------
@@ -484,4 +497,4 @@ def prior(
     >>> next(iter(prior("constant(1)", class_="sigma"))).dist.is_constant
     True
     """
-    return Priors((Prior(prior, class_, coef, group, dpar, lb, ub, nlpar),))
+    return Priors((Prior(prior, class_, coef, group, dpar, lb, ub, nlpar, resp=resp),))

@@ -21,16 +21,16 @@ import stanio
 
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
-from pybrms.spec import build_spec
-from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec import build_model
 from pybrms.spec.default_priors import prior_data
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import ModelFamily, ModelFormula, MvSpec
 from pybrms.spec.prior_draws import SamplePrior
 
 __all__ = ["make_standata", "standata"]
 
 
-def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[str, Any]:
+def make_standata(spec: ModelSpec | MvSpec, threading: Threading | None = None) -> dict[str, Any]:
     """Stan data for ``spec``.
 
     Parameters
@@ -54,12 +54,14 @@ def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[s
     >>> import pandas as pd
     >>> from pybrms import threading
     >>> df = pd.DataFrame({"y": [1, 0, 3, 2], "x": [0.1, 0.5, 0.9, 1.3], "g": list("aabb")})
-    >>> sd = make_standata(build_spec("y ~ x + (1 | g)", df, "poisson"), threading(2))
+    >>> sd = make_standata(build_model("y ~ x + (1 | g)", df, "poisson"), threading(2))
     >>> sorted(name for name in sd if "prior" not in name)
     ['J_1', 'K', 'Kc', 'M_1', 'N', 'N_1', 'X', 'Y', 'Z_1_1', 'grainsize']
     >>> sd["J_1"].tolist(), sd["grainsize"], sd["Intercept_prior_mu"], sd["prior_only"]
     ([1, 1, 2, 2], 100, 0.3, 0)
     """
+    if isinstance(spec, MvSpec):
+        return _mv_standata(spec, threading)
     response = spec.response
     out: dict[str, Any] = {"N": spec.N, "Y": response.values}
     if response.trials is not None:
@@ -93,10 +95,32 @@ def make_standata(spec: ModelSpec, threading: Threading | None = None) -> dict[s
     return out
 
 
+def _mv_standata(spec: MvSpec, threading: Threading | None) -> dict[str, Any]:
+    """Stan data of a multivariate model: brms's ``Y_<resp>`` and the terms' suffixed
+    data per response, ``nresp`` and ``nrescor`` with residual correlations."""
+    out: dict[str, Any] = {"N": spec.N}
+    for part in spec.parts:
+        out[f"Y_{part.resp}"] = part.response.values
+        if part.response.trials is not None:
+            out[f"trials_{part.resp}"] = part.response.trials
+        for term in part.terms:
+            out.update(term.standata())
+            out.update(term.prior_standata(spec.priors))
+    if spec.rescor:
+        nresp = len(spec.parts)
+        out["nresp"] = nresp
+        out["nrescor"] = nresp * (nresp - 1) // 2
+    out.update({v.name: v.value for v in prior_data(spec.priors, spec.prior_targets())})
+    if threading is not None:
+        out["grainsize"] = threading.resolved_grainsize(spec.N)
+    out["prior_only"] = int(spec.sample_prior == "only")
+    return out
+
+
 def standata(
-    formula: FormulaLike,
+    formula: ModelFormula,
     data: pd.DataFrame,
-    family: FamilyLike = "gaussian",
+    family: ModelFamily = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
@@ -130,5 +154,5 @@ def standata(
     >>> json.loads(json.dumps(sd)) == sd
     True
     """
-    spec = build_spec(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior)
     return json.loads(stanio.dump_stan_json(make_standata(spec, threads)))

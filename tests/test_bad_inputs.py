@@ -977,6 +977,70 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("order", "'sigma'"),
     ),
+    # multivariate models
+    "mv_rescor_with_poisson": (
+        lambda: dict(
+            formula=bm.bf("y ~ x") + bm.bf("k ~ x") + bm.set_rescor(True),
+            data=frame(),
+            family=["gaussian", "poisson"],
+        ),
+        SpecError,
+        ("rescor", "k: poisson", "set_rescor(False)"),
+    ),
+    "mv_prior_unknown_resp": (
+        lambda: dict(
+            formula="mvbind(y, z) ~ x", data=frame(), prior=bm.prior("normal(0, 1)", resp="y3")
+        ),
+        SpecError,
+        ("resp='y3'", "does not correspond"),
+    ),
+    "mv_non_numeric_response": (
+        lambda: dict(formula="mvbind(y, g) ~ x", data=frame()),
+        SpecError,
+        ("response 'g'", "numeric"),
+    ),
+    "mv_family_list_length": (
+        lambda: dict(formula="mvbind(y, z) ~ x", data=frame(), family=["gaussian"]),
+        SpecError,
+        ("one per response", "2 responses", "got 1"),
+    ),
+    "mv_family_list_univariate": (
+        lambda: dict(formula="y ~ x", data=frame(), family=["gaussian", "poisson"]),
+        SpecError,
+        ("list of families", "multivariate"),
+    ),
+    "mv_addition_not_yet": (
+        lambda: dict(formula=bm.mvbf("y | weights(w) ~ x", "z ~ x"), data=frame()),
+        SpecError,
+        ("'y'", "weights()", "not supported yet"),
+    ),
+    "mv_bf_of_mvbind": (
+        lambda: dict(formula=bm.bf("mvbind(y, z) ~ x"), data=frame()),
+        SpecError,
+        ("one response", "mvbf"),
+    ),
+    "mv_one_response": (
+        lambda: dict(formula=bm.mvbf("y ~ x"), data=frame()),
+        SpecError,
+        ("at least two responses",),
+    ),
+    "mv_same_response_twice": (
+        lambda: dict(formula=bm.bf("y ~ x") + bm.bf("y ~ z"), data=frame()),
+        SpecError,
+        ("responses", "must differ"),
+    ),
+    "mv_rescor_predicted_sigma": (
+        lambda: dict(
+            formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x", rescor=True), data=frame()
+        ),
+        SpecError,
+        ("'y'", "sigma", "set_rescor(False)"),
+    ),
+    "mv_default_rescor_predicted_sigma": (
+        lambda: dict(formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x"), data=frame()),
+        SpecError,
+        ("'y'", "sigma", "set_rescor(False)"),
+    ),
 }
 
 

@@ -113,26 +113,27 @@ def test_prior_row() -> None:
 
 @pytest.mark.parametrize("class_", (*CLASSES, *DPAR_NAMES))
 def test_every_class_accepts_a_prior(class_: str) -> None:
-    text = {"cor": "lkj(2)", "L": "lkj(2)", "simo": "dirichlet(2)"}.get(class_, "normal(0, 1)")
+    lkj = {"cor": "lkj(2)", "L": "lkj(2)", "rescor": "lkj(2)", "simo": "dirichlet(2)"}
+    text = lkj.get(class_, "normal(0, 1)")
     assert next(iter(prior(text, class_=class_))).class_ == class_
 
 
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
         "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, simo, sds, sdgp, "
-        "lscale, ar, ma, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi, "
-        "theta"
+        "lscale, ar, ma, rescor, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, "
+        "zoi, coi, theta"
     ),
     ("normal(0, 1)", "cor"): (
-        "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor and L, and "
-        "those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
+        "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor, L and "
+        "rescor, and those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
     ),
     ("constant(0)", "cor"): (
         "prior 'constant(0)' on class 'cor': correlations cannot be fixed with constant(); "
         "constant() fixes b, Intercept, sd and family parameters"
     ),
     ("lkj(2)", "b"): (
-        "prior 'lkj(2)' on class 'b': lkj priors are for the classes cor and L, and "
+        "prior 'lkj(2)' on class 'b': lkj priors are for the classes cor, L and rescor, and "
         "those classes take only lkj priors, e.g. prior('lkj(2)', class_='cor')"
     ),
     ("normal(0, 1)", "simo"): (

@@ -7,17 +7,17 @@ import pandas as pd
 from pybrms.codegen.render import render
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
-from pybrms.spec import build_spec
-from pybrms.spec.build import FamilyLike, FormulaLike
+from pybrms.spec import build_model
+from pybrms.spec.multivariate import ModelFamily, ModelFormula
 from pybrms.spec.prior_draws import SamplePrior
 
 __all__ = ["render", "stancode"]
 
 
 def stancode(
-    formula: FormulaLike,
+    formula: ModelFormula,
     data: pd.DataFrame,
-    family: FamilyLike = "gaussian",
+    family: ModelFamily = "gaussian",
     prior: Priors | None = None,
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
@@ -47,5 +47,5 @@ def stancode(
       if (!prior_only) {
         target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
-    spec = build_spec(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior)
     return render(spec, threads, normalize=normalize)

@@ -23,6 +23,7 @@ from pybrms.spec.default_priors import (
     user_bounds,
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
+from pybrms.spec.multivariate import MvSpec
 from pybrms.spec.prior_draws import PriorDraw
 from pybrms.spec.terms import Covariates, EtaPart, StanArg
 from pybrms.spec.terms.base import MuUpdate
@@ -299,7 +300,7 @@ class _Fold:
         )
 
 
-def _folds(spec: ModelSpec) -> dict[str, _Fold]:
+def _folds(spec: ModelSpec | MvSpec) -> dict[str, _Fold]:
     """Per dpar with an intercept and a group-level effect whose ``Z`` is all ones
     (``(1 | g)``): the first such effect. The intercept is then added to the
     ``N_id`` effects once, not to each of the N rows, and the GLM functions take
@@ -314,7 +315,7 @@ def _folds(spec: ModelSpec) -> dict[str, _Fold]:
     return out
 
 
-def shared_locals(spec: ModelSpec) -> tuple[LocalVector, ...]:
+def shared_locals(spec: ModelSpec | MvSpec) -> tuple[LocalVector, ...]:
     """Vectors of parameters the likelihood reads, computed once in the model block
     (and passed to ``partial_log_lik`` in the threaded program): the terms' own
     (:meth:`~pybrms.spec.terms.Term.model_locals`), then the folded intercepts."""
@@ -326,7 +327,7 @@ def shared_locals(spec: ModelSpec) -> tuple[LocalVector, ...]:
     return terms + tuple(fold.local for fold in _folds(spec).values())
 
 
-def _eta_parts(spec: ModelSpec, p: Predictor) -> list[EtaPart]:
+def _eta_parts(spec: ModelSpec | MvSpec, p: Predictor) -> list[EtaPart]:
     """The additive parts of ``p``'s linear predictor, the intercept folded (see :func:`_folds`)."""
     parts = [part for t in p.terms for part in t.eta_parts()]
     fold = _folds(spec).get(p.dpar)
@@ -572,7 +573,19 @@ def density_suffixes(spec: ModelSpec, normalize: bool) -> dict[str, str]:
     >>> density_suffixes(spec, normalize=False)
     {'lpmf': 'lupmf', 'lpdf': 'lupdf'}
     """
-    if normalize or spec.likelihood.normalized:
+    return suffixes(normalize or spec.likelihood.normalized)
+
+
+def suffixes(normalized: bool) -> dict[str, str]:
+    """``{"lpmf": ..., "lpdf": ...}`` of normalized densities or of Stan's unnormalized
+    ``_lupmf``/``_lupdf``.
+
+    Examples
+    --------
+    >>> suffixes(False)
+    {'lpmf': 'lupmf', 'lpdf': 'lupdf'}
+    """
+    if normalized:
         return {"lpmf": "lpmf", "lpdf": "lpdf"}
     return {"lpmf": "lupmf", "lpdf": "lupdf"}
 
@@ -849,7 +862,7 @@ def _dpar_bounds(d: ScalarDpar) -> str:
     return _stan_bounds(d.lb, d.ub)
 
 
-def _bounds(spec: ModelSpec) -> dict[str, str]:
+def _bounds(spec: ModelSpec | MvSpec) -> dict[str, str]:
     """Bounds set by the user on class ``b``, Stan name -> ``<lower=lb_b, upper=ub_b>``
     (the bounds are data, see :func:`~pybrms.spec.default_priors.user_bounds`)."""
     out = {}

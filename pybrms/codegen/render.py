@@ -8,9 +8,11 @@ from pathlib import Path
 import jinja2
 
 from pybrms.codegen.context import render_context
+from pybrms.codegen.multivariate import render_mv_context
 from pybrms.errors import SpecError, ToolchainError
 from pybrms.scheduler import Threading
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec
 
 __all__ = ["environment", "render", "template_dir"]
 
@@ -57,7 +59,9 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(spec: ModelSpec, threading: Threading | None = None, *, normalize: bool = True) -> str:
+def render(
+    spec: ModelSpec | MvSpec, threading: Threading | None = None, *, normalize: bool = True
+) -> str:
     """The Stan program for ``spec``.
 
     Parameters
@@ -95,6 +99,11 @@ def render(spec: ModelSpec, threading: Threading | None = None, *, normalize: bo
     >>> "poisson_log_glm_lupmf" in render(spec, normalize=False)
     True
     """
+    if isinstance(spec, MvSpec):
+        static = threading is not None and threading.static
+        context = render_mv_context(spec, static=static, normalize=normalize)
+        name = "program_mv.stan.j2" if threading is None else "program_mv_threaded.stan.j2"
+        return environment().get_template(name).render(context)
     if threading is None:
         context = render_context(spec, normalize=normalize)
         return environment().get_template("program.stan.j2").render(context)

@@ -19,6 +19,7 @@ from scipy import stats
 
 from pybrms.draws import Draws
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec
 from pybrms.spec.names import ParName
 
 if TYPE_CHECKING:
@@ -48,14 +49,23 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
     stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
     stats["diverging"] = stats["diverging"].astype(bool)
-    per_draw = (fit.draws.num_chains, fit.draws.num_draws, fit.spec.N)
-    observed = np.asarray(fit.spec.response.values)
-    coords["obs_id"] = np.asarray(fit.spec.data.index)
+    spec = fit.spec
+    per_draw = (fit.draws.num_chains, fit.draws.num_draws, spec.N)
+    coords["obs_id"] = np.asarray(spec.data.index)
     y_dims = ["obs_id"]
-    if observed.ndim == 2:
-        # a matrix response (multinomial, dirichlet): one column per category
-        coords["category"] = np.asarray(fit.spec.response.categories)
-        y_dims.append("category")
+    if isinstance(spec, MvSpec):
+        # one column per response, as brms's multivariate predictions
+        observed = np.stack([p.response.values for p in spec.parts], axis=-1)
+        coords["resp"] = np.asarray(spec.responses)
+        y_dims.append("resp")
+        formula = "; ".join(f.mu.source for f in spec.formula.formulas)
+    else:
+        observed = np.asarray(spec.response.values)
+        formula = spec.formula.mu.source
+        if observed.ndim == 2:
+            # a matrix response (multinomial, dirichlet): one column per category
+            coords["category"] = np.asarray(spec.response.categories)
+            y_dims.append("category")
     predicted = fit.posterior_predict()
     return az.from_dict(
         posterior=posterior,
@@ -65,12 +75,12 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
         observed_data={"y": observed},
         coords=coords,
         dims={**dims, "y": y_dims},
-        attrs={"inference_library": "pybrms", "formula": fit.spec.formula.mu.source},
+        attrs={"inference_library": "pybrms", "formula": formula},
     )
 
 
 def posterior_arrays(
-    spec: ModelSpec, draws: Draws
+    spec: ModelSpec | MvSpec, draws: Draws
 ) -> tuple[dict[str, np.ndarray], dict[str, list[str]], dict[str, np.ndarray]]:
     """brms-named posterior arrays ``(chain, draw, ...)`` with their dims and coords.
 

@@ -14,11 +14,13 @@ import pandas as pd
 from pybrms.backends import CompiledModel, check_sample_args
 from pybrms.codegen import render
 from pybrms.draws import Draws
+from pybrms.errors import SpecError
 from pybrms.fit import (
     conditional_effects,
     criteria,
     estimates,
     mcmc_plot,
+    multivariate,
     pp_check,
     predict,
     prediction_summaries,
@@ -33,6 +35,7 @@ from pybrms.fit.program import StanProgram
 from pybrms.fit.settings import SamplerSettings
 from pybrms.fit.summary import Summary, summarize
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec
 from pybrms.standata import make_standata
 
 if TYPE_CHECKING:
@@ -64,7 +67,7 @@ class BrmsFit:
         How the data are called in the summary header.
     """
 
-    spec: ModelSpec
+    spec: ModelSpec | MvSpec
     standata: dict[str, Any]
     draws: Draws
     program: StanProgram
@@ -78,6 +81,23 @@ class BrmsFit:
     def __getstate__(self) -> dict[str, Any]:
         # Cached views of the draws are rebuilt on demand, not stored.
         return {k: v for k, v in self.__dict__.items() if k not in ("_variables", "diagnostics")}
+
+    @property
+    def univariate_spec(self) -> ModelSpec:
+        """The spec of a univariate model, for the methods multivariate models lack yet.
+
+        Raises
+        ------
+        SpecError
+            For a multivariate model.
+        """
+        if isinstance(self.spec, MvSpec):
+            raise SpecError(
+                "This method is not supported for multivariate models yet; they have "
+                "summary(), log_lik(), posterior_epred(), posterior_predict(), fitted(), "
+                "predict() and loo()."
+            )
+        return self.spec
 
     @property
     def stan_code(self) -> str:
@@ -153,19 +173,27 @@ class BrmsFit:
         >>> fit.log_lik().shape  # doctest: +SKIP
         (4000, 236)
         """
+        if isinstance(self.spec, MvSpec):
+            return multivariate.mv_log_lik(self.spec, self._variables, newdata, **kwargs)
         return predict.log_lik(self.spec, self._variables, newdata, **kwargs)
 
     def posterior_epred(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
-        """Expected value of the response per draw (brms's ``posterior_epred``)."""
+        """Expected value of the response per draw (brms's ``posterior_epred``); for a
+        multivariate model ``(S, N, nresp)``, or ``(S, N)`` of the response ``resp=``."""
+        if isinstance(self.spec, MvSpec):
+            return multivariate.mv_posterior_epred(self.spec, self._variables, newdata, **kwargs)
         return predict.posterior_epred(self.spec, self._variables, newdata, **kwargs)
 
     def posterior_predict(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
-        """Draws from the posterior predictive distribution (brms's ``posterior_predict``)."""
+        """Draws from the posterior predictive distribution (brms's ``posterior_predict``);
+        for a multivariate model ``(S, N, nresp)``, or ``(S, N)`` of the response ``resp=``."""
+        if isinstance(self.spec, MvSpec):
+            return multivariate.mv_posterior_predict(self.spec, self._variables, newdata, **kwargs)
         return predict.posterior_predict(self.spec, self._variables, newdata, **kwargs)
 
     def posterior_linpred(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
         """Linear predictor per draw (brms's ``posterior_linpred``)."""
-        return predict.posterior_linpred(self.spec, self._variables, newdata, **kwargs)
+        return predict.posterior_linpred(self.univariate_spec, self._variables, newdata, **kwargs)
 
     def loo(self) -> ELPDData:
         """PSIS leave-one-out cross-validation (ArviZ's ``loo``), as brms's ``loo()``."""
@@ -318,7 +346,7 @@ class BrmsFit:
 
 
 def sample(
-    spec: ModelSpec,
+    spec: ModelSpec | MvSpec,
     program: StanProgram,
     settings: SamplerSettings,
     *,

@@ -150,17 +150,17 @@ def conditional_effects(
         raise SpecError(f"prob must lie in (0, 1), got {prob!r}.")
     if method not in METHODS:
         raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
-    ordinal = bool(fit.spec.response.nthres)
-    categories = bool(fit.spec.response.categories)
+    ordinal = bool(fit.univariate_spec.response.nthres)
+    categories = bool(fit.univariate_spec.response.categories)
     if categorical and method != "posterior_epred":
         raise SpecError(f"categorical=True needs method='posterior_epred', got {method!r}.")
     if categorical and not categories:
         raise SpecError(
             f"categorical=True is only for families with response categories (ordinal: "
             f"cumulative, sratio, cratio, acat; categorical); this model's family is "
-            f"{fit.spec.family.family.name!r}."
+            f"{fit.univariate_spec.family.family.name!r}."
         )
-    chosen = _chosen_effects(fit.spec, effects)
+    chosen = _chosen_effects(fit.univariate_spec, effects)
     if categorical and any(len(parts) == 2 for parts in chosen):
         warnings.warn(
             "Interactions cannot be plotted directly if 'categorical' is True. "
@@ -170,7 +170,7 @@ def conditional_effects(
         chosen = [parts for parts in chosen if len(parts) == 1]
         if not chosen:
             raise SpecError("No valid effects: categorical=True keeps main effects only.")
-    labels, values = _condition_rows(fit.spec, conditions)
+    labels, values = _condition_rows(fit.univariate_spec, conditions)
     if ordinal and not categorical and method != "posterior_linpred":
         warnings.warn(
             "Predictions are treated as continuous variables in 'conditional_effects' "
@@ -179,7 +179,7 @@ def conditional_effects(
             stacklevel=3,
         )
     tail = (1 - prob) / 2
-    integers = _integer_variables(fit.spec)
+    integers = _integer_variables(fit.univariate_spec)
     out = ConditionalEffects()
     for parts in chosen:
         grids = [
@@ -192,7 +192,7 @@ def conditional_effects(
         draws = getattr(fit, method)(grid, re_formula=re_formula, allow_new_levels=True, **kwargs)
         if categorical:
             out[f"{parts[0]}:{CATEGORIES}"] = _by_category(
-                grid, draws, tail, robust, fit.spec.response.categories
+                grid, draws, tail, robust, fit.univariate_spec.response.categories
             )
             continue
         if draws.ndim == 3:

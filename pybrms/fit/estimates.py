@@ -338,7 +338,7 @@ def VarCorr(
     """
     by_name = {p.name: p for p in fit.spec.names}
     out: dict[str, dict[str, pd.DataFrame]] = {}
-    for group in dict.fromkeys(g.group for g in fit.spec.groups):
+    for group in dict.fromkeys(g.group for g in fit.univariate_spec.groups):
         rnames = _rnames(fit, group)
         sd = _draws_of(fit, [(r, by_name[f"sd_{group}__{r}"]) for r in rnames])
         entry = {"sd": summarize_draws(sd, probs, robust) if summary else sd}
@@ -356,8 +356,8 @@ def VarCorr(
                 arrays = {r: values[:, :, k] for k, r in enumerate(rnames)}
                 entry[key] = _summarize_3d(arrays, None, summary, probs, robust, levels=rnames)
         out[group] = entry
-    if "sigma" in {d.name for d in fit.spec.scalar_dpars}:
-        sigma = _draws_of(fit, [(fit.spec.response.expr, by_name["sigma"])])
+    if "sigma" in {d.name for d in fit.univariate_spec.scalar_dpars}:
+        sigma = _draws_of(fit, [(fit.univariate_spec.response.expr, by_name["sigma"])])
         out["residual__"] = {"sd": summarize_draws(sigma, probs, robust) if summary else sigma}
     if not out:
         raise SpecError("The model does not contain covariance matrices.")
@@ -389,7 +389,7 @@ def _draws_of(fit: BrmsFit, rows: Sequence[tuple[str, ParName]]) -> pd.DataFrame
 
 
 def _levels(fit: BrmsFit, group: str) -> tuple[str, ...]:
-    return next(g.levels for g in fit.spec.groups if g.group == group)
+    return next(g.levels for g in fit.univariate_spec.groups if g.group == group)
 
 
 def _rnames(fit: BrmsFit, group: str) -> list[str]:
@@ -397,7 +397,7 @@ def _rnames(fit: BrmsFit, group: str) -> list[str]:
     per level of ``by`` for ``gr(g, by = f)`` (``x:fa``, ``x:fb``)."""
     return [
         f"{'' if g.dpar == 'mu' else g.dpar + '_'}{c}{by}"
-        for g in fit.spec.groups
+        for g in fit.univariate_spec.groups
         if g.group == group
         for by in g.by_labels
         for c in g.coefs
@@ -406,9 +406,9 @@ def _rnames(fit: BrmsFit, group: str) -> list[str]:
 
 def _group_effects(fit: BrmsFit, groups: Sequence[str] | None) -> dict[str, dict[str, np.ndarray]]:
     """Grouping -> coefficient -> draws ``(S, levels)`` of the group-level effects."""
-    if not fit.spec.groups:
+    if not fit.univariate_spec.groups:
         raise SpecError("The model does not contain group-level effects.")
-    known = list(dict.fromkeys(g.group for g in fit.spec.groups))
+    known = list(dict.fromkeys(g.group for g in fit.univariate_spec.groups))
     if groups is not None:
         unknown = [g for g in groups if g not in known]
         if unknown:
@@ -417,7 +417,7 @@ def _group_effects(fit: BrmsFit, groups: Sequence[str] | None) -> dict[str, dict
             )
         known = [g for g in known if g in set(groups)]
     out: dict[str, dict[str, np.ndarray]] = {group: {} for group in known}
-    for term in fit.spec.groups:
+    for term in fit.univariate_spec.groups:
         if term.group not in out:
             continue
         prefix = "" if term.dpar == "mu" else f"{term.dpar}_"

@@ -86,7 +86,7 @@ def mcmc_plot(
         raise SpecError(f"Invalid plot type {type!r}; valid types: {', '.join(MCMC_TYPES)}.")
     names = [p.name for p in fit.spec.names]
     if variable is None:
-        scalar = {d.name for d in fit.spec.scalar_dpars}
+        scalar = {d.name for d in fit.univariate_spec.scalar_dpars}
         selected = [p.name for p in fit.spec.names if p.cls in {"b", "sd", "cor"} | scalar]
     else:
         selected = select_names([*names, "lp__"], variable, regex=regex)

@@ -23,6 +23,7 @@ import pandas as pd
 from pybrms.errors import SpecError
 from pybrms.fit.estimates import PROBS, summarize_draws
 from pybrms.fit.newdata import response_data
+from pybrms.spec.multivariate import MvSpec
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -78,6 +79,8 @@ def fitted(
             newdata, transform=scale == "response", dpar=dpar or "mu", **kwargs
         )
     index = _row_index(fit, newdata)
+    if isinstance(fit.spec, MvSpec):
+        return rows_frame(draws, index, summary, robust, probs, responses=_responses(fit, draws))
     return rows_frame(draws, index, summary, robust, probs, fit.spec.response.categories)
 
 
@@ -102,6 +105,8 @@ def predict(
     """
     draws = fit.posterior_predict(newdata, **kwargs)
     index = _row_index(fit, newdata)
+    if isinstance(fit.spec, MvSpec):
+        return rows_frame(draws, index, summary, robust, probs, responses=_responses(fit, draws))
     labels = fit.spec.response.categories
     if summary and labels and draws.ndim == 2:
         categories = np.arange(1, len(labels) + 1)
@@ -109,6 +114,13 @@ def predict(
         return pd.DataFrame(shares, index=index, columns=[f"P(Y = {c})" for c in labels])
     # counts of each category (multinomial): one block per category, as fitted()
     return rows_frame(draws, index, summary, robust, probs, labels)
+
+
+def _responses(fit: BrmsFit, draws: np.ndarray) -> tuple[str, ...]:
+    """The responses of a multivariate model, one block of columns each (as brms's third
+    dimension); none for the draws of one response (``resp=``)."""
+    assert isinstance(fit.spec, MvSpec)
+    return fit.spec.responses if draws.ndim == 3 else ()
 
 
 def predictive_error(
@@ -136,9 +148,10 @@ def predictive_error(
     """
     if method not in METHODS:
         raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
-    if fit.spec.response.categories:
+    spec = fit.univariate_spec
+    if spec.response.categories:
         raise SpecError("Predictive errors are not defined for ordinal or categorical models.")
-    y = np.asarray(response_data(fit.spec, newdata).values, dtype=float)
+    y = np.asarray(response_data(spec, newdata).values, dtype=float)
     yrep = getattr(fit, method)(newdata, **kwargs)
     return rows_frame(y - yrep, _row_index(fit, newdata), summary=False)
 
@@ -173,11 +186,12 @@ def rows_frame(
     robust: bool = False,
     probs: Sequence[float] = PROBS,
     categories: Sequence[str] = (),
+    responses: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Draws ``(S, N)`` or ``(S, N, K)`` -> brms's per-row table, or the draws as a frame.
 
     The blocks of ``(S, N, K)`` draws are ``P(Y = <label>)`` with the labels of
-    ``categories`` (default ``1``..``K``).
+    ``categories`` (default ``1``..``K``), or the ``responses`` of a multivariate model.
 
     Examples
     --------
@@ -191,9 +205,10 @@ def rows_frame(
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="draw")
         return summarize_draws(frame, probs, robust) if summary else frame
     labels = categories or [str(k) for k in range(1, draws.shape[2] + 1)]
+    names = responses or [f"P(Y = {label})" for label in labels]
     blocks = {
-        f"P(Y = {label})": rows_frame(draws[:, :, k], index, summary, robust, probs)
-        for k, label in enumerate(labels)
+        name: rows_frame(draws[:, :, k], index, summary, robust, probs)
+        for k, name in enumerate(names)
     }
     return pd.concat(blocks, axis=1)
 

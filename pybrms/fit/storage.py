@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 from pybrms._version import __version__
 from pybrms.errors import FitFileError
 from pybrms.files import atomic_file
+from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -38,6 +40,16 @@ if TYPE_CHECKING:
 FORMAT = "pybrms-fit"
 FORMAT_VERSION = 1
 MANIFEST, STAN_FILE, PICKLE = "manifest.json", "model.stan", "fit.pickle"
+
+
+def _model(spec: ModelSpec | MvSpec) -> dict[str, str]:
+    """The formula and family of the manifest; a multivariate model's one per response."""
+    if isinstance(spec, MvSpec):
+        return {
+            "formula": "; ".join(f.mu.source for f in spec.formula.formulas),
+            "family": f"MV({', '.join(p.family.name for p in spec.parts)})",
+        }
+    return {"formula": spec.formula.mu.source, "family": spec.family.name}
 
 
 def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
@@ -53,8 +65,7 @@ def save(fit: BrmsFit, path: str | os.PathLike[str], *, overwrite: bool = False)
         "format_version": FORMAT_VERSION,
         "pybrms_version": __version__,
         "backend": fit.backend,
-        "formula": fit.spec.formula.mu.source,
-        "family": fit.spec.family.name,
+        **_model(fit.spec),
         "chains": fit.draws.num_chains,
         "draws": fit.draws.num_draws,
     }

@@ -17,6 +17,7 @@ from pybrms.draws import Draws
 from pybrms.errors import SettingsError
 from pybrms.fit.arviz import convergence
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec
 from pybrms.spec.names import FAMILY_SPECIFIC, GROUP_LEVEL, POPULATION_LEVEL, ParName, Section
 
 FOOTER = (
@@ -85,7 +86,7 @@ class Summary:
 
 
 def summarize(
-    spec: ModelSpec,
+    spec: ModelSpec | MvSpec,
     draws: Draws,
     *,
     data_name: str,
@@ -163,8 +164,22 @@ def _table(
 
 
 def _header(
-    spec: ModelSpec, draws: Draws, data_name: str, iter_warmup: int, iter_sampling: int, thin: int
+    spec: ModelSpec | MvSpec,
+    draws: Draws,
+    data_name: str,
+    iter_warmup: int,
+    iter_sampling: int,
+    thin: int,
 ) -> tuple[str, ...]:
+    total = draws.num_chains * draws.num_draws
+    draws_lines = (
+        f"  Draws: {draws.num_chains} chains, each with iter = {iter_warmup + iter_sampling}; "
+        f"warmup = {iter_warmup}; thin = {thin};",
+        f"         total post-warmup draws = {total}",
+    )
+    data_line = f"   Data: {data_name} (Number of observations: {spec.N}) "
+    if isinstance(spec, MvSpec):
+        return (*_mv_header(spec), data_line, *draws_lines)
     links = ", ".join(f"{p.dpar} = {p.link.name}" for p in spec.predictors if not p.nlpar)
     scalar = [d.name for d in spec.scalar_dpars] + list(spec.fixed_dpars)
     scalar += [f"theta{k}" for k in range(1, spec.theta_simplex + 1)]
@@ -178,16 +193,34 @@ def _header(
         f"         {d} ~ {f.source.split('~', 1)[-1].strip()}"
         for d, f in (*spec.formula.dpars.items(), *spec.formula.nlpars.items())
     ]
-    total = draws.num_chains * draws.num_draws
     return (
         f" Family: {family} ",
         f"  Links: {', '.join(x for x in (links, scalar_links) if x)} ",
         f"Formula: {formula} ",
         *extra,
-        f"   Data: {data_name} (Number of observations: {spec.N}) ",
-        f"  Draws: {draws.num_chains} chains, each with iter = {iter_warmup + iter_sampling}; "
-        f"warmup = {iter_warmup}; thin = {thin};",
-        f"         total post-warmup draws = {total}",
+        data_line,
+        *draws_lines,
+    )
+
+
+def _mv_header(spec: MvSpec) -> tuple[str, ...]:
+    """brms's header of a multivariate model: ``MV(gaussian, gaussian)``, then the links
+    and the formula of each response on a line of its own."""
+    families = ", ".join(part.family.name for part in spec.parts)
+    links = []
+    formulas = []
+    for part, bform in zip(spec.parts, spec.formula.formulas, strict=True):
+        predicted = [f"{p.family_dpar} = {p.link.name}" for p in part.predictors]
+        scalar = [f"{d.name} = identity" for d in part.scalar_dpars]
+        links.append("; ".join(predicted + scalar))
+        formulas.append(bform.mu.source)
+        formulas += [f"{d} ~ {f.source.split('~', 1)[-1].strip()}" for d, f in bform.dpars.items()]
+    return (
+        f" Family: MV({families}) ",
+        f"  Links: {links[0]}",
+        *(f"         {line}" for line in links[1:]),
+        f"Formula: {formulas[0]} ",
+        *(f"         {line} " for line in formulas[1:]),
     )
 
 

@@ -8,6 +8,7 @@ climbing), :mod:`~pybrms.formula.terms` (typed terms) and
 
 from __future__ import annotations
 
+from pybrms.formula.multivariate import MvFormula, RescorSetting, mvbf, set_rescor
 from pybrms.formula.parse import PartFormula, as_brms_formula, bf, lf, nlf, parse
 from pybrms.formula.terms import (
     ADDITIONS,
@@ -25,12 +26,16 @@ __all__ = [
     "BrmsFormula",
     "FormulaTerms",
     "GroupTerm",
+    "MvFormula",
+    "RescorSetting",
     "ResponseTerm",
     "PartFormula",
     "Span",
     "as_brms_formula",
     "bf",
     "lf",
+    "mvbf",
     "nlf",
     "parse",
+    "set_rescor",
 ]

@@ -6,6 +6,7 @@ terms), and :func:`parse` can stop at any of them for inspection and tests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal, overload
 
@@ -15,7 +16,9 @@ from pybrms.formula.nonlinear import nonlinear
 from pybrms.formula.terms import BrmsFormula, FormulaTerms, response_terms, terms_from_ast
 from pybrms.formula.tokens import Token, tokenize
 
-__all__ = ["PartFormula", "as_brms_formula", "bf", "lf", "nlf", "parse"]
+__all__ = ["PartFormula", "as_brms_formula", "bf", "lf", "nlf", "parse", "split_mvbind"]
+
+_MVBIND = re.compile(r"^\s*mvbind\s*\((?P<responses>[^()]*)\)\s*(?P<rest>[|~].*)$", re.DOTALL)
 
 Target = Literal["tokens", "ast", "terms"]
 
@@ -161,6 +164,11 @@ def bf(
     """
     if not isinstance(nl, bool):
         raise SpecError(f"nl must be True or False, got {nl!r}")
+    if isinstance(formula, str) and split_mvbind(formula) is not None:
+        raise SpecError(
+            f"bf() takes the formula of one response; for {formula!r} use "
+            "pybrms.mvbf(...) with the same string, or pass the string to brm()."
+        )
     tree = parse(_text(formula), target="ast")
     if nl:
         assert isinstance(tree, Operation)  # parse() refuses a formula without '~'
@@ -231,6 +239,29 @@ def _dpar_name(tree: Node, formula: str) -> str:
         "a distributional-parameter formula passed by position must name its "
         f"parameter left of '~', e.g. 'sigma ~ x'; got {formula!r}"
     )
+
+
+def split_mvbind(formula: str) -> tuple[str, ...] | None:
+    """The formulas of ``"mvbind(y1, y2) ~ x"``, one per response (``"y1 ~ x"``,
+    ``"y2 ~ x"``), addition terms kept; None when the response is not ``mvbind()``.
+
+    Examples
+    --------
+    >>> split_mvbind("mvbind(y1, y2) ~ x + (1 | g)")
+    ('y1 ~ x + (1 | g)', 'y2 ~ x + (1 | g)')
+    >>> split_mvbind("y ~ x") is None
+    True
+    """
+    match = _MVBIND.match(formula)
+    if match is None:
+        return None
+    responses = [r.strip() for r in match["responses"].split(",")]
+    if len(responses) < 2 or not all(responses):
+        raise SpecError(
+            f"mvbind() needs at least two responses separated by commas, e.g. "
+            f"'mvbind(y1, y2) ~ x'; got {formula!r}."
+        )
+    return tuple(f"{r} {match['rest']}" for r in responses)
 
 
 def as_brms_formula(formula: str | BrmsFormula) -> BrmsFormula:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import formulaic
 from formulaic.errors import FormulaicError
@@ -36,6 +36,9 @@ from pybrms.formula.kinds import NOT_YET_ADDITIONS, NOT_YET_TERMS, not_yet
 from pybrms.formula.nonlinear import NonLinear
 from pybrms.formula.smooths import SmoothCall, smooth_call
 from pybrms.formula.tokens import LOGICAL_VALUES, Span, TokenKind, syntax_error, tokenize
+
+if TYPE_CHECKING:  # the multivariate module imports this one
+    from pybrms.formula.multivariate import MvFormula
 
 __all__ = [
     "ADDITIONS",
@@ -262,6 +265,13 @@ class BrmsFormula:
             *(d.variables for d in (*self.dpars.values(), *self.nlpars.values())),
             *(e.covariates for e in self.nl.values()),
         )
+
+    def __add__(self, other: object) -> MvFormula:
+        """``bf("y1 ~ x") + bf("y2 ~ z")``: a multivariate formula, as brms."""
+        # here: the multivariate module imports this one
+        from pybrms.formula.multivariate import MvFormula
+
+        return MvFormula((self,)) + other  # type: ignore[operator]
 
 
 # ---------------------------------------------------------------------------

@@ -5,5 +5,15 @@ from __future__ import annotations
 from pybrms.spec.build import build_spec, get_prior
 from pybrms.spec.families import FAMILIES, family, mixture
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec, build_model
 
-__all__ = ["FAMILIES", "ModelSpec", "build_spec", "family", "get_prior", "mixture"]
+__all__ = [
+    "FAMILIES",
+    "ModelSpec",
+    "MvSpec",
+    "build_model",
+    "build_spec",
+    "family",
+    "get_prior",
+    "mixture",
+]

@@ -8,13 +8,14 @@ names table, and returns a frozen :class:`~pybrms.spec.model_spec.ModelSpec`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
-from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, as_brms_formula
+from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, MvFormula, as_brms_formula
 from pybrms.formula.nonlinear import NonLinear
 from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.priors import Dist, Priors
@@ -44,7 +45,7 @@ from pybrms.spec.frame import (
     row_label,
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
-from pybrms.spec.names import FAMILY_SPECIFIC, ParName
+from pybrms.spec.names import FAMILY_SPECIFIC, ParName, with_resp
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
 from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
@@ -199,7 +200,9 @@ def build_spec(
 
 
 def get_prior(
-    formula: FormulaLike, data: pd.DataFrame, family: FamilyLike = "gaussian"
+    formula: FormulaLike | MvFormula,
+    data: pd.DataFrame,
+    family: FamilyLike | Sequence[FamilyLike] = "gaussian",
 ) -> pd.DataFrame:
     """Every prior that can be set for the model, with brms's defaults.
 
@@ -215,7 +218,10 @@ def get_prior(
     [('(flat)', 'b', ''), ('(flat)', 'b', 'x'), ('student_t(3, 2.2, 2.5)', 'Intercept', ''),
      ('student_t(3, 0, 2.5)', 'sigma', '')]
     """
-    return build_spec(formula, data, family).priors.to_frame()
+    # here: the multivariate module imports this one
+    from pybrms.spec.multivariate import build_model
+
+    return build_model(formula, data, family).priors.to_frame()
 
 
 def _predicted(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
@@ -586,9 +592,13 @@ def _predictor(
     response: Response,
     ids: dict[tuple[str, int], int],
     nlpar: bool = False,
+    resp: str = "",
 ) -> Predictor:
     """The linear predictor of ``dpar``; that of a non-linear parameter is not centered
-    (its ``Intercept`` is a coefficient of ``b``) and has the identity link, as in brms."""
+    (its ``Intercept`` is a coefficient of ``b``) and has the identity link, as in brms.
+    In a multivariate model, ``resp`` names the response, which suffixes the names of
+    the terms (:func:`~pybrms.spec.names.with_resp`)."""
+    name = with_resp(dpar, resp)
     ordinal = dpar == "mu" and bound.family.ordinal
     if ordinal and not terms.intercept:
         raise SpecError(
@@ -615,11 +625,11 @@ def _predictor(
     if design.names or terms.intercept:
         centered = terms.intercept and not nlpar
         nthres = response.nthres if ordinal else 0
-        fixed = FixedEffects(dpar, design, centered, nthres, ordered=ordered)
+        fixed = FixedEffects(name, design, centered, nthres, ordered=ordered)
     offset = None
     if terms.offsets:
-        offset = Offset(dpar, offset_values(terms.offsets, data), terms.offsets)
-    groups = tuple(_group(ids[dpar, k], dpar, g, data) for k, g in enumerate(terms.groups))
+        offset = Offset(name, offset_values(terms.offsets, data), terms.offsets)
+    groups = tuple(_group(ids[name, k], name, g, data) for k, g in enumerate(terms.groups))
     _check_duplicated_effects(terms.groups, groups)
     components = bound.family.components
     if _of_mu(dpar, bound.family):
@@ -636,16 +646,18 @@ def _predictor(
     inverse = link.stan_inverse if applies_inverse else None
     monotonic = None
     if terms.monotonic:
-        monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
-    smooth = SmoothTerms.from_data(dpar, terms.smooths, data) if terms.smooths else None
+        monotonic = MonotonicEffects.from_data(name, terms.monotonic, data)
+    smooth = SmoothTerms.from_data(name, terms.smooths, data) if terms.smooths else None
     gps = tuple(
-        GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
+        GaussianProcess.from_data(name, k, call, data) for k, call in enumerate(terms.gps, start=1)
     )
     arma = None
     if terms.arma is not None:
         arma = ArmaEffects.from_data(terms.arma, response.expr, response.values, data)
     found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups, arma)
-    return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None), nlpar=nlpar)
+    return Predictor(
+        name, link, inverse, tuple(t for t in found if t is not None), nlpar=nlpar, resp=resp
+    )
 
 
 def _nonlinear(predictor: Predictor, expr: NonLinear, data: pd.DataFrame) -> Predictor:
@@ -806,14 +818,14 @@ def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     if components is not None and mixture_mu:
         component, link = components.families[int(p.dpar[2:]) - 1]
         bound = BoundFamily(component, link)
-    if mixture_mu or _of_mu(p.dpar, bound.family):
+    if mixture_mu or _of_mu(p.family_dpar, bound.family):
         family_prior = bound.family.intercept_priors.get(bound.link.name)
         if family_prior is not None:
             return Dist(*family_prior)
         known = [k for k in (t.known_eta() for t in p.terms) if k is not None]
         offset_mean = float(np.mean(sum(known))) if known else 0.0
         return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
-    default = bound.family.dpar(p.dpar).intercept_prior
+    default = bound.family.dpar(p.family_dpar).intercept_prior
     return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
 
 
@@ -828,4 +840,9 @@ def _names(
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
     family = [d.name for d in scalar_dpars] + list(thetas)
     names += [ParName(name, (), name, name, name, FAMILY_SPECIFIC, name) for name in family]
-    return tuple(sorted(names, key=lambda n: _NAME_ORDER.get(n.cls, _FAMILY_ORDER)))
+    return tuple(sorted(names, key=_name_order))
+
+
+def _name_order(name: ParName) -> int:
+    """Position of the name's class in brms's order of variables (stable within a class)."""
+    return _NAME_ORDER.get(name.cls, _FAMILY_ORDER)

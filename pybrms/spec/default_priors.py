@@ -23,6 +23,7 @@ from pybrms.errors import SpecError
 from pybrms.priors import Dist
 from pybrms.shrinkage import Shrinkage
 from pybrms.spec.families import LINKS, BoundFamily
+from pybrms.spec.names import with_resp
 
 __all__ = [
     "Constants",
@@ -108,12 +109,15 @@ class PriorRow:
     ub: float | None = None
     nlpar: str = ""
     source: str = "default"
+    resp: str = ""
 
     @property
     def key(self) -> PriorKey:
         """The row's key, ``(class, coef, group, dpar)``; a non-linear parameter
-        takes the place of the dpar (brms forbids an nlpar named like a dpar)."""
-        return (self.cls, self.coef, self.group, self.dpar or self.nlpar)
+        takes the place of the dpar (brms forbids an nlpar named like a dpar), and
+        the response of a multivariate model suffixes it (``sigma_y1``, see
+        :func:`~pybrms.spec.names.with_resp`)."""
+        return (self.cls, self.coef, self.group, with_resp(self.dpar or self.nlpar, self.resp))
 
 
 @dataclass(frozen=True)
@@ -330,7 +334,7 @@ class PriorTable:
                 "class": row.cls,
                 "coef": row.coef,
                 "group": row.group,
-                "resp": "",
+                "resp": row.resp,
                 "dpar": row.dpar,
                 "nlpar": row.nlpar,
                 "lb": "" if row.lb is None else format_number(row.lb),
@@ -347,8 +351,8 @@ class PriorTable:
 
 def _describe(row: PriorRow) -> str:
     fields = zip(
-        ("class", "coef", "group", "dpar", "nlpar"),
-        (row.cls, row.coef, row.group, row.dpar, row.nlpar),
+        ("class", "coef", "group", "resp", "dpar", "nlpar"),
+        (row.cls, row.coef, row.group, row.resp, row.dpar, row.nlpar),
         strict=True,
     )
     return ", ".join(f"{n}={v!r}" for n, v in fields if v or n == "class")

@@ -119,6 +119,10 @@ class Predictor:
     nlpar
         Whether this is the linear predictor of a non-linear parameter (``dpar``
         is then its name, such as ``"a"``).
+    resp
+        The response of a multivariate model the predictor belongs to; ``dpar`` is
+        then suffixed by it as brms's Stan names (``"y1"`` for mu, ``"sigma_y1"``,
+        see :func:`~pybrms.spec.names.with_resp`); ``""`` in a univariate model.
     """
 
     dpar: str
@@ -127,11 +131,22 @@ class Predictor:
     terms: tuple[Term, ...]
     nonlinear: NonLinear | None = None
     nlpar: bool = False
+    resp: str = ""
+
+    @property
+    def family_dpar(self) -> str:
+        """The family's name of the parameter (``"mu"``, ``"sigma"``), without the response."""
+        if not self.resp:
+            return self.dpar
+        return "mu" if self.dpar == self.resp else self.dpar.removesuffix(f"_{self.resp}")
 
     @property
     def local(self) -> str:
-        """The Stan vector of the predictor: the dpar, or ``nlp_<name>`` (brms's name)."""
-        return f"nlp_{self.dpar}" if self.nlpar else self.dpar
+        """The Stan vector of the predictor: the dpar, ``mu_<resp>`` of a response's mu,
+        or ``nlp_<name>`` (brms's names)."""
+        if self.nlpar:
+            return f"nlp_{self.dpar}"
+        return f"mu_{self.resp}" if self.resp and self.dpar == self.resp else self.dpar
 
     @property
     def fixed(self) -> FixedEffects | None:

@@ -25,6 +25,7 @@ __all__ = [
     "Section",
     "brms_column_names",
     "rename",
+    "with_resp",
 ]
 
 # brms's rename(): special characters in coefficient names, replaced literally.
@@ -61,6 +62,21 @@ def rename(name: str) -> str:
     for old, new in _RENAME.items():
         name = name.replace(old, new)
     return name
+
+
+def with_resp(dpar: str, resp: str) -> str:
+    """The name of ``dpar``'s predictor of response ``resp`` in a multivariate model,
+    as brms suffixes its Stan variables: ``y1`` for mu, ``sigma_y1`` for sigma; the
+    dpar itself when there is no response name (a univariate model).
+
+    Examples
+    --------
+    >>> with_resp("mu", "y1"), with_resp("sigma", "y1"), with_resp("", "y1"), with_resp("sigma", "")
+    ('y1', 'sigma_y1', 'y1', 'sigma')
+    """
+    if not resp:
+        return dpar
+    return resp if dpar in ("", "mu") else f"{dpar}_{resp}"
 
 
 @dataclass(frozen=True)

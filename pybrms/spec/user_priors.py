@@ -47,6 +47,7 @@ def user_prior_rows(prior: Priors | None) -> list[PriorRow]:
                 ub=row.ub,
                 nlpar=row.nlpar,
                 source="user",
+                resp=row.resp,
             )
         )
     return rows

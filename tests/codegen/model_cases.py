@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pybrms.formula import bf, nlf
+from pybrms.formula import bf, mvbf, nlf, set_rescor
 from pybrms.priors import Priors, prior
 from pybrms.spec import family, mixture
 
@@ -431,3 +431,17 @@ MIXTURE_MODELS: tuple[Case, ...] = (
     ),
 )
 FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS
+
+# Multivariate models: two gaussian responses with residual correlations and one
+# correlation matrix across their group-level terms (1 | p | g); a gaussian and a
+# poisson response without residual correlations, one with a group-level term; two
+# student responses with residual correlations and one shared nu.
+MV_MODELS: tuple[Case, ...] = (
+    Case("mv_gaussian_rescor", mvbf("mvbind(y, y2) ~ x + (1 | p | g)"), "gaussian"),
+    Case(
+        "mv_gaussian_poisson",
+        bf("y ~ x") + bf("count ~ z + (1 | g)") + set_rescor(False),
+        ("gaussian", "poisson"),
+    ),
+    Case("mv_student_rescor", mvbf("mvbind(y, y2) ~ x"), "student"),
+)

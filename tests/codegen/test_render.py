@@ -20,6 +20,7 @@ from model_cases import (
     CASES,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
     synthetic_data,
@@ -57,7 +58,7 @@ def _stanc(code: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("variant", ["plain", "threaded"])
 @pytest.mark.parametrize(
     "case",
-    (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS),
+    (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *MV_MODELS),
     ids=lambda c: c.id,
 )
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):
@@ -780,3 +781,33 @@ def test_mixture_parameters_take_brms_names(data):
         assert name in names, name
     assert {"theta1", "theta2"} <= set(names)
     assert "sigma2" not in names  # predicted: b_sigma2_Intercept, b_sigma2_z
+
+
+MV_LINES = {
+    "mv_gaussian_rescor": (
+        "vector[N] Y_y;  // response variable",
+        "Y[n] = transpose([Y_y[n], Y_y2[n]]);",
+        "cholesky_factor_corr[nresp] Lrescor;  // parameters for multivariate linear models",
+        "lprior += lkj_corr_cholesky_lpdf(Lrescor | Lrescor_prior_eta);",
+        "matrix[nresp, nresp] LSigma = diag_pre_multiply(sigma, Lrescor);",
+        "Mu[n] = transpose([mu_y[n], mu_y2[n]]);",
+        "target += multi_normal_cholesky_lpdf(Y | Mu, LSigma);",
+        "rescor[choose(k - 1, 2) + j] = Rescor[j, k];",
+    ),
+    "mv_gaussian_poisson": (
+        "array[N] int Y_count;  // response variable",
+        "target += normal_lpdf(Y_y | mu_y, sigma_y);",
+        "target += poisson_log_lpmf(Y_count | mu_count);",
+    ),
+    "mv_student_rescor": (
+        "real<lower=1> nu;  // degrees of freedom or shape",
+        "target += multi_student_t_cholesky_lpdf(Y | nu, Mu, LSigma);",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MV_MODELS, ids=lambda c: c.id)
+def test_multivariate_program_is_written_as_brms(case: Case, data):
+    """brms's variables (``Y_<resp>``, ``Lrescor``, ``Mu``, ``LSigma``) and likelihoods."""
+    lines = [line.strip() for line in stancode(case.formula, data, case.family).splitlines()]
+    _in_order(lines, MV_LINES[case.id])

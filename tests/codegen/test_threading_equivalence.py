@@ -14,6 +14,7 @@ from model_cases import (
     ADDITION_MODELS,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
     synthetic_data,
@@ -22,26 +23,26 @@ from model_cases import (
 from pybrms import threading
 from pybrms.backends import compile_model
 from pybrms.codegen import render
-from pybrms.spec import build_spec
+from pybrms.spec import build_model
 from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
-CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS)
+CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *MV_MODELS)
 
 
 def stan_programs() -> list[str]:
     """Every case's two programs (compiled at the session's start, tests/conftest.py)."""
     codes = []
     for case in CASES:
-        spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+        spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
         codes += [render(spec), render(spec, threading(2))]
     return codes
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_plain_and_threaded_log_density_agree(case: Case):
-    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
     plain = compile_model(render(spec), show_progress=False)
     threaded = compile_model(render(spec, threading(2)), show_progress=False)
     plain_data = make_standata(spec)

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from model_cases import AC_MODELS, ADDITION_MODELS, FAMILY_MODELS, Case, synthetic_data
+from model_cases import AC_MODELS, ADDITION_MODELS, FAMILY_MODELS, MV_MODELS, Case, synthetic_data
 from scipy import special, stats
 
 from pybrms.backends import CompiledModel, compile_model
 from pybrms.codegen import render
 from pybrms.draws import Draws
 from pybrms.errors import DataError, SpecError
+from pybrms.fit.multivariate import mv_log_lik, mv_posterior_epred, mv_posterior_predict
 from pybrms.fit.predict import (
     linear_predictors,
     log_lik,
@@ -33,7 +34,7 @@ from pybrms.fit.predict import (
     posterior_predict,
 )
 from pybrms.formula.expressions import python_code
-from pybrms.spec import build_spec
+from pybrms.spec import build_model, build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import Covariates, GaussianProcess, MonotonicEffects, Offset, SmoothTerms
@@ -70,7 +71,7 @@ def fit(request: pytest.FixtureRequest) -> Fit:
 
 def tiny_fit(case: Case) -> Fit:
     """Compile and sample ``case`` on the shared synthetic data, briefly."""
-    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
     model = compile_model(render(spec), show_progress=False)
     standata = make_standata(spec)
     draws = model.sample(
@@ -941,3 +942,48 @@ def test_arma_epred_is_mu_with_the_residuals_of_earlier_rows(ac_fit: Fit):
     np.testing.assert_allclose(posterior_epred(ac_fit.spec, variables), mu)
     again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.data)
     np.testing.assert_allclose(again, mu, rtol=1e-12)
+
+
+@pytest.fixture(scope="module", params=MV_MODELS, ids=lambda c: c.id)
+def mv_fit(request: pytest.FixtureRequest) -> Fit:
+    return tiny_fit(request.param)
+
+
+@pytest.mark.stan
+def test_multivariate_log_lik_sums_to_stan_likelihood(mv_fit: Fit):
+    """With residual correlations the joint density of each row, without them the sum
+    over responses: summed over rows, Stan's likelihood term."""
+    some = slice(0, 100, 5)
+    variables = subset(mv_fit.variables, some)
+    points = unconstrain(mv_fit.model.stan_code, mv_fit.standata, variables)
+    lp = mv_fit.model.log_prob(mv_fit.standata, points, jacobian=False).lp
+    prior_only = mv_fit.model.log_prob({**mv_fit.standata, "prior_only": 1}, points, jacobian=False)
+    got = mv_log_lik(mv_fit.spec, variables).sum(axis=1)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got, lp - prior_only.lp, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.stan
+def test_multivariate_predictions_by_response(mv_fit: Fit):
+    """(draws, rows, responses) or one response with resp=; the joint normal density of
+    each row with residual correlations (scipy), the sum of the responses' without."""
+    spec = mv_fit.spec
+    variables = subset(mv_fit.variables, slice(0, 100, 20))
+    epred = mv_posterior_epred(spec, variables)  # type: ignore[arg-type]
+    assert epred.shape == (5, spec.N, 2)
+    for k, resp in enumerate(spec.responses):
+        np.testing.assert_array_equal(mv_posterior_epred(spec, variables, resp=resp), epred[..., k])
+    assert mv_posterior_predict(spec, variables, rng=1).shape == (5, spec.N, 2)
+    got = mv_log_lik(spec, variables)
+    y = np.column_stack([p.response.values for p in spec.parts])
+    if spec.rescor:
+        s1, s2 = flat(variables, "sigma_y"), flat(variables, "sigma_y2")
+        r = flat(variables, "rescor")[:, 0]
+        for s in range(5):
+            c = r[s] * s1[s] * s2[s]
+            cov = [[s1[s] ** 2, c], [c, s2[s] ** 2]]
+            expected = stats.multivariate_normal.logpdf(y - epred[s], np.zeros(2), cov)
+            np.testing.assert_allclose(got[s], expected, rtol=1e-8)
+    else:
+        count = mv_log_lik(spec, variables, resp="count")
+        np.testing.assert_allclose(count, stats.poisson.logpmf(y[:, 1], epred[..., 1]), rtol=1e-8)
+        np.testing.assert_allclose(got, mv_log_lik(spec, variables, resp="y") + count)

@@ -905,6 +905,60 @@ def mixture_two_gaussians() -> Case:
     )
 
 
+def mv_gaussian_rescor() -> Case:
+    """Two gaussian responses with residual correlation 0.5 and correlated group
+    intercepts (the structure of model case mv_gaussian_rescor, one compile for both)."""
+    rng, df = base(41)
+    sd, cor = np.array([0.5, 0.3]), 0.4
+    r = effects(rng, (G, 2), 1.0) * sd
+    r[:, 1] = cor * r[:, 0] / sd[0] * sd[1] + np.sqrt(1 - cor**2) * r[:, 1]
+    g = codes(df["g"])
+    sigma, rho = np.array([1.0, 0.5]), 0.5
+    cov = np.diag(sigma) @ np.array([[1, rho], [rho, 1]]) @ np.diag(sigma)
+    e = rng.multivariate_normal(np.zeros(2), cov, size=N)
+    df["y"] = 1.0 + 0.5 * df["x"] + r[g, 0] + e[:, 0]
+    df["y2"] = -0.5 + 1.0 * df["x"] + r[g, 1] + e[:, 1]
+    return Case(
+        bm.mvbf("mvbind(y, y2) ~ x + (1 | p | g)"),
+        "gaussian",
+        df,
+        {
+            "b_y_Intercept": 1.0,
+            "b_y_x": 0.5,
+            "b_y2_Intercept": -0.5,
+            "b_y2_x": 1.0,
+            "sigma_y": 1.0,
+            "sigma_y2": 0.5,
+            "rescor__y__y2": rho,
+            "sd_g__y_Intercept": float(r[:, 0].std(ddof=1)),
+            "sd_g__y2_Intercept": float(r[:, 1].std(ddof=1)),
+            "cor_g__y_Intercept__y2_Intercept": float(np.corrcoef(r.T)[0, 1]),
+        },
+    )
+
+
+def mv_gaussian_poisson() -> Case:
+    """A gaussian and a poisson response without residual correlations (the structure of
+    model case mv_gaussian_poisson)."""
+    rng, df = base(42)
+    r = effects(rng, G, 0.4)
+    df["y"] = 1.0 + 0.5 * df["x"] + rng.normal(0, 0.8, size=N)
+    df["count"] = rng.poisson(np.exp(0.3 + 0.4 * df["z"] + r[codes(df["g"])]))
+    return Case(
+        bm.bf("y ~ x") + bm.bf("count ~ z + (1 | g)") + bm.set_rescor(False),
+        ("gaussian", "poisson"),
+        df,
+        {
+            "b_y_Intercept": 1.0,
+            "b_y_x": 0.5,
+            "sigma_y": 0.8,
+            "b_count_Intercept": 0.3,
+            "b_count_z": 0.4,
+            "sd_g__count_Intercept": 0.4,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -961,6 +1015,8 @@ CASES = {
         multinomial_own_formula,
         dirichlet_phi,
         mixture_two_gaussians,
+        mv_gaussian_rescor,
+        mv_gaussian_poisson,
     )
 }
 
@@ -977,7 +1033,7 @@ def _scale(parameter: str) -> tuple[str, Any]:
         return "log", np.log
     if parameter.startswith(_PROBABILITY):
         return "logit", logit
-    if parameter.startswith("cor_"):
+    if parameter.startswith(("cor_", "rescor_")):
         return "atanh", np.arctanh
     return "identity", lambda v: v
 

@@ -13,7 +13,7 @@ import pytest
 from pybrms.codegen import stancode
 from pybrms.codegen.context import lprior_statements
 from pybrms.errors import SpecError
-from pybrms.formula import bf, nlf
+from pybrms.formula import bf, nlf, set_rescor
 from pybrms.priors import prior
 from pybrms.spec import build_spec, family, get_prior, mixture
 from pybrms.spec.default_priors import prior_data
@@ -801,3 +801,36 @@ def test_mixture_default_priors(epilepsy, case):
     table = get_prior(formula, epilepsy, mixture(*components))
     columns = ["prior", "class", "coef", "dpar", "lb", "source"]
     assert [tuple(r) for r in table[columns].to_numpy()] == expected
+
+
+# A multivariate model's table is each response's univariate table with brms's resp
+# column filled in (the dpar suffix moves there), then rescor.
+MV_PRIORS = {
+    "gaussian_rescor": (
+        "mvbind(count, zBase) ~ zAge + (1 | patient)",
+        ("gaussian", "gaussian"),
+        ("count ~ zAge + (1 | patient)", "zBase ~ zAge + (1 | patient)"),
+    ),
+    "poisson_student_sigma": (
+        bf("count ~ zAge + (1 | patient)") + bf("zBase ~ Trt", sigma="~ zAge") + set_rescor(False),
+        ("poisson", "student"),
+        ("count ~ zAge + (1 | patient)", bf("zBase ~ Trt", sigma="~ zAge")),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MV_PRIORS.values(), ids=MV_PRIORS.keys())
+def test_multivariate_default_priors_are_those_of_each_response(epilepsy, case):
+    formula, families, univariate = case
+    table = get_prior(formula, epilepsy, list(families))
+    columns = ["prior", "class", "coef", "group", "dpar", "lb", "ub", "source"]
+    for resp, fam, single in zip(("count", "zBase"), families, univariate, strict=True):
+        expected = get_prior(single, epilepsy, fam)
+        rows = table[table["resp"] == resp]
+        assert sorted(map(tuple, rows[columns].to_numpy())) == sorted(
+            map(tuple, expected[columns].to_numpy())
+        )
+    rescor = table[table["class"] == "rescor"]
+    assert rescor["prior"].tolist() == (
+        ["lkj_corr_cholesky(1)"] if families[0] == families[1] else []
+    )

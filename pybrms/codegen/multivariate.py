@@ -1,0 +1,226 @@
+"""MvSpec -> the values the multivariate program templates render.
+
+Each response's linear predictors are written as in a univariate model (the
+terms carry the response in their names); the likelihood is one density per
+response, or, with residual correlations, brms's multivariate normal (or
+student) over the rows, ``Mu[n]`` stacking the responses' predictors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pybrms._version import __version__
+from pybrms.codegen.context import (
+    LocalVector,
+    Position,
+    _bounds,
+    _eta_parts,
+    _local_vector,
+    _stan_bounds,
+    prior_draw_code,
+    shared_locals,
+    suffixes,
+)
+from pybrms.spec.default_priors import prior_data, prior_statements
+from pybrms.spec.multivariate import MvPart, MvSpec
+from pybrms.spec.terms import StanArg
+
+__all__ = ["MvCall", "MvLikelihood", "render_mv_context"]
+
+
+@dataclass(frozen=True)
+class MvCall:
+    """One response's density: its family template's ``lpdf`` macro with ``args``."""
+
+    template: str
+    args: dict[str, str]
+
+
+@dataclass(frozen=True)
+class MvLikelihood:
+    """The likelihood of a multivariate model at one position.
+
+    Attributes
+    ----------
+    pos
+        Where it is evaluated (all rows, or a partial sum).
+    dpars
+        Linear predictors of every response, computed as vectors first.
+    calls
+        One density per response (without residual correlations).
+    rescor
+        With residual correlations, the multivariate density added to the target
+        (``multi_normal_cholesky_lpdf(Y | Mu, LSigma)``); else ``""``.
+    mus, sigmas
+        The responses' ``mu`` at row ``n`` and their ``sigma``, stacked into ``Mu[n]``
+        and the scales of ``LSigma``.
+    reads
+        Every variable the likelihood reads: the ``partial_log_lik`` arguments.
+    """
+
+    pos: Position
+    dpars: tuple[LocalVector, ...]
+    calls: tuple[MvCall, ...]
+    rescor: str
+    mus: str
+    sigmas: str
+    reads: tuple[StanArg, ...]
+
+
+def _response(part: MvPart) -> StanArg:
+    """The response ``Y_<resp>``."""
+    kind = "array[] int" if part.family.family.discrete else "vector"
+    return StanArg(f"Y_{part.resp}", kind, True)
+
+
+def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
+    reads: dict[str, StanArg] = {}
+
+    def use(arg: StanArg) -> str:
+        reads.setdefault(arg.name, arg)
+        return arg.name
+
+    if spec.rescor:
+        use(StanArg("Y", "array[] vector", True))
+        use(StanArg("nresp", "int", True))
+    dpars: list[LocalVector] = []
+    calls = []
+    for part in spec.parts:
+        if not spec.rescor:
+            use(_response(part))
+        trials = part.response.trials is not None
+        if trials:
+            use(StanArg(f"trials_{part.resp}", "array[] int", True))
+        for p in part.predictors:
+            parts = _eta_parts(spec, p)
+            for eta in parts:
+                for arg in eta.reads:
+                    use(arg)
+            dpars.append(_local_vector(p.local, parts, pos, p.inverse_link))
+        for d in part.scalar_dpars:
+            use(StanArg(part.stan_dpar(d.name), "real", False))
+        stan = part.likelihood
+        dist, _ = stan.distribution(part.family.link.name)
+        args = {"y": pos.rows(f"Y_{part.resp}"), "dist": dist}
+        if trials:
+            args["trials"] = pos.rows(f"trials_{part.resp}")
+        args |= {p.family_dpar: p.local for p in part.predictors}
+        args |= {d.name: part.stan_dpar(d.name) for d in part.scalar_dpars}
+        args |= {d.name: d.name for d in spec.shared_dpars}
+        keep = normalize or stan.normalized
+        args |= suffixes(keep)
+        calls.append(MvCall(f"families/{stan.template}.stan.j2", args))
+    for d in spec.shared_dpars:
+        use(StanArg(d.name, "real", False))
+    rescor = ""
+    if spec.rescor:
+        use(StanArg("Lrescor", "matrix", False))
+        suffix = "lpdf" if normalize else "lupdf"
+        Y = pos.rows("Y")
+        if spec.shared_dpars:
+            rescor = f"multi_student_t_cholesky_{suffix}({Y} | nu, Mu, LSigma)"
+        else:
+            rescor = f"multi_normal_cholesky_{suffix}({Y} | Mu, LSigma)"
+    return MvLikelihood(
+        pos=pos,
+        dpars=tuple(dpars),
+        calls=tuple(calls),
+        rescor=rescor,
+        mus=", ".join(f"{p.predictors[0].local}[n]" for p in spec.parts),
+        sigmas=", ".join(p.stan_dpar("sigma") for p in spec.parts),
+        reads=tuple(reads.values()),
+    )
+
+
+def _sliced(spec: MvSpec) -> StanArg:
+    """What ``reduce_sum`` slices: a group-level term's level index, else brms's ``seq``."""
+    found = (t.sliced_index() for t in spec.terms)
+    return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
+
+
+def _functions(spec: MvSpec) -> list[str]:
+    files = [
+        *(f for part in spec.parts for f in part.likelihood.functions),
+        *(f for p in spec.predictors for f in p.link.functions),
+        *(f for t in spec.terms for f in t.functions()),
+    ]
+    return [f"functions/{f}" for f in dict.fromkeys(files)]
+
+
+def render_mv_context(
+    spec: MvSpec, *, static: bool = False, normalize: bool = True
+) -> dict[str, Any]:
+    """The template context of a multivariate model, plain and threaded alike.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pybrms.formula import mvbf
+    >>> from pybrms.spec.multivariate import build_mv_spec
+    >>> df = pd.DataFrame({"a": [1.0, 2.5, 2.0, 4.1], "b": [0.3, 0.1, 0.8, 0.5],
+    ...                    "x": [1.0, 2.0, 3.0, 4.0]})
+    >>> render_mv_context(build_mv_spec(mvbf("mvbind(a, b) ~ x"), df))["pll_call"]
+    'Y, nresp, Intercept_a, Xc_a, b_a, sigma_a, Intercept_b, Xc_b, b_b, sigma_b, Lrescor'
+    """
+    sliced = _sliced(spec)
+    threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name), normalize)
+    shared = [a for a in threaded.reads if a.name != sliced.name]
+    parts = []
+    for part in spec.parts:
+        family = part.family.family
+        y = f"Y_{part.resp}"
+        parts.append(
+            {
+                "decl": f"array[N] int {y};" if family.discrete else f"vector[N] {y};",
+                "trials": f"trials_{part.resp}" if part.response.trials is not None else "",
+                "terms": part.terms,
+            }
+        )
+    scalar = [
+        {
+            "name": part.stan_dpar(d.name),
+            "bounds": _stan_bounds(d.lb, d.ub),
+            "comment": part.family.family.dpar(d.name).comment,
+        }
+        for part in spec.parts
+        for d in part.scalar_dpars
+    ]
+    if spec.shared_dpars:
+        family = spec.parts[0].family.family
+        scalar += [
+            {
+                "name": d.name,
+                "bounds": _stan_bounds(d.lb, d.ub),
+                "comment": family.dpar(d.name).comment,
+            }
+            for d in spec.shared_dpars
+        ]
+    targets = spec.prior_targets()
+    ctx: dict[str, Any] = {
+        "version": __version__,
+        "parts": parts,
+        "rescor": spec.rescor,
+        "responses": ", ".join(f"Y_{p.resp}[n]" for p in spec.parts),
+        "terms": spec.terms,
+        "scalar_dpars": scalar,
+        "constants": {c.stan: c for c in spec.constants()},
+        "bounds": _bounds(spec),
+        "lprior": prior_statements(spec.priors, targets),
+        "prior_data": prior_data(spec.priors, targets),
+        "prior_draws": [prior_draw_code(d) for d in spec.prior_draws()],
+        "functions": _functions(spec),
+        "shared_locals": shared_locals(spec),
+        "plain": _likelihood(spec, Position(threaded=False), normalize),
+        "threaded": threaded,
+        "sliced": sliced,
+        "pll_signature": ", ".join(a.signature for a in shared),
+        "pll_call": ", ".join(a.name for a in shared),
+        "reduce": "reduce_sum_static" if static else "reduce_sum",
+        "constants_comment": "including constants" if normalize else "not including constants",
+        "partial_log_lik": "partial_log_lik_lpmf" if normalize else "partial_log_lik_lupmf",
+        "lpdf": "lpdf" if normalize else "lupdf",
+    }
+    ctx["ctx"] = ctx
+    return ctx

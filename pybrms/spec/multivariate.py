@@ -1,0 +1,540 @@
+"""Multivariate models: one part per response, its names suffixed by the response.
+
+As brms's ``mvbrmsterms``, a multivariate model is a list of univariate parts
+(response, family, linear predictors, family parameters) that share the rows,
+the group-level IDs (``(1 | p | g)`` across responses gives one correlation
+matrix) and, for gaussian or student responses, the residual correlations
+``rescor``. Every term of a part carries the response in its dpar name
+(``y1``, ``sigma_y1``; :func:`~pybrms.spec.names.with_resp`), which gives brms's
+Stan names (``b_y1``, ``Intercept_y1``) and output names (``b_y1_x``,
+``sd_g__y1_Intercept``, ``r_g__y1[...]``) without any term knowing about responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from pybrms.errors import SpecError
+from pybrms.formula import BrmsFormula
+from pybrms.formula.multivariate import MvFormula, mvbf, split_mvbind
+from pybrms.priors import Dist, Priors
+from pybrms.spec.build import (
+    FamilyLike,
+    FormulaLike,
+    _check_additions,
+    _check_dpars,
+    _group_ids,
+    _intercept_prior,
+    _name_order,
+    _predicted,
+    _predictor,
+    _share_ids,
+    build_spec,
+    response_from_data,
+)
+from pybrms.spec.default_priors import (
+    Constants,
+    PriorRow,
+    PriorTable,
+    PriorTarget,
+    constants,
+    scale_prior,
+)
+from pybrms.spec.families import BoundFamily, StanLikelihood, resolve_family
+from pybrms.spec.frame import check_columns, complete_rows
+from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
+from pybrms.spec.names import FAMILY_SPECIFIC, ParName, Section, with_resp
+from pybrms.spec.prior_draws import (
+    PriorDraw,
+    SamplePrior,
+    check_proper_priors,
+    check_sample_prior,
+    prior_draws,
+)
+from pybrms.spec.terms import PriorDefaults, Term
+from pybrms.spec.user_priors import user_prior_rows
+
+__all__ = [
+    "ModelFamily",
+    "ModelFormula",
+    "MvPart",
+    "MvSpec",
+    "RESCOR_FAMILIES",
+    "as_mv_formula",
+    "build_model",
+    "build_mv_spec",
+]
+
+#: A univariate or multivariate formula.
+ModelFormula = FormulaLike | MvFormula
+#: One family, or one per response of a multivariate model.
+ModelFamily = FamilyLike | Sequence[FamilyLike]
+
+#: Families whose responses can have residual correlations, as brms's ``has_rescor``.
+RESCOR_FAMILIES = ("gaussian", "student")
+
+RESIDUAL_CORRELATIONS = Section("Residual Correlations", 4)
+
+# Addition terms a response of a multivariate model may have (others are not supported yet).
+_MV_ADDITIONS = frozenset({"trials"})
+
+
+@dataclass(frozen=True, eq=False)
+class MvPart:
+    """One response of a multivariate model.
+
+    Attributes
+    ----------
+    resp
+        brms's name of the response (``"y1"``), the suffix of its Stan names.
+    family
+        Its family and link.
+    response
+        Its values (additions: ``trials()`` only).
+    predictors
+        Its linear predictors, mu first; their ``dpar`` carries the response
+        (``"y1"``, ``"sigma_y1"``).
+    scalar_dpars
+        Its family parameters without a formula, by the family's names
+        (``"sigma"``); the Stan variable is :meth:`stan_dpar` (``sigma_y1``).
+    """
+
+    resp: str
+    family: BoundFamily
+    response: Response
+    predictors: tuple[Predictor, ...]
+    scalar_dpars: tuple[ScalarDpar, ...]
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The terms of all its predictors."""
+        return tuple(t for p in self.predictors for t in p.terms)
+
+    @property
+    def likelihood(self) -> StanLikelihood:
+        """The family's Stan likelihood for its link and predicted parameters."""
+        predicted = [p.family_dpar for p in self.predictors[1:]]
+        return self.family.family.likelihood(self.family.link.name, predicted)
+
+    def stan_dpar(self, dpar: str) -> str:
+        """The Stan name of its family parameter ``dpar``: ``sigma_y1``."""
+        return with_resp(dpar, self.resp)
+
+
+@dataclass(frozen=True, eq=False)
+class MvSpec:
+    """A multivariate model: its parts, shared rows, residual correlations, priors, names.
+
+    Attributes
+    ----------
+    formula
+        The multivariate formula.
+    data
+        The rows complete in every variable of every response (original index kept).
+    parts
+        One :class:`MvPart` per response, in formula order.
+    rescor
+        Whether the residuals of the (gaussian or student) responses are correlated:
+        the likelihood is then one multivariate density per row.
+    shared_dpars
+        Family parameters shared by all responses: ``nu`` of a multivariate student.
+    priors
+        The prior table, ``resp`` filled in as brms.
+    names
+        Stan variable elements and their brms output names.
+    user_priors, sample_prior
+        As :class:`~pybrms.spec.model_spec.ModelSpec`.
+    """
+
+    formula: MvFormula
+    data: pd.DataFrame
+    parts: tuple[MvPart, ...]
+    rescor: bool
+    shared_dpars: tuple[ScalarDpar, ...]
+    priors: PriorTable
+    names: tuple[ParName, ...]
+    user_priors: Priors | None = None
+    sample_prior: SamplePrior = "no"
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{p.resp}: {p.family.name}" for p in self.parts)
+        return f"MvSpec({parts}, rescor={self.rescor}, N={self.N})"
+
+    @property
+    def N(self) -> int:
+        """Number of observations (rows)."""
+        return len(self.data)
+
+    @property
+    def responses(self) -> tuple[str, ...]:
+        """brms's names of the responses."""
+        return tuple(p.resp for p in self.parts)
+
+    @property
+    def predictors(self) -> tuple[Predictor, ...]:
+        """The linear predictors of all responses."""
+        return tuple(p for part in self.parts for p in part.predictors)
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The terms of all responses."""
+        return tuple(t for part in self.parts for t in part.terms)
+
+    def part(self, resp: str) -> MvPart:
+        """The part of response ``resp``.
+
+        Raises
+        ------
+        SpecError
+            If the model has no such response.
+        """
+        for p in self.parts:
+            if p.resp == resp:
+                return p
+        raise SpecError(
+            f"Unknown response {resp!r}; the responses of this model are "
+            f"{', '.join(map(repr, self.responses))}."
+        )
+
+    def prior_targets(self) -> tuple[PriorTarget, ...]:
+        """Stan variables governed by the prior table, in brms's statement order."""
+
+        def of_scope(scope: str) -> list[PriorTarget]:
+            return [
+                t for term in self.terms if term.prior_scope == scope for t in term.prior_targets()
+            ]
+
+        dpars = [
+            PriorTarget(part.stan_dpar(d.name), (((d.name, "", "", part.resp),),), scalar=True)
+            for part in self.parts
+            for d in part.scalar_dpars
+        ]
+        dpars += [
+            PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.shared_dpars
+        ]
+        if self.rescor:
+            rescor = ((("rescor", "", "", ""),),)
+            dpars.append(PriorTarget("Lrescor", rescor, label="rescor", size="nresp"))
+        return (*of_scope("predictor"), *dpars, *of_scope("model"))
+
+    def constants(self) -> tuple[Constants, ...]:
+        """Stan variables that ``constant(x)`` priors fix."""
+        return tuple(constants(self.priors, self.prior_targets()))
+
+    def prior_draws(self) -> tuple[PriorDraw, ...]:
+        """Draws from the priors in generated quantities (none unless ``sample_prior="yes"``)."""
+        if self.sample_prior != "yes":
+            return ()
+        return prior_draws(self.priors, self.prior_targets())
+
+
+def as_mv_formula(formula: object) -> MvFormula | None:
+    """``formula`` as a multivariate formula: an :class:`MvFormula`, or a string whose
+    response is ``mvbind()``; None for a univariate formula."""
+    if isinstance(formula, MvFormula):
+        return formula
+    if isinstance(formula, str) and split_mvbind(formula) is not None:
+        return mvbf(formula)
+    return None
+
+
+def build_model(
+    formula: ModelFormula,
+    data: pd.DataFrame,
+    family: ModelFamily = "gaussian",
+    prior: Priors | None = None,
+    sample_prior: SamplePrior | bool = "no",
+) -> ModelSpec | MvSpec:
+    """The univariate or multivariate model of ``formula``: :func:`build_mv_spec` for
+    :func:`pybrms.mvbf`, ``bf(...) + bf(...)`` or ``"mvbind(y1, y2) ~ x"``, else
+    :func:`~pybrms.spec.build_spec`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1.0, 2.5, 2.0, 4.1], "b": [0.3, 0.1, 0.8, 0.5]})
+    >>> build_model("mvbind(a, b) ~ 1", df)
+    MvSpec(a: gaussian, b: gaussian, rescor=True, N=4)
+    """
+    mv = as_mv_formula(formula)
+    if mv is not None:
+        return build_mv_spec(mv, data, family, prior, sample_prior)
+    if isinstance(family, list | tuple):
+        raise SpecError(
+            "A list of families is for multivariate models (one per response); "
+            f"got {len(family)} families for a univariate formula."
+        )
+    return build_spec(formula, data, family, prior, sample_prior)  # type: ignore[arg-type]
+
+
+def _families(formula: MvFormula, family: FamilyLike | Sequence[FamilyLike]) -> list[BoundFamily]:
+    """One family per response: the same for all, or a list in response order (brms)."""
+    n = len(formula.formulas)
+    if not isinstance(family, str | BoundFamily):
+        if len(family) != n:
+            raise SpecError(
+                f"A list of families needs one per response: the model has {n} responses "
+                f"({', '.join(formula.responses)}), got {len(family)} families."
+            )
+        return [resolve_family(f) for f in family]
+    return [resolve_family(family)] * n
+
+
+def _check_part(resp: str, bform: BrmsFormula, bound: BoundFamily) -> None:
+    """Refuse, per response, what pybrms's multivariate models do not support yet."""
+    family = bound.family
+    unsupported = (
+        "a mixture"
+        if family.components is not None
+        else "a categorical or ordinal family"
+        if family.per_category or family.ordinal
+        else "a matrix response"
+        if family.matrix_response
+        else "a family whose density takes one observation at a time"
+        if not family.likelihood(bound.link.name, tuple(bform.dpars)).vectorized
+        else ""
+    )
+    if unsupported:
+        raise SpecError(
+            f"Response {resp!r} has {unsupported} ({bound.name!r}), which multivariate "
+            "models do not support yet."
+        )
+    if bform.nl or bform.nlpars:
+        raise SpecError(
+            f"Response {resp!r}: non-linear formulas in multivariate models are not supported yet."
+        )
+    if bform.mu.arma is not None:
+        raise SpecError(
+            f"Response {resp!r}: {bform.mu.arma.text} in multivariate models is not supported yet."
+        )
+    assert bform.mu.response is not None  # bf() refuses a main formula without one
+    for addition in bform.mu.response.additions:
+        if addition.name not in _MV_ADDITIONS:
+            raise SpecError(
+                f"Response {resp!r}: addition term {addition.name}() in multivariate models "
+                f"is not supported yet; supported: {', '.join(sorted(_MV_ADDITIONS))}."
+            )
+
+
+def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
+    """brms's rule: residual correlations only when every response is gaussian or every
+    one student; by default, whenever they are allowed."""
+    names = {b.family.name for b in families}
+    allowed = len(names) == 1 and names <= set(RESCOR_FAMILIES)
+    rescor = allowed if formula.rescor is None else formula.rescor
+    if rescor and not allowed:
+        found = ", ".join(
+            f"{r}: {b.name}" for r, b in zip(formula.responses, families, strict=True)
+        )
+        raise SpecError(
+            "Residual correlations (rescor) are only possible when all responses are "
+            f"gaussian or all are student; got {found}. Add set_rescor(False) to model "
+            "the responses without them."
+        )
+    if rescor:
+        for resp, bform in zip(formula.responses, formula.formulas, strict=True):
+            if bform.dpars:
+                raise SpecError(
+                    f"Response {resp!r} predicts {', '.join(bform.dpars)}: with residual "
+                    "correlations, predicted family parameters are not supported yet; add "
+                    "set_rescor(False) or drop their formulas."
+                )
+    return rescor
+
+
+def build_mv_spec(
+    formula: MvFormula,
+    data: pd.DataFrame,
+    family: FamilyLike | Sequence[FamilyLike] = "gaussian",
+    prior: Priors | None = None,
+    sample_prior: SamplePrior | bool = "no",
+) -> MvSpec:
+    """Check the inputs and describe a multivariate model (brms's ``mvbrmsterms``).
+
+    Parameters
+    ----------
+    formula
+        From :func:`pybrms.mvbf`, ``bf(...) + bf(...)`` or ``"mvbind(y1, y2) ~ x"``.
+    data
+        One row per observation; rows missing a value of any response's variables
+        are dropped, as brms.
+    family
+        One family for all responses, or a list with one per response.
+    prior, sample_prior
+        As :func:`pybrms.spec.build_spec`; ``resp=`` names a response's priors.
+
+    Returns
+    -------
+    MvSpec
+
+    Raises
+    ------
+    SpecError
+        For anything that would not make a valid model, before anything is compiled.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y1": [1.0, 2.5, 2.0, 4.1], "y2": [0.3, 0.1, 0.8, 0.5],
+    ...                    "x": [1.0, 2.0, 3.0, 4.0]})
+    >>> spec = build_mv_spec(mvbf("mvbind(y1, y2) ~ x"), df)
+    >>> [n.name for n in spec.names][:4], spec.rescor
+    (['b_y1_Intercept', 'b_y1_x', 'b_y2_Intercept', 'b_y2_x'], True)
+    """
+    sample_prior = check_sample_prior(sample_prior)
+    families = _families(formula, family)
+    responses = formula.responses
+    if len(set(responses)) != len(responses):
+        raise SpecError(f"The responses of a multivariate model must differ; got {responses}.")
+    for resp, bform, bound in zip(responses, formula.formulas, families, strict=True):
+        _check_dpars(bform, bound.family)
+        _check_additions(bform, bound.family)
+        _check_part(resp, bform, bound)
+    rescor = _rescor(formula, families)
+    if not isinstance(data, pd.DataFrame):
+        raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    check_columns(data, formula.variables)
+    data = complete_rows(data, formula.variables)
+    values = [
+        response_from_data(bform.mu, data, bound.family)
+        for bform, bound in zip(formula.formulas, families, strict=True)
+    ]
+    formulas = [
+        [(dpar, terms) for dpar, terms in _predicted(bform, bound.family)]
+        for bform, bound in zip(formula.formulas, families, strict=True)
+    ]
+    ids = _group_ids(
+        [(with_resp(d, r), t) for r, fs in zip(responses, formulas, strict=True) for d, t in fs]
+    )
+    predictors = _share_ids(
+        [
+            _predictor(
+                dpar, terms, data, bound, bound.family.likelihood(bound.link.name, ()), y, ids,
+                resp=resp,
+            )
+            for resp, fs, bound, y in zip(responses, formulas, families, values, strict=True)
+            for dpar, terms in fs
+        ]
+    )  # fmt: skip
+    student = rescor and families[0].family.name == "student"
+    parts = []
+    for resp, bound, y in zip(responses, families, values, strict=True):
+        own = tuple(p for p in predictors if p.resp == resp)
+        predicted = {p.family_dpar for p in own}
+        scalar = tuple(
+            ScalarDpar(d.name, *d.bounds(y.values))
+            for d in bound.family.dpars
+            if d.name not in predicted and d.fixed is None and not (student and d.name == "nu")
+        )
+        parts.append(MvPart(resp, bound, y, own, scalar))
+    shared: tuple[ScalarDpar, ...] = ()
+    if student:
+        nu = families[0].family.dpar("nu")
+        shared = (ScalarDpar("nu", *nu.bounds(values[0].values)),)
+    table = _default_priors(parts, shared, rescor).merge(user_prior_rows(prior))
+    spec = MvSpec(
+        formula=formula,
+        data=data,
+        parts=tuple(parts),
+        rescor=rescor,
+        shared_dpars=shared,
+        priors=table,
+        names=_names(parts, shared, rescor),
+        user_priors=prior,
+        sample_prior=sample_prior,
+    )
+    spec.constants()  # refuses constant() priors that cannot fix their parameters
+    if sample_prior == "only":
+        check_proper_priors(table, spec.prior_targets())
+    draws = tuple(ParName(d.stan, (), d.name, "prior") for d in spec.prior_draws())
+    return replace(spec, names=spec.names + draws) if draws else spec
+
+
+def _resp_row(row: PriorRow, resp: str) -> PriorRow:
+    """A term's row in brms's columns: its dpar ``sigma_y1`` becomes dpar ``sigma`` and
+    resp ``y1``; rows of no response's predictor (correlations) stay as they are."""
+    if row.dpar == resp:
+        return replace(row, dpar="", resp=resp)
+    if row.dpar.endswith(f"_{resp}"):
+        return replace(row, dpar=row.dpar.removesuffix(f"_{resp}"), resp=resp)
+    return row
+
+
+def _default_priors(
+    parts: Sequence[MvPart], shared: tuple[ScalarDpar, ...], rescor: bool
+) -> PriorTable:
+    """brms's order: each response's terms and family parameters, the shared ``nu`` and
+    ``rescor``, then the group-level terms of every response, kind by kind."""
+    rows: list[PriorRow] = []
+    model_wide: list[tuple[Term, PriorDefaults, str]] = []
+    for part in parts:
+        bound, y = part.family, part.response.values
+        defaults = PriorDefaults(
+            {
+                p.dpar: _intercept_prior(p, bound, y)
+                for p in part.predictors
+                if p.fixed is not None and p.fixed.intercept
+            },
+            scale_prior(y, bound, bound.link.name),
+        )
+        for p in part.predictors:
+            local = [t for t in p.terms if t.prior_scope == "predictor"]
+            for kind in dict.fromkeys(type(t) for t in local):
+                of_kind = [t for t in local if type(t) is kind]
+                rows += [_resp_row(r, part.resp) for r in kind.prior_rows_of(of_kind, defaults)]
+        for d in part.scalar_dpars:
+            default = bound.family.dpar(d.name).prior(y)
+            dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
+            rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub, resp=part.resp))
+        model_wide += [(t, defaults, part.resp) for t in part.terms if t.prior_scope == "model"]
+    for d in shared:
+        default = parts[0].family.family.dpar(d.name).prior(parts[0].response.values)
+        assert default is not None  # nu has a fixed default, gamma(2, 0.1)
+        rows.append(PriorRow(Dist(*default), d.name, lb=d.lb, ub=d.ub))
+    if rescor:
+        rows.append(PriorRow(Dist("lkj_corr_cholesky", (1,)), "rescor"))
+    for kind in dict.fromkeys(type(t) for t, _, _ in model_wide):
+        for term, defaults, resp in ((t, d, r) for t, d, r in model_wide if type(t) is kind):
+            rows += [_resp_row(r, resp) for r in kind.prior_rows_of([term], defaults)]
+    unique: dict[tuple[str, str, str, str], PriorRow] = {}
+    for row in rows:
+        unique.setdefault(row.key, row)
+    return PriorTable(tuple(unique.values()))
+
+
+def _names(
+    parts: Sequence[MvPart], shared: tuple[ScalarDpar, ...], rescor: bool
+) -> tuple[ParName, ...]:
+    names = [n for part in parts for t in part.terms for n in t.par_names()]
+    for part in parts:
+        for d in part.scalar_dpars:
+            stan = part.stan_dpar(d.name)
+            names.append(ParName(stan, (), stan, d.name, stan, FAMILY_SPECIFIC, stan))
+    names += [ParName(d.name, (), d.name, d.name, d.name, FAMILY_SPECIFIC, d.name) for d in shared]
+    if rescor:
+        pairs = [(a, b) for k, b in enumerate(parts) for a in parts[:k]]
+        names += [
+            ParName(
+                "rescor", (k,), f"rescor__{a.resp}__{b.resp}", "rescor", "",
+                RESIDUAL_CORRELATIONS, f"rescor({a.resp},{b.resp})",
+            )
+            for k, (a, b) in enumerate(pairs, start=1)
+        ]  # fmt: skip
+    return tuple(sorted(names, key=_name_order))
+
+
+def rescor_matrix(draws: np.ndarray, nresp: int) -> np.ndarray:
+    """The residual correlation matrices ``(S, nresp, nresp)`` from brms's ``rescor``
+    draws ``(S, nresp * (nresp - 1) / 2)``, ordered by column of the upper triangle."""
+    S = draws.shape[0]
+    out = np.tile(np.eye(nresp), (S, 1, 1))
+    k = 0
+    for col in range(1, nresp):
+        for row in range(col):
+            out[:, row, col] = out[:, col, row] = draws[:, k]
+            k += 1
+    return out

@@ -1,0 +1,67 @@
+"""Multivariate specs: brms's names, the resp column of the prior table, families."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import pybrms as bm
+from pybrms.formula import bf, mvbf, set_rescor
+from pybrms.spec import build_model
+
+
+def data(n: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "y1": rng.normal(size=n),
+            "y2": rng.normal(size=n),
+            "c": rng.poisson(2.0, size=n),
+            "g": rng.choice(["a", "b", "c", "d"], size=n),
+        }
+    )
+
+
+def test_names_follow_brms():
+    spec = build_model(mvbf("mvbind(y1, y2) ~ x + (1 | p | g)"), data())
+    names = [n.name for n in spec.names]
+    for expected in (
+        "b_y1_Intercept",
+        "b_y2_x",
+        "sd_g__y2_Intercept",
+        "cor_g__y1_Intercept__y2_Intercept",
+        "sigma_y1",
+        "rescor__y1__y2",
+        "r_g__y2[a,Intercept]",
+    ):
+        assert expected in names
+    labels = {n.label for n in spec.names if n.section is not None}
+    assert {"y1_Intercept", "y2_x", "sigma_y2", "rescor(y1,y2)"} <= labels
+
+
+def test_rescor_defaults_follow_the_families():
+    assert build_model("mvbind(y1, y2) ~ x", data()).rescor
+    assert build_model("mvbind(y1, y2) ~ x", data(), "student").shared_dpars[0].name == "nu"
+    mixed = build_model(bf("y1 ~ x") + bf("c ~ x"), data(), family=["gaussian", "poisson"])
+    assert not mixed.rescor
+    assert "rescor__y1__c" not in [n.name for n in mixed.names]
+
+
+def test_prior_with_resp_applies_to_that_response_only():
+    prior = bm.prior("normal(0, 1)", class_="b", resp="y2")
+    table = build_model("mvbind(y1, y2) ~ x", data(), prior=prior).priors.to_frame()
+    user = table[table["source"] == "user"]
+    assert user[["class", "resp"]].values.tolist() == [["b", "y2"]]
+    code = bm.stancode("mvbind(y1, y2) ~ x", data(), prior=prior)
+    assert "lprior += normal_lpdf(b_y2 | b_y2_prior_mu, b_y2_prior_sigma);" in code
+    assert "b_y1 |" not in code
+
+
+def test_formula_combinations_agree():
+    a = mvbf("mvbind(y1, y2) ~ x", rescor=False)
+    b = bf("y1 ~ x") + bf("y2 ~ x") + set_rescor(False)
+    c = mvbf("y1 ~ x", "y2 ~ x", rescor=False)
+    assert a.responses == b.responses == c.responses == ("y1", "y2")
+    assert a.rescor is b.rescor is c.rescor is False
+    assert [f.mu.source for f in a.formulas] == [f.mu.source for f in c.formulas]
