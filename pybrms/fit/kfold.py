@@ -285,7 +285,12 @@ def _tasks(
     for k in range(1, len(seeds) + 1):
         train = data[labels != k]
         spec = build_spec(
-            fit.spec.formula, train, fit.spec.family, fit.spec.user_priors, fit.spec.sample_prior
+            fit.spec.formula,
+            train,
+            fit.spec.family,
+            fit.spec.user_priors,
+            fit.spec.sample_prior,
+            fit.spec.data2,
         )
         code = render(spec, settings.threads, normalize=settings.normalize)
         programs.setdefault(code, StanProgram(code, fit.backend))

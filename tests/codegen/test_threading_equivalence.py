@@ -43,7 +43,7 @@ def programs() -> None:
     """
     codes = []
     for case in CASES:
-        spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+        spec = build_spec(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
         codes += [render(spec), render(spec, threading(2))]
     with contextlib.suppress(CompileError):  # a program that fails, fails its own test
         precompile(codes, show_progress=False)
@@ -51,7 +51,7 @@ def programs() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_plain_and_threaded_log_density_agree(case: Case):
-    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
     plain = compile_model(render(spec), show_progress=False)
     threaded = compile_model(render(spec, threading(2)), show_progress=False)
     plain_data = make_standata(spec)
