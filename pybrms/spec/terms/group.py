@@ -281,8 +281,8 @@ class GroupEffects(Term):
         return GroupEffects
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
-        """The owner's ``sd_id``, by coefficient of the ID, and ``L_id``; none for the
-        other terms of a shared ID."""
+        """The owner's ``df`` of a student-t grouping (if it declares it), ``sd_id``, by
+        coefficient of the ID, and ``L_id``; none for the other terms of a shared ID."""
         if not self.owner:
             return ()
         # the degrees of freedom of student-t effects first, as brms's stan_re
