@@ -26,6 +26,7 @@ def brm(
     family: ModelFamily = "gaussian",
     prior: Priors | None = None,
     *,
+    data2: Mapping[str, Any] | None = None,
     sample_prior: SamplePrior | bool = "no",
     chains: int = DEFAULT_CHAINS,
     iter: int = DEFAULT_ITER,
@@ -58,6 +59,10 @@ def brm(
     prior
         User priors, :func:`pybrms.prior` combined with ``+``; brms's defaults
         for everything else.
+    data2
+        As brms's ``data2``: data that are not one value per row, by name, such as
+        the known covariance matrix ``A`` of ``(1 | gr(g, cov = A))``, a pandas
+        DataFrame whose index and columns are the levels of ``g``.
     sample_prior
         As brms: ``"no"``; ``"yes"`` adds draws from the priors (``prior_b``,
         ``prior_Intercept``, ``prior_sigma``, ``prior_sd_<group>``, ...; see
@@ -133,7 +138,7 @@ def brm(
         parallel=parallel,
         normalize=normalize,
     )  # sampler arguments fail here, before the compile
-    spec = build_model(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior, data2)
     program = StanProgram(render(spec, settings.threads, normalize=normalize), backend)
     return sample(
         spec, program, settings, data_name=data_name or "data", show_progress=show_progress

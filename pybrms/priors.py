@@ -87,6 +87,7 @@ CLASSES: tuple[str, ...] = (
     "sd",
     "cor",
     "L",
+    "df",
     "simo",
     "sds",
     "sdgp",

@@ -45,6 +45,20 @@ def frame(**changes: Any) -> pd.DataFrame:
     return df
 
 
+def memberships(**changes: Any) -> pd.DataFrame:
+    """:func:`frame` with a second membership ``g2`` and weights ``w1``, ``w2`` for mm()."""
+    df = frame()
+    df["g2"] = list("bbccddaa")
+    df["w1"] = np.linspace(0.1, 0.8, 8)
+    df["w2"] = 1.0
+    for column, rows in changes.items():
+        if any(isinstance(value, str) for value in rows.values()):
+            df[column] = df[column].astype(object)
+        for row, value in rows.items():
+            df.loc[row, column] = value
+    return df
+
+
 def duplicated_columns() -> pd.DataFrame:
     df = frame()
     return pd.concat([df, df[["x"]]], axis=1)
@@ -1040,6 +1054,68 @@ ROWS: dict[str, Row] = {
         lambda: dict(formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x"), data=frame()),
         SpecError,
         ("'y'", "sigma", "set_rescor(False)"),
+    ),
+    # multi-membership groupings, mm()
+    "mm_one_member": (
+        lambda: dict(formula="y ~ x + (1 | mm(g))", data=memberships()),
+        FormulaSyntaxError,
+        ("mm() takes at least two grouping columns",),
+    ),
+    "mm_weights_per_member": (
+        lambda: dict(formula="y ~ (1 | mm(g, g2, weights = cbind(w1)))", data=memberships()),
+        FormulaSyntaxError,
+        ("2 members but 1 weight columns",),
+    ),
+    "mm_by_not_yet": (
+        lambda: dict(formula="y ~ (1 | mm(g, g2, by = g))", data=memberships()),
+        SpecError,
+        ("mm(by = )", "not supported yet"),
+    ),
+    "mm_negative_weight": (
+        lambda: dict(
+            formula="y ~ (1 | mm(g, g2, weights = cbind(w1, w2)))",
+            data=memberships(w1={13: -0.5}),
+        ),
+        SpecError,
+        ("negative weight", "row 13", "w1, w2"),
+    ),
+    "mm_text_weight": (
+        lambda: dict(
+            formula="y ~ (1 | mm(g, g2, weights = cbind(w1, w2)))",
+            data=memberships(w2={11: "heavy"}),
+        ),
+        SpecError,
+        ("Weight column 'w2'", "numeric"),
+    ),
+    # student-t group-level effects, gr(g, dist = "student")
+    "gr_unknown_dist": (
+        lambda: dict(formula="y ~ x + (1 | gr(g, dist = 'cauchy'))", data=frame()),
+        FormulaSyntaxError,
+        ("dist of a grouping is one of 'gaussian', 'student'",),
+    ),
+    # known covariance between levels, gr(g, cov = A) with data2
+    "gr_cov_not_in_data2": (
+        lambda: dict(formula="y ~ x + (1 | gr(g, cov = A))", data=frame(), data2={"B": None}),
+        SpecError,
+        ("'A' of gr(g, cov = A)", "data2", "'B'"),
+    ),
+    "gr_cov_missing_level": (
+        lambda: dict(
+            formula="y ~ x + (1 | gr(g, cov = A))",
+            data=frame(),
+            data2={"A": pd.DataFrame(np.eye(3), index=list("abc"), columns=list("abc"))},
+        ),
+        SpecError,
+        ("Covariance matrix 'A' of grouping 'g'", "level(s) 'd'"),
+    ),
+    "gr_cov_with_by": (
+        lambda: dict(
+            formula="y ~ x + (1 | gr(g, by = k, cov = A))",
+            data=frame(),
+            data2={"A": pd.DataFrame(np.eye(4), index=list("abcd"), columns=list("abcd"))},
+        ),
+        SpecError,
+        ("by = k, cov = A", "not supported yet"),
     ),
 }
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from pybrms.codegen.render import render
@@ -22,12 +25,13 @@ def stancode(
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
     normalize: bool = True,
+    data2: Mapping[str, Any] | None = None,
 ) -> str:
     """The Stan program :func:`pybrms.brm` would compile, as brms's ``stancode()``.
 
     Parameters
     ----------
-    formula, data, family, prior, sample_prior
+    formula, data, family, prior, sample_prior, data2
         As for :func:`pybrms.spec.build_spec`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program, or None.
@@ -47,5 +51,5 @@ def stancode(
       if (!prior_only) {
         target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
-    spec = build_model(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior, data2)
     return render(spec, threads, normalize=normalize)

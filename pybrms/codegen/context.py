@@ -75,9 +75,14 @@ class Position:
             return f"{name}_chunk" if name == self.levels else f"{name}[row_start:row_end]"
         return f"{name}[start:end]"
 
+    def index(self, name: str) -> str:
+        """The index of row ``n`` of the loop over this position's rows in the
+        observation-indexed data ``name`` (``nn`` counts all rows)."""
+        return "nn" if self.threaded and name != self.sliced else "n"
+
     def row(self, name: str) -> str:
-        """Row ``n`` of the loop over this position's rows (``nn`` counts all rows)."""
-        return f"{name}[nn]" if self.threaded and name != self.sliced else f"{name}[n]"
+        """Row ``n`` of the loop over this position's rows."""
+        return f"{name}[{self.index(name)}]"
 
 
 @dataclass(frozen=True)
@@ -362,7 +367,9 @@ def _local_vector(
     if all(part.kind == "intercept" for part in vector):
         value = f"rep_vector({value}, N)"
     row = " + ".join(
-        part.code.format(row=pos.row(part.data.name)) for part in rowwise if part.data is not None
+        part.code.format(row=pos.row(part.data.name), n=pos.index(part.data.name))
+        for part in rowwise
+        if part.data is not None
     )
     return LocalVector(name, "N", value, row, (inverse or "") if rowwise else "")
 

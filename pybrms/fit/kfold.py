@@ -290,6 +290,7 @@ def _tasks(
             fit.univariate_spec.family,
             fit.univariate_spec.user_priors,
             fit.univariate_spec.sample_prior,
+            fit.univariate_spec.data2,
         )
         code = render(spec, settings.threads, normalize=settings.normalize)
         programs.setdefault(code, StanProgram(code, fit.backend))

@@ -26,7 +26,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
         "cs": "category-specific effect",
-        "mm": "multi-membership grouping",
         "mmc": "multi-membership covariates",
         "cosy": "compound-symmetry autocorrelation",
         "unstr": "unstructured autocorrelation",
@@ -60,7 +59,8 @@ SUPPORTED = (
     "offset(), monotonic effects (mo(x)), smooths (s(x), s(x, z), t2(x, z) with k, "
     "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
     "ARMA autocorrelation (ar(), ma(), arma()), "
-    "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE))) "
+    "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE, dist = 'student')), "
+    "(1 | gr(g, cov = A)), (1 | mm(g1, g2))) "
     "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
 )
 

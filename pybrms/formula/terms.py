@@ -167,6 +167,21 @@ class GroupTerm:
     by : str or None
         The factor of ``gr(g, by = f)``: separate standard deviations (and
         correlations) per level of ``f``.
+    multi_membership : bool
+        Whether the grouping is ``mm(g1, g2, ...)``: each row belongs to the levels
+        of all of ``factors`` (``group`` is brms's ``"mmg1g2"``).
+    weights : tuple of str or None
+        The columns of ``mm(..., weights = cbind(w1, w2))``, one per member; None
+        gives every member the weight ``1/k``.
+    scale : bool
+        ``mm(..., scale = TRUE)``: rescale each row's weights to sum to 1.
+    cov : str or None
+        ``gr(g, cov = A)``: the name in ``data2`` of a known covariance matrix
+        between the levels of the grouping.
+    dist : str
+        Distribution of the effects, ``gr(g, dist = "student")``: ``"gaussian"``
+        (the default) or ``"student"`` (a scale mixture with degrees of freedom
+        ``df`` per grouping).
     span : Span or None
         Where the parenthesized term sits in the formula; not compared.
     """
@@ -178,6 +193,11 @@ class GroupTerm:
     correlated: bool = True
     id: str | None = None
     by: str | None = None
+    multi_membership: bool = False
+    weights: tuple[str, ...] | None = None
+    scale: bool = True
+    dist: str = "gaussian"
+    cov: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -327,6 +347,7 @@ _CALL_KINDS = {
     "t2": "smooth",
     "gp": "gp",
     "gr": "gr",
+    "mm": "gr",
     **dict.fromkeys(AC_SIGNATURES, "arma"),
     **dict.fromkeys(ADDITIONS, "addition"),
 }
@@ -343,7 +364,8 @@ _KIND_USAGE = {
     "interactions with gp() and gp() in group-level terms are not supported",
     "arma": "ar(), ma() and arma() are added to the main formula on their own, "
     "e.g. y ~ x + ar(time, gr, p = 1)",
-    "gr": "gr() is the grouping of a group-level term, e.g. (1 | gr(g, id = 'a'))",
+    "gr": "gr() and mm() are the grouping of a group-level term, "
+    "e.g. (1 | gr(g, id = 'a')) or (1 | mm(g1, g2))",
     "addition": "addition terms follow the response, e.g. y | trials(n) ~ x",
 }
 
@@ -828,17 +850,27 @@ def _group_terms(node: Paren, source: str) -> tuple[list[GroupTerm], set[str]]:
             correlated=bar.symbol == "|" and options.get("cor", True),
             id=group_id if group_id is not None else options.get("id"),
             by=options.get("by"),
+            multi_membership=options.get("mm", False),
+            weights=options.get("weights"),
+            scale=options.get("scale", True),
+            dist=options.get("dist", "gaussian"),
+            cov=options.get("cov"),
             span=node.span,
         )
         for factors in factor_sets
     ]
+    if options.get("mm"):
+        terms = [replace(t, group="mm" + "".join(t.factors)) for t in terms]
     by = {options["by"]} if "by" in options else set()
-    variables = predictor.variables.union(by, *(term.factors for term in terms))
+    weights = set(options.get("weights") or ())
+    variables = predictor.variables.union(by, weights, *(term.factors for term in terms))
     return terms, variables
 
 
 def _grouping(node: Node, source: str) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
-    """The factor combinations of a grouping and the options given by gr()."""
+    """The factor combinations of a grouping and the options given by gr() or mm()."""
+    if isinstance(node, Call) and node.name == "mm":
+        return _mm_grouping(node, source)
     if isinstance(node, Call) and node.name in NOT_YET_TERMS:
         raise _not_yet(node, NOT_YET_TERMS[node.name], source)
     if not (isinstance(node, Call) and node.name == "gr"):
@@ -848,25 +880,59 @@ def _grouping(node: Node, source: str) -> tuple[list[tuple[str, ...]], dict[str,
         raise syntax_error(source, node.span, "gr() takes one grouping, e.g. gr(g) or gr(g1:g2)")
     arg = positional[0]
     tree = tokens_to_ast(tokenize(source, SYMBOLS, arg.span.start, arg.span.end), source)
+    return _factor_sets(tree, source), _options(node, _GR_OPTIONS, _GR_NOT_YET, source)
+
+
+def _mm_grouping(node: Call, source: str) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
+    """The members of ``mm(g1, g2, ...)``, one factor combination, and its options."""
+    members = tuple(
+        _name_value(arg.text, arg.span, source, "a member of mm() is a column name")
+        for arg in node.token.args
+        if arg.keyword is None
+    )
+    if len(members) < 2:
+        raise syntax_error(
+            source, node.span, "mm() takes at least two grouping columns, e.g. mm(g1, g2)"
+        )
+    options = _options(node, _MM_OPTIONS, _MM_NOT_YET, source)
+    weights = options.get("weights")
+    if weights is not None and len(weights) != len(members):
+        raise syntax_error(
+            source,
+            node.span,
+            f"mm() has {len(members)} members but {len(weights)} weight columns; "
+            "weights = cbind(w1, w2, ...) needs one column per member",
+        )
+    return [members], {**options, "mm": True}
+
+
+def _options(
+    node: Call,
+    valid: Mapping[str, Callable[[str, Span, str], Any]],
+    not_yet: Mapping[str, str],
+    source: str,
+) -> dict[str, Any]:
+    """The keyword arguments of ``gr()`` or ``mm()``, each read by its reader in ``valid``;
+    brms's arguments in ``not_yet`` are refused as not supported yet."""
     options = {}
     for option in node.token.args:
         if option.keyword is None:
             continue
-        if option.keyword in _GR_NOT_YET:
+        if option.keyword in not_yet:
             raise SpecError(
-                f"gr({option.keyword} = ) ({_GR_NOT_YET[option.keyword]}) is not supported yet "
-                f"by pybrms; supported gr() arguments: {', '.join(_GR_OPTIONS)}\n"
-                f"{option.span.mark(source)}"
+                f"{node.name}({option.keyword} = ) ({not_yet[option.keyword]}) is not "
+                f"supported yet by pybrms; supported {node.name}() arguments: "
+                f"{', '.join(valid)}\n{option.span.mark(source)}"
             )
-        if option.keyword not in _GR_OPTIONS:
-            valid = ", ".join(_GR_OPTIONS)
+        if option.keyword not in valid:
             raise syntax_error(
                 source,
                 option.span,
-                f"unknown gr() argument {option.keyword!r}; valid arguments: {valid}",
+                f"unknown {node.name}() argument {option.keyword!r}; "
+                f"valid arguments: {', '.join(valid)}",
             )
-        options[option.keyword] = _GR_OPTIONS[option.keyword](option.text, option.span, source)
-    return _factor_sets(tree, source), options
+        options[option.keyword] = valid[option.keyword](option.text, option.span, source)
+    return options
 
 
 def _factor_sets(node: Node, source: str) -> list[tuple[str, ...]]:
@@ -904,13 +970,49 @@ def _id_value(text: str, span: Span, source: str) -> str:
     return next(group for group in match.groups() if group is not None)
 
 
-def _by_value(text: str, span: Span, source: str) -> str:
-    if _BY_VALUE.fullmatch(text) is None:
-        raise syntax_error(source, span, "by of gr() is the name of a factor column, e.g. by = f")
+def _name_value(text: str, span: Span, source: str, what: str) -> str:
+    if _NAME_VALUE.fullmatch(text) is None:
+        raise syntax_error(source, span, what)
     return text.strip("`")
 
 
-_BY_VALUE = re.compile(r"[A-Za-z.][\w.]*|`[^`]+`")
+def _by_value(text: str, span: Span, source: str) -> str:
+    return _name_value(text, span, source, "by of gr() is the name of a factor column, e.g. by = f")
+
+
+def _cov_value(text: str, span: Span, source: str) -> str:
+    what = "cov of gr() is the name of a matrix in data2, e.g. cov = A"
+    return _name_value(text, span, source, what)
+
+
+_NAME_VALUE = re.compile(r"[A-Za-z.][\w.]*|`[^`]+`")
+_CBIND = re.compile(r"cbind\((.*)\)", re.DOTALL)
+
+
+def _weights_value(text: str, span: Span, source: str) -> tuple[str, ...]:
+    match = _CBIND.fullmatch(text)
+    what = "weights of mm() are columns bound by cbind(), e.g. weights = cbind(w1, w2)"
+    if match is None:
+        raise syntax_error(source, span, what)
+    return tuple(_name_value(part.strip(), span, source, what) for part in match[1].split(","))
+
+
+def _dist_value(text: str, span: Span, source: str) -> str:
+    value = text.strip("\"'")
+    if len(text) < 2 or text[0] != text[-1] or text[0] not in "\"'" or value not in _DISTS:
+        raise syntax_error(
+            source, span, f"dist of a grouping is one of {', '.join(map(repr, _DISTS))}"
+        )
+    return value
+
+
+_DISTS = ("gaussian", "student")
+
+
+def _scale_value(text: str, span: Span, source: str) -> bool:
+    if text not in LOGICAL_VALUES:
+        raise syntax_error(source, span, "scale must be TRUE or FALSE")
+    return LOGICAL_VALUES[text]
 
 
 def _correlation_value(text: str, span: Span, source: str) -> bool:
@@ -923,9 +1025,20 @@ _GR_OPTIONS: dict[str, Callable[[str, Span, str], Any]] = {
     "id": _id_value,
     "cor": _correlation_value,
     "by": _by_value,
+    "dist": _dist_value,
+    "cov": _cov_value,
+}
+_MM_OPTIONS: dict[str, Callable[[str, Span, str], Any]] = {
+    "weights": _weights_value,
+    "scale": _scale_value,
+    "id": _id_value,
+    "cor": _correlation_value,
+    "dist": _dist_value,
 }
 # brms's gr() arguments that pybrms does not support yet, with what they do.
-_GR_NOT_YET = {
+_GR_NOT_YET = {"pw": "prior weights of the levels"}
+_MM_NOT_YET = {
+    **_GR_NOT_YET,
+    "by": "a by-variable per member",
     "cov": "known covariance between levels",
-    "dist": "non-normal group-level effects",
 }

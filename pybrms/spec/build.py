@@ -8,8 +8,9 @@ names table, and returns a frozen :class:`~pybrms.spec.model_spec.ModelSpec`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, res
 from pybrms.spec.families.categorical import category_dpars
 from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class, simplex_thetas
 from pybrms.spec.frame import (
+    Design,
     check_columns,
     check_finite,
     complete_rows,
@@ -44,6 +46,7 @@ from pybrms.spec.frame import (
     numeric,
     row_label,
 )
+from pybrms.spec.known_cov import known_cov_cholesky
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName, with_resp
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
@@ -55,6 +58,7 @@ from pybrms.spec.terms import (
     GaussianProcess,
     GroupEffects,
     MonotonicEffects,
+    MultiMembershipEffects,
     Offset,
     PriorDefaults,
     SmoothTerms,
@@ -95,6 +99,7 @@ def build_spec(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     sample_prior: SamplePrior | bool = "no",
+    data2: Mapping[str, Any] | None = None,
 ) -> ModelSpec:
     """Check the inputs and describe the model.
 
@@ -113,6 +118,9 @@ def build_spec(
     sample_prior
         ``"no"``, ``"yes"`` (add draws from the priors) or ``"only"`` (sample from
         the priors alone; every parameter needs a proper prior), as brms.
+    data2
+        Data that are not one value per row, by name, as brms's ``data2``: the
+        known covariance matrix ``A`` of ``gr(g, cov = A)``.
 
     Returns
     -------
@@ -163,7 +171,7 @@ def build_spec(
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
         predictors.append(predictor)
-    predictors = _share_ids(predictors)
+    predictors = _known_covariances(_number_groupings(_share_ids(predictors)), data2)
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
@@ -191,6 +199,7 @@ def build_spec(
         names=_names(predictors, scalar_dpars, simplex_thetas(bound.family, predicted)),
         user_priors=prior,
         sample_prior=sample_prior,
+        data2=data2,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":
@@ -203,6 +212,7 @@ def get_prior(
     formula: FormulaLike | MvFormula,
     data: pd.DataFrame,
     family: FamilyLike | Sequence[FamilyLike] = "gaussian",
+    data2: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Every prior that can be set for the model, with brms's defaults.
 
@@ -221,7 +231,7 @@ def get_prior(
     # here: the multivariate module imports this one
     from pybrms.spec.multivariate import build_model
 
-    return build_model(formula, data, family).priors.to_frame()
+    return build_model(formula, data, family, data2=data2).priors.to_frame()
 
 
 def _predicted(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
@@ -705,7 +715,7 @@ def _group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int]
                     f"({first.expr} | {first.group}) has by = {first.by}, "
                     f"({term.expr} | {term.group}) has by = {term.by}."
                 )
-            if first.factors != term.factors:
+            if (first.group, first.factors) != (term.group, term.factors):
                 raise SpecError(
                     f"Can only combine group-level terms of the same grouping factors: "
                     f"correlation ID {term.id!r} is used with grouping {first.group!r} in "
@@ -727,22 +737,75 @@ def _share_ids(predictors: list[Predictor]) -> list[Predictor]:
         columns = tuple(column for t in terms for column in t.columns)
         first = 0
         for t in terms:
-            shared[id(t)] = replace(t, columns=columns, first=first, correlated=terms[0].correlated)
+            shared[id(t)] = replace(
+                t,
+                columns=columns,
+                first=first,
+                correlated=terms[0].correlated,
+                dist=terms[0].dist,
+                cov=terms[0].cov,
+            )
             first += len(t.coefs)
     return [replace(p, terms=tuple(shared.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
+def _known_covariances(
+    predictors: list[Predictor], data2: Mapping[str, Any] | None
+) -> list[Predictor]:
+    """The Cholesky factor ``Lcov`` of each ID owner's known covariance (``gr(g, cov = A)``)."""
+    done = {
+        id(g): replace(g, Lcov=known_cov_cholesky(g.cov, g.group, g.levels, data2))
+        for p in predictors
+        for g in p.groups
+        if g.cov is not None and g.owner
+    }
+    return [replace(p, terms=tuple(done.get(id(t), t) for t in p.terms)) for p in predictors]
+
+
+def _number_groupings(predictors: list[Predictor]) -> list[Predictor]:
+    """brms's number of each grouping (``ggn``, in the order of the IDs), and which term
+    declares the degrees of freedom of a grouping's student-t effects: the owner of its
+    first student-t ID."""
+    groups = sorted((g for p in predictors for g in p.groups), key=lambda g: g.id)
+    numbers: dict[str, int] = {}
+    declared: set[str] = set()
+    numbered: dict[int, GroupEffects] = {}
+    for g in groups:
+        number = numbers.setdefault(g.group, len(numbers) + 1)
+        declares = g.student and g.owner and g.group not in declared
+        if declares:
+            declared.add(g.group)
+        numbered[id(g)] = replace(g, ggn=number, declares_df=declares)
+    return [replace(p, terms=tuple(numbered.get(id(t), t) for t in p.terms)) for p in predictors]
+
+
 def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEffects:
-    levels, index = group_levels(data, term.factors)
-    if len(levels) < 2:
-        raise SpecError(
-            f"Grouping factor {term.group!r} has only one level ({levels[0]!r}); "
-            "group-level effects need at least two."
-        )
     design = design_matrix(term.expr, data)
     if not design.names:
         raise SpecError(f"Group-level term ({term.expr} | {term.group}) has no coefficients.")
+    group: GroupEffects
+    if term.multi_membership:
+        group = MultiMembershipEffects.from_data(id_, dpar, term, design, data)
+    else:
+        group = _single_group(id_, dpar, term, design, data)
+    if len(group.levels) < 2:
+        raise SpecError(
+            f"Grouping factor {term.group!r} has only one level ({group.levels[0]!r}); "
+            "group-level effects need at least two."
+        )
+    return group
+
+
+def _single_group(
+    id_: int, dpar: str, term: GroupTerm, design: Design, data: pd.DataFrame
+) -> GroupEffects:
+    levels, index = group_levels(data, term.factors)
     columns = tuple((dpar, c) for c in design.names)
+    if term.by is not None and term.cov is not None:
+        raise SpecError(
+            f"gr({term.group}, by = {term.by}, cov = {term.cov}): a known covariance with "
+            "'by' is not supported yet."
+        )
     by_levels, Jby = by_of_levels(data, term, len(levels), index)
     return GroupEffects(
         id_,
@@ -757,6 +820,8 @@ def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEff
         by=term.by,
         by_levels=by_levels,
         Jby=Jby,
+        dist=term.dist,
+        cov=term.cov,
     )
 
 
@@ -781,8 +846,8 @@ def _default_priors(
     rows: list[PriorRow] = []
     for p in predictors:
         local = [t for t in p.terms if t.prior_scope == "predictor"]
-        for kind in dict.fromkeys(type(t) for t in local):
-            rows += kind.prior_rows_of([t for t in local if type(t) is kind], defaults)
+        for kind in dict.fromkeys(t.prior_kind() for t in local):
+            rows += kind.prior_rows_of([t for t in local if t.prior_kind() is kind], defaults)
     family_rows = []
     for d in scalar_dpars:
         default = bound.family.dpar(d.name).prior(y)
@@ -797,8 +862,8 @@ def _default_priors(
     else:
         rows += family_rows
     model_wide = [t for p in predictors for t in p.terms if t.prior_scope == "model"]
-    for kind in dict.fromkeys(type(t) for t in model_wide):
-        rows += kind.prior_rows_of([t for t in model_wide if type(t) is kind], defaults)
+    for kind in dict.fromkeys(t.prior_kind() for t in model_wide):
+        rows += kind.prior_rows_of([t for t in model_wide if t.prior_kind() is kind], defaults)
     # rows of a non-linear parameter name it in brms's nlpar column
     nlpars = {p.dpar for p in predictors if p.nlpar}
     unique: dict[tuple[str, str, str, str], PriorRow] = {}

@@ -7,7 +7,9 @@ prior table and the names of the outputs all come from it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -200,6 +202,9 @@ class ModelSpec:
         brms's ``sample_prior``: ``"no"``; ``"yes"``, draws from the priors as
         generated quantities (:meth:`prior_draws`); ``"only"``, the likelihood
         dropped (Stan data ``prior_only``).
+    data2
+        brms's ``data2``: data that are not one value per row (the known covariance
+        matrices of ``gr(g, cov = A)``), or None.
     """
 
     formula: BrmsFormula
@@ -212,6 +217,7 @@ class ModelSpec:
     names: tuple[ParName, ...]
     user_priors: Priors | None = None
     sample_prior: SamplePrior = "no"
+    data2: Mapping[str, Any] | None = None
 
     def __repr__(self) -> str:
         return (

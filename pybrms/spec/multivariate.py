@@ -12,8 +12,9 @@ Stan names (``b_y1``, ``Intercept_y1``) and output names (``b_y1_x``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,9 @@ from pybrms.spec.build import (
     _check_dpars,
     _group_ids,
     _intercept_prior,
+    _known_covariances,
     _name_order,
+    _number_groupings,
     _predicted,
     _predictor,
     _share_ids,
@@ -248,6 +251,7 @@ def build_model(
     family: ModelFamily = "gaussian",
     prior: Priors | None = None,
     sample_prior: SamplePrior | bool = "no",
+    data2: Mapping[str, Any] | None = None,
 ) -> ModelSpec | MvSpec:
     """The univariate or multivariate model of ``formula``: :func:`build_mv_spec` for
     :func:`pybrms.mvbf`, ``bf(...) + bf(...)`` or ``"mvbind(y1, y2) ~ x"``, else
@@ -262,13 +266,13 @@ def build_model(
     """
     mv = as_mv_formula(formula)
     if mv is not None:
-        return build_mv_spec(mv, data, family, prior, sample_prior)
+        return build_mv_spec(mv, data, family, prior, sample_prior, data2)
     if isinstance(family, list | tuple):
         raise SpecError(
             "A list of families is for multivariate models (one per response); "
             f"got {len(family)} families for a univariate formula."
         )
-    return build_spec(formula, data, family, prior, sample_prior)  # type: ignore[arg-type]
+    return build_spec(formula, data, family, prior, sample_prior, data2)  # type: ignore[arg-type]
 
 
 def _families(formula: MvFormula, family: FamilyLike | Sequence[FamilyLike]) -> list[BoundFamily]:
@@ -352,6 +356,7 @@ def build_mv_spec(
     family: FamilyLike | Sequence[FamilyLike] = "gaussian",
     prior: Priors | None = None,
     sample_prior: SamplePrior | bool = "no",
+    data2: Mapping[str, Any] | None = None,
 ) -> MvSpec:
     """Check the inputs and describe a multivariate model (brms's ``mvbrmsterms``).
 
@@ -364,7 +369,7 @@ def build_mv_spec(
         are dropped, as brms.
     family
         One family for all responses, or a list with one per response.
-    prior, sample_prior
+    prior, sample_prior, data2
         As :func:`pybrms.spec.build_spec`; ``resp=`` names a response's priors.
 
     Returns
@@ -410,7 +415,7 @@ def build_mv_spec(
     ids = _group_ids(
         [(with_resp(d, r), t) for r, fs in zip(responses, formulas, strict=True) for d, t in fs]
     )
-    predictors = _share_ids(
+    predictors = _known_covariances(_number_groupings(_share_ids(
         [
             _predictor(
                 dpar, terms, data, bound, bound.family.likelihood(bound.link.name, ()), y, ids,
@@ -419,7 +424,7 @@ def build_mv_spec(
             for resp, fs, bound, y in zip(responses, formulas, families, values, strict=True)
             for dpar, terms in fs
         ]
-    )  # fmt: skip
+    )), data2)  # fmt: skip
     student = rescor and families[0].family.name == "student"
     parts = []
     for resp, bound, y in zip(responses, families, values, strict=True):

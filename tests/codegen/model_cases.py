@@ -6,6 +6,7 @@ plain-vs-threaded log density tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,17 +83,38 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     # poisson counts near 28
     df["ymix"] = df["y"] + 6.0 * df["bin"]
     df["cmix"] = np.where(df["bin"] == 1, df["count"] + 25, df["bb"])
+    # two memberships of each row, for mm(m1st, m2nd): the second among more levels
+    # (the union of both is the grouping), with unequal weights
+    df["m1st"] = rng.choice(["g1", "g2", "g3", "g4"], size=n)
+    df["m2nd"] = rng.choice(["g2", "g3", "g4", "g5"], size=n)
+    df["wm1"] = rng.uniform(0.2, 1.0, size=n)
+    df["wm2"] = rng.uniform(0.2, 1.0, size=n)
     return df
 
 
 @dataclass(frozen=True)
 class Case:
-    """A model: an id for test names, the formula, the family and user priors."""
+    """A model: an id for test names, the formula, the family, user priors and brms's
+    ``data2``."""
 
     id: str
     formula: Any
     family: Any
     prior: Priors | None = None
+    data2: Mapping[str, Any] | None = None
+
+
+# A known covariance between the levels of g (rows in another order than the levels):
+# an exchangeable correlation, so that its Cholesky factor has elements of both signs
+# after reordering
+_G_LEVELS = ["g4", "g3", "g2", "g1"]
+KNOWN_COV = pd.DataFrame(
+    np.array(
+        [[1.0, 0.5, 0.3, 0.1], [0.5, 1.0, 0.5, 0.3], [0.3, 0.5, 1.0, 0.5], [0.1, 0.3, 0.5, 1.0]]
+    ),
+    index=_G_LEVELS,
+    columns=_G_LEVELS,
+)
 
 
 CASES: tuple[Case, ...] = (
@@ -207,6 +229,11 @@ CASES: tuple[Case, ...] = (
         "multinomial",
     ),
     Case("dirichlet_weights", "cbind(p1, p2, p3) | weights(w) ~ x + (1 | g)", "dirichlet"),
+    Case("poisson_mm", "count ~ x + (1 | mm(m1st, m2nd)) + (1 | g)", "poisson"),
+    Case("poisson_student_effects", "count ~ x + (1 + x || gr(g, dist = 'student'))", "poisson"),
+    Case(
+        "poisson_known_cov", "count ~ x + (1 | gr(g, cov = A))", "poisson", data2={"A": KNOWN_COV}
+    ),
 )
 
 
@@ -337,6 +364,28 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "multinomial", bf("cbind(m1, m2, m3) | trials(n) ~ x + (1 | g)", mum3="~ z"), "multinomial"
     ),
     Case("dirichlet", bf("cbind(p1, p2, p3) ~ x + (1 | g)", phi="~ z"), "dirichlet"),
+    # multi-membership: correlated effects summed over two memberships with weights
+    Case(
+        "gaussian_mm",
+        bf("y ~ x + (1 + x | mm(m1st, m2nd, weights = cbind(wm1, wm2)))", sigma="~ z"),
+        "gaussian",
+    ),
+    # a known covariance between the levels of g: correlated effects (scale_r_cor_cov)
+    Case(
+        "gaussian_known_cov",
+        bf("y ~ x + (1 + x | gr(g, cov = A))", sigma="~ z"),
+        "gaussian",
+        data2={"A": KNOWN_COV},
+    ),
+    # student-t group-level effects: correlated (scaled matrix) and single (scaled vector)
+    Case(
+        "gaussian_student_effects",
+        bf(
+            "y ~ x + (1 + x | gr(g, dist = 'student')) + (1 | gr(h, dist = 'student'))",
+            sigma="~ z",
+        ),
+        "gaussian",
+    ),
 )
 
 

@@ -50,7 +50,7 @@ def _case(name: str) -> Case:
 @pytest.mark.parametrize("name", CALLS)
 def test_normalize_false_drops_constants_where_brms_does(name: str) -> None:
     case = _case(name)
-    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
     plain = render(spec, normalize=False)
     threaded = render(spec, bm.threading(2), normalize=False)
     assert CALLS[name] in plain and CALLS[name] in threaded
@@ -64,7 +64,7 @@ def test_normalize_false_drops_constants_where_brms_does(name: str) -> None:
 @pytest.mark.stan
 @pytest.mark.parametrize("case", FAMILY_MODELS, ids=lambda c: c.id)
 def test_normalize_false_programs_pass_stanc(case: Case) -> None:
-    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_spec(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
     for threads in (None, bm.threading(2)):
         code = render(spec, threads, normalize=False)
         assert StanProgram(code, "embedded").parameters()  # stanc --info reads it

@@ -62,7 +62,9 @@ def _stanc(code: str, tmp_path: Path) -> None:
     ids=lambda c: c.id,
 )
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):
-    code = stancode(case.formula, data, case.family, case.prior, threads=VARIANTS[variant])
+    code = stancode(
+        case.formula, data, case.family, case.prior, VARIANTS[variant], data2=case.data2
+    )
     _stanc(code, tmp_path)
 
 
@@ -582,8 +584,10 @@ def test_golden(name: str, variant: str, data):
     "case", (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *SHRINKAGE_MODELS), ids=lambda c: c.id
 )
 def test_every_case_with_prior_draws_passes_stanc(case: Case, data, tmp_path):
-    code = stancode(case.formula, data, case.family, case.prior, sample_prior="yes")
-    spec = build_spec(case.formula, data, case.family, case.prior, sample_prior="yes")
+    code = stancode(
+        case.formula, data, case.family, case.prior, sample_prior="yes", data2=case.data2
+    )
+    spec = build_spec(case.formula, data, case.family, case.prior, "yes", case.data2)
     draws = [p for p in spec.names if p.cls == "prior"]
     assert draws and all(f"real {p.stan} = " in code for p in draws)
     assert len({p.name for p in draws}) == len(draws)  # brms names, none twice

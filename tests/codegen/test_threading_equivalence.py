@@ -35,14 +35,16 @@ def stan_programs() -> list[str]:
     """Every case's two programs (compiled at the session's start, tests/conftest.py)."""
     codes = []
     for case in CASES:
-        spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
+        spec = build_model(
+            case.formula, synthetic_data(), case.family, case.prior, data2=case.data2
+        )
         codes += [render(spec), render(spec, threading(2))]
     return codes
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_plain_and_threaded_log_density_agree(case: Case):
-    spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_model(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
     plain = compile_model(render(spec), show_progress=False)
     threaded = compile_model(render(spec, threading(2)), show_progress=False)
     plain_data = make_standata(spec)

@@ -21,6 +21,7 @@ def short_fit(case_id: str) -> bm.BrmsFit:
         case.formula,
         data=synthetic_data(),
         family=case.family,
+        data2=case.data2,
         chains=1,
         iter=300,
         seed=1,
@@ -80,3 +81,49 @@ def test_fit_reports_sds_per_level_of_by():  # a short run, on purpose
     newdata = pd.DataFrame({"x": [0.5, 0.5], "z": [0.0, 0.0], "g": ["u1", "u2"], "gb": ["a", "b"]})
     draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
     assert draws.shape == (150, 2) and np.isfinite(draws).all()
+
+
+def test_fit_of_multi_membership_predicts_new_rows():  # a short run, on purpose
+    """mm(): brms's names in the summary, and predictions for new rows equal to the
+    weighted effects of each row's members read from the draws by name."""
+    fit = short_fit("gaussian_mm")
+    table = fit.summary().group_level["~mmm1stm2nd (Number of levels: 5)"]
+    assert list(table.index) == ["sd(Intercept)", "sd(x)", "cor(Intercept,x)"]
+    newdata = pd.DataFrame(
+        {
+            "x": [0.5, -1.0],
+            "z": [0.0, 0.0],
+            "m1st": ["g1", "g5"],
+            "m2nd": ["g3", "g5"],
+            "wm1": [1.0, 2.0],
+            "wm2": [3.0, 2.0],
+        }
+    )
+    draws = fit.draws_frame()
+
+    def r(level: str, coef: str) -> np.ndarray:
+        return draws[f"r_mmm1stm2nd[{level},{coef}]"].to_numpy()
+
+    expected = np.stack(
+        [
+            draws["b_Intercept"] + 0.5 * draws["b_x"]
+            + 0.25 * (r("g1", "Intercept") + 0.5 * r("g1", "x"))
+            + 0.75 * (r("g3", "Intercept") + 0.5 * r("g3", "x")),
+            draws["b_Intercept"] - draws["b_x"] + r("g5", "Intercept") - r("g5", "x"),
+        ],
+        axis=1,
+    )  # fmt: skip
+    np.testing.assert_allclose(fit.posterior_linpred(newdata), expected, rtol=1e-10)
+    unseen = newdata.assign(m2nd=["g3", "g9"])
+    draws = fit.posterior_predict(unseen, allow_new_levels=True, sample_new_levels="gaussian")
+    assert draws.shape == (150, 2) and np.isfinite(draws).all()
+
+
+def test_fit_of_student_effects_reports_df():  # a short run, on purpose
+    fit = short_fit("gaussian_student_effects")
+    table = fit.summary().group_level["~g (Number of levels: 4)"]
+    assert list(table.index) == ["sd(Intercept)", "sd(x)", "cor(Intercept,x)", "df"]
+    assert (fit.draws_frame()["df_g"] > 1).all()
+    newdata = pd.DataFrame({"x": [0.5], "z": [0.0], "g": ["unseen"], "h": ["h1"]})
+    draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
+    assert draws.shape == (150, 1) and np.isfinite(draws).all()

@@ -37,7 +37,14 @@ from pybrms.formula.expressions import python_code
 from pybrms.spec import build_model, build_spec
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
-from pybrms.spec.terms import Covariates, GaussianProcess, MonotonicEffects, Offset, SmoothTerms
+from pybrms.spec.terms import (
+    Covariates,
+    GaussianProcess,
+    MonotonicEffects,
+    MultiMembershipEffects,
+    Offset,
+    SmoothTerms,
+)
 from pybrms.standata import make_standata
 
 
@@ -71,7 +78,7 @@ def fit(request: pytest.FixtureRequest) -> Fit:
 
 def tiny_fit(case: Case) -> Fit:
     """Compile and sample ``case`` on the shared synthetic data, briefly."""
-    spec = build_model(case.formula, synthetic_data(), case.family, case.prior)
+    spec = build_model(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
     model = compile_model(render(spec), show_progress=False)
     standata = make_standata(spec)
     draws = model.sample(
@@ -229,9 +236,24 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
     for gp in (t for t in p.terms if isinstance(t, GaussianProcess)):
         eta += stan_gp(gp, sd, v)
     for g in p.groups:
+        if isinstance(g, MultiMembershipEffects):
+            eta += stan_multi_membership(g, sd, v)
+            continue
         J = sd[g.stan("J")] - 1
         for r, z in zip(g.r, g.Z, strict=True):
             eta += flat(v, r)[:, J] * sd[z]
+    return eta
+
+
+def stan_multi_membership(
+    g: MultiMembershipEffects, sd: dict[str, Any], v: dict[str, np.ndarray]
+) -> np.ndarray:
+    """brms's ``sum_k W_id_k * r_id_c[J_id_k] * Z_id_c_k`` over members ``k``, per coefficient."""
+    eta = 0.0
+    for c, r in enumerate(g.r, start=g.first + 1):
+        for k in range(1, len(g.factors) + 1):
+            J = sd[f"J_{g.id}_{k}"] - 1
+            eta = eta + flat(v, r)[:, J] * sd[f"W_{g.id}_{k}"] * sd[f"Z_{g.id}_{c}_{k}"]
     return eta
 
 

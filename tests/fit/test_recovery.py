@@ -68,6 +68,7 @@ class Case:
     data: pd.DataFrame
     truth: dict[str, float]
     prior: Any = None
+    data2: dict[str, Any] | None = None
 
 
 def gaussian_correlated() -> Case:
@@ -937,6 +938,39 @@ def mv_gaussian_rescor() -> Case:
     )
 
 
+def gaussian_multi_membership() -> Case:
+    """Each row's effects are the weighted mean of two members' (the structure of the
+    model case ``gaussian_mm``, so one program serves both)."""
+    rng, df = base(41)
+    sd, cor = np.array([0.8, 0.5]), 0.4
+    cov = np.diag(sd) @ np.array([[1, cor], [cor, 1]]) @ np.diag(sd)
+    r = rng.multivariate_normal(np.zeros(2), cov, size=G)
+    first, second = rng.integers(0, G, size=N), rng.integers(0, G, size=N)
+    df["m1st"] = pd.Categorical(first + 1, categories=range(1, G + 1))
+    df["m2nd"] = pd.Categorical(second + 1, categories=range(1, G + 1))
+    df["wm1"] = rng.uniform(0.2, 1.0, size=N)
+    df["wm2"] = rng.uniform(0.2, 1.0, size=N)
+    w1 = df["wm1"] / (df["wm1"] + df["wm2"])
+    effect = w1 * (r[first, 0] + r[first, 1] * df["x"])
+    effect += (1 - w1) * (r[second, 0] + r[second, 1] * df["x"])
+    sigma = np.exp(-0.7 + 0.3 * df["z"])
+    df["y"] = 1.0 + 0.8 * df["x"] + effect + rng.normal(0, sigma)
+    return Case(
+        bm.bf("y ~ x + (1 + x | mm(m1st, m2nd, weights = cbind(wm1, wm2)))", sigma="~ z"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.7,
+            "b_sigma_z": 0.3,
+            "sd_mmm1stm2nd__Intercept": 0.8,
+            "sd_mmm1stm2nd__x": 0.5,
+            "cor_mmm1stm2nd__Intercept__x": 0.4,
+        },
+    )
+
+
 def mv_gaussian_poisson() -> Case:
     """A gaussian and a poisson response without residual correlations (the structure of
     model case mv_gaussian_poisson)."""
@@ -956,6 +990,68 @@ def mv_gaussian_poisson() -> Case:
             "b_count_z": 0.4,
             "sd_g__count_Intercept": 0.4,
         },
+    )
+
+
+def gaussian_student_effects() -> Case:
+    """Multivariate-t effects of g (correlated) and t effects of h, as brms draws them:
+    normal effects times sqrt(df * udf), udf ~ inv_chi_square(df), per level (the
+    structure of the model case ``gaussian_student_effects``)."""
+    rng, df = base(43)
+    sd, cor, df_g = np.array([0.8, 0.4]), 0.3, 6.0
+    cov = np.diag(sd) @ np.array([[1, cor], [cor, 1]]) @ np.diag(sd)
+    scale = np.sqrt(df_g / rng.chisquare(df_g, size=G))
+    r = rng.multivariate_normal(np.zeros(2), cov, size=G) * scale[:, np.newaxis]
+    h_effects = 0.5 * rng.standard_t(6.0, size=4)
+    g, h = codes(df["g"]), codes(df["h"])
+    mu = 1.0 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"] + h_effects[h]
+    df["y"] = mu + rng.normal(0, np.exp(-0.5 + 0.2 * df["z"]))
+    return Case(
+        bm.bf(
+            "y ~ x + (1 + x | gr(g, dist = 'student')) + (1 | gr(h, dist = 'student'))",
+            sigma="~ z",
+        ),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.5,
+            "b_sigma_z": 0.2,
+            "sd_g__Intercept": 0.8,
+            "sd_g__x": 0.4,
+            "cor_g__Intercept__x": 0.3,
+            "df_g": df_g,
+        },
+    )
+
+
+def gaussian_known_cov() -> Case:
+    """Correlated effects of g with a known covariance between its levels: vec(r) drawn
+    from N(0, Sigma kron A) (the structure of the model case ``gaussian_known_cov``)."""
+    rng, df = base(47)
+    sd, cor = np.array([0.7, 0.4]), 0.3
+    sigma = np.diag(sd) @ np.array([[1, cor], [cor, 1]]) @ np.diag(sd)
+    levels = [str(k) for k in range(1, G + 1)]
+    A = 0.6 ** np.abs(np.subtract.outer(np.arange(G), np.arange(G)))
+    r = np.linalg.cholesky(A) @ rng.normal(size=(G, 2)) @ np.linalg.cholesky(sigma).T
+    g = codes(df["g"])
+    mu = 1.0 + 0.8 * df["x"] + r[g, 0] + r[g, 1] * df["x"]
+    df["y"] = mu + rng.normal(0, np.exp(-0.5 + 0.2 * df["z"]))
+    return Case(
+        bm.bf("y ~ x + (1 + x | gr(g, cov = A))", sigma="~ z"),
+        "gaussian",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.8,
+            "b_sigma_Intercept": -0.5,
+            "b_sigma_z": 0.2,
+            "sd_g__Intercept": 0.7,
+            "sd_g__x": 0.4,
+            "cor_g__Intercept__x": 0.3,
+        },
+        data2={"A": pd.DataFrame(A, index=levels, columns=levels)},
     )
 
 
@@ -1017,6 +1113,9 @@ CASES = {
         mixture_two_gaussians,
         mv_gaussian_rescor,
         mv_gaussian_poisson,
+        gaussian_multi_membership,
+        gaussian_student_effects,
+        gaussian_known_cov,
     )
 }
 
@@ -1024,7 +1123,7 @@ CASES = {
 # Tolerance in standard errors; see the module docstring.
 Z = 5.0
 # Parameters compared on a transformed scale, by name prefix.
-_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu", "beta", "kappa")
+_POSITIVE = ("sigma", "shape", "phi", "sd_", "ndt", "nu", "beta", "kappa", "df_")
 _PROBABILITY = ("zi", "hu", "zoi", "coi", "simo_", "theta")
 
 
@@ -1048,7 +1147,9 @@ def z_score(values: np.ndarray, truth: float) -> tuple[float, float, float]:
 def stan_programs() -> list[str]:
     """Every case's program (compiled at the session's start, tests/conftest.py)."""
     cases = [make() for make in CASES.values()]
-    return [bm.stancode(case.formula, case.data, family=case.family) for case in cases]
+    return [
+        bm.stancode(case.formula, case.data, family=case.family, data2=case.data2) for case in cases
+    ]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -1059,6 +1160,7 @@ def test_truth_within_five_standard_errors(name):
         data=case.data,
         family=case.family,
         prior=case.prior,
+        data2=case.data2,
         chains=2,
         iter=800,
         seed=2026,

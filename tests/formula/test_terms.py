@@ -200,8 +200,8 @@ ERRORS = {
         "offset() takes one unnamed argument\n  y ~ offset(t, u)\n      ^^^^^^^^^^^^"
     ),
     "y ~ gr(g)": (
-        "gr(g) is not allowed here; gr() is the grouping of a group-level term, "
-        "e.g. (1 | gr(g, id = 'a'))\n  y ~ gr(g)\n      ^^^^^"
+        "gr(g) is not allowed here; gr() and mm() are the grouping of a group-level term, "
+        "e.g. (1 | gr(g, id = 'a')) or (1 | mm(g1, g2))\n  y ~ gr(g)\n      ^^^^^"
     ),
     "y ~ (1 | g1 + g2)": (
         "a grouping is a column name, g1:g2 (interaction) or g1/g2 (nested)"
@@ -212,7 +212,7 @@ ERRORS = {
         "\n  y ~ (1 | log(g))\n           ^^^^^^"
     ),
     "y ~ (1 | gr(g, bye = x))": (
-        "unknown gr() argument 'bye'; valid arguments: id, cor, by\n"
+        "unknown gr() argument 'bye'; valid arguments: id, cor, by, dist, cov\n"
         "  y ~ (1 | gr(g, bye = x))\n                 ^^^^^^^"
     ),
     "y ~ (1 | gr(g, h))": (

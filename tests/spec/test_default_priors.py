@@ -834,3 +834,18 @@ def test_multivariate_default_priors_are_those_of_each_response(epilepsy, case):
     assert rescor["prior"].tolist() == (
         ["lkj_corr_cholesky(1)"] if families[0] == families[1] else []
     )
+
+
+def test_student_and_multi_membership_groupings_get_brms_priors(epilepsy):
+    """brms's prior_re: sd rows per grouping (mm() named mm<members>), then gamma(2, 0.1)
+    with lower bound 1 on the df of each student-t grouping."""
+    formula = "count ~ zAge + (1 | gr(patient, dist = 'student')) + (1 | mm(patient, visit))"
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["group"] != ""][["prior", "class", "coef", "group", "lb"]]
+    assert rows.to_numpy().tolist() == [
+        ["(flat)", "sd", "", "patient", "0"],
+        ["(flat)", "sd", "Intercept", "patient", "0"],
+        ["(flat)", "sd", "", "mmpatientvisit", "0"],
+        ["(flat)", "sd", "Intercept", "mmpatientvisit", "0"],
+        ["gamma(2, 0.1)", "df", "", "patient", "1"],
+    ]

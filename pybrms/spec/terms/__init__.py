@@ -19,6 +19,7 @@ from pybrms.spec.terms.fixed import FixedEffects
 from pybrms.spec.terms.gp import GaussianProcess
 from pybrms.spec.terms.group import GroupEffects
 from pybrms.spec.terms.monotonic import MonotonicEffects
+from pybrms.spec.terms.multi_membership import MultiMembershipEffects
 from pybrms.spec.terms.offset import Offset
 from pybrms.spec.terms.smooth import SmoothTerms
 
@@ -30,6 +31,7 @@ __all__ = [
     "GaussianProcess",
     "GroupEffects",
     "MonotonicEffects",
+    "MultiMembershipEffects",
     "Offset",
     "PriorDefaults",
     "RowRequest",

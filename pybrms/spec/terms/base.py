@@ -87,7 +87,8 @@ class EtaPart:
         ``data`` of each row, times the data vector ``weight`` (None when that is
         all ones);
         ``"rowwise"``: ``code``, the part for row ``n``, where ``{row}`` stands
-        for the row of the observation-indexed data ``data``; added in a loop over
+        for the row of the observation-indexed data ``data`` and ``{n}`` for the
+        index of that row in observation-indexed data; added in a loop over
         rows, as brms adds its special terms.
     value, data, weight
         The variables the part reads.
@@ -314,6 +315,12 @@ class Term(ABC):
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """The Stan variables the prior table governs, in brms's statement order."""
         return ()
+
+    @classmethod
+    def prior_kind(cls) -> type[Term]:
+        """The kind whose :meth:`prior_rows_of` lists this term's rows with those of the
+        other terms of the kind: its own class unless a subclass shares its base's."""
+        return cls
 
     def par_names(self) -> tuple[ParName, ...]:
         """The term's rows of the names table."""

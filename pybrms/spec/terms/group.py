@@ -28,7 +28,10 @@ from pybrms.spec.terms.base import (
     draws_of,
 )
 
-__all__ = ["GroupEffects", "GroupRows", "by_of_levels"]
+__all__ = ["DEFAULT_DF_PRIOR", "GroupEffects", "GroupRows", "by_of_levels"]
+
+#: brms's prior on the degrees of freedom of student-t group-level effects.
+DEFAULT_DF_PRIOR = Dist("gamma", (2, 0.1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +79,21 @@ class GroupEffects(Term):
         The levels of ``by``.
     Jby
         1-based level of ``by`` of each level of the grouping.
+    dist
+        Distribution of the effects: ``"gaussian"``, or ``"student"`` (brms's
+        ``gr(g, dist = "student")``: the effects of each level scaled by
+        ``sqrt(df * udf)``, ``udf ~ inv_chi_square(df)``).
+    ggn
+        brms's number of the grouping among all groupings of the model, which
+        names the degrees of freedom of student-t effects (``df_<ggn>``).
+    declares_df
+        Whether the term declares ``df``, ``udf`` and ``dfm`` of its grouping (the
+        first term with student-t effects on the grouping).
+    cov
+        The name in ``data2`` of a known covariance matrix between the levels
+        (``gr(g, cov = A)``), or None.
+    Lcov
+        Its lower Cholesky factor over ``levels`` (brms's ``Lcov_<id>``).
     """
 
     template: ClassVar[str] = "terms/group.stan.j2"
@@ -94,6 +112,11 @@ class GroupEffects(Term):
     by: str | None = None
     by_levels: tuple[str, ...] = ()
     Jby: np.ndarray | None = None
+    dist: str = "gaussian"
+    ggn: int = 0
+    declares_df: bool = False
+    cov: str | None = None
+    Lcov: np.ndarray | None = None
 
     @property
     def coefs(self) -> tuple[str, ...]:
@@ -140,12 +163,26 @@ class GroupEffects(Term):
         """Stan name of a per-ID variable: ``stan("sd") == "sd_1"``."""
         return f"{name}_{self.id}"
 
+    @property
+    def student(self) -> bool:
+        """Whether the effects are student-t distributed (``dist = "student"``)."""
+        return self.dist == "student"
+
+    def per_group(self, name: str) -> str:
+        """Stan name of a per-grouping variable of student-t effects: ``df_1``, ``udf_1``."""
+        return f"{name}_{self.ggn}"
+
     def _coef_stan(self, name: str) -> tuple[str, ...]:
         """Stan names of a per-coefficient variable over the ID: ``Z_1_1``, ``Z_1_sigma_2``."""
         return tuple(
             f"{name}_{self.id}{'' if dpar == 'mu' else '_' + dpar}_{k}"
             for k, (dpar, _) in enumerate(self.columns, start=1)
         )
+
+    @property
+    def index_data(self) -> tuple[tuple[str, str, str], ...]:
+        """Stan type, name and comment of the ID's level index data: ``J_id``."""
+        return (("array[N] int<lower=1>", self.stan("J"), "grouping indicator per observation"),)
 
     @property
     def id_Z(self) -> tuple[str, ...]:
@@ -186,6 +223,8 @@ class GroupEffects(Term):
             if self.Jby is not None:
                 out[self.stan("Nby")] = self.Nby
                 out[self.stan("Jby")] = self.Jby
+            if self.Lcov is not None:
+                out[self.stan("Lcov")] = self.Lcov
         for k, name in enumerate(self.Z):
             out[name] = self.design.matrix[:, k]
         return out
@@ -226,15 +265,33 @@ class GroupEffects(Term):
     def prior_rows_of(cls, terms: Sequence[Term], defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """brms's ``lkj_corr_cholesky(1)`` for all correlations first, then each term's rows."""
         rows = tuple(row for t in terms for row in t.prior_rows(defaults))
-        if any(isinstance(t, GroupEffects) and t.has_cor for t in terms):
+        groups = [t for t in terms if isinstance(t, GroupEffects)]
+        # brms's gamma(2, 0.1) on the degrees of freedom of each student-t grouping, last
+        rows += tuple(
+            PriorRow(DEFAULT_DF_PRIOR, "df", group=group, lb=1.0)
+            for group in dict.fromkeys(t.group for t in groups if t.student)
+        )
+        if any(t.has_cor for t in groups):
             return (PriorRow(Dist("lkj_corr_cholesky", (1,)), "cor"), *rows)
         return rows
 
+    @classmethod
+    def prior_kind(cls) -> type[Term]:
+        """Every kind of grouping (``mm()`` too) lists its rows together, as brms."""
+        return GroupEffects
+
     def prior_targets(self) -> tuple[PriorTarget, ...]:
-        """The owner's ``sd_id``, by coefficient of the ID, and ``L_id``; none for the
-        other terms of a shared ID."""
+        """The owner's ``df`` of a student-t grouping (if it declares it), ``sd_id``, by
+        coefficient of the ID, and ``L_id``; none for the other terms of a shared ID."""
         if not self.owner:
             return ()
+        # the degrees of freedom of student-t effects first, as brms's stan_re
+        df: list[PriorTarget] = []
+        if self.declares_df:
+            chain = (("df", "", self.group, ""),)
+            df.append(
+                PriorTarget(self.per_group("df"), (chain,), scalar=True, label=f"df_{self.group}")
+            )
         chains = (
             tuple(
                 (("sd", c, self.group, d), ("sd", "", self.group, d), ("sd", "", "", d))
@@ -251,23 +308,26 @@ class GroupEffects(Term):
             )
         ]
         if self.has_cor:
-            chain = (("cor", "", self.group, ""), ("cor", "", "", ""))
+            cor = (("cor", "", self.group, ""), ("cor", "", "", ""))
             # with by, one Cholesky factor per level of by: L_id[j]
             factors = [f"{self.stan('L')}[{j}]" for j in range(1, self.Nby + 1)]
             out += [
-                PriorTarget(L, (chain,), label=f"cor_{self.group}{suffix}", size=self.stan("M"))
+                PriorTarget(L, (cor,), label=f"cor_{self.group}{suffix}", size=self.stan("M"))
                 for L in (factors if self.by is not None else [self.stan("L")])
             ]
-        return tuple(out)
+        return (*df, *out)
 
-    def sliced_index(self) -> StanArg:
+    def sliced_index(self) -> StanArg | None:
         """The level index ``J``, an integer array over rows."""
         return StanArg(self.stan("J"), "array[] int", True)
 
     def functions(self) -> tuple[str, ...]:
-        """``scale_r_cor`` for correlated effects (``scale_r_cor_by`` with ``by``)."""
+        """``scale_r_cor`` for correlated effects (``scale_r_cor_by`` with ``by``,
+        ``scale_r_cor_cov`` with a known covariance)."""
         if not self.has_cor:
             return ()
+        if self.cov is not None:
+            return ("scale_r_cor_cov.stan",)
         return ("scale_r_cor.stan",) if self.by is None else ("scale_r_cor_by.stan",)
 
     def par_names(self) -> tuple[ParName, ...]:
@@ -281,6 +341,9 @@ class GroupEffects(Term):
         coefs = self.id_coefs
         section = Section(GROUP_LEVEL, 0, f"~{self.group} (Number of levels: {len(self.levels)})")
         out = []
+        if self.declares_df:
+            df = self.per_group("df")
+            out.append(ParName(df, (), f"df_{self.group}", "df", section=section, label="df"))
         if self.owner:
             dpars = [dpar for dpar, _ in self.columns] * self.Nby
             labels = [f"{c}{by}" for by in self.by_labels for c in coefs]
@@ -331,13 +394,37 @@ class GroupEffects(Term):
             if not keep & set(self.coefs):
                 return None
         if request.newdata is None:
-            rows = GroupRows(self.design.matrix, self.J - 1, ())
+            rows = GroupRows(self._weighted_Z(self.design.matrix, self.weights), self.index, ())
         else:
             rows = self._new_rows(request)
         if keep is None:
             return rows
         mask = np.array([c in keep for c in self.coefs], dtype=float)
         return replace(rows, Z=rows.Z * mask)
+
+    @property
+    def index(self) -> np.ndarray:
+        """0-based level of each row, one row per member of the grouping: ``(K, N)``."""
+        return np.atleast_2d(self.J - 1)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weight of each member of the grouping in each row, ``(K, N)``: ones here."""
+        return np.ones((1, len(self.J)))
+
+    @staticmethod
+    def _weighted_Z(Z: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The design ``(N, M)`` times each member's weights ``(K, N)``: ``(K, N, M)``."""
+        return weights[:, :, np.newaxis] * Z[np.newaxis]
+
+    def _members(self, data: pd.DataFrame) -> tuple[tuple[tuple[str, ...], np.ndarray], ...]:
+        """Level labels and 1-based level of each row of ``data``, per member of the
+        grouping: one member, the combination of ``factors``."""
+        return (group_levels(data, self.factors),)
+
+    def _new_weights(self, data: pd.DataFrame) -> np.ndarray:
+        """Weights ``(K, N)`` of the members in the rows of ``data``: ones here."""
+        return np.ones((1, len(data)))
 
     def _new_rows(self, request: RowRequest) -> GroupRows:
         newdata = request.newdata
@@ -347,9 +434,17 @@ class GroupEffects(Term):
         if missing.any():
             row = newdata.index[int(np.flatnonzero(missing)[0])]
             raise SpecError(f"newdata row {row!r} has a missing value in grouping {self.group!r}.")
-        labels, index = group_levels(newdata, self.factors)
+        members = self._members(newdata)
         fitted = {level: k for k, level in enumerate(self.levels)}
-        new_levels = tuple(level for level in labels if level not in fitted)
+        new_levels = tuple(
+            dict.fromkeys(level for labels, _ in members for level in labels if level not in fitted)
+        )
+        if new_levels and self.cov is not None:
+            raise SpecError(
+                f"Level(s) {', '.join(map(repr, new_levels[:5]))} of group {self.group!r} are "
+                f"not in the fitted data; new levels of a grouping with a known covariance "
+                f"(cov = {self.cov}) are not supported yet."
+            )
         if new_levels and not request.allow_new_levels:
             shown = ", ".join(repr(level) for level in new_levels[:5])
             more = f" and {len(new_levels) - 5} more" if len(new_levels) > 5 else ""
@@ -358,12 +453,19 @@ class GroupEffects(Term):
                 "Use allow_new_levels=True to draw their effects (see sample_new_levels)."
             )
         position = {**fitted, **{level: len(self.levels) + k for k, level in enumerate(new_levels)}}
-        codes = np.array([position[level] for level in labels], dtype=np.int64)
-        Z = self.design.columns(self.coefs, newdata)
-        new_by = self._new_level_by(newdata, labels, index, new_levels) if new_levels else None
+        index = np.stack(
+            [
+                np.array([position[level] for level in labels], dtype=np.int64)[codes - 1]
+                for labels, codes in members
+            ]
+        )
+        Z = self._weighted_Z(self.design.columns(self.coefs, newdata), self._new_weights(newdata))
+        new_by = None
+        if new_levels:
+            new_by = self._new_level_by(newdata, *members[0], new_levels)
         return GroupRows(
             Z,
-            codes[index - 1],
+            index,
             new_levels,
             request.sample_new_levels,
             request.new_level_seed,
@@ -413,7 +515,7 @@ class GroupEffects(Term):
             else:
                 new = self._existing_level_effects(r, rows)
             r = np.concatenate([r, new], axis=1)
-        return np.einsum("snm,nm->sn", r[:, rows.index, :], rows.Z)
+        return np.einsum("sknm,knm->sn", r[:, rows.index, :], rows.Z)
 
     def _existing_level_effects(self, r: np.ndarray, rows: GroupRows) -> np.ndarray:
         """Effects ``(S, n_new, M)`` of unseen levels taken from existing levels' draws ``r``:
@@ -462,7 +564,12 @@ class GroupEffects(Term):
             (S, len(rows.new_levels), self.M)
         )
         scaled = sd[:, by, :, np.newaxis] * cholesky[:, by]
-        return np.einsum("slij,slj->sli", scaled, z)[:, :, self.own]
+        effects = np.einsum("slij,slj->sli", scaled, z)
+        if self.student:  # brms's scale mixture: times sqrt(df * udf), udf ~ inv_chi_square(df)
+            df = draws_of(variables, self.per_group("df"))[:, np.newaxis]
+            udf = 1.0 / np.random.default_rng((rows.seed, *keys, 1)).chisquare(df, z.shape[:2])
+            effects *= np.sqrt(df * udf)[:, :, np.newaxis]
+        return effects[:, :, self.own]
 
 
 def by_of_levels(
@@ -501,9 +608,12 @@ class GroupRows:
     Attributes
     ----------
     Z
-        Group-level design ``(N, M)``, columns in the order of the term's ``coefs``.
+        Group-level design per member of the grouping, times the member's weights
+        ``(K, N, M)``, columns in the order of the term's ``coefs`` (``K = 1`` but
+        for multi-membership groupings).
     index
-        0-based level of every row: fitted levels first, then ``new_levels``.
+        0-based level of every row per member ``(K, N)``: fitted levels first, then
+        ``new_levels``.
     new_levels
         Labels not seen in the fit, in the order of their indices.
     sample_new_levels, seed
