@@ -977,6 +977,26 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("order", "'sigma'"),
     ),
+    "refcat_not_a_category": (
+        lambda: dict(formula="g ~ x", family=bm.family("categorical", refcat="e"), data=frame()),
+        SpecError,
+        ("refcat='e'", "not a category", "'a', 'b', 'c', 'd'"),
+    ),
+    "refcat_of_gaussian": (
+        lambda: dict(formula="y ~ x", family=bm.family("gaussian", refcat="a"), data=frame()),
+        SpecError,
+        ("refcat='a'", "'categorical'", "got family 'gaussian'"),
+    ),
+    "gen_extreme_value_infinite": (
+        lambda: dict(formula="y ~ x", family="gen_extreme_value", data=frame(y={14: np.inf})),
+        SpecError,
+        ("Response 'y'", "'gen_extreme_value'", "finite", "row 14 has inf"),
+    ),
+    "gen_extreme_value_se": (
+        lambda: dict(formula="y | se(t) ~ x", family="gen_extreme_value", data=frame()),
+        SpecError,
+        ("se(t)", "'gen_extreme_value'", "allowed: cens, trunc, weights"),
+    ),
 }
 
 

@@ -426,11 +426,13 @@ def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
     design = parts[0]["design"]
     assert design.data is not None  # a design part always reads its matrix
     betas = [p["design"].value.name for p in parts]
-    beta = f"rep_vector(0, rows({betas[0]}))"
-    for b in betas:
+    betas.insert(spec.reference, f"rep_vector(0, rows({betas[0]}))")
+    beta = betas[0]
+    for b in betas[1:]:
         beta = f"append_col({beta}, {b})"
     alphas = [p["intercept"].value.name if "intercept" in p else "0" for p in parts]
-    return {"x": pos.rows(design.data.name), "alpha": f"[0, {', '.join(alphas)}]'", "beta": beta}
+    alphas.insert(spec.reference, "0")
+    return {"x": pos.rows(design.data.name), "alpha": f"[{', '.join(alphas)}]'", "beta": beta}
 
 
 def _response(spec: ModelSpec) -> StanArg:
@@ -568,7 +570,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
                 for d in dpars
                 if d.name not in family.dpar_names and d.name not in nlpars
             ]
-            out["mu"] = f"[0, {', '.join(mus)}]'"
+            mus.insert(spec.reference, "0")
+            out["mu"] = f"[{', '.join(mus)}]'"
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
@@ -747,6 +750,27 @@ def _dpar_bounds(d: ScalarDpar) -> str:
     return _stan_bounds(d.lb, d.ub)
 
 
+def _dpar_comment(spec: ModelSpec, d: ScalarDpar) -> str:
+    """brms's comment on the declaration of a parameter estimated as one value."""
+    comment = spec.family.family.dpar(d.name).comment
+    return f"{comment} (temporary)" if d.scale else comment
+
+
+def _scaled_dpars(spec: ModelSpec) -> list[dict[str, str]]:
+    """brms's ``tmp_dpars`` in transformed parameters: the parameter computed by its
+    ``scale`` function from ``tmp_<name>``, the response and the family's earlier
+    parameters (``xi = scale_xi(tmp_xi, Y, mu, sigma)``)."""
+    family = spec.family.family
+    out = []
+    for d in spec.scalar_dpars:
+        if d.scale is None:
+            continue
+        earlier = ["mu", *family.dpar_names[: family.dpar_names.index(d.name)]]
+        call = f"{d.scale}({', '.join([d.stan, 'Y', *earlier])})"
+        out.append({"name": d.name, "comment": family.dpar(d.name).comment, "call": call})
+    return out
+
+
 def _bounds(spec: ModelSpec) -> dict[str, str]:
     """Bounds set by the user on class ``b``, Stan name -> ``<lower=lb_b, upper=ub_b>``
     (the bounds are data, see :func:`~pybrms.spec.default_priors.user_bounds`)."""
@@ -838,9 +862,10 @@ def render_context(
         "ncat": len(spec.response.categories) if family.per_category else 0,
         "terms": spec.terms,
         "scalar_dpars": [
-            {"name": d.name, "bounds": _dpar_bounds(d), "comment": family.dpar(d.name).comment}
+            {"name": d.stan, "bounds": _dpar_bounds(d), "comment": _dpar_comment(spec, d)}
             for d in spec.scalar_dpars
         ],
+        "scaled_dpars": _scaled_dpars(spec),
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),

@@ -464,7 +464,8 @@ def _dpar_draws(
         # the categories' linear predictors side by side, the reference category's 0
         mus = [etas[p.dpar] for p in predictors if p.dpar not in family.dpar_names]
         predictors = tuple(p for p in predictors if p.dpar in family.dpar_names)
-        eta = np.stack([np.zeros_like(mus[0]), *mus], axis=-1)
+        mus.insert(spec.reference, np.zeros_like(mus[0]))
+        eta = np.stack(mus, axis=-1)
     else:
         eta = etas[mu.dpar]  # mu1 of a mixture
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in predictors}

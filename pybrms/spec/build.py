@@ -31,7 +31,7 @@ from pybrms.spec.additions import (
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
-from pybrms.spec.families.categorical import category_dpars
+from pybrms.spec.families.categorical import category_dpars, reference_index
 from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class, simplex_thetas
 from pybrms.spec.frame import (
     check_columns,
@@ -154,7 +154,10 @@ def build_spec(
     response = response_from_data(bform.mu, data, bound.family)
 
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
-    formulas = [*_predictor_formulas(bform, bound.family, response), *bform.nlpars.items()]
+    formulas = [
+        *_predictor_formulas(bform, bound.family, response, bound.refcat),
+        *bform.nlpars.items(),
+    ]
     ids = _group_ids(formulas)
     predictors: list[Predictor] = []
     for dpar, terms in formulas:
@@ -165,7 +168,7 @@ def build_spec(
     predictors = _share_ids(predictors)
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
-        ScalarDpar(d.name, *d.bounds(response.values))
+        ScalarDpar(d.name, *d.bounds(response.values), d.scale)
         for d in bound.family.dpars
         if d.name not in predicted
         and d.fixed is None
@@ -269,12 +272,6 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"Its parameters besides mu: {valid}. For a non-linear parameter, use "
                 f"{dpar!r} in the main formula and set nl=True, as brms."
             )
-        if family.dpar(dpar).link is None:
-            predictable = ", ".join(d.name for d in family.dpars if d.link is not None)
-            raise SpecError(
-                f"Parameter {dpar!r} cannot have its own formula yet; "
-                f"predictable parameters of {family.name!r}: {predictable or 'none'}."
-            )
 
 
 def _check_covariates(bform: BrmsFormula, data: pd.DataFrame) -> None:
@@ -356,22 +353,23 @@ def _check_additions(bform: BrmsFormula, family: Family) -> None:
 
 
 def _predictor_formulas(
-    bform: BrmsFormula, family: Family, response: Response
+    bform: BrmsFormula, family: Family, response: Response, refcat: str | None
 ) -> list[tuple[str, FormulaTerms]]:
     """Each linear predictor's name and formula: ``mu``, then the predicted
     parameters; for a family with one per category, ``mu<category>`` of every
-    category but the reference one, with the formula of ``mu`` unless the formula
-    names it (``bf(y ~ x, muc ~ z)``), as brms."""
+    category but the reference one (``refcat``, None: the first), with the formula
+    of ``mu`` unless the formula names it (``bf(y ~ x, muc ~ z)``), as brms."""
     if not family.per_category:
         return _predicted(bform, family)
-    names = category_dpars(response.categories)[1:]
+    names = list(category_dpars(response.categories))
+    del names[reference_index(response.categories, refcat)]
     for dpar in bform.dpars:
-        if dpar not in names + family.dpar_names:
+        if dpar not in (*names, *family.dpar_names):
             others = "".join(f", {d}" for d in family.dpar_names)
             raise SpecError(
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
-                f"Its linear predictors, one per category but the first: {', '.join(names)}"
-                f"{others}."
+                "Its linear predictors, one per category but the reference one: "
+                f"{', '.join(names)}{others}."
             )
     mus = [(name, bform.dpars.get(name, bform.mu)) for name in names]
     return mus + [(d, terms) for d, terms in bform.dpars.items() if d in family.dpar_names]

@@ -17,6 +17,7 @@ from pybrms.formula.nonlinear import NonLinear
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link, StanLikelihood
+from pybrms.spec.families.categorical import reference_index
 from pybrms.spec.families.mixture import simplex_thetas
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
@@ -147,11 +148,19 @@ class Predictor:
 @dataclass(frozen=True)
 class ScalarDpar:
     """A distributional parameter estimated as one value (``sigma``, ``zi``, ...),
-    with its bounds (None for unbounded)."""
+    with its bounds (None for unbounded) and, for brms's ``tmp_dpars``, the Stan
+    function computing it from the parameter ``tmp_<name>`` (see
+    :attr:`pybrms.spec.families.Dpar.scale`)."""
 
     name: str
     lb: float | None
     ub: float | None
+    scale: str | None = None
+
+    @property
+    def stan(self) -> str:
+        """The Stan parameter sampled: ``tmp_<name>`` for a scaled parameter."""
+        return f"tmp_{self.name}" if self.scale else self.name
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,6 +236,12 @@ class ModelSpec:
         }
 
     @property
+    def reference(self) -> int:
+        """For a family with one linear predictor per category, the position of the
+        reference category, whose linear predictor is 0 (brms's ``refcat``); else 0."""
+        return reference_index(self.response.categories, self.family.refcat)
+
+    @property
     def theta_simplex(self) -> int:
         """For a mixture whose proportions have no formulas, the size of brms's
         simplex ``theta`` (its elements are ``theta1``, ``theta2``, ...); else 0."""
@@ -251,7 +266,7 @@ class ModelSpec:
             ]
 
         dpars = [
-            PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
+            PriorTarget(d.stan, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
         if self.theta_simplex:
             # the concentration is data of its own, as brms's con_theta

@@ -207,6 +207,25 @@ CASES: tuple[Case, ...] = (
         "multinomial",
     ),
     Case("dirichlet_weights", "cbind(p1, p2, p3) | weights(w) ~ x + (1 | g)", "dirichlet"),
+    # xi scaled from mu and sigma of all rows (brms's tmp_xi), and xi with a formula
+    Case(
+        "gen_extreme_value_scaled_xi_cens",
+        "y | weights(w) + cens(c3) ~ x + (1 | g)",
+        "gen_extreme_value",
+    ),
+    Case("gen_extreme_value_xi", bf("y | weights(w) ~ x", xi="~ z"), "gen_extreme_value"),
+    # a reference category other than the first: row by row and Stan's GLM function
+    Case(
+        "categorical_refcat", bf("cat ~ x + (1 | g)", mua="~ z"), family("categorical", refcat="b")
+    ),
+    Case("categorical_glm_refcat", "cat ~ x + f", family("categorical", refcat="c")),
+    Case(
+        "multinomial_refcat",
+        "cbind(m1, m2, m3) | trials(n) ~ x",
+        family("multinomial", refcat="m3"),
+    ),
+    # a formula for student's nu (logm1 link)
+    Case("student_nu", bf("y ~ x + (1 | g)", nu="~ z"), "student"),
 )
 
 
@@ -337,6 +356,9 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "multinomial", bf("cbind(m1, m2, m3) | trials(n) ~ x + (1 | g)", mum3="~ z"), "multinomial"
     ),
     Case("dirichlet", bf("cbind(p1, p2, p3) ~ x + (1 | g)", phi="~ z"), "dirichlet"),
+    # xi scaled from the linear predictors of all rows (sigma's too), computed outside
+    # partial_log_lik; the structure of the recovery case
+    Case("gen_extreme_value", bf("y ~ x + (1 | g)", sigma="~ z"), "gen_extreme_value"),
 )
 
 

@@ -33,7 +33,7 @@ from pybrms.fit.predict import (
     posterior_predict,
 )
 from pybrms.formula.expressions import python_code
-from pybrms.spec import build_spec
+from pybrms.spec import build_spec, family
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import Covariates, GaussianProcess, MonotonicEffects, Offset, SmoothTerms
@@ -450,6 +450,13 @@ def dirichlet(y, d, sd):
     return np.array([[stats.dirichlet.logpdf(y[n], a[n]) for n in range(len(y))] for a in alpha])
 
 
+def gen_extreme_value(y, d, sd):
+    """brms's ``dgen_extreme_value`` (xi is not 0 at continuous draws)."""
+    sigma, xi = dpar_value(d, sd, "sigma", np.exp), dpar_value(d, sd, "xi", np.expm1)
+    t = 1 + xi * (y - d["mu"]) / sigma
+    return -np.log(sigma) - (1 + 1 / xi) * np.log(t) - t ** (-1 / xi)
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
     "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
@@ -504,6 +511,7 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "multinomial": multinomial,
     "dirichlet": dirichlet,
     "mixture": lambda y, d, sd: mixture(y, d, sd),
+    "gen_extreme_value": gen_extreme_value,
 }
 
 
@@ -613,7 +621,14 @@ MEANS: dict[str, Mean] = {
     "beta_binomial": lambda eta, etas, sd, v: sd["trials"] * special.expit(eta),
     "geometric": lambda eta, etas, sd, v: np.exp(eta),
     "mixture": lambda eta, etas, sd, v: mixture_mean(etas, sd, v),
+    "gen_extreme_value": lambda eta, etas, sd, v: gen_extreme_value_mean(eta, etas, v),
 }
+
+
+def gen_extreme_value_mean(eta, etas, v):
+    """brms's ``mu + sigma * (gamma(1 - xi) - 1) / xi`` (xi below 1 here)."""
+    sigma, xi = dpar(etas, v, "sigma", np.exp), dpar(etas, v, "xi", np.expm1)
+    return eta + sigma * (special.gamma(1 - xi) - 1) / xi
 
 
 def mixture_mean(etas, sd, v):
@@ -662,7 +677,8 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
         np.testing.assert_allclose(epred.sum(axis=-1), 1.0)
         return
     expected = MEANS[spec.family.name](eta, linear_predictors(spec, v), fit.standata, v)
-    np.testing.assert_allclose(epred, expected, rtol=1e-12)
+    # atol: a mean near 0 (gen_extreme_value's mu + sigma * (...)) loses relative digits
+    np.testing.assert_allclose(epred, expected, rtol=1e-12, atol=1e-12)
     if spec.family.name in MEAN_IS_INVERSE_LINK:
         np.testing.assert_allclose(posterior_linpred(spec, v, transform=True), epred, rtol=1e-12)
 
@@ -933,3 +949,16 @@ def test_arma_epred_is_mu_with_the_residuals_of_earlier_rows(ac_fit: Fit):
     np.testing.assert_allclose(posterior_epred(ac_fit.spec, variables), mu)
     again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.data)
     np.testing.assert_allclose(again, mu, rtol=1e-12)
+
+
+@pytest.mark.stan
+def test_refcat_is_the_category_whose_linear_predictor_is_zero():
+    """brms's refcat: Stan's GLM function and numpy agree with category c as the
+    reference, and the log odds of each category against c are its linear predictor."""
+    fit = tiny_fit(Case("categorical_glm_refcat", "cat ~ x + f", family("categorical", refcat="c")))
+    check_log_lik_sums_to_stan_likelihood(fit)
+    etas = linear_predictors(fit.spec, fit.variables)
+    probs = posterior_epred(fit.spec, fit.variables)
+    assert sorted(etas) == ["mua", "mub"]
+    for k, name in enumerate(["mua", "mub"]):
+        np.testing.assert_allclose(np.log(probs[..., k] / probs[..., 2]), etas[name], rtol=1e-9)

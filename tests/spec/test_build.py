@@ -366,9 +366,12 @@ def test_bounded_family_parameters_are_declared_with_both_bounds():
     assert "lprior += beta_lpdf(zi | zi_prior_alpha, zi_prior_beta);" in code
 
 
-def test_nu_cannot_be_predicted_yet():
-    with pytest.raises(SpecError, match="'nu' cannot have its own formula yet"):
-        build_spec(bf("y ~ x", nu="~ x"), _df(y=Y), "student")
+def test_student_nu_is_predicted_through_logm1():
+    spec = build_spec(bf("y ~ x", nu="~ x"), _df(y=Y), "student")
+    (nu,) = [p for p in spec.predictors if p.dpar == "nu"]
+    assert nu.link.name == "logm1"
+    assert "nu" not in {d.name for d in spec.scalar_dpars}
+    assert "vector[N] nu = expp1(" in render(spec)
 
 
 def test_unknown_columns_listed_with_close_matches(epilepsy):
