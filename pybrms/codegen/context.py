@@ -635,18 +635,21 @@ def _mixture_likelihood(
     rows = Rows(pos, "n")
     local = {d.name for d in dpars}
     thetas = tuple(f"theta{k}" for k in range(1, len(components) + 1))
-    predicted = not spec.theta_simplex
+    # proportions fixed by the formula are numbers, like those of the simplex
+    predicted = not spec.theta_simplex and thetas[0] not in spec.fixed_dpars
     if predicted:
         reference = next(t for t in thetas if t not in local)
         dpars = [*dpars, LocalVector(reference, "N", "rep_vector(0.0, N)")]
         local.add(reference)
     for d in spec.scalar_dpars:
         use(StanArg(d.name, "real", False))
-    if not predicted:
+    if spec.theta_simplex:
         for theta in thetas:
             use(StanArg(theta, "real", False))
 
     def value(name: str) -> str:
+        if name in spec.fixed_dpars:
+            return format_number(spec.fixed_dpars[name])
         return rows.local(name) if name in local else name
 
     out = []
@@ -665,7 +668,8 @@ def _mixture_likelihood(
             "mu": value(f"mu{k}"),
         }
         args |= {d.name: value(f"{d.name}{k}") for d in family.dpars}
-        log_theta = value(f"theta{k}") if predicted else f"log(theta{k})"
+        theta = value(f"theta{k}")
+        log_theta = theta if predicted else f"log({theta})"
         out.append(Component(f"families/{stan.template}.stan.j2", args, log_theta))
     return Likelihood(
         pos=pos,

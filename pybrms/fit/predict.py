@@ -475,7 +475,8 @@ def _dpar_draws(
         K = len(family.components)
         thetas = [f"theta{k}" for k in range(1, K + 1)] if spec.theta_simplex else []
         dpars |= {t: draws_of(variables, t)[:, np.newaxis] for t in thetas}
-        dpars |= mixture_thetas(dpars, K, predicted=not spec.theta_simplex, S=S)
+        if "theta1" not in spec.fixed_dpars:  # fixed proportions join with the others below
+            dpars |= mixture_thetas(dpars, K, predicted=not spec.theta_simplex, S=S)
     dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}
     if data.se is not None:
         # brms's add_sigma_se: the known standard errors join or replace sigma

@@ -152,8 +152,9 @@ def build_spec(
     if bform.mu.arma is not None:
         data = time_order(bform.mu.arma, data)
     response = response_from_data(bform.mu, data, bound.family)
+    _check_fixed_values(bform, bound.family, response.values)
 
-    stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
+    stan = bound.family.likelihood(bound.link.name, (*bform.dpars, *bform.pfix))
     formulas = [
         *_predictor_formulas(bform, bound.family, response, bound.refcat),
         *bform.nlpars.items(),
@@ -171,11 +172,14 @@ def build_spec(
         ScalarDpar(d.name, *d.bounds(response.values), d.scale)
         for d in bound.family.dpars
         if d.name not in predicted
+        and d.name not in bform.pfix
         and d.fixed is None
         and (d.name != "sigma" or response.estimates_sigma)
         and not (bound.family.components and dpar_class(d.name) == "theta")
     )
-    defaults = _default_priors(predictors, scalar_dpars, bound, response)
+    # brms's simplex theta: a mixture whose proportions have no formulas and no values
+    simplex = simplex_thetas(bound.family, [*predicted, *bform.pfix])
+    defaults = _default_priors(predictors, scalar_dpars, bound, response, bool(simplex))
     table = defaults.merge(user_prior_rows(prior))
     simple_sigma = any(d.name == "sigma" for d in scalar_dpars)
     predictors = [
@@ -190,7 +194,7 @@ def build_spec(
         predictors=tuple(predictors),
         scalar_dpars=scalar_dpars,
         priors=table,
-        names=_names(predictors, scalar_dpars, simplex_thetas(bound.family, predicted)),
+        names=_names(predictors, scalar_dpars, simplex),
         user_priors=prior,
         sample_prior=sample_prior,
     )
@@ -239,6 +243,13 @@ def _check_mixture_thetas(bform: BrmsFormula, family: Family) -> None:
         return
     thetas = [d for d in bform.dpars if dpar_class(d) == "theta"]
     K = len(family.components)
+    fixed = [d for d in bform.pfix if dpar_class(d) == "theta"]
+    if fixed and len(fixed) != K:
+        raise SpecError(
+            f"A mixture of {K} components fixes all mixing proportions or none; got values "
+            f"for {', '.join(fixed)}. Give values to all of "
+            f"{', '.join(f'theta{k}' for k in range(1, K + 1))} (they are scaled to sum to 1)."
+        )
     if thetas and len(thetas) != K - 1:
         raise SpecError(
             f"A mixture of {K} components predicts all mixing proportions but one or none; "
@@ -272,6 +283,22 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"Its parameters besides mu: {valid}. For a non-linear parameter, use "
                 f"{dpar!r} in the main formula and set nl=True, as brms."
             )
+    for dpar in bform.pfix:
+        if dpar not in family.dpar_names:
+            valid = ", ".join(family.dpar_names) or "none"
+            raise SpecError(
+                f"{dpar} = {bform.pfix[dpar]:g} fixes no parameter of family {family.name!r}; "
+                f"it can fix: {valid}."
+            )
+
+
+def _check_fixed_values(bform: BrmsFormula, family: Family, y: np.ndarray) -> None:
+    """A parameter fixed by ``bf(..., sigma = 2)`` takes a value within its bounds."""
+    for dpar, value in bform.pfix.items():
+        lb, ub = family.dpar(dpar).bounds(y)
+        if lb is not None and value < lb or ub is not None and value > ub:
+            bounds = f"lower {'-inf' if lb is None else lb}, upper {'inf' if ub is None else ub}"
+            raise SpecError(f"{dpar} = {value:g} is outside the bounds of {dpar} ({bounds}).")
 
 
 def _check_covariates(bform: BrmsFormula, data: pd.DataFrame) -> None:
@@ -751,10 +778,11 @@ def _default_priors(
     scalar_dpars: tuple[ScalarDpar, ...],
     bound: BoundFamily,
     response: Response,
+    simplex: bool,
 ) -> PriorTable:
-    """brms's order: each predictor's terms, the family's parameters, then the terms
-    whose priors are model-wide (group-level), kind by kind; a key seen twice keeps
-    its first row."""
+    """brms's order: each predictor's terms, the family's parameters (``simplex``: a
+    mixture's simplex ``theta``), then the terms whose priors are model-wide
+    (group-level), kind by kind; a key seen twice keeps its first row."""
     y = response.values
     defaults = PriorDefaults(
         {
@@ -777,7 +805,7 @@ def _default_priors(
     if bound.family.components is not None:
         # brms sorts its table by dpar: the rows without one (the components'
         # parameters, the joint simplex theta) come first
-        if simplex_thetas(bound.family, [p.dpar for p in predictors]):
+        if simplex:
             family_rows.append(PriorRow(DEFAULT_THETA_PRIOR, "theta"))
         rows = family_rows + rows
     else:

@@ -220,20 +220,25 @@ class ModelSpec:
 
     @property
     def likelihood(self) -> StanLikelihood:
-        """The family's Stan likelihood for this link and these predicted parameters."""
+        """The family's Stan likelihood for this link and these predicted (or fixed by
+        the formula) parameters."""
         predicted = [p.dpar for p in self.predictors[1:] if not p.nlpar]
-        return self.family.family.likelihood(self.family.link.name, predicted)
+        return self.family.family.likelihood(
+            self.family.link.name, [*predicted, *self.formula.pfix]
+        )
 
     @property
     def fixed_dpars(self) -> dict[str, float]:
-        """Parameters without a formula that brms fixes instead of estimating them
-        (``disc`` of ordinal families), name -> value."""
+        """Parameters without a formula that are not estimated, name -> value: those
+        brms fixes (``disc`` of ordinal families) and those the formula fixes
+        (``bf(y ~ x, sigma = 2)``)."""
         predicted = {p.dpar for p in self.predictors}
-        return {
+        family = {
             d.name: d.fixed
             for d in self.family.family.dpars
             if d.fixed is not None and d.name not in predicted
         }
+        return family | dict(self.formula.pfix)
 
     @property
     def reference(self) -> int:
@@ -245,7 +250,8 @@ class ModelSpec:
     def theta_simplex(self) -> int:
         """For a mixture whose proportions have no formulas, the size of brms's
         simplex ``theta`` (its elements are ``theta1``, ``theta2``, ...); else 0."""
-        return len(simplex_thetas(self.family.family, [p.dpar for p in self.predictors]))
+        fixed = [*self.formula.pfix]
+        return len(simplex_thetas(self.family.family, [*(p.dpar for p in self.predictors), *fixed]))
 
     @property
     def terms(self) -> tuple[Term, ...]:

@@ -226,6 +226,9 @@ CASES: tuple[Case, ...] = (
     ),
     # a formula for student's nu (logm1 link)
     Case("student_nu", bf("y ~ x + (1 | g)", nu="~ z"), "student"),
+    # parameters fixed by the formula: brms's general cumulative density for disc = 2
+    Case("gaussian_fixed_sigma", bf("y | weights(w) ~ x + (1 | g)", sigma=1.5), "gaussian"),
+    Case("cumulative_fixed_disc", bf("ord ~ x", disc=2), "cumulative"),
 )
 
 
@@ -359,6 +362,14 @@ FAMILY_MODELS: tuple[Case, ...] = (
     # xi scaled from the linear predictors of all rows (sigma's too), computed outside
     # partial_log_lik; the structure of the recovery case
     Case("gen_extreme_value", bf("y ~ x + (1 | g)", sigma="~ z"), "gen_extreme_value"),
+    # nu with a formula (logm1 link) next to a scalar sigma; normal data leave nu
+    # unbounded above, so its slope needs a proper prior
+    Case(
+        "student_nu",
+        bf("y ~ x + (1 | g)", nu="~ z"),
+        "student",
+        prior("normal(0, 1)", class_="b", dpar="nu"),
+    ),
 )
 
 
@@ -453,3 +464,13 @@ MIXTURE_MODELS: tuple[Case, ...] = (
     ),
 )
 FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS
+
+# Parameters fixed by the formula, brms's bf(y ~ x, theta1 = 1, theta2 = 2): mixing
+# proportions (scaled to sum to 1) and a component's sigma.
+FIXED_MODELS: tuple[Case, ...] = (
+    Case(
+        "mixture_fixed_theta_sigma",
+        bf("ymix ~ x + (1 | g)", theta1=1, theta2=2, sigma2=1.0),
+        mixture("gaussian", "gaussian"),
+    ),
+)

@@ -16,6 +16,7 @@ from model_cases import (
     ADDITION_MODELS,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    FIXED_MODELS,
     SHRINKAGE_MODELS,
     Case,
     synthetic_data,
@@ -30,7 +31,7 @@ from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
-CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS)
+CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *FIXED_MODELS)
 
 
 @pytest.fixture(scope="session", autouse=True)

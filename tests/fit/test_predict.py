@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from model_cases import AC_MODELS, ADDITION_MODELS, FAMILY_MODELS, Case, synthetic_data
+from model_cases import (
+    AC_MODELS,
+    ADDITION_MODELS,
+    FAMILY_MODELS,
+    FIXED_MODELS,
+    Case,
+    synthetic_data,
+)
 from scipy import special, stats
 
 from pybrms.backends import CompiledModel, compile_model
@@ -32,6 +39,7 @@ from pybrms.fit.predict import (
     posterior_linpred,
     posterior_predict,
 )
+from pybrms.fit.summary import summarize
 from pybrms.formula.expressions import python_code
 from pybrms.spec import build_spec, family
 from pybrms.spec.families import LINKS
@@ -459,7 +467,9 @@ def gen_extreme_value(y, d, sd):
 
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
-    "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
+    "student": lambda y, d, sd: stats.t(
+        dpar_value(d, sd, "nu", lambda eta: np.exp(eta) + 1), d["mu"], d["sigma"]
+    ).logpdf(y),
     "poisson": lambda y, d, sd: stats.poisson(np.exp(d["mu"])).logpmf(y),
     "negbinomial": lambda y, d, sd: negbinomial_parts(y, d, sd)[0],
     "bernoulli": lambda y, d, sd: (
@@ -962,3 +972,28 @@ def test_refcat_is_the_category_whose_linear_predictor_is_zero():
     assert sorted(etas) == ["mua", "mub"]
     for k, name in enumerate(["mua", "mub"]):
         np.testing.assert_allclose(np.log(probs[..., k] / probs[..., 2]), etas[name], rtol=1e-9)
+
+
+@pytest.mark.stan
+@pytest.mark.parametrize("case", FIXED_MODELS, ids=lambda c: c.id)
+def test_parameters_fixed_by_the_formula(case: Case):
+    """bf(..., theta1 = 1, theta2 = 2, sigma2 = 1): numpy's log_lik is Stan's likelihood
+    with the scaled proportions and the fixed sigma, which are not sampled."""
+    fit = tiny_fit(case)
+    check_log_lik_sums_to_stan_likelihood(fit)
+    assert {"theta1", "theta2", "sigma2"}.isdisjoint(fit.variables)
+    assert fit.spec.fixed_dpars == {"theta1": 1 / 3, "theta2": 2 / 3, "sigma2": 1.0}
+    mu1, mu2 = (posterior_linpred(fit.spec, fit.variables, dpar=d) for d in ("mu1", "mu2"))
+    epred = posterior_epred(fit.spec, fit.variables)
+    np.testing.assert_allclose(epred, mu1 / 3 + 2 * mu2 / 3, rtol=1e-12)
+    # brms's summary rows of fixed parameters: the value, sd 0, no diagnostics
+    summary = summarize(
+        fit.spec, fit.draws, data_name="df", iter_warmup=200, iter_sampling=100, thin=1
+    )
+    table = summary.family_specific
+    assert table.loc[["sigma1", "theta1", "theta2", "sigma2"]].index.is_unique
+    np.testing.assert_allclose(
+        table.loc[["theta1", "theta2", "sigma2"], "Estimate"], [1 / 3, 2 / 3, 1]
+    )
+    assert table.loc["sigma2", ["Est.Error"]].item() == 0
+    assert table.loc["sigma2", ["Rhat", "Bulk_ESS", "Tail_ESS"]].isna().all()
