@@ -998,10 +998,24 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("shape = 2", "'gaussian'", "it can fix: sigma"),
     ),
+    "fixed_category_predictor": (
+        lambda: dict(formula=bm.bf("g ~ x", mub=0.5), data=frame(), family="categorical"),
+        SpecError,
+        ("mub = 0.5", "'categorical'", "it can fix: none"),
+    ),
     "fixed_mu": (
         lambda: dict(formula=bm.bf("y ~ x", mu=1), data=frame()),
         SpecError,
         ("mu cannot be fixed",),
+    ),
+    "fixed_mixture_component_mu": (
+        lambda: dict(
+            formula=bm.bf("y ~ x", mu2=1),
+            data=frame(),
+            family=bm.mixture("gaussian", "gaussian"),
+        ),
+        SpecError,
+        ("mu2 cannot be fixed",),
     ),
     "fixed_not_finite": (
         lambda: dict(formula=bm.bf("y ~ x", sigma=np.inf), data=frame()),

@@ -770,7 +770,9 @@ def _scaled_dpars(spec: ModelSpec) -> list[dict[str, str]]:
         if d.scale is None:
             continue
         earlier = ["mu", *family.dpar_names[: family.dpar_names.index(d.name)]]
-        call = f"{d.scale}({', '.join([d.stan, 'Y', *earlier])})"
+        # a parameter fixed by the formula is a number in the program
+        args = [format_number(spec.fixed_dpars[e]) if e in spec.fixed_dpars else e for e in earlier]
+        call = f"{d.scale}({', '.join([d.stan, 'Y', *args])})"
         out.append({"name": d.name, "comment": family.dpar(d.name).comment, "call": call})
     return out
 

@@ -242,11 +242,12 @@ _THETA = re.compile(r"theta\d+")
 
 
 def _fixed_value(name: str, value: float) -> float:
-    """brms's fixed parameter ``bf(..., sigma = 2)``: a finite number, not for ``mu``."""
+    """brms's fixed parameter ``bf(..., sigma = 2)``: a finite number, not for ``mu``
+    (nor a mixture component's ``mu<k>``)."""
     if isinstance(value, bool):
         raise SpecError(f"the parameter {name!r} is fixed to {value!r}; use a number")
-    if name == "mu":
-        raise SpecError("mu cannot be fixed to a value; give it a formula instead")
+    if re.fullmatch(r"mu\d*", name):
+        raise SpecError(f"{name} cannot be fixed to a value; give it a formula instead")
     if not math.isfinite(value) or _THETA.fullmatch(name) and value <= 0:
         raise SpecError(
             f"the parameter {name!r} is fixed to {value!r}; use a finite number"

@@ -266,6 +266,13 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"The non-linear parameter {nlpar!r} has the name of a distributional "
                 f"parameter of family {family.name!r}; rename it, e.g. {nlpar}0."
             )
+    for dpar in bform.pfix:
+        if dpar not in family.dpar_names:
+            valid = ", ".join(family.dpar_names) or "none"
+            raise SpecError(
+                f"{dpar} = {bform.pfix[dpar]:g} fixes no parameter of family {family.name!r}; "
+                f"it can fix: {valid}."
+            )
     if family.per_category:
         return  # its parameters are named after the response's categories
     for dpar in bform.dpars:
@@ -282,13 +289,6 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
                 f"Its parameters besides mu: {valid}. For a non-linear parameter, use "
                 f"{dpar!r} in the main formula and set nl=True, as brms."
-            )
-    for dpar in bform.pfix:
-        if dpar not in family.dpar_names:
-            valid = ", ".join(family.dpar_names) or "none"
-            raise SpecError(
-                f"{dpar} = {bform.pfix[dpar]:g} fixes no parameter of family {family.name!r}; "
-                f"it can fix: {valid}."
             )
 
 

@@ -229,6 +229,7 @@ CASES: tuple[Case, ...] = (
     # parameters fixed by the formula: brms's general cumulative density for disc = 2
     Case("gaussian_fixed_sigma", bf("y | weights(w) ~ x + (1 | g)", sigma=1.5), "gaussian"),
     Case("cumulative_fixed_disc", bf("ord ~ x", disc=2), "cumulative"),
+    Case("gen_extreme_value_fixed_sigma", bf("y ~ x", sigma=1.5), "gen_extreme_value"),
 )
 
 
