@@ -467,11 +467,13 @@ MIXTURE_MODELS: tuple[Case, ...] = (
 FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS
 
 # Parameters fixed by the formula, brms's bf(y ~ x, theta1 = 1, theta2 = 2): mixing
-# proportions (scaled to sum to 1) and a component's sigma.
+# proportions (scaled to sum to 1) and a component's sigma; sigma of gen_extreme_value,
+# read by the bounds of xi too.
 FIXED_MODELS: tuple[Case, ...] = (
     Case(
         "mixture_fixed_theta_sigma",
         bf("ymix ~ x + (1 | g)", theta1=1, theta2=2, sigma2=1.0),
         mixture("gaussian", "gaussian"),
     ),
+    Case("gen_extreme_value_fixed_sigma", bf("y ~ x + (1 | g)", sigma=1.5), "gen_extreme_value"),
 )

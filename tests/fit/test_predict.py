@@ -974,26 +974,31 @@ def test_refcat_is_the_category_whose_linear_predictor_is_zero():
         np.testing.assert_allclose(np.log(probs[..., k] / probs[..., 2]), etas[name], rtol=1e-9)
 
 
+# The values FIXED_MODELS give their parameters (mixing proportions scaled to sum to 1).
+FIXED_VALUES = {
+    "mixture_fixed_theta_sigma": {"theta1": 1 / 3, "theta2": 2 / 3, "sigma2": 1.0},
+    "gen_extreme_value_fixed_sigma": {"sigma": 1.5},
+}
+
+
 @pytest.mark.stan
 @pytest.mark.parametrize("case", FIXED_MODELS, ids=lambda c: c.id)
 def test_parameters_fixed_by_the_formula(case: Case):
-    """bf(..., theta1 = 1, theta2 = 2, sigma2 = 1): numpy's log_lik is Stan's likelihood
-    with the scaled proportions and the fixed sigma, which are not sampled."""
+    """bf(..., theta1 = 1, theta2 = 2, sigma2 = 1), bf(..., sigma = 1.5): numpy's log_lik
+    is Stan's likelihood with the fixed values, which are not sampled, and the summary
+    shows them as brms: the value, sd 0, no diagnostics."""
     fit = tiny_fit(case)
+    fixed = FIXED_VALUES[case.id]
     check_log_lik_sums_to_stan_likelihood(fit)
-    assert {"theta1", "theta2", "sigma2"}.isdisjoint(fit.variables)
-    assert fit.spec.fixed_dpars == {"theta1": 1 / 3, "theta2": 2 / 3, "sigma2": 1.0}
-    mu1, mu2 = (posterior_linpred(fit.spec, fit.variables, dpar=d) for d in ("mu1", "mu2"))
-    epred = posterior_epred(fit.spec, fit.variables)
-    np.testing.assert_allclose(epred, mu1 / 3 + 2 * mu2 / 3, rtol=1e-12)
-    # brms's summary rows of fixed parameters: the value, sd 0, no diagnostics
-    summary = summarize(
+    assert set(fixed).isdisjoint(fit.variables)
+    assert fit.spec.fixed_dpars == fixed
+    table = summarize(
         fit.spec, fit.draws, data_name="df", iter_warmup=200, iter_sampling=100, thin=1
-    )
-    table = summary.family_specific
-    assert table.loc[["sigma1", "theta1", "theta2", "sigma2"]].index.is_unique
-    np.testing.assert_allclose(
-        table.loc[["theta1", "theta2", "sigma2"], "Estimate"], [1 / 3, 2 / 3, 1]
-    )
-    assert table.loc["sigma2", ["Est.Error"]].item() == 0
-    assert table.loc["sigma2", ["Rhat", "Bulk_ESS", "Tail_ESS"]].isna().all()
+    ).family_specific
+    np.testing.assert_allclose(table.loc[list(fixed), "Estimate"], list(fixed.values()))
+    np.testing.assert_allclose(table.loc[list(fixed), "Est.Error"], 0, atol=1e-12)
+    assert table.loc[list(fixed), ["Rhat", "Bulk_ESS", "Tail_ESS"]].isna().all().all()
+    if fit.spec.family.family.components is not None:
+        mu1, mu2 = (posterior_linpred(fit.spec, fit.variables, dpar=d) for d in ("mu1", "mu2"))
+        epred = posterior_epred(fit.spec, fit.variables)
+        np.testing.assert_allclose(epred, mu1 / 3 + 2 * mu2 / 3, rtol=1e-12)
