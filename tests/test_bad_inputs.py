@@ -1117,6 +1117,80 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("by = k, cov = A", "not supported yet"),
     ),
+    "refcat_not_a_category": (
+        lambda: dict(formula="g ~ x", family=bm.family("categorical", refcat="e"), data=frame()),
+        SpecError,
+        ("refcat='e'", "not a category", "'a', 'b', 'c', 'd'"),
+    ),
+    "refcat_of_gaussian": (
+        lambda: dict(formula="y ~ x", family=bm.family("gaussian", refcat="a"), data=frame()),
+        SpecError,
+        ("refcat='a'", "'categorical'", "got family 'gaussian'"),
+    ),
+    # parameters fixed by the formula, bf(y ~ x, sigma = 2)
+    "fixed_sigma_negative": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma=-1), data=frame()),
+        SpecError,
+        ("sigma = -1", "outside the bounds of sigma", "lower 0"),
+    ),
+    "fixed_parameter_of_another_family": (
+        lambda: dict(formula=bm.bf("y ~ x", shape=2), data=frame()),
+        SpecError,
+        ("shape = 2", "'gaussian'", "it can fix: sigma"),
+    ),
+    "fixed_category_predictor": (
+        lambda: dict(formula=bm.bf("g ~ x", mub=0.5), data=frame(), family="categorical"),
+        SpecError,
+        ("mub = 0.5", "'categorical'", "it can fix: none"),
+    ),
+    "fixed_mu": (
+        lambda: dict(formula=bm.bf("y ~ x", mu=1), data=frame()),
+        SpecError,
+        ("mu cannot be fixed",),
+    ),
+    "fixed_mixture_component_mu": (
+        lambda: dict(
+            formula=bm.bf("y ~ x", mu2=1),
+            data=frame(),
+            family=bm.mixture("gaussian", "gaussian"),
+        ),
+        SpecError,
+        ("mu2 cannot be fixed",),
+    ),
+    "fixed_not_finite": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma=np.inf), data=frame()),
+        SpecError,
+        ("'sigma'", "inf", "finite number"),
+    ),
+    "fixed_boolean": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma=True), data=frame()),
+        SpecError,
+        ("'sigma'", "True", "use a number"),
+    ),
+    "fixed_and_predicted": (
+        lambda: dict(formula=bm.bf("y ~ x", "sigma ~ z", sigma=2), data=frame()),
+        SpecError,
+        ("'sigma'", "has a formula and is fixed"),
+    ),
+    "mixture_some_thetas_fixed": (
+        lambda: dict(
+            formula=bm.bf("y ~ x", theta1=0.3),
+            data=frame(),
+            family=bm.mixture("gaussian", "gaussian"),
+        ),
+        SpecError,
+        ("all mixing proportions or none", "theta1", "theta1, theta2"),
+    ),
+    "gen_extreme_value_infinite": (
+        lambda: dict(formula="y ~ x", family="gen_extreme_value", data=frame(y={14: np.inf})),
+        SpecError,
+        ("Response 'y'", "'gen_extreme_value'", "finite", "row 14 has inf"),
+    ),
+    "gen_extreme_value_se": (
+        lambda: dict(formula="y | se(t) ~ x", family="gen_extreme_value", data=frame()),
+        SpecError,
+        ("se(t)", "'gen_extreme_value'", "allowed: cens, trunc, weights"),
+    ),
 }
 
 

@@ -536,11 +536,13 @@ def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
     design = parts[0]["design"]
     assert design.data is not None  # a design part always reads its matrix
     betas = [p["design"].value.name for p in parts]
-    beta = f"rep_vector(0, rows({betas[0]}))"
-    for b in betas:
+    betas.insert(spec.reference, f"rep_vector(0, rows({betas[0]}))")
+    beta = betas[0]
+    for b in betas[1:]:
         beta = f"append_col({beta}, {b})"
     alphas = [p["intercept"].value.name if "intercept" in p else "0" for p in parts]
-    return {"x": pos.rows(design.data.name), "alpha": f"[0, {', '.join(alphas)}]'", "beta": beta}
+    alphas.insert(spec.reference, "0")
+    return {"x": pos.rows(design.data.name), "alpha": f"[{', '.join(alphas)}]'", "beta": beta}
 
 
 def _response(spec: ModelSpec) -> StanArg:
@@ -690,7 +692,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
                 for d in dpars
                 if d.name not in family.dpar_names and d.name not in nlpars
             ]
-            out["mu"] = f"[0, {', '.join(mus)}]'"
+            mus.insert(spec.reference, "0")
+            out["mu"] = f"[{', '.join(mus)}]'"
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
@@ -754,18 +757,21 @@ def _mixture_likelihood(
     rows = Rows(pos, "n")
     local = {d.name for d in dpars}
     thetas = tuple(f"theta{k}" for k in range(1, len(components) + 1))
-    predicted = not spec.theta_simplex
+    # proportions fixed by the formula are numbers, like those of the simplex
+    predicted = not spec.theta_simplex and thetas[0] not in spec.fixed_dpars
     if predicted:
         reference = next(t for t in thetas if t not in local)
         dpars = [*dpars, LocalVector(reference, "N", "rep_vector(0.0, N)")]
         local.add(reference)
     for d in spec.scalar_dpars:
         use(StanArg(d.name, "real", False))
-    if not predicted:
+    if spec.theta_simplex:
         for theta in thetas:
             use(StanArg(theta, "real", False))
 
     def value(name: str) -> str:
+        if name in spec.fixed_dpars:
+            return format_number(spec.fixed_dpars[name])
         return rows.local(name) if name in local else name
 
     out = []
@@ -784,7 +790,8 @@ def _mixture_likelihood(
             "mu": value(f"mu{k}"),
         }
         args |= {d.name: value(f"{d.name}{k}") for d in family.dpars}
-        log_theta = value(f"theta{k}") if predicted else f"log(theta{k})"
+        theta = value(f"theta{k}")
+        log_theta = theta if predicted else f"log({theta})"
         out.append(Component(f"families/{stan.template}.stan.j2", args, log_theta))
     return Likelihood(
         pos=pos,
@@ -867,6 +874,29 @@ def _stan_bounds(lb: float | None, ub: float | None) -> str:
 
 def _dpar_bounds(d: ScalarDpar) -> str:
     return _stan_bounds(d.lb, d.ub)
+
+
+def _dpar_comment(spec: ModelSpec, d: ScalarDpar) -> str:
+    """brms's comment on the declaration of a parameter estimated as one value."""
+    comment = spec.family.family.dpar(d.name).comment
+    return f"{comment} (temporary)" if d.scale else comment
+
+
+def _scaled_dpars(spec: ModelSpec) -> list[dict[str, str]]:
+    """brms's ``tmp_dpars`` in transformed parameters: the parameter computed by its
+    ``scale`` function from ``tmp_<name>``, the response and the family's earlier
+    parameters (``xi = scale_xi(tmp_xi, Y, mu, sigma)``)."""
+    family = spec.family.family
+    out = []
+    for d in spec.scalar_dpars:
+        if d.scale is None:
+            continue
+        earlier = ["mu", *family.dpar_names[: family.dpar_names.index(d.name)]]
+        # a parameter fixed by the formula is a number in the program
+        args = [format_number(spec.fixed_dpars[e]) if e in spec.fixed_dpars else e for e in earlier]
+        call = f"{d.scale}({', '.join([d.stan, 'Y', *args])})"
+        out.append({"name": d.name, "comment": family.dpar(d.name).comment, "call": call})
+    return out
 
 
 def _bounds(spec: ModelSpec | MvSpec) -> dict[str, str]:
@@ -974,9 +1004,10 @@ def render_context(
         "ncat": len(spec.response.categories) if family.per_category else 0,
         "terms": spec.terms,
         "scalar_dpars": [
-            {"name": d.name, "bounds": _dpar_bounds(d), "comment": family.dpar(d.name).comment}
+            {"name": d.stan, "bounds": _dpar_bounds(d), "comment": _dpar_comment(spec, d)}
             for d in spec.scalar_dpars
         ],
+        "scaled_dpars": _scaled_dpars(spec),
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),
         "lprior": lprior_statements(spec),

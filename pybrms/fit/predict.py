@@ -464,7 +464,8 @@ def _dpar_draws(
         # the categories' linear predictors side by side, the reference category's 0
         mus = [etas[p.dpar] for p in predictors if p.dpar not in family.dpar_names]
         predictors = tuple(p for p in predictors if p.dpar in family.dpar_names)
-        eta = np.stack([np.zeros_like(mus[0]), *mus], axis=-1)
+        mus.insert(spec.reference, np.zeros_like(mus[0]))
+        eta = np.stack(mus, axis=-1)
     else:
         eta = etas[mu.dpar]  # mu1 of a mixture
     dpars = {p.dpar: p.link.inverse(etas[p.dpar]) for p in predictors}
@@ -474,7 +475,8 @@ def _dpar_draws(
         K = len(family.components)
         thetas = [f"theta{k}" for k in range(1, K + 1)] if spec.theta_simplex else []
         dpars |= {t: draws_of(variables, t)[:, np.newaxis] for t in thetas}
-        dpars |= mixture_thetas(dpars, K, predicted=not spec.theta_simplex, S=S)
+        if "theta1" not in spec.fixed_dpars:  # fixed proportions join with the others below
+            dpars |= mixture_thetas(dpars, K, predicted=not spec.theta_simplex, S=S)
     dpars |= {name: np.full((S, 1), value) for name, value in spec.fixed_dpars.items()}
     if data.se is not None:
         # brms's add_sigma_se: the known standard errors join or replace sigma

@@ -18,7 +18,7 @@ from pybrms.errors import SettingsError
 from pybrms.fit.arviz import convergence
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.multivariate import MvSpec
-from pybrms.spec.names import FAMILY_SPECIFIC, GROUP_LEVEL, POPULATION_LEVEL, ParName, Section
+from pybrms.spec.names import FAMILY_SPECIFIC, GROUP_LEVEL, POPULATION_LEVEL, Section
 
 FOOTER = (
     "Draws were sampled using sampling(NUTS). For each parameter, Bulk_ESS\n"
@@ -128,15 +128,20 @@ def summarize(
     low, high = (1 - prob) / 2, 1 - (1 - prob) / 2
     interval = (f"l-{prob:.0%} CI", f"u-{prob:.0%} CI")
 
-    rows: dict[Section, list[ParName]] = {}
+    rows: dict[Section, list[tuple[str, np.ndarray]]] = {}
     for p in spec.names:
         if p.section is not None:
-            rows.setdefault(p.section, []).append(p)
+            rows.setdefault(p.section, []).append((p.label, draws.column(p.column)))
+    # as brms, parameters fixed to a value (disc of ordinal families, bf(y ~ x, sigma = 2))
+    # are rows of constant draws, with NA diagnostics
+    shape = (draws.num_chains, draws.num_draws)
+    fixed = spec.fixed_dpars if isinstance(spec, ModelSpec) else {}
+    for name, value in fixed.items():
+        rows.setdefault(FAMILY_SPECIFIC, []).append((name, np.full(shape, value)))
     sections: dict[str, dict[str, pd.DataFrame]] = {}
     for section in sorted(rows, key=lambda s: s.rank):
-        values = [(p.label, draws.column(p.column)) for p in rows[section]]
         sections.setdefault(section.heading, {})[section.title] = _table(
-            values, low, high, interval
+            rows[section], low, high, interval
         )
     return Summary(
         header=_header(spec, draws, data_name, iter_warmup, iter_sampling, thin),

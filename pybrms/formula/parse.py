@@ -6,6 +6,7 @@ terms), and :func:`parse` can stop at any of them for inspection and tests.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal, overload
@@ -120,7 +121,10 @@ def _text(formula: object) -> str:
 
 
 def bf(
-    formula: str, *dpar_formulas: str | PartFormula, nl: bool = False, **dpars: str | PartFormula
+    formula: str,
+    *dpar_formulas: str | PartFormula,
+    nl: bool = False,
+    **dpars: str | PartFormula | float,
 ) -> BrmsFormula:
     """Combine the main formula with formulas for other parameters, like brms's bf().
 
@@ -135,8 +139,9 @@ def bf(
         or :func:`nlf` (a non-linear formula of a distributional parameter).
     nl : bool, default False
         Whether the main formula is non-linear, as brms's ``nl = TRUE``.
-    **dpars : str or PartFormula
-        Formulas by keyword, e.g. ``sigma="~ x"`` (``sigma="sigma ~ x"`` is accepted too).
+    **dpars : str, PartFormula or float
+        Formulas by keyword, e.g. ``sigma="~ x"`` (``sigma="sigma ~ x"`` is accepted too),
+        or a number that fixes the parameter, as brms's ``bf(y ~ x, sigma = 2)``.
 
     Returns
     -------
@@ -148,8 +153,9 @@ def bf(
         If a formula is not valid brms syntax.
     SpecError
         If the main formula has no response, a positional formula has no name
-        left of ``~``, a parameter is given twice, or a non-linear expression
-        uses no parameter that has a formula.
+        left of ``~``, a parameter is given twice, a parameter is fixed to a value
+        that is not a finite number (or ``mu`` is fixed), or a non-linear
+        expression uses no parameter that has a formula.
 
     Examples
     --------
@@ -161,6 +167,8 @@ def bf(
     >>> f = bf("y ~ a * exp(b * x)", "a ~ 1 + (1 | g)", "b ~ 1", nl=True)
     >>> f.nl["mu"].source, f.nlpars["a"].groups[0].group
     ('a * exp(b * x)', 'g')
+    >>> bf("y ~ x", sigma=2).pfix
+    {'sigma': 2.0}
     """
     if not isinstance(nl, bool):
         raise SpecError(f"nl must be True or False, got {nl!r}")
@@ -187,7 +195,11 @@ def bf(
             for n in f.nlpars
         ),
     ]
-    named = [(name, f) for name, f in dpars.items()]
+    pfix = {name: _fixed_value(name, v) for name, v in dpars.items() if isinstance(v, int | float)}
+    # brms scales fixed mixing proportions to sum to 1
+    thetas = {name: v for name, v in pfix.items() if _THETA.fullmatch(name)}
+    pfix |= {name: v / sum(thetas.values()) for name, v in thetas.items()}
+    named = [(name, f) for name, f in dpars.items() if name not in pfix]
     for name, f in [*((None, f) for f in given), *named]:
         part = f if isinstance(f, PartFormula) else PartFormula(_text(f))
         part_tree = parse(part.text, target="ast")
@@ -227,7 +239,28 @@ def bf(
     nlpars = {
         name: terms_from_ast(parts[name][0], parts[name][1], dpar=name) for name in sorted(used)
     }
-    return BrmsFormula(mu, parsed, nlpars, exprs)
+    twice = sorted(set(pfix) & set(parsed))
+    if twice:
+        raise SpecError(f"the parameter {twice[0]!r} has a formula and is fixed to a value")
+    return BrmsFormula(mu, parsed, nlpars, exprs, pfix)
+
+
+_THETA = re.compile(r"theta\d+")
+
+
+def _fixed_value(name: str, value: float) -> float:
+    """brms's fixed parameter ``bf(..., sigma = 2)``: a finite number, not for ``mu``
+    (nor a mixture component's ``mu<k>``)."""
+    if isinstance(value, bool):
+        raise SpecError(f"the parameter {name!r} is fixed to {value!r}; use a number")
+    if re.fullmatch(r"mu\d*", name):
+        raise SpecError(f"{name} cannot be fixed to a value; give it a formula instead")
+    if not math.isfinite(value) or _THETA.fullmatch(name) and value <= 0:
+        raise SpecError(
+            f"the parameter {name!r} is fixed to {value!r}; use a finite number"
+            " (a positive one for a mixing proportion)"
+        )
+    return float(value)
 
 
 def _dpar_name(tree: Node, formula: str) -> str:

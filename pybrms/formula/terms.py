@@ -264,12 +264,15 @@ class BrmsFormula:
     nl : Mapping of str to NonLinear
         The non-linear expression of ``"mu"`` or of a distributional parameter
         (``nlf()``); such a parameter's entry in ``mu``/``dpars`` then holds no terms.
+    pfix : Mapping of str to float
+        Distributional parameters fixed to a number, as brms's ``bf(y ~ x, sigma = 2)``.
     """
 
     mu: FormulaTerms
     dpars: Mapping[str, FormulaTerms] = field(default_factory=dict, hash=False)
     nlpars: Mapping[str, FormulaTerms] = field(default_factory=dict, hash=False)
     nl: Mapping[str, NonLinear] = field(default_factory=dict, hash=False)
+    pfix: Mapping[str, float] = field(default_factory=dict, hash=False)
 
     @property
     def variables(self) -> frozenset[str]:

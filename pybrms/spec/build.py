@@ -33,7 +33,7 @@ from pybrms.spec.additions import (
 )
 from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
-from pybrms.spec.families.categorical import category_dpars
+from pybrms.spec.families.categorical import category_dpars, reference_index
 from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class, simplex_thetas
 from pybrms.spec.frame import (
     Design,
@@ -161,9 +161,13 @@ def build_spec(
     if bform.mu.arma is not None:
         data = time_order(bform.mu.arma, data)
     response = response_from_data(bform.mu, data, bound.family)
+    _check_fixed_values(bform, bound.family, response.values)
 
-    stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
-    formulas = [*_predictor_formulas(bform, bound.family, response), *bform.nlpars.items()]
+    stan = bound.family.likelihood(bound.link.name, (*bform.dpars, *bform.pfix))
+    formulas = [
+        *_predictor_formulas(bform, bound.family, response, bound.refcat),
+        *bform.nlpars.items(),
+    ]
     ids = _group_ids(formulas)
     predictors: list[Predictor] = []
     for dpar, terms in formulas:
@@ -174,14 +178,17 @@ def build_spec(
     predictors = _known_covariances(_number_groupings(_share_ids(predictors)), data2)
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
-        ScalarDpar(d.name, *d.bounds(response.values))
+        ScalarDpar(d.name, *d.bounds(response.values), d.scale)
         for d in bound.family.dpars
         if d.name not in predicted
+        and d.name not in bform.pfix
         and d.fixed is None
         and (d.name != "sigma" or response.estimates_sigma)
         and not (bound.family.components and dpar_class(d.name) == "theta")
     )
-    defaults = _default_priors(predictors, scalar_dpars, bound, response)
+    # brms's simplex theta: a mixture whose proportions have no formulas and no values
+    simplex = simplex_thetas(bound.family, [*predicted, *bform.pfix])
+    defaults = _default_priors(predictors, scalar_dpars, bound, response, bool(simplex))
     table = defaults.merge(user_prior_rows(prior))
     simple_sigma = any(d.name == "sigma" for d in scalar_dpars)
     predictors = [
@@ -196,7 +203,7 @@ def build_spec(
         predictors=tuple(predictors),
         scalar_dpars=scalar_dpars,
         priors=table,
-        names=_names(predictors, scalar_dpars, simplex_thetas(bound.family, predicted)),
+        names=_names(predictors, scalar_dpars, simplex),
         user_priors=prior,
         sample_prior=sample_prior,
         data2=data2,
@@ -252,6 +259,13 @@ def _check_mixture_thetas(bform: BrmsFormula, family: Family) -> None:
         return
     thetas = [d for d in bform.dpars if dpar_class(d) == "theta"]
     K = len(family.components)
+    fixed = [d for d in bform.pfix if dpar_class(d) == "theta"]
+    if fixed and len(fixed) != K:
+        raise SpecError(
+            f"A mixture of {K} components fixes all mixing proportions or none; got values "
+            f"for {', '.join(fixed)}. Give values to all of "
+            f"{', '.join(f'theta{k}' for k in range(1, K + 1))} (they are scaled to sum to 1)."
+        )
     if thetas and len(thetas) != K - 1:
         raise SpecError(
             f"A mixture of {K} components predicts all mixing proportions but one or none; "
@@ -267,6 +281,13 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
             raise SpecError(
                 f"The non-linear parameter {nlpar!r} has the name of a distributional "
                 f"parameter of family {family.name!r}; rename it, e.g. {nlpar}0."
+            )
+    for dpar in bform.pfix:
+        if dpar not in family.dpar_names:
+            valid = ", ".join(family.dpar_names) or "none"
+            raise SpecError(
+                f"{dpar} = {bform.pfix[dpar]:g} fixes no parameter of family {family.name!r}; "
+                f"it can fix: {valid}."
             )
     if family.per_category:
         return  # its parameters are named after the response's categories
@@ -285,12 +306,15 @@ def _check_dpars(bform: BrmsFormula, family: Family) -> None:
                 f"Its parameters besides mu: {valid}. For a non-linear parameter, use "
                 f"{dpar!r} in the main formula and set nl=True, as brms."
             )
-        if family.dpar(dpar).link is None:
-            predictable = ", ".join(d.name for d in family.dpars if d.link is not None)
-            raise SpecError(
-                f"Parameter {dpar!r} cannot have its own formula yet; "
-                f"predictable parameters of {family.name!r}: {predictable or 'none'}."
-            )
+
+
+def _check_fixed_values(bform: BrmsFormula, family: Family, y: np.ndarray) -> None:
+    """A parameter fixed by ``bf(..., sigma = 2)`` takes a value within its bounds."""
+    for dpar, value in bform.pfix.items():
+        lb, ub = family.dpar(dpar).bounds(y)
+        if lb is not None and value < lb or ub is not None and value > ub:
+            bounds = f"lower {'-inf' if lb is None else lb}, upper {'inf' if ub is None else ub}"
+            raise SpecError(f"{dpar} = {value:g} is outside the bounds of {dpar} ({bounds}).")
 
 
 def _check_covariates(bform: BrmsFormula, data: pd.DataFrame) -> None:
@@ -372,22 +396,23 @@ def _check_additions(bform: BrmsFormula, family: Family) -> None:
 
 
 def _predictor_formulas(
-    bform: BrmsFormula, family: Family, response: Response
+    bform: BrmsFormula, family: Family, response: Response, refcat: str | None
 ) -> list[tuple[str, FormulaTerms]]:
     """Each linear predictor's name and formula: ``mu``, then the predicted
     parameters; for a family with one per category, ``mu<category>`` of every
-    category but the reference one, with the formula of ``mu`` unless the formula
-    names it (``bf(y ~ x, muc ~ z)``), as brms."""
+    category but the reference one (``refcat``, None: the first), with the formula
+    of ``mu`` unless the formula names it (``bf(y ~ x, muc ~ z)``), as brms."""
     if not family.per_category:
         return _predicted(bform, family)
-    names = category_dpars(response.categories)[1:]
+    names = list(category_dpars(response.categories))
+    del names[reference_index(response.categories, refcat)]
     for dpar in bform.dpars:
-        if dpar not in names + family.dpar_names:
+        if dpar not in (*names, *family.dpar_names):
             others = "".join(f", {d}" for d in family.dpar_names)
             raise SpecError(
                 f"Family {family.name!r} has no distributional parameter {dpar!r}. "
-                f"Its linear predictors, one per category but the first: {', '.join(names)}"
-                f"{others}."
+                "Its linear predictors, one per category but the reference one: "
+                f"{', '.join(names)}{others}."
             )
     mus = [(name, bform.dpars.get(name, bform.mu)) for name in names]
     return mus + [(d, terms) for d, terms in bform.dpars.items() if d in family.dpar_names]
@@ -830,10 +855,11 @@ def _default_priors(
     scalar_dpars: tuple[ScalarDpar, ...],
     bound: BoundFamily,
     response: Response,
+    simplex: bool,
 ) -> PriorTable:
-    """brms's order: each predictor's terms, the family's parameters, then the terms
-    whose priors are model-wide (group-level), kind by kind; a key seen twice keeps
-    its first row."""
+    """brms's order: each predictor's terms, the family's parameters (``simplex``: a
+    mixture's simplex ``theta``), then the terms whose priors are model-wide
+    (group-level), kind by kind; a key seen twice keeps its first row."""
     y = response.values
     defaults = PriorDefaults(
         {
@@ -856,7 +882,7 @@ def _default_priors(
     if bound.family.components is not None:
         # brms sorts its table by dpar: the rows without one (the components'
         # parameters, the joint simplex theta) come first
-        if simplex_thetas(bound.family, [p.dpar for p in predictors]):
+        if simplex:
             family_rows.append(PriorRow(DEFAULT_THETA_PRIOR, "theta"))
         rows = family_rows + rows
     else:

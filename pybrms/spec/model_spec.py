@@ -19,6 +19,7 @@ from pybrms.formula.nonlinear import NonLinear
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
 from pybrms.spec.families import BoundFamily, Link, StanLikelihood
+from pybrms.spec.families.categorical import reference_index
 from pybrms.spec.families.mixture import simplex_thetas
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
@@ -164,11 +165,19 @@ class Predictor:
 @dataclass(frozen=True)
 class ScalarDpar:
     """A distributional parameter estimated as one value (``sigma``, ``zi``, ...),
-    with its bounds (None for unbounded)."""
+    with its bounds (None for unbounded) and, for brms's ``tmp_dpars``, the Stan
+    function computing it from the parameter ``tmp_<name>`` (see
+    :attr:`pybrms.spec.families.Dpar.scale`)."""
 
     name: str
     lb: float | None
     ub: float | None
+    scale: str | None = None
+
+    @property
+    def stan(self) -> str:
+        """The Stan parameter sampled: ``tmp_<name>`` for a scaled parameter."""
+        return f"tmp_{self.name}" if self.scale else self.name
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,26 +241,38 @@ class ModelSpec:
 
     @property
     def likelihood(self) -> StanLikelihood:
-        """The family's Stan likelihood for this link and these predicted parameters."""
+        """The family's Stan likelihood for this link and these predicted (or fixed by
+        the formula) parameters."""
         predicted = [p.dpar for p in self.predictors[1:] if not p.nlpar]
-        return self.family.family.likelihood(self.family.link.name, predicted)
+        return self.family.family.likelihood(
+            self.family.link.name, [*predicted, *self.formula.pfix]
+        )
 
     @property
     def fixed_dpars(self) -> dict[str, float]:
-        """Parameters without a formula that brms fixes instead of estimating them
-        (``disc`` of ordinal families), name -> value."""
+        """Parameters without a formula that are not estimated, name -> value: those
+        brms fixes (``disc`` of ordinal families) and those the formula fixes
+        (``bf(y ~ x, sigma = 2)``)."""
         predicted = {p.dpar for p in self.predictors}
-        return {
+        family = {
             d.name: d.fixed
             for d in self.family.family.dpars
             if d.fixed is not None and d.name not in predicted
         }
+        return family | dict(self.formula.pfix)
+
+    @property
+    def reference(self) -> int:
+        """For a family with one linear predictor per category, the position of the
+        reference category, whose linear predictor is 0 (brms's ``refcat``); else 0."""
+        return reference_index(self.response.categories, self.family.refcat)
 
     @property
     def theta_simplex(self) -> int:
         """For a mixture whose proportions have no formulas, the size of brms's
         simplex ``theta`` (its elements are ``theta1``, ``theta2``, ...); else 0."""
-        return len(simplex_thetas(self.family.family, [p.dpar for p in self.predictors]))
+        fixed = [*self.formula.pfix]
+        return len(simplex_thetas(self.family.family, [*(p.dpar for p in self.predictors), *fixed]))
 
     @property
     def terms(self) -> tuple[Term, ...]:
@@ -272,7 +293,7 @@ class ModelSpec:
             ]
 
         dpars = [
-            PriorTarget(d.name, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
+            PriorTarget(d.stan, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
         ]
         if self.theta_simplex:
             # the concentration is data of its own, as brms's con_theta

@@ -234,6 +234,29 @@ CASES: tuple[Case, ...] = (
     Case(
         "poisson_known_cov", "count ~ x + (1 | gr(g, cov = A))", "poisson", data2={"A": KNOWN_COV}
     ),
+    # xi scaled from mu and sigma of all rows (brms's tmp_xi), and xi with a formula
+    Case(
+        "gen_extreme_value_scaled_xi_cens",
+        "y | weights(w) + cens(c3) ~ x + (1 | g)",
+        "gen_extreme_value",
+    ),
+    Case("gen_extreme_value_xi", bf("y | weights(w) ~ x", xi="~ z"), "gen_extreme_value"),
+    # a reference category other than the first: row by row and Stan's GLM function
+    Case(
+        "categorical_refcat", bf("cat ~ x + (1 | g)", mua="~ z"), family("categorical", refcat="b")
+    ),
+    Case("categorical_glm_refcat", "cat ~ x + f", family("categorical", refcat="c")),
+    Case(
+        "multinomial_refcat",
+        "cbind(m1, m2, m3) | trials(n) ~ x",
+        family("multinomial", refcat="m3"),
+    ),
+    # a formula for student's nu (logm1 link)
+    Case("student_nu", bf("y ~ x + (1 | g)", nu="~ z"), "student"),
+    # parameters fixed by the formula: brms's general cumulative density for disc = 2
+    Case("gaussian_fixed_sigma", bf("y | weights(w) ~ x + (1 | g)", sigma=1.5), "gaussian"),
+    Case("cumulative_fixed_disc", bf("ord ~ x", disc=2), "cumulative"),
+    Case("gen_extreme_value_fixed_sigma", bf("y ~ x", sigma=1.5), "gen_extreme_value"),
 )
 
 
@@ -386,6 +409,17 @@ FAMILY_MODELS: tuple[Case, ...] = (
         ),
         "gaussian",
     ),
+    # xi scaled from the linear predictors of all rows (sigma's too), computed outside
+    # partial_log_lik; the structure of the recovery case
+    Case("gen_extreme_value", bf("y ~ x + (1 | g)", sigma="~ z"), "gen_extreme_value"),
+    # nu with a formula (logm1 link) next to a scalar sigma; normal data leave nu
+    # unbounded above, so its slope needs a proper prior
+    Case(
+        "student_nu",
+        bf("y ~ x + (1 | g)", nu="~ z"),
+        "student",
+        prior("normal(0, 1)", class_="b", dpar="nu"),
+    ),
 )
 
 
@@ -493,4 +527,16 @@ MV_MODELS: tuple[Case, ...] = (
         ("gaussian", "poisson"),
     ),
     Case("mv_student_rescor", mvbf("mvbind(y, y2) ~ x"), "student"),
+)
+
+# Parameters fixed by the formula, brms's bf(y ~ x, theta1 = 1, theta2 = 2): mixing
+# proportions (scaled to sum to 1) and a component's sigma; sigma of gen_extreme_value,
+# read by the bounds of xi too.
+FIXED_MODELS: tuple[Case, ...] = (
+    Case(
+        "mixture_fixed_theta_sigma",
+        bf("ymix ~ x + (1 | g)", theta1=1, theta2=2, sigma2=1.0),
+        mixture("gaussian", "gaussian"),
+    ),
+    Case("gen_extreme_value_fixed_sigma", bf("y ~ x + (1 | g)", sigma=1.5), "gen_extreme_value"),
 )

@@ -14,6 +14,7 @@ from model_cases import (
     ADDITION_MODELS,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    FIXED_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
@@ -28,7 +29,14 @@ from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
-CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *MV_MODELS)
+CASES = (
+    *FAMILY_MODELS,
+    CONSTANT_MODEL,
+    *ADDITION_MODELS,
+    *SHRINKAGE_MODELS,
+    *MV_MODELS,
+    *FIXED_MODELS,
+)
 
 
 def stan_programs() -> list[str]:

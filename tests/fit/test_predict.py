@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from model_cases import AC_MODELS, ADDITION_MODELS, FAMILY_MODELS, MV_MODELS, Case, synthetic_data
+from model_cases import (
+    AC_MODELS,
+    ADDITION_MODELS,
+    FAMILY_MODELS,
+    FIXED_MODELS,
+    MV_MODELS,
+    Case,
+    synthetic_data,
+)
 from scipy import special, stats
 
 from pybrms.backends import CompiledModel, compile_model
@@ -33,8 +41,9 @@ from pybrms.fit.predict import (
     posterior_linpred,
     posterior_predict,
 )
+from pybrms.fit.summary import summarize
 from pybrms.formula.expressions import python_code
-from pybrms.spec import build_model, build_spec
+from pybrms.spec import build_model, build_spec, family
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import (
@@ -481,9 +490,18 @@ def dirichlet(y, d, sd):
     return np.array([[stats.dirichlet.logpdf(y[n], a[n]) for n in range(len(y))] for a in alpha])
 
 
+def gen_extreme_value(y, d, sd):
+    """brms's ``dgen_extreme_value`` (xi is not 0 at continuous draws)."""
+    sigma, xi = dpar_value(d, sd, "sigma", np.exp), dpar_value(d, sd, "xi", np.expm1)
+    t = 1 + xi * (y - d["mu"]) / sigma
+    return -np.log(sigma) - (1 + 1 / xi) * np.log(t) - t ** (-1 / xi)
+
+
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
-    "student": lambda y, d, sd: stats.t(d["nu"], d["mu"], d["sigma"]).logpdf(y),
+    "student": lambda y, d, sd: stats.t(
+        dpar_value(d, sd, "nu", lambda eta: np.exp(eta) + 1), d["mu"], d["sigma"]
+    ).logpdf(y),
     "poisson": lambda y, d, sd: stats.poisson(np.exp(d["mu"])).logpmf(y),
     "negbinomial": lambda y, d, sd: negbinomial_parts(y, d, sd)[0],
     "bernoulli": lambda y, d, sd: (
@@ -535,6 +553,7 @@ ORACLES: dict[str, Callable[..., np.ndarray]] = {
     "multinomial": multinomial,
     "dirichlet": dirichlet,
     "mixture": lambda y, d, sd: mixture(y, d, sd),
+    "gen_extreme_value": gen_extreme_value,
 }
 
 
@@ -644,7 +663,14 @@ MEANS: dict[str, Mean] = {
     "beta_binomial": lambda eta, etas, sd, v: sd["trials"] * special.expit(eta),
     "geometric": lambda eta, etas, sd, v: np.exp(eta),
     "mixture": lambda eta, etas, sd, v: mixture_mean(etas, sd, v),
+    "gen_extreme_value": lambda eta, etas, sd, v: gen_extreme_value_mean(eta, etas, v),
 }
+
+
+def gen_extreme_value_mean(eta, etas, v):
+    """brms's ``mu + sigma * (gamma(1 - xi) - 1) / xi`` (xi below 1 here)."""
+    sigma, xi = dpar(etas, v, "sigma", np.exp), dpar(etas, v, "xi", np.expm1)
+    return eta + sigma * (special.gamma(1 - xi) - 1) / xi
 
 
 def mixture_mean(etas, sd, v):
@@ -693,7 +719,8 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
         np.testing.assert_allclose(epred.sum(axis=-1), 1.0)
         return
     expected = MEANS[spec.family.name](eta, linear_predictors(spec, v), fit.standata, v)
-    np.testing.assert_allclose(epred, expected, rtol=1e-12)
+    # atol: a mean near 0 (gen_extreme_value's mu + sigma * (...)) loses relative digits
+    np.testing.assert_allclose(epred, expected, rtol=1e-12, atol=1e-12)
     if spec.family.name in MEAN_IS_INVERSE_LINK:
         np.testing.assert_allclose(posterior_linpred(spec, v, transform=True), epred, rtol=1e-12)
 
@@ -1009,3 +1036,46 @@ def test_multivariate_predictions_by_response(mv_fit: Fit):
         count = mv_log_lik(spec, variables, resp="count")
         np.testing.assert_allclose(count, stats.poisson.logpmf(y[:, 1], epred[..., 1]), rtol=1e-8)
         np.testing.assert_allclose(got, mv_log_lik(spec, variables, resp="y") + count)
+
+
+@pytest.mark.stan
+def test_refcat_is_the_category_whose_linear_predictor_is_zero():
+    """brms's refcat: Stan's GLM function and numpy agree with category c as the
+    reference, and the log odds of each category against c are its linear predictor."""
+    fit = tiny_fit(Case("categorical_glm_refcat", "cat ~ x + f", family("categorical", refcat="c")))
+    check_log_lik_sums_to_stan_likelihood(fit)
+    etas = linear_predictors(fit.spec, fit.variables)
+    probs = posterior_epred(fit.spec, fit.variables)
+    assert sorted(etas) == ["mua", "mub"]
+    for k, name in enumerate(["mua", "mub"]):
+        np.testing.assert_allclose(np.log(probs[..., k] / probs[..., 2]), etas[name], rtol=1e-9)
+
+
+# The values FIXED_MODELS give their parameters (mixing proportions scaled to sum to 1).
+FIXED_VALUES = {
+    "mixture_fixed_theta_sigma": {"theta1": 1 / 3, "theta2": 2 / 3, "sigma2": 1.0},
+    "gen_extreme_value_fixed_sigma": {"sigma": 1.5},
+}
+
+
+@pytest.mark.stan
+@pytest.mark.parametrize("case", FIXED_MODELS, ids=lambda c: c.id)
+def test_parameters_fixed_by_the_formula(case: Case):
+    """bf(..., theta1 = 1, theta2 = 2, sigma2 = 1), bf(..., sigma = 1.5): numpy's log_lik
+    is Stan's likelihood with the fixed values, which are not sampled, and the summary
+    shows them as brms: the value, sd 0, no diagnostics."""
+    fit = tiny_fit(case)
+    fixed = FIXED_VALUES[case.id]
+    check_log_lik_sums_to_stan_likelihood(fit)
+    assert set(fixed).isdisjoint(fit.variables)
+    assert fit.spec.fixed_dpars == fixed
+    table = summarize(
+        fit.spec, fit.draws, data_name="df", iter_warmup=200, iter_sampling=100, thin=1
+    ).family_specific
+    np.testing.assert_allclose(table.loc[list(fixed), "Estimate"], list(fixed.values()))
+    np.testing.assert_allclose(table.loc[list(fixed), "Est.Error"], 0, atol=1e-12)
+    assert table.loc[list(fixed), ["Rhat", "Bulk_ESS", "Tail_ESS"]].isna().all().all()
+    if fit.spec.family.family.components is not None:
+        mu1, mu2 = (posterior_linpred(fit.spec, fit.variables, dpar=d) for d in ("mu1", "mu2"))
+        epred = posterior_epred(fit.spec, fit.variables)
+        np.testing.assert_allclose(epred, mu1 / 3 + 2 * mu2 / 3, rtol=1e-12)

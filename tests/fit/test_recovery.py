@@ -971,6 +971,29 @@ def gaussian_multi_membership() -> Case:
     )
 
 
+def gen_extreme_value_scaled_xi() -> Case:
+    """xi without a formula, scaled into the bounds set by mu and sigma of all rows;
+    the structure of the gen_extreme_value model case."""
+    rng, df = base(31)
+    r = effects(rng, G, 0.5)
+    mu = 1.0 + 0.5 * df["x"] + r[codes(df["g"])]
+    sigma, xi = np.exp(0.3 * df["z"]), 0.2
+    df["y"] = mu + sigma * (rng.exponential(size=N) ** -xi - 1) / xi
+    return Case(
+        bm.bf("y ~ x + (1 | g)", sigma="~ z"),
+        "gen_extreme_value",
+        df,
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.5,
+            "b_sigma_Intercept": 0.0,
+            "b_sigma_z": 0.3,
+            "sd_g__Intercept": 0.5,
+            "xi": xi,
+        },
+    )
+
+
 def mv_gaussian_poisson() -> Case:
     """A gaussian and a poisson response without residual correlations (the structure of
     model case mv_gaussian_poisson)."""
@@ -1116,6 +1139,7 @@ CASES = {
         gaussian_multi_membership,
         gaussian_student_effects,
         gaussian_known_cov,
+        gen_extreme_value_scaled_xi,
     )
 }
 

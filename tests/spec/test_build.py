@@ -13,7 +13,7 @@ import pytest
 from pybrms.codegen import render
 from pybrms.errors import SpecError
 from pybrms.formula import bf
-from pybrms.spec import FAMILIES, build_spec, family
+from pybrms.spec import FAMILIES, build_spec, family, get_prior
 from pybrms.spec.families import LINKS
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
 from pybrms.standata import make_standata
@@ -366,9 +366,21 @@ def test_bounded_family_parameters_are_declared_with_both_bounds():
     assert "lprior += beta_lpdf(zi | zi_prior_alpha, zi_prior_beta);" in code
 
 
-def test_nu_cannot_be_predicted_yet():
-    with pytest.raises(SpecError, match="'nu' cannot have its own formula yet"):
-        build_spec(bf("y ~ x", nu="~ x"), _df(y=Y), "student")
+def test_parameters_fixed_by_the_formula_are_not_sampled():
+    spec = build_spec(bf("y ~ x", sigma=1.5), _df(y=Y), "gaussian")
+    assert spec.fixed_dpars == {"sigma": 1.5} and not spec.scalar_dpars
+    assert "sigma" not in set(get_prior(bf("y ~ x", sigma=1.5), _df(y=Y))["class"])
+    # disc other than 1: brms's own density, not Stan's ordered_logistic
+    code = render(build_spec(bf("y ~ x", disc=2), _df(y=[1, 2, 3, 2, 1, 3]), "cumulative"))
+    assert "cumulative_logit_lpmf(Y[n] | mu[n], 2, Intercept)" in code
+
+
+def test_student_nu_is_predicted_through_logm1():
+    spec = build_spec(bf("y ~ x", nu="~ x"), _df(y=Y), "student")
+    (nu,) = [p for p in spec.predictors if p.dpar == "nu"]
+    assert nu.link.name == "logm1"
+    assert "nu" not in {d.name for d in spec.scalar_dpars}
+    assert "vector[N] nu = expp1(" in render(spec)
 
 
 def test_unknown_columns_listed_with_close_matches(epilepsy):

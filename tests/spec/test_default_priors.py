@@ -323,6 +323,39 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
                 ("gamma(0.01, 0.01)", "phi", "", "0"),
             ],
         ),
+        # gen_extreme_value: xi normal(0, 2.5) (on brms's tmp_xi), normal(0, 4) on the
+        # intercept of its log1p formula
+        (
+            "y ~ x",
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0]},
+            "gen_extreme_value",
+            [
+                ("student_t(3, 3, 2.5)", "Intercept", "", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+                ("normal(0, 2.5)", "xi", "", ""),
+            ],
+        ),
+        (
+            bf("y ~ x", xi="~ z"),
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0], "z": [0.3, -1.0, 0.5, 2.0]},
+            "gen_extreme_value",
+            [
+                ("student_t(3, 3, 2.5)", "Intercept", "", ""),
+                ("normal(0, 4)", "Intercept", "xi", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+            ],
+        ),
+        # student's nu with a formula: logm1 link, normal(2.7, 0.8) on its intercept
+        (
+            bf("y ~ x", nu="~ z"),
+            {"y": [1.0, 2.0, 4.0, 8.0], "x": [1.0, 2.0, 3.0, 4.0], "z": [0.3, -1.0, 0.5, 2.0]},
+            "student",
+            [
+                ("student_t(3, 3, 2.5)", "Intercept", "", ""),
+                ("normal(2.7, 0.8)", "Intercept", "nu", ""),
+                ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+            ],
+        ),
     ],
     ids=[
         "bernoulli",
@@ -347,6 +380,9 @@ def test_epilepsy_table_lists_every_settable_prior(epilepsy):
         "categorical",
         "multinomial",
         "dirichlet",
+        "gen_extreme_value",
+        "gen_extreme_value_xi",
+        "student_nu",
     ],
 )
 def test_family_defaults(formula, data, fam, expected):

@@ -20,6 +20,7 @@ from pybrms.spec.families.continuous import (
     FRECHET,
     GAMMA,
     GAUSSIAN,
+    GEN_EXTREME_VALUE,
     LOGNORMAL,
     SHIFTED_LOGNORMAL,
     SKEW_NORMAL,
@@ -118,6 +119,7 @@ FAMILIES: dict[str, Family] = {
         CATEGORICAL,
         MULTINOMIAL,
         DIRICHLET,
+        GEN_EXTREME_VALUE,
     )
 }
 
@@ -129,7 +131,9 @@ DPAR_NAMES: tuple[str, ...] = tuple(
 
 @dataclass(frozen=True)
 class BoundFamily:
-    """A family together with the chosen link of ``mu``.
+    """A family together with the chosen link of ``mu`` and, for a family with one
+    linear predictor per category, brms's ``refcat``: the reference category (None:
+    the first).
 
     Examples
     --------
@@ -139,6 +143,7 @@ class BoundFamily:
 
     family: Family
     link: Link
+    refcat: str | None = None
 
     @property
     def name(self) -> str:
@@ -146,7 +151,7 @@ class BoundFamily:
         return self.family.name
 
 
-def family(name: str, link: str | None = None) -> BoundFamily:
+def family(name: str, link: str | None = None, *, refcat: str | None = None) -> BoundFamily:
     """Choose a response family and, optionally, a link other than the default.
 
     Parameters
@@ -155,6 +160,11 @@ def family(name: str, link: str | None = None) -> BoundFamily:
         A family name from :data:`FAMILIES`; case does not matter (``"Gamma"``).
     link
         One of the family's links; None takes brms's default (the first).
+    refcat
+        brms's ``refcat`` of ``categorical``, ``multinomial`` and ``dirichlet``:
+        the category (a level, or a column of ``cbind()``) whose linear predictor
+        is 0; None takes the first. It is checked against the response when the
+        model is built.
 
     Returns
     -------
@@ -163,8 +173,8 @@ def family(name: str, link: str | None = None) -> BoundFamily:
     Raises
     ------
     SpecError
-        For an unknown family or a link the family does not accept; the message
-        lists the valid choices.
+        For an unknown family or a link the family does not accept (the message
+        lists the valid choices), or a ``refcat`` for a family without categories.
 
     Examples
     --------
@@ -172,6 +182,8 @@ def family(name: str, link: str | None = None) -> BoundFamily:
     'log'
     >>> family("bernoulli", link="probit").link.stan_inverse
     'Phi'
+    >>> family("categorical", refcat="b").refcat
+    'b'
     """
     if not isinstance(name, str) or not isinstance(link, str | None):
         raise SpecError(f"family() takes a family name and a link name, got {name!r} and {link!r}.")
@@ -185,7 +197,13 @@ def family(name: str, link: str | None = None) -> BoundFamily:
             f"Link {chosen!r} is not available for family {record.name!r}. "
             f"Valid links: {', '.join(record.links)}."
         )
-    return BoundFamily(record, LINKS[chosen])
+    if refcat is not None and not (isinstance(refcat, str) and record.per_category):
+        raise SpecError(
+            f"refcat={refcat!r}: a reference category is the name of a category of family "
+            "'categorical', 'multinomial' or 'dirichlet' "
+            f"(brms's refcat = NA, no reference, is not supported yet); got family {record.name!r}."
+        )
+    return BoundFamily(record, LINKS[chosen], refcat)
 
 
 def mixture(*components: str | BoundFamily, order: bool | str | None = None) -> BoundFamily:

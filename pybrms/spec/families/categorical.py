@@ -2,7 +2,7 @@
 multinomial and dirichlet.
 
 Category k has the linear predictor ``mu<k>`` (brms's names, such as ``mub`` for
-the level ``"b"``), the reference category (the first) has 0, and the
+the level ``"b"``), the reference category (the first, or brms's ``refcat``) has 0, and the
 probabilities are their softmax, as brms's ``categorical(link = "logit")`` and
 ``multinomial(link = "logit")``. A categorical response is one of K unordered
 categories, coded 1..K in the order of its levels; a multinomial response is a
@@ -20,10 +20,11 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
+from pybrms.errors import SpecError
 from pybrms.spec.families.parts import COUNT, PHI, PROPORTION
 from pybrms.spec.families.records import DparDraws, Family, Glm, StanLikelihood, Support
 
-__all__ = ["CATEGORICAL", "DIRICHLET", "MULTINOMIAL", "category_dpars"]
+__all__ = ["CATEGORICAL", "DIRICHLET", "MULTINOMIAL", "category_dpars", "reference_index"]
 
 
 def category_dpars(categories: Sequence[str]) -> tuple[str, ...]:
@@ -47,6 +48,29 @@ def category_dpars(categories: Sequence[str]) -> tuple[str, ...]:
             unique = f"{name}{k}"
         out.append(unique)
     return tuple(out)
+
+
+def reference_index(categories: Sequence[str], refcat: str | None) -> int:
+    """Position of the reference category ``refcat`` (None: the first) among ``categories``.
+
+    Raises
+    ------
+    SpecError
+        When ``refcat`` is not one of ``categories``.
+
+    Examples
+    --------
+    >>> reference_index(["a", "b", "c"], "b"), reference_index(["a", "b"], None)
+    (1, 0)
+    """
+    if refcat is None:
+        return 0
+    if refcat not in categories:
+        raise SpecError(
+            f"refcat={refcat!r} is not a category of the response; "
+            f"its categories: {', '.join(map(repr, categories))}."
+        )
+    return list(categories).index(refcat)
 
 
 def _log_probs(d: DparDraws) -> np.ndarray:

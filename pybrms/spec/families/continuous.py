@@ -1,9 +1,9 @@
 """Families of a continuous response: gaussian, student, lognormal, gamma, beta,
-exponential, weibull, skew_normal, shifted_lognormal, exgaussian, frechet, von_mises."""
+exponential, weibull, skew_normal, shifted_lognormal, exgaussian, frechet, von_mises,
+gen_extreme_value."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -32,9 +32,9 @@ __all__ = [
     "EXGAUSSIAN",
     "EXPONENTIAL",
     "FRECHET",
-    "FRECHET_NU",
     "GAMMA",
     "GAUSSIAN",
+    "GEN_EXTREME_VALUE",
     "KAPPA",
     "LOGNORMAL",
     "NDT",
@@ -43,6 +43,7 @@ __all__ = [
     "SHIFTED_LOGNORMAL",
     "VON_MISES",
     "WEIBULL",
+    "XI",
 ]
 
 
@@ -394,9 +395,6 @@ EXGAUSSIAN = Family(
     predict=_exgaussian_predict,
 )
 
-# frechet's nu: the shape, above 1 so that the mean exists; predicted through logm1
-FRECHET_NU = replace(NU, link="logm1", intercept_prior=("normal", (2.7, 0.8)))
-
 
 def _frechet_scale(d: DparDraws) -> np.ndarray:
     """Scale of brms's mean/shape parametrization: ``mu / Gamma(1 - 1 / nu)``."""
@@ -414,7 +412,7 @@ def _frechet_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
 FRECHET = Family(
     "frechet",
     links=("log", "identity", "inverse"),
-    dpars=(FRECHET_NU,),
+    dpars=(NU,),
     support=POSITIVE,
     additions=WEIGHTS,
     stan=StanLikelihood("frechet", same_dist("frechet", ("log", "identity", "inverse"))),
@@ -451,4 +449,61 @@ VON_MISES = Family(
     epred=_mean,
     predict=_von_mises_predict,
     intercept_priors={"tan_half": ("student_t", (1, 0, 1))},
+)
+
+
+# brms's xi: without a formula, tmp_xi is sampled and scale_xi maps it into the
+# interval where every response is inside the support (the bounds depend on mu
+# and sigma of all rows); with a formula, the log1p link
+XI = Dpar(
+    "xi",
+    "shape parameter",
+    None,
+    None,
+    "log1p",
+    ("normal", (0, 2.5)),
+    intercept_prior=("normal", (0, 4)),
+    scale="scale_xi",
+)
+
+
+def _gen_extreme_value_distribution(d: DparDraws) -> Any:
+    # scipy's shape c is -xi (c > 0 bounds the support above)
+    return stats.genextreme(-d["xi"], loc=d["mu"], scale=d["sigma"])
+
+
+def _gen_extreme_value_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
+    return stats.genextreme.logpdf(y, -d["xi"], loc=d["mu"], scale=d["sigma"])
+
+
+def _gen_extreme_value_epred(d: DparDraws) -> np.ndarray:
+    # brms's mu + sigma * (gamma(1 - xi) - 1) / xi, with its limit at xi = 0 and
+    # infinity for xi >= 1, where the mean does not exist
+    mean = stats.genextreme.mean(-d["xi"], loc=d["mu"], scale=d["sigma"])
+    return np.broadcast_to(mean, d.shape)
+
+
+def _gen_extreme_value_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
+    xi, mu, sigma = (np.broadcast_to(d[k], d.shape) for k in ("xi", "mu", "sigma"))
+    return stats.genextreme.rvs(-xi, loc=mu, scale=sigma, random_state=rng)
+
+
+GEN_EXTREME_VALUE = Family(
+    "gen_extreme_value",
+    links=("identity", "log", "inverse"),
+    dpars=(SIGMA, XI),
+    support=REAL,
+    additions=WEIGHTS | CENSORING,
+    stan=StanLikelihood(
+        "gen_extreme_value",
+        same_dist("gen_extreme_value", ("identity", "log", "inverse")),
+        vectorized=False,
+        functions=("gen_extreme_value.stan", "scale_xi.stan"),
+        cdf="gen_extreme_value",
+        normalized=True,
+    ),
+    log_lik=_gen_extreme_value_log_lik,
+    epred=_gen_extreme_value_epred,
+    predict=_gen_extreme_value_predict,
+    distribution=_gen_extreme_value_distribution,
 )

@@ -148,8 +148,8 @@ def mixture_record(families: tuple[tuple[Family, Link], ...], ordered: bool) -> 
 
 def simplex_thetas(family: Family, predicted: Iterable[str]) -> tuple[str, ...]:
     """The mixing proportions ``theta1..thetaK`` of brms's simplex ``theta``: those of a
-    mixture whose proportions have no formulas (``predicted``: the predicted
-    parameters); none otherwise.
+    mixture whose proportions have no formulas and no fixed values (``predicted``:
+    the parameters predicted or fixed); none otherwise.
 
     Examples
     --------

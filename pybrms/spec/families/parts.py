@@ -79,7 +79,16 @@ ANGLE = Support("an angle in radians between -pi and pi", _not_angle, discrete=F
 
 SIGMA = Dpar("sigma", "dispersion parameter", 0.0, None, "log", None, intercept_prior=None)
 SHAPE = Dpar("shape", "shape parameter", 0.0, None, "log", ("gamma", (0.01, 0.01)))
-NU = Dpar("nu", "degrees of freedom or shape", 1.0, None, None, ("gamma", (2, 0.1)))
+# nu of student and frechet: above 1, predicted through logm1, log(nu - 1), as brms
+NU = Dpar(
+    "nu",
+    "degrees of freedom or shape",
+    1.0,
+    None,
+    "logm1",
+    ("gamma", (2, 0.1)),
+    intercept_prior=("normal", (2.7, 0.8)),
+)
 PHI = Dpar("phi", "precision parameter", 0.0, None, "log", ("gamma", (0.01, 0.01)))
 
 WEIGHTS = frozenset({"weights"})

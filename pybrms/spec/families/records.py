@@ -88,6 +88,7 @@ LINKS: dict[str, Link] = {
     "cauchit": Link("cauchit", "inv_cauchit", _inv_cauchit, None, ("cauchit.stan",)),
     "tan_half": Link("tan_half", "inv_tan_half", _inv_tan_half, None, ("tan_half.stan",)),
     "logm1": Link("logm1", "expp1", _expp1, None, ("logm1.stan",)),
+    "log1p": Link("log1p", "expm1", np.expm1, None),
 }
 
 PriorSpec = tuple[str, tuple[float, ...]]
@@ -108,7 +109,7 @@ class Dpar:
         function of the response values for a bound that depends on them
         (``ndt`` below the smallest response).
     link
-        brms's link when it has its own formula; None if it cannot have one.
+        brms's link when it has its own formula.
     default_prior
         brms's default prior when estimated as a single value, or a function of
         the response values giving it; None means the data-dependent half
@@ -119,16 +120,23 @@ class Dpar:
     fixed
         brms's value when it has no formula, for a parameter that is then not
         estimated (``disc`` of ordinal families is 1); None: estimated.
+    scale
+        brms's ``tmp_dpars``: when it has no formula, the Stan function computing
+        it from an unbounded parameter ``tmp_<name>``, the response and the
+        family's earlier parameters at all rows (``scale_xi(tmp_xi, Y, mu, sigma)``
+        keeps every response inside the support of ``gen_extreme_value``); None:
+        the parameter itself is sampled.
     """
 
     name: str
     comment: str
     lb: float | None
     ub: float | Callable[[np.ndarray], float] | None
-    link: str | None
+    link: str
     default_prior: PriorSpec | Callable[[np.ndarray], PriorSpec] | None
     intercept_prior: PriorSpec | None = ("student_t", (3, 0, 2.5))
     fixed: float | None = None
+    scale: str | None = None
 
     def bounds(self, y: np.ndarray) -> tuple[float | None, float | None]:
         """``(lb, ub)`` for the response values ``y``."""
