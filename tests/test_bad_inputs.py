@@ -1050,6 +1050,13 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'y'", "sigma", "set_rescor(False)"),
     ),
+    "mv_fixed_sigma": (
+        lambda: dict(
+            formula=bm.bf("y ~ x", sigma=2) + bm.bf("z ~ x") + bm.set_rescor(False), data=frame()
+        ),
+        SpecError,
+        ("Response 'y'", "sigma = 2", "multivariate", "not supported yet"),
+    ),
     "mv_default_rescor_predicted_sigma": (
         lambda: dict(formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x"), data=frame()),
         SpecError,

@@ -311,6 +311,12 @@ def _check_part(resp: str, bform: BrmsFormula, bound: BoundFamily) -> None:
         raise SpecError(
             f"Response {resp!r}: non-linear formulas in multivariate models are not supported yet."
         )
+    if bform.pfix:
+        fixed = ", ".join(f"{name} = {value:g}" for name, value in bform.pfix.items())
+        raise SpecError(
+            f"Response {resp!r}: parameters fixed to a value ({fixed}) in multivariate models "
+            "are not supported yet."
+        )
     if bform.mu.arma is not None:
         raise SpecError(
             f"Response {resp!r}: {bform.mu.arma.text} in multivariate models is not supported yet."
