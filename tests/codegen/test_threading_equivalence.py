@@ -1,9 +1,9 @@
 """The plain and the threaded program define the same log density.
 
-For one model per family (combining its term kinds), and for one with
-constant() priors fixing parts of vectors, both programs are compiled and
-evaluated at random unconstrained points; log density and gradient must agree
-to a relative 1e-8, whatever the grainsize and chunking mode.
+For one model per family (combining its term kinds), for one with constant()
+priors fixing parts of vectors, and for programs that slice group levels, both
+programs are compiled and evaluated at random unconstrained points; log density
+and gradient must agree to a relative 1e-8, whatever the grainsize and chunking mode.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from model_cases import (
     ADDITION_MODELS,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    LEVEL_MODELS,
     SHRINKAGE_MODELS,
     Case,
     synthetic_data,
@@ -30,7 +31,7 @@ from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
-CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS)
+CASES = (*FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *LEVEL_MODELS)
 
 
 @pytest.fixture(scope="session", autouse=True)
