@@ -405,10 +405,9 @@ _SORTED_DECLARATIONS = {
     "array[] real": "array[N] real",
 }
 
-# The observation-level data of the response and its addition terms.
-_RESPONSE_ROWS = frozenset(
-    {"Y", "trials", "weights", "cens", "se", "se2", "denom", "log_denom", "lb", "ub", "rcens"}
-)
+# The observation-level data of the response and of the addition terms a vectorized
+# likelihood reads (weights, censoring and truncation make it a loop or index sets).
+_RESPONSE_ROWS = frozenset({"Y", "trials", "se", "se2", "denom", "log_denom"})
 
 
 @dataclass(frozen=True)

@@ -540,3 +540,11 @@ FIXED_MODELS: tuple[Case, ...] = (
     ),
     Case("gen_extreme_value_fixed_sigma", bf("y ~ x + (1 | g)", sigma=1.5), "gen_extreme_value"),
 )
+
+# Threaded programs that slice the levels of their one group-level effect (see
+# pybrms.codegen.context.ByLevel) with a Gaussian process as that effect: its latent
+# points are the levels, with a numeric `by` as the effect's weight.
+LEVEL_MODELS: tuple[Case, ...] = (
+    Case("gp_one", "y ~ x + gp(z, k = 8)", "gaussian"),
+    Case("gp_exact_by", "count ~ gp(x, by = w, gr = FALSE)", "poisson"),
+)

@@ -1,9 +1,9 @@
 """The plain and the threaded program define the same log density.
 
-For one model per family (combining its term kinds), and for one with
-constant() priors fixing parts of vectors, both programs are compiled and
-evaluated at random unconstrained points; log density and gradient must agree
-to a relative 1e-8, whatever the grainsize and chunking mode.
+For one model per family (combining its term kinds), for one with constant()
+priors fixing parts of vectors, and for programs that slice group levels, both
+programs are compiled and evaluated at random unconstrained points; log density
+and gradient must agree to a relative 1e-8, whatever the grainsize and chunking mode.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from model_cases import (
     CONSTANT_MODEL,
     FAMILY_MODELS,
     FIXED_MODELS,
+    LEVEL_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
@@ -36,6 +37,7 @@ CASES = (
     *SHRINKAGE_MODELS,
     *MV_MODELS,
     *FIXED_MODELS,
+    *LEVEL_MODELS,
 )
 
 
