@@ -142,8 +142,8 @@ def build_spec(
         )
     bform = as_brms_formula(formula)
     bound = resolve_family(family)
-    _check_dpars(bform, bound.family)
-    _check_additions(bform, bound.family)
+    check_dpars(bform, bound.family)
+    check_additions(bform, bound.family)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _check_covariates(bform, data)
@@ -156,14 +156,16 @@ def build_spec(
 
     stan = bound.family.likelihood(bound.link.name, tuple(bform.dpars))
     formulas = [*_predictor_formulas(bform, bound.family, response), *bform.nlpars.items()]
-    ids = _group_ids(formulas)
+    ids = group_ids(formulas)
     predictors: list[Predictor] = []
     for dpar, terms in formulas:
-        predictor = _predictor(dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars)
+        predictor = build_predictor(
+            dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars
+        )
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
         predictors.append(predictor)
-    predictors = _share_ids(predictors)
+    predictors = share_ids(predictors)
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values))
@@ -224,7 +226,7 @@ def get_prior(
     return build_model(formula, data, family).priors.to_frame()
 
 
-def _predicted(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
+def predicted_parameters(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
     """The predicted parameters and their formulas: ``mu`` and those of ``bf()``; for
     a mixture, every component's ``mu<k>``, from the main formula unless ``bf()``
     gives one."""
@@ -250,7 +252,7 @@ def _check_mixture_thetas(bform: BrmsFormula, family: Family) -> None:
         )
 
 
-def _check_dpars(bform: BrmsFormula, family: Family) -> None:
+def check_dpars(bform: BrmsFormula, family: Family) -> None:
     _check_mixture_thetas(bform, family)
     for nlpar in bform.nlpars:
         if nlpar in family.dpar_names:
@@ -339,7 +341,7 @@ def _check_arma(bform: BrmsFormula, bound: BoundFamily) -> None:
         )
 
 
-def _check_additions(bform: BrmsFormula, family: Family) -> None:
+def check_additions(bform: BrmsFormula, family: Family) -> None:
     terms = bform.mu
     assert terms.response is not None  # guaranteed by the parser for the main formula
     given = {a.name for a in terms.response.additions}
@@ -369,7 +371,7 @@ def _predictor_formulas(
     category but the reference one, with the formula of ``mu`` unless the formula
     names it (``bf(y ~ x, muc ~ z)``), as brms."""
     if not family.per_category:
-        return _predicted(bform, family)
+        return predicted_parameters(bform, family)
     names = category_dpars(response.categories)[1:]
     for dpar in bform.dpars:
         if dpar not in names + family.dpar_names:
@@ -583,7 +585,7 @@ def _category_codes(
     return np.array([code[t] for t in text], dtype=np.int64), labels
 
 
-def _predictor(
+def build_predictor(
     dpar: str,
     terms: FormulaTerms,
     data: pd.DataFrame,
@@ -684,7 +686,7 @@ def _check_duplicated_effects(
                 )
 
 
-def _group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int], int]:
+def group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int], int]:
     """brms's ID of each group-level term, keyed by (dpar, position in its formula):
     numbered in order of appearance, mu first; terms with the same correlation ID
     (``(1 | p | g)``, ``gr(g, id = "p")``) share one, which needs the same grouping."""
@@ -716,7 +718,7 @@ def _group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int]
     return out
 
 
-def _share_ids(predictors: list[Predictor]) -> list[Predictor]:
+def share_ids(predictors: list[Predictor]) -> list[Predictor]:
     """Terms of one ID share its coefficients (brms's order: mu's terms first) and the
     first term's correlation setting, as brms."""
     members: dict[int, list[GroupEffects]] = {}
@@ -772,7 +774,7 @@ def _default_priors(
     y = response.values
     defaults = PriorDefaults(
         {
-            p.dpar: _intercept_prior(p, bound, y)
+            p.dpar: intercept_prior(p, bound, y)
             for p in predictors
             if p.fixed is not None and p.fixed.intercept
         },
@@ -809,7 +811,7 @@ def _default_priors(
     return PriorTable(tuple(unique.values()))
 
 
-def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
+def intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
@@ -840,9 +842,9 @@ def _names(
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
     family = [d.name for d in scalar_dpars] + list(thetas)
     names += [ParName(name, (), name, name, name, FAMILY_SPECIFIC, name) for name in family]
-    return tuple(sorted(names, key=_name_order))
+    return tuple(sorted(names, key=name_order))
 
 
-def _name_order(name: ParName) -> int:
+def name_order(name: ParName) -> int:
     """Position of the name's class in brms's order of variables (stable within a class)."""
     return _NAME_ORDER.get(name.cls, _FAMILY_ORDER)
