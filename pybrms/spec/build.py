@@ -150,8 +150,8 @@ def build_spec(
         )
     bform = as_brms_formula(formula)
     bound = resolve_family(family)
-    _check_dpars(bform, bound.family)
-    _check_additions(bform, bound.family)
+    check_dpars(bform, bound.family)
+    check_additions(bform, bound.family)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _check_covariates(bform, data)
@@ -168,14 +168,16 @@ def build_spec(
         *_predictor_formulas(bform, bound.family, response, bound.refcat),
         *bform.nlpars.items(),
     ]
-    ids = _group_ids(formulas)
+    ids = group_ids(formulas)
     predictors: list[Predictor] = []
     for dpar, terms in formulas:
-        predictor = _predictor(dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars)
+        predictor = build_predictor(
+            dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars
+        )
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
         predictors.append(predictor)
-    predictors = _known_covariances(_number_groupings(_share_ids(predictors)), data2)
+    predictors = known_covariances(number_groupings(share_ids(predictors)), data2)
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.values), d.scale)
@@ -241,7 +243,7 @@ def get_prior(
     return build_model(formula, data, family, data2=data2).priors.to_frame()
 
 
-def _predicted(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
+def predicted_parameters(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
     """The predicted parameters and their formulas: ``mu`` and those of ``bf()``; for
     a mixture, every component's ``mu<k>``, from the main formula unless ``bf()``
     gives one."""
@@ -274,7 +276,7 @@ def _check_mixture_thetas(bform: BrmsFormula, family: Family) -> None:
         )
 
 
-def _check_dpars(bform: BrmsFormula, family: Family) -> None:
+def check_dpars(bform: BrmsFormula, family: Family) -> None:
     _check_mixture_thetas(bform, family)
     for nlpar in bform.nlpars:
         if nlpar in family.dpar_names:
@@ -373,7 +375,7 @@ def _check_arma(bform: BrmsFormula, bound: BoundFamily) -> None:
         )
 
 
-def _check_additions(bform: BrmsFormula, family: Family) -> None:
+def check_additions(bform: BrmsFormula, family: Family) -> None:
     terms = bform.mu
     assert terms.response is not None  # guaranteed by the parser for the main formula
     given = {a.name for a in terms.response.additions}
@@ -403,7 +405,7 @@ def _predictor_formulas(
     category but the reference one (``refcat``, None: the first), with the formula
     of ``mu`` unless the formula names it (``bf(y ~ x, muc ~ z)``), as brms."""
     if not family.per_category:
-        return _predicted(bform, family)
+        return predicted_parameters(bform, family)
     names = list(category_dpars(response.categories))
     del names[reference_index(response.categories, refcat)]
     for dpar in bform.dpars:
@@ -618,7 +620,7 @@ def _category_codes(
     return np.array([code[t] for t in text], dtype=np.int64), labels
 
 
-def _predictor(
+def build_predictor(
     dpar: str,
     terms: FormulaTerms,
     data: pd.DataFrame,
@@ -719,7 +721,7 @@ def _check_duplicated_effects(
                 )
 
 
-def _group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int], int]:
+def group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int], int]:
     """brms's ID of each group-level term, keyed by (dpar, position in its formula):
     numbered in order of appearance, mu first; terms with the same correlation ID
     (``(1 | p | g)``, ``gr(g, id = "p")``) share one, which needs the same grouping."""
@@ -751,7 +753,7 @@ def _group_ids(formulas: list[tuple[str, FormulaTerms]]) -> dict[tuple[str, int]
     return out
 
 
-def _share_ids(predictors: list[Predictor]) -> list[Predictor]:
+def share_ids(predictors: list[Predictor]) -> list[Predictor]:
     """Terms of one ID share its coefficients (brms's order: mu's terms first) and the
     first term's correlation setting, as brms."""
     members: dict[int, list[GroupEffects]] = {}
@@ -774,7 +776,7 @@ def _share_ids(predictors: list[Predictor]) -> list[Predictor]:
     return [replace(p, terms=tuple(shared.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
-def _known_covariances(
+def known_covariances(
     predictors: list[Predictor], data2: Mapping[str, Any] | None
 ) -> list[Predictor]:
     """The Cholesky factor ``Lcov`` of each ID owner's known covariance (``gr(g, cov = A)``)."""
@@ -787,7 +789,7 @@ def _known_covariances(
     return [replace(p, terms=tuple(done.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
-def _number_groupings(predictors: list[Predictor]) -> list[Predictor]:
+def number_groupings(predictors: list[Predictor]) -> list[Predictor]:
     """brms's number of each grouping (``ggn``, in the order of the IDs), and which term
     declares the degrees of freedom of a grouping's student-t effects: the owner of its
     first student-t ID."""
@@ -863,7 +865,7 @@ def _default_priors(
     y = response.values
     defaults = PriorDefaults(
         {
-            p.dpar: _intercept_prior(p, bound, y)
+            p.dpar: intercept_prior(p, bound, y)
             for p in predictors
             if p.fixed is not None and p.fixed.intercept
         },
@@ -900,7 +902,7 @@ def _default_priors(
     return PriorTable(tuple(unique.values()))
 
 
-def _intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
+def intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
@@ -931,9 +933,9 @@ def _names(
     names = [n for p in predictors for t in p.terms for n in t.par_names()]
     family = [d.name for d in scalar_dpars] + list(thetas)
     names += [ParName(name, (), name, name, name, FAMILY_SPECIFIC, name) for name in family]
-    return tuple(sorted(names, key=_name_order))
+    return tuple(sorted(names, key=name_order))
 
 
-def _name_order(name: ParName) -> int:
+def name_order(name: ParName) -> int:
     """Position of the name's class in brms's order of variables (stable within a class)."""
     return _NAME_ORDER.get(name.cls, _FAMILY_ORDER)

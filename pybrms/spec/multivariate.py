@@ -26,18 +26,18 @@ from pybrms.priors import Dist, Priors
 from pybrms.spec.build import (
     FamilyLike,
     FormulaLike,
-    _check_additions,
-    _check_dpars,
-    _group_ids,
-    _intercept_prior,
-    _known_covariances,
-    _name_order,
-    _number_groupings,
-    _predicted,
-    _predictor,
-    _share_ids,
+    build_predictor,
     build_spec,
+    check_additions,
+    check_dpars,
+    group_ids,
+    intercept_prior,
+    known_covariances,
+    name_order,
+    number_groupings,
+    predicted_parameters,
     response_from_data,
+    share_ids,
 )
 from pybrms.spec.default_priors import (
     Constants,
@@ -402,8 +402,8 @@ def build_mv_spec(
     if len(set(responses)) != len(responses):
         raise SpecError(f"The responses of a multivariate model must differ; got {responses}.")
     for resp, bform, bound in zip(responses, formula.formulas, families, strict=True):
-        _check_dpars(bform, bound.family)
-        _check_additions(bform, bound.family)
+        check_dpars(bform, bound.family)
+        check_additions(bform, bound.family)
         _check_part(resp, bform, bound)
     rescor = _rescor(formula, families)
     if not isinstance(data, pd.DataFrame):
@@ -415,15 +415,15 @@ def build_mv_spec(
         for bform, bound in zip(formula.formulas, families, strict=True)
     ]
     formulas = [
-        [(dpar, terms) for dpar, terms in _predicted(bform, bound.family)]
+        [(dpar, terms) for dpar, terms in predicted_parameters(bform, bound.family)]
         for bform, bound in zip(formula.formulas, families, strict=True)
     ]
-    ids = _group_ids(
+    ids = group_ids(
         [(with_resp(d, r), t) for r, fs in zip(responses, formulas, strict=True) for d, t in fs]
     )
-    predictors = _known_covariances(_number_groupings(_share_ids(
+    predictors = known_covariances(number_groupings(share_ids(
         [
-            _predictor(
+            build_predictor(
                 dpar, terms, data, bound, bound.family.likelihood(bound.link.name, ()), y, ids,
                 resp=resp,
             )
@@ -486,7 +486,7 @@ def _default_priors(
         bound, y = part.family, part.response.values
         defaults = PriorDefaults(
             {
-                p.dpar: _intercept_prior(p, bound, y)
+                p.dpar: intercept_prior(p, bound, y)
                 for p in part.predictors
                 if p.fixed is not None and p.fixed.intercept
             },
@@ -535,7 +535,7 @@ def _names(
             )
             for k, (a, b) in enumerate(pairs, start=1)
         ]  # fmt: skip
-    return tuple(sorted(names, key=_name_order))
+    return tuple(sorted(names, key=name_order))
 
 
 def rescor_matrix(draws: np.ndarray, nresp: int) -> np.ndarray:

@@ -1013,8 +1013,9 @@ def test_multivariate_log_lik_sums_to_stan_likelihood(mv_fit: Fit):
 
 @pytest.mark.stan
 def test_multivariate_predictions_by_response(mv_fit: Fit):
-    """(draws, rows, responses) or one response with resp=; the joint normal density of
-    each row with residual correlations (scipy), the sum of the responses' without."""
+    """(draws, rows, responses) or one response with resp=; the joint normal (student)
+    density of each row with residual correlations (scipy), the sum of the responses'
+    without."""
     spec = mv_fit.spec
     variables = subset(mv_fit.variables, slice(0, 100, 20))
     epred = mv_posterior_epred(spec, variables)  # type: ignore[arg-type]
@@ -1030,7 +1031,11 @@ def test_multivariate_predictions_by_response(mv_fit: Fit):
         for s in range(5):
             c = r[s] * s1[s] * s2[s]
             cov = [[s1[s] ** 2, c], [c, s2[s] ** 2]]
-            expected = stats.multivariate_normal.logpdf(y - epred[s], np.zeros(2), cov)
+            if spec.shared_dpars:  # student: one nu for both responses
+                nu = flat(variables, "nu")[s]
+                expected = stats.multivariate_t.logpdf(y - epred[s], np.zeros(2), cov, df=nu)
+            else:
+                expected = stats.multivariate_normal.logpdf(y - epred[s], np.zeros(2), cov)
             np.testing.assert_allclose(got[s], expected, rtol=1e-8)
     else:
         count = mv_log_lik(spec, variables, resp="count")
