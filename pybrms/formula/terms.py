@@ -200,6 +200,8 @@ class FormulaTerms:
         Group-level terms, nested groupings expanded, in the order written.
     monotonic : tuple of str
         Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
+    category_specific : tuple of str
+        Formulaic terms inside ``cs(...)``, e.g. ``("treat",)``, in the order written.
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
@@ -218,6 +220,7 @@ class FormulaTerms:
     offsets: tuple[str, ...] = ()
     groups: tuple[GroupTerm, ...] = ()
     monotonic: tuple[str, ...] = ()
+    category_specific: tuple[str, ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
     gps: tuple[GpCall, ...] = ()
     arma: ArmaCall | None = None
@@ -313,6 +316,7 @@ _CALL_KINDS = {
     **dict.fromkeys(NOT_YET_TERMS, "not yet"),
     "offset": "offset",
     "mo": "monotonic",
+    "cs": "category_specific",
     "s": "smooth",
     "t2": "smooth",
     "gp": "gp",
@@ -327,6 +331,8 @@ _KIND_USAGE = {
     "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
     "monotonic": "mo() is added to a formula on its own, e.g. y ~ x + mo(income); "
     "interactions with mo() and mo() in group-level terms are not supported yet",
+    "category_specific": "cs() is added to the main formula of an ordinal family on its own, "
+    "e.g. y ~ x + cs(z); category-specific group-level effects are not supported yet",
     "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
@@ -381,7 +387,19 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         response, variables = _response(lhs[0], source)
     predictor = _Predictor(
         source,
-        frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth", "gp", "arma"}),
+        frozenset(
+            {
+                "number",
+                "fixed",
+                "group",
+                "offset",
+                "monotonic",
+                "category_specific",
+                "smooth",
+                "gp",
+                "arma",
+            }
+        ),
     )
     predictor.add(rhs)
     return FormulaTerms(
@@ -392,6 +410,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
         monotonic=tuple(predictor.monotonic),
+        category_specific=tuple(predictor.category_specific),
         smooths=tuple(predictor.smooths),
         gps=tuple(predictor.gps),
         arma=predictor.arma,
@@ -683,6 +702,7 @@ class _Predictor:
         self.parts: list[str] = []
         self.offsets: list[str] = []
         self.monotonic: list[str] = []
+        self.category_specific: list[str] = []
         self.smooths: list[SmoothCall] = []
         self.gps: list[GpCall] = []
         self.arma: ArmaCall | None = None
@@ -738,6 +758,28 @@ class _Predictor:
         self.monotonic.append(expr)
         self.variables |= _python_variables(expr, args[0].span, self.source)
 
+    def add_category_specific(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "cs()", self.source)
+        args = node.token.args
+        if len(args) != 1 or args[0].keyword:
+            message = "cs() takes one unnamed argument, its population-level terms, e.g. cs(x)"
+            raise syntax_error(self.source, node.span, message)
+        span = args[0].span
+        inner = _Predictor(self.source, frozenset({"number", "fixed"}))
+        inner.add(tokens_to_ast(tokenize(self.source, SYMBOLS, span.start, span.end), self.source))
+        if not inner.parts:
+            # brms's cs(1) only makes sense with category-specific group-level effects
+            message = (
+                "cs() needs a variable, e.g. cs(x); category-specific intercepts (cs(1)) "
+                "and group-level effects are not supported yet"
+            )
+            raise syntax_error(self.source, node.span, message)
+        text = " ".join(inner.parts).removeprefix("+ ")
+        if text in self.category_specific:
+            raise syntax_error(self.source, node.span, f"cs({text}) appears twice")
+        self.category_specific.append(text)
+        self.variables |= inner.variables
+
     def add_smooth(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)
         try:
@@ -785,6 +827,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "fixed": _Predictor.add_fixed,
     "offset": _Predictor.add_offset,
     "monotonic": _Predictor.add_monotonic,
+    "category_specific": _Predictor.add_category_specific,
     "smooth": _Predictor.add_smooth,
     "gp": _Predictor.add_gp,
     "arma": _Predictor.add_arma,

@@ -49,6 +49,7 @@ from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_samp
 from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
     ArmaEffects,
+    CategorySpecificEffects,
     Covariates,
     FixedEffects,
     GaussianProcess,
@@ -637,6 +638,12 @@ def _predictor(
     monotonic = None
     if terms.monotonic:
         monotonic = MonotonicEffects.from_data(dpar, terms.monotonic, data)
+    category_specific = None
+    if terms.category_specific:
+        _check_category_specific(dpar, terms, bound.family)
+        category_specific = CategorySpecificEffects.from_data(
+            dpar, terms.category_specific, data, response.nthres
+        )
     smooth = SmoothTerms.from_data(dpar, terms.smooths, data) if terms.smooths else None
     gps = tuple(
         GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
@@ -644,8 +651,32 @@ def _predictor(
     arma = None
     if terms.arma is not None:
         arma = ArmaEffects.from_data(terms.arma, response.expr, response.values, data)
-    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups, arma)
+    found: tuple[Term | None, ...] = (
+        fixed,
+        monotonic,
+        category_specific,
+        smooth,
+        *gps,
+        offset,
+        *groups,
+        arma,
+    )
     return Predictor(dpar, link, inverse, tuple(t for t in found if t is not None), nlpar=nlpar)
+
+
+def _check_category_specific(dpar: str, terms: FormulaTerms, family: Family) -> None:
+    """Refuse ``cs()`` where brms does (``check_cs``), naming the term."""
+    written = " + ".join(f"cs({t})" for t in terms.category_specific)
+    if dpar != "mu":
+        raise SpecError(
+            "Category specific effects are only supported for the main parameter 'mu'; "
+            f"the formula of {dpar!r} has {written}."
+        )
+    if not family.category_specific:
+        raise SpecError(
+            f"Category specific effects are not supported for family {family.name!r}: {written}. "
+            "Use family 'sratio', 'cratio' or 'acat', or remove cs()."
+        )
 
 
 def _nonlinear(predictor: Predictor, expr: NonLinear, data: pd.DataFrame) -> Predictor:

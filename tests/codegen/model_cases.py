@@ -207,6 +207,14 @@ CASES: tuple[Case, ...] = (
         "multinomial",
     ),
     Case("dirichlet_weights", "cbind(p1, p2, p3) | weights(w) ~ x + (1 | g)", "dirichlet"),
+    # category-specific effects: a factor and a numeric variable next to a group-level
+    # term and a predicted disc, and alone with a bounded user prior on b
+    Case(
+        "cratio_cs_disc",
+        bf("ord ~ x + cs(z + f) + (1 | g)", disc="~ 0 + x"),
+        family("cratio", link="probit"),
+    ),
+    Case("acat_cs_only", "ord ~ cs(z)", "acat", prior("normal(0, 2)", lb=-5)),
 )
 
 
@@ -337,6 +345,8 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "multinomial", bf("cbind(m1, m2, m3) | trials(n) ~ x + (1 | g)", mum3="~ z"), "multinomial"
     ),
     Case("dirichlet", bf("cbind(p1, p2, p3) ~ x + (1 | g)", phi="~ z"), "dirichlet"),
+    # category-specific effects: mucs = Xcs * bcs subtracted from the thresholds
+    Case("sratio_cs", "ord ~ x + cs(z)", "sratio"),
 )
 
 

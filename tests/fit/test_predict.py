@@ -330,7 +330,8 @@ def ordinal_probs(family: str, d) -> np.ndarray:
     ``d<family>``), with ``disc`` 1 unless predicted (through a log link)."""
     cdf = d["cdf"]
     disc = np.exp(d["disc"])[:, :, np.newaxis] if "disc" in d else 1.0
-    t = d["Intercept"][:, np.newaxis, :]
+    # thresholds (S, T), or (S, N, T) shifted by category-specific effects
+    t = d["Intercept"] if d["Intercept"].ndim == 3 else d["Intercept"][:, np.newaxis, :]
     eta = d["mu"][:, :, np.newaxis]
     S, N, T = eta.shape[0], eta.shape[1], t.shape[-1]
     probs = np.zeros((S, N, T + 1))
@@ -539,6 +540,9 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
     d |= {theta: flat(v, theta)[:, np.newaxis] for theta in thetas}
     if fit.spec.response.nthres:
         d["Intercept"] = flat(v, "Intercept")
+        if "Xcs" in sd:  # brms's thres - transpose(mucs[n]), mucs = Xcs * bcs
+            mucs = np.einsum("nk,skt->snt", sd["Xcs"], flat(v, "bcs"))
+            d["Intercept"] = d["Intercept"][:, np.newaxis, :] - mucs
         d["cdf"] = LATENT_CDFS[fit.spec.family.link.name]
     expected = ORACLES[fit.spec.family.name](sd["Y"], d, sd) * sd.get("weights", 1.0)
     np.testing.assert_allclose(log_lik(fit.spec, v), expected, rtol=1e-6, atol=1e-7)

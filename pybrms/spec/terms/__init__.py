@@ -1,7 +1,8 @@
 """One class per term kind; each answers the questions of :class:`~pybrms.spec.terms.base.Term`.
 
 Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
-(:mod:`~pybrms.spec.terms.monotonic`), smooths (:mod:`~pybrms.spec.terms.smooth`),
+(:mod:`~pybrms.spec.terms.monotonic`), category-specific effects
+(:mod:`~pybrms.spec.terms.category_specific`), smooths (:mod:`~pybrms.spec.terms.smooth`),
 Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
 (:mod:`~pybrms.spec.terms.offset`), covariates of non-linear expressions
 (:mod:`~pybrms.spec.terms.covariates`), group-level effects
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from pybrms.spec.terms.arma import ArmaEffects
 from pybrms.spec.terms.base import EtaPart, PriorDefaults, RowRequest, StanArg, Term
+from pybrms.spec.terms.category_specific import CategorySpecificEffects
 from pybrms.spec.terms.covariates import Covariates
 from pybrms.spec.terms.fixed import FixedEffects
 from pybrms.spec.terms.gp import GaussianProcess
@@ -24,6 +26,7 @@ from pybrms.spec.terms.smooth import SmoothTerms
 
 __all__ = [
     "ArmaEffects",
+    "CategorySpecificEffects",
     "Covariates",
     "EtaPart",
     "FixedEffects",
