@@ -977,6 +977,32 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("order", "'sigma'"),
     ),
+    # category-specific effects: only sratio, cratio and acat, only in mu (k: categories 1..8)
+    "cs_cumulative": (
+        lambda: dict(formula="k ~ x + cs(z)", data=frame(k={10: 8}), family="cumulative"),
+        SpecError,
+        ("Category specific effects", "'cumulative'", "cs(z)"),
+    ),
+    "cs_in_disc": (
+        lambda: dict(formula=bm.bf("k ~ x", disc="~ cs(z)"), data=frame(k={10: 8}), family="acat"),
+        SpecError,
+        ("main parameter 'mu'", "'disc'", "cs(z)"),
+    ),
+    "cs_intercept": (
+        lambda: dict(formula="k ~ x + cs(1)", data=frame(k={10: 8}), family="sratio"),
+        FormulaSyntaxError,
+        ("cs()", "cs(1)"),
+    ),
+    "cs_constant_prior": (
+        lambda: dict(
+            formula="k ~ cs(z)",
+            data=frame(k={10: 8}),
+            family="sratio",
+            prior=bm.prior("constant(0.5)", coef="z"),
+        ),
+        SpecError,
+        ("constant(0.5)", "coef='z'", "category-specific"),
+    ),
 }
 
 

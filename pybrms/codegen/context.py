@@ -556,7 +556,6 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
             s.name,
             f"N, {use(s.cols)}",
             f"{pos.rows(use(s.data))} * {use(s.value)}",
-            comment=s.comment,
             type="matrix",
         )
         for s in shifts

@@ -25,6 +25,8 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "t2": "tensor-product smooth",
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
+        # kept here so that formulaic's cubic spline cs() stays unavailable in expressions
+        "cs": "category-specific effect",
         "mm": "multi-membership grouping",
         "mmc": "multi-membership covariates",
         "cosy": "compound-symmetry autocorrelation",

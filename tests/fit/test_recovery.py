@@ -907,6 +907,21 @@ def mixture_two_gaussians() -> Case:
     )
 
 
+def sratio_category_specific() -> Case:
+    """``cs(z)``: one effect of z per threshold, subtracted from it (the structure of
+    the model case ``sratio_cs``)."""
+    rng, df = base(31, n=600)
+    thresholds, bcs = np.array([-0.8, 0.0, 0.8]), np.array([0.5, 0.0, -0.5])
+    z = df["z"].to_numpy()
+    eta = 0.7 * df["x"].to_numpy()
+    stop = expit(thresholds - z[:, None] * bcs - eta[:, None])
+    df["y"] = ordinal_response(rng, stop)
+    truth = {"b_x": 0.7}
+    truth |= {f"b_Intercept[{k}]": t for k, t in enumerate(thresholds, start=1)}
+    truth |= {f"bcs_z[{k}]": b for k, b in enumerate(bcs, start=1)}
+    return Case("y ~ x + cs(z)", "sratio", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -963,6 +978,7 @@ CASES = {
         multinomial_own_formula,
         dirichlet_phi,
         mixture_two_gaussians,
+        sratio_category_specific,
     )
 }
 

@@ -801,3 +801,42 @@ def test_mixture_default_priors(epilepsy, case):
     table = get_prior(formula, epilepsy, mixture(*components))
     columns = ["prior", "class", "coef", "dpar", "lb", "source"]
     assert [tuple(r) for r in table[columns].to_numpy()] == expected
+
+
+# Category-specific effects (brms's prior_cs): class b and a row per column of Xcs,
+# after the thresholds; b "" appears once when population-level effects have it too.
+CATEGORY_SPECIFIC_PRIORS = {
+    "sratio_cs_with_b": (
+        "y ~ x + cs(z)",
+        [
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "x"),
+            ("student_t(3, 0, 2.5)", "Intercept", "", "", "", "default"),
+            *(("(flat)", "Intercept", str(k), "", "", "(vectorized)") for k in (1, 2)),
+            _vectorized("b", "z"),
+        ],
+    ),
+    "acat_cs_factor_only": (
+        "y ~ cs(f)",
+        [
+            ("student_t(3, 0, 2.5)", "Intercept", "", "", "", "default"),
+            *(("(flat)", "Intercept", str(k), "", "", "(vectorized)") for k in (1, 2)),
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "fb"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "case", CATEGORY_SPECIFIC_PRIORS.values(), ids=CATEGORY_SPECIFIC_PRIORS.keys()
+)
+def test_category_specific_default_priors(case):
+    formula, expected = case
+    data = pd.DataFrame(
+        {"y": [1, 2, 3] * 4, "x": range(12), "z": [0.5, 1.5] * 6, "f": list("ab") * 6}
+    )
+    fam = "sratio" if "x" in formula else "acat"
+    table = get_prior(formula, data, fam)
+    columns = ["prior", "class", "coef", "dpar", "lb", "source"]
+    assert [tuple(r) for r in table[columns].to_numpy()] == expected

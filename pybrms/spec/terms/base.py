@@ -152,8 +152,6 @@ class LikelihoodShift:
         The data matrix and the coefficient matrix it multiplies.
     cols
         The integer data giving the number of columns (``nthres``).
-    comment
-        What the matrix is, printed above it.
     """
 
     arg: str
@@ -161,7 +159,6 @@ class LikelihoodShift:
     data: StanArg
     value: StanArg
     cols: StanArg
-    comment: str
 
 
 @dataclass(frozen=True)

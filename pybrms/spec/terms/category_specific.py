@@ -104,7 +104,6 @@ class CategorySpecificEffects(Term):
                 StanArg("Xcs", "matrix", True),
                 StanArg("bcs", "matrix", False),
                 StanArg("nthres", "int", True),
-                "linear predictor for category specific effects",
             ),
         )
 
