@@ -93,6 +93,8 @@ CLASSES: tuple[str, ...] = (
     "lscale",
     "ar",
     "ma",
+    "meanme",
+    "sdme",
 )
 
 # Classes of mixtures only: the joint simplex theta (and theta<k>).

@@ -1003,6 +1003,22 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("constant(0.5)", "coef='z'", "category-specific"),
     ),
+    # noise-free predictors: non-negative, finite noise; one me() in the main formula
+    "me_negative_noise": (
+        lambda: dict(formula="y ~ me(x, p)", data=frame(p={13: -0.5})),
+        SpecError,
+        ("'p' of me(x, p)", "non-negative", "row 13"),
+    ),
+    "me_missing_noise_column": (
+        lambda: dict(formula="y ~ me(x, sdx)", data=frame()),
+        SpecError,
+        ("sdx",),
+    ),
+    "me_in_sigma": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma="~ me(z, p)"), data=frame()),
+        SpecError,
+        ("me(z, p)", "'sigma'"),
+    ),
 }
 
 

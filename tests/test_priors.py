@@ -120,7 +120,7 @@ def test_every_class_accepts_a_prior(class_: str) -> None:
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
         "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, simo, sds, sdgp, "
-        "lscale, ar, ma, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi, "
+        "lscale, ar, ma, meanme, sdme, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, zoi, coi, "
         "theta"
     ),
     ("normal(0, 1)", "cor"): (

@@ -23,9 +23,10 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "gp": "Gaussian process",
         "s": "smooth",
         "t2": "tensor-product smooth",
+        # refused inside expressions; on a right-hand side, pybrms.formula.terms reads them
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
-        # kept here so that formulaic's cubic spline cs() stays unavailable in expressions
+        # also kept so that formulaic's cubic spline cs() stays unavailable in expressions
         "cs": "category-specific effect",
         "mm": "multi-membership grouping",
         "mmc": "multi-membership covariates",
@@ -59,6 +60,7 @@ SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
     "offset(), monotonic effects (mo(x)), category-specific effects (cs(x)) of ordinal families, "
+    "noise-free predictors (me(x, sdx)), "
     "smooths (s(x), s(x, z), t2(x, z) with k, "
     "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
     "ARMA autocorrelation (ar(), ma(), arma()), "

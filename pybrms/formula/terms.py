@@ -202,6 +202,8 @@ class FormulaTerms:
         Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
     category_specific : tuple of str
         Formulaic terms inside ``cs(...)``, e.g. ``("treat",)``, in the order written.
+    measurement_error : tuple of (str, str)
+        The value and standard error expressions of each ``me(x, sdx)``.
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
@@ -221,6 +223,7 @@ class FormulaTerms:
     groups: tuple[GroupTerm, ...] = ()
     monotonic: tuple[str, ...] = ()
     category_specific: tuple[str, ...] = ()
+    measurement_error: tuple[tuple[str, str], ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
     gps: tuple[GpCall, ...] = ()
     arma: ArmaCall | None = None
@@ -317,6 +320,7 @@ _CALL_KINDS = {
     "offset": "offset",
     "mo": "monotonic",
     "cs": "category_specific",
+    "me": "measurement_error",
     "s": "smooth",
     "t2": "smooth",
     "gp": "gp",
@@ -333,6 +337,8 @@ _KIND_USAGE = {
     "interactions with mo() and mo() in group-level terms are not supported yet",
     "category_specific": "cs() is added to the main formula of an ordinal family on its own, "
     "e.g. y ~ x + cs(z); category-specific group-level effects are not supported yet",
+    "measurement_error": "me() is added to the main formula on its own, e.g. y ~ z + me(x, sdx); "
+    "interactions with me() and me() in group-level terms are not supported yet",
     "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
@@ -395,6 +401,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
                 "offset",
                 "monotonic",
                 "category_specific",
+                "measurement_error",
                 "smooth",
                 "gp",
                 "arma",
@@ -411,6 +418,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         groups=tuple(predictor.groups),
         monotonic=tuple(predictor.monotonic),
         category_specific=tuple(predictor.category_specific),
+        measurement_error=tuple(predictor.measurement_error),
         smooths=tuple(predictor.smooths),
         gps=tuple(predictor.gps),
         arma=predictor.arma,
@@ -703,6 +711,7 @@ class _Predictor:
         self.offsets: list[str] = []
         self.monotonic: list[str] = []
         self.category_specific: list[str] = []
+        self.measurement_error: list[tuple[str, str]] = []
         self.smooths: list[SmoothCall] = []
         self.gps: list[GpCall] = []
         self.arma: ArmaCall | None = None
@@ -780,6 +789,22 @@ class _Predictor:
         self.category_specific.append(text)
         self.variables |= inner.variables
 
+    def add_measurement_error(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "me()", self.source)
+        args = node.token.args
+        if len(args) != 2 or any(a.keyword for a in args):
+            message = (
+                "me() takes the noisy values and their standard errors, me(x, sdx) "
+                "(gr = is not supported yet)"
+            )
+            raise syntax_error(self.source, node.span, message)
+        call = (python_code(args[0].text), python_code(args[1].text))
+        if call in self.measurement_error:
+            raise syntax_error(self.source, node.span, f"me({call[0]}, {call[1]}) appears twice")
+        self.measurement_error.append(call)
+        for arg, expr in zip(args, call, strict=True):
+            self.variables |= _python_variables(expr, arg.span, self.source)
+
     def add_smooth(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)
         try:
@@ -828,6 +853,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "offset": _Predictor.add_offset,
     "monotonic": _Predictor.add_monotonic,
     "category_specific": _Predictor.add_category_specific,
+    "measurement_error": _Predictor.add_measurement_error,
     "smooth": _Predictor.add_smooth,
     "gp": _Predictor.add_gp,
     "arma": _Predictor.add_arma,

@@ -54,6 +54,7 @@ from pybrms.spec.terms import (
     FixedEffects,
     GaussianProcess,
     GroupEffects,
+    MeasurementError,
     MonotonicEffects,
     Offset,
     PriorDefaults,
@@ -644,6 +645,10 @@ def _predictor(
         category_specific = CategorySpecificEffects.from_data(
             dpar, terms.category_specific, data, response.nthres
         )
+    noise_free = None
+    if terms.measurement_error:
+        _check_measurement_error(dpar, terms)
+        noise_free = MeasurementError.from_data(dpar, *terms.measurement_error[0], data)
     smooth = SmoothTerms.from_data(dpar, terms.smooths, data) if terms.smooths else None
     gps = tuple(
         GaussianProcess.from_data(dpar, k, call, data) for k, call in enumerate(terms.gps, start=1)
@@ -654,6 +659,7 @@ def _predictor(
     found: tuple[Term | None, ...] = (
         fixed,
         monotonic,
+        noise_free,
         category_specific,
         smooth,
         *gps,
@@ -676,6 +682,26 @@ def _check_category_specific(dpar: str, terms: FormulaTerms, family: Family) -> 
         raise SpecError(
             f"Category specific effects are not supported for family {family.name!r}: {written}. "
             "Use family 'sratio', 'cratio' or 'acat', or remove cs()."
+        )
+
+
+def _check_measurement_error(dpar: str, terms: FormulaTerms) -> None:
+    """Refuse the ``me()`` terms pybrms does not support yet, naming them."""
+    written = " + ".join(f"me({x}, {sdx})" for x, sdx in terms.measurement_error)
+    if dpar != "mu":
+        raise SpecError(
+            f"me() in the formula of {dpar!r} ({written}) is not supported yet; "
+            "use it in the main formula."
+        )
+    if len(terms.measurement_error) > 1:
+        raise SpecError(
+            f"Several me() terms ({written}), whose latent values brms correlates, are not "
+            "supported yet; use one."
+        )
+    if terms.monotonic:
+        raise SpecError(
+            f"me() next to mo() ({written}) is not supported yet; their coefficients would "
+            "share brms's bsp."
         )
 
 

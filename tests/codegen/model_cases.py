@@ -215,6 +215,13 @@ CASES: tuple[Case, ...] = (
         family("cratio", link="probit"),
     ),
     Case("acat_cs_only", "ord ~ cs(z)", "acat", prior("normal(0, 2)", lb=-5)),
+    # a noise-free predictor next to a group-level term, with priors on meanme and sdme
+    Case(
+        "poisson_me",
+        "count ~ x + me(z, s) + (1 | g)",
+        "poisson",
+        prior("normal(0, 1)", class_="meanme") + prior("normal(0, 1)", class_="sdme"),
+    ),
 )
 
 
@@ -347,6 +354,14 @@ FAMILY_MODELS: tuple[Case, ...] = (
     Case("dirichlet", bf("cbind(p1, p2, p3) ~ x + (1 | g)", phi="~ z"), "dirichlet"),
     # category-specific effects: mucs = Xcs * bcs subtracted from the thresholds
     Case("sratio_cs", "ord ~ x + cs(z)", "sratio"),
+    # a noise-free predictor: bsp * Xme_1[n] row by row, x ~ normal(Xme_1, s) outside
+    # the likelihood; proper priors on the latent mean and sd
+    Case(
+        "gaussian_me",
+        "y ~ z + me(x, s)",
+        "gaussian",
+        prior("normal(0, 2)", class_="meanme") + prior("normal(0, 2)", class_="sdme"),
+    ),
 )
 
 

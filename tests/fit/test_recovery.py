@@ -922,6 +922,20 @@ def sratio_category_specific() -> Case:
     return Case("y ~ x + cs(z)", "sratio", df, truth)
 
 
+def gaussian_noise_free() -> Case:
+    """``me(x, s)``: x observed with known noise s around latent values drawn from
+    normal(0.5, 1) (the structure and prior rows of the model case ``gaussian_me``)."""
+    rng, df = base(32, n=300)
+    latent = rng.normal(0.5, 1.0, size=len(df))
+    df["s"] = rng.uniform(0.2, 0.6, size=len(df))
+    df["x"] = latent + rng.normal(0.0, df["s"])
+    df["y"] = 1.0 + 0.5 * df["z"] + 0.8 * latent + rng.normal(0.0, 0.5, size=len(df))
+    truth = {"b_Intercept": 1.0, "b_z": 0.5, "bsp_mexs": 0.8, "sigma": 0.5}
+    truth |= {"meanme_mexs": 0.5, "sdme_mexs": 1.0}
+    priors = bm.prior("normal(0, 5)", class_="meanme") + bm.prior("normal(0, 5)", class_="sdme")
+    return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -979,6 +993,7 @@ CASES = {
         dirichlet_phi,
         mixture_two_gaussians,
         sratio_category_specific,
+        gaussian_noise_free,
     )
 }
 
@@ -1013,7 +1028,9 @@ def programs() -> None:
     pytest-xdist still hands the fits out one by one; another worker arriving while
     they compile waits for them)."""
     cases = [make() for make in CASES.values()]
-    codes = [bm.stancode(case.formula, case.data, family=case.family) for case in cases]
+    codes = [
+        bm.stancode(case.formula, case.data, family=case.family, prior=case.prior) for case in cases
+    ]
     with contextlib.suppress(CompileError):  # a program that fails, fails its own test
         bm.precompile(codes, show_progress=False)
 

@@ -840,3 +840,20 @@ def test_category_specific_default_priors(case):
     table = get_prior(formula, data, fam)
     columns = ["prior", "class", "coef", "dpar", "lb", "source"]
     assert [tuple(r) for r in table[columns].to_numpy()] == expected
+
+
+# Noise-free predictors (brms's prior_sp and prior_Xme): the coefficient in class b,
+# then flat meanme and sdme (lower bound 0), each with a row for the term.
+def test_noise_free_default_priors(epilepsy):
+    table = get_prior("count ~ zAge + me(zBase, Age)", epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "meanme", "sdme"])]
+    columns = ["prior", "class", "coef", "dpar", "lb", "source"]
+    assert [tuple(r) for r in rows[columns].to_numpy()] == [
+        ("(flat)", "b", "", "", "", "default"),
+        _vectorized("b", "zAge"),
+        _vectorized("b", "mezBaseAge"),
+        ("(flat)", "meanme", "", "", "", "default"),
+        _vectorized("meanme", "mezBaseAge"),
+        ("(flat)", "sdme", "", "", "0", "default"),
+        ("(flat)", "sdme", "mezBaseAge", "", "0", "(vectorized)"),
+    ]

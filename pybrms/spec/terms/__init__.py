@@ -2,7 +2,8 @@
 
 Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
 (:mod:`~pybrms.spec.terms.monotonic`), category-specific effects
-(:mod:`~pybrms.spec.terms.category_specific`), smooths (:mod:`~pybrms.spec.terms.smooth`),
+(:mod:`~pybrms.spec.terms.category_specific`), noise-free predictors
+(:mod:`~pybrms.spec.terms.measurement_error`), smooths (:mod:`~pybrms.spec.terms.smooth`),
 Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
 (:mod:`~pybrms.spec.terms.offset`), covariates of non-linear expressions
 (:mod:`~pybrms.spec.terms.covariates`), group-level effects
@@ -20,6 +21,7 @@ from pybrms.spec.terms.covariates import Covariates
 from pybrms.spec.terms.fixed import FixedEffects
 from pybrms.spec.terms.gp import GaussianProcess
 from pybrms.spec.terms.group import GroupEffects
+from pybrms.spec.terms.measurement_error import MeasurementError
 from pybrms.spec.terms.monotonic import MonotonicEffects
 from pybrms.spec.terms.offset import Offset
 from pybrms.spec.terms.smooth import SmoothTerms
@@ -32,6 +34,7 @@ __all__ = [
     "FixedEffects",
     "GaussianProcess",
     "GroupEffects",
+    "MeasurementError",
     "MonotonicEffects",
     "Offset",
     "PriorDefaults",
