@@ -95,6 +95,8 @@ CLASSES: tuple[str, ...] = (
     "ar",
     "ma",
     "rescor",
+    "meanme",
+    "sdme",
 )
 
 # Classes of mixtures only: the joint simplex theta (and theta<k>).

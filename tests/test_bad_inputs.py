@@ -1198,6 +1198,48 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("se(t)", "'gen_extreme_value'", "allowed: cens, trunc, weights"),
     ),
+    # category-specific effects: only sratio, cratio and acat, only in mu (k: categories 1..8)
+    "cs_cumulative": (
+        lambda: dict(formula="k ~ x + cs(z)", data=frame(k={10: 8}), family="cumulative"),
+        SpecError,
+        ("Category specific effects", "'cumulative'", "cs(z)"),
+    ),
+    "cs_in_disc": (
+        lambda: dict(formula=bm.bf("k ~ x", disc="~ cs(z)"), data=frame(k={10: 8}), family="acat"),
+        SpecError,
+        ("main parameter 'mu'", "'disc'", "cs(z)"),
+    ),
+    "cs_intercept": (
+        lambda: dict(formula="k ~ x + cs(1)", data=frame(k={10: 8}), family="sratio"),
+        FormulaSyntaxError,
+        ("cs()", "cs(1)"),
+    ),
+    "cs_constant_prior": (
+        lambda: dict(
+            formula="k ~ cs(z)",
+            data=frame(k={10: 8}),
+            family="sratio",
+            prior=bm.prior("constant(0.5)", coef="z"),
+        ),
+        SpecError,
+        ("constant(0.5)", "coef='z'", "category-specific"),
+    ),
+    # noise-free predictors: non-negative, finite noise; one me() in the main formula
+    "me_negative_noise": (
+        lambda: dict(formula="y ~ me(x, p)", data=frame(p={13: -0.5})),
+        SpecError,
+        ("'p' of me(x, p)", "non-negative", "row 13"),
+    ),
+    "me_missing_noise_column": (
+        lambda: dict(formula="y ~ me(x, sdx)", data=frame()),
+        SpecError,
+        ("sdx",),
+    ),
+    "me_in_sigma": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma="~ me(z, p)"), data=frame()),
+        SpecError,
+        ("me(z, p)", "'sigma'"),
+    ),
 }
 
 

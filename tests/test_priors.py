@@ -121,8 +121,8 @@ def test_every_class_accepts_a_prior(class_: str) -> None:
 CLASS_ERRORS = {
     ("normal(0, 1)", "bee"): (
         "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, df, simo, sds, sdgp, "
-        "lscale, ar, ma, rescor, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, beta, kappa, "
-        "zoi, coi, xi, theta"
+        "lscale, ar, ma, rescor, meanme, sdme, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, "
+        "beta, kappa, zoi, coi, xi, theta"
     ),
     ("normal(0, 1)", "cor"): (
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor, L and "

@@ -92,7 +92,8 @@ class LocalVector:
     ``rowwise``, when set, is then added to row ``n`` in a loop over rows (brms's
     special terms), ``update`` updates the finished vector row by row (ARMA
     terms), and ``inverse``, the inverse link, is applied after them.
-    ``comment`` describes a vector computed once in the model block.
+    ``comment`` describes it. ``type`` is ``"matrix"`` for a matrix of one row
+    per observation (``size`` then gives both dimensions).
     """
 
     name: str
@@ -102,6 +103,7 @@ class LocalVector:
     inverse: str = ""
     comment: str = ""
     update: MuUpdate | None = None
+    type: str = "vector"
 
 
 @dataclass(frozen=True)
@@ -671,6 +673,16 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         for t in spec.predictors[0].terms
         for name, arg in t.likelihood_args().items()
     }
+    shifts = [s for t in spec.predictors[0].terms for s in t.likelihood_shifts()]
+    matrices = tuple(
+        LocalVector(
+            s.name,
+            f"N, {use(s.cols)}",
+            f"{pos.rows(use(s.data))} * {use(s.value)}",
+            type="matrix",
+        )
+        for s in shifts
+    )
     for d in spec.scalar_dpars:
         use(StanArg(d.name, "real", False))
     dist, takes_eta = stan.distribution(spec.family.link.name, response.uses_cdf)
@@ -696,6 +708,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
+        for s in shifts:
+            out[s.arg] = f"{out[s.arg]} - transpose({rows.local(s.name)})"
         out |= density_suffixes(spec, normalize)
         if glm:
             return out | glm_args | {"dist": stan.glm[spec.family.link.name].name}
@@ -728,7 +742,7 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         family_template=f"families/{stan.template}.stan.j2",
         glm=glm,
         args=row_args,
-        dpars=tuple(dpars),
+        dpars=(*matrices, *dpars),
         pointwise=pointwise,
         weights=weights,
         contributions=contributions,

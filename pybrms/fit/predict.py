@@ -486,4 +486,7 @@ def _dpar_draws(
         for name in family.rate_dpars:
             dpars[name] = dpars[name] * data.denom
     extra = {k: v for t in mu.terms for k, v in t.likelihood_draws(variables).items()}
+    mu_data = next(p for p in data.predictors if p.predictor is mu)
+    for term, rows in mu_data.terms:
+        extra = term.shift_likelihood_draws(extra, rows, variables)
     return DparDraws(dpars, eta, mu.link, extra.get("thres"), data.trials)

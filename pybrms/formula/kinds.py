@@ -23,8 +23,10 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "gp": "Gaussian process",
         "s": "smooth",
         "t2": "tensor-product smooth",
+        # refused inside expressions; on a right-hand side, pybrms.formula.terms reads them
         "me": "measurement-error predictor",
         "mi": "predictor with missing values imputed",
+        # also kept so that formulaic's cubic spline cs() stays unavailable in expressions
         "cs": "category-specific effect",
         "mmc": "multi-membership covariates",
         "cosy": "compound-symmetry autocorrelation",
@@ -56,7 +58,9 @@ NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
 SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
-    "offset(), monotonic effects (mo(x)), smooths (s(x), s(x, z), t2(x, z) with k, "
+    "offset(), monotonic effects (mo(x)), category-specific effects (cs(x)) of ordinal families, "
+    "noise-free predictors (me(x, sdx)), "
+    "smooths (s(x), s(x, z), t2(x, z) with k, "
     "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
     "ARMA autocorrelation (ar(), ma(), arma()), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE, dist = 'student')), "

@@ -223,6 +223,10 @@ class FormulaTerms:
         Group-level terms, nested groupings expanded, in the order written.
     monotonic : tuple of str
         Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
+    category_specific : tuple of str
+        Formulaic terms inside ``cs(...)``, e.g. ``("treat",)``, in the order written.
+    measurement_error : tuple of (str, str)
+        The value and standard error expressions of each ``me(x, sdx)``.
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
@@ -241,6 +245,8 @@ class FormulaTerms:
     offsets: tuple[str, ...] = ()
     groups: tuple[GroupTerm, ...] = ()
     monotonic: tuple[str, ...] = ()
+    category_specific: tuple[str, ...] = ()
+    measurement_error: tuple[tuple[str, str], ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
     gps: tuple[GpCall, ...] = ()
     arma: ArmaCall | None = None
@@ -346,6 +352,8 @@ _CALL_KINDS = {
     **dict.fromkeys(NOT_YET_TERMS, "not yet"),
     "offset": "offset",
     "mo": "monotonic",
+    "cs": "category_specific",
+    "me": "measurement_error",
     "s": "smooth",
     "t2": "smooth",
     "gp": "gp",
@@ -361,6 +369,10 @@ _KIND_USAGE = {
     "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
     "monotonic": "mo() is added to a formula on its own, e.g. y ~ x + mo(income); "
     "interactions with mo() and mo() in group-level terms are not supported yet",
+    "category_specific": "cs() is added to the main formula of an ordinal family on its own, "
+    "e.g. y ~ x + cs(z); category-specific group-level effects are not supported yet",
+    "measurement_error": "me() is added to the main formula on its own, e.g. y ~ z + me(x, sdx); "
+    "interactions with me() and me() in group-level terms are not supported yet",
     "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
@@ -416,7 +428,20 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         response, variables = _response(lhs[0], source)
     predictor = _Predictor(
         source,
-        frozenset({"number", "fixed", "group", "offset", "monotonic", "smooth", "gp", "arma"}),
+        frozenset(
+            {
+                "number",
+                "fixed",
+                "group",
+                "offset",
+                "monotonic",
+                "category_specific",
+                "measurement_error",
+                "smooth",
+                "gp",
+                "arma",
+            }
+        ),
     )
     predictor.add(rhs)
     return FormulaTerms(
@@ -427,6 +452,8 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
         monotonic=tuple(predictor.monotonic),
+        category_specific=tuple(predictor.category_specific),
+        measurement_error=tuple(predictor.measurement_error),
         smooths=tuple(predictor.smooths),
         gps=tuple(predictor.gps),
         arma=predictor.arma,
@@ -718,6 +745,8 @@ class _Predictor:
         self.parts: list[str] = []
         self.offsets: list[str] = []
         self.monotonic: list[str] = []
+        self.category_specific: list[str] = []
+        self.measurement_error: list[tuple[str, str]] = []
         self.smooths: list[SmoothCall] = []
         self.gps: list[GpCall] = []
         self.arma: ArmaCall | None = None
@@ -773,6 +802,44 @@ class _Predictor:
         self.monotonic.append(expr)
         self.variables |= _python_variables(expr, args[0].span, self.source)
 
+    def add_category_specific(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "cs()", self.source)
+        args = node.token.args
+        if len(args) != 1 or args[0].keyword:
+            message = "cs() takes one unnamed argument, its population-level terms, e.g. cs(x)"
+            raise syntax_error(self.source, node.span, message)
+        span = args[0].span
+        inner = _Predictor(self.source, frozenset({"number", "fixed"}))
+        inner.add(tokens_to_ast(tokenize(self.source, SYMBOLS, span.start, span.end), self.source))
+        if not inner.parts:
+            # brms's cs(1) only makes sense with category-specific group-level effects
+            message = (
+                "cs() needs a variable, e.g. cs(x); category-specific intercepts (cs(1)) "
+                "and group-level effects are not supported yet"
+            )
+            raise syntax_error(self.source, node.span, message)
+        text = " ".join(inner.parts).removeprefix("+ ")
+        if text in self.category_specific:
+            raise syntax_error(self.source, node.span, f"cs({text}) appears twice")
+        self.category_specific.append(text)
+        self.variables |= inner.variables
+
+    def add_measurement_error(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "me()", self.source)
+        args = node.token.args
+        if len(args) != 2 or any(a.keyword for a in args):
+            message = (
+                "me() takes the noisy values and their standard errors, me(x, sdx) "
+                "(gr = is not supported yet)"
+            )
+            raise syntax_error(self.source, node.span, message)
+        call = (python_code(args[0].text), python_code(args[1].text))
+        if call in self.measurement_error:
+            raise syntax_error(self.source, node.span, f"me({call[0]}, {call[1]}) appears twice")
+        self.measurement_error.append(call)
+        for arg, expr in zip(args, call, strict=True):
+            self.variables |= _python_variables(expr, arg.span, self.source)
+
     def add_smooth(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)
         try:
@@ -820,6 +887,8 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "fixed": _Predictor.add_fixed,
     "offset": _Predictor.add_offset,
     "monotonic": _Predictor.add_monotonic,
+    "category_specific": _Predictor.add_category_specific,
+    "measurement_error": _Predictor.add_measurement_error,
     "smooth": _Predictor.add_smooth,
     "gp": _Predictor.add_gp,
     "arma": _Predictor.add_arma,

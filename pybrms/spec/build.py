@@ -53,10 +53,12 @@ from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_samp
 from pybrms.spec.shrinkage import with_shrinkage
 from pybrms.spec.terms import (
     ArmaEffects,
+    CategorySpecificEffects,
     Covariates,
     FixedEffects,
     GaussianProcess,
     GroupEffects,
+    MeasurementError,
     MonotonicEffects,
     MultiMembershipEffects,
     Offset,
@@ -684,6 +686,16 @@ def build_predictor(
     monotonic = None
     if terms.monotonic:
         monotonic = MonotonicEffects.from_data(name, terms.monotonic, data)
+    category_specific = None
+    if terms.category_specific:
+        _check_category_specific(dpar, terms, bound.family)
+        category_specific = CategorySpecificEffects.from_data(
+            name, terms.category_specific, data, response.nthres
+        )
+    noise_free = None
+    if terms.measurement_error:
+        _check_measurement_error(dpar, terms)
+        noise_free = MeasurementError.from_data(name, *terms.measurement_error[0], data)
     smooth = SmoothTerms.from_data(name, terms.smooths, data) if terms.smooths else None
     gps = tuple(
         GaussianProcess.from_data(name, k, call, data) for k, call in enumerate(terms.gps, start=1)
@@ -691,10 +703,55 @@ def build_predictor(
     arma = None
     if terms.arma is not None:
         arma = ArmaEffects.from_data(terms.arma, response.expr, response.values, data)
-    found: tuple[Term | None, ...] = (fixed, monotonic, smooth, *gps, offset, *groups, arma)
+    found: tuple[Term | None, ...] = (
+        fixed,
+        monotonic,
+        noise_free,
+        category_specific,
+        smooth,
+        *gps,
+        offset,
+        *groups,
+        arma,
+    )
     return Predictor(
         name, link, inverse, tuple(t for t in found if t is not None), nlpar=nlpar, resp=resp
     )
+
+
+def _check_category_specific(dpar: str, terms: FormulaTerms, family: Family) -> None:
+    """Refuse ``cs()`` where brms does (``check_cs``), naming the term."""
+    written = " + ".join(f"cs({t})" for t in terms.category_specific)
+    if dpar != "mu":
+        raise SpecError(
+            "Category specific effects are only supported for the main parameter 'mu'; "
+            f"the formula of {dpar!r} has {written}."
+        )
+    if not family.category_specific:
+        raise SpecError(
+            f"Category specific effects are not supported for family {family.name!r}: {written}. "
+            "Use family 'sratio', 'cratio' or 'acat', or remove cs()."
+        )
+
+
+def _check_measurement_error(dpar: str, terms: FormulaTerms) -> None:
+    """Refuse the ``me()`` terms pybrms does not support yet, naming them."""
+    written = " + ".join(f"me({x}, {sdx})" for x, sdx in terms.measurement_error)
+    if dpar != "mu":
+        raise SpecError(
+            f"me() in the formula of {dpar!r} ({written}) is not supported yet; "
+            "use it in the main formula."
+        )
+    if len(terms.measurement_error) > 1:
+        raise SpecError(
+            f"Several me() terms ({written}), whose latent values brms correlates, are not "
+            "supported yet; use one."
+        )
+    if terms.monotonic:
+        raise SpecError(
+            f"me() next to mo() ({written}) is not supported yet; their coefficients would "
+            "share brms's bsp."
+        )
 
 
 def _nonlinear(predictor: Predictor, expr: NonLinear, data: pd.DataFrame) -> Predictor:

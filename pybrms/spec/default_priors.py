@@ -151,6 +151,10 @@ class PriorTarget:
         Stan code of the prior's arguments when the term passes them as its own
         data (the concentration ``con_simo_1`` of a simplex, as brms); ``""``
         for arguments that are prior data (:class:`PriorValue`).
+    row_size
+        For a matrix whose rows are the elements (category-specific effects,
+        a row of ``nthres`` per coefficient): the length of each row; 0 for a
+        scalar or vector.
     """
 
     stan: str
@@ -161,6 +165,7 @@ class PriorTarget:
     element_labels: tuple[str, ...] = ()
     size: str = ""
     args: str = ""
+    row_size: int = 0
 
     def draw_label(self, element: int | None) -> str:
         """brms's label of the prior draws of the whole variable (``element`` None)
@@ -223,6 +228,12 @@ class PriorStatement:
     ub: PriorValue | None = None
     element: int | None = None
     own_args: str = ""
+    matrix: bool = False
+
+    @property
+    def code(self) -> str:
+        """The Stan expression the density is of: the target, a whole matrix as a vector."""
+        return f"to_vector({self.target})" if self.matrix else self.target
 
     @property
     def variable(self) -> str:
@@ -490,10 +501,11 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
     for target in targets:
         rows = [table.resolve_row(chain) for chain in target.chains]
         groups: list[tuple[str, PriorRow | None, int, int | None]]
+        size = target.row_size or 1
         if len({None if row is None else row.key for row in rows}) == 1:
-            groups = [(target.stan, rows[0], len(rows), None)]
+            groups = [(target.stan, rows[0], len(rows) * size, None)]
         else:
-            groups = [(f"{target.stan}[{k}]", row, 1, k) for k, row in enumerate(rows, start=1)]
+            groups = [(f"{target.stan}[{k}]", row, size, k) for k, row in enumerate(rows, start=1)]
         class_row = table.class_row(target.chains[0][-1])
         user_lb, user_ub = user_bounds(table, target)
         for stan, row, n, element in groups:
@@ -502,7 +514,8 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
             low, high = _support(row.prior)
             lb = user_lb or _own_bound(class_row.lb, low, high)
             ub = user_ub or _own_bound(class_row.ub, low, high)
-            out.append(PriorStatement(stan, row.prior, n, lb, ub, element, target.args))
+            matrix = bool(target.row_size) and element is None
+            out.append(PriorStatement(stan, row.prior, n, lb, ub, element, target.args, matrix))
     return out
 
 
@@ -614,6 +627,12 @@ def constants(table: PriorTable, targets: Iterable[PriorTarget]) -> list[Constan
         ]
         if not fixing:
             continue
+        if target.row_size:
+            named = _named(row for row, _ in fixing)
+            raise SpecError(
+                f"Prior {named} would fix category-specific effects ({target.stan!r}), which "
+                "constant() priors cannot do yet; give them a proper prior instead."
+            )
         class_row = table.class_row(target.chains[0][-1])
         for row, value in fixing:
             _check_within_bounds(row, value, class_row)
@@ -642,10 +661,15 @@ def _check_within_bounds(row: PriorRow, value: float, class_row: PriorRow) -> No
     )
 
 
+def _named(rows: Iterable[PriorRow]) -> str:
+    """The priors of ``rows`` and what they are on, each once, for messages."""
+    return ", ".join(dict.fromkeys(f"{row.prior} on {_describe(row)}" for row in rows))
+
+
 def _check_ordered(
     target: PriorTarget, fixing: Sequence[PriorRow], values: Sequence[float | None]
 ) -> None:
-    named = ", ".join(dict.fromkeys(f"{row.prior} on {_describe(row)}" for row in fixing))
+    named = _named(fixing)
     if None in values:
         raise SpecError(
             f"Prior {named} fixes only some of the ordered thresholds {target.stan!r}, so the "

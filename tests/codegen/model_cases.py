@@ -257,6 +257,21 @@ CASES: tuple[Case, ...] = (
     Case("gaussian_fixed_sigma", bf("y | weights(w) ~ x + (1 | g)", sigma=1.5), "gaussian"),
     Case("cumulative_fixed_disc", bf("ord ~ x", disc=2), "cumulative"),
     Case("gen_extreme_value_fixed_sigma", bf("y ~ x", sigma=1.5), "gen_extreme_value"),
+    # category-specific effects: a factor and a numeric variable next to a group-level
+    # term and a predicted disc, and alone with a bounded user prior on b
+    Case(
+        "cratio_cs_disc",
+        bf("ord ~ x + cs(z + f) + (1 | g)", disc="~ 0 + x"),
+        family("cratio", link="probit"),
+    ),
+    Case("acat_cs_only", "ord ~ cs(z)", "acat", prior("normal(0, 2)", lb=-5)),
+    # a noise-free predictor next to a group-level term, with priors on meanme and sdme
+    Case(
+        "poisson_me",
+        "count ~ x + me(z, s) + (1 | g)",
+        "poisson",
+        prior("normal(0, 1)", class_="meanme") + prior("normal(0, 1)", class_="sdme"),
+    ),
 )
 
 
@@ -419,6 +434,16 @@ FAMILY_MODELS: tuple[Case, ...] = (
         bf("y ~ x + (1 | g)", nu="~ z"),
         "student",
         prior("normal(0, 1)", class_="b", dpar="nu"),
+    ),
+    # category-specific effects: mucs = Xcs * bcs subtracted from the thresholds
+    Case("sratio_cs", "ord ~ x + cs(z)", "sratio"),
+    # a noise-free predictor: bsp * Xme_1[n] row by row, x ~ normal(Xme_1, s) outside
+    # the likelihood; proper priors on the latent mean and sd
+    Case(
+        "gaussian_me",
+        "y ~ z + me(x, s)",
+        "gaussian",
+        prior("normal(0, 2)", class_="meanme") + prior("normal(0, 2)", class_="sdme"),
     ),
 )
 

@@ -49,6 +49,7 @@ from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import (
     Covariates,
     GaussianProcess,
+    MeasurementError,
     MonotonicEffects,
     MultiMembershipEffects,
     Offset,
@@ -234,6 +235,8 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
             D = sd[mo.stan("Jmo")][k - 1]
             effect = np.stack([D * simo[:, :i].sum(axis=1) for i in codes], axis=1)
             eta += flat(v, mo.stan("bsp"))[:, k - 1, np.newaxis] * effect
+    if any(isinstance(t, MeasurementError) for t in p.terms):
+        eta += flat(v, "bsp")[:, :1] * flat(v, "Xme_1")  # brms's bsp[1] * Xme_1[n]
     for sm in (t for t in p.terms if isinstance(t, SmoothTerms)):
         if sm.stan("Ks") in sd:
             eta += flat(v, sm.stan("bs")) @ sd[sm.stan("Xs")].T
@@ -370,7 +373,8 @@ def ordinal_probs(family: str, d) -> np.ndarray:
     ``d<family>``), with ``disc`` 1 unless predicted (through a log link)."""
     cdf = d["cdf"]
     disc = np.exp(d["disc"])[:, :, np.newaxis] if "disc" in d else 1.0
-    t = d["Intercept"][:, np.newaxis, :]
+    # thresholds (S, T), or (S, N, T) shifted by category-specific effects
+    t = d["Intercept"] if d["Intercept"].ndim == 3 else d["Intercept"][:, np.newaxis, :]
     eta = d["mu"][:, :, np.newaxis]
     S, N, T = eta.shape[0], eta.shape[1], t.shape[-1]
     probs = np.zeros((S, N, T + 1))
@@ -498,7 +502,7 @@ def gen_extreme_value(y, d, sd):
 
 
 ORACLES: dict[str, Callable[..., np.ndarray]] = {
-    "gaussian": lambda y, d, sd: stats.norm(d["mu"], np.exp(d["sigma"])).logpdf(y),
+    "gaussian": lambda y, d, sd: stats.norm(d["mu"], dpar_value(d, sd, "sigma", np.exp)).logpdf(y),
     "student": lambda y, d, sd: stats.t(
         dpar_value(d, sd, "nu", lambda eta: np.exp(eta) + 1), d["mu"], d["sigma"]
     ).logpdf(y),
@@ -589,6 +593,9 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
     d |= {theta: flat(v, theta)[:, np.newaxis] for theta in thetas}
     if fit.spec.response.nthres:
         d["Intercept"] = flat(v, "Intercept")
+        if "Xcs" in sd:  # brms's thres - transpose(mucs[n]), mucs = Xcs * bcs
+            mucs = np.einsum("nk,skt->snt", sd["Xcs"], flat(v, "bcs"))
+            d["Intercept"] = d["Intercept"][:, np.newaxis, :] - mucs
         d["cdf"] = LATENT_CDFS[fit.spec.family.link.name]
     expected = ORACLES[fit.spec.family.name](sd["Y"], d, sd) * sd.get("weights", 1.0)
     np.testing.assert_allclose(log_lik(fit.spec, v), expected, rtol=1e-6, atol=1e-7)
@@ -728,6 +735,10 @@ def test_epred_is_the_mean_of_the_family(fit: Fit):
 @pytest.mark.stan
 def test_newdata_equal_to_the_data_reproduces_the_fit(fit: Fit):
     spec, v = fit.spec, fit.variables
+    if any(isinstance(t, MeasurementError) for t in spec.terms):
+        # as brms, new rows of me(x, sdx) take draws of normal(x, sdx), the fitted
+        # rows the latent values' draws (tests/spec/test_measurement_error.py)
+        pytest.skip("me(): new rows differ from the fitted ones by design")
     newdata = synthetic_data()
     for name, value in linear_predictors(spec, v).items():
         np.testing.assert_array_equal(linear_predictors(spec, v, newdata)[name], value)

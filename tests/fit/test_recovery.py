@@ -1078,6 +1078,35 @@ def gaussian_known_cov() -> Case:
     )
 
 
+def sratio_category_specific() -> Case:
+    """``cs(z)``: one effect of z per threshold, subtracted from it (the structure of
+    the model case ``sratio_cs``)."""
+    rng, df = base(31, n=600)
+    thresholds, bcs = np.array([-0.8, 0.0, 0.8]), np.array([0.5, 0.0, -0.5])
+    z = df["z"].to_numpy()
+    eta = 0.7 * df["x"].to_numpy()
+    stop = expit(thresholds - z[:, None] * bcs - eta[:, None])
+    df["y"] = ordinal_response(rng, stop)
+    truth = {"b_x": 0.7}
+    truth |= {f"b_Intercept[{k}]": t for k, t in enumerate(thresholds, start=1)}
+    truth |= {f"bcs_z[{k}]": b for k, b in enumerate(bcs, start=1)}
+    return Case("y ~ x + cs(z)", "sratio", df, truth)
+
+
+def gaussian_noise_free() -> Case:
+    """``me(x, s)``: x observed with known noise s around latent values drawn from
+    normal(0.5, 1) (the structure and prior rows of the model case ``gaussian_me``)."""
+    rng, df = base(32, n=300)
+    latent = rng.normal(0.5, 1.0, size=len(df))
+    df["s"] = rng.uniform(0.2, 0.6, size=len(df))
+    df["x"] = latent + rng.normal(0.0, df["s"])
+    df["y"] = 1.0 + 0.5 * df["z"] + 0.8 * latent + rng.normal(0.0, 0.5, size=len(df))
+    truth = {"b_Intercept": 1.0, "b_z": 0.5, "bsp_mexs": 0.8, "sigma": 0.5}
+    truth |= {"meanme_mexs": 0.5, "sdme_mexs": 1.0}
+    priors = bm.prior("normal(0, 5)", class_="meanme") + bm.prior("normal(0, 5)", class_="sdme")
+    return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1140,6 +1169,8 @@ CASES = {
         gaussian_student_effects,
         gaussian_known_cov,
         gen_extreme_value_scaled_xi,
+        sratio_category_specific,
+        gaussian_noise_free,
     )
 }
 
@@ -1172,7 +1203,8 @@ def stan_programs() -> list[str]:
     """Every case's program (compiled at the session's start, tests/conftest.py)."""
     cases = [make() for make in CASES.values()]
     return [
-        bm.stancode(case.formula, case.data, family=case.family, data2=case.data2) for case in cases
+        bm.stancode(case.formula, case.data, family=case.family, prior=case.prior, data2=case.data2)
+        for case in cases
     ]
 
 

@@ -855,6 +855,31 @@ MV_PRIORS = {
 }
 
 
+# Category-specific effects (brms's prior_cs): class b and a row per column of Xcs,
+# after the thresholds; b "" appears once when population-level effects have it too.
+CATEGORY_SPECIFIC_PRIORS = {
+    "sratio_cs_with_b": (
+        "y ~ x + cs(z)",
+        [
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "x"),
+            ("student_t(3, 0, 2.5)", "Intercept", "", "", "", "default"),
+            *(("(flat)", "Intercept", str(k), "", "", "(vectorized)") for k in (1, 2)),
+            _vectorized("b", "z"),
+        ],
+    ),
+    "acat_cs_factor_only": (
+        "y ~ cs(f)",
+        [
+            ("student_t(3, 0, 2.5)", "Intercept", "", "", "", "default"),
+            *(("(flat)", "Intercept", str(k), "", "", "(vectorized)") for k in (1, 2)),
+            ("(flat)", "b", "", "", "", "default"),
+            _vectorized("b", "fb"),
+        ],
+    ),
+}
+
+
 @pytest.mark.parametrize("case", MV_PRIORS.values(), ids=MV_PRIORS.keys())
 def test_multivariate_default_priors_are_those_of_each_response(epilepsy, case):
     formula, families, univariate = case
@@ -884,4 +909,35 @@ def test_student_and_multi_membership_groupings_get_brms_priors(epilepsy):
         ["(flat)", "sd", "", "mmpatientvisit", "0"],
         ["(flat)", "sd", "Intercept", "mmpatientvisit", "0"],
         ["gamma(2, 0.1)", "df", "", "patient", "1"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "case", CATEGORY_SPECIFIC_PRIORS.values(), ids=CATEGORY_SPECIFIC_PRIORS.keys()
+)
+def test_category_specific_default_priors(case):
+    formula, expected = case
+    data = pd.DataFrame(
+        {"y": [1, 2, 3] * 4, "x": range(12), "z": [0.5, 1.5] * 6, "f": list("ab") * 6}
+    )
+    fam = "sratio" if "x" in formula else "acat"
+    table = get_prior(formula, data, fam)
+    columns = ["prior", "class", "coef", "dpar", "lb", "source"]
+    assert [tuple(r) for r in table[columns].to_numpy()] == expected
+
+
+# Noise-free predictors (brms's prior_sp and prior_Xme): the coefficient in class b,
+# then flat meanme and sdme (lower bound 0), each with a row for the term.
+def test_noise_free_default_priors(epilepsy):
+    table = get_prior("count ~ zAge + me(zBase, Age)", epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "meanme", "sdme"])]
+    columns = ["prior", "class", "coef", "dpar", "lb", "source"]
+    assert [tuple(r) for r in rows[columns].to_numpy()] == [
+        ("(flat)", "b", "", "", "", "default"),
+        _vectorized("b", "zAge"),
+        _vectorized("b", "mezBaseAge"),
+        ("(flat)", "meanme", "", "", "", "default"),
+        _vectorized("meanme", "mezBaseAge"),
+        ("(flat)", "sdme", "", "", "0", "default"),
+        ("(flat)", "sdme", "mezBaseAge", "", "0", "(vectorized)"),
     ]

@@ -148,9 +148,8 @@ def test_poly_predictions_on_newdata_use_the_fitted_polynomials() -> None:
 
 # Every brms special term pybrms does not support yet: (formula, term named in the error).
 NOT_YET = {
-    "y ~ me(x, z)": "me",
     "y ~ mi(x)": "mi",
-    "y ~ cs(x)": "cs",  # category-specific, not formulaic's cubic spline
+    "y ~ I(cs(x))": "cs",  # category-specific, not formulaic's cubic spline
     "y ~ I(me(x, z))": "me",
     "y ~ offset(me(x, z))": "me",
     "y ~ x + cosy(z)": "cosy",
@@ -177,8 +176,8 @@ def test_brms_terms_not_supported_yet_are_refused_by_name(
 
 
 def test_brms_terms_are_refused_in_distributional_formulas(data, no_compile) -> None:
-    with pytest.raises(SpecError, match=r"brms term 'me\(\)' \(measurement-error predictor\)"):
-        bm.brm(bm.bf("y ~ x", sigma="~ me(x, z)"), data, show_progress=False)
+    with pytest.raises(SpecError, match=r"brms term 'mi\(\)' \(predictor with missing values"):
+        bm.brm(bm.bf("y ~ x", sigma="~ mi(x)"), data, show_progress=False)
 
 
 @pytest.mark.parametrize("option", ["pw = w"])

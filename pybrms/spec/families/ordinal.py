@@ -70,7 +70,9 @@ def _scaled(d: DparDraws, sign: float) -> np.ndarray:
     """``disc * (thres - eta)`` (sign 1) or ``disc * (eta - thres)`` (sign -1),
     ``(S, N, nthres)``."""
     assert d.thres is not None  # set for ordinal families
-    diff = d.thres[:, np.newaxis, :] - d.eta[:, :, np.newaxis]
+    # thresholds (S, nthres), or (S, N, nthres) shifted by category-specific effects
+    thres = d.thres[:, np.newaxis, :] if d.thres.ndim == 2 else d.thres
+    diff = thres - d.eta[:, :, np.newaxis]
     return sign * d["disc"][:, :, np.newaxis] * diff
 
 
@@ -154,7 +156,12 @@ def _general_stan(name: str) -> StanLikelihood:
     )
 
 
-def _ordinal(name: str, log_probs: LogProbs, builtin: StanLikelihood | None = None) -> Family:
+def _ordinal(
+    name: str,
+    log_probs: LogProbs,
+    builtin: StanLikelihood | None = None,
+    category_specific: bool = True,
+) -> Family:
     """An ordinal family; ``builtin``: Stan's density where it applies, else brms's own."""
     return Family(
         name,
@@ -167,6 +174,7 @@ def _ordinal(name: str, log_probs: LogProbs, builtin: StanLikelihood | None = No
         epred=partial(_epred, log_probs),
         predict=partial(_predict, log_probs),
         general_stan=_general_stan(name),
+        category_specific=category_specific,
     )
 
 
@@ -181,6 +189,8 @@ CUMULATIVE = _ordinal(
         omits=frozenset({"disc"}),
         normalized=True,
     ),
+    # brms allows ordered cs() in cumulative models as experimental; pybrms does not
+    category_specific=False,
 )
 SRATIO = _ordinal("sratio", _sratio_log_probs)
 CRATIO = _ordinal("cratio", _cratio_log_probs)

@@ -271,7 +271,8 @@ class DparDraws:
     link
         Link of ``mu``.
     thres
-        Ordinal thresholds ``(S, nthres)`` on the scale of ``eta``, else None.
+        Ordinal thresholds ``(S, nthres)`` on the scale of ``eta`` (``(S, N, nthres)``
+        with category-specific effects), else None.
     trials
         Number of trials per row, else None.
     """
@@ -376,6 +377,8 @@ class Family:
         column by column against :attr:`support`.
     components
         The components of a finite mixture (:func:`pybrms.mixture`), else None.
+    category_specific
+        Takes category-specific effects, ``cs()`` (brms's special ``"cs"``).
     """
 
     name: str
@@ -396,6 +399,7 @@ class Family:
     per_category: bool = False
     matrix_response: bool = False
     components: Components | None = None
+    category_specific: bool = False
 
     @property
     def ordinal(self) -> bool:

@@ -38,6 +38,7 @@ from pybrms.spec.names import ParName
 
 __all__ = [
     "EtaPart",
+    "LikelihoodShift",
     "ModelLocal",
     "MuUpdate",
     "PriorDefaults",
@@ -133,6 +134,32 @@ class ModelLocal:
     size: str
     value: str
     comment: str
+
+
+@dataclass(frozen=True)
+class LikelihoodShift:
+    """A matrix ``name = data * value``, one row per observation and ``cols`` columns,
+    computed with the linear predictors; at each row the likelihood argument ``arg``
+    becomes ``arg - transpose(name[n])`` (brms's ``mucs``, the category-specific
+    predictor subtracted from the ordinal thresholds).
+
+    Attributes
+    ----------
+    arg
+        The likelihood argument shifted (``"thres"``).
+    name
+        The Stan matrix (``"mucs"``).
+    data, value
+        The data matrix and the coefficient matrix it multiplies.
+    cols
+        The integer data giving the number of columns (``nthres``).
+    """
+
+    arg: str
+    name: str
+    data: StanArg
+    value: StanArg
+    cols: StanArg
 
 
 @dataclass(frozen=True)
@@ -279,6 +306,10 @@ class Term(ABC):
         """Arguments of the family's likelihood besides the dpars (ordinal thresholds)."""
         return {}
 
+    def likelihood_shifts(self) -> tuple[LikelihoodShift, ...]:
+        """Per-row shifts of likelihood arguments (category-specific effects), if any."""
+        return ()
+
     def model_locals(self) -> tuple[ModelLocal, ...]:
         """Vectors computed once before the likelihood, in order (a Gaussian process at
         its points), which the term's eta parts may read."""
@@ -351,6 +382,13 @@ class Term(ABC):
     def likelihood_draws(self, variables: Variables) -> dict[str, np.ndarray]:
         """Draws the family reads besides the linear predictors (ordinal thresholds)."""
         return {}
+
+    def shift_likelihood_draws(
+        self, draws: dict[str, np.ndarray], rows: object, variables: Variables
+    ) -> dict[str, np.ndarray]:
+        """``draws`` (:meth:`likelihood_draws` of the predictor's terms) with the
+        term's :meth:`likelihood_shifts` applied at ``rows``; unchanged for most kinds."""
+        return draws
 
     def integer_variables(self) -> tuple[str, ...]:
         """Data variables the term reads as integers (brms's ``int_vars``): conditional
