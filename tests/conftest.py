@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 
 import psutil
@@ -30,7 +31,7 @@ import pytest
 from pybrms import precompile
 from pybrms.backends.embedded.toolchain import find_toolchain
 from pybrms.backends.nutpie import nutpie_available
-from pybrms.errors import CompileError, ToolchainError
+from pybrms.errors import CompileError, PybrmsError, ToolchainError
 from pybrms.fit import program
 
 
@@ -85,8 +86,15 @@ def declared_programs(items: list[pytest.Item]) -> dict[str, list[str]]:
         and hasattr(item.module, "stan_programs")
     }
     programs: dict[str, dict[str, None]] = {}
-    for module in modules.values():
-        for declared in module.stan_programs():
+    for name, module in modules.items():
+        try:
+            declarations = module.stan_programs()
+        except PybrmsError as error:
+            # one broken declaration must not fail every test of the session: that
+            # module's programs compile when its tests ask for them (and fail there)
+            warnings.warn(f"{name}.stan_programs() failed: {error}", stacklevel=1)
+            continue
+        for declared in declarations:
             code, backend = (declared, "auto") if isinstance(declared, str) else declared
             programs.setdefault(backend, {})[code] = None
     return {backend: list(codes) for backend, codes in programs.items()}

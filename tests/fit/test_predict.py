@@ -43,7 +43,7 @@ from pybrms.fit.predict import (
 )
 from pybrms.fit.summary import summarize
 from pybrms.formula.expressions import python_code
-from pybrms.spec import build_model, build_spec, family
+from pybrms.spec import MvSpec, build_model, build_spec, family
 from pybrms.spec.families import LINKS
 from pybrms.spec.model_spec import ModelSpec, Predictor
 from pybrms.spec.terms import (
@@ -76,8 +76,8 @@ class Fit:
 def stan_programs() -> list[str]:
     """The programs of every fitted case (compiled at the session's start, tests/conftest.py)."""
     return [
-        render(build_spec(case.formula, synthetic_data(), case.family, case.prior))
-        for case in (*FAMILY_MODELS, *ADDITION_MODELS, *AC_MODELS)
+        render(case_spec(case))
+        for case in (*FAMILY_MODELS, *ADDITION_MODELS, *AC_MODELS, *MV_MODELS, *FIXED_MODELS)
     ]
 
 
@@ -86,9 +86,14 @@ def fit(request: pytest.FixtureRequest) -> Fit:
     return tiny_fit(request.param)
 
 
+def case_spec(case: Case) -> ModelSpec | MvSpec:
+    """The model of ``case`` on the shared synthetic data."""
+    return build_model(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
+
+
 def tiny_fit(case: Case) -> Fit:
     """Compile and sample ``case`` on the shared synthetic data, briefly."""
-    spec = build_model(case.formula, synthetic_data(), case.family, case.prior, data2=case.data2)
+    spec = case_spec(case)
     model = compile_model(render(spec), show_progress=False)
     standata = make_standata(spec)
     draws = model.sample(
