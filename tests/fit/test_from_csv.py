@@ -68,6 +68,12 @@ def _not_stan_csv(files: list[Path], folder: Path) -> list[Path]:
     return [path]
 
 
+def _binary(files: list[Path], folder: Path) -> list[Path]:
+    path = folder / "draws.npz"
+    path.write_bytes(bytes([0x93, 0xFF, 0x00, 0xFE]) * 8)
+    return [path]
+
+
 # one row per bad input: the files, brms arguments, and texts the message must hold
 BAD: dict[str, tuple[Callable[[list[Path], Path], Any], dict[str, Any], tuple[str, ...]]] = {
     "one path, not a list": (lambda files, _: str(files[0]), {}, ("list", "chain-1.csv")),
@@ -79,6 +85,7 @@ BAD: dict[str, tuple[Callable[[list[Path], Path], Any], dict[str, Any], tuple[st
         {"family": "student"},
         ("does not hold draws", "missing variables ['nu']"),
     ),
+    "binary file": (_binary, {}, ("draws.npz", "not a Stan CSV file")),
     "not Stan CSV": (_not_stan_csv, {}, ("notes.csv", "unexpected variables ['hello', 'world']")),
 }
 
