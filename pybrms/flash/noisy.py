@@ -254,11 +254,14 @@ def estimate_noisy(
     var_type = noisy.var_type
     if var_type == 0 and not noisy.dense:
         return _estimate_rank_one(data, noisy, EF, EF2, YP, start)
-    if noisy.dense:
-        whole = _residual_block(data, noisy, EF, EF2, 0, slice(0, n))
-        blocks: Callable[[int], Iterator[Block]] = lambda mode: _dense_blocks(whole, mode)  # noqa: E731
-    else:
-        blocks = lambda mode: _residual_blocks(data, noisy, EF, EF2, mode)  # noqa: E731
+    # E[R²] by blocks of slices: formed once when S is dense anyway, else as needed.
+    whole = _residual_block(data, noisy, EF, EF2, 0, slice(0, n)) if noisy.dense else None
+
+    def blocks(mode: int) -> Iterator[Block]:
+        if whole is not None:
+            return _dense_blocks(whole, mode)
+        return _residual_blocks(data, noisy, EF, EF2, mode)
+
     if var_type == 0:
         _, R2_all, observed, S2 = next(blocks(0))
         x = _best_slices(
