@@ -68,6 +68,7 @@ def make_standata(spec: ModelSpec | MvSpec, threading: Threading | None = None) 
         out["trials"] = response.trials
     if response.weights is not None:
         out["weights"] = response.weights
+    out |= response.vars
     if response.nthres:
         out["nthres"] = response.nthres
     if spec.family.family.per_category:
