@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pybrms.errors import SpecError
-from pybrms.spec.families.parts import NU, PHI, SHAPE, SIGMA, WEIGHTS
+from pybrms.spec.families.parts import WEIGHTS
 from pybrms.spec.families.records import (
     FLAT,
     LINKS,
@@ -36,9 +36,6 @@ from pybrms.spec.families.records import (
 )
 
 __all__ = ["custom_record"]
-
-# brms's defaults for custom parameters named like a built-in one (``def_dpar_prior``)
-_KNOWN = {d.name: d for d in (SIGMA, SHAPE, NU, PHI)}
 
 _VAR = re.compile(r"(?P<name>v(?:int|real)[1-9][0-9]*)(?:\[n\])?")
 
@@ -115,12 +112,18 @@ def _bound(value: object, side: str, dpar: str, name: str) -> float | None:
 
 
 def _dpar(name: str, link: str, lb: float | None, ub: float | None) -> Dpar:
-    """A custom parameter with brms's default priors: those of a built-in parameter of
-    the same name (``phi``: ``gamma(0.01, 0.01)``), else flat."""
-    known = _KNOWN.get(name)
+    """A custom parameter with brms's default priors (``def_dpar_prior``): those of the
+    built-in parameter of the same name (``phi``: ``gamma(0.01, 0.01)``; the intercept of
+    its formula as the built-in one's unless the link is the identity), else flat."""
+    # here: the registry imports this module
+    from pybrms.spec.families import FAMILIES
+
+    known = next((d for f in FAMILIES.values() for d in f.dpars if d.name == name), None)
     if known is None:
         return Dpar(name, "", lb, ub, link, FLAT, intercept_prior=FLAT)
-    return Dpar(name, known.comment, lb, ub, link, known.default_prior, known.intercept_prior)
+    default = known.default_prior
+    intercept = known.intercept_prior if link != "identity" or callable(default) else default
+    return Dpar(name, known.comment, lb, ub, link, known.default_prior, intercept)
 
 
 def _vars(vars: Sequence[str] | str | None, name: str) -> tuple[str, ...]:
