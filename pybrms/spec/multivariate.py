@@ -299,6 +299,8 @@ def _check_part(resp: str, bform: BrmsFormula, bound: BoundFamily) -> None:
     unsupported = (
         "a mixture"
         if family.components is not None
+        else "a custom family"
+        if family.stan.arguments
         else "a categorical or ordinal family"
         if family.per_category or family.ordinal
         else "a matrix response"

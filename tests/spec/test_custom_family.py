@@ -213,6 +213,12 @@ BAD_INPUTS = [
     ("response not integer", _brm(data=simulated(20).assign(y=1.5)), "1.5"),
     ("stanvar block", lambda: bm.stanvar("real a;", block="model"), "block='model'"),
     ("stanvars type", _brm(stanvars=STAN_FUNS), "stanvars"),
+    ("in a mixture", lambda: bm.mixture(FAMILY, FAMILY), "'beta_binomial2'"),
+    (
+        "multivariate",
+        _brm(formula="mvbind(y, size) | vint(size) ~ x", stanvars=None),
+        "'beta_binomial2'",
+    ),
 ]
 
 

@@ -249,6 +249,12 @@ def mixture(*components: str | BoundFamily, order: bool | str | None = None) -> 
     False
     """
     bound = tuple(resolve_family(c) for c in components)
+    custom = [b.name for b in bound if b.family.stan.arguments]
+    if custom:
+        raise SpecError(
+            f"mixture() of the custom family {custom[0]!r}: custom families in mixtures "
+            "are not supported yet."
+        )
     families = tuple((b.family, b.link) for b in bound)
     if order is None:
         ordered = len({f.name for f, _ in families}) == 1
