@@ -20,6 +20,7 @@ import pybrms as bm
 from pybrms.backends import compile_model
 from pybrms.codegen import render
 from pybrms.errors import PybrmsError, SpecError
+from pybrms.fit.conditional_effects import _conditions
 from pybrms.fit.predict import log_lik, posterior_epred, posterior_predict
 from pybrms.spec import build_spec
 from pybrms.standata import make_standata
@@ -167,6 +168,13 @@ def test_default_priors_follow_brms_def_dpar_prior():
     assert tau["prior"].tolist() == ["(flat)"] and tau["lb"].tolist() == ["0"]
     code = bm.stancode("y ~ 1", df, family=fam, stanvars=stanvars)
     assert "tau_prior" not in code and "real<lower=0> tau;" in code
+
+
+def test_conditional_effects_hold_vint_columns_at_an_integer():
+    """As brms's int_vars: the median, rounded, not the mean (20.4 here)."""
+    df = simulated(5).assign(size=[19, 20, 20, 21, 22])
+    model = build_spec(FORMULA, df, FAMILY, stanvars=STANVARS)
+    assert _conditions(model)["size"] == 20
 
 
 # ---------------------------------------------------------------------------
