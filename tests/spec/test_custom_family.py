@@ -167,7 +167,7 @@ def test_default_priors_follow_brms_def_dpar_prior():
     tau = table[table["class"] == "tau"]
     assert tau["prior"].tolist() == ["(flat)"] and tau["lb"].tolist() == ["0"]
     code = bm.stancode("y ~ 1", df, family=fam, stanvars=stanvars)
-    assert "tau_prior" not in code and "real<lower=0> tau;" in code
+    assert "tau_prior" not in code and "  real<lower=0> tau;\n" in code
 
 
 def test_conditional_effects_hold_vint_columns_at_an_integer():
