@@ -8,6 +8,7 @@ program is checked to define the plain one's log density.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import arviz as az
@@ -117,6 +118,12 @@ def test_standata_holds_vint_columns_by_brms_name():
     sd = bm.standata("y | vint(size, y) ~ x", df, family=FAMILY, stanvars=STANVARS)
     assert sd["vint1"] == df["size"].tolist()
     assert sd["vint2"] == df["y"].tolist()
+
+
+def test_write_stan_takes_the_stanvars(tmp_path):
+    program, data = bm.write_stan(tmp_path, FORMULA, simulated(5), family=FAMILY, stanvars=STANVARS)
+    assert "real beta_binomial2_lpmf(int y" in program.read_text()
+    assert json.loads(data.read_text())["vint1"] == [20] * 5
 
 
 def test_vreal_and_bounds_and_a_predicted_parameter():
