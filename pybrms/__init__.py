@@ -27,7 +27,8 @@ from pybrms.fit.from_csv import from_csv
 from pybrms.formula import bf, lf, mvbf, nlf, set_rescor
 from pybrms.priors import prior
 from pybrms.scheduler import Threading, threading
-from pybrms.spec import family, get_prior, mixture
+from pybrms.spec import custom_family, family, get_prior, mixture
+from pybrms.spec.stanvars import stanvar
 from pybrms.standata import standata
 
 # A library never configures logging output; applications do.
@@ -41,6 +42,7 @@ __all__ = [
     "benchmark_threading",
     "bf",
     "brm",
+    "custom_family",
     "datasets",
     "family",
     "from_csv",
@@ -58,6 +60,7 @@ __all__ = [
     "set_rescor",
     "stancode",
     "standata",
+    "stanvar",
     "threading",
     "write_stan",
 ]

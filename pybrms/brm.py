@@ -18,6 +18,7 @@ from pybrms.scheduler import Threading
 from pybrms.spec import build_model
 from pybrms.spec.multivariate import ModelFamily, ModelFormula
 from pybrms.spec.prior_draws import SamplePrior
+from pybrms.spec.stanvars import Stanvars
 
 
 def brm(
@@ -27,6 +28,7 @@ def brm(
     prior: Priors | None = None,
     *,
     data2: Mapping[str, Any] | None = None,
+    stanvars: Stanvars | None = None,
     sample_prior: SamplePrior | bool = "no",
     chains: int = DEFAULT_CHAINS,
     iter: int = DEFAULT_ITER,
@@ -63,6 +65,9 @@ def brm(
         As brms's ``data2``: data that are not one value per row, by name, such as
         the known covariance matrix ``A`` of ``(1 | gr(g, cov = A))``, a pandas
         DataFrame whose index and columns are the levels of ``g``.
+    stanvars
+        Stan code added to the program, :func:`pybrms.stanvar` (one or a list): the
+        functions of a :func:`pybrms.custom_family`.
     sample_prior
         As brms: ``"no"``; ``"yes"`` adds draws from the priors (``prior_b``,
         ``prior_Intercept``, ``prior_sigma``, ``prior_sd_<group>``, ...; see
@@ -138,7 +143,7 @@ def brm(
         parallel=parallel,
         normalize=normalize,
     )  # sampler arguments fail here, before the compile
-    spec = build_model(formula, data, family, prior, sample_prior, data2)
+    spec = build_model(formula, data, family, prior, sample_prior, data2, stanvars)
     program = StanProgram(render(spec, settings.threads, normalize=normalize), backend)
     return sample(
         spec, program, settings, data_name=data_name or "data", show_progress=show_progress

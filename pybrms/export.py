@@ -16,6 +16,7 @@ from pybrms.scheduler import Threading
 from pybrms.spec import build_model
 from pybrms.spec.multivariate import ModelFamily, ModelFormula
 from pybrms.spec.prior_draws import SamplePrior
+from pybrms.spec.stanvars import Stanvars
 from pybrms.standata import make_standata
 
 __all__ = ["write_stan"]
@@ -30,6 +31,7 @@ def write_stan(
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
     *,
+    stanvars: Stanvars | None = None,
     normalize: bool = True,
     name: str = "model",
     overwrite: bool = False,
@@ -45,7 +47,7 @@ def write_stan(
     ----------
     model_dir
         The folder, created if missing.
-    formula, data, family, prior, sample_prior, normalize
+    formula, data, family, prior, sample_prior, stanvars, normalize
         As for :func:`pybrms.brm`.
     threads
         A :func:`pybrms.threading` value writes the ``reduce_sum`` program, and the
@@ -80,7 +82,7 @@ def write_stan(
         for target in targets:
             if target.exists():
                 raise OutputFileError(f"{str(target)!r} exists; pass overwrite=True to replace it")
-    spec = build_model(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior, stanvars=stanvars)
     contents = (
         render(spec, threads, normalize=normalize).encode(),
         stanio.dump_stan_json(make_standata(spec, threads)).encode(),

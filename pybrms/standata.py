@@ -26,6 +26,7 @@ from pybrms.spec.default_priors import prior_data
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.multivariate import ModelFamily, ModelFormula, MvSpec
 from pybrms.spec.prior_draws import SamplePrior
+from pybrms.spec.stanvars import Stanvars
 
 __all__ = ["make_standata", "standata"]
 
@@ -68,6 +69,7 @@ def make_standata(spec: ModelSpec | MvSpec, threading: Threading | None = None) 
         out["trials"] = response.trials
     if response.weights is not None:
         out["weights"] = response.weights
+    out |= response.vars
     if response.nthres:
         out["nthres"] = response.nthres
     if spec.family.family.per_category:
@@ -124,6 +126,7 @@ def standata(
     prior: Priors | None = None,
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
+    stanvars: Stanvars | None = None,
 ) -> dict[str, Any]:
     """The Stan data :func:`pybrms.brm` would pass, as brms's ``standata()``.
 
@@ -133,7 +136,7 @@ def standata(
 
     Parameters
     ----------
-    formula, data, family, prior, sample_prior
+    formula, data, family, prior, sample_prior, stanvars
         As for :func:`pybrms.brm`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program (adds
@@ -154,5 +157,5 @@ def standata(
     >>> json.loads(json.dumps(sd)) == sd
     True
     """
-    spec = build_model(formula, data, family, prior, sample_prior)
+    spec = build_model(formula, data, family, prior, sample_prior, stanvars=stanvars)
     return json.loads(stanio.dump_stan_json(make_standata(spec, threads)))

@@ -13,6 +13,7 @@ from pybrms.scheduler import Threading
 from pybrms.spec import build_model
 from pybrms.spec.multivariate import ModelFamily, ModelFormula
 from pybrms.spec.prior_draws import SamplePrior
+from pybrms.spec.stanvars import Stanvars
 
 __all__ = ["render", "stancode"]
 
@@ -26,12 +27,13 @@ def stancode(
     sample_prior: SamplePrior | bool = "no",
     normalize: bool = True,
     data2: Mapping[str, Any] | None = None,
+    stanvars: Stanvars | None = None,
 ) -> str:
     """The Stan program :func:`pybrms.brm` would compile, as brms's ``stancode()``.
 
     Parameters
     ----------
-    formula, data, family, prior, sample_prior, data2
+    formula, data, family, prior, sample_prior, data2, stanvars
         As for :func:`pybrms.spec.build_spec`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program, or None.
@@ -51,5 +53,5 @@ def stancode(
       if (!prior_only) {
         target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
-    spec = build_model(formula, data, family, prior, sample_prior, data2)
+    spec = build_model(formula, data, family, prior, sample_prior, data2, stanvars)
     return render(spec, threads, normalize=normalize)

@@ -627,6 +627,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
     trials = response.trials is not None and not family.matrix_response
     if trials:
         use(StanArg("trials", "array[] int", True))
+    for name in response.vars:
+        use(StanArg(name, "array[] int" if name.startswith("vint") else "array[] real", True))
     weights = pos.row(use(StanArg("weights", "vector", True))) if weighted else ""
     cens = pos.row(use(StanArg("cens", "array[] int", True))) if censored else ""
 
@@ -724,6 +726,11 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
                 else:
                     out[dpar] = f"{out[dpar]} .* {rows.data('denom')}"
         out["dist"] = dist
+        if stan.arguments:
+            # a custom family: its vars are data of vint() and vreal()
+            out |= {name: rows.data(name) for name in response.vars}
+            out["custom"] = ", ".join(out[name] for name in stan.arguments)
+            out["density"] = out["lpmf" if family.discrete else "lpdf"]
         return out
 
     if by_index:
@@ -1047,6 +1054,7 @@ def render_context(
         # the group-level effects' std_normal prior (lprior stays normalized, see docs)
         "lpdf": "lpdf" if normalize else "lupdf",
         "mixture": _mixture_context(spec),
+        "stanvars": [s.scode for s in spec.stanvars],
     }
     ctx["ctx"] = ctx
     return ctx

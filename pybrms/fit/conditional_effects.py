@@ -334,8 +334,12 @@ def _conditions(spec: ModelSpec) -> dict[str, Any]:
 
 
 def _integer_variables(spec: ModelSpec) -> frozenset[str]:
-    """Variables that terms read as integers (brms's ``int_vars``)."""
-    return frozenset(v for p in spec.predictors for t in p.terms for v in t.integer_variables())
+    """Variables that terms and ``vint()`` read as integers (brms's ``int_vars``)."""
+    response = spec.formula.mu.response
+    assert response is not None  # the main formula always has a response
+    vint = {a for add in response.additions if add.name == "vint" for a in add.args}
+    terms = {v for p in spec.predictors for t in p.terms for v in t.integer_variables()}
+    return frozenset(terms | vint & set(spec.data.columns))
 
 
 def _grid(

@@ -23,6 +23,7 @@ from pybrms.scheduler import Threading
 from pybrms.spec import build_spec
 from pybrms.spec.build import FamilyLike, FormulaLike
 from pybrms.spec.prior_draws import SamplePrior
+from pybrms.spec.stanvars import Stanvars
 from pybrms.standata import make_standata
 
 __all__ = ["from_csv"]
@@ -35,6 +36,7 @@ def from_csv(
     family: FamilyLike = "gaussian",
     prior: Priors | None = None,
     *,
+    stanvars: Stanvars | None = None,
     sample_prior: SamplePrior | bool = "no",
     threads: Threading | int | None = None,
     normalize: bool = True,
@@ -57,7 +59,7 @@ def from_csv(
     ----------
     files
         One Stan CSV file per chain, in chain order.
-    formula, data, family, prior, sample_prior, threads, normalize, backend, data_name
+    formula, data, family, prior, stanvars, sample_prior, threads, normalize, backend, data_name
         As for :func:`pybrms.brm`, describing the model that was sampled.
 
     Returns
@@ -104,7 +106,7 @@ def from_csv(
         },
         normalize=normalize,
     )
-    spec = build_spec(formula, data, family, prior, sample_prior)
+    spec = build_spec(formula, data, family, prior, sample_prior, stanvars=stanvars)
     program = StanProgram(render(spec, settings.threads, normalize=normalize), backend)
     _check_variables(draws.columns, program, paths[0])
     return BrmsFit(

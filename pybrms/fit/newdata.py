@@ -10,13 +10,19 @@ mapped onto the fitted levels. Nothing here looks at draws.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
-from pybrms.spec.additions import addition_values, known_se, rate_denominators, truncation
+from pybrms.spec.additions import (
+    addition_values,
+    custom_data,
+    known_se,
+    rate_denominators,
+    truncation,
+)
 from pybrms.spec.build import response_from_data
 from pybrms.spec.frame import check_columns
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response
@@ -57,6 +63,8 @@ class PredictionData:
     se, denom, lb, ub
         Known standard errors (``se()``), rate denominators (``rate()``) and
         truncation bounds (``trunc()``) per row, each None when not in the model.
+    vars
+        The data of ``vint()`` and ``vreal()`` of a custom family (``vint1``, ...).
     """
 
     N: int
@@ -66,6 +74,7 @@ class PredictionData:
     denom: np.ndarray | None = None
     lb: np.ndarray | None = None
     ub: np.ndarray | None = None
+    vars: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def prediction_data(
@@ -122,7 +131,7 @@ def prediction_data(
     r = spec.response
     if newdata is None:
         predictors = tuple(_predictor_data(p, request) for p in spec.predictors)
-        return PredictionData(spec.N, predictors, r.trials, r.se, r.denom, r.lb, r.ub)
+        return PredictionData(spec.N, predictors, r.trials, r.se, r.denom, r.lb, r.ub, r.vars)
     if not isinstance(newdata, pd.DataFrame):
         raise SpecError(f"newdata must be a pandas DataFrame, got {type(newdata).__name__}.")
     _check_finite(newdata, spec.formula.variables - _lhs_variables(spec, "response", "cens"))
@@ -142,12 +151,13 @@ def prediction_data(
         rate_denominators(terms, newdata),
         None if bounds is None else bounds.lb,
         None if bounds is None else bounds.ub,
+        custom_data(terms, newdata),
     )
 
 
 # Addition terms whose columns new rows need for predictions (brms reads them too);
 # log_lik also needs the response, weights and cens().
-_PREDICTION_ADDITIONS = ("trials", "se", "rate", "trunc")
+_PREDICTION_ADDITIONS = ("trials", "se", "rate", "trunc", "vint", "vreal")
 
 
 def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Response:

@@ -489,4 +489,4 @@ def _dpar_draws(
     mu_data = next(p for p in data.predictors if p.predictor is mu)
     for term, rows in mu_data.terms:
         extra = term.shift_likelihood_draws(extra, rows, variables)
-    return DparDraws(dpars, eta, mu.link, extra.get("thres"), data.trials)
+    return DparDraws(dpars, eta, mu.link, extra.get("thres"), data.trials, data.vars)

@@ -49,8 +49,6 @@ NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
         "cat": "number of categories",
         "dec": "decision of a Wiener model",
         "index": "observation index",
-        "vint": "integer data of a custom family",
-        "vreal": "real data of a custom family",
     }
 )
 
@@ -65,7 +63,8 @@ SUPPORTED = (
     "ARMA autocorrelation (ar(), ma(), arma()), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE, dist = 'student')), "
     "(1 | gr(g, cov = A)), (1 | mm(g1, g2))) "
-    "and the addition terms trials(), weights(), se(), rate(), cens() and trunc()"
+    "and the addition terms trials(), weights(), se(), rate(), cens(), trunc(), "
+    "vint() and vreal()"
 )
 
 

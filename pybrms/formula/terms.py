@@ -101,7 +101,7 @@ class Addition:
         signature = ADDITIONS[self.name]
         positional = signature.params[: signature.required]
         given = ", ".join(
-            a if p in positional else f"{p} = {a}"
+            a if p in positional or p in VARS_PARAMS else f"{p} = {a}"
             for p, a in zip(self.params, self.args, strict=True)
         )
         return f"{self.name}({given})"
@@ -327,6 +327,9 @@ class AdditionSignature:
     flags: frozenset[str] = frozenset()
 
 
+#: The arguments of ``vint()`` and ``vreal()``, R's ``...``, named as R names them.
+VARS_PARAMS = tuple(f"..{i}" for i in range(1, 21))
+
 #: Addition terms allowed on the response, with brms's arguments.
 ADDITIONS: Mapping[str, AdditionSignature] = {
     "trials": AdditionSignature(("x",)),
@@ -335,6 +338,9 @@ ADDITIONS: Mapping[str, AdditionSignature] = {
     "rate": AdditionSignature(("denom",)),
     "cens": AdditionSignature(("x", "y2")),
     "trunc": AdditionSignature(("lb", "ub"), required=0),
+    # brms's vint(...) and vreal(...): the data of a custom family, R's `...`
+    "vint": AdditionSignature(VARS_PARAMS),
+    "vreal": AdditionSignature(VARS_PARAMS),
 }
 
 # Operators that carry brms structure rather than formulaic design: valid only
@@ -571,6 +577,8 @@ _ADDITION_EXAMPLES = {
     "rate": "rate(exposure)",
     "cens": "cens(censored)",
     "trunc": "trunc(lb = 0)",
+    "vint": "vint(size)",
+    "vreal": "vreal(x)",
 }
 
 

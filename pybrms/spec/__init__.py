@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pybrms.spec.build import build_spec, get_prior
-from pybrms.spec.families import FAMILIES, family, mixture
+from pybrms.spec.families import FAMILIES, custom_family, family, mixture
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.multivariate import MvSpec, build_model
 
@@ -13,6 +13,7 @@ __all__ = [
     "MvSpec",
     "build_model",
     "build_spec",
+    "custom_family",
     "family",
     "get_prior",
     "mixture",

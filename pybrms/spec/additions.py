@@ -25,6 +25,7 @@ __all__ = [
     "addition_values",
     "censoring",
     "check_stan_int",
+    "custom_data",
     "first_bad",
     "known_se",
     "numeric",
@@ -327,3 +328,44 @@ def _bound(
     if family.discrete:
         check_stan_int(values, f"Bound {param} of {what}", data.index)
     return values
+
+
+def _custom_columns(terms: FormulaTerms, kind: str, data: pd.DataFrame) -> list[np.ndarray]:
+    """The checked columns of ``vint(...)`` (integers) or ``vreal(...)`` (finite reals)."""
+    assert terms.response is not None
+    addition = terms.response.addition(kind)
+    if addition is None:
+        return []
+    out = []
+    for param, arg in zip(addition.params, addition.args, strict=True):
+        values = addition_values(terms, kind, data, param)
+        assert values is not None  # every argument of vint() is given
+        what = f"{arg} of {addition.label}"
+        x = numeric(values, what)
+        check_finite(x, what, data.index)
+        if kind == "vint":
+            bad = x != np.round(x)
+            if bad.any():
+                raise SpecError(f"{what} must be integers; {first_bad(x, bad, data.index)}.")
+            check_stan_int(x, what, data.index)
+            x = x.astype(np.int64)
+        out.append(x)
+    return out
+
+
+def custom_data(terms: FormulaTerms, data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The data of ``vint(...)`` and ``vreal(...)`` by brms's names (``vint1``, ``vint2``,
+    ``vreal1``): integers and finite reals, checked; empty without them.
+
+    Examples
+    --------
+    >>> from pybrms.formula import parse
+    >>> df = pd.DataFrame({"y": [1, 2], "n": [5, 6], "z": [0.5, 1.5]})
+    >>> {k: v.tolist() for k, v in custom_data(parse("y | vint(n) + vreal(z) ~ 1"), df).items()}
+    {'vint1': [5, 6], 'vreal1': [0.5, 1.5]}
+    """
+    return {
+        f"{kind}{i}": values
+        for kind in ("vint", "vreal")
+        for i, values in enumerate(_custom_columns(terms, kind, data), start=1)
+    }

@@ -25,13 +25,14 @@ from pybrms.spec.additions import (
     addition_values,
     censoring,
     check_stan_int,
+    custom_data,
     first_bad,
     known_se,
     rate_denominators,
     scaled_weights,
     truncation,
 )
-from pybrms.spec.default_priors import PriorRow, PriorTable, scale_prior
+from pybrms.spec.default_priors import PriorRow, PriorTable, prior_dist, scale_prior
 from pybrms.spec.families import LINKS, BoundFamily, Family, StanLikelihood, resolve_family
 from pybrms.spec.families.categorical import category_dpars, reference_index
 from pybrms.spec.families.mixture import DEFAULT_THETA_PRIOR, dpar_class, simplex_thetas
@@ -51,6 +52,7 @@ from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName, with_resp
 from pybrms.spec.prior_draws import SamplePrior, check_proper_priors, check_sample_prior
 from pybrms.spec.shrinkage import with_shrinkage
+from pybrms.spec.stanvars import Stanvar, Stanvars, as_stanvars
 from pybrms.spec.terms import (
     ArmaEffects,
     CategorySpecificEffects,
@@ -102,6 +104,7 @@ def build_spec(
     prior: Priors | None = None,
     sample_prior: SamplePrior | bool = "no",
     data2: Mapping[str, Any] | None = None,
+    stanvars: Stanvars | None = None,
 ) -> ModelSpec:
     """Check the inputs and describe the model.
 
@@ -123,6 +126,9 @@ def build_spec(
     data2
         Data that are not one value per row, by name, as brms's ``data2``: the
         known covariance matrix ``A`` of ``gr(g, cov = A)``.
+    stanvars
+        Stan code added to the program (:func:`pybrms.stanvar`): the functions of a
+        :func:`pybrms.custom_family`.
 
     Returns
     -------
@@ -152,8 +158,10 @@ def build_spec(
         )
     bform = as_brms_formula(formula)
     bound = resolve_family(family)
+    code = as_stanvars(stanvars)
     check_dpars(bform, bound.family)
     check_additions(bform, bound.family)
+    check_custom(bform, bound.family, code)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _check_covariates(bform, data)
@@ -211,6 +219,7 @@ def build_spec(
         user_priors=prior,
         sample_prior=sample_prior,
         data2=data2,
+        stanvars=code,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":
@@ -224,6 +233,7 @@ def get_prior(
     data: pd.DataFrame,
     family: FamilyLike | Sequence[FamilyLike] = "gaussian",
     data2: Mapping[str, Any] | None = None,
+    stanvars: Stanvars | None = None,
 ) -> pd.DataFrame:
     """Every prior that can be set for the model, with brms's defaults.
 
@@ -242,7 +252,7 @@ def get_prior(
     # here: the multivariate module imports this one
     from pybrms.spec.multivariate import build_model
 
-    return build_model(formula, data, family, data2=data2).priors.to_frame()
+    return build_model(formula, data, family, data2=data2, stanvars=stanvars).priors.to_frame()
 
 
 def predicted_parameters(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
@@ -377,6 +387,35 @@ def _check_arma(bform: BrmsFormula, bound: BoundFamily) -> None:
         )
 
 
+def check_custom(bform: BrmsFormula, family: Family, stanvars: tuple[Stanvar, ...]) -> None:
+    """Refuse a custom family whose density no stanvar defines, or whose ``vars``
+    name data that ``vint()``/``vreal()`` do not give, before anything is compiled."""
+    arguments = family.stan.arguments
+    if not arguments:
+        return
+    density = f"{family.name}_{'lpmf' if family.discrete else 'lpdf'}"
+    if not any(s.defines(density) for s in stanvars):
+        raise SpecError(
+            f"custom family {family.name!r} needs the Stan function {density}(); define it "
+            "in stanvars=pybrms.stanvar(scode=..., block='functions')."
+        )
+    assert bform.mu.response is not None  # bf() refuses a main formula without one
+    given = {
+        f"{a.name}{i}"
+        for a in bform.mu.response.additions
+        if a.name in ("vint", "vreal")
+        for i in range(1, len(a.args) + 1)
+    }
+    for var in arguments[1 + len(family.dpars) :]:
+        if var not in given:
+            kind = var.rstrip("0123456789")
+            raise SpecError(
+                f"custom family {family.name!r} reads {var!r}, which the formula does not "
+                f"give: add the addition term {kind}(...) with at least "
+                f"{var[len(kind) :]} column(s) to the response, e.g. y | {kind}(size) ~ x."
+            )
+
+
 def check_additions(bform: BrmsFormula, family: Family) -> None:
     terms = bform.mu
     assert terms.response is not None  # guaranteed by the parser for the main formula
@@ -492,6 +531,7 @@ def response_from_data(
             )
         trials = trials.astype(np.int64)
     values = y.astype(np.int64) if family.discrete else y
+    vars = custom_data(terms, data)
     se = known_se(terms, data)
     cens = censoring(terms, data, y, family)
     bounds = truncation(terms, data, y, family)
@@ -507,6 +547,7 @@ def response_from_data(
         rcens=None if cens is None else cens.rcens,
         lb=None if bounds is None else bounds.lb,
         ub=None if bounds is None else bounds.ub,
+        vars=vars,
     )
 
 
@@ -936,7 +977,7 @@ def _default_priors(
     family_rows = []
     for d in scalar_dpars:
         default = bound.family.dpar(d.name).prior(y)
-        dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
+        dist = scale_prior(y, bound, "identity") if default is None else prior_dist(default)
         family_rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub))
     if bound.family.components is not None:
         # brms sorts its table by dpar: the rows without one (the components'
@@ -959,7 +1000,7 @@ def _default_priors(
     return PriorTable(tuple(unique.values()))
 
 
-def intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
+def intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist | None:
     """brms's default intercept prior of one predictor; for mu, the family's own for
     its link (``von_mises`` with ``tan_half``), else centered on the response's median
     on the link scale less the mean offset."""
@@ -976,7 +1017,7 @@ def intercept_prior(p: Predictor, bound: BoundFamily, y: np.ndarray) -> Dist:
         offset_mean = float(np.mean(sum(known))) if known else 0.0
         return scale_prior(y, bound, bound.link.name, center=False, offset_mean=offset_mean)
     default = bound.family.dpar(p.family_dpar).intercept_prior
-    return scale_prior(y, bound, p.link.name) if default is None else Dist(*default)
+    return scale_prior(y, bound, p.link.name) if default is None else prior_dist(default)
 
 
 def _of_mu(dpar: str, family: Family) -> bool:

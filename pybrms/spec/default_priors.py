@@ -22,10 +22,11 @@ import pandas as pd
 from pybrms.errors import SpecError
 from pybrms.priors import Dist
 from pybrms.shrinkage import Shrinkage
-from pybrms.spec.families import LINKS, BoundFamily
+from pybrms.spec.families import FLAT, LINKS, BoundFamily
 from pybrms.spec.names import with_resp
 
 __all__ = [
+    "prior_dist",
     "Constants",
     "constants",
     "format_number",
@@ -403,6 +404,17 @@ def _check_support(user: PriorRow, class_row: PriorRow) -> None:
                 f"{where} may go (its bound is {format_number(bound)}); choose bounds within "
                 "the support of the prior."
             )
+
+
+def prior_dist(default: tuple[str, tuple[float, ...]]) -> Dist | None:
+    """The prior of a family's default (``("gamma", (0.01, 0.01))``); None for :data:`FLAT`.
+
+    Examples
+    --------
+    >>> str(prior_dist(("gamma", (0.01, 0.01)))), prior_dist(FLAT)
+    ('gamma(0.01, 0.01)', None)
+    """
+    return None if default == FLAT else Dist(*default)
 
 
 def scale_prior(

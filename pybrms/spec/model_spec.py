@@ -8,7 +8,7 @@ prior table and the names of the outputs all come from it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from pybrms.spec.families.categorical import reference_index
 from pybrms.spec.families.mixture import simplex_thetas
 from pybrms.spec.names import ParName
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
+from pybrms.spec.stanvars import Stanvar
 from pybrms.spec.terms import FixedEffects, GroupEffects, Term
 
 __all__ = ["ModelSpec", "Predictor", "Response", "ScalarDpar"]
@@ -65,6 +66,9 @@ class Response:
         for ordinal families the levels of an ordered Categorical response,
         else ``"1"``, ..., ``"K"`` (brms's ``P(Y = <label>)``); for categorical
         the levels of a Categorical, else the sorted distinct values.
+    vars
+        The data of ``vint()`` and ``vreal()`` of a custom family, brms's
+        ``vint1``, ``vint2``, ..., ``vreal1``, ... (integers, floats).
     """
 
     expr: str
@@ -80,6 +84,7 @@ class Response:
     lb: np.ndarray | None = None
     ub: np.ndarray | None = None
     categories: tuple[str, ...] = ()
+    vars: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -214,6 +219,8 @@ class ModelSpec:
     data2
         brms's ``data2``: data that are not one value per row (the known covariance
         matrices of ``gr(g, cov = A)``), or None.
+    stanvars
+        Stan code the user adds to the program (:func:`pybrms.stanvar`).
     """
 
     formula: BrmsFormula
@@ -227,6 +234,7 @@ class ModelSpec:
     user_priors: Priors | None = None
     sample_prior: SamplePrior = "no"
     data2: Mapping[str, Any] | None = None
+    stanvars: tuple[Stanvar, ...] = ()
 
     def __repr__(self) -> str:
         return (

@@ -45,6 +45,7 @@ from pybrms.spec.default_priors import (
     PriorTable,
     PriorTarget,
     constants,
+    prior_dist,
     scale_prior,
 )
 from pybrms.spec.families import BoundFamily, StanLikelihood, resolve_family
@@ -58,6 +59,7 @@ from pybrms.spec.prior_draws import (
     check_sample_prior,
     prior_draws,
 )
+from pybrms.spec.stanvars import Stanvars, as_stanvars
 from pybrms.spec.terms import PriorDefaults, Term
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -252,6 +254,7 @@ def build_model(
     prior: Priors | None = None,
     sample_prior: SamplePrior | bool = "no",
     data2: Mapping[str, Any] | None = None,
+    stanvars: Stanvars | None = None,
 ) -> ModelSpec | MvSpec:
     """The univariate or multivariate model of ``formula``: :func:`build_mv_spec` for
     :func:`pybrms.mvbf`, ``bf(...) + bf(...)`` or ``"mvbind(y1, y2) ~ x"``, else
@@ -266,13 +269,15 @@ def build_model(
     """
     mv = as_mv_formula(formula)
     if mv is not None:
+        if as_stanvars(stanvars):
+            raise SpecError("stanvars are not supported yet for multivariate models.")
         return build_mv_spec(mv, data, family, prior, sample_prior, data2)
     if isinstance(family, list | tuple):
         raise SpecError(
             "A list of families is for multivariate models (one per response); "
             f"got {len(family)} families for a univariate formula."
         )
-    return build_spec(formula, data, family, prior, sample_prior, data2)  # type: ignore[arg-type]
+    return build_spec(formula, data, family, prior, sample_prior, data2, stanvars)  # type: ignore[arg-type]
 
 
 def _families(formula: MvFormula, family: FamilyLike | Sequence[FamilyLike]) -> list[BoundFamily]:
@@ -294,6 +299,8 @@ def _check_part(resp: str, bform: BrmsFormula, bound: BoundFamily) -> None:
     unsupported = (
         "a mixture"
         if family.components is not None
+        else "a custom family"
+        if family.stan.arguments
         else "a categorical or ordinal family"
         if family.per_category or family.ordinal
         else "a matrix response"
@@ -499,7 +506,7 @@ def _default_priors(
                 rows += [_resp_row(r, part.resp) for r in kind.prior_rows_of(of_kind, defaults)]
         for d in part.scalar_dpars:
             default = bound.family.dpar(d.name).prior(y)
-            dist = scale_prior(y, bound, "identity") if default is None else Dist(*default)
+            dist = scale_prior(y, bound, "identity") if default is None else prior_dist(default)
             rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub, resp=part.resp))
         model_wide += [(t, defaults, part.resp) for t in part.terms if t.prior_scope == "model"]
     for d in shared:

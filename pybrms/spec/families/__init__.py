@@ -9,6 +9,7 @@ its kind) and its Stan template; see ``docs/contributing.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
@@ -28,6 +29,7 @@ from pybrms.spec.families.continuous import (
     VON_MISES,
     WEIBULL,
 )
+from pybrms.spec.families.custom import Epred, LogLik, Predict, custom_record
 from pybrms.spec.families.discrete import (
     BERNOULLI,
     BETA_BINOMIAL,
@@ -45,6 +47,7 @@ from pybrms.spec.families.hurdle import (
 from pybrms.spec.families.mixture import mixture_record
 from pybrms.spec.families.ordinal import ACAT, CRATIO, CUMULATIVE, SRATIO
 from pybrms.spec.families.records import (
+    FLAT,
     LINKS,
     Components,
     Dpar,
@@ -65,6 +68,7 @@ from pybrms.spec.families.zero_inflated import (
 
 __all__ = [
     "DPAR_NAMES",
+    "FLAT",
     "FAMILIES",
     "LINKS",
     "BoundFamily",
@@ -76,6 +80,7 @@ __all__ = [
     "Link",
     "StanLikelihood",
     "Support",
+    "custom_family",
     "family",
     "mixture",
     "resolve_family",
@@ -244,6 +249,12 @@ def mixture(*components: str | BoundFamily, order: bool | str | None = None) -> 
     False
     """
     bound = tuple(resolve_family(c) for c in components)
+    custom = [b.name for b in bound if b.family.stan.arguments]
+    if custom:
+        raise SpecError(
+            f"mixture() of the custom family {custom[0]!r}: custom families in mixtures "
+            "are not supported yet."
+        )
     families = tuple((b.family, b.link) for b in bound)
     if order is None:
         ordered = len({f.name for f, _ in families}) == 1
@@ -256,6 +267,97 @@ def mixture(*components: str | BoundFamily, order: bool | str | None = None) -> 
             f"mixture() takes order = 'mu', 'none', True, False or None; got {order!r}."
         )
     record = mixture_record(families, ordered)
+    return BoundFamily(record, LINKS[record.links[0]])
+
+
+def custom_family(
+    name: str,
+    dpars: Sequence[str] = ("mu",),
+    links: Sequence[str] | str = "identity",
+    type: str = "real",
+    lb: Sequence[float | None] | float | None = None,
+    ub: Sequence[float | None] | float | None = None,
+    vars: Sequence[str] | str | None = None,
+    loop: bool = True,
+    *,
+    log_lik: LogLik | None = None,
+    posterior_predict: Predict | None = None,
+    posterior_epred: Epred | None = None,
+) -> BoundFamily:
+    """A family whose density you write in Stan, as brms's ``custom_family()``.
+
+    The likelihood calls ``<name>_lpmf`` (``type="int"``) or ``<name>_lpdf``
+    (``type="real"``), which you define in a :func:`pybrms.stanvar` with
+    ``block="functions"`` passed as ``stanvars=``; its arguments are the response,
+    the parameters in the order of ``dpars``, then ``vars``. With ``loop=True`` (brms's
+    default) it is called row by row (``beta_binomial2_lpmf(Y[n] | mu[n], phi, vint1[n])``)
+    and takes reals and ints; with ``loop=False`` once, with vectors and arrays.
+
+    Parameters
+    ----------
+    name
+        The family's name, a Stan identifier.
+    dpars
+        The distributional parameters, ``"mu"`` first. Those other than ``mu`` are
+        estimated as one value each, or predicted with ``bf(y ~ x, phi ~ z)``.
+    links
+        The link of each parameter (or one for all): a name from brms's links.
+    type
+        ``"int"`` (integer responses, a ``_lpmf``) or ``"real"`` (a ``_lpdf``).
+    lb, ub
+        Lower and upper bounds of each parameter (or one for all), None for none;
+        they bound the declarations of the parameters estimated as one value.
+    vars
+        Data the density takes after the parameters: the columns of the addition
+        terms ``vint(...)`` and ``vreal(...)``, named as brms (``"vint1[n]"`` or
+        ``"vint1"`` for the first column of ``vint()``, ``"vreal1"``, ...).
+    loop
+        Call the density row by row (brms's default) or once for all rows.
+    log_lik
+        ``log_lik(y, dpars, vars) -> (S, N)``: the log density of the responses
+        ``y`` ``(N,)`` (brms's ``log_lik_<name>``), for :meth:`BrmsFit.log_lik`, LOO
+        and ArviZ's log likelihood. ``dpars`` maps ``"mu"`` and the other parameters
+        to draws on the response scale, ``(S, N)`` when predicted and ``(S, 1)``
+        when estimated as one value; ``vars`` maps ``"vint1"``, ``"vreal1"``, ...
+        to their values per row ``(N,)``.
+    posterior_predict
+        ``posterior_predict(dpars, vars, rng) -> (S, N)``: one response per draw and
+        row, ``rng`` a numpy Generator.
+    posterior_epred
+        ``posterior_epred(dpars, vars) -> (S, N)``: the expected response.
+
+    Returns
+    -------
+    BoundFamily
+        Pass it as ``family=`` to :func:`pybrms.brm`. A post-processing method
+        whose function was not given raises a :class:`~pybrms.errors.SpecError`.
+
+    Raises
+    ------
+    SpecError
+        For a name that is not a Stan identifier, ``dpars`` not starting with
+        ``mu``, an unknown link, ``links``, ``lb`` or ``ub`` of another length than
+        ``dpars``, a ``type`` other than int or real, or unsupported ``vars``.
+
+    Examples
+    --------
+    >>> beta_binomial2 = custom_family(
+    ...     "beta_binomial2", dpars=["mu", "phi"], links=["logit", "log"],
+    ...     lb=[0, 0], ub=[1, None], type="int", vars=["vint1[n]"])
+    >>> beta_binomial2.link.name, beta_binomial2.family.dpar_names
+    ('logit', ('phi',))
+    """
+    record = custom_record(
+        name,
+        dpars,
+        links,
+        type,
+        lb,
+        ub,
+        vars,
+        loop,
+        (log_lik, posterior_predict, posterior_epred),
+    )
     return BoundFamily(record, LINKS[record.links[0]])
 
 

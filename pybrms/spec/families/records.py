@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special
 
 __all__ = [
+    "FLAT",
     "LINKS",
     "Components",
     "Dpar",
@@ -93,6 +94,9 @@ LINKS: dict[str, Link] = {
 
 PriorSpec = tuple[str, tuple[float, ...]]
 
+#: brms's flat (improper) prior ``""`` as a :class:`Dpar` default (custom families).
+FLAT: PriorSpec = ("", ())
+
 
 @dataclass(frozen=True)
 class Dpar:
@@ -113,7 +117,7 @@ class Dpar:
     default_prior
         brms's default prior when estimated as a single value, or a function of
         the response values giving it; None means the data-dependent half
-        student-t of brms's ``def_scale_prior``.
+        student-t of brms's ``def_scale_prior``; :data:`FLAT` is brms's flat prior.
     intercept_prior
         brms's default prior of the intercept of its own formula; None means the
         data-dependent student-t of ``def_scale_prior`` on the link scale.
@@ -225,6 +229,10 @@ class StanLikelihood:
         The density keeps its constants even with ``normalize=False`` (brms's
         family records with ``normalized = ""``: the ordinal, hurdle and
         zero-inflated families and von_mises).
+    arguments
+        For a user's density (:func:`pybrms.custom_family`): the arguments after
+        the response, in order (``mu``, the other parameters, then the data of
+        ``vint()`` and ``vreal()``); the template reads them joined as ``a.custom``.
     """
 
     template: str
@@ -235,6 +243,7 @@ class StanLikelihood:
     cdf: str | None = None
     omits: frozenset[str] = frozenset()
     normalized: bool = False
+    arguments: tuple[str, ...] = ()
 
     def distribution(self, link: str, cdf: bool = False) -> tuple[str, bool]:
         """The Stan distribution for ``link`` and whether the inverse link is applied
@@ -275,6 +284,9 @@ class DparDraws:
         with category-specific effects), else None.
     trials
         Number of trials per row, else None.
+    vars
+        The data of ``vint()`` and ``vreal()`` per row (``vint1``, ``vreal1``, ...),
+        read by a custom family's functions.
     """
 
     dpars: dict[str, np.ndarray]
@@ -282,6 +294,7 @@ class DparDraws:
     link: Link
     thres: np.ndarray | None
     trials: np.ndarray | None
+    vars: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __getitem__(self, dpar: str) -> np.ndarray:
         return self.dpars[dpar]

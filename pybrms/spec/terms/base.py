@@ -200,7 +200,7 @@ class PriorDefaults:
         Default prior of group-level standard deviations.
     """
 
-    intercept: Mapping[str, Dist]
+    intercept: Mapping[str, Dist | None]
     sd: Dist
 
 
