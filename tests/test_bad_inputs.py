@@ -1028,10 +1028,10 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'y'", "weights()", "not supported yet"),
     ),
-    "mv_bf_of_mvbind": (
-        lambda: dict(formula=bm.bf("mvbind(y, z) ~ x"), data=frame()),
+    "mv_bf_of_mvbind_positional_dpar": (
+        lambda: dict(formula=bm.bf("mvbind(y, z) ~ x", "sigma ~ x"), data=frame()),
         SpecError,
-        ("one response", "mvbf"),
+        ("mvbind(y, z) ~ x", "by keyword", "mvbf"),
     ),
     "mv_one_response": (
         lambda: dict(formula=bm.mvbf("y ~ x"), data=frame()),

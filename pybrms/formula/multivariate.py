@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
-from pybrms.formula.parse import PartFormula, as_brms_formula, bf, split_mvbind
+from pybrms.formula.parse import PartFormula, as_brms_formula, single_bf, split_mvbind
 from pybrms.formula.terms import BrmsFormula
 
 __all__ = ["MvFormula", "RescorSetting", "mvbf", "set_rescor", "split_mvbind"]
@@ -89,6 +89,7 @@ def set_rescor(rescor: bool = True) -> RescorSetting:
 
     Examples
     --------
+    >>> from pybrms import bf
     >>> f = bf("y1 ~ x") + bf("y2 ~ z") + set_rescor(False)
     >>> f.responses, f.rescor
     (('y1', 'y2'), False)
@@ -101,7 +102,7 @@ def set_rescor(rescor: bool = True) -> RescorSetting:
 def mvbf(
     *formulas: str | BrmsFormula | MvFormula,
     rescor: bool | None = None,
-    **dpars: str | PartFormula,
+    **dpars: str | PartFormula | float,
 ) -> MvFormula:
     """A multivariate formula, as brms's ``mvbf()``.
 
@@ -123,6 +124,7 @@ def mvbf(
 
     Examples
     --------
+    >>> from pybrms import bf
     >>> f = mvbf("y1 ~ x", bf("y2 ~ z + (1 | g)"), rescor=False)
     >>> f.responses, f.rescor
     (('y1', 'y2'), False)
@@ -132,7 +134,8 @@ def mvbf(
     out = MvFormula(())
     for formula in formulas:
         if isinstance(formula, str) and (split := split_mvbind(formula)) is not None:
-            out = out + MvFormula(tuple(bf(f, **dpars) for f in split))  # type: ignore[arg-type]
+            # dpars name parameters, never nl=
+            out = out + MvFormula(tuple(single_bf(f, **dpars) for f in split))  # type: ignore[arg-type]
         elif isinstance(formula, MvFormula):
             out = out + formula
         else:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from pybrms.errors import SpecError
 from pybrms.formula.ast import SYMBOLS, Atom, Node, Operation, tokens_to_ast
 from pybrms.formula.nonlinear import nonlinear
 from pybrms.formula.terms import BrmsFormula, FormulaTerms, response_terms, terms_from_ast
 from pybrms.formula.tokens import Token, tokenize
+
+if TYPE_CHECKING:
+    from pybrms.formula.multivariate import MvFormula
 
 __all__ = ["PartFormula", "as_brms_formula", "bf", "lf", "nlf", "parse", "split_mvbind"]
 
@@ -125,7 +128,7 @@ def bf(
     *dpar_formulas: str | PartFormula,
     nl: bool = False,
     **dpars: str | PartFormula | float,
-) -> BrmsFormula:
+) -> BrmsFormula | MvFormula:
     """Combine the main formula with formulas for other parameters, like brms's bf().
 
     Parameters
@@ -133,6 +136,9 @@ def bf(
     formula : str
         The main formula, with a response: ``"y ~ x + (1 | g)"``; with ``nl=True``
         a non-linear expression of parameters and data: ``"y ~ a * exp(b * x)"``.
+        With several responses, ``"mvbind(y1, y2) ~ x"``, the formula of a
+        multivariate model (as :func:`~pybrms.formula.mvbf`), to which
+        ``+ set_rescor(...)`` can be added, as in brms.
     *dpar_formulas : str or PartFormula
         Formulas of distributional or non-linear parameters named by their
         left-hand side, e.g. ``"sigma ~ x"``, ``"a ~ 1 + (1 | g)"``, :func:`lf`
@@ -145,7 +151,7 @@ def bf(
 
     Returns
     -------
-    BrmsFormula
+    BrmsFormula, or MvFormula for ``mvbind()``
 
     Raises
     ------
@@ -169,14 +175,40 @@ def bf(
     ('a * exp(b * x)', 'g')
     >>> bf("y ~ x", sigma=2).pfix
     {'sigma': 2.0}
+    >>> bf("mvbind(y1, y2) ~ x", sigma="~ z").responses
+    ('y1', 'y2')
+    """
+    if isinstance(formula, str) and split_mvbind(formula) is not None:
+        # here: the multivariate module imports this one
+        from pybrms.formula.multivariate import mvbf
+
+        if dpar_formulas or nl:
+            raise SpecError(
+                f"bf({formula!r}, ...) takes the formulas of distributional parameters "
+                "shared by the responses by keyword (sigma='~ z'); positional formulas and "
+                "nl=True are for one response: use pybrms.mvbf(bf(...), bf(...))."
+            )
+        return mvbf(formula, **dpars)  # type: ignore[arg-type]  # dpars name parameters, never rescor=
+    return single_bf(formula, *dpar_formulas, nl=nl, **dpars)
+
+
+def single_bf(
+    formula: str,
+    *dpar_formulas: str | PartFormula,
+    nl: bool = False,
+    **dpars: str | PartFormula | float,
+) -> BrmsFormula:
+    """:func:`bf` of one response.
+
+    Examples
+    --------
+    >>> single_bf("y ~ x").mu.fixed
+    '1 + x'
     """
     if not isinstance(nl, bool):
         raise SpecError(f"nl must be True or False, got {nl!r}")
     if isinstance(formula, str) and split_mvbind(formula) is not None:
-        raise SpecError(
-            f"bf() takes the formula of one response; for {formula!r} use "
-            "pybrms.mvbf(...) with the same string, or pass the string to brm()."
-        )
+        raise SpecError(f"{formula!r} has several responses; use pybrms.bf() or pybrms.mvbf().")
     tree = parse(_text(formula), target="ast")
     if nl:
         assert isinstance(tree, Operation)  # parse() refuses a formula without '~'
@@ -310,4 +342,4 @@ def as_brms_formula(formula: str | BrmsFormula) -> BrmsFormula:
     """
     if isinstance(formula, BrmsFormula):
         return formula
-    return bf(formula)
+    return single_bf(formula)

@@ -65,3 +65,16 @@ def test_formula_combinations_agree():
     assert a.responses == b.responses == c.responses == ("y1", "y2")
     assert a.rescor is b.rescor is c.rescor is False
     assert [f.mu.source for f in a.formulas] == [f.mu.source for f in c.formulas]
+
+
+def test_bf_of_mvbind_is_the_multivariate_formula_as_in_brms():
+    """brms's bf(mvbind(y1, y2) ~ x) + set_rescor(TRUE), dpar formulas shared."""
+    formula = bf("mvbind(y1, y2) ~ x", sigma="~ x") + bm.set_rescor(False)
+    assert formula == mvbf("mvbind(y1, y2) ~ x", sigma="~ x", rescor=False)
+    spec = build_model(formula, data())
+    assert [n.name for n in spec.names if n.name.startswith("b_sigma")] == [
+        "b_sigma_y1_Intercept",
+        "b_sigma_y1_x",
+        "b_sigma_y2_Intercept",
+        "b_sigma_y2_x",
+    ]
