@@ -705,7 +705,14 @@ def build_predictor(
     if design.names or terms.intercept:
         centered = terms.intercept and not nlpar
         nthres = response.nthres if ordinal else 0
-        fixed = FixedEffects(name, design, centered, nthres, ordered=ordered)
+        fixed = FixedEffects(
+            name,
+            design,
+            centered,
+            nthres,
+            ordered=ordered,
+            ordered_thresholds=bound.family.ordered_thresholds,
+        )
     offset = None
     if terms.offsets:
         offset = Offset(name, offset_values(terms.offsets, data), terms.offsets)

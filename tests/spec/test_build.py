@@ -444,6 +444,18 @@ def test_disc_is_fixed_at_one_unless_predicted(fam):
 
 
 @pytest.mark.parametrize(
+    ("fam", "declared"),
+    [("cumulative", "ordered"), ("sratio", "vector"), ("cratio", "vector"), ("acat", "vector")],
+)
+def test_thresholds_are_ordered_only_for_cumulative(fam, declared):
+    """brms's special "ordered_thres" is cumulative's alone: the sequential and adjacent
+    category families' thresholds are a plain vector (an ordering constraint would
+    change their posterior)."""
+    code = render(build_spec("y ~ x", _df(y=ORD), fam))
+    assert f"  {declared}[nthres] Intercept;" in code
+
+
+@pytest.mark.parametrize(
     ("formula", "link", "call"),
     [
         ("y ~ x", "logit", "ordered_logistic_glm_lpmf(Y | Xc, b, Intercept)"),

@@ -161,6 +161,7 @@ def _ordinal(
     log_probs: LogProbs,
     builtin: StanLikelihood | None = None,
     category_specific: bool = True,
+    ordered_thresholds: bool = False,
 ) -> Family:
     """An ordinal family; ``builtin``: Stan's density where it applies, else brms's own."""
     return Family(
@@ -175,6 +176,7 @@ def _ordinal(
         predict=partial(_predict, log_probs),
         general_stan=_general_stan(name),
         category_specific=category_specific,
+        ordered_thresholds=ordered_thresholds,
     )
 
 
@@ -191,6 +193,7 @@ CUMULATIVE = _ordinal(
     ),
     # brms allows ordered cs() in cumulative models as experimental; pybrms does not
     category_specific=False,
+    ordered_thresholds=True,
 )
 SRATIO = _ordinal("sratio", _sratio_log_probs)
 CRATIO = _ordinal("cratio", _cratio_log_probs)

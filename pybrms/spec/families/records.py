@@ -392,6 +392,9 @@ class Family:
         The components of a finite mixture (:func:`pybrms.mixture`), else None.
     category_specific
         Takes category-specific effects, ``cs()`` (brms's special ``"cs"``).
+    ordered_thresholds
+        The thresholds are declared ``ordered`` (brms's special ``"ordered_thres"``:
+        ``cumulative``); other ordinal families' thresholds are a plain vector, as brms.
     """
 
     name: str
@@ -413,6 +416,7 @@ class Family:
     matrix_response: bool = False
     components: Components | None = None
     category_specific: bool = False
+    ordered_thresholds: bool = False
 
     @property
     def ordinal(self) -> bool:

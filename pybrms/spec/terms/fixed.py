@@ -56,6 +56,9 @@ class FixedEffects(Term):
     ordered
         For ``mu<k>`` of a mixture whose components are identified by ordered
         intercepts: ``k``, the intercept being ``ordered_Intercept[k]``; else 0.
+    ordered_thresholds
+        Whether the thresholds are declared ``ordered`` (``cumulative``) or a plain
+        vector (``sratio``, ``cratio``, ``acat``), as brms.
     """
 
     template: ClassVar[str] = "terms/fixed.stan.j2"
@@ -66,6 +69,7 @@ class FixedEffects(Term):
     thresholds: int = 0
     shrinkage: ShrinkagePrior | None = None
     ordered: int = 0
+    ordered_thresholds: bool = True
 
     @property
     def suffix(self) -> str:
@@ -159,7 +163,12 @@ class FixedEffects(Term):
                 chains = tuple((("Intercept", str(k), "", d), ("Intercept", "", "", d)) for k in ks)
                 labels = tuple(f"Intercept[{k}]" for k in ks)
                 out.append(
-                    PriorTarget(self.stan("Intercept"), chains, ordered=True, element_labels=labels)
+                    PriorTarget(
+                        self.stan("Intercept"),
+                        chains,
+                        ordered=self.ordered_thresholds,
+                        element_labels=labels,
+                    )
                 )
             else:
                 chain = (("Intercept", "", "", d),)
