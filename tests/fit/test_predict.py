@@ -365,18 +365,19 @@ def weibull(y, d, sd):
 
 
 # The distribution function of each ordinal link, from scipy.
-LATENT_CDFS = {
-    "logit": stats.logistic.cdf,
-    "probit": stats.norm.cdf,
-    "cloglog": stats.gumbel_l.cdf,
-    "cauchit": stats.cauchy.cdf,
+LATENT_DISTRIBUTIONS = {
+    "logit": stats.logistic,
+    "probit": stats.norm,
+    "cloglog": stats.gumbel_l,
+    "cauchit": stats.cauchy,
 }
 
 
 def ordinal_probs(family: str, d) -> np.ndarray:
     """Category probabilities ``(S, N, K)`` from each family's definition (brms's
     ``d<family>``), with ``disc`` 1 unless predicted (through a log link)."""
-    cdf = d["cdf"]
+    latent = d["latent"]
+    cdf = latent.cdf
     disc = np.exp(d["disc"])[:, :, np.newaxis] if "disc" in d else 1.0
     # thresholds (S, T), or (S, N, T) shifted by category-specific effects
     t = d["Intercept"] if d["Intercept"].ndim == 3 else d["Intercept"][:, np.newaxis, :]
@@ -397,11 +398,12 @@ def ordinal_probs(family: str, d) -> np.ndarray:
             probs[..., k] = reached * stop[..., k]
             reached = reached * (1 - stop[..., k])
         probs[..., T] = reached
-    else:  # acat: odds of moving one category up
-        F = cdf(disc * (eta - t))
-        odds = F / (1 - F)
-        weights = np.concatenate([np.ones((S, N, 1)), np.cumprod(odds, axis=-1)], axis=-1)
-        probs = weights / weights.sum(axis=-1, keepdims=True)
+    else:  # acat: odds of moving one category up, in logs (unordered thresholds can
+        # put F at 1 in floating point)
+        x = disc * (eta - t)
+        log_odds = latent.logcdf(x) - latent.logsf(x)
+        log_weights = np.concatenate([np.zeros((S, N, 1)), np.cumsum(log_odds, axis=-1)], -1)
+        probs = np.exp(log_weights - special.logsumexp(log_weights, axis=-1, keepdims=True))
     return probs
 
 
@@ -601,7 +603,7 @@ def test_log_lik_matches_scipy_at_draws(fit: Fit):
         if "Xcs" in sd:  # brms's thres - transpose(mucs[n]), mucs = Xcs * bcs
             mucs = np.einsum("nk,skt->snt", sd["Xcs"], flat(v, "bcs"))
             d["Intercept"] = d["Intercept"][:, np.newaxis, :] - mucs
-        d["cdf"] = LATENT_CDFS[fit.spec.family.link.name]
+        d["latent"] = LATENT_DISTRIBUTIONS[fit.spec.family.link.name]
     expected = ORACLES[fit.spec.family.name](sd["Y"], d, sd) * sd.get("weights", 1.0)
     np.testing.assert_allclose(log_lik(fit.spec, v), expected, rtol=1e-6, atol=1e-7)
 
