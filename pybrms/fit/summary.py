@@ -135,8 +135,7 @@ def summarize(
     # as brms, parameters fixed to a value (disc of ordinal families, bf(y ~ x, sigma = 2))
     # are rows of constant draws, with NA diagnostics
     shape = (draws.num_chains, draws.num_draws)
-    fixed = spec.fixed_dpars if isinstance(spec, ModelSpec) else {}
-    for name, value in fixed.items():
+    for name, value in spec.fixed_dpars.items():
         rows.setdefault(FAMILY_SPECIFIC, []).append((name, np.full(shape, value)))
     sections: dict[str, dict[str, pd.DataFrame]] = {}
     for section in sorted(rows, key=lambda s: s.rank):

@@ -175,6 +175,11 @@ class MvSpec:
         return len(self.data)
 
     @property
+    def fixed_dpars(self) -> dict[str, float]:
+        """Parameters fixed by the formula: none (multivariate models refuse them)."""
+        return {}
+
+    @property
     def responses(self) -> tuple[str, ...]:
         """brms's names of the responses."""
         return tuple(p.resp for p in self.parts)
