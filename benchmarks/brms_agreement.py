@@ -17,6 +17,7 @@ Tests never need R; this script is for a machine that has it (e.g. Debian's
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import subprocess
@@ -28,9 +29,10 @@ from typing import Any
 import arviz as az
 import numpy as np
 import pandas as pd
+from scipy import special, stats
 
 import pybrms as bm
-from pybrms.backends import compile_model
+from pybrms.backends import compile_model, precompile
 from pybrms.fit.program import _stanc_info
 
 
@@ -41,11 +43,20 @@ class Case:
     formula: object  # the same in pybrms
     family: object
     data: pd.DataFrame
+    r_setup: str = ""  # R code run before the formula: matrix responses, a custom family
+    stanvars: object = None  # pybrms's stanvars (brms's are defined in r_setup)
+
+
+def _softmax(eta: np.ndarray) -> np.ndarray:
+    e = np.exp(eta - eta.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _data(seed: int, n: int = 300) -> pd.DataFrame:
+    """One data set with a response for every family (each case uses its columns)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
+    z = rng.normal(size=n)
     g1, g2 = rng.integers(1, 11, size=n), rng.integers(1, 11, size=n)
     effects = rng.normal(0, 0.5, size=11)
     eta = 0.3 + 0.8 * x + 0.5 * (effects[g1] + effects[g2])
@@ -56,14 +67,28 @@ def _data(seed: int, n: int = 300) -> pd.DataFrame:
     u = rng.uniform(size=n)
     xi = 0.2
     e = rng.multivariate_normal([0, 0], [[1, 0.5], [0.5, 1]], size=n)
+    zero = rng.uniform(size=n) < 0.2
+    one = rng.uniform(size=n) < 0.1
+    mu01 = special.expit(0.5 * eta)
+    prop = np.clip(rng.beta(5 * mu01, 5 * (1 - mu01)), 1e-6, 1 - 1e-6)
+    positive = np.exp(0.5 + 0.5 * x + 0.5 * rng.normal(size=n))
+    size = np.full(n, 10)
+    bb = rng.binomial(size, rng.beta(8 * mu01, 8 * (1 - mu01)))
+    shares = _softmax(np.column_stack([np.zeros(n), 0.5 * x, -0.5 + x]))
+    counts = np.array([rng.multinomial(10, p) for p in shares])
+    props = np.array([rng.dirichlet(10 * p) for p in shares])
+    component = rng.uniform(size=n) < 0.4
+    angle = 2 * np.arctan(0.2 + 0.5 * x) + rng.vonmises(0, 4, size=n)
     return pd.DataFrame(
         {
             "x": x,
+            "z": z,
             "g1": g1,
             "g2": g2,
             "y": eta + rng.normal(size=n),
             "gev": eta + ((-np.log(u)) ** -xi - 1) / xi,
-            "count": np.where(rng.uniform(size=n) < 0.3, 0, rng.poisson(np.exp(eta))),
+            "count": np.where(zero, 0, rng.poisson(np.exp(0.3 + 0.5 * x))),
+            "nb": rng.negative_binomial(2, 2 / (2 + np.exp(0.5 + 0.5 * x))),
             "cat": np.array(["a", "b", "c"])[rng.integers(0, 3, size=n)],
             "ord": ordinal,
             "xobs": latent + rng.normal(0, sdx),
@@ -71,8 +96,55 @@ def _data(seed: int, n: int = 300) -> pd.DataFrame:
             "yme": 1.0 + 0.8 * latent + rng.normal(0, 0.5, size=n),
             "y1": 1 + 0.5 * x + e[:, 0],
             "y2": -1 + x + e[:, 1],
+            "size": size,
+            "zib": np.where(zero, 0, rng.binomial(size, mu01)),
+            "bb": bb,
+            "prop0": np.where(zero, 0.0, prop),
+            "prop01": np.where(zero, 0.0, np.where(one, 1.0, prop)),
+            "pos": positive,
+            "pos0": np.where(zero, 0.0, positive),
+            "skew": eta + stats.skewnorm.rvs(4, size=n, random_state=rng),
+            "exg": eta + rng.normal(0, 0.5, size=n) + rng.exponential(1, size=n),
+            "shifted": 0.3 + positive,
+            "weib": np.exp(0.5 + 0.3 * x) * rng.weibull(2, size=n),
+            "frech": np.exp(0.5 + 0.3 * x) * (-np.log(rng.uniform(size=n))) ** (-1 / 4),
+            "angle": np.angle(np.exp(1j * angle)),
+            "geo": rng.negative_binomial(1, 1 / (1 + np.exp(0.5 + 0.5 * x))),
+            "m1": counts[:, 0],
+            "m2": counts[:, 1],
+            "m3": counts[:, 2],
+            "p1": props[:, 0],
+            "p2": props[:, 1],
+            "p3": props[:, 2],
+            "ymix": np.where(component, -2, 2) + 0.5 * x + rng.normal(size=n),
+            "cmix": rng.poisson(np.exp(np.where(component, 0.5, 2.0) + 0.3 * x)),
         }
     )
+
+
+_DATA = _data(1)
+
+_BETA_BINOMIAL2 = """
+  real beta_binomial2_lpmf(int y, real mu, real phi, int T) {
+    return beta_binomial_lpmf(y | T, mu * phi, (1 - mu) * phi);
+  }
+"""
+# brms's vignette "Define Custom Response Distributions"
+_R_BETA_BINOMIAL2 = f"""
+beta_binomial2 <- custom_family(
+  "beta_binomial2", dpars = c("mu", "phi"), links = c("logit", "log"),
+  lb = c(0, 0), ub = c(1, NA), type = "int", vars = "vint1[n]")
+stanvars <- stanvar(scode = "{_BETA_BINOMIAL2}", block = "functions")
+"""
+
+
+def _case(formula: str, family: str, **options: Any) -> Case:
+    """A case whose formula and family read the same in R and in pybrms."""
+    return Case(formula, f"{family}()", formula, family, _DATA, **options)
+
+
+def _ordinal(family: str, link: str, formula: str = "ord ~ x") -> Case:
+    return Case(formula, f"{family}('{link}')", formula, bm.family(family, link=link), _DATA)
 
 
 CASES = {
@@ -101,20 +173,126 @@ CASES = {
         "gaussian",
         _data(7),
     ),
+    "zero_inflated_negbinomial": _case("count ~ x", "zero_inflated_negbinomial"),
+    "zero_inflated_binomial": Case(
+        "bf(zib | trials(size) ~ x, zi ~ x)",
+        "zero_inflated_binomial()",
+        bm.bf("zib | trials(size) ~ x", zi="~ x"),
+        "zero_inflated_binomial",
+        _DATA,
+    ),
+    "zero_inflated_beta": _case("prop0 ~ x", "zero_inflated_beta"),
+    "zero_one_inflated_beta": Case(
+        "bf(prop01 ~ x, coi ~ x)",
+        "zero_one_inflated_beta()",
+        bm.bf("prop01 ~ x", coi="~ x"),
+        "zero_one_inflated_beta",
+        _DATA,
+    ),
+    "hurdle_poisson": Case(
+        "bf(count ~ x, hu ~ x)",
+        "hurdle_poisson()",
+        bm.bf("count ~ x", hu="~ x"),
+        "hurdle_poisson",
+        _DATA,
+    ),
+    "hurdle_negbinomial": _case("count ~ x", "hurdle_negbinomial"),
+    "hurdle_gamma": Case(
+        "bf(pos0 ~ x, hu ~ x)",
+        "hurdle_gamma()",
+        bm.bf("pos0 ~ x", hu="~ x"),
+        "hurdle_gamma",
+        _DATA,
+    ),
+    "hurdle_lognormal": _case("pos0 ~ x", "hurdle_lognormal"),
+    "skew_normal": _case("skew ~ x", "skew_normal"),
+    "exgaussian": _case("exg ~ x", "exgaussian"),
+    "shifted_lognormal": _case("shifted ~ x", "shifted_lognormal"),
+    "weibull": _case("weib ~ x", "weibull"),
+    "exponential": _case("weib ~ x", "exponential"),
+    "frechet": _case("frech ~ x", "frechet"),
+    "von_mises": _case("angle ~ x", "von_mises"),
+    "beta_binomial": _case("bb | trials(size) ~ x", "beta_binomial"),
+    "geometric": _case("geo ~ x", "geometric"),
+    "student_nu": Case(
+        "bf(y ~ x, nu ~ 1)", "student()", bm.bf("y ~ x", nu="~ 1"), "student", _DATA
+    ),
+    "multinomial": Case(
+        "Y | trials(size) ~ x",
+        "multinomial()",
+        "cbind(m1, m2, m3) | trials(size) ~ x",
+        "multinomial",
+        _DATA,
+        r_setup="data$Y <- with(data, cbind(m1 = m1, m2 = m2, m3 = m3))",
+    ),
+    "dirichlet": Case(
+        "P ~ x",
+        "dirichlet()",
+        "cbind(p1, p2, p3) ~ x",
+        "dirichlet",
+        _DATA,
+        r_setup="data$P <- with(data, cbind(p1 = p1, p2 = p2, p3 = p3))",
+    ),
+    "cratio_probit": _ordinal("cratio", "probit"),
+    "acat_logit": _ordinal("acat", "logit"),
+    "acat_cloglog": _ordinal("acat", "cloglog"),
+    "sratio_cauchit": _ordinal("sratio", "cauchit"),
+    "cumulative_disc": Case(
+        "bf(ord ~ x, disc ~ 0 + z)",
+        "cumulative()",
+        bm.bf("ord ~ x", disc="~ 0 + z"),
+        "cumulative",
+        _DATA,
+    ),
+    "mixture_gaussian": Case(
+        "ymix ~ x",
+        "mixture(gaussian(), gaussian())",
+        "ymix ~ x",
+        bm.mixture("gaussian", "gaussian"),
+        _DATA,
+    ),
+    "mixture_poisson": Case(
+        "cmix ~ x",
+        "mixture(poisson(), poisson())",
+        "cmix ~ x",
+        bm.mixture("poisson", "poisson"),
+        _DATA,
+    ),
+    "custom_beta_binomial2": Case(
+        "bb | vint(size) ~ x",
+        "beta_binomial2",
+        "bb | vint(size) ~ x",
+        bm.custom_family(
+            "beta_binomial2",
+            dpars=["mu", "phi"],
+            links=["logit", "log"],
+            lb=[0, 0],
+            ub=[1, None],
+            type="int",
+            vars=["vint1[n]"],
+        ),
+        _DATA,
+        r_setup=_R_BETA_BINOMIAL2,
+        stanvars=bm.stanvar(_BETA_BINOMIAL2),
+    ),
 }
 
-_R = """
-suppressMessages(library(brms))
+# one R session writes every case's program and data (loading brms takes a while)
+_R_CASE = """
+local({{
 data <- read.csv("{csv}")
 data$cat <- factor(data$cat)
 data$ord <- ordered(data$ord)
+stanvars <- NULL
+{setup}
 f <- {formula}
-writeLines(make_stancode(f, data = data, family = {family}), "{stan}")
-sdata <- make_standata(f, data = data, family = {family})
+writeLines(make_stancode(f, data = data, family = {family}, stanvars = stanvars), "{stan}")
+sdata <- make_standata(f, data = data, family = {family}, stanvars = stanvars)
 sdata <- lapply(unclass(sdata), function(v) {{
   d <- dim(v); attributes(v) <- NULL; if (!is.null(d)) dim(v) <- d; v
 }})
 jsonlite::write_json(sdata, "{json}", digits = NA, auto_unbox = FALSE)
+}})
 """
 
 
@@ -134,23 +312,36 @@ def modern_arrays(code: str) -> str:
     return _OLD_ARGUMENT.sub(lambda m: f"{m[1] or ''}array[{m[3]}] {m[2]} {m[4]}", code)
 
 
-def brms_program(case: Case, folder: Path) -> tuple[str, dict[str, Any]]:
-    """brms's Stan program and its data, as Stan JSON values."""
-    csv, stan, data_json = folder / "data.csv", folder / "model.stan", folder / "data.json"
-    case.data.to_csv(csv, index=False)
-    script = _R.format(
-        csv=csv, formula=case.r_formula, family=case.r_family, stan=stan, json=data_json
-    )
-    subprocess.run(["Rscript", "-e", script], check=True, capture_output=True, text=True)
-    code = modern_arrays(stan.read_text())
-    inputs = _stanc_info(code)["inputs"]
-    raw = json.loads(data_json.read_text())
-    # R writes every value as an array: scalars are arrays of one
-    data = {
-        name: raw[name][0] if info["dimensions"] == 0 else raw[name]
-        for name, info in inputs.items()
-    }
-    return code, data
+def brms_programs(cases: dict[str, Case], folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """brms's Stan program and its data (as Stan JSON values) for each case."""
+    script = ["suppressMessages(library(brms))"]
+    for name, case in cases.items():
+        csv = folder / f"{name}.csv"
+        case.data.to_csv(csv, index=False)
+        script.append(
+            _R_CASE.format(
+                csv=csv,
+                setup=case.r_setup,
+                formula=case.r_formula,
+                family=case.r_family,
+                stan=folder / f"{name}.stan",
+                json=folder / f"{name}.json",
+            )
+        )
+    (folder / "brms.R").write_text("\n".join(script))
+    subprocess.run(["Rscript", str(folder / "brms.R")], check=True, text=True)
+    out = {}
+    for name in cases:
+        code = modern_arrays((folder / f"{name}.stan").read_text())
+        inputs = _stanc_info(code)["inputs"]
+        raw = json.loads((folder / f"{name}.json").read_text())
+        # R writes every value as an array: scalars are arrays of one
+        data = {
+            key: raw[key][0] if info["dimensions"] == 0 else raw[key]
+            for key, info in inputs.items()
+        }
+        out[name] = (code, data)
+    return out
 
 
 def summaries(draws: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:
@@ -166,9 +357,30 @@ def summaries(draws: dict[str, np.ndarray]) -> dict[str, tuple[float, float, flo
     return out
 
 
-def compare(name: str, case: Case, draws: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="brms-agreement-") as folder:
-        code, data = brms_program(case, Path(folder))
+@dataclass(frozen=True)
+class Agreement:
+    """The comparison of one case: per shared parameter, z and the sd ratio."""
+
+    name: str
+    rows: list[tuple[str, float, float, float, float]]  # parameter, means, z, sd ratio
+
+    @property
+    def largest_z(self) -> float:
+        return max(abs(r[3]) for r in self.rows)
+
+    @property
+    def sd_ratios(self) -> tuple[float, float]:
+        ratios = [r[4] for r in self.rows]
+        return min(ratios), max(ratios)
+
+    @property
+    def agrees(self) -> bool:
+        low, high = self.sd_ratios
+        return self.largest_z <= 3.5 and 0.8 <= low and high <= 1.25
+
+
+def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: int) -> Agreement:
+    code, data = program
     reference = compile_model(code, backend="embedded", show_progress=False)
     theirs = reference.sample(
         data, chains=2, iter_warmup=draws, iter_sampling=draws, seed=1, show_progress=False
@@ -177,6 +389,7 @@ def compare(name: str, case: Case, draws: int) -> None:
         case.formula,
         case.data,
         family=case.family,
+        stanvars=case.stanvars,
         chains=2,
         iter=2 * draws,
         seed=2,
@@ -191,24 +404,54 @@ def compare(name: str, case: Case, draws: int) -> None:
     ]
     print(f"\n{name}: {case.r_formula} ({case.r_family}), {len(shared)} shared parameters")
     print(f"{'parameter':>28} {'pybrms':>9} {'brms':>9} {'z':>6} {'sd ratio':>9}")
-    zs = []
+    rows = []
     for p in shared:
         (m1, s1, e1), (m2, s2, e2) = ours_summary[p], theirs_summary[p]
         if s1 == 0 and s2 == 0:
             continue  # a constant (e.g. a fixed disc)
         z = (m1 - m2) / np.hypot(e1, e2)
-        zs.append(abs(z))
+        rows.append((p, m1, m2, z, s1 / s2))
         print(f"{p:>28} {m1:>9.4f} {m2:>9.4f} {z:>6.2f} {s1 / s2:>9.3f}")
-    print(f"largest |z|: {max(zs):.2f}")
+    result = Agreement(name, rows)
+    low, high = result.sd_ratios
+    flag = "" if result.agrees else "  <-- check"
+    print(f"{name}: largest |z| {result.largest_z:.2f}, sd ratio {low:.2f}-{high:.2f}{flag}")
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", default=list(CASES))
+    parser.add_argument(
+        "cases", nargs="*", default=["*"], help="case names or patterns such as 'hurdle_*'"
+    )
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--list", action="store_true", help="list the cases and stop")
     options = parser.parse_args()
-    for name in options.cases:
-        compare(name, CASES[name], options.draws)
+    chosen = {
+        name: case
+        for name, case in CASES.items()
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in options.cases)
+    }
+    if options.list or not chosen:
+        for name, case in CASES.items():
+            print(f"{name:>28}  {case.r_formula}  ({case.r_family})")
+        return
+    with tempfile.TemporaryDirectory(prefix="brms-agreement-") as folder:
+        programs = brms_programs(chosen, Path(folder))
+    ours = [
+        bm.stancode(c.formula, c.data, family=c.family, stanvars=c.stanvars)
+        for c in chosen.values()
+    ]
+    # brms's and pybrms's programs compiled together, in batches sharing one compiler run
+    precompile([code for code, _ in programs.values()] + ours, backend="embedded")
+    results = [compare(name, case, programs[name], options.draws) for name, case in chosen.items()]
+    print("\n| case | largest abs(z) | sd ratio | N | draws |\n|---|---|---|---|---|")
+    for (name, case), result in zip(chosen.items(), results, strict=True):
+        low, high = result.sd_ratios
+        print(
+            f"| {name} | {result.largest_z:.2f} | {low:.2f}-{high:.2f} | {len(case.data)} | "
+            f"{2 * options.draws} |"
+        )
 
 
 if __name__ == "__main__":

@@ -332,11 +332,16 @@ def _check_class(class_: str, dist: Dist | None) -> None:
     from pybrms.spec.families import DPAR_NAMES
     from pybrms.spec.families.mixture import dpar_class
 
-    # a mixture's parameters carry their component's number (sigma1, theta2)
+    # a mixture's parameters carry their component's number (sigma1, theta2); any other
+    # lower-case name may be a custom family's parameter, which the model checks (as brms)
     base = dpar_class(class_)
-    if class_ not in CLASSES and base not in DPAR_NAMES and base not in _MIXTURE_CLASSES:
+    known = class_ in CLASSES or base in DPAR_NAMES or base in _MIXTURE_CLASSES
+    if not known and not re.fullmatch(r"[a-z][a-z0-9]*", class_):
         valid = ", ".join((*CLASSES, *DPAR_NAMES, "theta"))
-        raise SpecError(f"unknown prior class {class_!r}; valid classes: {valid}")
+        raise SpecError(
+            f"unknown prior class {class_!r}; valid classes: {valid}, "
+            "or the name of a custom family's parameter"
+        )
     if dist is None:
         return
     if (dist.name == "dirichlet") != (class_ in _SIMPLEX_CLASSES):

@@ -119,10 +119,10 @@ def test_every_class_accepts_a_prior(class_: str) -> None:
 
 
 CLASS_ERRORS = {
-    ("normal(0, 1)", "bee"): (
-        "unknown prior class 'bee'; valid classes: b, Intercept, sd, cor, L, df, simo, sds, sdgp, "
+    ("normal(0, 1)", "Bee"): (
+        "unknown prior class 'Bee'; valid classes: b, Intercept, sd, cor, L, df, simo, sds, sdgp, "
         "lscale, ar, ma, rescor, meanme, sdme, sigma, nu, shape, phi, disc, zi, hu, alpha, ndt, "
-        "beta, kappa, zoi, coi, xi, theta"
+        "beta, kappa, zoi, coi, xi, theta, or the name of a custom family's parameter"
     ),
     ("normal(0, 1)", "cor"): (
         "prior 'normal(0, 1)' on class 'cor': lkj priors are for the classes cor, L and "

@@ -216,6 +216,7 @@ BAD_INPUTS = [
     ("bad type", _custom(type="count"), "'count'"),
     ("bad bound", _custom(lb=[0, "zero"]), "'zero'"),
     ("bad name", _custom(name="beta binomial"), "'beta binomial'"),
+    ("dpar ending with a number", _custom(dpars=["mu", "phi2"]), "'phi2'"),
     ("unknown vars", _custom(vars=["trials[n]"]), "'trials[n]'"),
     (
         "no density",
@@ -342,3 +343,44 @@ def test_plain_and_threaded_log_density_agree():
         got = threaded.log_prob(make_standata(model, setting), points)
         np.testing.assert_allclose(got.lp, expected.lp, rtol=1e-8)
         np.testing.assert_allclose(got.grad, expected.grad, rtol=1e-8, atol=1e-8)
+
+
+# A prior on a parameter brms does not know, by its class (estimated as one value) or
+# through dpar= (its formula's intercept), is what the program samples with
+# sample_prior="only": gamma(2, 0.1) (mean 20, sd sqrt(200)) and normal(1, 0.5).
+PRIOR_ONLY = {"tau": (20.0, np.sqrt(200.0)), "Intercept_omega": (1.0, 0.5)}
+
+
+@pytest.mark.stan
+def test_priors_on_parameters_brms_does_not_name_are_sampled():
+    fam = bm.custom_family(
+        "wide_normal",
+        dpars=["mu", "tau", "omega"],
+        links=["identity", "log", "log"],
+        lb=[None, 0, 0],
+    )
+    stanvars = bm.stanvar(
+        "real wide_normal_lpdf(real y, real mu, real tau, real omega) {"
+        " return normal_lpdf(y | mu, tau + omega); }"
+    )
+    priors = bm.prior("gamma(2, 0.1)", class_="tau") + bm.prior(
+        "normal(1, 0.5)", class_="Intercept", dpar="omega"
+    )
+    fit = bm.brm(
+        bm.bf("y ~ 1", omega="~ 1"),
+        simulated(20).assign(y=lambda d: d["x"]),
+        family=fam,
+        prior=priors,
+        stanvars=stanvars,
+        sample_prior="only",
+        chains=2,
+        iter=2000,
+        seed=3,
+        show_progress=False,
+    )
+    for name, (mean, sd) in PRIOR_ONLY.items():
+        values = fit._variables[name].reshape(2, -1)
+        mcse_mean = np.asarray(az.mcse(values, method="mean")).item()
+        mcse_sd = np.asarray(az.mcse(values, method="sd")).item()
+        assert abs(values.mean() - mean) < 5 * mcse_mean, (name, values.mean())
+        assert abs(values.std(ddof=1) - sd) < 5 * mcse_sd, (name, values.std(ddof=1))

@@ -428,8 +428,10 @@ def test_user_priors_are_merged_by_key(epilepsy):
         (prior("normal(0, 1)", class_="sigma"), "class='sigma'"),
         (prior("lkj(2)", class_="cor"), "class='cor'"),
         (prior("normal(0, 1)", class_="b", dpar="sigma"), "dpar='sigma'"),
+        # a lower-case class may name a custom family's parameter: the model checks it
+        (prior("normal(0, 1)", class_="bee"), "class='bee'"),
     ],
-    ids=["coef", "group", "sigma", "cor", "dpar"],
+    ids=["coef", "group", "sigma", "cor", "dpar", "unknown class"],
 )
 def test_prior_on_missing_parameter_lists_what_exists(epilepsy, user, message):
     with pytest.raises(SpecError, match="does not correspond to any model parameter") as err:

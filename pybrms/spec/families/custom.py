@@ -172,11 +172,18 @@ def custom_record(
         raise SpecError(
             f"custom_family({name!r}): the first parameter in dpars must be 'mu', got {names}."
         )
+    # brms refuses a trailing number too: it would read as a mixture component (sigma2)
     bad = [d for d in names if not isinstance(d, str) or not re.fullmatch(r"[a-z][a-z0-9]*", d)]
     if bad or len(set(names)) != len(names):
         raise SpecError(
             f"custom_family({name!r}): dpars must be distinct lower-case names of letters "
             f"and digits, got {names}."
+        )
+    numbered = [d for d in names if d[-1].isdigit()]
+    if numbered:
+        raise SpecError(
+            f"custom_family({name!r}): dpar {numbered[0]!r} ends with a number, which "
+            "brms keeps for the components of mixtures (sigma2); rename it."
         )
     n = len(names)
     link_names = _as_list(links, n, "links", name)
