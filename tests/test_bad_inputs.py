@@ -1320,6 +1320,14 @@ ROWS: dict[str, Row] = {
         FormulaSyntaxError,
         ("mi()", "untransformed", "log(t)"),
     ),
+    "mi_predictor_read_elsewhere": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x) + (1 | x)") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        SpecError,
+        ("'y'", "'x'", "outside mi(x)"),
+    ),
     "mi_arma": (
         lambda: dict(formula="y | mi() ~ x + ar(p = 1)", data=frame(y={12: None})),
         SpecError,

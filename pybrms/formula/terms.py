@@ -229,7 +229,8 @@ class FormulaTerms:
         The value and standard error expressions of each ``me(x, sdx)``.
     missing : tuple of str
         The variable of each ``mi(x)``, in the order written: a response of the
-        model whose missing values it estimates.
+        model whose missing values it estimates (not in ``variables``, whose
+        missing values drop rows).
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
@@ -877,8 +878,8 @@ class _Predictor:
             raise syntax_error(self.source, node.span, message)
         if name in self.missing:
             raise syntax_error(self.source, node.span, f"mi({name}) appears twice")
+        # not in `variables`: the column's missing values are kept (see ``missing``)
         self.missing.append(name)
-        self.variables.add(name)
 
     def add_smooth(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)

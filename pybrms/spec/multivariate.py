@@ -355,6 +355,19 @@ def _check_missing_terms(formula: MvFormula, imputed: frozenset[str]) -> None:
                 )
 
 
+def _check_imputed_columns(formula: MvFormula, imputed: frozenset[str], data: pd.DataFrame) -> None:
+    """A column whose missing values mi() estimates is read through mi() only, outside
+    its own response: elsewhere its missing values would reach the data."""
+    for resp, bform in zip(formula.responses, formula.formulas, strict=True):
+        for x in sorted((bform.variables - imputed_responses(bform.mu)) & imputed):
+            if data[x].isna().any():
+                raise SpecError(
+                    f"The formula of {resp!r} reads {x!r}, whose missing values mi() estimates, "
+                    f"outside mi({x}); write mi({x}) (interactions with mi() and mi() in "
+                    "group-level terms or distributional parameters are not supported yet)."
+                )
+
+
 def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
     """brms's rule: residual correlations only when every response is gaussian or every
     one student; by default, whenever they are allowed."""
@@ -440,9 +453,10 @@ def build_mv_spec(
     rescor = _rescor(formula, families)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    check_columns(data, formula.variables)
     imputed = frozenset().union(*(imputed_responses(f.mu) for f in formula.formulas))
     _check_missing_terms(formula, imputed)
+    check_columns(data, formula.variables)
+    _check_imputed_columns(formula, imputed, data)
     data = complete_rows(data, formula.variables - imputed)
     values = [
         response_from_data(bform.mu, data, bound.family)
