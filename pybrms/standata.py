@@ -23,7 +23,7 @@ from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_model
 from pybrms.spec.default_priors import prior_data
-from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.model_spec import ModelSpec, Response
 from pybrms.spec.multivariate import ModelFamily, ModelFormula, MvSpec
 from pybrms.spec.prior_draws import SamplePrior
 from pybrms.spec.stanvars import Stanvars
@@ -64,7 +64,7 @@ def make_standata(spec: ModelSpec | MvSpec, threading: Threading | None = None) 
     if isinstance(spec, MvSpec):
         return _mv_standata(spec, threading)
     response = spec.response
-    out: dict[str, Any] = {"N": spec.N, "Y": response.values}
+    out: dict[str, Any] = {"N": spec.N, **_response_values(response)}
     if response.trials is not None:
         out["trials"] = response.trials
     if response.weights is not None:
@@ -97,12 +97,21 @@ def make_standata(spec: ModelSpec | MvSpec, threading: Threading | None = None) 
     return out
 
 
+def _response_values(response: Response, suffix: str = "") -> dict[str, Any]:
+    """``Y`` and, with ``mi()``, brms's ``Nmi`` and ``Jmi`` (1-based rows); a missing
+    response is ``Inf`` in ``Y``, as brms writes it, and never read by the program."""
+    if response.mi is None:
+        return {f"Y{suffix}": response.values}
+    y = np.where(np.isnan(response.values), np.inf, response.values)
+    return {f"Y{suffix}": y, f"Nmi{suffix}": len(response.mi), f"Jmi{suffix}": response.mi + 1}
+
+
 def _mv_standata(spec: MvSpec, threading: Threading | None) -> dict[str, Any]:
     """Stan data of a multivariate model: brms's ``Y_<resp>`` and the terms' suffixed
     data per response, ``nresp`` and ``nrescor`` with residual correlations."""
     out: dict[str, Any] = {"N": spec.N}
     for part in spec.parts:
-        out[f"Y_{part.resp}"] = part.response.values
+        out |= _response_values(part.response, f"_{part.resp}")
         if part.response.trials is not None:
             out[f"trials_{part.resp}"] = part.response.trials
         for term in part.terms:

@@ -1240,6 +1240,107 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("me(z, p)", "'sigma'"),
     ),
+    # missing responses, mi(): families whose missing values brms estimates, a data
+    # column, observed values within the support; no measurement error mi(sdy) yet
+    "mi_poisson": (
+        lambda: dict(formula="k | mi() ~ x", data=frame(k={12: None}), family="poisson"),
+        SpecError,
+        ("mi()", "'poisson'", "allowed:"),
+    ),
+    "mi_sdy": (
+        lambda: dict(formula="y | mi(t) ~ x", data=frame(y={12: None})),
+        SpecError,
+        ("mi(sdy = t)", "measurement error", "mi()"),
+    ),
+    "mi_expression": (
+        lambda: dict(formula="log(t) | mi() ~ x", data=frame(t={12: None})),
+        SpecError,
+        ("mi()", "'log(t)'", "column"),
+    ),
+    "mi_text_response": (
+        lambda: dict(formula="g | mi() ~ x", data=frame(g={12: None})),
+        SpecError,
+        ("'g'", "numeric"),
+    ),
+    "mi_outside_support": (
+        lambda: dict(
+            formula="t | mi() ~ x", data=frame(t={12: None, 14: -1.0}), family="lognormal"
+        ),
+        SpecError,
+        ("'t'", "positive", "row 14"),
+    ),
+    "mi_two_arguments": (
+        lambda: dict(formula="y | mi(t, w) ~ x", data=frame(y={12: None})),
+        FormulaSyntaxError,
+        ("mi()", "at most 1 argument"),
+    ),
+    # mi(x): x needs its own model with mi() in a multivariate formula; one plain variable
+    "mi_predictor_univariate": (
+        lambda: dict(formula="y ~ mi(x) + z", data=frame(x={12: None})),
+        SpecError,
+        ("mi(x)", "bf(x | mi() ~"),
+    ),
+    "mi_predictor_without_model": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x)") + bm.bf("z ~ t") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        SpecError,
+        ("mi(x)", "'y'", "bf(x | mi() ~"),
+    ),
+    "mi_predictor_model_without_mi": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x)") + bm.bf("x ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        SpecError,
+        ("mi(x)", "'x'", "mi()"),
+    ),
+    "mi_predictor_text": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(g)") + bm.bf("g | mi() ~ z") + bm.set_rescor(False),
+            data=frame(g={12: None}),
+        ),
+        SpecError,
+        ("'g'", "numeric"),
+    ),
+    "mi_predictor_interaction": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x):z") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        FormulaSyntaxError,
+        ("mi(x)", "interactions"),
+    ),
+    "mi_predictor_transformed": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(log(t))") + bm.bf("t | mi() ~ z") + bm.set_rescor(False),
+            data=frame(t={12: None}),
+        ),
+        FormulaSyntaxError,
+        ("mi()", "untransformed", "log(t)"),
+    ),
+    "mi_predictor_read_elsewhere": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x) + (1 | x)") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        SpecError,
+        ("'y'", "'x'", "outside mi(x)"),
+    ),
+    "mi_arma": (
+        lambda: dict(formula="y | mi() ~ x + ar(p = 1)", data=frame(y={12: None})),
+        SpecError,
+        ("mi()", "ar(p = 1)"),
+    ),
+    "mi_rescor": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x)") + bm.bf("x | mi() ~ z") + bm.set_rescor(True),
+            data=frame(x={12: None}),
+        ),
+        SpecError,
+        ("Residual correlations", "x", "set_rescor(False)"),
+    ),
 }
 
 

@@ -468,6 +468,8 @@ def _by_level(spec: ModelSpec, lik: Likelihood) -> ByLevel | None:
     """
     if lik.pointwise or lik.index_sets or lik.components:
         return None
+    if spec.response.mi is not None:
+        return None  # Yl, computed in the model block, has no sorted copy
     if any(p.nonlinear is not None for p in spec.predictors):
         return None
     if any(t.mu_update() is not None for p in spec.predictors for t in p.terms):
@@ -548,8 +550,11 @@ def _categorical_glm_args(spec: ModelSpec, pos: Position) -> dict[str, str]:
 
 def _response(spec: ModelSpec) -> StanArg:
     """The response ``Y``: a matrix of counts ``array[,] int`` (one row per
-    observation) for a multinomial response, else observation-level data."""
+    observation) for a multinomial response, else observation-level data; with
+    ``mi()``, brms's ``Yl``, the response with its missing values' parameters."""
     family = spec.family.family
+    if spec.response.mi is not None:
+        return StanArg("Yl", "vector", False)
     if family.matrix_response:
         return StanArg("Y", "array[,] int" if family.discrete else "array[] vector", True)
     return StanArg("Y", _data_type(spec), True)
@@ -694,7 +699,7 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
 
     def args(rows: Rows) -> dict[str, str]:
         """Arguments of the family macros at ``rows``, ``y`` the response."""
-        out = {"y": rows.data("Y")}
+        out = {"y": rows.data(_response(spec).name)}
         if trials:
             out["trials"] = rows.data("trials")
         out |= {d.name: rows.local(d.name) for d in dpars if d.name not in nlpars}
@@ -795,7 +800,7 @@ def _mixture_likelihood(
         return rows.local(name) if name in local else name
 
     out = []
-    y = {"y": rows.data("Y")} | (
+    y = {"y": rows.data(_response(spec).name)} | (
         {"trials": rows.data("trials")} if spec.response.trials is not None else {}
     )
     for k, (family, link) in enumerate(components.families, 1):
@@ -1019,6 +1024,7 @@ def render_context(
         "trials": spec.response.trials is not None,
         "weights": spec.response.weights is not None,
         "response": spec.response,
+        "missing_bounds": spec.family.family.support.bounds,
         "int_response": family.discrete,
         "nthres": spec.response.nthres,
         "ncat": len(spec.response.categories) if family.per_category else 0,

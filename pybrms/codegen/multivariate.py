@@ -70,7 +70,10 @@ class MvLikelihood:
 
 
 def _response(part: MvPart) -> StanArg:
-    """The response ``Y_<resp>``."""
+    """The response ``Y_<resp>``; with ``mi()``, brms's ``Yl_<resp>``, the response with
+    its missing values' parameters."""
+    if part.response.mi is not None:
+        return StanArg(f"Yl_{part.resp}", "vector", False)
     kind = "array[] int" if part.family.family.discrete else "vector"
     return StanArg(f"Y_{part.resp}", kind, True)
 
@@ -103,7 +106,7 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
             use(StanArg(part.stan_dpar(d.name), "real", False))
         stan = part.likelihood
         dist, _ = stan.distribution(part.family.link.name)
-        args = {"y": pos.rows(f"Y_{part.resp}"), "dist": dist}
+        args = {"y": pos.rows(_response(part).name), "dist": dist}
         if trials:
             args["trials"] = pos.rows(f"trials_{part.resp}")
         args |= {p.family_dpar: p.local for p in part.predictors}
@@ -175,6 +178,9 @@ def render_mv_context(
             {
                 "decl": f"array[N] int {y};" if family.discrete else f"vector[N] {y};",
                 "trials": f"trials_{part.resp}" if part.response.trials is not None else "",
+                # mi(): the suffix of Nmi, Jmi, Ymi and Yl, and Ymi's bounds
+                "mi": f"_{part.resp}" if part.response.mi is not None else "",
+                "missing_bounds": family.support.bounds,
                 "terms": part.terms,
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -174,8 +175,18 @@ class BrmsFit:
         (4000, 236)
         """
         if isinstance(self.spec, MvSpec):
-            return multivariate.mv_log_lik(self.spec, self._variables, newdata, **kwargs)
-        return predict.log_lik(self.spec, self._variables, newdata, **kwargs)
+            out = multivariate.mv_log_lik(self.spec, self._variables, newdata, **kwargs)
+        else:
+            out = predict.log_lik(self.spec, self._variables, newdata, **kwargs)
+        if np.isnan(out).any():
+            # as brms: missing responses (estimated by mi()) have no log-likelihood
+            warnings.warn(
+                "NaNs were found in the log-likelihood: some responses are missing. With "
+                "mi(), predict the complete rows through 'newdata' (or, in a multivariate "
+                "model, choose a response without missing values through 'resp').",
+                stacklevel=2,
+            )
+        return out
 
     def posterior_epred(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
         """Expected value of the response per draw (brms's ``posterior_epred``); for a

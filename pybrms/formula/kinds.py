@@ -25,7 +25,7 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         "t2": "tensor-product smooth",
         # refused inside expressions; on a right-hand side, pybrms.formula.terms reads them
         "me": "measurement-error predictor",
-        "mi": "predictor with missing values imputed",
+        "mi": "predictor with missing values estimated",
         # also kept so that formulaic's cubic spline cs() stays unavailable in expressions
         "cs": "category-specific effect",
         "mmc": "multi-membership covariates",
@@ -43,7 +43,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
 #: support yet, with what they are in brms.
 NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
     {
-        "mi": "missing response values imputed",
         "subset": "subset of a multivariate model",
         "thres": "ordinal thresholds",
         "cat": "number of categories",
@@ -57,13 +56,13 @@ SUPPORTED = (
     "population-level terms and interactions (x, x:z, x * z, x %in% f, (x + z)^2), "
     "transforms (log(x), I(x^2), poly(x, 2), scale(x), center(x), C(f, contr.sum)), "
     "offset(), monotonic effects (mo(x)), category-specific effects (cs(x)) of ordinal families, "
-    "noise-free predictors (me(x, sdx)), "
+    "noise-free predictors (me(x, sdx)), predictors with missing values estimated (mi(x)), "
     "smooths (s(x), s(x, z), t2(x, z) with k, "
     "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
     "ARMA autocorrelation (ar(), ma(), arma()), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE, dist = 'student')), "
     "(1 | gr(g, cov = A)), (1 | mm(g1, g2))) "
-    "and the addition terms trials(), weights(), se(), rate(), cens(), trunc(), "
+    "and the addition terms trials(), weights(), se(), rate(), cens(), trunc(), mi(), "
     "vint() and vreal()"
 )
 

@@ -227,6 +227,10 @@ class FormulaTerms:
         Formulaic terms inside ``cs(...)``, e.g. ``("treat",)``, in the order written.
     measurement_error : tuple of (str, str)
         The value and standard error expressions of each ``me(x, sdx)``.
+    missing : tuple of str
+        The variable of each ``mi(x)``, in the order written: a response of the
+        model whose missing values it estimates (not in ``variables``, whose
+        missing values drop rows).
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
@@ -247,6 +251,7 @@ class FormulaTerms:
     monotonic: tuple[str, ...] = ()
     category_specific: tuple[str, ...] = ()
     measurement_error: tuple[tuple[str, str], ...] = ()
+    missing: tuple[str, ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
     gps: tuple[GpCall, ...] = ()
     arma: ArmaCall | None = None
@@ -320,11 +325,14 @@ class AdditionSignature:
         How many of the first ``params`` must be given.
     flags : frozenset of str
         Logical arguments (``TRUE``/``FALSE``), which name no data column.
+    bare : bool
+        Whether it may be written without arguments (``mi()``).
     """
 
     params: tuple[str, ...]
     required: int = 1
     flags: frozenset[str] = frozenset()
+    bare: bool = False
 
 
 #: The arguments of ``vint()`` and ``vreal()``, R's ``...``, named as R names them.
@@ -338,6 +346,8 @@ ADDITIONS: Mapping[str, AdditionSignature] = {
     "rate": AdditionSignature(("denom",)),
     "cens": AdditionSignature(("x", "y2")),
     "trunc": AdditionSignature(("lb", "ub"), required=0),
+    # missing responses estimated as parameters; brms's sdy (measurement error) is not yet
+    "mi": AdditionSignature(("sdy",), required=0, bare=True),
     # brms's vint(...) and vreal(...): the data of a custom family, R's `...`
     "vint": AdditionSignature(VARS_PARAMS),
     "vreal": AdditionSignature(VARS_PARAMS),
@@ -367,6 +377,8 @@ _CALL_KINDS = {
     "mm": "gr",
     **dict.fromkeys(AC_SIGNATURES, "arma"),
     **dict.fromkeys(ADDITIONS, "addition"),
+    # mi() is an addition term on the response, mi(x) a term of a right-hand side
+    "mi": "missing",
 }
 
 # Where each kind of term belongs, for "not allowed here" errors.
@@ -379,6 +391,8 @@ _KIND_USAGE = {
     "e.g. y ~ x + cs(z); category-specific group-level effects are not supported yet",
     "measurement_error": "me() is added to the main formula on its own, e.g. y ~ z + me(x, sdx); "
     "interactions with me() and me() in group-level terms are not supported yet",
+    "missing": "mi() is added to the main formula on its own, e.g. y ~ z + mi(x); "
+    "interactions with mi() and mi() in group-level terms are not supported yet",
     "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
@@ -443,6 +457,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
                 "monotonic",
                 "category_specific",
                 "measurement_error",
+                "missing",
                 "smooth",
                 "gp",
                 "arma",
@@ -460,6 +475,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         monotonic=tuple(predictor.monotonic),
         category_specific=tuple(predictor.category_specific),
         measurement_error=tuple(predictor.measurement_error),
+        missing=tuple(predictor.missing),
         smooths=tuple(predictor.smooths),
         gps=tuple(predictor.gps),
         arma=predictor.arma,
@@ -547,7 +563,7 @@ def _matched_params(call: Call, source: str) -> tuple[str, ...]:
             )
         params.append(param)
     missing = [p for p in signature.params[: signature.required] if p not in params]
-    if missing or not params:
+    if missing or not (params or signature.bare):
         raise syntax_error(
             source,
             call.span,
@@ -571,6 +587,7 @@ def _addition(call: Call, source: str) -> Addition:
 
 
 _ADDITION_EXAMPLES = {
+    "mi": "mi()",
     "trials": "trials(n)",
     "weights": "weights(w)",
     "se": "se(sei)",
@@ -755,6 +772,7 @@ class _Predictor:
         self.monotonic: list[str] = []
         self.category_specific: list[str] = []
         self.measurement_error: list[tuple[str, str]] = []
+        self.missing: list[str] = []
         self.smooths: list[SmoothCall] = []
         self.gps: list[GpCall] = []
         self.arma: ArmaCall | None = None
@@ -848,6 +866,21 @@ class _Predictor:
         for arg, expr in zip(args, call, strict=True):
             self.variables |= _python_variables(expr, arg.span, self.source)
 
+    def add_missing(self, sign: str, node: Call) -> None:
+        _require_plus(sign, node, "mi()", self.source)
+        args = node.token.args
+        if len(args) != 1 or args[0].keyword:
+            message = "mi() takes one variable, mi(x) (mi(x, idx) is not supported yet)"
+            raise syntax_error(self.source, node.span, message)
+        name = args[0].text.strip()
+        if not name.isidentifier():
+            message = f"mi() takes one untransformed variable, as brms; got {name!r}"
+            raise syntax_error(self.source, node.span, message)
+        if name in self.missing:
+            raise syntax_error(self.source, node.span, f"mi({name}) appears twice")
+        # not in `variables`: the column's missing values are kept (see ``missing``)
+        self.missing.append(name)
+
     def add_smooth(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)
         try:
@@ -897,6 +930,7 @@ _TERM_HANDLERS: dict[str, Callable[[_Predictor, str, Any], None]] = {
     "monotonic": _Predictor.add_monotonic,
     "category_specific": _Predictor.add_category_specific,
     "measurement_error": _Predictor.add_measurement_error,
+    "missing": _Predictor.add_missing,
     "smooth": _Predictor.add_smooth,
     "gp": _Predictor.add_gp,
     "arma": _Predictor.add_arma,

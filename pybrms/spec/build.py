@@ -61,6 +61,7 @@ from pybrms.spec.terms import (
     GaussianProcess,
     GroupEffects,
     MeasurementError,
+    MissingValues,
     MonotonicEffects,
     MultiMembershipEffects,
     Offset,
@@ -166,12 +167,14 @@ def build_spec(
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _check_covariates(bform, data)
     check_columns(data, bform.variables)
-    data = complete_rows(data, bform.variables)
+    if bform.mu.missing:
+        _check_missing("mu", bform.mu, "")  # refused before rows are dropped for nothing
+    data = complete_rows(data, bform.variables - imputed_responses(bform.mu))
     _check_arma(bform, bound)
     if bform.mu.arma is not None:
         data = time_order(bform.mu.arma, data)
     response = response_from_data(bform.mu, data, bound.family)
-    _check_fixed_values(bform, bound.family, response.values)
+    _check_fixed_values(bform, bound.family, response.observed)
 
     stan = bound.family.likelihood(bound.link.name, (*bform.dpars, *bform.pfix))
     formulas = [
@@ -190,7 +193,7 @@ def build_spec(
     predictors = known_covariances(number_groupings(share_ids(predictors)), data2)
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
-        ScalarDpar(d.name, *d.bounds(response.values), d.scale)
+        ScalarDpar(d.name, *d.bounds(response.observed), d.scale)
         for d in bound.family.dpars
         if d.name not in predicted
         and d.name not in bform.pfix
@@ -215,7 +218,7 @@ def build_spec(
         predictors=tuple(predictors),
         scalar_dpars=scalar_dpars,
         priors=table,
-        names=_names(predictors, scalar_dpars, simplex),
+        names=_names(predictors, scalar_dpars, simplex) + missing_names(response),
         user_priors=prior,
         sample_prior=sample_prior,
         data2=data2,
@@ -430,11 +433,38 @@ def check_additions(bform: BrmsFormula, family: Family) -> None:
         raise SpecError(
             f"Family {family.name!r} needs the addition term {name}(), e.g. 'y | {name}(n) ~ x'."
         )
+    _check_mi(terms)
     se = terms.response.addition("se")
     if se is not None and "sigma" in bform.dpars and not LOGICAL_VALUES[se.value("sigma") or "F"]:
         raise SpecError(
             f"sigma cannot have a formula with {se.label}: the standard errors replace "
             f"sigma; write se({se.args[0]}, sigma = TRUE) to estimate sigma besides them."
+        )
+
+
+def _check_mi(terms: FormulaTerms) -> None:
+    """``mi()`` estimates the missing values of a response column; its measurement
+    error ``mi(sdy)`` is not supported yet."""
+    assert terms.response is not None
+    mi = terms.response.addition("mi")
+    if mi is None:
+        return
+    expr = terms.response.expr
+    if not expr.isidentifier():
+        raise SpecError(
+            f"{mi.label} estimates the missing values of a data column; the response "
+            f"{expr!r} is an expression. Compute it as a column first, e.g. "
+            f"data['y2'] = ..., and write 'y2 | mi() ~ ...'."
+        )
+    if terms.arma is not None:
+        raise SpecError(
+            f"{mi.label} with {terms.arma.text} is not supported yet: the residuals of "
+            "earlier rows would read estimated responses."
+        )
+    if mi.value("sdy") is not None:
+        raise SpecError(
+            f"{mi.label}: measurement error in the response (brms's mi(sdy)) is not "
+            "supported yet by pybrms; write mi() to estimate missing responses."
         )
 
 
@@ -505,9 +535,12 @@ def response_from_data(
         categories = tuple(str(label) for label in labels)[: nthres + 1]
         return Response(expr, values, weights=weights, nthres=nthres, categories=categories)
     y = numeric(raw, f"response {expr!r}")
-    check_finite(y, where, data.index)
+    # mi(): missing responses are estimated, NaN in the values; the checks read the others
+    mi = np.flatnonzero(np.isnan(y)) if imputed_responses(terms) else None
+    seen = np.ones(len(y), bool) if mi is None else ~np.isnan(y)
+    check_finite(y[seen], where, data.index[seen])
     assert family.support.outside is not None  # only ordinal responses have none
-    bad = family.support.outside(y)
+    bad = family.support.outside(y) & seen
     if bad.any():
         rule = family.support.rule
         raise SpecError(f"{where} must be {rule}; {first_bad(y, bad, data.index)}.")
@@ -548,7 +581,21 @@ def response_from_data(
         lb=None if bounds is None else bounds.lb,
         ub=None if bounds is None else bounds.ub,
         vars=vars,
+        mi=mi,
     )
+
+
+def imputed_responses(terms: FormulaTerms) -> frozenset[str]:
+    """The response column whose missing values ``mi()`` estimates, else nothing.
+
+    Examples
+    --------
+    >>> from pybrms.formula import parse
+    >>> sorted(imputed_responses(parse("y | mi() ~ x"))), sorted(imputed_responses(parse("y ~ x")))
+    (['y'], [])
+    """
+    assert terms.response is not None
+    return frozenset({terms.response.expr} if terms.response.addition("mi") else ())
 
 
 def _not_integer(y: np.ndarray) -> np.ndarray:
@@ -744,6 +791,10 @@ def build_predictor(
     if terms.measurement_error:
         _check_measurement_error(dpar, terms)
         noise_free = MeasurementError.from_data(name, *terms.measurement_error[0], data)
+    missing = None
+    if terms.missing:
+        _check_missing(dpar, terms, resp)
+        missing = MissingValues.from_data(name, terms.missing, data)
     smooth = SmoothTerms.from_data(name, terms.smooths, data) if terms.smooths else None
     gps = tuple(
         GaussianProcess.from_data(name, k, call, data) for k, call in enumerate(terms.gps, start=1)
@@ -755,6 +806,7 @@ def build_predictor(
         fixed,
         monotonic,
         noise_free,
+        missing,
         category_specific,
         smooth,
         *gps,
@@ -799,6 +851,29 @@ def _check_measurement_error(dpar: str, terms: FormulaTerms) -> None:
         raise SpecError(
             f"me() next to mo() ({written}) is not supported yet; their coefficients would "
             "share brms's bsp."
+        )
+
+
+def _check_missing(dpar: str, terms: FormulaTerms, resp: str) -> None:
+    """Refuse the ``mi(x)`` terms pybrms does not support yet, naming them: outside a
+    multivariate model (``x`` needs its own formula with ``mi()``), outside the main
+    formula, and next to ``mo()`` or ``me()`` (their coefficients would share ``bsp``)."""
+    written = " + ".join(f"mi({x})" for x in terms.missing)
+    if not resp:
+        x = terms.missing[0]
+        raise SpecError(
+            f"{written} needs a model of {x!r} with mi() estimating its missing values, as "
+            f"brms: bf(y ~ ... + mi({x})) + bf({x} | mi() ~ ...) + set_rescor(False)."
+        )
+    if dpar != "mu":
+        raise SpecError(
+            f"mi() in the formula of {dpar!r} ({written}) is not supported yet; "
+            "use it in the main formula."
+        )
+    if terms.monotonic or terms.measurement_error:
+        raise SpecError(
+            f"mi() next to mo() or me() ({written}) is not supported yet; their "
+            "coefficients would share brms's bsp."
         )
 
 
@@ -967,7 +1042,7 @@ def _default_priors(
     """brms's order: each predictor's terms, the family's parameters (``simplex``: a
     mixture's simplex ``theta``), then the terms whose priors are model-wide
     (group-level), kind by kind; a key seen twice keeps its first row."""
-    y = response.values
+    y = response.observed
     defaults = PriorDefaults(
         {
             p.dpar: intercept_prior(p, bound, y)
@@ -1039,6 +1114,27 @@ def _names(
     family = [d.name for d in scalar_dpars] + list(thetas)
     names += [ParName(name, (), name, name, name, FAMILY_SPECIFIC, name) for name in family]
     return tuple(sorted(names, key=name_order))
+
+
+def missing_names(response: Response, resp: str = "") -> tuple[ParName, ...]:
+    """brms's names of the estimated missing responses of ``mi()``, ``Ymi[<row>]``
+    (``Ymi_<resp>[<row>]`` in a multivariate model), by row of the fitted data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = Response("y", np.array([1.0, np.nan, 2.0]), mi=np.array([1]))
+    >>> [(n.column, n.name) for n in missing_names(r)]
+    [('Ymi.1', 'Ymi[2]')]
+    """
+    if response.mi is None:
+        return ()
+    stan = f"Ymi_{resp}" if resp else "Ymi"
+    return tuple(
+        ParName(stan, (k,), f"{stan}[{row + 1}]", "Ymi", "mu", None, "", stan,
+                ((f"{stan}_dim_0", str(row + 1)),))
+        for k, row in enumerate(response.mi, 1)
+    )  # fmt: skip
 
 
 def name_order(name: ParName) -> int:

@@ -69,6 +69,9 @@ class Response:
     vars
         The data of ``vint()`` and ``vreal()`` of a custom family, brms's
         ``vint1``, ``vint2``, ..., ``vreal1``, ... (integers, floats).
+    mi
+        With ``mi()``: the 0-based rows whose response is missing (NaN in
+        ``values``), estimated as the parameters ``Ymi``; else None.
     """
 
     expr: str
@@ -85,6 +88,14 @@ class Response:
     ub: np.ndarray | None = None
     categories: tuple[str, ...] = ()
     vars: dict[str, np.ndarray] = field(default_factory=dict)
+    mi: np.ndarray | None = None
+
+    @property
+    def observed(self) -> np.ndarray:
+        """The response values that are not missing (all of them without ``mi()``)."""
+        if self.mi is None:
+            return self.values
+        return np.delete(self.values, self.mi)
 
     @property
     def truncated(self) -> bool:

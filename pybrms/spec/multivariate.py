@@ -31,8 +31,10 @@ from pybrms.spec.build import (
     check_additions,
     check_dpars,
     group_ids,
+    imputed_responses,
     intercept_prior,
     known_covariances,
+    missing_names,
     name_order,
     number_groupings,
     predicted_parameters,
@@ -85,7 +87,7 @@ RESCOR_FAMILIES = ("gaussian", "student")
 RESIDUAL_CORRELATIONS = Section("Residual Correlations", 4)
 
 # Addition terms a response of a multivariate model may have (others are not supported yet).
-_MV_ADDITIONS = frozenset({"trials"})
+_MV_ADDITIONS = frozenset({"trials", "mi"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -342,12 +344,43 @@ def _check_part(resp: str, bform: BrmsFormula, bound: BoundFamily) -> None:
             )
 
 
+def _check_missing_terms(formula: MvFormula, imputed: frozenset[str]) -> None:
+    """Each ``mi(x)`` needs ``x`` to be a response of the model with ``mi()``, as brms."""
+    for resp, bform in zip(formula.responses, formula.formulas, strict=True):
+        for x in bform.mu.missing:
+            if x not in imputed:
+                raise SpecError(
+                    f"mi({x}) in the formula of {resp!r} needs a model of {x!r} with mi() "
+                    f"estimating its missing values, as brms: add bf({x} | mi() ~ ...)."
+                )
+
+
+def _check_imputed_columns(formula: MvFormula, imputed: frozenset[str], data: pd.DataFrame) -> None:
+    """A column whose missing values mi() estimates is read through mi() only, outside
+    its own response: elsewhere its missing values would reach the data."""
+    for resp, bform in zip(formula.responses, formula.formulas, strict=True):
+        for x in sorted((bform.variables - imputed_responses(bform.mu)) & imputed):
+            if data[x].isna().any():
+                raise SpecError(
+                    f"The formula of {resp!r} reads {x!r}, whose missing values mi() estimates, "
+                    f"outside mi({x}); write mi({x}) (interactions with mi() and mi() in "
+                    "group-level terms or distributional parameters are not supported yet)."
+                )
+
+
 def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
     """brms's rule: residual correlations only when every response is gaussian or every
     one student; by default, whenever they are allowed."""
     names = {b.family.name for b in families}
     allowed = len(names) == 1 and names <= set(RESCOR_FAMILIES)
-    rescor = allowed if formula.rescor is None else formula.rescor
+    # as brms: models with mi() go without residual correlations by default
+    imputed = sorted(set().union(*(imputed_responses(f.mu) for f in formula.formulas)))
+    rescor = allowed and not imputed if formula.rescor is None else formula.rescor
+    if rescor and imputed:
+        raise SpecError(
+            f"Residual correlations with missing responses estimated by mi() "
+            f"({', '.join(imputed)}) are not supported yet; add set_rescor(False)."
+        )
     if rescor and not allowed:
         found = ", ".join(
             f"{r}: {b.name}" for r, b in zip(formula.responses, families, strict=True)
@@ -420,8 +453,11 @@ def build_mv_spec(
     rescor = _rescor(formula, families)
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    imputed = frozenset().union(*(imputed_responses(f.mu) for f in formula.formulas))
+    _check_missing_terms(formula, imputed)
     check_columns(data, formula.variables)
-    data = complete_rows(data, formula.variables)
+    _check_imputed_columns(formula, imputed, data)
+    data = complete_rows(data, formula.variables - imputed)
     values = [
         response_from_data(bform.mu, data, bound.family)
         for bform, bound in zip(formula.formulas, families, strict=True)
@@ -449,7 +485,7 @@ def build_mv_spec(
         own = tuple(p for p in predictors if p.resp == resp)
         predicted = {p.family_dpar for p in own}
         scalar = tuple(
-            ScalarDpar(d.name, *d.bounds(y.values))
+            ScalarDpar(d.name, *d.bounds(y.observed))
             for d in bound.family.dpars
             if d.name not in predicted and d.fixed is None and not (student and d.name == "nu")
         )
@@ -457,7 +493,7 @@ def build_mv_spec(
     shared: tuple[ScalarDpar, ...] = ()
     if student:
         nu = families[0].family.dpar("nu")
-        shared = (ScalarDpar("nu", *nu.bounds(values[0].values)),)
+        shared = (ScalarDpar("nu", *nu.bounds(values[0].observed)),)
     table = _default_priors(parts, shared, rescor).merge(user_prior_rows(prior))
     spec = MvSpec(
         formula=formula,
@@ -495,7 +531,7 @@ def _default_priors(
     rows: list[PriorRow] = []
     model_wide: list[tuple[Term, PriorDefaults, str]] = []
     for part in parts:
-        bound, y = part.family, part.response.values
+        bound, y = part.family, part.response.observed
         defaults = PriorDefaults(
             {
                 p.dpar: intercept_prior(p, bound, y)
@@ -515,7 +551,7 @@ def _default_priors(
             rows.append(PriorRow(dist, d.name, lb=d.lb, ub=d.ub, resp=part.resp))
         model_wide += [(t, defaults, part.resp) for t in part.terms if t.prior_scope == "model"]
     for d in shared:
-        default = parts[0].family.family.dpar(d.name).prior(parts[0].response.values)
+        default = parts[0].family.family.dpar(d.name).prior(parts[0].response.observed)
         assert default is not None  # nu has a fixed default, gamma(2, 0.1)
         rows.append(PriorRow(Dist(*default), d.name, lb=d.lb, ub=d.ub))
     if rescor:
@@ -533,6 +569,7 @@ def _names(
     parts: Sequence[MvPart], shared: tuple[ScalarDpar, ...], rescor: bool
 ) -> tuple[ParName, ...]:
     names = [n for part in parts for t in part.terms for n in t.par_names()]
+    names += [n for part in parts for n in missing_names(part.response, part.resp)]
     for part in parts:
         for d in part.scalar_dpars:
             stan = part.stan_dpar(d.name)

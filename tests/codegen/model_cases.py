@@ -89,6 +89,11 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["m2nd"] = rng.choice(["g2", "g3", "g4", "g5"], size=n)
     df["wm1"] = rng.uniform(0.2, 1.0, size=n)
     df["wm2"] = rng.uniform(0.2, 1.0, size=n)
+    # responses missing in every fifth row, for mi() (no draws: the other columns stay)
+    observed = np.arange(n) % 5 != 2
+    df["ymi"] = df["y"].where(observed)
+    df["posmi"] = df["pos"].where(observed)
+    df["xmi"] = df["x"].where(np.arange(n) % 5 != 4)
     return df
 
 
@@ -484,6 +489,12 @@ ADDITION_MODELS: tuple[Case, ...] = (
     # posterior improper)
     Case("lognormal_cens_trunc", "pos | cens(cr) + trunc(lb = 0.05) ~ x", "lognormal"),
     Case("binomial_cens", "succ | trials(n) + cens(c3) ~ x", "binomial"),
+    # missing responses estimated, brms's Ymi and Yl: through the GLM function, in a
+    # vectorized density next to a group-level term (no level slicing: Yl is no data),
+    # and row by row with weights, positive (Ymi declared <lower=0>)
+    Case("gaussian_mi", "ymi | mi() ~ x", "gaussian"),
+    Case("student_mi_sigma", bf("ymi | mi() ~ x + (1 | g)", sigma="~ z"), "student"),
+    Case("lognormal_mi_weights", "posmi | mi() + weights(w) ~ x", "lognormal"),
 )
 
 
@@ -572,4 +583,20 @@ FIXED_MODELS: tuple[Case, ...] = (
 LEVEL_MODELS: tuple[Case, ...] = (
     Case("gp_one", "y ~ x + gp(z, k = 8)", "gaussian"),
     Case("gp_exact_by", "count ~ gp(x, by = w, gr = FALSE)", "poisson"),
+)
+
+# Predictors with missing values estimated, brms's mi(x) with the model of x: a
+# gaussian response on mi(xmi) (bsp_y_mix * Yl_xmi[n] row by row), and a student
+# response with missing values of its own on mi(xmi) next to a group-level term.
+MISSING_MODELS: tuple[Case, ...] = (
+    Case(
+        "mv_gaussian_mi_predictor",
+        bf("y ~ mi(xmi) + z") + bf("xmi | mi() ~ z") + set_rescor(False),
+        "gaussian",
+    ),
+    Case(
+        "mv_student_mi_both",
+        bf("ymi | mi() ~ mi(xmi) + (1 | g)") + bf("xmi | mi() ~ z") + set_rescor(False),
+        ("student", "gaussian"),
+    ),
 )

@@ -20,6 +20,7 @@ from model_cases import (
     CASES,
     CONSTANT_MODEL,
     FAMILY_MODELS,
+    MISSING_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
@@ -58,7 +59,15 @@ def _stanc(code: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("variant", ["plain", "threaded"])
 @pytest.mark.parametrize(
     "case",
-    (*CASES, *FAMILY_MODELS, CONSTANT_MODEL, *ADDITION_MODELS, *SHRINKAGE_MODELS, *MV_MODELS),
+    (
+        *CASES,
+        *FAMILY_MODELS,
+        CONSTANT_MODEL,
+        *ADDITION_MODELS,
+        *SHRINKAGE_MODELS,
+        *MV_MODELS,
+        *MISSING_MODELS,
+    ),
     ids=lambda c: c.id,
 )
 def test_every_case_passes_stanc(case: Case, variant: str, data, tmp_path):

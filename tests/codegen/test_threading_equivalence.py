@@ -16,6 +16,7 @@ from model_cases import (
     FAMILY_MODELS,
     FIXED_MODELS,
     LEVEL_MODELS,
+    MISSING_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
     Case,
@@ -38,6 +39,7 @@ CASES = (
     *MV_MODELS,
     *FIXED_MODELS,
     *LEVEL_MODELS,
+    *MISSING_MODELS,
 )
 
 

@@ -23,6 +23,7 @@ from model_cases import (
     ADDITION_MODELS,
     FAMILY_MODELS,
     FIXED_MODELS,
+    MISSING_MODELS,
     MV_MODELS,
     Case,
     synthetic_data,
@@ -77,7 +78,14 @@ def stan_programs() -> list[str]:
     """The programs of every fitted case (compiled at the session's start, tests/conftest.py)."""
     return [
         render(case_spec(case))
-        for case in (*FAMILY_MODELS, *ADDITION_MODELS, *AC_MODELS, *MV_MODELS, *FIXED_MODELS)
+        for case in (
+            *FAMILY_MODELS,
+            *ADDITION_MODELS,
+            *AC_MODELS,
+            *MV_MODELS,
+            *FIXED_MODELS,
+            *MISSING_MODELS,
+        )
     ]
 
 
@@ -926,8 +934,25 @@ def test_log_lik_of_addition_terms_sums_to_stan_likelihood(addition_fit: Fit):
     np.testing.assert_allclose(lp, fit.draws.column("lp__")[0, some], rtol=1e-7)
     with_lik = fit.model.log_prob(fit.standata, points, jacobian=False).lp
     prior_only = fit.model.log_prob({**fit.standata, "prior_only": 1}, points, jacobian=False).lp
-    got = log_lik(fit.spec, variables).sum(axis=1)
+    got = with_imputed_responses(fit.spec, variables).sum(axis=1)
     np.testing.assert_allclose(got, with_lik - prior_only, rtol=1e-6, atol=1e-6)
+
+
+def with_imputed_responses(spec: ModelSpec, variables: dict[str, np.ndarray]) -> np.ndarray:
+    """log_lik, and in the rows of missing responses (NaN there, as brms's) the density
+    at each draw's estimate ``Ymi``: the rows of the program's likelihood."""
+    out = log_lik(spec, variables)
+    rows = spec.response.mi
+    if rows is None:
+        return out
+    assert np.isnan(out[:, rows]).all() and not np.isnan(np.delete(out, rows, axis=1)).any()
+    column = spec.data.columns.get_loc(spec.response.expr)
+    for s, ymi in enumerate(flat(variables, "Ymi")):
+        data = spec.data.copy()
+        data.iloc[rows, column] = ymi
+        one = {name: value[:, s : s + 1] for name, value in variables.items()}
+        out[s, rows] = log_lik(spec, one, data)[0, rows]
+    return out
 
 
 @pytest.mark.stan
@@ -1102,3 +1127,68 @@ def test_parameters_fixed_by_the_formula(case: Case):
         mu1, mu2 = (posterior_linpred(fit.spec, fit.variables, dpar=d) for d in ("mu1", "mu2"))
         epred = posterior_epred(fit.spec, fit.variables)
         np.testing.assert_allclose(epred, mu1 / 3 + 2 * mu2 / 3, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Predictors with missing values estimated: mi(x) with the model of x
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=MISSING_MODELS, ids=lambda c: c.id)
+def mi_fit(request: pytest.FixtureRequest) -> Fit:
+    return tiny_fit(request.param)
+
+
+def mv_with_imputed_responses(spec: MvSpec, variables: dict[str, np.ndarray]) -> np.ndarray:
+    """mv_log_lik per response ``(S, N, nresp)``, and in the rows of a missing response
+    (NaN there, as brms's) its density at each draw of ``Ymi_<resp>``."""
+    out = np.stack([mv_log_lik(spec, variables, resp=r) for r in spec.responses], axis=-1)
+    for k, part in enumerate(spec.parts):
+        rows = part.response.mi
+        if rows is None:
+            continue
+        assert np.isnan(out[:, rows, k]).all()
+        column = spec.data.columns.get_loc(part.response.expr)
+        for s, ymi in enumerate(flat(variables, f"Ymi_{part.resp}")):
+            data = spec.data.copy()
+            data.iloc[rows, column] = ymi
+            # the other mi(x) terms read the fitted values (new data must give them)
+            for other in spec.parts:
+                if other.response.mi is not None and other is not part:
+                    ymi_other = flat(variables, f"Ymi_{other.resp}")[s]
+                    data.iloc[other.response.mi, data.columns.get_loc(other.response.expr)] = (
+                        ymi_other
+                    )
+            one = {name: value[:, s : s + 1] for name, value in variables.items()}
+            out[s, rows, k] = mv_log_lik(spec, one, data, resp=part.resp)[0, rows]
+    assert not np.isnan(out).any()
+    return out.sum(axis=-1)
+
+
+@pytest.mark.stan
+def test_missing_predictor_log_lik_sums_to_stan_likelihood(mi_fit: Fit):
+    """bsp * Yl_x[n] in the linear predictor, each missing x at its draw of Ymi_x, and
+    the densities of the estimated values: summed over rows, Stan's likelihood term."""
+    some = slice(0, 100, 10)
+    variables = subset(mi_fit.variables, some)
+    points = unconstrain(mi_fit.model.stan_code, mi_fit.standata, variables)
+    lp = mi_fit.model.log_prob(mi_fit.standata, points, jacobian=True).lp
+    np.testing.assert_allclose(lp, mi_fit.draws.column("lp__")[0, some], rtol=1e-7)
+    with_lik = mi_fit.model.log_prob(mi_fit.standata, points, jacobian=False).lp
+    prior_only = mi_fit.model.log_prob({**mi_fit.standata, "prior_only": 1}, points, jacobian=False)
+    got = mv_with_imputed_responses(mi_fit.spec, variables).sum(axis=1)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got, with_lik - prior_only.lp, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.stan
+def test_missing_predictor_needs_observed_new_data(mi_fit: Fit):
+    """New rows with x observed give the fitted rows' predictions where x was observed;
+    a missing x in new data is refused, naming the variable and the row."""
+    spec = mi_fit.spec
+    variables = subset(mi_fit.variables, slice(0, 100, 20))
+    fitted = mv_posterior_epred(spec, variables)  # type: ignore[arg-type]
+    seen = spec.data["xmi"].notna().to_numpy()
+    again = mv_posterior_epred(spec, variables, spec.data[seen])  # type: ignore[arg-type]
+    np.testing.assert_allclose(again, fitted[:, seen], rtol=1e-12)
+    with pytest.raises(SpecError, match=r"'xmi'.*row"):
+        mv_posterior_epred(spec, variables, spec.data)  # type: ignore[arg-type]

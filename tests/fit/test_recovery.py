@@ -1107,6 +1107,37 @@ def gaussian_noise_free() -> Case:
     return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
 
 
+def gaussian_missing_response() -> Case:
+    """``y | mi() ~ x`` with a fifth of the responses missing at random: the
+    coefficients, and each estimated missing value ``Ymi[<row>]`` against the value
+    removed (its posterior is about normal(mu, sigma) around it; the structure of
+    the model case ``gaussian_mi``)."""
+    rng, df = base(33, n=200)
+    y = 1.0 + 0.7 * df["x"] + rng.normal(0.0, 0.5, size=len(df))
+    missing = np.flatnonzero(rng.random(len(df)) < 0.2)
+    df["y"] = y.where(~df.index.isin(missing))
+    truth = {"b_Intercept": 1.0, "b_x": 0.7, "sigma": 0.5}
+    truth |= {f"Ymi[{row + 1}]": float(y[row]) for row in missing}
+    return Case("y | mi() ~ x", "gaussian", df, truth)
+
+
+def mv_gaussian_missing_predictor() -> Case:
+    """``bf(y ~ mi(xmi) + z) + bf(xmi | mi() ~ z)`` with a fifth of xmi missing at random:
+    both responses' coefficients, ``bsp_y_mixmi``, and each estimated ``Ymi_xmi[<row>]``
+    against the value removed (y informs it besides z; the structure, names included,
+    of the model case ``mv_gaussian_mi_predictor``)."""
+    rng, df = base(34, n=300)
+    x = 0.5 + 0.8 * df["z"] + rng.normal(0.0, 0.6, size=len(df))
+    df["y"] = 1.0 + 0.7 * x - 0.4 * df["z"] + rng.normal(0.0, 0.5, size=len(df))
+    missing = np.flatnonzero(rng.random(len(df)) < 0.2)
+    df["xmi"] = x.where(~df.index.isin(missing))
+    truth = {"b_y_Intercept": 1.0, "b_y_z": -0.4, "bsp_y_mixmi": 0.7, "sigma_y": 0.5}
+    truth |= {"b_xmi_Intercept": 0.5, "b_xmi_z": 0.8, "sigma_xmi": 0.6}
+    truth |= {f"Ymi_xmi[{row + 1}]": float(x[row]) for row in missing}
+    formula = bm.bf("y ~ mi(xmi) + z") + bm.bf("xmi | mi() ~ z") + bm.set_rescor(False)
+    return Case(formula, "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1171,6 +1202,8 @@ CASES = {
         gen_extreme_value_scaled_xi,
         sratio_category_specific,
         gaussian_noise_free,
+        gaussian_missing_response,
+        mv_gaussian_missing_predictor,
     )
 }
 

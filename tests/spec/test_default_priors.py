@@ -943,3 +943,78 @@ def test_noise_free_default_priors(epilepsy):
         ("(flat)", "sdme", "", "", "0", "default"),
         ("(flat)", "sdme", "mezBaseAge", "", "0", "(vectorized)"),
     ]
+
+
+# Missing responses (mi()): the defaults read the observed responses only, and a row
+# missing a predictor is dropped first (brms 2.18's get_prior on these data).
+MI_DATA = {
+    "y": [1.0, None, 2.5, 4.0, 3.0, 0.5, 6.0, 2.0, None, 9.0],
+    "x": [float(k) for k in range(10)],
+    "z": [1.0, 2.0, None, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
+}
+MI_PRIORS = {
+    "gaussian": (
+        "y | mi() ~ x",
+        "gaussian",
+        [
+            ("student_t(3, 2.8, 2.5)", "Intercept", "", ""),
+            ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+        ],
+    ),
+    "lognormal": (
+        "y | mi() ~ x",
+        "lognormal",
+        [("student_t(3, 1, 2.5)", "Intercept", "", ""), ("student_t(3, 0, 2.5)", "sigma", "", "0")],
+    ),
+    "student": (
+        "y | mi() ~ x",
+        "student",
+        [
+            ("student_t(3, 2.8, 2.5)", "Intercept", "", ""),
+            ("student_t(3, 0, 2.5)", "sigma", "", "0"),
+            ("gamma(2, 0.1)", "nu", "", "1"),
+        ],
+    ),
+    "dropped_predictor_row": (
+        "y | mi() ~ z",
+        "gaussian",
+        [("student_t(3, 3, 3)", "Intercept", "", ""), ("student_t(3, 0, 3)", "sigma", "", "0")],
+    ),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Dropped 1 of 10 rows")
+@pytest.mark.parametrize("case", MI_PRIORS.values(), ids=MI_PRIORS.keys())
+def test_missing_response_default_priors(case):
+    formula, fam, expected = case
+    assert _set(get_prior(formula, pd.DataFrame(MI_DATA), fam)) == expected
+
+
+# mi(x) with the model of x (brms 2.18's get_prior on these data): bsp's rows in class b
+# of y; x's defaults read its observed values in the rows kept (row 8 misses y). pybrms
+# lists the mi() coefficient after the Intercept (as for mo() and me()), brms with b.
+def test_missing_predictor_default_priors():
+    data = pd.DataFrame(
+        {
+            "y": [1.0, 2.0, 2.5, 4.0, 3.0, 0.5, 6.0, 2.0, None, 9.0],
+            "x": [3.0, None, 1.0, 4.0, 5.0, None, 2.0, 8.0, 9.0, 6.0],
+            "z": [float(k) for k in range(1, 11)],
+        }
+    )
+    formula = bf("y ~ mi(x) + z") + bf("x | mi() ~ z") + set_rescor(False)
+    with pytest.warns(UserWarning, match="Dropped 1 of 10 rows"):
+        table = get_prior(formula, data)
+    columns = ["prior", "class", "coef", "resp", "lb"]
+    assert sorted(tuple(r) for r in table[columns].to_numpy()) == sorted(
+        [
+            ("(flat)", "b", "", "x", ""),
+            ("(flat)", "b", "z", "x", ""),
+            ("student_t(3, 4, 3)", "Intercept", "", "x", ""),
+            ("student_t(3, 0, 3)", "sigma", "", "x", "0"),
+            ("(flat)", "b", "", "y", ""),
+            ("(flat)", "b", "mix", "y", ""),
+            ("(flat)", "b", "z", "y", ""),
+            ("student_t(3, 2.5, 2.5)", "Intercept", "", "y", ""),
+            ("student_t(3, 0, 2.5)", "sigma", "", "y", "0"),
+        ]
+    )

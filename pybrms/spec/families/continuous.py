@@ -13,6 +13,7 @@ from scipy import special, stats
 from pybrms.spec.families.parts import (
     ANGLE,
     CENSORING,
+    MISSING,
     NU,
     PHI,
     POSITIVE,
@@ -49,7 +50,7 @@ __all__ = [
 
 #: Addition terms of gaussian, student and skew_normal: brms adds the known
 #: standard errors of se() to their sigma.
-_WITH_SE = WEIGHTS | CENSORING | {"se"}
+_WITH_SE = WEIGHTS | CENSORING | MISSING | {"se"}
 
 
 def _mean(d: DparDraws) -> np.ndarray:
@@ -136,7 +137,7 @@ LOGNORMAL = Family(
     links=("identity", "inverse"),
     dpars=(SIGMA,),
     support=POSITIVE,
-    additions=WEIGHTS | CENSORING,
+    additions=WEIGHTS | CENSORING | MISSING,
     stan=StanLikelihood(
         "lognormal", same_dist("lognormal", ("identity", "inverse")), cdf="lognormal"
     ),
@@ -170,7 +171,7 @@ GAMMA = Family(
     links=("inverse", "log", "identity"),
     dpars=(SHAPE,),
     support=POSITIVE,
-    additions=WEIGHTS | CENSORING,
+    additions=WEIGHTS | CENSORING | MISSING,
     stan=StanLikelihood("gamma", same_dist("gamma", ("inverse", "log", "identity")), cdf="gamma"),
     log_lik=_gamma_log_lik,
     epred=_mean,
@@ -201,7 +202,7 @@ BETA = Family(
     links=("logit", "probit", "cloglog"),
     dpars=(PHI,),
     support=PROPORTION,
-    additions=WEIGHTS | CENSORING,
+    additions=WEIGHTS | CENSORING | MISSING,
     stan=StanLikelihood("beta", same_dist("beta", ("logit", "probit", "cloglog")), cdf="beta"),
     log_lik=_beta_log_lik,
     epred=_mean,
@@ -227,7 +228,7 @@ EXPONENTIAL = Family(
     links=("log", "identity", "inverse"),
     dpars=(),
     support=POSITIVE,
-    additions=WEIGHTS | CENSORING,
+    additions=WEIGHTS | CENSORING | MISSING,
     stan=StanLikelihood(
         "exponential", same_dist("exponential", ("log", "identity", "inverse")), cdf="exponential"
     ),
@@ -260,7 +261,7 @@ WEIBULL = Family(
     links=("log", "identity", "inverse"),
     dpars=(SHAPE,),
     support=POSITIVE,
-    additions=WEIGHTS | CENSORING,
+    additions=WEIGHTS | CENSORING | MISSING,
     stan=StanLikelihood(
         "weibull", same_dist("weibull", ("log", "identity", "inverse")), cdf="weibull"
     ),
@@ -388,7 +389,7 @@ EXGAUSSIAN = Family(
     links=("identity", "log", "inverse"),
     dpars=(SIGMA, BETA_SCALE),
     support=REAL,
-    additions=WEIGHTS,
+    additions=WEIGHTS | MISSING,
     stan=StanLikelihood("exgaussian", same_dist("exp_mod_normal", ("identity", "log", "inverse"))),
     log_lik=_exgaussian_log_lik,
     epred=_mean,
@@ -414,7 +415,7 @@ FRECHET = Family(
     links=("log", "identity", "inverse"),
     dpars=(NU,),
     support=POSITIVE,
-    additions=WEIGHTS,
+    additions=WEIGHTS | MISSING,
     stan=StanLikelihood("frechet", same_dist("frechet", ("log", "identity", "inverse"))),
     log_lik=_frechet_log_lik,
     epred=_mean,

@@ -24,6 +24,7 @@ __all__ = [
     "UNIT_INTERVAL",
     "WEIGHTS",
     "CENSORING",
+    "MISSING",
     "same_dist",
 ]
 
@@ -68,8 +69,10 @@ def _not_in_unit_interval(y: np.ndarray) -> np.ndarray:
 REAL = Support("real", _nowhere, discrete=False)
 COUNT = Support("a non-negative integer", _not_count, discrete=True)
 BINARY = Support("0 or 1", _not_binary, discrete=True)
-POSITIVE = Support("positive", _not_positive, discrete=False)
-PROPORTION = Support("strictly between 0 and 1", _not_proportion, discrete=False)
+POSITIVE = Support("positive", _not_positive, discrete=False, bounds="<lower=0>")
+PROPORTION = Support(
+    "strictly between 0 and 1", _not_proportion, discrete=False, bounds="<lower=0, upper=1>"
+)
 # hurdle and zero(-one)-inflated families: point masses at 0 (and 1)
 NON_NEGATIVE = Support("non-negative", _negative, discrete=False)
 PROPORTION_OR_ZERO = Support("at least 0 and below 1", _not_proportion_or_zero, discrete=False)
@@ -94,6 +97,8 @@ PHI = Dpar("phi", "precision parameter", 0.0, None, "log", ("gamma", (0.01, 0.01
 WEIGHTS = frozenset({"weights"})
 #: Addition terms of a family with cdfs in Stan (``StanLikelihood.cdf``).
 CENSORING = frozenset({"cens", "trunc"})
+#: The addition term of families whose missing responses brms can estimate (``mi()``).
+MISSING = frozenset({"mi"})
 
 
 def same_dist(name: str, links: tuple[str, ...]) -> dict[str, tuple[str, bool]]:

@@ -164,11 +164,15 @@ class Support:
         categorical responses, which are coded 1..K from their categories.
     discrete
         The response is an integer (``array[N] int Y`` in Stan).
+    bounds
+        Its bounds as Stan writes them (``"<lower=0>"``), for the estimated missing
+        responses of ``mi()``, as brms's ``Ybounds``; empty for the real line.
     """
 
     rule: str
     outside: Callable[[np.ndarray], np.ndarray] | None
     discrete: bool
+    bounds: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pybrms.spec.terms.fixed import FixedEffects
 from pybrms.spec.terms.gp import GaussianProcess
 from pybrms.spec.terms.group import GroupEffects
 from pybrms.spec.terms.measurement_error import MeasurementError
+from pybrms.spec.terms.missing import MissingValues
 from pybrms.spec.terms.monotonic import MonotonicEffects
 from pybrms.spec.terms.multi_membership import MultiMembershipEffects
 from pybrms.spec.terms.offset import Offset
@@ -36,6 +37,7 @@ __all__ = [
     "GaussianProcess",
     "GroupEffects",
     "MeasurementError",
+    "MissingValues",
     "MonotonicEffects",
     "MultiMembershipEffects",
     "Offset",

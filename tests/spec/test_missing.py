@@ -1,0 +1,112 @@
+"""Missing values estimated, brms's mi(): data, names, Stan code, kept and dropped rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pybrms import threading
+from pybrms.codegen import render
+from pybrms.formula import bf, parse, set_rescor
+from pybrms.spec import build_model, build_spec
+from pybrms.standata import make_standata
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 20
+    df = pd.DataFrame({"y": rng.normal(size=n), "x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df.loc[[2, 9], "y"] = np.nan
+    df.loc[[4, 11, 15], "x"] = np.nan
+    df.loc[17, "z"] = np.nan
+    return df
+
+
+def _in_order(code: str, lines: list[str]) -> None:
+    stripped = [line.strip() for line in code.splitlines()]
+    at = 0
+    for line in lines:
+        assert line in stripped[at:], f"{line!r} not found after line {at}:\n{code}"
+        at = stripped.index(line, at) + 1
+
+
+def test_missing_responses_are_kept_other_rows_dropped(data):
+    """Rows missing y stay (Ymi by their row in the fitted data); rows missing x or z,
+    which have no mi(), are dropped with the usual warning."""
+    with pytest.warns(UserWarning, match="Dropped 4 of 20 rows"):
+        spec = build_spec("y | mi() ~ x + z", data)
+    assert spec.N == 16
+    assert spec.response.mi is not None
+    assert spec.response.mi.tolist() == [2, 8]  # rows 2 and 9 of the data
+    assert [n.name for n in spec.names if n.cls == "Ymi"] == ["Ymi[3]", "Ymi[9]"]
+    sd = make_standata(spec)
+    assert (sd["Nmi"], sd["Jmi"].tolist()) == (2, [3, 9])
+    assert np.isinf(sd["Y"][[2, 8]]).all() and np.isfinite(np.delete(sd["Y"], [2, 8])).all()
+
+
+@pytest.mark.parametrize("threads", [None, threading(2)], ids=["plain", "threaded"])
+def test_missing_response_program_is_brms(data, threads):
+    with pytest.warns(UserWarning, match="Dropped"):
+        code = render(build_spec("y | mi() ~ x", data, "student"), threads)
+    likelihood = "student_t_lpdf(Yl | nu, mu, sigma);"
+    if threads is not None:
+        likelihood = "ptarget += student_t_lpdf(Yl[start:end] | nu, mu, sigma);"
+    _in_order(
+        code,
+        [
+            "int<lower=0> Nmi;  // number of missings",
+            "array[Nmi] int<lower=1> Jmi;  // positions of missings",
+            "vector[Nmi] Ymi;  // estimated missings",
+            "// vector combining observed and missing responses",
+            "vector[N] Yl = Y;",
+            "Yl[Jmi] = Ymi;",
+        ],
+    )
+    assert any(line.strip().endswith(likelihood) for line in code.splitlines())
+
+
+def test_missing_positive_response_is_bounded(data):
+    df = data.assign(y=np.exp(data["y"]))
+    with pytest.warns(UserWarning, match="Dropped"):
+        code = render(build_spec("y | mi() ~ x", df, "lognormal"))
+    assert "vector<lower=0>[Nmi] Ymi;  // estimated missings" in code
+
+
+def test_parse_keeps_missing_predictors():
+    terms = parse("y ~ z + mi(x)")
+    assert terms.missing == ("x",)
+    assert terms.fixed == "1 + z"
+    # its missing values are kept: x drops no rows through this formula
+    assert "z" in terms.variables and "x" not in terms.variables
+
+
+@pytest.mark.parametrize("threads", [None, threading(2)], ids=["plain", "threaded"])
+def test_missing_predictor_program_data_and_names(data, threads):
+    """Rows missing x (modelled with mi()) stay; the row missing z is dropped; bsp_y
+    times Yl_x row by row, brms's names and data."""
+    formula = bf("y ~ mi(x) + z") + bf("x | mi() ~ z") + set_rescor(False)
+    with pytest.warns(UserWarning, match="Dropped 3 of 20 rows"):
+        spec = build_model(formula, data)
+    assert spec.N == 17  # rows missing y (no mi() on y) and z are dropped
+    names = [n.name for n in spec.names]
+    assert "bsp_y_mix" in names
+    assert [n for n in names if n.startswith("Ymi")] == ["Ymi_x[4]", "Ymi_x[10]", "Ymi_x[14]"]
+    sd = make_standata(spec)
+    assert (sd["Ksp_y"], sd["Nmi_x"], sd["Jmi_x"].tolist()) == (1, 3, [4, 10, 14])
+    code = render(spec, threads)
+    row = "mu_y[n] += (bsp_y[1]) * Yl_x[n];"
+    if threads is not None:
+        row = "mu_y[n] += (bsp_y[1]) * Yl_x[nn];"
+    _in_order(
+        code,
+        [
+            "int<lower=1> Ksp_y;  // number of special effects terms",
+            "int<lower=0> Nmi_x;  // number of missings",
+            "vector[Nmi_x] Ymi_x;  // estimated missings",
+            "vector[Ksp_y] bsp_y;  // special effects coefficients",
+        ],
+    )
+    assert row in [line.strip() for line in code.splitlines()]
+    _in_order(code, ["vector[N] Yl_x = Y_x;", "Yl_x[Jmi_x] = Ymi_x;"])
