@@ -59,20 +59,23 @@ class Position:
     levels
         When the partial sum slices group levels instead of rows (see
         :class:`ByLevel`), the level index: the partial sum reads the rows
-        ``row_start:row_end`` of the levels ``start:end``, and the level index as
-        ``<levels>_chunk``, the levels counted from ``start``.
+        ``row_start:row_end`` of the levels ``start:end``.
+    copied
+        The integer arrays among them that the partial sum reads from local
+        copies of those rows, ``<name>_rows`` (see :class:`ByLevel`).
     """
 
     threaded: bool
     sliced: str = ""
     levels: str = ""
+    copied: frozenset[str] = frozenset()
 
     def rows(self, name: str) -> str:
         """All rows of the observation-indexed data ``name`` at this position."""
         if not self.threaded or name == self.sliced:
             return name
         if self.levels:
-            return f"{name}_chunk" if name == self.levels else f"{name}[row_start:row_end]"
+            return f"{name}_rows" if name in self.copied else f"{name}[row_start:row_end]"
         return f"{name}[start:end]"
 
     def index(self, name: str) -> str:
@@ -422,9 +425,13 @@ class ByLevel:
     copies each once: transformed data order the rows by level (``index``), each
     of the observation-level data the likelihood reads (``rows``) copied in that
     order, and the partial sum of levels ``start:end`` reads their rows
-    ``first_row[start]:last_row[end]``, the effects ``effects`` as a local vector
-    of its own levels. The grainsize stays a number of rows: ``grainsize_levels``
-    levels hold about as many.
+    ``first_row[start]:last_row[end]``. Its effects ``effects`` are a local vector
+    of levels ``1:end`` whose levels before ``start`` repeat the first one (copies of
+    a parameter cost no autodiff), so the level index ``index`` reads it as it is.
+    Integer arrays (``copied``: the level index and integer ``rows``) are read from
+    local copies of their rows, made in blocks (``head``, ``tail``) rather than by
+    ``x[row_start:row_end]``, which checks every element. The grainsize stays a
+    number of rows: ``grainsize_levels`` levels hold about as many.
 
     Examples
     --------
@@ -433,6 +440,8 @@ class ByLevel:
     ('array[N] int Y_sorted = Y[level_order]',)
     >>> b.sorted("Y"), b.sorted("b")
     ('Y_sorted', 'b')
+    >>> b.copied
+    ('J_1', 'Y')
     """
 
     index: str
@@ -452,6 +461,12 @@ class ByLevel:
             f" = {a.name}[level_order]"
             for a in self.rows
         )
+
+    @property
+    def copied(self) -> tuple[str, ...]:
+        """The integer arrays the partial sum copies the rows of: the index, then ``rows``."""
+        ints = (a.name for a in self.rows if a.type == "array[] int")
+        return tuple(dict.fromkeys((self.index, *ints)))
 
     @property
     def sliced(self) -> StanArg:
@@ -1010,7 +1025,8 @@ def render_context(
     sliced_value, grainsize, suffix = sliced.name, "grainsize", "lpmf"
     by_level = _by_level(spec, threaded)
     if by_level is not None:
-        threaded = _likelihood(spec, Position(threaded=True, levels=by_level.index), normalize)
+        position = Position(True, levels=by_level.index, copied=frozenset(by_level.copied))
+        threaded = _likelihood(spec, position, normalize)
         sliced = by_level.sliced
         shared = [a for a in threaded.reads if a.name != by_level.effects]
         shared += [StanArg(name, "array[] int", True) for name in ("first_row", "last_row")]

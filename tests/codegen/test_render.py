@@ -308,8 +308,8 @@ FOLD = "vector[N_1] Intercept_r_1_1 = Intercept + r_1_1;"
 BY_LEVEL = (
     "int row_start = first_row[start];",
     "int row_end = last_row[end];",
-    "array[row_end - row_start + 1] int J_1_chunk;",
-    "J_1_chunk[n - row_start + 1] = J_1[n] - start + 1;",
+    "array[row_end - row_start + 1] int J_1_rows = int_rows(J_1, row_start, row_end);",
+    "array[row_end - row_start + 1] int Y_rows = int_rows(Y, row_start, row_end);",
 )
 
 # id: (formula, family, lines of the plain model block, lines of the partial sum
@@ -325,9 +325,10 @@ LIKELIHOOD_CODE = {
             "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, "
             "data array[] int first_row, data array[] int last_row) {",
             *BY_LEVEL,
-            "vector[end - start + 1] Intercept_r_1_1 = to_vector(Intercept_r_1_1_slice);",
-            "ptarget += poisson_log_glm_lpmf(Y[row_start:row_end] | Xc[row_start:row_end], "
-            "Intercept_r_1_1[J_1_chunk], b);",
+            "vector[end] Intercept_r_1_1 = append_row(rep_vector(Intercept_r_1_1_slice[1], "
+            "start - 1), to_vector(Intercept_r_1_1_slice));",
+            "ptarget += poisson_log_glm_lpmf(Y_rows | Xc[row_start:row_end], "
+            "Intercept_r_1_1[J_1_rows], b);",
         ),
         "reduce_sum(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1), grainsize_levels, "
         "Y_sorted, Xc_sorted, b, J_1_sorted, first_row, last_row);",
@@ -370,8 +371,8 @@ LIKELIHOOD_CODE = {
             "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, real shape, "
             "data array[] int first_row, data array[] int last_row) {",
             *BY_LEVEL,
-            "ptarget += neg_binomial_2_log_glm_lpmf(Y[row_start:row_end] | "
-            "Xc[row_start:row_end], Intercept_r_1_1[J_1_chunk], b, shape);",
+            "ptarget += neg_binomial_2_log_glm_lpmf(Y_rows | "
+            "Xc[row_start:row_end], Intercept_r_1_1[J_1_rows], b, shape);",
         ),
         "reduce_sum(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1), grainsize_levels, "
         "Y_sorted, Xc_sorted, b, J_1_sorted, shape, first_row, last_row);",
@@ -420,8 +421,8 @@ LIKELIHOOD_CODE = {
             "data array[] int Y, data matrix X, vector b, data array[] int J_1, "
             "data vector Z_1_1, data array[] int first_row, data array[] int last_row) {",
             *BY_LEVEL,
-            "ptarget += bernoulli_logit_glm_lpmf(Y[row_start:row_end] | X[row_start:row_end], "
-            "r_1_1[J_1_chunk] .* Z_1_1[row_start:row_end], b);",
+            "ptarget += bernoulli_logit_glm_lpmf(Y_rows | X[row_start:row_end], "
+            "r_1_1[J_1_rows] .* Z_1_1[row_start:row_end], b);",
         ),
         "reduce_sum(partial_log_lik_lpdf, to_array_1d(r_1_1), grainsize_levels, Y_sorted, "
         "X_sorted, b, J_1_sorted, Z_1_1_sorted, first_row, last_row);",
@@ -462,8 +463,8 @@ LIKELIHOOD_CODE = {
             "vector Intercept, data array[] int first_row, data array[] int last_row) {",
             *BY_LEVEL,
             "int N = row_end - row_start + 1;",
-            "vector[N] mu = Xc[row_start:row_end] * b + r_1_1[J_1_chunk];",
-            "ptarget += ordered_logistic_lpmf(Y[row_start:row_end] | mu, Intercept);",
+            "vector[N] mu = Xc[row_start:row_end] * b + r_1_1[J_1_rows];",
+            "ptarget += ordered_logistic_lpmf(Y_rows | mu, Intercept);",
         ),
         "reduce_sum(partial_log_lik_lpdf, to_array_1d(r_1_1), grainsize_levels, Y_sorted, "
         "Xc_sorted, b, J_1_sorted, Intercept, first_row, last_row);",
@@ -481,8 +482,8 @@ LIKELIHOOD_CODE = {
             "data array[] int Y, data matrix Xc, vector b, data array[] int J_1, "
             "data array[] int first_row, data array[] int last_row) {",
             *BY_LEVEL,
-            "vector[N] mu = Phi(Xc[row_start:row_end] * b + Intercept_r_1_1[J_1_chunk]);",
-            "ptarget += bernoulli_lpmf(Y[row_start:row_end] | mu);",
+            "vector[N] mu = Phi(Xc[row_start:row_end] * b + Intercept_r_1_1[J_1_rows]);",
+            "ptarget += bernoulli_lpmf(Y_rows | mu);",
         ),
         "reduce_sum(partial_log_lik_lpdf, to_array_1d(Intercept_r_1_1), grainsize_levels, "
         "Y_sorted, Xc_sorted, b, J_1_sorted, first_row, last_row);",

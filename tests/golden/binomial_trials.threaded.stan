@@ -1,17 +1,26 @@
 // generated with pybrms 0.1.0
 functions {
+  // x[first:last]: indexing copies it element by element, checking each index; head and
+  // tail copy blocks, so copying the fewer of the rows before or after it too is cheaper
+  array[] int int_rows(data array[] int x, int first, int last) {
+    if (last <= size(x) - first + 1) {
+      return tail(head(x, last), last - first + 1);
+    }
+    return head(tail(x, size(x) - first + 1), last - first + 1);
+  }
   // compute partial sums of the log-likelihood
   real partial_log_lik_lpdf(array[] real Intercept_r_1_1_slice, int start, int end, data array[] int Y, data array[] int trials, data matrix Xc, vector b, data array[] int J_1, data array[] int first_row, data array[] int last_row) {
     real ptarget = 0;
-    // the rows of levels start:end, and their levels counted from start
+    // the rows of levels start:end
     int row_start = first_row[start];
     int row_end = last_row[end];
-    array[row_end - row_start + 1] int J_1_chunk;
-    for (n in row_start:row_end) {
-      J_1_chunk[n - row_start + 1] = J_1[n] - start + 1;
-    }
-    vector[end - start + 1] Intercept_r_1_1 = to_vector(Intercept_r_1_1_slice);
-    ptarget += binomial_logit_glm_lpmf(Y[row_start:row_end] | trials[row_start:row_end], Xc[row_start:row_end], Intercept_r_1_1[J_1_chunk], b);
+    array[row_end - row_start + 1] int J_1_rows = int_rows(J_1, row_start, row_end);
+    array[row_end - row_start + 1] int Y_rows = int_rows(Y, row_start, row_end);
+    array[row_end - row_start + 1] int trials_rows = int_rows(trials, row_start, row_end);
+    // the effects of levels 1:end; those before start copy the first (no autodiff cost)
+    // so that J_1 reads them as it is
+    vector[end] Intercept_r_1_1 = append_row(rep_vector(Intercept_r_1_1_slice[1], start - 1), to_vector(Intercept_r_1_1_slice));
+    ptarget += binomial_logit_glm_lpmf(Y_rows | trials_rows, Xc[row_start:row_end], Intercept_r_1_1[J_1_rows], b);
     return ptarget;
   }
 }
