@@ -1240,6 +1240,37 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("me(z, p)", "'sigma'"),
     ),
+    # interactions of mo(): numeric covariates, written with ':' or '*'
+    "mo_interaction_with_factor": (
+        lambda: dict(formula="y ~ mo(k):g", data=frame()),
+        SpecError,
+        ("mo(k):g", "'g'", "numeric"),
+    ),
+    "mo_interaction_missing_covariate": (
+        lambda: dict(formula="y ~ mo(k):zz", data=frame()),
+        SpecError,
+        ("'zz'",),
+    ),
+    "mo_interaction_infinite_covariate": (
+        lambda: dict(formula="y ~ mo(k):log(t)", data=frame(t={12: 0.0})),
+        SpecError,
+        ("mo(k):log(t)", "'log(t)'", "row 12", "finite"),
+    ),
+    "mo_nested": (
+        lambda: dict(formula="y ~ mo(k) / x", data=frame()),
+        FormulaSyntaxError,
+        ("mo(k)", "':' or '*'"),
+    ),
+    "mo_interaction_removed": (
+        lambda: dict(formula="y ~ x - mo(k):z", data=frame()),
+        FormulaSyntaxError,
+        ("mo(k):z", "only be added"),
+    ),
+    "mo_interaction_operation_factor": (
+        lambda: dict(formula="y ~ mo(k):(x + z - 1)", data=frame()),
+        FormulaSyntaxError,
+        ("x + z - 1", "cannot be a factor of an interaction with mo()"),
+    ),
 }
 
 

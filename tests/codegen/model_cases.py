@@ -272,6 +272,13 @@ CASES: tuple[Case, ...] = (
         "poisson",
         prior("normal(0, 1)", class_="meanme") + prior("normal(0, 1)", class_="sdme"),
     ),
+    # interactions of mo(): with a covariate (Csp_1) in mu, with another mo() in sigma
+    Case(
+        "gaussian_mo_interactions",
+        bf("y ~ mo(ord) * z + (1 | g)", sigma="~ mo(ord):mo(bin)"),
+        "gaussian",
+        prior("dirichlet(2)", class_="simo", coef="moord:z1"),
+    ),
 )
 
 
@@ -445,6 +452,9 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "gaussian",
         prior("normal(0, 2)", class_="meanme") + prior("normal(0, 2)", class_="sdme"),
     ),
+    # interactions of mo(): bsp[j] * mo(simo_k, Xmo_k[n]) * Csp_c[n] and the product of
+    # two mo(); the structure of the recovery case
+    Case("gaussian_mo_products", "y ~ mo(ord) * x + mo(ord):mo(bin)", "gaussian"),
 )
 
 

@@ -1107,6 +1107,30 @@ def gaussian_noise_free() -> Case:
     return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
 
 
+def gaussian_monotonic_interactions() -> Case:
+    """``mo(ord) * x + mo(ord):mo(bin)``: bsp_moord:x scales the monotonic effect of ord
+    by x and bsp_moord:mobin by the step of bin (the structure of the model case
+    ``gaussian_mo_products``)."""
+    rng, df = base(33)
+    df["ord"] = rng.integers(1, 5, size=N)
+    df["bin"] = rng.integers(0, 2, size=N)
+
+    def mo(simo: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return len(simo) * np.concatenate([[0.0], np.cumsum(simo)])[codes]
+
+    simo = {"moord1": [0.6, 0.3, 0.1], "moord:x1": [0.2, 0.2, 0.6], "moord:mobin1": [0.1, 0.5, 0.4]}
+    step = (df["ord"] - 1).to_numpy()
+    x = df["x"].to_numpy()
+    mu = 1.0 + 0.5 * x + 0.4 * mo(np.array(simo["moord1"]), step)
+    mu += -0.3 * mo(np.array(simo["moord:x1"]), step) * x
+    mu += 0.6 * mo(np.array(simo["moord:mobin1"]), step) * df["bin"].to_numpy()
+    df["y"] = mu + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "b_x": 0.5, "bsp_moord": 0.4, "bsp_moord:x": -0.3}
+    truth |= {"bsp_moord:mobin": 0.6, "sigma": 0.5}
+    truth |= {f"simo_{c}[{k}]": v for c, vs in simo.items() for k, v in enumerate(vs, start=1)}
+    return Case("y ~ mo(ord) * x + mo(ord):mo(bin)", "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1171,6 +1195,7 @@ CASES = {
         gen_extreme_value_scaled_xi,
         sratio_category_specific,
         gaussian_noise_free,
+        gaussian_monotonic_interactions,
     )
 }
 

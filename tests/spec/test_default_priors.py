@@ -941,3 +941,26 @@ def test_noise_free_default_priors(epilepsy):
         ("(flat)", "sdme", "", "", "0", "default"),
         ("(flat)", "sdme", "mezBaseAge", "", "0", "(vectorized)"),
     ]
+
+
+# Interactions of mo() (brms 2.18's get_prior on epilepsy, which lists the rows
+# sorted): class b per special term, and a dirichlet(1) simplex per mo() of each term.
+def test_monotonic_interaction_default_priors(epilepsy):
+    formula = "count ~ zAge + mo(visit) * zBase + mo(visit):mo(Age)"
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "simo", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", ""),
+            ("(flat)", "b", "movisit"),
+            ("(flat)", "b", "movisit:moAge"),
+            ("(flat)", "b", "movisit:zBase"),
+            ("(flat)", "b", "zAge"),
+            ("(flat)", "b", "zBase"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", ""),
+            ("dirichlet(1)", "simo", "movisit:moAge1"),
+            ("dirichlet(1)", "simo", "movisit:moAge2"),
+            ("dirichlet(1)", "simo", "movisit:zBase1"),
+            ("dirichlet(1)", "simo", "movisit1"),
+        ]
+    )
