@@ -279,6 +279,9 @@ CASES: tuple[Case, ...] = (
         "gaussian",
         prior("dirichlet(2)", class_="simo", coef="moord:z1"),
     ),
+    # smooth options: a thin plate penalty of order 1 (no unpenalized column) and an
+    # unpenalized smooth (columns in Xs only, no sds)
+    Case("gaussian_smooth_options", "y ~ s(x, m = 1) + s(z, k = 5, fx = TRUE)", "gaussian"),
 )
 
 

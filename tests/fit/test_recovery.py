@@ -29,6 +29,8 @@ from scipy import interpolate, special, stats
 from scipy.special import expit, logit
 
 import pybrms as bm
+from pybrms.spec import build_spec
+from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
@@ -1131,6 +1133,21 @@ def gaussian_monotonic_interactions() -> Case:
     return Case("y ~ mo(ord) * x + mo(ord):mo(bin)", "gaussian", df, truth)
 
 
+def gaussian_smooth_options() -> Case:
+    """``s(x, m = 1)`` next to an unpenalized ``s(z, k = 5, fx = TRUE)``: the latter's
+    coefficients ``bs_sz_k`` are those of its columns (mgcv's basis, checked against
+    mgcv in tests/spec/test_smooth_bases.py), recovered like population-level effects
+    (the structure of the model case ``gaussian_smooth_options``)."""
+    rng, df = base(34)
+    formula = "y ~ s(x, m = 1) + s(z, k = 5, fx = TRUE)"
+    df["y"] = 0.0
+    Xs = make_standata(build_spec(formula, df))["Xs"]
+    bs = np.array([0.5, -0.3, 0.2, 0.4])
+    df["y"] = 1.0 + np.sin(2 * df["x"]) + Xs @ bs + rng.normal(0, 0.4, size=N)
+    truth = {"sigma": 0.4} | {f"bs_sz_{k}": b for k, b in enumerate(bs, start=1)}
+    return Case(formula, "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1196,6 +1213,7 @@ CASES = {
         sratio_category_specific,
         gaussian_noise_free,
         gaussian_monotonic_interactions,
+        gaussian_smooth_options,
     )
 }
 

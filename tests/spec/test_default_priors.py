@@ -964,3 +964,21 @@ def test_monotonic_interaction_default_priors(epilepsy):
             ("dirichlet(1)", "simo", "movisit1"),
         ]
     )
+
+
+# Smooth options (brms 2.18's get_prior on epilepsy): an unpenalized s(fx = TRUE)
+# has only class b columns, but brms lists an sds row for every smooth term.
+def test_smooth_option_default_priors(epilepsy):
+    formula = "count ~ s(zAge, m = 1) + s(zBase, k = 5, fx = TRUE)"
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "sds", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef", "lb"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", "", ""),
+            *(("(flat)", "b", f"szBase_{k}", "") for k in range(1, 5)),
+            ("student_t(3, 1.4, 2.5)", "Intercept", "", ""),
+            ("student_t(3, 0, 2.5)", "sds", "", "0"),
+            ("(flat)", "sds", "s(zAge, m = 1)", "0"),
+            ("(flat)", "sds", "s(zBase, k = 5, fx = TRUE)", "0"),
+        ]
+    )
