@@ -1287,6 +1287,11 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("t2(x, z, m = 2)", "'m'", "supported: k, bs, by"),
     ),
+    "mo_shared_id_different_lengths": (
+        lambda: dict(formula="y ~ mo(k, id = 'a') + mo(n, id = 'a'):z", data=frame(n={10: 12})),
+        SpecError,
+        ('id = "a"', "mo(k) has 8", "mo(n) has 3"),
+    ),
     "mo_interaction_operation_factor": (
         lambda: dict(formula="y ~ mo(k):(x + z - 1)", data=frame()),
         FormulaSyntaxError,

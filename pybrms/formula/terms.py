@@ -213,9 +213,13 @@ class MonotonicTerm:
         The factors in R's order (variables in the order the formula first uses
         them): the expression inside ``mo()`` with True, or a covariate's
         expression with False, e.g. ``(("x", True), ("z", False))``.
+    ids : tuple of str or None
+        The ``id`` of each ``mo()`` call (``mo(x, id = "a")``), or None: calls with
+        the same id share one simplex.
     """
 
     factors: tuple[tuple[str, bool], ...]
+    ids: tuple[str | None, ...] = ()
 
     @property
     def monotonic(self) -> tuple[str, ...]:
@@ -229,8 +233,13 @@ class MonotonicTerm:
 
     @property
     def label(self) -> str:
-        """The term as brms labels it, e.g. ``"mo(x):z"``."""
-        return ":".join(f"mo({expr})" if mo else expr for expr, mo in self.factors)
+        """The term as brms labels it, e.g. ``"mo(x):z"`` or ``'mo(x, id = "a")'``."""
+        ids = iter(self.ids or (None,) * len(self.monotonic))
+        return ":".join(_mo_label(expr, next(ids)) if mo else expr for expr, mo in self.factors)
+
+
+def _mo_label(expr: str, id_: str | None) -> str:
+    return f"mo({expr})" if id_ is None else f'mo({expr}, id = "{id_}")'
 
 
 @dataclass(frozen=True)
@@ -841,7 +850,8 @@ class _Predictor:
 
     def add_monotonic(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, "mo()", self.source)
-        term = MonotonicTerm(((self._monotonic_expr(node), True),))
+        expr, id_ = self._monotonic_call(node)
+        term = MonotonicTerm(((expr, True),), (id_,))
         if term in self.monotonic:
             raise syntax_error(self.source, node.span, f"{term.label} appears twice")
         self.monotonic.append(term)
@@ -857,27 +867,38 @@ class _Predictor:
                 self.parts.append(f"+ {text}")
                 self.variables |= _formulaic_variables(text, node.span, self.source)
                 continue
-            term = MonotonicTerm(tuple(self._special_factor(f) for f in ordered))
+            calls = {
+                id(f): self._monotonic_call(f)
+                for f in ordered
+                if isinstance(f, Call) and _kind(f) == "monotonic"
+            }
+            term = MonotonicTerm(
+                tuple(
+                    (calls[id(f)][0], True) if id(f) in calls else self._covariate(f)
+                    for f in ordered
+                ),
+                tuple(call[1] for call in calls.values()),
+            )
             if term not in self.monotonic:  # R drops a term that a '*' repeats
                 self.monotonic.append(term)
 
     def _key(self, factor: Node) -> str:
         return "".join(factor.span.text(self.source).split())
 
-    def _monotonic_expr(self, node: Call) -> str:
+    def _monotonic_call(self, node: Call) -> tuple[str, str | None]:
+        """The expression inside ``mo()`` and its ``id``, if any."""
         args = node.token.args
-        if len(args) != 1 or args[0].keyword:
-            message = "mo() takes one unnamed argument (ids are not supported yet)"
+        if not args or args[0].keyword or any(a.keyword != "id" for a in args[1:]) or len(args) > 2:
+            message = 'mo() takes one unnamed argument and an optional id, e.g. mo(x, id = "a")'
             raise syntax_error(self.source, node.span, message)
         expr = python_code(args[0].text)
         self.variables |= _python_variables(expr, args[0].span, self.source)
-        return expr
+        id_ = _id_value(args[1].text, args[1].span, self.source) if len(args) == 2 else None
+        return expr, id_
 
-    def _special_factor(self, node: Node) -> tuple[str, bool]:
-        """A factor of a special term: the expression in ``mo()``, or a covariate
-        (a column or a call such as ``log(z)``) that multiplies the term."""
-        if isinstance(node, Call) and _kind(node) == "monotonic":
-            return self._monotonic_expr(node), True
+    def _covariate(self, node: Node) -> tuple[str, bool]:
+        """A covariate of a special term (a column or a call such as ``log(z)``), which
+        multiplies the term."""
         if not isinstance(node, Atom | Call):
             raise syntax_error(
                 self.source,

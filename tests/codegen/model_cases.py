@@ -282,6 +282,12 @@ CASES: tuple[Case, ...] = (
     # smooth options: a thin plate penalty of order 1 (no unpenalized column) and an
     # unpenalized smooth (columns in Xs only, no sds)
     Case("gaussian_smooth_options", "y ~ s(x, m = 1) + s(z, k = 5, fx = TRUE)", "gaussian"),
+    # mo() calls sharing one simplex by id (simo_2 = simo_1), in mu and in sigma
+    Case(
+        "gaussian_mo_id",
+        bf("y ~ mo(ord, id = 'a') + mo(ord, id = 'a'):z", sigma="~ mo(ord, id = 'b'):x"),
+        "gaussian",
+    ),
 )
 
 

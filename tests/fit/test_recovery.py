@@ -1148,6 +1148,20 @@ def gaussian_smooth_options() -> Case:
     return Case(formula, "gaussian", df, truth)
 
 
+def gaussian_monotonic_shared_id() -> Case:
+    """``mo(ord, id = "a") + mo(ord, id = "a"):x``: one simplex shapes both terms
+    (brms's ``simo_2 = simo_1``), recovered under both names."""
+    rng, df = base(35)
+    df["ord"] = rng.integers(1, 6, size=N)
+    simo = np.array([0.1, 0.2, 0.3, 0.4])
+    step = 4 * np.concatenate([[0.0], np.cumsum(simo)])[(df["ord"] - 1).to_numpy()]
+    df["y"] = 1.0 + 0.5 * step - 0.4 * step * df["x"] + rng.normal(0, 0.5, size=N)
+    truth = {"bsp_moordidEQa": 0.5, "bsp_moordidEQa:x": -0.4, "sigma": 0.5}
+    for name in ("moordidEQa1", "moordidEQa:x1"):
+        truth |= {f"simo_{name}[{k}]": float(v) for k, v in enumerate(simo, start=1)}
+    return Case("y ~ mo(ord, id = 'a') + mo(ord, id = 'a'):x", "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1214,6 +1228,7 @@ CASES = {
         gaussian_noise_free,
         gaussian_monotonic_interactions,
         gaussian_smooth_options,
+        gaussian_monotonic_shared_id,
     )
 }
 

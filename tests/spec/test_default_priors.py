@@ -982,3 +982,20 @@ def test_smooth_option_default_priors(epilepsy):
             ("(flat)", "sds", "s(zBase, k = 5, fx = TRUE)", "0"),
         ]
     )
+
+
+# mo() calls sharing an id (brms 2.18's get_prior on epilepsy): one simplex prior,
+# whose coef is the id.
+def test_monotonic_id_default_priors(epilepsy):
+    formula = 'count ~ mo(visit, id = "v") + mo(visit, id = "v"):zAge'
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "simo", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", ""),
+            ("(flat)", "b", "movisitidEQv"),
+            ("(flat)", "b", "movisitidEQv:zAge"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", ""),
+            ("dirichlet(1)", "simo", "v"),
+        ]
+    )

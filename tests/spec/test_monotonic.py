@@ -124,7 +124,8 @@ BAD_FORMULAS = {
     "y ~ x - mo(k):x": (FormulaSyntaxError, "an interaction with mo() can only be added with"),
     "y ~ mo(k):g": (SpecError, "mo(k):g: the covariate 'g' must be numeric"),
     "y ~ (1 + mo(k) | g)": (FormulaSyntaxError, "mo() in group-level terms is not supported"),
-    "y ~ mo(k, id = 'a')": (FormulaSyntaxError, "mo() takes one unnamed argument"),
+    "y ~ mo(k, by = g)": (FormulaSyntaxError, "mo() takes one unnamed argument and an optional"),
+    "y ~ mo(k, id = 'a') + mo(inc, id = 'a'):x": (SpecError, "the same number of values"),
     "y ~ mo(k) + mo(k)": (FormulaSyntaxError, "mo(k) appears twice"),
     "y ~ mo(x)": (SpecError, "mo(x) needs integers or an ordered pandas Categorical; row 0"),
     "y ~ mo(g)": (SpecError, "mo(g) needs integers or an ordered pandas Categorical"),
@@ -232,3 +233,24 @@ def test_new_rows_of_an_interaction(data):
     x = new["x"].to_numpy()
     expected = 0.5 * x + 1.0 * mo1 + 2.0 * mo2 * x + 3.0 * mo3 * mo4
     np.testing.assert_allclose(eta[0], expected)
+
+
+def test_shared_id_is_one_simplex_as_brms(data):
+    """brms 2.18: mo() calls with one id share the first call's simplex (a copy
+    simo_2 = simo_1 in transformed parameters, one con_simo, one prior row with the id
+    as coef), while the output names still follow each term."""
+    spec = build_spec('y ~ mo(k, id = "a") + mo(k, id = "a"):x', data)
+    sd = make_standata(spec)
+    assert [k for k in sd if k.startswith("con_simo")] == ["con_simo_1"]
+    code = render(spec)
+    assert "simplex[Jmo[1]] simo_1;" in code and "simplex[Jmo[2]] simo_2 = simo_1;" in code
+    assert "dirichlet_lpdf(simo_2" not in code
+    table = spec.priors.to_frame()
+    assert table.loc[table["class"] == "b", "coef"].tolist() == ["", "mokidEQa", "mokidEQa:x"]
+    assert table.loc[table["class"] == "simo", "coef"].tolist() == ["a"]
+    names = [n.name for n in spec.names if n.name.startswith("simo_")]
+    assert names == [f"simo_mokidEQa{s}1[{j}]" for s in ("", ":x") for j in range(1, 5)]
+    user = prior("dirichlet(4)", class_="simo", coef="a")
+    sd = make_standata(build_spec('y ~ mo(k, id = "a") + mo(k, id = "a"):x', data, prior=user))
+    np.testing.assert_array_equal(sd["con_simo_1"], [4.0] * 4)
+    render(spec, threading(2))

@@ -177,12 +177,15 @@ class MonotonicTerm:
         The expressions of its other factors.
     values
         The product of the covariates at the fitted rows (brms's ``Csp``), or None.
+    ids
+        The ``id`` of each ``mo()`` call, or None (calls with one id share a simplex).
     """
 
     label: str
     variables: tuple[MonotonicVariable, ...]
     covariates: tuple[str, ...]
     values: np.ndarray | None
+    ids: tuple[str | None, ...]
 
     @property
     def coef(self) -> str:
@@ -194,7 +197,8 @@ class MonotonicTerm:
         """The term ``call`` coded from ``data``."""
         variables = tuple(MonotonicVariable.from_data(e, data) for e in call.monotonic)
         values = _covariate_product(call.covariates, data, call.label) if call.covariates else None
-        return cls(call.label, variables, call.covariates, values)
+        ids = call.ids or (None,) * len(variables)
+        return cls(call.label, variables, call.covariates, values, ids)
 
     def covariate_values(self, newdata: pd.DataFrame) -> np.ndarray | None:
         """The product of the covariates in ``newdata``, or None without covariates."""
@@ -251,8 +255,39 @@ class MonotonicEffects(Term):
     def from_data(
         cls, dpar: str, calls: tuple[MonotonicCall, ...], data: pd.DataFrame
     ) -> MonotonicEffects:
-        """The special terms ``calls`` of predictor ``dpar``, coded from ``data``."""
-        return cls(dpar, tuple(MonotonicTerm.from_data(c, data) for c in calls))
+        """The special terms ``calls`` of predictor ``dpar``, coded from ``data``.
+
+        Raises
+        ------
+        SpecError
+            When ``mo()`` calls with one id have different numbers of values.
+        """
+        out = cls(dpar, tuple(MonotonicTerm.from_data(c, data) for c in calls))
+        for k, first in out.shared.items():
+            v, w = out.variables[k - 1], out.variables[first - 1]
+            if v.D != w.D:
+                raise SpecError(
+                    f'mo() terms with id = "{out.ids[k - 1]}" share a simplex, so they need '
+                    f"the same number of values: mo({w.expr}) has {w.D + 1}, "
+                    f"mo({v.expr}) has {v.D + 1}."
+                )
+        return out
+
+    @property
+    def ids(self) -> tuple[str | None, ...]:
+        """The id of each ``mo()`` call, in the order of :attr:`variables`."""
+        return tuple(i for t in self.terms for i in t.ids)
+
+    @property
+    def shared(self) -> dict[int, int]:
+        """Simplex numbers that copy an earlier one (same id): ``k -> first``, as brms's
+        ``simo_2 = simo_1``."""
+        first: dict[str, int] = {}
+        out = {}
+        for k, id_ in zip(self.ks, self.ids, strict=True):
+            if id_ is not None and first.setdefault(id_, k) != k:
+                out[k] = first[id_]
+        return out
 
     def stan(self, name: str, k: int | None = None) -> str:
         """Stan name: ``stan("bsp") == "bsp_sigma"``, ``stan("Xmo", 1) == "Xmo_sigma_1"``."""
@@ -301,15 +336,17 @@ class MonotonicEffects(Term):
         """The prior chain of each simplex: class ``simo``, coef ``mox:z1``."""
         d = dpar_label(self.dpar)
         return tuple(
-            (("simo", f"{t.coef}{i}", "", d),)
+            (("simo", id_ if id_ is not None else f"{t.coef}{i}", "", d),)
             for t in self.terms
-            for i in range(1, len(t.variables) + 1)
+            for i, id_ in enumerate(t.ids, start=1)
         )
 
     def prior_standata(self, priors: PriorTable) -> dict[str, object]:
         """``con_simo_k``: the Dirichlet concentration of each simplex, from its prior."""
         out: dict[str, object] = {}
         for k, v, chain in zip(self.ks, self.variables, self._simo_chains(), strict=True):
+            if k in self.shared:
+                continue  # a copy of an earlier simplex, as brms
             prior = priors.resolve(chain) or DEFAULT_SIMO_PRIOR
             out[self.stan("con_simo", k)] = np.full(v.D, float(prior.args[0]))
         return out
@@ -347,7 +384,8 @@ class MonotonicEffects(Term):
         rows += [PriorRow(None, "b", c, dpar=d, source="(vectorized)") for c in self.coefs]
         rows += [
             PriorRow(DEFAULT_SIMO_PRIOR, "simo", chain[0][1], dpar=d)
-            for chain in self._simo_chains()
+            for k, chain in zip(self.ks, self._simo_chains(), strict=True)
+            if k not in self.shared
         ]
         return tuple(rows)
 
@@ -357,6 +395,7 @@ class MonotonicEffects(Term):
         out = [
             PriorTarget(self.stan("simo", k), (chain,), args=self.stan("con_simo", k))
             for k, chain in zip(self.ks, self._simo_chains(), strict=True)
+            if k not in self.shared
         ]
         chains = tuple((("b", c, "", d), ("b", "", "", d)) for c in self.coefs)
         out.append(PriorTarget(self.stan("bsp"), chains))
@@ -377,8 +416,10 @@ class MonotonicEffects(Term):
             )
             for j, c in enumerate(self.coefs, start=1)
         ]
-        for k, v, chain in zip(self.ks, self.variables, self._simo_chains(), strict=True):
-            array = f"simo_{infix}{chain[0][1]}"
+        # brms names every simplex by its term, a shared one too (get_simo_labels)
+        labels = [f"{t.coef}{i}" for t in self.terms for i in range(1, len(t.variables) + 1)]
+        for k, v, label in zip(self.ks, self.variables, labels, strict=True):
+            array = f"simo_{infix}{label}"
             out += [
                 ParName(
                     self.stan("simo", k),
