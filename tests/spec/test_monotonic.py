@@ -9,10 +9,12 @@ import pytest
 from pybrms import threading
 from pybrms.codegen import render
 from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
+from pybrms.fit.conditional_effects import effect_candidates
 from pybrms.fit.predict import linear_predictors
 from pybrms.formula import bf, parse
 from pybrms.priors import prior
 from pybrms.spec import build_spec
+from pybrms.spec.terms import MonotonicEffects
 from pybrms.standata import make_standata
 
 LEVELS = ["low", "mid", "high"]
@@ -254,3 +256,12 @@ def test_shared_id_is_one_simplex_as_brms(data):
     sd = make_standata(build_spec('y ~ mo(k, id = "a") + mo(k, id = "a"):x', data, prior=user))
     np.testing.assert_array_equal(sd["con_simo_1"], [4.0] * 4)
     render(spec, threading(2))
+
+
+def test_conditional_effects_of_interactions(data):
+    """brms's get_all_effects: each special term's variables (mo() covariates and the
+    others), the mo() variables held at their rounded median as integers."""
+    spec = build_spec("y ~ mo(k) * x + mo(k):mo(inc)", data)
+    assert effect_candidates(spec) == [("x",), ("k",), ("k", "x"), ("k", "inc")]
+    (mo,) = [t for p in spec.predictors for t in p.terms if isinstance(t, MonotonicEffects)]
+    assert mo.integer_variables() == ("k",)
