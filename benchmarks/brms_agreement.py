@@ -8,6 +8,12 @@ the difference of the posterior means in units of its Monte Carlo standard error
 ``z = (mean_pybrms - mean_brms) / sqrt(mcse_pybrms^2 + mcse_brms^2)``, and the ratio of
 posterior sds. Same posterior: |z| mostly below 2, rarely above 3.
 
+The parameters of smooths and Gaussian processes depend on their basis (a sign or
+a rotation may differ), so for those cases (``curve=True``) the script compares the
+fitted curve instead: the posterior of ``mu`` at every data row, which brms's
+program is made to output (its model block's linear predictor, copied into
+generated quantities), against pybrms's ``posterior_linpred()``.
+
     python benchmarks/brms_agreement.py [--draws 1000] [case ...]
 
 Tests never need R; this script is for a machine that has it (e.g. Debian's
@@ -41,6 +47,7 @@ class Case:
     formula: object  # the same in pybrms
     family: object
     data: pd.DataFrame
+    curve: bool = False  # compare mu at the rows, not the basis-dependent parameters
 
 
 def _data(seed: int, n: int = 300) -> pd.DataFrame:
@@ -75,6 +82,20 @@ def _data(seed: int, n: int = 300) -> pd.DataFrame:
     )
 
 
+def _smooth_data(seed: int, n: int = 200) -> pd.DataFrame:
+    """A wiggly, cyclic-friendly mean in x, a gentler one in z, and a slope by factor."""
+    rng = np.random.default_rng(seed)
+    x, z = rng.uniform(0, 1, size=n), rng.uniform(0, 1, size=n)
+    f = np.array(["a", "b", "c"])[rng.integers(0, 3, size=n)]
+    slope = np.select([f == "b", f == "c"], [1.0, -1.0], 0.0)
+    mu = np.sin(2 * np.pi * x) + 0.5 * np.cos(np.pi * z) + 0.8 * x * z + slope * x
+    return pd.DataFrame({"x": x, "z": z, "f": f, "y": mu + rng.normal(0, 0.3, size=n)})
+
+
+def _curve(r_formula: str, formula: str, seed: int, n: int = 200) -> Case:
+    return Case(r_formula, "gaussian()", formula, "gaussian", _smooth_data(seed, n), curve=True)
+
+
 CASES = {
     "gen_extreme_value": Case(
         "gev ~ x", "gen_extreme_value()", "gev ~ x", "gen_extreme_value", _data(1)
@@ -101,13 +122,21 @@ CASES = {
         "gaussian",
         _data(7),
     ),
+    "s": _curve("y ~ s(x)", "y ~ s(x)", 11),
+    "s_cr": _curve('y ~ s(x, bs = "cr", k = 8)', 'y ~ s(x, bs = "cr", k = 8)', 12),
+    "s_cc": _curve('y ~ s(x, bs = "cc")', 'y ~ s(x, bs = "cc")', 13),
+    "s_xz": _curve("y ~ s(x, z)", "y ~ s(x, z)", 14),
+    "s_by": _curve("y ~ f + s(x, by = f)", "y ~ f + s(x, by = f)", 15),
+    "t2": _curve("y ~ t2(x, z)", "y ~ t2(x, z)", 16),
+    "gp": _curve("y ~ gp(x)", "y ~ gp(x)", 17, n=80),
+    "gp_approx": _curve("y ~ gp(x, k = 20, c = 5/4)", "y ~ gp(x, k = 20, c = 5/4)", 18),
 }
 
 _R = """
 suppressMessages(library(brms))
 data <- read.csv("{csv}")
-data$cat <- factor(data$cat)
-data$ord <- ordered(data$ord)
+for (v in names(data)) if (is.character(data[[v]])) data[[v]] <- factor(data[[v]])
+if (!is.null(data$ord)) data$ord <- ordered(data$ord)
 f <- {formula}
 writeLines(make_stancode(f, data = data, family = {family}), "{stan}")
 sdata <- make_standata(f, data = data, family = {family})
@@ -134,6 +163,27 @@ def modern_arrays(code: str) -> str:
     return _OLD_ARGUMENT.sub(lambda m: f"{m[1] or ''}array[{m[3]}] {m[2]} {m[4]}", code)
 
 
+_MODEL = re.compile(r"^model \{\n(.*?)^\}", re.MULTILINE | re.DOTALL)
+_GLM = re.compile(r"_glm_lpdf\(Y \| (\w+), mu, (\w+),")
+
+
+def with_mu(code: str) -> str:
+    """brms's program that also outputs ``mu_curve``, the linear predictor its model
+    block computes before the likelihood (brms keeps it local)."""
+    model = _MODEL.search(code)
+    if model is None:
+        raise ValueError("brms's program has no model block")
+    lines = model[1].splitlines()
+    start = next(k for k, line in enumerate(lines) if "if (!prior_only)" in line) + 1
+    end = next(k for k, line in enumerate(lines) if "target +=" in line)
+    body = "\n".join(line for line in lines[start:end] if not line.strip().startswith("//"))
+    # a GLM likelihood adds the design matrix times b itself: normal_id_glm_lpdf(Y | Xc, mu, b, ..)
+    glm = _GLM.search(lines[end])
+    value = f"mu + {glm[1]} * {glm[2]}" if glm else "mu"
+    extra = f"  vector[N] mu_curve;\n  {{\n{body}\n    mu_curve = {value};\n  }}\n}}\n"
+    return code.rstrip().removesuffix("}") + extra
+
+
 def brms_program(case: Case, folder: Path) -> tuple[str, dict[str, Any]]:
     """brms's Stan program and its data, as Stan JSON values."""
     csv, stan, data_json = folder / "data.csv", folder / "model.stan", folder / "data.json"
@@ -143,6 +193,8 @@ def brms_program(case: Case, folder: Path) -> tuple[str, dict[str, Any]]:
     )
     subprocess.run(["Rscript", "-e", script], check=True, capture_output=True, text=True)
     code = modern_arrays(stan.read_text())
+    if case.curve:
+        code = with_mu(code)
     inputs = _stanc_info(code)["inputs"]
     raw = json.loads(data_json.read_text())
     # R writes every value as an array: scalars are arrays of one
@@ -166,7 +218,13 @@ def summaries(draws: dict[str, np.ndarray]) -> dict[str, tuple[float, float, flo
     return out
 
 
-def compare(name: str, case: Case, draws: int) -> None:
+# Parameters whose values depend on the basis of a smooth or GP (compared by the curve).
+_BASIS = ("bs", "s_", "zs_", "zgp_", "mu_curve")
+
+
+def compare(name: str, case: Case, draws: int) -> tuple[str, float, str]:
+    """Print the comparison of one case; return (case, largest |z|, sd ratio range) of
+    its curve, or of its parameters when it has no curve."""
     with tempfile.TemporaryDirectory(prefix="brms-agreement-") as folder:
         code, data = brms_program(case, Path(folder))
     reference = compile_model(code, backend="embedded", show_progress=False)
@@ -183,23 +241,43 @@ def compare(name: str, case: Case, draws: int) -> None:
         show_progress=False,
     )
     ours_summary = summaries(fit.draws.variables())
-    theirs_summary = summaries(theirs.variables())
-    shared = [
-        p
-        for p in ours_summary
-        if p in theirs_summary and not p.startswith(("lp__", "lprior", "z_", "zme_", "Xme_"))
-    ]
+    # brms 2.18 declares each smooth's sds as scalars sds_1_1, sds_1_2 (pybrms: the
+    # vector sds_1, whose one element is named sds_1)
+    theirs_summary = {}
+    for p, v in summaries(theirs.variables()).items():
+        vector = re.sub(r"^sds_(\d+)_(\d+)$", r"sds_\1[\2]", p)
+        theirs_summary[vector if vector in ours_summary else vector.removesuffix("[1]")] = v
+    skipped = ("lp__", "lprior", "z_", "zme_", "Xme_", *(_BASIS if case.curve else ()))
+    shared = [p for p in ours_summary if p in theirs_summary and not p.startswith(skipped)]
     print(f"\n{name}: {case.r_formula} ({case.r_family}), {len(shared)} shared parameters")
     print(f"{'parameter':>28} {'pybrms':>9} {'brms':>9} {'z':>6} {'sd ratio':>9}")
-    zs = []
+    zs, ratios = [], []
     for p in shared:
         (m1, s1, e1), (m2, s2, e2) = ours_summary[p], theirs_summary[p]
         if s1 == 0 and s2 == 0:
             continue  # a constant (e.g. a fixed disc)
         z = (m1 - m2) / np.hypot(e1, e2)
         zs.append(abs(z))
+        ratios.append(s1 / s2)
         print(f"{p:>28} {m1:>9.4f} {m2:>9.4f} {z:>6.2f} {s1 / s2:>9.3f}")
-    print(f"largest |z|: {max(zs):.2f}")
+    print(f"largest |z|: {max(zs, default=0.0):.2f}")
+    if not case.curve:
+        return name, max(zs), f"{min(ratios):.3f}-{max(ratios):.3f}"
+    # mu at each row: pybrms's (chains, draws, N) against brms's mu_curve
+    ours = fit.posterior_linpred().reshape(2, draws, -1)
+    curve = theirs.variables()["mu_curve"]
+    z_rows, sd_rows = [], []
+    for n in range(ours.shape[2]):
+        a, b = ours[:, :, n], curve[:, :, n]
+        mcse = np.hypot(*(np.asarray(az.mcse(v, method="mean")).item() for v in (a, b)))
+        z_rows.append(abs(a.mean() - b.mean()) / mcse)
+        sd_rows.append(a.std(ddof=1) / b.std(ddof=1))
+    z_rows, sd_rows = np.array(z_rows), np.array(sd_rows)
+    print(
+        f"curve at {len(z_rows)} rows: largest |z| {z_rows.max():.2f}, "
+        f"share |z| > 3 {np.mean(z_rows > 3):.3f}, sd ratio {sd_rows.min():.3f}-{sd_rows.max():.3f}"
+    )
+    return name, float(z_rows.max()), f"{sd_rows.min():.3f}-{sd_rows.max():.3f}"
 
 
 def main() -> None:
@@ -207,8 +285,10 @@ def main() -> None:
     parser.add_argument("cases", nargs="*", default=list(CASES))
     parser.add_argument("--draws", type=int, default=1000)
     options = parser.parse_args()
-    for name in options.cases:
-        compare(name, CASES[name], options.draws)
+    rows = [compare(name, CASES[name], options.draws) for name in options.cases]
+    print(f"\n{'case':>24} {'largest |z|':>12} {'sd ratio':>14}")
+    for name, z, ratio in rows:
+        print(f"{name:>24} {z:>12.2f} {ratio:>14}")
 
 
 if __name__ == "__main__":
