@@ -8,6 +8,12 @@ the difference of the posterior means in units of its Monte Carlo standard error
 ``z = (mean_pybrms - mean_brms) / sqrt(mcse_pybrms^2 + mcse_brms^2)``, and the ratio of
 posterior sds. Same posterior: |z| mostly below 2, rarely above 3.
 
+The parameters of smooths and Gaussian processes depend on their basis (a sign or
+a rotation may differ), so for those cases (``curve=True``) the script compares the
+fitted curve instead: the posterior of ``mu`` at every data row, which brms's
+program is made to output (its model block's linear predictor, copied into
+generated quantities), against pybrms's ``posterior_linpred()``.
+
     python benchmarks/brms_agreement.py [--draws 1000] [case ...]
 
 Tests never need R; this script is for a machine that has it (e.g. Debian's
@@ -45,6 +51,7 @@ class Case:
     data: pd.DataFrame
     r_setup: str = ""  # R code run before the formula: matrix responses, a custom family
     stanvars: object = None  # pybrms's stanvars (brms's are defined in r_setup)
+    curve: bool = False  # compare mu at the rows, not the basis-dependent parameters
 
 
 def _softmax(eta: np.ndarray) -> np.ndarray:
@@ -145,6 +152,20 @@ def _case(formula: str, family: str, **options: Any) -> Case:
 
 def _ordinal(family: str, link: str, formula: str = "ord ~ x") -> Case:
     return Case(formula, f"{family}('{link}')", formula, bm.family(family, link=link), _DATA)
+
+
+def _smooth_data(seed: int, n: int = 200) -> pd.DataFrame:
+    """A wiggly, cyclic-friendly mean in x, a gentler one in z, and a slope by factor."""
+    rng = np.random.default_rng(seed)
+    x, z = rng.uniform(0, 1, size=n), rng.uniform(0, 1, size=n)
+    f = np.array(["a", "b", "c"])[rng.integers(0, 3, size=n)]
+    slope = np.select([f == "b", f == "c"], [1.0, -1.0], 0.0)
+    mu = np.sin(2 * np.pi * x) + 0.5 * np.cos(np.pi * z) + 0.8 * x * z + slope * x
+    return pd.DataFrame({"x": x, "z": z, "f": f, "y": mu + rng.normal(0, 0.3, size=n)})
+
+
+def _curve(formula: str, seed: int, n: int = 200) -> Case:
+    return Case(formula, "gaussian()", formula, "gaussian", _smooth_data(seed, n), curve=True)
 
 
 CASES = {
@@ -275,14 +296,24 @@ CASES = {
         r_setup=_R_BETA_BINOMIAL2,
         stanvars=bm.stanvar(_BETA_BINOMIAL2),
     ),
+    # smooths and Gaussian processes, compared by their fitted curve
+    "s": _curve("y ~ s(x)", 11),
+    "s_cr": _curve('y ~ s(x, bs = "cr", k = 8)', 12),
+    "s_cc": _curve('y ~ s(x, bs = "cc")', 13),
+    "s_xz": _curve("y ~ s(x, z)", 14),
+    "s_by": _curve("y ~ f + s(x, by = f)", 15),
+    "t2": _curve("y ~ t2(x, z)", 16),
+    "gp": _curve("y ~ gp(x)", 17, n=80),
+    "gp_approx": _curve("y ~ gp(x, k = 20, c = 5/4)", 18),
 }
 
 # one R session writes every case's program and data (loading brms takes a while)
 _R_CASE = """
 local({{
 data <- read.csv("{csv}")
-data$cat <- factor(data$cat)
-data$ord <- ordered(data$ord)
+for (v in names(data)) if (is.character(data[[v]])) data[[v]] <- factor(data[[v]])
+if (!is.null(data$cat)) data$cat <- factor(data$cat)
+if (!is.null(data$ord)) data$ord <- ordered(data$ord)
 stanvars <- NULL
 {setup}
 f <- {formula}
@@ -312,6 +343,27 @@ def modern_arrays(code: str) -> str:
     return _OLD_ARGUMENT.sub(lambda m: f"{m[1] or ''}array[{m[3]}] {m[2]} {m[4]}", code)
 
 
+_MODEL = re.compile(r"^model \{\n(.*?)^\}", re.MULTILINE | re.DOTALL)
+_GLM = re.compile(r"_glm_lpdf\(Y \| (\w+), mu, (\w+),")
+
+
+def with_mu(code: str) -> str:
+    """brms's program that also outputs ``mu_curve``, the linear predictor its model
+    block computes before the likelihood (brms keeps it local)."""
+    model = _MODEL.search(code)
+    if model is None:
+        raise ValueError("brms's program has no model block")
+    lines = model[1].splitlines()
+    start = next(k for k, line in enumerate(lines) if "if (!prior_only)" in line) + 1
+    end = next(k for k, line in enumerate(lines) if "target +=" in line)
+    body = "\n".join(line for line in lines[start:end] if not line.strip().startswith("//"))
+    # a GLM likelihood adds the design matrix times b itself: normal_id_glm_lpdf(Y | Xc, mu, b, ..)
+    glm = _GLM.search(lines[end])
+    value = f"mu + {glm[1]} * {glm[2]}" if glm else "mu"
+    extra = f"  vector[N] mu_curve;\n  {{\n{body}\n    mu_curve = {value};\n  }}\n}}\n"
+    return code.rstrip().removesuffix("}") + extra
+
+
 def brms_programs(cases: dict[str, Case], folder: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     """brms's Stan program and its data (as Stan JSON values) for each case."""
     script = ["suppressMessages(library(brms))"]
@@ -331,8 +383,10 @@ def brms_programs(cases: dict[str, Case], folder: Path) -> dict[str, tuple[str, 
     (folder / "brms.R").write_text("\n".join(script))
     subprocess.run(["Rscript", str(folder / "brms.R")], check=True, text=True)
     out = {}
-    for name in cases:
+    for name, case in cases.items():
         code = modern_arrays((folder / f"{name}.stan").read_text())
+        if case.curve:
+            code = with_mu(code)
         inputs = _stanc_info(code)["inputs"]
         raw = json.loads((folder / f"{name}.json").read_text())
         # R writes every value as an array: scalars are arrays of one
@@ -379,6 +433,10 @@ class Agreement:
         return self.largest_z <= 3.5 and 0.8 <= low and high <= 1.25
 
 
+# Parameters whose values depend on the basis of a smooth or GP (compared by the curve).
+_BASIS = ("bs", "s_", "zs_", "zgp_", "mu_curve")
+
+
 def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: int) -> Agreement:
     code, data = program
     reference = compile_model(code, backend="embedded", show_progress=False)
@@ -396,12 +454,14 @@ def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: i
         show_progress=False,
     )
     ours_summary = summaries(fit.draws.variables())
-    theirs_summary = summaries(theirs.variables())
-    shared = [
-        p
-        for p in ours_summary
-        if p in theirs_summary and not p.startswith(("lp__", "lprior", "z_", "zme_", "Xme_"))
-    ]
+    # brms 2.18 declares each smooth's sds as scalars sds_1_1, sds_1_2 (pybrms: the
+    # vector sds_1, whose one element is named sds_1)
+    theirs_summary = {}
+    for p, v in summaries(theirs.variables()).items():
+        vector = re.sub(r"^sds_(\d+)_(\d+)$", r"sds_\1[\2]", p)
+        theirs_summary[vector if vector in ours_summary else vector.removesuffix("[1]")] = v
+    skipped = ("lp__", "lprior", "z_", "zme_", "Xme_", *(_BASIS if case.curve else ()))
+    shared = [p for p in ours_summary if p in theirs_summary and not p.startswith(skipped)]
     print(f"\n{name}: {case.r_formula} ({case.r_family}), {len(shared)} shared parameters")
     print(f"{'parameter':>28} {'pybrms':>9} {'brms':>9} {'z':>6} {'sd ratio':>9}")
     rows = []
@@ -412,6 +472,17 @@ def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: i
         z = (m1 - m2) / np.hypot(e1, e2)
         rows.append((p, m1, m2, z, s1 / s2))
         print(f"{p:>28} {m1:>9.4f} {m2:>9.4f} {z:>6.2f} {s1 / s2:>9.3f}")
+    if case.curve:
+        # mu at each row: pybrms's (chains, draws, N) against brms's mu_curve
+        ours = fit.posterior_linpred().reshape(2, draws, -1)
+        curve = theirs.variables()["mu_curve"]
+        for n in range(ours.shape[2]):
+            a, b = ours[:, :, n], curve[:, :, n]
+            mcse = np.hypot(*(np.asarray(az.mcse(v, method="mean")).item() for v in (a, b)))
+            z = (a.mean() - b.mean()) / mcse
+            rows.append((f"mu[{n + 1}]", a.mean(), b.mean(), z, a.std(ddof=1) / b.std(ddof=1)))
+        share = np.mean([abs(r[3]) > 3 for r in rows if r[0].startswith("mu[")])
+        print(f"curve at {ours.shape[2]} rows: share with |z| > 3 {share:.3f}")
     result = Agreement(name, rows)
     low, high = result.sd_ratios
     flag = "" if result.agrees else "  <-- check"

@@ -546,14 +546,14 @@ ROWS: dict[str, Row] = {
         ('s(x, bs = "ps")', "bs = 'ps' is not supported", "supported: 'tp'"),
     ),
     "smooth_option_unsupported": (
-        lambda: dict(formula="y ~ s(x, fx = TRUE)", data=frame()),
+        lambda: dict(formula="y ~ s(x, id = 1)", data=frame()),
         SpecError,
-        ("option 'fx' is not supported", "supported: k, bs, by"),
+        ("option 'id' is not supported", "supported: k, bs, by, m, fx"),
     ),
-    "smooth_order_unsupported": (
-        lambda: dict(formula="y ~ s(x, m = 3)", data=frame()),
+    "smooth_penalty_constraint_unsupported": (
+        lambda: dict(formula="y ~ s(x, pc = 0)", data=frame()),
         SpecError,
-        ("s(x, m = 3)", "option 'm' is not supported"),
+        ("s(x, pc = 0)", "option 'pc' is not supported"),
     ),
     "smooth_option_twice": (
         lambda: dict(formula="y ~ s(x, k = 4, k = 5)", data=frame()),
@@ -1340,6 +1340,63 @@ ROWS: dict[str, Row] = {
         ),
         SpecError,
         ("Residual correlations", "x", "set_rescor(False)"),
+    ),
+    # interactions of mo(): numeric covariates, written with ':' or '*'
+    "mo_interaction_with_factor": (
+        lambda: dict(formula="y ~ mo(k):g", data=frame()),
+        SpecError,
+        ("mo(k):g", "'g'", "numeric"),
+    ),
+    "mo_interaction_missing_covariate": (
+        lambda: dict(formula="y ~ mo(k):zz", data=frame()),
+        SpecError,
+        ("'zz'",),
+    ),
+    "mo_interaction_infinite_covariate": (
+        lambda: dict(formula="y ~ mo(k):log(t)", data=frame(t={12: 0.0})),
+        SpecError,
+        ("mo(k):log(t)", "'log(t)'", "row 12", "finite"),
+    ),
+    "mo_nested": (
+        lambda: dict(formula="y ~ mo(k) / x", data=frame()),
+        FormulaSyntaxError,
+        ("mo(k)", "':' or '*'"),
+    ),
+    "mo_interaction_removed": (
+        lambda: dict(formula="y ~ x - mo(k):z", data=frame()),
+        FormulaSyntaxError,
+        ("mo(k):z", "only be added"),
+    ),
+    # smooth options: m for the thin plate basis with 2m > d, fx TRUE or FALSE
+    "smooth_m_of_cr": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', m = 1)", data=frame()),
+        SpecError,
+        ('s(x, bs = "cr", m = 1)', "thin plate basis", "'cr'"),
+    ),
+    "smooth_m_too_small": (
+        lambda: dict(formula="y ~ s(x, z, m = 1)", data=frame()),
+        SpecError,
+        ("s(x, z, m = 1)", "2m > 2", "'1'"),
+    ),
+    "smooth_fx_not_logical": (
+        lambda: dict(formula="y ~ s(x, fx = 2)", data=frame()),
+        SpecError,
+        ("s(x, fx = 2)", "fx must be TRUE or FALSE"),
+    ),
+    "t2_m": (
+        lambda: dict(formula="y ~ t2(x, z, m = 2)", data=frame()),
+        SpecError,
+        ("t2(x, z, m = 2)", "'m'", "supported: k, bs, by"),
+    ),
+    "mo_shared_id_different_lengths": (
+        lambda: dict(formula="y ~ mo(k, id = 'a') + mo(n, id = 'a'):z", data=frame(n={10: 12})),
+        SpecError,
+        ('id = "a"', "mo(k) has 8", "mo(n) has 3"),
+    ),
+    "mo_interaction_operation_factor": (
+        lambda: dict(formula="y ~ mo(k):(x + z - 1)", data=frame()),
+        FormulaSyntaxError,
+        ("x + z - 1", "cannot be a factor of an interaction with mo()"),
     ),
 }
 

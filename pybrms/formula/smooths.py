@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from pybrms.errors import SpecError
-from pybrms.formula.tokens import Argument
+from pybrms.formula.tokens import LOGICAL_VALUES, Argument
 
 __all__ = ["SMOOTH_BASES", "SmoothCall", "smooth_call"]
 
@@ -23,7 +23,7 @@ SMOOTH_BASES = {
 }
 
 # mgcv arguments pybrms reads, per function.
-_OPTIONS = {"s": ("k", "bs", "by"), "t2": ("k", "bs", "by")}
+_OPTIONS = {"s": ("k", "bs", "by", "m", "fx"), "t2": ("k", "bs", "by")}
 _NAME = re.compile(r"[A-Za-z.][\w.]*")
 _QUOTED = re.compile(r"""(?:"([^"]*)"|'([^']*)')""")
 
@@ -44,6 +44,12 @@ class SmoothCall:
         mgcv's basis name; None for the default (``"tp"`` for ``s``, ``"cr"`` for ``t2``).
     by
         The ``by`` variable, or None.
+    m
+        The order of the thin plate penalty (``s()`` with ``bs = "tp"``), or None
+        for mgcv's default.
+    fx
+        Whether the smooth is unpenalized (mgcv's ``fx = TRUE``): all its columns
+        are then population-level effects ``bs``.
     term
         The term as brms writes it (R's deparse), e.g. ``'s(x, k = 5)'``: the
         ``coef`` of its ``sds`` prior.
@@ -55,6 +61,8 @@ class SmoothCall:
     bs: str | None = None
     by: str | None = None
     term: str = ""
+    m: int | None = None
+    fx: bool = False
 
     @property
     def basis(self) -> str:
@@ -124,8 +132,12 @@ def smooth_call(fun: str, args: tuple[Argument, ...]) -> SmoothCall:
     if by in covariates:
         raise SpecError(f"{written}: the by variable {by!r} is also a covariate.")
     k = _k(options.get("k"), written)
+    m = _m(options.get("m"), bs, len(covariates), written)
+    fx = options.get("fx", "FALSE")
+    if fx not in LOGICAL_VALUES:
+        raise SpecError(f"{written}: fx must be TRUE or FALSE, got {fx!r}.")
     term = f"{fun}({', '.join(_written(a) for a in args)})"
-    return SmoothCall(fun, tuple(covariates), k, bs, by, term)
+    return SmoothCall(fun, tuple(covariates), k, bs, by, term, m, LOGICAL_VALUES[fx])
 
 
 def _written(arg: Argument) -> str:
@@ -157,5 +169,22 @@ def _k(text: str | None, written: str) -> int | None:
         raise SpecError(
             f"{written}: k must be a whole number such as k = 5 (one k for all margins "
             f"of t2()), got {text!r}."
+        )
+    return int(text)
+
+
+def _m(text: str | None, bs: str | None, d: int, written: str) -> int | None:
+    """The thin plate penalty order: a whole number with ``2m > d`` (mgcv's condition)."""
+    if text is None:
+        return None
+    if bs not in (None, "tp"):
+        raise SpecError(
+            f"{written}: m is supported for the thin plate basis (bs = 'tp') only; "
+            f"mgcv's {bs!r} basis has a fixed penalty."
+        )
+    if not re.fullmatch(r"\d+", text.strip()) or 2 * int(text) <= d:
+        raise SpecError(
+            f"{written}: m must be a whole number with 2m > {d} (the number of "
+            f"covariates), e.g. m = {d // 2 + 1}; got {text!r}."
         )
     return int(text)

@@ -47,6 +47,7 @@ __all__ = [
     "BrmsFormula",
     "FormulaTerms",
     "GroupTerm",
+    "MonotonicTerm",
     "ResponseTerm",
     "response_terms",
     "terms_from_ast",
@@ -202,6 +203,46 @@ class GroupTerm:
 
 
 @dataclass(frozen=True)
+class MonotonicTerm:
+    """One brms special term of ``mo()`` calls: ``mo(x)``, or an interaction such as
+    ``mo(x):z`` or ``mo(x):mo(w)`` (one coefficient ``bsp`` for the product).
+
+    Attributes
+    ----------
+    factors : tuple of (str, bool)
+        The factors in R's order (variables in the order the formula first uses
+        them): the expression inside ``mo()`` with True, or a covariate's
+        expression with False, e.g. ``(("x", True), ("z", False))``.
+    ids : tuple of str or None
+        The ``id`` of each ``mo()`` call (``mo(x, id = "a")``), or None: calls with
+        the same id share one simplex.
+    """
+
+    factors: tuple[tuple[str, bool], ...]
+    ids: tuple[str | None, ...] = ()
+
+    @property
+    def monotonic(self) -> tuple[str, ...]:
+        """The expressions inside the term's ``mo()`` calls."""
+        return tuple(expr for expr, mo in self.factors if mo)
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """The expressions of the term's other factors, which multiply it."""
+        return tuple(expr for expr, mo in self.factors if not mo)
+
+    @property
+    def label(self) -> str:
+        """The term as brms labels it, e.g. ``"mo(x):z"`` or ``'mo(x, id = "a")'``."""
+        ids = iter(self.ids or (None,) * len(self.monotonic))
+        return ":".join(_mo_label(expr, next(ids)) if mo else expr for expr, mo in self.factors)
+
+
+def _mo_label(expr: str, id_: str | None) -> str:
+    return f"mo({expr})" if id_ is None else f'mo({expr}, id = "{id_}")'
+
+
+@dataclass(frozen=True)
 class FormulaTerms:
     """A parsed brms formula (one linear predictor), without data.
 
@@ -221,8 +262,9 @@ class FormulaTerms:
         Formulaic expressions inside ``offset(...)``, e.g. ``("log(t)",)``.
     groups : tuple of GroupTerm
         Group-level terms, nested groupings expanded, in the order written.
-    monotonic : tuple of str
-        Expressions inside ``mo(...)``, e.g. ``("income",)``, in the order written.
+    monotonic : tuple of MonotonicTerm
+        The terms of ``mo()`` calls and their interactions, in R's order (by the
+        number of factors, then as written).
     category_specific : tuple of str
         Formulaic terms inside ``cs(...)``, e.g. ``("treat",)``, in the order written.
     measurement_error : tuple of (str, str)
@@ -248,7 +290,7 @@ class FormulaTerms:
     intercept: bool
     offsets: tuple[str, ...] = ()
     groups: tuple[GroupTerm, ...] = ()
-    monotonic: tuple[str, ...] = ()
+    monotonic: tuple[MonotonicTerm, ...] = ()
     category_specific: tuple[str, ...] = ()
     measurement_error: tuple[tuple[str, str], ...] = ()
     missing: tuple[str, ...] = ()
@@ -385,8 +427,9 @@ _CALL_KINDS = {
 _KIND_USAGE = {
     "group": "group-level terms are added to the main formula, e.g. y ~ x + (1 | g)",
     "offset": "offset() is added to the main formula, e.g. y ~ x + offset(log(t))",
-    "monotonic": "mo() is added to a formula on its own, e.g. y ~ x + mo(income); "
-    "interactions with mo() and mo() in group-level terms are not supported yet",
+    "monotonic": "mo() is added to the formula on its own or in interactions written with "
+    "':' or '*', e.g. y ~ x + mo(income) or y ~ mo(income) * age; "
+    "mo() in group-level terms is not supported yet",
     "category_specific": "cs() is added to the main formula of an ordinal family on its own, "
     "e.g. y ~ x + cs(z); category-specific group-level effects are not supported yet",
     "measurement_error": "me() is added to the main formula on its own, e.g. y ~ z + me(x, sdx); "
@@ -472,7 +515,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         intercept=predictor.intercept,
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
-        monotonic=tuple(predictor.monotonic),
+        monotonic=tuple(sorted(predictor.monotonic, key=lambda t: len(t.factors))),
         category_specific=tuple(predictor.category_specific),
         measurement_error=tuple(predictor.measurement_error),
         missing=tuple(predictor.missing),
@@ -769,7 +812,9 @@ class _Predictor:
         self.intercept = True
         self.parts: list[str] = []
         self.offsets: list[str] = []
-        self.monotonic: list[str] = []
+        self.monotonic: list[MonotonicTerm] = []
+        # R orders the factors of an interaction by the variables' first use
+        self.first_use: dict[str, int] = {}
         self.category_specific: list[str] = []
         self.measurement_error: list[tuple[str, str]] = []
         self.missing: list[str] = []
@@ -786,7 +831,12 @@ class _Predictor:
                 raise _not_yet(term, NOT_YET_TERMS[term.name], self.source)
             if kind not in self.allowed:
                 raise _misplaced(term, kind, self.source)
-            _TERM_HANDLERS[kind](self, sign, term)
+            for factor in _leaves(term):
+                self.first_use.setdefault(self._key(factor), len(self.first_use))
+            if kind == "fixed" and "monotonic" in self.allowed and _has_monotonic(term):
+                self.add_monotonic_interaction(sign, term)
+            else:
+                _TERM_HANDLERS[kind](self, sign, term)
 
     def text(self) -> str:
         return " ".join(["1" if self.intercept else "0", *self.parts])
@@ -818,15 +868,66 @@ class _Predictor:
 
     def add_monotonic(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, "mo()", self.source)
+        expr, id_ = self._monotonic_call(node)
+        term = MonotonicTerm(((expr, True),), (id_,))
+        if term in self.monotonic:
+            raise syntax_error(self.source, node.span, f"{term.label} appears twice")
+        self.monotonic.append(term)
+
+    def add_monotonic_interaction(self, sign: str, node: Node) -> None:
+        """An interaction with ``mo()`` (``mo(x):z``, ``mo(x) * mo(w)``), expanded as R
+        expands it: the terms with a ``mo()`` become special terms, the others fixed."""
+        _require_plus(sign, node, "an interaction with mo()", self.source)
+        for factors in _interaction_terms(node, self.source):
+            ordered = sorted(factors, key=lambda f: self.first_use[self._key(f)])
+            if not any(_kind(f) == "monotonic" for f in ordered):
+                text = ":".join(_formulaic_text(_parenthesized(f)) for f in ordered)
+                self.parts.append(f"+ {text}")
+                self.variables |= _formulaic_variables(text, node.span, self.source)
+                continue
+            calls = {
+                id(f): self._monotonic_call(f)
+                for f in ordered
+                if isinstance(f, Call) and _kind(f) == "monotonic"
+            }
+            term = MonotonicTerm(
+                tuple(
+                    (calls[id(f)][0], True) if id(f) in calls else self._covariate(f)
+                    for f in ordered
+                ),
+                tuple(call[1] for call in calls.values()),
+            )
+            if term not in self.monotonic:  # R drops a term that a '*' repeats
+                self.monotonic.append(term)
+
+    def _key(self, factor: Node) -> str:
+        return "".join(factor.span.text(self.source).split())
+
+    def _monotonic_call(self, node: Call) -> tuple[str, str | None]:
+        """The expression inside ``mo()`` and its ``id``, if any."""
         args = node.token.args
-        if len(args) != 1 or args[0].keyword:
-            message = "mo() takes one unnamed argument (ids are not supported yet)"
+        if not args or args[0].keyword or any(a.keyword != "id" for a in args[1:]) or len(args) > 2:
+            message = 'mo() takes one unnamed argument and an optional id, e.g. mo(x, id = "a")'
             raise syntax_error(self.source, node.span, message)
         expr = python_code(args[0].text)
-        if expr in self.monotonic:
-            raise syntax_error(self.source, node.span, f"mo({expr}) appears twice")
-        self.monotonic.append(expr)
         self.variables |= _python_variables(expr, args[0].span, self.source)
+        id_ = _id_value(args[1].text, args[1].span, self.source) if len(args) == 2 else None
+        return expr, id_
+
+    def _covariate(self, node: Node) -> tuple[str, bool]:
+        """A covariate of a special term (a column or a call such as ``log(z)``), which
+        multiplies the term."""
+        if not isinstance(node, Atom | Call):
+            raise syntax_error(
+                self.source,
+                node.span,
+                f"{node.span.text(self.source)} cannot be a factor of an interaction with "
+                "mo(); use a column or a call such as log(z)",
+            )
+        _check_plain(node, self.source)
+        expr = python_code(node.span.text(self.source))
+        self.variables |= _python_variables(expr, node.span, self.source)
+        return expr, False
 
     def add_category_specific(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, "cs()", self.source)
@@ -920,6 +1021,61 @@ class _Predictor:
         terms, variables = _group_terms(node, self.source)
         self.groups.extend(terms)
         self.variables |= variables
+
+
+def _has_monotonic(node: Node) -> bool:
+    """Whether an interaction has a ``mo()`` call among its factors."""
+    return any(_kind(leaf) == "monotonic" for leaf in _leaves(node))
+
+
+def _leaves(node: Node) -> list[Node]:
+    """The factors of a term of ``:``, ``*``, ``%in%`` and ``+`` (in parentheses), in
+    written order."""
+    match node:
+        case Paren(inner):
+            return _leaves(inner)
+        case Operation(operator, operands) if operator.symbol in _EXPANDED:
+            return [leaf for operand in operands for leaf in _leaves(operand)]
+    return [node]
+
+
+# The operators R expands into terms, which an interaction with mo() may use.
+_EXPANDED = frozenset({":", "%in%", "*", "+"})
+
+
+def _interaction_terms(node: Node, source: str) -> list[tuple[Node, ...]]:
+    """R's expansion of ``node`` into terms, each a tuple of factors: ``a:b`` is one
+    term, ``a * b`` is ``a + b + a:b``, and ``(a + b):c`` is ``a:c + b:c``."""
+    match node:
+        case Paren(inner):
+            return _interaction_terms(inner, source)
+        case Operation(operator, (left, right)) if operator.symbol in _EXPANDED:
+            a, b = _interaction_terms(left, source), _interaction_terms(right, source)
+            if operator.symbol == "+":
+                return _unique_terms([*a, *b], source)
+            product = [(*x, *y) for x in a for y in b]
+            return _unique_terms([*a, *b, *product] if operator.symbol == "*" else product, source)
+        case Operation(operator) if _has_monotonic(node):
+            raise syntax_error(
+                source,
+                node.op_span,
+                f"{operator.symbol!r} is not allowed in an interaction with mo(); "
+                "write it with ':' or '*', e.g. mo(x):z or mo(x) * z",
+            )
+    return [(node,)]
+
+
+def _unique_terms(terms: list[tuple[Node, ...]], source: str) -> list[tuple[Node, ...]]:
+    """``terms`` without repeated factors in a term or repeated terms, as R has them."""
+    seen: dict[frozenset[str], tuple[Node, ...]] = {}
+    for factors in terms:
+        by_text = {"".join(f.span.text(source).split()): f for f in factors}
+        seen.setdefault(frozenset(by_text), tuple(by_text.values()))
+    return list(seen.values())
+
+
+def _parenthesized(node: Node) -> Node:
+    return Paren(node, node.span) if isinstance(node, Operation) else node
 
 
 # Handlers receive the node type that `_kind` guarantees for their kind.

@@ -277,6 +277,22 @@ CASES: tuple[Case, ...] = (
         "poisson",
         prior("normal(0, 1)", class_="meanme") + prior("normal(0, 1)", class_="sdme"),
     ),
+    # interactions of mo(): with a covariate (Csp_1) in mu, with another mo() in sigma
+    Case(
+        "gaussian_mo_interactions",
+        bf("y ~ mo(ord) * z + (1 | g)", sigma="~ mo(ord):mo(bin)"),
+        "gaussian",
+        prior("dirichlet(2)", class_="simo", coef="moord:z1"),
+    ),
+    # smooth options: a thin plate penalty of order 1 (no unpenalized column) and an
+    # unpenalized smooth (columns in Xs only, no sds)
+    Case("gaussian_smooth_options", "y ~ s(x, m = 1) + s(z, k = 5, fx = TRUE)", "gaussian"),
+    # mo() calls sharing one simplex by id (simo_2 = simo_1), in mu and in sigma
+    Case(
+        "gaussian_mo_id",
+        bf("y ~ mo(ord, id = 'a') + mo(ord, id = 'a'):z", sigma="~ mo(ord, id = 'b'):x"),
+        "gaussian",
+    ),
 )
 
 
@@ -450,6 +466,9 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "gaussian",
         prior("normal(0, 2)", class_="meanme") + prior("normal(0, 2)", class_="sdme"),
     ),
+    # interactions of mo(): bsp[j] * mo(simo_k, Xmo_k[n]) * Csp_c[n] and the product of
+    # two mo(); the structure of the recovery case
+    Case("gaussian_mo_products", "y ~ mo(ord) * x + mo(ord):mo(bin)", "gaussian"),
 )
 
 

@@ -243,11 +243,13 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
     for offset in (t for t in p.terms if isinstance(t, Offset)):
         eta += sd[offset.stan("offsets")]
     for mo in (t for t in p.terms if isinstance(t, MonotonicEffects)):
-        for k in mo.ks:  # brms's mo(simo, i) = D * sum(simo[1:i]), row by row
-            simo, codes = flat(v, mo.stan("simo", k)), sd[mo.stan("Xmo", k)]
-            D = sd[mo.stan("Jmo")][k - 1]
-            effect = np.stack([D * simo[:, :i].sum(axis=1) for i in codes], axis=1)
-            eta += flat(v, mo.stan("bsp"))[:, k - 1, np.newaxis] * effect
+        for j, (_, ks, c) in enumerate(mo.numbered):  # bsp[j] * prod_k mo(simo_k) * Csp_c
+            effect = flat(v, mo.stan("bsp"))[:, j, np.newaxis]
+            for k in ks:  # brms's mo(simo, i) = D * sum(simo[1:i]), row by row
+                simo, codes = flat(v, mo.stan("simo", k)), sd[mo.stan("Xmo", k)]
+                D = sd[mo.stan("Jmo")][k - 1]
+                effect = effect * np.stack([D * simo[:, :i].sum(axis=1) for i in codes], axis=1)
+            eta += effect if c is None else effect * sd[mo.stan("Csp", c)]
     if any(isinstance(t, MeasurementError) for t in p.terms):
         eta += flat(v, "bsp")[:, :1] * flat(v, "Xme_1")  # brms's bsp[1] * Xme_1[n]
     for sm in (t for t in p.terms if isinstance(t, SmoothTerms)):

@@ -29,6 +29,8 @@ from scipy import interpolate, special, stats
 from scipy.special import expit, logit
 
 import pybrms as bm
+from pybrms.spec import build_spec
+from pybrms.standata import make_standata
 
 pytestmark = pytest.mark.stan
 
@@ -1138,6 +1140,59 @@ def mv_gaussian_missing_predictor() -> Case:
     return Case(formula, "gaussian", df, truth)
 
 
+def gaussian_monotonic_interactions() -> Case:
+    """``mo(ord) * x + mo(ord):mo(bin)``: bsp_moord:x scales the monotonic effect of ord
+    by x and bsp_moord:mobin by the step of bin (the structure of the model case
+    ``gaussian_mo_products``)."""
+    rng, df = base(33)
+    df["ord"] = rng.integers(1, 5, size=N)
+    df["bin"] = rng.integers(0, 2, size=N)
+
+    def mo(simo: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return len(simo) * np.concatenate([[0.0], np.cumsum(simo)])[codes]
+
+    simo = {"moord1": [0.6, 0.3, 0.1], "moord:x1": [0.2, 0.2, 0.6], "moord:mobin1": [0.1, 0.5, 0.4]}
+    step = (df["ord"] - 1).to_numpy()
+    x = df["x"].to_numpy()
+    mu = 1.0 + 0.5 * x + 0.4 * mo(np.array(simo["moord1"]), step)
+    mu += -0.3 * mo(np.array(simo["moord:x1"]), step) * x
+    mu += 0.6 * mo(np.array(simo["moord:mobin1"]), step) * df["bin"].to_numpy()
+    df["y"] = mu + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "b_x": 0.5, "bsp_moord": 0.4, "bsp_moord:x": -0.3}
+    truth |= {"bsp_moord:mobin": 0.6, "sigma": 0.5}
+    truth |= {f"simo_{c}[{k}]": v for c, vs in simo.items() for k, v in enumerate(vs, start=1)}
+    return Case("y ~ mo(ord) * x + mo(ord):mo(bin)", "gaussian", df, truth)
+
+
+def gaussian_smooth_options() -> Case:
+    """``s(x, m = 1)`` next to an unpenalized ``s(z, k = 5, fx = TRUE)``: the latter's
+    coefficients ``bs_sz_k`` are those of its columns (mgcv's basis, checked against
+    mgcv in tests/spec/test_smooth_bases.py), recovered like population-level effects
+    (the structure of the model case ``gaussian_smooth_options``)."""
+    rng, df = base(34)
+    formula = "y ~ s(x, m = 1) + s(z, k = 5, fx = TRUE)"
+    df["y"] = 0.0
+    Xs = make_standata(build_spec(formula, df))["Xs"]
+    bs = np.array([0.5, -0.3, 0.2, 0.4])
+    df["y"] = 1.0 + np.sin(2 * df["x"]) + Xs @ bs + rng.normal(0, 0.4, size=N)
+    truth = {"sigma": 0.4} | {f"bs_sz_{k}": b for k, b in enumerate(bs, start=1)}
+    return Case(formula, "gaussian", df, truth)
+
+
+def gaussian_monotonic_shared_id() -> Case:
+    """``mo(ord, id = "a") + mo(ord, id = "a"):x``: one simplex shapes both terms
+    (brms's ``simo_2 = simo_1``), recovered under both names."""
+    rng, df = base(35)
+    df["ord"] = rng.integers(1, 6, size=N)
+    simo = np.array([0.1, 0.2, 0.3, 0.4])
+    step = 4 * np.concatenate([[0.0], np.cumsum(simo)])[(df["ord"] - 1).to_numpy()]
+    df["y"] = 1.0 + 0.5 * step - 0.4 * step * df["x"] + rng.normal(0, 0.5, size=N)
+    truth = {"bsp_moordidEQa": 0.5, "bsp_moordidEQa:x": -0.4, "sigma": 0.5}
+    for name in ("moordidEQa1", "moordidEQa:x1"):
+        truth |= {f"simo_{name}[{k}]": float(v) for k, v in enumerate(simo, start=1)}
+    return Case("y ~ mo(ord, id = 'a') + mo(ord, id = 'a'):x", "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1204,6 +1259,9 @@ CASES = {
         gaussian_noise_free,
         gaussian_missing_response,
         mv_gaussian_missing_predictor,
+        gaussian_monotonic_interactions,
+        gaussian_smooth_options,
+        gaussian_monotonic_shared_id,
     )
 }
 

@@ -1018,3 +1018,61 @@ def test_missing_predictor_default_priors():
             ("student_t(3, 0, 2.5)", "sigma", "", "y", "0"),
         ]
     )
+
+
+# Interactions of mo() (brms 2.18's get_prior on epilepsy, which lists the rows
+# sorted): class b per special term, and a dirichlet(1) simplex per mo() of each term.
+def test_monotonic_interaction_default_priors(epilepsy):
+    formula = "count ~ zAge + mo(visit) * zBase + mo(visit):mo(Age)"
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "simo", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", ""),
+            ("(flat)", "b", "movisit"),
+            ("(flat)", "b", "movisit:moAge"),
+            ("(flat)", "b", "movisit:zBase"),
+            ("(flat)", "b", "zAge"),
+            ("(flat)", "b", "zBase"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", ""),
+            ("dirichlet(1)", "simo", "movisit:moAge1"),
+            ("dirichlet(1)", "simo", "movisit:moAge2"),
+            ("dirichlet(1)", "simo", "movisit:zBase1"),
+            ("dirichlet(1)", "simo", "movisit1"),
+        ]
+    )
+
+
+# Smooth options (brms 2.18's get_prior on epilepsy): an unpenalized s(fx = TRUE)
+# has only class b columns, but brms lists an sds row for every smooth term.
+def test_smooth_option_default_priors(epilepsy):
+    formula = "count ~ s(zAge, m = 1) + s(zBase, k = 5, fx = TRUE)"
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "sds", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef", "lb"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", "", ""),
+            *(("(flat)", "b", f"szBase_{k}", "") for k in range(1, 5)),
+            ("student_t(3, 1.4, 2.5)", "Intercept", "", ""),
+            ("student_t(3, 0, 2.5)", "sds", "", "0"),
+            ("(flat)", "sds", "s(zAge, m = 1)", "0"),
+            ("(flat)", "sds", "s(zBase, k = 5, fx = TRUE)", "0"),
+        ]
+    )
+
+
+# mo() calls sharing an id (brms 2.18's get_prior on epilepsy): one simplex prior,
+# whose coef is the id.
+def test_monotonic_id_default_priors(epilepsy):
+    formula = 'count ~ mo(visit, id = "v") + mo(visit, id = "v"):zAge'
+    table = get_prior(formula, epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "simo", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", ""),
+            ("(flat)", "b", "movisitidEQv"),
+            ("(flat)", "b", "movisitidEQv:zAge"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", ""),
+            ("dirichlet(1)", "simo", "v"),
+        ]
+    )

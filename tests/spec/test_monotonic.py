@@ -9,10 +9,12 @@ import pytest
 from pybrms import threading
 from pybrms.codegen import render
 from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
+from pybrms.fit.conditional_effects import effect_candidates
 from pybrms.fit.predict import linear_predictors
 from pybrms.formula import bf, parse
 from pybrms.priors import prior
 from pybrms.spec import build_spec
+from pybrms.spec.terms import MonotonicEffects
 from pybrms.standata import make_standata
 
 LEVELS = ["low", "mid", "high"]
@@ -35,7 +37,7 @@ def data() -> pd.DataFrame:
 
 def test_parse_keeps_the_expression():
     terms = parse("y ~ x + mo(inc) + mo(k)")
-    assert terms.monotonic == ("inc", "k")
+    assert [t.monotonic for t in terms.monotonic] == [("inc",), ("k",)]
     assert terms.fixed == "1 + x"
     assert {"inc", "k"} <= terms.variables
 
@@ -119,9 +121,13 @@ def test_new_rows_use_the_fitted_coding(data):
 
 
 BAD_FORMULAS = {
-    "y ~ x:mo(k)": (FormulaSyntaxError, "mo() is added to a formula on its own"),
-    "y ~ (1 + mo(k) | g)": (FormulaSyntaxError, "mo() is added to a formula on its own"),
-    "y ~ mo(k, id = 'a')": (FormulaSyntaxError, "mo() takes one unnamed argument"),
+    "y ~ mo(k)/x": (FormulaSyntaxError, "mo() is added to the formula on its own or in"),
+    "y ~ mo(k):(x - 1)": (FormulaSyntaxError, "x - 1 cannot be a factor of an interaction"),
+    "y ~ x - mo(k):x": (FormulaSyntaxError, "an interaction with mo() can only be added with"),
+    "y ~ mo(k):g": (SpecError, "mo(k):g: the covariate 'g' must be numeric"),
+    "y ~ (1 + mo(k) | g)": (FormulaSyntaxError, "mo() in group-level terms is not supported"),
+    "y ~ mo(k, by = g)": (FormulaSyntaxError, "mo() takes one unnamed argument and an optional"),
+    "y ~ mo(k, id = 'a') + mo(inc, id = 'a'):x": (SpecError, "the same number of values"),
     "y ~ mo(k) + mo(k)": (FormulaSyntaxError, "mo(k) appears twice"),
     "y ~ mo(x)": (SpecError, "mo(x) needs integers or an ordered pandas Categorical; row 0"),
     "y ~ mo(g)": (SpecError, "mo(g) needs integers or an ordered pandas Categorical"),
@@ -157,3 +163,105 @@ def test_bad_new_rows_are_refused(columns, message, data):
         linear_predictors(spec, variables, pd.DataFrame(columns))
     assert isinstance(info.value, PybrmsError)
     assert message in str(info.value)
+
+
+# brms 2.18's make_stancode/make_standata/get_prior of these formulas: one bsp per
+# special term, one simplex per mo() call of each term, Csp for the covariates.
+INTERACTIONS = {
+    "y ~ mo(k):x": (["mok:x"], ["mok:x1"], 1),
+    "y ~ x:mo(k)": (["x:mok"], ["x:mok1"], 1),
+    "y ~ mo(k) * x": (["mok", "mok:x"], ["mok1", "mok:x1"], 1),
+    "y ~ mo(k):x + mo(inc)": (["moinc", "mok:x"], ["moinc1", "mok:x1"], 1),
+    "y ~ mo(k) * mo(inc)": (
+        ["mok", "moinc", "mok:moinc"],
+        ["mok1", "moinc1", "mok:moinc1", "mok:moinc2"],
+        0,
+    ),
+    "y ~ mo(k) + mo(k):x + mo(inc):x": (
+        ["mok", "mok:x", "x:moinc"],
+        ["mok1", "mok:x1", "x:moinc1"],
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize(("formula", "expected"), INTERACTIONS.items())
+def test_interactions_are_brms_special_terms(formula, expected, data):
+    coefs, simplexes, n_csp = expected
+    spec = build_spec(formula, data)
+    sd = make_standata(spec)
+    assert sd["Ksp"] == len(coefs) and sd["Imo"] == len(simplexes)
+    assert sorted(k for k in sd if k.startswith("Csp_")) == [f"Csp_{c + 1}" for c in range(n_csp)]
+    names = [n.name for n in spec.names]
+    assert [n for n in names if n.startswith("bsp_")] == [f"bsp_{c}" for c in coefs]
+    assert [n.removeprefix("simo_")[:-3] for n in names if n.endswith("[1]")] == simplexes
+    table = spec.priors.to_frame()
+    assert table.loc[table["class"] == "simo", "coef"].tolist() == simplexes
+
+
+def test_interaction_covariates_and_stan_code(data):
+    spec = build_spec("y ~ mo(k) + mo(k):x + mo(inc):mo(k)", data)
+    sd = make_standata(spec)
+    np.testing.assert_array_equal(sd["Csp_1"], data["x"])
+    np.testing.assert_array_equal(sd["Xmo_2"], sd["Xmo_1"])
+    for threads, n in ((None, "n"), (threading(2), "nn")):
+        code = render(spec, threads)
+        assert "vector[N] Csp_1;" in code
+        assert (
+            f"mu[n] += (bsp[1]) * mo(simo_1, Xmo_1[{n}]) + (bsp[2]) * mo(simo_2, Xmo_2[{n}]) "
+            f"* Csp_1[{n}] + (bsp[3]) * mo(simo_3, Xmo_3[{n}]) * mo(simo_4, Xmo_4[{n}]);"
+        ) in code
+
+
+def test_new_rows_of_an_interaction(data):
+    spec = build_spec("y ~ mo(k) * x + mo(k):mo(inc)", data)
+    variables = {
+        "b_Intercept": np.zeros((1, 1)),
+        "b": np.array([[[0.5]]]),
+        "Intercept": np.zeros((1, 1)),
+        "bsp": np.array([[[1.0, 2.0, 3.0]]]),
+        "simo_1": np.array([[[0.1, 0.2, 0.3, 0.4]]]),
+        "simo_2": np.array([[[0.25, 0.25, 0.25, 0.25]]]),
+        "simo_3": np.array([[[0.4, 0.3, 0.2, 0.1]]]),
+        "simo_4": np.array([[[0.25, 0.75]]]),
+    }
+    variables["b_x"] = variables["b"][..., 0]
+    new = pd.DataFrame({"k": [2, 4, 6], "x": [1.0, -2.0, 0.5], "inc": ["high", "mid", "low"]})
+    eta = linear_predictors(spec, variables, new)["mu"]
+    mo1 = 4 * np.array([0.0, 0.3, 1.0])  # mo(simo_1, k - 2)
+    mo2 = 4 * np.array([0.0, 0.5, 1.0])
+    mo3 = 4 * np.array([0.0, 0.7, 1.0])
+    mo4 = 2 * np.array([1.0, 0.25, 0.0])  # inc high, mid, low
+    x = new["x"].to_numpy()
+    expected = 0.5 * x + 1.0 * mo1 + 2.0 * mo2 * x + 3.0 * mo3 * mo4
+    np.testing.assert_allclose(eta[0], expected)
+
+
+def test_shared_id_is_one_simplex_as_brms(data):
+    """brms 2.18: mo() calls with one id share the first call's simplex (a copy
+    simo_2 = simo_1 in transformed parameters, one con_simo, one prior row with the id
+    as coef), while the output names still follow each term."""
+    spec = build_spec('y ~ mo(k, id = "a") + mo(k, id = "a"):x', data)
+    sd = make_standata(spec)
+    assert [k for k in sd if k.startswith("con_simo")] == ["con_simo_1"]
+    code = render(spec)
+    assert "simplex[Jmo[1]] simo_1;" in code and "simplex[Jmo[2]] simo_2 = simo_1;" in code
+    assert "dirichlet_lpdf(simo_2" not in code
+    table = spec.priors.to_frame()
+    assert table.loc[table["class"] == "b", "coef"].tolist() == ["", "mokidEQa", "mokidEQa:x"]
+    assert table.loc[table["class"] == "simo", "coef"].tolist() == ["a"]
+    names = [n.name for n in spec.names if n.name.startswith("simo_")]
+    assert names == [f"simo_mokidEQa{s}1[{j}]" for s in ("", ":x") for j in range(1, 5)]
+    user = prior("dirichlet(4)", class_="simo", coef="a")
+    sd = make_standata(build_spec('y ~ mo(k, id = "a") + mo(k, id = "a"):x', data, prior=user))
+    np.testing.assert_array_equal(sd["con_simo_1"], [4.0] * 4)
+    render(spec, threading(2))
+
+
+def test_conditional_effects_of_interactions(data):
+    """brms's get_all_effects: each special term's variables (mo() covariates and the
+    others), the mo() variables held at their rounded median as integers."""
+    spec = build_spec("y ~ mo(k) * x + mo(k):mo(inc)", data)
+    assert effect_candidates(spec) == [("x",), ("k",), ("k", "x"), ("k", "inc")]
+    (mo,) = [t for p in spec.predictors for t in p.terms if isinstance(t, MonotonicEffects)]
+    assert mo.integer_variables() == ("k",)

@@ -251,3 +251,29 @@ def test_smooth_in_sigma_takes_brms_names_and_recovers_sigma(sigma_smooth_fit):
     log_sigma = fit.posterior_linpred(newdata=grid, dpar="sigma")
     z = z_scores(log_sigma, 2, -1 + 0.5 * grid["z"].to_numpy())
     assert (z < 5).all(), z
+
+
+# brms 2.18's make_standata and get_prior of the smooth options: m sets the thin
+# plate penalty order (its null space: polynomials of degree < m, the constant
+# absorbed), fx = TRUE makes every column unpenalized (Xs only, bs_sx_1..).
+OPTIONS = {
+    "y ~ s(x, m = 1)": (0, [8], []),
+    "y ~ s(x, m = 3)": (2, [8], ["sx_1", "sx_2"]),
+    "y ~ s(x, z, m = 3)": (5, [27], [f"sxz_{k}" for k in range(1, 6)]),
+    "y ~ s(x, fx = TRUE)": (9, None, [f"sx_{k}" for k in range(1, 10)]),
+    "y ~ s(x, k = 5, fx = TRUE)": (4, None, [f"sx_{k}" for k in range(1, 5)]),
+}
+
+
+@pytest.mark.parametrize(("formula", "expected"), OPTIONS.items())
+def test_smooth_options_are_brms(formula, expected, data):
+    Ks, knots, coefs = expected
+    spec = build_spec(formula, data)
+    sd = make_standata(spec)
+    assert sd.get("Ks", 0) == Ks
+    assert (list(sd["knots_1"]) if "knots_1" in sd else None) == knots
+    table = spec.priors.to_frame()
+    assert table.loc[table["class"] == "b", "coef"].tolist()[1:] == coefs
+    assert table.loc[table["class"] == "sds", "coef"].tolist() == ["", formula[4:]]
+    code = render(spec)
+    assert ("sds_1" in code) == (knots is not None)

@@ -60,9 +60,15 @@ def _ours(name: str, data: pd.DataFrame, fit: pd.DataFrame) -> tuple[np.ndarray,
             "cr": (["x"], lambda: CubicRegression.fit(x, 6, "s")),
             "cc": (["x"], lambda: Cyclic.fit(x, 6, "s")),
             "tp2": (["x", "z"], lambda: ThinPlate.fit(xz, 12, "s")),
+            "tpm1": (["x"], lambda: ThinPlate.fit(x, None, "s", m=1)),
+            "tpm3": (["x"], lambda: ThinPlate.fit(x, 8, "s", m=3)),
+            "tp2m3": (["x", "z"], lambda: ThinPlate.fit(xz, None, "s", m=3)),
+            "fx": (["x"], lambda: ThinPlate.fit(x, 5, "s")),
+            "crfx": (["x"], lambda: CubicRegression.fit(x, 6, "s")),
         }[name]
         fitted = fit[cols].to_numpy(float)
-        parts = [mixed_smooth(basis(), fitted).matrices(data[cols].to_numpy(float))]
+        sm = mixed_smooth(basis(), fitted, fixed=name in UNPENALIZED)
+        parts = [sm.matrices(data[cols].to_numpy(float))]
     return np.hstack([p[0] for p in parts]), [Z for p in parts for Z in p[1]]
 
 
@@ -81,7 +87,8 @@ def _pls(Xf: np.ndarray, Zs: list[np.ndarray], y: np.ndarray) -> np.ndarray:
     return np.linalg.solve(A.T @ A + np.diag(ridge), A.T @ y)
 
 
-EXACT = ["tp", "tp5", "cr", "cc", "tp2", "byf", "byw"]
+UNPENALIZED = ["fx", "crfx"]  # fx = TRUE: every column unpenalized
+EXACT = ["tp", "tp5", "cr", "cc", "tp2", "byf", "byw", "tpm1", "tpm3", "tp2m3", *UNPENALIZED]
 
 
 @pytest.mark.parametrize("name", EXACT)
@@ -128,3 +135,16 @@ def test_t2_has_mgcv_structure(frames):
     ratio = np.trace(theirs) / np.trace(ours)
     assert 0.8 < ratio < 1.25
     np.testing.assert_allclose(ours * ratio, theirs, atol=1e-9 * np.abs(theirs).max())
+
+
+@pytest.mark.parametrize("name", UNPENALIZED)
+def test_unpenalized_columns_are_mgcvs(name, frames):
+    """fx = TRUE: mgcv's constrained columns themselves (the thin plate basis's up to
+    the sign of a column, which a flat prior on ``bs`` does not see)."""
+    for where, data in (("fit", frames["fit"]), ("new", frames["new"])):
+        Xf, Zs = _ours(name, data, frames["fit"])
+        rXf, rZs = _reference(name, where)
+        assert Zs == [] and rZs == []
+        signs = np.sign(np.sum(Xf * rXf, axis=0))
+        assert name != "crfx" or (signs == 1).all()
+        np.testing.assert_allclose(Xf * signs, rXf, atol=1e-9 * np.abs(rXf).max())

@@ -5,19 +5,22 @@ less their minimum) the effect of value ``i`` is ``bsp * D * sum(simo[1:i])``:
 the coefficient ``bsp`` is the average difference between adjacent values and
 the simplex ``simo`` (``D`` elements, Dirichlet prior) distributes the total
 ``D * bsp`` over the steps, so that the effect is monotonic (Bürkner and
-Charpentier, 2020). Stan code, data and names are brms's (``R/stan-predictor.R``
+Charpentier, 2020). A term may be an interaction, ``mo(x):z`` or ``mo(x):mo(w)``:
+its coefficient then multiplies the product of its monotonic transforms and
+covariates (brms's ``Csp``). Stan code, data and names are brms's (``R/stan-predictor.R``
 ``stan_sp``, ``R/data-predictor.R`` ``data_sp``, ``inst/chunks/fun_monotonic.stan``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
+from pybrms.formula.terms import MonotonicTerm as MonotonicCall
 from pybrms.priors import Dist
 from pybrms.spec.default_priors import PriorRow, PriorTable, PriorTarget
 from pybrms.spec.frame import check_columns, evaluate, row_label
@@ -33,7 +36,7 @@ from pybrms.spec.terms.base import (
     draws_of,
 )
 
-__all__ = ["MonotonicEffects", "MonotonicVariable"]
+__all__ = ["MonotonicEffects", "MonotonicTerm", "MonotonicVariable"]
 
 SIMPLEXES = Section("Monotonic Simplex Parameters", 2)
 
@@ -159,30 +162,132 @@ def _integers(raw: np.ndarray, what: str, index: pd.Index) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
+class MonotonicTerm:
+    """One special term of ``mo()`` calls with its data: ``mo(x)``, ``mo(x):z`` or
+    ``mo(x):mo(w)``, whose coefficient ``bsp`` multiplies the product of its monotonic
+    transforms and covariates (brms's ``sp`` terms).
+
+    Attributes
+    ----------
+    label
+        The term as brms labels it (``"mo(x):z"``).
+    variables
+        Its ``mo()`` calls, coded.
+    covariates
+        The expressions of its other factors.
+    values
+        The product of the covariates at the fitted rows (brms's ``Csp``), or None.
+    ids
+        The ``id`` of each ``mo()`` call, or None (calls with one id share a simplex).
+    """
+
+    label: str
+    variables: tuple[MonotonicVariable, ...]
+    covariates: tuple[str, ...]
+    values: np.ndarray | None
+    ids: tuple[str | None, ...]
+
+    @property
+    def coef(self) -> str:
+        """brms's coefficient name, ``mox:z`` for ``mo(x):z``."""
+        return rename(self.label)
+
+    @classmethod
+    def from_data(cls, call: MonotonicCall, data: pd.DataFrame) -> MonotonicTerm:
+        """The term ``call`` coded from ``data``."""
+        variables = tuple(MonotonicVariable.from_data(e, data) for e in call.monotonic)
+        values = _covariate_product(call.covariates, data, call.label) if call.covariates else None
+        ids = call.ids or (None,) * len(variables)
+        return cls(call.label, variables, call.covariates, values, ids)
+
+    def covariate_values(self, newdata: pd.DataFrame) -> np.ndarray | None:
+        """The product of the covariates in ``newdata``, or None without covariates."""
+        if not self.covariates:
+            return None
+        check_columns(newdata, [c for c in self.covariates if c.isidentifier()])
+        return _covariate_product(self.covariates, newdata, self.label)
+
+
+def _covariate_product(exprs: tuple[str, ...], data: pd.DataFrame, label: str) -> np.ndarray:
+    """The product of the numeric covariates ``exprs``, or a SpecError naming the term."""
+    out = np.ones(len(data))
+    for expr in exprs:
+        raw = np.asarray(evaluate(expr, data))
+        if raw.dtype == bool or not pd.api.types.is_numeric_dtype(raw.dtype):
+            raise SpecError(
+                f"{label}: the covariate {expr!r} must be numeric; interactions of mo() with "
+                "categorical variables are not supported yet."
+            )
+        values = np.asarray(raw, dtype=float)
+        if not np.isfinite(values).all():
+            pos = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise SpecError(
+                f"{label}: the covariate {expr!r} has {values[pos]!r} in "
+                f"{row_label(data.index, pos)}; it must be finite."
+            )
+        out = out * values
+    return out
+
+
+@dataclass(frozen=True, eq=False)
 class MonotonicEffects(Term):
     """The monotonic effects of one linear predictor, brms's ``sp`` terms of ``mo()``.
 
-    Stan data ``Ksp``, ``Imo``, ``Jmo``, ``Xmo_k`` and ``con_simo_k``; parameters
-    ``simo_k`` (simplexes) and ``bsp`` (coefficients), named ``simo_mox1[j]`` and
-    ``bsp_mox`` (``_sigma`` infixes for a dpar, as brms).
+    Stan data ``Ksp``, ``Csp_c`` (the covariates of interactions), ``Imo``, ``Jmo``,
+    ``Xmo_k`` and ``con_simo_k``; parameters ``simo_k`` (one simplex per ``mo()``
+    call of each term) and ``bsp`` (one coefficient per term), named
+    ``simo_mox:z1[j]`` and ``bsp_mox:z`` (``_sigma`` infixes for a dpar, as brms).
 
     Attributes
     ----------
     dpar
         The linear predictor the effects belong to.
-    variables
-        One entry per ``mo()``, in formula order.
+    terms
+        One entry per special term, in brms's order.
     """
 
     template: ClassVar[str] = "terms/monotonic.stan.j2"
 
     dpar: str
-    variables: tuple[MonotonicVariable, ...]
+    terms: tuple[MonotonicTerm, ...]
 
     @classmethod
-    def from_data(cls, dpar: str, exprs: tuple[str, ...], data: pd.DataFrame) -> MonotonicEffects:
-        """The ``mo()`` terms ``exprs`` of predictor ``dpar``, coded from ``data``."""
-        return cls(dpar, tuple(MonotonicVariable.from_data(e, data) for e in exprs))
+    def from_data(
+        cls, dpar: str, calls: tuple[MonotonicCall, ...], data: pd.DataFrame
+    ) -> MonotonicEffects:
+        """The special terms ``calls`` of predictor ``dpar``, coded from ``data``.
+
+        Raises
+        ------
+        SpecError
+            When ``mo()`` calls with one id have different numbers of values.
+        """
+        out = cls(dpar, tuple(MonotonicTerm.from_data(c, data) for c in calls))
+        for k, first in out.shared.items():
+            v, w = out.variables[k - 1], out.variables[first - 1]
+            if v.D != w.D:
+                raise SpecError(
+                    f'mo() terms with id = "{out.ids[k - 1]}" share a simplex, so they need '
+                    f"the same number of values: mo({w.expr}) has {w.D + 1}, "
+                    f"mo({v.expr}) has {v.D + 1}."
+                )
+        return out
+
+    @property
+    def ids(self) -> tuple[str | None, ...]:
+        """The id of each ``mo()`` call, in the order of :attr:`variables`."""
+        return tuple(i for t in self.terms for i in t.ids)
+
+    @property
+    def shared(self) -> dict[int, int]:
+        """Simplex numbers that copy an earlier one (same id): ``k -> first``, as brms's
+        ``simo_2 = simo_1``."""
+        first: dict[str, int] = {}
+        out = {}
+        for k, id_ in zip(self.ks, self.ids, strict=True):
+            if id_ is not None and first.setdefault(id_, k) != k:
+                out[k] = first[id_]
+        return out
 
     def stan(self, name: str, k: int | None = None) -> str:
         """Stan name: ``stan("bsp") == "bsp_sigma"``, ``stan("Xmo", 1) == "Xmo_sigma_1"``."""
@@ -190,49 +295,83 @@ class MonotonicEffects(Term):
         return f"{name}{suffix}" if k is None else f"{name}{suffix}_{k}"
 
     @property
+    def variables(self) -> tuple[MonotonicVariable, ...]:
+        """Every ``mo()`` call of every term, in the order of their simplexes."""
+        return tuple(v for t in self.terms for v in t.variables)
+
+    @property
     def ks(self) -> range:
-        """1-based numbers of the monotonic variables."""
+        """1-based numbers of the monotonic variables (of their simplexes)."""
         return range(1, len(self.variables) + 1)
 
     @property
+    def numbered(self) -> tuple[tuple[MonotonicTerm, tuple[int, ...], int | None], ...]:
+        """Each term with the numbers of its simplexes and of its ``Csp`` (None without
+        covariates)."""
+        out = []
+        k, c = 1, 1
+        for t in self.terms:
+            csp = c if t.values is not None else None
+            out.append((t, tuple(range(k, k + len(t.variables))), csp))
+            k, c = k + len(t.variables), c + (csp is not None)
+        return tuple(out)
+
+    @property
     def coefs(self) -> tuple[str, ...]:
-        """brms's coefficient names (``mox``)."""
-        return tuple(v.coef for v in self.variables)
+        """brms's coefficient names (``mox``, ``mox:z``)."""
+        return tuple(t.coef for t in self.terms)
 
     def standata(self) -> dict[str, object]:
-        """``Ksp``, ``Imo``, ``Jmo`` and ``Xmo_k``."""
-        out: dict[str, object] = {
-            self.stan("Ksp"): len(self.variables),
+        """``Ksp``, ``Csp_c``, ``Imo``, ``Jmo`` and ``Xmo_k``."""
+        out: dict[str, object] = {self.stan("Ksp"): len(self.terms)}
+        out |= {self.stan("Csp", c): t.values for t, _, c in self.numbered if t.values is not None}
+        out |= {
             self.stan("Imo"): len(self.variables),
             self.stan("Jmo"): np.array([v.D for v in self.variables], dtype=np.int64),
         }
         out |= {self.stan("Xmo", k): v.values for k, v in zip(self.ks, self.variables, strict=True)}
         return out
 
-    def _simo_chain(self, v: MonotonicVariable) -> tuple[tuple[str, str, str, str], ...]:
-        return (("simo", f"{v.coef}1", "", dpar_label(self.dpar)),)
+    def _simo_chains(self) -> tuple[tuple[tuple[str, str, str, str], ...], ...]:
+        """The prior chain of each simplex: class ``simo``, coef ``mox:z1``."""
+        d = dpar_label(self.dpar)
+        return tuple(
+            (("simo", id_ if id_ is not None else f"{t.coef}{i}", "", d),)
+            for t in self.terms
+            for i, id_ in enumerate(t.ids, start=1)
+        )
 
     def prior_standata(self, priors: PriorTable) -> dict[str, object]:
         """``con_simo_k``: the Dirichlet concentration of each simplex, from its prior."""
         out: dict[str, object] = {}
-        for k, v in zip(self.ks, self.variables, strict=True):
-            prior = priors.resolve(self._simo_chain(v)) or DEFAULT_SIMO_PRIOR
+        for k, v, chain in zip(self.ks, self.variables, self._simo_chains(), strict=True):
+            if k in self.shared:
+                continue  # a copy of an earlier simplex, as brms
+            prior = priors.resolve(chain) or DEFAULT_SIMO_PRIOR
             out[self.stan("con_simo", k)] = np.full(v.D, float(prior.args[0]))
         return out
 
     def eta_parts(self) -> tuple[EtaPart, ...]:
-        """``bsp[k] * mo(simo_k, Xmo_k[n])``, row by row as brms writes it."""
+        """``bsp[j] * mo(simo_k, Xmo_k[n]) * ... * Csp_c[n]``, row by row as brms writes it."""
         bsp = StanArg(self.stan("bsp"), "vector", False)
-        return tuple(
-            EtaPart(
-                "rowwise",
-                bsp,
-                StanArg(self.stan("Xmo", k), "array[] int", True),
-                code=f"({bsp.name}[{k}]) * mo({self.stan('simo', k)}, {{row}})",
-                extra=(StanArg(self.stan("simo", k), "vector", False),),
+        parts = []
+        for j, (_, ks, c) in enumerate(self.numbered, start=1):
+            reads = [StanArg(self.stan("Xmo", k), "array[] int", True) for k in ks[1:]]
+            factors = [f"mo({self.stan('simo', ks[0])}, {{row}})"]
+            factors += [f"mo({self.stan('simo', k)}, {self.stan('Xmo', k)}[{{n}}])" for k in ks[1:]]
+            if c is not None:
+                reads.append(StanArg(self.stan("Csp", c), "vector", True))
+                factors.append(f"{self.stan('Csp', c)}[{{n}}]")
+            parts.append(
+                EtaPart(
+                    "rowwise",
+                    bsp,
+                    StanArg(self.stan("Xmo", ks[0]), "array[] int", True),
+                    code=f"({bsp.name}[{j}]) * " + " * ".join(factors),
+                    extra=(*reads, *(StanArg(self.stan("simo", k), "vector", False) for k in ks)),
+                )
             )
-            for k in self.ks
-        )
+        return tuple(parts)
 
     def functions(self) -> tuple[str, ...]:
         """brms's ``mo()``."""
@@ -243,15 +382,20 @@ class MonotonicEffects(Term):
         d = dpar_label(self.dpar)
         rows = [PriorRow(None, "b", dpar=d)]
         rows += [PriorRow(None, "b", c, dpar=d, source="(vectorized)") for c in self.coefs]
-        rows += [PriorRow(DEFAULT_SIMO_PRIOR, "simo", f"{c}1", dpar=d) for c in self.coefs]
+        rows += [
+            PriorRow(DEFAULT_SIMO_PRIOR, "simo", chain[0][1], dpar=d)
+            for k, chain in zip(self.ks, self._simo_chains(), strict=True)
+            if k not in self.shared
+        ]
         return tuple(rows)
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """Each simplex (its concentration is data), then ``bsp`` by coefficient."""
         d = dpar_label(self.dpar)
         out = [
-            PriorTarget(self.stan("simo", k), (self._simo_chain(v),), args=self.stan("con_simo", k))
-            for k, v in zip(self.ks, self.variables, strict=True)
+            PriorTarget(self.stan("simo", k), (chain,), args=self.stan("con_simo", k))
+            for k, chain in zip(self.ks, self._simo_chains(), strict=True)
+            if k not in self.shared
         ]
         chains = tuple((("b", c, "", d), ("b", "", "", d)) for c in self.coefs)
         out.append(PriorTarget(self.stan("bsp"), chains))
@@ -263,17 +407,19 @@ class MonotonicEffects(Term):
         out = [
             ParName(
                 self.stan("bsp"),
-                (k,),
+                (j,),
                 f"bsp_{infix}{c}",
                 "bsp",
                 self.dpar,
                 POPULATION_LEVEL,
                 f"{infix}{c}",
             )
-            for k, c in zip(self.ks, self.coefs, strict=True)
+            for j, c in enumerate(self.coefs, start=1)
         ]
-        for k, v in zip(self.ks, self.variables, strict=True):
-            array = f"simo_{infix}{v.coef}1"
+        # brms names every simplex by its term, a shared one too (get_simo_labels)
+        labels = [f"{t.coef}{i}" for t in self.terms for i in range(1, len(t.variables) + 1)]
+        for k, v, label in zip(self.ks, self.variables, labels, strict=True):
+            array = f"simo_{infix}{label}"
             out += [
                 ParName(
                     self.stan("simo", k),
@@ -290,30 +436,48 @@ class MonotonicEffects(Term):
             ]
         return tuple(out)
 
-    def rows(self, request: RowRequest) -> tuple[np.ndarray, ...]:
-        """The codes ``0..D`` of each variable in the fitted rows or in ``newdata``."""
+    def rows(
+        self, request: RowRequest
+    ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]]:
+        """The codes ``0..D`` of each variable and the covariate product of each term,
+        in the fitted rows or in ``newdata``."""
         if request.newdata is None:
-            return tuple(v.values for v in self.variables)
-        return tuple(v.codes(request.newdata) for v in self.variables)
+            return tuple(v.values for v in self.variables), tuple(t.values for t in self.terms)
+        new = request.newdata
+        codes = tuple(v.codes(new) for v in self.variables)
+        return codes, tuple(t.covariate_values(new) for t in self.terms)
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
-        """``sum_k bsp[k] * D_k * sum(simo_k[1:i])`` at each row's code ``i``."""
+        """``sum_j bsp[j] * prod_k D_k * sum(simo_k[1:i_k]) * Csp_j`` at each row's codes."""
+        codes, covariates = cast(tuple[tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]], rows)
         bsp = draws_of(variables, self.stan("bsp"))
         out = np.zeros((1, 1))
-        for k, v, codes in zip(self.ks, self.variables, rows, strict=True):  # type: ignore[call-overload]
-            simo = draws_of(variables, self.stan("simo", k))
-            steps = np.concatenate([np.zeros((simo.shape[0], 1)), np.cumsum(simo, axis=1)], axis=1)
-            out = out + bsp[:, k - 1, np.newaxis] * v.D * steps[:, codes]
+        for j, (t, ks, _) in enumerate(self.numbered):
+            part = bsp[:, j, np.newaxis]
+            for k, v in zip(ks, t.variables, strict=True):
+                simo = draws_of(variables, self.stan("simo", k))
+                zero = np.zeros((simo.shape[0], 1))
+                steps = np.concatenate([zero, np.cumsum(simo, axis=1)], axis=1)
+                part = part * v.D * steps[:, codes[k - 1]]
+            if covariates[j] is not None:
+                part = part * covariates[j]
+            out = out + part
         return out
 
     def integer_variables(self) -> tuple[str, ...]:
         """The integer (not categorical) monotonic variables that are data columns."""
-        return tuple(v.expr for v in self.variables if v.categories is None and _is_column(v))
+        found = (v.expr for v in self.variables if v.categories is None and _is_column(v.expr))
+        return tuple(dict.fromkeys(found))
 
     def effects(self) -> tuple[tuple[str, ...], ...]:
-        """Each monotonic variable that is a data column."""
-        return tuple((v.expr,) for v in self.variables if _is_column(v))
+        """The data columns of each term: ``("x",)`` for ``mo(x)``, ``("x", "z")`` for
+        ``mo(x):z``."""
+        found = (
+            tuple(e for e in (*(v.expr for v in t.variables), *t.covariates) if _is_column(e))
+            for t in self.terms
+        )
+        return tuple(dict.fromkeys(e for e in found if e))
 
 
-def _is_column(v: MonotonicVariable) -> bool:
-    return v.expr.isidentifier()
+def _is_column(expr: str) -> bool:
+    return expr.isidentifier()

@@ -124,6 +124,8 @@ def _covariates(call: SmoothCall, data: pd.DataFrame) -> np.ndarray:
 
 def _basis(call: SmoothCall, x: np.ndarray) -> Basis:
     """mgcv's basis of ``call`` at covariate rows ``x``."""
+    if call.fun == "s" and call.basis == "tp":
+        return ThinPlate.fit(x, call.k, call.term, call.m)
     if call.fun == "s":
         return _BASES[call.basis].fit(x, call.k, call.term)
     k = 5 if call.k is None else call.k  # mgcv's t2: 5 per margin
@@ -139,19 +141,20 @@ def _smooths(call: SmoothCall, data: pd.DataFrame) -> list[Smooth]:
     x = _covariates(call, data)
     basis = _basis(call, x)
     if call.by is None:
-        return [Smooth(call, mixed_smooth(basis, x))]
+        return [Smooth(call, mixed_smooth(basis, x, fixed=call.fx))]
     check_columns(data, [call.by])
     raw = data[call.by]
     if pd.api.types.is_numeric_dtype(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
         by = _numeric(raw, call, call.by)
         constant = by.std(ddof=1) <= abs(by.mean()) * np.finfo(float).eps * 1000
-        return [Smooth(call, mixed_smooth(basis, x, constrain=constant, weight=by))]
+        mixed = mixed_smooth(basis, x, constrain=constant, weight=by, fixed=call.fx)
+        return [Smooth(call, mixed)]
     categorical = pd.Categorical(raw)
     levels = tuple(str(c) for c in categorical.categories)
     used = levels[1:] if categorical.ordered and len(levels) > 1 else levels
     values = raw.astype(str).to_numpy()
     first = (values == used[0]).astype(float)
-    mixed = mixed_smooth(basis, x, weight=first)
+    mixed = mixed_smooth(basis, x, weight=first, fixed=call.fx)
     return [Smooth(call, mixed, level, levels) for level in used]
 
 

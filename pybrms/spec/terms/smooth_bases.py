@@ -184,12 +184,12 @@ class ThinPlate(Basis):
     UZ: np.ndarray
 
     @classmethod
-    def fit(cls, x: np.ndarray, k: int | None, what: str) -> ThinPlate:
-        """The basis of covariate rows ``x`` ``(n, d)`` with dimension ``k`` (mgcv's
-        default when None); ``what`` names the term in errors."""
+    def fit(cls, x: np.ndarray, k: int | None, what: str, m: int | None = None) -> ThinPlate:
+        """The basis of covariate rows ``x`` ``(n, d)`` with dimension ``k`` and penalty
+        order ``m`` (mgcv's defaults when None); ``what`` names the term in errors."""
         x = np.asarray(x, dtype=float)
         d = x.shape[1]
-        m = _tp_order(d)
+        m = _tp_order(d) if m is None else m
         powers = _poly_powers(d, m)
         M = len(powers)
         if k is None:
@@ -519,7 +519,11 @@ class MixedSmooth:
 
 
 def mixed_smooth(
-    basis: Basis, x: np.ndarray, constrain: bool = True, weight: np.ndarray | None = None
+    basis: Basis,
+    x: np.ndarray,
+    constrain: bool = True,
+    weight: np.ndarray | None = None,
+    fixed: bool = False,
 ) -> MixedSmooth:
     """brms's form of ``basis`` fitted at covariate rows ``x``.
 
@@ -529,6 +533,8 @@ def mixed_smooth(
     non-constant numeric ``by``), then a single penalty is put in natural form
     (null space scaled by the rows weighted by ``weight``, the ``by`` values of the
     first smooth, as mgcv) and several penalties (``t2``) are scaled to identities.
+    An unpenalized smooth (``fixed``, mgcv's ``fx = TRUE``) keeps the constrained
+    columns as they are, all unpenalized (``smooth2random`` returns them as ``Xf``).
 
     Examples
     --------
@@ -539,6 +545,9 @@ def mixed_smooth(
     ((30, 1), (30, 3))
     """
     X = basis.design(x)
+    if fixed:
+        C = _absorb(basis.constraint(X) if constrain else None, basis.k)
+        return MixedSmooth(basis, C, C.shape[1], ())
     size_X = np.abs(X).sum(axis=1).max() ** 2
     penalties = [S * size_X / np.abs(S).sum(axis=0).max() for S in basis.penalties]
     constraint = basis.constraint(X) if constrain else None
@@ -552,30 +561,31 @@ def mixed_smooth(
         order = np.r_[rank : P.shape[1], 0:rank]
         return MixedSmooth(basis, C @ P[:, order], P.shape[1] - rank, (rank,))
     diags = np.array([np.diag(S) for S in penalties])
-    fixed = np.flatnonzero((diags == 0).all(axis=0))
-    columns = [np.eye(Xc.shape[1])[:, fixed]]
+    unpenalized = np.flatnonzero((diags == 0).all(axis=0))
+    columns = [np.eye(Xc.shape[1])[:, unpenalized]]
     for d in diags:
         on = np.flatnonzero(d)
         columns.append(np.eye(Xc.shape[1])[:, on] / np.sqrt(d[on]))
     transform = C @ np.hstack(columns)
-    return MixedSmooth(basis, transform, len(fixed), tuple(len(np.flatnonzero(d)) for d in diags))
+    blocks = tuple(len(np.flatnonzero(d)) for d in diags)
+    return MixedSmooth(basis, transform, len(unpenalized), blocks)
 
 
 def _absorb(constraint: np.ndarray | int | None, k: int) -> np.ndarray:
-    """``(k, k')``: a basis of the coefficients meeting the constraint. A matrix
-    constraint acts on its non-zero columns only (mgcv's partial QR), the others
-    are kept first in their order."""
+    """``(k, k')``: a basis of the coefficients meeting the constraint, in mgcv's column
+    order (``smoothCon``): a matrix constraint acts on its non-zero columns only (a
+    partial QR), whose first positions take the constrained columns and whose last
+    is dropped; the other columns keep their positions."""
     if constraint is None:
         return np.eye(k)
     if isinstance(constraint, int):
         return np.delete(np.eye(k), constraint, axis=1)
     on = np.flatnonzero(constraint[0])
-    off = np.setdiff1d(np.arange(k), on)
     Q, _ = np.linalg.qr(constraint[0, on][:, np.newaxis], mode="complete")
-    out = np.zeros((k, k - 1))
-    out[off, : len(off)] = np.eye(len(off))
-    out[np.ix_(on, np.arange(len(off), k - 1))] = Q[:, 1:]
-    return out
+    out = np.eye(k)
+    out[:, on] = 0.0
+    out[np.ix_(on, on[:-1])] = Q[:, 1:]
+    return np.delete(out, on[-1], axis=1)
 
 
 def _knots_and_values(
