@@ -51,7 +51,7 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     stats["diverging"] = stats["diverging"].astype(bool)
     spec = fit.spec
     per_draw = (fit.draws.num_chains, fit.draws.num_draws, spec.N)
-    coords["obs_id"] = np.asarray(spec.data.index)
+    coords["obs_id"] = np.asarray(spec.input_data.index)
     y_dims = ["obs_id"]
     if isinstance(spec, MvSpec):
         # one column per response, as brms's multivariate predictions
@@ -60,7 +60,7 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
         y_dims.append("resp")
         formula = "; ".join(f.mu.source for f in spec.formula.formulas)
     else:
-        observed = np.asarray(spec.response.values)
+        observed = np.asarray(spec.input_response.values)
         formula = spec.formula.mu.source
         if observed.ndim == 2:
             # a matrix response (multinomial, dirichlet): one column per category

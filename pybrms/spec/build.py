@@ -68,7 +68,7 @@ from pybrms.spec.terms import (
     SmoothTerms,
     Term,
 )
-from pybrms.spec.terms.arma import time_order
+from pybrms.spec.terms.arma import time_positions
 from pybrms.spec.terms.group import by_of_levels
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
@@ -168,8 +168,11 @@ def build_spec(
     check_columns(data, bform.variables)
     data = complete_rows(data, bform.variables)
     _check_arma(bform, bound)
+    input_rows = None
     if bform.mu.arma is not None:
-        data = time_order(bform.mu.arma, data)
+        order = time_positions(bform.mu.arma, data)
+        data = data.iloc[order]
+        input_rows = np.argsort(order)
     response = response_from_data(bform.mu, data, bound.family)
     _check_fixed_values(bform, bound.family, response.values)
 
@@ -220,6 +223,7 @@ def build_spec(
         sample_prior=sample_prior,
         data2=data2,
         stanvars=code,
+        input_rows=input_rows,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":

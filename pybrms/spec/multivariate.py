@@ -175,6 +175,11 @@ class MvSpec:
         return len(self.data)
 
     @property
+    def input_data(self) -> pd.DataFrame:
+        """The rows in the user's order: ``data`` (no multivariate model reorders them)."""
+        return self.data
+
+    @property
     def fixed_dpars(self) -> dict[str, float]:
         """Parameters fixed by the formula: none (multivariate models refuse them)."""
         return {}

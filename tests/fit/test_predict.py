@@ -1003,11 +1003,12 @@ def test_arma_log_lik_sums_to_stan_likelihood(ac_fit: Fit):
 @pytest.mark.stan
 def test_arma_epred_is_mu_with_the_residuals_of_earlier_rows(ac_fit: Fit):
     """posterior_epred is the updated mu (as brms's, conditional on the observed
-    residuals), and new rows equal to the fitted ones give the same predictions."""
+    residuals), and new rows equal to the fitted ones, in the user's order, give the same
+    predictions: the fitted rows come back in the user's order, as brms's."""
     variables = subset(ac_fit.variables, slice(0, 100, 10))
     mu = linear_predictors(ac_fit.spec, variables)["mu"]
     np.testing.assert_allclose(posterior_epred(ac_fit.spec, variables), mu)
-    again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.data)
+    again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.input_data)
     np.testing.assert_allclose(again, mu, rtol=1e-12)
 
 
