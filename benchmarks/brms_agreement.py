@@ -41,6 +41,8 @@ class Case:
     formula: object  # the same in pybrms
     family: object
     data: pd.DataFrame
+    r_prior: str = "NULL"  # priors in R
+    prior: bm.priors.Priors | None = None  # the same in pybrms
 
 
 def _data(seed: int, n: int = 300) -> pd.DataFrame:
@@ -103,14 +105,140 @@ CASES = {
     ),
 }
 
+
+def _meta(seed: int, studies: int = 40) -> pd.DataFrame:
+    """One effect estimate per study with its known standard error."""
+    rng = np.random.default_rng(seed)
+    sei = rng.uniform(0.1, 0.5, size=studies)
+    return pd.DataFrame(
+        {
+            "study": np.arange(1, studies + 1),
+            "yi": 0.3 + rng.normal(0, 0.2, size=studies) + rng.normal(0, sei),
+            "sei": sei,
+        }
+    )
+
+
+def _survival(seed: int, n: int = 300) -> pd.DataFrame:
+    """Weibull times, censored to the left, the right or an interval (brms's -1, 1, 2)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    time = np.exp(0.5 + 0.4 * x) * rng.weibull(1.5, size=n) / np.exp(0.0)
+    kind = rng.choice([0, -1, 1, 2], size=n, p=[0.55, 0.1, 0.2, 0.15])
+    lower = np.where(kind == 2, time * rng.uniform(0.5, 0.9, size=n), time)
+    upper = np.where(kind == 2, time * rng.uniform(1.1, 1.5, size=n), 0.0)
+    return pd.DataFrame({"x": x, "time": lower, "censored": kind, "time2": upper})
+
+
+def _series(seed: int, series: int = 6, length: int = 50) -> pd.DataFrame:
+    """ARMA(1, 1) residuals within each series, rows shuffled."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(1, series + 1):
+        x = rng.normal(size=length)
+        shock = rng.normal(0, 0.7, size=length)
+        err = np.zeros(length)
+        for t in range(length):
+            err[t] = (0.6 * err[t - 1] + 0.3 * shock[t - 1] if t else 0.0) + shock[t]
+        rows.append(pd.DataFrame({"s": s, "t": np.arange(1, length + 1), "x": x, "y": 1 + x + err}))
+    return pd.concat(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def _sparse(seed: int, n: int = 200) -> pd.DataFrame:
+    """Eight predictors, two of them with effects."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8))
+    y = 0.5 + 1.0 * x[:, 0] - 0.7 * x[:, 1] + rng.normal(size=n)
+    return pd.DataFrame({"y": y, **{f"x{k}": x[:, k - 1] for k in range(1, 9)}})
+
+
+def _more(seed: int, n: int = 300) -> pd.DataFrame:
+    """Truncated, exposure and growth-curve responses, and two responses sharing effects."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    g = rng.integers(1, 11, size=n)
+    u = rng.normal(0, 0.4, size=(11, 2))
+    yt = 0.5 + 0.8 * x + rng.normal(size=n)
+    while (bad := yt <= 0).any():
+        yt[bad] = 0.5 + 0.8 * x[bad] + rng.normal(size=bad.sum())
+    expo = rng.uniform(1, 10, size=n)
+    dose = rng.uniform(0, 4, size=n)
+    return pd.DataFrame(
+        {
+            "x": x,
+            "g": g,
+            "yt": yt,
+            "expo": expo,
+            "count": rng.poisson(expo * np.exp(-1 + 0.5 * x)),
+            "dose": dose,
+            "yg": (2 + u[g, 0]) * (1 - np.exp(-0.8 * dose)) + rng.normal(0, 0.2, size=n),
+            "y1": 1 + 0.5 * x + u[g, 0] + rng.normal(size=n),
+            "y2": -1 + x + u[g, 1] + rng.normal(size=n),
+        }
+    )
+
+
+_EIGHT = " + ".join(f"x{k}" for k in range(1, 9))
+
+CASES |= {
+    "se_meta_analysis": Case(
+        "yi | se(sei) ~ 1 + (1 | study)", "gaussian()", "yi | se(sei) ~ 1 + (1 | study)",
+        "gaussian", _meta(11),
+    ),
+    "weibull_cens": Case(
+        "time | cens(censored, time2) ~ x", "weibull()", "time | cens(censored, time2) ~ x",
+        "weibull", _survival(12),
+    ),
+    "gaussian_trunc": Case(
+        "yt | trunc(lb = 0) ~ x", "gaussian()", "yt | trunc(lb = 0) ~ x", "gaussian", _more(13)
+    ),
+    "poisson_rate": Case(
+        "count | rate(expo) ~ x", "poisson()", "count | rate(expo) ~ x", "poisson", _more(14)
+    ),
+    "nonlinear_growth": Case(
+        "bf(yg ~ a * (1 - exp(-b * dose)), a ~ 1 + (1 | g), b ~ 1, nl = TRUE)",
+        "gaussian()",
+        bm.bf("yg ~ a * (1 - exp(-b * dose))", "a ~ 1 + (1 | g)", "b ~ 1", nl=True),
+        "gaussian",
+        _more(15),
+        'prior(normal(2, 1), nlpar = "a") + prior(normal(1, 0.5), nlpar = "b", lb = 0)',
+        bm.prior("normal(2, 1)", nlpar="a") + bm.prior("normal(1, 0.5)", nlpar="b", lb=0),
+    ),
+    "ar1": Case(
+        "y ~ x + ar(time = t, gr = s, p = 1)", "gaussian()",
+        "y ~ x + ar(time = t, gr = s, p = 1)", "gaussian", _series(16),
+    ),
+    "arma11": Case(
+        "y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian()",
+        "y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian", _series(17),
+    ),
+    "horseshoe": Case(
+        f"y ~ {_EIGHT}", "gaussian()", f"y ~ {_EIGHT}", "gaussian", _sparse(18),
+        "prior(horseshoe(1))", bm.prior("horseshoe(1)"),
+    ),
+    "R2D2": Case(
+        f"y ~ {_EIGHT}", "gaussian()", f"y ~ {_EIGHT}", "gaussian", _sparse(19),
+        "prior(R2D2(mean_R2 = 0.5, prec_R2 = 2))", bm.prior("R2D2(mean_R2=0.5, prec_R2=2)"),
+    ),
+    "multivariate_shared_id": Case(
+        "bf(y1 ~ x + (1 | p | g)) + bf(y2 ~ x + (1 | p | g)) + set_rescor(FALSE)",
+        "gaussian()",
+        bm.bf("y1 ~ x + (1 | p | g)") + bm.bf("y2 ~ x + (1 | p | g)") + bm.set_rescor(False),
+        "gaussian",
+        _more(20),
+    ),
+}  # fmt: skip
+
+
 _R = """
 suppressMessages(library(brms))
 data <- read.csv("{csv}")
-data$cat <- factor(data$cat)
-data$ord <- ordered(data$ord)
+if (!is.null(data$cat)) data$cat <- factor(data$cat)
+if (!is.null(data$ord)) data$ord <- ordered(data$ord)
 f <- {formula}
-writeLines(make_stancode(f, data = data, family = {family}), "{stan}")
-sdata <- make_standata(f, data = data, family = {family})
+p <- {prior}
+writeLines(make_stancode(f, data = data, family = {family}, prior = p), "{stan}")
+sdata <- make_standata(f, data = data, family = {family}, prior = p)
 sdata <- lapply(unclass(sdata), function(v) {{
   d <- dim(v); attributes(v) <- NULL; if (!is.null(d)) dim(v) <- d; v
 }})
@@ -139,9 +267,16 @@ def brms_program(case: Case, folder: Path) -> tuple[str, dict[str, Any]]:
     csv, stan, data_json = folder / "data.csv", folder / "model.stan", folder / "data.json"
     case.data.to_csv(csv, index=False)
     script = _R.format(
-        csv=csv, formula=case.r_formula, family=case.r_family, stan=stan, json=data_json
+        csv=csv,
+        formula=case.r_formula,
+        family=case.r_family,
+        prior=case.r_prior,
+        stan=stan,
+        json=data_json,
     )
-    subprocess.run(["Rscript", "-e", script], check=True, capture_output=True, text=True)
+    done = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"R failed:\n{done.stderr}")
     code = modern_arrays(stan.read_text())
     inputs = _stanc_info(code)["inputs"]
     raw = json.loads(data_json.read_text())
@@ -177,6 +312,7 @@ def compare(name: str, case: Case, draws: int) -> None:
         case.formula,
         case.data,
         family=case.family,
+        prior=case.prior,
         chains=2,
         iter=2 * draws,
         seed=2,
