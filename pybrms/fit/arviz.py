@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from pybrms.draws import Draws
+from pybrms.errors import SpecError
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.multivariate import MvSpec
 from pybrms.spec.names import ParName
@@ -46,6 +47,12 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     >>> idata.posterior["b_Intercept"].dims  # doctest: +SKIP
     ('chain', 'draw')
     """
+    if isinstance(fit.spec, MvSpec) and any(p.subset is not None for p in fit.spec.parts):
+        raise SpecError(
+            "to_inference_data() of a multivariate model with subset(), whose responses have "
+            "different rows, is not supported yet; use log_lik(resp=...) and "
+            "posterior_predict(resp=...)."
+        )
     posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
     stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
     stats["diverging"] = stats["diverging"].astype(bool)

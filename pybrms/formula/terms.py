@@ -338,6 +338,8 @@ ADDITIONS: Mapping[str, AdditionSignature] = {
     "rate": AdditionSignature(("denom",)),
     "cens": AdditionSignature(("x", "y2")),
     "trunc": AdditionSignature(("lb", "ub"), required=0),
+    # the rows of one response of a multivariate model
+    "subset": AdditionSignature(("x",)),
     # brms's vint(...) and vreal(...): the data of a custom family, R's `...`
     "vint": AdditionSignature(VARS_PARAMS),
     "vreal": AdditionSignature(VARS_PARAMS),

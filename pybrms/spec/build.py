@@ -162,6 +162,13 @@ def build_spec(
     check_dpars(bform, bound.family)
     check_additions(bform, bound.family)
     check_custom(bform, bound.family, code)
+    subset = bform.mu.response.addition("subset") if bform.mu.response else None
+    if subset is not None:
+        raise SpecError(
+            f"{subset.label} chooses the rows of one response of a multivariate model, e.g. "
+            "bf('y1 | subset(s) ~ x') + bf('y2 ~ x'); for a single response, pass only the "
+            "rows to fit as data."
+        )
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _check_covariates(bform, data)
@@ -423,7 +430,8 @@ def check_custom(bform: BrmsFormula, family: Family, stanvars: tuple[Stanvar, ..
 def check_additions(bform: BrmsFormula, family: Family) -> None:
     terms = bform.mu
     assert terms.response is not None  # guaranteed by the parser for the main formula
-    given = {a.name for a in terms.response.additions}
+    # subset() chooses the rows of a response of a multivariate model, of any family
+    given = {a.name for a in terms.response.additions} - {"subset"}
     for name in sorted(given - family.additions):
         why = f" ({_ADDITION_NEEDS[name]})" if name in _ADDITION_NEEDS else ""
         raise SpecError(

@@ -24,6 +24,7 @@ from model_cases import (
     FAMILY_MODELS,
     FIXED_MODELS,
     MV_MODELS,
+    SUBSET_MODELS,
     Case,
     synthetic_data,
 )
@@ -1103,3 +1104,53 @@ def test_parameters_fixed_by_the_formula(case: Case):
         mu1, mu2 = (posterior_linpred(fit.spec, fit.variables, dpar=d) for d in ("mu1", "mu2"))
         epred = posterior_epred(fit.spec, fit.variables)
         np.testing.assert_allclose(epred, mu1 / 3 + 2 * mu2 / 3, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# subset(): each response of a multivariate model on its own rows
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=SUBSET_MODELS, ids=lambda c: c.id)
+def subset_fit(request: pytest.FixtureRequest) -> Fit:
+    return tiny_fit(request.param)
+
+
+@pytest.mark.stan
+def test_subset_log_lik_sums_to_stan_likelihood(subset_fit: Fit):
+    """Each response's log_lik (resp=) over its own rows; summed over rows and responses,
+    Stan's likelihood term."""
+    spec = subset_fit.spec
+    variables = subset(subset_fit.variables, slice(0, 100, 5))
+    points = unconstrain(subset_fit.model.stan_code, subset_fit.standata, variables)
+    model, sd = subset_fit.model, subset_fit.standata
+    lp = model.log_prob(sd, points, jacobian=False).lp
+    prior_only = model.log_prob({**sd, "prior_only": 1}, points, jacobian=False).lp
+    ys = mv_log_lik(spec, variables, resp="ys")  # type: ignore[arg-type]
+    count = mv_log_lik(spec, variables, resp="count")  # type: ignore[arg-type]
+    assert ys.shape == (20, sd["N_ys"]) and count.shape == (20, sd["N"])
+    assert sd["N_ys"] == int(synthetic_data()["cr"].sum()) < sd["N"]
+    np.testing.assert_allclose(ys.sum(axis=1) + count.sum(axis=1), lp - prior_only, rtol=1e-6)
+
+
+@pytest.mark.stan
+def test_subset_predictions_are_per_response_on_its_rows(subset_fit: Fit):
+    """Without resp= the responses' rows differ: refused, naming the response. New rows
+    are those the response's subset() keeps, as brms; the fitted rows' log density is
+    scipy's normal of the rows where cr is true."""
+    spec = subset_fit.spec
+    variables = subset(subset_fit.variables, slice(0, 100, 20))
+    with pytest.raises(SpecError, match="'ys' has subset"):
+        mv_posterior_epred(spec, variables)  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="resp="):
+        mv_log_lik(spec, variables)  # type: ignore[arg-type]
+    epred = mv_posterior_epred(spec, variables, resp="ys")  # type: ignore[arg-type]
+    data = synthetic_data()
+    kept = data[data["cr"]]
+    assert epred.shape == (5, len(kept))
+    again = mv_posterior_epred(spec, variables, data, resp="ys")  # type: ignore[arg-type]
+    np.testing.assert_allclose(again, epred, rtol=1e-12)
+    expected = stats.norm.logpdf(kept["ys"].to_numpy(), epred, flat(variables, "sigma_ys")[:, None])
+    np.testing.assert_allclose(mv_log_lik(spec, variables, resp="ys"), expected, rtol=1e-8)
+    predicted = mv_posterior_predict(spec, variables, resp="count", rng=1)  # type: ignore[arg-type]
+    assert predicted.shape == (5, len(data))

@@ -1107,6 +1107,30 @@ def gaussian_noise_free() -> Case:
     return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
 
 
+def mv_subset() -> Case:
+    """A gaussian response on the rows where cr is true (missing elsewhere), with effects
+    of g, and a poisson response on every row (the structure of model case mv_subset)."""
+    rng, df = base(43)
+    r = effects(rng, G, 0.5)
+    df["cr"] = rng.uniform(size=N) < 0.6
+    ys = 1.0 + 0.5 * df["x"] + r[codes(df["g"])] + rng.normal(0, 0.7, size=N)
+    df["ys"] = ys.where(df["cr"])
+    df["count"] = rng.poisson(np.exp(0.3 + 0.4 * df["z"]))
+    return Case(
+        bm.bf("ys | subset(cr) ~ x + (1 | g)") + bm.bf("count ~ z") + bm.set_rescor(False),
+        ("gaussian", "poisson"),
+        df,
+        {
+            "b_ys_Intercept": 1.0,
+            "b_ys_x": 0.5,
+            "sigma_ys": 0.7,
+            "sd_g__ys_Intercept": 0.5,
+            "b_count_Intercept": 0.3,
+            "b_count_z": 0.4,
+        },
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1171,6 +1195,7 @@ CASES = {
         gen_extreme_value_scaled_xi,
         sratio_category_specific,
         gaussian_noise_free,
+        mv_subset,
     )
 }
 
