@@ -178,6 +178,15 @@ def _more(seed: int, n: int = 300) -> pd.DataFrame:
     )
 
 
+def _subset(seed: int, n: int = 300) -> pd.DataFrame:
+    """y1 observed (and used) on about 60% of the rows, y2 on all."""
+    df = _more(seed, n)
+    rng = np.random.default_rng(seed + 1)
+    df["s1"] = rng.uniform(size=n) < 0.6
+    df["y1"] = df["y1"].where(df["s1"])
+    return df
+
+
 _EIGHT = " + ".join(f"x{k}" for k in range(1, 9))
 
 CASES |= {
@@ -226,6 +235,13 @@ CASES |= {
         bm.bf("y1 ~ x + (1 | p | g)") + bm.bf("y2 ~ x + (1 | p | g)") + bm.set_rescor(False),
         "gaussian",
         _more(20),
+    ),
+    "multivariate_subset": Case(
+        "bf(y1 | subset(s1) ~ x + (1 | g)) + bf(y2 ~ x) + set_rescor(FALSE)",
+        "gaussian()",
+        bm.bf("y1 | subset(s1) ~ x + (1 | g)") + bm.bf("y2 ~ x") + bm.set_rescor(False),
+        "gaussian",
+        _subset(21),
     ),
 }  # fmt: skip
 
