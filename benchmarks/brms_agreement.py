@@ -182,8 +182,9 @@ def _subset(seed: int, n: int = 300) -> pd.DataFrame:
     """y1 observed (and used) on about 60% of the rows, y2 on all."""
     df = _more(seed, n)
     rng = np.random.default_rng(seed + 1)
-    df["s1"] = rng.uniform(size=n) < 0.6
-    df["y1"] = df["y1"].where(df["s1"])
+    used = rng.uniform(size=n) < 0.6
+    df["s1"] = used.astype(int)  # 1/0: R's read.csv leaves True/False as text
+    df["y1"] = df["y1"].where(used)
     return df
 
 
