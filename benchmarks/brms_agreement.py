@@ -228,7 +228,9 @@ CASES |= {
     ),
     "R2D2": Case(
         f"y ~ {_EIGHT}", "gaussian()", f"y ~ {_EIGHT}", "gaussian", _sparse(19),
-        "prior(R2D2(mean_R2 = 0.5, prec_R2 = 2))", bm.prior("R2D2(mean_R2=0.5, prec_R2=2)"),
+        # cons_D2 given: its default is 0.5 since brms 2.20 (pybrms's), 1 in brms 2.18
+        "prior(R2D2(mean_R2 = 0.5, prec_R2 = 2, cons_D2 = 0.5))",
+        bm.prior("R2D2(mean_R2=0.5, prec_R2=2, cons_D2=0.5)"),
     ),
     "multivariate_shared_id": Case(
         "bf(y1 ~ x + (1 | p | g)) + bf(y2 ~ x + (1 | p | g)) + set_rescor(FALSE)",
