@@ -158,7 +158,7 @@ NOT_YET = {
     "y ~ x + sar(W)": "sar",
     "y ~ x + fcor(V)": "fcor",
     "y | mi() ~ x": "mi",
-    "y | weights(w) + subset(s) ~ x": "subset",
+    "y | weights(w) + index(s) ~ x": "index",
 }
 
 
