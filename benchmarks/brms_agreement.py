@@ -52,6 +52,8 @@ class Case:
     r_setup: str = ""  # R code run before the formula: matrix responses, a custom family
     stanvars: object = None  # pybrms's stanvars (brms's are defined in r_setup)
     curve: bool = False  # compare mu at the rows, not the basis-dependent parameters
+    r_prior: str = "NULL"  # priors in R
+    prior: bm.priors.Priors | None = None  # the same in pybrms
 
 
 def _softmax(eta: np.ndarray) -> np.ndarray:
@@ -307,6 +309,150 @@ CASES = {
     "gp_approx": _curve("y ~ gp(x, k = 20, c = 5/4)", 18),
 }
 
+
+def _meta(seed: int, studies: int = 40) -> pd.DataFrame:
+    """One effect estimate per study with its known standard error."""
+    rng = np.random.default_rng(seed)
+    sei = rng.uniform(0.1, 0.5, size=studies)
+    return pd.DataFrame(
+        {
+            "study": np.arange(1, studies + 1),
+            "yi": 0.3 + rng.normal(0, 0.2, size=studies) + rng.normal(0, sei),
+            "sei": sei,
+        }
+    )
+
+
+def _survival(seed: int, n: int = 300) -> pd.DataFrame:
+    """Weibull times, censored to the left, the right or an interval (brms's -1, 1, 2)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    time = np.exp(0.5 + 0.4 * x) * rng.weibull(1.5, size=n) / np.exp(0.0)
+    kind = rng.choice([0, -1, 1, 2], size=n, p=[0.55, 0.1, 0.2, 0.15])
+    lower = np.where(kind == 2, time * rng.uniform(0.5, 0.9, size=n), time)
+    upper = np.where(kind == 2, time * rng.uniform(1.1, 1.5, size=n), 0.0)
+    return pd.DataFrame({"x": x, "time": lower, "censored": kind, "time2": upper})
+
+
+def _series(seed: int, series: int = 6, length: int = 50) -> pd.DataFrame:
+    """ARMA(1, 1) residuals within each series, rows shuffled."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(1, series + 1):
+        x = rng.normal(size=length)
+        shock = rng.normal(0, 0.7, size=length)
+        err = np.zeros(length)
+        for t in range(length):
+            err[t] = (0.6 * err[t - 1] + 0.3 * shock[t - 1] if t else 0.0) + shock[t]
+        rows.append(pd.DataFrame({"s": s, "t": np.arange(1, length + 1), "x": x, "y": 1 + x + err}))
+    return pd.concat(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def _sparse(seed: int, n: int = 200) -> pd.DataFrame:
+    """Eight predictors, two of them with effects."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8))
+    y = 0.5 + 1.0 * x[:, 0] - 0.7 * x[:, 1] + rng.normal(size=n)
+    return pd.DataFrame({"y": y, **{f"x{k}": x[:, k - 1] for k in range(1, 9)}})
+
+
+def _more(seed: int, n: int = 300) -> pd.DataFrame:
+    """Truncated, exposure and growth-curve responses, and two responses sharing effects."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    g = rng.integers(1, 11, size=n)
+    u = rng.normal(0, 0.4, size=(11, 2))
+    yt = 0.5 + 0.8 * x + rng.normal(size=n)
+    while (bad := yt <= 0).any():
+        yt[bad] = 0.5 + 0.8 * x[bad] + rng.normal(size=bad.sum())
+    expo = rng.uniform(1, 10, size=n)
+    dose = rng.uniform(0, 4, size=n)
+    return pd.DataFrame(
+        {
+            "x": x,
+            "g": g,
+            "yt": yt,
+            "expo": expo,
+            "count": rng.poisson(expo * np.exp(-1 + 0.5 * x)),
+            "dose": dose,
+            "yg": (2 + u[g, 0]) * (1 - np.exp(-0.8 * dose)) + rng.normal(0, 0.2, size=n),
+            "y1": 1 + 0.5 * x + u[g, 0] + rng.normal(size=n),
+            "y2": -1 + x + u[g, 1] + rng.normal(size=n),
+        }
+    )
+
+
+def _subset(seed: int, n: int = 300) -> pd.DataFrame:
+    """y1 observed (and used) on about 60% of the rows, y2 on all."""
+    df = _more(seed, n)
+    rng = np.random.default_rng(seed + 1)
+    used = rng.uniform(size=n) < 0.6
+    df["s1"] = used.astype(int)  # 1/0: R's read.csv leaves True/False as text
+    df["y1"] = df["y1"].where(used)
+    return df
+
+
+_EIGHT = " + ".join(f"x{k}" for k in range(1, 9))
+
+CASES |= {
+    "se_meta_analysis": Case(
+        "yi | se(sei) ~ 1 + (1 | study)", "gaussian()", "yi | se(sei) ~ 1 + (1 | study)",
+        "gaussian", _meta(11),
+    ),
+    "weibull_cens": Case(
+        "time | cens(censored, time2) ~ x", "weibull()", "time | cens(censored, time2) ~ x",
+        "weibull", _survival(12),
+    ),
+    "gaussian_trunc": Case(
+        "yt | trunc(lb = 0) ~ x", "gaussian()", "yt | trunc(lb = 0) ~ x", "gaussian", _more(13)
+    ),
+    "poisson_rate": Case(
+        "count | rate(expo) ~ x", "poisson()", "count | rate(expo) ~ x", "poisson", _more(14)
+    ),
+    "nonlinear_growth": Case(
+        "bf(yg ~ a * (1 - exp(-b * dose)), a ~ 1 + (1 | g), b ~ 1, nl = TRUE)",
+        "gaussian()",
+        bm.bf("yg ~ a * (1 - exp(-b * dose))", "a ~ 1 + (1 | g)", "b ~ 1", nl=True),
+        "gaussian",
+        _more(15),
+        'prior(normal(2, 1), nlpar = "a") + prior(normal(1, 0.5), nlpar = "b", lb = 0)',
+        bm.prior("normal(2, 1)", nlpar="a") + bm.prior("normal(1, 0.5)", nlpar="b", lb=0),
+    ),
+    "ar1": Case(
+        "y ~ x + ar(time = t, gr = s, p = 1)", "gaussian()",
+        "y ~ x + ar(time = t, gr = s, p = 1)", "gaussian", _series(16),
+    ),
+    "arma11": Case(
+        "y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian()",
+        "y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian", _series(17),
+    ),
+    "horseshoe": Case(
+        f"y ~ {_EIGHT}", "gaussian()", f"y ~ {_EIGHT}", "gaussian", _sparse(18),
+        "prior(horseshoe(1))", bm.prior("horseshoe(1)"),
+    ),
+    "R2D2": Case(
+        f"y ~ {_EIGHT}", "gaussian()", f"y ~ {_EIGHT}", "gaussian", _sparse(19),
+        # cons_D2 given: its default is 0.5 since brms 2.20 (pybrms's), 1 in brms 2.18
+        "prior(R2D2(mean_R2 = 0.5, prec_R2 = 2, cons_D2 = 0.5))",
+        bm.prior("R2D2(mean_R2=0.5, prec_R2=2, cons_D2=0.5)"),
+    ),
+    "multivariate_shared_id": Case(
+        "bf(y1 ~ x + (1 | p | g)) + bf(y2 ~ x + (1 | p | g)) + set_rescor(FALSE)",
+        "gaussian()",
+        bm.bf("y1 ~ x + (1 | p | g)") + bm.bf("y2 ~ x + (1 | p | g)") + bm.set_rescor(False),
+        "gaussian",
+        _more(20),
+    ),
+    "multivariate_subset": Case(
+        "bf(y1 | subset(s1) ~ x + (1 | g)) + bf(y2 ~ x) + set_rescor(FALSE)",
+        "gaussian()",
+        bm.bf("y1 | subset(s1) ~ x + (1 | g)") + bm.bf("y2 ~ x") + bm.set_rescor(False),
+        "gaussian",
+        _subset(21),
+    ),
+}  # fmt: skip
+
+
 # one R session writes every case's program and data (loading brms takes a while)
 _R_CASE = """
 local({{
@@ -317,8 +463,11 @@ if (!is.null(data$ord)) data$ord <- ordered(data$ord)
 stanvars <- NULL
 {setup}
 f <- {formula}
-writeLines(make_stancode(f, data = data, family = {family}, stanvars = stanvars), "{stan}")
-sdata <- make_standata(f, data = data, family = {family}, stanvars = stanvars)
+p <- {prior}
+writeLines(
+  make_stancode(f, data = data, family = {family}, prior = p, stanvars = stanvars), "{stan}"
+)
+sdata <- make_standata(f, data = data, family = {family}, prior = p, stanvars = stanvars)
 sdata <- lapply(unclass(sdata), function(v) {{
   d <- dim(v); attributes(v) <- NULL; if (!is.null(d)) dim(v) <- d; v
 }})
@@ -376,6 +525,7 @@ def brms_programs(cases: dict[str, Case], folder: Path) -> dict[str, tuple[str, 
                 setup=case.r_setup,
                 formula=case.r_formula,
                 family=case.r_family,
+                prior=case.r_prior,
                 stan=folder / f"{name}.stan",
                 json=folder / f"{name}.json",
             )
@@ -448,6 +598,7 @@ def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: i
         case.data,
         family=case.family,
         stanvars=case.stanvars,
+        prior=case.prior,
         chains=2,
         iter=2 * draws,
         seed=2,
@@ -510,7 +661,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="brms-agreement-") as folder:
         programs = brms_programs(chosen, Path(folder))
     ours = [
-        bm.stancode(c.formula, c.data, family=c.family, stanvars=c.stanvars)
+        bm.stancode(c.formula, c.data, family=c.family, prior=c.prior, stanvars=c.stanvars)
         for c in chosen.values()
     ]
     # brms's and pybrms's programs compiled together, in batches sharing one compiler run

@@ -111,6 +111,8 @@ def _mv_standata(spec: MvSpec, threading: Threading | None) -> dict[str, Any]:
     data per response, ``nresp`` and ``nrescor`` with residual correlations."""
     out: dict[str, Any] = {"N": spec.N}
     for part in spec.parts:
+        if part.nobs != "N":
+            out[part.nobs] = len(part.response.values)
         out |= _response_values(part.response, f"_{part.resp}")
         if part.response.trials is not None:
             out[f"trials_{part.resp}"] = part.response.trials

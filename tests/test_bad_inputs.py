@@ -1401,6 +1401,59 @@ ROWS: dict[str, Row] = {
 }
 
 
+def subsetted(s: list[object] | None = None) -> pd.DataFrame:
+    """:func:`frame` with the subset column ``s`` (rows 10, 12, 14, 16 by default)."""
+    df = frame()
+    df["s"] = [True, False] * 4 if s is None else s
+    return df
+
+
+_SUBSET_MV = bm.bf("y | subset(s) ~ x") + bm.bf("z ~ x") + bm.set_rescor(False)
+
+ROWS |= {
+    "subset_univariate": (
+        lambda: dict(formula="y | subset(s) ~ x", data=subsetted()),
+        SpecError,
+        ("subset(s)", "multivariate"),
+    ),
+    "subset_with_rescor": (
+        lambda: dict(formula=bm.bf("y | subset(s) ~ x") + bm.bf("z ~ x"), data=subsetted()),
+        SpecError,
+        ("subset(s)", "rescor", "set_rescor(False)"),
+    ),
+    "subset_missing_value": (
+        lambda: dict(formula=_SUBSET_MV, data=subsetted([True, False, None] + [True] * 5)),
+        SpecError,
+        ("subset(s)", "missing", "row 12"),
+    ),
+    "subset_without_rows": (
+        lambda: dict(formula=_SUBSET_MV, data=subsetted([False] * 8)),
+        SpecError,
+        ("subset(s)", "no row"),
+    ),
+    "subset_not_logical": (
+        lambda: dict(formula=_SUBSET_MV, data=subsetted(["TRUE", "maybe"] * 4)),
+        SpecError,
+        ("subset(s)", "'maybe'"),
+    ),
+    "subset_shared_id": (
+        lambda: dict(
+            formula=bm.bf("y | subset(s) ~ x + (1 | p | g)")
+            + bm.bf("z ~ x + (1 | p | g)")
+            + bm.set_rescor(False),
+            data=subsetted(),
+        ),
+        SpecError,
+        ("correlation ID", "subset()", "y, z"),
+    ),
+    "subset_threaded": (
+        lambda: dict(formula=_SUBSET_MV, data=subsetted(), threads=bm.threading(2)),
+        SpecError,
+        ("Threading", "subset()", "'y'"),
+    ),
+}
+
+
 @pytest.mark.parametrize("row", ROWS.values(), ids=ROWS.keys())
 def test_bad_input_is_refused_before_compiling(
     row: Row, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_compile: None

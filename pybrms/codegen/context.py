@@ -360,23 +360,23 @@ def _format(part: EtaPart, pos: Position) -> str:
 
 
 def _local_vector(
-    name: str, parts: list[EtaPart], pos: Position, inverse: str | None
+    name: str, parts: list[EtaPart], pos: Position, inverse: str | None, nobs: str = "N"
 ) -> LocalVector:
-    """The linear predictor ``name`` from its parts: the vector parts at once, the
-    rowwise parts in a loop, then the inverse link."""
+    """The linear predictor ``name`` of ``nobs`` rows from its parts: the vector parts at
+    once, the rowwise parts in a loop, then the inverse link."""
     vector = [part for part in parts if part.kind != "rowwise"]
     rowwise = [part for part in parts if part.kind == "rowwise"]
     value = " + ".join(_format(part, pos) for part in vector) or "0"
     if inverse and not rowwise:
         value = f"{inverse}({value})"
     if all(part.kind == "intercept" for part in vector):
-        value = f"rep_vector({value}, N)"
+        value = f"rep_vector({value}, {nobs})"
     row = " + ".join(
         part.code.format(row=pos.row(part.data.name), n=pos.index(part.data.name))
         for part in rowwise
         if part.data is not None
     )
-    return LocalVector(name, "N", value, row, (inverse or "") if rowwise else "")
+    return LocalVector(name, nobs, value, row, (inverse or "") if rowwise else "")
 
 
 def _nonlinear_vector(p: Predictor, pos: Position, use: Callable[[StanArg], str]) -> LocalVector:
@@ -1045,6 +1045,8 @@ def render_context(
         "nthres": spec.response.nthres,
         "ncat": len(spec.response.categories) if family.per_category else 0,
         "terms": spec.terms,
+        # every term has the N rows (see pybrms.codegen.multivariate)
+        "nobs": {},
         "scalar_dpars": [
             {"name": d.stan, "bounds": _dpar_bounds(d), "comment": _dpar_comment(spec, d)}
             for d in spec.scalar_dpars

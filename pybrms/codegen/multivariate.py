@@ -101,7 +101,7 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
             for eta in parts:
                 for arg in eta.reads:
                     use(arg)
-            dpars.append(_local_vector(p.local, parts, pos, p.inverse_link))
+            dpars.append(_local_vector(p.local, parts, pos, p.inverse_link, part.nobs))
         for d in part.scalar_dpars:
             use(StanArg(part.stan_dpar(d.name), "real", False))
         stan = part.likelihood
@@ -174,9 +174,11 @@ def render_mv_context(
     for part in spec.parts:
         family = part.family.family
         y = f"Y_{part.resp}"
+        n = part.nobs
         parts.append(
             {
-                "decl": f"array[N] int {y};" if family.discrete else f"vector[N] {y};",
+                "nobs": "" if n == "N" else n,
+                "decl": f"array[{n}] int {y};" if family.discrete else f"vector[{n}] {y};",
                 "trials": f"trials_{part.resp}" if part.response.trials is not None else "",
                 # mi(): the suffix of Nmi, Jmi, Ymi and Yl, and Ymi's bounds
                 "mi": f"_{part.resp}" if part.response.mi is not None else "",
@@ -210,6 +212,7 @@ def render_mv_context(
         "rescor": spec.rescor,
         "responses": ", ".join(f"Y_{p.resp}[n]" for p in spec.parts),
         "terms": spec.terms,
+        "nobs": {p.dpar: part.nobs for part in spec.parts for p in part.predictors},
         "scalar_dpars": scalar,
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),

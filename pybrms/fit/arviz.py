@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from pybrms.draws import Draws
+from pybrms.errors import SpecError
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.multivariate import MvSpec
 from pybrms.spec.names import ParName
@@ -46,12 +47,18 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     >>> idata.posterior["b_Intercept"].dims  # doctest: +SKIP
     ('chain', 'draw')
     """
+    if isinstance(fit.spec, MvSpec) and any(p.subset is not None for p in fit.spec.parts):
+        raise SpecError(
+            "to_inference_data() of a multivariate model with subset(), whose responses have "
+            "different rows, is not supported yet; use log_lik(resp=...) and "
+            "posterior_predict(resp=...)."
+        )
     posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
     stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
     stats["diverging"] = stats["diverging"].astype(bool)
     spec = fit.spec
     per_draw = (fit.draws.num_chains, fit.draws.num_draws, spec.N)
-    coords["obs_id"] = np.asarray(spec.data.index)
+    coords["obs_id"] = np.asarray(spec.input_data.index)
     y_dims = ["obs_id"]
     if isinstance(spec, MvSpec):
         # one column per response, as brms's multivariate predictions
@@ -60,7 +67,7 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
         y_dims.append("resp")
         formula = "; ".join(f.mu.source for f in spec.formula.formulas)
     else:
-        observed = np.asarray(spec.response.values)
+        observed = np.asarray(spec.input_response.values)
         formula = spec.formula.mu.source
         if observed.ndim == 2:
             # a matrix response (multinomial, dirichlet): one column per category

@@ -91,7 +91,7 @@ def waic(fit: BrmsFit) -> Criterion:
             "We recommend trying loo instead.",
             stacklevel=3,
         )
-    return _criterion("waic", lpd - p_waic, p_waic, fit.spec.data.index)
+    return _criterion("waic", lpd - p_waic, p_waic, fit.spec.input_data.index)
 
 
 def loo_criterion(fit: BrmsFit) -> Criterion:
@@ -104,7 +104,7 @@ def loo_criterion(fit: BrmsFit) -> Criterion:
     log_lik = fit.log_lik()
     lpd = logsumexp(log_lik, axis=0) - np.log(len(log_lik))
     elpd = np.asarray(fit.loo().loo_i, dtype=float)
-    return _criterion("loo", elpd, lpd - elpd, fit.spec.data.index)
+    return _criterion("loo", elpd, lpd - elpd, fit.spec.input_data.index)
 
 
 def loo_compare(

@@ -209,7 +209,7 @@ def kfold(
     """
     settings = fit.settings.updated(**changes)
     rng = np.random.default_rng(seed)
-    data = fit.spec.data
+    data = fit.spec.input_data
     labels, K, fold_type = _fold_labels(data, K, folds, group, rng)
     seeds = rng.integers(0, 2**31 - 1, size=K)
     workers = _workers(workers, settings, K)

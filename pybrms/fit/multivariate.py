@@ -24,6 +24,7 @@ from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import response_data
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.multivariate import MvPart, MvSpec, rescor_matrix
+from pybrms.spec.subset import subset_of
 from pybrms.spec.terms.base import Variables, draws_of
 
 __all__ = ["mv_log_lik", "mv_posterior_epred", "mv_posterior_predict", "part_spec"]
@@ -38,7 +39,7 @@ def part_spec(spec: MvSpec, part: MvPart) -> ModelSpec:
     return ModelSpec(
         formula=bform,
         family=part.family,
-        data=spec.data,
+        data=spec.data if part.subset is None else spec.data.loc[part.subset],
         response=part.response,
         predictors=predictors,
         scalar_dpars=part.scalar_dpars + spec.shared_dpars,
@@ -63,7 +64,26 @@ def _per_response(
     kwargs: dict[str, Any],
 ) -> list[np.ndarray]:
     parts = spec.parts if resp is None else (spec.part(resp),)
-    return [fn(part_spec(spec, p), part_variables(p, variables), newdata, **kwargs) for p in parts]
+    subset = next((p for p in parts if p.subset is not None), None)
+    if len(parts) > 1 and subset is not None:
+        raise SpecError(
+            f"Response {subset.resp!r} has subset(), so the responses have different rows; "
+            f"ask for one response with resp= (one of {', '.join(map(repr, spec.responses))})."
+        )
+    return [
+        fn(part_spec(spec, p), part_variables(p, variables), _rows_of(spec, p, newdata), **kwargs)
+        for p in parts
+    ]
+
+
+def _rows_of(spec: MvSpec, part: MvPart, newdata: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The rows of ``newdata`` of the response of ``part``: those its ``subset()`` keeps,
+    as brms."""
+    if newdata is None or part.subset is None:
+        return newdata
+    subset = subset_of(spec.formula.formulas[spec.parts.index(part)], newdata)
+    assert subset is not None  # the part has subset()
+    return newdata.loc[subset]
 
 
 def mv_posterior_epred(

@@ -161,7 +161,8 @@ _PREDICTION_ADDITIONS = ("trials", "se", "rate", "trunc", "vint", "vreal")
 
 
 def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Response:
-    """Response values, trials and weights of the fitted rows or of ``newdata``.
+    """Response values, trials and weights of the fitted rows (in the user's order) or
+    of ``newdata``.
 
     New responses are checked as at fitting time (range, integers, trials).
 
@@ -175,7 +176,7 @@ def response_data(spec: ModelSpec, newdata: pd.DataFrame | None = None) -> Respo
     [4]
     """
     if newdata is None:
-        return spec.response
+        return spec.input_response
     check_columns(
         newdata, _lhs_variables(spec, "response", "weights", "cens", *_PREDICTION_ADDITIONS)
     )

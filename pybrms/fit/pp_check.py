@@ -127,7 +127,7 @@ def pp_check(
             ndraws = DEFAULT_NDRAWS
             logger.info("Using %d posterior draws for ppc type %r by default.", ndraws, type)
     generator = np.random.default_rng(rng)
-    y = np.asarray(fit.univariate_spec.response.values, dtype=float)
+    y = np.asarray(fit.univariate_spec.input_response.values, dtype=float)
     if not type.startswith("loo_pit"):
         yrep = fit.posterior_predict(ndraws=ndraws, draw_ids=draw_ids, rng=generator)
         return PPC_TYPES[type](

@@ -136,7 +136,8 @@ def linear_predictors(
         draw_ids,
         generator,
     )
-    return _linear_predictors(data, variables, generator)
+    etas = _linear_predictors(data, variables, generator)
+    return {dpar: _returned(spec, newdata, eta) for dpar, eta in etas.items()}
 
 
 def posterior_linpred(
@@ -256,8 +257,8 @@ def posterior_epred(
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
     if data.lb is not None or data.ub is not None:
-        return truncated_epred(family, draws, data.lb, data.ub)
-    return family.epred(draws)
+        return _returned(spec, newdata, truncated_epred(family, draws, data.lb, data.ub))
+    return _returned(spec, newdata, family.epred(draws))
 
 
 def posterior_predict(
@@ -320,8 +321,10 @@ def posterior_predict(
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
     if data.lb is not None or data.ub is not None:
-        return truncated_predict(family, draws, data.lb, data.ub, generator)
-    return family.predict(draws, generator)
+        out = truncated_predict(family, draws, data.lb, data.ub, generator)
+    else:
+        out = family.predict(draws, generator)
+    return _returned(spec, newdata, out)
 
 
 def log_lik(
@@ -367,7 +370,8 @@ def log_lik(
     >>> log_lik(spec, variables).round(4)
     array([[-0.6931, -0.6931, -0.6931, -0.6931]])
     """
-    response = response_data(spec, newdata)
+    # the fitted rows in the order of the Stan data, as the draws below
+    response = spec.response if newdata is None else response_data(spec, newdata)
     generator = np.random.default_rng(rng)
     data, variables = _prepare(
         spec,
@@ -385,7 +389,14 @@ def log_lik(
         out = censored_log_lik(family, draws, response, out)
     if response.truncated:
         out = out - truncation_log_mass(family, draws, response)
-    return out if response.weights is None else out * response.weights
+    out = out if response.weights is None else out * response.weights
+    return _returned(spec, newdata, out)
+
+
+def _returned(spec: ModelSpec, newdata: pd.DataFrame | None, rows: np.ndarray) -> np.ndarray:
+    """Draws of the fitted rows in the user's order of the rows (the Stan data of an ARMA
+    model orders them by time, as brms's ``old_order``); those of new rows as they are."""
+    return spec.in_input_order(rows) if newdata is None else rows
 
 
 @dataclass(frozen=True)

@@ -214,4 +214,4 @@ def rows_frame(
 
 
 def _row_index(fit: BrmsFit, newdata: pd.DataFrame | None) -> pd.Index:
-    return fit.spec.data.index if newdata is None else newdata.index
+    return fit.spec.input_data.index if newdata is None else newdata.index

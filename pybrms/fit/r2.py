@@ -113,7 +113,7 @@ def loo_R2(
 
 
 def _response(fit: BrmsFit) -> np.ndarray:
-    return np.asarray(fit.univariate_spec.response.values, dtype=float)
+    return np.asarray(fit.univariate_spec.input_response.values, dtype=float)
 
 
 def _expected(fit: BrmsFit, what: str, **kwargs: Any) -> np.ndarray:

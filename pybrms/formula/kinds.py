@@ -43,7 +43,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
 #: support yet, with what they are in brms.
 NOT_YET_ADDITIONS: Mapping[str, str] = MappingProxyType(
     {
-        "subset": "subset of a multivariate model",
         "thres": "ordinal thresholds",
         "cat": "number of categories",
         "dec": "decision of a Wiener model",
@@ -63,7 +62,7 @@ SUPPORTED = (
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE, dist = 'student')), "
     "(1 | gr(g, cov = A)), (1 | mm(g1, g2))) "
     "and the addition terms trials(), weights(), se(), rate(), cens(), trunc(), mi(), "
-    "vint() and vreal()"
+    "vint() and vreal(), and subset() in multivariate models"
 )
 
 

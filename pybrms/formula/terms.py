@@ -390,6 +390,8 @@ ADDITIONS: Mapping[str, AdditionSignature] = {
     "trunc": AdditionSignature(("lb", "ub"), required=0),
     # missing responses estimated as parameters; brms's sdy (measurement error) is not yet
     "mi": AdditionSignature(("sdy",), required=0, bare=True),
+    # the rows of one response of a multivariate model
+    "subset": AdditionSignature(("x",)),
     # brms's vint(...) and vreal(...): the data of a custom family, R's `...`
     "vint": AdditionSignature(VARS_PARAMS),
     "vreal": AdditionSignature(VARS_PARAMS),

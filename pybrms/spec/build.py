@@ -69,7 +69,7 @@ from pybrms.spec.terms import (
     SmoothTerms,
     Term,
 )
-from pybrms.spec.terms.arma import time_order
+from pybrms.spec.terms.arma import time_positions
 from pybrms.spec.terms.group import by_of_levels
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
@@ -163,6 +163,13 @@ def build_spec(
     check_dpars(bform, bound.family)
     check_additions(bform, bound.family)
     check_custom(bform, bound.family, code)
+    subset = bform.mu.response.addition("subset") if bform.mu.response else None
+    if subset is not None:
+        raise SpecError(
+            f"{subset.label} chooses the rows of one response of a multivariate model, e.g. "
+            "bf('y1 | subset(s) ~ x') + bf('y2 ~ x'); for a single response, pass only the "
+            "rows to fit as data."
+        )
     if not isinstance(data, pd.DataFrame):
         raise SpecError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _check_covariates(bform, data)
@@ -171,8 +178,11 @@ def build_spec(
         _check_missing("mu", bform.mu, "")  # refused before rows are dropped for nothing
     data = complete_rows(data, bform.variables - imputed_responses(bform.mu))
     _check_arma(bform, bound)
+    input_rows = None
     if bform.mu.arma is not None:
-        data = time_order(bform.mu.arma, data)
+        order = time_positions(bform.mu.arma, data)
+        data = data.iloc[order]
+        input_rows = np.argsort(order)
     response = response_from_data(bform.mu, data, bound.family)
     _check_fixed_values(bform, bound.family, response.observed)
 
@@ -223,6 +233,7 @@ def build_spec(
         sample_prior=sample_prior,
         data2=data2,
         stanvars=code,
+        input_rows=input_rows,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":
@@ -422,7 +433,8 @@ def check_custom(bform: BrmsFormula, family: Family, stanvars: tuple[Stanvar, ..
 def check_additions(bform: BrmsFormula, family: Family) -> None:
     terms = bform.mu
     assert terms.response is not None  # guaranteed by the parser for the main formula
-    given = {a.name for a in terms.response.additions}
+    # subset() chooses the rows of a response of a multivariate model, of any family
+    given = {a.name for a in terms.response.additions} - {"subset"}
     for name in sorted(given - family.additions):
         why = f" ({_ADDITION_NEEDS[name]})" if name in _ADDITION_NEEDS else ""
         raise SpecError(

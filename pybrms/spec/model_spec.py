@@ -8,7 +8,7 @@ prior table and the names of the outputs all come from it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -101,6 +101,26 @@ class Response:
     def truncated(self) -> bool:
         """Whether ``trunc()`` sets a bound."""
         return self.lb is not None or self.ub is not None
+
+    def take(self, rows: np.ndarray) -> Response:
+        """The response of the rows at positions ``rows``."""
+
+        def of(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[rows]
+
+        return replace(
+            self,
+            values=self.values[rows],
+            trials=of(self.trials),
+            weights=of(self.weights),
+            se=of(self.se),
+            denom=of(self.denom),
+            cens=of(self.cens),
+            rcens=of(self.rcens),
+            lb=of(self.lb),
+            ub=of(self.ub),
+            vars={name: v[rows] for name, v in self.vars.items()},
+        )
 
     @property
     def uses_cdf(self) -> bool:
@@ -207,9 +227,11 @@ class ModelSpec:
     family
         Family and link of ``mu``.
     data
-        The complete rows the model uses (original index kept).
+        The complete rows the model uses (original index kept), in the order of the
+        Stan data: that of the user's data, except for ARMA models, whose rows are
+        ordered by ``gr``, then ``time``, as brms orders them.
     response
-        Response values and addition terms.
+        Response values and addition terms, rows as ``data``.
     predictors
         Linear predictors, ``mu`` first, then predicted distributional parameters,
         then those of the non-linear parameters.
@@ -232,6 +254,10 @@ class ModelSpec:
         matrices of ``gr(g, cov = A)``), or None.
     stanvars
         Stan code the user adds to the program (:func:`pybrms.stanvar`).
+    input_rows
+        Positions in ``data`` of the user's rows, in the user's order, when the two
+        orders differ (ARMA models), else None: everything returned per row follows
+        the user's order, as brms's ``old_order``.
     """
 
     formula: BrmsFormula
@@ -246,6 +272,7 @@ class ModelSpec:
     sample_prior: SamplePrior = "no"
     data2: Mapping[str, Any] | None = None
     stanvars: tuple[Stanvar, ...] = ()
+    input_rows: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return (
@@ -257,6 +284,34 @@ class ModelSpec:
     def N(self) -> int:
         """Number of observations."""
         return len(self.response.values)
+
+    @property
+    def input_data(self) -> pd.DataFrame:
+        """The complete rows in the user's order: the rows of everything returned per row."""
+        return self.data if self.input_rows is None else self.data.iloc[self.input_rows]
+
+    @property
+    def input_response(self) -> Response:
+        """The response and its addition terms in the user's order of the rows."""
+        if self.input_rows is None:
+            return self.response
+        return self.response.take(self.input_rows)
+
+    def in_input_order(self, rows: np.ndarray) -> np.ndarray:
+        """Draws ``(S, N, ...)`` of the rows of ``data`` in the user's order of the rows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from pybrms.spec import build_spec
+        >>> df = pd.DataFrame({"y": [0.3, 1.2, 0.8, 2.0], "t": [2, 1, 2, 1], "g": list("aabb")})
+        >>> spec = build_spec("y ~ ar(t, g)", df)
+        >>> spec.data.index.tolist(), spec.input_data.index.tolist()
+        ([1, 0, 3, 2], [0, 1, 2, 3])
+        >>> spec.in_input_order(np.array([[1.0, 0.0, 3.0, 2.0]])).tolist()
+        [[0.0, 1.0, 2.0, 3.0]]
+        """
+        return rows if self.input_rows is None else np.take(rows, self.input_rows, axis=1)
 
     @property
     def likelihood(self) -> StanLikelihood:

@@ -51,7 +51,7 @@ from pybrms.spec.default_priors import (
     scale_prior,
 )
 from pybrms.spec.families import BoundFamily, StanLikelihood, resolve_family
-from pybrms.spec.frame import check_columns, complete_rows
+from pybrms.spec.frame import check_columns
 from pybrms.spec.model_spec import ModelSpec, Predictor, Response, ScalarDpar
 from pybrms.spec.names import FAMILY_SPECIFIC, ParName, Section, with_resp
 from pybrms.spec.prior_draws import (
@@ -62,7 +62,8 @@ from pybrms.spec.prior_draws import (
     prior_draws,
 )
 from pybrms.spec.stanvars import Stanvars, as_stanvars
-from pybrms.spec.terms import PriorDefaults, Term
+from pybrms.spec.subset import complete_mv_rows, subset_of, with_levels
+from pybrms.spec.terms import GroupEffects, PriorDefaults, Term
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = [
@@ -87,7 +88,7 @@ RESCOR_FAMILIES = ("gaussian", "student")
 RESIDUAL_CORRELATIONS = Section("Residual Correlations", 4)
 
 # Addition terms a response of a multivariate model may have (others are not supported yet).
-_MV_ADDITIONS = frozenset({"trials", "mi"})
+_MV_ADDITIONS = frozenset({"trials", "mi", "subset"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +109,11 @@ class MvPart:
     scalar_dpars
         Its family parameters without a formula, by the family's names
         (``"sigma"``); the Stan variable is :meth:`stan_dpar` (``sigma_y1``).
+    subset
+        Its rows among the model's (``subset()``), None for all.
+    nobs
+        The Stan name of its number of rows: ``N``, or brms's ``N_y1`` when a
+        response of the model has ``subset()``.
     """
 
     resp: str
@@ -115,6 +121,8 @@ class MvPart:
     response: Response
     predictors: tuple[Predictor, ...]
     scalar_dpars: tuple[ScalarDpar, ...]
+    subset: np.ndarray | None = None
+    nobs: str = "N"
 
     @property
     def terms(self) -> tuple[Term, ...]:
@@ -175,6 +183,11 @@ class MvSpec:
     def N(self) -> int:
         """Number of observations (rows)."""
         return len(self.data)
+
+    @property
+    def input_data(self) -> pd.DataFrame:
+        """The rows in the user's order: ``data`` (no multivariate model reorders them)."""
+        return self.data
 
     @property
     def fixed_dpars(self) -> dict[str, float]:
@@ -381,6 +394,15 @@ def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
             f"Residual correlations with missing responses estimated by mi() "
             f"({', '.join(imputed)}) are not supported yet; add set_rescor(False)."
         )
+    subsets = [f.mu.response.addition("subset") for f in formula.formulas if f.mu.response]
+    subset = next((a for a in subsets if a is not None), None)
+    if rescor and subset is not None:
+        raise SpecError(
+            f"Residual correlations (rescor) need every response on every row, but "
+            f"{subset.label} leaves rows out (brms: only 'se', "
+            "'weights' and 'mi' are supported addition arguments when 'rescor' is "
+            "estimated); add set_rescor(False)."
+        )
     if rescor and not allowed:
         found = ", ".join(
             f"{r}: {b.name}" for r, b in zip(formula.responses, families, strict=True)
@@ -457,10 +479,16 @@ def build_mv_spec(
     _check_missing_terms(formula, imputed)
     check_columns(data, formula.variables)
     _check_imputed_columns(formula, imputed, data)
-    data = complete_rows(data, formula.variables - imputed)
+    data, subsets = complete_mv_rows(
+        formula.formulas,
+        data,
+        [subset_of(bform, data) for bform in formula.formulas],
+        ignored=imputed,
+    )
+    rows = [data if s is None else data.loc[s] for s in subsets]
     values = [
-        response_from_data(bform.mu, data, bound.family)
-        for bform, bound in zip(formula.formulas, families, strict=True)
+        response_from_data(bform.mu, own, bound.family)
+        for bform, bound, own in zip(formula.formulas, families, rows, strict=True)
     ]
     formulas = [
         [(dpar, terms) for dpar, terms in predicted_parameters(bform, bound.family)]
@@ -469,19 +497,25 @@ def build_mv_spec(
     ids = group_ids(
         [(with_resp(d, r), t) for r, fs in zip(responses, formulas, strict=True) for d, t in fs]
     )
-    predictors = known_covariances(number_groupings(share_ids(
-        [
+    _check_shared_ids(ids, responses, formulas, subsets)
+    built = [
+        _with_levels(
             build_predictor(
-                dpar, terms, data, bound, bound.family.likelihood(bound.link.name, ()), y, ids,
+                dpar, terms, own, bound, bound.family.likelihood(bound.link.name, ()), y, ids,
                 resp=resp,
-            )
-            for resp, fs, bound, y in zip(responses, formulas, families, values, strict=True)
-            for dpar, terms in fs
-        ]
-    )), data2)  # fmt: skip
+            ),
+            data if subset is not None else None,
+        )
+        for resp, fs, bound, y, own, subset in zip(
+            responses, formulas, families, values, rows, subsets, strict=True
+        )
+        for dpar, terms in fs
+    ]  # fmt: skip
+    predictors = known_covariances(number_groupings(share_ids(built)), data2)
+    nobs = {r: "N" if all(s is None for s in subsets) else f"N_{r}" for r in responses}
     student = rescor and families[0].family.name == "student"
     parts = []
-    for resp, bound, y in zip(responses, families, values, strict=True):
+    for resp, bound, y, subset in zip(responses, families, values, subsets, strict=True):
         own = tuple(p for p in predictors if p.resp == resp)
         predicted = {p.family_dpar for p in own}
         scalar = tuple(
@@ -489,7 +523,7 @@ def build_mv_spec(
             for d in bound.family.dpars
             if d.name not in predicted and d.fixed is None and not (student and d.name == "nu")
         )
-        parts.append(MvPart(resp, bound, y, own, scalar))
+        parts.append(MvPart(resp, bound, y, own, scalar, subset, nobs[resp]))
     shared: tuple[ScalarDpar, ...] = ()
     if student:
         nu = families[0].family.dpar("nu")
@@ -511,6 +545,40 @@ def build_mv_spec(
         check_proper_priors(table, spec.prior_targets())
     draws = tuple(ParName(d.stan, (), d.name, "prior") for d in spec.prior_draws())
     return replace(spec, names=spec.names + draws) if draws else spec
+
+
+def _check_shared_ids(
+    ids: dict[tuple[str, int], int],
+    responses: Sequence[str],
+    formulas: Sequence[Sequence[tuple[str, Any]]],
+    subsets: Sequence[np.ndarray | None],
+) -> None:
+    """Refuse a correlation ID shared by responses with different rows (not yet)."""
+    resps: dict[int, set[str]] = {}
+    for resp, fs in zip(responses, formulas, strict=True):
+        for dpar, terms in fs:
+            for k in range(len(terms.groups)):
+                resps.setdefault(ids[with_resp(dpar, resp), k], set()).add(resp)
+    subsetted = {r for r, s in zip(responses, subsets, strict=True) if s is not None}
+    for shared in resps.values():
+        if len(shared) > 1 and shared & subsetted:
+            raise SpecError(
+                f"Responses {', '.join(sorted(shared))} share group-level effects through a "
+                f"correlation ID ((1 | p | g)), and {', '.join(sorted(shared & subsetted))} has "
+                "subset(): an ID shared by responses with different rows is not supported yet."
+            )
+
+
+def _with_levels(predictor: Predictor, data: pd.DataFrame | None) -> Predictor:
+    """The group-level terms of a response with ``subset()`` on the levels of all rows
+    (``data``), as brms; the predictor as it is when ``data`` is None."""
+    if data is None:
+        return predictor
+    terms = predictor.terms
+    return replace(
+        predictor,
+        terms=tuple(with_levels(t, data) if isinstance(t, GroupEffects) else t for t in terms),
+    )
 
 
 def _resp_row(row: PriorRow, resp: str) -> PriorRow:

@@ -71,6 +71,8 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["t"] = np.arange(n, 0, -1)
     # a factor constant within each level of g, for gr(g, by = gb)
     df["gb"] = np.where(df["g"].isin(["g1", "g2"]), "a", "b")
+    # a response of the rows where cr is true only, missing elsewhere (subset(cr))
+    df["ys"] = df["y"].where(df["cr"])
     # an unordered categorical response (strings: categories in sorted order)
     df["cat"] = rng.choice(["a", "b", "c"], size=n)
     # a multinomial response: counts of three categories summing to the trials n
@@ -617,5 +619,16 @@ MISSING_MODELS: tuple[Case, ...] = (
         "mv_student_mi_both",
         bf("ymi | mi() ~ mi(xmi) + (1 | g)") + bf("xmi | mi() ~ z") + set_rescor(False),
         ("student", "gaussian"),
+    ),
+)
+
+
+# subset(): the gaussian response on the rows where cr is true (missing elsewhere), the
+# poisson one on all rows; the grouping g is that of all rows. Not threaded (refused).
+SUBSET_MODELS: tuple[Case, ...] = (
+    Case(
+        "mv_subset",
+        bf("ys | subset(cr) ~ x + (1 | g)") + bf("count ~ z") + set_rescor(False),
+        ("gaussian", "poisson"),
     ),
 )

@@ -23,6 +23,7 @@ from model_cases import (
     MISSING_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
+    SUBSET_MODELS,
     Case,
     synthetic_data,
 )
@@ -825,3 +826,27 @@ def test_multivariate_program_is_written_as_brms(case: Case, data):
     """brms's variables (``Y_<resp>``, ``Lrescor``, ``Mu``, ``LSigma``) and likelihoods."""
     lines = [line.strip() for line in stancode(case.formula, data, case.family).splitlines()]
     _in_order(lines, MV_LINES[case.id])
+
+
+@pytest.mark.parametrize("case", SUBSET_MODELS, ids=lambda c: c.id)
+def test_subset_program_is_written_as_brms(case: Case, data, tmp_path):
+    """brms's N_<resp> for every response, each response's data and predictors over its
+    own rows; stanc accepts it."""
+    code = stancode(case.formula, data, case.family)
+    lines = [line.strip() for line in code.splitlines()]
+    _in_order(
+        lines,
+        (
+            "int<lower=1> N;  // total number of observations",
+            "int<lower=1> N_ys;  // number of observations",
+            "vector[N_ys] Y_ys;  // response variable",
+            "matrix[N_ys, K_ys] X_ys;  // population-level design matrix",
+            "array[N_ys] int<lower=1> J_1;  // grouping indicator per observation",
+            "int<lower=1> N_count;  // number of observations",
+            "array[N_count] int Y_count;  // response variable",
+            "matrix[N_count, K_count] X_count;  // population-level design matrix",
+            "vector[N_ys] mu_ys = Xc_ys * b_ys + Intercept_ys_r_1_ys_1[J_1];",
+            "target += normal_lpdf(Y_ys | mu_ys, sigma_ys);",
+        ),
+    )
+    _stanc(code, tmp_path)

@@ -25,6 +25,7 @@ from model_cases import (
     FIXED_MODELS,
     MISSING_MODELS,
     MV_MODELS,
+    SUBSET_MODELS,
     Case,
     synthetic_data,
 )
@@ -1030,11 +1031,12 @@ def test_arma_log_lik_sums_to_stan_likelihood(ac_fit: Fit):
 @pytest.mark.stan
 def test_arma_epred_is_mu_with_the_residuals_of_earlier_rows(ac_fit: Fit):
     """posterior_epred is the updated mu (as brms's, conditional on the observed
-    residuals), and new rows equal to the fitted ones give the same predictions."""
+    residuals), and new rows equal to the fitted ones, in the user's order, give the same
+    predictions: the fitted rows come back in the user's order, as brms's."""
     variables = subset(ac_fit.variables, slice(0, 100, 10))
     mu = linear_predictors(ac_fit.spec, variables)["mu"]
     np.testing.assert_allclose(posterior_epred(ac_fit.spec, variables), mu)
-    again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.data)
+    again = posterior_epred(ac_fit.spec, variables, ac_fit.spec.input_data)
     np.testing.assert_allclose(again, mu, rtol=1e-12)
 
 
@@ -1194,3 +1196,53 @@ def test_missing_predictor_needs_observed_new_data(mi_fit: Fit):
     np.testing.assert_allclose(again, fitted[:, seen], rtol=1e-12)
     with pytest.raises(SpecError, match=r"'xmi'.*row"):
         mv_posterior_epred(spec, variables, spec.data)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------
+# subset(): each response of a multivariate model on its own rows
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=SUBSET_MODELS, ids=lambda c: c.id)
+def subset_fit(request: pytest.FixtureRequest) -> Fit:
+    return tiny_fit(request.param)
+
+
+@pytest.mark.stan
+def test_subset_log_lik_sums_to_stan_likelihood(subset_fit: Fit):
+    """Each response's log_lik (resp=) over its own rows; summed over rows and responses,
+    Stan's likelihood term."""
+    spec = subset_fit.spec
+    variables = subset(subset_fit.variables, slice(0, 100, 5))
+    points = unconstrain(subset_fit.model.stan_code, subset_fit.standata, variables)
+    model, sd = subset_fit.model, subset_fit.standata
+    lp = model.log_prob(sd, points, jacobian=False).lp
+    prior_only = model.log_prob({**sd, "prior_only": 1}, points, jacobian=False).lp
+    ys = mv_log_lik(spec, variables, resp="ys")  # type: ignore[arg-type]
+    count = mv_log_lik(spec, variables, resp="count")  # type: ignore[arg-type]
+    assert ys.shape == (20, sd["N_ys"]) and count.shape == (20, sd["N"])
+    assert sd["N_ys"] == int(synthetic_data()["cr"].sum()) < sd["N"]
+    np.testing.assert_allclose(ys.sum(axis=1) + count.sum(axis=1), lp - prior_only, rtol=1e-6)
+
+
+@pytest.mark.stan
+def test_subset_predictions_are_per_response_on_its_rows(subset_fit: Fit):
+    """Without resp= the responses' rows differ: refused, naming the response. New rows
+    are those the response's subset() keeps, as brms; the fitted rows' log density is
+    scipy's normal of the rows where cr is true."""
+    spec = subset_fit.spec
+    variables = subset(subset_fit.variables, slice(0, 100, 20))
+    with pytest.raises(SpecError, match="'ys' has subset"):
+        mv_posterior_epred(spec, variables)  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="resp="):
+        mv_log_lik(spec, variables)  # type: ignore[arg-type]
+    epred = mv_posterior_epred(spec, variables, resp="ys")  # type: ignore[arg-type]
+    data = synthetic_data()
+    kept = data[data["cr"]]
+    assert epred.shape == (5, len(kept))
+    again = mv_posterior_epred(spec, variables, data, resp="ys")  # type: ignore[arg-type]
+    np.testing.assert_allclose(again, epred, rtol=1e-12)
+    expected = stats.norm.logpdf(kept["ys"].to_numpy(), epred, flat(variables, "sigma_ys")[:, None])
+    np.testing.assert_allclose(mv_log_lik(spec, variables, resp="ys"), expected, rtol=1e-8)
+    predicted = mv_posterior_predict(spec, variables, resp="count", rng=1)  # type: ignore[arg-type]
+    assert predicted.shape == (5, len(data))

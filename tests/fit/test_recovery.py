@@ -1109,6 +1109,7 @@ def gaussian_noise_free() -> Case:
     return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
 
 
+<<<<<<< HEAD
 def gaussian_missing_response() -> Case:
     """``y | mi() ~ x`` with a fifth of the responses missing at random: the
     coefficients, and each estimated missing value ``Ymi[<row>]`` against the value
@@ -1191,6 +1192,30 @@ def gaussian_monotonic_shared_id() -> Case:
     for name in ("moordidEQa1", "moordidEQa:x1"):
         truth |= {f"simo_{name}[{k}]": float(v) for k, v in enumerate(simo, start=1)}
     return Case("y ~ mo(ord, id = 'a') + mo(ord, id = 'a'):x", "gaussian", df, truth)
+=======
+def mv_subset() -> Case:
+    """A gaussian response on the rows where cr is true (missing elsewhere), with effects
+    of g, and a poisson response on every row (the structure of model case mv_subset)."""
+    rng, df = base(43)
+    r = effects(rng, G, 0.5)
+    df["cr"] = rng.uniform(size=N) < 0.6
+    ys = 1.0 + 0.5 * df["x"] + r[codes(df["g"])] + rng.normal(0, 0.7, size=N)
+    df["ys"] = ys.where(df["cr"])
+    df["count"] = rng.poisson(np.exp(0.3 + 0.4 * df["z"]))
+    return Case(
+        bm.bf("ys | subset(cr) ~ x + (1 | g)") + bm.bf("count ~ z") + bm.set_rescor(False),
+        ("gaussian", "poisson"),
+        df,
+        {
+            "b_ys_Intercept": 1.0,
+            "b_ys_x": 0.5,
+            "sigma_ys": 0.7,
+            "sd_g__ys_Intercept": 0.5,
+            "b_count_Intercept": 0.3,
+            "b_count_z": 0.4,
+        },
+    )
+>>>>>>> struct
 
 
 CASES = {
@@ -1257,11 +1282,15 @@ CASES = {
         gen_extreme_value_scaled_xi,
         sratio_category_specific,
         gaussian_noise_free,
+<<<<<<< HEAD
         gaussian_missing_response,
         mv_gaussian_missing_predictor,
         gaussian_monotonic_interactions,
         gaussian_smooth_options,
         gaussian_monotonic_shared_id,
+=======
+        mv_subset,
+>>>>>>> struct
     )
 }
 

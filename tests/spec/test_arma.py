@@ -6,11 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from pybrms import threading
 from pybrms.codegen import render
 from pybrms.errors import FormulaSyntaxError, PybrmsError, SpecError
-from pybrms.fit.predict import linear_predictors
+from pybrms.fit.newdata import response_data
+from pybrms.fit.predict import (
+    linear_predictors,
+    log_lik,
+    posterior_epred,
+    posterior_predict,
+)
 from pybrms.formula import parse
 from pybrms.formula.ac import ArmaCall
 from pybrms.priors import prior
@@ -141,7 +148,42 @@ def test_linear_predictor_adds_ar_of_earlier_residuals():
     eta0 = variables["b_Intercept"][0][:, None] + variables["b"][0] @ x[None, :]
     group = spec.data["g"].to_numpy()
     expected = _ar_oracle(eta0, spec.response.values, group, variables["ar"][0])
-    np.testing.assert_allclose(mu, expected, rtol=1e-12)
+    np.testing.assert_allclose(mu, spec.in_input_order(expected), rtol=1e-12)
+
+
+def _ar_draws(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "b_Intercept": rng.normal(size=(1, 4)),
+        "b": rng.normal(size=(1, 4, 1)),
+        "ar": rng.uniform(-1, 1, size=(1, 4, 2)),
+        "sigma": rng.uniform(0.5, 2, size=(1, 4)),
+    }
+
+
+def test_fitted_rows_come_back_in_the_users_order():
+    # brms orders the Stan data by gr, then time, and its log_lik, posterior_epred and
+    # posterior_predict return the rows in the input order again (old_order)
+    data = series()
+    spec = build_spec("y ~ x + ar(t, g, p = 2)", data)
+    assert spec.data.index.tolist() != data.index.tolist()
+    assert spec.input_data.index.tolist() == data.index.tolist()
+    assert response_data(spec).values.tolist() == data["y"].tolist()
+    variables = _ar_draws(4)
+    # new rows are read in time order and returned in their own: the user's rows as
+    # new data are the fitted rows
+    for fitted, again in [
+        (linear_predictors(spec, variables)["mu"], linear_predictors(spec, variables, data)["mu"]),
+        (log_lik(spec, variables), log_lik(spec, variables, data)),
+        (posterior_epred(spec, variables), posterior_epred(spec, variables, data)),
+    ]:
+        np.testing.assert_allclose(fitted, again, rtol=1e-12)
+    # one draw's log density of row n is that of the user's row n
+    mu = linear_predictors(spec, variables)["mu"]
+    expected = stats.norm.logpdf(data["y"].to_numpy(), mu, variables["sigma"][0][:, None])
+    np.testing.assert_allclose(log_lik(spec, variables), expected, rtol=1e-12)
+    predicted = posterior_predict(spec, {**variables, "sigma": np.full((1, 4), 1e-12)}, rng=1)
+    np.testing.assert_allclose(predicted, mu, atol=1e-9)
 
 
 def test_new_rows_are_read_in_time_order_and_returned_in_their_own():

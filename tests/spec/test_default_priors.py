@@ -945,6 +945,7 @@ def test_noise_free_default_priors(epilepsy):
     ]
 
 
+<<<<<<< HEAD
 # Missing responses (mi()): the defaults read the observed responses only, and a row
 # missing a predictor is dropped first (brms 2.18's get_prior on these data).
 MI_DATA = {
@@ -1076,3 +1077,34 @@ def test_monotonic_id_default_priors(epilepsy):
             ("dirichlet(1)", "simo", "v"),
         ]
     )
+=======
+# subset(): brms's rows for a response with a subset; the intercept's prior centres on
+# the median of the rows the response uses, and a level of g only outside the subset
+# (g4) still counts as a level (sd rows unchanged).
+def test_subset_default_priors():
+    data = pd.DataFrame(
+        {
+            "y1": [10.0, None, 11.0, None, 12.0, None, 13.0, None],
+            "y2": [0.0, 1.0, 0.5, 2.0, 1.5, 1.0, 0.0, 2.0],
+            "x": [0.1 * k for k in range(8)],
+            "s": [True, False] * 4,
+            "g": ["g1", "g4", "g2", "g4", "g3", "g4", "g1", "g4"],
+        }
+    )
+    formula = bf("y1 | subset(s) ~ x + (1 | g)") + bf("y2 ~ x") + set_rescor(False)
+    table = get_prior(formula, data)
+    columns = ["prior", "class", "coef", "group", "resp", "lb"]
+    assert {tuple(r) for r in table[columns].to_numpy()} == {
+        ("(flat)", "b", "", "", "y1", ""),
+        ("(flat)", "b", "x", "", "y1", ""),
+        ("student_t(3, 11.5, 2.5)", "Intercept", "", "", "y1", ""),
+        ("student_t(3, 0, 2.5)", "sd", "", "", "y1", "0"),
+        ("(flat)", "sd", "", "g", "y1", "0"),
+        ("(flat)", "sd", "Intercept", "g", "y1", "0"),
+        ("student_t(3, 0, 2.5)", "sigma", "", "", "y1", "0"),
+        ("(flat)", "b", "", "", "y2", ""),
+        ("(flat)", "b", "x", "", "y2", ""),
+        ("student_t(3, 1, 2.5)", "Intercept", "", "", "y2", ""),
+        ("student_t(3, 0, 2.5)", "sigma", "", "", "y2", "0"),
+    }
+>>>>>>> struct

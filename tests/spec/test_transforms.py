@@ -157,7 +157,7 @@ NOT_YET = {
     "y ~ x + car(W)": "car",
     "y ~ x + sar(W)": "sar",
     "y ~ x + fcor(V)": "fcor",
-    "y | weights(w) + subset(s) ~ x": "subset",
+    "y | weights(w) + index(s) ~ x": "index",
 }
 
 

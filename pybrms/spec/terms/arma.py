@@ -5,7 +5,9 @@ As brms's ``stan_ac``: the residual of row ``n`` is ``err[n] = Y[n] - mu[n]``,
 with ``mu`` holding the moving-average part but not yet the autoregressive one;
 row ``n`` then adds ``ar[k] * err[n - k]`` and ``ma[k] * err[n - k]`` over the
 earlier rows of its time series (``J_lag`` says how many there are). The data
-are ordered by ``gr``, then ``time``, as brms orders them (:func:`time_order`).
+are ordered by ``gr``, then ``time``, as brms orders them (:func:`time_positions`);
+everything returned per row is in the user's order again
+(:meth:`~pybrms.spec.model_spec.ModelSpec.in_input_order`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ __all__ = [
     "ArmaEffects",
     "ArmaRows",
     "lags",
-    "time_order",
     "time_positions",
 ]
 
@@ -94,7 +95,7 @@ class ArmaEffects(Term):
     def from_data(
         cls, call: ArmaCall, response: str, y: np.ndarray, data: pd.DataFrame
     ) -> ArmaEffects:
-        """The term for ``data``, ordered by :func:`time_order`.
+        """The term for ``data``, ordered by :func:`time_positions`.
 
         Raises
         ------
@@ -187,7 +188,7 @@ class ArmaEffects(Term):
 
     def rows(self, request: RowRequest) -> ArmaRows | None:
         """The response and lags of the fitted rows or of ``request.newdata``, in the
-        order of :func:`time_order`; None (the term left out, as brms's
+        order of :func:`time_positions`; None (the term left out, as brms's
         ``incl_autocor = FALSE`` of conditional effects) for new data without the
         response, whose residuals the term reads."""
         if request.newdata is None:
@@ -270,13 +271,8 @@ def time_positions(call: ArmaCall, data: pd.DataFrame) -> np.ndarray:
     return order
 
 
-def time_order(call: ArmaCall, data: pd.DataFrame) -> pd.DataFrame:
-    """``data`` ordered by :func:`time_positions`."""
-    return data.iloc[time_positions(call, data)]
-
-
 def lags(call: ArmaCall, data: pd.DataFrame) -> np.ndarray:
-    """brms's ``J_lag`` of ``data`` (ordered by :func:`time_order`): for row ``n``,
+    """brms's ``J_lag`` of ``data`` (ordered by :func:`time_positions`): for row ``n``,
     how many of the residuals of rows ``n, n - 1, ..., n + 1 - max(p, q)`` belong
     to the series of row ``n + 1``; 0 for the last row.
 

@@ -179,10 +179,12 @@ class GroupEffects(Term):
             for k, (dpar, _) in enumerate(self.columns, start=1)
         )
 
-    @property
-    def index_data(self) -> tuple[tuple[str, str, str], ...]:
-        """Stan type, name and comment of the ID's level index data: ``J_id``."""
-        return (("array[N] int<lower=1>", self.stan("J"), "grouping indicator per observation"),)
+    def index_data(self, nobs: str = "N") -> tuple[tuple[str, str, str], ...]:
+        """Stan type, name and comment of the ID's level index data over ``nobs`` rows:
+        ``J_id``."""
+        return (
+            (f"array[{nobs}] int<lower=1>", self.stan("J"), "grouping indicator per observation"),
+        )
 
     @property
     def id_Z(self) -> tuple[str, ...]:

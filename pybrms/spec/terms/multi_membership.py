@@ -109,18 +109,17 @@ class MultiMembershipEffects(GroupEffects):
         assert self.W is not None  # from_data sets it
         return self.W
 
-    @property
-    def index_data(self) -> tuple[tuple[str, str, str], ...]:
-        """Per member, brms's ``J_id_k`` and ``W_id_k``."""
+    def index_data(self, nobs: str = "N") -> tuple[tuple[str, str, str], ...]:
+        """Per member, brms's ``J_id_k`` and ``W_id_k`` over ``nobs`` rows."""
         out: list[tuple[str, str, str]] = []
         for k in range(1, self.K + 1):
             out += [
                 (
-                    "array[N] int<lower=1>",
+                    f"array[{nobs}] int<lower=1>",
                     self._member("J", k),
                     "grouping indicator per observation",
                 ),
-                ("array[N] real", self._member("W", k), "multi-membership weights"),
+                (f"array[{nobs}] real", self._member("W", k), "multi-membership weights"),
             ]
         return tuple(out)
 
