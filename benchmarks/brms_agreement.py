@@ -45,6 +45,7 @@ class Case:
     data: pd.DataFrame
     r_setup: str = ""  # R code run before the formula: matrix responses, a custom family
     stanvars: object = None  # pybrms's stanvars (brms's are defined in r_setup)
+    prior: object = None  # pybrms's priors (brms's, `bprior`, are set in r_setup)
 
 
 def _softmax(eta: np.ndarray) -> np.ndarray:
@@ -211,7 +212,14 @@ CASES = {
     "weibull": _case("weib ~ x", "weibull"),
     "exponential": _case("weib ~ x", "exponential"),
     "frechet": _case("frech ~ x", "frechet"),
-    "von_mises": _case("angle ~ x", "von_mises"),
+    # with a flat prior on b the posterior is improper (2 atan(eta) is bounded, so the
+    # likelihood flattens as |b| grows, and a chain may drift away): normal(0, 2) on b
+    "von_mises": _case(
+        "angle ~ x",
+        "von_mises",
+        r_setup="bprior <- prior(normal(0, 2), class = b)",
+        prior=bm.prior("normal(0, 2)", class_="b"),
+    ),
     "beta_binomial": _case("bb | trials(size) ~ x", "beta_binomial"),
     "geometric": _case("geo ~ x", "geometric"),
     "student_nu": Case(
@@ -284,10 +292,12 @@ data <- read.csv("{csv}")
 data$cat <- factor(data$cat)
 data$ord <- ordered(data$ord)
 stanvars <- NULL
+bprior <- NULL
 {setup}
 f <- {formula}
-writeLines(make_stancode(f, data = data, family = {family}, stanvars = stanvars), "{stan}")
-sdata <- make_standata(f, data = data, family = {family}, stanvars = stanvars)
+code <- make_stancode(f, data = data, family = {family}, prior = bprior, stanvars = stanvars)
+writeLines(code, "{stan}")
+sdata <- make_standata(f, data = data, family = {family}, prior = bprior, stanvars = stanvars)
 sdata <- lapply(unclass(sdata), function(v) {{
   d <- dim(v); attributes(v) <- NULL; if (!is.null(d)) dim(v) <- d; v
 }})
@@ -389,6 +399,7 @@ def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: i
         case.formula,
         case.data,
         family=case.family,
+        prior=case.prior,
         stanvars=case.stanvars,
         chains=2,
         iter=2 * draws,
@@ -439,7 +450,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="brms-agreement-") as folder:
         programs = brms_programs(chosen, Path(folder))
     ours = [
-        bm.stancode(c.formula, c.data, family=c.family, stanvars=c.stanvars)
+        bm.stancode(c.formula, c.data, family=c.family, prior=c.prior, stanvars=c.stanvars)
         for c in chosen.values()
     ]
     # brms's and pybrms's programs compiled together, in batches sharing one compiler run

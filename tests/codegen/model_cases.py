@@ -484,6 +484,11 @@ ADDITION_MODELS: tuple[Case, ...] = (
     # posterior improper)
     Case("lognormal_cens_trunc", "pos | cens(cr) + trunc(lb = 0.05) ~ x", "lognormal"),
     Case("binomial_cens", "succ | trials(n) + cens(c3) ~ x", "binomial"),
+    # zero-inflated and hurdle families: brms's lcdf/lccdf functions (a truncation's
+    # lb - 1 below zero leaves all the mass above it)
+    Case("zero_inflated_poisson_cens", "count | cens(c3) ~ x", "zero_inflated_poisson"),
+    Case("hurdle_negbinomial_trunc", "count | trunc(lb = 0, ub = cu) ~ x", "hurdle_negbinomial"),
+    Case("hurdle_gamma_cens", bf("pos0 | cens(cr) ~ x", hu="~ z"), "hurdle_gamma"),
 )
 
 
