@@ -259,12 +259,18 @@ CASES = {
         bm.mixture("gaussian", "gaussian"),
         _DATA,
     ),
+    # flat priors on b leave a component's slope free where its weight vanishes, and a
+    # chain may drift away: normal(0, 2) on b, as for von_mises
     "mixture_poisson": Case(
         "cmix ~ x",
         "mixture(poisson(), poisson())",
         "cmix ~ x",
         bm.mixture("poisson", "poisson"),
         _DATA,
+        r_setup="bprior <- prior(normal(0, 2), class = b, dpar = mu1) + "
+        "prior(normal(0, 2), class = b, dpar = mu2)",
+        prior=bm.prior("normal(0, 2)", class_="b", dpar="mu1")
+        + bm.prior("normal(0, 2)", class_="b", dpar="mu2"),
     ),
     "custom_beta_binomial2": Case(
         "bb | vint(size) ~ x",
