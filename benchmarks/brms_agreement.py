@@ -6,9 +6,15 @@ program on brms's data, and pybrms fits the same formula, family and data with i
 program. For every parameter the two programs share (brms's names), the script prints
 the difference of the posterior means in units of its Monte Carlo standard error,
 ``z = (mean_pybrms - mean_brms) / sqrt(mcse_pybrms^2 + mcse_brms^2)``, and the ratio of
-posterior sds. Same posterior: |z| mostly below 2, rarely above 3.
+posterior sds. Same posterior: |z| mostly below 2, rarely above 3. Each case ends with
+one line (largest |z|, range of sd ratios; flagged beyond 3.5 or outside 0.8-1.25) and
+the run with a markdown table of those lines. One R session writes every chosen case's
+program and data, and brms's and pybrms's programs are compiled together
+(``pybrms.precompile``), so a batch of cases costs far less than its cases one by one.
 
-    python benchmarks/brms_agreement.py [--draws 1000] [case ...]
+    python benchmarks/brms_agreement.py [--draws 1000] [--list] [case or pattern ...]
+
+e.g. ``python benchmarks/brms_agreement.py 'hurdle_*' von_mises``.
 
 Tests never need R; this script is for a machine that has it (e.g. Debian's
 ``r-cran-brms``).
