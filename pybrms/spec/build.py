@@ -437,6 +437,8 @@ def check_additions(bform: BrmsFormula, family: Family) -> None:
     given = {a.name for a in terms.response.additions} - {"subset"}
     for name in sorted(given - family.additions):
         why = f" ({_ADDITION_NEEDS[name]})" if name in _ADDITION_NEEDS else ""
+        if family.components is not None and name in ("cens", "trunc"):
+            why = " (censoring and truncation of mixtures are not supported yet by pybrms)"
         raise SpecError(
             f"Addition term {addition_label(terms, name)} is not allowed for family "
             f"{family.name!r}{why}; allowed: {', '.join(sorted(family.additions))}."

@@ -48,7 +48,13 @@ class Stanvar:
 Stanvars = Stanvar | Sequence[Stanvar]
 
 
-def stanvar(scode: str, block: str = "functions") -> Stanvar:
+def stanvar(
+    scode: str | None = None,
+    block: str = "functions",
+    *,
+    x: object = None,
+    name: str | None = None,
+) -> Stanvar:
     """Stan code to add to the program, as brms's ``stanvar(scode = ..., block = ...)``.
 
     Parameters
@@ -58,6 +64,9 @@ def stanvar(scode: str, block: str = "functions") -> Stanvar:
         density (``<name>_lpmf`` or ``<name>_lpdf``) of a :func:`pybrms.custom_family`.
     block
         The block of the program; pybrms supports ``"functions"``.
+    x, name
+        brms's data passed to the program; not supported yet (a :class:`SpecError`
+        says so, naming ``name``).
 
     Returns
     -------
@@ -68,7 +77,8 @@ def stanvar(scode: str, block: str = "functions") -> Stanvar:
     Raises
     ------
     SpecError
-        For code that is not a string or a block other than ``"functions"``.
+        For code that is not a string, a block other than ``"functions"``, or data
+        (``x``, ``name``).
 
     Examples
     --------
@@ -76,6 +86,12 @@ def stanvar(scode: str, block: str = "functions") -> Stanvar:
     >>> sv.block
     'functions'
     """
+    if x is not None or name is not None:
+        raise SpecError(
+            f"stanvar(x, name={name!r}): data passed to the program is not supported yet by "
+            "pybrms; stanvar(scode=..., block='functions') is (the functions of a custom "
+            "family)."
+        )
     if not isinstance(scode, str) or not scode.strip():
         raise SpecError(f"stanvar(scode=...) takes Stan code as a non-empty string; got {scode!r}.")
     if block not in _BLOCKS:

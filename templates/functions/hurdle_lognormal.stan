@@ -15,3 +15,16 @@
              lognormal_lpdf(y | mu, sigma);
     }
   }
+  /* hurdle lognormal log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real hurdle_lognormal_lccdf(real y, real mu, real sigma, real hu) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | hu) + lognormal_lccdf(y | mu, sigma);
+  }
+  real hurdle_lognormal_lcdf(real y, real mu, real sigma, real hu) {
+    return log1m_exp(hurdle_lognormal_lccdf(y | mu, sigma, hu));
+  }

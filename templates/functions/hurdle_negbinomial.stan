@@ -35,3 +35,17 @@
              log1m((phi / (exp(eta) + phi))^phi);
     }
   }
+  /* hurdle neg binomial log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real hurdle_neg_binomial_lccdf(int y, real mu, real phi, real hu) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | hu) + neg_binomial_2_lccdf(y | mu, phi)
+           - log1m((phi / (mu + phi))^phi);
+  }
+  real hurdle_neg_binomial_lcdf(int y, real mu, real phi, real hu) {
+    return log1m_exp(hurdle_neg_binomial_lccdf(y | mu, phi, hu));
+  }

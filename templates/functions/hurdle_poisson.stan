@@ -33,3 +33,17 @@
              log1m_exp(-exp(eta));
     }
   }
+  /* hurdle poisson log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real hurdle_poisson_lccdf(int y, real lambda, real hu) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | hu) + poisson_lccdf(y | lambda)
+           - log1m_exp(-lambda);
+  }
+  real hurdle_poisson_lcdf(int y, real lambda, real hu) {
+    return log1m_exp(hurdle_poisson_lccdf(y | lambda, hu));
+  }

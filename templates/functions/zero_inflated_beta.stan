@@ -16,3 +16,16 @@
               beta_lpdf(y | shape[1], shape[2]);
      }
    }
+  /* zero inflated beta log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real zero_inflated_beta_lccdf(real y, real mu, real phi, real zi) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | zi) + beta_lccdf(y | mu * phi, (1 - mu) * phi);
+  }
+  real zero_inflated_beta_lcdf(real y, real mu, real phi, real zi) {
+    return log1m_exp(zero_inflated_beta_lccdf(y | mu, phi, zi));
+  }

@@ -39,3 +39,16 @@
              binomial_logit_lpmf(y | trials, eta);
     }
   }
+  /* zero inflated binomial log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real zero_inflated_binomial_lccdf(int y, int trials, real theta, real zi) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | zi) + binomial_lccdf(y | trials, theta);
+  }
+  real zero_inflated_binomial_lcdf(int y, int trials, real theta, real zi) {
+    return log1m_exp(zero_inflated_binomial_lccdf(y | trials, theta, zi));
+  }

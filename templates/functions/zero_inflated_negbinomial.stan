@@ -37,3 +37,16 @@
              neg_binomial_2_log_lpmf(y | eta, phi);
     }
   }
+  /* zero inflated neg binomial log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real zero_inflated_neg_binomial_lccdf(int y, real mu, real phi, real zi) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | zi) + neg_binomial_2_lccdf(y | mu, phi);
+  }
+  real zero_inflated_neg_binomial_lcdf(int y, real mu, real phi, real zi) {
+    return log1m_exp(zero_inflated_neg_binomial_lccdf(y | mu, phi, zi));
+  }

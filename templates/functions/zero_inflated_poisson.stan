@@ -35,3 +35,16 @@
              poisson_log_lpmf(y | eta);
     }
   }
+  /* zero inflated poisson log-CCDF and log-CDF of a single response (brms's,
+   * for censoring and truncation); below zero, where a truncation's lb - 1 may fall,
+   * the whole mass lies above y
+   */
+  real zero_inflated_poisson_lccdf(int y, real lambda, real zi) {
+    if (y < 0) {
+      return 0;
+    }
+    return bernoulli_lpmf(0 | zi) + poisson_lccdf(y | lambda);
+  }
+  real zero_inflated_poisson_lcdf(int y, real lambda, real zi) {
+    return log1m_exp(zero_inflated_poisson_lccdf(y | lambda, zi));
+  }

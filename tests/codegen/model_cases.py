@@ -516,6 +516,11 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("gaussian_mi", "ymi | mi() ~ x", "gaussian"),
     Case("student_mi_sigma", bf("ymi | mi() ~ x + (1 | g)", sigma="~ z"), "student"),
     Case("lognormal_mi_weights", "posmi | mi() + weights(w) ~ x", "lognormal"),
+    # zero-inflated and hurdle families: brms's lcdf/lccdf functions (a truncation's
+    # lb - 1 below zero leaves all the mass above it)
+    Case("zero_inflated_poisson_cens", "count | cens(c3) ~ x", "zero_inflated_poisson"),
+    Case("hurdle_negbinomial_trunc", "count | trunc(lb = 0, ub = cu) ~ x", "hurdle_negbinomial"),
+    Case("hurdle_gamma_cens", bf("pos0 | cens(cr) ~ x", hu="~ z"), "hurdle_gamma"),
 )
 
 

@@ -996,6 +996,15 @@ def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: F
         support = np.arange(lb.min(), ub.max() + 1)[:, None, None]
         pmf = stats.poisson(np.exp(eta)).pmf(support) * ((support >= lb) & (support <= ub))
         expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
+    elif fit.case.family == "hurdle_negbinomial":
+        # zeros with probability hu, else the negative binomial above zero
+        mu, shape = np.exp(eta), flat(fit.variables, "shape")[:, None]
+        hu = flat(fit.variables, "hu")[:, None]
+        support = np.arange(0, ub.max() + 1)[:, None, None]
+        counts = stats.nbinom(shape, shape / (shape + mu))
+        pmf = np.where(support == 0, hu, (1 - hu) * counts.pmf(support) / counts.sf(0))
+        pmf = pmf * ((support >= lb) & (support <= ub))
+        expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
     else:
         sigma = flat(fit.variables, "sigma")[:, None]
         if fit.case.family == "gaussian":

@@ -217,6 +217,7 @@ BAD_INPUTS = [
     ("bad bound", _custom(lb=[0, "zero"]), "'zero'"),
     ("bad name", _custom(name="beta binomial"), "'beta binomial'"),
     ("dpar ending with a number", _custom(dpars=["mu", "phi2"]), "'phi2'"),
+    ("stanvar data", lambda: bm.stanvar(x=np.ones(3), name="w"), "name='w'"),
     ("unknown vars", _custom(vars=["trials[n]"]), "'trials[n]'"),
     (
         "no density",

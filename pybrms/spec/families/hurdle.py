@@ -13,6 +13,7 @@ import numpy as np
 
 from pybrms.spec.families.continuous import BETA, GAMMA, LOGNORMAL
 from pybrms.spec.families.parts import (
+    CENSORING,
     NON_NEGATIVE,
     PHI,
     PROPORTION_OR_ZERO,
@@ -24,6 +25,11 @@ from pybrms.spec.families.parts import (
 )
 from pybrms.spec.families.records import Dpar, DparDraws, Family, StanLikelihood
 from pybrms.spec.families.zero_inflated import HU, ZI
+from pybrms.spec.families.zero_mass import (
+    hurdle_gamma_distribution,
+    hurdle_lognormal_distribution,
+    zero_inflated_beta_distribution,
+)
 
 __all__ = [
     "COI",
@@ -103,14 +109,16 @@ ZERO_INFLATED_BETA = Family(
     links=_BETA_LINKS,
     dpars=(PHI, ZI),
     support=PROPORTION_OR_ZERO,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "zero_inflated_beta",
         same_dist("zero_inflated_beta", _BETA_LINKS),
         vectorized=False,
         functions=("zero_inflated_beta.stan",),
+        cdf="zero_inflated_beta",
         normalized=True,
     ),
+    distribution=zero_inflated_beta_distribution,
     log_lik=partial(_hurdle_log_lik, BETA.log_lik, "zi"),
     epred=partial(_hurdle_epred, BETA.epred, "zi"),
     predict=partial(_hurdle_predict, BETA.predict, "zi"),
@@ -139,14 +147,16 @@ HURDLE_GAMMA = Family(
     links=("log", "identity", "inverse"),
     dpars=(SHAPE, HU),
     support=NON_NEGATIVE,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "hurdle_gamma",
         same_dist("hurdle_gamma", ("log", "identity", "inverse")),
         vectorized=False,
         functions=("hurdle_gamma.stan",),
+        cdf="hurdle_gamma",
         normalized=True,
     ),
+    distribution=hurdle_gamma_distribution,
     log_lik=partial(_hurdle_log_lik, GAMMA.log_lik, "hu"),
     epred=partial(_hurdle_epred, GAMMA.epred, "hu"),
     predict=partial(_hurdle_predict, GAMMA.predict, "hu"),
@@ -157,14 +167,16 @@ HURDLE_LOGNORMAL = Family(
     links=("identity", "inverse"),
     dpars=(SIGMA, HU),
     support=NON_NEGATIVE,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "hurdle_lognormal",
         same_dist("hurdle_lognormal", ("identity", "inverse")),
         vectorized=False,
         functions=("hurdle_lognormal.stan",),
+        cdf="hurdle_lognormal",
         normalized=True,
     ),
+    distribution=hurdle_lognormal_distribution,
     log_lik=partial(_hurdle_log_lik, LOGNORMAL.log_lik, "hu"),
     epred=partial(_hurdle_epred, LOGNORMAL.epred, "hu"),
     predict=partial(_hurdle_predict, LOGNORMAL.predict, "hu"),

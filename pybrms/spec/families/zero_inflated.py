@@ -12,8 +12,15 @@ import numpy as np
 from scipy import stats
 
 from pybrms.spec.families.discrete import BINOMIAL, negbinomial_log_lik
-from pybrms.spec.families.parts import COUNT, SHAPE, WEIGHTS
+from pybrms.spec.families.parts import CENSORING, COUNT, SHAPE, WEIGHTS
 from pybrms.spec.families.records import Dpar, DparDraws, Family, StanLikelihood
+from pybrms.spec.families.zero_mass import (
+    hurdle_negbinomial_distribution,
+    hurdle_poisson_distribution,
+    zero_inflated_binomial_distribution,
+    zero_inflated_negbinomial_distribution,
+    zero_inflated_poisson_distribution,
+)
 
 __all__ = [
     "HU",
@@ -129,14 +136,16 @@ ZERO_INFLATED_POISSON = Family(
     links=_LINKS,
     dpars=(ZI,),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "zero_inflated_poisson",
         _dists("zero_inflated_poisson"),
         vectorized=False,
         functions=("zero_inflated_poisson.stan",),
+        cdf="zero_inflated_poisson",
         normalized=True,
     ),
+    distribution=zero_inflated_poisson_distribution,
     log_lik=partial(_zi_log_lik, _poisson_log_lik, _poisson_log_p0),
     epred=_zi_epred,
     predict=partial(_zi_predict, _poisson_ppf),
@@ -147,14 +156,16 @@ HURDLE_POISSON = Family(
     links=_LINKS,
     dpars=(HU,),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "hurdle_poisson",
         _dists("hurdle_poisson"),
         vectorized=False,
         functions=("hurdle_poisson.stan",),
+        cdf="hurdle_poisson",
         normalized=True,
     ),
+    distribution=hurdle_poisson_distribution,
     log_lik=partial(_hurdle_log_lik, _poisson_log_lik, _poisson_log_p0),
     epred=partial(_hurdle_epred, _poisson_log_p0),
     predict=partial(_hurdle_predict, _poisson_ppf, _poisson_log_p0),
@@ -165,14 +176,16 @@ ZERO_INFLATED_NEGBINOMIAL = Family(
     links=_LINKS,
     dpars=(SHAPE, ZI),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "zero_inflated_negbinomial",
         _dists("zero_inflated_neg_binomial"),
         vectorized=False,
         functions=("zero_inflated_negbinomial.stan",),
+        cdf="zero_inflated_neg_binomial",
         normalized=True,
     ),
+    distribution=zero_inflated_negbinomial_distribution,
     log_lik=partial(_zi_log_lik, _negbinomial_log_lik, _negbinomial_log_p0),
     epred=_zi_epred,
     predict=partial(_zi_predict, _negbinomial_ppf),
@@ -183,14 +196,16 @@ HURDLE_NEGBINOMIAL = Family(
     links=_LINKS,
     dpars=(SHAPE, HU),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "hurdle_negbinomial",
         _dists("hurdle_neg_binomial"),
         vectorized=False,
         functions=("hurdle_negbinomial.stan",),
+        cdf="hurdle_neg_binomial",
         normalized=True,
     ),
+    distribution=hurdle_negbinomial_distribution,
     log_lik=partial(_hurdle_log_lik, _negbinomial_log_lik, _negbinomial_log_p0),
     epred=partial(_hurdle_epred, _negbinomial_log_p0),
     predict=partial(_hurdle_predict, _negbinomial_ppf, _negbinomial_log_p0),
@@ -201,7 +216,7 @@ ZERO_INFLATED_BINOMIAL = Family(
     links=("logit", "probit", "cloglog"),
     dpars=(ZI,),
     support=COUNT,
-    additions=WEIGHTS | {"trials"},
+    additions=WEIGHTS | CENSORING | {"trials"},
     stan=StanLikelihood(
         "zero_inflated_binomial",
         # brms's "_blogit" density takes the linear predictor of the logit link
@@ -212,8 +227,10 @@ ZERO_INFLATED_BINOMIAL = Family(
         },
         vectorized=False,
         functions=("zero_inflated_binomial.stan",),
+        cdf="zero_inflated_binomial",
         normalized=True,
     ),
+    distribution=zero_inflated_binomial_distribution,
     log_lik=partial(_zi_log_lik, BINOMIAL.log_lik, _binomial_log_p0),
     epred=_zi_binomial_epred,
     predict=partial(_zi_predict, _binomial_ppf),
