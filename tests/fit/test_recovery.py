@@ -1109,7 +1109,6 @@ def gaussian_noise_free() -> Case:
     return Case("y ~ z + me(x, s)", "gaussian", df, truth, priors)
 
 
-<<<<<<< HEAD
 def gaussian_missing_response() -> Case:
     """``y | mi() ~ x`` with a fifth of the responses missing at random: the
     coefficients, and each estimated missing value ``Ymi[<row>]`` against the value
@@ -1192,7 +1191,8 @@ def gaussian_monotonic_shared_id() -> Case:
     for name in ("moordidEQa1", "moordidEQa:x1"):
         truth |= {f"simo_{name}[{k}]": float(v) for k, v in enumerate(simo, start=1)}
     return Case("y ~ mo(ord, id = 'a') + mo(ord, id = 'a'):x", "gaussian", df, truth)
-=======
+
+
 def mv_subset() -> Case:
     """A gaussian response on the rows where cr is true (missing elsewhere), with effects
     of g, and a poisson response on every row (the structure of model case mv_subset)."""
@@ -1215,7 +1215,6 @@ def mv_subset() -> Case:
             "b_count_z": 0.4,
         },
     )
->>>>>>> struct
 
 
 CASES = {
@@ -1282,15 +1281,12 @@ CASES = {
         gen_extreme_value_scaled_xi,
         sratio_category_specific,
         gaussian_noise_free,
-<<<<<<< HEAD
         gaussian_missing_response,
         mv_gaussian_missing_predictor,
         gaussian_monotonic_interactions,
         gaussian_smooth_options,
         gaussian_monotonic_shared_id,
-=======
         mv_subset,
->>>>>>> struct
     )
 }
 

@@ -153,19 +153,11 @@ ERRORS = {
     ),
     "y | foo(c) ~ x": (
         "unknown addition term 'foo'; valid addition terms: trials, weights, se, rate, cens, "
-<<<<<<< HEAD
-        "trunc, mi, vint, vreal, e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
+        "trunc, mi, subset, vint, vreal, e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
     ),
     "y | w ~ x": (
         "unknown addition term 'w'; valid addition terms: trials, weights, se, rate, cens, "
-        "trunc, mi, vint, vreal, e.g. y | trials(n) ~ x\n  y | w ~ x\n      ^"
-=======
-        "trunc, subset, vint, vreal, e.g. y | trials(n) ~ x\n  y | foo(c) ~ x\n      ^^^^^^"
-    ),
-    "y | w ~ x": (
-        "unknown addition term 'w'; valid addition terms: trials, weights, se, rate, cens, "
-        "trunc, subset, vint, vreal, e.g. y | trials(n) ~ x\n  y | w ~ x\n      ^"
->>>>>>> struct
+        "trunc, mi, subset, vint, vreal, e.g. y | trials(n) ~ x\n  y | w ~ x\n      ^"
     ),
     "y | trials(n, m) ~ x": (
         "trials() takes at most 1 argument (x)\n  y | trials(n, m) ~ x\n                ^"

@@ -945,7 +945,6 @@ def test_noise_free_default_priors(epilepsy):
     ]
 
 
-<<<<<<< HEAD
 # Missing responses (mi()): the defaults read the observed responses only, and a row
 # missing a predictor is dropped first (brms 2.18's get_prior on these data).
 MI_DATA = {
@@ -1077,7 +1076,8 @@ def test_monotonic_id_default_priors(epilepsy):
             ("dirichlet(1)", "simo", "v"),
         ]
     )
-=======
+
+
 # subset(): brms's rows for a response with a subset; the intercept's prior centres on
 # the median of the rows the response uses, and a level of g only outside the subset
 # (g4) still counts as a level (sd rows unchanged).
@@ -1107,4 +1107,3 @@ def test_subset_default_priors():
         ("student_t(3, 1, 2.5)", "Intercept", "", "", "y2", ""),
         ("student_t(3, 0, 2.5)", "sigma", "", "", "y2", "0"),
     }
->>>>>>> struct
