@@ -5,9 +5,10 @@ threaded), the kind a test suite or a model comparison compiles. Each batch size
 compiles the first programs of the same list into a fresh build cache (the driver and
 precompiled header are linked from the shared cache, so they are not counted), on one
 compiler process, and reports the CPU time (user + sys of the compilers, stanc and
-linker) and the wall time per program.
+linker) and the wall time per program. ``--no-optimize`` compiles with ``-O0``
+(``optimize=False``, for programs that never sample) instead of ``-O3``.
 
-    python benchmarks/compile.py [--sizes 1 4 8 16] [--singles 2]
+    python benchmarks/compile.py [--sizes 1 4 8 16] [--singles 2] [--no-optimize]
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ def programs(count: int) -> list[str]:
     return codes[:count]
 
 
-def compile_cost(codes: list[str], batch_size: int) -> tuple[float, float]:
+def compile_cost(codes: list[str], batch_size: int, optimize: bool) -> tuple[float, float]:
     """(CPU seconds, wall seconds) to build ``codes`` in batches of ``batch_size`` on one
     compiler process, into a fresh cache."""
     toolchain = find_toolchain()
-    support = build_support(toolchain, show_progress=False)
+    support = build_support(toolchain, show_progress=False, optimize=optimize)
     with tempfile.TemporaryDirectory() as root:
         (Path(root) / toolchain.key).mkdir()
         (Path(root) / toolchain.key / "support").symlink_to(support.parent)
@@ -61,7 +62,13 @@ def compile_cost(codes: list[str], batch_size: int) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         built = build_programs(
-            codes, EXECUTABLE_TARGET, toolchain, False, batch_size=batch_size, jobs=1
+            codes,
+            EXECUTABLE_TARGET,
+            toolchain,
+            False,
+            batch_size=batch_size,
+            jobs=1,
+            optimize=optimize,
         )
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -75,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 4, 8, 16])
     parser.add_argument("--singles", type=int, default=2, help="programs timed alone")
+    parser.add_argument("--no-optimize", action="store_true", help="compile with -O0")
     args = parser.parse_args()
     codes = programs(max(*args.sizes, args.singles))
     print("| programs per compiler run | programs | CPU s per program | wall s per program |")
@@ -82,7 +90,7 @@ def main() -> None:
     single = None
     for size in args.sizes:
         count = args.singles if size == 1 else size
-        cpu, wall = compile_cost(codes[:count], size)
+        cpu, wall = compile_cost(codes[:count], size, optimize=not args.no_optimize)
         per_program = cpu / count
         single = single or (per_program if size == 1 else None)
         ratio = f" ({single / per_program:.1f}x cheaper)" if single and size > 1 else ""

@@ -1,8 +1,10 @@
 """Shared fixtures: Stan programs are compiled once per session through the cache.
 
 A test module that compiles Stan programs declares them in a module-level function
-``stan_programs()``, returning Stan codes (for the default backend) and
-``(code, backend)`` pairs: at the start of the session, the programs of every
+``stan_programs()``, returning Stan codes (for the default backend), ``(code, backend)``
+pairs and ``(code, backend, optimize)`` triples (``optimize=False`` for programs the
+tests compile with ``optimize=False``: log density only, never sampled; see
+``pybrms.compile_model``): at the start of the session, the programs of every
 selected module that has ``stan`` tests are compiled together in one batch (many
 programs per compiler run, one compiler per core; see ``pybrms.precompile``), before
 any test asks for one. Programs missing from the declarations still compile when a
@@ -74,9 +76,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def declared_programs(items: list[pytest.Item]) -> dict[str, list[str]]:
+def declared_programs(items: list[pytest.Item]) -> dict[tuple[str, bool], list[str]]:
     """The ``stan_programs()`` of the modules of the ``stan`` tests among ``items`` that
-    will run, by backend, each module once, duplicates dropped."""
+    will run, by backend and optimisation, each module once, duplicates dropped."""
     modules = {
         item.module.__name__: item.module
         for item in items
@@ -85,7 +87,7 @@ def declared_programs(items: list[pytest.Item]) -> dict[str, list[str]]:
         and not item.get_closest_marker("skip")
         and hasattr(item.module, "stan_programs")
     }
-    programs: dict[str, dict[str, None]] = {}
+    programs: dict[tuple[str, bool], dict[str, None]] = {}
     for name, module in modules.items():
         try:
             declarations = module.stan_programs()
@@ -95,9 +97,11 @@ def declared_programs(items: list[pytest.Item]) -> dict[str, list[str]]:
             warnings.warn(f"{name}.stan_programs() failed: {error}", stacklevel=1)
             continue
         for declared in declarations:
-            code, backend = (declared, "auto") if isinstance(declared, str) else declared
-            programs.setdefault(backend, {})[code] = None
-    return {backend: list(codes) for backend, codes in programs.items()}
+            code, backend, optimize = (
+                (declared, "auto", True) if isinstance(declared, str) else (*declared, True)[:3]
+            )
+            programs.setdefault((backend, optimize), {})[code] = None
+    return {build: list(codes) for build, codes in programs.items()}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -108,11 +112,11 @@ def session_programs(request: pytest.FixtureRequest) -> None:
     worker compiles what is missing on every core, and another worker arriving
     meanwhile waits for those entries instead of compiling them again.
     """
-    for backend, codes in declared_programs(request.session.items).items():
+    for (backend, optimize), codes in declared_programs(request.session.items).items():
         if backend == "nutpie" and not nutpie_available():
             continue  # its tests skip
         with contextlib.suppress(CompileError):  # a program that fails, fails its own test
-            precompile(codes, backend, show_progress=False)  # type: ignore[arg-type]
+            precompile(codes, backend, show_progress=False, optimize=optimize)  # type: ignore[arg-type]
 
 
 @pytest.fixture

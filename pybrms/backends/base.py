@@ -124,12 +124,15 @@ class Backend(Protocol):
 
     name: str
 
-    def compile(self, stan_code: str, *, show_progress: bool = True) -> CompiledModel:
-        """Compile (or fetch from the cache) and return the runnable model."""
+    def compile(
+        self, stan_code: str, *, show_progress: bool = True, optimize: bool = True
+    ) -> CompiledModel:
+        """Compile (or fetch from the cache) and return the runnable model; without
+        optimisation if not ``optimize``."""
         ...
 
     def compile_many(
-        self, stan_codes: Sequence[str], *, show_progress: bool = True
+        self, stan_codes: Sequence[str], *, show_progress: bool = True, optimize: bool = True
     ) -> Sequence[CompiledModel]:
         """Compile several programs (where the backend can, in one compiler run) and
         return them in order; raise one CompileError naming each program that failed,

@@ -48,8 +48,11 @@ class CmdStanPyBackend:
 
     name = "cmdstanpy"
 
-    def compile(self, stan_code: str, *, show_progress: bool = True) -> CmdStanPyModel:
-        """Compile ``stan_code`` into the pybrms cache (keyed by code and CmdStan version)."""
+    def compile(
+        self, stan_code: str, *, show_progress: bool = True, optimize: bool = True
+    ) -> CmdStanPyModel:
+        """Compile ``stan_code`` into the pybrms cache (keyed by code, CmdStan version and
+        optimisation level: CmdStan's ``O=0`` if not ``optimize``)."""
         if not cmdstan_available():
             raise ToolchainError(
                 "backend='cmdstanpy' needs cmdstanpy and a CmdStan installation "
@@ -59,30 +62,33 @@ class CmdStanPyBackend:
         import cmdstanpy
 
         version = cmdstanpy.cmdstan_path()
+        level = {} if optimize else {"O": 0}  # CmdStan's make variable, 3 by default
 
         def build(directory: Path) -> None:
             (directory / "model.stan").write_text(stan_code)
             try:
                 cmdstanpy.CmdStanModel(
                     stan_file=directory / "model.stan",
-                    cpp_options={"STAN_THREADS": True},
+                    cpp_options={"STAN_THREADS": True, **level},
                 )
             except (ValueError, RuntimeError) as error:
                 raise CompileError(f"CmdStan could not compile the program:\n{error}") from error
 
         entry, _ = cached_build(
-            cache_root() / "cmdstan" / "models", content_key(version, stan_code), build
+            cache_root() / "cmdstan" / "models",
+            content_key(version, stan_code, *(f"O={value}" for value in level.values())),
+            build,
         )
         return CmdStanPyModel(entry)
 
     def compile_many(
-        self, stan_codes: Sequence[str], *, show_progress: bool = True
+        self, stan_codes: Sequence[str], *, show_progress: bool = True, optimize: bool = True
     ) -> list[CmdStanPyModel]:
         """Compile ``stan_codes`` one after the other (CmdStan builds one program at a time)."""
         built: list[CmdStanPyModel | CompileError] = []
         for code in stan_codes:
             try:
-                built.append(self.compile(code, show_progress=show_progress))
+                built.append(self.compile(code, show_progress=show_progress, optimize=optimize))
             except CompileError as error:
                 built.append(error)
         return raise_failures(built)

@@ -19,7 +19,7 @@ from pybrms.backends.embedded.build import (
 )
 from pybrms.backends.embedded.model import EmbeddedModel
 from pybrms.backends.embedded.programs import build_model
-from pybrms.backends.embedded.toolchain import find_toolchain
+from pybrms.backends.embedded.toolchain import compile_flags, find_toolchain
 
 pytestmark = pytest.mark.stan
 
@@ -44,9 +44,22 @@ def test_keys_do_not_depend_on_where_the_wheel_is(second_environment):
     assert model_key("model {}", second_environment) == model_key("model {}", toolchain)
 
 
-def test_second_environment_uses_the_shared_precompiled_header(second_environment, tmp_path):
-    support = build_support(find_toolchain(), show_progress=False)
-    assert build_support(second_environment, show_progress=False) == support
+def test_unoptimized_builds_have_keys_of_their_own():
+    toolchain = find_toolchain()
+    assert support_key(toolchain, optimize=False) != support_key(toolchain)
+    assert model_key("model {}", toolchain, optimize=False) != model_key("model {}", toolchain)
+    assert "-O0" in compile_flags(optimize=False)
+    assert "-O3" not in compile_flags(optimize=False)
+
+
+# optimize=False: GCC refuses (or, from -O1 up, silently overrides the level of) a header
+# built at another optimisation level, so the unoptimised build must use a header of its own.
+@pytest.mark.parametrize("optimize", [True, False], ids=["O3", "O0"])
+def test_second_environment_uses_the_shared_precompiled_header(
+    second_environment, tmp_path, optimize
+):
+    support = build_support(find_toolchain(), show_progress=False, optimize=optimize)
+    assert build_support(second_environment, show_progress=False, optimize=optimize) == support
     work = tmp_path / "work"
     work.mkdir()
     (work / "model.stan").write_text("parameters { real x; } model { x ~ std_normal(); }")
@@ -54,7 +67,9 @@ def test_second_environment_uses_the_shared_precompiled_header(second_environmen
     subprocess.run(stanc, cwd=work, check=True)
     # -H prints "! <file>.gch" when GCC uses a precompiled header; -Winvalid-pch
     # says why when it refuses one.
-    command = compile_command(second_environment, support, "model.hpp", "model.o")
+    command = compile_command(
+        second_environment, support, "model.hpp", "model.o", optimize=optimize
+    )
     checked = subprocess.run(
         [*command, "-H", "-Winvalid-pch", "-fsyntax-only"], cwd=work, capture_output=True, text=True
     )

@@ -20,16 +20,21 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def compile(self, stan_code: str, *, show_progress: bool = True) -> EmbeddedModel:
-        """Build (or fetch from the cache) the executable of ``stan_code``."""
-        entry, from_cache = build_model(stan_code, find_toolchain(), show_progress)
+    def compile(
+        self, stan_code: str, *, show_progress: bool = True, optimize: bool = True
+    ) -> EmbeddedModel:
+        """Build (or fetch from the cache) the executable of ``stan_code`` (``-O0`` if not
+        ``optimize``)."""
+        entry, from_cache = build_model(stan_code, find_toolchain(), show_progress, optimize)
         return EmbeddedModel(entry, from_cache=from_cache)
 
     def compile_many(
-        self, stan_codes: Sequence[str], *, show_progress: bool = True
+        self, stan_codes: Sequence[str], *, show_progress: bool = True, optimize: bool = True
     ) -> list[EmbeddedModel]:
         """Build (or fetch) the executables of ``stan_codes``, the missing ones together."""
-        built = build_programs(stan_codes, EXECUTABLE_TARGET, find_toolchain(), show_progress)
+        built = build_programs(
+            stan_codes, EXECUTABLE_TARGET, find_toolchain(), show_progress, optimize=optimize
+        )
         return [EmbeddedModel(entry, from_cache=hit) for entry, hit in raise_failures(built)]
 
 

@@ -3,7 +3,9 @@
 The driver object and a precompiled Stan model header (and their position-independent
 twins for shared libraries: the model API object and header) are built once per
 toolchain (both at once, one core each) and cached; each model then compiles only its
-own translation unit (see :mod:`.programs`, which builds the models).
+own translation unit (see :mod:`.programs`, which builds the models). Programs built
+without optimisation (``optimize=False``) have support objects of their own: GCC uses a
+precompiled header only with the optimisation level it was built with.
 Both caches are content-addressed (see :mod:`pybrms.backends.cache`) and keyed
 by versions and flags, not paths, so every environment shares them. Compilers
 run under :mod:`pybrms.backends.launch`: none outlives an interrupted or
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from pybrms.backends import launch
 from pybrms.backends.cache import cache_root, cached_build, content_key
-from pybrms.backends.embedded.toolchain import COMPILE_FLAGS, Toolchain
+from pybrms.backends.embedded.toolchain import UNOPTIMIZED, Toolchain, compile_flags
 from pybrms.errors import CompileError
 from pybrms.progress import elapsed_bar
 
@@ -38,23 +40,29 @@ def driver_source() -> str:
     return resources.files("pybrms.backends.embedded").joinpath("driver.cpp").read_text()
 
 
-def support_key(toolchain: Toolchain) -> str:
+def _level(optimize: bool) -> tuple[str, ...]:
+    """What an unoptimised build adds to a content key (optimised keys are unchanged)."""
+    return () if optimize else (UNOPTIMIZED,)
+
+
+def support_key(toolchain: Toolchain, optimize: bool = True) -> str:
     """Content key of the driver object and precompiled header."""
-    return content_key(toolchain.key, driver_source(), PRECOMPILED_TEXT)
+    return content_key(toolchain.key, driver_source(), PRECOMPILED_TEXT, *_level(optimize))
 
 
-def model_key(stan_code: str, toolchain: Toolchain) -> str:
+def model_key(stan_code: str, toolchain: Toolchain, optimize: bool = True) -> str:
     """Content key of a model executable's cache entry."""
-    return content_key(toolchain.key, support_key(toolchain), stan_code)
+    return content_key(toolchain.key, support_key(toolchain, optimize), stan_code)
 
 
-def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
-    """Driver object and precompiled header for this toolchain (cached)."""
+def build_support(toolchain: Toolchain, show_progress: bool, optimize: bool = True) -> Path:
+    """Driver object and precompiled header for this toolchain (cached), compiled with
+    ``-O3``, or ``-O0`` if not ``optimize``."""
 
     def build(directory: Path) -> None:
         (directory / "driver.cpp").write_text(driver_source())
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
-        flags = [toolchain.compiler, *COMPILE_FLAGS, *toolchain.include_flags]
+        flags = [toolchain.compiler, *compile_flags(optimize), *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan driver (once)", show_progress):
             _run_support_compilers(
                 [
@@ -68,20 +76,29 @@ def build_support(toolchain: Toolchain, show_progress: bool) -> Path:
             )
 
     entry, _ = cached_build(
-        cache_root() / toolchain.key / "support", support_key(toolchain), build, verify_once=True
+        cache_root() / toolchain.key / "support",
+        support_key(toolchain, optimize),
+        build,
+        verify_once=True,
     )
     return entry
 
 
 def compile_command(
-    toolchain: Toolchain, support: Path, source: str, output: str, *extra: str
+    toolchain: Toolchain,
+    support: Path,
+    source: str,
+    output: str,
+    *extra: str,
+    optimize: bool = True,
 ) -> list[str]:
     """The compiler command for ``source`` (stanc's output, or a batch of them) with the
-    precompiled header of ``support``; ``extra`` flags go before the sources. A header
-    GCC refuses to use is named in the compiler's messages (logged at debug level)."""
+    precompiled header of ``support`` (built with the same ``optimize``); ``extra`` flags
+    go before the sources. A header GCC refuses to use is named in the compiler's
+    messages (logged at debug level)."""
     return [
         toolchain.compiler,
-        *COMPILE_FLAGS,
+        *compile_flags(optimize),
         *extra,
         "-Winvalid-pch",
         *toolchain.include_flags,
@@ -157,18 +174,21 @@ def model_api_source() -> str:
     return resources.files("pybrms.backends.embedded").joinpath("model_api.cpp").read_text()
 
 
-def shared_support_key(toolchain: Toolchain) -> str:
+def shared_support_key(toolchain: Toolchain, optimize: bool = True) -> str:
     """Content key of the position-independent model API object and precompiled header."""
-    return content_key(toolchain.key, model_api_source(), PRECOMPILED_TEXT, *PIC_FLAGS)
+    return content_key(
+        toolchain.key, model_api_source(), PRECOMPILED_TEXT, *PIC_FLAGS, *_level(optimize)
+    )
 
 
-def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
-    """Model API object and precompiled header, both position-independent (cached)."""
+def build_shared_support(toolchain: Toolchain, show_progress: bool, optimize: bool = True) -> Path:
+    """Model API object and precompiled header, both position-independent (cached),
+    compiled with ``-O3``, or ``-O0`` if not ``optimize``."""
 
     def build(directory: Path) -> None:
         (directory / "model_api.cpp").write_text(model_api_source())
         (directory / PRECOMPILED).write_text(PRECOMPILED_TEXT)
-        flags = [toolchain.compiler, *COMPILE_FLAGS, *PIC_FLAGS, *toolchain.include_flags]
+        flags = [toolchain.compiler, *compile_flags(optimize), *PIC_FLAGS, *toolchain.include_flags]
         with elapsed_bar("Compiling the Stan model API (once)", show_progress):
             _run_support_compilers(
                 [
@@ -183,13 +203,13 @@ def build_shared_support(toolchain: Toolchain, show_progress: bool) -> Path:
 
     entry, _ = cached_build(
         cache_root() / toolchain.key / "shared-support",
-        shared_support_key(toolchain),
+        shared_support_key(toolchain, optimize),
         build,
         verify_once=True,
     )
     return entry
 
 
-def shared_library_key(stan_code: str, toolchain: Toolchain) -> str:
+def shared_library_key(stan_code: str, toolchain: Toolchain, optimize: bool = True) -> str:
     """Content key of a model shared library's cache entry."""
-    return content_key(toolchain.key, shared_support_key(toolchain), stan_code)
+    return content_key(toolchain.key, shared_support_key(toolchain, optimize), stan_code)

@@ -44,7 +44,7 @@ from pybrms.backends.embedded.build import (
     shared_library_key,
     translate,
 )
-from pybrms.backends.embedded.toolchain import COMPILE_FLAGS, Toolchain
+from pybrms.backends.embedded.toolchain import Toolchain, compile_flags
 from pybrms.backends.scratch import run_directory
 from pybrms.errors import CompileError
 from pybrms.progress import elapsed_bar
@@ -88,8 +88,8 @@ class Target:
     description: str
     entries: str  # the folder of the entries under the toolchain's cache directory
     artifact: str  # the file each entry holds
-    key: Callable[[str, Toolchain], str]
-    support: Callable[[Toolchain, bool], Path]
+    key: Callable[[str, Toolchain, bool], str]  # Stan code, toolchain, optimize
+    support: Callable[[Toolchain, bool, bool], Path]  # toolchain, show_progress, optimize
     support_object: str
     compile_flags: tuple[str, ...]
     link_flags: tuple[str, ...]
@@ -142,6 +142,7 @@ def build_programs(
     *,
     batch_size: int = MAX_BATCH,
     jobs: int | None = None,
+    optimize: bool = True,
 ) -> list[Built | CompileError]:
     """Build the entries of ``stan_codes``, compiling the missing ones together.
 
@@ -159,6 +160,9 @@ def build_programs(
         At most this many programs per translation unit.
     jobs
         Compilers at once; the number of cores this process may use by default.
+    optimize
+        Compile with ``-O3``; ``False`` compiles with ``-O0`` (about 60% of the
+        compiler time, a much slower program) into entries of its own.
 
     Returns
     -------
@@ -174,7 +178,7 @@ def build_programs(
     ... # doctest: +SKIP
     [False, False]
     """
-    keys = [target.key(code, toolchain) for code in stan_codes]
+    keys = [target.key(code, toolchain, optimize) for code in stan_codes]
     codes = dict(zip(keys, stan_codes, strict=True))
     directory = cache_root() / toolchain.key / target.entries
     built: dict[str, Built | CompileError] = {}
@@ -185,14 +189,16 @@ def build_programs(
             def commit(key: str) -> None:  # at once, so that waiting processes go on
                 built[key] = (claim.commit(key), False)
 
-            builder = _Builder(target, toolchain, show_progress, batch_size, jobs or _cores())
+            builder = _Builder(
+                target, toolchain, show_progress, batch_size, jobs or _cores(), optimize
+            )
             staged = {key: (codes[key], staging) for key, staging in claim.staging.items()}
             built.update(builder.build(staged, commit))
         busy = claim.busy
 
     def build_alone(key: str) -> Callable[[Path], None]:
         def build(staging: Path) -> None:  # cached_build commits it
-            builder = _Builder(target, toolchain, show_progress, 1, 1)
+            builder = _Builder(target, toolchain, show_progress, 1, 1, optimize)
             errors = builder.build({key: (codes[key], staging)}, lambda key: None)
             if errors:
                 raise errors[key]
@@ -208,7 +214,7 @@ def build_programs(
 
 
 def build_program(
-    stan_code: str, target: Target, toolchain: Toolchain, show_progress: bool
+    stan_code: str, target: Target, toolchain: Toolchain, show_progress: bool, optimize: bool = True
 ) -> Built:
     """Build the entry of one program; return it and whether it came from the cache.
 
@@ -220,20 +226,24 @@ def build_program(
         stanc rejected the program (its message names the line), or the C++
         compiler or linker failed.
     """
-    (result,) = build_programs([stan_code], target, toolchain, show_progress)
+    (result,) = build_programs([stan_code], target, toolchain, show_progress, optimize=optimize)
     if isinstance(result, CompileError):
         raise result
     return result
 
 
-def build_model(stan_code: str, toolchain: Toolchain, show_progress: bool) -> Built:
+def build_model(
+    stan_code: str, toolchain: Toolchain, show_progress: bool, optimize: bool = True
+) -> Built:
     """The cache entry of ``stan_code``'s executable (see :func:`build_program`)."""
-    return build_program(stan_code, EXECUTABLE_TARGET, toolchain, show_progress)
+    return build_program(stan_code, EXECUTABLE_TARGET, toolchain, show_progress, optimize)
 
 
-def build_shared_library(stan_code: str, toolchain: Toolchain, show_progress: bool) -> Built:
+def build_shared_library(
+    stan_code: str, toolchain: Toolchain, show_progress: bool, optimize: bool = True
+) -> Built:
     """The cache entry of ``stan_code``'s shared library with the C model API."""
-    return build_program(stan_code, LIBRARY_TARGET, toolchain, show_progress)
+    return build_program(stan_code, LIBRARY_TARGET, toolchain, show_progress, optimize)
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,7 @@ class _Builder:
     show_progress: bool
     batch_size: int
     jobs: int
+    optimize: bool
 
     def build(
         self, staged: dict[str, tuple[str, Path]], on_built: Callable[[str], None]
@@ -252,7 +263,7 @@ class _Builder:
         """stanc, compile and link each program (Stan code, staging directory; by key) into
         its staging directory, calling ``on_built`` with the key of each one built; return
         the errors of the programs that failed."""
-        support = self.target.support(self.toolchain, self.show_progress)
+        support = self.target.support(self.toolchain, self.show_progress, self.optimize)
         errors: dict[str, CompileError] = {}
         with run_directory() as scratch:
             programs = []
@@ -335,7 +346,12 @@ class _Builder:
         if len(group) == 1:
             obj = f"program{first.number}.o"
             command = compile_command(
-                self.toolchain, support, first.source, obj, *self.target.compile_flags
+                self.toolchain,
+                support,
+                first.source,
+                obj,
+                *self.target.compile_flags,
+                optimize=self.optimize,
             )
             return command, "the model", obj
         source, obj = f"batch{first.number}.cpp", f"batch{first.number}.o"
@@ -343,7 +359,13 @@ class _Builder:
             "".join(f'namespace {p.namespace} {{\n#include "{p.source}"\n}}\n' for p in group)
         )
         command = compile_command(
-            self.toolchain, support, source, obj, *self.target.compile_flags, *SECTION_FLAGS
+            self.toolchain,
+            support,
+            source,
+            obj,
+            *self.target.compile_flags,
+            *SECTION_FLAGS,
+            optimize=self.optimize,
         )
         return command, f"a batch of {len(group)} models", obj
 
@@ -355,7 +377,7 @@ class _Builder:
         if shared:  # compiled in the same command, with the flags of the objects
             shim = f"shim{program.number}.cpp"
             (scratch / shim).write_text(SHIM.substitute(namespace=program.namespace))
-            inputs = [*COMPILE_FLAGS, *self.target.compile_flags, shim, *inputs]
+            inputs = [*compile_flags(self.optimize), *self.target.compile_flags, shim, *inputs]
         output = str(program.staging / self.target.artifact)
         command = [
             self.toolchain.compiler,

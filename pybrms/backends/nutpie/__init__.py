@@ -39,8 +39,11 @@ class NutpieBackend:
         """Reject settings nutpie cannot honour (see ``check_supported``), before compiling."""
         check_supported(args)
 
-    def compile(self, stan_code: str, *, show_progress: bool = True) -> NutpieModel:
-        """Build (or fetch from the cache) the shared library of ``stan_code``.
+    def compile(
+        self, stan_code: str, *, show_progress: bool = True, optimize: bool = True
+    ) -> NutpieModel:
+        """Build (or fetch from the cache) the shared library of ``stan_code`` (``-O0``
+        if not ``optimize``).
 
         Raises
         ------
@@ -55,15 +58,19 @@ class NutpieBackend:
         (2, 1000)
         """
         require_nutpie()
-        entry, from_cache = build_shared_library(stan_code, find_toolchain(), show_progress)
+        entry, from_cache = build_shared_library(
+            stan_code, find_toolchain(), show_progress, optimize
+        )
         return NutpieModel(entry, from_cache=from_cache)
 
     def compile_many(
-        self, stan_codes: Sequence[str], *, show_progress: bool = True
+        self, stan_codes: Sequence[str], *, show_progress: bool = True, optimize: bool = True
     ) -> list[NutpieModel]:
         """Build (or fetch) the shared libraries of ``stan_codes``, the missing ones together."""
         require_nutpie()
-        built = build_programs(stan_codes, LIBRARY_TARGET, find_toolchain(), show_progress)
+        built = build_programs(
+            stan_codes, LIBRARY_TARGET, find_toolchain(), show_progress, optimize=optimize
+        )
         return [NutpieModel(entry, from_cache=hit) for entry, hit in raise_failures(built)]
 
 
