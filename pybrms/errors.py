@@ -1,10 +1,31 @@
-"""All exceptions raised by pybrms, in one hierarchy.
+"""All exceptions raised by pybrms, in one hierarchy, and where its warnings point.
 
 Every error derives from :class:`PybrmsError`, so ``except PybrmsError`` catches
 anything the package raises on purpose.
 """
 
 from __future__ import annotations
+
+import os
+import sys
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` in the calling function that points at
+    the first frame outside pybrms: the user's call, however deep the package's own
+    calls are.
+
+    Examples
+    --------
+    >>> user_stacklevel()  # called from outside the package: the caller itself
+    1
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class PybrmsError(Exception):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from formulaic.errors import DataMismatchWarning
 
-from pybrms.errors import SpecError
+from pybrms.errors import SpecError, user_stacklevel
 from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.names import brms_column_names
 
@@ -75,17 +75,33 @@ def complete_rows(data: pd.DataFrame, variables: Iterable[str]) -> pd.DataFrame:
     """
     used = sorted(set(variables))
     keep = data[used].notna().all(axis=1).to_numpy() if used else np.ones(len(data), bool)
+    return keep_rows(data, keep)
+
+
+def keep_rows(data: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows of ``data`` where ``keep`` holds, warning at the user's call about
+    those dropped for missing values.
+
+    Raises
+    ------
+    SpecError
+        If no row is left.
+
+    Examples
+    --------
+    >>> keep_rows(pd.DataFrame({"y": [1.0, 2.0]}), np.array([True, True])).shape
+    (2, 1)
+    """
     dropped = int((~keep).sum())
     if dropped:
         warnings.warn(
             f"Dropped {dropped} of {len(data)} rows with missing values "
             "in the variables used by the model.",
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
-    out = data.loc[keep]
-    if out.empty:
+    if not keep.any():
         raise SpecError("No rows are left after dropping rows with missing values.")
-    return out
+    return data.loc[keep]
 
 
 @dataclass(frozen=True, eq=False)

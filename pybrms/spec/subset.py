@@ -8,7 +8,6 @@ uses, so the columns of ``y1`` may be missing where ``s1`` is false.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -19,7 +18,7 @@ from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula
 from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.spec.additions import addition_values
-from pybrms.spec.frame import group_levels, row_label
+from pybrms.spec.frame import group_levels, keep_rows, row_label
 from pybrms.spec.terms import GroupEffects
 
 __all__ = ["complete_mv_rows", "subset_of", "with_levels"]
@@ -101,16 +100,8 @@ def complete_mv_rows(
         used = sorted(bform.variables - ignored)
         complete = data[used].notna().all(axis=1).to_numpy()
         keep &= complete if subset is None else complete | ~subset
-    dropped = int((~keep).sum())
-    if dropped:
-        warnings.warn(
-            f"Dropped {dropped} of {len(data)} rows with missing values "
-            "in the variables used by the model.",
-            stacklevel=4,
-        )
-    if not keep.any():
-        raise SpecError("No rows are left after dropping rows with missing values.")
-    return data.loc[keep], [None if s is None else s[keep] for s in subsets]
+    rows = keep_rows(data, keep)
+    return rows, [None if s is None else s[keep] for s in subsets]
 
 
 def with_levels(group: GroupEffects, data: pd.DataFrame) -> GroupEffects:

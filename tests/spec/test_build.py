@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import pybrms as bm
 from pybrms.codegen import render
 from pybrms.errors import SpecError
-from pybrms.formula import bf
+from pybrms.formula import bf, set_rescor
 from pybrms.spec import FAMILIES, build_spec, family, get_prior
 from pybrms.spec.families import LINKS
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
@@ -149,6 +150,19 @@ def test_missing_rows_are_dropped_with_warning():
     with pytest.warns(UserWarning, match="Dropped 1 of 6 rows"):
         spec = build_spec("y ~ x", df)
     assert spec.N == 5
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["y ~ x", bf("y | subset(s) ~ x") + bf("x ~ 1") + set_rescor(False)],
+    ids=["univariate", "multivariate_subset"],
+)
+def test_dropped_rows_warning_points_at_the_users_call(formula):
+    """However deep the package's own calls, the warning names this file."""
+    df = _df(y=[0.5, np.nan, 0.3, 2.2, 1.9, 0.8], s=[1, 1, 0, 1, 1, 1])
+    with pytest.warns(UserWarning, match="Dropped 1 of 6 rows") as record:
+        bm.standata(formula, df)
+    assert [w.filename for w in record] == [__file__]
 
 
 def test_no_warning_without_missing_values():
