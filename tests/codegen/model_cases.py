@@ -521,6 +521,10 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("zero_inflated_poisson_cens", "count | cens(c3) ~ x", "zero_inflated_poisson"),
     Case("hurdle_negbinomial_trunc", "count | trunc(lb = 0, ub = cu) ~ x", "hurdle_negbinomial"),
     Case("hurdle_gamma_cens", bf("pos0 | cens(cr) ~ x", hu="~ z"), "hurdle_gamma"),
+    # Stan's cdfs of exp_mod_normal, frechet and beta_binomial
+    Case("exgaussian_cens", "y | cens(c4, y2) ~ x", "exgaussian"),
+    Case("frechet_cens", "pos | cens(cr) ~ x", "frechet"),
+    Case("beta_binomial_cens", "bb | trials(n) + cens(c3) ~ x", "beta_binomial"),
 )
 
 

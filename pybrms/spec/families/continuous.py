@@ -379,6 +379,12 @@ def _exgaussian_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
     return -np.log(beta) - (z + sigma**2 / (2 * beta)) / beta + special.log_ndtr(z / sigma)
 
 
+def _exgaussian_distribution(d: DparDraws) -> Any:
+    # scipy's exponnorm: shape beta / sigma, the normal component at mu - beta
+    sigma, beta = d["sigma"], d["beta"]
+    return stats.exponnorm(beta / sigma, loc=d["mu"] - beta, scale=sigma)
+
+
 def _exgaussian_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     beta = np.broadcast_to(d["beta"], d.shape)
     return rng.normal(d["mu"] - beta, d["sigma"], size=d.shape) + rng.exponential(beta)
@@ -389,11 +395,16 @@ EXGAUSSIAN = Family(
     links=("identity", "log", "inverse"),
     dpars=(SIGMA, BETA_SCALE),
     support=REAL,
-    additions=WEIGHTS | MISSING,
-    stan=StanLikelihood("exgaussian", same_dist("exp_mod_normal", ("identity", "log", "inverse"))),
+    additions=WEIGHTS | CENSORING | MISSING,
+    stan=StanLikelihood(
+        "exgaussian",
+        same_dist("exp_mod_normal", ("identity", "log", "inverse")),
+        cdf="exp_mod_normal",
+    ),
     log_lik=_exgaussian_log_lik,
     epred=_mean,
     predict=_exgaussian_predict,
+    distribution=_exgaussian_distribution,
 )
 
 
@@ -406,6 +417,10 @@ def _frechet_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
     return stats.invweibull.logpdf(y, d["nu"], scale=_frechet_scale(d))
 
 
+def _frechet_distribution(d: DparDraws) -> Any:
+    return stats.invweibull(d["nu"], scale=_frechet_scale(d))
+
+
 def _frechet_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return _frechet_scale(d) * rng.exponential(size=d.shape) ** (-1 / d["nu"])
 
@@ -415,11 +430,14 @@ FRECHET = Family(
     links=("log", "identity", "inverse"),
     dpars=(NU,),
     support=POSITIVE,
-    additions=WEIGHTS | MISSING,
-    stan=StanLikelihood("frechet", same_dist("frechet", ("log", "identity", "inverse"))),
+    additions=WEIGHTS | CENSORING | MISSING,
+    stan=StanLikelihood(
+        "frechet", same_dist("frechet", ("log", "identity", "inverse")), cdf="frechet"
+    ),
     log_lik=_frechet_log_lik,
     epred=_mean,
     predict=_frechet_predict,
+    distribution=_frechet_distribution,
 )
 
 KAPPA = Dpar(

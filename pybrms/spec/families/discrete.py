@@ -191,6 +191,11 @@ def _beta_binomial_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
     return stats.betabinom.logpmf(y, _trials(d), mu * phi, (1 - mu) * phi)
 
 
+def _beta_binomial_distribution(d: DparDraws) -> Any:
+    mu, phi = d["mu"], d["phi"]
+    return stats.betabinom(_trials(d), mu * phi, (1 - mu) * phi)
+
+
 def _beta_binomial_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     # brms's rbeta_binomial: a beta success probability per draw and row, then the count
     return rng.binomial(_trials(d), BETA.predict(d, rng))
@@ -201,13 +206,16 @@ BETA_BINOMIAL = Family(
     links=("logit", "probit", "cloglog"),
     dpars=(PHI,),
     support=COUNT,
-    additions=WEIGHTS | {"trials"},
+    additions=WEIGHTS | CENSORING | {"trials"},
     stan=StanLikelihood(
-        "beta_binomial", same_dist("beta_binomial", ("logit", "probit", "cloglog"))
+        "beta_binomial",
+        same_dist("beta_binomial", ("logit", "probit", "cloglog")),
+        cdf="beta_binomial",
     ),
     log_lik=_beta_binomial_log_lik,
     epred=_binomial_epred,
     predict=_beta_binomial_predict,
+    distribution=_beta_binomial_distribution,
     required_additions=frozenset({"trials"}),
 )
 
