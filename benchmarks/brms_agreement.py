@@ -153,9 +153,9 @@ stanvars <- stanvar(scode = "{_BETA_BINOMIAL2}", block = "functions")
 """
 
 
-def _case(formula: str, family: str, **options: Any) -> Case:
+def _case(formula: str, family: str, data: pd.DataFrame | None = None, **options: Any) -> Case:
     """A case whose formula and family read the same in R and in pybrms."""
-    return Case(formula, f"{family}()", formula, family, _DATA, **options)
+    return Case(formula, f"{family}()", formula, family, _DATA if data is None else data, **options)
 
 
 def _ordinal(family: str, link: str, formula: str = "ord ~ x") -> Case:
@@ -173,14 +173,12 @@ def _smooth_data(seed: int, n: int = 200) -> pd.DataFrame:
 
 
 def _curve(formula: str, seed: int, n: int = 200) -> Case:
-    return Case(formula, "gaussian()", formula, "gaussian", _smooth_data(seed, n), curve=True)
+    return _case(formula, "gaussian", _smooth_data(seed, n), curve=True)
 
 
 CASES = {
-    "gen_extreme_value": Case(
-        "gev ~ x", "gen_extreme_value()", "gev ~ x", "gen_extreme_value", _data(1)
-    ),
-    "categorical": Case("cat ~ x", "categorical()", "cat ~ x", "categorical", _data(2)),
+    "gen_extreme_value": _case("gev ~ x", "gen_extreme_value", _data(1)),
+    "categorical": _case("cat ~ x", "categorical", _data(2)),
     "zero_inflated_poisson": Case(
         "bf(count ~ x, zi ~ x)",
         "zero_inflated_poisson()",
@@ -188,13 +186,9 @@ CASES = {
         "zero_inflated_poisson",
         _data(3),
     ),
-    "sratio_cs": Case("ord ~ cs(x)", "sratio()", "ord ~ cs(x)", "sratio", _data(4)),
-    "multi_membership": Case(
-        "y ~ x + (1 | mm(g1, g2))", "gaussian()", "y ~ x + (1 | mm(g1, g2))", "gaussian", _data(5)
-    ),
-    "measurement_error": Case(
-        "yme ~ me(xobs, sdx)", "gaussian()", "yme ~ me(xobs, sdx)", "gaussian", _data(6)
-    ),
+    "sratio_cs": _case("ord ~ cs(x)", "sratio", _data(4)),
+    "multi_membership": _case("y ~ x + (1 | mm(g1, g2))", "gaussian", _data(5)),
+    "measurement_error": _case("yme ~ me(xobs, sdx)", "gaussian", _data(6)),
     "multivariate_rescor": Case(
         "bf(mvbind(y1, y2) ~ x) + set_rescor(TRUE)",
         "gaussian()",
@@ -414,20 +408,10 @@ def _subset(seed: int, n: int = 300) -> pd.DataFrame:
 _EIGHT = " + ".join(f"x{k}" for k in range(1, 9))
 
 CASES |= {
-    "se_meta_analysis": Case(
-        "yi | se(sei) ~ 1 + (1 | study)", "gaussian()", "yi | se(sei) ~ 1 + (1 | study)",
-        "gaussian", _meta(11),
-    ),
-    "weibull_cens": Case(
-        "time | cens(censored, time2) ~ x", "weibull()", "time | cens(censored, time2) ~ x",
-        "weibull", _survival(12),
-    ),
-    "gaussian_trunc": Case(
-        "yt | trunc(lb = 0) ~ x", "gaussian()", "yt | trunc(lb = 0) ~ x", "gaussian", _more(13)
-    ),
-    "poisson_rate": Case(
-        "count | rate(expo) ~ x", "poisson()", "count | rate(expo) ~ x", "poisson", _more(14)
-    ),
+    "se_meta_analysis": _case("yi | se(sei) ~ 1 + (1 | study)", "gaussian", _meta(11)),
+    "weibull_cens": _case("time | cens(censored, time2) ~ x", "weibull", _survival(12)),
+    "gaussian_trunc": _case("yt | trunc(lb = 0) ~ x", "gaussian", _more(13)),
+    "poisson_rate": _case("count | rate(expo) ~ x", "poisson", _more(14)),
     "nonlinear_growth": Case(
         "bf(yg ~ a * (1 - exp(-b * dose)), a ~ 1 + (1 | g), b ~ 1, nl = TRUE)",
         "gaussian()",
@@ -437,14 +421,8 @@ CASES |= {
         'prior(normal(2, 1), nlpar = "a") + prior(normal(1, 0.5), nlpar = "b", lb = 0)',
         bm.prior("normal(2, 1)", nlpar="a") + bm.prior("normal(1, 0.5)", nlpar="b", lb=0),
     ),
-    "ar1": Case(
-        "y ~ x + ar(time = t, gr = s, p = 1)", "gaussian()",
-        "y ~ x + ar(time = t, gr = s, p = 1)", "gaussian", _series(16),
-    ),
-    "arma11": Case(
-        "y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian()",
-        "y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian", _series(17),
-    ),
+    "ar1": _case("y ~ x + ar(time = t, gr = s, p = 1)", "gaussian", _series(16)),
+    "arma11": _case("y ~ x + arma(time = t, gr = s, p = 1, q = 1)", "gaussian", _series(17)),
     "horseshoe": Case(
         f"y ~ {_EIGHT}", "gaussian()", f"y ~ {_EIGHT}", "gaussian", _sparse(18),
         "prior(horseshoe(1))", bm.prior("horseshoe(1)"),
