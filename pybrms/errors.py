@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.realpath(__file__)) + os.sep
 
 
 def user_stacklevel() -> int:
@@ -23,9 +24,26 @@ def user_stacklevel() -> int:
     1
     """
     frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame.f_back is not None and os.path.realpath(frame.f_code.co_filename).startswith(
+        _PACKAGE
+    ):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` attributed to the user's line: the first caller outside pybrms.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_user("careful")
+    >>> str(caught[0].message)
+    'careful'
+    """
+    warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 class PybrmsError(Exception):

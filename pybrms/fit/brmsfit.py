@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +14,7 @@ import pandas as pd
 from pybrms.backends import CompiledModel, check_sample_args
 from pybrms.codegen import render
 from pybrms.draws import Draws
-from pybrms.errors import SpecError
+from pybrms.errors import SpecError, warn_user
 from pybrms.fit import (
     conditional_effects,
     criteria,
@@ -31,7 +30,7 @@ from pybrms.fit import (
 from pybrms.fit import hypothesis as hypotheses
 from pybrms.fit import kfold as kfolds
 from pybrms.fit.arviz import loo, to_inference_data
-from pybrms.fit.diagnostics import Diagnostics, diagnose, warn_user
+from pybrms.fit.diagnostics import Diagnostics, SamplingWarning, diagnose
 from pybrms.fit.program import StanProgram
 from pybrms.fit.settings import SamplerSettings
 from pybrms.fit.summary import Summary, summarize
@@ -180,11 +179,10 @@ class BrmsFit:
             out = predict.log_lik(self.spec, self._variables, newdata, **kwargs)
         if np.isnan(out).any():
             # as brms: missing responses (estimated by mi()) have no log-likelihood
-            warnings.warn(
+            warn_user(
                 "NaNs were found in the log-likelihood: some responses are missing. With "
                 "mi(), predict the complete rows through 'newdata' (or, in a multivariate "
-                "model, choose a response without missing values through 'resp').",
-                stacklevel=2,
+                "model, choose a response without missing values through 'resp')."
             )
         return out
 
@@ -384,5 +382,5 @@ def sample(
         data_name=data_name,
     )
     for message in fit.diagnostics.messages() if warn else ():
-        warn_user(message)
+        warn_user(message, SamplingWarning)
     return fit

@@ -14,7 +14,6 @@ its category in ``cats__`` (also ``effect2__``).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pybrms.errors import SpecError
+from pybrms.errors import SpecError, warn_user
 from pybrms.fit.estimates import summarize_draws
 from pybrms.fit.pp_check import DARK, LIGHT
 
@@ -162,21 +161,19 @@ def conditional_effects(
         )
     chosen = _chosen_effects(fit.univariate_spec, effects)
     if categorical and any(len(parts) == 2 for parts in chosen):
-        warnings.warn(
+        warn_user(
             "Interactions cannot be plotted directly if 'categorical' is True. "
-            "Please use argument 'conditions' instead.",
-            stacklevel=3,
+            "Please use argument 'conditions' instead."
         )
         chosen = [parts for parts in chosen if len(parts) == 1]
         if not chosen:
             raise SpecError("No valid effects: categorical=True keeps main effects only.")
     labels, values = _condition_rows(fit.univariate_spec, conditions)
     if ordinal and not categorical and method != "posterior_linpred":
-        warnings.warn(
+        warn_user(
             "Predictions are treated as continuous variables in 'conditional_effects' "
             "by default which is likely invalid for ordinal families. "
-            "Please set 'categorical' to True.",
-            stacklevel=3,
+            "Please set 'categorical' to True."
         )
     tail = (1 - prob) / 2
     integers = _integer_variables(fit.univariate_spec)
@@ -272,10 +269,9 @@ def _condition_rows(
         raise SpecError(f"Condition labels (cond__) must be unique, got {labels}.")
     unused = sorted(set(conditions.columns) - spec.formula.variables - {"cond__"})
     if unused:
-        warnings.warn(
+        warn_user(
             f"The following variables in 'conditions' are not part of the model: "
-            f"{', '.join(unused)}.",
-            stacklevel=4,
+            f"{', '.join(unused)}."
         )
     given = conditions.drop(columns=["cond__", *unused], errors="ignore")
     return labels, [defaults | row for row in given.to_dict("records")]

@@ -11,7 +11,6 @@ computed here from the pointwise log-likelihood; PSIS-LOO comes from
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from pybrms.errors import SpecError
+from pybrms.errors import SpecError, warn_user
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -86,10 +85,9 @@ def waic(fit: BrmsFit) -> Criterion:
     p_waic = log_lik.var(axis=0, ddof=1)
     bad = int((p_waic > P_WAIC_WARNING).sum())
     if bad:
-        warnings.warn(
+        warn_user(
             f"{bad} ({bad / len(p_waic):.1%}) p_waic estimates greater than {P_WAIC_WARNING}. "
-            "We recommend trying loo instead.",
-            stacklevel=3,
+            "We recommend trying loo instead."
         )
     return _criterion("waic", lpd - p_waic, p_waic, fit.spec.input_data.index)
 

@@ -9,12 +9,8 @@ of the summary's footer.
 
 from __future__ import annotations
 
-import sys
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -27,7 +23,6 @@ RHAT_THRESHOLD = 1.05
 ESS_PER_CHAIN = 100
 BFMI_THRESHOLD = 0.2
 _URL = "https://mc-stan.org/misc/warnings.html"
-_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 class SamplingWarning(UserWarning):
@@ -149,15 +144,6 @@ def diagnose(
         min_bulk_ess=_extreme(np.min, table[:, 1]),
         min_tail_ess=_extreme(np.min, table[:, 2]),
     )
-
-
-def warn_user(message: str, category: type[Warning] = SamplingWarning) -> None:
-    """``warnings.warn`` attributed to the first caller outside pybrms (the user's line)."""
-    frame: FrameType | None = sys._getframe(1)
-    level = 2
-    while frame is not None and Path(frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
 
 
 def _extreme(reduce: Callable[[np.ndarray], Any], values: np.ndarray) -> float:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import ast
 import operator
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from pybrms.errors import SpecError
+from pybrms.errors import SpecError, warn_user
 from pybrms.fit.estimates import MAD_CONSTANT, draws_frame
 from pybrms.spec.terms import FixedEffects
 
@@ -247,11 +246,10 @@ class _PriorDraws:
         if not matches:
             return None
         if name in self._intercepts:
-            warnings.warn(
+            warn_user(
                 f"Sampling from the prior of an overall intercept ({name}) is not possible: "
                 "the program samples the intercept of centered predictors. Use "
-                "'0 + Intercept' in the formula to give the intercept a prior of its own.",
-                stacklevel=4,
+                "'0 + Intercept' in the formula to give the intercept a prior of its own."
             )
             return None
         return self._rng.permutation(self._draws[max(matches, key=len)])

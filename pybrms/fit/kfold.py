@@ -30,9 +30,9 @@ from scipy.special import logsumexp
 
 from pybrms.backends import CompiledModel
 from pybrms.codegen import render
-from pybrms.errors import SettingsError, SpecError
+from pybrms.errors import SettingsError, SpecError, warn_user
 from pybrms.fit.criteria import Criterion
-from pybrms.fit.diagnostics import warn_user
+from pybrms.fit.diagnostics import SamplingWarning
 from pybrms.fit.program import StanProgram
 from pybrms.fit.settings import SamplerSettings
 from pybrms.progress import SafeBar
@@ -236,7 +236,10 @@ def kfold(
             warned.setdefault(message, []).append(k)
         elpd[labels == k] = logsumexp(log_lik, axis=0) - np.log(len(log_lik))
     for message, ks in warned.items():
-        warn_user(f"Fold{'s' * (len(ks) > 1)} {', '.join(map(str, ks))} of {K}: {message}")
+        warn_user(
+            f"Fold{'s' * (len(ks) > 1)} {', '.join(map(str, ks))} of {K}: {message}",
+            SamplingWarning,
+        )
     full = fit.log_lik()
     lpd = logsumexp(full, axis=0) - np.log(len(full))
     pointwise = pd.DataFrame(

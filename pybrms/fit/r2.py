@@ -10,13 +10,13 @@ row, ``R2``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from pybrms.errors import warn_user
 from pybrms.fit.arviz import psis_log_weights
 from pybrms.fit.draw_ids import pick_draw_ids
 from pybrms.fit.estimates import PROBS, summarize_draws
@@ -120,10 +120,9 @@ def _expected(fit: BrmsFit, what: str, **kwargs: Any) -> np.ndarray:
     """``posterior_epred``; for ordinal models the expected category ``sum_k k P(Y = k)``."""
     ypred = fit.posterior_epred(**kwargs)
     if ypred.ndim == 3:
-        warnings.warn(
+        warn_user(
             f"Predictions are treated as continuous variables in '{what}' which is likely "
-            "invalid for ordinal families.",
-            stacklevel=4,
+            "invalid for ordinal families."
         )
         ypred = ypred @ np.arange(1, ypred.shape[2] + 1)
     return ypred

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from functools import cached_property
@@ -12,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pybrms.errors import FlashError
-from pybrms.fit.diagnostics import warn_user
+from pybrms.errors import FlashError, warn_user
 from pybrms.flash import plots
 from pybrms.flash.backfit import (
     ORDERS,
@@ -485,12 +483,11 @@ class FlashFit:
                 "(flashier refuses them too). Leave them out of kset or use a sequential order"
             )
         if fixed:
-            warnings.warn(
+            warn_user(
                 f"backfit(order='parallel') leaves factors {fixed} (with fixed loadings or "
                 "factors, e.g. an intercept) as they are, as flashier does; update them with "
                 f"backfit(order='sequential', kset={fixed}) if needed",
                 UserWarning,
-                stacklevel=3,
             )
         unfixed = [k for k in chosen if k not in fixed]
         threading = _as_threading(threads)
@@ -499,13 +496,12 @@ class FlashFit:
                 state, problem, unfixed, maxiter, tol, recorder, threading, live
             )
         if diverged is not None:
-            warnings.warn(
+            warn_user(
                 f"backfit(order='parallel') diverged at iteration {diverged}: the joint update "
                 "of correlated factors overshot until the moments were no longer finite. "
                 f"Returning the iterate with the highest ELBO ({state.elbo:.6g}); continue "
                 "with order='dropout' or 'sequential', which cannot diverge",
                 RuntimeWarning,
-                stacklevel=3,
             )
         return state
 

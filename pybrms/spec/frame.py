@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from formulaic.errors import DataMismatchWarning
 
-from pybrms.errors import SpecError, user_stacklevel
+from pybrms.errors import SpecError, warn_user
 from pybrms.formula.expressions import NAMESPACE
 from pybrms.spec.names import brms_column_names
 
@@ -94,10 +94,9 @@ def keep_rows(data: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """
     dropped = int((~keep).sum())
     if dropped:
-        warnings.warn(
+        warn_user(
             f"Dropped {dropped} of {len(data)} rows with missing values "
-            "in the variables used by the model.",
-            stacklevel=user_stacklevel(),
+            "in the variables used by the model."
         )
     if not keep.any():
         raise SpecError("No rows are left after dropping rows with missing values.")
