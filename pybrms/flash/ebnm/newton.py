@@ -46,7 +46,7 @@ Derivatives = Callable[[np.ndarray], Evaluation]
 
 def minimize_newton(
     derivatives: Derivatives, start: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, float]:
     """Minimize a smooth function over the box ``[lower, upper]`` from ``start``.
 
     Parameters
@@ -58,9 +58,9 @@ def minimize_newton(
 
     Returns
     -------
-    numpy.ndarray
+    tuple of numpy.ndarray and float
         The point where the projected gradient is below ``GTOL``, or where no step
-        decreases the objective any more.
+        decreases the objective any more, and the objective there.
 
     Examples
     --------
@@ -69,8 +69,9 @@ def minimize_newton(
     >>> def d(x):
     ...     g = np.array([4 * (x[0] - 1) ** 3, 2 * (x[1] + 2)])
     ...     return f(x), g, np.diag([12 * (x[0] - 1) ** 2, 2.0])
-    >>> np.round(minimize_newton(d, np.zeros(2), np.full(2, -9.0), np.array([9.0, -3.0])), 3)
-    array([ 1., -3.])
+    >>> x, f = minimize_newton(d, np.zeros(2), np.full(2, -9.0), np.array([9.0, -3.0]))
+    >>> np.round(x, 3), round(f, 3)
+    (array([ 1., -3.]), 1.0)
     """
     x = np.clip(np.asarray(start, dtype=float), lower, upper)
     f, g, H = derivatives(x)
@@ -99,7 +100,7 @@ def minimize_newton(
             full = np.array_equal(moved[0], np.clip(x + step, lower, upper))
             previous = (g, step) if full else None
         x, (f, g, H) = moved
-    return x
+    return x, f
 
 
 def _tail_jump(

@@ -17,7 +17,7 @@ by a :class:`Slab` (see ``point_normal.py``, ``point_laplace.py`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import expit, log_expit, logit
@@ -34,6 +34,8 @@ from pybrms.flash.ebnm.prior import Prior
 _ALPHA_BOUND = 40.0
 _MIN_SCALE = 1e-12
 _LOG_SCALE_BOUNDS = (np.log(_MIN_SCALE), -np.log(_MIN_SCALE))
+# pi0 range of a cold-start hint: alpha within +-5 of the cold start's alpha = 0.
+_HINT_PI0 = (float(expit(-5.0)), float(expit(5.0)))
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,9 @@ class Slab(ABC):
     @abstractmethod
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
-    ) -> SlabPosterior:
-        """Posterior of W given y = W + N(0, s^2) and W ~ h, for 0 < s < inf."""
+    ) -> tuple[np.ndarray, SlabPosterior]:
+        """:meth:`log_conv` and the posterior of W given y = W + N(0, s^2) and W ~ h,
+        for 0 < s < inf (together, because they share most of their work)."""
 
     @abstractmethod
     def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
@@ -255,6 +258,14 @@ class _Objective:
         ll = np.logaddexp(log_expit(-alpha) + log_null, log_expit(alpha) + log_slab)
         return -float(ll.sum()) / ll.size
 
+    def null_value(self, p: np.ndarray) -> float:
+        """The objective at pi0 = 1 (the other parameters as in ``p``)."""
+        if self.null is not None:
+            return -float(self.null[0].sum()) / self.null[0].size
+        null = p.copy()
+        null[0] = -np.inf
+        return self.value(null)
+
     def derivatives(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """The objective, its gradient and its Hessian in the optimizer's parameters."""
         alpha, scale, mode = self.unpack(p)
@@ -351,18 +362,28 @@ class ParametricFamily(Family):
         upper = np.array([_ALPHA_BOUND] * self.pointmass + [_LOG_SCALE_BOUNDS[1]])
         if estimate_mode:
             lower, upper = np.append(lower, -np.inf), np.append(upper, np.inf)
-        best = minimize_newton(objective.derivatives, start, lower, upper)
+        best, best_value = minimize_newton(objective.derivatives, start, lower, upper)
         alpha, scale, fitted_mode = objective.unpack(best)
         fitted = self._prior(alpha, scale * unit, fitted_mode * unit)
         if not self.pointmass or estimate_mode:
             return fitted
-        null = best.copy()
-        null[0] = -np.inf
         # Ties go to the null: a slab shrunk to nothing is the null, and exact zeros are
         # what let flash drop a factor. (Both values are in median(s) units.)
-        if objective.value(null) <= objective.value(best):
+        if objective.null_value(best) <= best_value:
             return self._prior(-np.inf, fitted.slab_scale, fitted.mode)
         return fitted
+
+    def cold_start_hint(self, prior: Prior) -> Prior:
+        """``prior`` with pi0 pulled into ``expit(-+_HINT_ALPHA)``.
+
+        The Newton method reaches the same optimum from any start that is not stuck in
+        a tail: far out in alpha the objective is flat to ``GTOL`` and it would stop at
+        once, at pi0 near 0 or 1, where a cold start (alpha = 0) may find an interior
+        optimum.
+        """
+        if not self.pointmass or _HINT_PI0[0] <= prior.pi0 <= _HINT_PI0[1]:
+            return prior
+        return replace(prior, pi0=min(max(prior.pi0, _HINT_PI0[0]), _HINT_PI0[1]))
 
     def _fixed_mode(self, mode: float | str) -> float:
         if mode == "estimate":
@@ -405,18 +426,44 @@ class ParametricFamily(Family):
         with np.errstate(divide="ignore"):
             return np.logaddexp(np.log(prior.pi0) + log_null, np.log1p(-prior.pi0) + log_slab)
 
+    def solve(
+        self,
+        data: NormalMeans,
+        mode: float | str,
+        g_init: Prior | None,
+        fix_g: bool,
+        posterior: bool,
+        lfsr: bool,
+    ) -> tuple[Prior, np.ndarray, PosteriorSummary | None]:
+        """As :meth:`Family.solve`; with every s regular, the log marginal and the posterior
+        come from one pass over the data."""
+        if not (posterior and data.all_regular):
+            return super().solve(data, mode, g_init, fix_g, posterior, lfsr)
+        if fix_g:
+            assert g_init is not None  # ebnm() refuses fix_g without g_init
+            prior = g_init
+        else:
+            prior = self.fit(data, mode, g_init)
+        log_marginal, regular = self._regular_pass(prior, data.x, data.s, lfsr)
+        return prior, log_marginal, self.posterior(prior, data, lfsr, regular=regular)
+
     def posterior_regular(
         self, prior: Prior, x: np.ndarray, s: np.ndarray, lfsr: bool
     ) -> PosteriorSummary:
         """Mix the slab posterior with the point mass by the posterior slab weight."""
+        return self._regular_pass(prior, x, s, lfsr)[1]
+
+    def _regular_pass(
+        self, prior: Prior, x: np.ndarray, s: np.ndarray, lfsr: bool
+    ) -> tuple[np.ndarray, PosteriorSummary]:
+        """log p(x_i | g) and the posterior summary, for 0 < s < inf."""
         y = x - prior.mode
-        log_slab = self.slab.log_conv(y, s, prior.slab_scale)
+        log_slab, slab = self.slab.posterior(y, s, prior.slab_scale, -prior.mode, lfsr)
+        log_marginal = self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab)
         with np.errstate(divide="ignore"):
             log_w = np.log1p(-prior.pi0) + log_slab
-        weight = np.exp(log_w - self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab))
-        return self._combine(
-            prior, weight, self.slab.posterior(y, s, prior.slab_scale, -prior.mode, lfsr)
-        )
+        weight = np.exp(log_w - log_marginal)
+        return log_marginal, self._combine(prior, weight, slab)
 
     def prior_summary(self, prior: Prior, lfsr: bool) -> PosteriorSummary:
         """Moments and sign probabilities of g itself."""

@@ -115,24 +115,26 @@ class LaplaceSlab(Slab):
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
-    ) -> SlabPosterior:
+    ) -> tuple[np.ndarray, SlabPosterior]:
         a = 1.0 / scale
-        _, _, log_pos, _, log_sum = _pieces(y, s, a)
+        _, _, log_pos, log_neg, log_sum = _pieces(y, s, a)
+        log_conv = np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum
         lam = np.exp(log_pos - log_sum)
         mean_pos = y - a * s**2  # mean of the untruncated positive piece
         mean_neg = -y - a * s**2  # same for -W on the negative piece
-        first_pos, second_pos = truncnorm_positive_moments(mean_pos, s)
-        first_neg, second_neg = truncnorm_positive_moments(mean_neg, s)
+        # The pieces' log Mills ratios are the truncated normals' ones too.
+        first_pos, second_pos = truncnorm_positive_moments(mean_pos, s, log_pos)
+        first_neg, second_neg = truncnorm_positive_moments(mean_neg, s, log_neg)
         first = lam * first_pos - (1.0 - lam) * first_neg
         second = lam * second_pos + (1.0 - lam) * second_neg
         if not lfsr:
-            return SlabPosterior(first, second)
+            return log_conv, SlabPosterior(first, second)
         below_pos, above_pos = truncnorm_positive_tail(mean_pos, s, cut)
         # On the negative piece W < cut  <=>  -W > -cut.
         above_neg, below_neg = truncnorm_positive_tail(mean_neg, s, -cut)
         below = lam * below_pos + (1.0 - lam) * below_neg
         above = lam * above_pos + (1.0 - lam) * above_neg
-        return SlabPosterior(first, second, below, above)
+        return log_conv, SlabPosterior(first, second, below, above)
 
     def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
         first, second = np.asarray(0.0), np.asarray(2.0 * scale**2)
