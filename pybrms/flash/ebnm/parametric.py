@@ -229,10 +229,14 @@ class _Objective:
         self.slab = slab
         self.pointmass = pointmass
         self.fixed_mode = mode
-        keep = data.informative
-        self.x, self.s = data.x[keep], data.s[keep]
-        self.regular = data.regular[keep]
-        self.all_regular = bool(self.regular.all())
+        self.all_regular = data.all_regular
+        if self.all_regular:  # the usual case: no copies
+            self.x, self.s, self.regular = data.x, data.s, data.regular
+        else:
+            keep = data.informative
+            self.x, self.s = data.x[keep], data.s[keep]
+            self.regular = data.regular[keep]
+            self.all_regular = bool(self.regular.all())
         # With the mode fixed the point mass's terms never change: compute them once.
         fixed = mode is not None and self.all_regular
         self.null = _null_terms(self.x - mode, self.s) if fixed else None
