@@ -47,20 +47,29 @@ def _pieces(y: np.ndarray, s: np.ndarray, a: float) -> tuple[np.ndarray, ...]:
 
 def _ratios(
     z_pos: np.ndarray, z_neg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """``(lam, r_pos, r_neg, log_sum)`` straight from the Mills ratios ``M(-z)``, or None
-    when one would overflow (``-z`` below ``MILLS_FLOOR``; then the logs are needed).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(lam, r_pos, r_neg, log_sum)`` straight from the Mills ratios ``M(-z)``.
 
     This skips the logs and exponentials of :func:`_pieces`, which dominate the cost
-    of an optimizer step.
+    of an optimizer step. Where ``-z`` is below ``MILLS_FLOOR`` (at most one of the
+    two pieces, as ``-z_pos - z_neg = 2 a s > 0``) that piece's ratio overflows:
+    there it is the whole sum to double precision, so ``lam`` is 1 or 0, its ``r`` is
+    0 and the log of the sum is its log Mills ratio's asymptote.
     """
     t = np.concatenate([-z_pos, -z_neg])
-    if (t < MILLS_FLOOR).any():
-        return None
-    m = mills(t)
-    m_pos, m_neg = m[: z_pos.size], m[z_pos.size :]
+    m = mills(np.maximum(t, MILLS_FLOOR))
+    n = z_pos.size
+    m_pos, m_neg = m[:n], m[n:]
     total = m_pos + m_neg
-    return m_pos / total, 1.0 / m_pos, 1.0 / m_neg, np.log(total)
+    lam, r_pos, r_neg, log_sum = m_pos / total, 1.0 / m_pos, 1.0 / m_neg, np.log(total)
+    far = t < MILLS_FLOOR
+    if far.any():
+        far_pos, far_neg = far[:n], far[n:]
+        r_pos[far_pos], r_neg[far_neg] = 0.0, 0.0
+        lam[far_pos], lam[far_neg] = 1.0, 0.0
+        log_sum[far_pos] = log_mills(t[:n][far_pos])
+        log_sum[far_neg] = log_mills(t[n:][far_neg])
+    return lam, r_pos, r_neg, log_sum
 
 
 class LaplaceSlab(Slab):
@@ -79,12 +88,7 @@ class LaplaceSlab(Slab):
         a = 1.0 / scale
         a_s = a * s
         z_pos, z_neg = y / s - a_s, -y / s - a_s
-        direct = _ratios(z_pos, z_neg)
-        if direct is None:
-            _, _, log_pos, log_neg, log_sum = _pieces(y, s, a)
-            lam, r_pos, r_neg = np.exp(log_pos - log_sum), np.exp(-log_pos), np.exp(-log_neg)
-        else:
-            lam, r_pos, r_neg, log_sum = direct
+        lam, r_pos, r_neg, log_sum = _ratios(z_pos, z_neg)
         mu = 1.0 - lam
         q_pos, q_neg = r_pos * (z_pos + r_pos), r_neg * (z_neg + r_neg)
         s2 = s * s
