@@ -286,31 +286,26 @@ class _Objective:
         q = post * (1.0 - post)
         # d/d(alpha, beta, mu) of each component's log density; their mixture's
         # Hessian is the posterior-weighted Hessians plus q times the outer product
-        # of the difference of the component gradients.
+        # of the difference of the component gradients. Entries in the order of the
+        # optimizer's parameters (alpha if a point mass, beta, mu if estimated).
         q_beta = q * sl.d_beta
-        grads = [post @ sl.d_beta]
-        hess = {("b", "b"): post @ sl.d_beta2 + q_beta @ sl.d_beta}
+        grads = [float(post @ sl.d_beta)]
+        hess = [[float(post @ sl.d_beta2 + q_beta @ sl.d_beta)]]
         if estimate_mode:
             assert sl.d_y is not None and sl.d_y2 is not None and sl.d_beta_y is not None
             diff_mu = t.d_null_y - sl.d_y
-            grads.append(-(post * sl.d_y + (1.0 - post) * t.d_null_y).sum())
-            hess["m", "m"] = (post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2).sum()
-            hess["b", "m"] = (q * sl.d_beta * diff_mu - post * sl.d_beta_y).sum()
-        names = ["b", "m"] if estimate_mode else ["b"]
-        if self.pointmass:
-            grads.insert(0, post.sum() - w * post.size)
-            hess["a", "a"] = q.sum() - post.size * w * (1.0 - w)
-            hess["a", "b"] = q_beta.sum()
-            if estimate_mode:
-                hess["a", "m"] = (q * diff_mu).sum()
-            names.insert(0, "a")
-        k = len(names)
-        H = np.empty((k, k))
-        for i, a in enumerate(names):
-            for j, b in enumerate(names[i:], start=i):
-                H[i, j] = H[j, i] = hess[a, b]
+            grads.append(-float((post * sl.d_y + (1.0 - post) * t.d_null_y).sum()))
+            h_bm = float((q * sl.d_beta * diff_mu - post * sl.d_beta_y).sum())
+            h_mm = (post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2).sum()
+            hess = [[hess[0][0], h_bm], [h_bm, float(h_mm)]]
         n = ll.size
-        return -float(ll.sum()) / n, -np.asarray(grads) / n, -H / n
+        if self.pointmass:
+            grads.insert(0, float(post.sum()) - w * n)
+            h_a = [float(q.sum()) - n * w * (1.0 - w), float(q_beta.sum())]
+            if estimate_mode:
+                h_a.append(float((q * diff_mu).sum()))
+            hess = [h_a] + [[h_a[i + 1], *row] for i, row in enumerate(hess)]
+        return -float(ll.sum()) / n, np.array(grads) / -n, np.array(hess) / -n
 
     def _terms(self, y: np.ndarray, scale: float) -> _Terms:
         reg = self.regular
