@@ -102,7 +102,8 @@ def make_task(state: FlashState, problem: Problem, k: int, mode: int, warmstart:
     """The normal-means problem for the free entries of factor ``k``, mode ``mode``.
 
     With ``warmstart``, the factor's previous prior starts the fit unless the
-    sanity check of FLASH.md 8.5 fails.
+    sanity check of FLASH.md 8.5 fails; otherwise a parametric family still starts
+    its optimizer near that prior (:func:`_g_init`), which reaches the cold start's fit.
     """
     x, s = ebnm_inputs(state, problem, k, mode)
     free = state.free(k, mode)
