@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from pybrms.flash.ebnm import ebnm, warm_start_ok
+from pybrms.flash.ebnm import ebnm, get_family, warm_start_ok
 from pybrms.flash.state import FlashState, Problem, refresh, with_column, with_columns
 from pybrms.flash.tau import LOG_2PI, Precision, RankOnePrecision, rowdot
 
@@ -102,14 +102,13 @@ def make_task(state: FlashState, problem: Problem, k: int, mode: int, warmstart:
     """The normal-means problem for the free entries of factor ``k``, mode ``mode``.
 
     With ``warmstart``, the factor's previous prior starts the fit unless the
-    sanity check of FLASH.md 8.5 fails.
+    sanity check of FLASH.md 8.5 fails; otherwise a parametric family still starts
+    its optimizer near that prior (:func:`_g_init`), which reaches the cold start's fit.
     """
     x, s = ebnm_inputs(state, problem, k, mode)
     free = state.free(k, mode)
     x, s = x[free], s[free]
-    g_old = state.g[k][mode]
-    g_init = g_old if warmstart and g_old is not None and warm_start_ok(g_old, x, s) else None
-    return EbnmTask(x, s, state.families[k][mode], g_init)
+    return EbnmTask(x, s, state.families[k][mode], _g_init(state.g[k][mode], x, s, warmstart))
 
 
 def parallel_tasks(
@@ -145,10 +144,22 @@ def parallel_tasks(
         informative = f2_sums[j] > 0
         x = numer[:, j] / f2_sums[j] if informative else np.zeros(own.shape[0])
         s = 1.0 / np.sqrt(r * f2_sums[j]) if informative else np.full(own.shape[0], np.inf)
-        g_old = state.g[k][mode]
-        ok = g_old is not None and warm_start_ok(g_old, x, s)
-        tasks.append(EbnmTask(x, s, state.families[k][mode], g_old if ok else None))
+        tasks.append(EbnmTask(x, s, state.families[k][mode], _g_init(state.g[k][mode], x, s)))
     return tasks
+
+
+def _g_init(g_old: Any, x: np.ndarray, s: np.ndarray, warmstart: bool = True) -> Any:
+    """The prior that starts the fit: ``g_old`` for a warm start that passes the check of
+    FLASH.md 8.5, otherwise the family's cold-start hint from ``g_old`` (or None).
+
+    A parametric family's cold start from a hint reaches the optimum of a cold start
+    (it only moves the optimizer's first point), in fewer iterations.
+    """
+    if g_old is None:
+        return None
+    if warmstart and warm_start_ok(g_old, x, s):
+        return g_old
+    return get_family(g_old.family).cold_start_hint(g_old)
 
 
 def solve_task(task: EbnmTask) -> EbnmOutcome:

@@ -22,7 +22,13 @@ from pybrms.flash.noisy import (
     StreamedNoisyPrecision,
     estimate_noisy,
 )
-from pybrms.flash.tau import Moments, Precision, RankOnePrecision, estimate_precision
+from pybrms.flash.tau import (
+    Moments,
+    Precision,
+    RankOnePrecision,
+    estimate_precision,
+    estimate_precision_and_loglik,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -76,6 +82,18 @@ class Problem:
             start = previous if isinstance(previous, RankOnePrecision) else None
             return estimate_kronecker(self.data, EF, EF2, start)
         return estimate_precision(self.var_type, self.data, EF, EF2, YP, self.tau_max)
+
+    def precision_and_loglik(
+        self, EF: Moments, EF2: Moments, YP: Moments, previous: Precision | None = None
+    ) -> tuple[Precision, float]:
+        """:meth:`precision` and its ``E_q log p(Y | L, F, τ)``, sharing the expected squared
+        residuals when τ is estimated in closed form (var_type 0, 1 or 2)."""
+        if isinstance(self.var_type, int) and self.noisy is None:
+            return estimate_precision_and_loglik(
+                self.var_type, self.data, EF, EF2, YP, self.tau_max
+            )
+        precision = self.precision(EF, EF2, YP, previous)
+        return precision, precision.loglik(self.data, EF, EF2, YP)
 
 
 @dataclass(frozen=True)
@@ -161,8 +179,7 @@ def empty_state(problem: Problem) -> FlashState:
 
 def refresh(state: FlashState, problem: Problem) -> FlashState:
     """Re-estimate τ (section 4) and recompute the ELBO (section 2)."""
-    precision = problem.precision(state.EF, state.EF2, state.YP, state.precision)
-    loglik = precision.loglik(problem.data, state.EF, state.EF2, state.YP)
+    precision, loglik = problem.precision_and_loglik(state.EF, state.EF2, state.YP, state.precision)
     return replace(state, precision=precision, elbo=float(state.KL.sum()) + loglik)
 
 

@@ -162,15 +162,21 @@ class RankOnePrecision:
 
     def loglik(self, data: FlashData, EF: Moments, EF2: Moments, YP: Moments) -> float:
         """``E_q log p(Y | L, F, τ)``."""
-        # Slice sums are ≥ 0 by definition; cancellation can leave a tiny negative value
-        # for a column (or row) fitted exactly, which τ ~ n/eps would turn into a huge bonus.
         if self._uniform(0) or self._uniform(1):
             mode = 0 if self._uniform(1) else 1
-            r2 = np.maximum(expected_sq_residuals(data, EF, EF2, YP, mode), 0.0)
-            weighted = float(np.sum(self.side(mode) * self.side(1 - mode)[0] * r2))
-        else:
-            r2 = np.maximum(WeightedResiduals.build(data, EF, EF2)(self.col, 0), 0.0)
-            weighted = float(np.sum(self.row * r2))
+            return self.loglik_from_sums(data, expected_sq_residuals(data, EF, EF2, YP, mode), mode)
+        r2 = np.maximum(WeightedResiduals.build(data, EF, EF2)(self.col, 0), 0.0)
+        return self._loglik(data, float(np.sum(self.row * r2)))
+
+    def loglik_from_sums(self, data: FlashData, r2: np.ndarray, mode: int) -> float:
+        """:meth:`loglik` from the slice sums ``r2 = Σ Z E[R²]`` along ``mode``, for a τ
+        uniform along the other mode."""
+        # Slice sums are ≥ 0 by definition; cancellation can leave a tiny negative value
+        # for a column (or row) fitted exactly, which τ ~ n/eps would turn into a huge bonus.
+        r2 = np.maximum(r2, 0.0)
+        return self._loglik(data, float(np.sum(self.side(mode) * self.side(1 - mode)[0] * r2)))
+
+    def _loglik(self, data: FlashData, weighted: float) -> float:
         logdet = float(
             np.sum(xlogy(data.counts(0), self.row)) + np.sum(xlogy(data.counts(1), self.col))
         )
@@ -350,13 +356,38 @@ def estimate_precision(
     >>> estimate_precision(2, as_flash_data(Y), Z, Z, Z, tau_max=0.25).col.tolist()
     [0.25, 0.25]
     """
+    return estimate_precision_and_loglik(var_type, data, EF, EF2, YP, tau_max)[0]
+
+
+def estimate_precision_and_loglik(
+    var_type: int,
+    data: FlashData,
+    EF: Moments,
+    EF2: Moments,
+    YP: Moments,
+    tau_max: float | np.ndarray = np.inf,
+) -> tuple[RankOnePrecision, float]:
+    """:func:`estimate_precision` and the new τ's :meth:`RankOnePrecision.loglik`, from one
+    computation of the expected squared residuals (the costly part of both).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pybrms.flash.data import as_flash_data
+    >>> data = as_flash_data(np.array([[1.0, -1.0], [2.0, -2.0]]))
+    >>> Z = (np.zeros((2, 0)),) * 2
+    >>> tau, loglik = estimate_precision_and_loglik(0, data, Z, Z, Z)
+    >>> bool(np.isclose(loglik, tau.loglik(data, Z, Z, Z)))
+    True
+    """
     n, p = data.shape
-    if var_type == 0:
-        r2 = float(np.sum(expected_sq_residuals(data, EF, EF2, YP, 0)))
-        tau = min(data.n_obs / max(r2, EPS), float(tau_max))
-        return RankOnePrecision(np.full(n, tau), np.ones(p))
-    mode = var_type - 1
+    mode = 0 if var_type == 0 else var_type - 1
     r2_by = expected_sq_residuals(data, EF, EF2, YP, mode)
-    tau_by = np.minimum(data.counts(mode) / np.maximum(r2_by, EPS), tau_max)
-    ones = np.ones(data.shape[1 - mode])
-    return RankOnePrecision(tau_by, ones) if mode == 0 else RankOnePrecision(ones, tau_by)
+    if var_type == 0:
+        tau = min(data.n_obs / max(float(np.sum(r2_by)), EPS), float(tau_max))
+        precision = RankOnePrecision(np.full(n, tau), np.ones(p))
+    else:
+        tau_by = np.minimum(data.counts(mode) / np.maximum(r2_by, EPS), tau_max)
+        ones = np.ones(data.shape[1 - mode])
+        precision = RankOnePrecision(tau_by, ones) if mode == 0 else RankOnePrecision(ones, tau_by)
+    return precision, precision.loglik_from_sums(data, r2_by, mode)

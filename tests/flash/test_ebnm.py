@@ -436,3 +436,29 @@ def test_bad_input_raises(kwargs: dict, message: str) -> None:
     with pytest.raises(FlashError, match=message) as info:
         ebnm(args.pop("x"), args.pop("s"), **args)
     assert isinstance(info.value, PybrmsError)
+
+
+@pytest.mark.parametrize("family", ["point_normal", "point_laplace", "point_exponential"])
+@pytest.mark.parametrize("tail_pi0", [1e-12, 1.0 - 1e-12])
+def test_cold_start_hint_from_a_tail_reaches_the_cold_optimum(family: str, tail_pi0: float) -> None:
+    # A previous prior far in a tail of pi0 would leave Newton's method where the
+    # likelihood is flat; the hint pulls pi0 back, so the fit is the cold start's.
+    x, s = simulate(family)
+    cold = ebnm(x, s, family)
+    assert 0.05 < cold.prior.pi0 < 0.95  # an interior optimum
+    hint = get_family(family).cold_start_hint(replace(cold.prior, pi0=tail_pi0, scale=1.0))
+    assert hint is not None and 0.006 < hint.pi0 < 0.994
+    hinted = ebnm(x, s, family, g_init=hint)
+    assert hinted.log_likelihood == pytest.approx(cold.log_likelihood, rel=1e-10)
+
+
+def test_cold_start_hints_by_family() -> None:
+    # Inside the range (and for a slab without point mass) the hint is the prior itself;
+    # the scale mixture has none (its warm start would keep the old grid).
+    g = Prior("point_normal", pi0=0.3, scale=2.0)
+    assert get_family("point_normal").cold_start_hint(g) is g
+    normal = Prior("normal", scale=2.0)
+    assert get_family("normal").cold_start_hint(normal) is normal
+    x, s = simulate("point_normal")
+    mixture = ebnm(x, s, "normal_scale_mixture").prior
+    assert get_family("normal_scale_mixture").cold_start_hint(mixture) is None

@@ -8,9 +8,14 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from pybrms.flash import VarType, flash
+from pybrms.flash.data import as_flash_data
 from pybrms.flash.factor import update_factor, update_mode
 from pybrms.flash.state import FlashState, refresh
-from pybrms.flash.tau import RankOnePrecision
+from pybrms.flash.tau import (
+    RankOnePrecision,
+    estimate_precision,
+    estimate_precision_and_loglik,
+)
 
 
 def _tau_matrix(state: FlashState, shape: tuple[int, int]) -> np.ndarray:
@@ -145,3 +150,23 @@ def test_extrapolated_backfit_improves_on_greedy(simulate) -> None:
     sequential = greedy.backfit(order="sequential")
     assert extrapolated.elbo > greedy.elbo
     assert extrapolated.elbo == pytest.approx(sequential.elbo, rel=1e-6)
+
+
+@pytest.mark.parametrize("var_type", [0, 1, 2])
+@pytest.mark.parametrize("missing", [False, True])
+def test_precision_and_loglik_share_the_residuals_exactly(var_type: int, missing: bool) -> None:
+    # The M-step and the expected log-likelihood computed together equal the two
+    # computed apart, for any moments (not only at a fitted state).
+    rng = np.random.default_rng(var_type)
+    Y = rng.normal(size=(30, 20))
+    if missing:
+        Y[rng.random(Y.shape) < 0.2] = np.nan
+    data = as_flash_data(Y)
+    EF = (rng.normal(size=(30, 2)), rng.normal(size=(20, 2)))
+    EF2 = (EF[0] ** 2 + rng.uniform(size=(30, 2)), EF[1] ** 2 + rng.uniform(size=(20, 2)))
+    YP = (data.project(EF[1], 0), data.project(EF[0], 1))
+    tau, loglik = estimate_precision_and_loglik(var_type, data, EF, EF2, YP)
+    apart = estimate_precision(var_type, data, EF, EF2, YP)
+    np.testing.assert_array_equal(tau.row, apart.row)
+    np.testing.assert_array_equal(tau.col, apart.col)
+    assert loglik == pytest.approx(apart.loglik(data, EF, EF2, YP), rel=1e-12)

@@ -106,7 +106,7 @@ def test_batched_tasks_match_one_factor_tasks(simulate, mode: int, var_type: Var
         single = make_task(state, problem, k, mode, warmstart=True)
         np.testing.assert_allclose(task.x, single.x, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(task.s, single.s, rtol=1e-12)
-        assert task.g_init is single.g_init
+        assert task.g_init == single.g_init
 
 
 def test_diverging_parallel_backfit_warns_and_returns_its_best_iterate() -> None:

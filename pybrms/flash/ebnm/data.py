@@ -97,5 +97,9 @@ class NormalMeans:
         >>> NormalMeans.from_arrays([0.0, 0.0, 0.0], [0.0, 3.0, np.inf]).typical_scale()
         3.0
         """
-        s = self.s[self.regular]
-        return float(np.median(s)) if s.size else 1.0
+        s = self.s if self.all_regular else self.s[self.regular]
+        if not s.size:
+            return 1.0
+        low = s.min()
+        # One s for all (flash with a constant τ): skip the median's partial sort.
+        return float(low) if low == s.max() else float(np.median(s))

@@ -78,6 +78,12 @@ class Family(ABC):
         """Whether a previous g may warm start a fit to these data (flashier's check)."""
         return True
 
+    def cold_start_hint(self, prior: Prior) -> Prior | None:
+        """A ``g_init`` near ``prior`` from which :meth:`fit` reaches the optimum of a cold
+        start (``g_init=None``), or None when no such start exists (the default: for
+        the scale mixture a warm start keeps the old grid, which changes the fit)."""
+        return None
+
     def solve(
         self,
         data: NormalMeans,

@@ -26,6 +26,7 @@ direction in which the objective is flat to ``GTOL``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -46,7 +47,7 @@ Derivatives = Callable[[np.ndarray], Evaluation]
 
 def minimize_newton(
     derivatives: Derivatives, start: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, float]:
     """Minimize a smooth function over the box ``[lower, upper]`` from ``start``.
 
     Parameters
@@ -58,9 +59,9 @@ def minimize_newton(
 
     Returns
     -------
-    numpy.ndarray
+    tuple of numpy.ndarray and float
         The point where the projected gradient is below ``GTOL``, or where no step
-        decreases the objective any more.
+        decreases the objective any more, and the objective there.
 
     Examples
     --------
@@ -69,37 +70,44 @@ def minimize_newton(
     >>> def d(x):
     ...     g = np.array([4 * (x[0] - 1) ** 3, 2 * (x[1] + 2)])
     ...     return f(x), g, np.diag([12 * (x[0] - 1) ** 2, 2.0])
-    >>> np.round(minimize_newton(d, np.zeros(2), np.full(2, -9.0), np.array([9.0, -3.0])), 3)
-    array([ 1., -3.])
+    >>> x, f = minimize_newton(d, np.zeros(2), np.full(2, -9.0), np.array([9.0, -3.0]))
+    >>> np.round(x, 3), round(f, 3)
+    (array([ 1., -3.]), 1.0)
     """
-    x = np.clip(np.asarray(start, dtype=float), lower, upper)
+    box = _Box(derivatives, lower, upper)
+    x = box.project(np.asarray(start, dtype=float))
     f, g, H = derivatives(x)
     previous: tuple[np.ndarray, np.ndarray] | None = None  # g and the last full step
     for _ in range(MAX_ITER):
-        free = ~(((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0)))
-        gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
+        blocked = ((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0))
+        free = ~blocked if blocked.any() else None  # None: every coordinate is free
+        if free is None:
+            gnorm = float(np.max(np.abs(g)))
+        else:
+            gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
         if gnorm <= GTOL:
             break
-        if free.all():
+        if free is None:
             step = _newton_direction(H, g)
         else:
             step = np.zeros_like(x)
             step[free] = _newton_direction(H[np.ix_(free, free)], g[free])
-        length = float(np.sqrt(step @ step))
+        length = math.sqrt(float(step @ step))
         if length > MAX_STEP:
             step *= MAX_STEP / length
         jump = _tail_jump(previous, g, step)
-        moved = None if jump is None else _armijo(derivatives, x, f, g, jump, lower, upper)
-        if moved is not None:
-            previous = None
+        jumped = None if jump is None else box.attempt(x, f, g, jump)
+        if isinstance(jumped, tuple):
+            moved, previous = jumped, None
         else:
-            moved = _line_search(derivatives, x, f, g, step, lower, upper)
-            if moved is None:
+            searched, t = box.line_search(x, f, g, step)
+            if searched is None:
                 break
-            full = np.array_equal(moved[0], np.clip(x + step, lower, upper))
+            moved = searched
+            full = t == 1.0 or np.array_equal(moved[0], box.project(x + step))
             previous = (g, step) if full else None
         x, (f, g, H) = moved
-    return x
+    return x, f
 
 
 def _tail_jump(
@@ -113,15 +121,22 @@ def _tail_jump(
     """
     if previous is None:
         return None
-    last_g, last_step = previous
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.abs(g) / np.abs(last_g)
-        same_length = np.abs(step / last_step - 1.0) <= _TAIL_LENGTH
-        remaining = np.log(GTOL / np.abs(g)) / np.log(ratio)
-    tail = (ratio > _TAIL_RATIO[0]) & (ratio < _TAIL_RATIO[1]) & same_length & (remaining > 2.0)
-    if not tail.any():
-        return None
-    return np.where(tail, step * np.ceil(np.where(tail, remaining, 1.0)), step)
+    # A handful of coordinates: plain floats are far cheaper than numpy calls here.
+    jumped, any_tail = [], False
+    for gi, si, last_gi, last_si in zip(
+        g.tolist(), step.tolist(), previous[0].tolist(), previous[1].tolist(), strict=True
+    ):
+        jumped.append(si)
+        if last_gi == 0.0 or last_si == 0.0 or gi == 0.0:
+            continue
+        ratio = abs(gi) / abs(last_gi)
+        if not (_TAIL_RATIO[0] < ratio < _TAIL_RATIO[1]) or abs(si / last_si - 1.0) > _TAIL_LENGTH:
+            continue
+        remaining = math.log(GTOL / abs(gi)) / math.log(ratio)
+        if remaining > 2.0:
+            jumped[-1] = si * math.ceil(remaining)
+            any_tail = True
+    return np.array(jumped) if any_tail else None
 
 
 def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -143,52 +158,46 @@ def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     return -V @ ((V.T @ g) / w)
 
 
-def _line_search(
-    derivatives: Derivatives,
-    x: np.ndarray,
-    f: float,
-    g: np.ndarray,
-    step: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-) -> tuple[np.ndarray, Evaluation] | None:
-    """Backtrack along the projected step until Armijo's condition holds; the point and
-    its evaluation, or None if never."""
-    t = 1.0
-    while t >= _MIN_STEP:
-        if _negligible(x, f, g, t * step, lower, upper):
-            return None  # no step can decrease f by more than its rounding error
-        moved = _armijo(derivatives, x, f, g, t * step, lower, upper)
-        if moved is not None:
-            return moved
-        t *= 0.5
-    return None
+Attempt = tuple[np.ndarray, Evaluation] | bool | None
 
 
-def _negligible(
-    x: np.ndarray, f: float, g: np.ndarray, step: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> bool:
-    """True when the projected step's predicted decrease is below ``f``'s rounding error."""
-    moved = np.clip(x + step, lower, upper) - x
-    return -float(g @ moved) <= _PRECISION * max(abs(f), 1.0)
+class _Box:
+    """Steps of the objective ``derivatives`` projected onto ``[lower, upper]``."""
 
+    def __init__(self, derivatives: Derivatives, lower: np.ndarray, upper: np.ndarray):
+        self.derivatives = derivatives
+        self.lower = lower
+        self.upper = upper
 
-def _armijo(
-    derivatives: Derivatives,
-    x: np.ndarray,
-    f: float,
-    g: np.ndarray,
-    step: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-) -> tuple[np.ndarray, Evaluation] | None:
-    """The projected point ``x + step`` and its evaluation if it decreases ``f`` enough."""
-    if _negligible(x, f, g, step, lower, upper):
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """``x`` clipped to the box (``np.clip`` without its dispatch overhead)."""
+        return np.minimum(np.maximum(x, self.lower), self.upper)
+
+    def attempt(self, x: np.ndarray, f: float, g: np.ndarray, step: np.ndarray) -> Attempt:
+        """The projected point ``x + step`` and its evaluation if it decreases ``f`` enough
+        (Armijo); False when the predicted decrease is below ``f``'s rounding error (no
+        shorter step can do better); None otherwise."""
+        trial = self.project(x + step)
+        decrease = float(g @ (trial - x))
+        if -decrease <= _PRECISION * max(abs(f), 1.0):
+            return False
+        with np.errstate(invalid="ignore", over="ignore"):  # derivatives at a rejected point
+            evaluation = self.derivatives(trial)
+        if evaluation[0] <= f + _ARMIJO * decrease:
+            return trial, evaluation
         return None
-    trial = np.clip(x + step, lower, upper)
-    decrease = float(g @ (trial - x))
-    with np.errstate(invalid="ignore", over="ignore"):  # derivatives at a rejected point
-        evaluation = derivatives(trial)
-    if evaluation[0] <= f + _ARMIJO * decrease:
-        return trial, evaluation
-    return None
+
+    def line_search(
+        self, x: np.ndarray, f: float, g: np.ndarray, step: np.ndarray
+    ) -> tuple[tuple[np.ndarray, Evaluation] | None, float]:
+        """Backtrack along the projected step until Armijo's condition holds: the
+        accepted point and its evaluation (None if none) and the step fraction."""
+        t = 1.0
+        while t >= _MIN_STEP:
+            moved = self.attempt(x, f, g, t * step)
+            if moved is False:
+                break  # no step can decrease f by more than its rounding error
+            if isinstance(moved, tuple):
+                return moved, t
+            t *= 0.5
+        return None, t

@@ -105,8 +105,12 @@ def _mills_fractions(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return 1.0 / (t + e), e
 
 
-def truncnorm_positive_moments(mean: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def truncnorm_positive_moments(
+    mean: np.ndarray, sd: np.ndarray, log_mills_at: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """First and second moments of W ~ N(mean, sd^2) conditioned on W > 0.
+
+    ``log_mills_at``, when given, is ``log_mills(-mean / sd)``, already known to the caller.
 
     With ``z = mean / sd`` and ``r = phi(z) / Phi(z)``, ``E W = mean + sd r`` and
     ``E W^2 = mean^2 + sd^2 + mean sd r``. For ``z < -5`` both are rewritten with the
@@ -126,7 +130,7 @@ def truncnorm_positive_moments(mean: np.ndarray, sd: np.ndarray) -> tuple[np.nda
     second = np.empty_like(z)
     direct = z >= _CF_SWITCH
     zd, sdd = z[direct], sd[direct]
-    r = inverse_mills(zd)
+    r = inverse_mills(zd) if log_mills_at is None else np.exp(-log_mills_at[direct])
     first[direct] = sdd * (zd + r)
     second[direct] = sdd**2 * (1.0 + zd * (zd + r))
     tail = ~direct

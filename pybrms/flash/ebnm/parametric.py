@@ -17,7 +17,7 @@ by a :class:`Slab` (see ``point_normal.py``, ``point_laplace.py`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import expit, log_expit, logit
@@ -34,6 +34,8 @@ from pybrms.flash.ebnm.prior import Prior
 _ALPHA_BOUND = 40.0
 _MIN_SCALE = 1e-12
 _LOG_SCALE_BOUNDS = (np.log(_MIN_SCALE), -np.log(_MIN_SCALE))
+# pi0 range of a cold-start hint: alpha within +-5 of the cold start's alpha = 0.
+_HINT_PI0 = (float(expit(-5.0)), float(expit(5.0)))
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,9 @@ class Slab(ABC):
     @abstractmethod
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
-    ) -> SlabPosterior:
-        """Posterior of W given y = W + N(0, s^2) and W ~ h, for 0 < s < inf."""
+    ) -> tuple[np.ndarray, SlabPosterior]:
+        """:meth:`log_conv` and the posterior of W given y = W + N(0, s^2) and W ~ h,
+        for 0 < s < inf (together, because they share most of their work)."""
 
     @abstractmethod
     def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
@@ -226,10 +229,14 @@ class _Objective:
         self.slab = slab
         self.pointmass = pointmass
         self.fixed_mode = mode
-        keep = data.informative
-        self.x, self.s = data.x[keep], data.s[keep]
-        self.regular = data.regular[keep]
-        self.all_regular = bool(self.regular.all())
+        self.all_regular = data.all_regular
+        if self.all_regular:  # the usual case: no copies
+            self.x, self.s, self.regular = data.x, data.s, data.regular
+        else:
+            keep = data.informative
+            self.x, self.s = data.x[keep], data.s[keep]
+            self.regular = data.regular[keep]
+            self.all_regular = bool(self.regular.all())
         # With the mode fixed the point mass's terms never change: compute them once.
         fixed = mode is not None and self.all_regular
         self.null = _null_terms(self.x - mode, self.s) if fixed else None
@@ -255,6 +262,14 @@ class _Objective:
         ll = np.logaddexp(log_expit(-alpha) + log_null, log_expit(alpha) + log_slab)
         return -float(ll.sum()) / ll.size
 
+    def null_value(self, p: np.ndarray) -> float:
+        """The objective at pi0 = 1 (the other parameters as in ``p``)."""
+        if self.null is not None:
+            return -float(self.null[0].sum()) / self.null[0].size
+        null = p.copy()
+        null[0] = -np.inf
+        return self.value(null)
+
     def derivatives(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """The objective, its gradient and its Hessian in the optimizer's parameters."""
         alpha, scale, mode = self.unpack(p)
@@ -271,31 +286,26 @@ class _Objective:
         q = post * (1.0 - post)
         # d/d(alpha, beta, mu) of each component's log density; their mixture's
         # Hessian is the posterior-weighted Hessians plus q times the outer product
-        # of the difference of the component gradients.
+        # of the difference of the component gradients. Entries in the order of the
+        # optimizer's parameters (alpha if a point mass, beta, mu if estimated).
         q_beta = q * sl.d_beta
-        grads = [post @ sl.d_beta]
-        hess = {("b", "b"): post @ sl.d_beta2 + q_beta @ sl.d_beta}
+        grads = [float(post @ sl.d_beta)]
+        hess = [[float(post @ sl.d_beta2 + q_beta @ sl.d_beta)]]
         if estimate_mode:
             assert sl.d_y is not None and sl.d_y2 is not None and sl.d_beta_y is not None
             diff_mu = t.d_null_y - sl.d_y
-            grads.append(-(post * sl.d_y + (1.0 - post) * t.d_null_y).sum())
-            hess["m", "m"] = (post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2).sum()
-            hess["b", "m"] = (q * sl.d_beta * diff_mu - post * sl.d_beta_y).sum()
-        names = ["b", "m"] if estimate_mode else ["b"]
-        if self.pointmass:
-            grads.insert(0, post.sum() - w * post.size)
-            hess["a", "a"] = q.sum() - post.size * w * (1.0 - w)
-            hess["a", "b"] = q_beta.sum()
-            if estimate_mode:
-                hess["a", "m"] = (q * diff_mu).sum()
-            names.insert(0, "a")
-        k = len(names)
-        H = np.empty((k, k))
-        for i, a in enumerate(names):
-            for j, b in enumerate(names[i:], start=i):
-                H[i, j] = H[j, i] = hess[a, b]
+            grads.append(-float((post * sl.d_y + (1.0 - post) * t.d_null_y).sum()))
+            h_bm = float((q * sl.d_beta * diff_mu - post * sl.d_beta_y).sum())
+            h_mm = (post * sl.d_y2 + (1.0 - post) * t.d_null_y2 + q * diff_mu**2).sum()
+            hess = [[hess[0][0], h_bm], [h_bm, float(h_mm)]]
         n = ll.size
-        return -float(ll.sum()) / n, -np.asarray(grads) / n, -H / n
+        if self.pointmass:
+            grads.insert(0, float(post.sum()) - w * n)
+            h_a = [float(q.sum()) - n * w * (1.0 - w), float(q_beta.sum())]
+            if estimate_mode:
+                h_a.append(float((q * diff_mu).sum()))
+            hess = [h_a] + [[h_a[i + 1], *row] for i, row in enumerate(hess)]
+        return -float(ll.sum()) / n, np.array(grads) / -n, np.array(hess) / -n
 
     def _terms(self, y: np.ndarray, scale: float) -> _Terms:
         reg = self.regular
@@ -351,18 +361,28 @@ class ParametricFamily(Family):
         upper = np.array([_ALPHA_BOUND] * self.pointmass + [_LOG_SCALE_BOUNDS[1]])
         if estimate_mode:
             lower, upper = np.append(lower, -np.inf), np.append(upper, np.inf)
-        best = minimize_newton(objective.derivatives, start, lower, upper)
+        best, best_value = minimize_newton(objective.derivatives, start, lower, upper)
         alpha, scale, fitted_mode = objective.unpack(best)
         fitted = self._prior(alpha, scale * unit, fitted_mode * unit)
         if not self.pointmass or estimate_mode:
             return fitted
-        null = best.copy()
-        null[0] = -np.inf
         # Ties go to the null: a slab shrunk to nothing is the null, and exact zeros are
         # what let flash drop a factor. (Both values are in median(s) units.)
-        if objective.value(null) <= objective.value(best):
+        if objective.null_value(best) <= best_value:
             return self._prior(-np.inf, fitted.slab_scale, fitted.mode)
         return fitted
+
+    def cold_start_hint(self, prior: Prior) -> Prior:
+        """``prior`` with pi0 pulled into ``expit(-+_HINT_ALPHA)``.
+
+        The Newton method reaches the same optimum from any start that is not stuck in
+        a tail: far out in alpha the objective is flat to ``GTOL`` and it would stop at
+        once, at pi0 near 0 or 1, where a cold start (alpha = 0) may find an interior
+        optimum.
+        """
+        if not self.pointmass or _HINT_PI0[0] <= prior.pi0 <= _HINT_PI0[1]:
+            return prior
+        return replace(prior, pi0=min(max(prior.pi0, _HINT_PI0[0]), _HINT_PI0[1]))
 
     def _fixed_mode(self, mode: float | str) -> float:
         if mode == "estimate":
@@ -405,18 +425,44 @@ class ParametricFamily(Family):
         with np.errstate(divide="ignore"):
             return np.logaddexp(np.log(prior.pi0) + log_null, np.log1p(-prior.pi0) + log_slab)
 
+    def solve(
+        self,
+        data: NormalMeans,
+        mode: float | str,
+        g_init: Prior | None,
+        fix_g: bool,
+        posterior: bool,
+        lfsr: bool,
+    ) -> tuple[Prior, np.ndarray, PosteriorSummary | None]:
+        """As :meth:`Family.solve`; with every s regular, the log marginal and the posterior
+        come from one pass over the data."""
+        if not (posterior and data.all_regular):
+            return super().solve(data, mode, g_init, fix_g, posterior, lfsr)
+        if fix_g:
+            assert g_init is not None  # ebnm() refuses fix_g without g_init
+            prior = g_init
+        else:
+            prior = self.fit(data, mode, g_init)
+        log_marginal, regular = self._regular_pass(prior, data.x, data.s, lfsr)
+        return prior, log_marginal, self.posterior(prior, data, lfsr, regular=regular)
+
     def posterior_regular(
         self, prior: Prior, x: np.ndarray, s: np.ndarray, lfsr: bool
     ) -> PosteriorSummary:
         """Mix the slab posterior with the point mass by the posterior slab weight."""
+        return self._regular_pass(prior, x, s, lfsr)[1]
+
+    def _regular_pass(
+        self, prior: Prior, x: np.ndarray, s: np.ndarray, lfsr: bool
+    ) -> tuple[np.ndarray, PosteriorSummary]:
+        """log p(x_i | g) and the posterior summary, for 0 < s < inf."""
         y = x - prior.mode
-        log_slab = self.slab.log_conv(y, s, prior.slab_scale)
+        log_slab, slab = self.slab.posterior(y, s, prior.slab_scale, -prior.mode, lfsr)
+        log_marginal = self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab)
         with np.errstate(divide="ignore"):
             log_w = np.log1p(-prior.pi0) + log_slab
-        weight = np.exp(log_w - self._mix(prior, log_normal_pdf(y, 0.0, s**2), log_slab))
-        return self._combine(
-            prior, weight, self.slab.posterior(y, s, prior.slab_scale, -prior.mode, lfsr)
-        )
+        weight = np.exp(log_w - log_marginal)
+        return log_marginal, self._combine(prior, weight, slab)
 
     def prior_summary(self, prior: Prior, lfsr: bool) -> PosteriorSummary:
         """Moments and sign probabilities of g itself."""

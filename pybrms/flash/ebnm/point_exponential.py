@@ -61,12 +61,16 @@ class ExponentialSlab(Slab):
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
-    ) -> SlabPosterior:
-        mean = y - s**2 / scale
-        first, second = truncnorm_positive_moments(mean, s)
+    ) -> tuple[np.ndarray, SlabPosterior]:
+        a = 1.0 / scale
+        mean = y - a * s**2
+        # log M(-z) with z = mean / s is both the log convolution's and the moments' ratio.
+        log_m = log_mills(a * s - y / s)
+        log_conv = np.log(a) + log_std_normal_pdf(y / s) + log_m
+        first, second = truncnorm_positive_moments(mean, s, log_m)
         if not lfsr:
-            return SlabPosterior(first, second)
-        return SlabPosterior(first, second, *truncnorm_positive_tail(mean, s, cut))
+            return log_conv, SlabPosterior(first, second)
+        return log_conv, SlabPosterior(first, second, *truncnorm_positive_tail(mean, s, cut))
 
     def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
         first, second = np.asarray(scale), np.asarray(2.0 * scale**2)

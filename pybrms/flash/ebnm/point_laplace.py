@@ -47,20 +47,29 @@ def _pieces(y: np.ndarray, s: np.ndarray, a: float) -> tuple[np.ndarray, ...]:
 
 def _ratios(
     z_pos: np.ndarray, z_neg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """``(lam, r_pos, r_neg, log_sum)`` straight from the Mills ratios ``M(-z)``, or None
-    when one would overflow (``-z`` below ``MILLS_FLOOR``; then the logs are needed).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(lam, r_pos, r_neg, log_sum)`` straight from the Mills ratios ``M(-z)``.
 
     This skips the logs and exponentials of :func:`_pieces`, which dominate the cost
-    of an optimizer step.
+    of an optimizer step. Where ``-z`` is below ``MILLS_FLOOR`` (at most one of the
+    two pieces, as ``-z_pos - z_neg = 2 a s > 0``) that piece's ratio overflows:
+    there it is the whole sum to double precision, so ``lam`` is 1 or 0, its ``r`` is
+    0 and the log of the sum is its log Mills ratio's asymptote.
     """
     t = np.concatenate([-z_pos, -z_neg])
-    if (t < MILLS_FLOOR).any():
-        return None
-    m = mills(t)
-    m_pos, m_neg = m[: z_pos.size], m[z_pos.size :]
+    m = mills(np.maximum(t, MILLS_FLOOR))
+    n = z_pos.size
+    m_pos, m_neg = m[:n], m[n:]
     total = m_pos + m_neg
-    return m_pos / total, 1.0 / m_pos, 1.0 / m_neg, np.log(total)
+    lam, r_pos, r_neg, log_sum = m_pos / total, 1.0 / m_pos, 1.0 / m_neg, np.log(total)
+    far = t < MILLS_FLOOR
+    if far.any():
+        far_pos, far_neg = far[:n], far[n:]
+        r_pos[far_pos], r_neg[far_neg] = 0.0, 0.0
+        lam[far_pos], lam[far_neg] = 1.0, 0.0
+        log_sum[far_pos] = log_mills(t[:n][far_pos])
+        log_sum[far_neg] = log_mills(t[n:][far_neg])
+    return lam, r_pos, r_neg, log_sum
 
 
 class LaplaceSlab(Slab):
@@ -79,12 +88,7 @@ class LaplaceSlab(Slab):
         a = 1.0 / scale
         a_s = a * s
         z_pos, z_neg = y / s - a_s, -y / s - a_s
-        direct = _ratios(z_pos, z_neg)
-        if direct is None:
-            _, _, log_pos, log_neg, log_sum = _pieces(y, s, a)
-            lam, r_pos, r_neg = np.exp(log_pos - log_sum), np.exp(-log_pos), np.exp(-log_neg)
-        else:
-            lam, r_pos, r_neg, log_sum = direct
+        lam, r_pos, r_neg, log_sum = _ratios(z_pos, z_neg)
         mu = 1.0 - lam
         q_pos, q_neg = r_pos * (z_pos + r_pos), r_neg * (z_neg + r_neg)
         s2 = s * s
@@ -115,24 +119,26 @@ class LaplaceSlab(Slab):
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
-    ) -> SlabPosterior:
+    ) -> tuple[np.ndarray, SlabPosterior]:
         a = 1.0 / scale
-        _, _, log_pos, _, log_sum = _pieces(y, s, a)
+        _, _, log_pos, log_neg, log_sum = _pieces(y, s, a)
+        log_conv = np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum
         lam = np.exp(log_pos - log_sum)
         mean_pos = y - a * s**2  # mean of the untruncated positive piece
         mean_neg = -y - a * s**2  # same for -W on the negative piece
-        first_pos, second_pos = truncnorm_positive_moments(mean_pos, s)
-        first_neg, second_neg = truncnorm_positive_moments(mean_neg, s)
+        # The pieces' log Mills ratios are the truncated normals' ones too.
+        first_pos, second_pos = truncnorm_positive_moments(mean_pos, s, log_pos)
+        first_neg, second_neg = truncnorm_positive_moments(mean_neg, s, log_neg)
         first = lam * first_pos - (1.0 - lam) * first_neg
         second = lam * second_pos + (1.0 - lam) * second_neg
         if not lfsr:
-            return SlabPosterior(first, second)
+            return log_conv, SlabPosterior(first, second)
         below_pos, above_pos = truncnorm_positive_tail(mean_pos, s, cut)
         # On the negative piece W < cut  <=>  -W > -cut.
         above_neg, below_neg = truncnorm_positive_tail(mean_neg, s, -cut)
         below = lam * below_pos + (1.0 - lam) * below_neg
         above = lam * above_pos + (1.0 - lam) * above_neg
-        return SlabPosterior(first, second, below, above)
+        return log_conv, SlabPosterior(first, second, below, above)
 
     def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
         first, second = np.asarray(0.0), np.asarray(2.0 * scale**2)

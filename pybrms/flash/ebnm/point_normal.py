@@ -43,16 +43,17 @@ class NormalSlab(Slab):
 
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
-    ) -> SlabPosterior:
+    ) -> tuple[np.ndarray, SlabPosterior]:
         var = s**2 + scale**2
+        log_conv = log_normal_pdf(y, 0.0, var)
         mean = scale**2 * y / var
         post_var = scale**2 * s**2 / var
         if not lfsr:
-            return SlabPosterior(mean, mean**2 + post_var)
+            return log_conv, SlabPosterior(mean, mean**2 + post_var)
         post_sd = np.sqrt(post_var)
         below = ndtr((cut - mean) / post_sd)
         above = ndtr((mean - cut) / post_sd)
-        return SlabPosterior(mean, mean**2 + post_var, below, above)
+        return log_conv, SlabPosterior(mean, mean**2 + post_var, below, above)
 
     def prior(self, scale: float, cut: float, lfsr: bool) -> SlabPosterior:
         if not lfsr:
