@@ -4,11 +4,13 @@ The programs are pybrms's own for the epilepsy data (formulas x families, plain 
 threaded), the kind a test suite or a model comparison compiles. Each batch size
 compiles the first programs of the same list into a fresh build cache (the driver and
 precompiled header are linked from the shared cache, so they are not counted), on one
-compiler process, and reports the CPU time (user + sys of the compilers, stanc and
-linker) and the wall time per program. ``--no-optimize`` compiles with ``-O0``
-(``optimize=False``, for programs that never sample) instead of ``-O3``.
+compiler process (``--jobs 2``: two at once, as ``precompile`` runs them on two cores;
+the wall time then says whether both cores stay busy), and reports the CPU time (user +
+sys of the compilers, stanc and linker) and the wall time per program.
+``--no-optimize`` compiles with ``-O0`` (``optimize=False``, for programs that never
+sample) instead of ``-O3``.
 
-    python benchmarks/compile.py [--sizes 1 4 8 16] [--singles 2] [--no-optimize]
+    python benchmarks/compile.py [--sizes 1 4 8 16] [--singles 2] [--no-optimize] [--jobs 1]
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ def programs(count: int) -> list[str]:
     return codes[:count]
 
 
-def compile_cost(codes: list[str], batch_size: int, optimize: bool) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) to build ``codes`` in batches of ``batch_size`` on one
-    compiler process, into a fresh cache."""
+def compile_cost(
+    codes: list[str], batch_size: int, optimize: bool, jobs: int = 1
+) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) to build ``codes`` in batches of ``batch_size``, ``jobs``
+    compiler processes at once, into a fresh cache."""
     toolchain = find_toolchain()
     support = build_support(toolchain, show_progress=False, optimize=optimize)
     with tempfile.TemporaryDirectory() as root:
@@ -67,7 +71,7 @@ def compile_cost(codes: list[str], batch_size: int, optimize: bool) -> tuple[flo
             toolchain,
             False,
             batch_size=batch_size,
-            jobs=1,
+            jobs=jobs,
             optimize=optimize,
         )
         wall = time.perf_counter() - start
@@ -83,6 +87,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 4, 8, 16])
     parser.add_argument("--singles", type=int, default=2, help="programs timed alone")
     parser.add_argument("--no-optimize", action="store_true", help="compile with -O0")
+    parser.add_argument("--jobs", type=int, default=1, help="compiler processes at once")
     args = parser.parse_args()
     codes = programs(max(*args.sizes, args.singles))
     print("| programs per compiler run | programs | CPU s per program | wall s per program |")
@@ -90,7 +95,7 @@ def main() -> None:
     single = None
     for size in args.sizes:
         count = args.singles if size == 1 else size
-        cpu, wall = compile_cost(codes[:count], size, optimize=not args.no_optimize)
+        cpu, wall = compile_cost(codes[:count], size, not args.no_optimize, args.jobs)
         per_program = cpu / count
         single = single or (per_program if size == 1 else None)
         ratio = f" ({single / per_program:.1f}x cheaper)" if single and size > 1 else ""

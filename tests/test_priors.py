@@ -394,7 +394,7 @@ def test_new_data_reuse_the_compiled_program_and_keep_the_log_density(monkeypatc
     def refuse(*args: object, **kw: object) -> None:
         pytest.fail("the second data set compiled a new program")
 
-    monkeypatch.setattr(embedded_programs, "run_compilers", refuse)
+    monkeypatch.setattr(embedded_programs, "Pool", refuse)
     fit2 = bm.brm(STRUCTURE_FORMULA, df2, prior=prior2, **kwargs)
     assert fit2.stan_code == fit1.stan_code
     model = fit2.program.model()

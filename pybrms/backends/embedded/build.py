@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -140,22 +141,27 @@ def run_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> list[Co
     """Run compiler commands (each with what it builds) at the same time, one core each;
     return each one's error, or None."""
     for command, what in jobs:
-        logger.debug("compiling %s: %s", what, " ".join(command))
+        log_command(command, what)
     results = launch.run_all([command for command, _ in jobs], directory)
-    errors: list[CompileError | None] = []
-    for (command, what), result in zip(jobs, results, strict=True):
-        if result.returncode == 0:
-            if result.stderr:
-                logger.debug("compiler messages on %s:\n%s", what, result.stderr)
-            errors.append(None)
-        else:
-            errors.append(
-                CompileError(
-                    f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
-                    f"command: {' '.join(command)}\n{result.stderr[-6000:]}"
-                )
-            )
-    return errors
+    return [compiler_error(result, what) for (_, what), result in zip(jobs, results, strict=True)]
+
+
+def log_command(command: list[str], what: str) -> None:
+    """Log (at debug level) the compiler command that builds ``what``."""
+    logger.debug("compiling %s: %s", what, " ".join(command))
+
+
+def compiler_error(result: subprocess.CompletedProcess, what: str) -> CompileError | None:
+    """The error of a compiler run that built ``what`` (its messages are logged at debug
+    level if it succeeded), or None."""
+    if result.returncode == 0:
+        if result.stderr:
+            logger.debug("compiler messages on %s:\n%s", what, result.stderr)
+        return None
+    return CompileError(
+        f"the C++ compiler failed on {what} (exit code {result.returncode}).\n"
+        f"command: {' '.join(result.args)}\n{result.stderr[-6000:]}"
+    )
 
 
 def _run_support_compilers(jobs: list[tuple[list[str], str]], directory: Path) -> None:

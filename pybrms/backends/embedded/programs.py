@@ -28,7 +28,6 @@ import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from pybrms.backends.cache import cache_root, cached_build, claim_entries
 from pybrms.backends.embedded.build import (
@@ -39,12 +38,14 @@ from pybrms.backends.embedded.build import (
     build_shared_support,
     build_support,
     compile_command,
+    compiler_error,
+    log_command,
     model_key,
-    run_compilers,
     shared_library_key,
     translate,
 )
 from pybrms.backends.embedded.toolchain import Toolchain, compile_flags
+from pybrms.backends.launch import Pool
 from pybrms.backends.scratch import run_directory
 from pybrms.errors import CompileError
 from pybrms.progress import elapsed_bar
@@ -78,7 +79,6 @@ stan::model::model_base& new_model(stan::io::var_context& data, unsigned int see
 """)
 
 Built = tuple[Path, bool]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,22 @@ class _Program:
     @property
     def namespace(self) -> str:
         return f"pybrms_program_{self.number}"
+
+
+@dataclass(frozen=True)
+class _Compile:
+    """A compiler run: its programs and its object."""
+
+    group: list[_Program]
+    obj: str
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A program's link; ``shared`` if its object holds other programs too."""
+
+    program: _Program
+    shared: bool
 
 
 def build_programs(
@@ -308,34 +324,38 @@ class _Builder:
         errors: dict[str, CompileError],
         on_built: Callable[[str], None],
     ) -> list[_Program]:
-        """Compile each group into one object and link its programs, a wave of ``jobs``
-        compilers at a time; record the errors of programs compiled alone and return the
-        programs of groups that failed."""
+        """Compile each group into one object and link its programs, ``jobs`` commands at
+        a time, each started as soon as a core is free (a compiled group's links first,
+        so that its entries are committed early); record the errors of programs compiled
+        alone and return the programs of groups that failed."""
         failed_together: list[_Program] = []
-        for wave in _waves(groups, self.jobs):
-            compiled: list[tuple[_Program, str, bool]] = []  # program, object, shared
-            jobs = [self._compile_job(group, support, scratch) for group in wave]
-            for group, (_, what, obj), error in zip(
-                wave, jobs, self._run(jobs, scratch), strict=True
-            ):
-                if error is None:
-                    compiled.extend((program, obj, len(group) > 1) for program in group)
-                elif len(group) > 1:
-                    logger.debug("%s failed: %s", what, error)
-                    failed_together.extend(group)
-                else:
-                    errors[group[0].key] = error
-            for links in _waves(compiled, self.jobs):
-                jobs = [self._link_job(*link, support, scratch) for link in links]
-                for (program, _, shared), error in zip(
-                    links, self._run(jobs, scratch), strict=True
-                ):
+        with Pool[tuple[str, _Compile | _Link]](scratch, self.jobs) as pool:
+            for group in groups:
+                command, what, obj = self._compile_job(group, support, scratch)
+                log_command(command, what)
+                pool.submit(command, (what, _Compile(group, obj)))
+            for (what, step), result in pool.finished():
+                error = compiler_error(result, what)
+                if isinstance(step, _Compile):
                     if error is None:
-                        on_built(program.key)
-                    elif shared:
-                        failed_together.append(program)
+                        shared = len(step.group) > 1
+                        for program in reversed(step.group):  # each goes first: in order
+                            command, link, _ = self._link_job(
+                                program, step.obj, shared, support, scratch
+                            )
+                            log_command(command, link)
+                            pool.submit(command, (link, _Link(program, shared)), first=True)
+                    elif len(step.group) > 1:
+                        logger.debug("%s failed: %s", what, error)
+                        failed_together.extend(step.group)
                     else:
-                        errors[program.key] = error
+                        errors[step.group[0].key] = error
+                elif error is None:
+                    on_built(step.program.key)
+                elif step.shared:
+                    failed_together.append(step.program)
+                else:
+                    errors[step.program.key] = error
         return failed_together
 
     def _compile_job(
@@ -388,15 +408,6 @@ class _Builder:
             *self.toolchain.link_flags,
         ]
         return command, f"the {self.target.description} (link)", output
-
-    @staticmethod
-    def _run(jobs: list[tuple[list[str], str, str]], scratch: Path) -> list[CompileError | None]:
-        return run_compilers([(command, what) for command, what, _ in jobs], scratch)
-
-
-def _waves(items: list[T], size: int) -> list[list[T]]:
-    """``items`` in consecutive runs of ``size`` (``itertools.batched`` from Python 3.12)."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _cores() -> int:
