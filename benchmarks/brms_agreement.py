@@ -405,6 +405,18 @@ def _subset(seed: int, n: int = 300) -> pd.DataFrame:
     return df
 
 
+def _bounded(seed: int, n: int = 300) -> pd.DataFrame:
+    """A geometric count truncated above at a per-row bound (drawn again until within)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    mu = np.exp(0.8 + 0.5 * x)
+    ub = rng.integers(2, 9, size=n)
+    geo = rng.negative_binomial(1, 1 / (1 + mu))
+    while (above := geo > ub).any():
+        geo[above] = rng.negative_binomial(1, 1 / (1 + mu[above]))
+    return pd.DataFrame({"x": x, "geo": geo, "ub": ub})
+
+
 _EIGHT = " + ".join(f"x{k}" for k in range(1, 9))
 
 CASES |= {
@@ -440,6 +452,7 @@ CASES |= {
         "gaussian",
         _more(20),
     ),
+    "geometric_trunc": _case("geo | trunc(ub = ub) ~ x", "geometric", _bounded(22)),
     "multivariate_subset": Case(
         "bf(y1 | subset(s1) ~ x + (1 | g)) + bf(y2 ~ x) + set_rescor(FALSE)",
         "gaussian()",

@@ -525,6 +525,9 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("exgaussian_cens", "y | cens(c4, y2) ~ x", "exgaussian"),
     Case("frechet_cens", "pos | cens(cr) ~ x", "frechet"),
     Case("beta_binomial_cens", "bb | trials(n) + cens(c3) ~ x", "beta_binomial"),
+    # geometric: neg_binomial_2's cdfs with the shape fixed at 1
+    Case("geometric_trunc", "count | trunc(ub = cu) ~ x", "geometric"),
+    Case("geometric_cens", "count | cens(c3) ~ x", "geometric"),
 )
 
 

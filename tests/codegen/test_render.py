@@ -722,6 +722,14 @@ ADDITION_CODE = {
             "log_diff_exp(poisson_lcdf(ub[n] | mu[n]), poisson_lcdf(lb[n] - 1 | mu[n]));",
         ),
     ),
+    "trunc_geometric": (
+        "count | trunc(ub = cu) ~ x",
+        "geometric",
+        (
+            "target += neg_binomial_2_lpmf(Y[n] | mu[n], 1) -",
+            "neg_binomial_2_lcdf(ub[n] | mu[n], 1);",
+        ),
+    ),
     "trunc_cens_threaded": (
         "y | cens(c3) + trunc(ub = 30) ~ x",
         "gaussian",

@@ -981,9 +981,9 @@ def test_predictions_of_addition_terms_respect_bounds_and_newdata(addition_fit: 
 
 @pytest.mark.stan
 def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: Fit):
-    """Against scipy's truncated normal, a direct sum over the Poisson's support and
-    brms's closed form for the lognormal, and against the mean of truncated
-    predictions (five standard errors, the total variance bounding each draw's)."""
+    """Against scipy's truncated normal, a direct sum over the Poisson's and the
+    geometric's support and brms's closed form for the lognormal, and against the mean
+    of truncated predictions (five standard errors, the total variance bounding each draw's)."""
     fit = addition_fit
     r = fit.spec.response
     if r.lb is None and r.ub is None:
@@ -992,9 +992,13 @@ def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: F
     eta = linear_predictors(fit.spec, fit.variables)["mu"]
     lb = np.full(eta.shape[1], -np.inf) if r.lb is None else r.lb
     ub = np.full(eta.shape[1], np.inf) if r.ub is None else r.ub
-    if fit.case.family == "poisson":
-        support = np.arange(lb.min(), ub.max() + 1)[:, None, None]
-        pmf = stats.poisson(np.exp(eta)).pmf(support) * ((support >= lb) & (support <= ub))
+    if fit.case.family in ("poisson", "geometric"):
+        mu = np.exp(eta)
+        counts = stats.poisson(mu) if fit.case.family == "poisson" else stats.geom(1 / (1 + mu))
+        # scipy's geom counts trials from 1, the family failures from 0
+        shift = fit.case.family == "geometric"
+        support = np.arange(max(lb.min(), 0), ub.max() + 1)[:, None, None]
+        pmf = counts.pmf(support + shift) * ((support >= lb) & (support <= ub))
         expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
     elif fit.case.family == "hurdle_negbinomial":
         # zeros with probability hu, else the negative binomial above zero
