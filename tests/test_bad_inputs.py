@@ -1467,6 +1467,17 @@ ROWS |= {
         SpecError,
         ("cens(w)", "'mixture'", "mixtures are not supported yet"),
     ),
+    # brms 2.18's program calls von_mises_real_lcdf/_lccdf, which it does not define
+    "cens_von_mises": (
+        lambda: dict(formula="p | cens(w) ~ x", family="von_mises", data=frame()),
+        SpecError,
+        ("cens(w)", "'von_mises'", "von_mises_real_lccdf", "does not compile"),
+    ),
+    "trunc_von_mises": (
+        lambda: dict(formula="p | trunc(lb = -1, ub = 1) ~ x", family="von_mises", data=frame()),
+        SpecError,
+        ("trunc(lb = -1, ub = 1)", "'von_mises'", "von_mises_real_lcdf"),
+    ),
 }
 
 

@@ -364,6 +364,12 @@ _ADDITION_NEEDS = {
     "cens": "censoring needs a family whose cumulative distribution function Stan has",
     "trunc": "truncation needs a family whose cumulative distribution function Stan has",
 }
+# Families whose censoring and truncation brms 2.18 refuses in effect: it calls
+# von_mises_real_lcdf/_lccdf, which its program does not define, so stanc fails.
+_NO_CDF_IN_BRMS = {
+    "von_mises": "brms 2.18 calls von_mises_real_lcdf and von_mises_real_lccdf, which its "
+    "program does not define, so the model does not compile",
+}
 
 
 #: Families whose residuals the ARMA terms of brms's cov = FALSE formulation read.
@@ -437,6 +443,8 @@ def check_additions(bform: BrmsFormula, family: Family) -> None:
     given = {a.name for a in terms.response.additions} - {"subset"}
     for name in sorted(given - family.additions):
         why = f" ({_ADDITION_NEEDS[name]})" if name in _ADDITION_NEEDS else ""
+        if family.name in _NO_CDF_IN_BRMS and name in ("cens", "trunc"):
+            why = f" ({_NO_CDF_IN_BRMS[family.name]})"
         if family.components is not None and name in ("cens", "trunc"):
             why = " (censoring and truncation of mixtures are not supported yet by pybrms)"
         raise SpecError(
