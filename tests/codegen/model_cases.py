@@ -533,6 +533,15 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("geometric_cens", "count | cens(c3) ~ x", "geometric"),
     # exgaussian's quantiles solved on whole arrays (truncated predictions and means)
     Case("exgaussian_trunc", "exg | trunc(lb = tl, ub = 12) ~ x", "exgaussian"),
+    # mixtures censored and truncated component by component, as brms (interval
+    # censoring on y: brms's log_diff_exp of two lcdfs is -inf at points whose intervals
+    # lie far in a component's upper tail, as the second mode of ymix does)
+    Case("mixture_gaussian_cens", "y | cens(c4, y2) ~ x", mixture("gaussian", "gaussian")),
+    Case(
+        "mixture_poisson_negbinomial_trunc",
+        "cmix | trunc(ub = 40) ~ 1",
+        mixture("poisson", "negbinomial", order="mu"),
+    ),
 )
 
 

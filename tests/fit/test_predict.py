@@ -982,17 +982,19 @@ def test_predictions_of_addition_terms_respect_bounds_and_newdata(addition_fit: 
 @pytest.mark.stan
 def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: Fit):
     """Against scipy's truncated normal, a direct sum over the Poisson's and the
-    geometric's support, brms's closed form for the lognormal and the exgaussian's
-    density integrated over the bounds, and against the mean of truncated predictions
+    geometric's support (and a mixture's components'), brms's closed form for the
+    lognormal and the exgaussian's density integrated over the bounds, and against the
+    mean of truncated predictions
     (five standard errors, the total variance bounding each draw's)."""
     fit = addition_fit
     r = fit.spec.response
     if r.lb is None and r.ub is None:
         pytest.skip("not truncated")
     epred = posterior_epred(fit.spec, fit.variables)
-    eta = linear_predictors(fit.spec, fit.variables)["mu"]
-    lb = np.full(eta.shape[1], -np.inf) if r.lb is None else r.lb
-    ub = np.full(eta.shape[1], np.inf) if r.ub is None else r.ub
+    etas = linear_predictors(fit.spec, fit.variables)
+    eta = etas.get("mu")  # a mixture's are mu1, mu2
+    lb = np.full(epred.shape[1], -np.inf) if r.lb is None else r.lb
+    ub = np.full(epred.shape[1], np.inf) if r.ub is None else r.ub
     tolerance = 1e-8  # closed forms and exact sums
     if fit.case.family in ("poisson", "geometric"):
         mu = np.exp(eta)
@@ -1011,6 +1013,17 @@ def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: F
         pmf = np.where(support == 0, hu, (1 - hu) * counts.pmf(support) / counts.sf(0))
         pmf = pmf * ((support >= lb) & (support <= ub))
         expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
+    elif fit.case.id == "mixture_poisson_negbinomial_trunc":
+        # each component truncated, its mean weighted by its proportion: direct sums
+        mu1, mu2 = np.exp(etas["mu1"]), np.exp(etas["mu2"])
+        shape = flat(fit.variables, "shape2")[:, None]
+        components = (stats.poisson(mu1), stats.nbinom(shape, shape / (shape + mu2)))
+        support = np.arange(0, ub.max() + 1)[:, None, None]
+        expected = 0
+        for k, counts in enumerate(components, 1):
+            pmf = counts.pmf(support) * (support <= ub)
+            theta = flat(fit.variables, f"theta{k}")[:, None]
+            expected = expected + theta * (support * pmf).sum(axis=0) / pmf.sum(axis=0)
     elif fit.case.family == "exgaussian":
         # the density and x times it integrated between the (finite) bounds: Simpson's rule
         sigma, beta = flat(fit.variables, "sigma")[:, None], flat(fit.variables, "beta")[:, None]

@@ -69,7 +69,7 @@ def solve_increasing(
 _exponnorm_class: Any = type(stats.exponnorm)
 
 
-class _ExponNorm(_exponnorm_class):  # type: ignore[misc]
+class _ExponNorm(_exponnorm_class):
     """scipy's ``exponnorm`` (a standard normal plus ``K`` times a standard exponential)
     whose quantiles are solved on whole arrays. A level ``q`` has its quantile between
     the normal's (the exponential only adds) and the point where neither part exceeds
