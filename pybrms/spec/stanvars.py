@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,8 @@ class Stanvar:
     block: str = "functions"
     position: str = "start"
     name: str = ""
-    value: Any = None
+    # an array: left out of comparisons and hashing (the name identifies the data)
+    value: Any = field(default=None, compare=False)
 
     def defines(self, name: str) -> bool:
         """Whether the code defines the Stan function ``name``.
@@ -83,8 +84,8 @@ def _data_value(x: object, name: str) -> tuple[Any, str]:
         return (int(value) if integer else float(value)), f"{'int' if integer else 'real'} {name};"
     if value.ndim == 1:
         kind = f"array[{value.size}] int" if integer else f"vector[{value.size}]"
-        return value.tolist(), f"{kind} {name};"
-    return value.astype(float).tolist(), f"matrix[{value.shape[0]}, {value.shape[1]}] {name};"
+        return value.astype(int if integer else float), f"{kind} {name};"
+    return value.astype(float), f"matrix[{value.shape[0]}, {value.shape[1]}] {name};"
 
 
 def stanvar(

@@ -86,8 +86,8 @@ def test_code_goes_where_brms_puts_it(threads: Any):
 def test_data_is_passed_with_the_models_data():
     sd = bm.standata("y ~ x", data(), stanvars=STANVARS)
     assert sd["tau_scale"] == TAU_SCALE
-    assert sd["ints"] == [1, 2]
-    assert sd["M"] == [[1.0, 3.0], [2.0, 4.0]]
+    np.testing.assert_array_equal(sd["ints"], [1, 2])
+    np.testing.assert_array_equal(sd["M"], [[1.0, 3.0], [2.0, 4.0]])
 
 
 @pytest.mark.stan
