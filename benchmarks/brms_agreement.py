@@ -405,6 +405,28 @@ def _subset(seed: int, n: int = 300) -> pd.DataFrame:
     return df
 
 
+def _bounded(seed: int, n: int = 300) -> pd.DataFrame:
+    """A geometric count truncated above at a per-row bound (drawn again until within)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    mu = np.exp(0.8 + 0.5 * x)
+    ub = rng.integers(2, 9, size=n)
+    geo = rng.negative_binomial(1, 1 / (1 + mu))
+    while (above := geo > ub).any():
+        geo[above] = rng.negative_binomial(1, 1 / (1 + mu[above]))
+    return pd.DataFrame({"x": x, "geo": geo, "ub": ub})
+
+
+def _censored_mixture(seed: int, n: int = 300) -> pd.DataFrame:
+    """Two gaussian modes, censored at -3 (left) and 3 (right)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    component = rng.uniform(size=n) < 0.4
+    y = np.where(component, -2.0, 2.0) + 0.5 * x + rng.normal(size=n)
+    cens = np.select([y < -3, y > 3], [-1, 1], 0)
+    return pd.DataFrame({"x": x, "ymix": np.clip(y, -3, 3), "cm": cens})
+
+
 _EIGHT = " + ".join(f"x{k}" for k in range(1, 9))
 
 CASES |= {
@@ -439,6 +461,11 @@ CASES |= {
         bm.bf("y1 ~ x + (1 | p | g)") + bm.bf("y2 ~ x + (1 | p | g)") + bm.set_rescor(False),
         "gaussian",
         _more(20),
+    ),
+    "geometric_trunc": _case("geo | trunc(ub = ub) ~ x", "geometric", _bounded(22)),
+    "mixture_cens": Case(
+        "ymix | cens(cm) ~ x", "mixture(gaussian(), gaussian())", "ymix | cens(cm) ~ x",
+        bm.mixture("gaussian", "gaussian"), _censored_mixture(23),
     ),
     "multivariate_subset": Case(
         "bf(y1 | subset(s1) ~ x + (1 | g)) + bf(y2 ~ x) + set_rescor(FALSE)",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import stanio
 
+from pybrms.errors import SpecError
 from pybrms.priors import Priors
 from pybrms.scheduler import Threading
 from pybrms.spec import build_model
@@ -94,6 +95,15 @@ def make_standata(spec: ModelSpec | MvSpec, threading: Threading | None = None) 
     if threading is not None:
         out["grainsize"] = threading.resolved_grainsize(spec.N)
     out["prior_only"] = int(spec.sample_prior == "only")
+    for s in spec.stanvars:
+        if s.block != "data":
+            continue
+        if s.name in out or s.name == "grainsize":
+            raise SpecError(
+                f"stanvar(x, name={s.name!r}): the program already has data named "
+                f"{s.name!r}; choose another name."
+            )
+        out[s.name] = s.value
     return out
 
 

@@ -1453,8 +1453,8 @@ ROWS |= {
         SpecError,
         ("Threading", "subset()", "'y'"),
     ),
-    # brms 2.18 has no cdf of zero_one_inflated_beta (nor does trunc_without_cdf);
-    # pybrms does not censor mixtures yet
+    # brms 2.18 has no cdf of zero_one_inflated_beta (nor does trunc_without_cdf); a
+    # mixture is censored component by component, so each needs its cdfs
     "cens_zero_one_inflated_beta": (
         lambda: dict(formula="p | cens(w) ~ x", family="zero_one_inflated_beta", data=frame()),
         SpecError,
@@ -1462,10 +1462,21 @@ ROWS |= {
     ),
     "cens_mixture": (
         lambda: dict(
-            formula="y | cens(w) ~ x", family=bm.mixture("gaussian", "gaussian"), data=frame()
+            formula="p | cens(w) ~ x", family=bm.mixture("gaussian", "von_mises"), data=frame()
         ),
         SpecError,
-        ("cens(w)", "'mixture'", "mixtures are not supported yet"),
+        ("cens(w)", "'mixture'", "component by component", "'von_mises' takes no cens()"),
+    ),
+    # brms 2.18's program calls von_mises_real_lcdf/_lccdf, which it does not define
+    "cens_von_mises": (
+        lambda: dict(formula="p | cens(w) ~ x", family="von_mises", data=frame()),
+        SpecError,
+        ("cens(w)", "'von_mises'", "von_mises_real_lccdf", "does not compile"),
+    ),
+    "trunc_von_mises": (
+        lambda: dict(formula="p | trunc(lb = -1, ub = 1) ~ x", family="von_mises", data=frame()),
+        SpecError,
+        ("trunc(lb = -1, ub = 1)", "'von_mises'", "von_mises_real_lcdf"),
     ),
 }
 

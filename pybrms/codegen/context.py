@@ -186,11 +186,13 @@ _INDEX_SETS = (IndexSet("event", 0), IndexSet("rcens", 1), IndexSet("lcens", -1)
 @dataclass(frozen=True)
 class Component:
     """One component of a mixture's likelihood, brms's ``ps[k] = theta + lpdf``:
-    the call of its family's ``lpdf`` macro (``template``, ``args``) at row ``n``
-    plus the log of its mixing proportion (``log_theta``)."""
+    the log of its mixing proportion (``log_theta``) plus its family's density
+    (``template``) at row ``n``, one statement per censoring code and each minus the
+    log probability within the truncation bounds (``contributions``, as
+    :func:`_contributions`: brms censors and truncates component by component)."""
 
     template: str
-    args: dict[str, str]
+    contributions: tuple[Contribution, ...]
     log_theta: str
 
 
@@ -808,6 +810,8 @@ def _mixture_likelihood(
     if spec.theta_simplex:
         for theta in thetas:
             use(StanArg(theta, "real", False))
+    for name, kind in _addition_reads(spec, takes_eta=False):
+        use(StanArg(name, kind, True))
 
     def value(name: str) -> str:
         if name in spec.fixed_dpars:
@@ -821,7 +825,7 @@ def _mixture_likelihood(
     for k, (family, link) in enumerate(components.families, 1):
         own = [d.name for d in family.dpars if f"{d.name}{k}" in local]
         stan = family.likelihood(link.name, own)
-        dist, _ = stan.distribution(link.name)
+        dist, _ = stan.distribution(link.name, spec.response.uses_cdf)
         keep = normalize or stan.normalized
         args = y | {
             "dist": dist,
@@ -832,7 +836,8 @@ def _mixture_likelihood(
         args |= {d.name: value(f"{d.name}{k}") for d in family.dpars}
         theta = value(f"theta{k}")
         log_theta = theta if predicted else f"log({theta})"
-        out.append(Component(f"families/{stan.template}.stan.j2", args, log_theta))
+        template = f"families/{stan.template}.stan.j2"
+        out.append(Component(template, _contributions(spec, rows, args), log_theta))
     return Likelihood(
         pos=pos,
         family_template="",
@@ -1078,7 +1083,7 @@ def render_context(
         # the group-level effects' std_normal prior (lprior stays normalized, see docs)
         "lpdf": "lpdf" if normalize else "lupdf",
         "mixture": _mixture_context(spec),
-        "stanvars": [s.scode for s in spec.stanvars],
+        "stanvars": spec.stanvars,
     }
     ctx["ctx"] = ctx
     return ctx

@@ -5,7 +5,10 @@ As the Stan program brms writes: a censored row contributes ``lccdf(y)`` (right)
 truncated row subtracts the log probability within its bounds, a discrete
 response's lower bound counting from ``lb - 1`` (the program's
 ``lccdf(lb - 1)``). The family's scipy distribution at the draws
-(:attr:`pybrms.spec.families.Family.distribution`) gives the cdfs.
+(:attr:`pybrms.spec.families.Family.distribution`) gives the cdfs. A mixture is
+censored and truncated component by component, as brms: a mixture of censored or
+truncated components, whose responses come from one component truncated to the
+bounds and whose mean weights the components' truncated means.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import numpy as np
 from scipy import special, stats
 
 from pybrms.spec.families import DparDraws, Family
+from pybrms.spec.families.mixture import component_draws, mixture_weights, pick_components
 from pybrms.spec.model_spec import Response
 
 __all__ = [
     "censored_log_lik",
     "log_prob_interval",
+    "response_log_lik",
     "truncated_epred",
     "truncated_predict",
     "truncation_log_mass",
@@ -54,6 +59,25 @@ def log_prob_interval(dist: Any, lower: np.ndarray, upper: np.ndarray) -> np.nda
         from_cdf = _log_diff_exp(dist.logcdf(upper), low_cdf)
         from_sf = _log_diff_exp(dist.logsf(lower), dist.logsf(upper))
     return np.where(low_cdf <= _LOG_HALF, from_cdf, from_sf)
+
+
+def response_log_lik(family: Family, draws: DparDraws, response: Response) -> np.ndarray:
+    """Log-likelihood ``(S, N)`` of the response, censored and truncated as the Stan
+    program (unweighted); a mixture's is the log-sum-exp of its weighted components',
+    each censored and truncated."""
+    components = family.components
+    if components is not None and response.uses_cdf:
+        parts = [
+            np.log(draws[f"theta{k}"]) + response_log_lik(f, dk, response)
+            for k, (f, dk) in enumerate(component_draws(components, draws), 1)
+        ]
+        return special.logsumexp(np.stack(np.broadcast_arrays(*parts)), axis=0)
+    out = family.log_lik(draws, response.values)
+    if response.cens is not None:
+        out = censored_log_lik(family, draws, response, out)
+    if response.truncated:
+        out = out - truncation_log_mass(family, draws, response)
+    return out
 
 
 def censored_log_lik(
@@ -139,7 +163,14 @@ def truncated_predict(
 ) -> np.ndarray:
     """Responses ``(S, N)`` drawn within the bounds by inverting the cdf: a uniform
     level mapped through the truncated quantile function, so that every draw lies
-    within the bounds."""
+    within the bounds; a mixture's from one component, picked by its proportion."""
+    if family.components is not None:
+        u = rng.uniform(size=draws.shape)
+        parts = [
+            truncated_predict(f, dk, lb, ub, rng)
+            for f, dk in component_draws(family.components, draws)
+        ]
+        return pick_components(mixture_weights(draws, len(family.components)), parts, u)
     assert family.distribution is not None
     lower, upper = _bounds(family, draws.shape, lb, ub)
     u = rng.uniform(size=draws.shape)
@@ -158,7 +189,9 @@ def truncated_epred(
     In closed form for the normal; a bounded sum of ``k * pmf(k)`` for a discrete
     response; otherwise tanh-sinh quadrature of the truncated quantile function
     over ``(0, 1)``, whose nodes crowd the ends so that an infinite bound costs no
-    accuracy. As in the Stan program, a discrete lower bound is a possible value.
+    accuracy. As in the Stan program, a discrete lower bound is a possible value. A
+    mixture's is its components' truncated means weighted by their proportions (brms
+    has none).
 
     Examples
     --------
@@ -176,6 +209,12 @@ def truncated_epred(
     >>> bool(np.isclose(got[0, 0], stats.t(5).expect(lb=0, ub=2, conditional=True)))
     True
     """
+    if family.components is not None:
+        means = [
+            truncated_epred(f, dk, lb, ub) for f, dk in component_draws(family.components, draws)
+        ]
+        theta = mixture_weights(draws, len(family.components))
+        return np.sum(theta * np.stack(np.broadcast_arrays(*means)), axis=0)
     assert family.distribution is not None
     dist = family.distribution(draws)
     lower, upper = _bounds(family, draws.shape, lb, ub)

@@ -23,12 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
-from pybrms.fit.censoring import (
-    censored_log_lik,
-    truncated_epred,
-    truncated_predict,
-    truncation_log_mass,
-)
+from pybrms.fit.censoring import response_log_lik, truncated_epred, truncated_predict
 from pybrms.fit.draw_ids import select_draws
 from pybrms.fit.newdata import (
     PredictionData,
@@ -384,11 +379,7 @@ def log_lik(
     )
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
-    out = family.log_lik(draws, response.values)
-    if response.cens is not None:
-        out = censored_log_lik(family, draws, response, out)
-    if response.truncated:
-        out = out - truncation_log_mass(family, draws, response)
+    out = response_log_lik(family, draws, response)
     out = out if response.weights is None else out * response.weights
     return _returned(spec, newdata, out)
 

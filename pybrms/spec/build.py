@@ -236,6 +236,10 @@ def build_spec(
         input_rows=input_rows,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
+    if any(s.block == "data" for s in code):
+        from pybrms.standata import make_standata  # noqa: PLC0415 (standata imports spec)
+
+        make_standata(spec)  # refuses stanvar data named as the model's own
     if sample_prior == "only":
         check_proper_priors(table, spec.prior_targets())
     draws = tuple(ParName(d.stan, (), d.name, "prior") for d in spec.prior_draws())
@@ -364,6 +368,12 @@ _ADDITION_NEEDS = {
     "cens": "censoring needs a family whose cumulative distribution function Stan has",
     "trunc": "truncation needs a family whose cumulative distribution function Stan has",
 }
+# Families whose censoring and truncation brms 2.18 refuses in effect: it calls
+# von_mises_real_lcdf/_lccdf, which its program does not define, so stanc fails.
+_NO_CDF_IN_BRMS = {
+    "von_mises": "brms 2.18 calls von_mises_real_lcdf and von_mises_real_lccdf, which its "
+    "program does not define, so the model does not compile",
+}
 
 
 #: Families whose residuals the ARMA terms of brms's cov = FALSE formulation read.
@@ -437,8 +447,14 @@ def check_additions(bform: BrmsFormula, family: Family) -> None:
     given = {a.name for a in terms.response.additions} - {"subset"}
     for name in sorted(given - family.additions):
         why = f" ({_ADDITION_NEEDS[name]})" if name in _ADDITION_NEEDS else ""
+        if family.name in _NO_CDF_IN_BRMS and name in ("cens", "trunc"):
+            why = f" ({_NO_CDF_IN_BRMS[family.name]})"
         if family.components is not None and name in ("cens", "trunc"):
-            why = " (censoring and truncation of mixtures are not supported yet by pybrms)"
+            missing = [f.name for f, _ in family.components.families if name not in f.additions]
+            why = (
+                " (a mixture is censored and truncated component by component, as brms; "
+                f"component {missing[0]!r} takes no {name}())"
+            )
         raise SpecError(
             f"Addition term {addition_label(terms, name)} is not allowed for family "
             f"{family.name!r}{why}; allowed: {', '.join(sorted(family.additions))}."
@@ -785,7 +801,8 @@ def build_predictor(
         applies_inverse = stan.distribution(link.name, response.uses_cdf)[1]
     elif components is not None and dpar_class(dpar) == "mu":
         component, link = components.families[int(dpar[2:]) - 1]
-        applies_inverse = component.likelihood(link.name, ()).distribution(link.name)[1]
+        stan_component = component.likelihood(link.name, ())
+        applies_inverse = stan_component.distribution(link.name, response.uses_cdf)[1]
     elif nlpar:
         link, applies_inverse = LINKS["identity"], False
     else:

@@ -96,6 +96,9 @@ def synthetic_data(n: int = 60, seed: int = 1) -> pd.DataFrame:
     df["ymi"] = df["y"].where(observed)
     df["posmi"] = df["pos"].where(observed)
     df["xmi"] = df["x"].where(np.arange(n) % 5 != 4)
+    # a skewed response for exgaussian truncation (drawn last: the columns above stay);
+    # Stan's exp_mod_normal_lcdf loses digits where beta / sigma is small, as on y
+    df["exg"] = df["y"] + rng.exponential(1.0, size=n)
     return df
 
 
@@ -525,6 +528,20 @@ ADDITION_MODELS: tuple[Case, ...] = (
     Case("exgaussian_cens", "y | cens(c4, y2) ~ x", "exgaussian"),
     Case("frechet_cens", "pos | cens(cr) ~ x", "frechet"),
     Case("beta_binomial_cens", "bb | trials(n) + cens(c3) ~ x", "beta_binomial"),
+    # geometric: neg_binomial_2's cdfs with the shape fixed at 1
+    Case("geometric_trunc", "count | trunc(ub = cu) ~ x", "geometric"),
+    Case("geometric_cens", "count | cens(c3) ~ x", "geometric"),
+    # exgaussian's quantiles solved on whole arrays (truncated predictions and means)
+    Case("exgaussian_trunc", "exg | trunc(lb = tl, ub = 12) ~ x", "exgaussian"),
+    # mixtures censored and truncated component by component, as brms (interval
+    # censoring on y: brms's log_diff_exp of two lcdfs is -inf at points whose intervals
+    # lie far in a component's upper tail, as the second mode of ymix does)
+    Case("mixture_gaussian_cens", "y | cens(c4, y2) ~ x", mixture("gaussian", "gaussian")),
+    Case(
+        "mixture_poisson_negbinomial_trunc",
+        "cmix | trunc(ub = 40) ~ 1",
+        mixture("poisson", "negbinomial", order="mu"),
+    ),
 )
 
 

@@ -722,6 +722,37 @@ ADDITION_CODE = {
             "log_diff_exp(poisson_lcdf(ub[n] | mu[n]), poisson_lcdf(lb[n] - 1 | mu[n]));",
         ),
     ),
+    "trunc_geometric": (
+        "count | trunc(ub = cu) ~ x",
+        "geometric",
+        (
+            "target += neg_binomial_2_lpmf(Y[n] | mu[n], 1) -",
+            "neg_binomial_2_lcdf(ub[n] | mu[n], 1);",
+        ),
+    ),
+    "cens_mixture": (
+        "y | cens(c3) ~ x",
+        mixture("gaussian", "gaussian"),
+        (
+            "if (cens[n] == 0) {",
+            "ps[1] = log(theta1) + normal_lpdf(Y[n] | mu1[n], sigma1);",
+            "} else if (cens[n] == 1) {",
+            "ps[2] = log(theta2) + normal_lccdf(Y[n] | mu2[n], sigma2);",
+            "target += log_sum_exp(ps);",
+        ),
+    ),
+    "trunc_mixture": (
+        "pos | trunc(lb = 0, ub = 100) ~ x",
+        mixture("gaussian", "lognormal"),
+        (
+            "ps[1] = log(theta1) + normal_lpdf(Y[n] | mu1[n], sigma1) -",
+            "log_diff_exp(normal_lcdf(ub[n] | mu1[n], sigma1), "
+            "normal_lcdf(lb[n] | mu1[n], sigma1));",
+            "ps[2] = log(theta2) + lognormal_lpdf(Y[n] | mu2[n], sigma2) -",
+            "log_diff_exp(lognormal_lcdf(ub[n] | mu2[n], sigma2), "
+            "lognormal_lcdf(lb[n] | mu2[n], sigma2));",
+        ),
+    ),
     "trunc_cens_threaded": (
         "y | cens(c3) + trunc(ub = 30) ~ x",
         "gaussian",

@@ -29,7 +29,7 @@ from model_cases import (
     Case,
     synthetic_data,
 )
-from scipy import special, stats
+from scipy import integrate, special, stats
 
 from pybrms.backends import CompiledModel, compile_model
 from pybrms.codegen import render
@@ -981,20 +981,28 @@ def test_predictions_of_addition_terms_respect_bounds_and_newdata(addition_fit: 
 
 @pytest.mark.stan
 def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: Fit):
-    """Against scipy's truncated normal, a direct sum over the Poisson's support and
-    brms's closed form for the lognormal, and against the mean of truncated
-    predictions (five standard errors, the total variance bounding each draw's)."""
+    """Against scipy's truncated normal, a direct sum over the Poisson's and the
+    geometric's support (and a mixture's components'), brms's closed form for the
+    lognormal and the exgaussian's density integrated over the bounds, and against the
+    mean of truncated predictions
+    (five standard errors, the total variance bounding each draw's)."""
     fit = addition_fit
     r = fit.spec.response
     if r.lb is None and r.ub is None:
         pytest.skip("not truncated")
     epred = posterior_epred(fit.spec, fit.variables)
-    eta = linear_predictors(fit.spec, fit.variables)["mu"]
-    lb = np.full(eta.shape[1], -np.inf) if r.lb is None else r.lb
-    ub = np.full(eta.shape[1], np.inf) if r.ub is None else r.ub
-    if fit.case.family == "poisson":
-        support = np.arange(lb.min(), ub.max() + 1)[:, None, None]
-        pmf = stats.poisson(np.exp(eta)).pmf(support) * ((support >= lb) & (support <= ub))
+    etas = linear_predictors(fit.spec, fit.variables)
+    eta = etas.get("mu")  # a mixture's are mu1, mu2
+    lb = np.full(epred.shape[1], -np.inf) if r.lb is None else r.lb
+    ub = np.full(epred.shape[1], np.inf) if r.ub is None else r.ub
+    tolerance = 1e-8  # closed forms and exact sums
+    if fit.case.family in ("poisson", "geometric"):
+        mu = np.exp(eta)
+        counts = stats.poisson(mu) if fit.case.family == "poisson" else stats.geom(1 / (1 + mu))
+        # scipy's geom counts trials from 1, the family failures from 0
+        shift = fit.case.family == "geometric"
+        support = np.arange(max(lb.min(), 0), ub.max() + 1)[:, None, None]
+        pmf = counts.pmf(support + shift) * ((support >= lb) & (support <= ub))
         expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
     elif fit.case.family == "hurdle_negbinomial":
         # zeros with probability hu, else the negative binomial above zero
@@ -1005,6 +1013,26 @@ def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: F
         pmf = np.where(support == 0, hu, (1 - hu) * counts.pmf(support) / counts.sf(0))
         pmf = pmf * ((support >= lb) & (support <= ub))
         expected = (support * pmf).sum(axis=0) / pmf.sum(axis=0)
+    elif fit.case.id == "mixture_poisson_negbinomial_trunc":
+        # each component truncated, its mean weighted by its proportion: direct sums
+        mu1, mu2 = np.exp(etas["mu1"]), np.exp(etas["mu2"])
+        shape = flat(fit.variables, "shape2")[:, None]
+        components = (stats.poisson(mu1), stats.nbinom(shape, shape / (shape + mu2)))
+        support = np.arange(0, ub.max() + 1)[:, None, None]
+        expected = 0
+        for k, counts in enumerate(components, 1):
+            pmf = counts.pmf(support) * (support <= ub)
+            theta = flat(fit.variables, f"theta{k}")[:, None]
+            expected = expected + theta * (support * pmf).sum(axis=0) / pmf.sum(axis=0)
+    elif fit.case.family == "exgaussian":
+        # the density and x times it integrated between the (finite) bounds: Simpson's rule
+        sigma, beta = flat(fit.variables, "sigma")[:, None], flat(fit.variables, "beta")[:, None]
+        x = lb + np.linspace(0, 1, 2001)[:, None, None] * (ub - lb)
+        density = stats.exponnorm.pdf(x, beta / sigma, loc=eta - beta, scale=sigma)
+        mass = integrate.simpson(density, x=x, axis=0)
+        expected = integrate.simpson(x * density, x=x, axis=0) / mass
+        # pybrms's 29 nodes of tanh-sinh quadrature: about 1e-8 of the bounds' scale
+        tolerance = 1e-6
     else:
         sigma = flat(fit.variables, "sigma")[:, None]
         if fit.case.family == "gaussian":
@@ -1014,7 +1042,7 @@ def test_epred_of_truncated_models_is_the_mean_within_the_bounds(addition_fit: F
             z = (np.log(lb) - eta) / sigma - sigma
             partial = np.exp(eta + sigma**2 / 2) * stats.norm.sf(z)
             expected = partial / lognormal.sf(lb)
-    np.testing.assert_allclose(epred, expected, rtol=1e-8)
+    np.testing.assert_allclose(epred, expected, rtol=tolerance, atol=tolerance)
     replicates = 100
     tiled = {k: np.tile(v, (1, replicates) + (1,) * (v.ndim - 2)) for k, v in fit.variables.items()}
     predicted = posterior_predict(fit.spec, tiled, rng=2)

@@ -217,7 +217,7 @@ BAD_INPUTS = [
     ("bad bound", _custom(lb=[0, "zero"]), "'zero'"),
     ("bad name", _custom(name="beta binomial"), "'beta binomial'"),
     ("dpar ending with a number", _custom(dpars=["mu", "phi2"]), "'phi2'"),
-    ("stanvar data", lambda: bm.stanvar(x=np.ones(3), name="w"), "name='w'"),
+    ("stanvar data", lambda: bm.stanvar(x=np.ones(3), name="w w"), "name='w w'"),
     ("unknown vars", _custom(vars=["trials[n]"]), "'trials[n]'"),
     (
         "no density",
@@ -228,7 +228,7 @@ BAD_INPUTS = [
     ("vars not given", _brm(formula="y ~ x"), "'vint1'"),
     ("vint not integer", _brm(data=simulated(20).assign(size=20.5)), "20.5"),
     ("response not integer", _brm(data=simulated(20).assign(y=1.5)), "1.5"),
-    ("stanvar block", lambda: bm.stanvar("real a;", block="model"), "block='model'"),
+    ("stanvar block", lambda: bm.stanvar("real a;", block="likelihood"), "block='likelihood'"),
     ("stanvars type", _brm(stanvars=STAN_FUNS), "stanvars"),
     ("in a mixture", lambda: bm.mixture(FAMILY, FAMILY), "'beta_binomial2'"),
     (

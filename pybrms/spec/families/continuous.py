@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
+from pybrms.spec.families.inverse_cdf import EXPONNORM
 from pybrms.spec.families.parts import (
     ANGLE,
     CENSORING,
@@ -380,9 +381,10 @@ def _exgaussian_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:
 
 
 def _exgaussian_distribution(d: DparDraws) -> Any:
-    # scipy's exponnorm: shape beta / sigma, the normal component at mu - beta
+    # scipy's exponnorm (its quantiles solved on whole arrays): shape beta / sigma,
+    # the normal component at mu - beta
     sigma, beta = d["sigma"], d["beta"]
-    return stats.exponnorm(beta / sigma, loc=d["mu"] - beta, scale=sigma)
+    return EXPONNORM(beta / sigma, loc=d["mu"] - beta, scale=sigma)
 
 
 def _exgaussian_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:

@@ -229,13 +229,17 @@ def _geometric_predict(d: DparDraws, rng: np.random.Generator) -> np.ndarray:
     return rng.negative_binomial(1, 1 / (1 + d["mu"]), d.shape)
 
 
+def _geometric_distribution(d: DparDraws) -> Any:
+    return stats.nbinom(1, 1 / (1 + d["mu"]))
+
+
 # brms's negative binomial with its shape fixed at 1
 GEOMETRIC = Family(
     "geometric",
     links=("log", "identity", "sqrt"),
     dpars=(),
     support=COUNT,
-    additions=WEIGHTS,
+    additions=WEIGHTS | CENSORING,
     stan=StanLikelihood(
         "geometric",
         {
@@ -244,8 +248,10 @@ GEOMETRIC = Family(
             "sqrt": ("neg_binomial_2", True),
         },
         glm={"log": Glm("neg_binomial_2_log_glm")},
+        cdf="neg_binomial_2",
     ),
     log_lik=_geometric_log_lik,
     epred=_mean,
     predict=_geometric_predict,
+    distribution=_geometric_distribution,
 )

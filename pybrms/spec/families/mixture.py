@@ -20,7 +20,7 @@ from scipy import special
 
 from pybrms.errors import SpecError
 from pybrms.priors import Dist
-from pybrms.spec.families.parts import WEIGHTS
+from pybrms.spec.families.parts import CENSORING, WEIGHTS
 from pybrms.spec.families.records import (
     Components,
     Dpar,
@@ -33,9 +33,12 @@ from pybrms.spec.families.records import (
 __all__ = [
     "DEFAULT_THETA_PRIOR",
     "THETA_INTERCEPT_PRIOR",
+    "component_draws",
     "dpar_class",
     "mixture_record",
     "mixture_thetas",
+    "mixture_weights",
+    "pick_components",
     "simplex_thetas",
 ]
 
@@ -131,12 +134,14 @@ def mixture_record(families: tuple[tuple[Family, Link], ...], ordered: bool) -> 
     functions = tuple(
         dict.fromkeys(x for f, link in families for x in (*f.stan.functions, *link.functions))
     )
+    # censored and truncated component by component, as brms: each needs its cdfs
+    censoring = all(CENSORING <= f.additions for f, _ in families)
     return Family(
         "mixture",
         links=("identity",),
         dpars=dpars,
         support=first.support,
-        additions=WEIGHTS,
+        additions=WEIGHTS | (CENSORING if censoring else frozenset()),
         stan=StanLikelihood("mixture", {"identity": ("mixture", True)}, functions=functions),
         log_lik=partial(_log_lik, components),
         epred=partial(_epred, components),
@@ -187,40 +192,46 @@ def mixture_thetas(
     return dict(zip(names, probs, strict=True))
 
 
-def _component(d: DparDraws, k: int, family: Family, link: Link) -> DparDraws:
-    """The draws of component ``k``, its parameters under their family's names."""
-    dpars = {"mu": d[f"mu{k}"]} | {p.name: d[f"{p.name}{k}"] for p in family.dpars}
-    eta = np.broadcast_to(dpars["mu"], d.shape)  # read only for its shape
-    return DparDraws(dpars, eta, link, None, d.trials)
+def component_draws(components: Components, d: DparDraws) -> list[tuple[Family, DparDraws]]:
+    """Each component's family and draws, its parameters under their family's names."""
+    out = []
+    for k, (family, link) in enumerate(components.families, 1):
+        dpars = {"mu": d[f"mu{k}"]} | {p.name: d[f"{p.name}{k}"] for p in family.dpars}
+        eta = np.broadcast_to(dpars["mu"], d.shape)  # read only for its shape
+        out.append((family, DparDraws(dpars, eta, link, None, d.trials)))
+    return out
 
 
-def _weights(d: DparDraws, K: int) -> np.ndarray:
+def mixture_weights(d: DparDraws, K: int) -> np.ndarray:
     """``(K, S, N)`` mixing proportions."""
     return np.stack([np.broadcast_to(d[f"theta{k}"], d.shape) for k in range(1, K + 1)])
 
 
+def pick_components(theta: np.ndarray, draws: Iterable[np.ndarray], u: np.ndarray) -> np.ndarray:
+    """Per draw and row, the response of one component, picked with the probabilities
+    ``theta`` ``(K, S, N)`` by the uniform ``u`` ``(S, N)`` (brms's
+    ``posterior_predict_mixture``)."""
+    which = np.sum(np.cumsum(theta, axis=0)[:-1] < u, axis=0)
+    stacked = np.stack([np.broadcast_to(x, theta.shape[1:]) for x in draws])
+    return np.take_along_axis(stacked, which[np.newaxis], axis=0)[0]
+
+
 def _log_lik(components: Components, d: DparDraws, y: np.ndarray) -> np.ndarray:
     parts = [
-        np.log(d[f"theta{k}"]) + f.log_lik(_component(d, k, f, link), y)
-        for k, (f, link) in enumerate(components.families, 1)
+        np.log(d[f"theta{k}"]) + f.log_lik(dk, y)
+        for k, (f, dk) in enumerate(component_draws(components, d), 1)
     ]
     return special.logsumexp(np.stack(np.broadcast_arrays(*parts)), axis=0)
 
 
 def _epred(components: Components, d: DparDraws) -> np.ndarray:
-    means = [
-        f.epred(_component(d, k, f, link)) for k, (f, link) in enumerate(components.families, 1)
-    ]
-    return np.sum(_weights(d, len(components)) * np.stack(np.broadcast_arrays(*means)), axis=0)
+    means = [f.epred(dk) for f, dk in component_draws(components, d)]
+    return np.sum(mixture_weights(d, len(components)) * np.stack(np.broadcast_arrays(*means)), 0)
 
 
 def _predict(components: Components, d: DparDraws, rng: np.random.Generator) -> np.ndarray:
-    theta = _weights(d, len(components))
-    # one uniform per draw and row picks the component (brms's posterior_predict_mixture)
+    theta = mixture_weights(d, len(components))
+    # one uniform per draw and row picks the component, drawn before the responses
     u = rng.uniform(size=d.shape)
-    which = np.sum(np.cumsum(theta, axis=0)[:-1] < u, axis=0)
-    draws = [
-        np.broadcast_to(f.predict(_component(d, k, f, link), rng), d.shape)
-        for k, (f, link) in enumerate(components.families, 1)
-    ]
-    return np.take_along_axis(np.stack(draws), which[np.newaxis], axis=0)[0]
+    draws = [f.predict(dk, rng) for f, dk in component_draws(components, d)]
+    return pick_components(theta, draws, u)
