@@ -71,6 +71,7 @@ from pybrms.spec.terms import (
 )
 from pybrms.spec.terms.arma import time_positions
 from pybrms.spec.terms.group import by_of_levels
+from pybrms.spec.terms.monotonic import MonotonicSlope, missing_population_term
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.user_priors import user_prior_rows
 
@@ -200,7 +201,9 @@ def build_spec(
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
         predictors.append(predictor)
-    predictors = known_covariances(number_groupings(share_ids(predictors)), data2)
+    predictors = known_covariances(
+        number_groupings(vary_special_terms(share_ids(predictors))), data2
+    )
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.observed), d.scale)
@@ -777,7 +780,12 @@ def build_predictor(
     offset = None
     if terms.offsets:
         offset = Offset(name, offset_values(terms.offsets, data), terms.offsets)
-    groups = tuple(_group(ids[name, k], name, g, data) for k, g in enumerate(terms.groups))
+    monotonic = None
+    if terms.monotonic:
+        monotonic = MonotonicEffects.from_data(name, terms.monotonic, data)
+    groups = tuple(
+        _group(ids[name, k], name, g, data, monotonic) for k, g in enumerate(terms.groups)
+    )
     _check_duplicated_effects(terms.groups, groups)
     components = bound.family.components
     if _of_mu(dpar, bound.family):
@@ -792,9 +800,6 @@ def build_predictor(
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
-    monotonic = None
-    if terms.monotonic:
-        monotonic = MonotonicEffects.from_data(name, terms.monotonic, data)
     category_specific = None
     if terms.category_specific:
         _check_category_specific(dpar, terms, bound.family)
@@ -956,17 +961,23 @@ def share_ids(predictors: list[Predictor]) -> list[Predictor]:
     shared: dict[int, GroupEffects] = {}
     for terms in members.values():
         columns = tuple(column for t in terms for column in t.columns)
-        first = 0
-        for t in terms:
+        firsts = np.cumsum([0, *(len(t.coefs) for t in terms)])
+        # a term's special terms come after its design's columns and have no Z
+        without_Z = frozenset(
+            int(first) + k
+            for t, first in zip(terms, firsts, strict=False)
+            for k in range(len(t.design.names), len(t.coefs))
+        )
+        for t, first in zip(terms, firsts, strict=False):
             shared[id(t)] = replace(
                 t,
                 columns=columns,
-                first=first,
+                first=int(first),
                 correlated=terms[0].correlated,
                 dist=terms[0].dist,
                 cov=terms[0].cov,
+                without_Z=without_Z,
             )
-            first += len(t.coefs)
     return [replace(p, terms=tuple(shared.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
@@ -1000,15 +1011,26 @@ def number_groupings(predictors: list[Predictor]) -> list[Predictor]:
     return [replace(p, terms=tuple(numbered.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
-def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEffects:
+def _group(
+    id_: int,
+    dpar: str,
+    term: GroupTerm,
+    data: pd.DataFrame,
+    monotonic: MonotonicEffects | None = None,
+) -> GroupEffects:
     design = design_matrix(term.expr, data)
-    if not design.names:
-        raise SpecError(f"Group-level term ({term.expr} | {term.group}) has no coefficients.")
+    if not (design.names or term.monotonic):
+        raise SpecError(f"Group-level term ({term.label} | {term.group}) has no coefficients.")
     group: GroupEffects
     if term.multi_membership:
+        if term.monotonic:
+            raise SpecError(
+                f"mo() in the multi-membership term ({term.label} | {term.group}) is not "
+                "supported yet; let mo() vary over a single grouping, e.g. (1 + mo(x) | g)."
+            )
         group = MultiMembershipEffects.from_data(id_, dpar, term, design, data)
     else:
-        group = _single_group(id_, dpar, term, design, data)
+        group = _single_group(id_, dpar, term, design, data, _slopes(term, monotonic))
     if len(group.levels) < 2:
         raise SpecError(
             f"Grouping factor {term.group!r} has only one level ({group.levels[0]!r}); "
@@ -1017,11 +1039,48 @@ def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEff
     return group
 
 
+def _slopes(term: GroupTerm, monotonic: MonotonicEffects | None) -> tuple[MonotonicSlope, ...]:
+    """The ``mo()`` terms of ``term``, each found among the population-level terms."""
+    if not term.monotonic:
+        return ()
+    where = f"({term.label} | {term.group})"
+    if monotonic is None:
+        raise SpecError(missing_population_term(term.monotonic[0].label, where))
+    return monotonic.slopes(term.monotonic, where)
+
+
+def vary_special_terms(predictors: list[Predictor]) -> list[Predictor]:
+    """Each monotonic term with the group-level effects of its varying terms (their
+    Stan names are final once the IDs are shared: :func:`share_ids`)."""
+    out = []
+    for p in predictors:
+        varying = tuple(
+            (s.j, r, g.stan("J"))
+            for g in p.groups
+            for s, r in zip(g.special, g.r[len(g.Z) :], strict=True)
+        )
+        if varying:
+            p = replace(
+                p,
+                terms=tuple(
+                    replace(t, varying=varying) if isinstance(t, MonotonicEffects) else t
+                    for t in p.terms
+                ),
+            )
+        out.append(p)
+    return out
+
+
 def _single_group(
-    id_: int, dpar: str, term: GroupTerm, design: Design, data: pd.DataFrame
+    id_: int,
+    dpar: str,
+    term: GroupTerm,
+    design: Design,
+    data: pd.DataFrame,
+    special: tuple[MonotonicSlope, ...] = (),
 ) -> GroupEffects:
     levels, index = group_levels(data, term.factors)
-    columns = tuple((dpar, c) for c in design.names)
+    columns = tuple((dpar, c) for c in (*design.names, *(s.coef for s in special)))
     if term.by is not None and term.cov is not None:
         raise SpecError(
             f"gr({term.group}, by = {term.by}, cov = {term.cov}): a known covariance with "
@@ -1043,6 +1102,7 @@ def _single_group(
         Jby=Jby,
         dist=term.dist,
         cov=term.cov,
+        special=special,
     )
 
 

@@ -40,6 +40,7 @@ from pybrms.spec.build import (
     predicted_parameters,
     response_from_data,
     share_ids,
+    vary_special_terms,
 )
 from pybrms.spec.default_priors import (
     Constants,
@@ -511,7 +512,7 @@ def build_mv_spec(
         )
         for dpar, terms in fs
     ]  # fmt: skip
-    predictors = known_covariances(number_groupings(share_ids(built)), data2)
+    predictors = known_covariances(number_groupings(vary_special_terms(share_ids(built))), data2)
     nobs = {r: "N" if all(s is None for s in subsets) else f"N_{r}" for r in responses}
     student = rescor and families[0].family.name == "student"
     parts = []

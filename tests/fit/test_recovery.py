@@ -1217,6 +1217,47 @@ def mv_subset() -> Case:
     )
 
 
+def gaussian_monotonic_group() -> Case:
+    """``mo(ord) + (1 + mo(ord) | g)``: each level's monotonic effect is
+    ``(bsp + r_g[g, moord]) * mo(simo, ord)``, correlated with its intercept (the
+    structure of the model case ``gaussian_mo_group``)."""
+    rng, df = base(44)
+    df["ord"] = rng.integers(1, 5, size=N)
+    sd, cor = np.array([0.6, 0.3]), 0.4
+    cov = np.diag(sd) @ np.array([[1, cor], [cor, 1]]) @ np.diag(sd)
+    r = rng.multivariate_normal(np.zeros(2), cov, size=G)
+    simo = np.array([0.5, 0.3, 0.2])
+    step = 3 * np.concatenate([[0.0], np.cumsum(simo)])[(df["ord"] - 1).to_numpy()]
+    g = codes(df["g"])
+    df["y"] = 1.0 + r[g, 0] + (0.5 + r[g, 1]) * step + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "bsp_moord": 0.5, "sigma": 0.5}
+    truth |= {"sd_g__Intercept": 0.6, "sd_g__moord": 0.3, "cor_g__Intercept__moord": 0.4}
+    truth |= {f"simo_moord1[{k}]": float(v) for k, v in enumerate(simo, start=1)}
+    return Case("y ~ mo(ord) + (1 + mo(ord) | g)", "gaussian", df, truth)
+
+
+def gaussian_monotonic_factor() -> Case:
+    """``mo(ord) * f``: the monotonic effect of ord in level a of f, and per other level
+    its difference, ``bsp_moord:fb`` with its own simplex (the structure of the model
+    case ``gaussian_mo_factor``)."""
+    rng, df = base(45)
+    df["ord"] = rng.integers(1, 5, size=N)
+    df["f"] = df["c"]
+
+    def mo(simo: list[float]) -> np.ndarray:
+        return 3 * np.concatenate([[0.0], np.cumsum(simo)])[(df["ord"] - 1).to_numpy()]
+
+    simo = {"moord1": [0.6, 0.3, 0.1], "moord:fb1": [0.2, 0.3, 0.5], "moord:fc1": [0.3, 0.4, 0.3]}
+    fb, fc = (df["f"] == "b").to_numpy(), (df["f"] == "c").to_numpy()
+    mu = 1.0 + 0.5 * fb - 0.3 * fc + 0.4 * mo(simo["moord1"])
+    mu += -0.5 * mo(simo["moord:fb1"]) * fb + 0.6 * mo(simo["moord:fc1"]) * fc
+    df["y"] = mu + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "b_fb": 0.5, "b_fc": -0.3, "bsp_moord": 0.4}
+    truth |= {"bsp_moord:fb": -0.5, "bsp_moord:fc": 0.6, "sigma": 0.5}
+    truth |= {f"simo_{c}[{k}]": v for c, vs in simo.items() for k, v in enumerate(vs, start=1)}
+    return Case("y ~ mo(ord) * f", "gaussian", df, truth)
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1287,6 +1328,8 @@ CASES = {
         gaussian_smooth_options,
         gaussian_monotonic_shared_id,
         mv_subset,
+        gaussian_monotonic_group,
+        gaussian_monotonic_factor,
     )
 }
 
