@@ -1491,6 +1491,41 @@ ROWS |= {
         SpecError,
         ("mo(k):g", "categorical covariate", "(1 + mo(k):g | h)"),
     ),
+    # knots of smooths (brms's knots argument, mgcv's rules)
+    "knots_wrong_number": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"x": [0, 1, 2]}),
+        SpecError,
+        ('s(x, bs = "cr", k = 5)', "3 knots", "k = 5"),
+    ),
+    "knots_not_increasing": (
+        lambda: dict(
+            formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"x": [0, 2, 1, 3, 4]}
+        ),
+        SpecError,
+        ('s(x, bs = "cr", k = 5)', "increasing", "0, 2, 1, 3, 4"),
+    ),
+    "knots_of_thin_plate": (
+        lambda: dict(formula="y ~ s(x, k = 5)", data=frame(), knots={"x": [0, 1, 2, 3, 4]}),
+        SpecError,
+        ("'x'", "thin plate", "s(x, k = 5)", "cr"),
+    ),
+    "knots_not_a_mapping": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots=[0, 1, 2, 3, 4]),
+        SpecError,
+        ("knots must map variables", "list"),
+    ),
+    "knots_not_numbers": (
+        lambda: dict(
+            formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"x": ["a", "b", "c"]}
+        ),
+        SpecError,
+        ('s(x, bs = "cr", k = 5)', "must be numbers", "'a'"),
+    ),
+    "knots_unused_variable": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"q": [0, 1]}),
+        SpecError,
+        ("'q'", "no smooth", "variables: x"),
+    ),
     "mo_group_multi_membership": (
         lambda: dict(formula="y ~ mo(k) + (1 + mo(k) | mm(g, g2))", data=memberships()),
         SpecError,

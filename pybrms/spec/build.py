@@ -73,6 +73,7 @@ from pybrms.spec.terms.arma import time_positions
 from pybrms.spec.terms.group import by_of_levels
 from pybrms.spec.terms.monotonic import MonotonicSlope, missing_population_term
 from pybrms.spec.terms.offset import offset_values
+from pybrms.spec.terms.smooth import Knots, check_knots
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
@@ -107,6 +108,7 @@ def build_spec(
     sample_prior: SamplePrior | bool = "no",
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Knots | None = None,
 ) -> ModelSpec:
     """Check the inputs and describe the model.
 
@@ -131,6 +133,9 @@ def build_spec(
     stanvars
         Stan code added to the program (:func:`pybrms.stanvar`): the functions of a
         :func:`pybrms.custom_family`.
+    knots
+        Knots of cubic regression smooths by variable, as brms's (mgcv's) ``knots``:
+        ``{"x": [0, 1, 2, 3, 4]}`` for ``s(x, bs = "cr", k = 5)``.
 
     Returns
     -------
@@ -193,10 +198,11 @@ def build_spec(
         *bform.nlpars.items(),
     ]
     ids = group_ids(formulas)
+    knots = check_knots(knots, [s for _, terms in formulas for s in terms.smooths])
     predictors: list[Predictor] = []
     for dpar, terms in formulas:
         predictor = build_predictor(
-            dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars
+            dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars, knots=knots
         )
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
@@ -237,6 +243,7 @@ def build_spec(
         data2=data2,
         stanvars=code,
         input_rows=input_rows,
+        knots=knots,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":
@@ -251,6 +258,7 @@ def get_prior(
     family: FamilyLike | Sequence[FamilyLike] = "gaussian",
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Knots | None = None,
 ) -> pd.DataFrame:
     """Every prior that can be set for the model, with brms's defaults.
 
@@ -269,7 +277,8 @@ def get_prior(
     # here: the multivariate module imports this one
     from pybrms.spec.multivariate import build_model
 
-    return build_model(formula, data, family, data2=data2, stanvars=stanvars).priors.to_frame()
+    spec = build_model(formula, data, family, data2=data2, stanvars=stanvars, knots=knots)
+    return spec.priors.to_frame()
 
 
 def predicted_parameters(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
@@ -737,6 +746,7 @@ def build_predictor(
     ids: dict[tuple[str, int], int],
     nlpar: bool = False,
     resp: str = "",
+    knots: Knots | None = None,
 ) -> Predictor:
     """The linear predictor of ``dpar``; that of a non-linear parameter is not centered
     (its ``Intercept`` is a coefficient of ``b``) and has the identity link, as in brms.
@@ -814,7 +824,9 @@ def build_predictor(
     if terms.missing:
         _check_missing(dpar, terms, resp)
         missing = MissingValues.from_data(name, terms.missing, data)
-    smooth = SmoothTerms.from_data(name, terms.smooths, data) if terms.smooths else None
+    smooth = None
+    if terms.smooths:
+        smooth = SmoothTerms.from_data(name, terms.smooths, data, knots)
     gps = tuple(
         GaussianProcess.from_data(name, k, call, data) for k, call in enumerate(terms.gps, start=1)
     )

@@ -71,6 +71,7 @@ class Case:
     truth: dict[str, float]
     prior: Any = None
     data2: dict[str, Any] | None = None
+    knots: dict[str, Any] | None = None
 
 
 def gaussian_correlated() -> Case:
@@ -1258,6 +1259,25 @@ def gaussian_monotonic_factor() -> Case:
     return Case("y ~ mo(ord) * f", "gaussian", df, truth)
 
 
+def gaussian_smooth_cr_knots() -> Case:
+    """A zigzag exactly in the span of ``s(x, bs = "cr", k = 6)`` with the knots given
+    (brms's ``knots``, spanning the data): the natural cubic spline through them (the
+    structure of ``gaussian_smooth_cr``, knots being data)."""
+    rng, df = base(46, n=100)
+    x = df["x"].to_numpy()
+    knots = np.array([x.min(), -1.0, -0.2, 0.2, 1.0, x.max()])
+    values = 0.8 * np.array([0.0, 1.0, -1.0, 1.0, -1.0, 0.0])
+    curve = interpolate.CubicSpline(knots, values, bc_type="natural")(x)
+    df["y"] = 1.0 + curve + 0.5 * df["z"] + rng.normal(0, 0.4, size=len(df))
+    return Case(
+        "y ~ z + s(x, bs = 'cr', k = 6)",
+        "gaussian",
+        df,
+        {"b_Intercept": 1.0 + curve.mean(), "b_z": 0.5, "sigma": 0.4},
+        knots={"x": knots},
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1330,6 +1350,7 @@ CASES = {
         mv_subset,
         gaussian_monotonic_group,
         gaussian_monotonic_factor,
+        gaussian_smooth_cr_knots,
     )
 }
 
@@ -1362,7 +1383,14 @@ def stan_programs() -> list[str]:
     """Every case's program (compiled at the session's start, tests/conftest.py)."""
     cases = [make() for make in CASES.values()]
     return [
-        bm.stancode(case.formula, case.data, family=case.family, prior=case.prior, data2=case.data2)
+        bm.stancode(
+            case.formula,
+            case.data,
+            family=case.family,
+            prior=case.prior,
+            data2=case.data2,
+            knots=case.knots,
+        )
         for case in cases
     ]
 
@@ -1376,6 +1404,7 @@ def test_truth_within_five_standard_errors(name):
         family=case.family,
         prior=case.prior,
         data2=case.data2,
+        knots=case.knots,
         chains=2,
         iter=800,
         seed=2026,
