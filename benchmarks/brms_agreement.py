@@ -474,6 +474,10 @@ CASES |= {
         "gaussian",
         _subset(21),
     ),
+    # mo() varying over a grouping (bsp[1] + r_1_2[J_1[n]]), and with a categorical
+    # covariate (one special term per contrast of cat)
+    "monotonic_group": _case("y ~ mo(ord) + (1 + mo(ord) | g1)", "gaussian"),
+    "monotonic_factor": _case("y ~ mo(ord) * cat", "gaussian"),
 }  # fmt: skip
 
 

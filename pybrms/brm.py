@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -29,6 +29,7 @@ def brm(
     *,
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Mapping[str, Sequence[float]] | None = None,
     sample_prior: SamplePrior | bool = "no",
     chains: int = DEFAULT_CHAINS,
     iter: int = DEFAULT_ITER,
@@ -68,6 +69,10 @@ def brm(
     stanvars
         Stan code added to the program, :func:`pybrms.stanvar` (one or a list): the
         functions of a :func:`pybrms.custom_family`.
+    knots
+        Knots of cubic regression smooths by variable, as brms's ``knots``:
+        ``{"x": [0, 1, 2, 3, 4]}`` for ``s(x, bs = "cr", k = 5)`` (``k`` knots, or the
+        two ends of the cycle for ``bs = "cc"``).
     sample_prior
         As brms: ``"no"``; ``"yes"`` adds draws from the priors (``prior_b``,
         ``prior_Intercept``, ``prior_sigma``, ``prior_sd_<group>``, ...; see
@@ -143,7 +148,7 @@ def brm(
         parallel=parallel,
         normalize=normalize,
     )  # sampler arguments fail here, before the compile
-    spec = build_model(formula, data, family, prior, sample_prior, data2, stanvars)
+    spec = build_model(formula, data, family, prior, sample_prior, data2, stanvars, knots)
     program = StanProgram(render(spec, settings.threads, normalize=normalize), backend)
     return sample(
         spec, program, settings, data_name=data_name or "data", show_progress=show_progress

@@ -13,6 +13,7 @@ prior values never recompile either.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -148,6 +149,7 @@ def standata(
     threads: Threading | None = None,
     sample_prior: SamplePrior | bool = "no",
     stanvars: Stanvars | None = None,
+    knots: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, Any]:
     """The Stan data :func:`pybrms.brm` would pass, as brms's ``standata()``.
 
@@ -157,7 +159,7 @@ def standata(
 
     Parameters
     ----------
-    formula, data, family, prior, sample_prior, stanvars
+    formula, data, family, prior, sample_prior, stanvars, knots
         As for :func:`pybrms.brm`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program (adds
@@ -178,5 +180,5 @@ def standata(
     >>> json.loads(json.dumps(sd)) == sd
     True
     """
-    spec = build_model(formula, data, family, prior, sample_prior, stanvars=stanvars)
+    spec = build_model(formula, data, family, prior, sample_prior, stanvars=stanvars, knots=knots)
     return json.loads(stanio.dump_stan_json(make_standata(spec, threads)))

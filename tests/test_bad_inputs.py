@@ -1344,10 +1344,10 @@ ROWS: dict[str, Row] = {
         ("Residual correlations", "x", "set_rescor(False)"),
     ),
     # interactions of mo(): numeric covariates, written with ':' or '*'
-    "mo_interaction_with_factor": (
-        lambda: dict(formula="y ~ mo(k):g", data=frame()),
+    "mo_interaction_with_logical": (
+        lambda: dict(formula="y ~ mo(k):b", data=frame().assign(b=[True, False] * 4)),
         SpecError,
-        ("mo(k):g", "'g'", "numeric"),
+        ("mo(k):b", "'b'", "numeric or categorical"),
     ),
     "mo_interaction_missing_covariate": (
         lambda: dict(formula="y ~ mo(k):zz", data=frame()),
@@ -1477,6 +1477,75 @@ ROWS |= {
         lambda: dict(formula="p | trunc(lb = -1, ub = 1) ~ x", family="von_mises", data=frame()),
         SpecError,
         ("trunc(lb = -1, ub = 1)", "'von_mises'", "von_mises_real_lcdf"),
+    ),
+    # mo() in group-level terms: brms's "Special group-level terms require corresponding
+    # population-level terms"; not yet over a multi-membership grouping
+    "mo_group_without_population_term": (
+        lambda: dict(formula="y ~ x + (1 + mo(k) | g)", data=frame()),
+        SpecError,
+        ("mo(k)", "(1 + mo(k) | g)", "population-level terms"),
+    ),
+    "mo_group_interaction_without_population_term": (
+        lambda: dict(formula="y ~ mo(k) + (1 + mo(k):x | g)", data=frame()),
+        SpecError,
+        ("mo(k):x", "(1 + mo(k):x | g)", "population-level terms"),
+    ),
+    "mo_group_interaction_factors_reordered": (
+        lambda: dict(formula="y ~ mo(k) * x + (1 + x + mo(k):x | g)", data=frame()),
+        SpecError,
+        ("x:mo(k)", "The formula has mo(k):x", "first use"),
+    ),
+    "mo_group_categorical_covariate": (
+        lambda: dict(
+            formula="y ~ mo(k) * g + (1 + mo(k):g | h)", data=frame().assign(h=list("abab") * 2)
+        ),
+        SpecError,
+        ("mo(k):g", "categorical covariate", "(1 + mo(k):g | h)"),
+    ),
+    # knots of smooths (brms's knots argument, mgcv's rules)
+    "knots_wrong_number": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"x": [0, 1, 2]}),
+        SpecError,
+        ('s(x, bs = "cr", k = 5)', "3 knots", "k = 5"),
+    ),
+    "knots_not_increasing": (
+        lambda: dict(
+            formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"x": [0, 2, 1, 3, 4]}
+        ),
+        SpecError,
+        ('s(x, bs = "cr", k = 5)', "increasing", "0, 2, 1, 3, 4"),
+    ),
+    "knots_of_thin_plate": (
+        lambda: dict(formula="y ~ s(x, k = 5)", data=frame(), knots={"x": [0, 1, 2, 3, 4]}),
+        SpecError,
+        ("'x'", "thin plate", "s(x, k = 5)", "cr"),
+    ),
+    "knots_not_a_mapping": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots=[0, 1, 2, 3, 4]),
+        SpecError,
+        ("knots must map variables", "list"),
+    ),
+    "knots_not_numbers": (
+        lambda: dict(
+            formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"x": ["a", "b", "c"]}
+        ),
+        SpecError,
+        ('s(x, bs = "cr", k = 5)', "must be numbers", "'a'"),
+    ),
+    "knots_unused_variable": (
+        lambda: dict(formula="y ~ s(x, bs = 'cr', k = 5)", data=frame(), knots={"q": [0, 1]}),
+        SpecError,
+        ("'q'", "no smooth", "variables: x"),
+    ),
+    "mo_group_multi_membership": (
+        lambda: dict(formula="y ~ mo(k) + (1 + mo(k) | mm(g, g2))", data=memberships()),
+        SpecError,
+        ("mo(k)", "multi-membership", "mmgg2"),
+    ),
+    "mo_group_not_whole": (
+        lambda: dict(formula="y ~ mo(k) + (1 + mo(k) | g)", data=frame(k={12: 2.5})),
+        SpecError,
+        ("mo(k)", "row 12", "2.5"),
     ),
 }
 

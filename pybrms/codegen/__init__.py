@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -28,12 +28,13 @@ def stancode(
     normalize: bool = True,
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Mapping[str, Sequence[float]] | None = None,
 ) -> str:
     """The Stan program :func:`pybrms.brm` would compile, as brms's ``stancode()``.
 
     Parameters
     ----------
-    formula, data, family, prior, sample_prior, data2, stanvars
+    formula, data, family, prior, sample_prior, data2, stanvars, knots
         As for :func:`pybrms.spec.build_spec`.
     threads
         A :func:`pybrms.threading` value for the ``reduce_sum`` program, or None.
@@ -53,5 +54,5 @@ def stancode(
       if (!prior_only) {
         target += normal_id_glm_lpdf(Y | Xc, Intercept, b, sigma);
     """
-    spec = build_model(formula, data, family, prior, sample_prior, data2, stanvars)
+    spec = build_model(formula, data, family, prior, sample_prior, data2, stanvars, knots)
     return render(spec, threads, normalize=normalize)

@@ -374,11 +374,22 @@ def _local_vector(
     if all(part.kind == "intercept" for part in vector):
         value = f"rep_vector({value}, {nobs})"
     row = " + ".join(
-        part.code.format(row=pos.row(part.data.name), n=pos.index(part.data.name))
+        part.code.format(row=pos.row(part.data.name), n=pos.index(part.data.name), at=_Rows(pos))
         for part in rowwise
         if part.data is not None
     )
     return LocalVector(name, nobs, value, row, (inverse or "") if rowwise else "")
+
+
+class _Rows:
+    """``{at[J_1]}`` in the code of a rowwise part: row ``n`` of the observation-indexed
+    data ``J_1``, which may be the array ``reduce_sum`` slices."""
+
+    def __init__(self, pos: Position) -> None:
+        self.pos = pos
+
+    def __getitem__(self, name: str) -> str:
+        return self.pos.row(name)
 
 
 def _nonlinear_vector(p: Predictor, pos: Position, use: Callable[[StanArg], str]) -> LocalVector:

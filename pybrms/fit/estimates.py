@@ -205,7 +205,8 @@ def fixef(
     probs: Sequence[float] = PROBS,
     pars: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Population-level effects, brms's ``fixef()``: rows ``Intercept``, ``x``, ``sigma_x``.
+    """Population-level effects, brms's ``fixef()``: rows ``Intercept``, ``x``, ``sigma_x``,
+    and the coefficients of special terms (``bsp_mox`` as ``mox``), as brms's.
 
     Examples
     --------
@@ -214,7 +215,8 @@ def fixef(
     Intercept      1.02       0.21      0.61      1.43
     x              0.49       0.08      0.33      0.65
     """
-    rows = [(p.name.removeprefix("b_"), p) for p in fit.spec.names if p.cls == "b"]
+    # brms's fixef_pars: b_ and bsp_ (the prefix up to the first underscore goes)
+    rows = [(p.name.split("_", 1)[1], p) for p in fit.spec.names if p.cls in ("b", "bsp")]
     if pars is not None:
         rows = [(label, p) for label, p in rows if label in set(pars)]
     draws = _draws_of(fit, rows)

@@ -295,6 +295,7 @@ def _tasks(
             fit.univariate_spec.sample_prior,
             fit.univariate_spec.data2,
             fit.univariate_spec.stanvars,
+            fit.univariate_spec.knots,
         )
         code = render(spec, settings.threads, normalize=settings.normalize)
         programs.setdefault(code, StanProgram(code, fit.backend))

@@ -183,6 +183,10 @@ class GroupTerm:
         Distribution of the effects, ``gr(g, dist = "student")``: ``"gaussian"``
         (the default) or ``"student"`` (a scale mixture with degrees of freedom
         ``df`` per grouping).
+    monotonic : tuple of MonotonicTerm
+        The ``mo()`` terms that vary over the grouping, ``(1 + mo(x) | g)``, in R's
+        order: each adds its effects to the coefficient of the same term of the
+        population level (brms's ``bsp[j] + r_1_2[J_1[n]]``).
     span : Span or None
         Where the parenthesized term sits in the formula; not compared.
     """
@@ -199,7 +203,20 @@ class GroupTerm:
     scale: bool = True
     dist: str = "gaussian"
     cov: str | None = None
+    monotonic: tuple[MonotonicTerm, ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        """The term's variables as written for messages: ``"1 + x + mo(z)"``.
+
+        Examples
+        --------
+        >>> from pybrms.formula import parse
+        >>> parse("y ~ mo(z) + (1 + x + mo(z) | g)").groups[0].label
+        '1 + x + mo(z)'
+        """
+        return " + ".join([self.expr, *(m.label for m in self.monotonic)])
 
 
 @dataclass(frozen=True)
@@ -236,6 +253,30 @@ class MonotonicTerm:
         """The term as brms labels it, e.g. ``"mo(x):z"`` or ``'mo(x, id = "a")'``."""
         ids = iter(self.ids or (None,) * len(self.monotonic))
         return ":".join(_mo_label(expr, next(ids)) if mo else expr for expr, mo in self.factors)
+
+
+def _special_order(terms: list[MonotonicTerm]) -> tuple[MonotonicTerm, ...]:
+    """The special terms as brms orders them: by their number of factors, and the
+    factors of each by their first use among the special terms alone (brms builds the
+    formula ``~ 0 + <special terms>`` and lets R order it), so that ``z + mo(x) +
+    mo(x):z`` has ``mo(x):z``, and ``(1 + z:mo(x) | g)`` has ``z:mo(x)``."""
+    ordered = sorted(terms, key=lambda t: len(t.factors))
+    first_use: dict[tuple[str, bool], int] = {}
+    for t in ordered:
+        for factor in t.factors:
+            first_use.setdefault(factor, len(first_use))
+    out = []
+    for t in ordered:
+        ids = iter(t.ids or (None,) * len(t.monotonic))
+        tagged = sorted(
+            ((f, next(ids) if f[1] else None) for f in t.factors), key=lambda p: first_use[p[0]]
+        )
+        out.append(
+            MonotonicTerm(
+                tuple(f for f, _ in tagged), tuple(i for f, i in tagged if f[1]) if t.ids else ()
+            )
+        )
+    return tuple(out)
 
 
 def _mo_label(expr: str, id_: str | None) -> str:
@@ -517,7 +558,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         intercept=predictor.intercept,
         offsets=tuple(predictor.offsets),
         groups=tuple(predictor.groups),
-        monotonic=tuple(sorted(predictor.monotonic, key=lambda t: len(t.factors))),
+        monotonic=_special_order(predictor.monotonic),
         category_specific=tuple(predictor.category_specific),
         measurement_error=tuple(predictor.measurement_error),
         missing=tuple(predictor.missing),
@@ -1104,9 +1145,9 @@ def _group_terms(node: Paren, source: str) -> tuple[list[GroupTerm], set[str]]:
     if bar.symbol == "|" and isinstance(design, Operation) and design.symbol == "|":
         design, id_node = design.operands
         group_id = _id_value(id_node.span.text(source), id_node.span, source)
-    predictor = _Predictor(source, frozenset({"number", "fixed"}))
+    predictor = _Predictor(source, frozenset({"number", "fixed", "monotonic"}))
     predictor.add(design)
-    if not (predictor.intercept or predictor.parts):
+    if not (predictor.intercept or predictor.parts or predictor.monotonic):
         raise syntax_error(
             source, design.span, "a group-level term needs an intercept or a variable, e.g. (1 | g)"
         )
@@ -1127,6 +1168,7 @@ def _group_terms(node: Paren, source: str) -> tuple[list[GroupTerm], set[str]]:
             scale=options.get("scale", True),
             dist=options.get("dist", "gaussian"),
             cov=options.get("cov"),
+            monotonic=_special_order(predictor.monotonic),
             span=node.span,
         )
         for factors in factor_sets

@@ -71,7 +71,9 @@ from pybrms.spec.terms import (
 )
 from pybrms.spec.terms.arma import time_positions
 from pybrms.spec.terms.group import by_of_levels
+from pybrms.spec.terms.monotonic import MonotonicSlope, missing_population_term
 from pybrms.spec.terms.offset import offset_values
+from pybrms.spec.terms.smooth import Knots, check_knots
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
@@ -106,6 +108,7 @@ def build_spec(
     sample_prior: SamplePrior | bool = "no",
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Knots | None = None,
 ) -> ModelSpec:
     """Check the inputs and describe the model.
 
@@ -130,6 +133,9 @@ def build_spec(
     stanvars
         Stan code added to the program (:func:`pybrms.stanvar`): the functions of a
         :func:`pybrms.custom_family`.
+    knots
+        Knots of cubic regression smooths by variable, as brms's (mgcv's) ``knots``:
+        ``{"x": [0, 1, 2, 3, 4]}`` for ``s(x, bs = "cr", k = 5)``.
 
     Returns
     -------
@@ -192,15 +198,18 @@ def build_spec(
         *bform.nlpars.items(),
     ]
     ids = group_ids(formulas)
+    knots = check_knots(knots, [s for _, terms in formulas for s in terms.smooths])
     predictors: list[Predictor] = []
     for dpar, terms in formulas:
         predictor = build_predictor(
-            dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars
+            dpar, terms, data, bound, stan, response, ids, dpar in bform.nlpars, knots=knots
         )
         if dpar in bform.nl:
             predictor = _nonlinear(predictor, bform.nl[dpar], data)
         predictors.append(predictor)
-    predictors = known_covariances(number_groupings(share_ids(predictors)), data2)
+    predictors = known_covariances(
+        number_groupings(vary_special_terms(share_ids(predictors))), data2
+    )
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
         ScalarDpar(d.name, *d.bounds(response.observed), d.scale)
@@ -234,6 +243,7 @@ def build_spec(
         data2=data2,
         stanvars=code,
         input_rows=input_rows,
+        knots=knots,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if any(s.block == "data" for s in code):
@@ -252,6 +262,7 @@ def get_prior(
     family: FamilyLike | Sequence[FamilyLike] = "gaussian",
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Knots | None = None,
 ) -> pd.DataFrame:
     """Every prior that can be set for the model, with brms's defaults.
 
@@ -270,7 +281,8 @@ def get_prior(
     # here: the multivariate module imports this one
     from pybrms.spec.multivariate import build_model
 
-    return build_model(formula, data, family, data2=data2, stanvars=stanvars).priors.to_frame()
+    spec = build_model(formula, data, family, data2=data2, stanvars=stanvars, knots=knots)
+    return spec.priors.to_frame()
 
 
 def predicted_parameters(bform: BrmsFormula, family: Family) -> list[tuple[str, FormulaTerms]]:
@@ -750,6 +762,7 @@ def build_predictor(
     ids: dict[tuple[str, int], int],
     nlpar: bool = False,
     resp: str = "",
+    knots: Knots | None = None,
 ) -> Predictor:
     """The linear predictor of ``dpar``; that of a non-linear parameter is not centered
     (its ``Intercept`` is a coefficient of ``b``) and has the identity link, as in brms.
@@ -793,7 +806,12 @@ def build_predictor(
     offset = None
     if terms.offsets:
         offset = Offset(name, offset_values(terms.offsets, data), terms.offsets)
-    groups = tuple(_group(ids[name, k], name, g, data) for k, g in enumerate(terms.groups))
+    monotonic = None
+    if terms.monotonic:
+        monotonic = MonotonicEffects.from_data(name, terms.monotonic, data)
+    groups = tuple(
+        _group(ids[name, k], name, g, data, monotonic) for k, g in enumerate(terms.groups)
+    )
     _check_duplicated_effects(terms.groups, groups)
     components = bound.family.components
     if _of_mu(dpar, bound.family):
@@ -809,9 +827,6 @@ def build_predictor(
         link = LINKS[bound.family.dpar(dpar).link or "identity"]
         applies_inverse = True
     inverse = link.stan_inverse if applies_inverse else None
-    monotonic = None
-    if terms.monotonic:
-        monotonic = MonotonicEffects.from_data(name, terms.monotonic, data)
     category_specific = None
     if terms.category_specific:
         _check_category_specific(dpar, terms, bound.family)
@@ -826,7 +841,9 @@ def build_predictor(
     if terms.missing:
         _check_missing(dpar, terms, resp)
         missing = MissingValues.from_data(name, terms.missing, data)
-    smooth = SmoothTerms.from_data(name, terms.smooths, data) if terms.smooths else None
+    smooth = None
+    if terms.smooths:
+        smooth = SmoothTerms.from_data(name, terms.smooths, data, knots)
     gps = tuple(
         GaussianProcess.from_data(name, k, call, data) for k, call in enumerate(terms.gps, start=1)
     )
@@ -973,17 +990,23 @@ def share_ids(predictors: list[Predictor]) -> list[Predictor]:
     shared: dict[int, GroupEffects] = {}
     for terms in members.values():
         columns = tuple(column for t in terms for column in t.columns)
-        first = 0
-        for t in terms:
+        firsts = np.cumsum([0, *(len(t.coefs) for t in terms)])
+        # a term's special terms come after its design's columns and have no Z
+        without_Z = frozenset(
+            int(first) + k
+            for t, first in zip(terms, firsts, strict=False)
+            for k in range(len(t.design.names), len(t.coefs))
+        )
+        for t, first in zip(terms, firsts, strict=False):
             shared[id(t)] = replace(
                 t,
                 columns=columns,
-                first=first,
+                first=int(first),
                 correlated=terms[0].correlated,
                 dist=terms[0].dist,
                 cov=terms[0].cov,
+                without_Z=without_Z,
             )
-            first += len(t.coefs)
     return [replace(p, terms=tuple(shared.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
@@ -1017,15 +1040,26 @@ def number_groupings(predictors: list[Predictor]) -> list[Predictor]:
     return [replace(p, terms=tuple(numbered.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
-def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEffects:
+def _group(
+    id_: int,
+    dpar: str,
+    term: GroupTerm,
+    data: pd.DataFrame,
+    monotonic: MonotonicEffects | None = None,
+) -> GroupEffects:
     design = design_matrix(term.expr, data)
-    if not design.names:
-        raise SpecError(f"Group-level term ({term.expr} | {term.group}) has no coefficients.")
+    if not (design.names or term.monotonic):
+        raise SpecError(f"Group-level term ({term.label} | {term.group}) has no coefficients.")
     group: GroupEffects
     if term.multi_membership:
+        if term.monotonic:
+            raise SpecError(
+                f"mo() in the multi-membership term ({term.label} | {term.group}) is not "
+                "supported yet; let mo() vary over a single grouping, e.g. (1 + mo(x) | g)."
+            )
         group = MultiMembershipEffects.from_data(id_, dpar, term, design, data)
     else:
-        group = _single_group(id_, dpar, term, design, data)
+        group = _single_group(id_, dpar, term, design, data, _slopes(term, monotonic))
     if len(group.levels) < 2:
         raise SpecError(
             f"Grouping factor {term.group!r} has only one level ({group.levels[0]!r}); "
@@ -1034,11 +1068,48 @@ def _group(id_: int, dpar: str, term: GroupTerm, data: pd.DataFrame) -> GroupEff
     return group
 
 
+def _slopes(term: GroupTerm, monotonic: MonotonicEffects | None) -> tuple[MonotonicSlope, ...]:
+    """The ``mo()`` terms of ``term``, each found among the population-level terms."""
+    if not term.monotonic:
+        return ()
+    where = f"({term.label} | {term.group})"
+    if monotonic is None:
+        raise SpecError(missing_population_term(term.monotonic[0].label, where))
+    return monotonic.slopes(term.monotonic, where)
+
+
+def vary_special_terms(predictors: list[Predictor]) -> list[Predictor]:
+    """Each monotonic term with the group-level effects of its varying terms (their
+    Stan names are final once the IDs are shared: :func:`share_ids`)."""
+    out = []
+    for p in predictors:
+        varying = tuple(
+            (s.j, r, g.stan("J"))
+            for g in p.groups
+            for s, r in zip(g.special, g.r[len(g.Z) :], strict=True)
+        )
+        if varying:
+            p = replace(
+                p,
+                terms=tuple(
+                    replace(t, varying=varying) if isinstance(t, MonotonicEffects) else t
+                    for t in p.terms
+                ),
+            )
+        out.append(p)
+    return out
+
+
 def _single_group(
-    id_: int, dpar: str, term: GroupTerm, design: Design, data: pd.DataFrame
+    id_: int,
+    dpar: str,
+    term: GroupTerm,
+    design: Design,
+    data: pd.DataFrame,
+    special: tuple[MonotonicSlope, ...] = (),
 ) -> GroupEffects:
     levels, index = group_levels(data, term.factors)
-    columns = tuple((dpar, c) for c in design.names)
+    columns = tuple((dpar, c) for c in (*design.names, *(s.coef for s in special)))
     if term.by is not None and term.cov is not None:
         raise SpecError(
             f"gr({term.group}, by = {term.by}, cov = {term.cov}): a known covariance with "
@@ -1060,6 +1131,7 @@ def _single_group(
         Jby=Jby,
         dist=term.dist,
         cov=term.cov,
+        special=special,
     )
 
 

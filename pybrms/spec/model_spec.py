@@ -7,7 +7,7 @@ prior table and the names of the outputs all come from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -258,6 +258,8 @@ class ModelSpec:
         Positions in ``data`` of the user's rows, in the user's order, when the two
         orders differ (ARMA models), else None: everything returned per row follows
         the user's order, as brms's ``old_order``.
+    knots
+        The knots of cubic regression smooths by variable (brms's ``knots``).
     """
 
     formula: BrmsFormula
@@ -273,6 +275,7 @@ class ModelSpec:
     data2: Mapping[str, Any] | None = None
     stanvars: tuple[Stanvar, ...] = ()
     input_rows: np.ndarray | None = None
+    knots: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (

@@ -40,6 +40,7 @@ from pybrms.spec.build import (
     predicted_parameters,
     response_from_data,
     share_ids,
+    vary_special_terms,
 )
 from pybrms.spec.default_priors import (
     Constants,
@@ -64,6 +65,7 @@ from pybrms.spec.prior_draws import (
 from pybrms.spec.stanvars import Stanvars, as_stanvars
 from pybrms.spec.subset import complete_mv_rows, subset_of, with_levels
 from pybrms.spec.terms import GroupEffects, PriorDefaults, Term
+from pybrms.spec.terms.smooth import Knots, check_knots
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = [
@@ -275,6 +277,7 @@ def build_model(
     sample_prior: SamplePrior | bool = "no",
     data2: Mapping[str, Any] | None = None,
     stanvars: Stanvars | None = None,
+    knots: Knots | None = None,
 ) -> ModelSpec | MvSpec:
     """The univariate or multivariate model of ``formula``: :func:`build_mv_spec` for
     :func:`pybrms.mvbf`, ``bf(...) + bf(...)`` or ``"mvbind(y1, y2) ~ x"``, else
@@ -291,13 +294,13 @@ def build_model(
     if mv is not None:
         if as_stanvars(stanvars):
             raise SpecError("stanvars are not supported yet for multivariate models.")
-        return build_mv_spec(mv, data, family, prior, sample_prior, data2)
+        return build_mv_spec(mv, data, family, prior, sample_prior, data2, knots)
     if isinstance(family, list | tuple):
         raise SpecError(
             "A list of families is for multivariate models (one per response); "
             f"got {len(family)} families for a univariate formula."
         )
-    return build_spec(formula, data, family, prior, sample_prior, data2, stanvars)  # type: ignore[arg-type]
+    return build_spec(formula, data, family, prior, sample_prior, data2, stanvars, knots)  # type: ignore[arg-type]
 
 
 def _families(formula: MvFormula, family: FamilyLike | Sequence[FamilyLike]) -> list[BoundFamily]:
@@ -430,6 +433,7 @@ def build_mv_spec(
     prior: Priors | None = None,
     sample_prior: SamplePrior | bool = "no",
     data2: Mapping[str, Any] | None = None,
+    knots: Knots | None = None,
 ) -> MvSpec:
     """Check the inputs and describe a multivariate model (brms's ``mvbrmsterms``).
 
@@ -442,7 +446,7 @@ def build_mv_spec(
         are dropped, as brms.
     family
         One family for all responses, or a list with one per response.
-    prior, sample_prior, data2
+    prior, sample_prior, data2, knots
         As :func:`pybrms.spec.build_spec`; ``resp=`` names a response's priors.
 
     Returns
@@ -494,6 +498,7 @@ def build_mv_spec(
         [(dpar, terms) for dpar, terms in predicted_parameters(bform, bound.family)]
         for bform, bound in zip(formula.formulas, families, strict=True)
     ]
+    knots = check_knots(knots, [s for fs in formulas for _, terms in fs for s in terms.smooths])
     ids = group_ids(
         [(with_resp(d, r), t) for r, fs in zip(responses, formulas, strict=True) for d, t in fs]
     )
@@ -502,7 +507,7 @@ def build_mv_spec(
         _with_levels(
             build_predictor(
                 dpar, terms, own, bound, bound.family.likelihood(bound.link.name, ()), y, ids,
-                resp=resp,
+                resp=resp, knots=knots,
             ),
             data if subset is not None else None,
         )
@@ -511,7 +516,7 @@ def build_mv_spec(
         )
         for dpar, terms in fs
     ]  # fmt: skip
-    predictors = known_covariances(number_groupings(share_ids(built)), data2)
+    predictors = known_covariances(number_groupings(vary_special_terms(share_ids(built))), data2)
     nobs = {r: "N" if all(s is None for s in subsets) else f"N_{r}" for r in responses}
     student = rescor and families[0].family.name == "student"
     parts = []

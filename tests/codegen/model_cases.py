@@ -474,6 +474,21 @@ FAMILY_MODELS: tuple[Case, ...] = (
     # interactions of mo(): bsp[j] * mo(simo_k, Xmo_k[n]) * Csp_c[n] and the product of
     # two mo(); the structure of the recovery case
     Case("gaussian_mo_products", "y ~ mo(ord) * x + mo(ord):mo(bin)", "gaussian"),
+    # mo() varying over a grouping: (bsp[1] + r_1_2[J_1[n]]) * mo(simo_1, Xmo_1[n]); the
+    # structure of the recovery case
+    Case("gaussian_mo_group", "y ~ mo(ord) + (1 + mo(ord) | g)", "gaussian"),
+    # an interaction of mo() varying over g next to a varying design column (mo(ord)
+    # written first, as brms names the population-level term), and mo() of sigma
+    # varying alone over h (no Z for either)
+    Case(
+        "gaussian_mo_group_interaction",
+        bf("y ~ mo(ord) * z + (1 + mo(ord):z + z | g)", sigma="~ mo(bin) + (0 + mo(bin) | h)"),
+        "gaussian",
+    ),
+    # a categorical covariate of mo(): one special term per contrast of f (Csp_1, Csp_2
+    # the indicators of b and c), each with its own simplex; the structure of the
+    # recovery case
+    Case("gaussian_mo_factor", "y ~ mo(ord) * f", "gaussian"),
 )
 
 

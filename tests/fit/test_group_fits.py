@@ -127,3 +127,17 @@ def test_fit_of_student_effects_reports_df():  # a short run, on purpose
     newdata = pd.DataFrame({"x": [0.5], "z": [0.0], "g": ["unseen"], "h": ["h1"]})
     draws = fit.posterior_predict(newdata, allow_new_levels=True, sample_new_levels="gaussian")
     assert draws.shape == (150, 1) and np.isfinite(draws).all()
+
+
+def test_varying_monotonic_effects_in_ranef_and_coef():  # a short run, on purpose
+    """mo() varying over g (the model case gaussian_mo_group): its sd in the summary, its
+    effects in ranef, and in coef the population-level bsp_moord plus each level's
+    effect, as brms's coef(); fixef lists moord, as brms's."""
+    fit = short_fit("gaussian_mo_group")
+    table = fit.summary().group_level["~g (Number of levels: 4)"]
+    assert list(table.index) == ["sd(Intercept)", "sd(moord)", "cor(Intercept,moord)"]
+    assert list(fit.fixef().index) == ["Intercept", "moord"]
+    r = fit.ranef(summary=False)["g"]["moord"]
+    combined = fit.coef(summary=False)["g"]["moord"]
+    bsp = fit.fixef(summary=False)["moord"].to_numpy()[:, np.newaxis]
+    np.testing.assert_allclose(np.asarray(combined), bsp + np.asarray(r))

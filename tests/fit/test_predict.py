@@ -246,6 +246,8 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
     for mo in (t for t in p.terms if isinstance(t, MonotonicEffects)):
         for j, (_, ks, c) in enumerate(mo.numbered):  # bsp[j] * prod_k mo(simo_k) * Csp_c
             effect = flat(v, mo.stan("bsp"))[:, j, np.newaxis]
+            for i, r, J in mo.varying:  # brms's (bsp[j] + r_1_2[J_1[n]])
+                effect = effect + (flat(v, r)[:, sd[J] - 1] if i == j + 1 else 0.0)
             for k in ks:  # brms's mo(simo, i) = D * sum(simo[1:i]), row by row
                 simo, codes = flat(v, mo.stan("simo", k)), sd[mo.stan("Xmo", k)]
                 D = sd[mo.stan("Jmo")][k - 1]
@@ -268,7 +270,7 @@ def stan_eta(p: Predictor, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.n
             eta += stan_multi_membership(g, sd, v)
             continue
         J = sd[g.stan("J")] - 1
-        for r, z in zip(g.r, g.Z, strict=True):
+        for r, z in zip(g.r, g.Z, strict=False):  # mo() terms, without Z, come last
             eta += flat(v, r)[:, J] * sd[z]
     return eta
 

@@ -71,6 +71,7 @@ class Case:
     truth: dict[str, float]
     prior: Any = None
     data2: dict[str, Any] | None = None
+    knots: dict[str, Any] | None = None
 
 
 def gaussian_correlated() -> Case:
@@ -1217,6 +1218,66 @@ def mv_subset() -> Case:
     )
 
 
+def gaussian_monotonic_group() -> Case:
+    """``mo(ord) + (1 + mo(ord) | g)``: each level's monotonic effect is
+    ``(bsp + r_g[g, moord]) * mo(simo, ord)``, correlated with its intercept (the
+    structure of the model case ``gaussian_mo_group``)."""
+    rng, df = base(44)
+    df["ord"] = rng.integers(1, 5, size=N)
+    sd, cor = np.array([0.6, 0.3]), 0.4
+    cov = np.diag(sd) @ np.array([[1, cor], [cor, 1]]) @ np.diag(sd)
+    r = rng.multivariate_normal(np.zeros(2), cov, size=G)
+    simo = np.array([0.5, 0.3, 0.2])
+    step = 3 * np.concatenate([[0.0], np.cumsum(simo)])[(df["ord"] - 1).to_numpy()]
+    g = codes(df["g"])
+    df["y"] = 1.0 + r[g, 0] + (0.5 + r[g, 1]) * step + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "bsp_moord": 0.5, "sigma": 0.5}
+    truth |= {"sd_g__Intercept": 0.6, "sd_g__moord": 0.3, "cor_g__Intercept__moord": 0.4}
+    truth |= {f"simo_moord1[{k}]": float(v) for k, v in enumerate(simo, start=1)}
+    return Case("y ~ mo(ord) + (1 + mo(ord) | g)", "gaussian", df, truth)
+
+
+def gaussian_monotonic_factor() -> Case:
+    """``mo(ord) * f``: the monotonic effect of ord in level a of f, and per other level
+    its difference, ``bsp_moord:fb`` with its own simplex (the structure of the model
+    case ``gaussian_mo_factor``)."""
+    rng, df = base(45)
+    df["ord"] = rng.integers(1, 5, size=N)
+    df["f"] = df["c"]
+
+    def mo(simo: list[float]) -> np.ndarray:
+        return 3 * np.concatenate([[0.0], np.cumsum(simo)])[(df["ord"] - 1).to_numpy()]
+
+    simo = {"moord1": [0.6, 0.3, 0.1], "moord:fb1": [0.2, 0.3, 0.5], "moord:fc1": [0.3, 0.4, 0.3]}
+    fb, fc = (df["f"] == "b").to_numpy(), (df["f"] == "c").to_numpy()
+    mu = 1.0 + 0.5 * fb - 0.3 * fc + 0.4 * mo(simo["moord1"])
+    mu += -0.5 * mo(simo["moord:fb1"]) * fb + 0.6 * mo(simo["moord:fc1"]) * fc
+    df["y"] = mu + rng.normal(0, 0.5, size=N)
+    truth = {"b_Intercept": 1.0, "b_fb": 0.5, "b_fc": -0.3, "bsp_moord": 0.4}
+    truth |= {"bsp_moord:fb": -0.5, "bsp_moord:fc": 0.6, "sigma": 0.5}
+    truth |= {f"simo_{c}[{k}]": v for c, vs in simo.items() for k, v in enumerate(vs, start=1)}
+    return Case("y ~ mo(ord) * f", "gaussian", df, truth)
+
+
+def gaussian_smooth_cr_knots() -> Case:
+    """A zigzag exactly in the span of ``s(x, bs = "cr", k = 6)`` with the knots given
+    (brms's ``knots``, spanning the data): the natural cubic spline through them (the
+    structure of ``gaussian_smooth_cr``, knots being data)."""
+    rng, df = base(46, n=100)
+    x = df["x"].to_numpy()
+    knots = np.array([x.min(), -1.0, -0.2, 0.2, 1.0, x.max()])
+    values = 0.8 * np.array([0.0, 1.0, -1.0, 1.0, -1.0, 0.0])
+    curve = interpolate.CubicSpline(knots, values, bc_type="natural")(x)
+    df["y"] = 1.0 + curve + 0.5 * df["z"] + rng.normal(0, 0.4, size=len(df))
+    return Case(
+        "y ~ z + s(x, bs = 'cr', k = 6)",
+        "gaussian",
+        df,
+        {"b_Intercept": 1.0 + curve.mean(), "b_z": 0.5, "sigma": 0.4},
+        knots={"x": knots},
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1287,6 +1348,9 @@ CASES = {
         gaussian_smooth_options,
         gaussian_monotonic_shared_id,
         mv_subset,
+        gaussian_monotonic_group,
+        gaussian_monotonic_factor,
+        gaussian_smooth_cr_knots,
     )
 }
 
@@ -1319,7 +1383,14 @@ def stan_programs() -> list[str]:
     """Every case's program (compiled at the session's start, tests/conftest.py)."""
     cases = [make() for make in CASES.values()]
     return [
-        bm.stancode(case.formula, case.data, family=case.family, prior=case.prior, data2=case.data2)
+        bm.stancode(
+            case.formula,
+            case.data,
+            family=case.family,
+            prior=case.prior,
+            data2=case.data2,
+            knots=case.knots,
+        )
         for case in cases
     ]
 
@@ -1333,6 +1404,7 @@ def test_truth_within_five_standard_errors(name):
         family=case.family,
         prior=case.prior,
         data2=case.data2,
+        knots=case.knots,
         chains=2,
         iter=800,
         seed=2026,

@@ -1107,3 +1107,45 @@ def test_subset_default_priors():
         ("student_t(3, 1, 2.5)", "Intercept", "", "", "y2", ""),
         ("student_t(3, 0, 2.5)", "sigma", "", "", "y2", "0"),
     }
+
+
+# mo() varying over a grouping (brms 2.18's get_prior on epilepsy, rows sorted): an sd
+# row for the mo() term's group-level effects next to the intercept's.
+def test_group_level_monotonic_default_priors(epilepsy):
+    formula = "count ~ zAge + mo(visit) + (1 + mo(visit) | patient)"
+    table = get_prior(formula, epilepsy, "poisson")
+    columns = ["prior", "class", "coef", "group", "lb"]
+    assert sorted(map(tuple, table[columns].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", "", "", ""),
+            ("(flat)", "b", "movisit", "", ""),
+            ("(flat)", "b", "zAge", "", ""),
+            ("lkj_corr_cholesky(1)", "cor", "", "", ""),
+            ("(flat)", "cor", "", "patient", ""),
+            ("student_t(3, 1.4, 2.5)", "Intercept", "", "", ""),
+            ("student_t(3, 0, 2.5)", "sd", "", "", "0"),
+            ("(flat)", "sd", "", "patient", "0"),
+            ("(flat)", "sd", "Intercept", "patient", "0"),
+            ("(flat)", "sd", "movisit", "patient", "0"),
+            ("dirichlet(1)", "simo", "movisit1", "", ""),
+        ]
+    )
+
+
+# A categorical covariate of mo() (brms 2.18's get_prior on epilepsy, rows sorted): the
+# term mo(visit):Trt has one column per contrast of Trt, each with its own simplex.
+def test_monotonic_factor_interaction_default_priors(epilepsy):
+    table = get_prior("count ~ zAge + mo(visit) * Trt", epilepsy, "poisson")
+    rows = table[table["class"].isin(["b", "simo", "Intercept"])]
+    assert sorted(map(tuple, rows[["prior", "class", "coef"]].to_numpy())) == sorted(
+        [
+            ("(flat)", "b", ""),
+            ("(flat)", "b", "movisit"),
+            ("(flat)", "b", "movisit:Trt1"),
+            ("(flat)", "b", "Trt1"),
+            ("(flat)", "b", "zAge"),
+            ("student_t(3, 1.4, 2.5)", "Intercept", ""),
+            ("dirichlet(1)", "simo", "movisit:Trt11"),
+            ("dirichlet(1)", "simo", "movisit1"),
+        ]
+    )

@@ -124,8 +124,11 @@ BAD_FORMULAS = {
     "y ~ mo(k)/x": (FormulaSyntaxError, "mo() is added to the formula on its own or in"),
     "y ~ mo(k):(x - 1)": (FormulaSyntaxError, "x - 1 cannot be a factor of an interaction"),
     "y ~ x - mo(k):x": (FormulaSyntaxError, "an interaction with mo() can only be added with"),
-    "y ~ mo(k):g": (SpecError, "mo(k):g: the covariate 'g' must be numeric"),
-    "y ~ (1 + mo(k) | g)": (FormulaSyntaxError, "mo() in group-level terms is not supported"),
+    "y ~ mo(k):flag": (
+        SpecError,
+        "mo(k):flag: the covariate 'flag' must be numeric or categorical",
+    ),
+    "y ~ (1 + mo(k) | g)": (SpecError, "require corresponding population-level terms"),
     "y ~ mo(k, by = g)": (FormulaSyntaxError, "mo() takes one unnamed argument and an optional"),
     "y ~ mo(k, id = 'a') + mo(inc, id = 'a'):x": (SpecError, "the same number of values"),
     "y ~ mo(k) + mo(k)": (FormulaSyntaxError, "mo(k) appears twice"),
@@ -138,7 +141,7 @@ BAD_FORMULAS = {
 
 @pytest.mark.parametrize(("formula", "expected"), BAD_FORMULAS.items())
 def test_bad_monotonic_terms_are_refused(formula, expected, data, no_compile):
-    frame = data.assign(one=1, unordered=pd.Categorical(data["g"]))
+    frame = data.assign(one=1, unordered=pd.Categorical(data["g"]), flag=data["x"] > 0)
     error, message = expected
     with pytest.raises(error) as info:
         build_spec(formula, frame)
@@ -181,6 +184,15 @@ INTERACTIONS = {
         ["mok", "mok:x", "x:moinc"],
         ["mok1", "mok:x1", "x:moinc1"],
         2,
+    ),
+    # a categorical covariate: one term (and simplex) per column of its coding, an
+    # indicator per level, the first left out when mo(k) is a term too (R's rule)
+    "y ~ mo(k):g": (["mok:ga", "mok:gb", "mok:gc"], ["mok:ga1", "mok:gb1", "mok:gc1"], 3),
+    "y ~ mo(k) * g": (["mok", "mok:gb", "mok:gc"], ["mok1", "mok:gb1", "mok:gc1"], 2),
+    "y ~ mo(k):g:x": (
+        ["mok:ga:x", "mok:gb:x", "mok:gc:x"],
+        ["mok:ga:x1", "mok:gb:x1", "mok:gc:x1"],
+        3,
     ),
 }
 
@@ -265,3 +277,108 @@ def test_conditional_effects_of_interactions(data):
     assert effect_candidates(spec) == [("x",), ("k",), ("k", "x"), ("k", "inc")]
     (mo,) = [t for p in spec.predictors for t in p.terms if isinstance(t, MonotonicEffects)]
     assert mo.integer_variables() == ("k",)
+
+
+# mo() varying over a grouping, brms's (1 + mo(x) | g): the group-level effects of the
+# term are added to its coefficient, (bsp[j] + r_1_2[J_1[n]]) * mo(...), and have no Z.
+def test_group_level_mo_is_brms(data):
+    """Data, names and Stan code of brms 2.18's make_stancode(bf(y ~ x + mo(k) + mo(k):x +
+    (mo(k) + x + mo(k):x | g), sigma ~ mo(inc) + (0 + mo(inc) | g))): the group's
+    coefficients are its design's, then its special terms', r_1_3 and r_1_4."""
+    formula = bf(
+        "y ~ x + mo(k) + mo(k):x + (mo(k) + x + mo(k):x | g)", sigma="~ mo(inc) + (0 + mo(inc) | g)"
+    )
+    spec = build_spec(formula, data)
+    sd = make_standata(spec)
+    assert [k for k in sd if k.startswith("Z_")] == ["Z_1_1", "Z_1_2"]
+    assert (sd["M_1"], sd["M_2"]) == (4, 1)
+    names = [n.name for n in spec.names]
+    assert [n for n in names if n.startswith("sd_")] == [
+        "sd_g__Intercept",
+        "sd_g__x",
+        "sd_g__mok",
+        "sd_g__mok:x",
+        "sd_g__sigma_moinc",
+    ]
+    assert "r_g[a,mok:x]" in names and "r_g__sigma[a,moinc]" in names
+    for threads, n in ((None, "n"), (threading(2), "nn")):
+        code = render(spec, threads)
+        # reduce_sum slices J_1: row n of the slice in the partial sum, not nn
+        assert (
+            f"mu[n] += (bsp[1] + r_1_3[J_1[n]]) * mo(simo_1, Xmo_1[{n}]) + (bsp[2] + "
+            f"r_1_4[J_1[n]]) * mo(simo_2, Xmo_2[{n}]) * Csp_1[{n}];"
+        ) in code
+        assert (
+            f"sigma[n] += (bsp_sigma[1] + r_2_sigma_1[J_2[{n}]]) * mo(simo_sigma_1, "
+            f"Xmo_sigma_1[{n}]);"
+        ) in code
+        assert "Z_1_3" not in code and "Z_2_sigma_1" not in code
+
+
+def test_group_level_mo_default_priors(data):
+    """brms 2.18's get_prior: an sd row per coefficient of the group, mo() terms too."""
+    table = build_spec("y ~ mo(k) + (1 + mo(k) | g)", data).priors.to_frame()
+    sd = table[table["class"] == "sd"]
+    assert list(zip(sd["prior"], sd["coef"], sd["group"], strict=True)) == [
+        ("student_t(3, 0, 2.5)", "", ""),
+        ("(flat)", "", "g"),
+        ("(flat)", "Intercept", "g"),
+        ("(flat)", "mok", "g"),
+    ]
+    assert table.loc[table["class"] == "cor", "group"].tolist() == ["", "g"]
+
+
+def test_new_rows_of_group_level_mo(data):
+    """The effect of level g at code i is (bsp + r_g[g, mok]) * D * sum(simo[1:i]); a new
+    level draws its effect from the sd ("gaussian"), or takes a fitted level's."""
+    spec = build_spec("y ~ mo(k) + (0 + mo(k) | g)", data)
+    variables = {
+        "b_Intercept": np.zeros((1, 1)),
+        "Intercept": np.zeros((1, 1)),
+        "bsp": np.array([[[1.0]]]),
+        "simo_1": np.array([[[0.1, 0.2, 0.3, 0.4]]]),
+        "sd_1": np.array([[[0.5]]]),
+        "r_1_1": np.array([[[0.5, -0.5, 2.0]]]),  # levels a, b, c
+    }
+    new = pd.DataFrame({"k": [2, 4, 6, 5], "g": ["a", "b", "c", "c"]})
+    eta = linear_predictors(spec, variables, new)["mu"]
+    step = 4 * np.array([0.0, 0.3, 1.0, 0.6])
+    np.testing.assert_allclose(eta[0], np.array([1.5, 0.5, 3.0, 3.0]) * step)
+    np.testing.assert_allclose(
+        linear_predictors(spec, variables, new, re_formula="NA")["mu"][0], step
+    )
+    unseen = pd.DataFrame({"k": [6, 6], "g": ["new", "new"]})
+    for how in ("gaussian", "uncertainty"):
+        eta = linear_predictors(
+            spec, variables, unseen, allow_new_levels=True, sample_new_levels=how
+        )["mu"][0]
+        assert eta[0] == eta[1]  # one effect for the level
+        if how == "uncertainty":
+            assert eta[0] / 4.0 - 1.0 in (0.5, -0.5, 2.0)
+
+
+def test_categorical_covariate_columns_and_new_rows(data):
+    """brms 2.18's make_standata(y ~ mo(k) * g): Csp_1, Csp_2 the indicators of levels b
+    and c; in new data the indicator of each row's level, a level of the fit."""
+    spec = build_spec("y ~ mo(k) * g", data)
+    sd = make_standata(spec)
+    np.testing.assert_array_equal(sd["Csp_1"], data["g"] == "b")
+    np.testing.assert_array_equal(sd["Csp_2"], data["g"] == "c")
+    variables = {
+        "b_Intercept": np.zeros((1, 1)),
+        "Intercept": np.zeros((1, 1)),
+        "b": np.zeros((1, 1, 2)),
+        "bsp": np.array([[[1.0, 2.0, 3.0]]]),
+        "simo_1": np.array([[[0.1, 0.2, 0.3, 0.4]]]),
+        "simo_2": np.array([[[0.25, 0.25, 0.25, 0.25]]]),
+        "simo_3": np.array([[[0.4, 0.3, 0.2, 0.1]]]),
+    }
+    variables |= {"b_gb": np.zeros((1, 1)), "b_gc": np.zeros((1, 1))}
+    new = pd.DataFrame({"k": [4, 4, 4], "g": ["a", "b", "c"]})
+    eta = linear_predictors(spec, variables, new)["mu"][0]
+    # mo(k = 4): 4 * cumulative simplex at code 2: 1.2, 2.0, 2.8
+    np.testing.assert_allclose(eta, [1.2, 1.2 + 2.0 * 2.0, 1.2 + 3.0 * 2.8])
+    alone = build_spec("y ~ mo(k):g", data)  # no population-level g to refuse it first
+    del variables["b"]
+    with pytest.raises(SpecError, match="'d' in 'g', which is not a level of the fit"):
+        linear_predictors(alone, variables, pd.DataFrame({"k": [4], "g": ["d"]}))

@@ -277,3 +277,36 @@ def test_smooth_options_are_brms(formula, expected, data):
     assert table.loc[table["class"] == "sds", "coef"].tolist() == ["", formula[4:]]
     code = render(spec)
     assert ("sds_1" in code) == (knots is not None)
+
+
+def test_knots_build_the_basis_and_new_rows(data):
+    """brms's knots (mgcv's): s(x, bs = "cr", k = 5) on the knots given, at the fitted
+    rows and at new rows; the basis is checked against mgcv in test_smooth_bases.py.
+    A natural cubic spline through the knots is a combination of the basis columns,
+    which the default knots (quantiles) do not give exactly."""
+    knots = {"x": [0.0, 0.3, 0.6, 2.0, 3.0]}
+    formula = "y ~ s(x, bs = 'cr', k = 5)"
+    spec = build_spec(formula, data, knots=knots)
+    assert spec.knots == knots
+    sd = make_standata(spec)
+    default = make_standata(build_spec(formula, data))
+    x = data["x"].to_numpy()
+    spline = CubicSpline(knots["x"], [0.0, 1.0, -1.0, 0.5, 0.0], bc_type="natural")
+
+    def residual(standata: dict) -> float:
+        A = np.column_stack([np.ones(len(x)), standata["Xs"], standata["Zs_1_1"]])
+        coef, *_ = np.linalg.lstsq(A, spline(x), rcond=None)
+        return float(np.abs(A @ coef - spline(x)).max())
+
+    assert residual(sd) < 1e-9 < 1e-3 < residual(default)
+    assert bm.get_prior(formula, data, knots=knots).equals(bm.get_prior(formula, data))
+    # new rows: the same basis, so the fitted rows as new data give the fitted predictor
+    variables = {
+        "b_Intercept": np.zeros((1, 1)),
+        "Intercept": np.zeros((1, 1)),
+        "bs": np.array([[[0.7]]]),
+        "sds_1": np.array([[[1.0]]]),
+        "s_1_1": np.array([[[0.3, -0.2, 0.5]]]),
+    }
+    fitted = linear_predictors(spec, variables)["mu"]
+    np.testing.assert_allclose(linear_predictors(spec, variables, data)["mu"], fitted)

@@ -65,6 +65,10 @@ def _ours(name: str, data: pd.DataFrame, fit: pd.DataFrame) -> tuple[np.ndarray,
             "tp2m3": (["x", "z"], lambda: ThinPlate.fit(xz, None, "s", m=3)),
             "fx": (["x"], lambda: ThinPlate.fit(x, 5, "s")),
             "crfx": (["x"], lambda: CubicRegression.fit(x, 6, "s")),
+            # the knots of make_fixtures.R: all k of them, or the two ends of a cycle
+            "crk": (["x"], lambda: CubicRegression.fit(x, 5, "s", np.array(KNOTS["crk"]))),
+            "cck": (["x"], lambda: Cyclic.fit(x, 6, "s", np.array(KNOTS["cck"]))),
+            "cck2": (["x"], lambda: Cyclic.fit(x, 5, "s", np.array(KNOTS["cck2"]))),
         }[name]
         fitted = fit[cols].to_numpy(float)
         sm = mixed_smooth(basis(), fitted, fixed=name in UNPENALIZED)
@@ -88,7 +92,9 @@ def _pls(Xf: np.ndarray, Zs: list[np.ndarray], y: np.ndarray) -> np.ndarray:
 
 
 UNPENALIZED = ["fx", "crfx"]  # fx = TRUE: every column unpenalized
+KNOTS = {"crk": [0, 0.4, 1.1, 2.5, 3], "cck": [0, 0.5, 1, 1.6, 2.4, 3], "cck2": [-0.5, 3.5]}
 EXACT = ["tp", "tp5", "cr", "cc", "tp2", "byf", "byw", "tpm1", "tpm3", "tp2m3", *UNPENALIZED]
+EXACT += list(KNOTS)
 
 
 @pytest.mark.parametrize("name", EXACT)

@@ -88,9 +88,10 @@ class EtaPart:
         ``data`` of each row, times the data vector ``weight`` (None when that is
         all ones);
         ``"rowwise"``: ``code``, the part for row ``n``, where ``{row}`` stands
-        for the row of the observation-indexed data ``data`` and ``{n}`` for the
-        index of that row in observation-indexed data; added in a loop over
-        rows, as brms adds its special terms.
+        for the row of the observation-indexed data ``data``, ``{n}`` for the
+        index of that row in observation-indexed data and ``{at[J_1]}`` for the
+        row of ``J_1`` (which may be the array ``reduce_sum`` slices); added in a
+        loop over rows, as brms adds its special terms.
     value, data, weight
         The variables the part reads.
     size

@@ -27,6 +27,7 @@ from pybrms.spec.terms.base import (
     dpar_label,
     draws_of,
 )
+from pybrms.spec.terms.monotonic import MonotonicSlope
 
 __all__ = ["DEFAULT_DF_PRIOR", "GroupEffects", "GroupRows", "by_of_levels"]
 
@@ -94,6 +95,12 @@ class GroupEffects(Term):
         (``gr(g, cov = A)``), or None.
     Lcov
         Its lower Cholesky factor over ``levels`` (brms's ``Lcov_<id>``).
+    special
+        The ``mo()`` terms that vary over the grouping (``(1 + mo(x) | g)``), after
+        the columns of ``design``: their effects have no ``Z``; the monotonic term
+        adds them to its coefficient (brms's ``bsp[j] + r_1_2[J_1[n]]``).
+    without_Z
+        0-based positions in ``columns`` of the special terms of the whole ID.
     """
 
     template: ClassVar[str] = "terms/group.stan.j2"
@@ -117,11 +124,14 @@ class GroupEffects(Term):
     declares_df: bool = False
     cov: str | None = None
     Lcov: np.ndarray | None = None
+    special: tuple[MonotonicSlope, ...] = ()
+    without_Z: frozenset[int] = frozenset()
 
     @property
     def coefs(self) -> tuple[str, ...]:
-        """brms names of the term's varying coefficients."""
-        return self.design.names
+        """brms names of the term's varying coefficients: the design's, then the special
+        terms'."""
+        return (*self.design.names, *(s.coef for s in self.special))
 
     @property
     def M(self) -> int:
@@ -188,8 +198,9 @@ class GroupEffects(Term):
 
     @property
     def id_Z(self) -> tuple[str, ...]:
-        """Stan names of the group-level predictor columns of the whole ID."""
-        return self._coef_stan("Z")
+        """Stan names of the group-level predictor columns of the whole ID (none for its
+        special terms)."""
+        return tuple(z for k, z in enumerate(self._coef_stan("Z")) if k not in self.without_Z)
 
     @property
     def id_r(self) -> tuple[str, ...]:
@@ -198,8 +209,9 @@ class GroupEffects(Term):
 
     @property
     def Z(self) -> tuple[str, ...]:
-        """Stan names of the term's group-level predictor columns."""
-        return self.id_Z[self.own]
+        """Stan names of the term's group-level predictor columns (none for its special
+        terms)."""
+        return self._coef_stan("Z")[self.own][: len(self.design.names)]
 
     @property
     def r(self) -> tuple[str, ...]:
@@ -238,7 +250,8 @@ class GroupEffects(Term):
         return tuple(bool(np.all(column == 1.0)) for column in self.design.matrix.T)
 
     def eta_parts(self) -> tuple[EtaPart, ...]:
-        """Per coefficient: the effects at each row's level, times ``Z`` unless all ones."""
+        """Per coefficient of the design: the effects at each row's level, times ``Z`` unless
+        all ones (the monotonic term adds the effects of special terms)."""
         J = StanArg(self.stan("J"), "array[] int", True)
         return tuple(
             EtaPart(
@@ -248,7 +261,7 @@ class GroupEffects(Term):
                 None if unit else StanArg(z, "vector", True),
                 size=self.stan("N"),
             )
-            for r, z, unit in zip(self.r, self.Z, self.unit_Z, strict=True)
+            for r, z, unit in zip(self.r[: len(self.Z)], self.Z, self.unit_Z, strict=True)
         )
 
     def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
@@ -396,7 +409,10 @@ class GroupEffects(Term):
             if not keep & set(self.coefs):
                 return None
         if request.newdata is None:
-            rows = GroupRows(self._weighted_Z(self.design.matrix, self.weights), self.index, ())
+            Z = self._with_special(self.design.matrix, None)
+            rows = GroupRows(
+                self._weighted_Z(Z, self.weights), self.index, (), special=self._codes()
+            )
         else:
             rows = self._new_rows(request)
         if keep is None:
@@ -461,7 +477,8 @@ class GroupEffects(Term):
                 for labels, codes in members
             ]
         )
-        Z = self._weighted_Z(self.design.columns(self.coefs, newdata), self._new_weights(newdata))
+        Z = self._with_special(self.design.columns(self.design.names, newdata), newdata)
+        Z = self._weighted_Z(Z, self._new_weights(newdata))
         new_by = None
         if new_levels:
             new_by = self._new_level_by(newdata, *members[0], new_levels)
@@ -472,7 +489,18 @@ class GroupEffects(Term):
             request.sample_new_levels,
             request.new_level_seed,
             new_by,
+            self._codes(newdata),
         )
+
+    def _with_special(self, Z: np.ndarray, newdata: pd.DataFrame | None) -> np.ndarray:
+        """The design ``Z`` with a column per special term: its covariate product, which
+        :meth:`eta` multiplies by its monotonic transform."""
+        columns = [s.rows(newdata)[1] for s in self.special]
+        return np.column_stack([Z, *columns]) if columns else Z
+
+    def _codes(self, newdata: pd.DataFrame | None = None) -> tuple[tuple[np.ndarray, ...], ...]:
+        """The codes of each special term's ``mo()`` calls in the rows."""
+        return tuple(s.rows(newdata)[0] for s in self.special)
 
     def _new_level_by(
         self,
@@ -517,7 +545,14 @@ class GroupEffects(Term):
             else:
                 new = self._existing_level_effects(r, rows)
             r = np.concatenate([r, new], axis=1)
-        return np.einsum("sknm,knm->sn", r[:, rows.index, :], rows.Z)
+        Z = rows.Z
+        if self.special:  # the Z of a special term is its transform, a function of draws
+            Zs = np.broadcast_to(Z, (r.shape[0], *Z.shape)).copy()
+            found = zip(self.special, rows.special, strict=True)
+            for m, (s, codes) in enumerate(found, start=len(self.design.names)):
+                Zs[..., m] *= s.transform(codes, variables)[:, np.newaxis, :]
+            return np.einsum("sknm,sknm->sn", r[:, rows.index, :], Zs)
+        return np.einsum("sknm,knm->sn", r[:, rows.index, :], Z)
 
     def _existing_level_effects(self, r: np.ndarray, rows: GroupRows) -> np.ndarray:
         """Effects ``(S, n_new, M)`` of unseen levels taken from existing levels' draws ``r``:
@@ -623,6 +658,8 @@ class GroupRows:
         (:class:`~pybrms.spec.terms.base.RowRequest`).
     new_by
         0-based level of ``by`` of each new level (``gr(g, by = f)``), else None.
+    special
+        The codes of the ``mo()`` calls of each special term of the grouping.
     """
 
     Z: np.ndarray
@@ -631,3 +668,4 @@ class GroupRows:
     sample_new_levels: SampleNewLevels = "uncertainty"
     seed: int = 0
     new_by: np.ndarray | None = None
+    special: tuple[tuple[np.ndarray, ...], ...] = ()

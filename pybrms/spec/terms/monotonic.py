@@ -13,7 +13,7 @@ covariates (brms's ``Csp``). Stan code, data and names are brms's (``R/stan-pred
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, cast
 
 import numpy as np
@@ -23,7 +23,7 @@ from pybrms.errors import SpecError
 from pybrms.formula.terms import MonotonicTerm as MonotonicCall
 from pybrms.priors import Dist
 from pybrms.spec.default_priors import PriorRow, PriorTable, PriorTarget
-from pybrms.spec.frame import check_columns, evaluate, row_label
+from pybrms.spec.frame import check_columns, evaluate, group_levels, row_label
 from pybrms.spec.names import POPULATION_LEVEL, ParName, Section, rename
 from pybrms.spec.terms.base import (
     EtaPart,
@@ -36,7 +36,7 @@ from pybrms.spec.terms.base import (
     draws_of,
 )
 
-__all__ = ["MonotonicEffects", "MonotonicTerm", "MonotonicVariable"]
+__all__ = ["MonotonicEffects", "MonotonicSlope", "MonotonicTerm", "MonotonicVariable"]
 
 SIMPLEXES = Section("Monotonic Simplex Parameters", 2)
 
@@ -174,11 +174,16 @@ class MonotonicTerm:
     variables
         Its ``mo()`` calls, coded.
     covariates
-        The expressions of its other factors.
+        The expressions of its numeric factors.
     values
         The product of the covariates at the fitted rows (brms's ``Csp``), or None.
     ids
         The ``id`` of each ``mo()`` call, or None (calls with one id share a simplex).
+    levels
+        A categorical factor's column of this term (``mo(x):fb``), one entry per
+        categorical factor: its expression, its level and all its fitted levels.
+    written
+        The term as the formula has it (``"mo(x):f"`` for ``mo(x):fb``).
     """
 
     label: str
@@ -186,6 +191,8 @@ class MonotonicTerm:
     covariates: tuple[str, ...]
     values: np.ndarray | None
     ids: tuple[str | None, ...]
+    levels: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    written: str = ""
 
     @property
     def coef(self) -> str:
@@ -193,19 +200,91 @@ class MonotonicTerm:
         return rename(self.label)
 
     @classmethod
-    def from_data(cls, call: MonotonicCall, data: pd.DataFrame) -> MonotonicTerm:
-        """The term ``call`` coded from ``data``."""
+    def expand(
+        cls, calls: tuple[MonotonicCall, ...], data: pd.DataFrame
+    ) -> tuple[MonotonicTerm, ...]:
+        """The terms ``calls`` coded from ``data``, each categorical covariate expanded
+        into one term per column of its coding, as brms's model matrix of its special
+        terms (``~ 0 + mo(x) + mo(x):f``, R's rule): the first level left out when the
+        term without the covariate is also a special term, else one column per level."""
+        written = {frozenset(c.factors) for c in calls}
+        out = []
+        for call in calls:
+            categorical = {e: _levels(e, data) for e in call.covariates if _is_categorical(e, data)}
+            columns: list[tuple[tuple[str, str, tuple[str, ...]], ...]] = [()]
+            for expr, levels in categorical.items():
+                rest = frozenset(call.factors) - {(expr, False)}
+                coded = levels[1:] if rest in written else levels
+                # R's columns of an interaction: its first factor varies fastest
+                columns = [(*c, (expr, level, levels)) for level in coded for c in columns]
+            numeric = tuple(e for e in call.covariates if e not in categorical)
+            out += [cls._coded(call, numeric, column, data) for column in columns]
+        return tuple(out)
+
+    @classmethod
+    def _coded(
+        cls,
+        call: MonotonicCall,
+        numeric: tuple[str, ...],
+        levels: tuple[tuple[str, str, tuple[str, ...]], ...],
+        data: pd.DataFrame,
+    ) -> MonotonicTerm:
+        """The term ``call`` at one column of its categorical covariates, ``levels``."""
         variables = tuple(MonotonicVariable.from_data(e, data) for e in call.monotonic)
-        values = _covariate_product(call.covariates, data, call.label) if call.covariates else None
-        ids = call.ids or (None,) * len(variables)
-        return cls(call.label, variables, call.covariates, values, ids)
+        named = {expr: f"{expr}{level}" for expr, level, _ in levels}
+        label = ":".join(named.get(part, part) for part in call.label.split(":"))
+        out = cls(
+            label,
+            variables,
+            numeric,
+            None,
+            call.ids or (None,) * len(variables),
+            levels,
+            call.label,
+        )
+        values = out.covariate_values(data) if numeric or levels else None
+        return replace(out, values=values)
 
     def covariate_values(self, newdata: pd.DataFrame) -> np.ndarray | None:
-        """The product of the covariates in ``newdata``, or None without covariates."""
-        if not self.covariates:
+        """The product of the covariates in ``newdata`` (a categorical one as the indicator
+        of the term's level), or None without covariates."""
+        if not (self.covariates or self.levels):
             return None
-        check_columns(newdata, [c for c in self.covariates if c.isidentifier()])
-        return _covariate_product(self.covariates, newdata, self.label)
+        exprs = (*self.covariates, *(expr for expr, _, _ in self.levels))
+        check_columns(newdata, [c for c in exprs if c.isidentifier()])
+        out = _covariate_product(self.covariates, newdata, self.label)
+        for expr, level, levels in self.levels:
+            values = pd.Series(np.asarray(evaluate(expr, newdata)), index=newdata.index)
+            labels = values.astype(str)
+            unknown = ~labels.isin(levels).to_numpy()
+            if unknown.any():
+                pos = int(np.flatnonzero(unknown)[0])
+                raise SpecError(
+                    f"{self.written}: {row_label(newdata.index, pos)} has {values.iloc[pos]!r} "
+                    f"in {expr!r}, which is not a level of the fit "
+                    f"({', '.join(map(repr, levels))})."
+                )
+            out = out * (labels == level).to_numpy(dtype=float)
+        return out
+
+
+def _is_categorical(expr: str, data: pd.DataFrame) -> bool:
+    """Whether the covariate ``expr`` is categorical: a pandas Categorical or strings."""
+    raw = evaluate(expr, data)
+    dtype = getattr(raw, "dtype", np.asarray(raw).dtype)
+    return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _levels(expr: str, data: pd.DataFrame) -> tuple[str, ...]:
+    """The levels of the categorical covariate ``expr``, in R's order."""
+    return group_levels(pd.DataFrame({expr: evaluate(expr, data)}, index=data.index), (expr,))[0]
+
+
+def _transform(simo: np.ndarray, D: int, codes: np.ndarray) -> np.ndarray:
+    """brms's ``mo(simo, i) = D * sum(simo[1:i])`` per draw of ``simo`` ``(S, D)`` at each
+    code: ``(S, len(codes))``."""
+    steps = np.concatenate([np.zeros((simo.shape[0], 1)), np.cumsum(simo, axis=1)], axis=1)
+    return D * steps[:, codes]
 
 
 def _covariate_product(exprs: tuple[str, ...], data: pd.DataFrame, label: str) -> np.ndarray:
@@ -215,8 +294,8 @@ def _covariate_product(exprs: tuple[str, ...], data: pd.DataFrame, label: str) -
         raw = np.asarray(evaluate(expr, data))
         if raw.dtype == bool or not pd.api.types.is_numeric_dtype(raw.dtype):
             raise SpecError(
-                f"{label}: the covariate {expr!r} must be numeric; interactions of mo() with "
-                "categorical variables are not supported yet."
+                f"{label}: the covariate {expr!r} must be numeric or categorical (a pandas "
+                f"Categorical or strings); it has {raw.dtype} values."
             )
         values = np.asarray(raw, dtype=float)
         if not np.isfinite(values).all():
@@ -227,6 +306,54 @@ def _covariate_product(exprs: tuple[str, ...], data: pd.DataFrame, label: str) -
             )
         out = out * values
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class MonotonicSlope:
+    """A ``mo()`` term varying over a grouping, ``(1 + mo(x) | g)``: its group-level
+    effects add to the population-level coefficient of the same term (brms's
+    ``(bsp[j] + r_1_2[J_1[n]]) * mo(simo_1, Xmo_1[n])``), so its group-level predictor
+    is the term's product of monotonic transforms and covariates, which depends on
+    the simplexes.
+
+    Attributes
+    ----------
+    term
+        The population-level term, coded.
+    j
+        Its 1-based number among the predictor's special terms (``bsp[j]``).
+    simo
+        The Stan names of its simplexes, one per ``mo()`` call.
+    """
+
+    term: MonotonicTerm
+    j: int
+    simo: tuple[str, ...]
+
+    @property
+    def coef(self) -> str:
+        """brms's coefficient name, ``mox``."""
+        return self.term.coef
+
+    def rows(self, newdata: pd.DataFrame | None) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """The codes of each ``mo()`` call and the covariate product (ones without
+        covariates) in the fitted rows, or in ``newdata``."""
+        t = self.term
+        if newdata is None:
+            codes = tuple(v.values for v in t.variables)
+            covariates = t.values
+        else:
+            codes = tuple(v.codes(newdata) for v in t.variables)
+            covariates = t.covariate_values(newdata)
+        n = len(codes[0])
+        return codes, np.ones(n) if covariates is None else covariates
+
+    def transform(self, codes: tuple[np.ndarray, ...], variables: Variables) -> np.ndarray:
+        """The product of the term's monotonic transforms at ``codes``, per draw: ``(S, N)``."""
+        out = np.ones((1, 1))
+        for name, v, c in zip(self.simo, self.term.variables, codes, strict=True):
+            out = out * _transform(draws_of(variables, name), v.D, c)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,12 +371,16 @@ class MonotonicEffects(Term):
         The linear predictor the effects belong to.
     terms
         One entry per special term, in brms's order.
+    varying
+        The group-level effects added to the coefficients (``(1 + mo(x) | g)``):
+        ``(j, r, J)``, the effects ``r`` at level ``J[n]`` added to ``bsp[j]``.
     """
 
     template: ClassVar[str] = "terms/monotonic.stan.j2"
 
     dpar: str
     terms: tuple[MonotonicTerm, ...]
+    varying: tuple[tuple[int, str, str], ...] = ()
 
     @classmethod
     def from_data(
@@ -262,7 +393,7 @@ class MonotonicEffects(Term):
         SpecError
             When ``mo()`` calls with one id have different numbers of values.
         """
-        out = cls(dpar, tuple(MonotonicTerm.from_data(c, data) for c in calls))
+        out = cls(dpar, MonotonicTerm.expand(calls, data))
         for k, first in out.shared.items():
             v, w = out.variables[k - 1], out.variables[first - 1]
             if v.D != w.D:
@@ -272,6 +403,42 @@ class MonotonicEffects(Term):
                     f"mo({v.expr}) has {v.D + 1}."
                 )
         return out
+
+    def slopes(self, calls: tuple[MonotonicCall, ...], where: str) -> tuple[MonotonicSlope, ...]:
+        """The terms ``calls`` of the group-level term ``where``, each found among the
+        population-level terms.
+
+        Raises
+        ------
+        SpecError
+            For a call without its population-level term, as brms ("Special group-level
+            terms require corresponding population-level terms").
+        """
+        numbers = {t.coef: j for j, t in enumerate(self.terms, start=1)}
+        out = []
+        for call in calls:
+            j = numbers.get(rename(call.label))
+            if j is None and any(t.written == call.label and t.levels for t in self.terms):
+                raise SpecError(
+                    f"{call.label} with a categorical covariate in {where} is not supported "
+                    "yet; let it vary over the grouping with numeric covariates only."
+                )
+            if j is None:
+                message = missing_population_term(call.label, where)
+                parts = set(call.label.split(":"))
+                reordered = [t.label for t in self.terms if set(t.label.split(":")) == parts]
+                if reordered:
+                    message += (
+                        f" The formula has {reordered[0]}: brms orders the factors of an "
+                        "interaction by their first use in each formula, so write them in that "
+                        "order in the group-level term too."
+                    )
+                raise SpecError(message)
+            ks = self.numbered[j - 1][1]
+            out.append(
+                MonotonicSlope(self.terms[j - 1], j, tuple(self.stan("simo", k) for k in ks))
+            )
+        return tuple(out)
 
     @property
     def ids(self) -> tuple[str | None, ...]:
@@ -352,11 +519,16 @@ class MonotonicEffects(Term):
         return out
 
     def eta_parts(self) -> tuple[EtaPart, ...]:
-        """``bsp[j] * mo(simo_k, Xmo_k[n]) * ... * Csp_c[n]``, row by row as brms writes it."""
+        """``(bsp[j] + r_1_2[J_1[n]]) * mo(simo_k, Xmo_k[n]) * ... * Csp_c[n]``, row by row
+        as brms writes it (the group-level effects only for terms that vary)."""
         bsp = StanArg(self.stan("bsp"), "vector", False)
         parts = []
         for j, (_, ks, c) in enumerate(self.numbered, start=1):
-            reads = [StanArg(self.stan("Xmo", k), "array[] int", True) for k in ks[1:]]
+            varying = [(r, J) for i, r, J in self.varying if i == j]
+            coef = "".join([f"{bsp.name}[{j}]", *(f" + {r}[{{at[{J}]}}]" for r, J in varying)])
+            reads = [StanArg(J, "array[] int", True) for _, J in varying]
+            reads += [StanArg(r, "vector", False) for r, _ in varying]
+            reads += [StanArg(self.stan("Xmo", k), "array[] int", True) for k in ks[1:]]
             factors = [f"mo({self.stan('simo', ks[0])}, {{row}})"]
             factors += [f"mo({self.stan('simo', k)}, {self.stan('Xmo', k)}[{{n}}])" for k in ks[1:]]
             if c is not None:
@@ -367,7 +539,7 @@ class MonotonicEffects(Term):
                     "rowwise",
                     bsp,
                     StanArg(self.stan("Xmo", ks[0]), "array[] int", True),
-                    code=f"({bsp.name}[{j}]) * " + " * ".join(factors),
+                    code=f"({coef}) * " + " * ".join(factors),
                     extra=(*reads, *(StanArg(self.stan("simo", k), "vector", False) for k in ks)),
                 )
             )
@@ -455,10 +627,9 @@ class MonotonicEffects(Term):
         for j, (t, ks, _) in enumerate(self.numbered):
             part = bsp[:, j, np.newaxis]
             for k, v in zip(ks, t.variables, strict=True):
-                simo = draws_of(variables, self.stan("simo", k))
-                zero = np.zeros((simo.shape[0], 1))
-                steps = np.concatenate([zero, np.cumsum(simo, axis=1)], axis=1)
-                part = part * v.D * steps[:, codes[k - 1]]
+                part = part * _transform(
+                    draws_of(variables, self.stan("simo", k)), v.D, codes[k - 1]
+                )
             if covariates[j] is not None:
                 part = part * covariates[j]
             out = out + part
@@ -473,10 +644,23 @@ class MonotonicEffects(Term):
         """The data columns of each term: ``("x",)`` for ``mo(x)``, ``("x", "z")`` for
         ``mo(x):z``."""
         found = (
-            tuple(e for e in (*(v.expr for v in t.variables), *t.covariates) if _is_column(e))
+            tuple(
+                e
+                for e in (*(v.expr for v in t.variables), *t.covariates, *(e for e, *_ in t.levels))
+                if _is_column(e)
+            )
             for t in self.terms
         )
         return tuple(dict.fromkeys(e for e in found if e))
+
+
+def missing_population_term(label: str, where: str) -> str:
+    """The message for a special group-level term without its population-level term."""
+    return (
+        f"{label} varies over a grouping in {where}, but the formula has no population-level "
+        f"{label}: special group-level terms require corresponding population-level terms, "
+        f"as brms; add {label} to the formula, e.g. y ~ {label} + (1 + {label} | g)."
+    )
 
 
 def _is_column(expr: str) -> bool:

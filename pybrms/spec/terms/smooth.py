@@ -11,6 +11,7 @@ coefficients ``s_i_j = sds_i[j] * zs_i_j``, ``zs_i_j ~ std_normal()``. A factor
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, cast
 
@@ -42,15 +43,15 @@ from pybrms.spec.terms.smooth_bases import (
     mixed_smooth,
 )
 
-__all__ = ["Smooth", "SmoothTerms"]
+__all__ = ["Knots", "Smooth", "SmoothTerms", "check_knots"]
+
+Knots = Mapping[str, Sequence[float]]
+"""User knots of smooths by variable, brms's ``knots = list(x = c(...))``."""
 
 SPLINES = Section("Smoothing Spline Hyperparameters", -3)
 
-_BASES: dict[str, type[ThinPlate] | type[CubicRegression] | type[Cyclic]] = {
-    "tp": ThinPlate,
-    "cr": CubicRegression,
-    "cc": Cyclic,
-}
+#: The bases of one covariate that take knots, by mgcv's name.
+_CUBIC: dict[str, type[CubicRegression] | type[Cyclic]] = {"cr": CubicRegression, "cc": Cyclic}
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,24 +123,68 @@ def _covariates(call: SmoothCall, data: pd.DataFrame) -> np.ndarray:
     return np.column_stack([_numeric(data[c], call, c) for c in call.covariates])
 
 
-def _basis(call: SmoothCall, x: np.ndarray) -> Basis:
-    """mgcv's basis of ``call`` at covariate rows ``x``."""
+def _basis(call: SmoothCall, x: np.ndarray, knots: Knots) -> Basis:
+    """mgcv's basis of ``call`` at covariate rows ``x``, with the ``knots`` given for its
+    covariates."""
+    given = [c for c in call.covariates if c in knots]
+    if given and call.basis == "tp":
+        raise SpecError(
+            f"knots for {', '.join(map(repr, given))} of the thin plate smooth {call.term} are "
+            'not supported yet; knots are for bs = "cr" and "cc".'
+        )
     if call.fun == "s" and call.basis == "tp":
         return ThinPlate.fit(x, call.k, call.term, call.m)
     if call.fun == "s":
-        return _BASES[call.basis].fit(x, call.k, call.term)
+        return _CUBIC[call.basis].fit(x, call.k, call.term, _knots_of(knots, call.covariates[0]))
     k = 5 if call.k is None else call.k  # mgcv's t2: 5 per margin
-    margins = [
-        (_BASES[call.basis].fit(x[:, [i]], k, call.term), (i,)) for i in range(len(call.covariates))
+    margins: list[tuple[Basis, tuple[int, ...]]] = [
+        (
+            ThinPlate.fit(x[:, [i]], k, call.term)
+            if call.basis == "tp"
+            else _CUBIC[call.basis].fit(x[:, [i]], k, call.term, _knots_of(knots, c)),
+            (i,),
+        )
+        for i, c in enumerate(call.covariates)
     ]
     return TensorT2.fit(x, margins)
 
 
-def _smooths(call: SmoothCall, data: pd.DataFrame) -> list[Smooth]:
+def _knots_of(knots: Knots, covariate: str) -> np.ndarray | None:
+    return None if covariate not in knots else np.asarray(knots[covariate])
+
+
+def check_knots(knots: Knots | None, calls: Sequence[SmoothCall]) -> dict[str, Sequence[float]]:
+    """The user's ``knots`` as a dict, checked: a mapping whose variables the smooths use
+    (mgcv would ignore the others).
+
+    Raises
+    ------
+    SpecError
+        For knots that are not a mapping, or name a variable no smooth uses; the message
+        names the variable and the smooths' variables.
+    """
+    if knots is None:
+        return {}
+    if not isinstance(knots, Mapping):
+        raise SpecError(
+            f"knots must map variables to knot values, e.g. {{'x': [0, 1, 2, 3, 4]}}; got "
+            f"{type(knots).__name__}."
+        )
+    used = {c for call in calls for c in call.covariates}
+    unused = [name for name in knots if name not in used]
+    if unused:
+        raise SpecError(
+            f"knots are given for {', '.join(map(repr, unused))}, which no smooth of the "
+            f"model uses; the smooths' variables: {', '.join(sorted(used)) or 'none'}."
+        )
+    return dict(knots)
+
+
+def _smooths(call: SmoothCall, data: pd.DataFrame, knots: Knots) -> list[Smooth]:
     """The smooths of one term: one, or one per level of a factor ``by`` (all levels
     of an unordered factor, all but the first of an ordered one, as mgcv)."""
     x = _covariates(call, data)
-    basis = _basis(call, x)
+    basis = _basis(call, x, knots)
     if call.by is None:
         return [Smooth(call, mixed_smooth(basis, x, fixed=call.fx))]
     check_columns(data, [call.by])
@@ -186,9 +231,16 @@ class SmoothTerms(Term):
     Zs: tuple[tuple[np.ndarray, ...], ...]
 
     @classmethod
-    def from_data(cls, dpar: str, calls: tuple[SmoothCall, ...], data: pd.DataFrame) -> SmoothTerms:
-        """The smooths ``calls`` of predictor ``dpar``, built from ``data``."""
-        smooths = tuple(s for call in calls for s in _smooths(call, data))
+    def from_data(
+        cls,
+        dpar: str,
+        calls: tuple[SmoothCall, ...],
+        data: pd.DataFrame,
+        knots: Knots | None = None,
+    ) -> SmoothTerms:
+        """The smooths ``calls`` of predictor ``dpar``, built from ``data`` (with the
+        ``knots`` given by variable, as mgcv's ``knots``)."""
+        smooths = tuple(s for call in calls for s in _smooths(call, data, knots or {}))
         Xs, Zs = _stack([s.matrices(data) for s in smooths], len(data))
         return cls(dpar, smooths, Xs, Zs)
 

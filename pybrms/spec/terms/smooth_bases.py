@@ -263,10 +263,16 @@ class CubicRegression(Basis):
     F: np.ndarray
 
     @classmethod
-    def fit(cls, x: np.ndarray, k: int | None, what: str) -> CubicRegression:
-        """The basis of covariate ``x`` ``(n, 1)`` with ``k`` knots (10 when None)."""
+    def fit(
+        cls, x: np.ndarray, k: int | None, what: str, knots: np.ndarray | None = None
+    ) -> CubicRegression:
+        """The basis of covariate ``x`` ``(n, 1)`` with ``k`` knots (10 when None), at
+        quantiles of its unique values or at the given ``knots`` (mgcv's ``knots``)."""
         k, unique = _knots_and_values(x, k, 3, "cubic regression spline", what)
-        knots = np.quantile(unique, np.linspace(0, 1, k))
+        if knots is None:
+            knots = np.quantile(unique, np.linspace(0, 1, k))
+        else:
+            knots = _given_knots(knots, k, what, "cr")
         h = np.diff(knots)
         D = np.zeros((k - 2, k))
         B = np.zeros((k - 2, k - 2))
@@ -320,17 +326,21 @@ class Cyclic(Basis):
     BD: np.ndarray
 
     @classmethod
-    def fit(cls, x: np.ndarray, k: int | None, what: str) -> Cyclic:
-        """The basis of covariate ``x`` ``(n, 1)`` with ``k`` knots (10 when None)."""
+    def fit(
+        cls, x: np.ndarray, k: int | None, what: str, knots: np.ndarray | None = None
+    ) -> Cyclic:
+        """The basis of covariate ``x`` ``(n, 1)`` with ``k`` knots (10 when None), placed
+        evenly through its unique values, or the given ``knots``: ``k`` of them, or the
+        two ends of the cycle with the others placed evenly through the values between
+        (mgcv's ``knots``)."""
         k, unique = _knots_and_values(x, k, 4, "cyclic cubic spline", what)
-        # place.knots: evenly through the sorted unique values
-        step = (len(unique) - 1) / (k - 1)
-        at = step * np.arange(1, k - 1)
-        low = np.floor(at).astype(int)
-        frac = at - low
-        knots = np.concatenate(
-            [unique[:1], unique[low] * (1 - frac) + unique[low + 1] * frac, unique[-1:]]
-        )
+        if knots is not None and len(knots) == 2:
+            ends = _given_knots(knots, 2, what, "cc")
+            knots = _place_knots(np.unique(np.concatenate([ends, unique])), k)
+        elif knots is not None:
+            knots = _given_knots(knots, k, what, "cc")
+        else:
+            knots = _place_knots(unique, k)
         h = np.diff(knots)
         n = k - 1
         B = np.zeros((n, n))
@@ -586,6 +596,37 @@ def _absorb(constraint: np.ndarray | int | None, k: int) -> np.ndarray:
     out[:, on] = 0.0
     out[np.ix_(on, on[:-1])] = Q[:, 1:]
     return np.delete(out, on[-1], axis=1)
+
+
+def _place_knots(unique: np.ndarray, k: int) -> np.ndarray:
+    """mgcv's ``place.knots``: ``k`` knots evenly through the sorted unique values."""
+    step = (len(unique) - 1) / (k - 1)
+    at = step * np.arange(1, k - 1)
+    low = np.floor(at).astype(int)
+    frac = at - low
+    return np.concatenate(
+        [unique[:1], unique[low] * (1 - frac) + unique[low + 1] * frac, unique[-1:]]
+    )
+
+
+def _given_knots(knots: np.ndarray, k: int, what: str, basis: str) -> np.ndarray:
+    """User knots as floats: ``k`` finite increasing numbers, or a SpecError naming the
+    term (mgcv's "number of supplied knots != k")."""
+    try:
+        values = np.asarray(knots, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise SpecError(f"The knots of {what} must be numbers; got {knots!r}.") from None
+    if len(values) != k:
+        raise SpecError(
+            f"{what} has {len(values)} knots; a {basis!r} smooth with k = {k} needs k of them"
+            + (" (or the 2 ends of the cycle)." if basis == "cc" else ".")
+        )
+    if not np.isfinite(values).all() or np.any(np.diff(values) <= 0):
+        raise SpecError(
+            f"The knots of {what} must be finite and increasing; got "
+            f"{', '.join(f'{v:g}' for v in values)}."
+        )
+    return values
 
 
 def _knots_and_values(
