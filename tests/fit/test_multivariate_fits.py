@@ -127,3 +127,22 @@ def test_hypothesis_reads_response_names(mv_fit):
     draws = mv_fit.draws_frame()["b_y_x"]
     assert result.hypothesis["Estimate"].iloc[0] == pytest.approx(draws.mean())
     assert result.hypothesis["Post.Prob"].iloc[0] == pytest.approx((draws > 0).mean())
+
+
+def test_conditional_effects_per_response(mv_fit):
+    """brms's names <resp>.<resp>_<effect>: each response's own predictors (y ~ x,
+    count ~ z); resp= keeps one response; each equals the univariate computation of that
+    response's predictions on the same grid."""
+    effects = mv_fit.conditional_effects()
+    assert list(effects) == ["y.y_x", "count.count_z"]
+    table = effects["y.y_x"]
+    assert len(table) == 100 and table["x"].is_monotonic_increasing
+    draws = mv_fit.posterior_epred(table, resp="y", re_formula="NA")
+    np.testing.assert_allclose(table["estimate__"], np.median(draws, axis=0))
+    only = mv_fit.conditional_effects("z", resp="count")
+    assert list(only) == ["count.count_z"]
+    np.testing.assert_allclose(
+        only["count.count_z"]["estimate__"], effects["count.count_z"]["estimate__"]
+    )
+    with pytest.raises(SpecError, match="'w'"):
+        mv_fit.conditional_effects("w")
