@@ -96,8 +96,8 @@ class BrmsFit:
             raise SpecError(
                 "This method is not supported for multivariate models yet; they have "
                 "summary(), log_lik(), posterior_epred(), posterior_predict(), fitted(), "
-                "predict(), loo(resp=), bayes_R2(), pp_check(resp=), hypothesis() and "
-                "conditional_effects()."
+                "predict(), loo(resp=), bayes_R2(), pp_check(resp=), hypothesis(), "
+                "conditional_effects() and kfold()."
             )
         return self.spec
 

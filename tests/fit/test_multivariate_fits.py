@@ -146,3 +146,21 @@ def test_conditional_effects_per_response(mv_fit):
     )
     with pytest.raises(SpecError, match="'w'"):
         mv_fit.conditional_effects("w")
+
+
+def test_kfold_of_all_responses_and_of_one(mv_fit):
+    """The folds refit the multivariate model; brms's log_lik of the held-out rows sums
+    the responses' (resp= scores one). With the same seed the refits are the same, and
+    a poisson log probability is at most 0, so every row's elpd of both responses lies
+    below that of the gaussian one alone."""
+    options = dict(K=2, seed=1, executor=None, chains=1, iter=300, show_progress=False)
+    both = mv_fit.kfold(**options)
+    gaussian = mv_fit.kfold(resp="y", **options)
+    assert len(both.pointwise) == len(gaussian.pointwise) == 60
+    assert np.isfinite(both.pointwise["elpd_kfold"]).all()
+    assert (both.pointwise["elpd_kfold"] < gaussian.pointwise["elpd_kfold"]).all()
+
+
+def test_kfold_of_subset_model_is_refused(subset_fit):
+    with pytest.raises(SpecError, match="subset"):
+        subset_fit.kfold(K=2, executor=None)
