@@ -11,6 +11,7 @@ from scipy import stats
 
 from pybrms import bf, threading
 from pybrms.codegen import render
+from pybrms.errors import SpecError
 from pybrms.fit.predict import log_lik, posterior_predict
 from pybrms.formula import parse
 from pybrms.formula.ac import ArmaCall
@@ -221,3 +222,9 @@ def test_predictions_are_correlated_within_series_only(family):
     across = np.corrcoef(draws[:, a[0]], draws[:, b[0]])[0, 1]
     assert abs(within - 0.6) < 5 * (1 - 0.6**2) / np.sqrt(S)
     assert abs(across) < 5 / np.sqrt(S)
+
+
+def test_new_rows_without_the_time_column_are_refused():
+    spec = build_spec("y ~ x + cosy(t, g)", series())
+    with pytest.raises(SpecError, match="Column 't' is not in the data"):
+        posterior_predict(spec, _variables("cosy"), series().drop(columns=["t"]))

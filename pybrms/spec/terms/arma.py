@@ -21,7 +21,7 @@ import pandas as pd
 from pybrms.errors import SpecError
 from pybrms.formula.ac import ArmaCall
 from pybrms.spec.default_priors import PriorRow, PriorTarget
-from pybrms.spec.frame import check_finite, evaluate, numeric, row_label
+from pybrms.spec.frame import check_columns, check_finite, evaluate, numeric, row_label
 from pybrms.spec.names import ParName, Section
 from pybrms.spec.terms.base import (
     EtaPart,
@@ -255,6 +255,7 @@ def series_of(call: ArmaCall, data: pd.DataFrame) -> np.ndarray:
 
 def _series(call: ArmaCall, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The series code and time of each row (one series; the row order)."""
+    check_columns(data, call.variables)  # new data may lack them
     n = len(data)
     group = pd.factorize(data[call.gr], sort=True)[0] if call.gr else np.zeros(n, dtype=np.int64)
     if call.time is None:
