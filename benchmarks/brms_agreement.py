@@ -361,6 +361,26 @@ def _series(seed: int, series: int = 6, length: int = 50) -> pd.DataFrame:
     return pd.concat(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
+def _compound(seed: int, series: int = 40, length: int = 8) -> pd.DataFrame:
+    """Residuals correlated 0.4 within each series (compound symmetry), rows shuffled."""
+    rng = np.random.default_rng(seed)
+    n = series * length
+    shared = np.repeat(rng.normal(0, np.sqrt(0.4), size=series), length)
+    x = rng.normal(size=n)
+    return (
+        pd.DataFrame(
+            {
+                "s": np.repeat(np.arange(1, series + 1), length),
+                "t": np.tile(np.arange(1, length + 1), series),
+                "x": x,
+                "y": 1 + x + 0.8 * (shared + rng.normal(0, np.sqrt(0.6), size=n)),
+            }
+        )
+        .sample(frac=1.0, random_state=seed)
+        .reset_index(drop=True)
+    )
+
+
 def _sparse(seed: int, n: int = 200) -> pd.DataFrame:
     """Eight predictors, two of them with effects."""
     rng = np.random.default_rng(seed)
@@ -466,6 +486,12 @@ CASES |= {
     "mixture_cens": Case(
         "ymix | cens(cm) ~ x", "mixture(gaussian(), gaussian())", "ymix | cens(cm) ~ x",
         bm.mixture("gaussian", "gaussian"), _censored_mixture(23),
+    ),
+    "cosy": _case("y ~ x + cosy(time = t, gr = s)", "gaussian", _compound(22)),
+    "cosy_student": _case("y ~ x + cosy(time = t, gr = s)", "student", _compound(23)),
+    "ar1_cov": _case("y ~ x + ar(time = t, gr = s, p = 1, cov = TRUE)", "gaussian", _series(24)),
+    "arma11_cov": _case(
+        "y ~ x + arma(time = t, gr = s, p = 1, q = 1, cov = TRUE)", "gaussian", _series(25)
     ),
     "multivariate_subset": Case(
         "bf(y1 | subset(s1) ~ x + (1 | g)) + bf(y2 ~ x) + set_rescor(FALSE)",
@@ -639,7 +665,9 @@ def compare(name: str, case: Case, program: tuple[str, dict[str, Any]], draws: i
     for p, v in summaries(theirs.variables()).items():
         vector = re.sub(r"^sds_(\d+)_(\d+)$", r"sds_\1[\2]", p)
         theirs_summary[vector if vector in ours_summary else vector.removesuffix("[1]")] = v
-    skipped = ("lp__", "lprior", "z_", "zme_", "Xme_", *(_BASIS if case.curve else ()))
+    # chol_cor of a time-series covariance is a function of ar, ma or cosy; its far-lag
+    # elements (ar^50) are near 0 with heavy tails, whose sd ratio says nothing
+    skipped = ("lp__", "lprior", "z_", "zme_", "Xme_", "chol_cor", *(_BASIS if case.curve else ()))
     shared = [p for p in ours_summary if p in theirs_summary and not p.startswith(skipped)]
     print(f"\n{name}: {case.r_formula} ({case.r_family}), {len(shared)} shared parameters")
     print(f"{'parameter':>28} {'pybrms':>9} {'brms':>9} {'z':>6} {'sd ratio':>9}")

@@ -854,10 +854,10 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("Threading is not supported", "ar(t, g)"),
     ),
-    "ar_cov_true": (
-        lambda: dict(formula="y ~ x + ar(t, g, cov = TRUE)", data=frame()),
+    "ar_cov_order_two": (
+        lambda: dict(formula="y ~ x + ar(t, g, p = 2, cov = TRUE)", data=frame()),
         SpecError,
-        ("ar(t, g, cov = TRUE)", "cov = TRUE is not supported yet"),
+        ("ar(t, g, p = 2, cov = TRUE)", "maximal order one"),
     ),
     "ar_in_dpar_formula": (
         lambda: dict(formula=bm.bf("y ~ x", sigma="~ ar(t, g)"), data=frame()),
@@ -1546,6 +1546,65 @@ ROWS |= {
         lambda: dict(formula="y ~ mo(k) + (1 + mo(k) | g)", data=frame(k={12: 2.5})),
         SpecError,
         ("mo(k)", "row 12", "2.5"),
+    ),
+    # time-series covariance structures: cosy() and ARMA terms with cov = TRUE
+    "cosy_family_without_residuals": (
+        lambda: dict(formula="k ~ x + cosy(t, g)", data=frame(), family="poisson"),
+        SpecError,
+        ("cosy(t, g)", "'poisson'", "'gaussian', 'student'", "latent residuals"),
+    ),
+    "ar_cov_lognormal": (
+        lambda: dict(formula="y ~ ar(t, g, cov = TRUE)", data=frame(), family="lognormal"),
+        SpecError,
+        ("ar(t, g, cov = TRUE)", "'lognormal'", "latent residuals"),
+    ),
+    "cosy_weights": (
+        lambda: dict(formula="y | weights(w) ~ x + cosy(t, g)", data=frame()),
+        SpecError,
+        ("weights()", "cosy(t, g)", "not allowed"),
+    ),
+    "cosy_cens": (
+        lambda: dict(formula="y | cens(w) ~ x + cosy(t, g)", data=frame()),
+        SpecError,
+        ("cens()", "cosy(t, g)", "not allowed"),
+    ),
+    "cosy_se": (
+        lambda: dict(formula="y | se(w) ~ x + cosy(t, g)", data=frame()),
+        SpecError,
+        ("se()", "cosy(t, g)", "not supported yet"),
+    ),
+    "cosy_nu_formula": (
+        lambda: dict(formula=bm.bf("y ~ x + cosy(t, g)", nu="~ x"), data=frame(), family="student"),
+        SpecError,
+        ("cosy(t, g)", "'nu'"),
+    ),
+    "cosy_duplicated_time": (
+        lambda: dict(formula="y ~ x + cosy(n, g)", data=frame()),
+        SpecError,
+        ("cosy(n, g)", "must be unique", "row 10", "row 11"),
+    ),
+    "cosy_unknown_argument": (
+        lambda: dict(formula="y ~ x + cosy(t, g, p = 1)", data=frame()),
+        FormulaSyntaxError,
+        ("cosy() has no argument 'p'", "time, gr"),
+    ),
+    "cosy_with_ar": (
+        lambda: dict(formula="y ~ x + cosy(t, g) + ar(t, g)", data=frame()),
+        FormulaSyntaxError,
+        ("more than one time-series term",),
+    ),
+    "cosy_in_dpar_formula": (
+        lambda: dict(formula=bm.bf("y ~ x", sigma="~ cosy(t, g)"), data=frame()),
+        SpecError,
+        ("cosy(t, g)", "main formula", "'sigma'"),
+    ),
+    "cosy_multivariate": (
+        lambda: dict(
+            formula=bm.bf("y ~ x + cosy(t, g)") + bm.bf("z ~ x") + bm.set_rescor(False),
+            data=frame(),
+        ),
+        SpecError,
+        ("cosy(t, g)", "multivariate"),
     ),
 }
 

@@ -25,7 +25,7 @@ from pybrms.spec.default_priors import (
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
 from pybrms.spec.multivariate import MvSpec
 from pybrms.spec.prior_draws import PriorDraw
-from pybrms.spec.terms import Covariates, EtaPart, StanArg
+from pybrms.spec.terms import Covariates, EtaPart, StanArg, TimeCovariance
 from pybrms.spec.terms.base import MuUpdate
 
 __all__ = [
@@ -487,6 +487,19 @@ class ByLevel:
         return StanArg(f"{self.effects}_slice", "array[] real", False)
 
 
+def time_series(spec: ModelSpec) -> TimeCovariance | None:
+    """The model's time-series covariance structure (``cosy()``, ``ar(cov = TRUE)``), if any."""
+    return next((t for t in spec.terms if isinstance(t, TimeCovariance)), None)
+
+
+# The threaded likelihood of a time-series covariance structure slices the series:
+# the rows of each must stay in one partial sum. Its partial sum of series start:end
+# reads their rows row_start:row_end (the program_threaded template computes them and
+# the first and last row of each series among them, begin_rows and end_rows).
+_SERIES_POSITION = Position(True, sliced="nobs_tg", levels="nobs_tg")
+_SERIES_SLICED = StanArg("nobs_tg", "array[] int", True)
+
+
 def _by_level(spec: ModelSpec, lik: Likelihood) -> ByLevel | None:
     """The level slicing of the threaded likelihood ``lik`` (see :class:`ByLevel`), or
     None unless it fits: one vectorized density call (no loop over rows, no index
@@ -496,6 +509,8 @@ def _by_level(spec: ModelSpec, lik: Likelihood) -> ByLevel | None:
     """
     if lik.pointwise or lik.index_sets or lik.components:
         return None
+    if time_series(spec) is not None:
+        return None  # the partial sums slice the series (see BySeries)
     if spec.response.mi is not None:
         return None  # Yl, computed in the model block, has no sorted copy
     if any(p.nonlinear is not None for p in spec.predictors):
@@ -526,7 +541,13 @@ def _use_glm(spec: ModelSpec, parts: list[EtaPart]) -> bool:
     other parts and the other dpars as they are."""
     glm = spec.likelihood.glm.get(spec.family.link.name)
     r = spec.response
-    if glm is None or r.weights is not None or r.se is not None or r.denom is not None:
+    if (
+        glm is None
+        or time_series(spec) is not None
+        or r.weights is not None
+        or r.se is not None
+        or r.denom is not None
+    ):
         return False
     if r.uses_cdf or not any(part.kind == "design" for part in parts):
         return False
@@ -701,6 +722,8 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
             local = replace(local, update=update)
         dpars.append(local)
     nlpars = {p.local for p in spec.predictors if p.nlpar}
+    local_dpars = {d.name for d in dpars}
+    series = time_series(spec)
     if spec.family.family.components is not None:
         return _mixture_likelihood(spec, pos, normalize, dpars, use, reads, weights)
     term_args = {
@@ -743,6 +766,11 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         out |= {d.name: d.name for d in spec.scalar_dpars}
         out |= {name: format_number(value) for name, value in spec.fixed_dpars.items()}
         out |= term_args
+        if series is not None:
+            out["se2"] = rows.data("se2")
+            out["variance"] = "het" if "sigma" in local_dpars else "hom"
+            if pos.levels:
+                out["begin"], out["end"] = "begin_rows", "end_rows"
         for s in shifts:
             out[s.arg] = f"{out[s.arg]} - transpose({rows.local(s.name)})"
         out |= density_suffixes(spec, normalize)
@@ -779,7 +807,7 @@ def _likelihood(spec: ModelSpec, pos: Position, normalize: bool) -> Likelihood:
         contributions = _contributions(spec, rows, row_args)
     return Likelihood(
         pos=pos,
-        family_template=f"families/{stan.template}.stan.j2",
+        family_template=f"families/{stan.template}{'_time' if series else ''}.stan.j2",
         glm=glm,
         args=row_args,
         dpars=(*matrices, *dpars),
@@ -1050,6 +1078,13 @@ def render_context(
         sliced_value, grainsize = f"to_array_1d({by_level.effects})", "grainsize_levels"
         # a partial sum whose first argument is real is a density
         suffix = "lpdf"
+    by_series = time_series(spec) is not None
+    if by_series:
+        threaded = _likelihood(spec, _SERIES_POSITION, normalize)
+        sliced = _SERIES_SLICED
+        shared = [a for a in threaded.reads if a.name != sliced.name]
+        call = [a.name for a in shared]
+        sliced_value, grainsize = sliced.name, "grainsize_series"
     ctx: dict[str, Any] = {
         "version": __version__,
         "response_decl": _response_declaration(spec),
@@ -1083,6 +1118,7 @@ def render_context(
         "sliced": sliced,
         "sliced_value": sliced_value,
         "by_level": by_level,
+        "by_series": by_series,
         "grainsize": grainsize,
         "pll_signature": ", ".join(a.signature for a in shared),
         "pll_call": ", ".join(call),

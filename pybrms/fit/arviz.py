@@ -11,7 +11,7 @@ names as coordinates.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import arviz as az
 import numpy as np
@@ -47,16 +47,22 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
     >>> idata.posterior["b_Intercept"].dims  # doctest: +SKIP
     ('chain', 'draw')
     """
-    if isinstance(fit.spec, MvSpec) and any(p.subset is not None for p in fit.spec.parts):
-        raise SpecError(
-            "to_inference_data() of a multivariate model with subset(), whose responses have "
-            "different rows, is not supported yet; use log_lik(resp=...) and "
-            "posterior_predict(resp=...)."
-        )
     posterior, dims, coords = posterior_arrays(fit.spec, fit.draws)
     stats = {SAMPLE_STATS[k]: v for k, v in fit.draws.sampler_diagnostics().items()}
     stats["diverging"] = stats["diverging"].astype(bool)
     spec = fit.spec
+    if isinstance(spec, MvSpec) and has_subset(spec):
+        per_log_lik, per_predicted, per_observed = _per_response_groups(fit, spec, coords, dims)
+        return az.from_dict(
+            posterior=posterior,
+            log_likelihood=per_log_lik,
+            posterior_predictive=per_predicted,
+            sample_stats=stats,
+            observed_data=per_observed,
+            coords=coords,
+            dims=dims,
+            attrs={"inference_library": "pybrms", "formula": _mv_formula(spec)},
+        )
     per_draw = (fit.draws.num_chains, fit.draws.num_draws, spec.N)
     coords["obs_id"] = np.asarray(spec.input_data.index)
     y_dims = ["obs_id"]
@@ -65,7 +71,7 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
         observed = np.stack([p.response.values for p in spec.parts], axis=-1)
         coords["resp"] = np.asarray(spec.responses)
         y_dims.append("resp")
-        formula = "; ".join(f.mu.source for f in spec.formula.formulas)
+        formula = _mv_formula(spec)
     else:
         observed = np.asarray(spec.input_response.values)
         formula = spec.formula.mu.source
@@ -84,6 +90,41 @@ def to_inference_data(fit: BrmsFit) -> az.InferenceData:
         dims={**dims, "y": y_dims},
         attrs={"inference_library": "pybrms", "formula": formula},
     )
+
+
+def has_subset(spec: MvSpec) -> bool:
+    """Whether a response of ``spec`` has ``subset()`` (the responses' rows differ)."""
+    return any(p.subset is not None for p in spec.parts)
+
+
+def _mv_formula(spec: MvSpec) -> str:
+    return "; ".join(f.mu.source for f in spec.formula.formulas)
+
+
+Arrays = dict[str, np.ndarray]
+
+
+def _per_response_groups(
+    fit: BrmsFit, spec: MvSpec, coords: dict[str, Any], dims: dict[str, list[str]]
+) -> tuple[Arrays, Arrays, Arrays]:
+    """log_likelihood, posterior_predictive and observed_data of a model whose responses
+    have different rows (``subset()``): one variable per response, named by it, over its
+    own rows (``obs_id_<resp>``), as brms's ``log_lik(resp = )``. Updates ``coords`` and
+    ``dims``."""
+    chains, draws = fit.draws.num_chains, fit.draws.num_draws
+    log_lik: Arrays = {}
+    predicted: Arrays = {}
+    observed: Arrays = {}
+    for part in spec.parts:
+        rows = spec.data.index if part.subset is None else spec.data.index[part.subset]
+        dim = f"obs_id_{part.resp}"
+        coords[dim] = np.asarray(rows)
+        dims[part.resp] = [dim]
+        per_draw = (chains, draws, len(rows))
+        log_lik[part.resp] = fit.log_lik(resp=part.resp).reshape(per_draw)
+        predicted[part.resp] = fit.posterior_predict(resp=part.resp).reshape(per_draw)
+        observed[part.resp] = np.asarray(part.response.values)
+    return log_lik, predicted, observed
 
 
 def posterior_arrays(
@@ -203,9 +244,38 @@ def bfmi(energy: np.ndarray) -> np.ndarray:
     return np.asarray(az.bfmi(energy), dtype=float)
 
 
-def loo(fit: BrmsFit) -> az.ELPDData:
-    """PSIS-LOO of a fit from its pointwise log-likelihood."""
-    return az.loo(to_inference_data(fit))
+def loo(fit: BrmsFit, resp: str | None = None) -> az.ELPDData:
+    """PSIS-LOO of a fit from its pointwise log-likelihood; of the response ``resp`` of
+    a multivariate model alone, as brms's ``loo(fit, resp = )``.
+
+    Raises
+    ------
+    SpecError
+        Without ``resp`` for a multivariate model with ``subset()`` (its responses have
+        different rows); with ``resp`` for a univariate model, an unknown response, or
+        residual correlations (the responses of a row have one joint density).
+    """
+    spec = fit.spec
+    if resp is None:
+        if isinstance(spec, MvSpec) and has_subset(spec):
+            raise SpecError(
+                "loo() of a multivariate model with subset(), whose responses have different "
+                "rows: choose a response with resp= (one of "
+                f"{', '.join(map(repr, spec.responses))}), as brms."
+            )
+        return az.loo(to_inference_data(fit))
+    if not isinstance(spec, MvSpec):
+        raise SpecError(f"loo(resp={resp!r}): resp= selects a response of a multivariate model.")
+    name = spec.part(resp).resp
+    idata = to_inference_data(fit)
+    if has_subset(spec):
+        return az.loo(idata, var_name=name)
+    per_draw = (fit.draws.num_chains, fit.draws.num_draws, spec.N)
+    own = az.from_dict(log_likelihood={name: fit.log_lik(resp=name).reshape(per_draw)})
+    # ArviZ's relative efficiency reads the posterior: the fit's, as loo() without resp
+    return az.loo(
+        az.InferenceData(posterior=idata["posterior"], log_likelihood=own["log_likelihood"])
+    )
 
 
 def psis_log_weights(log_lik: np.ndarray) -> np.ndarray:

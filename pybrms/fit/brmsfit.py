@@ -95,7 +95,8 @@ class BrmsFit:
             raise SpecError(
                 "This method is not supported for multivariate models yet; they have "
                 "summary(), log_lik(), posterior_epred(), posterior_predict(), fitted(), "
-                "predict() and loo()."
+                "predict(), loo(resp=), bayes_R2(), pp_check(resp=), hypothesis(), "
+                "conditional_effects() and kfold()."
             )
         return self.spec
 
@@ -204,9 +205,16 @@ class BrmsFit:
         """Linear predictor per draw (brms's ``posterior_linpred``)."""
         return predict.posterior_linpred(self.univariate_spec, self._variables, newdata, **kwargs)
 
-    def loo(self) -> ELPDData:
-        """PSIS leave-one-out cross-validation (ArviZ's ``loo``), as brms's ``loo()``."""
-        return loo(self)
+    def loo(self, resp: str | None = None) -> ELPDData:
+        """PSIS leave-one-out cross-validation (ArviZ's ``loo``), as brms's ``loo()``; of
+        one response of a multivariate model with ``resp=``.
+
+        Examples
+        --------
+        >>> fit.loo(resp="y1").elpd_loo  # doctest: +SKIP
+        -412.3
+        """
+        return loo(self, resp)
 
     @cached_property
     def _variables(self) -> dict[str, np.ndarray]:

@@ -23,13 +23,15 @@ from scipy import stats
 
 from pybrms.errors import SpecError, warn_user
 from pybrms.fit.estimates import summarize_draws
+from pybrms.fit.multivariate import part_spec
 from pybrms.fit.pp_check import DARK, LIGHT
+from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from pybrms.fit.brmsfit import BrmsFit
-    from pybrms.spec.model_spec import ModelSpec
 
 __all__ = ["ConditionalEffects", "conditional_effects", "effect_candidates"]
 
@@ -86,6 +88,7 @@ def conditional_effects(
     ),
     categorical: bool = False,
     resolution: int = RESOLUTION,
+    resp: str | None = None,
     **kwargs: Any,
 ) -> ConditionalEffects:
     """Conditional effects of predictors, brms's ``conditional_effects()``.
@@ -118,6 +121,10 @@ def conditional_effects(
         (with a warning, as brms); use ``conditions`` instead.
     resolution
         Number of values of a numeric predictor.
+    resp
+        A response of a multivariate model: its effects alone. Without it, the effects
+        of every response, named as brms's ``"<resp>.<resp>_<effect>"`` (``"y1.y1_x"``);
+        a requested effect is computed for the responses it is a predictor of.
     **kwargs
         ``ndraws``, ``draw_ids``, ``rng``, ``sample_new_levels`` for the predictions.
 
@@ -149,17 +156,57 @@ def conditional_effects(
         raise SpecError(f"prob must lie in (0, 1), got {prob!r}.")
     if method not in METHODS:
         raise SpecError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
-    ordinal = bool(fit.univariate_spec.response.nthres)
-    categories = bool(fit.univariate_spec.response.categories)
+    out = ConditionalEffects()
+    for prefix, spec, which in _targets(fit, resp):
+        chosen = _chosen_effects(spec, effects, skip_invalid=bool(prefix) and resp is None)
+        predict = dict(re_formula=re_formula, allow_new_levels=True, **which, **kwargs)
+        tables = _effects_of(
+            fit, spec, chosen, conditions, prob, robust, method, categorical, resolution, predict
+        )
+        out |= {prefix + name: table for name, table in tables.items()}
+    if not out:
+        raise SpecError(
+            f"No valid effects: {effects!r} is not a predictor of any response of the model."
+        )
+    return out
+
+
+def _targets(fit: BrmsFit, resp: str | None) -> list[tuple[str, ModelSpec, dict[str, str]]]:
+    """(name prefix, univariate spec, prediction arguments) of each response: the model
+    itself, or each response of a multivariate model (or ``resp``), named as brms's
+    ``<resp>.<resp>_<effect>``."""
+    spec = fit.spec
+    if not isinstance(spec, MvSpec):
+        if resp is not None:
+            raise SpecError(f"resp={resp!r} selects a response of a multivariate model.")
+        return [("", spec, {})]
+    parts = spec.parts if resp is None else (spec.part(resp),)
+    return [(f"{p.resp}.{p.resp}_", part_spec(spec, p), {"resp": p.resp}) for p in parts]
+
+
+def _effects_of(
+    fit: BrmsFit,
+    spec: ModelSpec,
+    chosen: list[tuple[str, ...]],
+    conditions: pd.DataFrame | None,
+    prob: float,
+    robust: bool,
+    method: str,
+    categorical: bool,
+    resolution: int,
+    predict: dict[str, Any],
+) -> dict[str, pd.DataFrame]:
+    """The tables of the effects ``chosen`` of one response (``spec``)."""
+    ordinal = bool(spec.response.nthres)
+    categories = bool(spec.response.categories)
     if categorical and method != "posterior_epred":
         raise SpecError(f"categorical=True needs method='posterior_epred', got {method!r}.")
     if categorical and not categories:
         raise SpecError(
             f"categorical=True is only for families with response categories (ordinal: "
             f"cumulative, sratio, cratio, acat; categorical); this model's family is "
-            f"{fit.univariate_spec.family.family.name!r}."
+            f"{spec.family.family.name!r}."
         )
-    chosen = _chosen_effects(fit.univariate_spec, effects)
     if categorical and any(len(parts) == 2 for parts in chosen):
         warn_user(
             "Interactions cannot be plotted directly if 'categorical' is True. "
@@ -168,7 +215,7 @@ def conditional_effects(
         chosen = [parts for parts in chosen if len(parts) == 1]
         if not chosen:
             raise SpecError("No valid effects: categorical=True keeps main effects only.")
-    labels, values = _condition_rows(fit.univariate_spec, conditions)
+    labels, values = _condition_rows(spec, conditions)
     if ordinal and not categorical and method != "posterior_linpred":
         warn_user(
             "Predictions are treated as continuous variables in 'conditional_effects' "
@@ -176,8 +223,8 @@ def conditional_effects(
             "Please set 'categorical' to True."
         )
     tail = (1 - prob) / 2
-    integers = _integer_variables(fit.univariate_spec)
-    out = ConditionalEffects()
+    integers = _integer_variables(spec)
+    out = {}
     for parts in chosen:
         grids = [
             _grid(fit.spec.data, parts, condition, resolution, integers) for condition in values
@@ -186,10 +233,10 @@ def conditional_effects(
         grid["cond__"] = pd.Categorical(
             np.repeat(labels, [len(g) for g in grids]), categories=labels
         )
-        draws = getattr(fit, method)(grid, re_formula=re_formula, allow_new_levels=True, **kwargs)
+        draws = getattr(fit, method)(grid, **predict)
         if categorical:
             out[f"{parts[0]}:{CATEGORIES}"] = _by_category(
-                grid, draws, tail, robust, fit.univariate_spec.response.categories
+                grid, draws, tail, robust, spec.response.categories
             )
             continue
         if draws.ndim == 3:
@@ -199,8 +246,12 @@ def conditional_effects(
     return out
 
 
-def _chosen_effects(spec: ModelSpec, effects: str | Sequence[str] | None) -> list[tuple[str, ...]]:
-    """The effects to compute: brms's defaults, or the requested ones checked."""
+def _chosen_effects(
+    spec: ModelSpec, effects: str | Sequence[str] | None, skip_invalid: bool = False
+) -> list[tuple[str, ...]]:
+    """The effects to compute: brms's defaults, or the requested ones checked (those
+    that are not predictors of ``spec`` left out with ``skip_invalid``: a response of a
+    multivariate model without them)."""
     valid = effect_candidates(spec)
     if effects is None:
         # numeric effects first, as brms orders its default effects
@@ -216,6 +267,8 @@ def _chosen_effects(spec: ModelSpec, effects: str | Sequence[str] | None) -> lis
             or len(set(parts)) != len(parts)
             or any((p,) not in singles for p in parts)
         ):
+            if skip_invalid:
+                continue
             raise SpecError(
                 f"Effect {effect!r} is invalid for this model. Valid effects are "
                 f"(pairs of): {', '.join(v[0] for v in singles)}."

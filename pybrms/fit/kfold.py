@@ -39,6 +39,7 @@ from pybrms.progress import SafeBar
 from pybrms.scheduler import ExecutorSpec, open_executor
 from pybrms.spec import build_spec
 from pybrms.spec.model_spec import ModelSpec
+from pybrms.spec.multivariate import MvSpec, build_mv_spec
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -144,6 +145,7 @@ def kfold(
     workers: int | None = None,
     seed: int | None = None,
     show_progress: bool = True,
+    resp: str | None = None,
     **changes: Any,
 ) -> KFold:
     """Exact K-fold cross-validation, brms's ``kfold()``.
@@ -175,6 +177,10 @@ def kfold(
         Seed of the split and of the refits (None: fresh ones).
     show_progress
         A progress bar over the folds.
+    resp
+        A response of a multivariate model: score its held-out log-likelihood alone
+        (without residual correlations), as brms's ``kfold(fit, resp = )``; None scores
+        brms's ``log_lik`` of all responses.
     **changes
         Sampling arguments for the refits, as in :meth:`BrmsFit.update`
         (``chains``, ``iter``, ``warmup``, ``thin``, ``threads``, ``init``,
@@ -188,7 +194,8 @@ def kfold(
     Raises
     ------
     SpecError
-        For a bad ``K``, ``folds`` or ``group``, before anything is sampled.
+        For a bad ``K``, ``folds``, ``group`` or ``resp``, or a multivariate model with
+        ``subset()``, before anything is sampled.
     pybrms.errors.SettingsError
         For a bad sampling argument, ``workers`` or ``executor``.
 
@@ -207,13 +214,14 @@ def kfold(
     kfoldic         62.4   7.8
     >>> kf_grouped = fit.kfold(K=4, folds="grouped", group="patient")  # doctest: +SKIP
     """
+    scored = _scored(fit, resp)
     settings = fit.settings.updated(**changes)
     rng = np.random.default_rng(seed)
     data = fit.spec.input_data
     labels, K, fold_type = _fold_labels(data, K, folds, group, rng)
     seeds = rng.integers(0, 2**31 - 1, size=K)
     workers = _workers(workers, settings, K)
-    tasks = _tasks(fit, data, labels, settings, seeds, show_progress)
+    tasks = _tasks(fit, data, labels, settings, seeds, show_progress, scored)
     bar = SafeBar(show_progress, total=K, desc="kfold", unit="fold")
     results: list[tuple[np.ndarray, tuple[str, ...]]] = []
     try:
@@ -240,7 +248,7 @@ def kfold(
             f"Fold{'s' * (len(ks) > 1)} {', '.join(map(str, ks))} of {K}: {message}",
             SamplingWarning,
         )
-    full = fit.log_lik()
+    full = fit.log_lik(**scored)
     lpd = logsumexp(full, axis=0) - np.log(len(full))
     pointwise = pd.DataFrame(
         {"elpd_kfold": elpd, "p_kfold": lpd - elpd, "kfoldic": -2 * elpd}, index=data.index
@@ -252,12 +260,13 @@ def kfold(
 class _FoldTask:
     """One refit: the model on the training rows, then ``log_lik`` of the held-out rows."""
 
-    spec: ModelSpec
+    spec: ModelSpec | MvSpec
     program: tuple[str, str]  # Stan code and backend
     model: CompiledModel
     settings: SamplerSettings
     heldout: pd.DataFrame
     data_name: str
+    scored: dict[str, str]  # resp= of log_lik, if any
 
 
 def _refit(task: _FoldTask) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -269,7 +278,9 @@ def _refit(task: _FoldTask) -> tuple[np.ndarray, tuple[str, ...]]:
         task.spec, program, task.settings, data_name=task.data_name, show_progress=False, warn=False
     )
     # new levels of held-out rows as brms (sample_new_levels="uncertainty"), from the fold's seed
-    log_lik = fold_fit.log_lik(task.heldout, allow_new_levels=True, rng=task.settings.seed)
+    log_lik = fold_fit.log_lik(
+        task.heldout, allow_new_levels=True, rng=task.settings.seed, **task.scored
+    )
     return log_lik, fold_fit.diagnostics.messages()
 
 
@@ -280,23 +291,14 @@ def _tasks(
     settings: SamplerSettings,
     seeds: np.ndarray,
     show_progress: bool,
+    scored: dict[str, str],
 ) -> list[_FoldTask]:
     """Build every fold's model first, so that a fold that cannot be built fails before any
     sampling; programs are compiled (found in the cache) once each, here."""
     programs = {fit.stan_code: fit.program}
     specs = []
     for k in range(1, len(seeds) + 1):
-        train = data[labels != k]
-        spec = build_spec(
-            fit.univariate_spec.formula,
-            train,
-            fit.univariate_spec.family,
-            fit.univariate_spec.user_priors,
-            fit.univariate_spec.sample_prior,
-            fit.univariate_spec.data2,
-            fit.univariate_spec.stanvars,
-            fit.univariate_spec.knots,
-        )
+        spec = _training_spec(fit.spec, data[labels != k])
         code = render(spec, settings.threads, normalize=settings.normalize)
         programs.setdefault(code, StanProgram(code, fit.backend))
         specs.append((spec, code))
@@ -311,9 +313,45 @@ def _tasks(
             settings=replace(settings, seed=int(seed)),
             heldout=data[labels == k],
             data_name=fit.data_name,
+            scored=scored,
         )
         for k, ((spec, code), seed) in enumerate(zip(specs, seeds, strict=True), start=1)
     ]
+
+
+def _scored(fit: BrmsFit, resp: str | None) -> dict[str, str]:
+    """The ``resp=`` argument of the folds' ``log_lik``, checked before any refit."""
+    spec = fit.spec
+    if not isinstance(spec, MvSpec):
+        if resp is not None:
+            raise SpecError(
+                f"kfold(resp={resp!r}): resp= selects a response of a multivariate model."
+            )
+        return {}
+    subset = next((p for p in spec.parts if p.subset is not None), None)
+    if subset is not None:
+        raise SpecError(
+            f"kfold() of a multivariate model with subset() (response {subset.resp!r}) is "
+            "not supported yet: its responses have different rows."
+        )
+    return {} if resp is None else {"resp": spec.part(resp).resp}
+
+
+def _training_spec(spec: ModelSpec | MvSpec, train: pd.DataFrame) -> ModelSpec | MvSpec:
+    """The model of ``spec`` on the training rows of one fold."""
+    if isinstance(spec, MvSpec):
+        families = [p.family for p in spec.parts]
+        return build_mv_spec(spec.formula, train, families, spec.user_priors, spec.sample_prior)
+    return build_spec(
+        spec.formula,
+        train,
+        spec.family,
+        spec.user_priors,
+        spec.sample_prior,
+        spec.data2,
+        spec.stanvars,
+        spec.knots,
+    )
 
 
 def _fold_labels(

@@ -20,6 +20,7 @@ from scipy import stats
 from pybrms.errors import SpecError
 from pybrms.fit.arviz import psis_log_weights
 from pybrms.fit.draw_ids import pick_draw_ids
+from pybrms.spec.multivariate import MvSpec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -65,6 +66,7 @@ def pp_check(
     type: str = "dens_overlay",
     ndraws: int | None | Literal["auto"] = "auto",
     *,
+    resp: str | None = None,
     draw_ids: Sequence[int] | None = None,
     stat: str | Sequence[str] | None = None,
     prob: float = 0.5,
@@ -85,6 +87,8 @@ def pp_check(
     ndraws
         Number of posterior draws; ``"auto"`` chooses as brms (10, or all for
         :data:`ALL_DRAWS_TYPES`), None uses all.
+    resp
+        The response of a multivariate model to check (required there, as brms).
     draw_ids
         1-based draws to use instead (``ndraws`` is then ignored, as brms).
     stat
@@ -104,7 +108,8 @@ def pp_check(
     Raises
     ------
     SpecError
-        For an unknown type or statistic, or ``"bars"`` with a continuous response.
+        For an unknown type or statistic, ``"bars"`` with a continuous response, or a
+        multivariate model without ``resp`` (or ``resp`` of a univariate one).
 
     Examples
     --------
@@ -127,20 +132,37 @@ def pp_check(
             ndraws = DEFAULT_NDRAWS
             logger.info("Using %d posterior draws for ppc type %r by default.", ndraws, type)
     generator = np.random.default_rng(rng)
-    y = np.asarray(fit.univariate_spec.input_response.values, dtype=float)
+    y, which = _observed(fit, resp)
     if not type.startswith("loo_pit"):
-        yrep = fit.posterior_predict(ndraws=ndraws, draw_ids=draw_ids, rng=generator)
+        yrep = fit.posterior_predict(ndraws=ndraws, draw_ids=draw_ids, rng=generator, **which)
         return PPC_TYPES[type](
             y, np.asarray(yrep, dtype=float), stat=stat, prob=prob, prob_outer=prob_outer
         )
     # the same draws for the predictions and their leave-one-out weights
     total = fit.draws.num_chains * fit.draws.num_draws
     ids = pick_draw_ids(total, ndraws=ndraws, draw_ids=draw_ids, rng=generator)
-    yrep = fit.posterior_predict(draw_ids=ids, rng=generator)
-    log_lik = fit.log_lik(draw_ids=ids)
+    yrep = fit.posterior_predict(draw_ids=ids, rng=generator, **which)
+    log_lik = fit.log_lik(draw_ids=ids, **which)
     chains = fit.draws.num_chains if ids is None else 1
     log_weights = psis_log_weights(log_lik.reshape(chains, -1, log_lik.shape[1]))
     return _loo_pit_overlay(y, np.asarray(yrep, dtype=float), log_weights, generator)
+
+
+def _observed(fit: BrmsFit, resp: str | None) -> tuple[np.ndarray, dict[str, str]]:
+    """The observed response and the ``resp=`` argument of the predictions: of the
+    response ``resp`` of a multivariate model (which brms requires), else of the model."""
+    spec = fit.spec
+    if not isinstance(spec, MvSpec):
+        if resp is not None:
+            raise SpecError(f"resp={resp!r} selects a response of a multivariate model.")
+        return np.asarray(spec.input_response.values, dtype=float), {}
+    if resp is None:
+        raise SpecError(
+            "pp_check() of a multivariate model needs the response to check, resp= (one of "
+            f"{', '.join(map(repr, spec.responses))}), as brms."
+        )
+    part = spec.part(resp)
+    return np.asarray(part.response.values, dtype=float), {"resp": part.resp}
 
 
 def _check_stat(type: str, stat: str | Sequence[str] | None) -> str | tuple[str, ...]:

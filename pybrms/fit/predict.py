@@ -35,6 +35,7 @@ from pybrms.spec.families import DparDraws
 from pybrms.spec.families.mixture import mixture_thetas
 from pybrms.spec.model_spec import ModelSpec
 from pybrms.spec.terms.base import SAMPLE_NEW_LEVELS, SampleNewLevels, Variables, draws_of
+from pybrms.spec.terms.time_cov import SeriesRows, TimeCovariance
 
 __all__ = [
     "linear_predictors",
@@ -274,7 +275,9 @@ def posterior_predict(
     draw's parameters; ordinal responses are categories ``1..K``. As brms, the
     known standard errors of ``se()`` join ``sigma``, ``rate()`` scales the
     mean, responses of a truncated model lie within the bounds of ``trunc()``
-    (drawn by inverting the cdf), and censoring is ignored.
+    (drawn by inverting the cdf), and censoring is ignored. With ``cosy()`` or
+    ``ar(cov = TRUE)``, the rows of each time series are drawn together, correlated
+    as the model says.
 
     Parameters
     ----------
@@ -315,7 +318,11 @@ def posterior_predict(
     )
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
-    if data.lb is not None or data.ub is not None:
+    series = _time_series(data)
+    if series is not None:
+        term, rows = series
+        out = term.predict(draws, rows, variables, generator)
+    elif data.lb is not None or data.ub is not None:
         out = truncated_predict(family, draws, data.lb, data.ub, generator)
     else:
         out = family.predict(draws, generator)
@@ -340,7 +347,9 @@ def log_lik(
     as in the Stan program; a censored row (``cens()``) contributes the log
     probability of its censoring interval, and a truncated row (``trunc()``)
     its log density minus the log probability within its bounds. Summed over
-    rows, the result is the log-likelihood term of the model's log density.
+    rows, the result is the log-likelihood term of the model's log density;
+    except with ``cosy()`` or ``ar(cov = TRUE)``, where, as brms's, each row's
+    value is its density given the other rows of its time series.
 
     Parameters
     ----------
@@ -379,6 +388,10 @@ def log_lik(
     )
     draws = _dpar_draws(spec, data, variables, generator)
     family = spec.family.family
+    series = _time_series(data)
+    if series is not None:
+        term, rows = series
+        return _returned(spec, newdata, term.log_lik(draws, response.values, rows, variables))
     out = response_log_lik(family, draws, response)
     out = out if response.weights is None else out * response.weights
     return _returned(spec, newdata, out)
@@ -453,6 +466,16 @@ def _linear_predictor(
     for term, rows in data.terms:
         eta = term.update_eta(eta, rows, variables)
     return eta
+
+
+def _time_series(data: PredictionData) -> tuple[TimeCovariance, SeriesRows] | None:
+    """The time-series covariance structure of mu and its series at the rows, if any."""
+    found = (
+        (term, rows)
+        for term, rows in data.predictors[0].terms
+        if isinstance(term, TimeCovariance) and isinstance(rows, SeriesRows)
+    )
+    return next(found, None)
 
 
 def _dpar_draws(

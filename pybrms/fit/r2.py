@@ -5,7 +5,8 @@ observations (Gelman, Goodrich, Gabry and Vehtari, 2019), brms's residual-based
 definition. ``loo_R2``: ``1 - var(y - E_loo[epred]) / var(y)`` with PSIS
 leave-one-out expectations and Bayesian-bootstrap (Dirichlet) weights over the
 observations, clipped to [-1, 1], as brms and rstanarm. Both summarize to one
-row, ``R2``.
+row, ``R2``; ``bayes_R2`` of a multivariate model to one row per response, ``R2<resp>``
+(the response ``resp=`` alone), each over the rows of its response.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pybrms.errors import warn_user
+from pybrms.errors import SpecError, warn_user
 from pybrms.fit.arviz import psis_log_weights
 from pybrms.fit.draw_ids import pick_draw_ids
 from pybrms.fit.estimates import PROBS, summarize_draws
+from pybrms.spec.multivariate import MvSpec
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -30,6 +32,7 @@ __all__ = ["bayes_R2", "loo_R2"]
 def bayes_R2(
     fit: BrmsFit,
     *,
+    resp: str | None = None,
     summary: bool = True,
     robust: bool = False,
     probs: Sequence[float] = PROBS,
@@ -41,23 +44,53 @@ def bayes_R2(
     ----------
     fit
         The fitted model.
+    resp
+        A response of a multivariate model: its R² alone; None for every response.
     summary, robust, probs
         As :func:`pybrms.fit.estimates.summarize_draws`; ``summary=False``
-        returns the draws of R² (column ``R2``).
+        returns the draws of R² (column ``R2``, or ``R2<resp>`` per response).
     **kwargs
         ``re_formula``, ``ndraws``, ``draw_ids``, ``rng`` for ``posterior_epred``.
+
+    Raises
+    ------
+    SpecError
+        For ``resp`` of a univariate model or an unknown response.
 
     Examples
     --------
     >>> bayes_R2(fit)  # doctest: +SKIP
         Estimate  Est.Error  Q2.5  Q97.5
     R2      0.83       0.02  0.79   0.86
+    >>> bayes_R2(mv_fit)  # doctest: +SKIP
+          Estimate  Est.Error  Q2.5  Q97.5
+    R2y1      0.51       0.04  0.43   0.58
+    R2y2      0.22       0.05  0.13   0.31
     """
-    y = _response(fit)
-    ypred = _expected(fit, "bayes_R2", **kwargs)
-    var_ypred = ypred.var(axis=1, ddof=1)
-    var_res = (y - ypred).var(axis=1, ddof=1)
-    return _result(var_ypred / (var_ypred + var_res), summary, robust, probs)
+    columns = {}
+    for name, y, epred_args in _responses(fit, resp):
+        ypred = _expected(fit, "bayes_R2", **epred_args, **kwargs)
+        var_ypred = ypred.var(axis=1, ddof=1)
+        var_res = (y - ypred).var(axis=1, ddof=1)
+        columns[name] = var_ypred / (var_ypred + var_res)
+    frame = pd.DataFrame(columns)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="draw")
+    return summarize_draws(frame, probs, robust) if summary else frame
+
+
+def _responses(fit: BrmsFit, resp: str | None) -> list[tuple[str, np.ndarray, dict[str, str]]]:
+    """(column name, observed response, posterior_epred arguments) of each response:
+    ``R2`` of a univariate model, ``R2<resp>`` of each response (or of ``resp``) of a
+    multivariate one, as brms."""
+    spec = fit.spec
+    if not isinstance(spec, MvSpec):
+        if resp is not None:
+            raise SpecError(f"resp={resp!r} selects a response of a multivariate model.")
+        return [("R2", _response(fit), {})]
+    parts = spec.parts if resp is None else (spec.part(resp),)
+    return [
+        (f"R2{p.resp}", np.asarray(p.response.values, dtype=float), {"resp": p.resp}) for p in parts
+    ]
 
 
 def loo_R2(

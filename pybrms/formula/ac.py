@@ -1,9 +1,9 @@
-"""brms's ARMA autocorrelation terms as written in a formula, without data.
+"""brms's time-series autocorrelation terms as written in a formula, without data.
 
 ``ar(time = NA, gr = NA, p = 1, cov = FALSE)``, ``ma(time = NA, gr = NA, q = 1,
-cov = FALSE)`` and ``arma(time = NA, gr = NA, p = 1, q = 1, cov = FALSE)``
-(brms's ``R/formula-ac.R``). Arguments are matched as R matches them: by name,
-then the unnamed ones in the order of the signature.
+cov = FALSE)``, ``arma(time = NA, gr = NA, p = 1, q = 1, cov = FALSE)`` and
+``cosy(time = NA, gr = NA)`` (brms's ``R/formula-ac.R``). Arguments are matched as R
+matches them: by name, then the unnamed ones in the order of the signature.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ AC_SIGNATURES: dict[str, dict[str, str]] = {
     "ar": {"time": "NA", "gr": "NA", "p": "1", "cov": "FALSE"},
     "ma": {"time": "NA", "gr": "NA", "q": "1", "cov": "FALSE"},
     "arma": {"time": "NA", "gr": "NA", "p": "1", "q": "1", "cov": "FALSE"},
+    "cosy": {"time": "NA", "gr": "NA"},
 }
 
 
 @dataclass(frozen=True)
 class ArmaCall:
-    """One ``ar()``, ``ma()`` or ``arma()`` of a formula.
+    """One ``ar()``, ``ma()``, ``arma()`` or ``cosy()`` of a formula.
 
     Attributes
     ----------
@@ -37,7 +38,10 @@ class ArmaCall:
         Autoregressive and moving-average orders.
     cov
         brms's ``cov = TRUE`` (the covariance formulation); False is the residual
-        (predictor) formulation.
+        (predictor) formulation. Always True for ``cosy()``.
+    kind
+        ``"arma"`` for ``ar()``, ``ma()`` and ``arma()``; ``"cosy"`` for the
+        compound symmetry of ``cosy()`` (no orders).
     text
         The term as written, for messages.
     """
@@ -47,6 +51,7 @@ class ArmaCall:
     p: int
     q: int
     cov: bool = False
+    kind: str = "arma"
     text: str = field(default="", compare=False)
     span: Span | None = field(default=None, compare=False, repr=False)
 
@@ -57,7 +62,7 @@ class ArmaCall:
 
 
 def arma_call(node: Call, source: str) -> ArmaCall:
-    """The ARMA term ``node`` with its arguments checked.
+    """The autocorrelation term ``node`` with its arguments checked.
 
     Raises
     ------
@@ -113,6 +118,17 @@ def arma_call(node: Call, source: str) -> ArmaCall:
             )
         return int(number)
 
+    if name == "cosy":
+        return ArmaCall(
+            time=variable("time"),
+            gr=variable("gr"),
+            p=0,
+            q=0,
+            cov=True,
+            kind="cosy",
+            text=node.span.text(source),
+            span=node.span,
+        )
     cov = text("cov")
     if cov not in LOGICAL_VALUES:
         raise syntax_error(source, span("cov"), f"cov of {name}() must be TRUE or FALSE")

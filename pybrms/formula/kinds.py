@@ -29,7 +29,6 @@ NOT_YET_TERMS: Mapping[str, str] = MappingProxyType(
         # also kept so that formulaic's cubic spline cs() stays unavailable in expressions
         "cs": "category-specific effect",
         "mmc": "multi-membership covariates",
-        "cosy": "compound-symmetry autocorrelation",
         "unstr": "unstructured autocorrelation",
         "car": "conditional autoregressive (spatial) autocorrelation",
         "sar": "simultaneous autoregressive (spatial) autocorrelation",
@@ -58,7 +57,7 @@ SUPPORTED = (
     "noise-free predictors (me(x, sdx)), predictors with missing values estimated (mi(x)), "
     "smooths (s(x), s(x, z), t2(x, z) with k, "
     "bs = 'tp', 'cr' or 'cc', by), Gaussian processes (gp(x), gp(x1, x2, k = 10)), "
-    "ARMA autocorrelation (ar(), ma(), arma()), "
+    "autocorrelation (ar(), ma(), arma(), cosy()), "
     "group-level terms ((1 + x | g), (1 | g1/g2), (1 | gr(g, cor = FALSE, dist = 'student')), "
     "(1 | gr(g, cov = A)), (1 | mm(g1, g2))) "
     "and the addition terms trials(), weights(), se(), rate(), cens(), trunc(), mi(), "

@@ -319,7 +319,7 @@ class FormulaTerms:
     gps : tuple of GpCall
         The ``gp(...)`` terms, in the order written.
     arma : ArmaCall or None
-        The ``ar()``, ``ma()`` or ``arma()`` term, if any.
+        The ``ar()``, ``ma()``, ``arma()`` or ``cosy()`` term, if any.
     variables : frozenset of str
         Every data column the formula refers to (response, additions, fixed,
         groups, offsets), for missing-value handling and unknown-column errors.
@@ -483,7 +483,7 @@ _KIND_USAGE = {
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
     "interactions with gp() and gp() in group-level terms are not supported",
-    "arma": "ar(), ma() and arma() are added to the main formula on their own, "
+    "arma": "ar(), ma(), arma() and cosy() are added to the main formula on their own, "
     "e.g. y ~ x + ar(time, gr, p = 1)",
     "gr": "gr() and mm() are the grouping of a group-level term, "
     "e.g. (1 | gr(g, id = 'a')) or (1 | mm(g1, g2))",
@@ -1052,9 +1052,12 @@ class _Predictor:
     def add_arma(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)
         if self.arma is not None:
-            # brms: "Formulas may not contain more than one ARMA term."
+            # brms: "Can only model one time-series term."
             raise syntax_error(
-                self.source, node.span, "a formula may not contain more than one ARMA term"
+                self.source,
+                node.span,
+                "a formula may not contain more than one time-series term "
+                "(ar(), ma(), arma(), cosy())",
             )
         self.arma = arma_call(node, self.source)
         self.variables |= set(self.arma.variables)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula, FormulaTerms, GroupTerm, MvFormula, as_brms_formula
+from pybrms.formula.ac import ArmaCall
 from pybrms.formula.nonlinear import NonLinear
 from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.priors import Dist, Priors
@@ -74,6 +75,7 @@ from pybrms.spec.terms.group import by_of_levels
 from pybrms.spec.terms.monotonic import MonotonicSlope, missing_population_term
 from pybrms.spec.terms.offset import offset_values
 from pybrms.spec.terms.smooth import Knots, check_knots
+from pybrms.spec.terms.time_cov import TimeCovariance
 from pybrms.spec.user_priors import user_prior_rows
 
 __all__ = ["addition_values", "build_spec", "get_prior", "response_from_data"]
@@ -403,14 +405,15 @@ def _check_arma(bform: BrmsFormula, bound: BoundFamily) -> None:
     call = bform.mu.arma
     if call is None:
         return
-    if call.cov:
-        raise SpecError(f"{call.text}: cov = TRUE is not supported yet; use cov = FALSE.")
     if bound.family.name not in _ARMA_FAMILIES:
         raise SpecError(
-            f"{call.text} is not supported for family {bound.name!r}: it reads the "
+            f"{call.text} is not supported for family {bound.name!r}: it correlates the "
             f"residuals of families {', '.join(map(repr, _ARMA_FAMILIES))} (latent "
             "residuals of other families are not supported yet)."
         )
+    if call.cov:
+        _check_time_covariance(call, bform)
+        return
     if bound.link.name != "identity":
         raise SpecError(
             f"{call.text} needs the identity link of family {bound.name!r}, "
@@ -419,7 +422,33 @@ def _check_arma(bform: BrmsFormula, bound: BoundFamily) -> None:
     if bform.mu.response is not None and bform.mu.response.addition("se") is not None:
         raise SpecError(
             f"{call.text}: please set cov = TRUE in ARMA structures when including known "
-            "standard errors (se()); cov = TRUE is not supported yet."
+            "standard errors (se()); se() with cov = TRUE is not supported yet."
+        )
+
+
+# Addition terms brms refuses with a time-series covariance ("Invalid addition arguments
+# for this model"), and those pybrms does not support with it yet.
+_TIME_COV_REFUSED = ("weights", "cens", "trunc")
+_TIME_COV_NOT_YET = ("se", "mi")
+
+
+def _check_time_covariance(call: ArmaCall, bform: BrmsFormula) -> None:
+    """Refuse what brms refuses for ``cosy()`` and ``cov = TRUE``, and what pybrms does
+    not support with them yet."""
+    if call.p > 1 or call.q > 1:
+        raise SpecError(
+            f"{call.text}: the covariance formulation of ARMA structures (cov = TRUE) is "
+            "only possible for effects of maximal order one."
+        )
+    response = bform.mu.response
+    for name in (*_TIME_COV_REFUSED, *_TIME_COV_NOT_YET):
+        if response is not None and response.addition(name) is not None:
+            why = "is not supported yet" if name in _TIME_COV_NOT_YET else "is not allowed"
+            raise SpecError(f"Addition term {name}() with {call.text} {why}.")
+    if "nu" in bform.dpars:
+        raise SpecError(
+            f"{call.text}: a formula for 'nu' is not supported with a time-series "
+            "covariance; its density takes one degrees of freedom per draw."
         )
 
 
@@ -847,8 +876,10 @@ def build_predictor(
     gps = tuple(
         GaussianProcess.from_data(name, k, call, data) for k, call in enumerate(terms.gps, start=1)
     )
-    arma = None
-    if terms.arma is not None:
+    arma: Term | None = None
+    if terms.arma is not None and terms.arma.cov:
+        arma = TimeCovariance.from_data(terms.arma, bound.family.name, data)
+    elif terms.arma is not None:
         arma = ArmaEffects.from_data(terms.arma, response.expr, response.values, data)
     found: tuple[Term | None, ...] = (
         fixed,

@@ -673,3 +673,17 @@ SUBSET_MODELS: tuple[Case, ...] = (
         ("gaussian", "poisson"),
     ),
 )
+
+# Time-series covariance structures (brms's normal_time_hom / student_t_time_het): the
+# compound symmetry cosy() and an AR(1) with cov = TRUE within the series of g in time t,
+# and an ARMA(1, 1) with cov = TRUE next to a group-level term with sigma predicted (the
+# heterogeneous density). Threaded programs slice the series.
+TIME_COV_MODELS: tuple[Case, ...] = (
+    Case("gaussian_cosy", "y ~ x + cosy(t, g)", "gaussian"),
+    Case("gaussian_ar_cov", "y ~ x + ar(t, g, cov = TRUE)", "gaussian"),
+    Case(
+        "student_arma_cov_sigma",
+        bf("y ~ x + (1 | h) + arma(t, g, cov = TRUE)", sigma="~ z"),
+        "student",
+    ),
+)

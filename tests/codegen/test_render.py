@@ -24,6 +24,7 @@ from model_cases import (
     MV_MODELS,
     SHRINKAGE_MODELS,
     SUBSET_MODELS,
+    TIME_COV_MODELS,
     Case,
     synthetic_data,
 )
@@ -68,6 +69,7 @@ def _stanc(code: str, tmp_path: Path) -> None:
         *SHRINKAGE_MODELS,
         *MV_MODELS,
         *MISSING_MODELS,
+        *TIME_COV_MODELS,
     ),
     ids=lambda c: c.id,
 )

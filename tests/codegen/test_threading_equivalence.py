@@ -23,6 +23,7 @@ from model_cases import (
     MISSING_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
+    TIME_COV_MODELS,
     Case,
     synthetic_data,
 )
@@ -44,6 +45,7 @@ CASES = (
     *FIXED_MODELS,
     *LEVEL_MODELS,
     *MISSING_MODELS,
+    *TIME_COV_MODELS,
 )
 
 

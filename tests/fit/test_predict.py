@@ -26,6 +26,7 @@ from model_cases import (
     MISSING_MODELS,
     MV_MODELS,
     SUBSET_MODELS,
+    TIME_COV_MODELS,
     Case,
     synthetic_data,
 )
@@ -86,6 +87,7 @@ def stan_programs() -> list[str]:
             *MV_MODELS,
             *FIXED_MODELS,
             *MISSING_MODELS,
+            *TIME_COV_MODELS,
         )
     ]
 
@@ -1285,3 +1287,67 @@ def test_subset_predictions_are_per_response_on_its_rows(subset_fit: Fit):
     np.testing.assert_allclose(mv_log_lik(spec, variables, resp="ys"), expected, rtol=1e-8)
     predicted = mv_posterior_predict(spec, variables, resp="count", rng=1)  # type: ignore[arg-type]
     assert predicted.shape == (5, len(data))
+
+
+# ---------------------------------------------------------------------------
+# Time-series covariance structures: the rows of each series are one multivariate draw
+# ---------------------------------------------------------------------------
+
+
+def series_correlation(variables: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """The correlation matrices ``(S, n, n)`` of ``n`` times, written from the processes'
+    definitions: compound symmetry, or the autocovariance of an ARMA(1, 1) process of
+    unit innovations, sum_j psi_j psi_{j+k}, psi_0 = 1, psi_j = (ar + ma) ar^(j - 1)
+    (truncated where ar^j is negligible)."""
+    lag = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+    if "cosy" in variables:
+        cosy = variables["cosy"].reshape(-1, 1, 1)
+        return np.where(lag == 0, 1.0, cosy)
+    S = next(iter(variables.values())).shape[0] * next(iter(variables.values())).shape[1]
+    ar = variables["ar"].reshape(S, 1) if "ar" in variables else np.zeros((S, 1))
+    ma = variables["ma"].reshape(S, 1) if "ma" in variables else np.zeros((S, 1))
+    j = np.arange(1, 4000)
+    psi = np.concatenate([np.ones((S, 1)), (ar + ma) * ar ** (j - 1)], axis=1)
+    gamma = np.stack([np.sum(psi[:, : psi.shape[1] - k] * psi[:, k:], axis=1) for k in range(n)])
+    return gamma.T[:, lag]
+
+
+@pytest.fixture(scope="module", params=TIME_COV_MODELS, ids=lambda c: c.id)
+def time_cov_fit(request: pytest.FixtureRequest) -> Fit:
+    return tiny_fit(request.param)
+
+
+@pytest.mark.stan
+def test_time_series_joint_density_is_stan_likelihood(time_cov_fit: Fit):
+    """Each series (rows of one g, in time order) as one draw of scipy's multivariate
+    normal or t with covariance sigma_i sigma_j cor(t_i - t_j): summed, Stan's
+    likelihood term at 10 posterior draws."""
+    fit = time_cov_fit
+    some = slice(0, 100, 10)
+    variables = subset(fit.variables, some)
+    points = unconstrain(fit.model.stan_code, fit.standata, variables)
+    with_lik = fit.model.log_prob(fit.standata, points, jacobian=False).lp
+    prior_only = fit.model.log_prob({**fit.standata, "prior_only": 1}, points, jacobian=False).lp
+    etas = linear_predictors(fit.spec, variables)
+    data = fit.spec.input_data
+    S = etas["mu"].shape[0]
+    sigma = (
+        np.exp(etas["sigma"])
+        if "sigma" in etas
+        else np.broadcast_to(variables["sigma"].reshape(S, 1), etas["mu"].shape)
+    )
+    nu = variables["nu"].reshape(S) if "nu" in variables else None
+    expected = np.zeros(S)
+    for _, rows in data.groupby("g").groups.items():
+        order = np.asarray(data.index.get_indexer(rows))
+        order = order[np.argsort(data["t"].to_numpy()[order])]
+        cor = series_correlation(variables, len(order))
+        y = data["y"].to_numpy()[order]
+        for s in range(S):
+            cov = np.outer(sigma[s, order], sigma[s, order]) * cor[s]
+            mean = etas["mu"][s, order]
+            if nu is None:
+                expected[s] += stats.multivariate_normal.logpdf(y, mean, cov)
+            else:
+                expected[s] += stats.multivariate_t.logpdf(y, mean, cov, df=nu[s])
+    np.testing.assert_allclose(with_lik - prior_only, expected, rtol=1e-8)

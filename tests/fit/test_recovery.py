@@ -1278,6 +1278,58 @@ def gaussian_smooth_cr_knots() -> Case:
     )
 
 
+def series_frame(
+    seed: int, groups: int = 30, times: int = 10
+) -> tuple[np.random.Generator, pd.DataFrame]:
+    """``groups`` series g of ``times`` times t each, rows shuffled later."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=groups * times),
+            "g": np.repeat([f"s{k}" for k in range(groups)], times),
+            "t": np.tile(np.arange(1, times + 1), groups),
+        }
+    )
+    return rng, frame
+
+
+def gaussian_cosy() -> Case:
+    """Compound symmetry within 30 series of 10 times (the structure of model case
+    gaussian_cosy): residuals sigma * (sqrt(cosy) u_series + sqrt(1 - cosy) e)."""
+    rng, df = series_frame(44)
+    cosy, sigma = 0.5, 0.8
+    shared = np.repeat(rng.normal(size=30), 10)
+    err = sigma * (np.sqrt(cosy) * shared + np.sqrt(1 - cosy) * rng.normal(size=len(df)))
+    df["y"] = 1.0 + 0.5 * df["x"] + err
+    return Case(
+        "y ~ x + cosy(t, g)",
+        "gaussian",
+        df.sample(frac=1.0, random_state=4),
+        {"cosy": cosy, "sigma": sigma, "b_x": 0.5, "b_Intercept": 1.0},
+    )
+
+
+def gaussian_ar_cov() -> Case:
+    """Stationary AR(1) residuals (ar 0.6, innovation sd 0.7) within 30 series of 10
+    times, brms's covariance sigma^2 ar^|k| / (1 - ar^2) (the structure of model case
+    gaussian_ar_cov)."""
+    rng, df = series_frame(45)
+    ar, sigma = 0.6, 0.7
+    err = np.zeros(len(df))
+    for row in range(len(df)):
+        if df["t"].iloc[row] == 1:
+            err[row] = rng.normal(0, sigma / np.sqrt(1 - ar**2))
+        else:
+            err[row] = ar * err[row - 1] + rng.normal(0, sigma)
+    df["y"] = 1.0 + 0.5 * df["x"] + err
+    return Case(
+        "y ~ x + ar(t, g, cov = TRUE)",
+        "gaussian",
+        df.sample(frac=1.0, random_state=5),
+        {"ar[1]": ar, "sigma": sigma, "b_x": 0.5, "b_Intercept": 1.0},
+    )
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -1351,6 +1403,8 @@ CASES = {
         gaussian_monotonic_group,
         gaussian_monotonic_factor,
         gaussian_smooth_cr_knots,
+        gaussian_cosy,
+        gaussian_ar_cov,
     )
 }
 
@@ -1367,7 +1421,7 @@ def _scale(parameter: str) -> tuple[str, Any]:
         return "log", np.log
     if parameter.startswith(_PROBABILITY):
         return "logit", logit
-    if parameter.startswith(("cor_", "rescor_")):
+    if parameter.startswith(("cor_", "rescor_", "cosy")):
         return "atanh", np.arctanh
     return "identity", lambda v: v
 

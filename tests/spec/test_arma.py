@@ -241,7 +241,7 @@ BAD_FORMULAS = {
     "p_fraction": ("y ~ ar(p = 1.5)", FormulaSyntaxError, ("'p' of ar()", "'1.5'")),
     "p_and_q_zero": ("y ~ arma(p = 0, q = 0)", FormulaSyntaxError, ("greater zero",)),
     "unknown_argument": ("y ~ ar(lag = 2)", FormulaSyntaxError, ("no argument 'lag'",)),
-    "two_terms": ("y ~ ar() + ma()", FormulaSyntaxError, ("more than one ARMA term",)),
+    "two_terms": ("y ~ ar() + ma()", FormulaSyntaxError, ("more than one time-series term",)),
     "in_group_term": ("y ~ (ar() | g)", FormulaSyntaxError, ("ar()",)),
 }
 

@@ -1149,3 +1149,38 @@ def test_monotonic_factor_interaction_default_priors(epilepsy):
             ("dirichlet(1)", "simo", "movisit1"),
         ]
     )
+
+
+# Time-series covariance structures: brms's flat prior on cosy bounded to (0, 1), and on
+# ar and ma of cov = TRUE as without it; after the population-level rows, before sigma.
+@pytest.mark.parametrize(
+    ("term", "rows"),
+    [
+        ("cosy(t, g)", [("(flat)", "cosy", "", "0", "1", "default")]),
+        (
+            "arma(t, g, cov = TRUE)",
+            [
+                ("(flat)", "ar", "", "-1", "1", "default"),
+                ("(flat)", "ma", "", "-1", "1", "default"),
+            ],
+        ),
+    ],
+)
+def test_time_covariance_default_priors(term, rows):
+    df = pd.DataFrame(
+        {
+            "y": [0.5, 1.5, 2.0, 4.0, 3.0, 1.0],
+            "x": [1.0, 2.0, 3.0, 5.0, 4.0, 2.0],
+            "t": [1, 2, 3, 1, 2, 3],
+            "g": list("aaabbb"),
+        }
+    )
+    table = get_prior(f"y ~ x + {term}", df)
+    columns = ["prior", "class", "coef", "lb", "ub", "source"]
+    assert [tuple(r) for r in table[columns].to_numpy()] == [
+        ("(flat)", "b", "", "", "", "default"),
+        ("(flat)", "b", "x", "", "", "(vectorized)"),
+        ("student_t(3, 1.8, 2.5)", "Intercept", "", "", "", "default"),
+        *rows,
+        ("student_t(3, 0, 2.5)", "sigma", "", "0", "", "default"),
+    ]

@@ -152,7 +152,6 @@ NOT_YET = {
     "y ~ I(cs(x))": "cs",  # category-specific, not formulaic's cubic spline
     "y ~ I(me(x, z))": "me",
     "y ~ offset(me(x, z))": "me",
-    "y ~ x + cosy(z)": "cosy",
     "y ~ x + unstr(z, g)": "unstr",
     "y ~ x + car(W)": "car",
     "y ~ x + sar(W)": "sar",

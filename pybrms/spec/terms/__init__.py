@@ -7,8 +7,9 @@ Population-level effects (:mod:`~pybrms.spec.terms.fixed`), monotonic effects
 Gaussian processes (:mod:`~pybrms.spec.terms.gp`), offsets
 (:mod:`~pybrms.spec.terms.offset`), covariates of non-linear expressions
 (:mod:`~pybrms.spec.terms.covariates`), group-level effects
-(:mod:`~pybrms.spec.terms.group`) and ARMA autocorrelation
-(:mod:`~pybrms.spec.terms.arma`); each has its template in
+(:mod:`~pybrms.spec.terms.group`), ARMA autocorrelation
+(:mod:`~pybrms.spec.terms.arma`) and time-series covariance structures
+(:mod:`~pybrms.spec.terms.time_cov`); each has its template in
 ``templates/terms/<kind>.stan.j2``.
 """
 
@@ -27,6 +28,7 @@ from pybrms.spec.terms.monotonic import MonotonicEffects
 from pybrms.spec.terms.multi_membership import MultiMembershipEffects
 from pybrms.spec.terms.offset import Offset
 from pybrms.spec.terms.smooth import SmoothTerms
+from pybrms.spec.terms.time_cov import TimeCovariance
 
 __all__ = [
     "ArmaEffects",
@@ -46,4 +48,5 @@ __all__ = [
     "SmoothTerms",
     "StanArg",
     "Term",
+    "TimeCovariance",
 ]

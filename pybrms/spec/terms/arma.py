@@ -21,7 +21,7 @@ import pandas as pd
 from pybrms.errors import SpecError
 from pybrms.formula.ac import ArmaCall
 from pybrms.spec.default_priors import PriorRow, PriorTarget
-from pybrms.spec.frame import check_finite, evaluate, numeric, row_label
+from pybrms.spec.frame import check_columns, check_finite, evaluate, numeric, row_label
 from pybrms.spec.names import ParName, Section
 from pybrms.spec.terms.base import (
     EtaPart,
@@ -38,7 +38,11 @@ __all__ = [
     "CORRELATION_STRUCTURES",
     "ArmaEffects",
     "ArmaRows",
+    "arma_par_names",
+    "arma_prior_rows",
+    "arma_prior_targets",
     "lags",
+    "series_of",
     "time_positions",
 ]
 
@@ -154,37 +158,17 @@ class ArmaEffects(Term):
             declarations, tuple(body), tuple(reads), "include ARMA terms", self.call.text
         )
 
-    def _classes(self) -> tuple[tuple[str, int], ...]:
-        return tuple((cls, k) for cls, k in (("ar", self.p), ("ma", self.q)) if k)
-
     def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """brms's flat priors on ``ar`` and ``ma``, bounded to (-1, 1)."""
-        return tuple(PriorRow(None, cls, lb=-1.0, ub=1.0) for cls, _ in self._classes())
+        return arma_prior_rows(self.call)
 
     def prior_targets(self) -> tuple[PriorTarget, ...]:
         """``ar``, then ``ma``, one class-wide prior for all their elements."""
-        return tuple(
-            PriorTarget(cls, tuple(((cls, "", "", ""),) for _ in range(k)))
-            for cls, k in self._classes()
-        )
+        return arma_prior_targets(self.call)
 
     def par_names(self) -> tuple[ParName, ...]:
         """``ar[1]``, ..., ``ma[1]``, ... (brms's section "Correlation Structures")."""
-        return tuple(
-            ParName(
-                cls,
-                (j,),
-                f"{cls}[{j}]",
-                cls,
-                "mu",
-                CORRELATION_STRUCTURES,
-                f"{cls}[{j}]",
-                array=cls,
-                dims=((f"{cls}_dim_0", str(j)),),
-            )
-            for cls, k in self._classes()
-            for j in range(1, k + 1)
-        )
+        return arma_par_names(self.call)
 
     def rows(self, request: RowRequest) -> ArmaRows | None:
         """The response and lags of the fitted rows or of ``request.newdata``, in the
@@ -228,8 +212,50 @@ class ArmaEffects(Term):
         return result
 
 
+def _arma_classes(call: ArmaCall) -> tuple[tuple[str, int], ...]:
+    return tuple((cls, k) for cls, k in (("ar", call.p), ("ma", call.q)) if k)
+
+
+def arma_prior_rows(call: ArmaCall) -> tuple[PriorRow, ...]:
+    """brms's flat priors on ``ar`` and ``ma`` of ``call``, bounded to (-1, 1)."""
+    return tuple(PriorRow(None, cls, lb=-1.0, ub=1.0) for cls, _ in _arma_classes(call))
+
+
+def arma_prior_targets(call: ArmaCall) -> tuple[PriorTarget, ...]:
+    """``ar``, then ``ma``, one class-wide prior for all their elements."""
+    return tuple(
+        PriorTarget(cls, tuple(((cls, "", "", ""),) for _ in range(k)))
+        for cls, k in _arma_classes(call)
+    )
+
+
+def arma_par_names(call: ArmaCall) -> tuple[ParName, ...]:
+    """``ar[1]``, ..., ``ma[1]``, ... (brms's section "Correlation Structures")."""
+    return tuple(
+        ParName(
+            cls,
+            (j,),
+            f"{cls}[{j}]",
+            cls,
+            "mu",
+            CORRELATION_STRUCTURES,
+            f"{cls}[{j}]",
+            array=cls,
+            dims=((f"{cls}_dim_0", str(j)),),
+        )
+        for cls, k in _arma_classes(call)
+        for j in range(1, k + 1)
+    )
+
+
+def series_of(call: ArmaCall, data: pd.DataFrame) -> np.ndarray:
+    """The series code of each row of ``data`` (0 for all rows without ``gr``)."""
+    return _series(call, data)[0]
+
+
 def _series(call: ArmaCall, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The series code and time of each row (one series; the row order)."""
+    check_columns(data, call.variables)  # new data may lack them
     n = len(data)
     group = pd.factorize(data[call.gr], sort=True)[0] if call.gr else np.zeros(n, dtype=np.int64)
     if call.time is None:
