@@ -205,10 +205,15 @@ def lognormal_interaction_group() -> Case:
 
 def gamma_log() -> Case:
     rng, df = base(8)
-    mu, shape = np.exp(1.0 + 0.5 * df["x"]), 4.0
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 + 0.5 * df["x"] + r[codes(df["g"])]), 4.0
     df["y"] = rng.gamma(shape, mu / shape)
+    df["w"] = 1.0
     return Case(
-        "y ~ x", bm.family("Gamma", link="log"), df, {"b_Intercept": 1.0, "b_x": 0.5, "shape": 4.0}
+        "y | weights(w) ~ x + (1 | g)",
+        bm.family("Gamma", link="log"),
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.5, "shape": 4.0, "sd_g__Intercept": 0.4},
     )
 
 
@@ -270,62 +275,105 @@ def zero_truncated(rng: np.random.Generator, dist: Any) -> np.ndarray:
 
 def zero_inflated_poisson_zi() -> Case:
     rng, df = base(13)
-    mu = np.exp(0.8 + 0.5 * df["x"])
+    r = effects(rng, G, 0.4)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    mu = np.exp(0.8 + 0.5 * df["x"] + r[codes(df["g"])] + df["o"])
     zi = expit(-0.5 + 0.8 * df["z"])
     df["y"] = np.where(rng.random(N) < zi, 0, rng.poisson(mu))
     return Case(
-        bm.bf("y ~ x", zi="~ z"),
+        bm.bf("y ~ x + (1 | g) + offset(o)", zi="~ z"),
         "zero_inflated_poisson",
         df,
-        {"b_Intercept": 0.8, "b_x": 0.5, "b_zi_Intercept": -0.5, "b_zi_z": 0.8},
+        {
+            "b_Intercept": 0.8,
+            "b_x": 0.5,
+            "b_zi_Intercept": -0.5,
+            "b_zi_z": 0.8,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def hurdle_poisson_scalar() -> Case:
     rng, df = base(14)
-    mu = np.exp(1.0 - 0.4 * df["x"])
+    r = effects(rng, G, 0.4)
+    mu = np.exp(1.0 - 0.4 * df["x"] + r[codes(df["g"])])
     df["y"] = np.where(rng.random(N) < 0.3, 0, zero_truncated(rng, stats.poisson(mu)))
-    return Case("y ~ x", "hurdle_poisson", df, {"b_Intercept": 1.0, "b_x": -0.4, "hu": 0.3})
+    df["w"] = 1.0
+    return Case(
+        "y | weights(w) ~ x + (1 | g)",
+        "hurdle_poisson",
+        df,
+        {"b_Intercept": 1.0, "b_x": -0.4, "hu": 0.3, "sd_g__Intercept": 0.4},
+    )
 
 
 def zero_inflated_negbinomial_scalar() -> Case:
     rng, df = base(15)
-    mu, shape = np.exp(1.2 + 0.5 * df["x"]), 3.0
+    mu, shape = np.exp(1.2 + 0.5 * df["x"]), np.exp(1.1 - 0.4 * df["z"])
     counts = rng.negative_binomial(shape, shape / (shape + mu))
     df["y"] = np.where(rng.random(N) < 0.25, 0, counts)
     return Case(
-        "y ~ x",
+        bm.bf("y ~ x", shape="~ z"),
         "zero_inflated_negbinomial",
         df,
-        {"b_Intercept": 1.2, "b_x": 0.5, "shape": 3.0, "zi": 0.25},
+        {
+            "b_Intercept": 1.2,
+            "b_x": 0.5,
+            "b_shape_Intercept": 1.1,
+            "b_shape_z": -0.4,
+            "zi": 0.25,
+        },
     )
 
 
 def hurdle_negbinomial_hu() -> Case:
     rng, df = base(16)
-    mu, shape = np.exp(1.0 + 0.3 * df["x"]), 2.0
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 + 0.3 * df["x"] + r[codes(df["g"])]), 2.0
     hu = expit(-0.3 + 0.7 * df["z"])
     counts = zero_truncated(rng, stats.nbinom(shape, shape / (shape + mu)))
     df["y"] = np.where(rng.random(N) < hu, 0, counts)
     return Case(
-        bm.bf("y ~ x", hu="~ z"),
+        bm.bf("y ~ x + (1 | g)", hu="~ z"),
         "hurdle_negbinomial",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.3, "shape": 2.0, "b_hu_Intercept": -0.3, "b_hu_z": 0.7},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.3,
+            "shape": 2.0,
+            "b_hu_Intercept": -0.3,
+            "b_hu_z": 0.7,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def exponential_log() -> Case:
     rng, df = base(17)
-    df["y"] = rng.exponential(np.exp(0.5 + 0.6 * df["x"]))
-    return Case("y ~ x", "exponential", df, {"b_Intercept": 0.5, "b_x": 0.6})
+    r = effects(rng, G, 0.4)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    df["y"] = rng.exponential(np.exp(0.5 + 0.6 * df["x"] + r[codes(df["g"])] + df["o"]))
+    return Case(
+        "y ~ x + (1 | g) + offset(o)",
+        "exponential",
+        df,
+        {"b_Intercept": 0.5, "b_x": 0.6, "sd_g__Intercept": 0.4},
+    )
 
 
 def weibull_shape() -> Case:
     rng, df = base(18)
-    mu, shape = np.exp(1.0 - 0.5 * df["x"]), 1.8
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 - 0.5 * df["x"] + r[codes(df["g"])]), 1.8
     df["y"] = mu / special.gamma(1 + 1 / shape) * rng.weibull(shape, size=N)
-    return Case("y ~ x", "weibull", df, {"b_Intercept": 1.0, "b_x": -0.5, "shape": 1.8})
+    df["w"] = 1.0
+    return Case(
+        "y | weights(w) ~ x + (1 | g)",
+        "weibull",
+        df,
+        {"b_Intercept": 1.0, "b_x": -0.5, "shape": 1.8, "sd_g__Intercept": 0.4},
+    )
 
 
 def skew_normal_alpha() -> Case:
@@ -401,9 +449,15 @@ def student_se_sigma() -> Case:
 
 def poisson_rate() -> Case:
     rng, df = base(23)
+    r = effects(rng, G, 0.4)
     df["expo"] = rng.uniform(0.5, 5.0, size=N)
-    df["y"] = rng.poisson(np.exp(0.2 + 0.5 * df["x"]) * df["expo"])
-    return Case("y | rate(expo) ~ x", "poisson", df, {"b_Intercept": 0.2, "b_x": 0.5})
+    df["y"] = rng.poisson(np.exp(0.2 + 0.5 * df["x"] + r[codes(df["g"])]) * df["expo"])
+    return Case(
+        "y | rate(expo) ~ x + (1 | g)",
+        "poisson",
+        df,
+        {"b_Intercept": 0.2, "b_x": 0.5, "sd_g__Intercept": 0.4},
+    )
 
 
 def negbinomial_rate() -> Case:
@@ -420,16 +474,16 @@ def negbinomial_rate() -> Case:
 def weibull_right_censored() -> Case:
     """Survival times censored at random follow-up times (True: right censored)."""
     rng, df = base(25)
-    shape = 1.5
-    scale = np.exp(1.0 + 0.5 * df["x"]) / special.gamma(1 + 1 / shape)
+    shape, r = 1.5, effects(rng, G, 0.4)
+    scale = np.exp(1.0 + 0.5 * df["x"] + r[codes(df["g"])]) / special.gamma(1 + 1 / shape)
     time = scale * rng.weibull(shape, size=N)
     follow_up = rng.uniform(1.0, 6.0, size=N)
     df["time"], df["censored"] = np.minimum(time, follow_up), time > follow_up
     return Case(
-        "time | cens(censored) ~ x",
+        "time | cens(censored) ~ x + (1 | g)",
         "weibull",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.5, "shape": shape},
+        {"b_Intercept": 1.0, "b_x": 0.5, "shape": shape, "sd_g__Intercept": 0.4},
     )
 
 
@@ -468,7 +522,8 @@ def poisson_truncated() -> Case:
     y = rng.poisson(lam, size=(200, N))
     first = np.argmax((y >= 1) & (y <= 8), axis=0)  # rejection: first draw within bounds
     df["y"] = y[first, np.arange(N)]
-    return Case("y | trunc(1, 8) ~ x", "poisson", df, {"b_Intercept": 0.8, "b_x": 0.4})
+    df["w"] = 1.0
+    return Case("y | trunc(1, 8) + weights(w) ~ x", "poisson", df, {"b_Intercept": 0.8, "b_x": 0.4})
 
 
 def ordinal_response(rng: np.random.Generator, stop: np.ndarray) -> np.ndarray:
@@ -482,11 +537,13 @@ def ordinal_response(rng: np.random.Generator, stop: np.ndarray) -> np.ndarray:
 def sratio_disc() -> Case:
     rng, df = base(21, n=800)
     thresholds = np.array([-0.8, 0.0, 0.8])
-    eta, disc = 0.7 * df["x"].to_numpy(), np.exp(0.4 * df["z"].to_numpy())
+    r = effects(rng, G, 0.5)
+    eta = (0.7 * df["x"] + r[codes(df["g"])]).to_numpy()
+    disc = np.exp(0.4 * df["z"].to_numpy())
     stop = expit(disc[:, None] * (thresholds - eta[:, None]))
     df["y"] = ordinal_response(rng, stop)
     return Case(
-        bm.bf("y ~ x", disc="~ 0 + z"),
+        bm.bf("y ~ x + (1 | g)", disc="~ 0 + z"),
         "sratio",
         df,
         {
@@ -495,6 +552,7 @@ def sratio_disc() -> Case:
             "b_Intercept[2]": 0.0,
             "b_Intercept[3]": 0.8,
             "b_disc_z": 0.4,
+            "sd_g__Intercept": 0.5,
         },
     )
 
@@ -571,14 +629,22 @@ def exgaussian_scalar() -> Case:
 
 def frechet_nu() -> Case:
     rng, df = base(26)
-    mu, nu = np.exp(1.0 + 0.3 * df["x"]), 1 + np.exp(1.0 + 0.3 * df["z"])
+    r = effects(rng, G, 0.4)
+    mu = np.exp(1.0 + 0.3 * df["x"] + r[codes(df["g"])])
+    nu = 1 + np.exp(1.0 + 0.3 * df["z"])
     scale = mu / special.gamma(1 - 1 / nu)
     df["y"] = scale * rng.exponential(size=N) ** (-1 / nu)
     return Case(
-        bm.bf("y ~ x", nu="~ z"),
+        bm.bf("y ~ x + (1 | g)", nu="~ z"),
         "frechet",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.3, "b_nu_Intercept": 1.0, "b_nu_z": 0.3},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.3,
+            "b_nu_Intercept": 1.0,
+            "b_nu_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
@@ -591,15 +657,22 @@ def von_mises_tan_half() -> Case:
 
 def zero_inflated_binomial_zi() -> Case:
     rng, df = base(21)
+    r = effects(rng, G, 0.5)
     df["n"] = rng.integers(5, 15, size=N)
     zi = expit(-1.0 + 0.8 * df["z"])
-    counts = rng.binomial(df["n"], expit(0.2 + 0.7 * df["x"]))
+    counts = rng.binomial(df["n"], expit(0.2 + 0.7 * df["x"] + r[codes(df["g"])]))
     df["y"] = np.where(rng.random(N) < zi, 0, counts)
     return Case(
-        bm.bf("y | trials(n) ~ x", zi="~ z"),
+        bm.bf("y | trials(n) ~ x + (1 | g)", zi="~ z"),
         "zero_inflated_binomial",
         df,
-        {"b_Intercept": 0.2, "b_x": 0.7, "b_zi_Intercept": -1.0, "b_zi_z": 0.8},
+        {
+            "b_Intercept": 0.2,
+            "b_x": 0.7,
+            "b_zi_Intercept": -1.0,
+            "b_zi_z": 0.8,
+            "sd_g__Intercept": 0.5,
+        },
     )
 
 
@@ -617,12 +690,13 @@ def zero_inflated_beta_scalar() -> Case:
 
 def zero_one_inflated_beta_zoi() -> Case:
     rng, df = base(23)
-    mu, phi = expit(0.3 - 0.6 * df["x"]), 6.0
+    r = effects(rng, G, 0.4)
+    mu, phi = expit(0.3 - 0.6 * df["x"] + r[codes(df["g"])]), 6.0
     zoi, coi = expit(-1.2 + 0.5 * df["z"]), 0.4
     ends = (rng.random(N) < coi).astype(float)
     df["y"] = np.where(rng.random(N) < zoi, ends, rng.beta(mu * phi, (1 - mu) * phi))
     return Case(
-        bm.bf("y ~ x", zoi="~ z"),
+        bm.bf("y ~ x + (1 | g)", zoi="~ z", coi="~ 1"),
         "zero_one_inflated_beta",
         df,
         {
@@ -631,21 +705,30 @@ def zero_one_inflated_beta_zoi() -> Case:
             "phi": 6.0,
             "b_zoi_Intercept": -1.2,
             "b_zoi_z": 0.5,
-            "coi": 0.4,
+            "b_coi_Intercept": logit(0.4),
+            "sd_g__Intercept": 0.4,
         },
     )
 
 
 def hurdle_gamma_hu() -> Case:
     rng, df = base(24)
-    mu, shape = np.exp(1.0 + 0.5 * df["x"]), 3.0
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 + 0.5 * df["x"] + r[codes(df["g"])]), 3.0
     hu = expit(-0.5 + 0.7 * df["z"])
     df["y"] = np.where(rng.random(N) < hu, 0.0, rng.gamma(shape, mu / shape))
     return Case(
-        bm.bf("y ~ x", hu="~ z"),
+        bm.bf("y ~ x + (1 | g)", hu="~ z"),
         "hurdle_gamma",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.5, "shape": 3.0, "b_hu_Intercept": -0.5, "b_hu_z": 0.7},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.5,
+            "shape": 3.0,
+            "b_hu_Intercept": -0.5,
+            "b_hu_z": 0.7,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
@@ -677,9 +760,16 @@ def beta_binomial_phi() -> Case:
 
 def geometric_log() -> Case:
     rng, df = base(27)
-    mu = np.exp(0.5 + 0.4 * df["x"])
+    r = effects(rng, G, 0.4)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    mu = np.exp(0.5 + 0.4 * df["x"] + r[codes(df["g"])] + df["o"])
     df["y"] = rng.negative_binomial(1, 1 / (1 + mu))
-    return Case("y ~ x", "geometric", df, {"b_Intercept": 0.5, "b_x": 0.4})
+    return Case(
+        "y ~ x + (1 | g) + offset(o)",
+        "geometric",
+        df,
+        {"b_Intercept": 0.5, "b_x": 0.4, "sd_g__Intercept": 0.4},
+    )
 
 
 def natural_spline_knots(x: np.ndarray, k: int) -> np.ndarray:
