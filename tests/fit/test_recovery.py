@@ -227,10 +227,22 @@ def gamma_inverse() -> Case:
 
 def beta_weights() -> Case:
     rng, df = base(10)
-    mu, phi = expit(-0.5 + 0.8 * df["x"]), 10.0
+    r = effects(rng, G, 0.4)
+    mu = expit(-0.5 + 0.8 * df["x"] + r[codes(df["g"])])
+    phi = np.exp(2.3 + 0.3 * df["z"])
     df["y"] = rng.beta(mu * phi, (1 - mu) * phi)
-    df["w"] = 1.0
-    return Case("y | weights(w) ~ x", "beta", df, {"b_Intercept": -0.5, "b_x": 0.8, "phi": 10.0})
+    return Case(
+        bm.bf("y ~ x + (1 | g)", phi="~ z"),
+        "beta",
+        df,
+        {
+            "b_Intercept": -0.5,
+            "b_x": 0.8,
+            "b_phi_Intercept": 2.3,
+            "b_phi_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
+    )
 
 
 def cumulative_thresholds() -> Case:
@@ -422,28 +434,41 @@ def meta_analysis_se() -> Case:
     rng = np.random.default_rng(21)
     studies = 80
     sei = rng.uniform(0.1, 0.4, size=studies)
-    theta = 0.5 + effects(rng, studies, 0.3)
+    year = rng.normal(size=studies)  # a study-level moderator (meta-regression)
+    theta = 0.5 + 0.4 * year + effects(rng, studies, 0.3)
     df = pd.DataFrame(
-        {"y": rng.normal(theta, sei), "sei": sei, "study": pd.Categorical(range(studies))}
+        {
+            "y": rng.normal(theta, sei),
+            "sei": sei,
+            "year": year,
+            "study": pd.Categorical(range(studies)),
+        }
     )
     return Case(
-        "y | se(sei) ~ 1 + (1 | study)",
+        "y | se(sei) ~ year + (1 | study)",
         "gaussian",
         df,
-        {"b_Intercept": 0.5, "sd_study__Intercept": 0.3},
+        {"b_Intercept": 0.5, "b_year": 0.4, "sd_study__Intercept": 0.3},
     )
 
 
 def student_se_sigma() -> Case:
     rng, df = base(22)
     df["s"] = rng.uniform(0.2, 0.8, size=N)
-    sd = np.sqrt(0.5**2 + df["s"] ** 2)
+    sd = np.sqrt(np.exp(2 * (np.log(0.5) + 0.3 * df["z"])) + df["s"] ** 2)
     df["y"] = 1.0 + 0.6 * df["x"] + sd * rng.standard_t(6, size=N)
+    df["w"] = 1.0
     return Case(
-        "y | se(s, sigma = TRUE) ~ x",
+        bm.bf("y | se(s, sigma = TRUE) + weights(w) ~ x", sigma="~ z"),
         "student",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.6, "sigma": 0.5, "nu": 6.0},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.6,
+            "b_sigma_Intercept": np.log(0.5),
+            "b_sigma_z": 0.3,
+            "nu": 6.0,
+        },
     )
 
 
@@ -505,13 +530,15 @@ def gaussian_interval_censored() -> Case:
 
 def gaussian_truncated() -> Case:
     rng, df = base(27)
-    mu = 0.5 + 0.7 * df["x"]
-    df["y"] = stats.truncnorm.rvs((0 - mu) / 1.1, np.inf, loc=mu, scale=1.1, random_state=rng)
+    r = effects(rng, G, 0.4)
+    mu = 0.5 + 0.7 * df["x"] + r[codes(df["g"])]
+    df["y"] = stats.truncnorm.rvs(-mu / 1.1, (4 - mu) / 1.1, loc=mu, scale=1.1, random_state=rng)
+    df["lb"] = 0.0  # a bound per row
     return Case(
-        "y | trunc(lb = 0) ~ x",
+        "y | trunc(lb = lb, ub = 4) ~ x + (1 | g)",
         "gaussian",
         df,
-        {"b_Intercept": 0.5, "b_x": 0.7, "sigma": 1.1},
+        {"b_Intercept": 0.5, "b_x": 0.7, "sigma": 1.1, "sd_g__Intercept": 0.4},
     )
 
 
@@ -560,14 +587,24 @@ def sratio_disc() -> Case:
 def cratio_probit() -> Case:
     rng, df = base(22, n=600)
     thresholds = np.array([-0.5, 0.2, 0.9])
-    eta = -0.6 * df["x"].to_numpy()
+    r = effects(rng, G, 0.4)
+    c_effect = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.4], 0.0)
+    eta = (-0.6 * df["x"] + c_effect + r[codes(df["g"])]).to_numpy()
     stop = 1 - special.ndtr(eta[:, None] - thresholds)
     df["y"] = ordinal_response(rng, stop)
     return Case(
-        "y ~ x",
+        "y ~ x + c + (1 | g)",
         bm.family("cratio", link="probit"),
         df,
-        {"b_x": -0.6, "b_Intercept[1]": -0.5, "b_Intercept[2]": 0.2, "b_Intercept[3]": 0.9},
+        {
+            "b_x": -0.6,
+            "b_cb": 0.5,
+            "b_cc": -0.4,
+            "b_Intercept[1]": -0.5,
+            "b_Intercept[2]": 0.2,
+            "b_Intercept[3]": 0.9,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
@@ -576,13 +613,15 @@ def acat_group() -> Case:
     thresholds = np.array([-1.0, 0.0, 1.2])
     r = effects(rng, G, 0.6)
     eta = (0.8 * df["x"] + r[codes(df["g"])]).to_numpy()
-    # adjacent-category logits: log P(k + 1) / P(k) = eta - thres_k
-    logits = np.concatenate([np.zeros((len(df), 1)), np.cumsum(eta[:, None] - thresholds, 1)], 1)
+    disc = np.exp(-0.3 * df["z"].to_numpy())
+    # adjacent-category logits: log P(k + 1) / P(k) = disc * (eta - thres_k)
+    steps = disc[:, None] * (eta[:, None] - thresholds)
+    logits = np.concatenate([np.zeros((len(df), 1)), np.cumsum(steps, 1)], 1)
     probs = special.softmax(logits, axis=1)
     u = rng.random(len(df))
     df["y"] = 1 + (probs.cumsum(axis=1)[:, :-1] < u[:, None]).sum(axis=1)
     return Case(
-        "y ~ x + (1 | g)",
+        bm.bf("y ~ x + (1 | g)", disc="~ 0 + z"),
         "acat",
         df,
         {
@@ -590,6 +629,7 @@ def acat_group() -> Case:
             "b_Intercept[1]": -1.0,
             "b_Intercept[2]": 0.0,
             "b_Intercept[3]": 1.2,
+            "b_disc_z": -0.3,
             "sd_g__Intercept": 0.6,
         },
     )
@@ -617,13 +657,23 @@ def cumulative_cloglog_disc() -> Case:
 
 def exgaussian_scalar() -> Case:
     rng, df = base(25)
-    mu, sigma, beta = 1.0 + 0.5 * df["x"], 0.5, 1.2
-    df["y"] = rng.normal(mu - beta, sigma) + rng.exponential(beta, size=N)
+    r = effects(rng, G, 0.4)
+    mu, sigma = 1.0 + 0.5 * df["x"] + r[codes(df["g"])], 0.5
+    beta = np.exp(0.2 + 0.3 * df["z"])
+    df["y"] = rng.normal(mu - beta, sigma) + rng.exponential(beta)
+    df["w"] = 1.0
     return Case(
-        "y ~ x",
+        bm.bf("y | weights(w) ~ x + (1 | g)", beta="~ z"),
         "exgaussian",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.5, "sigma": 0.5, "beta": 1.2},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.5,
+            "sigma": 0.5,
+            "b_beta_Intercept": 0.2,
+            "b_beta_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
@@ -650,9 +700,22 @@ def frechet_nu() -> Case:
 
 def von_mises_tan_half() -> Case:
     rng, df = base(27)
-    mu, kappa = 2 * np.arctan(0.3 + 0.5 * df["x"]), 3.0
+    r = effects(rng, G, 0.3)
+    mu = 2 * np.arctan(0.3 + 0.5 * df["x"] + r[codes(df["g"])])
+    kappa = np.exp(1.1 + 0.3 * df["z"])
     df["y"] = rng.vonmises(mu, kappa)
-    return Case("y ~ x", "von_mises", df, {"b_Intercept": 0.3, "b_x": 0.5, "kappa": 3.0})
+    return Case(
+        bm.bf("y ~ x + (1 | g)", kappa="~ z"),
+        "von_mises",
+        df,
+        {
+            "b_Intercept": 0.3,
+            "b_x": 0.5,
+            "b_kappa_Intercept": 1.1,
+            "b_kappa_z": 0.3,
+            "sd_g__Intercept": 0.3,
+        },
+    )
 
 
 def zero_inflated_binomial_zi() -> Case:
@@ -678,13 +741,23 @@ def zero_inflated_binomial_zi() -> Case:
 
 def zero_inflated_beta_scalar() -> Case:
     rng, df = base(22)
-    mu, phi = expit(-0.5 + 0.8 * df["x"]), 8.0
+    r = effects(rng, G, 0.4)
+    mu = expit(-0.5 + 0.8 * df["x"] + r[codes(df["g"])])
+    phi = np.exp(2.0 + 0.3 * df["z"])
     df["y"] = np.where(rng.random(N) < 0.2, 0.0, rng.beta(mu * phi, (1 - mu) * phi))
+    df["w"] = 1.0
     return Case(
-        "y ~ x",
+        bm.bf("y | weights(w) ~ x + (1 | g)", phi="~ z"),
         "zero_inflated_beta",
         df,
-        {"b_Intercept": -0.5, "b_x": 0.8, "phi": 8.0, "zi": 0.2},
+        {
+            "b_Intercept": -0.5,
+            "b_x": 0.8,
+            "b_phi_Intercept": 2.0,
+            "b_phi_z": 0.3,
+            "zi": 0.2,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
@@ -747,14 +820,22 @@ def hurdle_lognormal_group() -> Case:
 
 def beta_binomial_phi() -> Case:
     rng, df = base(26)
+    r = effects(rng, G, 0.4)
     df["n"] = rng.integers(5, 15, size=N)
-    mu, phi = expit(-0.3 + 0.6 * df["x"]), 5.0
+    mu = expit(-0.3 + 0.6 * df["x"] + r[codes(df["g"])])
+    phi = np.exp(1.6 + 0.3 * df["z"])
     df["y"] = rng.binomial(df["n"], rng.beta(mu * phi, (1 - mu) * phi))
     return Case(
-        "y | trials(n) ~ x",
+        bm.bf("y | trials(n) ~ x + (1 | g)", phi="~ z"),
         "beta_binomial",
         df,
-        {"b_Intercept": -0.3, "b_x": 0.6, "phi": 5.0},
+        {
+            "b_Intercept": -0.3,
+            "b_x": 0.6,
+            "b_phi_Intercept": 1.6,
+            "b_phi_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
