@@ -110,8 +110,23 @@ def gaussian_correlated() -> Case:
 
 def student_fixed() -> Case:
     rng, df = base(2)
-    df["y"] = 0.5 - 1.2 * df["x"] + 0.8 * rng.standard_t(5, size=N)
-    return Case("y ~ x", "student", df, {"b_Intercept": 0.5, "b_x": -1.2, "sigma": 0.8})
+    g, h = codes(df["g"]), codes(df["h"])
+    r0, r1, rgh = effects(rng, G, 0.5), effects(rng, G, 0.3), effects(rng, (G, 4), 0.4)
+    mu = 0.5 - 1.2 * df["x"] + r0[g] + r1[g] * df["x"] + rgh[g, h]
+    df["y"] = mu + 0.8 * rng.standard_t(5, size=N)
+    return Case(
+        "y ~ x + (1 + x || g) + (1 | g:h)",
+        "student",
+        df,
+        {
+            "b_Intercept": 0.5,
+            "b_x": -1.2,
+            "sigma": 0.8,
+            "sd_g__Intercept": 0.5,
+            "sd_g__x": 0.3,
+            "sd_g:h__Intercept": 0.4,
+        },
+    )
 
 
 def poisson_nested_offset() -> Case:
