@@ -89,10 +89,13 @@ def gaussian_correlated() -> Case:
     r = rng.multivariate_normal(np.zeros(2), cov, size=G)
     g = codes(df["g"])
     c_effect = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.5], 0.0)
-    mu = 1.0 + 0.8 * df["x"] + c_effect + r[g, 0] + r[g, 1] * df["x"]
-    df["y"] = mu + rng.normal(0, 0.6, size=N)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    mu = 1.0 + 0.8 * df["x"] + c_effect + r[g, 0] + r[g, 1] * df["x"] + df["o"]
+    rh = effects(rng, 4, 0.3)
+    sigma = np.exp(np.log(0.6) + 0.2 * df["z"] + rh[codes(df["h"])])
+    df["y"] = mu + sigma * rng.normal(size=N)
     return Case(
-        "y ~ x + c + (1 + x | g)",
+        bm.bf("y ~ x + c + offset(o) + (1 + x | g)", sigma="~ z + (1 | h)"),
         "gaussian",
         df,
         {
@@ -100,7 +103,9 @@ def gaussian_correlated() -> Case:
             "b_x": 0.8,
             "b_cb": 0.5,
             "b_cc": -0.5,
-            "sigma": 0.6,
+            "b_sigma_Intercept": np.log(0.6),
+            "b_sigma_z": 0.2,
+            "sd_h__sigma_Intercept": 0.3,
             "sd_g__Intercept": 0.7,
             "sd_g__x": 0.4,
             "cor_g__Intercept__x": 0.5,
