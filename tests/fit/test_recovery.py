@@ -14,6 +14,15 @@ sds at these sample sizes (when this was written, the largest |z| of the 47
 parameters was 1.9, and no MCSE exceeded a tenth of its posterior sd). R-hat is not
 gated on: poor mixing shows up in the MCSE, which widens the tolerance instead of
 failing on a threshold.
+
+A compiled program depends only on the model's structure (terms, family, additions,
+the families of the priors), not on the data or the prior's values. So a case takes
+the structure of a compiled model case of tests/codegen/model_cases.py where one
+exists for its family: its column names may differ, a group effect or a predicted
+dpar is simulated and recovered too, weights are all 1 (the posterior of the
+unweighted model) and an offset is known. Only structures no model case has (an
+inverse link, crossed grouping, smooths, ...) compile a program of their own, and so
+does shifted_lognormal, whose program holds the smallest response (ndt's bound).
 """
 
 from __future__ import annotations
@@ -81,10 +90,13 @@ def gaussian_correlated() -> Case:
     r = rng.multivariate_normal(np.zeros(2), cov, size=G)
     g = codes(df["g"])
     c_effect = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.5], 0.0)
-    mu = 1.0 + 0.8 * df["x"] + c_effect + r[g, 0] + r[g, 1] * df["x"]
-    df["y"] = mu + rng.normal(0, 0.6, size=N)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    mu = 1.0 + 0.8 * df["x"] + c_effect + r[g, 0] + r[g, 1] * df["x"] + df["o"]
+    rh = effects(rng, 4, 0.3)
+    sigma = np.exp(np.log(0.6) + 0.2 * df["z"] + rh[codes(df["h"])])
+    df["y"] = mu + sigma * rng.normal(size=N)
     return Case(
-        "y ~ x + c + (1 + x | g)",
+        bm.bf("y ~ x + c + offset(o) + (1 + x | g)", sigma="~ z + (1 | h)"),
         "gaussian",
         df,
         {
@@ -92,7 +104,9 @@ def gaussian_correlated() -> Case:
             "b_x": 0.8,
             "b_cb": 0.5,
             "b_cc": -0.5,
-            "sigma": 0.6,
+            "b_sigma_Intercept": np.log(0.6),
+            "b_sigma_z": 0.2,
+            "sd_h__sigma_Intercept": 0.3,
             "sd_g__Intercept": 0.7,
             "sd_g__x": 0.4,
             "cor_g__Intercept__x": 0.5,
@@ -102,8 +116,23 @@ def gaussian_correlated() -> Case:
 
 def student_fixed() -> Case:
     rng, df = base(2)
-    df["y"] = 0.5 - 1.2 * df["x"] + 0.8 * rng.standard_t(5, size=N)
-    return Case("y ~ x", "student", df, {"b_Intercept": 0.5, "b_x": -1.2, "sigma": 0.8})
+    g, h = codes(df["g"]), codes(df["h"])
+    r0, r1, rgh = effects(rng, G, 0.5), effects(rng, G, 0.3), effects(rng, (G, 4), 0.4)
+    mu = 0.5 - 1.2 * df["x"] + r0[g] + r1[g] * df["x"] + rgh[g, h]
+    df["y"] = mu + 0.8 * rng.standard_t(5, size=N)
+    return Case(
+        "y ~ x + (1 + x || g) + (1 | g:h)",
+        "student",
+        df,
+        {
+            "b_Intercept": 0.5,
+            "b_x": -1.2,
+            "sigma": 0.8,
+            "sd_g__Intercept": 0.5,
+            "sd_g__x": 0.3,
+            "sd_g:h__Intercept": 0.4,
+        },
+    )
 
 
 def poisson_nested_offset() -> Case:
@@ -206,10 +235,15 @@ def lognormal_interaction_group() -> Case:
 
 def gamma_log() -> Case:
     rng, df = base(8)
-    mu, shape = np.exp(1.0 + 0.5 * df["x"]), 4.0
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 + 0.5 * df["x"] + r[codes(df["g"])]), 4.0
     df["y"] = rng.gamma(shape, mu / shape)
+    df["w"] = 1.0
     return Case(
-        "y ~ x", bm.family("Gamma", link="log"), df, {"b_Intercept": 1.0, "b_x": 0.5, "shape": 4.0}
+        "y | weights(w) ~ x + (1 | g)",
+        bm.family("Gamma", link="log"),
+        df,
+        {"b_Intercept": 1.0, "b_x": 0.5, "shape": 4.0, "sd_g__Intercept": 0.4},
     )
 
 
@@ -223,10 +257,22 @@ def gamma_inverse() -> Case:
 
 def beta_weights() -> Case:
     rng, df = base(10)
-    mu, phi = expit(-0.5 + 0.8 * df["x"]), 10.0
+    r = effects(rng, G, 0.4)
+    mu = expit(-0.5 + 0.8 * df["x"] + r[codes(df["g"])])
+    phi = np.exp(2.3 + 0.3 * df["z"])
     df["y"] = rng.beta(mu * phi, (1 - mu) * phi)
-    df["w"] = 1.0
-    return Case("y | weights(w) ~ x", "beta", df, {"b_Intercept": -0.5, "b_x": 0.8, "phi": 10.0})
+    return Case(
+        bm.bf("y ~ x + (1 | g)", phi="~ z"),
+        "beta",
+        df,
+        {
+            "b_Intercept": -0.5,
+            "b_x": 0.8,
+            "b_phi_Intercept": 2.3,
+            "b_phi_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
+    )
 
 
 def cumulative_thresholds() -> Case:
@@ -249,17 +295,12 @@ def cumulative_thresholds() -> Case:
 
 def distributional_sigma() -> Case:
     rng, df = base(12)
-    df["y"] = 1.0 + 0.5 * df["x"] + np.exp(-0.5 + 0.4 * df["z"]) * rng.normal(size=N)
+    df["y"] = 1.0 + np.exp(-0.5 + 0.4 * df["x"]) * rng.normal(size=N)
     return Case(
-        bm.bf("y ~ x", sigma="~ z"),
+        bm.bf("y ~ 1", sigma="~ x"),
         "gaussian",
         df,
-        {
-            "b_Intercept": 1.0,
-            "b_x": 0.5,
-            "b_sigma_Intercept": -0.5,
-            "b_sigma_z": 0.4,
-        },
+        {"b_Intercept": 1.0, "b_sigma_Intercept": -0.5, "b_sigma_x": 0.4},
     )
 
 
@@ -271,62 +312,105 @@ def zero_truncated(rng: np.random.Generator, dist: Any) -> np.ndarray:
 
 def zero_inflated_poisson_zi() -> Case:
     rng, df = base(13)
-    mu = np.exp(0.8 + 0.5 * df["x"])
+    r = effects(rng, G, 0.4)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    mu = np.exp(0.8 + 0.5 * df["x"] + r[codes(df["g"])] + df["o"])
     zi = expit(-0.5 + 0.8 * df["z"])
     df["y"] = np.where(rng.random(N) < zi, 0, rng.poisson(mu))
     return Case(
-        bm.bf("y ~ x", zi="~ z"),
+        bm.bf("y ~ x + (1 | g) + offset(o)", zi="~ z"),
         "zero_inflated_poisson",
         df,
-        {"b_Intercept": 0.8, "b_x": 0.5, "b_zi_Intercept": -0.5, "b_zi_z": 0.8},
+        {
+            "b_Intercept": 0.8,
+            "b_x": 0.5,
+            "b_zi_Intercept": -0.5,
+            "b_zi_z": 0.8,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def hurdle_poisson_scalar() -> Case:
     rng, df = base(14)
-    mu = np.exp(1.0 - 0.4 * df["x"])
+    r = effects(rng, G, 0.4)
+    mu = np.exp(1.0 - 0.4 * df["x"] + r[codes(df["g"])])
     df["y"] = np.where(rng.random(N) < 0.3, 0, zero_truncated(rng, stats.poisson(mu)))
-    return Case("y ~ x", "hurdle_poisson", df, {"b_Intercept": 1.0, "b_x": -0.4, "hu": 0.3})
+    df["w"] = 1.0
+    return Case(
+        "y | weights(w) ~ x + (1 | g)",
+        "hurdle_poisson",
+        df,
+        {"b_Intercept": 1.0, "b_x": -0.4, "hu": 0.3, "sd_g__Intercept": 0.4},
+    )
 
 
 def zero_inflated_negbinomial_scalar() -> Case:
     rng, df = base(15)
-    mu, shape = np.exp(1.2 + 0.5 * df["x"]), 3.0
+    mu, shape = np.exp(1.2 + 0.5 * df["x"]), np.exp(1.1 - 0.4 * df["z"])
     counts = rng.negative_binomial(shape, shape / (shape + mu))
     df["y"] = np.where(rng.random(N) < 0.25, 0, counts)
     return Case(
-        "y ~ x",
+        bm.bf("y ~ x", shape="~ z"),
         "zero_inflated_negbinomial",
         df,
-        {"b_Intercept": 1.2, "b_x": 0.5, "shape": 3.0, "zi": 0.25},
+        {
+            "b_Intercept": 1.2,
+            "b_x": 0.5,
+            "b_shape_Intercept": 1.1,
+            "b_shape_z": -0.4,
+            "zi": 0.25,
+        },
     )
 
 
 def hurdle_negbinomial_hu() -> Case:
     rng, df = base(16)
-    mu, shape = np.exp(1.0 + 0.3 * df["x"]), 2.0
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 + 0.3 * df["x"] + r[codes(df["g"])]), 2.0
     hu = expit(-0.3 + 0.7 * df["z"])
     counts = zero_truncated(rng, stats.nbinom(shape, shape / (shape + mu)))
     df["y"] = np.where(rng.random(N) < hu, 0, counts)
     return Case(
-        bm.bf("y ~ x", hu="~ z"),
+        bm.bf("y ~ x + (1 | g)", hu="~ z"),
         "hurdle_negbinomial",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.3, "shape": 2.0, "b_hu_Intercept": -0.3, "b_hu_z": 0.7},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.3,
+            "shape": 2.0,
+            "b_hu_Intercept": -0.3,
+            "b_hu_z": 0.7,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def exponential_log() -> Case:
     rng, df = base(17)
-    df["y"] = rng.exponential(np.exp(0.5 + 0.6 * df["x"]))
-    return Case("y ~ x", "exponential", df, {"b_Intercept": 0.5, "b_x": 0.6})
+    r = effects(rng, G, 0.4)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    df["y"] = rng.exponential(np.exp(0.5 + 0.6 * df["x"] + r[codes(df["g"])] + df["o"]))
+    return Case(
+        "y ~ x + (1 | g) + offset(o)",
+        "exponential",
+        df,
+        {"b_Intercept": 0.5, "b_x": 0.6, "sd_g__Intercept": 0.4},
+    )
 
 
 def weibull_shape() -> Case:
     rng, df = base(18)
-    mu, shape = np.exp(1.0 - 0.5 * df["x"]), 1.8
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 - 0.5 * df["x"] + r[codes(df["g"])]), 1.8
     df["y"] = mu / special.gamma(1 + 1 / shape) * rng.weibull(shape, size=N)
-    return Case("y ~ x", "weibull", df, {"b_Intercept": 1.0, "b_x": -0.5, "shape": 1.8})
+    df["w"] = 1.0
+    return Case(
+        "y | weights(w) ~ x + (1 | g)",
+        "weibull",
+        df,
+        {"b_Intercept": 1.0, "b_x": -0.5, "shape": 1.8, "sd_g__Intercept": 0.4},
+    )
 
 
 def skew_normal_alpha() -> Case:
@@ -375,36 +459,55 @@ def meta_analysis_se() -> Case:
     rng = np.random.default_rng(21)
     studies = 80
     sei = rng.uniform(0.1, 0.4, size=studies)
-    theta = 0.5 + effects(rng, studies, 0.3)
+    year = rng.normal(size=studies)  # a study-level moderator (meta-regression)
+    theta = 0.5 + 0.4 * year + effects(rng, studies, 0.3)
     df = pd.DataFrame(
-        {"y": rng.normal(theta, sei), "sei": sei, "study": pd.Categorical(range(studies))}
+        {
+            "y": rng.normal(theta, sei),
+            "sei": sei,
+            "year": year,
+            "study": pd.Categorical(range(studies)),
+        }
     )
     return Case(
-        "y | se(sei) ~ 1 + (1 | study)",
+        "y | se(sei) ~ year + (1 | study)",
         "gaussian",
         df,
-        {"b_Intercept": 0.5, "sd_study__Intercept": 0.3},
+        {"b_Intercept": 0.5, "b_year": 0.4, "sd_study__Intercept": 0.3},
     )
 
 
 def student_se_sigma() -> Case:
     rng, df = base(22)
     df["s"] = rng.uniform(0.2, 0.8, size=N)
-    sd = np.sqrt(0.5**2 + df["s"] ** 2)
+    sd = np.sqrt(np.exp(2 * (np.log(0.5) + 0.3 * df["z"])) + df["s"] ** 2)
     df["y"] = 1.0 + 0.6 * df["x"] + sd * rng.standard_t(6, size=N)
+    df["w"] = 1.0
     return Case(
-        "y | se(s, sigma = TRUE) ~ x",
+        bm.bf("y | se(s, sigma = TRUE) + weights(w) ~ x", sigma="~ z"),
         "student",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.6, "sigma": 0.5, "nu": 6.0},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.6,
+            "b_sigma_Intercept": np.log(0.5),
+            "b_sigma_z": 0.3,
+            "nu": 6.0,
+        },
     )
 
 
 def poisson_rate() -> Case:
     rng, df = base(23)
+    r = effects(rng, G, 0.4)
     df["expo"] = rng.uniform(0.5, 5.0, size=N)
-    df["y"] = rng.poisson(np.exp(0.2 + 0.5 * df["x"]) * df["expo"])
-    return Case("y | rate(expo) ~ x", "poisson", df, {"b_Intercept": 0.2, "b_x": 0.5})
+    df["y"] = rng.poisson(np.exp(0.2 + 0.5 * df["x"] + r[codes(df["g"])]) * df["expo"])
+    return Case(
+        "y | rate(expo) ~ x + (1 | g)",
+        "poisson",
+        df,
+        {"b_Intercept": 0.2, "b_x": 0.5, "sd_g__Intercept": 0.4},
+    )
 
 
 def negbinomial_rate() -> Case:
@@ -412,25 +515,30 @@ def negbinomial_rate() -> Case:
     rng, df = base(24)
     df["expo"] = rng.uniform(0.5, 5.0, size=N)
     mu, shape = np.exp(0.4 - 0.3 * df["x"]) * df["expo"], 4.0 * df["expo"]
-    df["y"] = rng.negative_binomial(shape, shape / (shape + mu))
+    y = rng.negative_binomial(shape, shape / (shape + mu))
+    # counts of 0 or 1 recorded as "at most 1" (left censored: P(Y <= 1))
+    df["y"], df["cens"] = np.maximum(y, 1), np.where(y <= 1, -1, 0)
     return Case(
-        "y | rate(expo) ~ x", "negbinomial", df, {"b_Intercept": 0.4, "b_x": -0.3, "shape": 4.0}
+        "y | rate(expo) + cens(cens) ~ x",
+        "negbinomial",
+        df,
+        {"b_Intercept": 0.4, "b_x": -0.3, "shape": 4.0},
     )
 
 
 def weibull_right_censored() -> Case:
     """Survival times censored at random follow-up times (True: right censored)."""
     rng, df = base(25)
-    shape = 1.5
-    scale = np.exp(1.0 + 0.5 * df["x"]) / special.gamma(1 + 1 / shape)
+    shape, r = 1.5, effects(rng, G, 0.4)
+    scale = np.exp(1.0 + 0.5 * df["x"] + r[codes(df["g"])]) / special.gamma(1 + 1 / shape)
     time = scale * rng.weibull(shape, size=N)
     follow_up = rng.uniform(1.0, 6.0, size=N)
     df["time"], df["censored"] = np.minimum(time, follow_up), time > follow_up
     return Case(
-        "time | cens(censored) ~ x",
+        "time | cens(censored) ~ x + (1 | g)",
         "weibull",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.5, "shape": shape},
+        {"b_Intercept": 1.0, "b_x": 0.5, "shape": shape, "sd_g__Intercept": 0.4},
     )
 
 
@@ -452,13 +560,15 @@ def gaussian_interval_censored() -> Case:
 
 def gaussian_truncated() -> Case:
     rng, df = base(27)
-    mu = 0.5 + 0.7 * df["x"]
-    df["y"] = stats.truncnorm.rvs((0 - mu) / 1.1, np.inf, loc=mu, scale=1.1, random_state=rng)
+    r = effects(rng, G, 0.4)
+    mu = 0.5 + 0.7 * df["x"] + r[codes(df["g"])]
+    df["y"] = stats.truncnorm.rvs(-mu / 1.1, (4 - mu) / 1.1, loc=mu, scale=1.1, random_state=rng)
+    df["lb"] = 0.0  # a bound per row
     return Case(
-        "y | trunc(lb = 0) ~ x",
+        "y | trunc(lb = lb, ub = 4) ~ x + (1 | g)",
         "gaussian",
         df,
-        {"b_Intercept": 0.5, "b_x": 0.7, "sigma": 1.1},
+        {"b_Intercept": 0.5, "b_x": 0.7, "sigma": 1.1, "sd_g__Intercept": 0.4},
     )
 
 
@@ -469,7 +579,8 @@ def poisson_truncated() -> Case:
     y = rng.poisson(lam, size=(200, N))
     first = np.argmax((y >= 1) & (y <= 8), axis=0)  # rejection: first draw within bounds
     df["y"] = y[first, np.arange(N)]
-    return Case("y | trunc(1, 8) ~ x", "poisson", df, {"b_Intercept": 0.8, "b_x": 0.4})
+    df["w"] = 1.0
+    return Case("y | trunc(1, 8) + weights(w) ~ x", "poisson", df, {"b_Intercept": 0.8, "b_x": 0.4})
 
 
 def ordinal_response(rng: np.random.Generator, stop: np.ndarray) -> np.ndarray:
@@ -483,11 +594,13 @@ def ordinal_response(rng: np.random.Generator, stop: np.ndarray) -> np.ndarray:
 def sratio_disc() -> Case:
     rng, df = base(21, n=800)
     thresholds = np.array([-0.8, 0.0, 0.8])
-    eta, disc = 0.7 * df["x"].to_numpy(), np.exp(0.4 * df["z"].to_numpy())
+    r = effects(rng, G, 0.5)
+    eta = (0.7 * df["x"] + r[codes(df["g"])]).to_numpy()
+    disc = np.exp(0.4 * df["z"].to_numpy())
     stop = expit(disc[:, None] * (thresholds - eta[:, None]))
     df["y"] = ordinal_response(rng, stop)
     return Case(
-        bm.bf("y ~ x", disc="~ 0 + z"),
+        bm.bf("y ~ x + (1 | g)", disc="~ 0 + z"),
         "sratio",
         df,
         {
@@ -496,6 +609,7 @@ def sratio_disc() -> Case:
             "b_Intercept[2]": 0.0,
             "b_Intercept[3]": 0.8,
             "b_disc_z": 0.4,
+            "sd_g__Intercept": 0.5,
         },
     )
 
@@ -503,14 +617,24 @@ def sratio_disc() -> Case:
 def cratio_probit() -> Case:
     rng, df = base(22, n=600)
     thresholds = np.array([-0.5, 0.2, 0.9])
-    eta = -0.6 * df["x"].to_numpy()
+    r = effects(rng, G, 0.4)
+    c_effect = np.select([df["c"] == "b", df["c"] == "c"], [0.5, -0.4], 0.0)
+    eta = (-0.6 * df["x"] + c_effect + r[codes(df["g"])]).to_numpy()
     stop = 1 - special.ndtr(eta[:, None] - thresholds)
     df["y"] = ordinal_response(rng, stop)
     return Case(
-        "y ~ x",
+        "y ~ x + c + (1 | g)",
         bm.family("cratio", link="probit"),
         df,
-        {"b_x": -0.6, "b_Intercept[1]": -0.5, "b_Intercept[2]": 0.2, "b_Intercept[3]": 0.9},
+        {
+            "b_x": -0.6,
+            "b_cb": 0.5,
+            "b_cc": -0.4,
+            "b_Intercept[1]": -0.5,
+            "b_Intercept[2]": 0.2,
+            "b_Intercept[3]": 0.9,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
@@ -519,13 +643,15 @@ def acat_group() -> Case:
     thresholds = np.array([-1.0, 0.0, 1.2])
     r = effects(rng, G, 0.6)
     eta = (0.8 * df["x"] + r[codes(df["g"])]).to_numpy()
-    # adjacent-category logits: log P(k + 1) / P(k) = eta - thres_k
-    logits = np.concatenate([np.zeros((len(df), 1)), np.cumsum(eta[:, None] - thresholds, 1)], 1)
+    disc = np.exp(-0.3 * df["z"].to_numpy())
+    # adjacent-category logits: log P(k + 1) / P(k) = disc * (eta - thres_k)
+    steps = disc[:, None] * (eta[:, None] - thresholds)
+    logits = np.concatenate([np.zeros((len(df), 1)), np.cumsum(steps, 1)], 1)
     probs = special.softmax(logits, axis=1)
     u = rng.random(len(df))
     df["y"] = 1 + (probs.cumsum(axis=1)[:, :-1] < u[:, None]).sum(axis=1)
     return Case(
-        "y ~ x + (1 | g)",
+        bm.bf("y ~ x + (1 | g)", disc="~ 0 + z"),
         "acat",
         df,
         {
@@ -533,6 +659,7 @@ def acat_group() -> Case:
             "b_Intercept[1]": -1.0,
             "b_Intercept[2]": 0.0,
             "b_Intercept[3]": 1.2,
+            "b_disc_z": -0.3,
             "sd_g__Intercept": 0.6,
         },
     )
@@ -560,70 +687,119 @@ def cumulative_cloglog_disc() -> Case:
 
 def exgaussian_scalar() -> Case:
     rng, df = base(25)
-    mu, sigma, beta = 1.0 + 0.5 * df["x"], 0.5, 1.2
-    df["y"] = rng.normal(mu - beta, sigma) + rng.exponential(beta, size=N)
+    r = effects(rng, G, 0.4)
+    mu, sigma = 1.0 + 0.5 * df["x"] + r[codes(df["g"])], 0.5
+    beta = np.exp(0.2 + 0.3 * df["z"])
+    df["y"] = rng.normal(mu - beta, sigma) + rng.exponential(beta)
+    df["w"] = 1.0
     return Case(
-        "y ~ x",
+        bm.bf("y | weights(w) ~ x + (1 | g)", beta="~ z"),
         "exgaussian",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.5, "sigma": 0.5, "beta": 1.2},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.5,
+            "sigma": 0.5,
+            "b_beta_Intercept": 0.2,
+            "b_beta_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def frechet_nu() -> Case:
     rng, df = base(26)
-    mu, nu = np.exp(1.0 + 0.3 * df["x"]), 1 + np.exp(1.0 + 0.3 * df["z"])
+    r = effects(rng, G, 0.4)
+    mu = np.exp(1.0 + 0.3 * df["x"] + r[codes(df["g"])])
+    nu = 1 + np.exp(1.0 + 0.3 * df["z"])
     scale = mu / special.gamma(1 - 1 / nu)
     df["y"] = scale * rng.exponential(size=N) ** (-1 / nu)
     return Case(
-        bm.bf("y ~ x", nu="~ z"),
+        bm.bf("y ~ x + (1 | g)", nu="~ z"),
         "frechet",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.3, "b_nu_Intercept": 1.0, "b_nu_z": 0.3},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.3,
+            "b_nu_Intercept": 1.0,
+            "b_nu_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def von_mises_tan_half() -> Case:
     rng, df = base(27)
-    mu, kappa = 2 * np.arctan(0.3 + 0.5 * df["x"]), 3.0
+    r = effects(rng, G, 0.3)
+    mu = 2 * np.arctan(0.3 + 0.5 * df["x"] + r[codes(df["g"])])
+    kappa = np.exp(1.1 + 0.3 * df["z"])
     df["y"] = rng.vonmises(mu, kappa)
-    return Case("y ~ x", "von_mises", df, {"b_Intercept": 0.3, "b_x": 0.5, "kappa": 3.0})
+    return Case(
+        bm.bf("y ~ x + (1 | g)", kappa="~ z"),
+        "von_mises",
+        df,
+        {
+            "b_Intercept": 0.3,
+            "b_x": 0.5,
+            "b_kappa_Intercept": 1.1,
+            "b_kappa_z": 0.3,
+            "sd_g__Intercept": 0.3,
+        },
+    )
 
 
 def zero_inflated_binomial_zi() -> Case:
     rng, df = base(21)
+    r = effects(rng, G, 0.5)
     df["n"] = rng.integers(5, 15, size=N)
     zi = expit(-1.0 + 0.8 * df["z"])
-    counts = rng.binomial(df["n"], expit(0.2 + 0.7 * df["x"]))
+    counts = rng.binomial(df["n"], expit(0.2 + 0.7 * df["x"] + r[codes(df["g"])]))
     df["y"] = np.where(rng.random(N) < zi, 0, counts)
     return Case(
-        bm.bf("y | trials(n) ~ x", zi="~ z"),
+        bm.bf("y | trials(n) ~ x + (1 | g)", zi="~ z"),
         "zero_inflated_binomial",
         df,
-        {"b_Intercept": 0.2, "b_x": 0.7, "b_zi_Intercept": -1.0, "b_zi_z": 0.8},
+        {
+            "b_Intercept": 0.2,
+            "b_x": 0.7,
+            "b_zi_Intercept": -1.0,
+            "b_zi_z": 0.8,
+            "sd_g__Intercept": 0.5,
+        },
     )
 
 
 def zero_inflated_beta_scalar() -> Case:
     rng, df = base(22)
-    mu, phi = expit(-0.5 + 0.8 * df["x"]), 8.0
+    r = effects(rng, G, 0.4)
+    mu = expit(-0.5 + 0.8 * df["x"] + r[codes(df["g"])])
+    phi = np.exp(2.0 + 0.3 * df["z"])
     df["y"] = np.where(rng.random(N) < 0.2, 0.0, rng.beta(mu * phi, (1 - mu) * phi))
+    df["w"] = 1.0
     return Case(
-        "y ~ x",
+        bm.bf("y | weights(w) ~ x + (1 | g)", phi="~ z"),
         "zero_inflated_beta",
         df,
-        {"b_Intercept": -0.5, "b_x": 0.8, "phi": 8.0, "zi": 0.2},
+        {
+            "b_Intercept": -0.5,
+            "b_x": 0.8,
+            "b_phi_Intercept": 2.0,
+            "b_phi_z": 0.3,
+            "zi": 0.2,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def zero_one_inflated_beta_zoi() -> Case:
     rng, df = base(23)
-    mu, phi = expit(0.3 - 0.6 * df["x"]), 6.0
+    r = effects(rng, G, 0.4)
+    mu, phi = expit(0.3 - 0.6 * df["x"] + r[codes(df["g"])]), 6.0
     zoi, coi = expit(-1.2 + 0.5 * df["z"]), 0.4
     ends = (rng.random(N) < coi).astype(float)
     df["y"] = np.where(rng.random(N) < zoi, ends, rng.beta(mu * phi, (1 - mu) * phi))
     return Case(
-        bm.bf("y ~ x", zoi="~ z"),
+        bm.bf("y ~ x + (1 | g)", zoi="~ z", coi="~ 1"),
         "zero_one_inflated_beta",
         df,
         {
@@ -632,55 +808,79 @@ def zero_one_inflated_beta_zoi() -> Case:
             "phi": 6.0,
             "b_zoi_Intercept": -1.2,
             "b_zoi_z": 0.5,
-            "coi": 0.4,
+            "b_coi_Intercept": logit(0.4),
+            "sd_g__Intercept": 0.4,
         },
     )
 
 
 def hurdle_gamma_hu() -> Case:
     rng, df = base(24)
-    mu, shape = np.exp(1.0 + 0.5 * df["x"]), 3.0
+    r = effects(rng, G, 0.4)
+    mu, shape = np.exp(1.0 + 0.5 * df["x"] + r[codes(df["g"])]), 3.0
     hu = expit(-0.5 + 0.7 * df["z"])
     df["y"] = np.where(rng.random(N) < hu, 0.0, rng.gamma(shape, mu / shape))
     return Case(
-        bm.bf("y ~ x", hu="~ z"),
+        bm.bf("y ~ x + (1 | g)", hu="~ z"),
         "hurdle_gamma",
         df,
-        {"b_Intercept": 1.0, "b_x": 0.5, "shape": 3.0, "b_hu_Intercept": -0.5, "b_hu_z": 0.7},
+        {
+            "b_Intercept": 1.0,
+            "b_x": 0.5,
+            "shape": 3.0,
+            "b_hu_Intercept": -0.5,
+            "b_hu_z": 0.7,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
-def hurdle_lognormal_group() -> Case:
+def hurdle_lognormal_hu() -> Case:
     rng, df = base(25)
-    r = effects(rng, G, 0.4)
-    mu = 0.5 + 0.3 * df["x"] + r[codes(df["g"])]
-    df["y"] = np.where(rng.random(N) < 0.3, 0.0, rng.lognormal(mu, 0.5))
+    mu, hu = 0.5 + 0.3 * df["x"], expit(-0.8 + 0.6 * df["z"])
+    df["y"] = np.where(rng.random(N) < hu, 0.0, rng.lognormal(mu, 0.5))
+    df["w"] = 1.0
     return Case(
-        "y ~ x + (1 | g)",
+        bm.bf("y | weights(w) ~ x", hu="~ z"),
         "hurdle_lognormal",
         df,
-        {"b_Intercept": 0.5, "b_x": 0.3, "sigma": 0.5, "hu": 0.3, "sd_g__Intercept": 0.4},
+        {"b_Intercept": 0.5, "b_x": 0.3, "sigma": 0.5, "b_hu_Intercept": -0.8, "b_hu_z": 0.6},
     )
 
 
 def beta_binomial_phi() -> Case:
     rng, df = base(26)
+    r = effects(rng, G, 0.4)
     df["n"] = rng.integers(5, 15, size=N)
-    mu, phi = expit(-0.3 + 0.6 * df["x"]), 5.0
+    mu = expit(-0.3 + 0.6 * df["x"] + r[codes(df["g"])])
+    phi = np.exp(1.6 + 0.3 * df["z"])
     df["y"] = rng.binomial(df["n"], rng.beta(mu * phi, (1 - mu) * phi))
     return Case(
-        "y | trials(n) ~ x",
+        bm.bf("y | trials(n) ~ x + (1 | g)", phi="~ z"),
         "beta_binomial",
         df,
-        {"b_Intercept": -0.3, "b_x": 0.6, "phi": 5.0},
+        {
+            "b_Intercept": -0.3,
+            "b_x": 0.6,
+            "b_phi_Intercept": 1.6,
+            "b_phi_z": 0.3,
+            "sd_g__Intercept": 0.4,
+        },
     )
 
 
 def geometric_log() -> Case:
     rng, df = base(27)
-    mu = np.exp(0.5 + 0.4 * df["x"])
+    r = effects(rng, G, 0.4)
+    df["o"] = rng.uniform(0.0, 0.5, size=N)
+    mu = np.exp(0.5 + 0.4 * df["x"] + r[codes(df["g"])] + df["o"])
     df["y"] = rng.negative_binomial(1, 1 / (1 + mu))
-    return Case("y ~ x", "geometric", df, {"b_Intercept": 0.5, "b_x": 0.4})
+    return Case(
+        "y ~ x + (1 | g) + offset(o)",
+        "geometric",
+        df,
+        {"b_Intercept": 0.5, "b_x": 0.4, "sd_g__Intercept": 0.4},
+    )
 
 
 def natural_spline_knots(x: np.ndarray, k: int) -> np.ndarray:
@@ -1373,7 +1573,7 @@ CASES = {
         zero_inflated_beta_scalar,
         zero_one_inflated_beta_zoi,
         hurdle_gamma_hu,
-        hurdle_lognormal_group,
+        hurdle_lognormal_hu,
         beta_binomial_phi,
         geometric_log,
         gaussian_smooth_cr,
