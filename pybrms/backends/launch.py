@@ -13,7 +13,6 @@ process must be waited for on the thread that started it (as everything here doe
 from __future__ import annotations
 
 import collections
-import contextlib
 import ctypes
 import os
 import signal
@@ -113,32 +112,11 @@ def run_all(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedPr
     >>> [result.stdout for result in run_all([["echo", "a"], ["echo", "b"]], Path("."))]
     ['a\\n', 'b\\n']
     """
-    with contextlib.ExitStack() as files:
-        # Files, not pipes: a command that fills its pipe while we wait for another stalls.
-        outputs = [
-            (
-                files.enter_context(tempfile.TemporaryFile("w+")),
-                files.enter_context(tempfile.TemporaryFile("w+")),
-            )
-            for _ in commands
-        ]
-        processes: list[subprocess.Popen] = []
-        try:
-            for command, (stdout, stderr) in zip(commands, outputs, strict=True):
-                processes.append(start(command, cwd=cwd, stdout=stdout, stderr=stderr))
-            statuses = [wait(process) for process in processes]
-        except BaseException:
-            for process in processes:
-                stop(process)
-            raise
-        results = []
-        for command, status, (stdout, stderr) in zip(commands, statuses, outputs, strict=True):
-            stdout.seek(0)
-            stderr.seek(0)
-            results.append(
-                subprocess.CompletedProcess(command, status, stdout.read(), stderr.read())
-            )
-        return results
+    with Pool[int](cwd, jobs=len(commands)) as pool:
+        for index, command in enumerate(commands):
+            pool.submit(command, index)
+        results = dict(pool.finished())
+    return [results[index] for index in range(len(commands))]
 
 
 class Pool(Generic[T]):
