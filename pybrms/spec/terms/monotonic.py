@@ -13,6 +13,7 @@ covariates (brms's ``Csp``). Stan code, data and names are brms's (``R/stan-pred
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import ClassVar, cast
 
@@ -119,9 +120,8 @@ class MonotonicVariable:
         if self.categories is not None:
             column = pd.Series(np.asarray(raw, dtype=object), index=newdata.index)
             known = {c: k for k, c in enumerate(self.categories)}
-            bad = ~column.isin(list(known)).to_numpy()
-            if bad.any():
-                pos = int(np.flatnonzero(bad)[0])
+            pos = _first_unknown(column, known)
+            if pos is not None:
                 raise SpecError(
                     f"newdata {row_label(newdata.index, pos)} has {column.iloc[pos]!r} in "
                     f"{self.label}, which is not a category of the fit "
@@ -256,9 +256,8 @@ class MonotonicTerm:
         for expr, level, levels in self.levels:
             values = pd.Series(np.asarray(evaluate(expr, newdata)), index=newdata.index)
             labels = values.astype(str)
-            unknown = ~labels.isin(levels).to_numpy()
-            if unknown.any():
-                pos = int(np.flatnonzero(unknown)[0])
+            pos = _first_unknown(labels, levels)
+            if pos is not None:
                 raise SpecError(
                     f"{self.written}: {row_label(newdata.index, pos)} has {values.iloc[pos]!r} "
                     f"in {expr!r}, which is not a level of the fit "
@@ -266,6 +265,12 @@ class MonotonicTerm:
                 )
             out = out * (labels == level).to_numpy(dtype=float)
         return out
+
+
+def _first_unknown(values: pd.Series, fitted: Collection[object]) -> int | None:
+    """Position of the first value of new data that is not among the fitted ones."""
+    unknown = np.flatnonzero(~values.isin(list(fitted)).to_numpy())
+    return int(unknown[0]) if unknown.size else None
 
 
 def _is_categorical(expr: str, data: pd.DataFrame) -> bool:
