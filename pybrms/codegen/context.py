@@ -8,7 +8,7 @@ arguments) are all decided in this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from pybrms.spec.default_priors import (
 )
 from pybrms.spec.model_spec import ModelSpec, Predictor, ScalarDpar
 from pybrms.spec.multivariate import MvSpec
+from pybrms.spec.names import with_resp
 from pybrms.spec.prior_draws import PriorDraw
 from pybrms.spec.terms import Covariates, EtaPart, StanArg, TimeCovariance
 from pybrms.spec.terms.base import MuUpdate
@@ -948,16 +949,35 @@ def _truncation(spec: ModelSpec, rows: Rows, args: dict[str, str]) -> Density | 
     return None
 
 
-def _stan_bounds(lb: float | None, ub: float | None) -> str:
-    """``<lower=.., upper=..>`` for the bounds that are set, else empty."""
-    parts = [
-        f"{side}={format_number(v)}" for side, v in (("lower", lb), ("upper", ub)) if v is not None
-    ]
+def dpar_bounds(d: ScalarDpar, resp: str = "") -> str:
+    """``<lower=.., upper=..>`` for the bounds of ``d`` that are set, else empty; a bound
+    the response sets is its variable (``upper=min_Y``, see :func:`response_bounds`).
+
+    Examples
+    --------
+    >>> dpar_bounds(ScalarDpar("zi", 0.0, 1.0)), dpar_bounds(ScalarDpar("alpha", None, None))
+    ('<lower=0, upper=1>', '')
+    """
+    ub = d.ub_variable(resp) or (None if d.ub is None else format_number(d.ub))
+    lb = None if d.lb is None else format_number(d.lb)
+    parts = [f"{side}={v}" for side, v in (("lower", lb), ("upper", ub)) if v is not None]
     return f"<{', '.join(parts)}>" if parts else ""
 
 
-def _dpar_bounds(d: ScalarDpar) -> str:
-    return _stan_bounds(d.lb, d.ub)
+def response_bounds(dpars: Iterable[ScalarDpar], resp: str = "") -> list[str]:
+    """brms's transformed data computing bounds from the response (``real min_Y =
+    min(Y);``), one per kind of bound that ``dpars`` of response ``resp`` read.
+
+    Examples
+    --------
+    >>> from pybrms.spec.families import FAMILIES
+    >>> bound = FAMILIES["shifted_lognormal"].dpar("ndt").response_bound
+    >>> response_bounds([ScalarDpar("ndt1", 0.0, 0.3, response_bound=bound)] * 2, "rt")
+    ['real min_Y_rt = min(Y_rt);']
+    """
+    bounds = dict.fromkeys(d.response_bound for d in dpars if d.response_bound is not None)
+    y = with_resp("Y", resp)
+    return [f"real {with_resp(b.name, resp)} = {b.stan}({y});" for b in bounds]
 
 
 def _dpar_comment(spec: ModelSpec, d: ScalarDpar) -> str:
@@ -1099,9 +1119,10 @@ def render_context(
         # every term has the N rows (see pybrms.codegen.multivariate)
         "nobs": {},
         "scalar_dpars": [
-            {"name": d.stan, "bounds": _dpar_bounds(d), "comment": _dpar_comment(spec, d)}
+            {"name": d.stan, "bounds": dpar_bounds(d), "comment": _dpar_comment(spec, d)}
             for d in spec.scalar_dpars
         ],
+        "response_bounds": response_bounds(spec.scalar_dpars),
         "scaled_dpars": _scaled_dpars(spec),
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),

@@ -18,8 +18,9 @@ from pybrms.codegen.context import (
     _bounds,
     _eta_parts,
     _local_vector,
-    _stan_bounds,
+    dpar_bounds,
     prior_draw_code,
+    response_bounds,
     shared_locals,
     suffixes,
 )
@@ -189,7 +190,7 @@ def render_mv_context(
     scalar = [
         {
             "name": part.stan_dpar(d.name),
-            "bounds": _stan_bounds(d.lb, d.ub),
+            "bounds": dpar_bounds(d, part.resp),
             "comment": part.family.family.dpar(d.name).comment,
         }
         for part in spec.parts
@@ -200,7 +201,7 @@ def render_mv_context(
         scalar += [
             {
                 "name": d.name,
-                "bounds": _stan_bounds(d.lb, d.ub),
+                "bounds": dpar_bounds(d),
                 "comment": family.dpar(d.name).comment,
             }
             for d in spec.shared_dpars
@@ -214,6 +215,9 @@ def render_mv_context(
         "terms": spec.terms,
         "nobs": {p.dpar: part.nobs for part in spec.parts for p in part.predictors},
         "scalar_dpars": scalar,
+        "response_bounds": [
+            b for part in spec.parts for b in response_bounds(part.scalar_dpars, part.resp)
+        ],
         "constants": {c.stan: c for c in spec.constants()},
         "bounds": _bounds(spec),
         "lprior": prior_statements(spec.priors, targets),

@@ -214,7 +214,7 @@ def build_spec(
     )
     predicted = {p.dpar for p in predictors}
     scalar_dpars = tuple(
-        ScalarDpar(d.name, *d.bounds(response.observed), d.scale)
+        ScalarDpar(d.name, *d.bounds(response.observed), d.scale, d.response_bound)
         for d in bound.family.dpars
         if d.name not in predicted
         and d.name not in bform.pfix

@@ -156,6 +156,9 @@ class PriorTarget:
         For a matrix whose rows are the elements (category-specific effects,
         a row of ``nthres`` per coefficient): the length of each row; 0 for a
         scalar or vector.
+    ub
+        The Stan variable of the variable's upper bound when the program computes
+        it from the response (brms's ``min_Y``); ``""`` for a bound written as a number.
     """
 
     stan: str
@@ -167,6 +170,7 @@ class PriorTarget:
     size: str = ""
     args: str = ""
     row_size: int = 0
+    ub: str = ""
 
     def draw_label(self, element: int | None) -> str:
         """brms's label of the prior draws of the whole variable (``element`` None)
@@ -185,7 +189,8 @@ class PriorTarget:
 
 @dataclass(frozen=True)
 class PriorValue:
-    """A number of the prior statements: Stan data ``name``, or a literal when ``name`` is "".
+    """A number of the prior statements: Stan data ``name`` (or a variable the program
+    computes from data, brms's ``min_Y``), or a literal when ``name`` is "".
 
     Prior arguments and the bounds users set are data, filled in by
     :func:`pybrms.standata.make_standata`, so that the Stan program depends
@@ -525,15 +530,26 @@ def prior_statements(table: PriorTable, targets: Iterable[PriorTarget]) -> list[
                 continue
             low, high = _support(row.prior)
             lb = user_lb or _own_bound(class_row.lb, low, high)
-            ub = user_ub or _own_bound(class_row.ub, low, high)
+            ub = user_ub or _own_bound(class_row.ub, low, high, target.ub)
             matrix = bool(target.row_size) and element is None
             out.append(PriorStatement(stan, row.prior, n, lb, ub, element, target.args, matrix))
     return out
 
 
-def _own_bound(bound: float | None, low: float, high: float) -> PriorValue | None:
-    """A parameter's own bound, as a literal, if it truncates a prior with support (low, high)."""
-    return PriorValue(bound) if bound is not None and low < bound < high else None
+def _own_bound(
+    bound: float | None, low: float, high: float, variable: str = ""
+) -> PriorValue | None:
+    """A parameter's own bound, as a literal, if it truncates a prior with support (low, high).
+
+    A bound the program computes from the response (its Stan ``variable``, brms's
+    ``min_Y``) always truncates, as in brms: whether its value lies inside the support
+    would make the program depend on the data.
+    """
+    if bound is None:
+        return None
+    if variable:
+        return PriorValue(bound, variable)
+    return PriorValue(bound) if low < bound < high else None
 
 
 def prior_data(table: PriorTable, targets: Sequence[PriorTarget]) -> tuple[PriorValue, ...]:

@@ -18,10 +18,10 @@ from pybrms.formula import BrmsFormula
 from pybrms.formula.nonlinear import NonLinear
 from pybrms.priors import Priors
 from pybrms.spec.default_priors import Constants, PriorTable, PriorTarget, constants
-from pybrms.spec.families import BoundFamily, Link, StanLikelihood
+from pybrms.spec.families import BoundFamily, Link, ResponseBound, StanLikelihood
 from pybrms.spec.families.categorical import reference_index
 from pybrms.spec.families.mixture import simplex_thetas
-from pybrms.spec.names import ParName
+from pybrms.spec.names import ParName, with_resp
 from pybrms.spec.prior_draws import PriorDraw, SamplePrior, prior_draws
 from pybrms.spec.stanvars import Stanvar
 from pybrms.spec.terms import FixedEffects, GroupEffects, Term
@@ -201,19 +201,35 @@ class Predictor:
 @dataclass(frozen=True)
 class ScalarDpar:
     """A distributional parameter estimated as one value (``sigma``, ``zi``, ...),
-    with its bounds (None for unbounded) and, for brms's ``tmp_dpars``, the Stan
+    with its bounds (None for unbounded); for brms's ``tmp_dpars``, the Stan
     function computing it from the parameter ``tmp_<name>`` (see
-    :attr:`pybrms.spec.families.Dpar.scale`)."""
+    :attr:`pybrms.spec.families.Dpar.scale`); and when the response values set its
+    upper bound ``ub`` (``ndt`` below brms's ``min_Y``), how the program computes it.
+
+    Examples
+    --------
+    >>> from pybrms.spec.families import FAMILIES
+    >>> bound = FAMILIES["shifted_lognormal"].dpar("ndt").response_bound
+    >>> d = ScalarDpar("ndt", 0.0, 0.3, response_bound=bound)
+    >>> d.ub_variable(), d.ub_variable("rt")
+    ('min_Y', 'min_Y_rt')
+    """
 
     name: str
     lb: float | None
     ub: float | None
     scale: str | None = None
+    response_bound: ResponseBound | None = None
 
     @property
     def stan(self) -> str:
         """The Stan parameter sampled: ``tmp_<name>`` for a scaled parameter."""
         return f"tmp_{self.name}" if self.scale else self.name
+
+    def ub_variable(self, resp: str = "") -> str:
+        """The Stan variable of an upper bound the response sets (brms's ``min_Y``,
+        ``min_Y_<resp>`` for response ``resp`` of a multivariate model), or ""."""
+        return "" if self.response_bound is None else with_resp(self.response_bound.name, resp)
 
 
 @dataclass(frozen=True, eq=False)
@@ -370,7 +386,8 @@ class ModelSpec:
             ]
 
         dpars = [
-            PriorTarget(d.stan, (((d.name, "", "", ""),),), scalar=True) for d in self.scalar_dpars
+            PriorTarget(d.stan, (((d.name, "", "", ""),),), scalar=True, ub=d.ub_variable())
+            for d in self.scalar_dpars
         ]
         if self.theta_simplex:
             # the concentration is data of its own, as brms's con_theta

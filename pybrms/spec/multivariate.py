@@ -236,7 +236,12 @@ class MvSpec:
             ]
 
         dpars = [
-            PriorTarget(part.stan_dpar(d.name), (((d.name, "", "", part.resp),),), scalar=True)
+            PriorTarget(
+                part.stan_dpar(d.name),
+                (((d.name, "", "", part.resp),),),
+                scalar=True,
+                ub=d.ub_variable(part.resp),
+            )
             for part in self.parts
             for d in part.scalar_dpars
         ]
@@ -524,7 +529,7 @@ def build_mv_spec(
         own = tuple(p for p in predictors if p.resp == resp)
         predicted = {p.family_dpar for p in own}
         scalar = tuple(
-            ScalarDpar(d.name, *d.bounds(y.observed))
+            ScalarDpar(d.name, *d.bounds(y.observed), response_bound=d.response_bound)
             for d in bound.family.dpars
             if d.name not in predicted and d.fixed is None and not (student and d.name == "nu")
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import re
 import warnings
 
 import numpy as np
@@ -14,7 +13,7 @@ import pybrms as bm
 from pybrms.codegen import render
 from pybrms.errors import SpecError
 from pybrms.formula import bf, set_rescor
-from pybrms.spec import FAMILIES, build_spec, family, get_prior
+from pybrms.spec import FAMILIES, build_model, build_spec, family, get_prior
 from pybrms.spec.families import LINKS
 from pybrms.spec.terms import FixedEffects, GroupEffects, Offset
 from pybrms.standata import make_standata
@@ -365,13 +364,38 @@ def test_brms_default_priors_and_bounds_of_family_parameters(formula, fam, expec
 
 
 @pytest.mark.parametrize("smallest", [0.7, 1 / 3, 6.7556901546155395, 2.5e-7, 12345.678901234567])
-def test_printed_ndt_bound_never_exceeds_the_smallest_response(smallest):
-    """Stan reads the printed bound; above min(Y) it would allow Y - ndt < 0."""
+def test_ndt_lies_below_the_smallest_response_the_program_computes(smallest):
+    """As brms: ndt's bound is min(Y), computed in transformed data (no number that new
+    data would change), and the upper limit of its uniform prior (data) is that same
+    number, so that the prior keeps all its mass within the bounds."""
     y = [smallest * k for k in (1.5, 1, 2, 3, 4, 5)]
     spec = build_spec("y ~ x", _df(y=y), "shifted_lognormal")
-    (line,) = [s for s in render(spec).splitlines() if " ndt;" in s]
-    printed = float(re.search(r"upper=([^>]+)>", line).group(1))
-    assert printed <= smallest and (smallest - printed) / smallest < 1e-13
+    code = render(spec)
+    assert "  real min_Y = min(Y);\n" in code
+    assert "  real<lower=0, upper=min_Y> ndt;  // non-decision time parameter\n" in code
+    assert (
+        "  lprior += uniform_lpdf(ndt | ndt_prior_alpha, ndt_prior_beta)\n"
+        "    - 1 * uniform_lcdf(min_Y | ndt_prior_alpha, ndt_prior_beta);\n"
+    ) in code
+    data = make_standata(spec)
+    assert data["ndt_prior_beta"] == min(data["Y"]) == smallest
+
+
+def test_min_y_of_each_response_and_of_mixture_components():
+    """A multivariate model computes min_Y_<resp> for its shifted_lognormal response,
+    which bounds and truncates a user prior on ndt_<resp> (brms's min_Y_<resp>); the
+    components of a mixture share min_Y."""
+    data = _df(y=Y, z=[2.0, 0.4, 1.1, 0.9, 3.0, 0.6])
+    user = bm.prior("normal(0.1, 0.1)", class_="ndt", resp="z")
+    formula = bf("z ~ x") + bf("y ~ x") + set_rescor(False)
+    mv = render(build_model(formula, data, ("shifted_lognormal", "gaussian"), user)).splitlines()
+    assert "  real min_Y_z = min(Y_z);" in mv
+    assert "  real<lower=0, upper=min_Y_z> ndt_z;  // non-decision time parameter" in mv
+    assert any("normal_lcdf(min_Y_z | ndt_z_prior_mu, ndt_z_prior_sigma)" in s for s in mv)
+    two = bm.mixture("shifted_lognormal", "shifted_lognormal")
+    mixed = render(build_spec("y ~ x", _df(y=Y), two))
+    assert mixed.count("real min_Y = min(Y);") == 1
+    assert "real<lower=0, upper=min_Y> ndt2;" in mixed
 
 
 def test_bounded_family_parameters_are_declared_with_both_bounds():

@@ -55,6 +55,7 @@ from pybrms.spec.families.records import (
     Family,
     Glm,
     Link,
+    ResponseBound,
     StanLikelihood,
     Support,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "Family",
     "Glm",
     "Link",
+    "ResponseBound",
     "StanLikelihood",
     "Support",
     "custom_family",

@@ -4,7 +4,6 @@ gen_extreme_value."""
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,14 @@ from pybrms.spec.families.parts import (
     WEIGHTS,
     same_dist,
 )
-from pybrms.spec.families.records import Dpar, DparDraws, Family, Glm, StanLikelihood
+from pybrms.spec.families.records import (
+    Dpar,
+    DparDraws,
+    Family,
+    Glm,
+    ResponseBound,
+    StanLikelihood,
+)
 
 __all__ = [
     "ALPHA",
@@ -315,22 +321,16 @@ SKEW_NORMAL = Family(
 )
 
 
-def _min_y(y: np.ndarray) -> float:
-    """The smallest (positive) response, rounded down to the 15 significant digits the
-    Stan program prints, so that the printed bound keeps ``Y - ndt`` non-negative."""
-    smallest = float(np.min(y))
-    exact = Decimal(smallest)
-    unit = Decimal(1).scaleb(exact.adjusted() - 14)
-    nearest = float(exact.quantize(unit))
-    return nearest if nearest <= smallest else float(exact.quantize(unit, rounding=ROUND_FLOOR))
+# brms's min_Y: the program computes the smallest response itself, so that new data
+# reuse it; ndt lies below it, with a uniform prior up to it
+MIN_Y = ResponseBound("min_Y", "min", np.min)
 
 
 def _ndt_prior(y: np.ndarray) -> tuple[str, tuple[float, ...]]:
-    return "uniform", (0, _min_y(y))
+    return "uniform", (0, float(MIN_Y.value(y)))
 
 
-# brms's ndt lies below the smallest response, with a uniform prior up to it
-NDT = Dpar("ndt", "non-decision time parameter", 0.0, _min_y, "log", _ndt_prior)
+NDT = Dpar("ndt", "non-decision time parameter", 0.0, MIN_Y, "log", _ndt_prior)
 
 
 def _shifted_lognormal_log_lik(d: DparDraws, y: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ __all__ = [
     "Family",
     "Glm",
     "Link",
+    "ResponseBound",
     "StanLikelihood",
     "Support",
 ]
@@ -99,6 +100,34 @@ FLAT: PriorSpec = ("", ())
 
 
 @dataclass(frozen=True)
+class ResponseBound:
+    """A bound of a parameter set by a function of the response values (brms's ``min_Y``).
+
+    The program computes it in transformed data (``real min_Y = min(Y);``), so that
+    its code does not change with the response; the number is for the prior table
+    and the checks of priors.
+
+    Attributes
+    ----------
+    name
+        brms's Stan variable (``"min_Y"``); a multivariate model suffixes the response.
+    stan
+        The Stan function of the response computing it (``"min"``).
+    value
+        The same function on the response values.
+
+    Examples
+    --------
+    >>> ResponseBound("min_Y", "min", np.min).value(np.array([0.4, 0.2]))
+    np.float64(0.2)
+    """
+
+    name: str
+    stan: str
+    value: Callable[[np.ndarray], float]
+
+
+@dataclass(frozen=True)
 class Dpar:
     """A distributional parameter other than ``mu``.
 
@@ -110,8 +139,8 @@ class Dpar:
         brms's comment on its declaration in the Stan program.
     lb, ub
         Bounds when it is estimated as a single value; None for unbounded; a
-        function of the response values for a bound that depends on them
-        (``ndt`` below the smallest response).
+        :class:`ResponseBound` for a bound that the response values set (``ndt``
+        below the smallest response).
     link
         brms's link when it has its own formula.
     default_prior
@@ -135,7 +164,7 @@ class Dpar:
     name: str
     comment: str
     lb: float | None
-    ub: float | Callable[[np.ndarray], float] | None
+    ub: float | ResponseBound | None
     link: str
     default_prior: PriorSpec | Callable[[np.ndarray], PriorSpec] | None
     intercept_prior: PriorSpec | None = ("student_t", (3, 0, 2.5))
@@ -144,7 +173,12 @@ class Dpar:
 
     def bounds(self, y: np.ndarray) -> tuple[float | None, float | None]:
         """``(lb, ub)`` for the response values ``y``."""
-        return self.lb, self.ub(y) if callable(self.ub) else self.ub
+        return self.lb, self.ub.value(y) if isinstance(self.ub, ResponseBound) else self.ub
+
+    @property
+    def response_bound(self) -> ResponseBound | None:
+        """Its upper bound when the response values set it, else None."""
+        return self.ub if isinstance(self.ub, ResponseBound) else None
 
     def prior(self, y: np.ndarray) -> PriorSpec | None:
         """brms's default prior for the response values ``y`` (None: ``def_scale_prior``)."""
