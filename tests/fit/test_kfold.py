@@ -8,6 +8,7 @@ import pytest
 
 import pybrms as bm
 from pybrms.backends.embedded import EmbeddedBackend
+from pybrms.backends.embedded import programs as embedded_programs
 from pybrms.errors import PybrmsError, SettingsError, SpecError
 from pybrms.fit import criteria
 from pybrms.fit.kfold import (
@@ -79,12 +80,21 @@ def levels_data() -> pd.DataFrame:
     return pd.DataFrame({"x": x, "g": g, "y": y, "hi": np.where(y > np.median(y), "yes", "no")})
 
 
+def response_times(shift: float, n: int = 60, seed: int = 6) -> pd.DataFrame:
+    """Shifted lognormal responses above ``shift``: the smallest response, ndt's bound, moves
+    with it."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pd.DataFrame({"x": x, "y": shift + rng.lognormal(-0.5 + 0.4 * x, 0.6)})
+
+
 def stan_programs() -> list[str]:
     """The programs the fits and refits run (compiled at the session's start,
-    tests/conftest.py)."""
+    tests/conftest.py); the shifted lognormal one is that of the recovery case too."""
     data = levels_data()
     return [
-        bm.stancode(formula, data) for formula in ("y ~ x", "y ~ x + (1 | g)", "y ~ 1 + (1 | g)")
+        *(bm.stancode(f, data) for f in ("y ~ x", "y ~ x + (1 | g)", "y ~ 1 + (1 | g)")),
+        bm.stancode("y ~ x", response_times(0.3), "shifted_lognormal"),
     ]
 
 
@@ -150,6 +160,28 @@ def test_refits_never_compile_on_any_executor(line60_fit, no_compile, monkeypatc
     np.testing.assert_array_equal(in_process.folds, processes.folds)
     pd.testing.assert_frame_equal(in_process.pointwise, processes.pointwise)
     pd.testing.assert_frame_equal(in_process.pointwise, threads.pointwise)
+
+
+@pytest.mark.stan
+@pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")  # short runs, on purpose
+def test_folds_and_new_data_with_another_smallest_response_reuse_the_program(monkeypatch):
+    """ndt lies below the smallest response, which the program computes (brms's min_Y):
+    folds whose training rows have another smallest response, and a data set shifted by
+    0.5, run the fit's program without compiling."""
+    kwargs = {"chains": 1, "iter": 400, "seed": 1, "show_progress": False}
+    fit = bm.brm("y ~ x", response_times(0.3), "shifted_lognormal", **kwargs)
+
+    def refuse(*args: object, **kw: object) -> None:
+        pytest.fail("new data of the same structure compiled a new program")
+
+    monkeypatch.setattr(embedded_programs, "Pool", refuse)
+    kf = fit.kfold(K=3, seed=2, show_progress=False)
+    assert np.isfinite(kf.pointwise.elpd_kfold).all()
+    shifted = bm.brm("y ~ x", response_times(0.8), "shifted_lognormal", **kwargs)
+    assert shifted.stan_code == fit.stan_code and shifted.program.model().from_cache
+    # the posterior of ndt follows the data below their new smallest response
+    ndt = shifted.draws.column("ndt")
+    assert (ndt < shifted.standata["Y"].min()).all() and ndt.max() > fit.standata["Y"].min()
 
 
 @pytest.mark.stan
