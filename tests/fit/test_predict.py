@@ -161,9 +161,13 @@ def parameter_declarations(code: str) -> list[tuple[str, str, str]]:
     return out
 
 
+# The transformed data a bound may read: brms's min_Y, the smallest response
+_RESPONSE_MIN = re.compile(r"^  real (\w+) = min\((\w+)\);$", re.MULTILINE)
+
+
 def bounded_free(x: np.ndarray, bounds: str, standata: dict[str, Any]) -> np.ndarray:
-    """Stan's inverse transform of ``<lower=.., upper=..>``; a bound is a number or a
-    data variable."""
+    """Stan's inverse transform of ``<lower=.., upper=..>``; a bound is a number, a
+    data variable or ``min_Y`` (in ``standata`` through :func:`with_response_minima`)."""
     limits = dict(part.strip().split("=") for part in bounds.split(",") if part.strip())
     assert set(limits) <= {"lower", "upper"}, f"unexpected bounds <{bounds}>"
     value = {k: float(standata[v]) if v in standata else float(v) for k, v in limits.items()}
@@ -175,11 +179,17 @@ def bounded_free(x: np.ndarray, bounds: str, standata: dict[str, Any]) -> np.nda
     return x if ub is None else np.log(ub - x)
 
 
+def with_response_minima(code: str, standata: dict[str, Any]) -> dict[str, Any]:
+    """``standata`` and the smallest responses the program computes (``min_Y``)."""
+    return standata | {name: np.min(standata[y]) for name, y in _RESPONSE_MIN.findall(code)}
+
+
 def unconstrain(
     code: str, standata: dict[str, Any], variables: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Unconstrained points ``(S, dim)``: each parameter of the program's parameters
     block, in declaration order, through Stan's inverse transform of its type."""
+    standata = with_response_minima(code, standata)
     parts = []
     for kind, bounds, name in parameter_declarations(code):
         x = flat(variables, name)

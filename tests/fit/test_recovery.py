@@ -21,8 +21,7 @@ the structure of a compiled model case of tests/codegen/model_cases.py where one
 exists for its family: its column names may differ, a group effect or a predicted
 dpar is simulated and recovered too, weights are all 1 (the posterior of the
 unweighted model) and an offset is known. Only structures no model case has (an
-inverse link, crossed grouping, smooths, ...) compile a program of their own, and so
-does shifted_lognormal, whose program holds the smallest response (ndt's bound).
+inverse link, crossed grouping, smooths, ...) compile a program of their own.
 """
 
 from __future__ import annotations
