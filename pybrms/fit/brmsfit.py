@@ -35,7 +35,7 @@ from pybrms.fit.program import StanProgram
 from pybrms.fit.settings import SamplerSettings
 from pybrms.fit.summary import Summary, summarize
 from pybrms.spec.model_spec import ModelSpec
-from pybrms.spec.multivariate import MvSpec
+from pybrms.spec.multivariate import MvSpec, rebuild_model
 from pybrms.standata import make_standata
 
 if TYPE_CHECKING:
@@ -220,37 +220,54 @@ class BrmsFit:
     def _variables(self) -> dict[str, np.ndarray]:
         return self.draws.variables()
 
-    def update(self, *, show_progress: bool = True, **changes: Any) -> BrmsFit:
-        """Sample again with other sampling arguments, on the same backend.
+    def update(
+        self,
+        *,
+        newdata: pd.DataFrame | None = None,
+        show_progress: bool = True,
+        **changes: Any,
+    ) -> BrmsFit:
+        """Sample again with other sampling arguments or on other data, on the same backend.
 
         Takes every sampling argument of :func:`pybrms.brm`: ``chains``, ``iter``,
         ``warmup``, ``thin``, ``threads`` (an int or :func:`pybrms.threading`),
         ``seed``, ``init``, ``control``, ``parallel`` and ``normalize``. Arguments not given keep
         this fit's values; ``control`` changes only the keys it names; a new
-        ``iter`` without ``warmup`` sets ``warmup = iter // 2``.
+        ``iter`` without ``warmup`` sets ``warmup = iter // 2``. ``newdata``, as
+        brms's ``update(fit, newdata = )``, fits the same model (formula, family, the
+        user's priors, ``data2``, stanvars, knots) to other data, with the default
+        priors of those data.
 
         Changing ``chains``, ``iter``, ``seed`` or the thread count or grainsize
-        never recompiles: the grainsize is data. Going between the plain and the
-        threaded program, or between ``static=False`` and ``static=True``,
-        renders another program, compiled once on this fit's backend and cached;
-        so does changing ``normalize``.
+        never recompiles: the grainsize is data. Neither do new data of the same
+        structure: a program depends only on the model's structure, and every number
+        the data decide (default prior locations and scales, the smallest response
+        ``min_Y``, the numbers of rows and levels) is data or computed by the program.
+        Going between the plain and the threaded program, or between
+        ``static=False`` and ``static=True``, renders another program, compiled once
+        on this fit's backend and cached; so does changing ``normalize``.
 
         Raises
         ------
         pybrms.errors.SettingsError
             For an argument that is not a sampling argument, or a bad value.
+        pybrms.errors.SpecError
+            For ``newdata`` the model cannot be built on (a missing column, a response
+            outside the family's support, ...), before anything is compiled.
 
         Examples
         --------
         >>> import pybrms as bm
         >>> fit2 = fit.update(chains=1, threads=bm.threading(4, grainsize=250))  # doctest: +SKIP
         >>> fit3 = fit.update(iter=4000, control={"adapt_delta": 0.95})  # doctest: +SKIP
+        >>> replicate = fit.update(newdata=simulated)  # doctest: +SKIP
         """
         settings = self.settings.updated(**changes)
-        code = render(self.spec, settings.threads, normalize=settings.normalize)
+        spec = self.spec if newdata is None else rebuild_model(self.spec, newdata)
+        code = render(spec, settings.threads, normalize=settings.normalize)
         program = self.program if code == self.stan_code else StanProgram(code, self.backend)
         return sample(
-            self.spec, program, settings, data_name=self.data_name, show_progress=show_progress
+            spec, program, settings, data_name=self.data_name, show_progress=show_progress
         )
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:

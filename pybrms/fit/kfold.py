@@ -37,9 +37,8 @@ from pybrms.fit.program import StanProgram
 from pybrms.fit.settings import SamplerSettings
 from pybrms.progress import SafeBar
 from pybrms.scheduler import ExecutorSpec, open_executor
-from pybrms.spec import build_spec
 from pybrms.spec.model_spec import ModelSpec
-from pybrms.spec.multivariate import MvSpec, build_mv_spec
+from pybrms.spec.multivariate import MvSpec, rebuild_model
 
 if TYPE_CHECKING:
     from pybrms.fit.brmsfit import BrmsFit
@@ -298,7 +297,7 @@ def _tasks(
     programs = {fit.stan_code: fit.program}
     specs = []
     for k in range(1, len(seeds) + 1):
-        spec = _training_spec(fit.spec, data[labels != k])
+        spec = rebuild_model(fit.spec, data[labels != k])
         code = render(spec, settings.threads, normalize=settings.normalize)
         programs.setdefault(code, StanProgram(code, fit.backend))
         specs.append((spec, code))
@@ -335,23 +334,6 @@ def _scored(fit: BrmsFit, resp: str | None) -> dict[str, str]:
             "not supported yet: its responses have different rows."
         )
     return {} if resp is None else {"resp": spec.part(resp).resp}
-
-
-def _training_spec(spec: ModelSpec | MvSpec, train: pd.DataFrame) -> ModelSpec | MvSpec:
-    """The model of ``spec`` on the training rows of one fold."""
-    if isinstance(spec, MvSpec):
-        families = [p.family for p in spec.parts]
-        return build_mv_spec(spec.formula, train, families, spec.user_priors, spec.sample_prior)
-    return build_spec(
-        spec.formula,
-        train,
-        spec.family,
-        spec.user_priors,
-        spec.sample_prior,
-        spec.data2,
-        spec.stanvars,
-        spec.knots,
-    )
 
 
 def _fold_labels(

@@ -77,6 +77,7 @@ __all__ = [
     "as_mv_formula",
     "build_model",
     "build_mv_spec",
+    "rebuild_model",
 ]
 
 #: A univariate or multivariate formula.
@@ -676,3 +677,30 @@ def rescor_matrix(draws: np.ndarray, nresp: int) -> np.ndarray:
             out[:, row, col] = out[:, col, row] = draws[:, k]
             k += 1
     return out
+
+
+def rebuild_model(spec: ModelSpec | MvSpec, data: pd.DataFrame) -> ModelSpec | MvSpec:
+    """The model of ``spec`` (formula, families, the user's priors, ``sample_prior``,
+    ``data2``, stanvars and knots) on other ``data``: a fold's training rows, or new data
+    of :meth:`BrmsFit.update <pybrms.fit.brmsfit.BrmsFit.update>`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1.0, 2.5, 2.0, 4.1], "x": [1.0, 2.0, 3.0, 4.0]})
+    >>> rebuild_model(build_model("y ~ x", df), df.iloc[:3])
+    ModelSpec('y ~ x', family=gaussian(identity), N=3)
+    """
+    if isinstance(spec, MvSpec):
+        families = [p.family for p in spec.parts]
+        return build_mv_spec(spec.formula, data, families, spec.user_priors, spec.sample_prior)
+    return build_spec(
+        spec.formula,
+        data,
+        spec.family,
+        spec.user_priors,
+        spec.sample_prior,
+        spec.data2,
+        spec.stanvars,
+        spec.knots,
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import pybrms as bm
 from pybrms import backends
-from pybrms.errors import SamplingError
+from pybrms.backends.embedded import programs as embedded_programs
+from pybrms.errors import PybrmsError, SamplingError, SpecError
 from pybrms.scheduler import Threading
 
 pytestmark = [pytest.mark.stan, pytest.mark.filterwarnings("ignore::pybrms.SamplingWarning")]
@@ -86,3 +88,36 @@ def test_a_recompile_stays_on_the_fits_backend(line_fit, monkeypatch):
     )
     assert again.backend == "embedded" and "reduce_sum_static" in again.stan_code
     assert type(again.model).__name__ == "EmbeddedModel"
+
+
+def test_newdata_of_the_same_structure_reuse_the_program(line_fit, line_data, monkeypatch):
+    """brms's update(fit, newdata = ): the same model on other data, with the default
+    priors of those data. Shifted, scaled, reordered and fewer rows give the same program
+    (its numbers are data), so nothing compiles."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        pytest.fail("new data of the same structure compiled a new program")
+
+    monkeypatch.setattr(embedded_programs, "Pool", refuse)
+    new = line_data.assign(x=line_data.x - 2, y=10 + 3 * line_data.y).iloc[::-1].iloc[:15]
+    again = line_fit.update(newdata=new, chains=1, iter=400, show_progress=False)
+    assert again.program is line_fit.program
+    assert list(again.spec.data.index) == list(new.index)
+    np.testing.assert_array_equal(again.standata["Y"], new["y"])
+    for prior in ("Intercept_prior_mu", "Intercept_prior_sigma", "sigma_prior_sigma"):
+        assert again.standata[prior] != line_fit.standata[prior]
+
+
+@pytest.mark.parametrize(
+    ("newdata", "culprit"),
+    [
+        (pd.DataFrame({"y": [1.0, 2.0, 3.0]}), "Column 'x' is not in the data"),
+        ([[1.0, 2.0]], "must be a pandas DataFrame, got list"),
+        (pd.DataFrame({"x": [1.0, 2.0], "y": ["a", "b"]}), "response 'y' must be numeric"),
+    ],
+    ids=["missing_column", "not_a_frame", "text_response"],
+)
+def test_bad_newdata_is_refused_before_compiling(line_fit, no_compile, newdata, culprit):
+    with pytest.raises(SpecError, match=culprit) as info:
+        line_fit.update(newdata=newdata, show_progress=False)
+    assert isinstance(info.value, PybrmsError)
