@@ -8,7 +8,10 @@ and the same factor levels. Numbers that come from the data (prior locations and
 scales, ndt's upper bound brms calls ``min_Y``, counts of rows, levels, design
 columns, basis functions and distinct GP points) are Stan data or computed by the
 program, so kfold's folds, simulation replicates and refits on new data reuse the
-compiled program. No case has a structure that legitimately depends on the values.
+compiled program. What the data legitimately decide is kept: the columns and their
+kinds, and the categories of a categorical or multinomial response, which name its
+linear predictors (``mub``, ``muc``, as brms), so that other categories are another
+model. No structure depends on the values of numeric columns.
 
 Render only (no compile): every case costs a few milliseconds.
 """
