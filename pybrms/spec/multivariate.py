@@ -682,7 +682,8 @@ def rescor_matrix(draws: np.ndarray, nresp: int) -> np.ndarray:
 def rebuild_model(spec: ModelSpec | MvSpec, data: pd.DataFrame) -> ModelSpec | MvSpec:
     """The model of ``spec`` (formula, families, the user's priors, ``sample_prior``,
     ``data2``, stanvars and knots) on other ``data``: a fold's training rows, or new data
-    of :meth:`BrmsFit.update <pybrms.fit.brmsfit.BrmsFit.update>`.
+    of :meth:`BrmsFit.update <pybrms.fit.brmsfit.BrmsFit.update>`. An :class:`MvSpec`
+    keeps no ``data2`` or knots yet, so a multivariate model is rebuilt without them.
 
     Examples
     --------
