@@ -14,8 +14,7 @@ with K = 3 and 500 x 300 with K = 5; dense, ``scipy.sparse`` (90% zeros) and wit
 with 1 and missing values with 2 instead of crossing them). Capping the backfit keeps
 the work of both code versions the same whatever their convergence checks decide. The
 one-time setup of a process (imports, the scale-mixture grid table) is done before the
-clock starts (for ``point_laplace`` with numba installed, the import of numba and the
-loading of its compiled loops).
+clock starts (with numba installed, the loading of the compiled ``point_laplace`` loops).
 
 With ``--reference DIR`` (a directory holding another version of the ``pybrms``
 package, e.g. ``git archive BASE pybrms | tar -x -C DIR``) every fit runs in two
@@ -83,8 +82,8 @@ def run_one(
     from pybrms.flash import flash_init
     from pybrms.flash.ebnm import ebnm
 
-    # One-time setup: the scale mixture's grid table; numba's import and its cached
-    # point_laplace loops (about 0.5 s of CPU per process when numba is installed).
+    # One-time setup: the scale mixture's grid table and, with numba installed, the
+    # compiled point_laplace loops (loaded from numba's cache).
     for setup_family in ("normal_scale_mixture", "point_laplace"):
         ebnm(np.linspace(-2.0, 2.0, 9), 1.0, setup_family)
     n, p, K = shape

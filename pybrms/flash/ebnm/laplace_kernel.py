@@ -9,7 +9,7 @@ the numpy path serves every other case and is the reference in the tests.
 
 The Mills ratio comes from scipy's own ``erfcx`` (``scipy.special.cython_special``),
 bound by name so that numba's on-disk cache (``cache=True``) holds across processes:
-only the first process after an install pays the compilation (a few seconds).
+only the first process after an install pays the compilation (about 1.5 s of CPU).
 """
 
 from __future__ import annotations
