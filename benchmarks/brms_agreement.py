@@ -320,6 +320,7 @@ CASES = {
     "t2": _curve("y ~ t2(x, z)", 16),
     "gp": _curve("y ~ gp(x)", 17, n=80),
     "gp_approx": _curve("y ~ gp(x, k = 20, c = 5/4)", 18),
+    "gp_by": _curve("y ~ gp(x, by = f)", 19, n=90),
 }
 
 
