@@ -276,3 +276,13 @@ def test_a_new_level_of_a_factor_by_is_refused_naming_it():
         gp.rows(RowRequest(pd.DataFrame({"x": [0.3], "f": ["d"]})))
     assert isinstance(caught.value, PybrmsError)
     assert all(s in str(caught.value) for s in ("'d'", "'f'", "gp(x, by = f)", "'a', 'b', 'c'"))
+
+
+def test_factor_by_with_gr_false_has_a_point_per_row_of_each_level():
+    data = pd.concat([BY_DATA, BY_DATA.iloc[:3]], ignore_index=True)  # rows 13-15 repeat 1-3
+    sd = make_standata(build_spec("y ~ gp(x, by = f, gr = FALSE)", data))
+    assert list(sd["Nsubgp_1"]) == [5, 5, 5]
+    rows = (data["f"] == "a").to_numpy()
+    assert list(sd["Jgp_1_1"][rows]) == [1, 2, 3, 4, 5]
+    x = data["x"].to_numpy()[rows]
+    np.testing.assert_allclose(sd["Xgp_1_1"][:, 0], x / (x.max() - x.min()))
