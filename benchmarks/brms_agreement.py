@@ -320,6 +320,7 @@ CASES = {
     "t2": _curve("y ~ t2(x, z)", 16),
     "gp": _curve("y ~ gp(x)", 17, n=80),
     "gp_approx": _curve("y ~ gp(x, k = 20, c = 5/4)", 18),
+    "gp_by": _curve("y ~ gp(x, by = f)", 19, n=90),
 }
 
 
@@ -532,8 +533,10 @@ jsonlite::write_json(sdata, "{json}", digits = NA, auto_unbox = FALSE)
 
 _TYPE = r"(?:int|real|vector|row_vector|matrix|simplex|ordered|cholesky_factor_corr)"
 # old array syntax, which brms 2.18 writes for rstan: `int<lower=1> J[N];`, `vector[K] z[M];`
+# sizes may index an array once: `int<lower=1> Igp_1_1[Ngp_1[1]];` (gp() with a factor by)
+_SIZE = r"(?:[^\[\]]|\[[^\]]*\])"
 _OLD_DECLARATION = re.compile(
-    rf"^(\s*)({_TYPE}(?:<[^>;]*>)?(?:\[[^\]]*\])?)\s+(\w+)\[([^\]]+)\](\s*(?:=[^;]*)?;)",
+    rf"^(\s*)({_TYPE}(?:<[^>;]*>)?(?:\[{_SIZE}*\])?)\s+(\w+)\[({_SIZE}+)\](\s*(?:=[^;]*)?;)",
     re.MULTILINE,
 )
 # `int[] Y` in function arguments

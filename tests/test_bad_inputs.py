@@ -548,9 +548,9 @@ ROWS: dict[str, Row] = {
         ('s(x, bs = "ps")', "bs = 'ps' is not supported", "supported: 'tp'"),
     ),
     "smooth_option_unsupported": (
-        lambda: dict(formula="y ~ s(x, id = 1)", data=frame()),
+        lambda: dict(formula="y ~ s(x, xt = 1)", data=frame()),
         SpecError,
-        ("option 'id' is not supported", "supported: k, bs, by, m, fx"),
+        ("option 'xt' is not supported", "supported: k, bs, by, m, fx, id"),
     ),
     "smooth_penalty_constraint_unsupported": (
         lambda: dict(formula="y ~ s(x, pc = 0)", data=frame()),
@@ -717,11 +717,6 @@ ROWS: dict[str, Row] = {
         lambda: dict(formula="y ~ gp(x, z, iso = maybe)", data=frame()),
         FormulaSyntaxError,
         ("iso of gp() must be TRUE or FALSE", "'maybe'"),
-    ),
-    "gp_factor_by": (
-        lambda: dict(formula="y ~ gp(x, by = g)", data=frame()),
-        SpecError,
-        ("by = g", "gp(x, by = g)", "factor 'by'", "not supported yet"),
     ),
     "gp_no_covariate": (
         lambda: dict(formula="y ~ gp(k = 5)", data=frame()),
@@ -1605,6 +1600,29 @@ ROWS |= {
         ),
         SpecError,
         ("cosy(t, g)", "multivariate"),
+    ),
+    "gp_by_neither_numeric_nor_factor": (
+        lambda: dict(
+            formula="y ~ gp(x, by = d)",
+            data=frame().assign(d=pd.date_range("2020-01-01", periods=8)),
+        ),
+        SpecError,
+        ("by = d", "gp(x, by = d)", "numeric", "factor", "Timestamp"),
+    ),
+    "gp_factor_by_cmc_false": (
+        lambda: dict(formula="y ~ gp(x, by = g, cmc = FALSE)", data=frame()),
+        SpecError,
+        ("gp(x, by = g, cmc = FALSE)", "cmc = FALSE", "not supported yet"),
+    ),
+    "gp_factor_by_level_one_value": (
+        lambda: dict(formula="y ~ gp(x, by = g)", data=frame(x={10: 1.0, 11: 1.0})),
+        SpecError,
+        ("gp(x, by = g)", "two distinct values", "in level 'a' of 'g'"),
+    ),
+    "smooth_id_not_a_name": (
+        lambda: dict(formula="y ~ s(x, id = x + 1)", data=frame()),
+        SpecError,
+        ("s(x, id = x + 1)", "id must be a number or a name", "'x + 1'"),
     ),
 }
 

@@ -3,6 +3,12 @@
 Only the syntax is checked here (covariates are column names, options are
 supported and well-formed); the bases are built from the data by
 :mod:`pybrms.spec.terms.smooth`.
+
+mgcv's ``id`` (smooths with one id share a smoothing parameter in ``gam()``) is
+accepted and, as in brms 2.18, changes nothing but the term as written: each
+smooth keeps its own basis and its own ``sds`` (brms passes each term to
+``smoothCon()`` alone, which does not read ``id``), and the ``coef`` of its
+``sds`` prior is the term with its id, ``s(x, id = 1)``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ SMOOTH_BASES = {
 }
 
 # mgcv arguments pybrms reads, per function.
-_OPTIONS = {"s": ("k", "bs", "by", "m", "fx"), "t2": ("k", "bs", "by")}
+_OPTIONS = {"s": ("k", "bs", "by", "m", "fx", "id"), "t2": ("k", "bs", "by", "id")}
 _NAME = re.compile(r"[A-Za-z.][\w.]*")
 _QUOTED = re.compile(r"""(?:"([^"]*)"|'([^']*)')""")
 
@@ -133,6 +139,13 @@ def smooth_call(fun: str, args: tuple[Argument, ...]) -> SmoothCall:
         raise SpecError(f"{written}: the by variable {by!r} is also a covariate.")
     k = _k(options.get("k"), written)
     m = _m(options.get("m"), bs, len(covariates), written)
+    smooth_id = options.get("id")
+    if smooth_id is not None and not re.fullmatch(r"\d+|[A-Za-z.][\w.]*", smooth_id):
+        if not _QUOTED.fullmatch(smooth_id):
+            raise SpecError(
+                f"{written}: id must be a number or a name such as id = 1 or id = \"a\", "
+                f"got {smooth_id!r}."
+            )
     fx = options.get("fx", "FALSE")
     if fx not in LOGICAL_VALUES:
         raise SpecError(f"{written}: fx must be TRUE or FALSE, got {fx!r}.")

@@ -394,14 +394,15 @@ FAMILY_MODELS: tuple[Case, ...] = (
         "gaussian",
     ),
     # Gaussian processes in mu (exact, at the 4 distinct values of ord, intercept folded
-    # into it) and in sigma (approximate, two dimensions, numeric by): computed outside
-    # partial_log_lik. The exact GP has few, distant points: at many close points its
-    # Cholesky factor amplifies the 6 digits of the CSV draws beyond these tolerances.
+    # into it; exact, one per level of the factor f) and in sigma (approximate, two
+    # dimensions, one per level of f; numeric by): computed outside partial_log_lik. The
+    # exact GPs have few, distant points: at many close points their Cholesky factors
+    # amplify the 6 digits of the CSV draws beyond these tolerances.
     Case(
         "gaussian_gp",
         bf(
-            "y ~ x + gp(ord) + (1 | g)",
-            sigma="~ gp(x, o, k = 4, iso = FALSE) + gp(z, by = w, k = 5)",
+            "y ~ x + gp(ord) + gp(ord, by = f) + (1 | g)",
+            sigma="~ gp(x, o, by = f, k = 4, iso = FALSE) + gp(z, by = w, k = 5)",
         ),
         "gaussian",
     ),

@@ -313,24 +313,31 @@ def stan_nonlinear(p: Predictor, sd: dict[str, Any], d: dict[str, np.ndarray]) -
 
 def stan_gp(gp: GaussianProcess, sd: dict[str, Any], v: dict[str, np.ndarray]) -> np.ndarray:
     """A GP as brms's Stan functions compute it: exact, ``chol(K + 1e-12 I) zgp`` with the
-    exponentiated-quadratic ``K``; approximate, the basis times ``sqrt(spd) .* zgp``."""
-    sdgp, lscale, z = (flat(v, gp.stan(n)) for n in ("sdgp", "lscale", "zgp"))
-    out = []
-    for s in range(len(z)):
-        if gp.approximate:
-            slambda = sd[gp.stan("slambda")]
-            D = slambda.shape[1]
-            ls = np.broadcast_to(lscale[s], D)
-            spd = sdgp[s, 0] ** 2 * np.sqrt(2 * np.pi) ** D * ls.prod()
-            spd = spd * np.exp(-0.5 * ((ls * slambda) ** 2).sum(axis=1))
-            out.append(sd[gp.stan("Xgp")] @ (np.sqrt(spd) * z[s]))
-        else:
-            x = sd[gp.stan("Xgp")]
-            sq = ((x[:, np.newaxis, :] - x[np.newaxis, :, :]) / lscale[s]) ** 2
-            K = sdgp[s, 0] ** 2 * np.exp(-0.5 * sq.sum(axis=-1)) + 1e-12 * np.eye(len(x))
-            out.append(np.linalg.cholesky(K) @ z[s])
-    f = np.array(out)[:, sd[gp.stan("Jgp")] - 1]
-    return f * sd[gp.stan("Cgp")] if gp.stan("Cgp") in sd else f
+    exponentiated-quadratic ``K``; approximate, the basis times ``sqrt(spd) .* zgp``; summed
+    over the GPs of the levels of a factor ``by`` (lengthscales level by level)."""
+    sdgp, lscale = flat(v, gp.stan("sdgp")), flat(v, gp.stan("lscale"))
+    n_ls = lscale.shape[1] // sd[gp.stan("Kgp")]
+    eta = 0.0
+    for j in range(1, sd[gp.stan("Kgp")] + 1):
+        z, ls_j = flat(v, gp.stan("zgp", j)), lscale[:, (j - 1) * n_ls : j * n_ls]
+        out = []
+        for s in range(len(z)):
+            if gp.approximate:
+                slambda = sd[gp.stan("slambda", j)]
+                D = slambda.shape[1]
+                ls = np.broadcast_to(ls_j[s], D)
+                spd = sdgp[s, j - 1] ** 2 * np.sqrt(2 * np.pi) ** D * ls.prod()
+                spd = spd * np.exp(-0.5 * ((ls * slambda) ** 2).sum(axis=1))
+                out.append(sd[gp.stan("Xgp", j)] @ (np.sqrt(spd) * z[s]))
+            else:
+                x = sd[gp.stan("Xgp", j)]
+                sq = ((x[:, np.newaxis, :] - x[np.newaxis, :, :]) / ls_j[s]) ** 2
+                K = sdgp[s, j - 1] ** 2 * np.exp(-0.5 * sq.sum(axis=-1)) + 1e-12 * np.eye(len(x))
+                out.append(np.linalg.cholesky(K) @ z[s])
+        f = np.array(out)[:, sd[gp.stan("Jgp", j)] - 1]
+        cgp = gp.stan("Cgp", j)
+        eta = eta + (f * sd[cgp] if cgp in sd else f)
+    return np.asarray(eta)
 
 
 def neg_binomial_2_log(y: np.ndarray, eta: np.ndarray, log_phi: np.ndarray) -> np.ndarray:

@@ -1184,3 +1184,33 @@ def test_time_covariance_default_priors(term, rows):
         *rows,
         ("student_t(3, 0, 2.5)", "sigma", "", "0", "", "default"),
     ]
+
+
+def test_gp_factor_by_default_priors_per_level():
+    """brms 2.18's get_prior of gp(x, by = f) in mu and (approximate) in sigma: one
+    data-dependent lengthscale prior per level of f, from that level's points alone."""
+    df = pd.DataFrame(
+        {
+            "y": [-1 + 2 * i / 11 for i in range(12)],
+            "x": [0.27, 0.39, 0.01, 0.38, 0.87, 0.34, 0.48, 0.6, 0.49, 0.19, 0.83, 0.67],
+            "f": list("abc") * 4,
+        }
+    )
+    table = get_prior(bf("y ~ gp(x, by = f)", sigma="~ gp(x, by = f, k = 4, c = 5/4)"), df)
+    rows = table[table["class"].isin(["sdgp", "lscale"]) & (table["prior"] != "(flat)")]
+    lscale = [
+        ("inv_gamma(13.619767, 6.521177)", "gpxfa"),
+        ("inv_gamma(4.047046, 0.843335)", "gpxfb"),
+        ("inv_gamma(10.426005, 4.401204)", "gpxfc"),
+    ]
+    expected = [
+        (p, c, co, d)
+        for d in ("", "sigma")
+        for p, c, co in [
+            ("student_t(3, 0, 2.5)", "sdgp", ""),
+            *[(p, "lscale", co) for p, co in lscale],
+        ]
+    ]
+    assert sorted(tuple(r) for r in rows[["prior", "class", "coef", "dpar"]].to_numpy()) == sorted(
+        expected
+    )

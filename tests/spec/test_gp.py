@@ -10,6 +10,7 @@ from scipy.spatial.distance import pdist
 
 from pybrms import threading
 from pybrms.codegen import render
+from pybrms.errors import DataError, PybrmsError
 from pybrms.formula import bf, parse
 from pybrms.priors import prior
 from pybrms.spec import build_spec
@@ -173,7 +174,115 @@ def test_new_rows_are_scaled_as_the_fit_and_fitted_points_kept(data):
     spec = build_spec("y ~ gp(x)", data)
     (gp,) = [t for t in spec.terms if isinstance(t, GaussianProcess)]
     fitted = data["x"].iloc[0]
-    rows = gp.rows(RowRequest(pd.DataFrame({"x": [20.0, fitted, 20.0, 30.0]})))
-    np.testing.assert_allclose(rows.new[:, 0], np.array([20.0, 30.0]) / gp.dmax)
-    n = len(gp.points)
+    (rows,) = gp.rows(RowRequest(pd.DataFrame({"x": [20.0, fitted, 20.0, 30.0]})))
+    (sub,) = gp.subs
+    np.testing.assert_allclose(rows.new[:, 0], np.array([20.0, 30.0]) / sub.dmax)
+    n = len(sub.points)
     assert rows.index.tolist() == [n, 0, n, n + 1]
+
+
+# brms 2.18's make_standata and get_prior of gp(x, by = f) and gp(x, z, by = f, k = 3,
+# c = 5/4, iso = FALSE) on these 12 rows (R: set.seed(1); round(runif(12), 2), twice)
+BY_DATA = pd.DataFrame(
+    {
+        "y": np.linspace(-1, 1, 12),
+        "x": [0.27, 0.39, 0.01, 0.38, 0.87, 0.34, 0.48, 0.6, 0.49, 0.19, 0.83, 0.67],
+        "z": [0.79, 0.11, 0.72, 0.41, 0.82, 0.65, 0.78, 0.55, 0.53, 0.79, 0.02, 0.48],
+        "f": pd.Categorical(list("abc") * 4),
+    }
+)
+BRMS_BY_PRIORS = {
+    "y ~ gp(x, by = f)": [
+        ("gpxfa", "inv_gamma(13.619767, 6.521177)"),
+        ("gpxfb", "inv_gamma(4.047046, 0.843335)"),
+        ("gpxfc", "inv_gamma(10.426005, 4.401204)"),
+    ],
+    "y ~ gp(x, z, by = f, k = 3, c = 5/4, iso = FALSE)": [
+        ("gpxzfax", "inv_gamma(13.619767, 4.451284)"),
+        ("gpxzfaz", "inv_gamma(2.141957, 0.162418)"),
+        ("gpxzfbx", "inv_gamma(4.047046, 0.47233)"),
+        ("gpxzfbz", "inv_gamma(5.084196, 1.232143)"),
+        ("gpxzfcx", "inv_gamma(10.426005, 4.136222)"),
+        ("gpxzfcz", "inv_gamma(9.360674, 1.274625)"),
+    ],
+}
+
+
+@pytest.mark.parametrize("formula", list(BRMS_BY_PRIORS))
+def test_factor_by_priors_are_brms_per_level(formula):
+    table = build_spec(formula, BY_DATA).priors.to_frame()
+    sdgp = table[table["class"] == "sdgp"]
+    label = BRMS_BY_PRIORS[formula][0][0][:-2] if "z" in formula else "gpxf"
+    assert list(sdgp["coef"]) == ["", f"{label}a", f"{label}b", f"{label}c"]
+    lscale = table[(table["class"] == "lscale") & (table["coef"] != "")]
+    assert list(zip(lscale["coef"], lscale["prior"], strict=True)) == BRMS_BY_PRIORS[formula]
+
+
+def test_factor_by_gives_each_level_its_own_scaled_gp():
+    sd = make_standata(build_spec("y ~ gp(x, by = f)", BY_DATA))
+    assert sd["Kgp_1"] == 3 and list(sd["Nsubgp_1"]) == [4, 4, 4]
+    for j, level in enumerate("abc", start=1):
+        rows = (BY_DATA["f"] == level).to_numpy()
+        x = BY_DATA["x"].to_numpy()[rows]
+        # brms's Xgp_1_j: the level's distinct values over the level's largest distance
+        np.testing.assert_allclose(sd[f"Xgp_1_{j}"][:, 0], x / (x.max() - x.min()))
+        np.testing.assert_array_equal(sd[f"Cgp_1_{j}"], rows.astype(float))
+        assert list(sd[f"Jgp_1_{j}"][rows]) == [1, 2, 3, 4]
+
+
+def test_factor_by_names_follow_brms():
+    spec = build_spec("y ~ gp(x, by = f, k = 5)", BY_DATA)
+    names = [n.name for n in spec.names]
+    assert [n for n in names if n.startswith(("sdgp", "lscale"))] == [
+        "sdgp_gpxfa",
+        "sdgp_gpxfb",
+        "sdgp_gpxfc",
+        "lscale_gpxfa",
+        "lscale_gpxfb",
+        "lscale_gpxfc",
+    ]
+    assert "zgp_gpxfc[5]" in names and "zgp_gpxfc[6]" not in names
+
+
+@pytest.mark.parametrize("k", ["", ", k = 5"])
+def test_factor_by_gps_are_computed_once_before_the_likelihood(k):
+    spec = build_spec(f"y ~ gp(x, by = f{k})", BY_DATA)
+    for code in (render(spec), render(spec, threading(2))):
+        for j in (1, 2, 3):
+            assert code.count(f"vector[Nsubgp_1[{j}]] gp_pred_1_{j} = ") == 1
+            assert f"target += std_normal_lpdf(zgp_1_{j});" in code
+        assert "vector<lower=0>[Kgp_1] lscale_1;" in code
+    partial = code.split("real partial_log_lik_", 1)[1].split("return ptarget;")[0]
+    assert "gp_pred_1_3[Jgp_1_3[" in partial or "gp_pred_1_3[Jgp_1_3]" in partial
+    assert "gp_exp_quad(" not in partial
+
+
+def test_a_new_row_uses_the_gp_of_its_level():
+    spec = build_spec("y ~ gp(x, by = f)", BY_DATA)
+    (gp,) = [t for t in spec.terms if isinstance(t, GaussianProcess)]
+    new = pd.DataFrame({"x": [0.27, 0.5], "f": pd.Categorical(["a", "c"], categories=list("abc"))})
+    a, b, c = gp.rows(RowRequest(new))
+    assert a.weights.tolist() == [1.0, 0.0] and c.weights.tolist() == [0.0, 1.0]
+    assert b.weights.tolist() == [0.0, 0.0] and len(b.new) == 0
+    assert a.index[0] == 0 and len(a.new) == 0  # x = 0.27 is level a's first fitted point
+    np.testing.assert_allclose(c.new[:, 0], [0.5 / gp.subs[2].dmax])
+    assert c.index[1] == len(gp.subs[2].points)
+
+
+def test_a_new_level_of_a_factor_by_is_refused_naming_it():
+    spec = build_spec("y ~ gp(x, by = f)", BY_DATA)
+    (gp,) = [t for t in spec.terms if isinstance(t, GaussianProcess)]
+    with pytest.raises(DataError) as caught:
+        gp.rows(RowRequest(pd.DataFrame({"x": [0.3], "f": ["d"]})))
+    assert isinstance(caught.value, PybrmsError)
+    assert all(s in str(caught.value) for s in ("'d'", "'f'", "gp(x, by = f)", "'a', 'b', 'c'"))
+
+
+def test_factor_by_with_gr_false_has_a_point_per_row_of_each_level():
+    data = pd.concat([BY_DATA, BY_DATA.iloc[:3]], ignore_index=True)  # rows 13-15 repeat 1-3
+    sd = make_standata(build_spec("y ~ gp(x, by = f, gr = FALSE)", data))
+    assert list(sd["Nsubgp_1"]) == [5, 5, 5]
+    rows = (data["f"] == "a").to_numpy()
+    assert list(sd["Jgp_1_1"][rows]) == [1, 2, 3, 4, 5]
+    x = data["x"].to_numpy()[rows]
+    np.testing.assert_allclose(sd["Xgp_1_1"][:, 0], x / (x.max() - x.min()))

@@ -310,3 +310,24 @@ def test_knots_build_the_basis_and_new_rows(data):
     }
     fitted = linear_predictors(spec, variables)["mu"]
     np.testing.assert_allclose(linear_predictors(spec, variables, data)["mu"], fitted)
+
+
+@pytest.mark.parametrize("threads", [None, 2])
+def test_smooth_id_changes_only_the_prior_coef(data, threads):
+    """brms 2.18 accepts mgcv's id and keeps each smooth's own basis and sds (sds_1, sds_2;
+    mgcv's smoothCon ignores id); the sds prior's coef is the term as written."""
+    with_id = build_spec("y ~ s(x, k = 5, id = 1) + t2(x, z, k = 4, id = 'a')", data)
+    without = build_spec("y ~ s(x, k = 5) + t2(x, z, k = 4)", data)
+    setting = threading(threads) if threads else None
+    assert render(with_id, setting) == render(without, setting)
+    a, b = make_standata(with_id), make_standata(without)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
+    assert [n.name for n in with_id.names] == [n.name for n in without.names]
+    table = with_id.priors.to_frame()
+    assert list(table.loc[table["class"] == "sds", "coef"]) == [
+        "",
+        "s(x, k = 5, id = 1)",
+        't2(x, z, k = 4, id = "a")',
+    ]
