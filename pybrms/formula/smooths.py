@@ -143,7 +143,7 @@ def smooth_call(fun: str, args: tuple[Argument, ...]) -> SmoothCall:
     if smooth_id is not None and not re.fullmatch(r"\d+|[A-Za-z.][\w.]*", smooth_id):
         if not _QUOTED.fullmatch(smooth_id):
             raise SpecError(
-                f"{written}: id must be a number or a name such as id = 1 or id = \"a\", "
+                f'{written}: id must be a number or a name such as id = 1 or id = "a", '
                 f"got {smooth_id!r}."
             )
     fx = options.get("fx", "FALSE")
