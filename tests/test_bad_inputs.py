@@ -1438,20 +1438,15 @@ ROWS |= {
         SpecError,
         ("subset(s)", "'maybe'"),
     ),
-    "subset_shared_id": (
+    "subset_shared_id_multi_membership": (
         lambda: dict(
-            formula=bm.bf("y | subset(s) ~ x + (1 | p | g)")
-            + bm.bf("z ~ x + (1 | p | g)")
+            formula=bm.bf("y | subset(s) ~ x + (1 | q | mm(g, g2))")
+            + bm.bf("z ~ x + (1 | q | mm(g, g2))")
             + bm.set_rescor(False),
-            data=subsetted(),
+            data=subsetted().assign(g2=memberships()["g2"]),
         ),
         SpecError,
-        ("correlation ID", "subset()", "y, z"),
-    ),
-    "subset_threaded": (
-        lambda: dict(formula=_SUBSET_MV, data=subsetted(), threads=bm.threading(2)),
-        SpecError,
-        ("Threading", "subset()", "'y'"),
+        ("(Intercept | mmgg2)", "'y'", "subset()", "multi-membership"),
     ),
     # brms 2.18 has no cdf of zero_one_inflated_beta (nor does trunc_without_cdf); a
     # mixture is censored component by component, so each needs its cdfs

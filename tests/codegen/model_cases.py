@@ -665,11 +665,16 @@ MISSING_MODELS: tuple[Case, ...] = (
 
 
 # subset(): the gaussian response on the rows where cr is true (missing elsewhere), the
-# poisson one on all rows; the grouping g is that of all rows. Not threaded (refused).
+# poisson one on all rows; the grouping g is that of all rows, its effects correlated
+# across the responses (one ID, each response's level index over its own rows), and a
+# multi-membership grouping on the rows of the subset. Threaded: one partial sum per
+# response over its own rows.
 SUBSET_MODELS: tuple[Case, ...] = (
     Case(
         "mv_subset",
-        bf("ys | subset(cr) ~ x + (1 | g)") + bf("count ~ z") + set_rescor(False),
+        bf("ys | subset(cr) ~ x + (1 | p | g) + (1 | mm(m1st, m2nd))")
+        + bf("count ~ z + (1 | p | g)")
+        + set_rescor(False),
         ("gaussian", "poisson"),
     ),
 )

@@ -1,6 +1,6 @@
 """Post-processing of multivariate fits per response, as brms's ``resp =``: ``loo()``,
-``bayes_R2()``, ``pp_check()``, and ``to_inference_data()`` of models whose responses
-have different rows (``subset()``), on small fits of the shared model cases."""
+``bayes_R2()``, ``pp_check()``, ``kfold()``, and ``to_inference_data()`` of models whose
+responses have different rows (``subset()``), on small fits of the shared model cases."""
 
 from __future__ import annotations
 
@@ -161,6 +161,20 @@ def test_kfold_of_all_responses_and_of_one(mv_fit):
     assert (both.pointwise["elpd_kfold"] < gaussian.pointwise["elpd_kfold"]).all()
 
 
-def test_kfold_of_subset_model_is_refused(subset_fit):
-    with pytest.raises(SpecError, match="subset"):
+def test_kfold_of_subset_model_scores_each_response_on_its_rows(subset_fit):
+    """The folds split all rows; kfold(resp=) scores the held-out rows of that response
+    only, so its pointwise rows are the response's (those where cr is true for ys). Half
+    the rows held out, the held-out fit is worse than the in-sample one. Without resp=
+    refused, naming the responses, before any refit."""
+    with pytest.raises(SpecError) as caught:
         subset_fit.kfold(K=2, executor=None)
+    assert isinstance(caught.value, PybrmsError)
+    assert "resp=" in str(caught.value) and "'ys', 'count'" in str(caught.value)
+    data = synthetic_data()
+    options = dict(K=2, seed=1, executor=None, chains=1, iter=300, show_progress=False)
+    for resp, index in (("ys", data.index[data["cr"]]), ("count", data.index)):
+        result = subset_fit.kfold(resp=resp, **options)
+        np.testing.assert_array_equal(result.pointwise.index, index)
+        assert np.isfinite(result.pointwise["elpd_kfold"]).all()
+        assert set(result.folds) == {1, 2}
+        assert result.pointwise["p_kfold"].sum() > 0
