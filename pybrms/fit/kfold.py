@@ -358,7 +358,15 @@ def _training_spec(spec: ModelSpec | MvSpec, train: pd.DataFrame) -> ModelSpec |
     """The model of ``spec`` on the training rows of one fold."""
     if isinstance(spec, MvSpec):
         families = [p.family for p in spec.parts]
-        return build_mv_spec(spec.formula, train, families, spec.user_priors, spec.sample_prior)
+        return build_mv_spec(
+            spec.formula,
+            train,
+            families,
+            spec.user_priors,
+            spec.sample_prior,
+            spec.data2,
+            spec.knots,
+        )
     return build_spec(
         spec.formula,
         train,

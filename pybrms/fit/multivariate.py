@@ -27,7 +27,13 @@ from pybrms.spec.multivariate import MvPart, MvSpec, rescor_matrix
 from pybrms.spec.subset import subset_of
 from pybrms.spec.terms.base import Variables, draws_of
 
-__all__ = ["mv_log_lik", "mv_posterior_epred", "mv_posterior_predict", "part_spec"]
+__all__ = [
+    "mv_log_lik",
+    "mv_posterior_epred",
+    "mv_posterior_linpred",
+    "mv_posterior_predict",
+    "part_spec",
+]
 
 
 def part_spec(spec: MvSpec, part: MvPart) -> ModelSpec:
@@ -105,6 +111,29 @@ def mv_posterior_epred(
     return out[0] if resp is not None else np.stack(out, axis=-1)
 
 
+def mv_posterior_linpred(
+    spec: MvSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    resp: str | None = None,
+    **kwargs: Any,
+) -> np.ndarray:
+    """Linear predictors, as brms's ``posterior_linpred()`` of a multivariate model:
+    ``(S, N, nresp)`` for all responses, ``(S, N)`` for ``resp``; ``dpar=`` (e.g.
+    ``"sigma"``) names each response's parameter, ``transform=True`` applies its
+    inverse link (see :func:`pybrms.fit.predict.posterior_linpred`).
+
+    Raises
+    ------
+    SpecError
+        If ``resp`` is not a response of the model, or a response has no linear
+        predictor ``dpar``.
+    """
+    out = _per_response(spec, resp, predict.posterior_linpred, variables, newdata, kwargs)
+    return out[0] if resp is not None else np.stack(out, axis=-1)
+
+
 def _joint_args(spec: MvSpec, variables: Variables, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Draw selection fixed once, so that every response and ``rescor`` use the same draws."""
     rng = np.random.default_rng(kwargs.pop("rng", None))
@@ -135,24 +164,18 @@ def mv_log_lik(
     **kwargs: Any,
 ) -> np.ndarray:
     """Pointwise log-likelihood ``(S, N)``, as brms: with residual correlations the joint
-    log density of each row's responses; otherwise the sum over responses, or the
-    response ``resp`` alone.
+    log density of each row's responses; otherwise the sum over responses. The response
+    ``resp`` alone has its own (marginal) density, residual correlations or not, as
+    brms's ``log_lik(fit, resp = )``.
 
     Raises
     ------
     SpecError
-        If ``resp`` is given with residual correlations (the rows' densities are
-        joint), or is not a response of the model.
+        If ``resp`` is not a response of the model.
     """
-    if not spec.rescor:
+    if not spec.rescor or resp is not None:
         out = _per_response(spec, resp, predict.log_lik, variables, newdata, kwargs)
         return np.sum(out, axis=0)
-    if resp is not None:
-        spec.part(resp)  # names an unknown response first
-        raise SpecError(
-            f"log_lik(resp={resp!r}): with residual correlations the responses of a row have "
-            "one joint density, as in brms; call log_lik() without resp."
-        )
     joint = _joint_args(spec, variables, kwargs)
     selected = joint["variables"]
     mu = mv_posterior_epred(spec, selected, newdata, rng=joint["rng"], **kwargs)

@@ -13,7 +13,7 @@ Stan names (``b_y1``, ``Intercept_y1``) and output names (``b_y1_x``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -163,8 +163,9 @@ class MvSpec:
         The prior table, ``resp`` filled in as brms.
     names
         Stan variable elements and their brms output names.
-    user_priors, sample_prior
-        As :class:`~pybrms.spec.model_spec.ModelSpec`.
+    user_priors, sample_prior, data2, knots
+        As :class:`~pybrms.spec.model_spec.ModelSpec`: kept so that the model can be
+        built again on other rows (``kfold()``).
     """
 
     formula: MvFormula
@@ -176,6 +177,8 @@ class MvSpec:
     names: tuple[ParName, ...]
     user_priors: Priors | None = None
     sample_prior: SamplePrior = "no"
+    data2: Mapping[str, Any] | None = None
+    knots: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{p.resp}: {p.family.name}" for p in self.parts)
@@ -544,6 +547,8 @@ def build_mv_spec(
         names=_names(parts, shared, rescor),
         user_priors=prior,
         sample_prior=sample_prior,
+        data2=data2,
+        knots=knots,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":
