@@ -1045,12 +1045,15 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("responses", "must differ"),
     ),
-    "mv_rescor_predicted_sigma": (
+    # brms: with residual correlations sigma may be predicted, the other parameters not
+    "mv_rescor_predicted_nu": (
         lambda: dict(
-            formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x", rescor=True), data=frame()
+            formula=bm.mvbf(bm.bf("y ~ x", nu="~ x"), "z ~ x", rescor=True),
+            family="student",
+            data=frame(),
         ),
         SpecError,
-        ("'y'", "sigma", "set_rescor(False)"),
+        ("'y'", "predicts nu", "other than sigma", "set_rescor(False)"),
     ),
     "mv_fixed_sigma": (
         lambda: dict(
@@ -1058,11 +1061,6 @@ ROWS: dict[str, Row] = {
         ),
         SpecError,
         ("Response 'y'", "sigma = 2", "multivariate", "not supported yet"),
-    ),
-    "mv_default_rescor_predicted_sigma": (
-        lambda: dict(formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x"), data=frame()),
-        SpecError,
-        ("'y'", "sigma", "set_rescor(False)"),
     ),
     # multi-membership groupings, mm()
     "mm_one_member": (

@@ -56,6 +56,9 @@ class MvLikelihood:
     mus, sigmas
         The responses' ``mu`` at row ``n`` and their ``sigma``, stacked into ``Mu[n]``
         and the scales of ``LSigma``.
+    per_row
+        Whether a response predicts its ``sigma`` (``sigma_y1 ~ x``): then each row has
+        its own ``LSigma[n]`` and density, as brms.
     reads
         Every variable the likelihood reads: the ``partial_log_lik`` arguments.
     """
@@ -66,6 +69,7 @@ class MvLikelihood:
     rescor: str
     mus: str
     sigmas: str
+    per_row: bool
     reads: tuple[StanArg, ...]
 
 
@@ -120,22 +124,34 @@ def _likelihood(
         calls.append(MvCall(f"families/{stan.template}.stan.j2", args))
     for d in spec.shared_dpars:
         use(StanArg(d.name, "real", False))
+    # with sigma predicted, brms's Sigma of each row: sigma_y1[n] next to the scalar sigma_y2
+    sigmas = {
+        part.resp: next(
+            (f"{p.local}[n]" for p in part.predictors if p.family_dpar == "sigma"),
+            part.stan_dpar("sigma"),
+        )
+        for part in spec.parts
+    }
+    per_row = any(sigma.endswith("[n]") for sigma in sigmas.values())
     rescor = ""
     if spec.rescor:
         use(StanArg("Lrescor", "matrix", False))
         suffix = "lpdf" if normalize else "lupdf"
-        Y = pos.rows("Y")
+        Y, Mu, LSigma = (
+            (pos.row("Y"), "Mu[n]", "LSigma[n]") if per_row else (pos.rows("Y"), "Mu", "LSigma")
+        )
         if spec.shared_dpars:
-            rescor = f"multi_student_t_cholesky_{suffix}({Y} | nu, Mu, LSigma)"
+            rescor = f"multi_student_t_cholesky_{suffix}({Y} | nu, {Mu}, {LSigma})"
         else:
-            rescor = f"multi_normal_cholesky_{suffix}({Y} | Mu, LSigma)"
+            rescor = f"multi_normal_cholesky_{suffix}({Y} | {Mu}, {LSigma})"
     return MvLikelihood(
         pos=pos,
         dpars=tuple(dpars),
         calls=tuple(calls),
         rescor=rescor,
         mus=", ".join(f"{p.predictors[0].local}[n]" for p in spec.parts),
-        sigmas=", ".join(p.stan_dpar("sigma") for p in spec.parts),
+        sigmas=", ".join(sigmas.values()),
+        per_row=per_row,
         reads=tuple(reads.values()),
     )
 

@@ -420,11 +420,13 @@ def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
         )
     if rescor:
         for resp, bform in zip(formula.responses, formula.formulas, strict=True):
-            if bform.dpars:
+            # as brms: sigma may vary by row (each row's own residual covariance)
+            others = [d for d in bform.dpars if d != "sigma"]
+            if others:
                 raise SpecError(
-                    f"Response {resp!r} predicts {', '.join(bform.dpars)}: with residual "
-                    "correlations, predicted family parameters are not supported yet; add "
-                    "set_rescor(False) or drop their formulas."
+                    f"Response {resp!r} predicts {', '.join(others)}: with residual "
+                    "correlations, predicted family parameters other than sigma are not "
+                    "supported yet; add set_rescor(False) or drop their formulas."
                 )
     return rescor
 

@@ -849,7 +849,8 @@ MV_LINES = {
     ),
     "mv_student_rescor": (
         "real<lower=1> nu;  // degrees of freedom or shape",
-        "target += multi_student_t_cholesky_lpdf(Y | nu, Mu, LSigma);",
+        "LSigma[n] = diag_pre_multiply(transpose([sigma_y[n], sigma_y2]), Lrescor);",
+        "target += multi_student_t_cholesky_lpdf(Y[n] | nu, Mu[n], LSigma[n]);",
     ),
 }
 
