@@ -1434,6 +1434,34 @@ def mv_subset() -> Case:
     )
 
 
+def mv_student_rescor_sigma() -> Case:
+    """Two student responses with residual correlation and one nu, the first with sigma
+    predicted: each row a multivariate t with its own scales (the structure of model case
+    mv_student_rescor)."""
+    rng, df = base(48)
+    nu, rescor = 8.0, 0.5
+    e = rng.multivariate_normal(np.zeros(2), [[1, rescor], [rescor, 1]], size=N)
+    e /= np.sqrt(rng.chisquare(nu, size=N) / nu)[:, np.newaxis]
+    df["y"] = 1.0 + 0.5 * df["x"] + np.exp(-0.3 + 0.4 * df["z"]) * e[:, 0]
+    df["y2"] = -0.5 + 0.8 * df["x"] + 0.8 * e[:, 1]
+    return Case(
+        bm.bf("y ~ x", sigma="~ z") + bm.bf("y2 ~ x") + bm.set_rescor(True),
+        "student",
+        df,
+        {
+            "b_y_Intercept": 1.0,
+            "b_y_x": 0.5,
+            "b_sigma_y_Intercept": -0.3,
+            "b_sigma_y_z": 0.4,
+            "b_y2_Intercept": -0.5,
+            "b_y2_x": 0.8,
+            "sigma_y2": 0.8,
+            "rescor__y__y2": rescor,
+            "nu": nu,
+        },
+    )
+
+
 def gaussian_monotonic_group() -> Case:
     """``mo(ord) + (1 + mo(ord) | g)``: each level's monotonic effect is
     ``(bsp + r_g[g, moord]) * mo(simo, ord)``, correlated with its intercept (the
@@ -1621,6 +1649,7 @@ CASES = {
         gaussian_smooth_cr_knots,
         gaussian_cosy,
         gaussian_ar_cov,
+        mv_student_rescor_sigma,
     )
 }
 
