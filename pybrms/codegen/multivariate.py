@@ -125,14 +125,15 @@ def _likelihood(
     for d in spec.shared_dpars:
         use(StanArg(d.name, "real", False))
     # with sigma predicted, brms's Sigma of each row: sigma_y1[n] next to the scalar sigma_y2
-    sigmas = {
-        part.resp: next(
-            (f"{p.local}[n]" for p in part.predictors if p.family_dpar == "sigma"),
-            part.stan_dpar("sigma"),
-        )
+    predicted = [
+        next((p.local for p in part.predictors if p.family_dpar == "sigma"), None)
         for part in spec.parts
-    }
-    per_row = any(sigma.endswith("[n]") for sigma in sigmas.values())
+    ]
+    per_row = any(local is not None for local in predicted)
+    sigmas = [
+        part.stan_dpar("sigma") if local is None else f"{local}[n]"
+        for part, local in zip(spec.parts, predicted, strict=True)
+    ]
     rescor = ""
     if spec.rescor:
         use(StanArg("Lrescor", "matrix", False))
@@ -150,7 +151,7 @@ def _likelihood(
         calls=tuple(calls),
         rescor=rescor,
         mus=", ".join(f"{p.predictors[0].local}[n]" for p in spec.parts),
-        sigmas=", ".join(sigmas.values()),
+        sigmas=", ".join(sigmas),
         per_row=per_row,
         reads=tuple(reads.values()),
     )
