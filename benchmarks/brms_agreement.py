@@ -501,6 +501,24 @@ CASES |= {
         "gaussian",
         _subset(21),
     ),
+    # a correlation ID shared by responses with different rows (brms's J_1_y1, J_1_y2)
+    "multivariate_subset_shared_id": Case(
+        "bf(y1 | subset(s1) ~ x + (1 | p | g)) + bf(y2 ~ x + (1 | p | g)) + set_rescor(FALSE)",
+        "gaussian()",
+        bm.bf("y1 | subset(s1) ~ x + (1 | p | g)")
+        + bm.bf("y2 ~ x + (1 | p | g)")
+        + bm.set_rescor(False),
+        "gaussian",
+        _subset(26),
+    ),
+    # residual correlations with sigma predicted: each row its own covariance
+    "multivariate_rescor_sigma": Case(
+        "bf(y1 ~ x, sigma ~ x) + bf(y2 ~ x) + set_rescor(TRUE)",
+        "gaussian()",
+        bm.bf("y1 ~ x", sigma="~ x") + bm.bf("y2 ~ x") + bm.set_rescor(True),
+        "gaussian",
+        _data(27),
+    ),
     # mo() varying over a grouping (bsp[1] + r_1_2[J_1[n]]), and with a categorical
     # covariate (one special term per contrast of cat)
     "monotonic_group": _case("y ~ mo(ord) + (1 + mo(ord) | g1)", "gaussian"),

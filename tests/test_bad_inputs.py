@@ -1040,12 +1040,15 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("responses", "must differ"),
     ),
-    "mv_rescor_predicted_sigma": (
+    # brms: with residual correlations sigma may be predicted, the other parameters not
+    "mv_rescor_predicted_nu": (
         lambda: dict(
-            formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x", rescor=True), data=frame()
+            formula=bm.mvbf(bm.bf("y ~ x", nu="~ x"), "z ~ x", rescor=True),
+            family="student",
+            data=frame(),
         ),
         SpecError,
-        ("'y'", "sigma", "set_rescor(False)"),
+        ("'y'", "predicts nu", "other than sigma", "set_rescor(False)"),
     ),
     "mv_fixed_sigma": (
         lambda: dict(
@@ -1053,11 +1056,6 @@ ROWS: dict[str, Row] = {
         ),
         SpecError,
         ("Response 'y'", "sigma = 2", "multivariate", "not supported yet"),
-    ),
-    "mv_default_rescor_predicted_sigma": (
-        lambda: dict(formula=bm.mvbf(bm.bf("y ~ x", sigma="~ x"), "z ~ x"), data=frame()),
-        SpecError,
-        ("'y'", "sigma", "set_rescor(False)"),
     ),
     # multi-membership groupings, mm()
     "mm_one_member": (
@@ -1433,20 +1431,15 @@ ROWS |= {
         SpecError,
         ("subset(s)", "'maybe'"),
     ),
-    "subset_shared_id": (
+    "subset_shared_id_multi_membership": (
         lambda: dict(
-            formula=bm.bf("y | subset(s) ~ x + (1 | p | g)")
-            + bm.bf("z ~ x + (1 | p | g)")
+            formula=bm.bf("y | subset(s) ~ x + (1 | q | mm(g, g2))")
+            + bm.bf("z ~ x + (1 | q | mm(g, g2))")
             + bm.set_rescor(False),
-            data=subsetted(),
+            data=subsetted().assign(g2=memberships()["g2"]),
         ),
         SpecError,
-        ("correlation ID", "subset()", "y, z"),
-    ),
-    "subset_threaded": (
-        lambda: dict(formula=_SUBSET_MV, data=subsetted(), threads=bm.threading(2)),
-        SpecError,
-        ("Threading", "subset()", "'y'"),
+        ("(Intercept | mmgg2)", "'y'", "subset()", "multi-membership"),
     ),
     # brms 2.18 has no cdf of zero_one_inflated_beta (nor does trunc_without_cdf); a
     # mixture is censored component by component, so each needs its cdfs

@@ -28,7 +28,7 @@ from pybrms.spec.default_priors import prior_data, prior_statements
 from pybrms.spec.multivariate import MvPart, MvSpec
 from pybrms.spec.terms import StanArg
 
-__all__ = ["MvCall", "MvLikelihood", "render_mv_context"]
+__all__ = ["MvCall", "MvLikelihood", "PartialSum", "render_mv_context"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class MvLikelihood:
     mus, sigmas
         The responses' ``mu`` at row ``n`` and their ``sigma``, stacked into ``Mu[n]``
         and the scales of ``LSigma``.
+    per_row
+        Whether a response predicts its ``sigma`` (``sigma_y1 ~ x``): then each row has
+        its own ``LSigma[n]`` and density, as brms.
     reads
         Every variable the likelihood reads: the ``partial_log_lik`` arguments.
     """
@@ -67,6 +70,7 @@ class MvLikelihood:
     rescor: str
     mus: str
     sigmas: str
+    per_row: bool
     reads: tuple[StanArg, ...]
 
 
@@ -79,7 +83,10 @@ def _response(part: MvPart) -> StanArg:
     return StanArg(f"Y_{part.resp}", kind, True)
 
 
-def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
+def _likelihood(
+    spec: MvSpec, pos: Position, normalize: bool, responses: tuple[MvPart, ...] | None = None
+) -> MvLikelihood:
+    """The likelihood of ``responses`` (all by default) at ``pos``."""
     reads: dict[str, StanArg] = {}
 
     def use(arg: StanArg) -> str:
@@ -91,7 +98,7 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
         use(StanArg("nresp", "int", True))
     dpars: list[LocalVector] = []
     calls = []
-    for part in spec.parts:
+    for part in spec.parts if responses is None else responses:
         if not spec.rescor:
             use(_response(part))
         trials = part.response.trials is not None
@@ -118,30 +125,93 @@ def _likelihood(spec: MvSpec, pos: Position, normalize: bool) -> MvLikelihood:
         calls.append(MvCall(f"families/{stan.template}.stan.j2", args))
     for d in spec.shared_dpars:
         use(StanArg(d.name, "real", False))
+    # with sigma predicted, brms's Sigma of each row: sigma_y1[n] next to the scalar sigma_y2
+    predicted = [
+        next((p.local for p in part.predictors if p.family_dpar == "sigma"), None)
+        for part in spec.parts
+    ]
+    per_row = any(local is not None for local in predicted)
+    sigmas = [
+        part.stan_dpar("sigma") if local is None else f"{local}[n]"
+        for part, local in zip(spec.parts, predicted, strict=True)
+    ]
     rescor = ""
     if spec.rescor:
         use(StanArg("Lrescor", "matrix", False))
         suffix = "lpdf" if normalize else "lupdf"
-        Y = pos.rows("Y")
+        Y, Mu, LSigma = (
+            (pos.row("Y"), "Mu[n]", "LSigma[n]") if per_row else (pos.rows("Y"), "Mu", "LSigma")
+        )
         if spec.shared_dpars:
-            rescor = f"multi_student_t_cholesky_{suffix}({Y} | nu, Mu, LSigma)"
+            rescor = f"multi_student_t_cholesky_{suffix}({Y} | nu, {Mu}, {LSigma})"
         else:
-            rescor = f"multi_normal_cholesky_{suffix}({Y} | Mu, LSigma)"
+            rescor = f"multi_normal_cholesky_{suffix}({Y} | {Mu}, {LSigma})"
     return MvLikelihood(
         pos=pos,
         dpars=tuple(dpars),
         calls=tuple(calls),
         rescor=rescor,
         mus=", ".join(f"{p.predictors[0].local}[n]" for p in spec.parts),
-        sigmas=", ".join(p.stan_dpar("sigma") for p in spec.parts),
+        sigmas=", ".join(sigmas),
+        per_row=per_row,
         reads=tuple(reads.values()),
     )
 
 
-def _sliced(spec: MvSpec) -> StanArg:
-    """What ``reduce_sum`` slices: a group-level term's level index, else brms's ``seq``."""
-    found = (t.sliced_index() for t in spec.terms)
-    return next((arg for arg in found if arg is not None), StanArg("seq", "array[] int", False))
+@dataclass(frozen=True)
+class PartialSum:
+    """One ``reduce_sum`` of the threaded program, over the rows ``nobs`` of its responses.
+
+    Attributes
+    ----------
+    function
+        The name of its ``partial_log_lik`` function without the suffix: one for all
+        responses, or brms's ``partial_log_lik_<resp>`` per response when their rows
+        differ (``subset()``).
+    nobs
+        The Stan name of its number of rows (``N``, ``N_<resp>``).
+    sliced
+        What ``reduce_sum`` slices: a group-level term's level index, else brms's
+        ``seq`` (``seq_<resp>`` per response).
+    likelihood
+        Its responses' likelihood at rows ``start:end``.
+    signature, call
+        The shared arguments: their declarations and names.
+    """
+
+    function: str
+    nobs: str
+    sliced: StanArg
+    likelihood: MvLikelihood
+    signature: str
+    call: str
+
+
+def _partial_sum(
+    spec: MvSpec, parts: tuple[MvPart, ...], suffix: str, normalize: bool
+) -> PartialSum:
+    """The partial sum of the responses ``parts``, which have the same rows."""
+    found = (t.sliced_index() for part in parts for t in part.terms)
+    seq = StanArg(f"seq{suffix}", "array[] int", False)
+    sliced = next((arg for arg in found if arg is not None), seq)
+    lik = _likelihood(spec, Position(threaded=True, sliced=sliced.name), normalize, parts)
+    shared = [a for a in lik.reads if a.name != sliced.name]
+    return PartialSum(
+        function=f"partial_log_lik{suffix}",
+        nobs=parts[0].nobs,
+        sliced=sliced,
+        likelihood=lik,
+        signature=", ".join(a.signature for a in shared),
+        call=", ".join(a.name for a in shared),
+    )
+
+
+def _partial_sums(spec: MvSpec, normalize: bool) -> list[PartialSum]:
+    """One partial sum over all rows, or, when the responses' rows differ
+    (``subset()``), one per response over its own rows, as brms."""
+    if all(p.subset is None for p in spec.parts):
+        return [_partial_sum(spec, spec.parts, "", normalize)]
+    return [_partial_sum(spec, (p,), f"_{p.resp}", normalize) for p in spec.parts]
 
 
 def _functions(spec: MvSpec) -> list[str]:
@@ -165,12 +235,9 @@ def render_mv_context(
     >>> from pybrms.spec.multivariate import build_mv_spec
     >>> df = pd.DataFrame({"a": [1.0, 2.5, 2.0, 4.1], "b": [0.3, 0.1, 0.8, 0.5],
     ...                    "x": [1.0, 2.0, 3.0, 4.0]})
-    >>> render_mv_context(build_mv_spec(mvbf("mvbind(a, b) ~ x"), df))["pll_call"]
+    >>> render_mv_context(build_mv_spec(mvbf("mvbind(a, b) ~ x"), df))["partials"][0].call
     'Y, nresp, Intercept_a, Xc_a, b_a, sigma_a, Intercept_b, Xc_b, b_b, sigma_b, Lrescor'
     """
-    sliced = _sliced(spec)
-    threaded = _likelihood(spec, Position(threaded=True, sliced=sliced.name), normalize)
-    shared = [a for a in threaded.reads if a.name != sliced.name]
     parts = []
     for part in spec.parts:
         family = part.family.family
@@ -226,13 +293,10 @@ def render_mv_context(
         "functions": _functions(spec),
         "shared_locals": shared_locals(spec),
         "plain": _likelihood(spec, Position(threaded=False), normalize),
-        "threaded": threaded,
-        "sliced": sliced,
-        "pll_signature": ", ".join(a.signature for a in shared),
-        "pll_call": ", ".join(a.name for a in shared),
+        "partials": _partial_sums(spec, normalize),
         "reduce": "reduce_sum_static" if static else "reduce_sum",
         "constants_comment": "including constants" if normalize else "not including constants",
-        "partial_log_lik": "partial_log_lik_lpmf" if normalize else "partial_log_lik_lupmf",
+        "lpmf": "lpmf" if normalize else "lupmf",
         "lpdf": "lpdf" if normalize else "lupdf",
     }
     ctx["ctx"] = ctx

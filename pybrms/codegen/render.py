@@ -101,13 +101,6 @@ def render(
     """
     if isinstance(spec, MvSpec):
         static = threading is not None and threading.static
-        subset = next((p for p in spec.parts if p.subset is not None), None)
-        if threading is not None and subset is not None:
-            raise SpecError(
-                f"Threading is not supported yet for multivariate models with subset() "
-                f"(response {subset.resp!r}), whose responses have different rows; fit "
-                "without threads."
-            )
         context = render_mv_context(spec, static=static, normalize=normalize)
         name = "program_mv.stan.j2" if threading is None else "program_mv_threaded.stan.j2"
         return environment().get_template(name).render(context)

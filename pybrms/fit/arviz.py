@@ -252,8 +252,9 @@ def loo(fit: BrmsFit, resp: str | None = None) -> az.ELPDData:
     ------
     SpecError
         Without ``resp`` for a multivariate model with ``subset()`` (its responses have
-        different rows); with ``resp`` for a univariate model, an unknown response, or
-        residual correlations (the responses of a row have one joint density).
+        different rows); with ``resp`` for a univariate model or an unknown response.
+        With residual correlations, ``resp`` reads that response's own (marginal)
+        log-likelihood, as brms.
     """
     spec = fit.spec
     if resp is None:

@@ -202,7 +202,10 @@ class BrmsFit:
         return predict.posterior_predict(self.spec, self._variables, newdata, **kwargs)
 
     def posterior_linpred(self, newdata: pd.DataFrame | None = None, **kwargs: Any) -> np.ndarray:
-        """Linear predictor per draw (brms's ``posterior_linpred``)."""
+        """Linear predictor per draw (brms's ``posterior_linpred``): ``(S, N)``; for a
+        multivariate model ``(S, N, nresp)``, or ``(S, N)`` of the response ``resp=``."""
+        if isinstance(self.spec, MvSpec):
+            return multivariate.mv_posterior_linpred(self.spec, self._variables, newdata, **kwargs)
         return predict.posterior_linpred(self.univariate_spec, self._variables, newdata, **kwargs)
 
     def loo(self, resp: str | None = None) -> ELPDData:

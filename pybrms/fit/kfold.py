@@ -179,7 +179,8 @@ def kfold(
     resp
         A response of a multivariate model: score its held-out log-likelihood alone
         (without residual correlations), as brms's ``kfold(fit, resp = )``; None scores
-        brms's ``log_lik`` of all responses.
+        brms's ``log_lik`` of all responses. A response with ``subset()`` is scored on
+        its own rows: the folds split all rows, and ``pointwise`` has the response's.
     **changes
         Sampling arguments for the refits, as in :meth:`BrmsFit.update`
         (``chains``, ``iter``, ``warmup``, ``thin``, ``threads``, ``init``,
@@ -194,7 +195,8 @@ def kfold(
     ------
     SpecError
         For a bad ``K``, ``folds``, ``group`` or ``resp``, or a multivariate model with
-        ``subset()``, before anything is sampled.
+        ``subset()`` without ``resp`` (its responses have different rows), before
+        anything is sampled.
     pybrms.errors.SettingsError
         For a bad sampling argument, ``workers`` or ``executor``.
 
@@ -220,7 +222,9 @@ def kfold(
     labels, K, fold_type = _fold_labels(data, K, folds, group, rng)
     seeds = rng.integers(0, 2**31 - 1, size=K)
     workers = _workers(workers, settings, K)
-    tasks = _tasks(fit, data, labels, settings, seeds, show_progress, scored)
+    # a response with subset() is scored on its own rows, in each fold those held out
+    rows = _scored_rows(fit, scored)
+    tasks = _tasks(fit, data, labels, settings, seeds, show_progress, scored, rows)
     bar = SafeBar(show_progress, total=K, desc="kfold", unit="fold")
     results: list[tuple[np.ndarray, tuple[str, ...]]] = []
     try:
@@ -241,7 +245,8 @@ def kfold(
     for k, (log_lik, messages) in enumerate(results, start=1):
         for message in messages:
             warned.setdefault(message, []).append(k)
-        elpd[labels == k] = logsumexp(log_lik, axis=0) - np.log(len(log_lik))
+        if log_lik.size:
+            elpd[(labels == k) & rows] = logsumexp(log_lik, axis=0) - np.log(len(log_lik))
     for message, ks in warned.items():
         warn_user(
             f"Fold{'s' * (len(ks) > 1)} {', '.join(map(str, ks))} of {K}: {message}",
@@ -249,10 +254,11 @@ def kfold(
         )
     full = fit.log_lik(**scored)
     lpd = logsumexp(full, axis=0) - np.log(len(full))
+    elpd = elpd[rows]
     pointwise = pd.DataFrame(
-        {"elpd_kfold": elpd, "p_kfold": lpd - elpd, "kfoldic": -2 * elpd}, index=data.index
+        {"elpd_kfold": elpd, "p_kfold": lpd - elpd, "kfoldic": -2 * elpd}, index=data.index[rows]
     )
-    return KFold("kfold", pointwise, K=K, folds=labels, fold_type=fold_type)
+    return KFold("kfold", pointwise, K=K, folds=labels[rows], fold_type=fold_type)
 
 
 @dataclass(frozen=True)
@@ -276,6 +282,8 @@ def _refit(task: _FoldTask) -> tuple[np.ndarray, tuple[str, ...]]:
     fold_fit = sample(
         task.spec, program, task.settings, data_name=task.data_name, show_progress=False, warn=False
     )
+    if task.heldout.empty:  # no held-out row of the scored response (subset())
+        return np.empty((0, 0)), fold_fit.diagnostics.messages()
     # new levels of held-out rows as brms (sample_new_levels="uncertainty"), from the fold's seed
     log_lik = fold_fit.log_lik(
         task.heldout, allow_new_levels=True, rng=task.settings.seed, **task.scored
@@ -291,6 +299,7 @@ def _tasks(
     seeds: np.ndarray,
     show_progress: bool,
     scored: dict[str, str],
+    rows: np.ndarray,
 ) -> list[_FoldTask]:
     """Build every fold's model first, so that a fold that cannot be built fails before any
     sampling; programs are compiled (found in the cache) once each, here."""
@@ -310,7 +319,7 @@ def _tasks(
             program=(code, fit.backend),
             model=models[code],
             settings=replace(settings, seed=int(seed)),
-            heldout=data[labels == k],
+            heldout=data[(labels == k) & rows],
             data_name=fit.data_name,
             scored=scored,
         )
@@ -328,12 +337,20 @@ def _scored(fit: BrmsFit, resp: str | None) -> dict[str, str]:
             )
         return {}
     subset = next((p for p in spec.parts if p.subset is not None), None)
-    if subset is not None:
+    if subset is not None and resp is None:
         raise SpecError(
-            f"kfold() of a multivariate model with subset() (response {subset.resp!r}) is "
-            "not supported yet: its responses have different rows."
+            f"kfold() of a multivariate model with subset() (response {subset.resp!r}) "
+            "needs resp=: its responses have different rows, and each is scored on its "
+            f"own; the responses are {', '.join(map(repr, spec.responses))}."
         )
     return {} if resp is None else {"resp": spec.part(resp).resp}
+
+
+def _scored_rows(fit: BrmsFit, scored: dict[str, str]) -> np.ndarray:
+    """Which rows of the fit the scored response has: those its ``subset()`` keeps."""
+    spec = fit.spec
+    rows = spec.part(scored["resp"]).subset if isinstance(spec, MvSpec) and scored else None
+    return np.ones(len(spec.input_data), dtype=bool) if rows is None else rows
 
 
 def _fold_labels(

@@ -27,7 +27,13 @@ from pybrms.spec.multivariate import MvPart, MvSpec, rescor_matrix
 from pybrms.spec.subset import subset_of
 from pybrms.spec.terms.base import Variables, draws_of
 
-__all__ = ["mv_log_lik", "mv_posterior_epred", "mv_posterior_predict", "part_spec"]
+__all__ = [
+    "mv_log_lik",
+    "mv_posterior_epred",
+    "mv_posterior_linpred",
+    "mv_posterior_predict",
+    "part_spec",
+]
 
 
 def part_spec(spec: MvSpec, part: MvPart) -> ModelSpec:
@@ -105,6 +111,29 @@ def mv_posterior_epred(
     return out[0] if resp is not None else np.stack(out, axis=-1)
 
 
+def mv_posterior_linpred(
+    spec: MvSpec,
+    variables: Variables,
+    newdata: pd.DataFrame | None = None,
+    *,
+    resp: str | None = None,
+    **kwargs: Any,
+) -> np.ndarray:
+    """Linear predictors, as brms's ``posterior_linpred()`` of a multivariate model:
+    ``(S, N, nresp)`` for all responses, ``(S, N)`` for ``resp``; ``dpar=`` (e.g.
+    ``"sigma"``) names each response's parameter, ``transform=True`` applies its
+    inverse link (see :func:`pybrms.fit.predict.posterior_linpred`).
+
+    Raises
+    ------
+    SpecError
+        If ``resp`` is not a response of the model, or a response has no linear
+        predictor ``dpar``.
+    """
+    out = _per_response(spec, resp, predict.posterior_linpred, variables, newdata, kwargs)
+    return out[0] if resp is not None else np.stack(out, axis=-1)
+
+
 def _joint_args(spec: MvSpec, variables: Variables, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Draw selection fixed once, so that every response and ``rescor`` use the same draws."""
     rng = np.random.default_rng(kwargs.pop("rng", None))
@@ -115,15 +144,28 @@ def _joint_args(spec: MvSpec, variables: Variables, kwargs: dict[str, Any]) -> d
 
 
 def _cholesky(spec: MvSpec, variables: Variables, sigmas: np.ndarray) -> np.ndarray:
-    """Cholesky factors ``(S, R, R)`` of the residual covariance of every draw."""
+    """Cholesky factors ``(S, N, R, R)`` of the residual covariance of every draw and row
+    from the scales ``sigmas`` ``(S, N, R)``: ``diag(sigma) L``, ``L`` that of ``rescor``."""
     R = len(spec.parts)
     cor = rescor_matrix(draws_of(variables, "rescor").reshape(-1, R * (R - 1) // 2), R)
-    cov = cor * sigmas[:, :, np.newaxis] * sigmas[:, np.newaxis, :]
-    return np.linalg.cholesky(cov)
+    return sigmas[..., np.newaxis] * np.linalg.cholesky(cor)[:, np.newaxis]
 
 
-def _sigmas(spec: MvSpec, variables: Variables) -> np.ndarray:
-    return np.stack([draws_of(variables, p.stan_dpar("sigma")) for p in spec.parts], axis=-1)
+def _sigmas(
+    spec: MvSpec, variables: Variables, newdata: pd.DataFrame | None, kwargs: dict[str, Any]
+) -> np.ndarray:
+    """The responses' ``sigma`` ``(S, N, R)``: a draw per response, or per row where the
+    response predicts it (brms's ``sigma_y1 ~ x`` with residual correlations)."""
+    out = []
+    for part in spec.parts:
+        if any(p.family_dpar == "sigma" for p in part.predictors):
+            sigma = predict.posterior_linpred(
+                part_spec(spec, part), variables, newdata, dpar="sigma", transform=True, **kwargs
+            )
+        else:
+            sigma = draws_of(variables, part.stan_dpar("sigma"))[:, np.newaxis]
+        out.append(sigma)
+    return np.stack(np.broadcast_arrays(*out), axis=-1)
 
 
 def mv_log_lik(
@@ -135,35 +177,29 @@ def mv_log_lik(
     **kwargs: Any,
 ) -> np.ndarray:
     """Pointwise log-likelihood ``(S, N)``, as brms: with residual correlations the joint
-    log density of each row's responses; otherwise the sum over responses, or the
-    response ``resp`` alone.
+    log density of each row's responses; otherwise the sum over responses. The response
+    ``resp`` alone has its own (marginal) density, residual correlations or not, as
+    brms's ``log_lik(fit, resp = )``.
 
     Raises
     ------
     SpecError
-        If ``resp`` is given with residual correlations (the rows' densities are
-        joint), or is not a response of the model.
+        If ``resp`` is not a response of the model.
     """
-    if not spec.rescor:
+    if not spec.rescor or resp is not None:
         out = _per_response(spec, resp, predict.log_lik, variables, newdata, kwargs)
         return np.sum(out, axis=0)
-    if resp is not None:
-        spec.part(resp)  # names an unknown response first
-        raise SpecError(
-            f"log_lik(resp={resp!r}): with residual correlations the responses of a row have "
-            "one joint density, as in brms; call log_lik() without resp."
-        )
     joint = _joint_args(spec, variables, kwargs)
     selected = joint["variables"]
     mu = mv_posterior_epred(spec, selected, newdata, rng=joint["rng"], **kwargs)
     y = np.stack([response_data(part_spec(spec, p), newdata).values for p in spec.parts], axis=-1)
-    L = _cholesky(spec, selected, _sigmas(spec, selected))
-    # solve L z = (y - mu) row by row: the Mahalanobis distance and log det of each draw
-    resid = (y[np.newaxis] - mu).transpose(0, 2, 1)  # (S, R, N)
-    z = np.linalg.solve(L, resid)
-    logdet = np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)[:, np.newaxis]
+    sigmas = _sigmas(spec, selected, newdata, {"rng": joint["rng"], **kwargs})
+    L = _cholesky(spec, selected, np.broadcast_to(sigmas, mu.shape))
+    # solve L z = (y - mu) per draw and row: the Mahalanobis distance and log det
+    z = np.linalg.solve(L, (y[np.newaxis] - mu)[..., np.newaxis])[..., 0]
+    logdet = np.log(np.diagonal(L, axis1=2, axis2=3)).sum(axis=-1)
     R = len(spec.parts)
-    q = (z**2).sum(axis=1)
+    q = (z**2).sum(axis=-1)
     if spec.shared_dpars:
         nu = draws_of(selected, "nu")[:, np.newaxis]
         return (
@@ -192,13 +228,14 @@ def mv_posterior_predict(
     joint = _joint_args(spec, variables, kwargs)
     selected, rng = joint["variables"], joint["rng"]
     mu = mv_posterior_epred(spec, selected, newdata, rng=rng, **kwargs)
-    L = _cholesky(spec, selected, _sigmas(spec, selected))
+    sigmas = _sigmas(spec, selected, newdata, {"rng": rng, **kwargs})
+    L = _cholesky(spec, selected, np.broadcast_to(sigmas, mu.shape))
     S, N, R = mu.shape
     z = rng.standard_normal((S, N, R))
     if spec.shared_dpars:
         nu = draws_of(selected, "nu")[:, np.newaxis, np.newaxis]
         z = z / np.sqrt(stats.chi2.rvs(nu, size=(S, N, 1), random_state=rng) / nu)
-    out = mu + np.einsum("sij,snj->sni", L, z)
+    out = mu + np.einsum("snij,snj->sni", L, z)
     if resp is None:
         return out
     return out[..., spec.responses.index(spec.part(resp).resp)]

@@ -5,8 +5,8 @@ observations (Gelman, Goodrich, Gabry and Vehtari, 2019), brms's residual-based
 definition. ``loo_R2``: ``1 - var(y - E_loo[epred]) / var(y)`` with PSIS
 leave-one-out expectations and Bayesian-bootstrap (Dirichlet) weights over the
 observations, clipped to [-1, 1], as brms and rstanarm. Both summarize to one
-row, ``R2``; ``bayes_R2`` of a multivariate model to one row per response, ``R2<resp>``
-(the response ``resp=`` alone), each over the rows of its response.
+row, ``R2``; of a multivariate model to one row per response, ``R2<resp>`` (the
+response ``resp=`` alone), each over the rows of its response.
 """
 
 from __future__ import annotations
@@ -73,9 +73,7 @@ def bayes_R2(
         var_ypred = ypred.var(axis=1, ddof=1)
         var_res = (y - ypred).var(axis=1, ddof=1)
         columns[name] = var_ypred / (var_ypred + var_res)
-    frame = pd.DataFrame(columns)
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="draw")
-    return summarize_draws(frame, probs, robust) if summary else frame
+    return _result(columns, summary, robust, probs)
 
 
 def _responses(fit: BrmsFit, resp: str | None) -> list[tuple[str, np.ndarray, dict[str, str]]]:
@@ -96,6 +94,7 @@ def _responses(fit: BrmsFit, resp: str | None) -> list[tuple[str, np.ndarray, di
 def loo_R2(
     fit: BrmsFit,
     *,
+    resp: str | None = None,
     summary: bool = True,
     robust: bool = False,
     probs: Sequence[float] = PROBS,
@@ -108,6 +107,10 @@ def loo_R2(
     ----------
     fit
         The fitted model.
+    resp
+        A response of a multivariate model: its R² alone; None for every response,
+        each from its own expectations and log-likelihood (residual correlations
+        aside), as brms.
     summary, robust, probs
         As :func:`bayes_R2`.
     rng
@@ -116,9 +119,15 @@ def loo_R2(
         ``re_formula``, ``ndraws``, ``draw_ids`` for ``posterior_epred`` and
         ``log_lik``, which use the same draws.
 
+    Raises
+    ------
+    SpecError
+        For ``resp`` of a univariate model or an unknown response.
+
     Examples
     --------
     >>> loo_R2(fit, rng=1)  # doctest: +SKIP
+    >>> loo_R2(mv_fit, resp="y1", rng=1)  # doctest: +SKIP
     """
     generator = np.random.default_rng(rng)
     chains, draws = fit.draws.num_chains, fit.draws.num_draws
@@ -128,11 +137,20 @@ def loo_R2(
         draw_ids=kwargs.pop("draw_ids", None),
         rng=generator,
     )
-    y = _response(fit)
-    ypred = _expected(fit, "loo_R2", draw_ids=ids, **kwargs)
     # a subset of the draws is not a set of chains: one chain for the relative efficiency
     shape = (chains, draws, -1) if ids is None else (1, len(ids), -1)
-    weights = np.exp(psis_log_weights(fit.log_lik(draw_ids=ids, **kwargs).reshape(shape)))
+    columns = {}
+    for name, y, args in _responses(fit, resp):
+        ypred = _expected(fit, "loo_R2", draw_ids=ids, **args, **kwargs)
+        log_lik = fit.log_lik(draw_ids=ids, **args, **kwargs).reshape(shape)
+        columns[name] = _loo_r2(y, ypred, np.exp(psis_log_weights(log_lik)), generator)
+    return _result(columns, summary, robust, probs)
+
+
+def _loo_r2(
+    y: np.ndarray, ypred: np.ndarray, weights: np.ndarray, generator: np.random.Generator
+) -> np.ndarray:
+    """Draws of LOO R² from PSIS weights, with Bayesian-bootstrap weights over rows."""
     err_loo = (weights * ypred).sum(axis=0) - y
     S, N = ypred.shape
     exp_draws = generator.exponential(size=(S, N))
@@ -141,8 +159,7 @@ def loo_R2(
     def weighted_var(v: np.ndarray) -> np.ndarray:
         return N / (N - 1) * (omega @ v**2 - (omega @ v) ** 2)
 
-    r2 = np.clip(1 - weighted_var(err_loo) / weighted_var(y), -1.0, 1.0)
-    return _result(r2, summary, robust, probs)
+    return np.clip(1 - weighted_var(err_loo) / weighted_var(y), -1.0, 1.0)
 
 
 def _response(fit: BrmsFit) -> np.ndarray:
@@ -161,6 +178,10 @@ def _expected(fit: BrmsFit, what: str, **kwargs: Any) -> np.ndarray:
     return ypred
 
 
-def _result(r2: np.ndarray, summary: bool, robust: bool, probs: Sequence[float]) -> pd.DataFrame:
-    frame = pd.DataFrame({"R2": r2}, index=pd.RangeIndex(1, len(r2) + 1, name="draw"))
+def _result(
+    columns: dict[str, np.ndarray], summary: bool, robust: bool, probs: Sequence[float]
+) -> pd.DataFrame:
+    """Draws of R² (one column per response) or their summary, one row per column."""
+    frame = pd.DataFrame(columns)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="draw")
     return summarize_draws(frame, probs, robust) if summary else frame

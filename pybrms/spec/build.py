@@ -1115,7 +1115,7 @@ def vary_special_terms(predictors: list[Predictor]) -> list[Predictor]:
     out = []
     for p in predictors:
         varying = tuple(
-            (s.j, r, g.stan("J"))
+            (s.j, r, g.J_name)
             for g in p.groups
             for s, r in zip(g.special, g.r[len(g.Z) :], strict=True)
         )
@@ -1146,7 +1146,7 @@ def _single_group(
             f"gr({term.group}, by = {term.by}, cov = {term.cov}): a known covariance with "
             "'by' is not supported yet."
         )
-    by_levels, Jby = by_of_levels(data, term, len(levels), index)
+    by_levels, Jby = by_of_levels(data, term.group, term.by, len(levels), index)
     return GroupEffects(
         id_,
         dpar,

@@ -13,7 +13,7 @@ Stan names (``b_y1``, ``Intercept_y1``) and output names (``b_y1_x``,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,7 @@ from pybrms.spec.prior_draws import (
     prior_draws,
 )
 from pybrms.spec.stanvars import Stanvars, as_stanvars
-from pybrms.spec.subset import complete_mv_rows, subset_of, with_levels
+from pybrms.spec.subset import complete_mv_rows, subset_of
 from pybrms.spec.terms import GroupEffects, PriorDefaults, Term
 from pybrms.spec.terms.smooth import Knots, check_knots
 from pybrms.spec.user_priors import user_prior_rows
@@ -164,8 +164,9 @@ class MvSpec:
         The prior table, ``resp`` filled in as brms.
     names
         Stan variable elements and their brms output names.
-    user_priors, sample_prior
-        As :class:`~pybrms.spec.model_spec.ModelSpec`.
+    user_priors, sample_prior, data2, knots
+        As :class:`~pybrms.spec.model_spec.ModelSpec`: kept so that the model can be
+        built again on other rows (``kfold()``).
     """
 
     formula: MvFormula
@@ -177,6 +178,8 @@ class MvSpec:
     names: tuple[ParName, ...]
     user_priors: Priors | None = None
     sample_prior: SamplePrior = "no"
+    data2: Mapping[str, Any] | None = None
+    knots: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{p.resp}: {p.family.name}" for p in self.parts)
@@ -423,11 +426,13 @@ def _rescor(formula: MvFormula, families: list[BoundFamily]) -> bool:
         )
     if rescor:
         for resp, bform in zip(formula.responses, formula.formulas, strict=True):
-            if bform.dpars:
+            # as brms: sigma may vary by row (each row's own residual covariance)
+            others = [d for d in bform.dpars if d != "sigma"]
+            if others:
                 raise SpecError(
-                    f"Response {resp!r} predicts {', '.join(bform.dpars)}: with residual "
-                    "correlations, predicted family parameters are not supported yet; add "
-                    "set_rescor(False) or drop their formulas."
+                    f"Response {resp!r} predicts {', '.join(others)}: with residual "
+                    "correlations, predicted family parameters other than sigma are not "
+                    "supported yet; add set_rescor(False) or drop their formulas."
                 )
     return rescor
 
@@ -508,7 +513,6 @@ def build_mv_spec(
     ids = group_ids(
         [(with_resp(d, r), t) for r, fs in zip(responses, formulas, strict=True) for d, t in fs]
     )
-    _check_shared_ids(ids, responses, formulas, subsets)
     built = [
         _with_levels(
             build_predictor(
@@ -522,7 +526,8 @@ def build_mv_spec(
         )
         for dpar, terms in fs
     ]  # fmt: skip
-    predictors = known_covariances(number_groupings(vary_special_terms(share_ids(built))), data2)
+    split = _split_id_rows(share_ids(built), responses, subsets)
+    predictors = known_covariances(number_groupings(vary_special_terms(split)), data2)
     nobs = {r: "N" if all(s is None for s in subsets) else f"N_{r}" for r in responses}
     student = rescor and families[0].family.name == "student"
     parts = []
@@ -550,6 +555,8 @@ def build_mv_spec(
         names=_names(parts, shared, rescor),
         user_priors=prior,
         sample_prior=sample_prior,
+        data2=data2,
+        knots=knots,
     )
     spec.constants()  # refuses constant() priors that cannot fix their parameters
     if sample_prior == "only":
@@ -558,26 +565,31 @@ def build_mv_spec(
     return replace(spec, names=spec.names + draws) if draws else spec
 
 
-def _check_shared_ids(
-    ids: dict[tuple[str, int], int],
-    responses: Sequence[str],
-    formulas: Sequence[Sequence[tuple[str, Any]]],
-    subsets: Sequence[np.ndarray | None],
-) -> None:
-    """Refuse a correlation ID shared by responses with different rows (not yet)."""
-    resps: dict[int, set[str]] = {}
-    for resp, fs in zip(responses, formulas, strict=True):
-        for dpar, terms in fs:
-            for k in range(len(terms.groups)):
-                resps.setdefault(ids[with_resp(dpar, resp), k], set()).add(resp)
+def _split_id_rows(
+    predictors: list[Predictor], responses: Sequence[str], subsets: Sequence[np.ndarray | None]
+) -> list[Predictor]:
+    """The terms of an ID shared by responses with different rows (``(1 | p | g)`` with
+    ``subset()``) each read the level index of their response's rows, declared by the
+    ID's first term on those rows (brms's ``J_1_y1``, ``J_1_y2``)."""
     subsetted = {r for r, s in zip(responses, subsets, strict=True) if s is not None}
-    for shared in resps.values():
-        if len(shared) > 1 and shared & subsetted:
-            raise SpecError(
-                f"Responses {', '.join(sorted(shared))} share group-level effects through a "
-                f"correlation ID ((1 | p | g)), and {', '.join(sorted(shared & subsetted))} has "
-                "subset(): an ID shared by responses with different rows is not supported yet."
-            )
+    resps: dict[int, set[str]] = {}
+    for p in predictors:
+        for g in p.groups:
+            resps.setdefault(g.id, set()).add(p.resp)
+    split = {i for i, rs in resps.items() if len(rs) > 1 and rs & subsetted}
+    declared: set[tuple[int, str]] = set()
+    done: dict[int, GroupEffects] = {}
+    for p in predictors:
+        for g in (g for g in p.groups if g.id in split):
+            if type(g) is not GroupEffects:
+                raise SpecError(
+                    f"Group-level term ({' + '.join(g.coefs)} | {g.group}) of response "
+                    f"{p.resp!r} shares its ID with responses whose rows differ (subset()): "
+                    "multi-membership terms in such an ID are not supported yet."
+                )
+            done[id(g)] = replace(g, row_resp=p.resp, row_owner=(g.id, p.resp) not in declared)
+            declared.add((g.id, p.resp))
+    return [replace(p, terms=tuple(done.get(id(t), t) for t in p.terms)) for p in predictors]
 
 
 def _with_levels(predictor: Predictor, data: pd.DataFrame | None) -> Predictor:
@@ -588,7 +600,7 @@ def _with_levels(predictor: Predictor, data: pd.DataFrame | None) -> Predictor:
     terms = predictor.terms
     return replace(
         predictor,
-        terms=tuple(with_levels(t, data) if isinstance(t, GroupEffects) else t for t in terms),
+        terms=tuple(t.with_levels_of(data) if isinstance(t, GroupEffects) else t for t in terms),
     )
 
 
@@ -682,8 +694,7 @@ def rescor_matrix(draws: np.ndarray, nresp: int) -> np.ndarray:
 def rebuild_model(spec: ModelSpec | MvSpec, data: pd.DataFrame) -> ModelSpec | MvSpec:
     """The model of ``spec`` (formula, families, the user's priors, ``sample_prior``,
     ``data2``, stanvars and knots) on other ``data``: a fold's training rows, or new data
-    of :meth:`BrmsFit.update <pybrms.fit.brmsfit.BrmsFit.update>`. An :class:`MvSpec`
-    keeps no ``data2`` or knots yet, so a multivariate model is rebuilt without them.
+    of :meth:`BrmsFit.update <pybrms.fit.brmsfit.BrmsFit.update>`.
 
     Examples
     --------
@@ -694,7 +705,15 @@ def rebuild_model(spec: ModelSpec | MvSpec, data: pd.DataFrame) -> ModelSpec | M
     """
     if isinstance(spec, MvSpec):
         families = [p.family for p in spec.parts]
-        return build_mv_spec(spec.formula, data, families, spec.user_priors, spec.sample_prior)
+        return build_mv_spec(
+            spec.formula,
+            data,
+            families,
+            spec.user_priors,
+            spec.sample_prior,
+            spec.data2,
+            spec.knots,
+        )
     return build_spec(
         spec.formula,
         data,

@@ -9,7 +9,6 @@ uses, so the columns of ``y1`` may be missing where ``s1`` is false.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -18,10 +17,9 @@ from pybrms.errors import SpecError
 from pybrms.formula import BrmsFormula
 from pybrms.formula.terms import LOGICAL_VALUES
 from pybrms.spec.additions import addition_values
-from pybrms.spec.frame import group_levels, keep_rows, row_label
-from pybrms.spec.terms import GroupEffects
+from pybrms.spec.frame import keep_rows, row_label
 
-__all__ = ["complete_mv_rows", "subset_of", "with_levels"]
+__all__ = ["complete_mv_rows", "subset_of"]
 
 
 def subset_of(bform: BrmsFormula, data: pd.DataFrame) -> np.ndarray | None:
@@ -102,25 +100,3 @@ def complete_mv_rows(
         keep &= complete if subset is None else complete | ~subset
     rows = keep_rows(data, keep)
     return rows, [None if s is None else s[keep] for s in subsets]
-
-
-def with_levels(group: GroupEffects, data: pd.DataFrame) -> GroupEffects:
-    """``group``, built on a response's subset of the rows, with the levels of all rows
-    of ``data`` (those where the grouping is known), as brms: a level outside the
-    subset keeps its effects, which only their prior informs.
-
-    Raises
-    ------
-    SpecError
-        For terms whose levels carry more data (``by``, ``mm()``), not supported yet.
-    """
-    if group.by is not None or type(group) is not GroupEffects:
-        raise SpecError(
-            f"Group-level term ({' + '.join(group.coefs)} | {group.group}) of a response "
-            "with subset(): 'by' and mm() are not supported yet with subset()."
-        )
-    known = data[list(group.factors)].notna().all(axis=1).to_numpy()
-    levels, _ = group_levels(data.loc[known], group.factors)
-    position = {level: k for k, level in enumerate(levels, start=1)}
-    J = np.array([position[group.levels[j - 1]] for j in group.J], dtype=np.int64)
-    return replace(group, levels=levels, J=J)

@@ -621,7 +621,8 @@ FAMILY_MODELS = FAMILY_MODELS + MIXTURE_MODELS
 # Multivariate models: two gaussian responses with residual correlations and one
 # correlation matrix across their group-level terms (1 | p | g); a gaussian and a
 # poisson response without residual correlations, one with a group-level term; two
-# student responses with residual correlations and one shared nu.
+# student responses with residual correlations and one shared nu, the first with its
+# sigma predicted (each row its own residual covariance, as brms).
 MV_MODELS: tuple[Case, ...] = (
     Case("mv_gaussian_rescor", mvbf("mvbind(y, y2) ~ x + (1 | p | g)"), "gaussian"),
     Case(
@@ -629,7 +630,11 @@ MV_MODELS: tuple[Case, ...] = (
         bf("y ~ x") + bf("count ~ z + (1 | g)") + set_rescor(False),
         ("gaussian", "poisson"),
     ),
-    Case("mv_student_rescor", mvbf("mvbind(y, y2) ~ x"), "student"),
+    Case(
+        "mv_student_rescor",
+        bf("y ~ x", sigma="~ z") + bf("y2 ~ x") + set_rescor(True),
+        "student",
+    ),
 )
 
 # Parameters fixed by the formula, brms's bf(y ~ x, theta1 = 1, theta2 = 2): mixing
@@ -670,11 +675,16 @@ MISSING_MODELS: tuple[Case, ...] = (
 
 
 # subset(): the gaussian response on the rows where cr is true (missing elsewhere), the
-# poisson one on all rows; the grouping g is that of all rows. Not threaded (refused).
+# poisson one on all rows; the grouping g is that of all rows, its effects correlated
+# across the responses (one ID, each response's level index over its own rows), and a
+# multi-membership grouping on the rows of the subset. Threaded: one partial sum per
+# response over its own rows.
 SUBSET_MODELS: tuple[Case, ...] = (
     Case(
         "mv_subset",
-        bf("ys | subset(cr) ~ x + (1 | g)") + bf("count ~ z") + set_rescor(False),
+        bf("ys | subset(cr) ~ x + (1 | p | g) + (1 | mm(m1st, m2nd))")
+        + bf("count ~ z + (1 | p | g)")
+        + set_rescor(False),
         ("gaussian", "poisson"),
     ),
 )

@@ -849,7 +849,8 @@ MV_LINES = {
     ),
     "mv_student_rescor": (
         "real<lower=1> nu;  // degrees of freedom or shape",
-        "target += multi_student_t_cholesky_lpdf(Y | nu, Mu, LSigma);",
+        "LSigma[n] = diag_pre_multiply(transpose([sigma_y[n], sigma_y2]), Lrescor);",
+        "target += multi_student_t_cholesky_lpdf(Y[n] | nu, Mu[n], LSigma[n]);",
     ),
 }
 
@@ -864,7 +865,9 @@ def test_multivariate_program_is_written_as_brms(case: Case, data):
 @pytest.mark.parametrize("case", SUBSET_MODELS, ids=lambda c: c.id)
 def test_subset_program_is_written_as_brms(case: Case, data, tmp_path):
     """brms's N_<resp> for every response, each response's data and predictors over its
-    own rows; stanc accepts it."""
+    own rows, the level index of a shared ID per response (brms's J_1_<resp>); threaded,
+    one partial sum per response over its own rows (each slicing its level index), as
+    brms. stanc accepts both."""
     code = stancode(case.formula, data, case.family)
     lines = [line.strip() for line in code.splitlines()]
     _in_order(
@@ -874,12 +877,40 @@ def test_subset_program_is_written_as_brms(case: Case, data, tmp_path):
             "int<lower=1> N_ys;  // number of observations",
             "vector[N_ys] Y_ys;  // response variable",
             "matrix[N_ys, K_ys] X_ys;  // population-level design matrix",
-            "array[N_ys] int<lower=1> J_1;  // grouping indicator per observation",
+            "array[N_ys] int<lower=1> J_1_ys;  // grouping indicator per observation",
+            "vector[N_ys] Z_1_ys_1;",
+            "array[N_ys] int<lower=1> J_2_1;  // grouping indicator per observation",
             "int<lower=1> N_count;  // number of observations",
             "array[N_count] int Y_count;  // response variable",
             "matrix[N_count, K_count] X_count;  // population-level design matrix",
-            "vector[N_ys] mu_ys = Xc_ys * b_ys + Intercept_ys_r_1_ys_1[J_1];",
+            "array[N_count] int<lower=1> J_1_count;  // grouping indicator per observation",
+            "vector[N_count] Z_1_count_2;",
+            "vector[N_ys] mu_ys = Xc_ys * b_ys + Intercept_ys_r_1_ys_1[J_1_ys];",
+            "vector[N_count] mu_count = Xc_count * b_count "
+            "+ Intercept_count_r_1_count_2[J_1_count];",
             "target += normal_lpdf(Y_ys | mu_ys, sigma_ys);",
         ),
     )
     _stanc(code, tmp_path)
+    threaded = stancode(case.formula, data, case.family, threads=threading(2))
+    lines = [line.strip() for line in threaded.splitlines()]
+    _in_order(
+        lines,
+        (
+            "real partial_log_lik_ys_lpmf(data array[] int J_1_ys, int start, int end, "
+            "data vector Y_ys, data matrix Xc_ys, vector b_ys, vector Intercept_ys_r_1_ys_1, "
+            "data array[] int J_2_1, data array[] int J_2_2, data array[] real W_2_1, "
+            "data array[] real W_2_2, data vector Z_2_ys_1_1, data vector Z_2_ys_1_2, "
+            "vector r_2_ys_1, real sigma_ys) {",
+            "int N_ys = end - start + 1;",
+            "real partial_log_lik_count_lpmf(data array[] int J_1_count, int start, int end, "
+            "data array[] int Y_count, data matrix Xc_count, vector b_count, "
+            "vector Intercept_count_r_1_count_2) {",
+            "target += reduce_sum(partial_log_lik_ys_lpmf, J_1_ys, grainsize, Y_ys, Xc_ys, b_ys, "
+            "Intercept_ys_r_1_ys_1, J_2_1, J_2_2, W_2_1, W_2_2, Z_2_ys_1_1, Z_2_ys_1_2, "
+            "r_2_ys_1, sigma_ys);",
+            "target += reduce_sum(partial_log_lik_count_lpmf, J_1_count, grainsize, Y_count, "
+            "Xc_count, b_count, Intercept_count_r_1_count_2);",
+        ),
+    )
+    _stanc(threaded, tmp_path)

@@ -23,6 +23,7 @@ from model_cases import (
     MISSING_MODELS,
     MV_MODELS,
     SHRINKAGE_MODELS,
+    SUBSET_MODELS,
     TIME_COV_MODELS,
     Case,
     synthetic_data,
@@ -41,7 +42,11 @@ CASES = (
     CONSTANT_MODEL,
     *ADDITION_MODELS,
     *SHRINKAGE_MODELS,
-    *MV_MODELS,
+    # mv_subset's threaded program covers mv_gaussian_poisson's (a gaussian and a poisson
+    # response without residual correlations, group-level effects) and its own partial sums
+    # per response: one program for both
+    *(c for c in MV_MODELS if c.id != "mv_gaussian_poisson"),
+    *SUBSET_MODELS,
     *FIXED_MODELS,
     *LEVEL_MODELS,
     *MISSING_MODELS,

@@ -1,16 +1,19 @@
 """Post-processing of multivariate fits per response, as brms's ``resp =``: ``loo()``,
-``bayes_R2()``, ``pp_check()``, and ``to_inference_data()`` of models whose responses
-have different rows (``subset()``), on small fits of the shared model cases."""
+``bayes_R2()``, ``loo_R2()``, ``posterior_linpred()``, ``pp_check()``, ``kfold()``, and
+``to_inference_data()`` of models whose responses have different rows (``subset()``),
+on small fits of the shared model cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from model_cases import MV_MODELS, SUBSET_MODELS, Case, synthetic_data
+from scipy import stats
 from scipy.special import logsumexp
 
 import pybrms as bm
 from pybrms.errors import PybrmsError, SpecError
+from pybrms.fit.arviz import psis_log_weights
 
 pytestmark = pytest.mark.stan
 
@@ -161,6 +164,79 @@ def test_kfold_of_all_responses_and_of_one(mv_fit):
     assert (both.pointwise["elpd_kfold"] < gaussian.pointwise["elpd_kfold"]).all()
 
 
-def test_kfold_of_subset_model_is_refused(subset_fit):
-    with pytest.raises(SpecError, match="subset"):
+def test_kfold_of_subset_model_scores_each_response_on_its_rows(subset_fit):
+    """The folds split all rows; kfold(resp=) scores the held-out rows of that response
+    only, so its pointwise rows are the response's (those where cr is true for ys). Half
+    the rows held out, the held-out fit is worse than the in-sample one. Without resp=
+    refused, naming the responses, before any refit."""
+    with pytest.raises(SpecError) as caught:
         subset_fit.kfold(K=2, executor=None)
+    assert isinstance(caught.value, PybrmsError)
+    assert "resp=" in str(caught.value) and "'ys', 'count'" in str(caught.value)
+    data = synthetic_data()
+    options = dict(K=2, seed=1, executor=None, chains=1, iter=300, show_progress=False)
+    for resp, index in (("ys", data.index[data["cr"]]), ("count", data.index)):
+        result = subset_fit.kfold(resp=resp, **options)
+        np.testing.assert_array_equal(result.pointwise.index, index)
+        assert np.isfinite(result.pointwise["elpd_kfold"]).all()
+        assert set(result.folds) == {1, 2}
+        assert result.pointwise["p_kfold"].sum() > 0
+
+
+@pytest.fixture(scope="module")
+def rescor_fit() -> bm.BrmsFit:
+    return small_fit(_RESCOR)
+
+
+def test_loo_r2_has_one_row_per_response(mv_fit):
+    """brms's rows R2y and R2count, each from its response's own epred and log_lik: the
+    first equals the univariate computation with the same generator; resp= gives one."""
+    table = mv_fit.loo_R2(rng=1)
+    assert list(table.index) == ["R2y", "R2count"]
+    draws = mv_fit.loo_R2(rng=1, summary=False)
+    log_lik = mv_fit.log_lik(resp="y").reshape(2, 200, -1)
+    weights = np.exp(psis_log_weights(log_lik))
+    ypred = mv_fit.posterior_epred(resp="y")
+    y = synthetic_data()["y"].to_numpy()
+    generator = np.random.default_rng(1)
+    err = (weights * ypred).sum(axis=0) - y
+    omega = generator.exponential(size=ypred.shape)
+    omega /= omega.sum(axis=1, keepdims=True)
+
+    def weighted_var(v: np.ndarray) -> np.ndarray:
+        return 60 / 59 * (omega @ v**2 - (omega @ v) ** 2)
+
+    np.testing.assert_allclose(draws["R2y"], 1 - weighted_var(err) / weighted_var(y))
+    one = mv_fit.loo_R2(resp="y", rng=1, summary=False)
+    assert list(one.columns) == ["R2y"]
+    np.testing.assert_allclose(one["R2y"], draws["R2y"])
+    # the gaussian response depends on x with slope 1, the counts on nothing
+    assert table.loc["R2y", "Estimate"] > table.loc["R2count", "Estimate"]
+
+
+def test_posterior_linpred_per_response(mv_fit):
+    """(draws, rows, responses) as brms, resp= one of them; the poisson's inverse link
+    (transform=True) gives posterior_epred; a parameter without a formula is refused."""
+    linpred = mv_fit.posterior_linpred()
+    assert linpred.shape == (400, 60, 2)
+    count = mv_fit.posterior_linpred(resp="count")
+    np.testing.assert_array_equal(count, linpred[..., 1])
+    np.testing.assert_allclose(np.exp(count), mv_fit.posterior_epred(resp="count"), rtol=1e-12)
+    np.testing.assert_allclose(
+        mv_fit.posterior_linpred(resp="count", transform=True), np.exp(count), rtol=1e-12
+    )
+    np.testing.assert_allclose(linpred[..., 0], mv_fit.posterior_epred(resp="y"), rtol=1e-12)
+    with pytest.raises(SpecError, match="'sigma'"):
+        mv_fit.posterior_linpred(dpar="sigma")
+
+
+def test_one_response_of_rescor_model_has_its_own_density(rescor_fit):
+    """As brms's log_lik(fit, resp = "y"): with residual correlations, the response's
+    marginal normal density; loo(resp=) and loo_R2() read it."""
+    data = synthetic_data()
+    mu = rescor_fit.posterior_epred(resp="y2")
+    sigma = rescor_fit.draws_frame()["sigma_y2"].to_numpy()[:, np.newaxis]
+    expected = stats.norm.logpdf(data["y2"].to_numpy(), mu, sigma)
+    np.testing.assert_allclose(rescor_fit.log_lik(resp="y2"), expected, rtol=1e-10)
+    assert len(rescor_fit.loo(resp="y2").loo_i) == 60
+    assert list(rescor_fit.loo_R2(rng=1).index) == ["R2y", "R2y2"]

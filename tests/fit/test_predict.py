@@ -1132,17 +1132,25 @@ def test_multivariate_predictions_by_response(mv_fit: Fit):
     got = mv_log_lik(spec, variables)
     y = np.column_stack([p.response.values for p in spec.parts])
     if spec.rescor:
-        s1, s2 = flat(variables, "sigma_y"), flat(variables, "sigma_y2")
+        # sigma of y predicted (student case): exp(b_sigma_y_Intercept + b_sigma_y * z)
+        if "b_sigma_y" in variables:
+            slope = flat(variables, "b_sigma_y").reshape(-1)
+            eta = flat(variables, "b_sigma_y_Intercept")[:, None] + np.outer(slope, spec.data["z"])
+            s1 = np.exp(eta)
+        else:
+            s1 = np.repeat(flat(variables, "sigma_y")[:, None], spec.N, axis=1)
+        s2 = flat(variables, "sigma_y2")
         r = flat(variables, "rescor")[:, 0]
         for s in range(5):
-            c = r[s] * s1[s] * s2[s]
-            cov = [[s1[s] ** 2, c], [c, s2[s] ** 2]]
-            if spec.shared_dpars:  # student: one nu for both responses
-                nu = flat(variables, "nu")[s]
-                expected = stats.multivariate_t.logpdf(y - epred[s], np.zeros(2), cov, df=nu)
-            else:
-                expected = stats.multivariate_normal.logpdf(y - epred[s], np.zeros(2), cov)
-            np.testing.assert_allclose(got[s], expected, rtol=1e-8)
+            for n in range(spec.N):
+                c = r[s] * s1[s, n] * s2[s]
+                cov = [[s1[s, n] ** 2, c], [c, s2[s] ** 2]]
+                if spec.shared_dpars:  # student: one nu for both responses
+                    nu = flat(variables, "nu")[s]
+                    expected = stats.multivariate_t.logpdf(y[n] - epred[s, n], [0, 0], cov, df=nu)
+                else:
+                    expected = stats.multivariate_normal.logpdf(y[n] - epred[s, n], [0, 0], cov)
+                np.testing.assert_allclose(got[s, n], expected, rtol=1e-8)
     else:
         count = mv_log_lik(spec, variables, resp="count")
         np.testing.assert_allclose(count, stats.poisson.logpmf(y[:, 1], epred[..., 1]), rtol=1e-8)

@@ -1394,16 +1394,29 @@ def gaussian_monotonic_shared_id() -> Case:
 
 
 def mv_subset() -> Case:
-    """A gaussian response on the rows where cr is true (missing elsewhere), with effects
-    of g, and a poisson response on every row (the structure of model case mv_subset)."""
+    """A gaussian response on the rows where cr is true (missing elsewhere) and a poisson
+    response on every row, their effects of g correlated across the responses (one ID),
+    and effects of two members on the gaussian one (the structure of model case
+    mv_subset)."""
     rng, df = base(43)
-    r = effects(rng, G, 0.5)
+    sd, cor = np.array([0.5, 0.4]), 0.5
+    cov = np.diag(sd) @ np.array([[1, cor], [cor, 1]]) @ np.diag(sd)
+    r = rng.multivariate_normal(np.zeros(2), cov, size=G)
+    members = effects(rng, G, 0.6)
+    first, second = rng.integers(0, G, size=N), rng.integers(0, G, size=N)
+    df["m1st"] = pd.Categorical(first + 1, categories=range(1, G + 1))
+    df["m2nd"] = pd.Categorical(second + 1, categories=range(1, G + 1))
     df["cr"] = rng.uniform(size=N) < 0.6
-    ys = 1.0 + 0.5 * df["x"] + r[codes(df["g"])] + rng.normal(0, 0.7, size=N)
+    g = codes(df["g"])
+    # mm()'s default weights: 1/2 each
+    mm = (members[first] + members[second]) / 2
+    ys = 1.0 + 0.5 * df["x"] + r[g, 0] + mm + rng.normal(0, 0.7, size=N)
     df["ys"] = ys.where(df["cr"])
-    df["count"] = rng.poisson(np.exp(0.3 + 0.4 * df["z"]))
+    df["count"] = rng.poisson(np.exp(0.3 + 0.4 * df["z"] + r[g, 1]))
     return Case(
-        bm.bf("ys | subset(cr) ~ x + (1 | g)") + bm.bf("count ~ z") + bm.set_rescor(False),
+        bm.bf("ys | subset(cr) ~ x + (1 | p | g) + (1 | mm(m1st, m2nd))")
+        + bm.bf("count ~ z + (1 | p | g)")
+        + bm.set_rescor(False),
         ("gaussian", "poisson"),
         df,
         {
@@ -1411,8 +1424,39 @@ def mv_subset() -> Case:
             "b_ys_x": 0.5,
             "sigma_ys": 0.7,
             "sd_g__ys_Intercept": 0.5,
+            "sd_g__count_Intercept": 0.4,
+            "cor_g__ys_Intercept__count_Intercept": 0.5,
+            "sd_mmm1stm2nd__ys_Intercept": 0.6,
             "b_count_Intercept": 0.3,
             "b_count_z": 0.4,
+        },
+    )
+
+
+def mv_student_rescor_sigma() -> Case:
+    """Two student responses with residual correlation and one nu, the first with sigma
+    predicted: each row a multivariate t with its own scales (the structure of model case
+    mv_student_rescor)."""
+    rng, df = base(48)
+    nu, rescor = 8.0, 0.5
+    e = rng.multivariate_normal(np.zeros(2), [[1, rescor], [rescor, 1]], size=N)
+    e /= np.sqrt(rng.chisquare(nu, size=N) / nu)[:, np.newaxis]
+    df["y"] = 1.0 + 0.5 * df["x"] + np.exp(-0.3 + 0.4 * df["z"]) * e[:, 0]
+    df["y2"] = -0.5 + 0.8 * df["x"] + 0.8 * e[:, 1]
+    return Case(
+        bm.bf("y ~ x", sigma="~ z") + bm.bf("y2 ~ x") + bm.set_rescor(True),
+        "student",
+        df,
+        {
+            "b_y_Intercept": 1.0,
+            "b_y_x": 0.5,
+            "b_sigma_y_Intercept": -0.3,
+            "b_sigma_y_z": 0.4,
+            "b_y2_Intercept": -0.5,
+            "b_y2_x": 0.8,
+            "sigma_y2": 0.8,
+            "rescor__y__y2": rescor,
+            "nu": nu,
         },
     )
 
@@ -1604,6 +1648,7 @@ CASES = {
         gaussian_smooth_cr_knots,
         gaussian_cosy,
         gaussian_ar_cov,
+        mv_student_rescor_sigma,
     )
 }
 

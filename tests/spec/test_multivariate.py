@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 
 import pybrms as bm
+from pybrms.codegen import render
 from pybrms.formula import bf, mvbf, set_rescor
 from pybrms.spec import build_model
+from pybrms.spec.multivariate import rebuild_model
+from pybrms.spec.terms import GroupEffects
 
 
 def data(n: int = 40) -> pd.DataFrame:
@@ -78,3 +81,21 @@ def test_bf_of_mvbind_is_the_multivariate_formula_as_in_brms():
         "b_sigma_y2_Intercept",
         "b_sigma_y2_x",
     ]
+
+
+def test_data2_and_knots_are_kept_for_refits_on_other_rows():
+    """gr(g, cov = A) from data2 and the knots of a cr smooth: the spec keeps both, so
+    that kfold's training model on fewer rows (the program unchanged) has them too."""
+    levels = ["a", "b", "c", "d"]
+    A = pd.DataFrame(np.eye(4) * 0.5 + 0.5, index=levels, columns=levels)
+    knots = {"x": [-3.0, -1.0, 0.0, 1.0, 3.0]}
+    formula = bf("y1 ~ s(x, bs = 'cr', k = 5)") + bf("y2 ~ (1 | gr(g, cov = A))")
+    spec = build_model(formula + set_rescor(False), data(), data2={"A": A}, knots=knots)
+    assert spec.data2 == {"A": A} and dict(spec.knots) == knots
+    train = rebuild_model(spec, spec.data.iloc[:30])
+    assert train.N == 30 and train.data2 is spec.data2
+    (group,) = (t for t in train.terms if isinstance(t, GroupEffects))
+    np.testing.assert_allclose(group.Lcov @ group.Lcov.T, A.to_numpy())
+    assert bm.stancode(formula + set_rescor(False), data(), data2={"A": A}, knots=knots) == (
+        render(train)
+    )

@@ -68,3 +68,43 @@ def test_new_rows_are_subset_as_the_fitted_ones():
     # mu = x on the rows where s is true
     np.testing.assert_allclose(fitted, [np.linspace(-1.0, 1.0, 8)[::2]], rtol=1e-12)
     np.testing.assert_allclose(mv_posterior_epred(spec, variables, rows(), resp="y1"), fitted)
+
+
+def test_shared_id_reads_each_response_rows():
+    """(1 | p | g) in both responses: one ID over the levels of all rows, and per response
+    its own level index and Z over its rows (brms's J_1_y1, J_1_y2), declared once each
+    even when two of a response's parameters share the ID."""
+    formula = (
+        bm.bf("y1 | subset(s) ~ x + (1 | p | g)", sigma="~ (1 | p | g)")
+        + bm.bf("y2 ~ x + (1 | p | g)")
+        + bm.set_rescor(False)
+    )
+    spec = build_model(formula, rows())
+    sd = make_standata(spec)
+    assert (sd["N_1"], sd["M_1"], sd["NC_1"]) == (4, 3, 3)
+    assert sd["J_1_y1"].tolist() == [1, 2, 3, 1]
+    assert sd["J_1_y2"].tolist() == [1, 4, 2, 4, 3, 4, 1, 4]
+    assert "J_1" not in sd
+    assert [len(sd[z]) for z in ("Z_1_y1_1", "Z_1_sigma_y1_2", "Z_1_y2_3")] == [4, 4, 8]
+    code = bm.stancode(formula, rows())
+    assert code.count("int<lower=1> J_1_y1;") == 1
+
+
+def test_by_and_multi_membership_take_the_levels_of_all_rows():
+    """gr(g, by = b) and mm(g, h) of a response with subset(): the levels (and by's level
+    of each) of all rows, as brms; the response's indices over its own rows."""
+    df = rows().assign(b=["u", "v", "w", "v", "u", "v", "u", "v"], h=["g2", "g5"] * 4)
+    formula = (
+        bm.bf("y1 | subset(s) ~ x + (1 | gr(g, by = b)) + (1 | mm(g, h))")
+        + bm.bf("y2 ~ x")
+        + bm.set_rescor(False)
+    )
+    spec = build_model(formula, df)
+    by, mm = (t for t in spec.terms if isinstance(t, bm.spec.terms.GroupEffects))
+    # g4 and by level v only outside the subset
+    assert by.levels == ("g1", "g2", "g3", "g4") and by.by_levels == ("u", "v", "w")
+    assert by.Jby.tolist() == [1, 3, 1, 2]
+    assert by.J.tolist() == [1, 2, 3, 1]
+    # g4 and g5 only outside the subset
+    assert mm.levels == ("g1", "g2", "g3", "g4", "g5")
+    assert mm.J.tolist() == [[1, 2, 3, 1], [2, 2, 2, 2]]

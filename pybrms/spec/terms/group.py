@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
-from pybrms.formula.terms import GroupTerm
 from pybrms.priors import Dist
 from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import Design, check_columns, group_levels
@@ -101,6 +100,13 @@ class GroupEffects(Term):
         adds them to its coefficient (brms's ``bsp[j] + r_1_2[J_1[n]]``).
     without_Z
         0-based positions in ``columns`` of the special terms of the whole ID.
+    row_resp
+        When the terms of the ID have different rows (responses of a multivariate model
+        with ``subset()``): the response whose rows the term's level index and ``Z``
+        cover, which suffixes the index (brms's ``J_1_y1``); else ``""``.
+    row_owner
+        With ``row_resp``: whether the term declares that index (the ID's first term on
+        those rows).
     """
 
     template: ClassVar[str] = "terms/group.stan.j2"
@@ -126,6 +132,8 @@ class GroupEffects(Term):
     Lcov: np.ndarray | None = None
     special: tuple[MonotonicSlope, ...] = ()
     without_Z: frozenset[int] = frozenset()
+    row_resp: str = ""
+    row_owner: bool = False
 
     @property
     def coefs(self) -> tuple[str, ...]:
@@ -142,6 +150,26 @@ class GroupEffects(Term):
     def owner(self) -> bool:
         """Whether the term declares the ID's data, parameters and priors (its first term)."""
         return self.first == 0
+
+    @property
+    def declares_rows(self) -> bool:
+        """Whether the term declares the level index of its rows (:attr:`J_name`)."""
+        return self.row_owner if self.row_resp else self.owner
+
+    @property
+    def J_name(self) -> str:
+        """Stan name of the level index of the term's rows: ``J_1``, or ``J_1_y1`` when the
+        terms of the ID have different rows."""
+        return f"{self.stan('J')}_{self.row_resp}" if self.row_resp else self.stan("J")
+
+    @property
+    def row_Z(self) -> tuple[str, ...]:
+        """Stan names of the group-level predictor columns the term declares: the owner
+        declares those of the whole ID, but where the ID's terms have different rows
+        each declares its own."""
+        if self.row_resp:
+            return self.Z
+        return self.id_Z if self.owner else ()
 
     @property
     def has_cor(self) -> bool:
@@ -192,9 +220,7 @@ class GroupEffects(Term):
     def index_data(self, nobs: str = "N") -> tuple[tuple[str, str, str], ...]:
         """Stan type, name and comment of the ID's level index data over ``nobs`` rows:
         ``J_id``."""
-        return (
-            (f"array[{nobs}] int<lower=1>", self.stan("J"), "grouping indicator per observation"),
-        )
+        return ((f"array[{nobs}] int<lower=1>", self.J_name, "grouping indicator per observation"),)
 
     @property
     def id_Z(self) -> tuple[str, ...]:
@@ -224,14 +250,13 @@ class GroupEffects(Term):
         return tuple(c if dpar == "mu" else f"{dpar}_{c}" for dpar, c in self.columns)
 
     def standata(self) -> dict[str, object]:
-        """The term's ``Z_id_k``; the owner adds ``N_id``, ``M_id``, ``J_id`` and ``NC_id``."""
+        """The term's ``Z_id_k``; the owner adds ``N_id``, ``M_id`` and ``NC_id``, the
+        declarer of its rows' level index ``J_id``."""
         out: dict[str, object] = {}
+        if self.declares_rows:
+            out[self.J_name] = self.J
         if self.owner:
-            out |= {
-                self.stan("N"): len(self.levels),
-                self.stan("M"): self.M,
-                self.stan("J"): self.J,
-            }
+            out |= {self.stan("N"): len(self.levels), self.stan("M"): self.M}
             if self.has_cor:
                 out[self.stan("NC")] = self.M * (self.M - 1) // 2
             if self.Jby is not None:
@@ -252,7 +277,7 @@ class GroupEffects(Term):
     def eta_parts(self) -> tuple[EtaPart, ...]:
         """Per coefficient of the design: the effects at each row's level, times ``Z`` unless
         all ones (the monotonic term adds the effects of special terms)."""
-        J = StanArg(self.stan("J"), "array[] int", True)
+        J = StanArg(self.J_name, "array[] int", True)
         return tuple(
             EtaPart(
                 "group",
@@ -332,9 +357,27 @@ class GroupEffects(Term):
             ]
         return (*df, *out)
 
+    def with_levels_of(self, data: pd.DataFrame) -> GroupEffects:
+        """The term, built on some rows of ``data`` (a response with ``subset()``), on the
+        levels of all rows of ``data`` where the grouping (and ``by``) is known, as brms:
+        a level outside its rows keeps effects that only their prior informs.
+
+        Raises
+        ------
+        SpecError
+            If a level of the grouping has rows in two levels of ``by``.
+        """
+        known = data[[*self.factors, *([self.by] if self.by else [])]].notna().all(axis=1)
+        rows = data.loc[known.to_numpy()]
+        levels, index = group_levels(rows, self.factors)
+        position = {level: k for k, level in enumerate(levels, start=1)}
+        J = np.array([position[self.levels[j - 1]] for j in self.J], dtype=np.int64)
+        by_levels, Jby = by_of_levels(rows, self.group, self.by, len(levels), index)
+        return replace(self, levels=levels, J=J, by_levels=by_levels, Jby=Jby)
+
     def sliced_index(self) -> StanArg | None:
         """The level index ``J``, an integer array over rows."""
-        return StanArg(self.stan("J"), "array[] int", True)
+        return StanArg(self.J_name, "array[] int", True)
 
     def functions(self) -> tuple[str, ...]:
         """``scale_r_cor`` for correlated effects (``scale_r_cor_by`` with ``by``,
@@ -610,31 +653,31 @@ class GroupEffects(Term):
 
 
 def by_of_levels(
-    data: pd.DataFrame, term: GroupTerm, n_levels: int, J: np.ndarray
+    data: pd.DataFrame, group: str, by: str | None, n_levels: int, J: np.ndarray
 ) -> tuple[tuple[str, ...], np.ndarray | None]:
-    """The levels of ``gr(g, by = f)``'s ``f`` and the 1-based level of ``f`` of each
+    """The levels of ``gr(group, by = by)``'s ``by`` and the 1-based level of ``by`` of each
     level of the grouping (``((), None)`` without ``by``).
 
     Raises
     ------
     SpecError
-        If a level of the grouping has rows in two levels of ``f`` (brms's "Some levels
+        If a level of the grouping has rows in two levels of ``by`` (brms's "Some levels
         of g correspond to multiple levels of f").
     """
-    if term.by is None:
+    if by is None:
         return (), None
-    check_columns(data, (term.by,))
-    by_levels, by_index = group_levels(data, (term.by,))
+    check_columns(data, (by,))
+    by_levels, by_index = group_levels(data, (by,))
     Jby = np.zeros(n_levels, dtype=np.int64)
-    for level, by in zip(J - 1, by_index, strict=True):
-        if Jby[level] not in (0, by):
+    for level, b in zip(J - 1, by_index, strict=True):
+        if Jby[level] not in (0, b):
             raise SpecError(
-                f"Some levels of {term.group!r} correspond to multiple levels of "
-                f"{term.by!r} in gr({term.group}, by = {term.by}): each level of the "
-                f"grouping needs one level of {term.by!r}, "
-                f"got {by_levels[Jby[level] - 1]!r} and {by_levels[by - 1]!r} in one level."
+                f"Some levels of {group!r} correspond to multiple levels of "
+                f"{by!r} in gr({group}, by = {by}): each level of the "
+                f"grouping needs one level of {by!r}, "
+                f"got {by_levels[Jby[level] - 1]!r} and {by_levels[b - 1]!r} in one level."
             )
-        Jby[level] = by
+        Jby[level] = b
     return by_levels, Jby
 
 

@@ -9,7 +9,7 @@ an ordinary grouping (:class:`~pybrms.spec.terms.group.GroupEffects`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,17 @@ class MultiMembershipEffects(GroupEffects):
             scale=term.scale,
             W=W,
         )
+
+    def with_levels_of(self, data: pd.DataFrame) -> MultiMembershipEffects:
+        """The term, built on some rows of ``data`` (a response with ``subset()``), on the
+        levels of all members in all rows of ``data`` where they are known, as brms."""
+        rows = data.loc[data[list(self.factors)].notna().all(axis=1).to_numpy()]
+        levels = tuple(
+            dict.fromkeys(level for f in self.factors for level in group_levels(rows, (f,))[0])
+        )
+        position = {level: k for k, level in enumerate(levels, start=1)}
+        J = np.array([[position[self.levels[j - 1]] for j in member] for member in self.J])
+        return replace(self, levels=levels, J=J.astype(np.int64))
 
     @property
     def K(self) -> int:
