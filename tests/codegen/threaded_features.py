@@ -57,12 +57,16 @@ _STAN = frozenset({"transpose", "to_vector", "rep_vector", "log", "exp", "append
 
 def every_case() -> dict[str, Case]:
     """Every case of tests/codegen/model_cases.py by id: each module-level case and
-    each case of a module-level tuple (a new table is included without listing it)."""
+    each case of a module-level tuple (a new table is included without listing it).
+    Ids are unique: ``EQUIVALENCE_CASES`` names cases by id."""
     out: dict[str, Case] = {}
     for value in vars(model_cases).values():
         for case in value if isinstance(value, tuple) else (value,):
             if isinstance(case, Case):
-                out.setdefault(case.id, case)
+                # a case may stand in several tables, but two different cases share no id
+                # (repr: data2 may hold data frames, which == does not compare to a bool)
+                known = out.setdefault(case.id, case)
+                assert repr(known) == repr(case), f"two different cases named {case.id!r}"
     return out
 
 
