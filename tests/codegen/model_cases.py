@@ -167,7 +167,7 @@ CASES: tuple[Case, ...] = (
         "count | weights(w) ~ x",
         family("hurdle_poisson", link="identity"),
     ),
-    Case("zero_inflated_negbinomial", "count ~ x + (1 | g)", "zero_inflated_negbinomial"),
+    Case("zero_inflated_negbinomial_group", "count ~ x + (1 | g)", "zero_inflated_negbinomial"),
     Case("hurdle_negbinomial_hu", bf("count ~ x", hu="~ z + (1 | g)"), "hurdle_negbinomial"),
     Case("exponential_weights", "pos | weights(w) ~ x + (1 | g)", "exponential"),
     Case("weibull_shape", bf("pos ~ x", shape="~ z"), family("weibull", link="identity")),
@@ -175,7 +175,7 @@ CASES: tuple[Case, ...] = (
     Case("skew_normal_alpha_weights", bf("y | weights(w) ~ x", alpha="~ z"), "skew_normal"),
     Case("shifted_lognormal_ndt", bf("pos ~ x + (1 | g)", ndt="~ z"), "shifted_lognormal"),
     Case("poisson_monotonic_offset", "count ~ mo(ord) + offset(o)", "poisson"),
-    Case("cumulative_disc", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "cumulative"),
+    Case("cumulative_disc_group", bf("ord ~ x + (1 | g)", disc="~ 0 + z"), "cumulative"),
     Case(
         "cumulative_cloglog_weights", "ord | weights(w) ~ x", family("cumulative", link="cloglog")
     ),
@@ -219,7 +219,7 @@ CASES: tuple[Case, ...] = (
         bf("y ~ x + s(z, k = 5) + (1 | g)", sigma="~ t2(x, z, k = 4)"),
         "gaussian",
     ),
-    Case("gaussian_gp", "y ~ x + gp(z) + gp(x, k = 10)", "gaussian"),
+    Case("gaussian_gp_two", "y ~ x + gp(z) + gp(x, k = 10)", "gaussian"),
     Case(
         "poisson_gp_2d_by",
         "count ~ gp(x, z, k = 4, iso = FALSE, c = c(1.2, 1.5)) + gp(o, by = w, gr = FALSE)",
@@ -266,11 +266,11 @@ CASES: tuple[Case, ...] = (
         family("multinomial", refcat="m3"),
     ),
     # a formula for student's nu (logm1 link)
-    Case("student_nu", bf("y ~ x + (1 | g)", nu="~ z"), "student"),
+    Case("student_nu_group", bf("y ~ x + (1 | g)", nu="~ z"), "student"),
     # parameters fixed by the formula: brms's general cumulative density for disc = 2
     Case("gaussian_fixed_sigma", bf("y | weights(w) ~ x + (1 | g)", sigma=1.5), "gaussian"),
     Case("cumulative_fixed_disc", bf("ord ~ x", disc=2), "cumulative"),
-    Case("gen_extreme_value_fixed_sigma", bf("y ~ x", sigma=1.5), "gen_extreme_value"),
+    Case("gen_extreme_value_fixed_sigma_x", bf("y ~ x", sigma=1.5), "gen_extreme_value"),
     # category-specific effects: a factor and a numeric variable next to a group-level
     # term and a predicted disc, and alone with a bounded user prior on b
     Case(
