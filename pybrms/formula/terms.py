@@ -914,6 +914,9 @@ class _Predictor:
                 raise _misplaced(term, kind, self.source)
             for factor in _leaves(term):
                 self.first_use.setdefault(self._key(factor), len(self.first_use))
+            if kind == "fixed" and _has_kind(term, "monotonic") and _has_kind(term, "missing"):
+                message = "interactions of mo() with mi() are not supported yet"
+                raise syntax_error(self.source, term.span, message)
             if kind == "fixed" and "monotonic" in self.allowed and _has_kind(term, "monotonic"):
                 self.add_monotonic_interaction(sign, term)
             elif kind == "fixed" and "missing" in self.allowed and _has_kind(term, "missing"):
