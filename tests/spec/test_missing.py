@@ -185,3 +185,23 @@ def test_missing_interactions_of_two_variables_are_brms():
     assert names == ["bsp_y_mix:miw", "bsp_y_mix:z:v"]
     row = "mu_y[n] += (bsp_y[1]) * Yl_x[n] * Yl_w[n] + (bsp_y[2]) * Yl_x[n] * Csp_y_1[n];"
     assert row in [line.strip() for line in render(spec).splitlines()]
+
+
+def test_missing_interactions_eta_fills_each_variable_with_its_draws():
+    """The numpy linear predictor of mi(x):mi(w) + mi(x):z: each missing value of x and
+    w at its draw of Ymi_x / Ymi_w, times the other factor, times bsp of the term (the
+    Stan side of mi(x) * z is checked on compiled programs in tests/fit/test_predict.py)."""
+    from pybrms.spec.terms import MissingValues
+    from pybrms.spec.terms.base import RowRequest
+
+    df = pd.DataFrame({"x": [1.0, np.nan, 3.0], "w": [2.0, 4.0, np.nan], "z": [0.5, 1.0, 2.0]})
+    term = MissingValues.from_data("y", parse("y ~ mi(x):mi(w) + mi(x):z").missing, df)
+    rng = np.random.default_rng(3)
+    draws = {"bsp_y": rng.normal(size=(1, 4, 2))}
+    draws |= {"Ymi_x": rng.normal(size=(1, 4, 1)), "Ymi_w": rng.normal(size=(1, 4, 1))}
+    eta = term.eta(term.rows(RowRequest(None)), draws, rng)
+    bsp, ymi_x, ymi_w = draws["bsp_y"][0], draws["Ymi_x"][0, :, 0], draws["Ymi_w"][0, :, 0]
+    x = np.column_stack([np.ones(4), ymi_x, 3 * np.ones(4)])
+    w = np.column_stack([2 * np.ones(4), 4 * np.ones(4), ymi_w])
+    expected = bsp[:, [0]] * x * w + bsp[:, [1]] * x * df["z"].to_numpy()
+    np.testing.assert_allclose(eta, expected, rtol=1e-12)
