@@ -1299,13 +1299,13 @@ ROWS: dict[str, Row] = {
         SpecError,
         ("'g'", "numeric"),
     ),
-    "mi_predictor_interaction": (
+    "mi_predictor_interaction_text": (
         lambda: dict(
-            formula=bm.bf("y ~ mi(x):z") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            formula=bm.bf("y ~ mi(x):g") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
             data=frame(x={12: None}),
         ),
-        FormulaSyntaxError,
-        ("mi(x)", "interactions"),
+        SpecError,
+        ("mi(x):g", "'g'", "numeric"),
     ),
     "mi_predictor_transformed": (
         lambda: dict(
@@ -1616,6 +1616,41 @@ ROWS |= {
         lambda: dict(formula="y ~ s(x, id = x + 1)", data=frame()),
         SpecError,
         ("s(x, id = x + 1)", "id must be a number or a name", "'x + 1'"),
+    ),
+    # interactions of mi(): numeric covariates, written with ':' or '*', without mo()
+    "mi_interaction_with_mo": (
+        lambda: dict(
+            formula=bm.bf("y ~ mo(k):mi(x)") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        FormulaSyntaxError,
+        ("mo(k):mi(x)", "mo() with mi()"),
+    ),
+    "mi_interaction_nesting": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x) / z") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        FormulaSyntaxError,
+        ("mi(x)", "':' or '*'"),
+    ),
+    "mi_interaction_infinite_covariate": (
+        lambda: dict(
+            formula=bm.bf("y ~ mi(x):t") + bm.bf("x | mi() ~ z") + bm.set_rescor(False),
+            data=frame(x={12: None}, t={13: float("inf")}),
+        ),
+        SpecError,
+        ("mi(x):t", "'t'", "row 13", "finite"),
+    ),
+    "mi_interaction_in_sigma": (
+        lambda: dict(
+            formula=bm.bf("y ~ z", sigma="~ mi(x):z")
+            + bm.bf("x | mi() ~ z")
+            + bm.set_rescor(False),
+            data=frame(x={12: None}),
+        ),
+        SpecError,
+        ("'sigma'", "mi(x):z", "not supported yet"),
     ),
 }
 

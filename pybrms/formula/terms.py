@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 import formulaic
 from formulaic.errors import FormulaicError
@@ -47,6 +47,7 @@ __all__ = [
     "BrmsFormula",
     "FormulaTerms",
     "GroupTerm",
+    "MissingTerm",
     "MonotonicTerm",
     "ResponseTerm",
     "response_terms",
@@ -254,8 +255,54 @@ class MonotonicTerm:
         ids = iter(self.ids or (None,) * len(self.monotonic))
         return ":".join(_mo_label(expr, next(ids)) if mo else expr for expr, mo in self.factors)
 
+    def reordered(self, rank: Callable[[tuple[str, bool]], int]) -> MonotonicTerm:
+        """The term with its factors (and their ids) sorted by ``rank``."""
+        ids = iter(self.ids or (None,) * len(self.monotonic))
+        tagged = [(f, next(ids) if f[1] else None) for f in self.factors]
+        tagged.sort(key=lambda p: rank(p[0]))
+        return MonotonicTerm(
+            tuple(f for f, _ in tagged), tuple(i for f, i in tagged if f[1]) if self.ids else ()
+        )
 
-def _special_order(terms: list[MonotonicTerm]) -> tuple[MonotonicTerm, ...]:
+
+@dataclass(frozen=True)
+class MissingTerm:
+    """One brms special term of ``mi()`` calls: ``mi(x)``, or an interaction such as
+    ``mi(x):z`` or ``mi(x):mi(w)`` (one coefficient ``bsp`` for the product).
+
+    Attributes
+    ----------
+    factors : tuple of (str, bool)
+        The factors in R's order: the variable inside ``mi()`` with True, or a
+        covariate's expression with False, e.g. ``(("x", True), ("z", False))``.
+    """
+
+    factors: tuple[tuple[str, bool], ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The variables inside the term's ``mi()`` calls."""
+        return tuple(expr for expr, mi in self.factors if mi)
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """The expressions of the term's other factors, which multiply it."""
+        return tuple(expr for expr, mi in self.factors if not mi)
+
+    @property
+    def label(self) -> str:
+        """The term as brms labels it, e.g. ``"mi(x):z"``."""
+        return ":".join(f"mi({expr})" if mi else expr for expr, mi in self.factors)
+
+    def reordered(self, rank: Callable[[tuple[str, bool]], int]) -> MissingTerm:
+        """The term with its factors sorted by ``rank``."""
+        return MissingTerm(tuple(sorted(self.factors, key=rank)))
+
+
+_Special = TypeVar("_Special", MonotonicTerm, MissingTerm)
+
+
+def _special_order(terms: list[_Special]) -> tuple[_Special, ...]:
     """The special terms as brms orders them: by their number of factors, and the
     factors of each by their first use among the special terms alone (brms builds the
     formula ``~ 0 + <special terms>`` and lets R order it), so that ``z + mo(x) +
@@ -265,18 +312,7 @@ def _special_order(terms: list[MonotonicTerm]) -> tuple[MonotonicTerm, ...]:
     for t in ordered:
         for factor in t.factors:
             first_use.setdefault(factor, len(first_use))
-    out = []
-    for t in ordered:
-        ids = iter(t.ids or (None,) * len(t.monotonic))
-        tagged = sorted(
-            ((f, next(ids) if f[1] else None) for f in t.factors), key=lambda p: first_use[p[0]]
-        )
-        out.append(
-            MonotonicTerm(
-                tuple(f for f, _ in tagged), tuple(i for f, i in tagged if f[1]) if t.ids else ()
-            )
-        )
-    return tuple(out)
+    return tuple(t.reordered(first_use.__getitem__) for t in ordered)
 
 
 def _mo_label(expr: str, id_: str | None) -> str:
@@ -310,10 +346,11 @@ class FormulaTerms:
         Formulaic terms inside ``cs(...)``, e.g. ``("treat",)``, in the order written.
     measurement_error : tuple of (str, str)
         The value and standard error expressions of each ``me(x, sdx)``.
-    missing : tuple of str
-        The variable of each ``mi(x)``, in the order written: a response of the
-        model whose missing values it estimates (not in ``variables``, whose
-        missing values drop rows).
+    missing : tuple of MissingTerm
+        The terms of ``mi()`` calls and their interactions, in R's order (by the
+        number of factors, then as written); each variable inside ``mi()`` is a
+        response of the model whose missing values it estimates (not in
+        ``variables``, whose missing values drop rows).
     smooths : tuple of SmoothCall
         The ``s()`` and ``t2()`` terms, in the order written.
     gps : tuple of GpCall
@@ -334,7 +371,7 @@ class FormulaTerms:
     monotonic: tuple[MonotonicTerm, ...] = ()
     category_specific: tuple[str, ...] = ()
     measurement_error: tuple[tuple[str, str], ...] = ()
-    missing: tuple[str, ...] = ()
+    missing: tuple[MissingTerm, ...] = ()
     smooths: tuple[SmoothCall, ...] = ()
     gps: tuple[GpCall, ...] = ()
     arma: ArmaCall | None = None
@@ -477,8 +514,9 @@ _KIND_USAGE = {
     "e.g. y ~ x + cs(z); category-specific group-level effects are not supported yet",
     "measurement_error": "me() is added to the main formula on its own, e.g. y ~ z + me(x, sdx); "
     "interactions with me() and me() in group-level terms are not supported yet",
-    "missing": "mi() is added to the main formula on its own, e.g. y ~ z + mi(x); "
-    "interactions with mi() and mi() in group-level terms are not supported yet",
+    "missing": "mi() is added to the formula on its own or in interactions written with "
+    "':' or '*', e.g. y ~ z + mi(x) or y ~ mi(x) * z; mi() in group-level terms is not "
+    "supported yet",
     "smooth": "s() and t2() are added to a formula on their own, e.g. y ~ x + s(z); "
     "interactions with them and smooths in group-level terms are not supported",
     "gp": "gp() is added to a formula on its own, e.g. y ~ x + gp(z); "
@@ -561,7 +599,7 @@ def terms_from_ast(tree: Node, source: str, dpar: str | None = None) -> FormulaT
         monotonic=_special_order(predictor.monotonic),
         category_specific=tuple(predictor.category_specific),
         measurement_error=tuple(predictor.measurement_error),
-        missing=tuple(predictor.missing),
+        missing=_special_order(predictor.missing),
         smooths=tuple(predictor.smooths),
         gps=tuple(predictor.gps),
         arma=predictor.arma,
@@ -860,7 +898,7 @@ class _Predictor:
         self.first_use: dict[str, int] = {}
         self.category_specific: list[str] = []
         self.measurement_error: list[tuple[str, str]] = []
-        self.missing: list[str] = []
+        self.missing: list[MissingTerm] = []
         self.smooths: list[SmoothCall] = []
         self.gps: list[GpCall] = []
         self.arma: ArmaCall | None = None
@@ -876,8 +914,13 @@ class _Predictor:
                 raise _misplaced(term, kind, self.source)
             for factor in _leaves(term):
                 self.first_use.setdefault(self._key(factor), len(self.first_use))
-            if kind == "fixed" and "monotonic" in self.allowed and _has_monotonic(term):
+            if kind == "fixed" and _has_kind(term, "monotonic") and _has_kind(term, "missing"):
+                message = "interactions of mo() with mi() are not supported yet"
+                raise syntax_error(self.source, term.span, message)
+            if kind == "fixed" and "monotonic" in self.allowed and _has_kind(term, "monotonic"):
                 self.add_monotonic_interaction(sign, term)
+            elif kind == "fixed" and "missing" in self.allowed and _has_kind(term, "missing"):
+                self.add_missing_interaction(sign, term)
             else:
                 _TERM_HANDLERS[kind](self, sign, term)
 
@@ -957,7 +1000,7 @@ class _Predictor:
         id_ = _id_value(args[1].text, args[1].span, self.source) if len(args) == 2 else None
         return expr, id_
 
-    def _covariate(self, node: Node) -> tuple[str, bool]:
+    def _covariate(self, node: Node, what: str = "mo()") -> tuple[str, bool]:
         """A covariate of a special term (a column or a call such as ``log(z)``), which
         multiplies the term."""
         if not isinstance(node, Atom | Call):
@@ -965,7 +1008,7 @@ class _Predictor:
                 self.source,
                 node.span,
                 f"{node.span.text(self.source)} cannot be a factor of an interaction with "
-                "mo(); use a column or a call such as log(z)",
+                f"{what}; use a column or a call such as log(z)",
             )
         _check_plain(node, self.source)
         expr = python_code(node.span.text(self.source))
@@ -1012,6 +1055,36 @@ class _Predictor:
 
     def add_missing(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, "mi()", self.source)
+        term = MissingTerm(((self._missing_call(node), True),))
+        if term in self.missing:
+            raise syntax_error(self.source, node.span, f"{term.label} appears twice")
+        self.missing.append(term)
+
+    def add_missing_interaction(self, sign: str, node: Node) -> None:
+        """An interaction with ``mi()`` (``mi(x):z``, ``mi(x) * z``), expanded as R
+        expands it: the terms with a ``mi()`` become special terms, the others fixed."""
+        _require_plus(sign, node, "an interaction with mi()", self.source)
+        for factors in _interaction_terms(node, self.source):
+            ordered = sorted(factors, key=lambda f: self.first_use[self._key(f)])
+            if not any(_kind(f) == "missing" for f in ordered):
+                text = ":".join(_formulaic_text(_parenthesized(f)) for f in ordered)
+                self.parts.append(f"+ {text}")
+                self.variables |= _formulaic_variables(text, node.span, self.source)
+                continue
+            term = MissingTerm(
+                tuple(
+                    (self._missing_call(f), True)
+                    if isinstance(f, Call) and _kind(f) == "missing"
+                    else self._covariate(f, "mi()")
+                    for f in ordered
+                )
+            )
+            if term not in self.missing:  # R drops a term that a '*' repeats
+                self.missing.append(term)
+
+    def _missing_call(self, node: Call) -> str:
+        """The variable inside ``mi()``; not in ``variables``: the column's missing values
+        are kept (see ``FormulaTerms.missing``)."""
         args = node.token.args
         if len(args) != 1 or args[0].keyword:
             message = "mi() takes one variable, mi(x) (mi(x, idx) is not supported yet)"
@@ -1020,10 +1093,7 @@ class _Predictor:
         if not name.isidentifier():
             message = f"mi() takes one untransformed variable, as brms; got {name!r}"
             raise syntax_error(self.source, node.span, message)
-        if name in self.missing:
-            raise syntax_error(self.source, node.span, f"mi({name}) appears twice")
-        # not in `variables`: the column's missing values are kept (see ``missing``)
-        self.missing.append(name)
+        return name
 
     def add_smooth(self, sign: str, node: Call) -> None:
         _require_plus(sign, node, f"{node.name}()", self.source)
@@ -1069,9 +1139,9 @@ class _Predictor:
         self.variables |= variables
 
 
-def _has_monotonic(node: Node) -> bool:
-    """Whether an interaction has a ``mo()`` call among its factors."""
-    return any(_kind(leaf) == "monotonic" for leaf in _leaves(node))
+def _has_kind(node: Node, kind: str) -> bool:
+    """Whether an interaction has a call of ``kind`` (``mo()``, ``mi()``) among its factors."""
+    return any(_kind(leaf) == kind for leaf in _leaves(node))
 
 
 def _leaves(node: Node) -> list[Node]:
@@ -1085,7 +1155,7 @@ def _leaves(node: Node) -> list[Node]:
     return [node]
 
 
-# The operators R expands into terms, which an interaction with mo() may use.
+# The operators R expands into terms, which an interaction with mo() or mi() may use.
 _EXPANDED = frozenset({":", "%in%", "*", "+"})
 
 
@@ -1101,12 +1171,13 @@ def _interaction_terms(node: Node, source: str) -> list[tuple[Node, ...]]:
                 return _unique_terms([*a, *b], source)
             product = [(*x, *y) for x in a for y in b]
             return _unique_terms([*a, *b, *product] if operator.symbol == "*" else product, source)
-        case Operation(operator) if _has_monotonic(node):
+        case Operation(operator) if _has_kind(node, "monotonic") or _has_kind(node, "missing"):
+            call = "mo" if _has_kind(node, "monotonic") else "mi"
             raise syntax_error(
                 source,
                 node.op_span,
-                f"{operator.symbol!r} is not allowed in an interaction with mo(); "
-                "write it with ':' or '*', e.g. mo(x):z or mo(x) * z",
+                f"{operator.symbol!r} is not allowed in an interaction with {call}(); "
+                f"write it with ':' or '*', e.g. {call}(x):z or {call}(x) * z",
             )
     return [(node,)]
 

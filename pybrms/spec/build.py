@@ -937,9 +937,9 @@ def _check_missing(dpar: str, terms: FormulaTerms, resp: str) -> None:
     """Refuse the ``mi(x)`` terms pybrms does not support yet, naming them: outside a
     multivariate model (``x`` needs its own formula with ``mi()``), outside the main
     formula, and next to ``mo()`` or ``me()`` (their coefficients would share ``bsp``)."""
-    written = " + ".join(f"mi({x})" for x in terms.missing)
+    written = " + ".join(t.label for t in terms.missing)
     if not resp:
-        x = terms.missing[0]
+        x = terms.missing[0].missing[0]
         raise SpecError(
             f"{written} needs a model of {x!r} with mi() estimating its missing values, as "
             f"brms: bf(y ~ ... + mi({x})) + bf({x} | mi() ~ ...) + set_rescor(False)."

@@ -372,7 +372,7 @@ def _check_part(resp: str, bform: BrmsFormula, bound: BoundFamily) -> None:
 def _check_missing_terms(formula: MvFormula, imputed: frozenset[str]) -> None:
     """Each ``mi(x)`` needs ``x`` to be a response of the model with ``mi()``, as brms."""
     for resp, bform in zip(formula.responses, formula.formulas, strict=True):
-        for x in bform.mu.missing:
+        for x in dict.fromkeys(x for t in bform.mu.missing for x in t.missing):
             if x not in imputed:
                 raise SpecError(
                     f"mi({x}) in the formula of {resp!r} needs a model of {x!r} with mi() "
@@ -388,8 +388,8 @@ def _check_imputed_columns(formula: MvFormula, imputed: frozenset[str], data: pd
             if data[x].isna().any():
                 raise SpecError(
                     f"The formula of {resp!r} reads {x!r}, whose missing values mi() estimates, "
-                    f"outside mi({x}); write mi({x}) (interactions with mi() and mi() in "
-                    "group-level terms or distributional parameters are not supported yet)."
+                    f"outside mi({x}); write mi({x}), e.g. mi({x}):z for an interaction (mi() in "
+                    "group-level terms or distributional parameters is not supported yet)."
                 )
 
 

@@ -658,12 +658,13 @@ LEVEL_MODELS: tuple[Case, ...] = (
 )
 
 # Predictors with missing values estimated, brms's mi(x) with the model of x: a
-# gaussian response on mi(xmi) (bsp_y_mix * Yl_xmi[n] row by row), and a student
-# response with missing values of its own on mi(xmi) next to a group-level term.
+# gaussian response on mi(xmi) * z (bsp_y[1] * Yl_xmi[n] + bsp_y[2] * Yl_xmi[n] *
+# Csp_y_1[n] row by row), and a student response with missing values of its own on
+# mi(xmi) next to a group-level term.
 MISSING_MODELS: tuple[Case, ...] = (
     Case(
         "mv_gaussian_mi_predictor",
-        bf("y ~ mi(xmi) + z") + bf("xmi | mi() ~ z") + set_rescor(False),
+        bf("y ~ mi(xmi) * z") + bf("xmi | mi() ~ z") + set_rescor(False),
         "gaussian",
     ),
     Case(

@@ -77,6 +77,7 @@ EQUIVALENCE_CASES = (
     "mv_subset",
     "mv_student_rescor",
     "mv_student_mi_both",
+    "mv_gaussian_mi_predictor",
     # time-series covariance (slicing the series)
     "student_arma_cov_sigma",
 )

@@ -1324,19 +1324,20 @@ def gaussian_missing_response() -> Case:
 
 
 def mv_gaussian_missing_predictor() -> Case:
-    """``bf(y ~ mi(xmi) + z) + bf(xmi | mi() ~ z)`` with a fifth of xmi missing at random:
-    both responses' coefficients, ``bsp_y_mixmi``, and each estimated ``Ymi_xmi[<row>]``
-    against the value removed (y informs it besides z; the structure, names included,
-    of the model case ``mv_gaussian_mi_predictor``)."""
+    """``bf(y ~ mi(xmi) * z) + bf(xmi | mi() ~ z)`` with a fifth of xmi missing at random:
+    both responses' coefficients, ``bsp_y_mixmi`` and ``bsp_y_mixmi:z``, and each
+    estimated ``Ymi_xmi[<row>]`` against the value removed (y informs it besides z; the
+    structure, names included, of the model case ``mv_gaussian_mi_predictor``)."""
     rng, df = base(34, n=300)
     x = 0.5 + 0.8 * df["z"] + rng.normal(0.0, 0.6, size=len(df))
-    df["y"] = 1.0 + 0.7 * x - 0.4 * df["z"] + rng.normal(0.0, 0.5, size=len(df))
+    df["y"] = 1.0 + 0.7 * x - 0.4 * df["z"] + 0.3 * x * df["z"]
+    df["y"] += rng.normal(0.0, 0.5, size=len(df))
     missing = np.flatnonzero(rng.random(len(df)) < 0.2)
     df["xmi"] = x.where(~df.index.isin(missing))
-    truth = {"b_y_Intercept": 1.0, "b_y_z": -0.4, "bsp_y_mixmi": 0.7, "sigma_y": 0.5}
-    truth |= {"b_xmi_Intercept": 0.5, "b_xmi_z": 0.8, "sigma_xmi": 0.6}
+    truth = {"b_y_Intercept": 1.0, "b_y_z": -0.4, "bsp_y_mixmi": 0.7, "bsp_y_mixmi:z": 0.3}
+    truth |= {"sigma_y": 0.5, "b_xmi_Intercept": 0.5, "b_xmi_z": 0.8, "sigma_xmi": 0.6}
     truth |= {f"Ymi_xmi[{row + 1}]": float(x[row]) for row in missing}
-    formula = bm.bf("y ~ mi(xmi) + z") + bm.bf("xmi | mi() ~ z") + bm.set_rescor(False)
+    formula = bm.bf("y ~ mi(xmi) * z") + bm.bf("xmi | mi() ~ z") + bm.set_rescor(False)
     return Case(formula, "gaussian", df, truth)
 
 

@@ -993,7 +993,10 @@ def test_missing_response_default_priors(case):
 # mi(x) with the model of x (brms 2.18's get_prior on these data): bsp's rows in class b
 # of y; x's defaults read its observed values in the rows kept (row 8 misses y). pybrms
 # lists the mi() coefficient after the Intercept (as for mo() and me()), brms with b.
-def test_missing_predictor_default_priors():
+@pytest.mark.parametrize(
+    ("rhs", "coefs"), [("mi(x) + z", ["mix"]), ("mi(x) * z", ["mix", "mix:z"])], ids=["mi", "mi*z"]
+)
+def test_missing_predictor_default_priors(rhs, coefs):
     data = pd.DataFrame(
         {
             "y": [1.0, 2.0, 2.5, 4.0, 3.0, 0.5, 6.0, 2.0, None, 9.0],
@@ -1001,7 +1004,7 @@ def test_missing_predictor_default_priors():
             "z": [float(k) for k in range(1, 11)],
         }
     )
-    formula = bf("y ~ mi(x) + z") + bf("x | mi() ~ z") + set_rescor(False)
+    formula = bf(f"y ~ {rhs}") + bf("x | mi() ~ z") + set_rescor(False)
     with pytest.warns(UserWarning, match="Dropped 1 of 10 rows"):
         table = get_prior(formula, data)
     columns = ["prior", "class", "coef", "resp", "lb"]
@@ -1012,7 +1015,7 @@ def test_missing_predictor_default_priors():
             ("student_t(3, 4, 3)", "Intercept", "", "x", ""),
             ("student_t(3, 0, 3)", "sigma", "", "x", "0"),
             ("(flat)", "b", "", "y", ""),
-            ("(flat)", "b", "mix", "y", ""),
+            *(("(flat)", "b", c, "y", "") for c in coefs),
             ("(flat)", "b", "z", "y", ""),
             ("student_t(3, 2.5, 2.5)", "Intercept", "", "y", ""),
             ("student_t(3, 0, 2.5)", "sigma", "", "y", "0"),

@@ -9,6 +9,7 @@ import pytest
 from pybrms import threading
 from pybrms.codegen import render
 from pybrms.formula import bf, parse, set_rescor
+from pybrms.formula.terms import MissingTerm
 from pybrms.spec import build_model, build_spec
 from pybrms.standata import make_standata
 
@@ -76,7 +77,7 @@ def test_missing_positive_response_is_bounded(data):
 
 def test_parse_keeps_missing_predictors():
     terms = parse("y ~ z + mi(x)")
-    assert terms.missing == ("x",)
+    assert terms.missing == (MissingTerm((("x", True),)),)
     assert terms.fixed == "1 + z"
     # its missing values are kept: x drops no rows through this formula
     assert "z" in terms.variables and "x" not in terms.variables
@@ -110,3 +111,97 @@ def test_missing_predictor_program_data_and_names(data, threads):
     )
     assert row in [line.strip() for line in code.splitlines()]
     _in_order(code, ["vector[N] Yl_x = Y_x;", "Yl_x[Jmi_x] = Ymi_x;"])
+
+
+# Interactions of mi() (brms 2.18's make_stancode / make_standata / get_prior): the
+# special terms in R's order and brms's coefficient names.
+@pytest.mark.parametrize(
+    ("formula", "labels", "fixed"),
+    [
+        ("y ~ mi(x) * z", ["mi(x)", "mi(x):z"], "1 + z"),
+        ("y ~ z + mi(x):z", ["z:mi(x)"], "1 + z"),  # brms: z:mix
+        ("y ~ z:mi(x) + v", ["z:mi(x)"], "1 + v"),
+        ("y ~ mi(x):z:v", ["mi(x):z:v"], "1"),
+        ("y ~ mi(x):mi(w) + z:mi(x):v", ["mi(x):mi(w)", "mi(x):z:v"], "1"),  # brms: mix:z:v
+    ],
+)
+def test_parse_missing_interactions(formula, labels, fixed):
+    terms = parse(formula)
+    assert [t.label for t in terms.missing] == labels
+    assert terms.fixed == fixed
+    assert "x" not in terms.variables and "w" not in terms.variables
+
+
+@pytest.mark.parametrize("threads", [None, threading(2)], ids=["plain", "threaded"])
+def test_missing_interaction_program_data_and_names(data, threads):
+    """mi(x) * z: bsp_y[2] * Yl_x[n] * Csp_y_1[n] with Csp_y_1 the values of z, brms's
+    names bsp_y_mix and bsp_y_mix:z."""
+    formula = bf("y ~ mi(x) * z") + bf("x | mi() ~ z") + set_rescor(False)
+    with pytest.warns(UserWarning, match="Dropped 3 of 20 rows"):
+        spec = build_model(formula, data)
+    names = [n.name for n in spec.names]
+    assert [n for n in names if n.startswith("bsp")] == ["bsp_y_mix", "bsp_y_mix:z"]
+    assert "b_y_z" in names
+    sd = make_standata(spec)
+    kept = data.dropna(subset=["y", "z"])
+    assert sd["Ksp_y"] == 2
+    np.testing.assert_array_equal(sd["Csp_y_1"], kept["z"].to_numpy())
+    code = render(spec, threads)
+    n = "n" if threads is None else "nn"
+    row = f"mu_y[n] += (bsp_y[1]) * Yl_x[{n}] + (bsp_y[2]) * Yl_x[{n}] * Csp_y_1[{n}];"
+    _in_order(
+        code,
+        [
+            "int<lower=1> Ksp_y;  // number of special effects terms",
+            "vector[N] Csp_y_1;  // covariates of special effects term mi(x):z",
+            "vector[Ksp_y] bsp_y;  // special effects coefficients",
+        ],
+    )
+    assert row in [line.strip() for line in code.splitlines()]
+
+
+def test_missing_interactions_of_two_variables_are_brms():
+    """mi(x):mi(w) + z:mi(x):v: bsp_y[1] * Yl_x[n] * Yl_w[n] + bsp_y[2] * Yl_x[n] *
+    Csp_y_1[n], Csp_y_1 = z * v and the coefficients mix:miw and mix:z:v (brms 2.18)."""
+    data = pd.DataFrame(
+        {
+            "y": [1.0, 2.0, 2.5, 4.0, 3.0, 0.5, 6.0, 2.0, 7.0, 9.0],
+            "x": [3.0, None, 1.0, 4.0, 5.0, None, 2.0, 8.0, 9.0, 6.0],
+            "w": [1.0, 2.0, None, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
+            "z": [float(k) for k in range(1, 11)],
+            "v": [2.0, 1.0] * 5,
+        }
+    )
+    formula = (
+        bf("y ~ mi(x):mi(w) + z:mi(x):v")
+        + bf("x | mi() ~ z")
+        + bf("w | mi() ~ z")
+        + set_rescor(False)
+    )
+    spec = build_model(formula, data)
+    sd = make_standata(spec)
+    assert sd["Csp_y_1"].tolist() == [2, 2, 6, 4, 10, 6, 14, 8, 18, 10]
+    names = [n.name for n in spec.names if n.name.startswith("bsp")]
+    assert names == ["bsp_y_mix:miw", "bsp_y_mix:z:v"]
+    row = "mu_y[n] += (bsp_y[1]) * Yl_x[n] * Yl_w[n] + (bsp_y[2]) * Yl_x[n] * Csp_y_1[n];"
+    assert row in [line.strip() for line in render(spec).splitlines()]
+
+
+def test_missing_interactions_eta_fills_each_variable_with_its_draws():
+    """The numpy linear predictor of mi(x):mi(w) + mi(x):z: each missing value of x and
+    w at its draw of Ymi_x / Ymi_w, times the other factor, times bsp of the term (the
+    Stan side of mi(x) * z is checked on compiled programs in tests/fit/test_predict.py)."""
+    from pybrms.spec.terms import MissingValues
+    from pybrms.spec.terms.base import RowRequest
+
+    df = pd.DataFrame({"x": [1.0, np.nan, 3.0], "w": [2.0, 4.0, np.nan], "z": [0.5, 1.0, 2.0]})
+    term = MissingValues.from_data("y", parse("y ~ mi(x):mi(w) + mi(x):z").missing, df)
+    rng = np.random.default_rng(3)
+    draws = {"bsp_y": rng.normal(size=(1, 4, 2))}
+    draws |= {"Ymi_x": rng.normal(size=(1, 4, 1)), "Ymi_w": rng.normal(size=(1, 4, 1))}
+    eta = term.eta(term.rows(RowRequest(None)), draws, rng)
+    bsp, ymi_x, ymi_w = draws["bsp_y"][0], draws["Ymi_x"][0, :, 0], draws["Ymi_w"][0, :, 0]
+    x = np.column_stack([np.ones(4), ymi_x, 3 * np.ones(4)])
+    w = np.column_stack([2 * np.ones(4), 4 * np.ones(4), ymi_w])
+    expected = bsp[:, [0]] * x * w + bsp[:, [1]] * x * df["z"].to_numpy()
+    np.testing.assert_allclose(eta, expected, rtol=1e-12)

@@ -1,12 +1,15 @@
 """Predictors with missing values estimated, brms's ``mi()``:
-``bf(y ~ mi(x) + z) + bf(x | mi() ~ z)``.
+``bf(y ~ mi(x) * z) + bf(x | mi() ~ z)``.
 
 The variable ``x`` is itself a response of the multivariate model, with ``mi()``:
 its missing values are the parameters ``Ymi_x``, and ``Yl_x`` is ``x`` with them in
 place (:mod:`pybrms.spec.build`). The linear predictor of ``y`` takes ``bsp_y[k] *
-Yl_x[n]``, row by row as brms writes its special terms. Stan code, data and names
-are brms's (``R/stan-predictor.R`` ``stan_sp``, ``R/formula-sp.R``); the
-coefficient is ``bsp_y_mix``, of prior class ``b`` with coefficient ``mix``.
+Yl_x[n]``, times ``Csp_y_c[n]`` for an interaction with covariates (``mi(x):z``; the
+product of its covariates) and ``Yl_w[n]`` for one with ``mi(w)``, row by row as
+brms writes its special terms. Stan code, data and names are brms's
+(``R/stan-predictor.R`` ``stan_sp``, ``R/formula-sp.R``); the coefficients are
+``bsp_y_mix`` and ``bsp_y_mix:z``, of prior class ``b`` with coefficients ``mix``
+and ``mix:z``.
 Predictions for the fitted rows use the draws of ``Ymi_x``; new data must give
 ``x`` in every row.
 """
@@ -20,9 +23,10 @@ import numpy as np
 import pandas as pd
 
 from pybrms.errors import SpecError
+from pybrms.formula.terms import MissingTerm
 from pybrms.spec.default_priors import PriorRow, PriorTarget
 from pybrms.spec.frame import check_columns, check_finite, numeric
-from pybrms.spec.names import POPULATION_LEVEL, ParName
+from pybrms.spec.names import POPULATION_LEVEL, ParName, rename
 from pybrms.spec.terms.base import (
     EtaPart,
     PriorDefaults,
@@ -33,49 +37,68 @@ from pybrms.spec.terms.base import (
     dpar_label,
     draws_of,
 )
+from pybrms.spec.terms.monotonic import covariate_product
 
 __all__ = ["MissingValues"]
+
+# The rows a prediction reads: each variable's values, each term's covariate product.
+_Rows = tuple[tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]]
 
 
 @dataclass(frozen=True, eq=False)
 class MissingValues(Term):
-    """The ``mi(x)`` terms of one linear predictor.
+    """The ``mi()`` terms of one linear predictor.
 
-    Stan data ``Ksp_<dpar>``; parameters ``bsp_<dpar>``, one per variable; the
-    linear predictor reads ``Yl_<x>``, the variable's values with its estimated
-    missing values, which the variable's own model computes.
+    Stan data ``Ksp_<dpar>`` and ``Csp_<dpar>_c`` (the covariates of interactions);
+    parameters ``bsp_<dpar>``, one per term; the linear predictor reads ``Yl_<x>``,
+    the variable's values with its estimated missing values, which the variable's
+    own model computes.
 
     Attributes
     ----------
     dpar
         The linear predictor (``"y"``: mu of the response ``y``).
+    terms
+        The terms, ``mi(x)`` or interactions such as ``mi(x):z``, in brms's order.
     variables
-        The variables of ``mi(x)``, in the order written.
+        The variables inside ``mi()``, each once, in the order of first use.
     values
         Their values in the fitted rows, NaN where missing.
+    covariates
+        The product of each term's covariates in the fitted rows (brms's ``Csp``),
+        or None for a term without covariates.
 
     Examples
     --------
-    >>> df = pd.DataFrame({"x": [0.5, None, 1.5]})
-    >>> t = MissingValues.from_data("y", ("x",), df)
-    >>> [p.name for p in t.par_names()], t.standata()
-    (['bsp_y_mix'], {'Ksp_y': 1})
+    >>> from pybrms.formula import parse
+    >>> df = pd.DataFrame({"x": [0.5, None, 1.5], "z": [1.0, 2.0, 3.0]})
+    >>> t = MissingValues.from_data("y", parse("y ~ mi(x) * z").missing, df)
+    >>> [p.name for p in t.par_names()], sorted(t.standata())
+    (['bsp_y_mix', 'bsp_y_mix:z'], ['Csp_y_1', 'Ksp_y'])
     """
 
     template: ClassVar[str] = "terms/missing.stan.j2"
 
     dpar: str
+    terms: tuple[MissingTerm, ...]
     variables: tuple[str, ...]
     values: tuple[np.ndarray, ...]
+    covariates: tuple[np.ndarray | None, ...]
 
     @classmethod
-    def from_data(cls, dpar: str, variables: tuple[str, ...], data: pd.DataFrame) -> MissingValues:
-        """``mi(x)`` of each of ``variables`` read from ``data``: numeric, NaN where missing."""
-        return cls(dpar, variables, _read(variables, data, ""))
+    def from_data(
+        cls, dpar: str, terms: tuple[MissingTerm, ...], data: pd.DataFrame
+    ) -> MissingValues:
+        """The ``terms`` read from ``data``: each ``mi()`` variable numeric, NaN where
+        missing, each covariate numeric and finite."""
+        variables = tuple(dict.fromkeys(x for t in terms for x in t.missing))
+        covariates = _covariates(terms, data)
+        return cls(dpar, terms, variables, _read(variables, data, ""), covariates)
 
-    def stan(self, name: str) -> str:
-        """Stan name: ``stan("bsp") == "bsp_y"``."""
-        return name if self.dpar == "mu" else f"{name}_{self.dpar}"
+    def stan(self, name: str, c: int | None = None) -> str:
+        """Stan name: ``stan("bsp") == "bsp_y"``, ``stan("Csp", 1) == "Csp_y_1"``."""
+        base = name if self.dpar == "mu" else f"{name}_{self.dpar}"
+        return base if c is None else f"{base}_{c}"
 
     @property
     def infix(self) -> str:
@@ -84,25 +107,46 @@ class MissingValues(Term):
 
     @property
     def coefs(self) -> tuple[str, ...]:
-        """brms's coefficient names, ``mix``."""
-        return tuple(f"mi{x}" for x in self.variables)
+        """brms's coefficient names, ``mix`` and ``mix:z``."""
+        return tuple(rename(t.label) for t in self.terms)
+
+    @property
+    def numbered(self) -> tuple[tuple[MissingTerm, int | None], ...]:
+        """Each term with the number of its ``Csp`` (None without covariates)."""
+        numbers = iter(range(1, len(self.terms) + 1))
+        return tuple((t, next(numbers) if t.covariates else None) for t in self.terms)
 
     def standata(self) -> dict[str, object]:
-        """``Ksp``: the number of ``mi()`` terms."""
-        return {self.stan("Ksp"): len(self.variables)}
+        """``Ksp``, the number of ``mi()`` terms, and ``Csp_c``."""
+        out: dict[str, object] = {self.stan("Ksp"): len(self.terms)}
+        out |= {
+            self.stan("Csp", c): values
+            for (_, c), values in zip(self.numbered, self.covariates, strict=True)
+            if c is not None
+        }
+        return out
 
     def eta_parts(self) -> tuple[EtaPart, ...]:
-        """``bsp[k] * Yl_x[n]``, row by row as brms writes it."""
+        """``bsp[k] * Yl_x[n] * Yl_w[n] * Csp_c[n]``, row by row as brms writes it."""
         bsp = StanArg(self.stan("bsp"), "vector", False)
-        return tuple(
-            EtaPart(
-                "rowwise",
-                bsp,
-                StanArg(f"Yl_{x}", "vector", False),
-                code=f"({bsp.name}[{k}]) * {{row}}",
+        parts = []
+        for k, (t, c) in enumerate(self.numbered, 1):
+            first, *rest = t.missing
+            reads = [StanArg(f"Yl_{x}", "vector", False) for x in rest]
+            factors = ["{row}", *(f"Yl_{x}[{{n}}]" for x in rest)]
+            if c is not None:
+                reads.append(StanArg(self.stan("Csp", c), "vector", True))
+                factors.append(f"{self.stan('Csp', c)}[{{n}}]")
+            parts.append(
+                EtaPart(
+                    "rowwise",
+                    bsp,
+                    StanArg(f"Yl_{first}", "vector", False),
+                    code=f"({bsp.name}[{k}]) * " + " * ".join(factors),
+                    extra=tuple(reads),
+                )
             )
-            for k, x in enumerate(self.variables, 1)
-        )
+        return tuple(parts)
 
     def prior_rows(self, defaults: PriorDefaults) -> tuple[PriorRow, ...]:
         """Class ``b`` with a row per coefficient (flat, as brms's ``prior_sp``)."""
@@ -125,30 +169,48 @@ class MissingValues(Term):
             for k, c in enumerate(self.coefs, 1)
         )  # fmt: skip
 
-    def rows(self, request: RowRequest) -> tuple[np.ndarray, ...]:
-        """The values of the fitted rows (NaN where the draws of ``Ymi_x`` go), or
-        those of ``newdata``, which must all be observed."""
+    def rows(self, request: RowRequest) -> _Rows:
+        """The values of the fitted rows (NaN where the draws of ``Ymi_x`` go) and the
+        covariate products, or those of ``newdata``, whose values must all be observed."""
         if request.newdata is None:
-            return self.values
-        return _read(self.variables, request.newdata, "newdata ")
+            return self.values, self.covariates
+        newdata = request.newdata
+        return _read(self.variables, newdata, "newdata "), _covariates(self.terms, newdata)
 
     def eta(self, rows: object, variables: Variables, rng: np.random.Generator) -> np.ndarray:
-        """``sum_k bsp[k] * x_k``, each missing value of a fitted row at its draw of ``Ymi_x``."""
+        """``sum_k bsp[k] * prod x * Csp_k``, each missing value of a fitted row at its
+        draw of ``Ymi_x``."""
         bsp = draws_of(variables, self.stan("bsp"))
-        out = np.zeros((1, 1))
-        for k, (x, values) in enumerate(
-            zip(self.variables, cast(tuple[np.ndarray, ...], rows), strict=True)
-        ):
-            filled = np.broadcast_to(values, (len(bsp), len(values))).copy()
-            missing = np.isnan(values)
+        values, covariates = cast(_Rows, rows)
+        filled = {}
+        for x, v in zip(self.variables, values, strict=True):
+            filled[x] = np.broadcast_to(v, (len(bsp), len(v))).copy()
+            missing = np.isnan(v)
             if missing.any():
-                filled[:, missing] = draws_of(variables, f"Ymi_{x}")
-            out = out + bsp[:, k, np.newaxis] * filled
+                filled[x][:, missing] = draws_of(variables, f"Ymi_{x}")
+        out = np.zeros((1, 1))
+        for k, (t, csp) in enumerate(zip(self.terms, covariates, strict=True)):
+            product = bsp[:, k, np.newaxis] * np.prod([filled[x] for x in t.missing], axis=0)
+            out = out + (product if csp is None else product * csp)
         return out
 
     def effects(self) -> tuple[tuple[str, ...], ...]:
         """None: conditional effects of mi() are not supported yet."""
         return ()
+
+
+def _covariates(
+    terms: tuple[MissingTerm, ...], data: pd.DataFrame
+) -> tuple[np.ndarray | None, ...]:
+    """The product of each term's covariates in ``data``, None for a term without."""
+    exprs = [c for t in terms for c in t.covariates]
+    check_columns(data, [c for c in exprs if c.isidentifier()])
+    return tuple(
+        covariate_product(t.covariates, data, t.label, "numeric (categorical ones are not "
+                          "supported yet in interactions with mi())")
+        if t.covariates else None
+        for t in terms
+    )  # fmt: skip
 
 
 def _read(variables: tuple[str, ...], data: pd.DataFrame, where: str) -> tuple[np.ndarray, ...]:

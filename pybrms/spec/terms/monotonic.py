@@ -37,7 +37,13 @@ from pybrms.spec.terms.base import (
     draws_of,
 )
 
-__all__ = ["MonotonicEffects", "MonotonicSlope", "MonotonicTerm", "MonotonicVariable"]
+__all__ = [
+    "MonotonicEffects",
+    "MonotonicSlope",
+    "MonotonicTerm",
+    "MonotonicVariable",
+    "covariate_product",
+]
 
 SIMPLEXES = Section("Monotonic Simplex Parameters", 2)
 
@@ -252,7 +258,7 @@ class MonotonicTerm:
             return None
         exprs = (*self.covariates, *(expr for expr, _, _ in self.levels))
         check_columns(newdata, [c for c in exprs if c.isidentifier()])
-        out = _covariate_product(self.covariates, newdata, self.label)
+        out = covariate_product(self.covariates, newdata, self.label)
         for expr, level, levels in self.levels:
             values = pd.Series(np.asarray(evaluate(expr, newdata)), index=newdata.index)
             labels = values.astype(str)
@@ -292,15 +298,20 @@ def _transform(simo: np.ndarray, D: int, codes: np.ndarray) -> np.ndarray:
     return D * steps[:, codes]
 
 
-def _covariate_product(exprs: tuple[str, ...], data: pd.DataFrame, label: str) -> np.ndarray:
-    """The product of the numeric covariates ``exprs``, or a SpecError naming the term."""
+def covariate_product(
+    exprs: tuple[str, ...],
+    data: pd.DataFrame,
+    label: str,
+    expected: str = "numeric or categorical (a pandas Categorical or strings)",
+) -> np.ndarray:
+    """The product of the numeric covariates ``exprs`` of the special term ``label``
+    (brms's ``Csp``), or a SpecError naming the term and what it ``expected``."""
     out = np.ones(len(data))
     for expr in exprs:
         raw = np.asarray(evaluate(expr, data))
         if raw.dtype == bool or not pd.api.types.is_numeric_dtype(raw.dtype):
             raise SpecError(
-                f"{label}: the covariate {expr!r} must be numeric or categorical (a pandas "
-                f"Categorical or strings); it has {raw.dtype} values."
+                f"{label}: the covariate {expr!r} must be {expected}; it has {raw.dtype} values."
             )
         values = np.asarray(raw, dtype=float)
         if not np.isfinite(values).all():
