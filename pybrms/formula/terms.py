@@ -9,7 +9,7 @@ that formulaic builds the design matrices, contrasts and transforms.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
@@ -963,14 +963,7 @@ class _Predictor:
     def add_monotonic_interaction(self, sign: str, node: Node) -> None:
         """An interaction with ``mo()`` (``mo(x):z``, ``mo(x) * mo(w)``), expanded as R
         expands it: the terms with a ``mo()`` become special terms, the others fixed."""
-        _require_plus(sign, node, "an interaction with mo()", self.source)
-        for factors in _interaction_terms(node, self.source):
-            ordered = sorted(factors, key=lambda f: self.first_use[self._key(f)])
-            if not any(_kind(f) == "monotonic" for f in ordered):
-                text = ":".join(_formulaic_text(_parenthesized(f)) for f in ordered)
-                self.parts.append(f"+ {text}")
-                self.variables |= _formulaic_variables(text, node.span, self.source)
-                continue
+        for ordered in self._special_products(sign, node, "monotonic"):
             calls = {
                 id(f): self._monotonic_call(f)
                 for f in ordered
@@ -985,6 +978,21 @@ class _Predictor:
             )
             if term not in self.monotonic:  # R drops a term that a '*' repeats
                 self.monotonic.append(term)
+
+    def _special_products(self, sign: str, node: Node, kind: str) -> Iterator[list[Node]]:
+        """The products of an interaction with ``mo()`` or ``mi()`` (``kind``), as R
+        expands it, each with its factors in R's order: a product without such a call
+        becomes a fixed term here, the others are yielded to become special terms."""
+        call = {"monotonic": "mo()", "missing": "mi()"}[kind]
+        _require_plus(sign, node, f"an interaction with {call}", self.source)
+        for factors in _interaction_terms(node, self.source):
+            ordered = sorted(factors, key=lambda f: self.first_use[self._key(f)])
+            if any(_kind(f) == kind for f in ordered):
+                yield ordered
+                continue
+            text = ":".join(_formulaic_text(_parenthesized(f)) for f in ordered)
+            self.parts.append(f"+ {text}")
+            self.variables |= _formulaic_variables(text, node.span, self.source)
 
     def _key(self, factor: Node) -> str:
         return "".join(factor.span.text(self.source).split())
@@ -1063,14 +1071,7 @@ class _Predictor:
     def add_missing_interaction(self, sign: str, node: Node) -> None:
         """An interaction with ``mi()`` (``mi(x):z``, ``mi(x) * z``), expanded as R
         expands it: the terms with a ``mi()`` become special terms, the others fixed."""
-        _require_plus(sign, node, "an interaction with mi()", self.source)
-        for factors in _interaction_terms(node, self.source):
-            ordered = sorted(factors, key=lambda f: self.first_use[self._key(f)])
-            if not any(_kind(f) == "missing" for f in ordered):
-                text = ":".join(_formulaic_text(_parenthesized(f)) for f in ordered)
-                self.parts.append(f"+ {text}")
-                self.variables |= _formulaic_variables(text, node.span, self.source)
-                continue
+        for ordered in self._special_products(sign, node, "missing"):
             term = MissingTerm(
                 tuple(
                     (self._missing_call(f), True)
