@@ -48,7 +48,7 @@ def _fit(formula: str, data: pd.DataFrame) -> bm.BrmsFit:
         formula,
         data,
         chains=2,
-        iter=1500,
+        iter=1000,  # 1000 draws: the MCSE of the curve stays below a tenth of its sd
         seed=4,
         control={"adapt_delta": 0.95},
         show_progress=False,
