@@ -17,7 +17,6 @@ by a :class:`Slab` (see ``point_normal.py``, ``point_laplace.py`` and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -84,14 +83,6 @@ def rate_terms(
     return SlabTerms(value, d_beta, g_y, d_beta2, -a * h_ay, h_yy)
 
 
-CompiledObjective = Callable[
-    [np.ndarray, np.ndarray, np.ndarray, float, float],
-    tuple[float, float, float, float, float, float],
-]
-"""``(y, s, log N(y; 0, s^2), alpha, beta) -> (f, g_alpha, g_beta, h_aa, h_ab, h_bb)``: the
-objective of :class:`_Objective` with a point mass, a fixed mode and every 0 < s < inf."""
-
-
 class Slab(ABC):
     """The continuous part h of a spike-and-slab prior, centred at 0.
 
@@ -139,10 +130,6 @@ class Slab(ABC):
     def warm_start_ok(self, prior: Prior, data: NormalMeans) -> bool:
         """flashier warm starts every slab except normal ones unconditionally."""
         return True
-
-    def compiled_objective(self) -> CompiledObjective | None:
-        """A compiled spike-and-slab objective, or None for the generic numpy path."""
-        return None
 
 
 def _exact_terms(slab: Slab, y: np.ndarray, scale: float, pointmass: bool) -> _Terms:
@@ -253,9 +240,6 @@ class _Objective:
         # With the mode fixed the point mass's terms never change: compute them once.
         fixed = mode is not None and self.all_regular
         self.null = _null_terms(self.x - mode, self.s) if fixed else None
-        self.compiled = slab.compiled_objective() if fixed and pointmass else None
-        if self.compiled is not None:
-            self.y = self.x - mode
 
     def unpack(self, p: np.ndarray) -> tuple[float, float, float]:
         """(alpha, scale, mode) from the optimizer vector."""
@@ -288,12 +272,6 @@ class _Objective:
 
     def derivatives(self, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """The objective, its gradient and its Hessian in the optimizer's parameters."""
-        if self.compiled is not None:
-            assert self.null is not None
-            f, g_a, g_b, h_aa, h_ab, h_bb = self.compiled(
-                self.y, self.s, self.null[0], float(p[0]), float(p[1])
-            )
-            return f, np.array([g_a, g_b]), np.array([[h_aa, h_ab], [h_ab, h_bb]])
         alpha, scale, mode = self.unpack(p)
         t = self._terms(self.x - mode, scale)
         sl = t.slab

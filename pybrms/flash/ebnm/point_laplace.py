@@ -14,10 +14,6 @@ above) and N(y + a s^2, s^2) on (-inf, 0) otherwise.
 
 from __future__ import annotations
 
-import importlib
-from functools import cache
-from types import ModuleType
-
 import numpy as np
 
 from pybrms.flash.ebnm.numerics import (
@@ -29,7 +25,6 @@ from pybrms.flash.ebnm.numerics import (
     truncnorm_positive_tail,
 )
 from pybrms.flash.ebnm.parametric import (
-    CompiledObjective,
     ParametricFamily,
     Slab,
     SlabPosterior,
@@ -77,36 +72,8 @@ def _ratios(
     return lam, r_pos, r_neg, log_sum
 
 
-@cache
-def _kernel() -> ModuleType | None:
-    """The compiled loops (:mod:`pybrms.flash.ebnm.laplace_kernel`), or None without numba.
-
-    Loaded on first use: the first process after an install compiles the loops (about
-    1.5 s of CPU); later ones load them from numba's cache in milliseconds.
-    """
-    try:
-        return importlib.import_module("pybrms.flash.ebnm.laplace_kernel")
-    except ImportError:
-        return None
-
-
 class LaplaceSlab(Slab):
-    """Laplace(0, scale); the optimizer's beta is log(scale).
-
-    With ``compiled`` (the default) and numba installed, the optimizer's objective and
-    the posterior without lfsr run as compiled loops; otherwise, and for everything
-    else, as numpy array operations.
-    """
-
-    def __init__(self, compiled: bool = True):
-        self.compiled = compiled
-
-    def _compiled(self) -> ModuleType | None:
-        return _kernel() if self.compiled else None
-
-    def compiled_objective(self) -> CompiledObjective | None:
-        kernel = self._compiled()
-        return None if kernel is None else kernel.objective
+    """Laplace(0, scale); the optimizer's beta is log(scale)."""
 
     def log_conv(self, y: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
         a = 1.0 / scale
@@ -153,10 +120,6 @@ class LaplaceSlab(Slab):
     def posterior(
         self, y: np.ndarray, s: np.ndarray, scale: float, cut: float, lfsr: bool
     ) -> tuple[np.ndarray, SlabPosterior]:
-        kernel = None if lfsr else self._compiled()
-        if kernel is not None:
-            log_conv, first, second = kernel.posterior(y, s, scale)
-            return log_conv, SlabPosterior(first, second)
         a = 1.0 / scale
         _, _, log_pos, log_neg, log_sum = _pieces(y, s, a)
         log_conv = np.log(a / 2.0) + log_std_normal_pdf(y / s) + log_sum
